@@ -1,0 +1,68 @@
+import type { IrFunction } from '../ir/types.js';
+import { REST } from '../ir/types.js';
+
+/** Sizes of every dimension of a loss, read from the shapes of its actual inputs. */
+export interface ResolvedDims {
+  readonly sizes: ReadonlyMap<string, number>;
+  /** The dims that `...` stands for (empty when the loss has no rest axis). */
+  readonly rest: readonly number[];
+}
+
+export class ShapeError extends Error {}
+
+/**
+ * Checks every input's rank and makes each named dimension agree across inputs; the message
+ * names the loss, the input and the dimension, and which input fixed the size first.
+ */
+export function resolveDims(fn: IrFunction, shapes: Readonly<Record<string, readonly number[]>>): ResolvedDims {
+  const sizes = new Map<string, number>();
+  const fixedBy = new Map<string, string>();
+  let rest: readonly number[] | undefined;
+  let restFrom = '';
+  for (const input of fn.inputs) {
+    const shape = shapes[input.name];
+    if (!shape) throw new ShapeError(`${fn.name}: input '${input.name}' is missing`);
+    const hasRest = input.axes[0]?.name === REST;
+    const named = input.axes.filter((a) => a.name !== REST);
+    const expected = `[${input.axes.map((a) => a.dim).join(', ')}]`;
+    if (hasRest ? shape.length < named.length : shape.length !== named.length) {
+      throw new ShapeError(
+        `${fn.name}: input '${input.name}' should have ${hasRest ? 'at least ' : ''}${named.length} dimension${named.length === 1 ? '' : 's'} ${expected}, but has shape [${shape.join(', ')}]`,
+      );
+    }
+    const offset = shape.length - named.length;
+    if (hasRest) {
+      const mine = shape.slice(0, offset);
+      if (rest === undefined) {
+        rest = mine;
+        restFrom = input.name;
+      } else if (mine.length !== rest.length || mine.some((s, i) => s !== rest![i])) {
+        throw new ShapeError(
+          `${fn.name}: the leading '...' dimensions of '${input.name}' are [${mine.join(', ')}] but those of '${restFrom}' are [${rest.join(', ')}]`,
+        );
+      }
+    }
+    named.forEach((axis, i) => {
+      const size = shape[offset + i]!;
+      const known = sizes.get(axis.dim);
+      if (known === undefined) {
+        sizes.set(axis.dim, size);
+        fixedBy.set(axis.dim, input.name);
+      } else if (known !== size) {
+        throw new ShapeError(
+          `${fn.name}: dimension ${axis.dim} of input '${input.name}' is ${size}, but it is ${known} in '${fixedBy.get(axis.dim)}' (shape ${expected})`,
+        );
+      }
+    });
+  }
+  for (const source of fn.dims) {
+    if ('size' in source) {
+      const known = sizes.get(source.dim);
+      if (known !== undefined && known !== source.size) {
+        throw new ShapeError(`${fn.name}: dimension ${source.dim} must be ${source.size}, but '${fixedBy.get(source.dim)}' gives ${known}`);
+      }
+      sizes.set(source.dim, source.size);
+    }
+  }
+  return { sizes, rest: rest ?? [] };
+}

@@ -1,0 +1,93 @@
+// Every diagnostic lossc can report, in one table. Codes are stable (tools and tests match on
+// them) and grouped by phase: E1xxx syntax, E2xxx names and definitions, E3xxx types and
+// calls, E4xxx shapes and axes, E5xxx domains and defaults, W6xxx numeric stability,
+// E7xxx evaluation and command line. `{name}` placeholders are filled from the report's args.
+
+export type Severity = 'error' | 'warning' | 'info';
+
+export interface DiagnosticDef {
+  readonly code: string;
+  readonly severity: Severity;
+  readonly message: string;
+}
+
+export const DIAGNOSTICS = {
+  // --- syntax -------------------------------------------------------------------------------
+  UnexpectedCharacter: { code: 'E1001', severity: 'error', message: "unexpected character '{char}'" },
+  UnterminatedString: { code: 'E1002', severity: 'error', message: 'unterminated string: a closing " is missing on this line' },
+  UnterminatedComment: { code: 'E1003', severity: 'error', message: "unterminated block comment: '*/' is missing" },
+  UnexpectedToken: { code: 'E1010', severity: 'error', message: 'expected {expected} but found {found}' },
+  UnexpectedEnd: { code: 'E1011', severity: 'error', message: 'expected {expected} but the file ended' },
+  ExpectedDefinition: { code: 'E1012', severity: 'error', message: "expected 'loss', 'def', 'dim' or 'import' at the top level but found {found}" },
+  TrailingInput: { code: 'E1013', severity: 'error', message: 'unexpected {found} after the end of the expression' },
+  ChainedComparison: { code: 'E1014', severity: 'error', message: "comparisons do not chain: write 'a < b and b < c' instead of 'a < b < c'" },
+  BadNumber: { code: 'E1015', severity: 'error', message: "'{text}' is not a number" },
+  MisplacedDocComment: { code: 'E1016', severity: 'warning', message: "a '///' doc comment must stand directly above a 'loss', 'def' or 'dim'" },
+
+  // --- names and definitions ------------------------------------------------------------------
+  UnknownName: { code: 'E2001', severity: 'error', message: "unknown name '{name}'{hint}" },
+  UnknownFunction: { code: 'E2002', severity: 'error', message: "unknown function '{name}'{hint}" },
+  DuplicateDefinition: { code: 'E2003', severity: 'error', message: "'{name}' is already defined at line {line}" },
+  DuplicateParameter: { code: 'E2004', severity: 'error', message: "parameter '{name}' is declared twice" },
+  DuplicateBinding: { code: 'E2005', severity: 'error', message: "'{name}' is already bound in this scope at line {line}" },
+  CyclicDefinition: { code: 'E2006', severity: 'error', message: "'{name}' depends on itself: {cycle}" },
+  UnknownImport: { code: 'E2007', severity: 'error', message: "module '{module}' has no definition named '{name}'" },
+  ModuleNotFound: { code: 'E2008', severity: 'error', message: "cannot find module '{module}' (looked for {path})" },
+  ShadowsBuiltin: { code: 'E2009', severity: 'error', message: "'{name}' is a builtin function and cannot be redefined" },
+  UnknownDimension: { code: 'E2010', severity: 'error', message: "unknown dimension '{name}': it is not in any parameter's shape" },
+  UnknownComponent: { code: 'E2011', severity: 'error', message: "'{name}' is not a component of dimension {dim} (components: {components})" },
+  NotAFunction: { code: 'E2012', severity: 'error', message: "'{name}' is a value, not a function" },
+  FunctionAsValue: { code: 'E2013', severity: 'error', message: "'{name}' is a function; call it with arguments" },
+  UnusedBinding: { code: 'E2014', severity: 'warning', message: "'{name}' is bound but never used" },
+  ReservedName: { code: 'E2015', severity: 'error', message: "'{name}' is reserved in generated code and cannot name a {what}" },
+
+  // --- types and calls -------------------------------------------------------------------------
+  WrongArity: { code: 'E3001', severity: 'error', message: "'{name}' takes {expected} but was given {given}" },
+  UnknownNamedArgument: { code: 'E3002', severity: 'error', message: "'{name}' has no argument named '{arg}'{hint}" },
+  DuplicateArgument: { code: 'E3003', severity: 'error', message: "argument '{arg}' is given twice" },
+  TypeMismatch: { code: 'E3004', severity: 'error', message: '{what} must be {expected}, but it is {actual}' },
+  IndexExpected: { code: 'E3005', severity: 'error', message: "'{name}' expects class indices {expected}, but was given a {actual} tensor: pass the class index of each sample (argmax of a one-hot target), not the one-hot encoding" },
+  NotAnAxis: { code: 'E3006', severity: 'error', message: '{what} must name an axis of the operand (one of {axes})' },
+  PositionalAfterNamed: { code: 'E3007', severity: 'error', message: 'a positional argument cannot follow a named one' },
+  NotBoolean: { code: 'E3008', severity: 'error', message: '{what} must be a condition (bool), but it is {actual}' },
+  IntegerExpected: { code: 'E3009', severity: 'error', message: '{what} must be a whole number, but it is {actual}' },
+  UnsupportedConstruct: { code: 'E3010', severity: 'error', message: '{what} is not supported yet' },
+  LossNotScalar: { code: 'E3011', severity: 'warning', message: "loss '{name}' returns a tensor with axes [{axes}], not a single number: reduce it with mean or sum if a scalar is meant" },
+  BadTuple: { code: 'E3012', severity: 'error', message: 'a tuple can only list axes of a reduction or be compared with another tuple of the same length' },
+
+  // --- shapes and axes -------------------------------------------------------------------------
+  AxisSizeMismatch: { code: 'E4001', severity: 'error', message: '{what}: dimension {a} and dimension {b} would have to be the same size, but they are different dimensions' },
+  ArgumentShapeMismatch: { code: 'E4002', severity: 'error', message: "argument {index} of '{name}' has axes [{actual}] but parameter '{param}' expects [{expected}]" },
+  AxisNotPresent: { code: 'E4003', severity: 'error', message: '{what}: the operand has no axis {axis} (its axes are [{axes}])' },
+  TooManyIndices: { code: 'E4004', severity: 'error', message: 'indexing a tensor with {rank} axes by {count} indices' },
+  IndexVariableClash: { code: 'E4005', severity: 'error', message: "index variable '{name}' already ranges over {dim}, not {other}" },
+  UnboundIndexVariable: { code: 'E4006', severity: 'error', message: "index variable '{name}' on the left is not an axis of the right-hand side (its axes are [{axes}])" },
+  ExtraAxisInBinding: { code: 'E4007', severity: 'error', message: "the right-hand side has axes [{extra}] that are not listed on the left in '{name}[{vars}]'" },
+  GatherAxisMissing: { code: 'E4008', severity: 'error', message: 'cannot gather by a class index of {dim}: the tensor has no axis {dim} (its axes are [{axes}])' },
+  RestDimPosition: { code: 'E4009', severity: 'error', message: "'...' may only come first in a shape, once" },
+  RestMismatch: { code: 'E4010', severity: 'error', message: "the '...' dimensions of {a} and {b} must be the same" },
+  DuplicateDim: { code: 'E4011', severity: 'error', message: "dimension '{name}' appears twice in one shape; use index variables for a square matrix" },
+
+  // --- domains and defaults ------------------------------------------------------------------
+  DefaultNotConstant: { code: 'E5001', severity: 'error', message: "the default of '{name}' must be a constant number" },
+  DefaultOutsideDomain: { code: 'E5002', severity: 'error', message: "the default {value} of '{name}' is outside its domain {domain}" },
+  DefaultOnTensor: { code: 'E5003', severity: 'error', message: "tensor parameter '{name}' cannot have a default; only scalar hyperparameters and learnable parameters can" },
+  DefaultWrongType: { code: 'E5004', severity: 'error', message: "the default {value} of '{name}' is not {expected}" },
+  EmptyDomain: { code: 'E5005', severity: 'error', message: 'the domain {domain} is empty' },
+  DomainNotConstant: { code: 'E5006', severity: 'error', message: 'the bounds of a domain must be constant numbers' },
+  ArgumentOutsideDomain: { code: 'E5007', severity: 'warning', message: "argument for '{param}' of '{name}' may lie outside its domain {domain}: {why}" },
+  RequiredAfterDefault: { code: 'E5008', severity: 'error', message: "parameter '{name}' has no default but comes after one that does" },
+
+  // --- evaluation and command line -------------------------------------------------------------
+  NoSuchLoss: { code: 'E7001', severity: 'error', message: "no loss named '{name}' in {file}{hint}" },
+  MissingInput: { code: 'E7002', severity: 'error', message: "no value given for input '{name}' of loss '{loss}' (expected {expected})" },
+  InputShape: { code: 'E7003', severity: 'error', message: "input '{name}' of loss '{loss}': {problem}" },
+  BadInputsFile: { code: 'E7004', severity: 'error', message: '{problem}' },
+  UnknownInput: { code: 'E7005', severity: 'error', message: "loss '{loss}' has no input or hyperparameter named '{name}'{hint}" },
+  FileNotFound: { code: 'E7006', severity: 'error', message: 'cannot read {path}: {reason}' },
+  OutputConflict: { code: 'E7007', severity: 'error', message: '{path} exists and was not written by lossc; refusing to overwrite it' },
+  EvaluationFailed: { code: 'E7008', severity: 'error', message: 'evaluation failed: {reason}' },
+  GeneratedCodeInvalid: { code: 'E7009', severity: 'error', message: 'generated TypeScript does not type-check: {reason}' },
+} as const satisfies Record<string, DiagnosticDef>;
+
+export type DiagnosticKind = keyof typeof DIAGNOSTICS;

@@ -1,0 +1,107 @@
+import type { Span } from '../../grammar/ast.js';
+import { unionAxes, withoutAxes } from './axes.js';
+import { OPS, type DType, type OpName } from './ops.js';
+import type { Attrs, Axis, IrNode, NodeId, TensorType } from './types.js';
+
+/** Result dtype of arithmetic on mixed operands: real wins over int wins over bool. */
+export function promote(...dtypes: DType[]): DType {
+  if (dtypes.includes('real')) return 'real';
+  if (dtypes.includes('int')) return 'int';
+  return 'bool';
+}
+
+/**
+ * Builds a hash-consed DAG: asking twice for the same op on the same operands with the same
+ * attributes returns the same node, so common subexpressions are shared by construction.
+ * Nodes are appended in creation order, which is a topological order.
+ */
+export class IrBuilder {
+  readonly nodes: IrNode[] = [];
+  private readonly byKey = new Map<string, NodeId>();
+
+  constructor(initial: readonly IrNode[] = []) {
+    for (const n of initial) {
+      this.nodes.push(n);
+      this.byKey.set(nodeKey(n.op, n.args, n.attrs, n.type), n.id);
+    }
+  }
+
+  node(id: NodeId): IrNode {
+    const n = this.nodes[id];
+    if (!n) throw new Error(`internal: no IR node %${id}`);
+    return n;
+  }
+
+  type(id: NodeId): TensorType {
+    return this.node(id).type;
+  }
+
+  /** `input` nodes carry their declared type; every other op's type is inferred. */
+  input(name: string, type: TensorType, span?: Span): NodeId {
+    return this.intern('input', [], { name }, type, span);
+  }
+
+  constant(value: number, dtype: DType = 'real', span?: Span): NodeId {
+    return this.intern('const', [], { value }, { dtype, axes: [] }, span);
+  }
+
+  iota(axis: Axis, span?: Span): NodeId {
+    return this.intern('iota', [], { axis: axis.name, dim: axis.dim }, { dtype: 'int', axes: [axis] }, span);
+  }
+
+  op(op: OpName, args: readonly NodeId[], attrs: Attrs = {}, span?: Span): NodeId {
+    return this.intern(op, args, attrs, this.infer(op, args, attrs), span);
+  }
+
+  private intern(op: OpName, args: readonly NodeId[], attrs: Attrs, type: TensorType, span?: Span): NodeId {
+    const key = nodeKey(op, args, attrs, type);
+    const existing = this.byKey.get(key);
+    if (existing !== undefined) return existing;
+    const id = this.nodes.length;
+    this.nodes.push({ id, op, args: [...args], attrs, type, ...(span ? { span } : {}) });
+    this.byKey.set(key, id);
+    return id;
+  }
+
+  private infer(op: OpName, args: readonly NodeId[], attrs: Attrs): TensorType {
+    const info = OPS[op];
+    const types = args.map((a) => this.type(a));
+    const dtypeOf = (fallback: DType[]): DType =>
+      info.result === 'same' ? promote(...fallback) : info.result;
+    switch (info.kind) {
+      case 'leaf':
+        throw new Error(`internal: leaf op ${op} must be built with its own method`);
+      case 'unary':
+        return { dtype: dtypeOf([types[0]!.dtype]), axes: types[0]!.axes };
+      case 'binary':
+        return { dtype: dtypeOf(types.map((t) => t.dtype)), axes: unionAxes(...types.map((t) => t.axes)) };
+      case 'select':
+        return { dtype: promote(types[1]!.dtype, types[2]!.dtype), axes: unionAxes(...types.map((t) => t.axes)) };
+      case 'reduce': {
+        const all = unionAxes(...types.map((t) => t.axes));
+        return { dtype: dtypeOf([types[0]!.dtype]), axes: withoutAxes(all, attrs.axes ?? []) };
+      }
+      case 'axis':
+        return { dtype: 'real', axes: types[0]!.axes };
+      case 'gather':
+        return {
+          dtype: types[0]!.dtype,
+          axes: unionAxes(withoutAxes(types[0]!.axes, [attrs.axis!]), types[1]!.axes),
+        };
+      case 'reshape':
+        if (op === 'rename') {
+          return {
+            dtype: types[0]!.dtype,
+            axes: types[0]!.axes.map((a) => (a.name === attrs.from ? { name: attrs.to!, dim: a.dim } : a)),
+          };
+        }
+        return { dtype: types[0]!.dtype, axes: withoutAxes(types[0]!.axes, [attrs.axis!]) };
+    }
+  }
+}
+
+function nodeKey(op: OpName, args: readonly NodeId[], attrs: Attrs, type: TensorType): string {
+  // Inputs and constants differ by type too (an int 1 is not a real 1).
+  const typePart = op === 'input' || op === 'const' ? `:${type.dtype}` : '';
+  return `${op}(${args.join(',')})${JSON.stringify(attrs, (_k, v) => (v === Infinity ? 'Inf' : v === -Infinity ? '-Inf' : v))}${typePart}`;
+}

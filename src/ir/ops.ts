@@ -1,0 +1,92 @@
+// The core op set of the IR, as data. Every later phase (evaluators, emitter, optimizer,
+// stability analysis) dispatches on these names; adding an op means adding a row here and a
+// case in each backend, which the `satisfies Record<OpName, …>` tables force.
+
+export type DType = 'real' | 'int' | 'bool';
+
+export type OpKind =
+  | 'leaf' // input, const, iota
+  | 'unary' // elementwise, one operand
+  | 'binary' // elementwise, two operands aligned by axis name
+  | 'select' // elementwise, cond ? a : b
+  | 'reduce' // removes named axes; optional second operand is a bool mask
+  | 'axis' // works along one named axis, keeps the shape (softmax)
+  | 'gather' // indexes one named axis by an int tensor
+  | 'reshape'; // rename an axis or pick one position along it
+
+export interface OpInfo {
+  readonly kind: OpKind;
+  /** Result dtype; 'same' = first operand's, 'real' for math on ints/bools too. */
+  readonly result: DType | 'same';
+  readonly doc: string;
+}
+
+export const OPS = {
+  input: { kind: 'leaf', result: 'same', doc: 'a tensor input or hyperparameter of the loss' },
+  const: { kind: 'leaf', result: 'same', doc: 'a scalar constant' },
+  iota: { kind: 'leaf', result: 'int', doc: 'positions 0..n-1 along an axis (index variables as values)' },
+
+  neg: { kind: 'unary', result: 'same', doc: '-x' },
+  abs: { kind: 'unary', result: 'same', doc: '|x|' },
+  sign: { kind: 'unary', result: 'real', doc: 'sign(x) in {-1, 0, 1}' },
+  exp: { kind: 'unary', result: 'real', doc: 'e^x' },
+  log: { kind: 'unary', result: 'real', doc: 'natural logarithm' },
+  log1p: { kind: 'unary', result: 'real', doc: 'log(1 + x), accurate for small x' },
+  expm1: { kind: 'unary', result: 'real', doc: 'e^x - 1, accurate for small x' },
+  sqrt: { kind: 'unary', result: 'real', doc: 'square root' },
+  square: { kind: 'unary', result: 'same', doc: 'x * x' },
+  sigmoid: { kind: 'unary', result: 'real', doc: '1 / (1 + e^-x)' },
+  softplus: { kind: 'unary', result: 'real', doc: 'log(1 + e^x), computed without overflow' },
+  log_sigmoid: { kind: 'unary', result: 'real', doc: 'log(sigmoid(x)) = -softplus(-x)' },
+  tanh: { kind: 'unary', result: 'real', doc: 'hyperbolic tangent' },
+  cosh: { kind: 'unary', result: 'real', doc: 'hyperbolic cosine' },
+  relu: { kind: 'unary', result: 'same', doc: 'max(x, 0)' },
+  floor: { kind: 'unary', result: 'same', doc: 'largest whole number <= x' },
+  not: { kind: 'unary', result: 'bool', doc: 'logical negation' },
+  to_real: { kind: 'unary', result: 'real', doc: 'int or bool to real (true = 1)' },
+
+  add: { kind: 'binary', result: 'same', doc: 'a + b' },
+  sub: { kind: 'binary', result: 'same', doc: 'a - b' },
+  mul: { kind: 'binary', result: 'same', doc: 'a * b' },
+  div: { kind: 'binary', result: 'real', doc: 'a / b' },
+  pow: { kind: 'binary', result: 'real', doc: 'a ^ b' },
+  maximum: { kind: 'binary', result: 'same', doc: 'elementwise max(a, b)' },
+  minimum: { kind: 'binary', result: 'same', doc: 'elementwise min(a, b)' },
+  eq: { kind: 'binary', result: 'bool', doc: 'a == b' },
+  ne: { kind: 'binary', result: 'bool', doc: 'a != b' },
+  lt: { kind: 'binary', result: 'bool', doc: 'a < b' },
+  le: { kind: 'binary', result: 'bool', doc: 'a <= b' },
+  gt: { kind: 'binary', result: 'bool', doc: 'a > b' },
+  ge: { kind: 'binary', result: 'bool', doc: 'a >= b' },
+  and: { kind: 'binary', result: 'bool', doc: 'a and b' },
+  or: { kind: 'binary', result: 'bool', doc: 'a or b' },
+
+  select: { kind: 'select', result: 'same', doc: 'cond ? a : b (dtype of a)' },
+
+  sum: { kind: 'reduce', result: 'same', doc: 'sum over axes (masked: of the selected elements; empty = 0)' },
+  mean: { kind: 'reduce', result: 'real', doc: 'mean over axes (masked: over the selected elements; empty = attrs.empty)' },
+  max: { kind: 'reduce', result: 'same', doc: 'max over axes (masked: empty = attrs.empty)' },
+  min: { kind: 'reduce', result: 'same', doc: 'min over axes (masked: empty = attrs.empty)' },
+  prod: { kind: 'reduce', result: 'same', doc: 'product over axes (masked: empty = 1)' },
+  logsumexp: { kind: 'reduce', result: 'real', doc: 'log(sum(exp(x))) with the max shift (masked: empty = attrs.empty)' },
+  any: { kind: 'reduce', result: 'bool', doc: 'some element is true (masked: empty = false)' },
+  all: { kind: 'reduce', result: 'bool', doc: 'every element is true (masked: empty = true)' },
+
+  softmax: { kind: 'axis', result: 'real', doc: 'exp(x) / sum(exp(x)) along attrs.axis, max-shifted' },
+  log_softmax: { kind: 'axis', result: 'real', doc: 'x - logsumexp(x) along attrs.axis' },
+
+  gather: { kind: 'gather', result: 'same', doc: 'x[idx] along attrs.axis; idx is int, aligned with x by name' },
+
+  rename: { kind: 'reshape', result: 'same', doc: 'the same data with axis attrs.from called attrs.to' },
+  pick: { kind: 'reshape', result: 'same', doc: 'position attrs.index along attrs.axis (the axis goes away)' },
+} as const satisfies Record<string, OpInfo>;
+
+export type OpName = keyof typeof OPS;
+export type UnaryOp = { [K in OpName]: (typeof OPS)[K]['kind'] extends 'unary' ? K : never }[OpName];
+export type BinaryOp = { [K in OpName]: (typeof OPS)[K]['kind'] extends 'binary' ? K : never }[OpName];
+export type ReduceOp = { [K in OpName]: (typeof OPS)[K]['kind'] extends 'reduce' ? K : never }[OpName];
+export type AxisOp = { [K in OpName]: (typeof OPS)[K]['kind'] extends 'axis' ? K : never }[OpName];
+
+export function opKind(op: OpName): OpKind {
+  return OPS[op].kind;
+}

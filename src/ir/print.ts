@@ -1,0 +1,70 @@
+import { formatAxes } from './axes.js';
+import type { Attrs, IrFunction, IrNode } from './types.js';
+
+/**
+ * A readable listing of a lowered loss, one node per line:
+ *   %4 = sub(%1, %2)                     : real[N, D]
+ */
+export function printIr(fn: IrFunction): string {
+  const lines: string[] = [];
+  const sig = [
+    ...fn.inputs.map((i) => `${i.name}: ${i.elem === 'index' ? `index of ${i.indexOf}` : i.elem}[${formatAxes(i.axes)}]`),
+    ...fn.hypers.map((h) => `${h.name}: ${h.elem}${h.default !== undefined ? ` = ${formatNumber(h.default)}` : ''}`),
+  ];
+  lines.push(`loss ${fn.name}(${sig.join(', ')})`);
+  const live = liveNodes(fn);
+  for (const node of fn.nodes) {
+    if (!live.has(node.id)) continue;
+    const text = `%${node.id} = ${node.op}${formatArgs(node)}`;
+    lines.push(`  ${text.padEnd(40)} : ${node.type.dtype}[${formatAxes(node.type.axes)}]`);
+  }
+  lines.push(`  return %${fn.output}${fn.reduction ? `    (reduction: ${fn.reduction.kind} of %${fn.reduction.perSample})` : ''}`);
+  return lines.join('\n');
+}
+
+/** Nodes reachable from the output (and the per-sample node of a reduction). */
+export function liveNodes(fn: IrFunction): Set<number> {
+  const live = new Set<number>();
+  const stack = [fn.output, ...(fn.reduction ? [fn.reduction.perSample] : [])];
+  while (stack.length > 0) {
+    const id = stack.pop()!;
+    if (live.has(id)) continue;
+    live.add(id);
+    stack.push(...fn.nodes[id]!.args);
+  }
+  return live;
+}
+
+function formatArgs(node: IrNode): string {
+  const args = node.args.map((a) => `%${a}`);
+  const attrs = formatAttrs(node.op, node.attrs);
+  return `(${[...args, ...attrs].join(', ')})`;
+}
+
+function formatAttrs(op: string, attrs: Attrs): string[] {
+  switch (op) {
+    case 'input':
+      return [attrs.name!];
+    case 'const':
+      return [formatNumber(attrs.value!)];
+    case 'iota':
+      return [attrs.axis!];
+    case 'rename':
+      return [`${attrs.from} -> ${attrs.to}`];
+    case 'pick':
+      return [`${attrs.axis}=${attrs.index}`];
+    default: {
+      const out: string[] = [];
+      if (attrs.axes) out.push(`axes=[${attrs.axes.join(', ')}]`);
+      if (attrs.axis) out.push(`axis=${attrs.axis}`);
+      if (attrs.empty !== undefined) out.push(`empty=${formatNumber(attrs.empty)}`);
+      return out;
+    }
+  }
+}
+
+export function formatNumber(v: number): string {
+  if (v === Infinity) return 'inf';
+  if (v === -Infinity) return '-inf';
+  return String(v);
+}

@@ -1,0 +1,117 @@
+import type { Span } from '../../grammar/ast.js';
+import type { DType, OpName } from './ops.js';
+
+/**
+ * One axis of a tensor. `name` is its identity for alignment (binary ops line operands up by
+ * name, reductions remove axes by name); `dim` is the dimension that gives its size at run
+ * time. A parameter's `[N, D]` gives axes {N,N} and {D,D}; an index variable `e[i]` renames
+ * axis N to {i, N}. The rest axis `...` stands for any number of leading dimensions, always
+ * first, the same for every input of one loss.
+ */
+export interface Axis {
+  readonly name: string;
+  readonly dim: string;
+}
+
+export const REST = '...';
+export const REST_AXIS: Axis = { name: REST, dim: REST };
+
+export interface TensorType {
+  readonly dtype: DType;
+  readonly axes: readonly Axis[];
+}
+
+export type NodeId = number;
+
+/** Op-specific attributes. All JSON-serialisable, so they take part in hash-consing. */
+export interface Attrs {
+  /** input: the input or hyperparameter name. */
+  readonly name?: string;
+  /** const: the value (Infinity allowed). */
+  readonly value?: number;
+  /** reduce: the axis names removed. */
+  readonly axes?: readonly string[];
+  /** reduce with a mask: the result where the mask selects nothing. */
+  readonly empty?: number;
+  /** axis ops, gather, pick: the axis worked along; iota: the axis enumerated. */
+  readonly axis?: string;
+  /** iota: the dim giving the size of `axis`. */
+  readonly dim?: string;
+  /** rename: the axis renamed, and its new name. */
+  readonly from?: string;
+  readonly to?: string;
+  /** pick: the position along `axis`. */
+  readonly index?: number;
+}
+
+export interface IrNode {
+  readonly id: NodeId;
+  readonly op: OpName;
+  readonly args: readonly NodeId[];
+  readonly attrs: Attrs;
+  readonly type: TensorType;
+  /** Source of the expression this node was lowered from (the first one, when shared). */
+  readonly span?: Span;
+}
+
+/** Where the size of a dimension is read at run time. */
+export type DimSource =
+  /** `position` counts from the front, or from the back when the input has a rest axis first. */
+  | { readonly dim: string; readonly input: string; readonly position: number; readonly fromEnd: boolean }
+  | { readonly dim: string; readonly size: number };
+
+export interface DomainInfo {
+  /** An interval (bounds may be ±Infinity) or a finite set of values. */
+  readonly kind: 'interval' | 'set';
+  readonly lo?: number;
+  readonly hi?: number;
+  readonly loClosed?: boolean;
+  readonly hiClosed?: boolean;
+  readonly values?: readonly number[];
+  /** As written, for messages: `[0, 1]`. */
+  readonly text: string;
+}
+
+export interface IrInput {
+  readonly name: string;
+  /** `index` = whole numbers in [0, size of `indexOf`). */
+  readonly elem: 'real' | 'int' | 'bool' | 'index';
+  readonly indexOf?: string;
+  readonly axes: readonly Axis[];
+  readonly domain?: DomainInfo;
+  readonly node: NodeId;
+}
+
+export interface IrHyper {
+  readonly name: string;
+  readonly elem: 'real' | 'int' | 'bool';
+  readonly default?: number;
+  readonly domain?: DomainInfo;
+  readonly node: NodeId;
+}
+
+/**
+ * How the loss's outermost mean or sum over all axes is exposed as PyTorch's `reduction`
+ * option: `perSample` is that reduction's operand (what `reduction: 'none'` returns), and
+ * `weights` multiply it before reducing.
+ */
+export interface ReductionInfo {
+  readonly kind: 'mean' | 'sum';
+  readonly perSample: NodeId;
+}
+
+/** One loss, lowered: the unit every backend consumes. */
+export interface IrFunction {
+  readonly name: string;
+  readonly doc?: string;
+  /** The body as written in the source, for JSDoc and messages. */
+  readonly formula: string;
+  readonly file: string;
+  readonly span?: Span;
+  readonly inputs: readonly IrInput[];
+  readonly hypers: readonly IrHyper[];
+  readonly dims: readonly DimSource[];
+  readonly nodes: readonly IrNode[];
+  readonly output: NodeId;
+  readonly reduction?: ReductionInfo;
+}
