@@ -23,6 +23,7 @@ export const DIAGNOSTICS = {
   ChainedComparison: { code: 'E1014', severity: 'error', message: "comparisons do not chain: write 'a < b and b < c' instead of 'a < b < c'" },
   BadNumber: { code: 'E1015', severity: 'error', message: "'{text}' is not a number" },
   MisplacedDocComment: { code: 'E1016', severity: 'warning', message: "a '///' doc comment must stand directly above a 'loss', 'def' or 'dim'" },
+  BadShapeEntry: { code: 'E1017', severity: 'error', message: "'{text}' cannot be a dimension: a shape entry is a name, '...' or a whole number" },
 
   // --- names and definitions ------------------------------------------------------------------
   UnknownName: { code: 'E2001', severity: 'error', message: "unknown name '{name}'{hint}" },
@@ -53,6 +54,8 @@ export const DIAGNOSTICS = {
   IntegerExpected: { code: 'E3009', severity: 'error', message: '{what} must be a whole number, but it is {actual}' },
   UnsupportedConstruct: { code: 'E3010', severity: 'error', message: '{what} is not supported yet' },
   LossNotScalar: { code: 'E3011', severity: 'warning', message: "loss '{name}' returns a tensor with axes [{axes}], not a single number: reduce it with mean or sum if a scalar is meant" },
+  MissingType: { code: 'E3013', severity: 'error', message: "parameter '{name}' of loss '{loss}' needs a type, e.g. '{name}: [N]' or '{name}: real = 1'" },
+  NotNumeric: { code: 'E3014', severity: 'error', message: '{what} must be a number, but it is {actual}' },
   BadTuple: { code: 'E3012', severity: 'error', message: 'a tuple can only list axes of a reduction or be compared with another tuple of the same length' },
 
   // --- shapes and axes -------------------------------------------------------------------------
@@ -66,6 +69,8 @@ export const DIAGNOSTICS = {
   GatherAxisMissing: { code: 'E4008', severity: 'error', message: 'cannot gather by a class index of {dim}: the tensor has no axis {dim} (its axes are [{axes}])' },
   RestDimPosition: { code: 'E4009', severity: 'error', message: "'...' may only come first in a shape, once" },
   RestMismatch: { code: 'E4010', severity: 'error', message: "the '...' dimensions of {a} and {b} must be the same" },
+  IndexVariableWithoutSize: { code: 'E4012', severity: 'error', message: "index variable '{name}' has no size yet: index a tensor with it (e.g. 'x[{name}]') before using it as a value" },
+  DiagonalIndex: { code: 'E4013', severity: 'error', message: "'{name}' indexes two axes of the same tensor (a diagonal)" },
   DuplicateDim: { code: 'E4011', severity: 'error', message: "dimension '{name}' appears twice in one shape; use index variables for a square matrix" },
 
   // --- domains and defaults ------------------------------------------------------------------
@@ -88,6 +93,9 @@ export const DIAGNOSTICS = {
   OutputConflict: { code: 'E7007', severity: 'error', message: '{path} exists and was not written by lossc; refusing to overwrite it' },
   EvaluationFailed: { code: 'E7008', severity: 'error', message: 'evaluation failed: {reason}' },
   GeneratedCodeInvalid: { code: 'E7009', severity: 'error', message: 'generated TypeScript does not type-check: {reason}' },
+
+  // --- internal ---------------------------------------------------------------------------------
+  InternalError: { code: 'E9001', severity: 'error', message: 'internal compiler error while {phase}: {reason} (please report this with the source that caused it)' },
 } as const satisfies Record<string, DiagnosticDef>;
 
 export type DiagnosticKind = keyof typeof DIAGNOSTICS;

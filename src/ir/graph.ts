@@ -49,6 +49,10 @@ export class IrBuilder {
     return this.intern('iota', [], { axis: axis.name, dim: axis.dim }, { dtype: 'int', axes: [axis] }, span);
   }
 
+  size(dim: string, span?: Span): NodeId {
+    return this.intern('size', [], { dim }, { dtype: 'int', axes: [] }, span);
+  }
+
   op(op: OpName, args: readonly NodeId[], attrs: Attrs = {}, span?: Span): NodeId {
     return this.intern(op, args, attrs, this.infer(op, args, attrs), span);
   }

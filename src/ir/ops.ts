@@ -5,7 +5,7 @@
 export type DType = 'real' | 'int' | 'bool';
 
 export type OpKind =
-  | 'leaf' // input, const, iota
+  | 'leaf' // input, const, iota, size
   | 'unary' // elementwise, one operand
   | 'binary' // elementwise, two operands aligned by axis name
   | 'select' // elementwise, cond ? a : b
@@ -25,6 +25,7 @@ export const OPS = {
   input: { kind: 'leaf', result: 'same', doc: 'a tensor input or hyperparameter of the loss' },
   const: { kind: 'leaf', result: 'same', doc: 'a scalar constant' },
   iota: { kind: 'leaf', result: 'int', doc: 'positions 0..n-1 along an axis (index variables as values)' },
+  size: { kind: 'leaf', result: 'int', doc: 'the size of dimension attrs.dim, a scalar (a dim name used as a number)' },
 
   neg: { kind: 'unary', result: 'same', doc: '-x' },
   abs: { kind: 'unary', result: 'same', doc: '|x|' },

@@ -1,4 +1,5 @@
 import { formatAxes } from './axes.js';
+import { liveNodes } from './live.js';
 import type { Attrs, IrFunction, IrNode } from './types.js';
 
 /**
@@ -22,19 +23,6 @@ export function printIr(fn: IrFunction): string {
   return lines.join('\n');
 }
 
-/** Nodes reachable from the output (and the per-sample node of a reduction). */
-export function liveNodes(fn: IrFunction): Set<number> {
-  const live = new Set<number>();
-  const stack = [fn.output, ...(fn.reduction ? [fn.reduction.perSample] : [])];
-  while (stack.length > 0) {
-    const id = stack.pop()!;
-    if (live.has(id)) continue;
-    live.add(id);
-    stack.push(...fn.nodes[id]!.args);
-  }
-  return live;
-}
-
 function formatArgs(node: IrNode): string {
   const args = node.args.map((a) => `%${a}`);
   const attrs = formatAttrs(node.op, node.attrs);
@@ -49,6 +37,8 @@ function formatAttrs(op: string, attrs: Attrs): string[] {
       return [formatNumber(attrs.value!)];
     case 'iota':
       return [attrs.axis!];
+    case 'size':
+      return [attrs.dim!];
     case 'rename':
       return [`${attrs.from} -> ${attrs.to}`];
     case 'pick':

@@ -56,7 +56,8 @@ export interface IrNode {
 
 /** Where the size of a dimension is read at run time. */
 export type DimSource =
-  /** `position` counts from the front, or from the back when the input has a rest axis first. */
+  /** The size is `shape[position]` of the input, or `shape[rank - position]` when `fromEnd`
+   * (the input has a rest axis first, so its named dims are counted from the back; 1 = last). */
   | { readonly dim: string; readonly input: string; readonly position: number; readonly fromEnd: boolean }
   | { readonly dim: string; readonly size: number };
 

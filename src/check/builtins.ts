@@ -1,0 +1,79 @@
+// The builtin functions of the language, as data: what each is called, how it is called, what
+// it means, and which IR op (or small composition of ops) it becomes. The elaborator in
+// expr.ts reads this table; the playground reads it for completion and hover.
+
+import type { AxisOp, ReduceOp, UnaryOp } from '../ir/ops.js';
+
+export type Builtin =
+  /** Elementwise on one number. */
+  | { readonly kind: 'unary'; readonly op: UnaryOp; readonly signature: string; readonly doc: string }
+  /** Reduction: (x, axes?, where: mask, empty: value). `max`/`min` with a second operand that is
+   * not an axis of the first are elementwise instead (`binary`). */
+  | {
+      readonly kind: 'reduce';
+      readonly op: ReduceOp;
+      readonly binary?: 'maximum' | 'minimum';
+      readonly operand: 'number' | 'bool';
+      /** Result where a mask selects nothing, unless `empty:` says otherwise. */
+      readonly emptyDefault: number;
+      readonly signature: string;
+      readonly doc: string;
+    }
+  /** Works along one axis, keeps the shape: (x, axis). */
+  | { readonly kind: 'axis'; readonly op: AxisOp; readonly signature: string; readonly doc: string }
+  /** Composed from core ops by the elaborator (see `expandMacro` in expr.ts). */
+  | {
+      readonly kind: 'macro';
+      readonly name: MacroName;
+      readonly arity: readonly [number, number];
+      readonly signature: string;
+      readonly doc: string;
+    };
+
+export type MacroName = 'norm' | 'dot' | 'normalize' | 'clamp' | 'select' | 'pow' | 'onehot' | 'real' | 'count';
+
+const unary = (op: UnaryOp, signature: string, doc: string): Builtin => ({ kind: 'unary', op, signature, doc });
+
+export const BUILTINS: Readonly<Record<string, Builtin>> = {
+  abs: unary('abs', 'abs(x)', 'Absolute value |x|.'),
+  exp: unary('exp', 'exp(x)', 'e to the power x. Overflows float32 above x ≈ 88.7.'),
+  log: unary('log', 'log(x)', 'Natural logarithm; log(0) = -inf.'),
+  log1p: unary('log1p', 'log1p(x)', 'log(1 + x), accurate when x is small.'),
+  expm1: unary('expm1', 'expm1(x)', 'exp(x) - 1, accurate when x is small.'),
+  sqrt: unary('sqrt', 'sqrt(x)', 'Square root; its gradient at 0 is infinite.'),
+  square: unary('square', 'square(x)', 'x * x.'),
+  sigmoid: unary('sigmoid', 'sigmoid(x)', 'Logistic function 1 / (1 + exp(-x)).'),
+  softplus: unary('softplus', 'softplus(x)', 'log(1 + exp(x)), without overflow.'),
+  log_sigmoid: unary('log_sigmoid', 'log_sigmoid(x)', 'log(sigmoid(x)) = -softplus(-x), without underflow.'),
+  tanh: unary('tanh', 'tanh(x)', 'Hyperbolic tangent.'),
+  cosh: unary('cosh', 'cosh(x)', 'Hyperbolic cosine. Overflows float32 above |x| ≈ 89.'),
+  relu: unary('relu', 'relu(x)', 'max(x, 0).'),
+  sign: unary('sign', 'sign(x)', '-1, 0 or 1.'),
+  floor: unary('floor', 'floor(x)', 'Largest whole number not above x.'),
+
+  sum: { kind: 'reduce', op: 'sum', operand: 'number', emptyDefault: 0, signature: 'sum(x, axes?, where: mask)', doc: 'Sum over the named axes (all when none are named). With `where:`, only the selected elements; nothing selected gives 0.' },
+  mean: { kind: 'reduce', op: 'mean', operand: 'number', emptyDefault: 0, signature: 'mean(x, axes?, where: mask, empty: 0)', doc: 'Mean over the named axes (all when none are named). With `where:`, the mean of the selected elements; nothing selected gives `empty` (0 unless given).' },
+  max: { kind: 'reduce', op: 'max', binary: 'maximum', operand: 'number', emptyDefault: 0, signature: 'max(a, b) | max(x, axes, where: mask, empty: 0)', doc: 'Elementwise maximum of two values, or the maximum over the named axes of one (with `where:`, of the selected elements; nothing selected gives `empty`, 0 unless given).' },
+  min: { kind: 'reduce', op: 'min', binary: 'minimum', operand: 'number', emptyDefault: 0, signature: 'min(a, b) | min(x, axes, where: mask, empty: 0)', doc: 'Elementwise minimum of two values, or the minimum over the named axes of one (with `where:`, of the selected elements; nothing selected gives `empty`, 0 unless given).' },
+  prod: { kind: 'reduce', op: 'prod', operand: 'number', emptyDefault: 1, signature: 'prod(x, axes?, where: mask)', doc: 'Product over the named axes; nothing selected gives 1.' },
+  logsumexp: { kind: 'reduce', op: 'logsumexp', operand: 'number', emptyDefault: -Infinity, signature: 'logsumexp(x, axes?, where: mask, empty: -inf)', doc: 'log(sum(exp(x))) over the named axes, shifted by the maximum so it neither overflows nor underflows.' },
+  any: { kind: 'reduce', op: 'any', operand: 'bool', emptyDefault: 0, signature: 'any(c, axes?, where: mask)', doc: 'True where some element along the axes is true.' },
+  all: { kind: 'reduce', op: 'all', operand: 'bool', emptyDefault: 1, signature: 'all(c, axes?, where: mask)', doc: 'True where every element along the axes is true.' },
+
+  softmax: { kind: 'axis', op: 'softmax', signature: 'softmax(x, axis)', doc: 'exp(x) / sum(exp(x)) along the axis, shifted by the maximum.' },
+  log_softmax: { kind: 'axis', op: 'log_softmax', signature: 'log_softmax(x, axis)', doc: 'x - logsumexp(x) along the axis: log of softmax without underflow.' },
+
+  norm: { kind: 'macro', name: 'norm', arity: [1, 2], signature: 'norm(x, axes?)', doc: 'Euclidean norm sqrt(sum(x^2)) over the named axes (all when none are named).' },
+  dot: { kind: 'macro', name: 'dot', arity: [3, 3], signature: 'dot(a, b, axes)', doc: 'sum(a * b) over the named axes.' },
+  normalize: { kind: 'macro', name: 'normalize', arity: [2, 2], signature: 'normalize(x, axis)', doc: 'x / max(norm(x, axis), 1e-12), as torch.nn.functional.normalize.' },
+  clamp: { kind: 'macro', name: 'clamp', arity: [3, 3], signature: 'clamp(x, lo, hi)', doc: 'min(max(x, lo), hi).' },
+  select: { kind: 'macro', name: 'select', arity: [3, 3], signature: 'select(cond, a, b)', doc: 'a where cond is true, else b (the same as `if cond then a else b`).' },
+  pow: { kind: 'macro', name: 'pow', arity: [2, 2], signature: 'pow(a, b)', doc: 'a to the power b (the same as a ^ b).' },
+  onehot: { kind: 'macro', name: 'onehot', arity: [1, 1], signature: 'onehot(t)', doc: 'For class indices t of C, 1 at the class and 0 elsewhere: a real tensor with an extra axis C.' },
+  real: { kind: 'macro', name: 'real', arity: [1, 1], signature: 'real(x)', doc: 'A whole number or condition as a real number (true = 1, false = 0).' },
+  count: { kind: 'macro', name: 'count', arity: [1, 2], signature: 'count(c, axes?)', doc: 'How many elements of the condition are true along the axes, as a real number.' },
+};
+
+export function isBuiltin(name: string): boolean {
+  return Object.prototype.hasOwnProperty.call(BUILTINS, name);
+}

@@ -1,0 +1,320 @@
+// Calls: builtins (read from the table in builtins.ts) and user definitions, which are inlined
+// at each call with their shape variables bound to the caller's axes.
+
+import type { Argument, Call, Expr, Span } from '../../grammar/ast.js';
+import { formatAxes, unionAxes } from '../ir/axes.js';
+import { OPS } from '../ir/ops.js';
+import { REST, type Axis } from '../ir/types.js';
+import { BUILTINS, type Builtin } from './builtins.js';
+import { constantValue } from './constants.js';
+import { defKey, type ElabContext } from './context.js';
+import { bindAll, checkAlignable, elabExpr, elabTensor, expectBool, expectNumber, finishBindings, forceEntry, fromNode, select, tensor, arithElem } from './expr.js';
+import { callableNames, lookupFunction } from './functions.js';
+import { matchParam } from './params.js';
+import { findEntry, findDimVar, type Scope } from './scope.js';
+import { hint, type Elem, type FnVal, type TensorVal, type Val } from './values.js';
+
+export function elabCall(ctx: ElabContext, scope: Scope, call: Call): Val | null {
+  const name = call.callee.name;
+  let fn: FnVal | null | undefined;
+  const entry = findEntry(scope, name);
+  if (entry) {
+    const v = forceEntry(ctx, entry, name, call.callee.span);
+    if (!v) return null;
+    if (v.kind === 'tensor') {
+      ctx.diagnostics.report('NotAFunction', call.callee.span, { name });
+      return null;
+    }
+    fn = v;
+  } else {
+    fn = lookupFunction(ctx, scope, name);
+  }
+  if (fn === null) return null;
+  if (fn === undefined) {
+    ctx.diagnostics.report('UnknownFunction', call.callee.span, { name, hint: hint(name, [...Object.keys(BUILTINS), ...callableNames(scope)]) });
+    return null;
+  }
+  const args = splitArgs(ctx, call.args);
+  if (!args) return null;
+  if (fn.kind === 'builtin') return elabBuiltin(ctx, scope, call, BUILTINS[fn.name]!, args);
+  return inlineDef(ctx, scope, fn, call, args);
+}
+
+interface SplitArgs {
+  readonly positional: readonly Expr[];
+  readonly named: ReadonlyMap<string, Argument>;
+}
+
+function splitArgs(ctx: ElabContext, args: readonly Argument[]): SplitArgs | null {
+  const positional: Expr[] = [];
+  const named = new Map<string, Argument>();
+  let ok = true;
+  for (const arg of args) {
+    if (!arg.name) {
+      if (named.size > 0) {
+        ctx.diagnostics.report('PositionalAfterNamed', arg.span);
+        ok = false;
+      }
+      positional.push(arg.value);
+    } else if (named.has(arg.name.name)) {
+      ctx.diagnostics.report('DuplicateArgument', arg.name.span, { arg: arg.name.name });
+      ok = false;
+    } else {
+      named.set(arg.name.name, arg);
+    }
+  }
+  return ok ? { positional, named } : null;
+}
+
+function plural(n: number, what: string): string {
+  return `${n} ${what}${n === 1 ? '' : 's'}`;
+}
+
+function arityText(lo: number, hi: number): string {
+  return lo === hi ? plural(lo, 'argument') : `${lo} to ${hi} arguments`;
+}
+
+function checkArity(ctx: ElabContext, call: Call, args: SplitArgs, lo: number, hi: number, names: readonly string[] = []): boolean {
+  for (const [key, arg] of args.named) {
+    if (!names.includes(key)) {
+      ctx.diagnostics.report('UnknownNamedArgument', arg.name!.span, { name: call.callee.name, arg: key, hint: names.length ? ` (it takes ${names.map((n) => `'${n}:'`).join(', ')})` : '' });
+      return false;
+    }
+  }
+  const n = args.positional.length;
+  if (n < lo || n > hi) {
+    ctx.diagnostics.report('WrongArity', call.span, { name: call.callee.name, expected: arityText(lo, hi), given: n });
+    return false;
+  }
+  return true;
+}
+
+function elabBuiltin(ctx: ElabContext, scope: Scope, call: Call, builtin: Builtin, args: SplitArgs): Val | null {
+  const b = ctx.b;
+  switch (builtin.kind) {
+    case 'unary': {
+      if (!checkArity(ctx, call, args, 1, 1)) return null;
+      const x = elabTensor(ctx, scope, args.positional[0]!);
+      if (!x || !expectNumber(ctx, x, `the argument of ${call.callee.name}`, args.positional[0]!.span)) return null;
+      const elem: Elem = OPS[builtin.op].result === 'same' ? arithElem(x.elem) : 'real';
+      return fromNode(ctx, b.op(builtin.op, [x.id], {}, call.span), elem);
+    }
+    case 'reduce':
+      return elabReduce(ctx, scope, call, builtin, args);
+    case 'axis': {
+      if (!checkArity(ctx, call, args, 1, 2)) return null;
+      const x = elabTensor(ctx, scope, args.positional[0]!);
+      if (!x || !expectNumber(ctx, x, `the argument of ${call.callee.name}`, args.positional[0]!.span)) return null;
+      const named = x.axes.filter((a) => a.name !== REST);
+      let axis: string | undefined;
+      if (args.positional[1]) axis = resolveAxes(ctx, scope, args.positional[1], x.axes, call.callee.name, true)?.[0];
+      else if (named.length === 1 && named.length === x.axes.length) axis = named[0]!.name;
+      else ctx.diagnostics.report('NotAnAxis', call.span, { what: `${call.callee.name} needs the axis it works along, which`, axes: formatAxes(x.axes) });
+      if (!axis) return null;
+      return fromNode(ctx, b.op(builtin.op, [x.id], { axis }, call.span), 'real');
+    }
+    case 'macro':
+      return elabMacro(ctx, scope, call, builtin.name, args, builtin.arity);
+  }
+}
+
+/** Whether an argument names axes of the operand (so `max(x, j)` reduces, `max(x, 0)` doesn't). */
+function namesAxes(scope: Scope, e: Expr, axes: readonly Axis[]): boolean {
+  const items = e.kind === 'Tuple' ? e.items : [e];
+  return items.every((it) => it.kind === 'Name' && !findEntry(scope, it.name) && axisFor(scope, it.name, axes) !== undefined);
+}
+
+function axisFor(scope: Scope, name: string, axes: readonly Axis[]): string | undefined {
+  if (axes.some((a) => a.name === name)) return name;
+  const mapped = findDimVar(scope, name);
+  if (mapped && axes.some((a) => a.name === mapped.name)) return mapped.name;
+  const byDim = axes.filter((a) => a.dim === name);
+  return byDim.length === 1 ? byDim[0]!.name : undefined;
+}
+
+/** Axis names given as `D` or `(w, b)`, resolved against the operand's axes. */
+function resolveAxes(ctx: ElabContext, scope: Scope, e: Expr, axes: readonly Axis[], fname: string, single = false): string[] | null {
+  const items = e.kind === 'Tuple' && !single ? e.items : [e];
+  const out: string[] = [];
+  for (const it of items) {
+    if (it.kind !== 'Name') {
+      ctx.diagnostics.report('NotAnAxis', it.span, { what: `the axis argument of ${fname}`, axes: formatAxes(axes) || 'none' });
+      return null;
+    }
+    const found = axisFor(scope, it.name, axes);
+    if (!found) {
+      ctx.diagnostics.report('AxisNotPresent', it.span, { what: fname, axis: it.name, axes: formatAxes(axes) });
+      return null;
+    }
+    out.push(found);
+  }
+  return out;
+}
+
+function elabReduce(ctx: ElabContext, scope: Scope, call: Call, builtin: Extract<Builtin, { kind: 'reduce' }>, args: SplitArgs): Val | null {
+  const fname = call.callee.name;
+  if (!checkArity(ctx, call, args, 1, 2, ['where', 'empty'])) return null;
+  const x = elabTensor(ctx, scope, args.positional[0]!);
+  if (!x) return null;
+  const second = args.positional[1];
+  if (second && builtin.binary && args.named.size === 0 && !namesAxes(scope, second, x.axes)) {
+    const y = elabTensor(ctx, scope, second);
+    if (!y) return null;
+    if (!expectNumber(ctx, x, `the first argument of ${fname}`, args.positional[0]!.span)) return null;
+    if (!expectNumber(ctx, y, `the second argument of ${fname}`, second.span)) return null;
+    if (!checkAlignable(ctx, [x, y], `the arguments of ${fname}`, call.span)) return null;
+    return fromNode(ctx, ctx.b.op(builtin.binary, [x.id, y.id], {}, call.span), arithElem(x.elem, y.elem));
+  }
+  const ok = builtin.operand === 'bool' ? expectBool(ctx, x, `the argument of ${fname}`, args.positional[0]!.span) : expectNumber(ctx, x, `the argument of ${fname}`, args.positional[0]!.span);
+  if (!ok) return null;
+  const whereArg = args.named.get('where');
+  let mask: TensorVal | null = null;
+  if (whereArg) {
+    mask = elabTensor(ctx, scope, whereArg.value);
+    if (!mask || !expectBool(ctx, mask, `the 'where:' mask of ${fname}`, whereArg.value.span)) return null;
+    if (!checkAlignable(ctx, [x, mask], `the mask of ${fname}`, whereArg.value.span)) return null;
+  }
+  const all = unionAxes(x.axes, mask?.axes ?? []);
+  const axes = second ? resolveAxes(ctx, scope, second, all, fname) : all.map((a) => a.name);
+  if (!axes) return null;
+  let empty: number | undefined;
+  const emptyArg = args.named.get('empty');
+  if (emptyArg) {
+    empty = constantValue(emptyArg.value);
+    if (empty === undefined) {
+      ctx.diagnostics.report('DefaultNotConstant', emptyArg.value.span, { name: 'empty:' });
+      return null;
+    }
+  }
+  const attrs = mask ? { axes, empty: empty ?? builtin.emptyDefault } : { axes };
+  const elem: Elem = builtin.operand === 'bool' ? 'bool' : OPS[builtin.op].result === 'same' ? arithElem(x.elem) : 'real';
+  return fromNode(ctx, ctx.b.op(builtin.op, mask ? [x.id, mask.id] : [x.id], attrs, call.span), elem);
+}
+
+function elabMacro(ctx: ElabContext, scope: Scope, call: Call, name: string, args: SplitArgs, arity: readonly [number, number]): Val | null {
+  if (!checkArity(ctx, call, args, arity[0], arity[1])) return null;
+  const b = ctx.b;
+  const span = call.span;
+  const [first, second, third] = args.positional;
+  const x = elabTensor(ctx, scope, first!);
+  if (!x) return null;
+  const num = (v: TensorVal, e: Expr) => expectNumber(ctx, v, `the argument of ${name}`, e.span);
+  const axesOf = (e: Expr | undefined, all: readonly Axis[]) => (e ? resolveAxes(ctx, scope, e, all, name) : all.map((a) => a.name));
+  switch (name) {
+    case 'norm': {
+      if (!num(x, first!)) return null;
+      const axes = axesOf(second, x.axes);
+      if (!axes) return null;
+      return fromNode(ctx, b.op('sqrt', [b.op('sum', [b.op('square', [x.id], {}, span)], { axes }, span)], {}, span), 'real');
+    }
+    case 'normalize': {
+      if (!num(x, first!)) return null;
+      const axes = axesOf(second, x.axes);
+      if (!axes) return null;
+      const norm = b.op('sqrt', [b.op('sum', [b.op('square', [x.id], {}, span)], { axes }, span)], {}, span);
+      return fromNode(ctx, b.op('div', [x.id, b.op('maximum', [norm, b.constant(1e-12)], {}, span)], {}, span), 'real');
+    }
+    case 'count': {
+      if (!expectBool(ctx, x, 'the argument of count', first!.span)) return null;
+      const axes = axesOf(second, x.axes);
+      if (!axes) return null;
+      return fromNode(ctx, b.op('sum', [b.op('to_real', [x.id], {}, span)], { axes }, span), 'real');
+    }
+    case 'real':
+      return x.elem === 'real' ? x : fromNode(ctx, b.op('to_real', [x.id], {}, span), 'real');
+    case 'onehot': {
+      if (typeof x.elem === 'string') {
+        ctx.diagnostics.report('TypeMismatch', first!.span, { what: 'the argument of onehot', expected: "class indices ('index[...] of C')", actual: formatAxes(x.axes) ? `${x.elem}[${formatAxes(x.axes)}]` : x.elem });
+        return null;
+      }
+      const axis = { name: x.elem.index, dim: x.elem.index };
+      if (x.axes.some((a) => a.name === axis.name)) {
+        ctx.diagnostics.report('DiagonalIndex', span, { name: axis.name });
+        return null;
+      }
+      return fromNode(ctx, b.op('to_real', [b.op('eq', [x.id, b.iota(axis, span)], {}, span)], {}, span), 'real');
+    }
+  }
+  const y = elabTensor(ctx, scope, second!);
+  if (!y) return null;
+  switch (name) {
+    case 'dot': {
+      if (!num(x, first!) || !num(y, second!) || !checkAlignable(ctx, [x, y], 'the arguments of dot', span)) return null;
+      const axes = axesOf(third, unionAxes(x.axes, y.axes));
+      if (!axes) return null;
+      return fromNode(ctx, b.op('sum', [b.op('mul', [x.id, y.id], {}, span)], { axes }, span), arithElem(x.elem, y.elem));
+    }
+    case 'pow':
+      if (!num(x, first!) || !num(y, second!) || !checkAlignable(ctx, [x, y], 'the arguments of pow', span)) return null;
+      return fromNode(ctx, b.op('pow', [x.id, y.id], {}, span), 'real');
+  }
+  const z = elabTensor(ctx, scope, third!);
+  if (!z) return null;
+  if (name === 'select') {
+    if (!expectBool(ctx, x, 'the condition of select', first!.span)) return null;
+    return select(ctx, x, y, z, span);
+  }
+  // clamp
+  if (!num(x, first!) || !num(y, second!) || !num(z, third!) || !checkAlignable(ctx, [x, y, z], 'the arguments of clamp', span)) return null;
+  const lo = b.op('maximum', [x.id, y.id], {}, span);
+  return fromNode(ctx, b.op('minimum', [lo, z.id], {}, span), arithElem(x.elem, y.elem, z.elem));
+}
+
+function inlineDef(ctx: ElabContext, caller: Scope, fn: Extract<FnVal, { kind: 'def' }>, call: Call, args: SplitArgs): Val | null {
+  const def = fn.def;
+  const key = defKey(fn.module.file, def.name.name);
+  if (ctx.callStack.includes(key)) {
+    const names = [...ctx.callStack.slice(ctx.callStack.indexOf(key)), key].map((k) => k.slice(k.indexOf('#') + 1));
+    ctx.diagnostics.report('CyclicDefinition', def.name.span, { name: def.name.name, cycle: names.join(' -> ') });
+    return null;
+  }
+  const paramNames = def.params.map((p) => p.name.name);
+  for (const [key2, arg] of args.named) {
+    if (!paramNames.includes(key2)) {
+      ctx.diagnostics.report('UnknownNamedArgument', arg.name!.span, { name: def.name.name, arg: key2, hint: hint(key2, paramNames) });
+      return null;
+    }
+  }
+  const required = def.params.filter((p) => !p.default).length;
+  if (args.positional.length > def.params.length) {
+    ctx.diagnostics.report('WrongArity', call.span, { name: def.name.name, expected: arityText(required, def.params.length), given: args.positional.length });
+    return null;
+  }
+  const scope: Scope = { module: fn.module, entries: new Map(), dimVars: new Map(), indexVars: new Map() };
+  let ok = true;
+  for (let k = 0; k < def.params.length; k++) {
+    const param = def.params[k]!;
+    const argExpr = args.positional[k] ?? args.named.get(param.name.name)?.value;
+    if (k < args.positional.length && args.named.has(param.name.name)) {
+      ctx.diagnostics.report('DuplicateArgument', args.named.get(param.name.name)!.name!.span, { arg: param.name.name });
+      return null;
+    }
+    let val: Val | null;
+    if (argExpr) {
+      val = elabExpr(ctx, caller, argExpr);
+    } else if (param.default) {
+      const c = constantValue(param.default);
+      val = c === undefined ? null : tensor(ctx.b.constant(c, 'real', param.default.span), param.type?.kind === 'TensorType' && param.type.element === 'bool' ? 'bool' : 'real', []);
+    } else {
+      ctx.diagnostics.report('WrongArity', call.span, { name: def.name.name, expected: arityText(required, def.params.length), given: args.positional.length + args.named.size });
+      return null;
+    }
+    if (!val) {
+      ok = false;
+      continue;
+    }
+    const span: Span = argExpr?.span ?? call.span;
+    if (!matchParam(ctx, scope, def, k, val, span)) ok = false;
+  }
+  if (!ok) return null;
+  ctx.instantiated.add(key);
+  ctx.callStack.push(key);
+  try {
+    bindAll(ctx, scope, def.bindings);
+    const v = elabExpr(ctx, scope, def.body);
+    finishBindings(ctx, scope);
+    return v;
+  } finally {
+    ctx.callStack.pop();
+  }
+}

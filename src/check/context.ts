@@ -1,0 +1,41 @@
+import type { Span } from '../../grammar/ast.js';
+import type { DiagnosticKind } from '../diagnostics/codes.js';
+import { diagnostic, type Diagnostic } from '../diagnostics/diagnostic.js';
+import type { IrBuilder } from '../ir/graph.js';
+import type { ModuleLoader } from './program.js';
+
+/** What the elaborator needs while checking one loss: the IR being built and a place to report. */
+export interface ElabContext {
+  readonly b: IrBuilder;
+  readonly loader: ModuleLoader;
+  readonly diagnostics: DiagnosticSink;
+  /** Definitions being inlined, outermost first (`file#name`), to stop cycles. */
+  readonly callStack: string[];
+  /** Definitions inlined at least once (so they need no separate check). */
+  readonly instantiated: Set<string>;
+}
+
+/** Collects diagnostics once each: a def inlined at three call sites reports its error once. */
+export class DiagnosticSink {
+  readonly list: Diagnostic[] = [];
+  private readonly seen = new Set<string>();
+
+  report(kind: DiagnosticKind, span: Span | undefined, args: Readonly<Record<string, string | number>> = {}, notes?: readonly string[]): void {
+    this.add(diagnostic(kind, span, args, notes));
+  }
+
+  add(d: Diagnostic): void {
+    const key = `${d.code}@${d.span?.file}:${d.span?.start.offset}:${d.span?.end.offset}:${d.message}`;
+    if (this.seen.has(key)) return;
+    this.seen.add(key);
+    this.list.push(d);
+  }
+
+  errorCount(): number {
+    return this.list.filter((d) => d.severity === 'error').length;
+  }
+}
+
+export function defKey(file: string, name: string): string {
+  return `${file}#${name}`;
+}

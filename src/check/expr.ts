@@ -1,0 +1,369 @@
+// The elaborator: checks an expression (names, element types, named axes) and, in the same
+// walk, builds its IR. Every problem is reported to the context and yields `null`, which the
+// callers pass along silently, so one mistake gives one diagnostic, not a cascade.
+
+import type { Binary, Binding, Expr, Index, Member, Span } from '../../grammar/ast.js';
+import { axisNames, formatAxes } from '../ir/axes.js';
+import type { BinaryOp } from '../ir/ops.js';
+import { REST, type Axis, type NodeId } from '../ir/types.js';
+import { isBuiltin } from './builtins.js';
+import { elabCall } from './calls.js';
+import type { ElabContext } from './context.js';
+import {
+  childScope,
+  findDimVar,
+  findEntry,
+  findIndexVar,
+  hasDim,
+  indexScope,
+  visibleNames,
+  type Entry,
+  type Scope,
+} from './scope.js';
+import { lookupFunction } from './functions.js';
+import { describeType, hint, isNumeric, type Elem, type TensorVal, type Val } from './values.js';
+
+export function elabExpr(ctx: ElabContext, scope: Scope, e: Expr): Val | null {
+  switch (e.kind) {
+    case 'Number':
+      return tensor(ctx.b.constant(e.value, 'real', e.span), 'real', []);
+    case 'Name':
+      return elabName(ctx, scope, e.name, e.span);
+    case 'Unary': {
+      const v = elabTensor(ctx, scope, e.operand);
+      if (!v) return null;
+      if (e.op === 'not') {
+        if (!expectBool(ctx, v, 'the operand of not', e.operand.span)) return null;
+        return tensor(ctx.b.op('not', [v.id], {}, e.span), 'bool', v.axes);
+      }
+      if (!expectNumber(ctx, v, `the operand of unary ${e.op}`, e.operand.span)) return null;
+      if (e.op === '+') return v;
+      return tensor(ctx.b.op('neg', [v.id], {}, e.span), arithElem(v.elem), v.axes);
+    }
+    case 'Binary':
+      return elabBinary(ctx, scope, e);
+    case 'Call':
+      return elabCall(ctx, scope, e);
+    case 'Index':
+      return elabIndex(ctx, scope, e);
+    case 'Member':
+      return elabMember(ctx, scope, e);
+    case 'Conditional': {
+      const c = elabTensor(ctx, scope, e.cond);
+      const a = elabTensor(ctx, scope, e.then);
+      const b = elabTensor(ctx, scope, e.else);
+      if (!c || !a || !b) return null;
+      if (!expectBool(ctx, c, 'the condition of if', e.cond.span)) return null;
+      return select(ctx, c, a, b, e.span);
+    }
+    case 'Let': {
+      const inner = childScope(scope);
+      bindAll(ctx, inner, e.bindings);
+      const v = elabExpr(ctx, inner, e.body);
+      finishBindings(ctx, inner);
+      return v;
+    }
+    case 'Tuple':
+      ctx.diagnostics.report('BadTuple', e.span);
+      return null;
+  }
+}
+
+/** Checks an expression that must be a tensor (not a function). */
+export function elabTensor(ctx: ElabContext, scope: Scope, e: Expr): TensorVal | null {
+  const v = elabExpr(ctx, scope, e);
+  if (!v) return null;
+  if (v.kind !== 'tensor') {
+    ctx.diagnostics.report('FunctionAsValue', e.span, { name: e.kind === 'Name' ? e.name : v.kind === 'def' ? v.def.name.name : v.name });
+    return null;
+  }
+  return v;
+}
+
+export function tensor(id: NodeId, elem: Elem, axes: readonly Axis[]): TensorVal {
+  return { kind: 'tensor', id, elem, axes };
+}
+
+/** The tensor value of an IR node built by the caller, typed from the node itself. */
+export function fromNode(ctx: ElabContext, id: NodeId, elem?: Elem): TensorVal {
+  const t = ctx.b.type(id);
+  return tensor(id, elem ?? t.dtype, t.axes);
+}
+
+/** int and index arithmetic gives int; anything with a real gives real. */
+export function arithElem(...elems: Elem[]): Elem {
+  return elems.every((x) => x !== 'real') ? 'int' : 'real';
+}
+
+export function expectNumber(ctx: ElabContext, v: TensorVal, what: string, span: Span): boolean {
+  if (isNumeric(v.elem)) return true;
+  ctx.diagnostics.report('NotNumeric', span, { what, actual: describeType(v) });
+  return false;
+}
+
+export function expectBool(ctx: ElabContext, v: TensorVal, what: string, span: Span): boolean {
+  if (v.elem === 'bool') return true;
+  ctx.diagnostics.report('NotBoolean', span, { what, actual: describeType(v) });
+  return false;
+}
+
+/** Two operands can line up when every axis name they share stands for the same dimension. */
+export function checkAlignable(ctx: ElabContext, vals: readonly TensorVal[], what: string, span: Span): boolean {
+  const seen = new Map<string, Axis>();
+  for (const v of vals) {
+    for (const a of v.axes) {
+      const prior = seen.get(a.name);
+      if (prior && prior.dim !== a.dim) {
+        ctx.diagnostics.report('AxisSizeMismatch', span, { what, a: `${a.name} (${prior.dim})`, b: `${a.name} (${a.dim})` });
+        return false;
+      }
+      seen.set(a.name, a);
+    }
+  }
+  return true;
+}
+
+export function select(ctx: ElabContext, c: TensorVal, a: TensorVal, b: TensorVal, span: Span): TensorVal | null {
+  if (!checkAlignable(ctx, [c, a, b], 'the branches of a condition', span)) return null;
+  if ((a.elem === 'bool') !== (b.elem === 'bool')) {
+    ctx.diagnostics.report('TypeMismatch', span, { what: 'both branches of a condition', expected: 'numbers or both conditions', actual: `${describeType(a)} and ${describeType(b)}` });
+    return null;
+  }
+  const elem: Elem = a.elem === 'bool' ? 'bool' : arithElem(a.elem, b.elem);
+  return fromNode(ctx, ctx.b.op('select', [c.id, a.id, b.id], {}, span), elem);
+}
+
+const ARITH: Partial<Record<Binary['op'], BinaryOp>> = { '+': 'add', '-': 'sub', '*': 'mul', '/': 'div', '^': 'pow' };
+const COMPARE: Partial<Record<Binary['op'], BinaryOp>> = { '==': 'eq', '!=': 'ne', '<': 'lt', '<=': 'le', '>': 'gt', '>=': 'ge' };
+
+function elabBinary(ctx: ElabContext, scope: Scope, e: Binary): Val | null {
+  if (e.lhs.kind === 'Tuple' || e.rhs.kind === 'Tuple') return elabTupleCompare(ctx, scope, e);
+  const a = elabTensor(ctx, scope, e.lhs);
+  const b = elabTensor(ctx, scope, e.rhs);
+  if (!a || !b) return null;
+  if (!checkAlignable(ctx, [a, b], `the operands of '${e.op}'`, e.opSpan)) return null;
+  const arith = ARITH[e.op];
+  if (arith) {
+    if (!expectNumber(ctx, a, `the left operand of '${e.op}'`, e.lhs.span)) return null;
+    if (!expectNumber(ctx, b, `the right operand of '${e.op}'`, e.rhs.span)) return null;
+    const elem: Elem = arith === 'div' || arith === 'pow' ? 'real' : arithElem(a.elem, b.elem);
+    return fromNode(ctx, ctx.b.op(arith, [a.id, b.id], {}, e.span), elem);
+  }
+  const cmp = COMPARE[e.op];
+  if (cmp) {
+    const equality = cmp === 'eq' || cmp === 'ne';
+    const bothBool = a.elem === 'bool' && b.elem === 'bool';
+    if (!(equality && bothBool)) {
+      if (!expectNumber(ctx, a, `the left operand of '${e.op}'`, e.lhs.span)) return null;
+      if (!expectNumber(ctx, b, `the right operand of '${e.op}'`, e.rhs.span)) return null;
+    }
+    return fromNode(ctx, ctx.b.op(cmp, [a.id, b.id], {}, e.span), 'bool');
+  }
+  // and / or
+  if (!expectBool(ctx, a, `the left operand of '${e.op}'`, e.lhs.span)) return null;
+  if (!expectBool(ctx, b, `the right operand of '${e.op}'`, e.rhs.span)) return null;
+  return fromNode(ctx, ctx.b.op(e.op === 'and' ? 'and' : 'or', [a.id, b.id], {}, e.span), 'bool');
+}
+
+/** `(w, b) != (v, a)` compares element by element: != is any difference, == all equal. */
+function elabTupleCompare(ctx: ElabContext, scope: Scope, e: Binary): Val | null {
+  if (e.lhs.kind !== 'Tuple' || e.rhs.kind !== 'Tuple' || e.lhs.items.length !== e.rhs.items.length || (e.op !== '==' && e.op !== '!=')) {
+    ctx.diagnostics.report('BadTuple', e.span);
+    return null;
+  }
+  let acc: TensorVal | null = null;
+  for (let k = 0; k < e.lhs.items.length; k++) {
+    const item: Binary = { ...e, kind: 'Binary', lhs: e.lhs.items[k]!, rhs: e.rhs.items[k]! };
+    const v = elabBinary(ctx, scope, item);
+    if (!v || v.kind !== 'tensor') return null;
+    acc = acc ? fromNode(ctx, ctx.b.op(e.op === '==' ? 'and' : 'or', [acc.id, v.id], {}, e.span), 'bool') : v;
+  }
+  return acc;
+}
+
+function elabName(ctx: ElabContext, scope: Scope, name: string, span: Span): Val | null {
+  const entry = findEntry(scope, name);
+  if (entry) return forceEntry(ctx, entry, name, span);
+  const iv = findIndexVar(scope, name);
+  if (iv) {
+    if (!iv.dim) {
+      ctx.diagnostics.report('IndexVariableWithoutSize', span, { name });
+      return null;
+    }
+    const axis = { name, dim: iv.dim };
+    return tensor(ctx.b.iota(axis, span), 'int', [axis]);
+  }
+  if (name === 'true' || name === 'false') return tensor(ctx.b.constant(name === 'true' ? 1 : 0, 'bool', span), 'bool', []);
+  const dimVar = findDimVar(scope, name);
+  if (dimVar && dimVar.name !== REST) return tensor(ctx.b.size(dimVar.dim, span), 'int', []);
+  if (hasDim(scope, name)) return tensor(ctx.b.size(name, span), 'int', []);
+  const fn = lookupFunction(ctx, scope, name);
+  if (fn !== undefined) return fn;
+  ctx.diagnostics.report('UnknownName', span, { name, hint: hint(name, visibleNames(scope)) });
+  return null;
+}
+
+/** Checks a lazy binding on first use; a binding met again while being checked is a cycle. */
+export function forceEntry(ctx: ElabContext, entry: Entry, name: string, span: Span): Val | null {
+  if (entry.kind === 'val') return entry.val;
+  if (entry.state === 'done') return entry.val;
+  if (entry.state === 'busy') {
+    ctx.diagnostics.report('CyclicDefinition', entry.binding.name.span, { name, cycle: `${name} is used in its own definition (line ${span.start.line})` });
+    return null;
+  }
+  entry.state = 'busy';
+  entry.val = elabBinding(ctx, entry.scope, entry.binding);
+  entry.state = 'done';
+  return entry.val;
+}
+
+/** `name[i, j] = rhs`: the index variables on the left must be axes of the right-hand side. */
+function elabBinding(ctx: ElabContext, scope: Scope, binding: Binding): Val | null {
+  const v = elabExpr(ctx, scope, binding.value);
+  if (!v || v.kind !== 'tensor' || binding.indexVars.length === 0) return v;
+  const names = axisNames(v.axes);
+  for (const iv of binding.indexVars) {
+    if (!names.includes(iv.name)) {
+      ctx.diagnostics.report('UnboundIndexVariable', iv.span, { name: iv.name, axes: formatAxes(v.axes) });
+      return null;
+    }
+  }
+  const declared = new Set(binding.indexVars.map((i) => i.name));
+  const extra = [...(scope.indexVars?.keys() ?? [])].filter((n) => names.includes(n) && !declared.has(n));
+  if (extra.length > 0) {
+    ctx.diagnostics.report('ExtraAxisInBinding', binding.value.span, { extra: extra.join(', '), name: binding.name.name, vars: binding.indexVars.map((i) => i.name).join(', ') });
+    return null;
+  }
+  return v;
+}
+
+/** Adds `where`/`let` bindings to a scope, each lazily checked in its own index scope. */
+export function bindAll(ctx: ElabContext, scope: Scope, bindings: readonly Binding[]): void {
+  for (const binding of bindings) {
+    const name = binding.name.name;
+    const prior = scope.entries.get(name) ?? findEntry(scope, name);
+    if (prior) {
+      const line = prior.kind === 'lazy' ? prior.binding.span.start.line : prior.span?.start.line ?? 0;
+      ctx.diagnostics.report('DuplicateBinding', binding.name.span, { name, line });
+      continue;
+    }
+    if (isBuiltin(name)) {
+      ctx.diagnostics.report('ShadowsBuiltin', binding.name.span, { name });
+      continue;
+    }
+    const own = childScope(scope, { indexVars: true });
+    for (const iv of binding.indexVars) own.indexVars!.set(iv.name, { name: iv.name });
+    scope.entries.set(name, { kind: 'lazy', binding, scope: own, state: 'todo', val: null });
+  }
+}
+
+/** After the body: bindings never used are reported, and checked so their errors show too. */
+export function finishBindings(ctx: ElabContext, scope: Scope): void {
+  for (const [name, entry] of scope.entries) {
+    if (entry.kind === 'lazy' && entry.state === 'todo') {
+      ctx.diagnostics.report('UnusedBinding', entry.binding.name.span, { name });
+      forceEntry(ctx, entry, name, entry.binding.span);
+    }
+  }
+}
+
+function elabIndex(ctx: ElabContext, scope: Scope, e: Index): Val | null {
+  const target = elabTensor(ctx, scope, e.target);
+  if (!target) return null;
+  const isVariable = (x: Expr): boolean =>
+    x.kind === 'Name' && !findEntry(scope, x.name) && !hasDim(scope, x.name) && !findDimVar(scope, x.name);
+  if (e.indices.length === 1 && !isVariable(e.indices[0]!)) return elabGather(ctx, scope, target, e.indices[0]!, e.span);
+  const named = target.axes.filter((a) => a.name !== REST);
+  if (e.indices.length > named.length) {
+    ctx.diagnostics.report('TooManyIndices', e.span, { rank: named.length, count: e.indices.length });
+    return null;
+  }
+  const owner = indexScope(scope);
+  const renames = new Map<string, string>();
+  for (let k = 0; k < e.indices.length; k++) {
+    const ix = e.indices[k]!;
+    if (!isVariable(ix) || ix.kind !== 'Name') {
+      ctx.diagnostics.report('UnsupportedConstruct', ix.span, { what: 'indexing several axes when one index is a tensor (gather one axis at a time)' });
+      return null;
+    }
+    let iv = findIndexVar(scope, ix.name);
+    if (!iv) {
+      if (!owner) {
+        ctx.diagnostics.report('UnknownName', ix.span, { name: ix.name, hint: '' });
+        return null;
+      }
+      iv = { name: ix.name };
+      owner.indexVars!.set(ix.name, iv);
+    }
+    const axis = named[k]!;
+    if (iv.dim && iv.dim !== axis.dim) {
+      ctx.diagnostics.report('IndexVariableClash', ix.span, { name: ix.name, dim: iv.dim, other: axis.dim });
+      return null;
+    }
+    iv.dim = axis.dim;
+    if ([...renames.values()].includes(ix.name)) {
+      ctx.diagnostics.report('DiagonalIndex', ix.span, { name: ix.name });
+      return null;
+    }
+    renames.set(axis.name, ix.name);
+  }
+  return renameAxes(ctx, target, renames, e.span);
+}
+
+/** Renames axes all at once; a swap (i ↔ j) goes through temporary names. */
+function renameAxes(ctx: ElabContext, v: TensorVal, renames: Map<string, string>, span: Span): TensorVal | null {
+  const moving = [...renames].filter(([from, to]) => from !== to);
+  if (moving.length === 0) return v;
+  const staying = v.axes.map((a) => a.name).filter((n) => !renames.has(n));
+  for (const [, to] of moving) {
+    if (staying.includes(to)) {
+      ctx.diagnostics.report('DiagonalIndex', span, { name: to });
+      return null;
+    }
+  }
+  let id = v.id;
+  moving.forEach(([from], k) => (id = ctx.b.op('rename', [id], { from, to: `%${k}` }, span)));
+  moving.forEach(([, to], k) => (id = ctx.b.op('rename', [id], { from: `%${k}`, to }, span)));
+  return { ...fromNode(ctx, id, v.elem), ...(v.domain ? { domain: v.domain } : {}) };
+}
+
+/** `lp[t]` with `t: index[N] of C`: picks, for each element of t, the entry of lp's axis C. */
+function elabGather(ctx: ElabContext, scope: Scope, target: TensorVal, ix: Expr, span: Span): Val | null {
+  const idx = elabTensor(ctx, scope, ix);
+  if (!idx) return null;
+  if (typeof idx.elem === 'string') {
+    ctx.diagnostics.report('TypeMismatch', ix.span, {
+      what: 'an index into a tensor',
+      expected: "class indices ('index[...] of C') or index variables",
+      actual: describeType(idx),
+    });
+    return null;
+  }
+  const dim = idx.elem.index;
+  const axis = target.axes.find((a) => a.dim === dim);
+  if (!axis) {
+    ctx.diagnostics.report('GatherAxisMissing', ix.span, { dim, axes: formatAxes(target.axes) });
+    return null;
+  }
+  const rest = { ...target, axes: target.axes.filter((a) => a !== axis) };
+  if (!checkAlignable(ctx, [rest, idx], 'a gather', span)) return null;
+  return { ...fromNode(ctx, ctx.b.op('gather', [target.id, idx.id], { axis: axis.name }, span), target.elem), ...(target.domain ? { domain: target.domain } : {}) };
+}
+
+/** `b.x2`: one named position along a dimension declared with components. */
+function elabMember(ctx: ElabContext, scope: Scope, e: Member): Val | null {
+  const target = elabTensor(ctx, scope, e.target);
+  if (!target) return null;
+  for (const axis of target.axes) {
+    const decl = scope.module.componentDims.get(axis.dim);
+    if (!decl) continue;
+    const index = decl.components.findIndex((c) => c.name === e.member.name);
+    if (index < 0) {
+      ctx.diagnostics.report('UnknownComponent', e.member.span, { name: e.member.name, dim: axis.dim, components: decl.components.map((c) => c.name).join(', ') });
+      return null;
+    }
+    return fromNode(ctx, ctx.b.op('pick', [target.id], { axis: axis.name, index }, e.span), target.elem);
+  }
+  ctx.diagnostics.report('UnknownComponent', e.member.span, { name: e.member.name, dim: 'any of its axes', components: 'none: no axis has a dim declared with components' });
+  return null;
+}

@@ -1,0 +1,229 @@
+// The checker's entry: a module's definitions and imports, then each loss elaborated into an
+// IrFunction. Never throws: an internal failure becomes an E9001 diagnostic for that loss.
+
+import type { Definition, Expr, Module } from '../../grammar/ast.js';
+import { sortDiagnostics, type Diagnostic } from '../diagnostics/diagnostic.js';
+import { formatAxes } from '../ir/axes.js';
+import { IrBuilder } from '../ir/graph.js';
+import { findReduction } from '../ir/reduction.js';
+import { REST_AXIS, type Axis, type IrFunction } from '../ir/types.js';
+import { isBuiltin } from './builtins.js';
+import { defKey, DiagnosticSink, type ElabContext } from './context.js';
+import { bindAll, elabExpr, finishBindings } from './expr.js';
+import { lossSignature } from './params.js';
+import { ModuleLoader, resolveImport, type ModuleInfo, type SourceHost } from './program.js';
+import type { Scope } from './scope.js';
+import { describeType, type Elem, type TensorVal } from './values.js';
+
+export interface CheckResult {
+  readonly module: Module;
+  /** Every loss that checked without errors, lowered to IR. */
+  readonly losses: IrFunction[];
+  readonly diagnostics: Diagnostic[];
+}
+
+const NO_FILES: SourceHost = { readFile: () => undefined };
+
+export function checkSource(text: string, file: string, host: SourceHost = NO_FILES): CheckResult {
+  const loader = new ModuleLoader(host);
+  const info = loader.add(file, text);
+  return checkModule(info, loader);
+}
+
+export function checkModule(info: ModuleInfo, loader: ModuleLoader): CheckResult {
+  const sink = new DiagnosticSink();
+  info.parseDiagnostics.forEach((d) => sink.add(d));
+  const instantiated = new Set<string>();
+  guard(sink, 'checking definitions', () => {
+    checkDefinitions(info, sink);
+    checkImports(info, loader, sink);
+    checkCallCycles(info, sink);
+  });
+  const losses: IrFunction[] = [];
+  for (const def of info.ast.definitions) {
+    if (def.defKind !== 'loss' || info.definitions.get(def.name.name) !== def) continue;
+    const fn = guard(sink, `checking loss '${def.name.name}'`, () => elaborateLoss(info, loader, sink, instantiated, def));
+    if (fn) losses.push(fn);
+  }
+  for (const def of info.ast.definitions) {
+    if (def.defKind === 'def' && !instantiated.has(defKey(info.file, def.name.name))) {
+      guard(sink, `checking def '${def.name.name}'`, () => checkDefAlone(info, loader, sink, def));
+    }
+  }
+  return { module: info.ast, losses, diagnostics: sortDiagnostics(sink.list) };
+}
+
+function guard<T>(sink: DiagnosticSink, phase: string, work: () => T): T | undefined {
+  try {
+    return work();
+  } catch (err) {
+    sink.report('InternalError', undefined, { phase, reason: err instanceof Error ? err.message : String(err) });
+    return undefined;
+  }
+}
+
+function checkDefinitions(info: ModuleInfo, sink: DiagnosticSink): void {
+  const first = new Map<string, Definition>();
+  for (const def of info.ast.definitions) {
+    const name = def.name.name;
+    if (isBuiltin(name)) sink.report('ShadowsBuiltin', def.name.span, { name });
+    const prior = first.get(name);
+    if (prior) sink.report('DuplicateDefinition', def.name.span, { name, line: prior.name.span.start.line });
+    else first.set(name, def);
+  }
+  const dims = new Map<string, number>();
+  for (const dim of info.ast.dims) {
+    const line = dims.get(dim.name.name);
+    if (line !== undefined) sink.report('DuplicateDefinition', dim.name.span, { name: dim.name.name, line });
+    else dims.set(dim.name.name, dim.name.span.start.line);
+  }
+}
+
+function checkImports(info: ModuleInfo, loader: ModuleLoader, sink: DiagnosticSink): void {
+  const seen = new Map<string, number>();
+  for (const imp of info.ast.imports) {
+    const path = resolveImport(info.file, imp.from);
+    const target = path === info.file ? undefined : loader.load(path);
+    if (!target) {
+      sink.report('ModuleNotFound', imp.fromSpan, { module: imp.from, path });
+      continue;
+    }
+    target.parseDiagnostics.forEach((d) => sink.add(d));
+    for (const name of imp.names) {
+      if (!target.definitions.has(name.name)) sink.report('UnknownImport', name.span, { module: imp.from, name: name.name });
+      const local = info.definitions.get(name.name);
+      const line = seen.get(name.name) ?? local?.name.span.start.line;
+      if (line !== undefined) sink.report('DuplicateDefinition', name.span, { name: name.name, line });
+      seen.set(name.name, name.span.start.line);
+    }
+  }
+}
+
+/** Definitions calling each other in a ring can never be inlined; report each ring once. */
+function checkCallCycles(info: ModuleInfo, sink: DiagnosticSink): void {
+  const calls = new Map<string, string[]>();
+  for (const [name, def] of info.definitions) {
+    const out: string[] = [];
+    const locals = new Set([...def.params.map((p) => p.name.name), ...def.bindings.map((b) => b.name.name)]);
+    visitCalls([def.body, ...def.bindings.map((b) => b.value)], (callee) => {
+      if (!locals.has(callee) && info.definitions.has(callee)) out.push(callee);
+    });
+    for (const b of def.bindings) {
+      if (b.value.kind === 'Name' && info.definitions.has(b.value.name)) out.push(b.value.name);
+    }
+    calls.set(name, out);
+  }
+  const state = new Map<string, 'busy' | 'done'>();
+  const stack: string[] = [];
+  const visit = (name: string): void => {
+    if (state.get(name) === 'done') return;
+    if (state.get(name) === 'busy') {
+      const ring = [...stack.slice(stack.indexOf(name)), name];
+      sink.report('CyclicDefinition', info.definitions.get(name)!.name.span, { name, cycle: ring.join(' -> ') });
+      return;
+    }
+    state.set(name, 'busy');
+    stack.push(name);
+    for (const callee of calls.get(name) ?? []) visit(callee);
+    stack.pop();
+    state.set(name, 'done');
+  };
+  for (const name of calls.keys()) visit(name);
+}
+
+function visitCalls(exprs: readonly Expr[], onCall: (callee: string) => void): void {
+  const walk = (e: Expr): void => {
+    switch (e.kind) {
+      case 'Call':
+        onCall(e.callee.name);
+        e.args.forEach((a) => walk(a.value));
+        return;
+      case 'Unary':
+        return walk(e.operand);
+      case 'Binary':
+        walk(e.lhs);
+        return walk(e.rhs);
+      case 'Index':
+        walk(e.target);
+        return e.indices.forEach(walk);
+      case 'Member':
+        return walk(e.target);
+      case 'Tuple':
+        return e.items.forEach(walk);
+      case 'Conditional':
+        walk(e.cond);
+        walk(e.then);
+        return walk(e.else);
+      case 'Let':
+        e.bindings.forEach((b) => walk(b.value));
+        return walk(e.body);
+      default:
+        return;
+    }
+  };
+  exprs.forEach(walk);
+}
+
+function newContext(loader: ModuleLoader, sink: DiagnosticSink, instantiated: Set<string>): ElabContext {
+  return { b: new IrBuilder(), loader, diagnostics: sink, callStack: [], instantiated };
+}
+
+function elaborateLoss(info: ModuleInfo, loader: ModuleLoader, sink: DiagnosticSink, instantiated: Set<string>, def: Definition): IrFunction | undefined {
+  const ctx = newContext(loader, sink, instantiated);
+  const errorsBefore = sink.errorCount();
+  const sig = lossSignature(ctx, def, info.componentDims);
+  if (!sig) return undefined;
+  const dims = new Set(sig.inputs.flatMap((i) => i.axes.map((a) => a.dim)));
+  const scope: Scope = { module: info, entries: new Map(), dimVars: new Map(), indexVars: new Map(), dims };
+  for (const [name, val] of sig.values) scope.entries.set(name, { kind: 'val', val });
+  const key = defKey(info.file, def.name.name);
+  ctx.callStack.push(key);
+  bindAll(ctx, scope, def.bindings);
+  const result = elabExpr(ctx, scope, def.body);
+  finishBindings(ctx, scope);
+  ctx.callStack.pop();
+  if (!result || sink.errorCount() > errorsBefore) return undefined;
+  if (result.kind !== 'tensor' || result.elem === 'bool') {
+    sink.report('TypeMismatch', def.body.span, { what: `the value of loss '${def.name.name}'`, expected: 'a number', actual: result.kind === 'tensor' ? describeType(result) : 'a function' });
+    return undefined;
+  }
+  if (result.axes.length > 0) sink.report('LossNotScalar', def.body.span, { name: def.name.name, axes: formatAxes(result.axes) });
+  const output = result.elem === 'real' ? result.id : ctx.b.op('to_real', [result.id], {}, def.body.span);
+  const end = def.bindings.length > 0 ? def.bindings[def.bindings.length - 1]!.span.end.offset : def.body.span.end.offset;
+  const start = def.body.span.start.offset;
+  const formula = info.text.slice(start, end).replace(/\s+$/, '');
+  const reduction = findReduction(ctx.b.nodes, output);
+  return {
+    name: def.name.name,
+    ...(def.doc ? { doc: def.doc } : {}),
+    formula,
+    file: info.file,
+    span: def.span,
+    inputs: sig.inputs,
+    hypers: sig.hypers,
+    dims: sig.dims,
+    nodes: ctx.b.nodes,
+    output,
+    ...(reduction ? { reduction } : {}),
+  };
+}
+
+/** A def no loss uses is still checked: with its declared types when all are given. */
+function checkDefAlone(info: ModuleInfo, loader: ModuleLoader, sink: DiagnosticSink, def: Definition): void {
+  const ctx = newContext(loader, sink, new Set());
+  const scope: Scope = { module: info, entries: new Map(), dimVars: new Map(), indexVars: new Map() };
+  for (const param of def.params) {
+    const type = param.type;
+    if (!type || type.kind === 'FunctionType') return;
+    const shape = type.shape ?? [];
+    const axes: Axis[] = shape.map((d) => (d.kind === 'RestDim' ? REST_AXIS : d.kind === 'NamedDim' ? { name: d.name, dim: d.name } : { name: String(d.size), dim: String(d.size) }));
+    const elem: Elem = type.kind === 'IndexType' ? { index: type.of.name } : type.element;
+    const val: TensorVal = { kind: 'tensor', id: ctx.b.input(param.name.name, { dtype: typeof elem === 'string' ? elem : 'int', axes }), elem, axes };
+    scope.entries.set(param.name.name, { kind: 'val', val });
+    for (const a of axes) scope.dimVars.set(a.name, a);
+  }
+  ctx.callStack.push(defKey(info.file, def.name.name));
+  bindAll(ctx, scope, def.bindings);
+  elabExpr(ctx, scope, def.body);
+  finishBindings(ctx, scope);
+}

@@ -1,0 +1,219 @@
+// Parameters: binding a call's arguments to a definition's parameters (shape patterns are
+// matched against the caller's axes), and turning a loss's own parameters into IR inputs.
+
+import type { Definition, DimDecl, DimExpr, Span, TypeExpr } from '../../grammar/ast.js';
+import { formatAxes } from '../ir/axes.js';
+import { REST, REST_AXIS, type Axis, type DimSource, type IrHyper, type IrInput } from '../ir/types.js';
+import { constantValue, domainInfo, domainIsEmpty, inDomain } from './constants.js';
+import type { ElabContext } from './context.js';
+import type { Scope } from './scope.js';
+import { describeType, type Elem, type TensorVal, type Val } from './values.js';
+
+export function shapeText(dims: readonly DimExpr[]): string {
+  return `[${dims.map((d) => (d.kind === 'RestDim' ? '...' : d.kind === 'SizeDim' ? String(d.size) : d.name)).join(', ')}]`;
+}
+
+function typeText(t: TypeExpr): string {
+  if (t.kind === 'IndexType') return `index${shapeText(t.shape)} of ${t.of.name}`;
+  if (t.kind === 'FunctionType') return 'a function';
+  return `${t.element}${t.shape ? shapeText(t.shape) : ''}`;
+}
+
+/** Binds argument k of a call to parameter k of `def` in the callee's scope. */
+export function matchParam(ctx: ElabContext, scope: Scope, def: Definition, k: number, val: Val, span: Span): boolean {
+  const param = def.params[k]!;
+  const name = param.name.name;
+  const type = param.type;
+  if (val.kind !== 'tensor') {
+    if (type && type.kind !== 'FunctionType') {
+      ctx.diagnostics.report('TypeMismatch', span, { what: `argument ${k + 1} of '${def.name.name}'`, expected: typeText(type), actual: 'a function' });
+      return false;
+    }
+    scope.entries.set(name, { kind: 'val', val, span: param.span });
+    return true;
+  }
+  if (type?.kind === 'FunctionType') {
+    ctx.diagnostics.report('TypeMismatch', span, { what: `argument ${k + 1} of '${def.name.name}'`, expected: 'a function', actual: describeType(val) });
+    return false;
+  }
+  if (type && !elemAccepts(ctx, scope, def, k, type, val, span)) return false;
+  const dims = type?.kind === 'TensorType' ? type.shape ?? [] : type?.kind === 'IndexType' ? type.shape : undefined;
+  if (dims && !matchShape(scope, dims, val.axes)) {
+    ctx.diagnostics.report('ArgumentShapeMismatch', span, { index: k + 1, name: def.name.name, actual: formatAxes(val.axes), param: name, expected: shapeText(dims).slice(1, -1) });
+    return false;
+  }
+  scope.entries.set(name, { kind: 'val', val, span: param.span });
+  return true;
+}
+
+function elemAccepts(ctx: ElabContext, scope: Scope, def: Definition, k: number, type: TypeExpr, val: TensorVal, span: Span): boolean {
+  const what = `argument ${k + 1} of '${def.name.name}'`;
+  if (type.kind === 'IndexType') {
+    if (typeof val.elem === 'string') {
+      ctx.diagnostics.report('IndexExpected', span, { name: def.name.name, expected: typeText(type), actual: describeType(val) });
+      return false;
+    }
+    const bound = scope.dimVars.get(type.of.name);
+    if (bound && bound.dim !== val.elem.index) {
+      ctx.diagnostics.report('TypeMismatch', span, { what, expected: `class indices of ${bound.dim}`, actual: describeType(val) });
+      return false;
+    }
+    if (!bound) scope.dimVars.set(type.of.name, { name: val.elem.index, dim: val.elem.index });
+    return true;
+  }
+  if (type.kind !== 'TensorType') return true;
+  const ok = type.element === 'bool' ? val.elem === 'bool' : type.element === 'int' ? val.elem === 'int' || typeof val.elem !== 'string' : val.elem !== 'bool';
+  if (!ok) ctx.diagnostics.report('TypeMismatch', span, { what, expected: typeText(type), actual: describeType(val) });
+  return ok;
+}
+
+/** `[..., D]` against the caller's axes: named pattern dims bind (or must equal) axes, from the right after `...`. */
+function matchShape(scope: Scope, dims: readonly DimExpr[], axes: readonly Axis[]): boolean {
+  const restFirst = dims[0]?.kind === 'RestDim';
+  const pattern = dims.filter((d) => d.kind !== 'RestDim');
+  const named = axes.filter((a) => a.name !== REST);
+  const hasRest = named.length !== axes.length;
+  if (restFirst ? named.length < pattern.length : hasRest || named.length !== pattern.length) return false;
+  const matched = named.slice(named.length - pattern.length);
+  for (let i = 0; i < pattern.length; i++) {
+    const d = pattern[i]!;
+    const axis = matched[i]!;
+    if (d.kind === 'NamedDim') {
+      const bound = scope.dimVars.get(d.name);
+      if (bound && bound.name !== axis.name) return false;
+      scope.dimVars.set(d.name, axis);
+    }
+  }
+  return true;
+}
+
+export interface LossSignature {
+  readonly inputs: IrInput[];
+  readonly hypers: IrHyper[];
+  readonly dims: DimSource[];
+  readonly values: Map<string, TensorVal>;
+}
+
+/** A loss's own parameters: tensors become inputs, scalars hyperparameters with defaults. */
+export function lossSignature(ctx: ElabContext, def: Definition, componentDims: ReadonlyMap<string, DimDecl>): LossSignature | null {
+  const sig: LossSignature = { inputs: [], hypers: [], dims: [], values: new Map() };
+  const b = ctx.b;
+  const report = ctx.diagnostics;
+  let ok = true;
+  const dimOwners = new Set<string>();
+  const seen = new Set<string>();
+  for (const param of def.params) {
+    const name = param.name.name;
+    if (seen.has(name)) {
+      report.report('DuplicateParameter', param.name.span, { name });
+      ok = false;
+      continue;
+    }
+    seen.add(name);
+    const type = param.type;
+    if (!type) {
+      report.report('MissingType', param.name.span, { name, loss: def.name.name });
+      ok = false;
+      continue;
+    }
+    if (param.learnable) {
+      report.report('UnsupportedConstruct', param.span, { what: "a learnable parameter ('param')" });
+      ok = false;
+      continue;
+    }
+    if (type.kind === 'FunctionType') {
+      report.report('UnsupportedConstruct', type.span, { what: 'a function-valued parameter of a loss' });
+      ok = false;
+      continue;
+    }
+    const domain = param.domain ? domainInfo(param.domain) : undefined;
+    if (param.domain && !domain) {
+      report.report('DomainNotConstant', param.domain.span);
+      ok = false;
+    }
+    if (domain && domainIsEmpty(domain)) {
+      report.report('EmptyDomain', param.domain!.span, { domain: domain.text });
+      ok = false;
+    }
+    const shape = type.kind === 'IndexType' ? type.shape : type.shape;
+    if (!shape) {
+      // A scalar hyperparameter.
+      const elem = type.kind === 'TensorType' ? type.element : 'real';
+      let dflt: number | undefined;
+      if (param.default) {
+        dflt = constantValue(param.default);
+        if (dflt === undefined) {
+          report.report('DefaultNotConstant', param.default.span, { name });
+          ok = false;
+        } else if (elem !== 'real' && !Number.isInteger(dflt)) {
+          report.report('DefaultWrongType', param.default.span, { name, value: param.default.kind === 'Number' ? param.default.text : String(dflt), expected: elem === 'bool' ? 'true or false' : 'a whole number' });
+          ok = false;
+        } else if (elem === 'bool' && dflt !== 0 && dflt !== 1) {
+          report.report('DefaultWrongType', param.default.span, { name, value: String(dflt), expected: 'true or false' });
+          ok = false;
+        } else if (domain && !inDomain(dflt, domain)) {
+          report.report('DefaultOutsideDomain', param.default.span, { name, value: param.default.kind === 'Number' ? param.default.text : String(dflt), domain: domain.text });
+          ok = false;
+        }
+      }
+      const node = b.input(name, { dtype: elem, axes: [] }, param.span);
+      sig.hypers.push({ name, elem, ...(dflt !== undefined ? { default: dflt } : {}), ...(domain ? { domain } : {}), node });
+      sig.values.set(name, { kind: 'tensor', id: node, elem, axes: [], ...(domain ? { domain } : {}) });
+      continue;
+    }
+    if (param.default) {
+      report.report('DefaultOnTensor', param.default.span, { name });
+      ok = false;
+    }
+    const axes = shapeAxes(ctx, shape);
+    if (!axes) {
+      ok = false;
+      continue;
+    }
+    const named = axes.filter((a) => a.name !== REST);
+    const fromEnd = axes.length !== named.length;
+    named.forEach((axis, i) => {
+      if (dimOwners.has(axis.dim)) return;
+      dimOwners.add(axis.dim);
+      const components = componentDims.get(axis.dim)?.components.length;
+      const size = /^\d+$/.test(axis.dim) ? Number(axis.dim) : components;
+      sig.dims.push(size !== undefined ? { dim: axis.dim, size } : { dim: axis.dim, input: name, position: fromEnd ? named.length - i : i, fromEnd });
+    });
+    const elem: Elem = type.kind === 'IndexType' ? { index: type.of.name } : type.element;
+    const irElem = type.kind === 'IndexType' ? 'index' : type.element;
+    const node = b.input(name, { dtype: typeof elem === 'string' ? elem : 'int', axes }, param.span);
+    sig.inputs.push({ name, elem: irElem, ...(type.kind === 'IndexType' ? { indexOf: type.of.name } : {}), axes, ...(domain ? { domain } : {}), node });
+    sig.values.set(name, { kind: 'tensor', id: node, elem, axes, ...(domain ? { domain } : {}) });
+  }
+  for (const param of def.params) {
+    if (param.type?.kind === 'IndexType' && !dimOwners.has(param.type.of.name)) {
+      report.report('UnknownDimension', param.type.of.span, { name: param.type.of.name });
+      ok = false;
+    }
+  }
+  return ok ? sig : null;
+}
+
+function shapeAxes(ctx: ElabContext, shape: readonly DimExpr[]): Axis[] | null {
+  const axes: Axis[] = [];
+  const names = new Set<string>();
+  for (let i = 0; i < shape.length; i++) {
+    const d = shape[i]!;
+    if (d.kind === 'RestDim') {
+      if (i !== 0) {
+        ctx.diagnostics.report('RestDimPosition', d.span);
+        return null;
+      }
+      axes.push(REST_AXIS);
+      continue;
+    }
+    const name = d.kind === 'NamedDim' ? d.name : String(d.size);
+    if (names.has(name)) {
+      ctx.diagnostics.report('DuplicateDim', d.span, { name });
+      return null;
+    }
+    names.add(name);
+    axes.push({ name, dim: name });
+  }
+  return axes;
+}

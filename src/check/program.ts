@@ -1,0 +1,84 @@
+// Loading modules and resolving their imports. No file system here: the caller supplies a
+// `SourceHost` (the CLI reads files, the playground serves the stdlib from memory).
+
+import type { DimDecl, Definition, Module } from '../../grammar/ast.js';
+import { parseModule } from '../../grammar/index.js';
+import type { Diagnostic } from '../diagnostics/diagnostic.js';
+
+export interface SourceHost {
+  /** The text of a file, or undefined when it does not exist. */
+  readFile(path: string): string | undefined;
+}
+
+export interface ModuleInfo {
+  readonly file: string;
+  readonly text: string;
+  readonly ast: Module;
+  /** Own `def`s and `loss`es by name (the first of duplicates). */
+  readonly definitions: ReadonlyMap<string, Definition>;
+  /** Dimensions declared with named components (`dim Box = {x1, y1, x2, y2}`). */
+  readonly componentDims: ReadonlyMap<string, DimDecl>;
+  readonly parseDiagnostics: readonly Diagnostic[];
+}
+
+export function dirname(path: string): string {
+  const i = path.lastIndexOf('/');
+  return i < 0 ? '.' : i === 0 ? '/' : path.slice(0, i);
+}
+
+/** POSIX-style join and normalisation, usable in the browser too. */
+export function joinPath(dir: string, rel: string): string {
+  const absolute = rel.startsWith('/') || (dir.startsWith('/') && !rel.startsWith('/'));
+  const parts = (rel.startsWith('/') ? rel : `${dir}/${rel}`).split('/');
+  const out: string[] = [];
+  for (const part of parts) {
+    if (part === '' || part === '.') continue;
+    if (part === '..' && out.length > 0 && out[out.length - 1] !== '..') out.pop();
+    else out.push(part);
+  }
+  const joined = out.join('/');
+  return absolute ? `/${joined}` : joined || '.';
+}
+
+/** `./classification` imported from `stdlib/segmentation.loss` → `stdlib/classification.loss`. */
+export function resolveImport(fromFile: string, spec: string): string {
+  const withExt = spec.endsWith('.loss') ? spec : `${spec}.loss`;
+  return joinPath(dirname(fromFile), withExt);
+}
+
+export function moduleInfo(file: string, text: string): ModuleInfo {
+  const { module, diagnostics } = parseModule(text, file);
+  const definitions = new Map<string, Definition>();
+  for (const def of module.definitions) {
+    if (!definitions.has(def.name.name)) definitions.set(def.name.name, def);
+  }
+  const componentDims = new Map<string, DimDecl>();
+  for (const dim of module.dims) {
+    if (!componentDims.has(dim.name.name)) componentDims.set(dim.name.name, dim);
+  }
+  return { file, text, ast: module, definitions, componentDims, parseDiagnostics: diagnostics };
+}
+
+/** Caches parsed modules for one check, so a module imported twice is parsed once. */
+export class ModuleLoader {
+  private readonly cache = new Map<string, ModuleInfo | null>();
+
+  constructor(private readonly host: SourceHost) {}
+
+  add(file: string, text: string): ModuleInfo {
+    const info = moduleInfo(file, text);
+    this.cache.set(file, info);
+    return info;
+  }
+
+  load(file: string): ModuleInfo | undefined {
+    const cached = this.cache.get(file);
+    if (cached !== undefined) return cached ?? undefined;
+    const text = this.host.readFile(file);
+    if (text === undefined) {
+      this.cache.set(file, null);
+      return undefined;
+    }
+    return this.add(file, text);
+  }
+}

@@ -1,0 +1,77 @@
+import type { Definition } from '../../grammar/ast.js';
+import { formatAxes } from '../ir/axes.js';
+import type { DType } from '../ir/ops.js';
+import type { Axis, DomainInfo, NodeId } from '../ir/types.js';
+import type { ModuleInfo } from './program.js';
+
+/** Element type of a checked value: class indices remember the dimension they index. */
+export type Elem = 'real' | 'int' | 'bool' | { readonly index: string };
+
+/** A checked tensor value: an IR node plus what the IR does not carry. */
+export interface TensorVal {
+  readonly kind: 'tensor';
+  readonly id: NodeId;
+  readonly elem: Elem;
+  readonly axes: readonly Axis[];
+  /** Declared domain of an input, passed along unchanged by renames and gathers. */
+  readonly domain?: DomainInfo;
+}
+
+/** A function: a builtin, or a `def`/`loss` (inlined at each call). */
+export type FnVal =
+  | { readonly kind: 'builtin'; readonly name: string }
+  | { readonly kind: 'def'; readonly def: Definition; readonly module: ModuleInfo };
+
+export type Val = TensorVal | FnVal;
+
+export function dtypeOf(elem: Elem): DType {
+  return typeof elem === 'string' ? elem : 'int';
+}
+
+export function isNumeric(elem: Elem): boolean {
+  return elem !== 'bool';
+}
+
+export function describeElem(elem: Elem): string {
+  return typeof elem === 'string' ? elem : `index of ${elem.index}`;
+}
+
+/** `real[N, D]`, `index[N] of C`, `a real number`. */
+export function describeType(v: { elem: Elem; axes: readonly Axis[] }): string {
+  if (v.axes.length === 0) return typeof v.elem === 'string' ? `a scalar ${v.elem}` : `a scalar index of ${v.elem.index}`;
+  if (typeof v.elem !== 'string') return `index[${formatAxes(v.axes)}] of ${v.elem.index}`;
+  return `${v.elem}[${formatAxes(v.axes)}]`;
+}
+
+/** Edit distance, for "did you mean" hints. */
+export function closest(name: string, candidates: Iterable<string>): string | undefined {
+  let best: string | undefined;
+  let bestDist = Math.max(2, Math.floor(name.length / 3)) + 1;
+  for (const c of candidates) {
+    const d = editDistance(name, c);
+    if (d < bestDist) {
+      best = c;
+      bestDist = d;
+    }
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cur = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = cur;
+    }
+  }
+  return row[b.length]!;
+}
+
+export function hint(name: string, candidates: Iterable<string>): string {
+  const c = closest(name, candidates);
+  return c ? `; did you mean '${c}'?` : '';
+}

@@ -1,0 +1,14 @@
+import type { IrFunction } from './types.js';
+
+/** Nodes reachable from the output (and the per-sample node of a reduction). */
+export function liveNodes(fn: IrFunction): Set<number> {
+  const live = new Set<number>();
+  const stack = [fn.output, ...(fn.reduction ? [fn.reduction.perSample] : [])];
+  while (stack.length > 0) {
+    const id = stack.pop()!;
+    if (live.has(id)) continue;
+    live.add(id);
+    stack.push(...fn.nodes[id]!.args);
+  }
+  return live;
+}

@@ -1,0 +1,185 @@
+import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { checkSource } from '../src/check/module.js';
+import { DIAGNOSTICS } from '../src/diagnostics/codes.js';
+import { formatDiagnostic } from '../src/diagnostics/diagnostic.js';
+import { formatAxes } from '../src/ir/axes.js';
+import { printIr } from '../src/ir/print.js';
+import type { IrFunction } from '../src/ir/types.js';
+
+/** A bad program, the code it must raise first, and where (1-based line:col). */
+interface BadCase {
+  readonly name: string;
+  readonly src: string;
+  readonly code: string;
+  readonly at: string;
+}
+
+// Each source is a whole module; `at` points where a person would look for the mistake.
+const BAD: readonly BadCase[] = [
+  { name: 'missing closing parenthesis', src: 'loss f(x: [N]) = mean(x\n', code: 'E1011', at: '2:1' },
+  { name: 'missing = before the body', src: 'loss f(x: [N]) mean(x)', code: 'E1010', at: '1:16' },
+  { name: 'chained comparison', src: 'loss f(x: [N]) = mean(real(0 < x < 1))', code: 'E1014', at: '1:33' },
+  { name: 'stray character', src: 'loss f(x: [N]) = mean(x) $', code: 'E1001', at: '1:26' },
+  { name: 'unknown name', src: 'loss f(x: [N]) = mean(y)', code: 'E2001', at: '1:23' },
+  { name: 'unknown name with a hint', src: 'loss f(pred: [N]) = mean(prd)', code: 'E2001', at: '1:26' },
+  { name: 'unknown function', src: 'loss f(x: [N]) = meen(x)', code: 'E2002', at: '1:18' },
+  { name: 'duplicate definition', src: 'loss f(x: [N]) = mean(x)\nloss f(x: [N]) = sum(x)', code: 'E2003', at: '2:6' },
+  { name: 'duplicate parameter', src: 'loss f(x: [N], x: [N]) = mean(x)', code: 'E2004', at: '1:16' },
+  { name: 'duplicate where binding', src: 'loss f(x: [N]) = mean(a)\n  where a = x\n        a = 2 * x', code: 'E2005', at: '3:9' },
+  { name: 'cyclic defs', src: 'def a(x) = b(x)\ndef b(x) = a(x)\nloss f(x: [N]) = mean(a(x))', code: 'E2006', at: '1:5' },
+  { name: 'cyclic where bindings', src: 'loss f(x: [N]) = mean(a)\n  where a = b + x\n        b = a * 2', code: 'E2006', at: '2:9' },
+  { name: 'redefining a builtin', src: 'def exp(x) = x\nloss f(x: [N]) = mean(exp(x))', code: 'E2009', at: '1:5' },
+  { name: 'class index of an unknown dim', src: 'loss f(x: [N, C], t: index[N] of K) = mean(x)', code: 'E2010', at: '1:34' },
+  { name: 'unknown component', src: 'dim Box = {x1, y1, x2, y2}\nloss f(b: [N, Box]) = mean(b.z)', code: 'E2011', at: '2:30' },
+  { name: 'calling a tensor', src: 'loss f(x: [N]) = mean(x(1))', code: 'E2012', at: '1:23' },
+  { name: 'a function as a value', src: 'def g(x) = x\nloss f(x: [N]) = mean(x) + g', code: 'E2013', at: '2:28' },
+  { name: 'wrong arity of a builtin', src: 'loss f(x: [N]) = mean(exp(x, x))', code: 'E3001', at: '1:23' },
+  { name: 'wrong arity of a def', src: 'def sq(x, y) = (x - y)^2\nloss f(x: [N]) = mean(sq(x))', code: 'E3001', at: '2:23' },
+  { name: 'unknown named argument', src: 'loss f(x: [N]) = mean(x, when: x > 0)', code: 'E3002', at: '1:26' },
+  { name: 'one-hot where an index is expected', src: 'def nll(lp: [N, C], t: index[N] of C) = -mean(lp[t])\nloss f(x: [N, C], y: [N, C]) = nll(x, y)', code: 'E3005', at: '2:39' },
+  { name: 'gathering by a real tensor', src: 'loss f(x: [N, C], y: [N]) = mean(x[y])', code: 'E3004', at: '1:36' },
+  { name: 'reducing over an axis the operand lacks', src: 'loss f(x: [N, D], y: [N]) = mean(sum(y, D))', code: 'E4003', at: '1:41' },
+  { name: 'arithmetic on a condition', src: 'loss f(x: [N]) = mean((x > 0) + 1)', code: 'E3014', at: '1:23' },
+  { name: 'a number where a condition is needed', src: 'loss f(x: [N]) = mean(if x then 1 else 0)', code: 'E3008', at: '1:26' },
+  { name: 'loss with a boolean value', src: 'loss f(x: [N]) = any(x > 0)', code: 'E3004', at: '1:18' },
+  { name: 'untyped loss parameter', src: 'loss f(x) = mean(x)', code: 'E3013', at: '1:8' },
+  { name: 'def called with mismatched dims', src: 'def sq(x: [..., D], y: [..., D]) = sum((x - y)^2, D)\nloss f(a: [N, D], b: [N, E]) = mean(sq(a, b))', code: 'E4002', at: '2:43' },
+  { name: 'too many indices', src: 'loss f(x: [N]) = mean(x[i, j])', code: 'E4004', at: '1:23' },
+  { name: 'index variable over two dims', src: 'loss f(x: [N], y: [M]) = mean(s)\n  where s[i] = x[i] * y[i]', code: 'E4005', at: '2:25' },
+  { name: 'left index variable not on the right', src: 'loss f(x: [N]) = mean(s)\n  where s[i, k] = x[i]', code: 'E4006', at: '2:14' },
+  { name: 'rest dim not first', src: 'loss f(x: [N, ...]) = mean(x)', code: 'E4009', at: '1:15' },
+  { name: 'same dim twice in one shape', src: 'loss f(x: [N, N]) = mean(x)', code: 'E4011', at: '1:15' },
+  { name: 'default not constant', src: 'loss f(x: [N], m: real = x) = mean(x + m)', code: 'E5001', at: '1:26' },
+  { name: 'default outside its domain', src: 'loss f(x: [N], m: real in (0, inf) = 0) = mean(x + m)', code: 'E5002', at: '1:38' },
+  { name: 'default on a tensor', src: 'loss f(x: [N] = 1) = mean(x)', code: 'E5003', at: '1:17' },
+  { name: 'fractional default of an int', src: 'loss f(x: [N], k: int = 1.5) = mean(x * k)', code: 'E5004', at: '1:25' },
+  { name: 'empty domain', src: 'loss f(x: [N], m: real in (1, 0) = 1) = mean(x + m)', code: 'E5005', at: '1:27' },
+  { name: 'missing import', src: 'import { mse } from "./nowhere"\nloss f(x: [N]) = mse(x, x)', code: 'E2008', at: '1:21' },
+  { name: 'index variable used as a value before it has a size', src: 'loss f(x: [N]) = mean(x) + sum(s)\n  where s[i] = real(i)', code: 'E4012', at: '2:21' },
+  { name: 'undeclared name in an expression', src: 'loss f(x: [N]) = mean(x * i)', code: 'E2001', at: '1:27' },
+];
+
+describe('bad programs give a diagnostic with a code and a place', () => {
+  it('has at least 25 distinct cases with distinct codes', () => {
+    expect(BAD.length).toBeGreaterThanOrEqual(25);
+    expect(new Set(BAD.map((b) => b.code)).size).toBeGreaterThanOrEqual(25);
+  });
+  it.each(BAD)('$name → $code at $at', ({ src, code, at }) => {
+    const result = checkSource(src, 'bad.loss');
+    const first = result.diagnostics.find((d) => d.severity === 'error');
+    expect(first, `no error for:\n${src}`).toBeDefined();
+    const rendered = result.diagnostics.map((d) => formatDiagnostic(d)).join('\n');
+    expect(`${first!.code} at ${first!.span ? `${first!.span.start.line}:${first!.span.start.col}` : '-'}`, rendered).toBe(`${code} at ${at}`);
+    expect(first!.message.length).toBeGreaterThan(10);
+  });
+});
+
+describe('diagnostic table', () => {
+  it('codes are unique and carry their phase in the number', () => {
+    const codes = Object.values(DIAGNOSTICS).map((d) => d.code);
+    expect(new Set(codes).size).toBe(codes.length);
+    for (const d of Object.values(DIAGNOSTICS)) expect(d.code).toMatch(/^[EW]\d{4}$/);
+  });
+});
+
+function lossOf(src: string, name: string): IrFunction {
+  const r = checkSource(src, 'good.loss');
+  const errors = r.diagnostics.filter((d) => d.severity === 'error').map((d) => formatDiagnostic(d));
+  expect(errors).toEqual([]);
+  const fn = r.losses.find((l) => l.name === name);
+  expect(fn, `loss ${name}`).toBeDefined();
+  return fn!;
+}
+
+function axesOfNode(fn: IrFunction, id: number): string {
+  return formatAxes(fn.nodes[id]!.type.axes);
+}
+
+describe('named axes', () => {
+  it('aligns by name, not position: [N, D] + [D, N] is [N, D]', () => {
+    const fn = lossOf('loss f(x: [N, D], y: [D, N]) = sum(x + y, D)', 'f');
+    expect(axesOfNode(fn, fn.output)).toBe('N');
+  });
+  it('different names broadcast to an outer product', () => {
+    const fn = lossOf('loss f(x: [N], y: [M]) = mean(x * y, M)', 'f');
+    expect(axesOfNode(fn, fn.output)).toBe('N');
+  });
+  it('a def shape variable binds to the caller axis', () => {
+    const fn = lossOf('def sq(x: [..., D], y: [..., D]) = sum((x - y)^2, D)\nloss f(a: [N, E], b: [N, E]) = mean(sq(a, b))', 'f');
+    const sum = fn.nodes.find((n) => n.op === 'sum')!;
+    expect(sum.attrs.axes).toEqual(['E']);
+  });
+  it('index variables give pairwise forms and masked reductions', () => {
+    const src = `
+loss batch_hard(e: [N, D], label: int[N], margin: real = 1.0) =
+  mean(relu(hardest_pos - hardest_neg + margin), i, where: valid)
+  where
+    dist[i, j]     = norm(e[i] - e[j], D)
+    pos[i, j]      = label[i] == label[j] and i != j
+    neg[i, j]      = label[i] != label[j]
+    hardest_pos[i] = max(dist[i, j], j, where: pos[i, j])
+    hardest_neg[i] = min(dist[i, j], j, where: neg[i, j])
+    valid[i]       = any(pos[i, j], j) and any(neg[i, j], j)`;
+    const fn = lossOf(src, 'batch_hard');
+    const max = fn.nodes.find((n) => n.op === 'max')!;
+    expect(max.args.length).toBe(2);
+    expect(formatAxes(max.type.axes)).toBe('i:N');
+    expect(fn.nodes.some((n) => n.op === 'iota')).toBe(true);
+    expect(fn.nodes[fn.output]!.op).toBe('mean');
+    expect(fn.reduction).toBeUndefined(); // masked: no PyTorch reduction option
+  });
+  it('a class-index gather removes the class axis', () => {
+    const src = `
+loss ce(x: [N, C], t: index[N] of C, label_smoothing: real in [0, 1] = 0) =
+  mean(-(1 - label_smoothing) * lp[t] - label_smoothing * mean(lp, C))
+  where lp = log_softmax(x, C)`;
+    const fn = lossOf(src, 'ce');
+    const gather = fn.nodes.find((n) => n.op === 'gather')!;
+    expect(formatAxes(gather.type.axes)).toBe('N');
+    expect(fn.reduction?.kind).toBe('mean');
+  });
+  it('dims used as numbers read their size', () => {
+    const fn = lossOf('loss f(x: [N]) = sum(x) / N', 'f');
+    expect(fn.nodes.some((n) => n.op === 'size' && n.attrs.dim === 'N')).toBe(true);
+  });
+  it('hash-consing shares repeated subexpressions', () => {
+    const fn = lossOf('loss f(p: [N], t: [N]) = mean((p - t)^2 + abs(p - t))', 'f');
+    expect(fn.nodes.filter((n) => n.op === 'sub').length).toBe(1);
+  });
+});
+
+describe('the stdlib checks cleanly', () => {
+  for (const file of ['stdlib/regression.loss', 'stdlib/metric.loss']) {
+    it(file, () => {
+      const r = checkSource(readFileSync(file, 'utf8'), file);
+      expect(r.diagnostics.map((d) => formatDiagnostic(d))).toEqual([]);
+      expect(r.losses.length).toBeGreaterThan(0);
+      for (const l of r.losses) {
+        expect(l.reduction, l.name).toBeDefined();
+        expect(printIr(l)).toContain(`loss ${l.name}(`);
+      }
+    });
+  }
+});
+
+describe('the checker never throws', () => {
+  it('on mangled stdlib text', () => {
+    const text = readFileSync('stdlib/metric.loss', 'utf8') + readFileSync('stdlib/regression.loss', 'utf8');
+    let seed = 7;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    for (let k = 0; k < 300; k++) {
+      const a = Math.floor(rand() * text.length);
+      const b = Math.min(text.length, a + Math.floor(rand() * 12));
+      const c = Math.floor(rand() * text.length);
+      const mangled = k % 3 === 0 ? text.slice(0, a) + text.slice(b) : k % 3 === 1 ? text.slice(0, c) + text.slice(a, b) + text.slice(c) : text.slice(0, a) + text.slice(a, b).split('').reverse().join('') + text.slice(b);
+      const r = checkSource(mangled, 'm.loss');
+      expect(r.diagnostics.filter((d) => d.code === 'E9001').map((d) => d.message)).toEqual([]);
+      for (const d of r.diagnostics) {
+        if (!d.span) continue;
+        expect(d.span.start.offset).toBeGreaterThanOrEqual(0);
+        expect(d.span.end.offset).toBeLessThanOrEqual(mangled.length);
+      }
+    }
+  });
+});
