@@ -1,0 +1,399 @@
+// The float64 reference evaluator: runs an IrFunction in plain TypeScript, as the test oracle
+// for the tfjs evaluator and the emitter. It favours obviously-correct loops over speed: every
+// operand is first materialised in its result's layout (by axis name), then combined index by
+// index. ints and bools are stored as numbers (bools as 0/1).
+import { unionAxes } from '../ir/axes.js';
+import type { DType } from '../ir/ops.js';
+import { REST, type Axis, type IrFunction, type IrNode, type NodeId } from '../ir/types.js';
+import { resolveDims, ShapeError, type ResolvedDims } from './dims.js';
+
+export interface RefTensor {
+  shape: number[];
+  data: Float64Array;
+}
+
+export interface RefOptions {
+  /** Reduce the per-sample loss this way instead of returning the output (needs fn.reduction). */
+  reduction?: 'mean' | 'sum' | 'none';
+  /**
+   * Weights: the per-sample shape or a prefix of it (left-aligned, broadcast over the trailing
+   * dims; a dim may also be 1). 'none' then returns w·l, 'sum' Σ w·l, 'mean' Σ w·l / Σ w.
+   */
+  weights?: RefTensor;
+  /** Evaluate this node instead of the output (for tests). */
+  node?: NodeId;
+}
+
+/** A value that cannot be evaluated: missing hyperparameter, bad index, bad reduction option. */
+export class EvalError extends Error {
+  override name = 'EvalError';
+}
+
+/** A node's value: data laid out row-major in the order of `axes` (rest dims expanded). */
+interface Val {
+  readonly axes: readonly Axis[];
+  readonly shape: number[];
+  readonly data: Float64Array;
+}
+
+const prod = (xs: readonly number[]): number => xs.reduce((a, b) => a * b, 1);
+
+export function evaluateReference(
+  fn: IrFunction,
+  inputs: Record<string, RefTensor>,
+  hypers: Record<string, number>,
+  options: RefOptions = {},
+): RefTensor {
+  const shapes: Record<string, number[]> = {};
+  for (const [k, v] of Object.entries(inputs)) shapes[k] = v.shape;
+  const dims = resolveDims(fn, shapes);
+  const ev = new RefEvaluator(fn, inputs, hypers, dims);
+  if (options.node !== undefined) return out(ev.value(options.node));
+  if (options.reduction === undefined && options.weights === undefined) return out(ev.value(fn.output));
+  if (!fn.reduction) {
+    throw new EvalError(`${fn.name}: this loss has no outer mean or sum, so it takes no 'reduction' or 'weights' option`);
+  }
+  const perSample = ev.value(fn.reduction.perSample);
+  const kind = options.reduction ?? fn.reduction.kind;
+  const w = options.weights ? expandWeights(fn.name, options.weights, perSample.shape) : undefined;
+  const l = perSample.data;
+  if (kind === 'none') return { shape: [...perSample.shape], data: w ? l.map((v, i) => w[i]! * v) : l };
+  let num = 0;
+  let den = 0;
+  l.forEach((v, i) => {
+    num += (w ? w[i]! : 1) * v;
+    den += w ? w[i]! : 1;
+  });
+  // 'sum' = Σ w·l; 'mean' = Σ w·l / Σ w over the weights broadcast to the per-sample shape.
+  return { shape: [], data: Float64Array.of(kind === 'sum' ? num : num / den) };
+}
+
+function out(v: Val): RefTensor {
+  return { shape: [...v.shape], data: v.data };
+}
+
+/** Weights broadcast to `shape`: aligned from the left (a per-sample prefix), dims may be 1. */
+function expandWeights(loss: string, w: RefTensor, shape: readonly number[]): Float64Array {
+  const ok = w.shape.length <= shape.length && w.shape.every((s, i) => s === shape[i] || s === 1);
+  if (!ok || w.data.length !== prod(w.shape)) {
+    throw new ShapeError(
+      `${loss}: 'weights' has shape [${w.shape.join(', ')}], but must be the per-sample shape [${shape.join(', ')}] or a prefix of it`,
+    );
+  }
+  const strides = shape.map(() => 0);
+  let stride = 1;
+  for (let d = w.shape.length - 1; d >= 0; d--) {
+    if (w.shape[d] !== 1) strides[d] = stride;
+    stride *= w.shape[d]!;
+  }
+  return Float64Array.from(offsets(shape, strides), (o) => w.data[o]!);
+}
+
+/** Offsets into a tensor with the given per-dimension strides, for every index of `shape`. */
+function offsets(shape: readonly number[], strides: readonly number[]): Int32Array {
+  const size = prod(shape);
+  const res = new Int32Array(size);
+  const idx = new Array<number>(shape.length).fill(0);
+  let off = 0;
+  for (let i = 0; i < size; i++) {
+    res[i] = off;
+    for (let d = shape.length - 1; d >= 0; d--) {
+      idx[d]!++;
+      off += strides[d]!;
+      if (idx[d]! < shape[d]!) break;
+      off -= strides[d]! * shape[d]!;
+      idx[d] = 0;
+    }
+  }
+  return res;
+}
+
+function fromDType(d: DType, x: number): number {
+  return d === 'bool' ? (x !== 0 && !Number.isNaN(x) ? 1 : 0) : x;
+}
+
+const UNARY: Record<string, (x: number) => number> = {
+  neg: (x) => -x,
+  abs: Math.abs,
+  sign: Math.sign,
+  exp: Math.exp,
+  log: Math.log,
+  log1p: Math.log1p,
+  expm1: Math.expm1,
+  sqrt: Math.sqrt,
+  square: (x) => x * x,
+  sigmoid: (x) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x))),
+  softplus: (x) => softplus(x),
+  log_sigmoid: (x) => -softplus(-x),
+  tanh: Math.tanh,
+  cosh: Math.cosh,
+  relu: (x) => (x > 0 ? x : 0),
+  floor: Math.floor,
+  not: (x) => (x === 0 ? 1 : 0),
+  to_real: (x) => x,
+};
+
+function softplus(x: number): number {
+  return Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
+}
+
+const b = (c: boolean): number => (c ? 1 : 0);
+const BINARY: Record<string, (x: number, y: number) => number> = {
+  add: (x, y) => x + y,
+  sub: (x, y) => x - y,
+  mul: (x, y) => x * y,
+  div: (x, y) => x / y,
+  pow: (x, y) => Math.pow(x, y),
+  maximum: (x, y) => Math.max(x, y),
+  minimum: (x, y) => Math.min(x, y),
+  eq: (x, y) => b(x === y),
+  ne: (x, y) => b(x !== y),
+  lt: (x, y) => b(x < y),
+  le: (x, y) => b(x <= y),
+  gt: (x, y) => b(x > y),
+  ge: (x, y) => b(x >= y),
+  and: (x, y) => b(x !== 0 && y !== 0),
+  or: (x, y) => b(x !== 0 || y !== 0),
+};
+
+class RefEvaluator {
+  private readonly memo = new Map<NodeId, Val>();
+
+  constructor(
+    private readonly fn: IrFunction,
+    private readonly inputs: Record<string, RefTensor>,
+    private readonly hypers: Record<string, number>,
+    private readonly dims: ResolvedDims,
+  ) {}
+
+  /** The value of node `id`, computing its live operands first (iteratively: deep graphs are fine). */
+  value(id: NodeId): Val {
+    const stack = [id];
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1]!;
+      const node = this.fn.nodes[top];
+      if (!node) throw new Error(`internal: ${this.fn.name} has no IR node %${top}`);
+      const missing = [...new Set(node.args)].filter((a) => !this.memo.has(a));
+      if (this.memo.has(top) || missing.length === 0) {
+        stack.pop();
+        if (!this.memo.has(top)) this.memo.set(top, this.compute(node, node.args.map((a) => this.memo.get(a)!)));
+      } else {
+        if (stack.length > 3 * this.fn.nodes.length + 1) throw new Error(`internal: ${this.fn.name}: the IR has a cycle`);
+        stack.push(...missing);
+      }
+    }
+    return this.memo.get(id)!;
+  }
+
+  private dimsOf(axis: Axis): readonly number[] {
+    if (axis.name === REST) return this.dims.rest;
+    const size = this.dims.sizes.get(axis.dim);
+    if (size === undefined) throw new Error(`internal: ${this.fn.name}: no size for dimension ${axis.dim}`);
+    return [size];
+  }
+
+  private shapeOf(axes: readonly Axis[]): number[] {
+    return axes.flatMap((a) => this.dimsOf(a));
+  }
+
+  /** Strides of a tensor laid out as `axes`, for every dim of the layout `to` (0 where `v` lacks the axis: broadcast). */
+  private stridesIn(axes: readonly Axis[], to: readonly Axis[], skip?: string): number[] {
+    const own = new Map<string, number[]>();
+    let stride = 1;
+    for (let i = axes.length - 1; i >= 0; i--) {
+      const ds = this.dimsOf(axes[i]!);
+      const list: number[] = [];
+      for (let j = ds.length - 1; j >= 0; j--) {
+        list.unshift(stride);
+        stride *= ds[j]!;
+      }
+      own.set(axes[i]!.name, list);
+    }
+    return to.flatMap((a) => (a.name !== skip && own.get(a.name)) || this.dimsOf(a).map(() => 0));
+  }
+
+  /** `v` materialised in the layout `to` (a superset of its axes, by name). */
+  private expand(v: Val, to: readonly Axis[]): Float64Array {
+    const offs = offsets(this.shapeOf(to), this.stridesIn(v.axes, to));
+    return Float64Array.from(offs, (o) => v.data[o]!);
+  }
+
+  private make(node: IrNode, data: Float64Array): Val {
+    const d = node.type.dtype;
+    if (d === 'bool') data = data.map((x) => fromDType(d, x));
+    return { axes: node.type.axes, shape: this.shapeOf(node.type.axes), data };
+  }
+
+  private compute(node: IrNode, args: Val[]): Val {
+    const layout = node.type.axes;
+    const [x, y, z] = args;
+    switch (node.op) {
+      case 'input':
+        return this.input(node);
+      case 'const':
+        return this.make(node, Float64Array.of(node.attrs.value!));
+      case 'size': {
+        const n = this.dims.sizes.get(node.attrs.dim!);
+        if (n === undefined) throw new Error(`internal: ${this.fn.name}: no size for dimension ${node.attrs.dim}`);
+        return this.make(node, Float64Array.of(n));
+      }
+      case 'iota': {
+        const n = this.dimsOf(layout[0]!)[0]!;
+        return this.make(node, Float64Array.from({ length: n }, (_, i) => i));
+      }
+      case 'select': {
+        const [c, t, e] = [this.expand(x!, layout), this.expand(y!, layout), this.expand(z!, layout)];
+        return this.make(node, c.map((ci, i) => (ci !== 0 ? t[i]! : e[i]!)));
+      }
+      case 'sum': case 'mean': case 'max': case 'min': case 'prod': case 'logsumexp': case 'any': case 'all':
+        return this.reduce(node, x!, y);
+      case 'softmax':
+      case 'log_softmax':
+        return this.softmax(node, x!);
+      case 'gather':
+        return this.gather(node, x!, y!);
+      case 'rename':
+        return { axes: layout, shape: x!.shape, data: x!.data };
+      case 'pick':
+        return this.pick(node, x!);
+      default: {
+        const u = UNARY[node.op];
+        if (u) return this.make(node, x!.data.map(u));
+        const f = BINARY[node.op];
+        if (!f) throw new Error(`internal: reference evaluator has no case for op ${node.op}`);
+        const [p, q] = [this.expand(x!, layout), this.expand(y!, layout)];
+        return this.make(node, p.map((pi, i) => f(pi, q[i]!)));
+      }
+    }
+  }
+
+  private input(node: IrNode): Val {
+    const name = node.attrs.name!;
+    const decl = this.fn.inputs.find((i) => i.name === name);
+    if (decl) {
+      const t = this.inputs[name]!;
+      if (t.data.length !== prod(t.shape)) {
+        throw new ShapeError(`${this.fn.name}: input '${name}' has shape [${t.shape.join(', ')}] but ${t.data.length} values`);
+      }
+      if (decl.elem === 'int' || decl.elem === 'index') {
+        const bad = t.data.findIndex((v) => !Number.isInteger(v));
+        if (bad >= 0) throw new EvalError(`${this.fn.name}: input '${name}' must hold whole numbers, but has ${t.data[bad]} at flat position ${bad}`);
+      }
+      if (decl.elem === 'index' && decl.indexOf !== undefined) {
+        const n = this.dims.sizes.get(decl.indexOf);
+        const bad = n === undefined ? -1 : t.data.findIndex((v) => v < 0 || v >= n);
+        if (bad >= 0) throw new EvalError(`${this.fn.name}: input '${name}' holds class index ${t.data[bad]}, outside [0, ${n}) of ${decl.indexOf}`);
+      }
+      return this.make(node, Float64Array.from(t.data));
+    }
+    const hyper = this.fn.hypers.find((h) => h.name === name);
+    if (!hyper) throw new Error(`internal: ${this.fn.name}: input node names unknown '${name}'`);
+    const v = this.hypers[name] ?? hyper.default;
+    if (v === undefined) throw new EvalError(`${this.fn.name}: hyperparameter '${name}' has no value and no default`);
+    if (hyper.elem === 'int' && !Number.isInteger(v)) throw new EvalError(`${this.fn.name}: hyperparameter '${name}' must be a whole number, got ${v}`);
+    return this.make(node, Float64Array.of(v));
+  }
+
+  /** For every element of the layout `from`, the flat position of its group in `to` (a subset). */
+  private groups(from: readonly Axis[], to: readonly Axis[]): Int32Array {
+    return offsets(this.shapeOf(from), this.stridesIn(to, from));
+  }
+
+  private reduce(node: IrNode, x: Val, mask: Val | undefined): Val {
+    const all = mask ? unionAxes(x.axes, mask.axes) : x.axes;
+    const xs = this.expand(x, all);
+    const ms = mask ? this.expand(mask, all) : undefined;
+    const g = this.groups(all, node.type.axes);
+    const n = prod(this.shapeOf(node.type.axes));
+    const count = new Float64Array(n);
+    const sel = (i: number): boolean => !ms || ms[i] !== 0;
+    xs.forEach((_, i) => sel(i) && count[g[i]!]!++);
+    const fold = (init: number, f: (acc: number, v: number) => number): Float64Array => {
+      const acc = new Float64Array(n).fill(init);
+      xs.forEach((v, i) => sel(i) && (acc[g[i]!] = f(acc[g[i]!]!, v)));
+      return acc;
+    };
+    let res: Float64Array;
+    switch (node.op) {
+      case 'sum': res = fold(0, (a, v) => a + v); break;
+      case 'prod': res = fold(1, (a, v) => a * v); break;
+      case 'max': res = fold(-Infinity, (a, v) => (v > a || Number.isNaN(v) ? v : a)); break;
+      case 'min': res = fold(Infinity, (a, v) => (v < a || Number.isNaN(v) ? v : a)); break;
+      case 'any': res = fold(0, (a, v) => b(a !== 0 || v !== 0)); break;
+      case 'all': res = fold(1, (a, v) => b(a !== 0 && v !== 0)); break;
+      case 'mean': res = fold(0, (a, v) => a + v).map((s, k) => s / count[k]!); break;
+      case 'logsumexp': {
+        // Max-shifted; the shift is 0 when the max is ±inf so that all -inf gives -inf.
+        const m = fold(-Infinity, (a, v) => (v > a || Number.isNaN(v) ? v : a)).map((v) => (Number.isFinite(v) ? v : 0));
+        const s = new Float64Array(n);
+        xs.forEach((v, i) => {
+          const k = g[i]!;
+          if (sel(i)) s[k] = s[k]! + Math.exp(v - m[k]!);
+        });
+        res = s.map((v, k) => Math.log(v) + m[k]!);
+        break;
+      }
+      default:
+        throw new Error(`internal: ${node.op} is not a reduction`);
+    }
+    if (ms) {
+      const natural = { sum: 0, prod: 1, any: 0, all: 1 }[node.op as string] ?? NaN;
+      const empty = node.attrs.empty ?? natural;
+      res = res.map((v, k) => (count[k] === 0 ? empty : v));
+    }
+    return this.make(node, res);
+  }
+
+  private softmax(node: IrNode, x: Val): Val {
+    const rest = x.axes.filter((a) => a.name !== node.attrs.axis);
+    const g = this.groups(x.axes, rest);
+    const n = prod(this.shapeOf(rest));
+    const m = new Float64Array(n).fill(-Infinity);
+    x.data.forEach((v, i) => (m[g[i]!] = Math.max(m[g[i]!]!, v)));
+    const shift = m.map((v) => (Number.isFinite(v) ? v : 0));
+    const s = new Float64Array(n);
+    x.data.forEach((v, i) => {
+      const k = g[i]!;
+      s[k] = s[k]! + Math.exp(v - shift[k]!);
+    });
+    const lse = s.map((v, k) => Math.log(v) + shift[k]!);
+    const logp = x.data.map((v, i) => v - lse[g[i]!]!);
+    return this.make(node, node.op === 'softmax' ? logp.map(Math.exp) : logp);
+  }
+
+  /** result[r] = x[r without axis, axis = idx[r]], with r in the result layout. */
+  private gather(node: IrNode, x: Val, idx: Val): Val {
+    const axisName = node.attrs.axis!;
+    const axis = x.axes.find((a) => a.name === axisName);
+    if (!axis) throw new Error(`internal: gather along ${axisName}, which its operand lacks`);
+    const size = this.dimsOf(axis)[0]!;
+    const layout = node.type.axes;
+    const base = offsets(this.shapeOf(layout), this.stridesIn(x.axes, layout, axisName));
+    const step = this.stridesIn(x.axes, [axis])[0]!;
+    const ids = this.expand(idx, layout);
+    return this.make(
+      node,
+      Float64Array.from(base, (o, i) => {
+        const k = ids[i]!;
+        if (!Number.isInteger(k) || k < 0 || k >= size) {
+          throw new EvalError(`${this.fn.name}: index ${k} along ${axisName} is not a whole number in [0, ${size}) (${axis.dim} = ${size})`);
+        }
+        return x.data[o + k * step]!;
+      }),
+    );
+  }
+
+  /** One position along an axis; a negative index counts from the end. */
+  private pick(node: IrNode, x: Val): Val {
+    const axis = x.axes.find((a) => a.name === node.attrs.axis);
+    if (!axis) throw new Error(`internal: pick along ${node.attrs.axis}, which its operand lacks`);
+    const size = this.dimsOf(axis)[0]!;
+    const k = node.attrs.index! < 0 ? node.attrs.index! + size : node.attrs.index!;
+    if (!Number.isInteger(k) || k < 0 || k >= size) {
+      throw new EvalError(`${this.fn.name}: position ${node.attrs.index} is outside ${axis.dim} = ${size}`);
+    }
+    const step = this.stridesIn(x.axes, [axis])[0]!;
+    const base = offsets(this.shapeOf(node.type.axes), this.stridesIn(x.axes, node.type.axes));
+    return this.make(node, Float64Array.from(base, (o) => x.data[o + k * step]!));
+  }
+}

@@ -1,0 +1,55 @@
+// Backend selection for TensorFlow.js in Node (no tfjs-node): 'wasm' is ~10x faster than
+// 'cpu' and works in Node once '@tensorflow/tfjs-backend-wasm' is imported (it registers the
+// backend; its .wasm binary is found next to the package). 'cpu' always works.
+import * as tf from '@tensorflow/tfjs';
+
+export type BackendName = 'wasm' | 'cpu';
+
+export interface InitOptions {
+  /** Called with a message when the requested backend fails and another one is used. */
+  onFallback?: (message: string) => void;
+}
+
+/** The active backend's name, without tf.getBackend()'s side effect of starting one. */
+function current(): string | null {
+  return tf.engine().backendName;
+}
+
+let wasmLoaded: Promise<boolean> | undefined;
+
+function loadWasm(): Promise<boolean> {
+  wasmLoaded ??= import('@tensorflow/tfjs-backend-wasm').then(
+    () => true,
+    () => false,
+  );
+  return wasmLoaded;
+}
+
+/**
+ * Makes `name` the active backend (idempotent; switching between backends is allowed) and
+ * returns the backend actually in use: 'cpu' when wasm cannot start. A fallback is silent
+ * unless `onFallback` is given.
+ */
+export async function initBackend(name: BackendName = 'wasm', options: InitOptions = {}): Promise<BackendName> {
+  if (name === 'wasm') {
+    if (current() === 'wasm') return 'wasm';
+    let reason = 'the @tensorflow/tfjs-backend-wasm package could not be loaded';
+    if (await loadWasm()) {
+      try {
+        if ((await tf.setBackend('wasm')) && tf.getBackend() === 'wasm') {
+          await tf.ready();
+          return 'wasm';
+        }
+        reason = 'tf.setBackend("wasm") failed';
+      } catch (e) {
+        reason = `tf.setBackend("wasm") failed: ${(e as Error).message}`;
+      }
+    }
+    options.onFallback?.(`TensorFlow.js wasm backend unavailable (${reason}); using cpu`);
+  }
+  if (current() !== 'cpu') {
+    if (!(await tf.setBackend('cpu'))) throw new Error('TensorFlow.js: the cpu backend could not be started');
+  }
+  await tf.ready();
+  return 'cpu';
+}
