@@ -19,7 +19,7 @@ interface BadCase {
 const BAD: readonly BadCase[] = [
   { name: 'missing closing parenthesis', src: 'loss f(x: [N]) = mean(x\n', code: 'E1011', at: '2:1' },
   { name: 'missing = before the body', src: 'loss f(x: [N]) mean(x)', code: 'E1010', at: '1:16' },
-  { name: 'chained comparison', src: 'loss f(x: [N]) = mean(real(0 < x < 1))', code: 'E1014', at: '1:33' },
+  { name: 'chained comparison', src: 'loss f(x: [N]) = mean(real(0 < x < 1))', code: 'E1014', at: '1:34' },
   { name: 'stray character', src: 'loss f(x: [N]) = mean(x) $', code: 'E1001', at: '1:26' },
   { name: 'unknown name', src: 'loss f(x: [N]) = mean(y)', code: 'E2001', at: '1:23' },
   { name: 'unknown name with a hint', src: 'loss f(pred: [N]) = mean(prd)', code: 'E2001', at: '1:26' },

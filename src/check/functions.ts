@@ -11,12 +11,12 @@ import type { FnVal } from './values.js';
  */
 export function lookupFunction(ctx: ElabContext, scope: Scope, name: string): FnVal | null | undefined {
   const own = scope.module.definitions.get(name);
-  if (own) return { kind: 'def', def: own, module: scope.module };
+  if (own) return scope.module.broken.has(name) ? null : { kind: 'def', def: own, module: scope.module };
   for (const imp of scope.module.ast.imports) {
     if (!imp.names.some((n) => n.name === name)) continue;
     const target = ctx.loader.load(resolveImport(scope.module.file, imp.from));
     const def = target?.definitions.get(name);
-    return target && def ? { kind: 'def', def, module: target } : null;
+    return target && def && !target.broken.has(name) ? { kind: 'def', def, module: target } : null;
   }
   if (isBuiltin(name)) return { kind: 'builtin', name };
   return undefined;

@@ -41,12 +41,12 @@ export function checkModule(info: ModuleInfo, loader: ModuleLoader): CheckResult
   });
   const losses: IrFunction[] = [];
   for (const def of info.ast.definitions) {
-    if (def.defKind !== 'loss' || info.definitions.get(def.name.name) !== def) continue;
+    if (def.defKind !== 'loss' || info.definitions.get(def.name.name) !== def || info.broken.has(def.name.name)) continue;
     const fn = guard(sink, `checking loss '${def.name.name}'`, () => elaborateLoss(info, loader, sink, instantiated, def));
     if (fn) losses.push(fn);
   }
   for (const def of info.ast.definitions) {
-    if (def.defKind === 'def' && !instantiated.has(defKey(info.file, def.name.name))) {
+    if (def.defKind === 'def' && !info.broken.has(def.name.name) && !instantiated.has(defKey(info.file, def.name.name))) {
       guard(sink, `checking def '${def.name.name}'`, () => checkDefAlone(info, loader, sink, def));
     }
   }

@@ -19,6 +19,8 @@ export interface ModuleInfo {
   /** Dimensions declared with named components (`dim Box = {x1, y1, x2, y2}`). */
   readonly componentDims: ReadonlyMap<string, DimDecl>;
   readonly parseDiagnostics: readonly Diagnostic[];
+  /** Definitions holding a syntax error: not checked further, so one typo is one error. */
+  readonly broken: ReadonlySet<string>;
 }
 
 export function dirname(path: string): string {
@@ -56,7 +58,13 @@ export function moduleInfo(file: string, text: string): ModuleInfo {
   for (const dim of module.dims) {
     if (!componentDims.has(dim.name.name)) componentDims.set(dim.name.name, dim);
   }
-  return { file, text, ast: module, definitions, componentDims, parseDiagnostics: diagnostics };
+  const errorOffsets = diagnostics.filter((d) => d.severity === 'error' && d.span).map((d) => d.span!.start.offset);
+  const broken = new Set(
+    module.definitions
+      .filter((def) => errorOffsets.some((o) => o >= def.span.start.offset && o <= def.span.end.offset))
+      .map((def) => def.name.name),
+  );
+  return { file, text, ast: module, definitions, componentDims, parseDiagnostics: diagnostics, broken };
 }
 
 /** Caches parsed modules for one check, so a module imported twice is parsed once. */

@@ -48,13 +48,20 @@ export function closest(name: string, candidates: Iterable<string>): string | un
   let best: string | undefined;
   let bestDist = Math.max(2, Math.floor(name.length / 3)) + 1;
   for (const c of candidates) {
-    const d = editDistance(name, c);
+    // An abbreviation (`tgt` for `target`) is as good a guess as a one-letter typo.
+    const d = name.length >= 2 && isSubsequence(name, c) ? 1 : editDistance(name, c);
     if (d < bestDist) {
       best = c;
       bestDist = d;
     }
   }
   return best;
+}
+
+function isSubsequence(short: string, long: string): boolean {
+  let i = 0;
+  for (const ch of long) if (ch === short[i]) i++;
+  return i === short.length;
 }
 
 function editDistance(a: string, b: string): number {

@@ -24,6 +24,7 @@ export const DIAGNOSTICS = {
   BadNumber: { code: 'E1015', severity: 'error', message: "'{text}' is not a number" },
   MisplacedDocComment: { code: 'E1016', severity: 'warning', message: "a '///' doc comment must stand directly above a 'loss', 'def' or 'dim'" },
   BadShapeEntry: { code: 'E1017', severity: 'error', message: "'{text}' cannot be a dimension: a shape entry is a name, '...' or a whole number" },
+  TooDeeplyNested: { code: 'E1018', severity: 'error', message: 'this expression nests too deeply to parse; split it with where-bindings' },
 
   // --- names and definitions ------------------------------------------------------------------
   UnknownName: { code: 'E2001', severity: 'error', message: "unknown name '{name}'{hint}" },
