@@ -1,0 +1,161 @@
+// The CLI as a process: `node bin/lossc.js ...` on the built dist/ (npm test builds first).
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { mulberry32, randomTensor, toNested } from './oracle/tensor.js';
+import { triplet } from './oracle/metric.js';
+
+function lossc(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, ['bin/lossc.js', ...args], { encoding: 'utf8', timeout: 60_000 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const STACK_TRACE = /\n\s+at .+:\d+:\d+/;
+let dir: string;
+
+beforeAll(() => {
+  expect(existsSync('dist/src/cli/main.js'), 'run `npm run build` first (npm test does)').toBe(true);
+  dir = mkdtempSync(join(tmpdir(), 'lossc-cli-'));
+});
+
+describe('lossc eval', () => {
+  it('prints the triplet loss of the stdlib as JSON, equal to an independent float64 triplet', () => {
+    const rng = mulberry32(11);
+    const [a, p, n] = [0, 1, 2].map(() => randomTensor([5, 3], rng, { lo: -2, hi: 2 }));
+    const inputs = join(dir, 'triplet.json');
+    writeFileSync(inputs, JSON.stringify({ a: toNested(a!), p: toNested(p!), n: toNested(n!) }));
+    const r = lossc('eval', 'stdlib/metric.loss', '--loss', 'triplet', '--inputs', inputs, '--json', '--set', 'margin=0.5');
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const out = JSON.parse(r.stdout) as { loss: number };
+    const expected = triplet(a!, p!, n!, { margin: 0.5 });
+    expect(Math.abs(out.loss - expected)).toBeLessThan(1e-5 * Math.max(1, Math.abs(expected)));
+  });
+
+  it('reports gradients with --grad', () => {
+    const inputs = join(dir, 'mse.json');
+    writeFileSync(inputs, JSON.stringify({ pred: [1, 2, 3], target: { shape: [3], data: [1, 1, 1] } }));
+    const r = lossc('eval', 'stdlib/regression.loss', '--loss', 'mse', '--inputs', inputs, '--json', '--grad', '--backend', 'cpu');
+    expect(r.status).toBe(0);
+    const out = JSON.parse(r.stdout) as { loss: number; grads: Record<string, number[]> };
+    expect(out.loss).toBeCloseTo(5 / 3, 5);
+    // d/dpred mean((pred - target)^2) = 2 (pred - target) / 3
+    expect(out.grads.pred![0]).toBeCloseTo(0, 6);
+    expect(out.grads.pred![2]).toBeCloseTo(4 / 3, 5);
+    expect(out.grads.target![1]).toBeCloseTo(-2 / 3, 5);
+  });
+
+  it('names a missing input, an unknown input and an unknown loss, exit 1', () => {
+    const inputs = join(dir, 'partial.json');
+    writeFileSync(inputs, JSON.stringify({ pred: [1], tgt: [1] }));
+    const r = lossc('eval', 'stdlib/regression.loss', '--loss', 'mse', '--inputs', inputs);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/error E7005: loss 'mse' has no input or hyperparameter named 'tgt'; did you mean 'target'\?/);
+    expect(r.stderr).toMatch(/error E7002: no value given for input 'target' of loss 'mse'/);
+    const r2 = lossc('eval', 'stdlib/regression.loss', '--loss', 'msee', '--inputs', inputs);
+    expect(r2.status).toBe(1);
+    expect(r2.stderr).toMatch(/error E7001: no loss named 'msee'.*did you mean 'mse'/);
+  });
+
+  it('rejects malformed inputs JSON and disagreeing shapes, exit 1, no stack trace', () => {
+    const bad = join(dir, 'bad.json');
+    writeFileSync(bad, '{"pred": [1, 2,');
+    const r = lossc('eval', 'stdlib/regression.loss', '--loss', 'mse', '--inputs', bad);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/error E7004: .*bad\.json is not valid JSON/);
+    const mismatch = join(dir, 'mismatch.json');
+    writeFileSync(mismatch, JSON.stringify({ a: [[1, 2]], p: [[1, 2, 3]], n: [[1, 2]] }));
+    const r2 = lossc('eval', 'stdlib/metric.loss', '--loss', 'triplet', '--inputs', mismatch);
+    expect(r2.status).toBe(1);
+    expect(r2.stderr).toMatch(/triplet.*'p'.*D/);
+    for (const x of [r, r2]) expect(x.stderr).not.toMatch(STACK_TRACE);
+  });
+});
+
+describe('errors and usage', () => {
+  it('a bad file exits 1 with file:line:col: error CODE: message', () => {
+    const file = join(dir, 'bad.loss');
+    writeFileSync(file, 'loss f(x: [N]) = mean(y)\nloss g(x: [N]) = sum(x, D)\n');
+    const r = lossc('check', file);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`${file}:1:23: error E2001: unknown name 'y'`);
+    expect(r.stderr).toContain(`${file}:2:25: error E4003:`);
+    expect(r.stderr).not.toMatch(STACK_TRACE);
+  });
+
+  it('check --json prints the diagnostics as data', () => {
+    const file = join(dir, 'bad2.loss');
+    writeFileSync(file, 'loss f(x: [N]) = mean(exp(x, x))\n');
+    const r = lossc('check', file, '--json');
+    expect(r.status).toBe(1);
+    const ds = JSON.parse(r.stdout) as { code: string; line: number; col: number; severity: string }[];
+    expect(ds).toEqual([expect.objectContaining({ code: 'E3001', line: 1, col: 23, severity: 'error' })]);
+  });
+
+  it('the stdlib checks clean, exit 0', () => {
+    const r = lossc('check', 'stdlib');
+    expect(r.stderr).toMatch(/0 errors, 0 warnings/);
+    expect(r.status).toBe(0);
+  });
+
+  it.each([
+    [['frobnicate'], /unknown command 'frobnicate'/],
+    [[], /no command given/],
+    [['eval', 'stdlib/metric.loss', '--inputs', 'x.json'], /eval needs --loss NAME/],
+    [['check', 'stdlib', '--frob'], /Unknown option '--frob'/],
+    [['eval', 'stdlib/metric.loss', '--loss', 'triplet', '--inputs', 'x.json', '--backend', 'gpu'], /--backend must be wasm or cpu/],
+  ])('bad usage %j exits 2', (args, message) => {
+    const r = lossc(...(args as string[]));
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr).toContain('Usage:');
+    expect(r.stderr).not.toMatch(STACK_TRACE);
+  });
+
+  it('a missing file exits 1 with E7006', () => {
+    const r = lossc('check', join(dir, 'nope.loss'));
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/error E7006: cannot read .*nope\.loss/);
+  });
+});
+
+describe('lossc compile', () => {
+  it('writes one module per file and an index, and refuses to overwrite a file it did not write', () => {
+    const out = join(dir, 'out');
+    const r = lossc('compile', 'stdlib', '--out', out);
+    expect(r.stderr).toMatch(/wrote 3 files/);
+    expect(r.status).toBe(0);
+    expect(readFileSync(join(out, 'regression.ts'), 'utf8')).toMatch(/export function mse\(/);
+    expect(readFileSync(join(out, 'index.ts'), 'utf8')).toContain("export * as metric from './metric.js';");
+    // Compiling again over its own output is fine.
+    expect(lossc('compile', 'stdlib', '--out', out).status).toBe(0);
+    // A file of the user's in the way: nothing is written, the file is untouched.
+    const mine = join(dir, 'mine');
+    mkdirSync(mine);
+    writeFileSync(join(mine, 'metric.ts'), 'my own code\n');
+    const r2 = lossc('compile', 'stdlib', '--out', mine);
+    expect(r2.status).toBe(1);
+    expect(r2.stderr).toMatch(/error E7007: .*metric\.ts exists and was not written by lossc/);
+    expect(readFileSync(join(mine, 'metric.ts'), 'utf8')).toBe('my own code\n');
+    expect(existsSync(join(mine, 'regression.ts'))).toBe(false);
+  });
+
+  it('prints a single module to stdout without --out', () => {
+    const r = lossc('compile', 'stdlib/metric.loss');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^\/\/ Generated by lossc/);
+    expect(r.stdout).toContain("import * as tf from '@tensorflow/tfjs';");
+  });
+});
+
+describe('lossc explain', () => {
+  it('prints the IR before and after optimization', () => {
+    const r = lossc('explain', 'stdlib/metric.loss', '--loss', 'triplet');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/as written/);
+    expect(r.stdout).toMatch(/after optimization/);
+    expect(r.stdout).toMatch(/= sum\(%\d+, axes=\[D\]\)/);
+  });
+});
