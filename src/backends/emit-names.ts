@@ -1,0 +1,106 @@
+// Identifiers and literal text for the TypeScript emitter: every name that reaches generated
+// code passes through here, so user names can never break the syntax or shadow what the
+// generated code itself relies on (`tf`, `Error`, the helper functions).
+
+const KEYWORDS = [
+  'break', 'case', 'catch', 'class', 'const', 'continue', 'debugger', 'default', 'delete', 'do',
+  'else', 'enum', 'export', 'extends', 'false', 'finally', 'for', 'function', 'if', 'import', 'in',
+  'instanceof', 'new', 'null', 'return', 'super', 'switch', 'this', 'throw', 'true', 'try',
+  'typeof', 'var', 'void', 'while', 'with', 'yield', 'let', 'static', 'implements', 'interface',
+  'package', 'private', 'protected', 'public', 'await', 'arguments', 'eval',
+  // Not keywords, but type names or globals a binding must not take over.
+  'any', 'boolean', 'number', 'string', 'symbol', 'never', 'unknown', 'object', 'undefined',
+  'NaN', 'Infinity',
+];
+
+/** Globals and module-level names the generated code uses; user names are kept off them. */
+const USED_BY_GENERATED = [
+  'tf', 'Error', 'RangeError', 'TypeError', 'Number', 'Array', 'Math', 'Object', 'String',
+  'JSON', 'Symbol', 'Promise',
+];
+
+export const RESERVED: ReadonlySet<string> = new Set([...KEYWORDS, ...USED_BY_GENERATED]);
+
+const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+
+/** An IdentifierName (reserved words included): what `export { x as NAME }` accepts. */
+export function isIdentifierName(name: string): boolean {
+  return IDENTIFIER.test(name);
+}
+
+/** A valid, non-reserved binding name close to `name`. */
+export function toIdentifier(name: string): string {
+  let id = name.replace(/[^A-Za-z0-9_$]/g, '_');
+  if (id === '' || /^[0-9]/.test(id)) id = `_${id}`;
+  return RESERVED.has(id) ? `${id}_` : id;
+}
+
+/** `foo_bar` / `foo-bar` → `FooBar`. */
+export function pascalCase(name: string): string {
+  const parts = name.split(/[^A-Za-z0-9]+/).filter((p) => p !== '');
+  const joined = parts.map((p) => p[0]!.toUpperCase() + p.slice(1)).join('');
+  return toIdentifier(joined === '' ? 'Loss' : joined);
+}
+
+/** Hands out distinct identifiers within one scope, preferring the name asked for. */
+export class Scope {
+  private readonly taken: Set<string>;
+
+  constructor(taken: Iterable<string> = []) {
+    this.taken = new Set([...RESERVED, ...taken]);
+  }
+
+  claim(preferred: string): string {
+    const base = toIdentifier(preferred);
+    let name = base;
+    for (let i = 2; this.taken.has(name); i++) name = `${base}_${i}`;
+    this.taken.add(name);
+    return name;
+  }
+
+  has(name: string): boolean {
+    return this.taken.has(name);
+  }
+}
+
+/** A property key: bare when it is an identifier name, quoted otherwise. */
+export function propertyKey(name: string): string {
+  return isIdentifierName(name) ? name : JSON.stringify(name);
+}
+
+/** `options.m`, or `options["m-1"]` for a key that is not an identifier. */
+export function propertyAccess(object: string, name: string): string {
+  return isIdentifierName(name) ? `${object}.${name}` : `${object}[${JSON.stringify(name)}]`;
+}
+
+/** Text safe inside a block comment: `*\/` would end it early. */
+export function commentText(text: string): string {
+  return text.replace(/\*\//g, '*\\/');
+}
+
+/** A number as a JS expression (`Infinity`, `-0` and exponents included). */
+export function numberLiteral(v: number): string {
+  if (Number.isNaN(v)) return 'NaN';
+  if (v === Infinity) return 'Infinity';
+  if (v === -Infinity) return '-Infinity';
+  if (Object.is(v, -0)) return '-0';
+  return String(v);
+}
+
+/** A part of a generated template literal: fixed text, or a JS expression to interpolate. */
+export type TemplatePart = string | { readonly code: string };
+
+export function code(expr: string): { readonly code: string } {
+  return { code: expr };
+}
+
+/**
+ * Builds a JS template literal from fixed text and interpolated expressions, escaping the
+ * fixed text (a user name with a backtick or `${` cannot end or open anything).
+ */
+export function template(...parts: readonly TemplatePart[]): string {
+  const body = parts
+    .map((p) => (typeof p === 'string' ? p.replace(/[\\`]/g, (c) => `\\${c}`).replace(/\$\{/g, '\\${') : `\${${p.code}}`))
+    .join('');
+  return `\`${body}\``;
+}

@@ -1,0 +1,124 @@
+// The op table of the TypeScript emitter: each IR op as the tfjs call it becomes, as data.
+// `emit-body.ts` does the parts that are not per-op (alignment by axis name, casts, masks,
+// gradient cuts); adding an elementwise op to the IR means adding one row here.
+
+import type { BinaryOp, DType, ReduceOp, UnaryOp } from '../ir/ops.js';
+
+export const TF_DTYPE = { real: 'float32', int: 'int32', bool: 'bool' } as const satisfies Record<DType, string>;
+
+/**
+ * An elementwise op: the tfjs expression for already aligned operands, and the dtype those
+ * operands are cast to first. `result`: the node's own dtype; `real`: float32 (math that is
+ * only defined on reals); `bool`: logical ops; `compare`: unchanged when both operands agree,
+ * float32 when they are mixed.
+ */
+export interface ElementwiseRule {
+  readonly operands: 'result' | 'real' | 'bool' | 'compare';
+  readonly expr: (args: readonly string[], dtype: DType) => string;
+  /** A module-level helper the expression calls. */
+  readonly helper?: HelperName;
+}
+
+/**
+ * Functions a generated module defines for itself (only those it uses), since it may import
+ * nothing but tfjs.
+ */
+export const HELPERS = {
+  noGrad: `/**
+ * Evaluates \`f\` off the gradient tape. tfjs has no gradient for comparisons and logical ops,
+ * and their derivative is zero anyway: a mask computed here lets \`tf.grad\` pass through.
+ */
+function noGrad(f: () => tf.Tensor): tf.Tensor {
+  return tf.customGrad(() => ({ value: f(), gradFunc: () => [] }))();
+}`,
+  log1p: `/**
+ * log(1 + x), accurate for tiny x on every backend: wasm computes Log1p as log(1 + x) in
+ * float32 (log1p(1e-10) = 0). Goldberg's trick: log(u) * x / (u - 1) with u = 1 + x cancels
+ * the rounding of u.
+ */
+function log1p(x: tf.Tensor): tf.Tensor {
+  return tf.customGrad((...args) => {
+    const t = args[0] as tf.Tensor;
+    const u = tf.add(t, tf.scalar(1));
+    const d = tf.sub(u, tf.scalar(1));
+    const value = tf.where(tf.equal(d, tf.scalar(0)), t, tf.where(tf.isInf(u), u, tf.div(tf.mul(tf.log(u), t), d)));
+    return { value, gradFunc: (dy: tf.Tensor) => tf.div(dy, tf.add(t, tf.scalar(1))) };
+  })(x);
+}`,
+} as const;
+
+export type HelperName = keyof typeof HELPERS;
+
+const call =
+  (fn: string) =>
+  (args: readonly string[]): string =>
+    `tf.${fn}(${args.join(', ')})`;
+
+export const ELEMENTWISE = {
+  neg: { operands: 'result', expr: call('neg') },
+  abs: { operands: 'result', expr: call('abs') },
+  sign: { operands: 'real', expr: call('sign') },
+  exp: { operands: 'real', expr: call('exp') },
+  log: { operands: 'real', expr: call('log') },
+  log1p: { operands: 'real', expr: (a) => `log1p(${a[0]})`, helper: 'log1p' },
+  expm1: { operands: 'real', expr: call('expm1') },
+  sqrt: { operands: 'real', expr: call('sqrt') },
+  square: { operands: 'result', expr: call('square') },
+  sigmoid: { operands: 'real', expr: call('sigmoid') },
+  softplus: { operands: 'real', expr: call('softplus') },
+  log_sigmoid: { operands: 'real', expr: call('logSigmoid') },
+  tanh: { operands: 'real', expr: call('tanh') },
+  cosh: { operands: 'real', expr: call('cosh') },
+  relu: { operands: 'result', expr: call('relu') },
+  // tf.floor rejects int32; whole numbers are their own floor.
+  floor: { operands: 'result', expr: (a, dtype) => (dtype === 'real' ? call('floor')(a) : a[0]!) },
+  not: { operands: 'bool', expr: call('logicalNot') },
+  // The cast to float32 happens on the operand already.
+  to_real: { operands: 'real', expr: (a) => a[0]! },
+
+  add: { operands: 'result', expr: call('add') },
+  sub: { operands: 'result', expr: call('sub') },
+  mul: { operands: 'result', expr: call('mul') },
+  div: { operands: 'real', expr: call('div') },
+  pow: { operands: 'real', expr: call('pow') },
+  maximum: { operands: 'result', expr: call('maximum') },
+  minimum: { operands: 'result', expr: call('minimum') },
+  eq: { operands: 'compare', expr: call('equal') },
+  ne: { operands: 'compare', expr: call('notEqual') },
+  lt: { operands: 'compare', expr: call('less') },
+  le: { operands: 'compare', expr: call('lessEqual') },
+  gt: { operands: 'compare', expr: call('greater') },
+  ge: { operands: 'compare', expr: call('greaterEqual') },
+  and: { operands: 'bool', expr: call('logicalAnd') },
+  or: { operands: 'bool', expr: call('logicalOr') },
+} as const satisfies Record<UnaryOp | BinaryOp, ElementwiseRule>;
+
+/**
+ * A reduction: the tfjs function, the operand dtype it needs, and for masked reductions the
+ * value put where the mask is false and what the masked form gives when nothing is selected
+ * (when `attrs.empty` differs, the emitter patches those positions).
+ */
+export interface ReduceRule {
+  readonly fn: string;
+  readonly operand: 'same' | 'real' | 'bool';
+  /** Neutral element written where the mask is false (as a JS expression, by dtype). */
+  readonly fill: (dtype: DType) => string;
+  /** What the masked form yields for an empty selection. */
+  readonly natural: number;
+}
+
+const INT_MIN = '-2147483648';
+const INT_MAX = '2147483647';
+
+export const REDUCE = {
+  sum: { fn: 'sum', operand: 'same', fill: () => '0', natural: 0 },
+  // Masked mean divides by max(count, 1), so an empty selection gives 0 / 1.
+  mean: { fn: 'mean', operand: 'real', fill: () => '0', natural: 0 },
+  max: { fn: 'max', operand: 'same', fill: (d) => (d === 'int' ? INT_MIN : '-Infinity'), natural: -Infinity },
+  min: { fn: 'min', operand: 'same', fill: (d) => (d === 'int' ? INT_MAX : 'Infinity'), natural: Infinity },
+  prod: { fn: 'prod', operand: 'same', fill: () => '1', natural: 1 },
+  // Masked logsumexp takes log(max(sum, 1)) after the shift, so empty gives log(1) + 0.
+  logsumexp: { fn: 'logSumExp', operand: 'real', fill: () => '-Infinity', natural: 0 },
+  any: { fn: 'any', operand: 'bool', fill: () => 'false', natural: 0 },
+  all: { fn: 'all', operand: 'bool', fill: () => 'true', natural: 1 },
+} as const satisfies Record<ReduceOp, ReduceRule>;
