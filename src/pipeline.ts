@@ -1,25 +1,40 @@
 // The one place that knows the order of the phases:
-//   parse → check (names, types, named axes; lowers to IR) → optimize → backends.
+//   parse → check (names, types, named axes; lowers to IR) → optimize → stability analysis
+//   → backends.
 
 import { checkSource, type CheckResult } from './check/module.js';
 import type { SourceHost } from './check/program.js';
+import { sortDiagnostics } from './diagnostics/diagnostic.js';
 import type { IrFunction } from './ir/types.js';
-import { eliminateDeadCode } from './opt/dead-code.js';
+import { optimizeFunction, type AppliedRewrite } from './opt/index.js';
+import { analyzeStability } from './stability/index.js';
 
 export interface PipelineOptions {
   /** Resolves imports; without it, a module can import nothing. */
   readonly host?: SourceHost;
   /** Run the optimizer (default true); `--no-opt` turns it off. */
   readonly optimize?: boolean;
+  /** Run the stability analysis (default true). */
+  readonly stability?: boolean;
 }
 
-export function optimize(fn: IrFunction): IrFunction {
-  return eliminateDeadCode(fn);
+export interface FrontEndResult extends CheckResult {
+  /** What the optimizer did to each loss, by loss name. */
+  readonly rewrites: ReadonlyMap<string, readonly AppliedRewrite[]>;
 }
 
 /** Checks a source and returns its losses ready for a backend. */
-export function frontEnd(text: string, file: string, options: PipelineOptions = {}): CheckResult {
+export function frontEnd(text: string, file: string, options: PipelineOptions = {}): FrontEndResult {
   const checked = checkSource(text, file, options.host);
-  if (options.optimize === false) return checked;
-  return { ...checked, losses: checked.losses.map(optimize) };
+  const rewrites = new Map<string, readonly AppliedRewrite[]>();
+  let losses: IrFunction[] = checked.losses;
+  if (options.optimize !== false) {
+    losses = checked.losses.map((fn) => {
+      const r = optimizeFunction(fn);
+      rewrites.set(fn.name, r.rewrites);
+      return r.fn;
+    });
+  }
+  const findings = options.stability === false ? [] : losses.flatMap(analyzeStability);
+  return { ...checked, losses, rewrites, diagnostics: sortDiagnostics([...checked.diagnostics, ...findings]) };
 }

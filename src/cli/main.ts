@@ -5,7 +5,6 @@ import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { compile, evaluate } from '../api.js';
-import { checkSource } from '../check/module.js';
 import { diagnostic, formatDiagnostic, hasErrors, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { printIr } from '../ir/print.js';
 import { frontEnd } from '../pipeline.js';
@@ -151,7 +150,7 @@ async function checkCommand(args: readonly string[], io: Io): Promise<number> {
       all.push(diagnostic('FileNotFound', undefined, { path: file.path, reason: 'it cannot be read' }));
       continue;
     }
-    all.push(...checkSource(text, file.path, fsHost).diagnostics);
+    all.push(...frontEnd(text, file.path, { host: fsHost }).diagnostics);
   }
   if (values.json) {
     io.out(JSON.stringify(all.map(diagnosticJson), null, 2));
