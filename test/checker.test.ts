@@ -139,6 +139,27 @@ loss ce(x: [N, C], t: index[N] of C, label_smoothing: real in [0, 1] = 0) =
     expect(formatAxes(gather.type.axes)).toBe('N');
     expect(fn.reduction?.kind).toBe('mean');
   });
+  it('stack makes a new axis; a left side renames the remaining axes in order', () => {
+    const src = `
+loss f(zi: [N, D], zj: [N, D]) = mean(s)
+  where
+    z[v, a]       = stack(zi, zj, V)
+    s[v, a, w, b] = dot(z[v, a], z[w, b], D)`;
+    const fn = lossOf(src, 'f');
+    expect(fn.dims).toContainEqual({ dim: 'V', size: 2 });
+    const mean = fn.nodes[fn.output]!;
+    expect(formatAxes(fn.nodes[mean.args[0]!]!.type.axes)).toBe('v:V, a:N, w:V, b:N');
+  });
+  it('a repeated index variable takes the diagonal', () => {
+    const fn = lossOf('loss f(x: [N, M]) = sum(d)\n  where s[i, j] = x[i] * x[j]\n        d[i] = s[i, i]', 'f');
+    const diag = fn.nodes.find((n) => n.op === 'sum' && n.args.length === 2)!;
+    expect(formatAxes(diag.type.axes)).toBe('i:N, M');
+  });
+  it('a left side in another order is the order positional indexing uses', () => {
+    const fn = lossOf('loss f(x: [N, M]) = sum(q[k, l] * 1, k)\n  where q[j, i] = x[i, j]', 'f');
+    // q's first position is j (over M), so k ranges over M and the result keeps l over N.
+    expect(formatAxes(fn.nodes[fn.output]!.type.axes)).toBe('l:N');
+  });
   it('dims used as numbers read their size', () => {
     const fn = lossOf('loss f(x: [N]) = sum(x) / N', 'f');
     expect(fn.nodes.some((n) => n.op === 'size' && n.attrs.dim === 'N')).toBe(true);

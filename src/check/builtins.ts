@@ -30,7 +30,7 @@ export type Builtin =
       readonly doc: string;
     };
 
-export type MacroName = 'norm' | 'dot' | 'normalize' | 'clamp' | 'select' | 'pow' | 'onehot' | 'real' | 'count';
+export type MacroName = 'norm' | 'dot' | 'normalize' | 'clamp' | 'select' | 'pow' | 'onehot' | 'real' | 'count' | 'stack';
 
 const unary = (op: UnaryOp, signature: string, doc: string): Builtin => ({ kind: 'unary', op, signature, doc });
 
@@ -71,6 +71,7 @@ export const BUILTINS: Readonly<Record<string, Builtin>> = {
   pow: { kind: 'macro', name: 'pow', arity: [2, 2], signature: 'pow(a, b)', doc: 'a to the power b (the same as a ^ b).' },
   onehot: { kind: 'macro', name: 'onehot', arity: [1, 1], signature: 'onehot(t)', doc: 'For class indices t of C, 1 at the class and 0 elsewhere: a real tensor with an extra axis C.' },
   real: { kind: 'macro', name: 'real', arity: [1, 1], signature: 'real(x)', doc: 'A whole number or condition as a real number (true = 1, false = 0).' },
+  stack: { kind: 'macro', name: 'stack', arity: [2, Infinity], signature: 'stack(a, b, ..., V)', doc: 'The tensors side by side along a new axis V, whose size is their number: stack(zi, zj, V)[v] is zi where v = 0 and zj where v = 1.' },
   count: { kind: 'macro', name: 'count', arity: [1, 2], signature: 'count(c, axes?)', doc: 'How many elements of the condition are true along the axes, as a real number.' },
 };
 

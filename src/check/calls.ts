@@ -11,8 +11,8 @@ import { defKey, type ElabContext } from './context.js';
 import { bindAll, checkAlignable, elabExpr, elabTensor, expectBool, expectNumber, finishBindings, forceEntry, fromNode, select, tensor, arithElem } from './expr.js';
 import { callableNames, lookupFunction } from './functions.js';
 import { matchParam } from './params.js';
-import { findEntry, findDimVar, type Scope } from './scope.js';
-import { hint, type Elem, type FnVal, type TensorVal, type Val } from './values.js';
+import { findEntry, findDimVar, hasDim, type Scope } from './scope.js';
+import { describeType, hint, type Elem, type FnVal, type TensorVal, type Val } from './values.js';
 
 export function elabCall(ctx: ElabContext, scope: Scope, call: Call): Val | null {
   const name = call.callee.name;
@@ -71,6 +71,7 @@ function plural(n: number, what: string): string {
 }
 
 function arityText(lo: number, hi: number): string {
+  if (hi === Infinity) return `at least ${plural(lo, 'argument')}`;
   return lo === hi ? plural(lo, 'argument') : `${lo} to ${hi} arguments`;
 }
 
@@ -114,6 +115,7 @@ function elabBuiltin(ctx: ElabContext, scope: Scope, call: Call, builtin: Builti
       return fromNode(ctx, b.op(builtin.op, [x.id], { axis }, call.span), 'real');
     }
     case 'macro':
+      if (builtin.name === 'stack') return elabStack(ctx, scope, call, args);
       return elabMacro(ctx, scope, call, builtin.name, args, builtin.arity);
   }
 }
@@ -258,6 +260,48 @@ function elabMacro(ctx: ElabContext, scope: Scope, call: Call, name: string, arg
   if (!num(x, first!) || !num(y, second!) || !num(z, third!) || !checkAlignable(ctx, [x, y, z], 'the arguments of clamp', span)) return null;
   const lo = b.op('maximum', [x.id, y.id], {}, span);
   return fromNode(ctx, b.op('minimum', [lo, z.id], {}, span), arithElem(x.elem, y.elem, z.elem));
+}
+
+/** `stack(a, b, V)`: a new axis V of size 2, built as `if V == 0 then a else b`. */
+function elabStack(ctx: ElabContext, scope: Scope, call: Call, args: SplitArgs): Val | null {
+  if (!checkArity(ctx, call, args, 2, Infinity)) return null;
+  const axisArg = args.positional[args.positional.length - 1]!;
+  if (axisArg.kind !== 'Name' || findEntry(scope, axisArg.name)) {
+    ctx.diagnostics.report('NotAnAxis', axisArg.span, { what: 'the last argument of stack, the name of the new axis,', axes: 'a new name' });
+    return null;
+  }
+  const parts: TensorVal[] = [];
+  for (const e of args.positional.slice(0, -1)) {
+    const v = elabTensor(ctx, scope, e);
+    if (!v) return null;
+    if (v.axes.some((a) => a.name === axisArg.name)) {
+      ctx.diagnostics.report('DuplicateDim', axisArg.span, { name: axisArg.name });
+      return null;
+    }
+    parts.push(v);
+  }
+  if (!checkAlignable(ctx, parts, 'the tensors of stack', call.span)) return null;
+  if (parts.some((p) => p.elem === 'bool') && !parts.every((p) => p.elem === 'bool')) {
+    ctx.diagnostics.report('TypeMismatch', call.span, { what: 'the tensors of stack', expected: 'all numbers or all conditions', actual: parts.map((p) => describeType(p)).join(', ') });
+    return null;
+  }
+  const dim = axisArg.name;
+  const known = ctx.madeDims.get(dim);
+  if ((known !== undefined && known !== parts.length) || hasDim(scope, dim)) {
+    ctx.diagnostics.report('DuplicateDim', axisArg.span, { name: dim });
+    return null;
+  }
+  ctx.madeDims.set(dim, parts.length);
+  const axis = { name: dim, dim };
+  const position = ctx.b.iota(axis, axisArg.span);
+  let acc = parts[parts.length - 1]!;
+  for (let k = parts.length - 2; k >= 0; k--) {
+    const here = ctx.b.op('eq', [position, ctx.b.constant(k, 'int')], {}, call.span);
+    acc = select(ctx, fromNode(ctx, here, 'bool'), parts[k]!, acc, call.span)!;
+  }
+  // A single tensor still gets the new axis (of size 1).
+  if (parts.length === 1) acc = fromNode(ctx, ctx.b.op('select', [ctx.b.op('eq', [position, ctx.b.constant(0, 'int')], {}, call.span), acc.id, acc.id], {}, call.span), acc.elem);
+  return acc;
 }
 
 function inlineDef(ctx: ElabContext, caller: Scope, fn: Extract<FnVal, { kind: 'def' }>, call: Call, args: SplitArgs): Val | null {

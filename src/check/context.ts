@@ -13,6 +13,8 @@ export interface ElabContext {
   readonly callStack: string[];
   /** Definitions inlined at least once (so they need no separate check). */
   readonly instantiated: Set<string>;
+  /** Dimensions made by the loss itself (the new axis of `stack`), with their sizes. */
+  readonly madeDims: Map<string, number>;
 }
 
 /** Collects diagnostics once each: a def inlined at three call sites reports its error once. */

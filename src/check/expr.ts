@@ -217,24 +217,44 @@ export function forceEntry(ctx: ElabContext, entry: Entry, name: string, span: S
   return entry.val;
 }
 
-/** `name[i, j] = rhs`: the index variables on the left must be axes of the right-hand side. */
+/**
+ * `name[i, j] = rhs`: a left-side index variable that is an axis of the right-hand side names
+ * that axis; the others rename the right-hand side's remaining axes in order
+ * (`z[v, a] = stack(zi, zj, V)` calls V `v` and N `a`). The left side's order is the order
+ * later positional indexing (`name[x, y]`) uses.
+ */
 function elabBinding(ctx: ElabContext, scope: Scope, binding: Binding): Val | null {
   const v = elabExpr(ctx, scope, binding.value);
   if (!v || v.kind !== 'tensor' || binding.indexVars.length === 0) return v;
-  const names = axisNames(v.axes);
+  const names = axisNames(v.axes).filter((n) => n !== REST);
+  const lhs = binding.indexVars.map((i) => i.name);
+  const remaining = names.filter((n) => !lhs.includes(n));
+  const renames = new Map<string, string>();
   for (const iv of binding.indexVars) {
-    if (!names.includes(iv.name)) {
+    if (names.includes(iv.name)) continue;
+    const from = remaining.shift();
+    if (from === undefined) {
       ctx.diagnostics.report('UnboundIndexVariable', iv.span, { name: iv.name, axes: formatAxes(v.axes) });
       return null;
     }
+    const own = scope.indexVars?.get(iv.name);
+    const axis = v.axes.find((a) => a.name === from)!;
+    if (own?.dim && own.dim !== axis.dim) {
+      ctx.diagnostics.report('IndexVariableClash', iv.span, { name: iv.name, dim: own.dim, other: axis.dim });
+      return null;
+    }
+    if (own) own.dim = axis.dim;
+    renames.set(from, iv.name);
   }
-  const declared = new Set(binding.indexVars.map((i) => i.name));
-  const extra = [...(scope.indexVars?.keys() ?? [])].filter((n) => names.includes(n) && !declared.has(n));
+  const renamed = renames.size > 0 ? renameAxes(ctx, v, renames, binding.value.span) : v;
+  if (!renamed) return null;
+  const after = axisNames(renamed.axes);
+  const extra = [...(scope.indexVars?.keys() ?? [])].filter((n) => after.includes(n) && !lhs.includes(n));
   if (extra.length > 0) {
-    ctx.diagnostics.report('ExtraAxisInBinding', binding.value.span, { extra: extra.join(', '), name: binding.name.name, vars: binding.indexVars.map((i) => i.name).join(', ') });
+    ctx.diagnostics.report('ExtraAxisInBinding', binding.value.span, { extra: extra.join(', '), name: binding.name.name, vars: lhs.join(', ') });
     return null;
   }
-  return v;
+  return { ...renamed, positional: [...lhs, ...after.filter((n) => n !== REST && !lhs.includes(n))] };
 }
 
 /** Adds `where`/`let` bindings to a scope, each lazily checked in its own index scope. */
@@ -273,7 +293,8 @@ function elabIndex(ctx: ElabContext, scope: Scope, e: Index): Val | null {
   const isVariable = (x: Expr): boolean =>
     x.kind === 'Name' && !findEntry(scope, x.name) && !hasDim(scope, x.name) && !findDimVar(scope, x.name);
   if (e.indices.length === 1 && !isVariable(e.indices[0]!)) return elabGather(ctx, scope, target, e.indices[0]!, e.span);
-  const named = target.axes.filter((a) => a.name !== REST);
+  const order = target.positional ?? axisNames(target.axes).filter((n) => n !== REST);
+  const named = order.map((n) => target.axes.find((a) => a.name === n)!);
   if (e.indices.length > named.length) {
     ctx.diagnostics.report('TooManyIndices', e.span, { rank: named.length, count: e.indices.length });
     return null;
@@ -301,13 +322,44 @@ function elabIndex(ctx: ElabContext, scope: Scope, e: Index): Val | null {
       return null;
     }
     iv.dim = axis.dim;
-    if ([...renames.values()].includes(ix.name)) {
-      ctx.diagnostics.report('DiagonalIndex', ix.span, { name: ix.name });
-      return null;
-    }
     renames.set(axis.name, ix.name);
   }
-  return renameAxes(ctx, target, renames, e.span);
+  return indexByVariables(ctx, target, renames, e.span);
+}
+
+/**
+ * Renames axes to index variables. An index variable met twice (`s[v, a, w, a]`), or naming an
+ * axis the tensor keeps, selects the diagonal: the later axis is summed away under the mask
+ * "both positions equal", which picks exactly one element.
+ */
+function indexByVariables(ctx: ElabContext, v: TensorVal, renames: Map<string, string>, span: Span): TensorVal | null {
+  let current: TensorVal = v;
+  const kept = new Map<string, string>(); // variable -> the axis that will carry it
+  for (const axis of v.axes) {
+    const variable = renames.get(axis.name);
+    if (variable !== undefined) {
+      if (!kept.has(variable)) kept.set(variable, axis.name);
+    } else if (axis.name !== REST) {
+      kept.set(axis.name, axis.name);
+    }
+  }
+  const singles = new Map<string, string>();
+  for (const [from, to] of renames) {
+    const keeper = kept.get(to)!;
+    if (keeper === from) {
+      singles.set(from, to);
+      continue;
+    }
+    const a = current.axes.find((x) => x.name === keeper)!;
+    const b = current.axes.find((x) => x.name === from)!;
+    if (a.dim !== b.dim) {
+      ctx.diagnostics.report('IndexVariableClash', span, { name: to, dim: a.dim, other: b.dim });
+      return null;
+    }
+    const same = ctx.b.op('eq', [ctx.b.iota(a, span), ctx.b.iota(b, span)], {}, span);
+    current = fromNode(ctx, ctx.b.op('sum', [current.id, same], { axes: [from], empty: 0 }, span), current.elem);
+  }
+  return renameAxes(ctx, current, singles, span);
 }
 
 /** Renames axes all at once; a swap (i ↔ j) goes through temporary names. */

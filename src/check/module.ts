@@ -165,7 +165,7 @@ function visitCalls(exprs: readonly Expr[], onCall: (callee: string) => void): v
 }
 
 function newContext(loader: ModuleLoader, sink: DiagnosticSink, instantiated: Set<string>): ElabContext {
-  return { b: new IrBuilder(), loader, diagnostics: sink, callStack: [], instantiated };
+  return { b: new IrBuilder(), loader, diagnostics: sink, callStack: [], instantiated, madeDims: new Map() };
 }
 
 function elaborateLoss(info: ModuleInfo, loader: ModuleLoader, sink: DiagnosticSink, instantiated: Set<string>, def: Definition): IrFunction | undefined {
@@ -201,7 +201,7 @@ function elaborateLoss(info: ModuleInfo, loader: ModuleLoader, sink: DiagnosticS
     span: def.span,
     inputs: sig.inputs,
     hypers: sig.hypers,
-    dims: sig.dims,
+    dims: [...sig.dims, ...[...ctx.madeDims].map(([dim, size]) => ({ dim, size }))],
     nodes: ctx.b.nodes,
     output,
     ...(reduction ? { reduction } : {}),

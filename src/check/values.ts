@@ -15,6 +15,8 @@ export interface TensorVal {
   readonly axes: readonly Axis[];
   /** Declared domain of an input, passed along unchanged by renames and gathers. */
   readonly domain?: DomainInfo;
+  /** The order positional indexing uses, when a binding's left side gave one (`q[j, i] = ...`). */
+  readonly positional?: readonly string[];
 }
 
 /** A function: a builtin, or a `def`/`loss` (inlined at each call). */
