@@ -82,7 +82,8 @@ export async function evaluate(text: string, file: string, options: EvaluateOpti
   const tensors: Record<string, import('@tensorflow/tfjs').Tensor> = {};
   try {
     for (const input of fn.inputs) {
-      const v = prepared.tensors[input.name]!;
+      const v = prepared.tensors[input.name];
+      if (!v) continue; // an optional input left out: the evaluator fills it
       const dtype = input.elem === 'real' ? 'float32' : input.elem === 'bool' ? 'bool' : 'int32';
       tensors[input.name] = tf.tensor(v.data, v.shape, dtype);
     }

@@ -82,6 +82,7 @@ export function prepareInputs(fn: IrFunction, values: Readonly<Record<string, un
   }
   for (const input of fn.inputs) {
     const raw = values[input.name];
+    if (raw === undefined && input.default !== undefined) continue; // filled with its default
     if (raw === undefined) {
       diagnostics.push(diagnostic('MissingInput', undefined, { name: input.name, loss: fn.name, expected: expectedText(input) }));
       continue;

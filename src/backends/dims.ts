@@ -21,6 +21,7 @@ export function resolveDims(fn: IrFunction, shapes: Readonly<Record<string, read
   let restFrom = '';
   for (const input of fn.inputs) {
     const shape = shapes[input.name];
+    if (!shape && input.default !== undefined) continue; // filled from the dims of the others
     if (!shape) throw new ShapeError(`${fn.name}: input '${input.name}' is missing`);
     const hasRest = input.axes[0]?.name === REST;
     const named = input.axes.filter((a) => a.name !== REST);
@@ -65,4 +66,14 @@ export function resolveDims(fn: IrFunction, shapes: Readonly<Record<string, read
     }
   }
   return { sizes, rest: rest ?? [] };
+}
+
+/** The full shape an input has under resolved dims: what an optional input is filled to. */
+export function declaredShape(fn: IrFunction, input: IrFunction['inputs'][number], dims: ResolvedDims): number[] {
+  return input.axes.flatMap((a) => {
+    if (a.name === REST) return [...dims.rest];
+    const size = dims.sizes.get(a.dim);
+    if (size === undefined) throw new ShapeError(`${fn.name}: no input gives the size of dimension ${a.dim} of '${input.name}'`);
+    return [size];
+  });
 }

@@ -166,7 +166,7 @@ export function lowerBody(ctx: BodyContext, roots: readonly NodeId[]): LoweredBo
   const define = (node: IrNode, expr: string, taped: boolean, base?: string): void => {
     // tfjs has no gradient for comparisons and logic: a bool or int result computed from a
     // differentiable tensor is evaluated off the tape (it has zero derivative anyway).
-    const cut = node.type.dtype !== 'real' && taped;
+    const cut = (node.type.dtype !== 'real' || node.op === 'detach') && taped;
     if (cut) helpers.add('noGrad');
     const name = ctx.scope.claim(ctx.names.get(node.id) ?? base ?? `${camel(node.op)}${node.id}`);
     const annotation = node.op === 'iota' ? ': tf.Tensor' : '';

@@ -58,6 +58,9 @@ export function emitChecks(
 
   for (const input of fn.inputs) {
     const p = params.get(input.name)!;
+    // An optional input (`weight: [C] = 1`) is checked only when given; the required inputs,
+    // which come first, have fixed its dims already.
+    const start = lines.length;
     const hasRest = input.axes[0]?.name === REST;
     const namedAxes = input.axes.filter((a) => a.name !== REST);
     const n = namedAxes.length;
@@ -133,6 +136,7 @@ export function emitChecks(
         );
       }
     });
+    if (input.default !== undefined) lines.push(`if (${p} !== undefined) {\n${lines.splice(start).join('\n')}\n}`);
   }
 
   for (const source of fn.dims) {
@@ -166,7 +170,7 @@ export function emitChecks(
     const size = dimVar(input.indexOf);
     const v = scope.claim('v');
     lines.push(
-      `for (const ${v} of ${p}.dataSync<'int32'>()) {\n` +
+      `for (const ${v} of ${input.default === undefined ? p : `${p}?.dataSync<'int32'>() ?? []`}${input.default === undefined ? ".dataSync<'int32'>()" : ''}) {\n` +
         throwIf(
           `${v} < 0 || ${v} >= ${size}`,
           'RangeError',

@@ -5,7 +5,7 @@ import { REST, type Axis, type IrFunction, type NodeId } from '../ir/types.js';
 import { lowerBody } from './emit-body.js';
 import { HELPERS, type HelperName } from './emit-ops.js';
 import { describeElem, emitChecks } from './emit-checks.js';
-import { commentText, isIdentifierName, numberLiteral, pascalCase, propertyKey, RESERVED, Scope } from './emit-names.js';
+import { commentText, isIdentifierName, numberLiteral, pascalCase, propertyAccess, propertyKey, RESERVED, Scope } from './emit-names.js';
 
 /** Module-level names of the helpers; no user name may take or shadow them. */
 const HELPER_NAMES = Object.keys(HELPERS);
@@ -42,6 +42,17 @@ export interface LossPlan {
   readonly noneReturnsDoc: string;
   readonly body: string;
   readonly helpers: ReadonlySet<HelperName>;
+  /** `<loss>_parameters(dims)`, creating the tf.Variables of the learnable parameters. */
+  readonly parameters?: ParametersFactory;
+}
+
+export interface ParametersFactory {
+  readonly name: string;
+  /** `{ T: number }`: the dims the variables' shapes need. */
+  readonly dimsType: string;
+  readonly returnType: string;
+  readonly body: string;
+  readonly doc: string;
 }
 
 const shapeText = (axes: readonly Axis[]): string => `[${axes.map((a) => a.dim).join(', ')}]`;
@@ -71,6 +82,9 @@ export function planLoss(fn: IrFunction, names: ModuleNames): LossPlan {
   const params = new Map(fn.inputs.map((i) => [i.name, scope.claim(i.name)] as const));
   const optionsParam = scope.claim('options');
 
+  // Optional inputs (constant defaults, learnable parameters) come in the options object.
+  const optionalInputs = fn.inputs.filter((i) => i.default !== undefined);
+  const prelude = optionalInputs.map((i) => `const ${params.get(i.name)!} = ${propertyAccess(optionsParam, i.name)};`);
   const checks = emitChecks(fn, scope, params, optionsParam);
   const reduction = fn.reduction;
   if (reduction) {
@@ -81,7 +95,8 @@ export function planLoss(fn: IrFunction, names: ModuleNames): LossPlan {
   }
   // With a reduction the output node is replaced by the reduction code over `perSample`.
   const root: NodeId = reduction ? reduction.perSample : fn.output;
-  const inputVars = new Map(fn.inputs.map((i) => [i.node, params.get(i.name)!] as const));
+  const filledVars = new Map(optionalInputs.map((i) => [i.name, scope.claim(`${params.get(i.name)!}Value`)] as const));
+  const inputVars = new Map(fn.inputs.map((i) => [i.node, filledVars.get(i.name) ?? params.get(i.name)!] as const));
   const body = lowerBody(
     {
       fn,
@@ -98,7 +113,15 @@ export function planLoss(fn: IrFunction, names: ModuleNames): LossPlan {
   const out = body.value(root);
   const outNode = fn.nodes[root]!;
   const scalar = !reduction && outNode.type.axes.length === 0;
-  const inner = [...body.lines];
+  const shapeOf = (i: (typeof fn.inputs)[number]): string =>
+    `[${i.axes.map((a) => (a.name === REST ? `...${checks.restVar}` : checks.dimVar(a.dim))).join(', ')}]`;
+  const inner = [
+    ...optionalInputs.map((i) => {
+      const dtype = i.elem === 'real' ? 'float32' : i.elem === 'bool' ? 'bool' : 'int32';
+      return `const ${filledVars.get(i.name)!} = ${params.get(i.name)!} ?? tf.fill(${shapeOf(i)}, ${numberLiteral(i.default!)}, '${dtype}');`;
+    }),
+    ...body.lines,
+  ];
   // Returning an input from tf.tidy would hand the caller's own tensor back as "the result".
   const result = out.isInput ? `tf.clone(${out.expr})` : out.expr;
   if (!reduction) {
@@ -121,7 +144,7 @@ export function planLoss(fn: IrFunction, names: ModuleNames): LossPlan {
       `return tf.div(tf.sum(${weighted}), tf.sum(tf.mul(${w}, tf.onesLike(${ps}))));`,
     );
   }
-  const bodyText = [...checks.lines, `return tf.tidy(() => {\n${inner.join('\n')}\n});`].join('\n');
+  const bodyText = [...prelude, ...checks.lines, `return tf.tidy(() => {\n${inner.join('\n')}\n});`].join('\n');
 
   const optionsProps: PlannedProperty[] = fn.hypers.map((h) => {
     const dflt = h.default === undefined ? 'required' : `default ${h.elem === 'bool' ? String(h.default !== 0) : numberLiteral(h.default)}`;
@@ -133,6 +156,17 @@ export function planLoss(fn: IrFunction, names: ModuleNames): LossPlan {
       doc: commentText(`Hyperparameter \`${h.name}\` (${h.elem}), ${dflt}${domain}.`),
     };
   });
+  for (const i of optionalInputs) {
+    const what = i.learnable
+      ? `Learnable parameter \`${i.name}\`: pass the variable from \`${functionName}_parameters\` to train it; left out, it is ${numberLiteral(i.default!)} everywhere (its initial value).`
+      : `Optional input \`${i.name}\`; left out, it is ${numberLiteral(i.default!)} everywhere.`;
+    optionsProps.push({
+      key: propertyKey(i.name),
+      type: 'tf.Tensor',
+      optional: true,
+      doc: commentText(`${what} Shape ${shapeText(i.axes)}, ${describeElem(i)}${i.domain ? `, values in ${i.domain.text}` : ''}.`),
+    });
+  }
   if (reduction) {
     const ps = fn.nodes[reduction.perSample]!.type.axes;
     optionsProps.push(
@@ -155,7 +189,7 @@ export function planLoss(fn: IrFunction, names: ModuleNames): LossPlan {
     );
   }
 
-  const paramPlans: PlannedParam[] = fn.inputs.map((i) => ({
+  const paramPlans: PlannedParam[] = fn.inputs.filter((i) => i.default === undefined).map((i) => ({
     name: params.get(i.name)!,
     type: 'tf.Tensor',
     doc: commentText(
@@ -189,5 +223,29 @@ export function planLoss(fn: IrFunction, names: ModuleNames): LossPlan {
       : '',
     body: bodyText,
     helpers: body.helpers,
+    ...(fn.inputs.some((i) => i.learnable) ? { parameters: parametersFactory(fn, functionName, names) } : {}),
+  };
+}
+
+/**
+ * The learnable parameters as tf.Variables, initialised as declared, so a tfjs optimizer can
+ * train them: `optimizer.minimize(() => loss(x, { ...params }), false, Object.values(params))`.
+ */
+function parametersFactory(fn: IrFunction, functionName: string, names: ModuleNames): ParametersFactory {
+  const learnable = fn.inputs.filter((i) => i.learnable);
+  const dims = [...new Set(learnable.flatMap((i) => i.axes.map((a) => a.dim)))].filter((d) => !/^\d+$/.test(d));
+  const literal = (d: string): string => (/^\d+$/.test(d) ? d : `dims${propertyAccess('', d)}`);
+  const entries = learnable.map((i) => {
+    const dtype = i.elem === 'real' ? 'float32' : 'int32';
+    return `${propertyKey(i.name)}: tf.variable(tf.fill([${i.axes.map((a) => literal(a.dim)).join(', ')}], ${numberLiteral(i.default!)}, '${dtype}'), true, ${JSON.stringify(`${fn.name}/${i.name}`)})`;
+  });
+  return {
+    name: names.scope.claim(`${functionName}_parameters`),
+    dimsType: `{ ${dims.map((d) => `${propertyKey(d)}: number`).join('; ')} }`,
+    returnType: `{ ${learnable.map((i) => `${propertyKey(i.name)}: tf.Variable`).join('; ')} }`,
+    body: `return { ${entries.join(', ')} };`,
+    doc: commentText(
+      `Creates the learnable parameters of {@link ${functionName}} (${learnable.map((i) => `\`${i.name}\` ${shapeText(i.axes)} = ${numberLiteral(i.default!)}`).join(', ')}) as trainable tf.Variables.`,
+    ),
   };
 }

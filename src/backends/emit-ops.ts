@@ -75,6 +75,8 @@ export const ELEMENTWISE = {
   not: { operands: 'bool', expr: call('logicalNot') },
   // The cast to float32 happens on the operand already.
   to_real: { operands: 'real', expr: (a) => a[0]! },
+  // Off the tape in emit-body's `define`, so its gradient is zero.
+  detach: { operands: 'result', expr: (a) => `tf.clone(${a[0]})` },
 
   add: { operands: 'result', expr: call('add') },
   sub: { operands: 'result', expr: call('sub') },

@@ -53,6 +53,17 @@ function oneLine(text: string): string {
 }
 
 function addLoss(source: import('ts-morph').SourceFile, plan: LossPlan): void {
+  if (plan.parameters) {
+    const f = plan.parameters;
+    source.addFunction({
+      name: f.name,
+      isExported: true,
+      docs: [f.doc],
+      parameters: [{ name: 'dims', type: f.dimsType }],
+      returnType: f.returnType,
+      statements: f.body,
+    });
+  }
   source.addInterface({
     name: plan.optionsName,
     isExported: true,

@@ -5,7 +5,7 @@
 import { unionAxes } from '../ir/axes.js';
 import type { DType } from '../ir/ops.js';
 import { REST, type Axis, type IrFunction, type IrNode, type NodeId } from '../ir/types.js';
-import { resolveDims, ShapeError, type ResolvedDims } from './dims.js';
+import { declaredShape, resolveDims, ShapeError, type ResolvedDims } from './dims.js';
 
 export interface RefTensor {
   shape: number[];
@@ -66,6 +66,13 @@ export function evaluateReference(
   });
   // 'sum' = Σ w·l; 'mean' = Σ w·l / Σ w over the weights broadcast to the per-sample shape.
   return { shape: [], data: Float64Array.of(kind === 'sum' ? num : num / den) };
+}
+
+/** A left-out optional input: its default everywhere, in the shape the dims give it. */
+function fillInput(fn: IrFunction, decl: IrFunction['inputs'][number], dims: ResolvedDims): RefTensor {
+  if (decl.default === undefined) throw new EvalError(`${fn.name}: input '${decl.name}' is missing`);
+  const shape = declaredShape(fn, decl, dims);
+  return { shape, data: new Float64Array(prod(shape)).fill(decl.default) };
 }
 
 function out(v: Val): RefTensor {
@@ -131,6 +138,7 @@ const UNARY: Record<string, (x: number) => number> = {
   floor: Math.floor,
   not: (x) => (x === 0 ? 1 : 0),
   to_real: (x) => x,
+  detach: (x) => x,
 };
 
 function softplus(x: number): number {
@@ -271,7 +279,8 @@ class RefEvaluator {
     const name = node.attrs.name!;
     const decl = this.fn.inputs.find((i) => i.name === name);
     if (decl) {
-      const t = this.inputs[name]!;
+      const given = this.inputs[name];
+      const t = given ?? fillInput(this.fn, decl, this.dims);
       if (t.data.length !== prod(t.shape)) {
         throw new ShapeError(`${this.fn.name}: input '${name}' has shape [${t.shape.join(', ')}] but ${t.data.length} values`);
       }

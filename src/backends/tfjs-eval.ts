@@ -12,7 +12,7 @@ import * as tf from '@tensorflow/tfjs';
 import { alignment, unionAxes } from '../ir/axes.js';
 import { OPS, type DType } from '../ir/ops.js';
 import { REST, type Axis, type IrFunction, type IrNode, type NodeId } from '../ir/types.js';
-import { resolveDims, ShapeError, type ResolvedDims } from './dims.js';
+import { declaredShape, resolveDims, ShapeError, type ResolvedDims } from './dims.js';
 import { EvalError } from './reference.js';
 
 export interface TfjsEvalOptions {
@@ -93,7 +93,13 @@ function prepare(fn: IrFunction, inputs: Record<string, tf.Tensor>, hypers: Reco
   const dims = resolveDims(fn, shapes);
   const tensors: Record<string, tf.Tensor> = {};
   for (const decl of fn.inputs) {
-    const t = inputs[decl.name]!;
+    const given = inputs[decl.name];
+    if (!given && decl.default !== undefined) {
+      // A left-out optional input is its default everywhere.
+      tensors[decl.name] = tf.fill(declaredShape(fn, decl, dims), decl.default, TF_DTYPE[decl.elem === 'index' ? 'int' : decl.elem]);
+      continue;
+    }
+    const t = given!;
     if (decl.elem === 'int' || decl.elem === 'index') {
       const values = t.dtype === 'float32' || decl.elem === 'index' ? t.dataSync() : undefined;
       const frac = t.dtype === 'float32' && values ? values.findIndex((v) => !Number.isInteger(v)) : -1;
@@ -182,7 +188,8 @@ class TfRunner {
 
   /** bool/int results of real operands are computed off the gradient tape (see the top). */
   private computeCut(node: IrNode, args: tf.Tensor[]): tf.Tensor {
-    const cut = node.type.dtype !== 'real' && args.some((a) => a.dtype === 'float32');
+    // detach is a stop-gradient by definition.
+    const cut = node.op === 'detach' || (node.type.dtype !== 'real' && args.some((a) => a.dtype === 'float32'));
     return cut ? detached(() => this.compute(node, args)) : this.compute(node, args);
   }
 
@@ -298,6 +305,7 @@ class TfRunner {
       case 'floor': return x.dtype === 'float32' ? tf.floor(x) : x; // floor of an int is itself
       case 'not': return tf.logicalNot(x);
       case 'to_real': return x;
+      case 'detach': return tf.clone(x);
       default: throw new Error(`internal: tfjs evaluator has no unary op ${op}`);
     }
   }

@@ -50,6 +50,7 @@ export const BUILTINS: Readonly<Record<string, Builtin>> = {
   relu: unary('relu', 'relu(x)', 'max(x, 0).'),
   sign: unary('sign', 'sign(x)', '-1, 0 or 1.'),
   floor: unary('floor', 'floor(x)', 'Largest whole number not above x.'),
+  detach: unary('detach', 'detach(x)', 'x itself, treated as a constant by gradients (a stop-gradient), as a target that must not be trained toward.'),
 
   sum: { kind: 'reduce', op: 'sum', operand: 'number', emptyDefault: 0, signature: 'sum(x, axes?, where: mask)', doc: 'Sum over the named axes (all when none are named). With `where:`, only the selected elements; nothing selected gives 0.' },
   mean: { kind: 'reduce', op: 'mean', operand: 'number', emptyDefault: 0, signature: 'mean(x, axes?, where: mask, empty: 0)', doc: 'Mean over the named axes (all when none are named). With `where:`, the mean of the selected elements; nothing selected gives `empty` (0 unless given).' },

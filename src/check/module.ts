@@ -1,7 +1,7 @@
 // The checker's entry: a module's definitions and imports, then each loss elaborated into an
 // IrFunction. Never throws: an internal failure becomes an E9001 diagnostic for that loss.
 
-import type { Definition, Expr, Module } from '../../grammar/ast.js';
+import type { Definition, Expr, Module, Span } from '../../grammar/ast.js';
 import { sortDiagnostics, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { formatAxes } from '../ir/axes.js';
 import { IrBuilder } from '../ir/graph.js';
@@ -38,25 +38,30 @@ export function checkModule(info: ModuleInfo, loader: ModuleLoader): CheckResult
     checkDefinitions(info, sink);
     checkImports(info, loader, sink);
     checkCallCycles(info, sink);
-  });
+  }, info.ast.span);
   const losses: IrFunction[] = [];
   for (const def of info.ast.definitions) {
     if (def.defKind !== 'loss' || info.definitions.get(def.name.name) !== def || info.broken.has(def.name.name)) continue;
-    const fn = guard(sink, `checking loss '${def.name.name}'`, () => elaborateLoss(info, loader, sink, instantiated, def));
+    const fn = guard(sink, `checking loss '${def.name.name}'`, () => elaborateLoss(info, loader, sink, instantiated, def), def.body.span);
     if (fn) losses.push(fn);
   }
   for (const def of info.ast.definitions) {
     if (def.defKind === 'def' && !info.broken.has(def.name.name) && !instantiated.has(defKey(info.file, def.name.name))) {
-      guard(sink, `checking def '${def.name.name}'`, () => checkDefAlone(info, loader, sink, def));
+      guard(sink, `checking def '${def.name.name}'`, () => checkDefAlone(info, loader, sink, def), def.body.span);
     }
   }
   return { module: info.ast, losses, diagnostics: sortDiagnostics(sink.list) };
 }
 
-function guard<T>(sink: DiagnosticSink, phase: string, work: () => T): T | undefined {
+function guard<T>(sink: DiagnosticSink, phase: string, work: () => T, span?: Span): T | undefined {
   try {
     return work();
   } catch (err) {
+    // Out of stack: an expression thousands of operators long (the checker recurses on it).
+    if (err instanceof RangeError && /call stack/i.test(err.message)) {
+      sink.report('TooDeeplyNested', span);
+      return undefined;
+    }
     sink.report('InternalError', undefined, { phase, reason: err instanceof Error ? err.message : String(err) });
     return undefined;
   }

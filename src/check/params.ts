@@ -102,6 +102,8 @@ export function lossSignature(ctx: ElabContext, def: Definition, componentDims: 
   let ok = true;
   const dimOwners = new Set<string>();
   const seen = new Set<string>();
+  const required: { input: IrInput; span: Span }[] = [];
+  const optional: { input: IrInput; span: Span }[] = [];
   for (const param of def.params) {
     const name = param.name.name;
     if (seen.has(name)) {
@@ -113,11 +115,6 @@ export function lossSignature(ctx: ElabContext, def: Definition, componentDims: 
     const type = param.type;
     if (!type) {
       report.report('MissingType', param.name.span, { name, loss: def.name.name });
-      ok = false;
-      continue;
-    }
-    if (param.learnable) {
-      report.report('UnsupportedConstruct', param.span, { what: "a learnable parameter ('param')" });
       ok = false;
       continue;
     }
@@ -135,7 +132,7 @@ export function lossSignature(ctx: ElabContext, def: Definition, componentDims: 
       report.report('EmptyDomain', param.domain!.span, { domain: domain.text });
       ok = false;
     }
-    const shape = type.kind === 'IndexType' ? type.shape : type.shape;
+    const shape = type.kind === 'IndexType' ? type.shape : param.learnable ? type.shape ?? [] : type.shape;
     if (!shape) {
       // A scalar hyperparameter.
       const elem = type.kind === 'TensorType' ? type.element : 'real';
@@ -161,8 +158,15 @@ export function lossSignature(ctx: ElabContext, def: Definition, componentDims: 
       sig.values.set(name, { kind: 'tensor', id: node, elem, axes: [], ...(domain ? { domain } : {}) });
       continue;
     }
+    let dflt: number | undefined;
     if (param.default) {
-      report.report('DefaultOnTensor', param.default.span, { name });
+      dflt = constantValue(param.default);
+      if (dflt === undefined) {
+        report.report('DefaultOnTensor', param.default.span, { name });
+        ok = false;
+      }
+    } else if (param.learnable) {
+      report.report('LearnableWithoutInit', param.name.span, { name });
       ok = false;
     }
     const axes = shapeAxes(ctx, shape);
@@ -170,20 +174,46 @@ export function lossSignature(ctx: ElabContext, def: Definition, componentDims: 
       ok = false;
       continue;
     }
-    const named = axes.filter((a) => a.name !== REST);
-    const fromEnd = axes.length !== named.length;
+    const elem: Elem = type.kind === 'IndexType' ? { index: type.of.name } : type.element;
+    const irElem = type.kind === 'IndexType' ? 'index' : type.element;
+    const node = b.input(name, { dtype: typeof elem === 'string' ? elem : 'int', axes }, param.span);
+    const input: IrInput = {
+      name,
+      elem: irElem,
+      ...(type.kind === 'IndexType' ? { indexOf: type.of.name } : {}),
+      axes,
+      ...(domain ? { domain } : {}),
+      node,
+      ...(dflt !== undefined ? { default: dflt } : {}),
+      ...(param.learnable ? { learnable: true } : {}),
+    };
+    (dflt === undefined && !param.learnable ? required : optional).push({ input, span: param.name.span });
+    sig.values.set(name, { kind: 'tensor', id: node, elem, axes, ...(domain ? { domain } : {}) });
+  }
+  // Required inputs fix every dimension's size; optional ones (defaults, learnable) may only
+  // use dimensions a required input has, so they can be filled when left out.
+  for (const { input } of required) {
+    const named = input.axes.filter((a) => a.name !== REST);
+    const fromEnd = input.axes.length !== named.length;
     named.forEach((axis, i) => {
       if (dimOwners.has(axis.dim)) return;
       dimOwners.add(axis.dim);
       const components = componentDims.get(axis.dim)?.components.length;
       const size = /^\d+$/.test(axis.dim) ? Number(axis.dim) : components;
-      sig.dims.push(size !== undefined ? { dim: axis.dim, size } : { dim: axis.dim, input: name, position: fromEnd ? named.length - i : i, fromEnd });
+      sig.dims.push(size !== undefined ? { dim: axis.dim, size } : { dim: axis.dim, input: input.name, position: fromEnd ? named.length - i : i, fromEnd });
     });
-    const elem: Elem = type.kind === 'IndexType' ? { index: type.of.name } : type.element;
-    const irElem = type.kind === 'IndexType' ? 'index' : type.element;
-    const node = b.input(name, { dtype: typeof elem === 'string' ? elem : 'int', axes }, param.span);
-    sig.inputs.push({ name, elem: irElem, ...(type.kind === 'IndexType' ? { indexOf: type.of.name } : {}), axes, ...(domain ? { domain } : {}), node });
-    sig.values.set(name, { kind: 'tensor', id: node, elem, axes, ...(domain ? { domain } : {}) });
+    sig.inputs.push(input);
+  }
+  const hasRest = required.some(({ input }) => input.axes[0]?.name === REST);
+  for (const { input, span } of optional) {
+    for (const axis of input.axes) {
+      const fixed = axis.name === REST ? hasRest : dimOwners.has(axis.dim) || /^\d+$/.test(axis.dim) || componentDims.has(axis.dim);
+      if (!fixed) {
+        report.report('DimOnlyInOptional', span, { dim: axis.dim, name: input.name });
+        ok = false;
+      }
+    }
+    sig.inputs.push(input);
   }
   for (const param of def.params) {
     if (param.type?.kind === 'IndexType' && !dimOwners.has(param.type.of.name)) {

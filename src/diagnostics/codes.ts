@@ -77,11 +77,13 @@ export const DIAGNOSTICS = {
   // --- domains and defaults ------------------------------------------------------------------
   DefaultNotConstant: { code: 'E5001', severity: 'error', message: "the default of '{name}' must be a constant number" },
   DefaultOutsideDomain: { code: 'E5002', severity: 'error', message: "the default {value} of '{name}' is outside its domain {domain}" },
-  DefaultOnTensor: { code: 'E5003', severity: 'error', message: "tensor parameter '{name}' cannot have a default; only scalar hyperparameters and learnable parameters can" },
+  DefaultOnTensor: { code: 'E5003', severity: 'error', message: "the default of tensor parameter '{name}' must be a constant number, which fills it" },
   DefaultWrongType: { code: 'E5004', severity: 'error', message: "the default {value} of '{name}' is not {expected}" },
   EmptyDomain: { code: 'E5005', severity: 'error', message: 'the domain {domain} is empty' },
   DomainNotConstant: { code: 'E5006', severity: 'error', message: 'the bounds of a domain must be constant numbers' },
   ArgumentOutsideDomain: { code: 'E5007', severity: 'warning', message: "argument for '{param}' of '{name}' may lie outside its domain {domain}: {why}" },
+  DimOnlyInOptional: { code: 'E5009', severity: 'error', message: "dimension {dim} of '{name}' must also be in the shape of a required input, which fixes its size" },
+  LearnableWithoutInit: { code: 'E5010', severity: 'error', message: "learnable parameter '{name}' needs an initial value, e.g. 'param {name}: [T] = 0'" },
   RequiredAfterDefault: { code: 'E5008', severity: 'error', message: "parameter '{name}' has no default but comes after one that does" },
 
   // --- evaluation and command line -------------------------------------------------------------

@@ -45,6 +45,7 @@ export const OPS = {
   floor: { kind: 'unary', result: 'same', doc: 'largest whole number <= x' },
   not: { kind: 'unary', result: 'bool', doc: 'logical negation' },
   to_real: { kind: 'unary', result: 'real', doc: 'int or bool to real (true = 1)' },
+  detach: { kind: 'unary', result: 'same', doc: 'x itself, with zero gradient (stop-gradient)' },
 
   add: { kind: 'binary', result: 'same', doc: 'a + b' },
   sub: { kind: 'binary', result: 'same', doc: 'a - b' },

@@ -81,6 +81,13 @@ export interface IrInput {
   readonly axes: readonly Axis[];
   readonly domain?: DomainInfo;
   readonly node: NodeId;
+  /**
+   * `weight: [C] = 1`: the input may be left out, and is then this constant everywhere.
+   * Optional inputs come after the required ones, whose shapes fix all their dims.
+   */
+  readonly default?: number;
+  /** `param s: [T] = 0`: learned with the model; `default` is its initial value. */
+  readonly learnable?: boolean;
 }
 
 export interface IrHyper {
