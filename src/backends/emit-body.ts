@@ -40,6 +40,8 @@ export interface BodyContext {
   readonly restVar: string | undefined;
   /** Preferred variable names for some nodes (the per-sample losses, the result). */
   readonly names: ReadonlyMap<NodeId, string>;
+  /** Nodes whose value a local already holds (the results of function parameters). */
+  readonly given?: ReadonlyMap<NodeId, string>;
 }
 
 export interface LoweredBody {
@@ -67,7 +69,7 @@ function scalarLiteral(value: number, dtype: DType): string {
 }
 
 /** Nodes reachable from `roots`, each after its operands. */
-export function topoOrder(fn: IrFunction, roots: readonly NodeId[]): IrNode[] {
+export function topoOrder(fn: IrFunction, roots: readonly NodeId[], leaves: ReadonlySet<NodeId> = new Set()): IrNode[] {
   const done = new Set<NodeId>();
   const out: IrNode[] = [];
   // Iterative post-order: a long chain of nodes must not overflow the call stack.
@@ -83,6 +85,8 @@ export function topoOrder(fn: IrFunction, roots: readonly NodeId[]): IrNode[] {
       continue;
     }
     stack.push({ id: top.id, expanded: true });
+    // A node given from outside (a function parameter's result) needs none of its operands.
+    if (leaves.has(top.id)) continue;
     for (const a of [...node.args].reverse()) if (!done.has(a)) stack.push({ id: a, expanded: false });
   }
   return out;
@@ -174,7 +178,13 @@ export function lowerBody(ctx: BodyContext, roots: readonly NodeId[]): LoweredBo
     vals.set(node.id, { expr: name, axes: node.type.axes, dtype: node.type.dtype, taped: taped && !cut });
   };
 
-  for (const node of topoOrder(ctx.fn, roots)) {
+  const given = ctx.given ?? new Map<NodeId, string>();
+  for (const node of topoOrder(ctx.fn, roots, new Set(given.keys()))) {
+    const preset = given.get(node.id);
+    if (preset !== undefined) {
+      vals.set(node.id, { expr: preset, axes: node.type.axes, dtype: node.type.dtype, taped: true });
+      continue;
+    }
     const args = node.args.map(val);
     const anyTaped = args.some((a) => a.taped);
     const dtype = node.type.dtype;
@@ -261,6 +271,8 @@ export function lowerBody(ctx: BodyContext, roots: readonly NodeId[]): LoweredBo
       case 'all':
         lowerReduce(node, args);
         break;
+      case 'apply':
+        throw new Error(`internal: ${ctx.fn.name}: function parameter '${node.attrs.name}' must be called before the body`);
       default: {
         const rule: ElementwiseRule = ELEMENTWISE[node.op];
         if (rule.helper) helpers.add(rule.helper);
@@ -278,7 +290,13 @@ export function lowerBody(ctx: BodyContext, roots: readonly NodeId[]): LoweredBo
               return args.every((a) => a.dtype === args[0]!.dtype) ? v.dtype : 'real';
           }
         };
-        const operands = args.map((a) => align(cast(a, operandType(a)), a.axes, axes).expr);
+        const operands = args.map((a) => {
+          const aligned = align(cast(a, operandType(a)), a.axes, axes).expr;
+          // tfjs's Maximum/Minimum gradients skip the sum over broadcast dims (the gradient
+          // would have the result's shape): broadcast a taped operand to that shape first.
+          const partial = a.axes.length !== axes.length || a.axes.some((x) => isRest(x)) !== axes.some(isRest);
+          return (node.op === 'maximum' || node.op === 'minimum') && a.taped && partial ? `tf.broadcastTo(${aligned}, ${shapeOf(axes)})` : aligned;
+        });
         const expr = rule.expr(operands, viaInt ? 'int' : dtype);
         define(node, viaInt ? `tf.cast(${expr}, 'bool')` : expr, anyTaped);
       }

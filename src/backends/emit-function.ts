@@ -1,8 +1,8 @@
 // Plans one generated loss function: its names, options interface, parameters, JSDoc and
 // body text. Pure data out; `emit-ts.ts` turns the plan into ts-morph structures.
 
-import { REST, type Axis, type IrFunction, type NodeId } from '../ir/types.js';
-import { lowerBody } from './emit-body.js';
+import { REST, type Axis, type IrFunction, type IrInput, type NodeId } from '../ir/types.js';
+import { lowerBody, topoOrder, type BodyContext, type LoweredBody } from './emit-body.js';
 import { HELPERS, type HelperName } from './emit-ops.js';
 import { describeElem, emitChecks } from './emit-checks.js';
 import { commentText, isIdentifierName, numberLiteral, pascalCase, propertyAccess, propertyKey, RESERVED, Scope } from './emit-names.js';
@@ -75,11 +75,22 @@ export class ModuleNames {
   }
 }
 
+function inputPlan(i: IrInput, local: string): PlannedParam {
+  return {
+    name: local,
+    type: 'tf.Tensor',
+    doc: commentText(
+      `${i.name === local ? '' : `\`${i.name}\`: `}shape ${shapeText(i.axes)}${i.axes.some((a) => a.name === REST) ? " ('...' = any leading dimensions)" : ''}, ${describeElem(i)}${i.domain ? `, values in ${i.domain.text}` : ''}`,
+    ),
+  };
+}
+
 export function planLoss(fn: IrFunction, names: ModuleNames): LossPlan {
   const { functionName, exportAlias } = names.functionName(fn.name);
   const optionsName = names.scope.claim(`${pascalCase(fn.name)}Options`);
   const scope = new Scope(HELPER_NAMES);
   const params = new Map(fn.inputs.map((i) => [i.name, scope.claim(i.name)] as const));
+  const fnVars = new Map((fn.functions ?? []).map((f) => [f.name, scope.claim(f.name)] as const));
   const optionsParam = scope.claim('options');
 
   // Optional inputs (constant defaults, learnable parameters) come in the options object.
@@ -97,18 +108,17 @@ export function planLoss(fn: IrFunction, names: ModuleNames): LossPlan {
   const root: NodeId = reduction ? reduction.perSample : fn.output;
   const filledVars = new Map(optionalInputs.map((i) => [i.name, scope.claim(`${params.get(i.name)!}Value`)] as const));
   const inputVars = new Map(fn.inputs.map((i) => [i.node, filledVars.get(i.name) ?? params.get(i.name)!] as const));
-  const body = lowerBody(
-    {
-      fn,
-      scope,
-      inputVars,
-      hyperVars: checks.hyperVars,
-      dimVar: checks.dimVar,
-      restVar: checks.restVar,
-      names: new Map([[root, reduction ? 'perSample' : 'loss']]),
-    },
-    [root],
-  );
+  const bodyContext = {
+    fn,
+    scope,
+    inputVars,
+    hyperVars: checks.hyperVars,
+    dimVar: checks.dimVar,
+    restVar: checks.restVar,
+    names: new Map([[root, reduction ? 'perSample' : 'loss']]),
+  };
+  const layered = fnVars.size > 0 ? layeredBody(bodyContext, fnVars) : undefined;
+  const body = layered ?? lowerBody(bodyContext, [root]);
 
   const out = body.value(root);
   const outNode = fn.nodes[root]!;
@@ -124,7 +134,9 @@ export function planLoss(fn: IrFunction, names: ModuleNames): LossPlan {
   ];
   // Returning an input from tf.tidy would hand the caller's own tensor back as "the result".
   const result = out.isInput ? `tf.clone(${out.expr})` : out.expr;
-  if (!reduction) {
+  if (layered) {
+    // body.lines already end with the average over layers, returned.
+  } else if (!reduction) {
     inner.push(`return ${result}${scalar ? ' as tf.Scalar' : ''};`);
   } else {
     const { mode, weights } = checks.reduction!;
@@ -144,7 +156,10 @@ export function planLoss(fn: IrFunction, names: ModuleNames): LossPlan {
       `return tf.div(tf.sum(${weighted}), tf.sum(tf.mul(${w}, tf.onesLike(${ps}))));`,
     );
   }
-  const bodyText = [...prelude, ...checks.lines, `return tf.tidy(() => {\n${inner.join('\n')}\n});`].join('\n');
+  const fnChecks = [...fnVars].map(
+    ([name, local]) => `if (typeof ${local} !== 'function') {\nthrow new TypeError(${JSON.stringify(`${fn.name}: argument '${name}' must be a function (a tensor to a tensor or to a list of tensors)`)});\n}`,
+  );
+  const bodyText = [...prelude, ...fnChecks, ...checks.lines, `return tf.tidy(() => {\n${inner.join('\n')}\n});`].join('\n');
 
   const optionsProps: PlannedProperty[] = fn.hypers.map((h) => {
     const dflt = h.default === undefined ? 'required' : `default ${h.elem === 'bool' ? String(h.default !== 0) : numberLiteral(h.default)}`;
@@ -189,13 +204,16 @@ export function planLoss(fn: IrFunction, names: ModuleNames): LossPlan {
     );
   }
 
-  const paramPlans: PlannedParam[] = fn.inputs.filter((i) => i.default === undefined).map((i) => ({
-    name: params.get(i.name)!,
-    type: 'tf.Tensor',
-    doc: commentText(
-      `${i.name === params.get(i.name) ? '' : `\`${i.name}\`: `}shape ${shapeText(i.axes)}${i.axes.some((a) => a.name === REST) ? " ('...' = any leading dimensions)" : ''}, ${describeElem(i)}${i.domain ? `, values in ${i.domain.text}` : ''}`,
-    ),
-  }));
+  const positional = fn.order ?? fn.inputs.filter((i) => i.default === undefined).map((i) => i.name);
+  const paramPlans: PlannedParam[] = positional.map((name) => {
+    const f = fn.functions?.find((x) => x.name === name);
+    if (!f) return inputPlan(fn.inputs.find((i) => i.name === name)!, params.get(name)!);
+    return {
+      name: fnVars.get(name)!,
+      type: '(x: tf.Tensor) => tf.Tensor | tf.Tensor[]',
+      doc: commentText(`a function from ${shapeText(f.param)} to ${shapeText(f.result)} (e.g. a tfjs model's feature maps); with several results, the loss is their mean`),
+    };
+  });
 
   // A doc line starting with `@` would read as a JSDoc tag.
   const docText = fn.doc ? `${fn.doc.trim().replace(/^(\s*)@/gm, '$1\\@')}\n\n` : '';
@@ -248,4 +266,58 @@ function parametersFactory(fn: IrFunction, functionName: string, names: ModuleNa
       `Creates the learnable parameters of {@link ${functionName}} (${learnable.map((i) => `\`${i.name}\` ${shapeText(i.axes)} = ${numberLiteral(i.default!)}`).join(', ')}) as trainable tf.Variables.`,
     ),
   };
+}
+
+/**
+ * The body of a loss with function parameters: call each once on its argument, then compute
+ * the loss with the k-th tensor each returned (their dims read from it) and average over k.
+ */
+function layeredBody(ctx: BodyContext, fnVars: ReadonlyMap<string, string>): LoweredBody {
+  const { fn, scope } = ctx;
+  const calls = [...topoOrder(fn, [fn.output])].filter((n) => n.op === 'apply');
+  const first = lowerBody(ctx, calls.map((n) => n.args[0]!));
+  const lines = [...first.lines];
+  const lists = calls.map((node) => {
+    const out = scope.claim(`${node.attrs.name}Out`);
+    const list = scope.claim(`${node.attrs.name}Layers`);
+    lines.push(`const ${out} = ${fnVars.get(node.attrs.name!)!}(${first.value(node.args[0]!).expr});`, `const ${list} = Array.isArray(${out}) ? ${out} : [${out}];`);
+    return list;
+  });
+  const counts = lists.map((l) => `${l}.length`);
+  lines.push(
+    `if (${counts[0]} === 0${counts.slice(1).map((c) => ` || ${c} !== ${counts[0]}`).join('')}) {\n` +
+      `throw new Error(${JSON.stringify(`${fn.name}: the function parameters must return the same number of tensors, at least one`)});\n}`,
+  );
+  const k = scope.claim('k');
+  const values = scope.claim('layerLosses');
+  const layerVars = calls.map((node) => scope.claim(`${node.attrs.name}Layer`));
+  // Result dims no input fixes are read from each layer's tensor; the others are checked.
+  const resultDims = new Map<string, string>();
+  const loop: string[] = [];
+  calls.forEach((node, j) => {
+    const v = layerVars[j]!;
+    loop.push(`const ${v} = tf.cast(${lists[j]}[${k}]!, 'float32');`);
+    loop.push(`if (${v}.rank !== ${node.type.axes.length}) {\nthrow new Error(\`${fn.name}: '${node.attrs.name}' returned shape [\${${v}.shape.join(', ')}], not [${node.type.axes.map((a) => a.dim).join(', ')}]\`);\n}`);
+    node.type.axes.forEach((a, i) => {
+      const known = resultDims.get(a.dim) ?? (fn.functions!.some((f) => f.resultDims.includes(a.dim)) ? undefined : ctx.dimVar(a.dim));
+      if (known === undefined) {
+        const local = scope.claim(a.dim);
+        resultDims.set(a.dim, local);
+        loop.push(`const ${local} = ${v}.shape[${i}]!;`);
+      } else {
+        loop.push(`if (${v}.shape[${i}] !== ${known}) {\nthrow new Error(\`${fn.name}: dimension ${a.dim} of what '${node.attrs.name}' returned is \${${v}.shape[${i}]}, but it is \${${known}} elsewhere\`);\n}`);
+      }
+    });
+  });
+  const per = lowerBody(
+    { ...ctx, dimVar: (d) => resultDims.get(d) ?? ctx.dimVar(d), given: new Map(calls.map((n, j) => [n.id, layerVars[j]!] as const)) },
+    [fn.output],
+  );
+  const loss = per.value(fn.output);
+  lines.push(
+    `const ${values}: tf.Tensor[] = [];`,
+    `for (let ${k} = 0; ${k} < ${counts[0]}; ${k}++) {\n${[...loop, ...per.lines, `${values}.push(${loss.dtype === 'real' ? loss.expr : `tf.cast(${loss.expr}, 'float32')`});`].join('\n')}\n}`,
+    `return (${values}.length === 1 ? ${values}[0]! : tf.div(tf.addN(${values}), ${values}.length))${fn.nodes[fn.output]!.type.axes.length === 0 ? ' as tf.Scalar' : ''};`,
+  );
+  return { lines, value: () => ({ ...loss, isInput: false }), helpers: new Set([...first.helpers, ...per.helpers]) };
 }

@@ -5,6 +5,7 @@
 import { unionAxes } from '../ir/axes.js';
 import type { DType } from '../ir/ops.js';
 import { REST, type Axis, type IrFunction, type IrNode, type NodeId } from '../ir/types.js';
+import { liveNodes } from '../ir/live.js';
 import { declaredShape, resolveDims, ShapeError, type ResolvedDims } from './dims.js';
 
 export interface RefTensor {
@@ -22,6 +23,8 @@ export interface RefOptions {
   weights?: RefTensor;
   /** Evaluate this node instead of the output (for tests). */
   node?: NodeId;
+  /** The loss's function parameters (e.g. a feature extractor), by name. */
+  functions?: Record<string, (x: RefTensor) => RefTensor | readonly RefTensor[]>;
 }
 
 /** A value that cannot be evaluated: missing hyperparameter, bad index, bad reduction option. */
@@ -47,6 +50,7 @@ export function evaluateReference(
   const shapes: Record<string, number[]> = {};
   for (const [k, v] of Object.entries(inputs)) shapes[k] = v.shape;
   const dims = resolveDims(fn, shapes);
+  if (fn.functions && fn.functions.length > 0) return evaluateLayers(fn, inputs, hypers, dims, options);
   const ev = new RefEvaluator(fn, inputs, hypers, dims);
   if (options.node !== undefined) return out(ev.value(options.node));
   if (options.reduction === undefined && options.weights === undefined) return out(ev.value(fn.output));
@@ -73,6 +77,54 @@ function fillInput(fn: IrFunction, decl: IrFunction['inputs'][number], dims: Res
   if (decl.default === undefined) throw new EvalError(`${fn.name}: input '${decl.name}' is missing`);
   const shape = declaredShape(fn, decl, dims);
   return { shape, data: new Float64Array(prod(shape)).fill(decl.default) };
+}
+
+/**
+ * A loss with function parameters: each function is called once per call site; when the
+ * functions return several tensors (layers), the loss is evaluated with the k-th tensor of
+ * each, its result dims read from that tensor, and the values are averaged over k.
+ */
+function evaluateLayers(fn: IrFunction, inputs: Record<string, RefTensor>, hypers: Record<string, number>, dims: ResolvedDims, options: RefOptions): RefTensor {
+  if (options.reduction !== undefined || options.weights !== undefined) {
+    throw new EvalError(`${fn.name}: a loss with function parameters takes no 'reduction' or 'weights' option`);
+  }
+  const live = liveNodes(fn);
+  const calls = fn.nodes.filter((n) => n.op === 'apply' && live.has(n.id));
+  const base = new RefEvaluator(fn, inputs, hypers, dims);
+  const results = calls.map((node) => {
+    const f = options.functions?.[node.attrs.name!];
+    if (!f) throw new EvalError(`${fn.name}: no function given for parameter '${node.attrs.name}'`);
+    const r = f(out(base.value(node.args[0]!)));
+    return isTensorList(r) ? r : [r];
+  });
+  const layers = results[0]?.length ?? 0;
+  if (layers === 0 || results.some((r) => r.length !== layers)) {
+    throw new EvalError(`${fn.name}: the function parameters returned ${results.map((r) => r.length).join(' and ')} tensors; they must return the same number, at least one`);
+  }
+  let total: Float64Array | undefined;
+  let shape: number[] = [];
+  for (let k = 0; k < layers; k++) {
+    const sizes = new Map(dims.sizes);
+    calls.forEach((node, j) => {
+      const t = results[j]![k]!;
+      if (t.shape.length !== node.type.axes.length) throw new ShapeError(`${fn.name}: '${node.attrs.name}' returned a tensor of shape [${t.shape.join(', ')}], not [${node.type.axes.map((a) => a.dim).join(', ')}]`);
+      node.type.axes.forEach((a, i) => {
+        const known = sizes.get(a.dim);
+        if (known === undefined) sizes.set(a.dim, t.shape[i]!);
+        else if (known !== t.shape[i]) throw new ShapeError(`${fn.name}: dimension ${a.dim} of what '${node.attrs.name}' returned is ${t.shape[i]}, but it is ${known} elsewhere`);
+      });
+    });
+    const ev = new RefEvaluator(fn, inputs, hypers, { sizes, rest: dims.rest });
+    calls.forEach((node, j) => ev.preset(node.id, results[j]![k]!));
+    const v = ev.value(options.node ?? fn.output);
+    shape = v.shape;
+    total = total ? total.map((x, i) => x + v.data[i]!) : Float64Array.from(v.data);
+  }
+  return { shape, data: total!.map((x) => x / layers) };
+}
+
+function isTensorList(r: RefTensor | readonly RefTensor[]): r is readonly RefTensor[] {
+  return Array.isArray(r);
 }
 
 function out(v: Val): RefTensor {
@@ -191,6 +243,12 @@ class RefEvaluator {
       }
     }
     return this.memo.get(id)!;
+  }
+
+  /** Fixes a node's value (a function parameter's result) before evaluation. */
+  preset(id: NodeId, t: RefTensor): void {
+    const node = this.fn.nodes[id]!;
+    this.memo.set(id, { axes: node.type.axes, shape: [...t.shape], data: t.data });
   }
 
   private dimsOf(axis: Axis): readonly number[] {

@@ -12,6 +12,7 @@ import * as tf from '@tensorflow/tfjs';
 import { alignment, unionAxes } from '../ir/axes.js';
 import { OPS, type DType } from '../ir/ops.js';
 import { REST, type Axis, type IrFunction, type IrNode, type NodeId } from '../ir/types.js';
+import { liveNodes } from '../ir/live.js';
 import { declaredShape, resolveDims, ShapeError, type ResolvedDims } from './dims.js';
 import { EvalError } from './reference.js';
 
@@ -25,6 +26,8 @@ export interface TfjsEvalOptions {
   weights?: tf.Tensor;
   /** Evaluate this node instead of the output (for tests). */
   node?: NodeId;
+  /** The loss's function parameters (e.g. a feature extractor, a tf.LayersModel's apply), by name. */
+  functions?: Record<string, (x: tf.Tensor) => tf.Tensor | tf.Tensor[]>;
 }
 
 type TfDType = 'float32' | 'int32' | 'bool';
@@ -120,6 +123,7 @@ function prepare(fn: IrFunction, inputs: Record<string, tf.Tensor>, hypers: Reco
 }
 
 function run(fn: IrFunction, prep: Prepared, options: TfjsEvalOptions): tf.Tensor {
+  if (fn.functions && fn.functions.length > 0) return runLayers(fn, prep, options);
   const runner = new TfRunner(fn, prep);
   if (options.node !== undefined) return runner.value(options.node);
   if (options.reduction === undefined && options.weights === undefined) return runner.value(fn.output);
@@ -141,6 +145,47 @@ function run(fn: IrFunction, prep: Prepared, options: TfjsEvalOptions): tf.Tenso
   if (kind === 'none') return weighted;
   const total = tf.sum(weighted);
   return kind === 'sum' ? total : tf.div(total, tf.sum(tf.mul(wv, tf.onesLike(l))));
+}
+
+/**
+ * A loss with function parameters: each is called once per call site; with several returned
+ * tensors (layers) the loss is computed with the k-th of each, result dims read from it, and
+ * averaged over k.
+ */
+function runLayers(fn: IrFunction, prep: Prepared, options: TfjsEvalOptions): tf.Tensor {
+  if (options.reduction !== undefined || options.weights !== undefined) {
+    throw new EvalError(`${fn.name}: a loss with function parameters takes no 'reduction' or 'weights' option`);
+  }
+  const live = liveNodes(fn);
+  const calls = fn.nodes.filter((n) => n.op === 'apply' && live.has(n.id));
+  const base = new TfRunner(fn, prep);
+  const results = calls.map((node) => {
+    const f = options.functions?.[node.attrs.name!];
+    if (!f) throw new EvalError(`${fn.name}: no function given for parameter '${node.attrs.name}'`);
+    const r = f(base.value(node.args[0]!));
+    return Array.isArray(r) ? r : [r];
+  });
+  const layers = results[0]?.length ?? 0;
+  if (layers === 0 || results.some((r) => r.length !== layers)) {
+    throw new EvalError(`${fn.name}: the function parameters returned ${results.map((r) => r.length).join(' and ')} tensors; they must return the same number, at least one`);
+  }
+  const values: tf.Tensor[] = [];
+  for (let k = 0; k < layers; k++) {
+    const sizes = new Map(prep.dims.sizes);
+    calls.forEach((node, j) => {
+      const t = results[j]![k]!;
+      if (t.rank !== node.type.axes.length) throw new ShapeError(`${fn.name}: '${node.attrs.name}' returned a tensor of shape [${t.shape.join(', ')}], not [${node.type.axes.map((a) => a.dim).join(', ')}]`);
+      node.type.axes.forEach((a, i) => {
+        const known = sizes.get(a.dim);
+        if (known === undefined) sizes.set(a.dim, t.shape[i]!);
+        else if (known !== t.shape[i]) throw new ShapeError(`${fn.name}: dimension ${a.dim} of what '${node.attrs.name}' returned is ${t.shape[i]}, but it is ${known} elsewhere`);
+      });
+    });
+    const runner = new TfRunner(fn, { ...prep, dims: { sizes, rest: prep.dims.rest } });
+    calls.forEach((node, j) => runner.preset(node.id, convert(results[j]![k]!, 'float32')));
+    values.push(runner.value(options.node ?? fn.output));
+  }
+  return values.length === 1 ? values[0]! : tf.div(tf.addN(values), layers);
 }
 
 /** A stopGradient: `f` runs with the tape off and its result has no recorded inputs. */
@@ -166,6 +211,11 @@ class TfRunner {
     private readonly fn: IrFunction,
     private readonly prep: Prepared,
   ) {}
+
+  /** Fixes a node's value (a function parameter's result) before evaluation. */
+  preset(id: NodeId, t: tf.Tensor): void {
+    this.memo.set(id, t);
+  }
 
   /** The value of node `id`, computing its live operands first (iteratively, memoised). */
   value(id: NodeId): tf.Tensor {
@@ -251,7 +301,12 @@ class TfRunner {
       case 'unary':
         return convert(this.unary(node.op, convert(x!, node.op === 'not' ? 'bool' : arith)), TF_DTYPE[dt]);
       case 'binary': {
-        const [a, b] = [this.align(x!, this.argAxes(node, 0), node.type.axes), this.align(y!, this.argAxes(node, 1), node.type.axes)];
+        let [a, b] = [this.align(x!, this.argAxes(node, 0), node.type.axes), this.align(y!, this.argAxes(node, 1), node.type.axes)];
+        if (node.op === 'maximum' || node.op === 'minimum') {
+          // Their tfjs gradients skip the sum over broadcast dims: broadcast explicitly.
+          const full = this.shapeOf(node.type.axes);
+          [a, b] = [a, b].map((t) => (t.shape.length === full.length && t.shape.every((s, i) => s === full[i]) ? t : tf.broadcastTo(t, full))) as [tf.Tensor, tf.Tensor];
+        }
         const logical = node.op === 'and' || node.op === 'or';
         const cmp = dt === 'bool' && !logical && !['maximum', 'minimum', 'add', 'sub', 'mul'].includes(node.op);
         // Mixed int/real comparisons compare values: both as float32 unless both are int.
@@ -282,6 +337,8 @@ class TfRunner {
         const sizes = x!.shape.map((s, i) => (i === p ? 1 : s));
         return tf.reshape(tf.slice(x!, begin, sizes), this.shapeOf(node.type.axes));
       }
+      case 'apply':
+        throw new Error(`internal: ${this.fn.name}: function parameter '${node.attrs.name}' was not called first`);
     }
   }
 

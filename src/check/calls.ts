@@ -4,7 +4,7 @@
 import type { Argument, Call, Expr, Span } from '../../grammar/ast.js';
 import { formatAxes, unionAxes } from '../ir/axes.js';
 import { OPS } from '../ir/ops.js';
-import { REST, type Axis } from '../ir/types.js';
+import { REST, type Axis, type IrFunctionParam } from '../ir/types.js';
 import { BUILTINS, type Builtin } from './builtins.js';
 import { constantValue } from './constants.js';
 import { defKey, type ElabContext } from './context.js';
@@ -37,6 +37,7 @@ export function elabCall(ctx: ElabContext, scope: Scope, call: Call): Val | null
   const args = splitArgs(ctx, call.args);
   if (!args) return null;
   if (fn.kind === 'builtin') return elabBuiltin(ctx, scope, call, BUILTINS[fn.name]!, args);
+  if (fn.kind === 'param') return elabApply(ctx, scope, call, fn.param, args);
   return inlineDef(ctx, scope, fn, call, args);
 }
 
@@ -260,6 +261,38 @@ function elabMacro(ctx: ElabContext, scope: Scope, call: Call, name: string, arg
   if (!num(x, first!) || !num(y, second!) || !num(z, third!) || !checkAlignable(ctx, [x, y, z], 'the arguments of clamp', span)) return null;
   const lo = b.op('maximum', [x.id, y.id], {}, span);
   return fromNode(ctx, b.op('minimum', [lo, z.id], {}, span), arithElem(x.elem, y.elem, z.elem));
+}
+
+/** `features(x)`: a function parameter, called at run time on an argument of its declared axes. */
+function elabApply(ctx: ElabContext, scope: Scope, call: Call, param: IrFunctionParam, args: SplitArgs): Val | null {
+  if (!checkArity(ctx, call, args, 1, 1)) return null;
+  const x = elabTensor(ctx, scope, args.positional[0]!);
+  if (!x || !expectNumber(ctx, x, `the argument of ${param.name}`, args.positional[0]!.span)) return null;
+  const dims = x.axes.map((a) => a.dim);
+  if (dims.length !== param.param.length || param.param.some((a, i) => a.dim !== dims[i])) {
+    ctx.diagnostics.report('ArgumentShapeMismatch', args.positional[0]!.span, { index: 1, name: param.name, actual: formatAxes(x.axes), param: 'x', expected: param.param.map((a) => a.dim).join(', ') });
+    return null;
+  }
+  if (ctx.b.nodes.some((n, id) => n.op === 'apply' && dependsOn(ctx, x.id, id))) {
+    ctx.diagnostics.report('UnsupportedConstruct', call.span, { what: 'calling a function parameter on the result of another call of one' });
+    return null;
+  }
+  // The result keeps the caller's axis names where its dims match the argument's (N stays N).
+  const result = param.result.map((a) => x.axes.find((xa) => xa.dim === a.dim) ?? a);
+  return fromNode(ctx, ctx.b.apply(param.name, x.id, { dtype: 'real', axes: result }, call.span), 'real');
+}
+
+function dependsOn(ctx: ElabContext, id: number, target: number): boolean {
+  const seen = new Set<number>();
+  const stack = [id];
+  while (stack.length > 0) {
+    const n = stack.pop()!;
+    if (n === target) return true;
+    if (seen.has(n)) continue;
+    seen.add(n);
+    stack.push(...ctx.b.node(n).args);
+  }
+  return false;
 }
 
 /** `stack(a, b, V)`: a new axis V of size 2, built as `if V == 0 then a else b`. */

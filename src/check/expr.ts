@@ -74,7 +74,7 @@ export function elabTensor(ctx: ElabContext, scope: Scope, e: Expr): TensorVal |
   const v = elabExpr(ctx, scope, e);
   if (!v) return null;
   if (v.kind !== 'tensor') {
-    ctx.diagnostics.report('FunctionAsValue', e.span, { name: e.kind === 'Name' ? e.name : v.kind === 'def' ? v.def.name.name : v.name });
+    ctx.diagnostics.report('FunctionAsValue', e.span, { name: e.kind === 'Name' ? e.name : v.kind === 'def' ? v.def.name.name : v.kind === 'param' ? v.param.name : v.name });
     return null;
   }
   return v;

@@ -197,7 +197,8 @@ function elaborateLoss(info: ModuleInfo, loader: ModuleLoader, sink: DiagnosticS
   const end = def.bindings.length > 0 ? def.bindings[def.bindings.length - 1]!.span.end.offset : def.body.span.end.offset;
   const start = def.body.span.start.offset;
   const formula = info.text.slice(start, end).replace(/\s+$/, '');
-  const reduction = findReduction(ctx.b.nodes, output);
+  // With a function returning several tensors the loss is a mean over them: no per-sample view.
+  const reduction = sig.functions.length > 0 ? undefined : findReduction(ctx.b.nodes, output);
   return {
     name: def.name.name,
     ...(def.doc ? { doc: def.doc } : {}),
@@ -207,6 +208,7 @@ function elaborateLoss(info: ModuleInfo, loader: ModuleLoader, sink: DiagnosticS
     inputs: sig.inputs,
     hypers: sig.hypers,
     dims: [...sig.dims, ...[...ctx.madeDims].map(([dim, size]) => ({ dim, size }))],
+    ...(sig.functions.length > 0 ? { functions: sig.functions, order: sig.order } : {}),
     nodes: ctx.b.nodes,
     output,
     ...(reduction ? { reduction } : {}),

@@ -3,11 +3,11 @@
 
 import type { Definition, DimDecl, DimExpr, Span, TypeExpr } from '../../grammar/ast.js';
 import { formatAxes } from '../ir/axes.js';
-import { REST, REST_AXIS, type Axis, type DimSource, type IrHyper, type IrInput } from '../ir/types.js';
+import { REST, REST_AXIS, type Axis, type DimSource, type IrFunctionParam, type IrHyper, type IrInput } from '../ir/types.js';
 import { constantValue, domainInfo, domainIsEmpty, inDomain } from './constants.js';
 import type { ElabContext } from './context.js';
 import type { Scope } from './scope.js';
-import { describeType, type Elem, type TensorVal, type Val } from './values.js';
+import { describeType, type Elem, type FnVal, type TensorVal, type Val } from './values.js';
 
 export function shapeText(dims: readonly DimExpr[]): string {
   return `[${dims.map((d) => (d.kind === 'RestDim' ? '...' : d.kind === 'SizeDim' ? String(d.size) : d.name)).join(', ')}]`;
@@ -91,18 +91,22 @@ export interface LossSignature {
   readonly inputs: IrInput[];
   readonly hypers: IrHyper[];
   readonly dims: DimSource[];
-  readonly values: Map<string, TensorVal>;
+  readonly values: Map<string, TensorVal | FnVal>;
+  readonly functions: IrFunctionParam[];
+  /** Tensor inputs and function parameters in declaration order. */
+  readonly order: string[];
 }
 
 /** A loss's own parameters: tensors become inputs, scalars hyperparameters with defaults. */
 export function lossSignature(ctx: ElabContext, def: Definition, componentDims: ReadonlyMap<string, DimDecl>): LossSignature | null {
-  const sig: LossSignature = { inputs: [], hypers: [], dims: [], values: new Map() };
+  const sig: LossSignature = { inputs: [], hypers: [], dims: [], values: new Map(), functions: [], order: [] };
   const b = ctx.b;
   const report = ctx.diagnostics;
   let ok = true;
   const dimOwners = new Set<string>();
   const seen = new Set<string>();
   const required: { input: IrInput; span: Span }[] = [];
+  const functionParams: { name: string; type: Extract<TypeExpr, { kind: 'FunctionType' }>; span: Span }[] = [];
   const optional: { input: IrInput; span: Span }[] = [];
   for (const param of def.params) {
     const name = param.name.name;
@@ -119,8 +123,7 @@ export function lossSignature(ctx: ElabContext, def: Definition, componentDims: 
       continue;
     }
     if (type.kind === 'FunctionType') {
-      report.report('UnsupportedConstruct', type.span, { what: 'a function-valued parameter of a loss' });
-      ok = false;
+      functionParams.push({ name, type, span: param.name.span });
       continue;
     }
     const domain = param.domain ? domainInfo(param.domain) : undefined;
@@ -215,6 +218,16 @@ export function lossSignature(ctx: ElabContext, def: Definition, componentDims: 
     }
     sig.inputs.push(input);
   }
+  for (const f of functionParams) {
+    const fp = functionParam(ctx, f.name, f.type, dimOwners);
+    if (!fp) {
+      ok = false;
+      continue;
+    }
+    sig.functions.push(fp);
+    sig.values.set(f.name, { kind: 'param', param: fp });
+  }
+  sig.order.push(...def.params.filter((p) => sig.inputs.some((i) => i.name === p.name.name && i.default === undefined) || sig.functions.some((f) => f.name === p.name.name)).map((p) => p.name.name));
   for (const param of def.params) {
     if (param.type?.kind === 'IndexType' && !dimOwners.has(param.type.of.name)) {
       report.report('UnknownDimension', param.type.of.span, { name: param.type.of.name });
@@ -246,4 +259,33 @@ function shapeAxes(ctx: ElabContext, shape: readonly DimExpr[]): Axis[] | null {
     axes.push({ name, dim: name });
   }
   return axes;
+}
+
+/**
+ * `features: fn([N, C, H, W]) -> [N, K, P, Q]`: one real tensor argument of the declared
+ * shape; result dims that no required input has are read from each result at run time.
+ */
+function functionParam(ctx: ElabContext, name: string, type: Extract<TypeExpr, { kind: 'FunctionType' }>, known: ReadonlySet<string>): IrFunctionParam | null {
+  const shapeOf = (t: TypeExpr): readonly DimExpr[] | null => {
+    if (t.kind === 'TensorType' && t.element === 'real' && t.shape && t.shape.every((d) => d.kind === 'NamedDim')) return t.shape;
+    ctx.diagnostics.report('UnsupportedConstruct', t.span, { what: 'a function parameter type other than real tensors with named dims (fn([N, D]) -> [N, F])' });
+    return null;
+  };
+  if (type.params.length !== 1) {
+    ctx.diagnostics.report('UnsupportedConstruct', type.span, { what: 'a function parameter taking other than one tensor' });
+    return null;
+  }
+  const paramShape = shapeOf(type.params[0]!);
+  const resultShape = shapeOf(type.result);
+  if (!paramShape || !resultShape) return null;
+  const param = shapeAxes(ctx, paramShape);
+  const result = shapeAxes(ctx, resultShape);
+  if (!param || !result) return null;
+  for (const a of param) {
+    if (!known.has(a.dim)) {
+      ctx.diagnostics.report('DimOnlyInOptional', type.params[0]!.span, { dim: a.dim, name });
+      return null;
+    }
+  }
+  return { name, param, result, resultDims: result.map((a) => a.dim).filter((d) => !known.has(d)) };
 }

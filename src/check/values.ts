@@ -22,6 +22,8 @@ export interface TensorVal {
 /** A function: a builtin, or a `def`/`loss` (inlined at each call). */
 export type FnVal =
   | { readonly kind: 'builtin'; readonly name: string }
+  /** A function-valued parameter of the loss, called at run time. */
+  | { readonly kind: 'param'; readonly param: import('../ir/types.js').IrFunctionParam }
   | { readonly kind: 'def'; readonly def: Definition; readonly module: ModuleInfo };
 
 export type Val = TensorVal | FnVal;

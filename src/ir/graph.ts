@@ -49,6 +49,11 @@ export class IrBuilder {
     return this.intern('iota', [], { axis: axis.name, dim: axis.dim }, { dtype: 'int', axes: [axis] }, span);
   }
 
+  /** A function parameter called on `arg`: its result type is declared, not inferred. */
+  apply(name: string, arg: NodeId, type: TensorType, span?: Span): NodeId {
+    return this.intern('apply', [arg], { name }, type, span);
+  }
+
   size(dim: string, span?: Span): NodeId {
     return this.intern('size', [], { dim }, { dtype: 'int', axes: [] }, span);
   }
@@ -74,7 +79,8 @@ export class IrBuilder {
       info.result === 'same' ? promote(...fallback) : info.result;
     switch (info.kind) {
       case 'leaf':
-        throw new Error(`internal: leaf op ${op} must be built with its own method`);
+      case 'apply':
+        throw new Error(`internal: ${op} must be built with its own method`);
       case 'unary':
         return { dtype: dtypeOf([types[0]!.dtype]), axes: types[0]!.axes };
       case 'binary':
@@ -106,6 +112,6 @@ export class IrBuilder {
 
 function nodeKey(op: OpName, args: readonly NodeId[], attrs: Attrs, type: TensorType): string {
   // Inputs and constants differ by type too (an int 1 is not a real 1).
-  const typePart = op === 'input' || op === 'const' ? `:${type.dtype}` : '';
+  const typePart = op === 'input' || op === 'const' || op === 'apply' ? `:${type.dtype}` : '';
   return `${op}(${args.join(',')})${JSON.stringify(attrs, (_k, v) => (v === Infinity ? 'Inf' : v === -Infinity ? '-Inf' : v))}${typePart}`;
 }

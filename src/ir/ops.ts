@@ -12,7 +12,8 @@ export type OpKind =
   | 'reduce' // removes named axes; optional second operand is a bool mask
   | 'axis' // works along one named axis, keeps the shape (softmax)
   | 'gather' // indexes one named axis by an int tensor
-  | 'reshape'; // rename an axis or pick one position along it
+  | 'reshape' // rename an axis or pick one position along it
+  | 'apply'; // a function-valued parameter of the loss, called on its operand
 
 export interface OpInfo {
   readonly kind: OpKind;
@@ -81,6 +82,12 @@ export const OPS = {
 
   rename: { kind: 'reshape', result: 'same', doc: 'the same data with axis attrs.from called attrs.to' },
   pick: { kind: 'reshape', result: 'same', doc: 'position attrs.index along attrs.axis (the axis goes away)' },
+
+  apply: {
+    kind: 'apply',
+    result: 'real',
+    doc: 'the function parameter attrs.name called on the operand (e.g. a feature extractor); when it returns several tensors, the loss is the mean over them of its value on each',
+  },
 } as const satisfies Record<string, OpInfo>;
 
 export type OpName = keyof typeof OPS;

@@ -39,6 +39,8 @@ function formatAttrs(op: string, attrs: Attrs): string[] {
       return [attrs.axis!];
     case 'size':
       return [attrs.dim!];
+    case 'apply':
+      return [attrs.name!];
     case 'rename':
       return [`${attrs.from} -> ${attrs.to}`];
     case 'pick':

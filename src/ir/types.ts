@@ -42,6 +42,7 @@ export interface Attrs {
   readonly to?: string;
   /** pick: the position along `axis`. */
   readonly index?: number;
+  /** apply: the function parameter called (also `name`). */
 }
 
 export interface IrNode {
@@ -99,6 +100,20 @@ export interface IrHyper {
 }
 
 /**
+ * A function-valued parameter (`features: fn([N, C, H, W]) -> [N, K, P, Q]`). Dims of its
+ * result that no input has are read from each result at run time; a function returning
+ * several tensors (one per layer) makes the loss the mean over them of its value on each.
+ */
+export interface IrFunctionParam {
+  readonly name: string;
+  /** The axes its one argument must have. */
+  readonly param: readonly Axis[];
+  readonly result: readonly Axis[];
+  /** Result dims no input fixes, read from each result. */
+  readonly resultDims: readonly string[];
+}
+
+/**
  * How the loss's outermost mean or sum over all axes is exposed as PyTorch's `reduction`
  * option: `perSample` is that reduction's operand (what `reduction: 'none'` returns), and
  * `weights` multiply it before reducing.
@@ -119,6 +134,10 @@ export interface IrFunction {
   readonly inputs: readonly IrInput[];
   readonly hypers: readonly IrHyper[];
   readonly dims: readonly DimSource[];
+  /** Function-valued parameters, in declaration order among the inputs' positions. */
+  readonly functions?: readonly IrFunctionParam[];
+  /** Declaration order of tensor inputs and function parameters (the generated signature). */
+  readonly order?: readonly string[];
   readonly nodes: readonly IrNode[];
   readonly output: NodeId;
   readonly reduction?: ReductionInfo;
