@@ -167,6 +167,9 @@ export function lossSignature(ctx: ElabContext, def: Definition, componentDims: 
       if (dflt === undefined) {
         report.report('DefaultOnTensor', param.default.span, { name });
         ok = false;
+      } else if (domain && !inDomain(dflt, domain)) {
+        report.report('DefaultOutsideDomain', param.default.span, { name, value: param.default.kind === 'Number' ? param.default.text : String(dflt), domain: domain.text });
+        ok = false;
       }
     } else if (param.learnable) {
       report.report('LearnableWithoutInit', param.name.span, { name });
