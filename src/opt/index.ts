@@ -1,19 +1,15 @@
 // The optimizer's entry: every pass over one lowered loss, in order, with a record of what it
 // changed (shown by `lossc explain` and the playground).
+//   1. rewrite to a fixed point: the rule table (rules.ts) by the engine (engine.ts), with
+//      constant folding and common subexpressions shared by hash-consing
+//   2. dead code: nodes the result no longer uses
 
-import type { Span } from '../../grammar/ast.js';
 import type { IrFunction } from '../ir/types.js';
+import type { AppliedRewrite } from './applied.js';
 import { eliminateDeadCode } from './dead-code.js';
+import { rewriteToFixedPoint } from './engine.js';
 
-/** One rewrite the optimizer applied, for `lossc explain`. */
-export interface AppliedRewrite {
-  /** The rule's name in the rule table, or the pass's name (`dead-code`). */
-  readonly rule: string;
-  /** The source span of the expression it changed, when known. */
-  readonly span?: Span;
-  /** A short human-readable before → after. */
-  readonly detail?: string;
-}
+export type { AppliedRewrite } from './applied.js';
 
 export interface OptimizeResult {
   readonly fn: IrFunction;
@@ -21,5 +17,8 @@ export interface OptimizeResult {
 }
 
 export function optimizeFunction(fn: IrFunction): OptimizeResult {
-  return { fn: eliminateDeadCode(fn), rewrites: [] };
+  const rewritten = rewriteToFixedPoint(fn);
+  const rewrites = [...rewritten.rewrites];
+  if (rewritten.exhausted) rewrites.push({ rule: 'budget', detail: `stopped after ${rewrites.length} rewrites, before a fixed point` });
+  return { fn: eliminateDeadCode(rewritten.fn), rewrites };
 }

@@ -1,0 +1,119 @@
+// The rewrite rules, as data: one row per rule. The engine (engine.ts) applies them bottom-up
+// to a fixed point; at each node the most specific matching pattern wins, so the order of the
+// rows does not matter. Notation of the terms: pattern.ts; conditions: conditions.ts.
+// Categories: `algebra` (exact identities), `stability` (same value in exact arithmetic,
+// finite where the written form overflows, underflows or has a NaN gradient), `cost` (fewer
+// or cheaper ops). Every row is checked numerically, before against after, in test/opt-rules.
+
+import { parseConditions, type ConditionUse } from './conditions.js';
+import { parseTerm, termAttrNames, termSize, termVars, type Term } from './pattern.js';
+
+export type RuleCategory = 'algebra' | 'stability' | 'cost';
+
+export type RuleRow = readonly [name: string, pattern: string, replacement: string, category: RuleCategory, when: string, why: string];
+
+const TABLE: readonly RuleRow[] = [
+  // name                  pattern                                        replacement                               category     condition           derivation
+  ['log-sigmoid',          '(log (sigmoid ?x))',                          '(log_sigmoid ?x)',                       'stability', '',                 'log σ(x) = -softplus(-x); σ(x) rounds to 0 for x below about -104 (float32)'],
+  ['log-1-sigmoid',        '(log (sub 1 (sigmoid ?x)))',                  '(log_sigmoid (neg ?x))',                 'stability', '',                 '1 - σ(x) = σ(-x), so log(1 - σ(x)) = -softplus(x); 1 - σ(x) rounds to 0 for x above about 17'],
+  ['log-gather-sigmoid',   '(log (gather:g (sigmoid ?x) ?t))',            '(gather:g (log_sigmoid ?x) ?t)',         'stability', '',                 'log commutes with picking entries; then log σ = log_sigmoid'],
+  // Not TF's relu(x) - x·y + log1p(e^-|x|): the kinks of relu and |x| cancel in value but not
+  // in the gradient, which at x = 0 (zero-initialised logits) would be -y instead of ½ - y.
+  ['bce-logits',           '(add (mul ?y (log_sigmoid ?x)) (mul (sub 1 ?y) (log_sigmoid (neg ?x))))', '(sub (mul ?y ?x) (softplus ?x))', 'stability', '', 'log σ(x) = x - softplus(x), log σ(-x) = -softplus(x): y·log σ(x) + (1-y)·log σ(-x) = x·y - softplus(x)'],
+  ['neg-log-sigmoid-neg',  '(neg (log_sigmoid (neg ?x)))',                '(softplus ?x)',                          'cost',      '',                 '-log σ(-x) = softplus(x) by definition'],
+  ['log-softmax',          '(log (softmax:r ?x))',                        '(log_softmax:r ?x)',                     'stability', '',                 'log(exp(x - m) / Σ exp(x - m)) = x - logsumexp(x); softmax rounds to 0 for logits far below the max'],
+  ['log-gather-softmax',   '(log (gather:g (softmax:r ?x) ?t))',          '(gather:g (log_softmax:r ?x) ?t)',       'stability', '',                 'log commutes with picking the target class: -log(softmax(x)[t]) = -log_softmax(x)[t]'],
+  ['log-pick-softmax',     '(log (pick:k (softmax:r ?x)))',               '(pick:k (log_softmax:r ?x))',            'stability', '',                 'log commutes with picking one position'],
+  ['softmax',              '(div (exp ?x) (sum:r (exp ?x)))',             '(softmax:r ?x)',                         'stability', 'one-axis r',       'exp(x) / Σ exp(x) = exp(x - m) / Σ exp(x - m) for m = max x: exp overflows float32 above 88.7'],
+  ['logsumexp',            '(log (sum:r (exp ?x)))',                      '(logsumexp:r ?x)',                       'stability', '',                 'log Σ exp(x) = m + log Σ exp(x - m) for m = max x'],
+  ['log-cosh',             '(log (cosh ?x))',                             '(sub (add (abs ?x) (softplus (mul -2 (abs ?x)))) (log 2))', 'stability', '', 'cosh x = e^|x| (1 + e^-2|x|) / 2, so log cosh x = |x| + softplus(-2|x|) - log 2; cosh overflows float32 above 89'],
+  ['log1p',                '(log (add 1 ?x))',                            '(log1p ?x)',                             'stability', '',                 '1 + x rounds away the digits of a small x'],
+  ['log1p-neg',            '(log (sub 1 ?x))',                            '(log1p (neg ?x))',                       'stability', '',                 'log(1 - x) = log1p(-x), accurate for small x'],
+  ['expm1',                '(sub (exp ?x) 1)',                            '(expm1 ?x)',                             'stability', '',                 'exp(x) - 1 cancels for small x'],
+  ['softplus',             '(log1p (exp ?x))',                            '(softplus ?x)',                          'stability', '',                 'log(1 + e^x) = max(x, 0) + log1p(e^-|x|); e^x overflows float32 above 88.7'],
+  ['sigmoid',              '(div 1 (add 1 (exp (neg ?x))))',              '(sigmoid ?x)',                           'stability', '',                 '1 / (1 + e^-x) has an inf/inf gradient when e^-x overflows'],
+  ['sigmoid-neg',          '(div 1 (add 1 (exp ?x)))',                    '(sigmoid (neg ?x))',                     'stability', '',                 '1 / (1 + e^x) = σ(-x)'],
+  // The double select keeps the gradient finite with ops every backend has (no custom op):
+  // the outer one gives 0 where s = 0, the inner one keeps √ away from 0 there.
+  ['safe-norm',            '(sqrt (sum:r (square ?x)))',                  '(select (eq (sum:r (square ?x)) 0) 0 (sqrt (select (eq (sum:r (square ?x)) 0) 1 (sum:r (square ?x)))))', 'stability', '', 'd√s/ds = ∞ at s = 0 gives 0·∞ = NaN; √ of 1 where s = 0 and the value 0 there: same value, gradient 0 (a subgradient)'],
+  ['sqrt-square',          '(sqrt (square ?x))',                          '(abs ?x)',                               'stability', '',                 '√(x²) = |x|, whose gradient at 0 is 0 instead of NaN'],
+  ['log-exp',              '(log (exp ?x))',                              '?x',                                     'stability', '',                 'log e^x = x; e^x overflows above 709 (88.7 in float32)'],
+  ['log-reciprocal',       '(log (div 1 ?x))',                            '(neg (log ?x))',                         'stability', '',                 'log(1/x) = -log x; 1/x overflows for tiny x'],
+  ['exp-log-sigmoid',      '(exp (log_sigmoid ?x))',                      '(sigmoid ?x)',                           'cost',      '',                 'e^(log σ(x)) = σ(x)'],
+  ['exp-log-softmax',      '(exp (log_softmax:r ?x))',                    '(softmax:r ?x)',                         'cost',      '',                 'e^(log softmax(x)) = softmax(x)'],
+  ['log-softmax-lse',      '(sub ?x (logsumexp:r ?x))',                   '(log_softmax:r ?x)',                     'cost',      'one-axis r',       'x - logsumexp(x) along one axis is log_softmax(x)'],
+  ['exp-log',              '(exp (log ?x))',                              '?x',                                     'algebra',   'nonneg ?x',        'e^(log x) = x for x >= 0 (log 0 = -inf, e^-inf = 0); NaN below 0'],
+  ['square-sqrt',          '(square (sqrt ?x))',                          '?x',                                     'algebra',   'nonneg ?x',        '(√x)² = x for x >= 0; NaN below 0'],
+  ['abs-nonneg',           '(abs ?x)',                                    '?x',                                     'algebra',   'nonneg ?x',        '|x| = x for x >= 0'],
+  ['relu-nonneg',          '(relu ?x)',                                   '?x',                                     'algebra',   'nonneg ?x',        'max(x, 0) = x for x >= 0'],
+  ['pow-half',             '(pow ?x 0.5)',                                '(sqrt ?x)',                              'cost',      'nonneg ?x',        'x^0.5 = √x for x >= 0 (pow(-inf, 0.5) = inf but √-inf = NaN)'],
+  ['pow-2',                '(pow ?x 2)',                                  '(square ?x)',                            'cost',      '',                 'x^2 = x·x; pow also costs a log and an exp'],
+  ['pow-1',                '(pow ?x 1)',                                  '?x',                                     'algebra',   '',                 'x^1 = x'],
+  ['pow-minus-1',          '(pow ?x -1)',                                 '(div 1 ?x)',                             'cost',      '',                 'x^-1 = 1/x'],
+  ['mul-self',             '(mul ?x ?x)',                                 '(square ?x)',                            'cost',      '',                 'x·x = x²'],
+  ['square-neg',           '(square (neg ?x))',                           '(square ?x)',                            'algebra',   '',                 '(-x)² = x²'],
+  ['square-abs',           '(square (abs ?x))',                           '(square ?x)',                            'algebra',   '',                 '|x|² = x²'],
+  ['abs-neg',              '(abs (neg ?x))',                              '(abs ?x)',                               'algebra',   '',                 '|-x| = |x|'],
+  ['neg-neg',              '(neg (neg ?x))',                              '?x',                                     'algebra',   '',                 '-(-x) = x'],
+  ['neg-sub',              '(neg (sub ?x ?y))',                           '(sub ?y ?x)',                            'algebra',   '',                 '-(x - y) = y - x, exactly in floating point'],
+  ['sub-neg',              '(sub ?x (neg ?y))',                           '(add ?x ?y)',                            'algebra',   '',                 'x - (-y) = x + y'],
+  ['add-neg',              '(add ?x (neg ?y))',                           '(sub ?x ?y)',                            'algebra',   '',                 'x + (-y) = x - y'],
+  ['zero-sub',             '(sub 0 ?x)',                                  '(neg ?x)',                               'algebra',   '',                 '0 - x = -x'],
+  ['mul-minus-1',          '(mul -1 ?x)',                                 '(neg ?x)',                               'algebra',   '',                 '-1·x = -x'],
+  ['add-0',                '(add ?x 0)',                                  '?x',                                     'algebra',   '',                 'x + 0 = x'],
+  ['sub-0',                '(sub ?x 0)',                                  '?x',                                     'algebra',   '',                 'x - 0 = x'],
+  ['mul-1',                '(mul ?x 1)',                                  '?x',                                     'algebra',   '',                 'x·1 = x'],
+  ['div-1',                '(div ?x 1)',                                  '?x',                                     'algebra',   '',                 'x/1 = x'],
+  ['mul-reciprocal',       '(mul ?x (div 1 ?y))',                         '(div ?x ?y)',                            'cost',      '',                 'x·(1/y) = x/y, and 1/y cannot overflow on its own'],
+  ['select-same',          '(select ?c ?x ?x)',                           '?x',                                     'cost',      '',                 'both branches are the same (kept when the condition adds axes)'],
+  ['sum-scale',            '(sum:r (mul ?c ?x))',                         '(mul ?c (sum:r ?x))',                    'cost',      'scalar ?c & finite ?c', 'Σ c·x = c·Σ x: one multiplication instead of one per element'],
+  ['mean-scale',           '(mean:r (mul ?c ?x))',                        '(mul ?c (mean:r ?x))',                   'cost',      'scalar ?c & finite ?c', 'mean(c·x) = c·mean(x)'],
+  ['sum-of-scalar',        '(sum:r ?x)',                                  '?x',                                     'algebra',   'no-axes r',        'a reduction over no axes is its operand (a constant or hyperparameter, say)'],
+  ['mean-of-scalar',       '(mean:r ?x)',                                 '?x',                                     'algebra',   'no-axes r',        'the mean of one value is that value'],
+  ['max-of-scalar',        '(max:r ?x)',                                  '?x',                                     'algebra',   'no-axes r',        'the max of one value is that value'],
+  ['min-of-scalar',        '(min:r ?x)',                                  '?x',                                     'algebra',   'no-axes r',        'the min of one value is that value'],
+  ['sum-sum',              '(sum:r (sum:s ?x))',                          '(sum:r+s ?x)',                           'cost',      '',                 'one reduction over both sets of axes'],
+  ['mean-mean',            '(mean:r (mean:s ?x))',                        '(mean:r+s ?x)',                          'cost',      '',                 'unmasked groups have equal sizes, so the mean of means is the mean'],
+  ['max-max',              '(max:r (max:s ?x))',                          '(max:r+s ?x)',                           'cost',      '',                 'max over A then B is the max over both'],
+  ['min-min',              '(min:r (min:s ?x))',                          '(min:r+s ?x)',                           'cost',      '',                 'min over A then B is the min over both'],
+  ['prod-prod',            '(prod:r (prod:s ?x))',                        '(prod:r+s ?x)',                          'cost',      '',                 'product over A then B is the product over both'],
+  ['logsumexp-logsumexp',  '(logsumexp:r (logsumexp:s ?x))',              '(logsumexp:r+s ?x)',                     'cost',      '',                 'log Σ_B e^(log Σ_A e^x) = log Σ_AB e^x'],
+];
+
+export interface Rule {
+  readonly name: string;
+  readonly pattern: Term & { readonly kind: 'op' };
+  readonly replacement: Term;
+  readonly category: RuleCategory;
+  readonly conditions: readonly ConditionUse[];
+  readonly derivation: string;
+  /** Pattern size: larger (more specific) patterns are tried first at a node. */
+  readonly size: number;
+}
+
+/** A row of the table, parsed and checked: every name the replacement uses is bound. */
+export function compileRule([name, pattern, replacement, category, when, derivation]: RuleRow): Rule {
+  const lhs = parseTerm(pattern);
+  const rhs = parseTerm(replacement);
+  if (lhs.kind !== 'op') throw new Error(`rule ${name}: a pattern must start with an op`);
+  const conditions = parseConditions(when);
+  // Every name the replacement or a condition uses must be bound by the pattern.
+  const vars = termVars(lhs);
+  const attrs = termAttrNames(lhs);
+  for (const v of termVars(rhs)) if (!vars.has(v)) throw new Error(`rule ${name}: ?${v} is not bound by the pattern`);
+  for (const a of termAttrNames(rhs)) if (!attrs.has(a)) throw new Error(`rule ${name}: attributes '${a}' are not bound by the pattern`);
+  for (const c of conditions) if (!vars.has(c.arg) && !attrs.has(c.arg)) throw new Error(`rule ${name}: condition on unbound '${c.arg}'`);
+  return { name, pattern: lhs, replacement: rhs, category, conditions, derivation, size: termSize(lhs) };
+}
+
+export const RULES: readonly Rule[] = TABLE.map(compileRule);
+
+/** Rules by the op at the root of their pattern, most specific first (ties: table order). */
+export function indexRules(rules: readonly Rule[]): ReadonlyMap<string, readonly Rule[]> {
+  const m = new Map<string, Rule[]>();
+  for (const r of rules) m.set(r.pattern.op, [...(m.get(r.pattern.op) ?? []), r]);
+  for (const list of m.values()) list.sort((a, b) => b.size - a.size);
+  return m;
+}
+
+export const RULES_BY_OP = indexRules(RULES);
