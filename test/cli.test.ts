@@ -1,6 +1,6 @@
 // The CLI as a process: `node bin/lossc.js ...` on the built dist/ (npm test builds first).
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -125,7 +125,8 @@ describe('lossc compile', () => {
   it('writes one module per file and an index, and refuses to overwrite a file it did not write', () => {
     const out = join(dir, 'out');
     const r = lossc('compile', 'stdlib', '--out', out);
-    expect(r.stderr).toMatch(/wrote 3 files/);
+    const modules = readdirSync('stdlib').filter((f) => f.endsWith('.loss')).length;
+    expect(r.stderr).toContain(`wrote ${modules + 1} files`);
     expect(r.status).toBe(0);
     expect(readFileSync(join(out, 'regression.ts'), 'utf8')).toMatch(/export function mse\(/);
     expect(readFileSync(join(out, 'index.ts'), 'utf8')).toContain("export * as metric from './metric.js';");
