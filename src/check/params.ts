@@ -6,6 +6,7 @@ import { formatAxes } from '../ir/axes.js';
 import { REST, REST_AXIS, type Axis, type DimSource, type IrFunctionParam, type IrHyper, type IrInput } from '../ir/types.js';
 import { constantValue, domainInfo, domainIsEmpty, inDomain } from './constants.js';
 import type { ElabContext } from './context.js';
+import { LOSSC_OPTION_KEYS, OPTION_KEYS } from '../backends/emit-names.js';
 import type { Scope } from './scope.js';
 import { describeType, type Elem, type FnVal, type TensorVal, type Val } from './values.js';
 
@@ -67,17 +68,36 @@ function elemAccepts(ctx: ElabContext, scope: Scope, def: Definition, k: number,
   return ok;
 }
 
-/** `[..., D]` against the caller's axes: named pattern dims bind (or must equal) axes, from the right after `...`. */
+/**
+ * A shape pattern against the caller's axes. Named axes come first: a pattern dim bound, or
+ * named, like one of the argument's axes takes that axis wherever it is (so `x: [..., C]`
+ * accepts `[N, C, H, W]` with the class axis second); the other pattern dims take the
+ * remaining axes by position, from the right after `...`.
+ */
 function matchShape(scope: Scope, dims: readonly DimExpr[], axes: readonly Axis[]): boolean {
   const restFirst = dims[0]?.kind === 'RestDim';
   const pattern = dims.filter((d) => d.kind !== 'RestDim');
   const named = axes.filter((a) => a.name !== REST);
   const hasRest = named.length !== axes.length;
   if (restFirst ? named.length < pattern.length : hasRest || named.length !== pattern.length) return false;
-  const matched = named.slice(named.length - pattern.length);
+  const taken = new Set<string>();
+  const byName = new Map<number, Axis>();
+  pattern.forEach((d, i) => {
+    if (d.kind !== 'NamedDim') return;
+    const want = scope.dimVars.get(d.name)?.name ?? d.name;
+    const axis = named.find((a) => a.name === want && !taken.has(a.name));
+    if (axis) {
+      byName.set(i, axis);
+      taken.add(axis.name);
+    }
+  });
+  const remaining = named.filter((a) => !taken.has(a.name));
+  const positional = pattern.map((_, i) => i).filter((i) => !byName.has(i));
+  const tail = remaining.slice(remaining.length - positional.length);
+  positional.forEach((i, k) => byName.set(i, tail[k]!));
   for (let i = 0; i < pattern.length; i++) {
     const d = pattern[i]!;
-    const axis = matched[i]!;
+    const axis = byName.get(i)!;
     if (d.kind === 'NamedDim') {
       const bound = scope.dimVars.get(d.name);
       if (bound && bound.name !== axis.name) return false;
@@ -234,6 +254,13 @@ export function lossSignature(ctx: ElabContext, def: Definition, componentDims: 
   for (const param of def.params) {
     if (param.type?.kind === 'IndexType' && !dimOwners.has(param.type.of.name)) {
       report.report('UnknownDimension', param.type.of.span, { name: param.type.of.name });
+      ok = false;
+    }
+    // Hyperparameters and optional inputs are keys of the generated function's options.
+    const keyed = sig.hypers.some((h) => h.name === param.name.name) || sig.inputs.some((i) => i.name === param.name.name && i.default !== undefined);
+    if (keyed && OPTION_KEYS.includes(param.name.name)) {
+      const why = LOSSC_OPTION_KEYS.includes(param.name.name) ? 'the options of every generated loss have that key' : 'every JavaScript object already has a property of that name';
+      report.report('ReservedName', param.name.span, { name: param.name.name, what: `hyperparameter or optional input: ${why}` });
       ok = false;
     }
   }

@@ -170,6 +170,8 @@ function rebuild(b: IrBuilder, old: IrNode, args: NodeId[], commuted: Map<string
       return b.iota({ name: old.attrs.axis!, dim: old.attrs.dim! }, span);
     case 'size':
       return b.size(old.attrs.dim!, span);
+    case 'apply': // a function called at run time: its declared type, never folded
+      return b.apply(old.attrs.name!, args[0]!, old.type, span);
   }
   const value = foldConstant({ ...old, args }, args.map((a) => constValue(b.node(a))));
   if (value !== undefined) return b.constant(value, old.type.dtype, span);
