@@ -64,13 +64,28 @@ export function tokenize(text: string, file = '<input>'): TokenizeResult {
  * that lexical error (`x $ y` reads as `x y`), so it is not reported again.
  */
 function dropCascades(syntax: Diagnostic[], lexical: Diagnostic[], tokens: IToken[]): Diagnostic[] {
-  const badOffsets = lexical.map((d) => d.span?.start.offset ?? -1);
+  // Binary searches, not scans: a file of garbage has thousands of errors and tokens.
+  const badOffsets = lexical.map((d) => d.span?.start.offset ?? -1).sort((a, b) => a - b);
+  const starts = tokens.map((t) => t.startOffset);
   return syntax.filter((d) => {
     const at = d.span?.start.offset ?? -1;
-    const i = tokens.findIndex((t) => t.startOffset >= at);
-    const prevEnd = i > 0 ? tokens[i - 1]!.endOffset ?? -1 : i === 0 ? -1 : tokens.at(-1)?.endOffset ?? -1;
-    return !badOffsets.some((o) => o > prevEnd && o <= at);
+    const i = lowerBound(starts, at);
+    const prevEnd = i > 0 ? tokens[i - 1]!.endOffset ?? -1 : -1;
+    const j = lowerBound(badOffsets, prevEnd + 1);
+    return !(j < badOffsets.length && badOffsets[j]! <= at);
   });
+}
+
+/** The first index of sorted `xs` holding a value >= `x` (`xs.length` when there is none). */
+function lowerBound(xs: readonly number[], x: number): number {
+  let lo = 0;
+  let hi = xs.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (xs[mid]! < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /** Builds each declaration on its own: one broken by a syntax error is dropped, not fatal. */

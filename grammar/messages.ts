@@ -10,8 +10,24 @@ import * as T from './tokens.js';
 
 /** The token vector being parsed, so a message can point back at an opening bracket. */
 let currentTokens: readonly IToken[] = [];
+/**
+ * Per bracket pair, the innermost opener still open before each token (-1: none), computed
+ * once: finding it by scanning back from every error is quadratic on a file of garbage.
+ */
+let openerBefore: Int32Array[] = [];
 export function setMessageTokens(tokens: readonly IToken[]): void {
   currentTokens = tokens;
+  openerBefore = T.BRACKET_PAIRS.map(([open, close]) => {
+    const before = new Int32Array(tokens.length + 1);
+    const stack: number[] = [];
+    tokens.forEach((t, i) => {
+      before[i] = stack.at(-1) ?? -1;
+      if (t.tokenType === open) stack.push(i);
+      else if (t.tokenType === close) stack.pop();
+    });
+    before[tokens.length] = stack.at(-1) ?? -1;
+    return before;
+  });
 }
 
 const label = (t: TokenType): string => (t === EOF ? 'the end of the file' : t.LABEL ?? t.name);
@@ -54,19 +70,16 @@ function bracketOwner(ruleName: string, opener: number): string {
 
 /** `')' to close the call to 'mean' opened at line 3 col 5`, when the opener can be found. */
 function closing(expected: TokenType, actual: IToken, ruleName: string): string | undefined {
-  const pair = T.BRACKET_PAIRS.find(([, close]) => close === expected);
-  if (!pair) return undefined;
-  const [open, close] = pair;
-  let i = currentTokens.findIndex((t) => t === actual);
-  if (i < 0) i = currentTokens.length;
-  for (let depth = 0; --i >= 0; ) {
-    const t = currentTokens[i]!;
-    if (t.tokenType === close) depth++;
-    else if (t.tokenType === open && depth-- === 0) {
-      return `${label(close)} to close ${bracketOwner(ruleName, i)} opened at line ${t.startLine} col ${t.startColumn}`;
-    }
-  }
-  return undefined;
+  const k = T.BRACKET_PAIRS.findIndex(([, close]) => close === expected);
+  if (k < 0) return undefined;
+  const before = openerBefore[k];
+  if (!before) return undefined;
+  // Not `currentTokens.length`: chevrotain appends EOF tokens to the vector while parsing.
+  const at = tokenIndex(actual.startOffset);
+  const i = before[currentTokens[at] === actual ? at : before.length - 1] ?? -1;
+  const t = currentTokens[i];
+  if (!t) return undefined;
+  return `${label(expected)} to close ${bracketOwner(ruleName, i)} opened at line ${t.startLine} col ${t.startColumn}`;
 }
 
 /** Position of the token starting at `offset` in the current token vector. */

@@ -32,19 +32,37 @@ export function cover(...spans: (Span | undefined)[]): Span | undefined {
   return out;
 }
 
-/** Line and column of `offset` in `text` (1-based), counting UTF-16 units like the lexer. */
-export function positionAt(text: string, offset: number): Pos {
-  let line = 1;
-  let lineStart = 0;
-  for (let i = 0; i < offset && i < text.length; i++) {
+/**
+ * Where each line of the last text asked about starts: a file with thousands of errors asks
+ * thousands of times, and scanning from the top each time is quadratic.
+ */
+let linesOf: { text: string; starts: number[] } | undefined;
+
+function lineStarts(text: string): number[] {
+  if (linesOf?.text === text) return linesOf.starts;
+  const starts = [0];
+  for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     // \r\n, \r and \n each end one line, as chevrotain's line_breaks counting does.
-    if (c === 10 || (c === 13 && text.charCodeAt(i + 1) !== 10)) {
-      line++;
-      lineStart = i + 1;
-    }
+    if (c === 10 || (c === 13 && text.charCodeAt(i + 1) !== 10)) starts.push(i + 1);
   }
-  return { offset, line, col: offset - lineStart + 1 };
+  linesOf = { text, starts };
+  return starts;
+}
+
+/** Line and column of `offset` in `text` (1-based), counting UTF-16 units like the lexer. */
+export function positionAt(text: string, offset: number): Pos {
+  const starts = lineStarts(text);
+  const at = Math.min(offset, text.length);
+  // The last line starting at or before `at` (a line break at `at - 1` starts one at `at`).
+  let lo = 0;
+  let hi = starts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (starts[mid]! <= at) lo = mid;
+    else hi = mid - 1;
+  }
+  return { offset, line: lo + 1, col: offset - starts[lo]! + 1 };
 }
 
 /** A span from offset `from` to `to` (exclusive), clamped to the text. */

@@ -6,10 +6,14 @@ import { parseModule } from '../grammar/index.js';
 import type { CheckResult } from './check/module.js';
 import type { SourceHost } from './check/program.js';
 import { hint } from './check/values.js';
-import { diagnostic, hasErrors, type Diagnostic } from './diagnostics/diagnostic.js';
+import { diagnostic, hasErrors, sortDiagnostics, type Diagnostic } from './diagnostics/diagnostic.js';
 import type { IrFunction } from './ir/types.js';
 import { prepareInputs, type NestedArray } from './inputs.js';
 import { frontEnd, type PipelineOptions } from './pipeline.js';
+import type { SampleReport } from './stability/sample.js';
+import { printIr } from './ir/print.js';
+import type { AppliedRewrite } from './opt/index.js';
+import { countOps, type OpCounts } from './opt/stats.js';
 
 export interface ParseResult {
   readonly module: Module;
@@ -111,4 +115,71 @@ export async function evaluate(text: string, file: string, options: EvaluateOpti
   } finally {
     Object.values(tensors).forEach((t) => t.dispose());
   }
+}
+
+export interface ExplainResult {
+  readonly diagnostics: Diagnostic[];
+  /** The loss's IR as lowered from the source, before optimization. */
+  readonly before?: string;
+  /** The IR after optimization (absent with `optimize: false`). */
+  readonly after?: string;
+  /** Each rewrite applied, with the source span of the expression it changed. */
+  readonly rewrites: readonly AppliedRewrite[];
+  /** Op counts before and after optimization. */
+  readonly stats?: { readonly before: OpCounts; readonly after: OpCounts };
+}
+
+/** What the optimizer did to one loss: IR before and after, and every rewrite it applied. */
+export function explain(text: string, file: string, loss: string, options: PipelineOptions = {}): ExplainResult {
+  const asWritten = frontEnd(text, file, { ...options, optimize: false });
+  const optimized = options.optimize === false ? undefined : frontEnd(text, file, options);
+  const diagnostics = (optimized ?? asWritten).diagnostics;
+  const fn = asWritten.losses.find((l) => l.name === loss);
+  if (!fn) {
+    if (hasErrors(diagnostics)) return { diagnostics, rewrites: [] };
+    const names = asWritten.losses.map((l) => l.name);
+    const more = hint(loss, names) || (names.length ? ` (it has: ${names.join(', ')})` : ' (it defines no loss)');
+    return { diagnostics: [...diagnostics, diagnostic('NoSuchLoss', undefined, { name: loss, file, hint: more })], rewrites: [] };
+  }
+  const after = optimized?.losses.find((l) => l.name === loss);
+  return {
+    diagnostics,
+    before: printIr(fn),
+    rewrites: optimized?.rewrites.get(loss) ?? [],
+    ...(after ? { after: printIr(after), stats: { before: countOps(fn), after: countOps(after) } } : {}),
+  };
+}
+
+export interface SampleCheckOptions extends PipelineOptions {
+  /** Inputs drawn per loss (default 100). */
+  readonly samples?: number;
+  /** Seed of the draws: the same seed gives the same inputs. */
+  readonly seed?: number;
+  /** Only these losses (default: every loss of the file). */
+  readonly losses?: readonly string[];
+  readonly backend?: 'wasm' | 'cpu';
+}
+
+export interface SampleCheckResult {
+  /** The checker's diagnostics and a W6020 warning per loss with non-finite float32 results. */
+  readonly diagnostics: Diagnostic[];
+  readonly reports: SampleReport[];
+}
+
+/**
+ * The sampled stability check (`lossc check --sample N`): each loss and its gradients at inputs
+ * drawn from the declared domains, in float32 (tfjs) against float64 (the reference evaluator).
+ */
+export async function sampleCheck(text: string, file: string, options: SampleCheckOptions = {}): Promise<SampleCheckResult> {
+  const checked = frontEnd(text, file, options);
+  if (hasErrors(checked.diagnostics)) return { diagnostics: checked.diagnostics, reports: [] };
+  const { initBackend } = await import('./backends/tfjs-setup.js');
+  const { DEFAULT_SAMPLE_OPTIONS, sampleLoss } = await import('./stability/sample.js');
+  const { sampledFindings } = await import('./stability/sample-findings.js');
+  await initBackend(options.backend ?? 'wasm');
+  const settings = { ...DEFAULT_SAMPLE_OPTIONS, ...(options.samples !== undefined ? { samples: options.samples } : {}), ...(options.seed !== undefined ? { seed: options.seed } : {}) };
+  const losses = checked.losses.filter((l) => !options.losses || options.losses.includes(l.name));
+  const reports = losses.map((fn) => sampleLoss(fn, settings));
+  const findings = losses.flatMap((fn, i) => sampledFindings(fn, reports[i]!));
+  return { diagnostics: sortDiagnostics([...checked.diagnostics, ...findings]), reports };
 }

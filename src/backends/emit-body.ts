@@ -247,10 +247,13 @@ export function lowerBody(ctx: BodyContext, roots: readonly NodeId[]): LoweredBo
         if (k === phys.names.length - 1) {
           define(node, `tf.${node.op === 'softmax' ? 'softmax' : 'logSoftmax'}(${xe})`, anyTaped);
         } else {
-          // tfjs softmax works on the last axis only; x - logsumexp(x) is max-shifted too.
+          // tfjs softmax works on the last axis only. (x - m) - log Σ exp(x - m), as
+          // tf.logSoftmax computes it: x - logsumexp(x) would cancel at large logits.
           const pos = phys.rest ? -(phys.names.length - k) : k;
           const xv = bind(`${camel(node.op)}${node.id}_x`, xe);
-          const lsm = `tf.sub(${xv}, tf.logSumExp(${xv}, ${pos}, true))`;
+          helpers.add('noGrad');
+          const shifted = bind(`${camel(node.op)}${node.id}_shifted`, `tf.sub(${xv}, noGrad(() => tf.max(${xv}, ${pos}, true)))`);
+          const lsm = `tf.sub(${shifted}, tf.log(tf.sum(tf.exp(${shifted}), ${pos}, true)))`;
           define(node, node.op === 'softmax' ? `tf.exp(${lsm})` : lsm, anyTaped);
         }
         break;
@@ -311,9 +314,10 @@ export function lowerBody(ctx: BodyContext, roots: readonly NodeId[]): LoweredBo
     const hot: Axis = { name: '\u0000gather', dim: g.dim };
     const full = [...node.type.axes, hot];
     const xa = align(x.expr, x.axes.map((a) => (a === g ? hot : a)), full).expr;
-    // tf.oneHot(..., 'float32') yields denormals on wasm (tfjs 4.22): build int32, then cast.
-    const oneHot = `tf.oneHot(${cast(idx, 'int')}, ${ctx.dimVar(g.dim)})`;
-    const typed = x.dtype === 'int' ? oneHot : `tf.cast(${oneHot}, '${TF_DTYPE[x.dtype]}')`;
+    // Not tf.oneHot: it rejects a depth below 2 (a single class), and its float32 form yields
+    // denormals on wasm. idx == position along the class axis is the same one-hot, as bools.
+    const oneHot = `tf.equal(tf.expandDims(${cast(idx, 'int')}, -1), tf.range(0, ${ctx.dimVar(g.dim)}, 1, 'int32'))`;
+    const typed = x.dtype === 'bool' ? oneHot : `tf.cast(${oneHot}, '${TF_DTYPE[x.dtype]}')`;
     const oh = align(typed, [...idx.axes, hot], full).expr;
     return x.dtype === 'bool' ? `tf.any(tf.logicalAnd(${xa}, ${oh}), -1)` : `tf.sum(tf.mul(${xa}, ${oh}), -1)`;
   }

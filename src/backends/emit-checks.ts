@@ -6,6 +6,7 @@
 import type { DType } from '../ir/ops.js';
 import { REST, type DomainInfo, type IrFunction, type IrInput, type NodeId } from '../ir/types.js';
 import { code, numberLiteral, propertyAccess, template, type Scope } from './emit-names.js';
+import { describeValue, hyperGuard, nanChecks, tensorGuard } from './emit-values.js';
 
 export interface Checks {
   readonly lines: string[];
@@ -14,6 +15,8 @@ export interface Checks {
   readonly hyperVars: ReadonlyMap<NodeId, { readonly local: string; readonly elem: DType }>;
   /** Locals holding the `reduction` and `weights` options, when the loss has a reduction. */
   readonly reduction?: { readonly mode: string; readonly weights: string; readonly expectedShape: string };
+  /** Module helpers the checks call. */
+  readonly helpers: ReadonlySet<'nanAt'>;
 }
 
 const TF_OF_ELEM = { real: 'float32', int: 'int32', index: 'int32', bool: 'bool' } as const;
@@ -65,6 +68,7 @@ export function emitChecks(
     const namedAxes = input.axes.filter((a) => a.name !== REST);
     const n = namedAxes.length;
     const expected = `[${input.axes.map((a) => a.dim).join(', ')}]`;
+    lines.push(tensorGuard(fn, input, p, expected));
     // `[...]` alone takes any rank.
     if (!hasRest || n > 0) {
       lines.push(
@@ -164,13 +168,15 @@ export function emitChecks(
   };
 
   // Class indices: whole by dtype; the range needs the values (a small tensor, read once).
+  const checkValues = scope.claim('checkValues');
+  lines.push(`const ${checkValues} = ${optionsVar}.checkValues !== false;`);
   for (const input of fn.inputs) {
     if (input.elem !== 'index' || !input.indexOf) continue;
     const p = params.get(input.name)!;
     const size = dimVar(input.indexOf);
     const v = scope.claim('v');
     lines.push(
-      `for (const ${v} of ${input.default === undefined ? p : `${p}?.dataSync<'int32'>() ?? []`}${input.default === undefined ? ".dataSync<'int32'>()" : ''}) {\n` +
+      `if (${checkValues}) for (const ${v} of ${input.default === undefined ? p : `${p}?.dataSync<'int32'>() ?? []`}${input.default === undefined ? ".dataSync<'int32'>()" : ''}) {\n` +
         throwIf(
           `${v} < 0 || ${v} >= ${size}`,
           'RangeError',
@@ -191,10 +197,12 @@ export function emitChecks(
       // Typed as required; a JavaScript caller may still leave it out.
       lines.push(throwIf(`${local} === undefined`, 'TypeError', template(`${loss}: option '${h.name}' is required (it has no default)`)));
     }
+
     if (h.elem === 'int') {
       lines.push(throwIf(`!Number.isInteger(${local})`, 'RangeError', template(`${loss}: option '${h.name}' must be a whole number, but is `, code(local))));
     }
     const cond = h.domain && h.elem !== 'bool' ? domainCondition(local, h.domain) : undefined;
+    lines.push(hyperGuard(fn, h, local, cond !== undefined));
     if (cond) {
       lines.push(
         throwIf(`!(${cond})`, 'RangeError', template(`${loss}: option '${h.name}' must lie in ${h.domain!.text}, but is `, code(local))),
@@ -239,7 +247,8 @@ export function emitChecks(
     const expected = scope.claim('perSampleShape');
     lines.push(
       `if (${weights} !== undefined) {\n` +
-        `const ${expected} = ${expectedShape};\n` +
+        throwIf(`!(${weights} instanceof tf.Tensor)`, 'TypeError', template(`${loss}: option 'weights' must be a tf.Tensor of the per-sample shape ${shapeText}, but is `, code(describeValue(weights)))) +
+        `\nconst ${expected} = ${expectedShape};\n` +
         throwIf(
           `${weights}.rank > ${expected}.length || ${weights}.shape.some((s, i) => s !== ${expected}[i])`,
           'Error',
@@ -256,5 +265,11 @@ export function emitChecks(
     reduction = { mode, weights, expectedShape };
   }
 
-  return { lines, dimVar, restVar, hyperVars, ...(reduction ? { reduction } : {}) };
+  const scanned = fn.inputs
+    .filter((i) => i.elem === 'real')
+    .map((i) => ({ what: `input '${i.name}'`, local: params.get(i.name)!, optional: i.default !== undefined }));
+  if (reduction) scanned.push({ what: "option 'weights'", local: reduction.weights, optional: true });
+  lines.push(...nanChecks(fn, scanned, checkValues));
+  const helpers = new Set(scanned.length > 0 ? (['nanAt'] as const) : []);
+  return { lines, dimVar, restVar, hyperVars, helpers, ...(reduction ? { reduction } : {}) };
 }

@@ -5,6 +5,8 @@ import { REST, type Axis, type IrFunction, type IrInput, type NodeId } from '../
 import { lowerBody, topoOrder, type BodyContext, type LoweredBody } from './emit-body.js';
 import { HELPERS, type HelperName } from './emit-ops.js';
 import { describeElem, emitChecks } from './emit-checks.js';
+import { checkedReturn, finiteCheck } from './emit-finite.js';
+import { optionsGuard, validationOptions } from './emit-values.js';
 import { commentText, isIdentifierName, numberLiteral, pascalCase, propertyAccess, propertyKey, RESERVED, Scope } from './emit-names.js';
 
 /** Module-level names of the helpers; no user name may take or shadow them. */
@@ -125,12 +127,15 @@ export function planLoss(fn: IrFunction, names: ModuleNames): LossPlan {
   const scalar = !reduction && outNode.type.axes.length === 0;
   const shapeOf = (i: (typeof fn.inputs)[number]): string =>
     `[${i.axes.map((a) => (a.name === REST ? `...${checks.restVar}` : checks.dimVar(a.dim))).join(', ')}]`;
+  // Layered bodies (function parameters) return inside their loop: no place for the check.
+  const finiteNames = layered ? undefined : { compute: scope.claim('compute'), check: scope.claim('check'), options: optionsParam };
   const inner = [
     ...optionalInputs.map((i) => {
       const dtype = i.elem === 'real' ? 'float32' : i.elem === 'bool' ? 'bool' : 'int32';
       return `const ${filledVars.get(i.name)!} = ${params.get(i.name)!} ?? tf.fill(${shapeOf(i)}, ${numberLiteral(i.default!)}, '${dtype}');`;
     }),
     ...body.lines,
+    ...(finiteNames ? [finiteCheck(fn, body, root, inputVars, checks.hyperVars, finiteNames.check)] : []),
   ];
   // Returning an input from tf.tidy would hand the caller's own tensor back as "the result".
   const result = out.isInput ? `tf.clone(${out.expr})` : out.expr;
@@ -159,7 +164,7 @@ export function planLoss(fn: IrFunction, names: ModuleNames): LossPlan {
   const fnChecks = [...fnVars].map(
     ([name, local]) => `if (typeof ${local} !== 'function') {\nthrow new TypeError(${JSON.stringify(`${fn.name}: argument '${name}' must be a function (a tensor to a tensor or to a list of tensors)`)});\n}`,
   );
-  const bodyText = [...prelude, ...fnChecks, ...checks.lines, `return tf.tidy(() => {\n${inner.join('\n')}\n});`].join('\n');
+  const bodyText = [optionsGuard(fn, optionsParam), ...prelude, ...fnChecks, ...checks.lines, ...checkedReturn(inner, finiteNames, scalar)].join('\n');
 
   const optionsProps: PlannedProperty[] = fn.hypers.map((h) => {
     const dflt = h.default === undefined ? 'required' : `default ${h.elem === 'bool' ? String(h.default !== 0) : numberLiteral(h.default)}`;
@@ -204,6 +209,8 @@ export function planLoss(fn: IrFunction, names: ModuleNames): LossPlan {
     );
   }
 
+  optionsProps.push(...validationOptions(finiteNames !== undefined));
+
   const positional = fn.order ?? fn.inputs.filter((i) => i.default === undefined).map((i) => i.name);
   const paramPlans: PlannedParam[] = positional.map((name) => {
     const f = fn.functions?.find((x) => x.name === name);
@@ -240,7 +247,7 @@ export function planLoss(fn: IrFunction, names: ModuleNames): LossPlan {
       ? commentText(`with \`reduction: 'none'\`, the per-sample losses ${shapeText(fn.nodes[reduction.perSample]!.type.axes)} (times the weights, if given); otherwise a scalar`)
       : '',
     body: bodyText,
-    helpers: body.helpers,
+    helpers: new Set([...body.helpers, ...checks.helpers, ...(finiteNames ? (['nonFinite', 'noGrad'] as const) : [])]),
     ...(fn.inputs.some((i) => i.learnable) ? { parameters: parametersFactory(fn, functionName, names) } : {}),
   };
 }

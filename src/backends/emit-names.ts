@@ -21,7 +21,25 @@ const USED_BY_GENERATED = [
 
 export const RESERVED: ReadonlySet<string> = new Set([...KEYWORDS, ...USED_BY_GENERATED]);
 
-const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+/** Keys every generated loss reads from its options object besides the loss's own. */
+export const LOSSC_OPTION_KEYS: readonly string[] = ['reduction', 'weights', 'checkFinite', 'checkValues'];
+
+/**
+ * Keys no option may have: lossc's own, and those every JavaScript object inherits (an
+ * unset `toString` option would read as a function, `{}` would not type-check as the
+ * options, and `__proto__` cannot be a plain key of an object literal at all).
+ */
+export const OPTION_KEYS: readonly string[] = [
+  ...LOSSC_OPTION_KEYS,
+  'constructor', 'hasOwnProperty', 'isPrototypeOf', 'propertyIsEnumerable', 'toLocaleString', 'toString', 'valueOf',
+  '__proto__', '__defineGetter__', '__defineSetter__', '__lookupGetter__', '__lookupSetter__',
+];
+
+// Unicode, as JavaScript and TypeScript allow: a loss named `αβ` is exported as `αβ`. A
+// language name may still hold what no identifier can (`x²`: ² is a number, not ID_Continue).
+const IDENTIFIER = /^[\p{ID_Start}$_][\p{ID_Continue}$\u200c\u200d]*$/u;
+const ID_START = /^[\p{ID_Start}$_]/u;
+const NOT_ID_PART = /[^\p{ID_Continue}$\u200c\u200d]/gu;
 
 /** An IdentifierName (reserved words included): what `export { x as NAME }` accepts. */
 export function isIdentifierName(name: string): boolean {
@@ -30,15 +48,15 @@ export function isIdentifierName(name: string): boolean {
 
 /** A valid, non-reserved binding name close to `name`. */
 export function toIdentifier(name: string): string {
-  let id = name.replace(/[^A-Za-z0-9_$]/g, '_');
-  if (id === '' || /^[0-9]/.test(id)) id = `_${id}`;
+  let id = name.replace(NOT_ID_PART, '_');
+  if (!ID_START.test(id)) id = `_${id}`;
   return RESERVED.has(id) ? `${id}_` : id;
 }
 
 /** `foo_bar` / `foo-bar` → `FooBar`. */
 export function pascalCase(name: string): string {
-  const parts = name.split(/[^A-Za-z0-9]+/).filter((p) => p !== '');
-  const joined = parts.map((p) => p[0]!.toUpperCase() + p.slice(1)).join('');
+  const parts = name.split(/[^\p{L}\p{N}]+/u).filter((p) => p !== '');
+  const joined = parts.map((p) => p.charAt(0).toUpperCase() + p.slice(1)).join('');
   return toIdentifier(joined === '' ? 'Loss' : joined);
 }
 
@@ -73,9 +91,12 @@ export function propertyAccess(object: string, name: string): string {
   return isIdentifierName(name) ? `${object}.${name}` : `${object}[${JSON.stringify(name)}]`;
 }
 
-/** Text safe inside a block comment: `*\/` would end it early. */
+/**
+ * Text safe inside a block comment: `*\/` would end it early, and ts-morph's writer takes a
+ * `/*` inside a JSDoc for a nested comment and closes it in the wrong place.
+ */
 export function commentText(text: string): string {
-  return text.replace(/\*\//g, '*\\/');
+  return text.replace(/\*\//g, '*\\/').replace(/\/\*/g, '/\\*');
 }
 
 /** A number as a JS expression (`Infinity`, `-0` and exponents included). */

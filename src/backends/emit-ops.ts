@@ -37,13 +37,90 @@ function noGrad(f: () => tf.Tensor): tf.Tensor {
  * the rounding of u.
  */
 function log1p(x: tf.Tensor): tf.Tensor {
-  return tf.customGrad((...args) => {
-    const t = args[0] as tf.Tensor;
+  return tf.customGrad((input, save) => {
+    const t = input as tf.Tensor;
+    // Saved, not captured: \`t\` may be an intermediate that tf.tidy disposes before backprop.
+    (save as (tensors: tf.Tensor[]) => void)([t]);
     const u = tf.add(t, tf.scalar(1));
     const d = tf.sub(u, tf.scalar(1));
     const value = tf.where(tf.equal(d, tf.scalar(0)), t, tf.where(tf.isInf(u), u, tf.div(tf.mul(tf.log(u), t), d)));
-    return { value, gradFunc: (dy: tf.Tensor) => tf.div(dy, tf.add(t, tf.scalar(1))) };
+    return { value, gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.div(dy, tf.add(saved[0]!, tf.scalar(1))) };
   })(x);
+}`,
+  nanAt: `/**
+ * Where \`x\` first holds NaN, as \`[i, j]\`, or undefined. Only a flag is read back from the
+ * backend unless there is a NaN to find.
+ */
+function nanAt(x: tf.Tensor): string | undefined {
+  if (x.dtype !== 'float32' || tf.tidy(() => tf.any(tf.isNaN(x)).dataSync()[0]) !== 1) return undefined;
+  const flat = Array.from(x.dataSync()).findIndex((v) => Number.isNaN(v));
+  const at: number[] = [];
+  for (let k = x.rank - 1, r = flat; k >= 0; k--) {
+    const size = x.shape[k]!;
+    at.unshift(r % size);
+    r = Math.floor(r / size);
+  }
+  return \`[\${at.join(', ')}]\`;
+}`,
+  // The evaluator's twin is `finite.ts`; `emit-finite.ts` emits the call.
+  nonFinite: `/**
+ * With \`checkFinite\`: throws when \`value\` holds NaN or an infinity, naming what led there.
+ * It reads tensors back from the backend, so it is for finding a problem, not for every step.
+ * \`inputs\`: [name, tensor, dims ('...' for the leading ones)]; \`steps\`: the computed values
+ * in order, as [operation and source, tensor, named axes as [name, dim], inputs used].
+ */
+function nonFinite(
+  loss: string,
+  value: tf.Tensor,
+  inputs: readonly (readonly [string, tf.Tensor, readonly string[]])[],
+  hypers: readonly (readonly [string, number])[],
+  steps: readonly (readonly [string, tf.Tensor, readonly (readonly [string, string])[], readonly number[]])[],
+): void {
+  const bad = (t: tf.Tensor): number => (t.dtype === 'float32' ? Array.from(t.dataSync()).findIndex((v) => !Number.isFinite(v)) : -1);
+  const at = bad(value);
+  if (at < 0) return;
+  const index = (shape: readonly number[], flat: number): number[] => {
+    const out: number[] = [];
+    for (let k = shape.length - 1, r = flat; k >= 0; k--) {
+      out.unshift(r % shape[k]!);
+      r = Math.floor(r / shape[k]!);
+    }
+    return out;
+  };
+  const show = (t: tf.Tensor, k: number): string => String(t.dataSync()[k]);
+  const head = \`\${loss}: the loss is \${show(value, at)}\${value.rank > 0 ? \` at [\${index(value.shape, at).join(', ')}]\` : ''} (checkFinite)\`;
+  for (const [name, t] of inputs) {
+    const k = bad(t);
+    if (k >= 0) throw new RangeError(\`\${head}: input '\${name}' holds \${show(t, k)} at [\${index(t.shape, k).join(', ')}]\`);
+  }
+  for (const [name, v] of hypers) if (!Number.isFinite(v)) throw new RangeError(\`\${head}: option '\${name}' is \${v}\`);
+  for (const [label, t, axes, deps] of steps) {
+    const k = bad(t);
+    if (k < 0) continue;
+    const pos = index(t.shape, k);
+    const lead = pos.slice(0, pos.length - axes.length);
+    const named = pos.slice(pos.length - axes.length);
+    const where = [...(lead.length > 0 ? [\`...=[\${lead.join(', ')}]\`] : []), ...axes.map(([name], i) => \`\${name}=\${named[i]}\`)];
+    const there = deps.map((d) => {
+      const [name, x, dims] = inputs[d]!;
+      // Each dim of the input fixed where the step's axes say (a dim they hold once), else all.
+      const restRank = x.rank - dims.length + 1;
+      const fixed = dims.flatMap((dim): (number | undefined)[] => {
+        if (dim === '...') return Array.from({ length: restRank }, (_, i) => (lead.length === restRank ? lead[i] : undefined));
+        const hits = axes.flatMap(([, d], i) => (d === dim ? [named[i]] : []));
+        return [hits.length === 1 ? hits[0] : undefined];
+      });
+      const values: string[] = [];
+      const data = x.dataSync();
+      for (let f = 0; f < x.size && values.length <= 4; f++) {
+        if (index(x.shape, f).every((p, i) => fixed[i] === undefined || fixed[i] === p)) values.push(String(data[f]));
+      }
+      const shown = values.length > 4 ? [...values.slice(0, 4), '...'] : values;
+      return \`\${name}[\${fixed.map((p) => p ?? ':').join(', ')}] = \${shown.join(', ')}\`;
+    });
+    throw new RangeError(\`\${head}: it first appears as \${show(t, k)} in \${label} at [\${where.join(', ')}] from finite operands\${there.length > 0 ? \`, where \${there.join('; ')}\` : ''}\`);
+  }
+  throw new RangeError(head);
 }`,
 } as const;
 
@@ -66,7 +143,9 @@ export const ELEMENTWISE = {
   square: { operands: 'result', expr: call('square') },
   sigmoid: { operands: 'real', expr: call('sigmoid') },
   softplus: { operands: 'real', expr: call('softplus') },
-  log_sigmoid: { operands: 'real', expr: call('logSigmoid') },
+  // Not tf.logSigmoid: its custom gradient keeps x without saving it, so backprop fails once
+  // tf.tidy has disposed an intermediate x. -softplus(-x) is the same value, with kernel grads.
+  log_sigmoid: { operands: 'real', expr: (a) => `tf.neg(tf.softplus(tf.neg(${a[0]})))` },
   tanh: { operands: 'real', expr: call('tanh') },
   cosh: { operands: 'real', expr: call('cosh') },
   relu: { operands: 'result', expr: call('relu') },

@@ -14,6 +14,7 @@ import { OPS, type DType } from '../ir/ops.js';
 import { REST, type Axis, type IrFunction, type IrNode, type NodeId } from '../ir/types.js';
 import { liveNodes } from '../ir/live.js';
 import { declaredShape, resolveDims, ShapeError, type ResolvedDims } from './dims.js';
+import { rejectNaN, rejectNonFinite } from './finite.js';
 import { EvalError } from './reference.js';
 
 export interface TfjsEvalOptions {
@@ -26,6 +27,10 @@ export interface TfjsEvalOptions {
   weights?: tf.Tensor;
   /** Evaluate this node instead of the output (for tests). */
   node?: NodeId;
+  /** Scan real inputs and weights for NaN first (default true), as generated code does. */
+  checkValues?: boolean;
+  /** Throw when the loss holds NaN or an infinity, naming what led there (finite.ts). */
+  checkFinite?: boolean;
   /** The loss's function parameters (e.g. a feature extractor, a tf.LayersModel's apply), by name. */
   functions?: Record<string, (x: tf.Tensor) => tf.Tensor | tf.Tensor[]>;
 }
@@ -42,7 +47,7 @@ export function evaluateTfjs(
   options: TfjsEvalOptions = {},
 ): tf.Tensor {
   return tf.tidy(() => {
-    const result = run(fn, prepare(fn, inputs, hypers), options);
+    const result = run(fn, prepare(fn, inputs, hypers, options), options);
     // Never hand back a caller's own tensor: disposing the result must not dispose an input.
     return Object.values(inputs).includes(result) ? tf.clone(result) : result;
   });
@@ -66,9 +71,11 @@ export function valueAndGradsTfjs(
     if (decl.elem !== 'real') throw new EvalError(`${fn.name}: cannot differentiate with respect to '${name}': it is ${decl.elem}, not real`);
   }
   return tf.tidy(() => {
-    const prep = prepare(fn, inputs, hypers);
+    const prep = prepare(fn, inputs, hypers, options);
     const xs = wrt.map((n) => prep.tensors[n]!);
-    const f = (): tf.Tensor => run(fn, prep, options);
+    // checkFinite runs first, off the tape: a throw inside engine.gradients keeps its tensors.
+    if (options.checkFinite) run(fn, prep, options);
+    const f = (): tf.Tensor => run(fn, prep, { ...options, checkFinite: false });
     // engine.gradients (what tf.valueAndGrads calls) with allowNoGradients: an input with no
     // path to the loss gets zeros instead of an error.
     const { value, grads } = tf.engine().gradients(f, xs, undefined, true);
@@ -81,6 +88,7 @@ export function valueAndGradsTfjs(
 interface Prepared {
   readonly dims: ResolvedDims;
   readonly tensors: Record<string, tf.Tensor>;
+  readonly hypers: Readonly<Record<string, number>>;
 }
 
 function convert(t: tf.Tensor, dtype: TfDType): tf.Tensor {
@@ -90,10 +98,11 @@ function convert(t: tf.Tensor, dtype: TfDType): tf.Tensor {
 }
 
 /** Checks shapes (resolveDims) and value kinds, and converts inputs/hypers to tensors. */
-function prepare(fn: IrFunction, inputs: Record<string, tf.Tensor>, hypers: Record<string, number>): Prepared {
+function prepare(fn: IrFunction, inputs: Record<string, tf.Tensor>, hypers: Record<string, number>, options: TfjsEvalOptions): Prepared {
   const shapes: Record<string, number[]> = {};
   for (const [k, v] of Object.entries(inputs)) shapes[k] = v.shape;
   const dims = resolveDims(fn, shapes);
+  if (options.checkValues !== false) rejectNaN(fn, inputs, options.weights);
   const tensors: Record<string, tf.Tensor> = {};
   for (const decl of fn.inputs) {
     const given = inputs[decl.name];
@@ -117,15 +126,21 @@ function prepare(fn: IrFunction, inputs: Record<string, tf.Tensor>, hypers: Reco
     const v = hypers[h.name] ?? h.default;
     if (v === undefined) throw new EvalError(`${fn.name}: hyperparameter '${h.name}' has no value and no default`);
     if (h.elem === 'int' && !Number.isInteger(v)) throw new EvalError(`${fn.name}: hyperparameter '${h.name}' must be a whole number, got ${v}`);
+    if (Number.isNaN(v)) throw new EvalError(`${fn.name}: option '${h.name}' must be a number, but is NaN`);
     tensors[h.name] = h.elem === 'bool' ? tf.scalar(v !== 0, 'bool') : tf.scalar(v, TF_DTYPE[h.elem]);
   }
-  return { dims, tensors };
+  return { dims, tensors, hypers };
 }
 
 function run(fn: IrFunction, prep: Prepared, options: TfjsEvalOptions): tf.Tensor {
   if (fn.functions && fn.functions.length > 0) return runLayers(fn, prep, options);
   const runner = new TfRunner(fn, prep);
   if (options.node !== undefined) return runner.value(options.node);
+  if (options.checkFinite) {
+    const root = fn.reduction?.perSample ?? fn.output;
+    runner.value(root);
+    rejectNonFinite(fn, root, (id) => runner.computed(id), prep.tensors, prep.hypers);
+  }
   if (options.reduction === undefined && options.weights === undefined) return runner.value(fn.output);
   if (!fn.reduction) {
     throw new EvalError(`${fn.name}: this loss has no outer mean or sum, so it takes no 'reduction' or 'weights' option`);
@@ -205,6 +220,11 @@ const accurateLog1p = tf.customGrad((x, save) => {
 
 class TfRunner {
   private readonly memo = new Map<NodeId, tf.Tensor>();
+
+  /** A value computed so far, if any (for finite.ts). */
+  computed(id: NodeId): tf.Tensor | undefined {
+    return this.memo.get(id);
+  }
   private readonly cpu = tf.getBackend() === 'cpu';
 
   constructor(
@@ -322,7 +342,14 @@ class TfRunner {
       case 'axis': {
         const p = this.positions(node.type.axes, [node.attrs.axis!]);
         const xf = convert(x!, 'float32');
-        const logp = tf.sub(xf, this.logsumexp(xf, p, true));
+        // (x - m) - log Σ exp(x - m): subtracting the shift first keeps large logits exact,
+        // where x - logsumexp(x) cancels (1e4 - (1e4 + small) loses ~12 bits).
+        const shift = detached(() => {
+          const m = tf.max(xf, p, true);
+          return tf.where(tf.isFinite(m), m, tf.zerosLike(m));
+        });
+        const shifted = tf.sub(xf, shift);
+        const logp = tf.sub(shifted, tf.log(tf.sum(tf.exp(shifted), p, true)));
         return node.op === 'softmax' ? tf.exp(logp) : logp;
       }
       case 'gather':
@@ -355,7 +382,8 @@ class TfRunner {
       case 'square': return tf.square(x);
       case 'sigmoid': return tf.sigmoid(x);
       case 'softplus': return tf.softplus(x);
-      case 'log_sigmoid': return tf.logSigmoid(x);
+      // tf.logSigmoid's gradient reads x after tf.tidy may have disposed it (tfjs 4.22).
+      case 'log_sigmoid': return tf.neg(tf.softplus(tf.neg(x)));
       case 'tanh': return tf.tanh(x);
       case 'cosh': return tf.cosh(x);
       case 'relu': return tf.relu(x);
@@ -461,7 +489,8 @@ class TfRunner {
     const hot: Axis = { name: '\u0000gather', dim: axis.dim };
     const layout = [...node.type.axes, hot];
     const xv = this.align(x.dtype === 'bool' ? tf.cast(x, 'int32') : x, xAxes.map((a) => (a.name === axisName ? hot : a)), layout);
-    const oh = tf.reshape(tf.oneHot(tf.reshape(ids, [-1]), size), [...ids.shape, size]);
+    // Not tf.oneHot, which rejects a single class (depth 1): compare with the positions.
+    const oh = tf.equal(tf.expandDims(ids, -1), tf.range(0, size, 1, 'int32'));
     const ohv = this.align(tf.cast(oh, xv.dtype), [...this.argAxes(node, 1), hot], layout);
     const r = tf.sum(tf.mul(xv, ohv), [xv.rank - 1]);
     return convert(r, TF_DTYPE[node.type.dtype]);

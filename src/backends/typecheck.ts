@@ -59,6 +59,9 @@ export async function typecheckGenerated(files: Readonly<Record<string, string>>
   };
   host.fileExists = (fileName) => virtual(fileName) !== undefined || fileExists.call(host, fileName);
   host.readFile = (fileName) => virtual(fileName)?.text ?? readFile.call(host, fileName);
+  // The virtual folder exists too, so the modules can import each other (an index module).
+  const { directoryExists } = host;
+  host.directoryExists = (d) => path.resolve(d) === dir || (directoryExists?.call(host, d) ?? true);
 
   const program = ts.createProgram({ rootNames: [...byPath.keys()], options, host });
   const diagnostics = [

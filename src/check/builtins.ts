@@ -66,7 +66,7 @@ export const BUILTINS: Readonly<Record<string, Builtin>> = {
 
   norm: { kind: 'macro', name: 'norm', arity: [1, 2], signature: 'norm(x, axes?)', doc: 'Euclidean norm sqrt(sum(x^2)) over the named axes (all when none are named).' },
   dot: { kind: 'macro', name: 'dot', arity: [3, 3], signature: 'dot(a, b, axes)', doc: 'sum(a * b) over the named axes.' },
-  normalize: { kind: 'macro', name: 'normalize', arity: [2, 2], signature: 'normalize(x, axis)', doc: 'x / max(norm(x, axis), 1e-12), as torch.nn.functional.normalize.' },
+  normalize: { kind: 'macro', name: 'normalize', arity: [2, 2], signature: 'normalize(x, axis)', doc: 'x / max(norm(x, axis), 1e-12), as torch.nn.functional.normalize; its gradient is finite at x = 0.' },
   clamp: { kind: 'macro', name: 'clamp', arity: [3, 3], signature: 'clamp(x, lo, hi)', doc: 'min(max(x, lo), hi).' },
   select: { kind: 'macro', name: 'select', arity: [3, 3], signature: 'select(cond, a, b)', doc: 'a where cond is true, else b (the same as `if cond then a else b`).' },
   pow: { kind: 'macro', name: 'pow', arity: [2, 2], signature: 'pow(a, b)', doc: 'a to the power b (the same as a ^ b).' },

@@ -214,8 +214,11 @@ function elabMacro(ctx: ElabContext, scope: Scope, call: Call, name: string, arg
       if (!num(x, first!)) return null;
       const axes = axesOf(second, x.axes);
       if (!axes) return null;
-      const norm = b.op('sqrt', [b.op('sum', [b.op('square', [x.id], {}, span)], { axes }, span)], {}, span);
-      return fromNode(ctx, b.op('div', [x.id, b.op('maximum', [norm, b.constant(1e-12)], {}, span)], {}, span), 'real');
+      // x / max(‖x‖, 1e-12) written as x / sqrt(max(Σx², 1e-24)): the same value, and at
+      // x = 0 the max sends the gradient to the constant, not into sqrt's infinite slope.
+      const squares = b.op('sum', [b.op('square', [x.id], {}, span)], { axes }, span);
+      const norm = b.op('sqrt', [b.op('maximum', [squares, b.constant(1e-24)], {}, span)], {}, span);
+      return fromNode(ctx, b.op('div', [x.id, norm], {}, span), 'real');
     }
     case 'count': {
       if (!expectBool(ctx, x, 'the argument of count', first!.span)) return null;

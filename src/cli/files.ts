@@ -1,7 +1,7 @@
 // File-system side of the CLI: finding .loss files, reading them, and writing generated
 // modules without ever overwriting a file lossc did not write.
 
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import type { SourceHost } from '../check/program.js';
 
@@ -40,12 +40,12 @@ export function collectSources(args: readonly string[]): { files: SourceFileRef[
     let stat;
     try {
       stat = statSync(arg);
-    } catch {
-      problems.push({ path: arg, reason: 'no such file or directory' });
+    } catch (e) {
+      problems.push({ path: arg, reason: fsReason(e) });
       continue;
     }
     if (stat.isDirectory()) {
-      const found = walk(arg).sort();
+      const found = walk(arg, problems).sort();
       if (found.length === 0) problems.push({ path: arg, reason: 'the directory holds no .loss files' });
       for (const f of found) files.push({ path: f, relative: relative(arg, f) });
     } else {
@@ -55,20 +55,67 @@ export function collectSources(args: readonly string[]): { files: SourceFileRef[
   return { files, problems };
 }
 
-function walk(dir: string): string[] {
+/** The .loss files under `dir`; a folder that cannot be listed is a problem, not a crash. */
+function walk(dir: string, problems: PathProblem[]): string[] {
+  let entries;
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch (e) {
+    problems.push({ path: dir, reason: fsReason(e) });
+    return [];
+  }
   const out: string[] = [];
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+  for (const entry of entries) {
     const p = join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...walk(p));
+    if (entry.isDirectory()) out.push(...walk(p, problems));
     else if (entry.name.endsWith('.loss')) out.push(p);
   }
   return out;
 }
 
-/** Paths among `targets` that exist and were not written by lossc. */
+/** Why a file-system call failed, in words (the `reason` of E7006 and E7011). */
+export function fsReason(e: unknown): string {
+  switch ((e as NodeJS.ErrnoException | undefined)?.code) {
+    case 'ENOENT':
+      return 'no such file or directory';
+    case 'EISDIR':
+      return 'it is a directory';
+    case 'ENOTDIR':
+      return 'a part of the path is not a directory';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'EROFS':
+      return 'the file system is read-only';
+    case 'ENOSPC':
+      return 'no space left on the device';
+    default:
+      return e instanceof Error ? e.message : String(e);
+  }
+}
+
+/** A file's text (without a byte-order mark), or why it cannot be read. */
+export function readText(path: string): { readonly text: string } | { readonly reason: string } {
+  try {
+    return { text: readFileSync(path, 'utf8').replace(/^\ufeff/, '') };
+  } catch (e) {
+    return { reason: fsReason(e) };
+  }
+}
+
+/**
+ * Paths among `targets` that exist and were not written by lossc. A symbolic link counts as
+ * foreign whatever it points to: writing through it would change a file elsewhere.
+ */
 export function foreignFiles(targets: readonly string[]): string[] {
   return targets.filter((t) => {
-    if (!existsSync(t)) return false;
+    let stat;
+    try {
+      stat = lstatSync(t);
+    } catch {
+      return false;
+    }
+    if (!stat.isFile()) return true;
     try {
       return !readFileSync(t, 'utf8').startsWith(GENERATED_MARK);
     } catch {
@@ -77,9 +124,35 @@ export function foreignFiles(targets: readonly string[]): string[] {
   });
 }
 
-export function writeOutputs(outputs: ReadonlyMap<string, string>): void {
-  for (const [path, text] of outputs) {
-    mkdirSync(dirname(resolve(path)), { recursive: true });
-    writeFileSync(path, text);
+/** Why nothing can be written under `out` (it exists and is not a folder), if so. */
+export function outputFolderProblem(out: string): string | undefined {
+  try {
+    return statSync(out).isDirectory() ? undefined : 'it exists and is not a directory';
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ENOENT' ? undefined : fsReason(e);
   }
+}
+
+/**
+ * Creates `dir` and its missing parents one level at a time: Node's own recursive mkdir
+ * loops forever where a parent refuses new entries with ENOENT (under /proc).
+ */
+function makeFolders(dir: string): void {
+  const missing: string[] = [];
+  for (let d = resolve(dir); !existsSync(d) && dirname(d) !== d; d = dirname(d)) missing.unshift(d);
+  for (const d of missing) mkdirSync(d);
+}
+
+/** Writes every output; the ones that failed come back with the reason. */
+export function writeOutputs(outputs: ReadonlyMap<string, string>): PathProblem[] {
+  const problems: PathProblem[] = [];
+  for (const [path, text] of outputs) {
+    try {
+      makeFolders(dirname(path));
+      writeFileSync(path, text);
+    } catch (e) {
+      problems.push({ path, reason: fsReason(e) });
+    }
+  }
+  return problems;
 }

@@ -1,23 +1,32 @@
 // `lossc`: compile, check, eval, explain. Exit codes: 0 ok, 1 compile errors or failed
-// evaluation, 2 bad usage. Every problem is one line on stderr, never a stack trace.
+// evaluation (or a file that cannot be read or written), 2 bad usage. Every problem is one
+// line on stderr with its code, never a stack trace.
 
 import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { compile, evaluate } from '../api.js';
+import { compile, evaluate, explain, sampleCheck } from '../api.js';
+import type { SampleReport } from '../stability/sample.js';
+import { reportLine } from '../stability/sample-findings.js';
 import { diagnostic, formatDiagnostic, hasErrors, type Diagnostic } from '../diagnostics/diagnostic.js';
-import { printIr } from '../ir/print.js';
+import { countOps, formatCountChanges } from '../opt/stats.js';
 import { frontEnd } from '../pipeline.js';
 import { hint } from '../check/values.js';
-import { collectSources, foreignFiles, fsHost, GENERATED_MARK, UsageError, writeOutputs } from './files.js';
+import { collectSources, foreignFiles, fsHost, GENERATED_MARK, outputFolderProblem, readText, UsageError, writeOutputs } from './files.js';
+import { readInputsFile } from './inputs-file.js';
+import { Scope } from '../backends/emit-names.js';
 
 export const USAGE = `Usage:
   lossc compile <file|dir>... [--out DIR] [--no-opt]
-  lossc check   <file|dir>... [--json]
+  lossc check   <file|dir>... [--json] [--sample N]
   lossc eval    <file> --loss NAME --inputs FILE.json [--set NAME=VALUE]... [--grad]
                 [--json] [--backend wasm|cpu] [--no-opt] [--reduction mean|sum|none]
-  lossc explain <file> --loss NAME [--no-opt]
-  lossc --help | --version`;
+  lossc explain <file> --loss NAME [--no-opt] [--stats]
+  lossc explain <file|dir>... --stats
+  lossc --help | --version
+
+Exit codes: 0 ok; 1 errors in the sources, a failed evaluation, or a file that cannot be
+read or written; 2 bad usage (unknown command or flag, missing argument).`;
 
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 
@@ -33,11 +42,12 @@ const processIo: Io = {
 };
 
 export async function main(argv: readonly string[], io: Io = processIo): Promise<number> {
+  if (io === processIo) quietOnClosedPipe();
   try {
     return await run(argv, io);
   } catch (err) {
     if (err instanceof UsageError || (err instanceof TypeError && 'code' in err && String(err.code).startsWith('ERR_PARSE_ARGS'))) {
-      io.err(`lossc: ${err.message}\n${USAGE}`);
+      io.err(`${formatDiagnostic(diagnostic('BadUsage', undefined, { problem: err.message }))}\n${USAGE}`);
       return EXIT.usage;
     }
     const reason = err instanceof Error ? err.message : String(err);
@@ -80,9 +90,17 @@ function printDiagnostics(io: Io, diagnostics: readonly Diagnostic[]): void {
 }
 
 function readSource(path: string, io: Io): string | undefined {
-  const text = fsHost.readFile(path);
-  if (text === undefined) io.err(formatDiagnostic(diagnostic('FileNotFound', undefined, { path, reason: 'no such file, or it cannot be read' }), 'lossc'));
-  return text;
+  const read = readText(path);
+  if ('reason' in read) io.err(formatDiagnostic(diagnostic('FileNotFound', undefined, { path, reason: read.reason }), 'lossc'));
+  return 'text' in read ? read.text : undefined;
+}
+
+/** `lossc compile x.loss | head`: the reader leaving early is not an error worth a stack trace. */
+function quietOnClosedPipe(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    if (stream.listenerCount('error') > 0) continue;
+    stream.on('error', (e: NodeJS.ErrnoException) => process.exit(e.code === 'EPIPE' ? EXIT.ok : EXIT.failed));
+  }
 }
 
 async function compileCommand(args: readonly string[], io: Io): Promise<number> {
@@ -92,7 +110,13 @@ async function compileCommand(args: readonly string[], io: Io): Promise<number> 
   problems.forEach((p) => io.err(formatDiagnostic(diagnostic('FileNotFound', undefined, { ...p }))));
   if (problems.length > 0) return EXIT.failed;
   if (!values.out && files.length > 1) throw new UsageError('compiling several files needs --out DIR');
+  const folder = values.out === undefined ? undefined : outputFolderProblem(values.out);
+  if (folder) {
+    io.err(formatDiagnostic(diagnostic('OutputFolder', undefined, { path: values.out!, reason: folder })));
+    return EXIT.failed;
+  }
   const outputs = new Map<string, string>();
+  const sourceOf = new Map<string, string>();
   const index: string[] = [];
   let failed = false;
   for (const file of files) {
@@ -109,7 +133,16 @@ async function compileCommand(args: readonly string[], io: Io): Promise<number> 
     }
     const rel = (file.relative || basename(file.path)).replace(/\.loss$/, '.ts');
     if (values.out) {
-      outputs.set(join(values.out, rel), result.code);
+      const target = join(values.out, rel);
+      // Two sources with one output path: the second would silently replace the first.
+      const first = sourceOf.get(target);
+      if (first !== undefined) {
+        io.err(formatDiagnostic(diagnostic('DuplicateOutput', undefined, { first, second: file.path, path: target })));
+        failed = true;
+        continue;
+      }
+      sourceOf.set(target, file.path);
+      outputs.set(target, result.code);
       index.push(rel);
     } else {
       io.out(result.code);
@@ -123,38 +156,57 @@ async function compileCommand(args: readonly string[], io: Io): Promise<number> 
       foreign.forEach((path) => io.err(formatDiagnostic(diagnostic('OutputConflict', undefined, { path }), 'lossc')));
       return EXIT.failed;
     }
-    writeOutputs(outputs);
-    io.err(`lossc: wrote ${outputs.size} file${outputs.size === 1 ? '' : 's'} to ${values.out}`);
+    const unwritten = writeOutputs(outputs);
+    unwritten.forEach((p) => io.err(formatDiagnostic(diagnostic('WriteFailed', undefined, { ...p }))));
+    const written = outputs.size - unwritten.length;
+    io.err(`lossc: wrote ${written} file${written === 1 ? '' : 's'} to ${values.out}`);
+    if (unwritten.length > 0) return EXIT.failed;
   }
   return EXIT.ok;
 }
 
 /** `export * as regression from './regression.js'` for each module. */
 function indexModule(modules: readonly string[]): string {
+  // Distinct identifiers, and the path as a JSON string: a file name cannot break the syntax.
+  const names = new Scope();
   const lines = modules.map((m) => {
     const spec = `./${m.replace(/\.ts$/, '.js')}`;
-    const name = m.replace(/\.ts$/, '').replace(/[^A-Za-z0-9_$]+/g, '_').replace(/^(\d)/, '_$1');
-    return `export * as ${name} from '${spec}';`;
+    const name = names.claim(m.replace(/\.ts$/, '').replace(/[^\p{L}\p{N}_$]+/gu, '_'));
+    return `export * as ${name} from ${spec.includes("'") || spec.includes('\\') ? JSON.stringify(spec) : `'${spec}'`};`;
   });
   return `${GENERATED_MARK}; do not edit. Re-exports every compiled module.\n${lines.join('\n')}\n`;
 }
 
 async function checkCommand(args: readonly string[], io: Io): Promise<number> {
-  const { values, positionals } = parseArgs({ args: [...args], allowPositionals: true, options: { json: { type: 'boolean' } } });
+  const { values, positionals } = parseArgs({ args: [...args], allowPositionals: true, options: { json: { type: 'boolean' }, sample: { type: 'string' } } });
   if (positionals.length === 0) throw new UsageError('check needs at least one .loss file or directory');
+  const samples = values.sample === undefined ? undefined : Number(values.sample);
+  if (samples !== undefined && !(Number.isInteger(samples) && samples > 0)) throw new UsageError(`--sample expects a positive whole number of inputs per loss, not '${values.sample}'`);
   const { files, problems } = collectSources(positionals);
   const all: Diagnostic[] = problems.map((p) => diagnostic('FileNotFound', undefined, { ...p }));
+  const reports: (SampleReport & { file: string })[] = [];
   for (const file of files) {
-    const text = fsHost.readFile(file.path);
-    if (text === undefined) {
-      all.push(diagnostic('FileNotFound', undefined, { path: file.path, reason: 'it cannot be read' }));
+    const read = readText(file.path);
+    if ('reason' in read) {
+      all.push(diagnostic('FileNotFound', undefined, { path: file.path, reason: read.reason }));
       continue;
     }
-    all.push(...frontEnd(text, file.path, { host: fsHost }).diagnostics);
+    const text = read.text;
+    if (samples === undefined) {
+      all.push(...frontEnd(text, file.path, { host: fsHost }).diagnostics);
+      continue;
+    }
+    const sampled = await sampleCheck(text, file.path, { host: fsHost, samples });
+    all.push(...sampled.diagnostics);
+    reports.push(...sampled.reports.map((r) => ({ file: file.path, ...r })));
   }
   if (values.json) {
-    io.out(JSON.stringify(all.map(diagnosticJson), null, 2));
+    const diagnostics = all.map(diagnosticJson);
+    // JSON has no NaN or Infinity: the sampled check's non-finite values are written as strings.
+    const finite = (_k: string, v: unknown): unknown => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v);
+    io.out(JSON.stringify(samples === undefined ? diagnostics : { diagnostics, samples: reports }, finite, 2));
   } else {
+    for (const r of reports) io.out(`${r.file}: ${reportLine(r)}`);
     printDiagnostics(io, all);
     const errors = all.filter((d) => d.severity === 'error').length;
     const warnings = all.filter((d) => d.severity === 'warning').length;
@@ -213,25 +265,14 @@ async function evalCommand(args: readonly string[], io: Io): Promise<number> {
   const file = positionals[0]!;
   const text = readSource(file, io);
   if (text === undefined) return EXIT.failed;
-  const inputsText = fsHost.readFile(values.inputs);
-  if (inputsText === undefined) {
-    io.err(formatDiagnostic(diagnostic('FileNotFound', undefined, { path: values.inputs, reason: 'no such file, or it cannot be read' })));
-    return EXIT.failed;
-  }
-  let inputs: unknown;
-  try {
-    inputs = JSON.parse(inputsText);
-  } catch (err) {
-    io.err(formatDiagnostic(diagnostic('BadInputsFile', undefined, { problem: `${values.inputs} is not valid JSON: ${(err as Error).message}` })));
-    return EXIT.failed;
-  }
-  if (inputs === null || typeof inputs !== 'object' || Array.isArray(inputs)) {
-    io.err(formatDiagnostic(diagnostic('BadInputsFile', undefined, { problem: `${values.inputs} must hold a JSON object from input name to value` })));
+  const read = readInputsFile(values.inputs);
+  if ('problem' in read) {
+    io.err(formatDiagnostic(read.problem));
     return EXIT.failed;
   }
   const result = await evaluate(text, file, {
     loss: values.loss,
-    inputs: inputs as Record<string, unknown>,
+    inputs: read.inputs,
     set: sets,
     grad: values.grad ?? false,
     backend: (values.backend as 'wasm' | 'cpu' | undefined) ?? 'wasm',
@@ -251,25 +292,63 @@ async function evalCommand(args: readonly string[], io: Io): Promise<number> {
 }
 
 async function explainCommand(args: readonly string[], io: Io): Promise<number> {
-  const { values, positionals } = parseArgs({ args: [...args], allowPositionals: true, options: { loss: { type: 'string' }, 'no-opt': { type: 'boolean' } } });
-  if (positionals.length !== 1) throw new UsageError('explain needs exactly one .loss file');
-  if (!values.loss) throw new UsageError('explain needs --loss NAME');
+  const { values, positionals } = parseArgs({
+    args: [...args],
+    allowPositionals: true,
+    options: { loss: { type: 'string' }, 'no-opt': { type: 'boolean' }, stats: { type: 'boolean' } },
+  });
+  if (positionals.length === 0) throw new UsageError('explain needs a .loss file');
+  if (!values.loss) {
+    if (!values.stats) throw new UsageError('explain needs --loss NAME (or --stats alone for the op counts of every loss)');
+    return statsTable(positionals, !values['no-opt'], io);
+  }
+  if (positionals.length !== 1) throw new UsageError('explain --loss needs exactly one .loss file');
   const file = positionals[0]!;
   const text = readSource(file, io);
   if (text === undefined) return EXIT.failed;
-  const before = frontEnd(text, file, { host: fsHost, optimize: false });
-  printDiagnostics(io, before.diagnostics);
-  if (hasErrors(before.diagnostics)) return EXIT.failed;
-  const fn = before.losses.find((l) => l.name === values.loss);
-  if (!fn) {
-    const names = before.losses.map((l) => l.name);
-    io.err(formatDiagnostic(diagnostic('NoSuchLoss', undefined, { name: values.loss, file, hint: hint(values.loss, names) || ` (it has: ${names.join(', ') || 'none'})` })));
-    return EXIT.failed;
+  const name = values.loss;
+  const r = explain(text, file, name, { host: fsHost, optimize: !values['no-opt'] });
+  printDiagnostics(io, r.diagnostics);
+  if (hasErrors(r.diagnostics) || r.before === undefined) return EXIT.failed;
+  io.out(`== ${name}: as written (IR before optimization)\n${r.before}`);
+  if (r.after !== undefined) {
+    io.out(`\n== ${name}: ${r.rewrites.length} rewrite${r.rewrites.length === 1 ? '' : 's'} applied`);
+    for (const w of r.rewrites) {
+      const at = w.span ? `${w.span.file}:${w.span.start.line}:${w.span.start.col}` : file;
+      io.out(`${at}: ${w.rule}${w.category ? ` (${w.category})` : ''}: ${w.detail ?? ''}`);
+    }
+    io.out(`\n== ${name}: after optimization\n${r.after}`);
   }
-  io.out(`== ${fn.name}: as written (IR before optimization)\n${printIr(fn)}`);
-  if (!values['no-opt']) {
-    const after = frontEnd(text, file, { host: fsHost, optimize: true }).losses.find((l) => l.name === values.loss)!;
-    io.out(`\n== ${fn.name}: after optimization\n${printIr(after)}`);
+  if (values.stats && r.stats) {
+    const changes = formatCountChanges(r.stats.before, r.stats.after);
+    io.out(`\n== ${name}: ${r.stats.before.ops} ops as written, ${r.stats.after.ops} after optimization${changes ? ` (${changes})` : ''}`);
   }
   return EXIT.ok;
+}
+
+/** `explain --stats` without `--loss`: a table of op counts before/after for every loss. */
+function statsTable(paths: readonly string[], optimize: boolean, io: Io): number {
+  const { files, problems } = collectSources(paths);
+  problems.forEach((p) => io.err(formatDiagnostic(diagnostic('FileNotFound', undefined, { ...p }))));
+  let failed = problems.length > 0;
+  const rows = ['| file | loss | ops as written | ops optimized | rewrites | ops changed |', '|---|---|---:|---:|---:|---|'];
+  for (const file of files) {
+    const text = readSource(file.path, io);
+    if (text === undefined) {
+      failed = true;
+      continue;
+    }
+    const written = frontEnd(text, file.path, { host: fsHost, optimize: false, stability: false });
+    const optimized = frontEnd(text, file.path, { host: fsHost, optimize, stability: false });
+    printDiagnostics(io, written.diagnostics.filter((d) => d.severity === 'error'));
+    if (hasErrors(written.diagnostics)) failed = true;
+    for (const fn of written.losses) {
+      const after = optimized.losses.find((l) => l.name === fn.name)!;
+      const [b, a] = [countOps(fn), countOps(after)];
+      const rel = file.relative || basename(file.path);
+      rows.push(`| ${rel} | ${fn.name} | ${b.ops} | ${a.ops} | ${optimized.rewrites.get(fn.name)?.length ?? 0} | ${formatCountChanges(b, a)} |`);
+    }
+  }
+  io.out(rows.join('\n'));
+  return failed ? EXIT.failed : EXIT.ok;
 }

@@ -86,6 +86,20 @@ export const DIAGNOSTICS = {
   LearnableWithoutInit: { code: 'E5010', severity: 'error', message: "learnable parameter '{name}' needs an initial value, e.g. 'param {name}: [T] = 0'" },
   RequiredAfterDefault: { code: 'E5008', severity: 'error', message: "parameter '{name}' has no default but comes after one that does" },
 
+  // --- numeric stability (src/stability): {trigger} names inputs that trigger it; the fix is a note
+  LogOfZero: { code: 'W6001', severity: 'warning', message: '{expr}: log of a value that can be 0: {trigger}' },
+  OutsideOpDomain: { code: 'W6002', severity: 'warning', message: '{expr}: {op} of a value that can be {bad}: {trigger}' },
+  DivisionByZero: { code: 'W6003', severity: 'warning', message: '{expr}: division by a value that can be 0: {trigger}' },
+  EmptyMask: { code: 'W6004', severity: 'warning', message: '{expr}: {what} when the mask selects nothing: {trigger}' },
+  Float32Overflow: { code: 'W6005', severity: 'warning', message: '{expr}: {op} overflows float32 above {limit}: {trigger}' },
+  Cancellation: { code: 'W6006', severity: 'warning', message: '{expr}: catastrophic cancellation: {trigger}' },
+  LogOfOnePlusSmall: { code: 'W6007', severity: 'warning', message: '{expr}: 1 + x rounds a small x away before the log: {trigger}' },
+  ProbabilityFromUnbounded: { code: 'W6008', severity: 'warning', message: '{expr}: a probability is expected here, but {what} can be any real number (logits?): {trigger}' },
+  SqrtGradientAtZero: { code: 'W6010', severity: 'warning', message: '{expr}: the gradient of sqrt is infinite at 0: {trigger}' },
+  PowGradientAtZero: { code: 'W6011', severity: 'warning', message: '{expr}: the gradient of a power below 1 is infinite where the base is 0: {trigger}' },
+  GuardedGradient: { code: 'W6012', severity: 'warning', message: '{expr}: the condition guards the value but not the gradient: {trigger}' },
+  SampledNonFinite: { code: 'W6020', severity: 'warning', message: "loss '{name}' gave a non-finite {what} in float32 at {count} of {samples} sampled inputs from its declared domains, e.g. {input}" },
+
   // --- evaluation and command line -------------------------------------------------------------
   NoSuchLoss: { code: 'E7001', severity: 'error', message: "no loss named '{name}' in {file}{hint}" },
   MissingInput: { code: 'E7002', severity: 'error', message: "no value given for input '{name}' of loss '{loss}' (expected {expected})" },
@@ -96,6 +110,10 @@ export const DIAGNOSTICS = {
   OutputConflict: { code: 'E7007', severity: 'error', message: '{path} exists and was not written by lossc; refusing to overwrite it' },
   EvaluationFailed: { code: 'E7008', severity: 'error', message: 'evaluation failed: {reason}' },
   GeneratedCodeInvalid: { code: 'E7009', severity: 'error', message: 'generated TypeScript does not type-check: {reason}' },
+  OutputFolder: { code: 'E7010', severity: 'error', message: 'cannot write into {path}: {reason}; --out needs a directory' },
+  WriteFailed: { code: 'E7011', severity: 'error', message: 'cannot write {path}: {reason}' },
+  DuplicateOutput: { code: 'E7012', severity: 'error', message: '{first} and {second} would both be compiled to {path}; compile them in separate runs or rename one' },
+  BadUsage: { code: 'E7013', severity: 'error', message: '{problem}' },
 
   // --- internal ---------------------------------------------------------------------------------
   InternalError: { code: 'E9001', severity: 'error', message: 'internal compiler error while {phase}: {reason} (please report this with the source that caused it)' },

@@ -1,0 +1,81 @@
+// The values a loss runs on, from the Run pane's settings: random from sizes and a seed, or
+// pasted JSON in the format of `lossc eval --inputs`; hyperparameters from their fields.
+import { DIAGNOSTICS, type Diagnostic } from '../../src/index.js';
+import type { Settings } from './app.js';
+import type { LossSummary } from './protocol.js';
+import { generateInputs, nest, type Dense } from './values.js';
+
+export interface ResolvedInputs {
+  /** As given to `evaluate`: nested arrays or `{shape, data}`. */
+  readonly raw: Record<string, unknown>;
+  /** The same as flat arrays, when every value could be read. */
+  readonly dense?: Record<string, Dense>;
+  readonly hypers: Record<string, number>;
+  readonly problems: Diagnostic[];
+}
+
+function problem(kind: 'BadInputsFile' | 'InputShape', args: Record<string, string>): Diagnostic {
+  const def = DIAGNOSTICS[kind];
+  return { code: def.code, kind, severity: 'error', message: def.message.replace(/\{(\w+)\}/g, (_, k: string) => args[k] ?? '') };
+}
+
+function toDense(v: unknown): Dense | undefined {
+  if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
+    const { shape, data } = v as { shape?: number[]; data?: number[] };
+    return Array.isArray(shape) && Array.isArray(data) ? { shape, data: data.map(Number) } : undefined;
+  }
+  const shape: number[] = [];
+  for (let x: unknown = v; Array.isArray(x); x = x[0]) shape.push(x.length);
+  const data = (Array.isArray(v) ? (v as unknown[]).flat(Infinity) : [v]).map(Number);
+  // Ragged lists are left to `evaluate`, which says what is wrong with them.
+  return data.length === shape.reduce((a, b) => a * b, 1) ? { shape, data } : undefined;
+}
+
+export function resolveInputs(loss: LossSummary, s: Settings): ResolvedInputs {
+  const problems: Diagnostic[] = [];
+  const hypers: Record<string, number> = {};
+  for (const hp of loss.hypers) {
+    const text = (s.hypers[hp.name] ?? '').trim();
+    if (text === '') continue;
+    const n = text === 'true' ? 1 : text === 'false' ? 0 : text === 'inf' ? Infinity : Number(text);
+    if (Number.isNaN(n)) problems.push(problem('InputShape', { name: hp.name, loss: loss.name, problem: `expected a number, got '${text}'` }));
+    else hypers[hp.name] = n;
+  }
+  if (s.mode === 'json') {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(s.json || '{}');
+    } catch (e) {
+      problems.push(problem('BadInputsFile', { problem: `the inputs are not valid JSON: ${(e as Error).message}` }));
+      return { raw: {}, hypers, problems };
+    }
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+      problems.push(problem('BadInputsFile', { problem: 'the inputs must be a JSON object from input name to value' }));
+      return { raw: {}, hypers, problems };
+    }
+    const raw = parsed as Record<string, unknown>;
+    const dense: Record<string, Dense> = {};
+    let ok = true;
+    for (const input of loss.inputs) {
+      if (raw[input.name] === undefined) continue;
+      const d = toDense(raw[input.name]);
+      if (d) dense[input.name] = d;
+      else ok = false;
+    }
+    return { raw, ...(ok ? { dense } : {}), hypers, problems };
+  }
+  const generated = generateInputs(loss, s.sizes, s.seed);
+  if (typeof generated === 'string') {
+    problems.push(problem('InputShape', { name: 'sizes', loss: loss.name, problem: generated }));
+    return { raw: {}, hypers, problems };
+  }
+  const raw: Record<string, unknown> = {};
+  for (const [name, v] of Object.entries(generated)) raw[name] = nest(v);
+  return { raw, dense: generated, hypers, problems };
+}
+
+/** The JSON `lossc eval --inputs` reads, for the current inputs and hyperparameters. */
+export function inputsJson(r: ResolvedInputs): string {
+  const lines = Object.entries({ ...r.raw, ...r.hypers }).map(([k, v]) => `  ${JSON.stringify(k)}: ${JSON.stringify(v)}`);
+  return `{\n${lines.join(',\n')}\n}`;
+}

@@ -1,0 +1,162 @@
+// The playground page: the editor on the left, the panes on the right, examples and share
+// links in the header. Nothing here may blank the page: failures become a banner or a problem
+// inside the pane that failed.
+import './style.css';
+import { app, DEFAULT_SETTINGS, internalProblem, showBanner, type Settings, type Tab } from './app.js';
+import { clear, h, $ } from './dom.js';
+import { createEditor, setMarkers } from './editor.js';
+import { DEMOS, exampleGroups } from './examples.js';
+import { mountCode } from './panes/code.js';
+import { mountIr, mountStability } from './panes/ir.js';
+import { mountPlots } from './panes/plots.js';
+import { mountProblems } from './panes/problems.js';
+import { mountRun } from './panes/run.js';
+import { DEFAULT_PLOT, type PlotSpec } from './plot/specs.js';
+import { decodeState, encodeState } from './share.js';
+import { STDLIB } from './stdlib.js';
+
+const STARTER = `// Write a loss: problems are marked as you type.
+// Examples (top left) opens every stdlib loss; running it, plots,
+// the generated TypeScript and the IR are on the right.
+
+/// Huber loss: quadratic for errors up to delta, linear beyond.
+loss huber(pred: [...], target: [...], delta: real in (0, inf) = 1.0) =
+  mean(if a <= delta then 0.5 * a^2 else delta * (a - 0.5 * delta))
+  where a = abs(pred - target)
+`;
+
+interface Shared {
+  readonly v: 1;
+  readonly text: string;
+  readonly settings: Partial<Settings>;
+  readonly plot?: PlotSpec;
+}
+
+window.addEventListener('error', (e) => showBanner(internalProblem('running the page', e.error ?? e.message)));
+window.addEventListener('unhandledrejection', (e) => showBanner(internalProblem('running the page', e.reason)));
+$('#banner .close').addEventListener('click', () => ($('#banner').hidden = true));
+
+const editor = createEditor($('#editor'), STARTER);
+const model = editor.getModel()!;
+
+// Keystroke-to-markers latency, read by bench/playground-latency.ts.
+// `markers`: the first markers (names, types, shapes); `complete`: with the stability findings.
+const latency: { version: number; key: number; markers?: number; check?: number; complete?: number; stabilityCheck?: number }[] = [];
+let lastKey = 0;
+editor.onKeyDown((e) => (lastKey = e.browserEvent.timeStamp));
+// Also the editor's text and the settings, for the browser tests to compare with what they typed.
+(window as unknown as { __lossc: unknown }).__lossc = { latency, get version() { return app.version; }, get text() { return model.getValue(); }, get settings() { return app.settings; } };
+
+editor.onDidChangeModelContent(() => {
+  app.update(model.getValue());
+  latency.push({ version: app.version, key: lastKey || performance.now() });
+  if (latency.length > 500) latency.shift();
+});
+
+app.onAnalysis((a) => {
+  setMarkers(model, a.diagnostics, a.complete);
+  const entry = latency.find((l) => l.version === a.version);
+  if (entry && !a.complete) Object.assign(entry, { markers: performance.now(), check: a.checkMs });
+  if (entry && a.complete) Object.assign(entry, { complete: performance.now(), stabilityCheck: a.checkMs }, entry.markers === undefined ? { markers: performance.now(), check: a.checkMs } : {});
+  if (a.complete) $('#check-time').textContent = `checked in ${a.checkMs.toFixed(1)} ms`;
+});
+
+mountProblems($('#problems'), editor);
+// Settings live in app.settings and travel in share links; panes need no save hook.
+const run = mountRun($('#pane-run'), () => undefined);
+const plots = mountPlots($('#pane-plots'), () => undefined);
+const code = mountCode($('#pane-code'), () => app.settings.tab === 'code');
+const ir = mountIr($('#pane-ir'), () => app.settings.tab === 'ir');
+mountStability($('#pane-stability'));
+
+function selectTab(tab: Tab): void {
+  app.settings.tab = tab;
+  for (const el of document.querySelectorAll<HTMLElement>('[data-tab]')) el.classList.toggle('active', el.dataset.tab === tab);
+  for (const el of document.querySelectorAll<HTMLElement>('.pane')) el.hidden = el.id !== `pane-${tab}`;
+  if (tab === 'code') code.refresh();
+  if (tab === 'ir') ir.refresh();
+  if (tab === 'run') run.rerun();
+}
+for (const el of document.querySelectorAll<HTMLElement>('[data-tab]')) el.addEventListener('click', () => selectTab(el.dataset.tab as Tab));
+
+// Stability findings get a count on their tab.
+app.onAnalysis((a) => {
+  const n = a.diagnostics.filter((d) => d.code.startsWith('W6')).length;
+  $('[data-tab="stability"] .badge').textContent = n ? String(n) : '';
+});
+
+/** Replaces the editor's text as one undoable edit. */
+function setText(text: string): void {
+  model.pushEditOperations([], [{ range: model.getFullModelRange(), text }], () => null);
+  model.pushStackElement();
+}
+
+function openExample(file: string, loss?: string): void {
+  const text = STDLIB.get(file) ?? DEMOS[file];
+  if (text === undefined) return;
+  app.settings.loss = loss;
+  app.settings.hypers = {};
+  setText(text);
+  const line = loss ? text.split('\n').findIndex((l) => new RegExp(`^loss\\s+${loss}\\b`).test(l)) : -1;
+  if (line >= 0) editor.revealLineInCenter(line + 1);
+  $('#examples').hidden = true;
+  run.rerun();
+}
+
+function renderExamples(): void {
+  clear($('#examples'),
+    exampleGroups().map((g) => h('section', {}, h('h3', {}, g.task), g.examples.map((e) => h('button', {
+      class: 'example', 'data-example': `${e.file}#${e.name}`, title: e.doc ?? '', onclick: () => openExample(e.file, e.name),
+    }, h('span', { class: 'line' }, h('span', { class: 'name' }, e.name), h('span', { class: 'file' }, e.file)), e.when ? h('span', { class: 'when' }, e.when) : null)))),
+    h('section', {}, h('h3', {}, 'Playground demos'), Object.keys(DEMOS).map((file) => h('button', { class: 'example', 'data-example': file, onclick: () => openExample(file) },
+      h('span', { class: 'line' }, h('span', { class: 'name' }, file.replace(/\.loss$/, '')), h('span', { class: 'file' }, 'for the plots'))))));
+}
+$('#examples-button').addEventListener('click', () => {
+  const panel = $('#examples');
+  if (panel.hidden) renderExamples();
+  panel.hidden = !panel.hidden;
+});
+
+// --- share links ----------------------------------------------------------------------------
+function snapshot(): Shared {
+  return { v: 1, text: model.getValue(), settings: { ...app.settings }, plot: plots.spec() };
+}
+
+$('#share-button').addEventListener('click', async () => {
+  const hash = await encodeState(snapshot());
+  history.replaceState(null, '', hash);
+  const url = location.href;
+  const field = $('#share-url') as HTMLInputElement;
+  field.value = url;
+  $('#share-box').hidden = false;
+  field.select();
+  try {
+    await navigator.clipboard.writeText(url);
+    $('#share-note').textContent = 'Copied to the clipboard.';
+  } catch {
+    $('#share-note').textContent = 'Copy the link above.';
+  }
+});
+$('#share-close').addEventListener('click', () => ($('#share-box').hidden = true));
+
+async function restore(): Promise<void> {
+  const state = await decodeState(location.hash);
+  if (state instanceof Error) return showBanner(internalProblem('opening the link', state));
+  if (!state || typeof state !== 'object' || (state as Shared).v !== 1) return;
+  const s = state as Shared;
+  app.settings = { ...DEFAULT_SETTINGS, ...s.settings };
+  setText(String(s.text ?? ''));
+  if (s.plot) plots.load({ ...DEFAULT_PLOT, ...s.plot });
+  selectTab(app.settings.tab);
+}
+
+window.addEventListener('hashchange', () => void restore());
+app.update(model.getValue());
+selectTab('run');
+void restore().finally(() => document.body.classList.add('ready'));
+
+// The backend the run worker started, for the status bar.
+void app.runner.call<{ using: string }>('backend', { choice: 'auto' }).then(
+  (b) => ($('#backend').textContent = `TensorFlow.js: ${b.using}`),
+  (err) => showBanner(internalProblem('starting TensorFlow.js', err)),
+);

@@ -1,0 +1,84 @@
+// The controls of each kind of plot. They edit the spec in place; `draw` recomputes.
+import { h } from '../dom.js';
+import type { PlotSpec, Resolved } from '../plot/specs.js';
+import { realInputs } from '../plot/specs.js';
+
+interface Hooks {
+  changed(): void;
+  redraw(): void;
+  draw(): void;
+  clearPreset(): void;
+}
+
+const field = (label: string, input: HTMLElement): HTMLElement => h('label', { class: 'field' }, h('span', {}, label), input);
+
+function num(value: number, set: (v: number) => void, hooks: Hooks, attrs: Record<string, string | number> = {}): HTMLInputElement {
+  return h('input', { type: 'number', value, step: 'any', size: 5, ...attrs, oninput: (e: Event) => {
+    const v = Number((e.target as HTMLInputElement).value);
+    if (Number.isFinite(v)) (set(v), hooks.changed());
+  } });
+}
+
+function select(options: readonly string[], value: string, set: (v: string) => void, hooks: Hooks, id?: string, redraw = false): HTMLSelectElement {
+  return h('select', { ...(id ? { id } : {}), onchange: (e: Event) => {
+    set((e.target as HTMLSelectElement).value);
+    hooks.changed();
+    if (redraw) hooks.redraw();
+  } }, options.map((o) => h('option', { value: o, selected: o === value }, o || '—')));
+}
+
+export function controls(spec: PlotSpec, r: Resolved, hooks: Hooks): HTMLElement[] {
+  const names = r.losses.map((l) => l.name);
+  const chosen = r.losses.filter((l) => spec.losses.includes(l.name));
+  const reals = realInputs(chosen);
+  const head = spec.preset
+    ? h('div', { class: 'row' }, h('span', { class: 'chip' }, `Preset: ${r.preset?.title ?? spec.preset} (${r.source.file})`), h('button', { class: 'link', onclick: hooks.clearPreset }, 'use the editor\u2019s losses instead'))
+    : null;
+  const pick = spec.kind === 'landscape'
+    ? h('div', { class: 'row' }, field('Loss', select(names, spec.losses[0] ?? '', (v) => (spec.losses = [v]), hooks, 'plot-loss', true)))
+    : h('div', { class: 'checks', id: 'plot-losses' }, h('span', { class: 'muted' }, spec.kind === 'train' ? 'Train with:' : 'Overlay:'), names.map((n) => h('label', { class: 'check' },
+      h('input', { type: 'checkbox', value: n, checked: spec.losses.includes(n), onchange: (e: Event) => {
+        spec.losses = (e.target as HTMLInputElement).checked ? [...spec.losses, n] : spec.losses.filter((x) => x !== n);
+        hooks.changed();
+        hooks.redraw();
+      } }), n)));
+  const drawButton = h('button', { class: 'primary', id: 'plot-draw', onclick: hooks.draw }, '▶ Draw');
+  if (spec.kind === 'sweep') {
+    const hypers = [...new Set(chosen.flatMap((l) => l.hypers.map((x) => x.name)))];
+    return [head ?? h('div'), pick, h('div', { class: 'row' },
+      field('Sweep input', select(['', ...reals], spec.input, (v) => (spec.input = v), hooks, 'plot-input')),
+      field('from', num(spec.lo, (v) => (spec.lo = v), hooks, { id: 'plot-lo' })),
+      field('to', num(spec.hi, (v) => (spec.hi = v), hooks, { id: 'plot-hi' })),
+      field('Vary', select(['', ...hypers], spec.vary.hyper, (v) => (spec.vary.hyper = v), hooks)),
+      field('values', h('input', { type: 'text', size: 10, value: spec.vary.values, placeholder: '0, 1, 2, 5', oninput: (e: Event) => ((spec.vary.values = (e.target as HTMLInputElement).value), hooks.changed()) })),
+      h('label', { class: 'check' }, h('input', { type: 'checkbox', checked: spec.sigmoidX, onchange: (e: Event) => ((spec.sigmoidX = (e.target as HTMLInputElement).checked), hooks.changed()) }), 'x as sigmoid'),
+      drawButton),
+    h('p', { class: 'hint' }, 'Every element of the swept input is set to the same value; the other inputs keep their Run-pane values. The gradient is the derivative of the plotted curve.')];
+  }
+  if (spec.kind === 'train') {
+    return [head ?? h('div'), pick, h('div', { class: 'row' },
+      field('Model output', select(['', ...reals], spec.input, (v) => (spec.input = v), hooks, 'plot-input')),
+      field('steps', num(spec.steps, (v) => (spec.steps = Math.max(1, Math.min(2000, Math.round(v)))), hooks)),
+      field('learning rate', num(spec.lr, (v) => (spec.lr = v), hooks)),
+      field('optimizer', select(['sgd', 'adam'], spec.optimizer, (v) => (spec.optimizer = v as PlotSpec['optimizer']), hooks)),
+      field('outliers', num(spec.outliers, (v) => (spec.outliers = Math.max(0, Math.min(1, v))), hooks)),
+      h('label', { class: 'check' }, h('input', { type: 'checkbox', checked: spec.logY, onchange: (e: Event) => ((spec.logY = (e.target as HTMLInputElement).checked), hooks.changed()) }), 'log scale'),
+      drawButton),
+    h('p', { class: 'hint' }, 'A linear model from 4 random features per sample to the model output is trained with each loss, from the same start; targets come from a hidden linear teacher (with the given fraction of outliers for real targets).')];
+  }
+  const loss = chosen[0];
+  const inputs = loss ? loss.inputs.filter((i) => i.elem === 'real' && !i.optional).map((i) => i.name) : [];
+  const axis = (c: PlotSpec['x'], name: string): HTMLElement => h('div', { class: 'row' },
+    field(`${name} axis`, select(['', ...inputs], c.input, (v) => (c.input = v), hooks, `plot-${name}`)),
+    field('element', h('input', { type: 'text', size: 4, value: c.element, title: '"all" or a flat index', oninput: (e: Event) => ((c.element = (e.target as HTMLInputElement).value.trim() || 'all'), hooks.changed()) })),
+    field('from', num(c.lo, (v) => (c.lo = v), hooks)), field('to', num(c.hi, (v) => (c.hi = v), hooks)));
+  if (loss && !spec.x.input) spec.x.input = inputs[0] ?? '';
+  if (loss && !spec.y.input) spec.y.input = inputs[1] ?? inputs[0] ?? '';
+  // One input on both axes: its first two elements, so the two coordinates differ.
+  if (spec.x.input && spec.x.input === spec.y.input && spec.x.element === 'all' && spec.y.element === 'all') [spec.x.element, spec.y.element] = ['0', '1'];
+  return [head ?? h('div'), pick, axis(spec.x, 'x'), axis(spec.y, 'y'), h('div', { class: 'row' },
+    field('grid', num(spec.grid, (v) => (spec.grid = Math.max(5, Math.min(61, Math.round(v)))), hooks)),
+    h('label', { class: 'check' }, h('input', { type: 'checkbox', checked: spec.logY, onchange: (e: Event) => ((spec.logY = (e.target as HTMLInputElement).checked), hooks.changed()) }), 'log colour scale'),
+    drawButton),
+  h('p', { class: 'hint' }, 'Two coordinates (an input, or one element of it) set across a grid; every other value is held at its Run-pane value.')];
+}

@@ -1,0 +1,58 @@
+// The shape of a stability rule. The engine (index.ts) asks `possible` on the ranges, then
+// searches for inputs that make `triggers` true at one concrete point (witness.ts); only a
+// rule with such inputs is reported, with `consequence` completing "<inputs> gives ...".
+
+import type { DiagnosticKind } from '../diagnostics/codes.js';
+import type { OpName } from '../ir/ops.js';
+import type { NodeId } from '../ir/types.js';
+import { render } from './render.js';
+import type { Site } from './sites.js';
+import type { PointView } from './witness.js';
+
+export interface Rule {
+  readonly kind: DiagnosticKind;
+  readonly ops: readonly OpName[];
+  /** Judging by the ranges alone, the hazard can happen. */
+  readonly possible: (s: Site) => boolean;
+  /** It happens at this point. */
+  readonly triggers: (s: Site, p: At) => boolean;
+  /** What happens there: "log(0) = -Infinity". */
+  readonly consequence: (s: Site, p: At) => string;
+  /** Message placeholders besides {expr} and {trigger}. */
+  readonly args?: (s: Site) => Record<string, string>;
+  /** Only for nodes whose value is computed under a condition (a select branch, a mask). */
+  readonly guardedOnly?: boolean;
+  /** The edit that removes the hazard, when no naive form (naive-forms.ts) matches. */
+  readonly fix: (s: Site) => string;
+}
+
+/** Values of the site's node and operands at one point. */
+export interface At {
+  /** float32 value of operand i. */
+  arg(i: number): number;
+  /** float32 value of the node. */
+  value(): number;
+  /** float64 value of the node from the same inputs. */
+  exact(): number;
+  /** float32 value of any node. */
+  of(id: NodeId): number;
+}
+
+export function at(s: Site, p: PointView): At {
+  return {
+    arg: (i) => p.f32(s.node.args[i]!),
+    value: () => p.f32(s.node.id),
+    exact: () => p.exact(s.node.id),
+    of: (id) => p.f32(id),
+  };
+}
+
+/** Source-like text of operand i (or the node itself). */
+export function text(s: Site, i?: number): string {
+  return render(s.fn, i === undefined ? s.node.id : s.node.args[i]!);
+}
+
+/** More than 16 of float32's 24 bits wrong. */
+export function inaccurate(value: number, exact: number): boolean {
+  return Number.isFinite(exact) && exact !== 0 && !(Math.abs(value - exact) <= Math.abs(exact) * 2 ** -8);
+}

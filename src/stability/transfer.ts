@@ -1,0 +1,113 @@
+// How each elementwise op maps the ranges of its operands to the range of its result, as a
+// table (the engine in ranges.ts handles leaves, reductions, selects and axis ops). Ranges are
+// float32 images: a saturating op (sigmoid, tanh, exp) reaches its limit.
+
+import type { BinaryOp, UnaryOp } from '../ir/ops.js';
+import { image32, monotone32, round32, sigmoid, softplus } from './float32.js';
+import * as R from './interval.js';
+import { BOOL, type Range } from './interval.js';
+
+const nonNegative = R.interval(0, Infinity);
+const atLeast = (lo: number): Range => R.interval(lo, Infinity);
+
+/** The part of `r` where `f` is defined; the rest gives NaN, which the rules report. */
+function within(r: Range, domain: Range): Range {
+  const d = R.intersect(r, domain);
+  return R.isEmpty(d) ? R.REAL : d;
+}
+
+function sign(r: Range): Range {
+  if (r.values) return R.fromValues(r.values.map(Math.sign));
+  return R.fromValues([-1, 0, 1].filter((s) => (s < 0 ? r.lo < 0 : s > 0 ? r.hi > 0 : R.canBeZero(r))));
+}
+
+function cosh(r: Range): Range {
+  return monotone32(R.abs(r), Math.cosh);
+}
+
+const canBeFalse = (r: Range): boolean => R.canBeZero(r);
+const canBeTrue = (r: Range): boolean => R.reachesAbove(r, 0) || R.reachesBelow(r, 0);
+
+function not(r: Range): Range {
+  return R.fromValues([...(canBeTrue(r) ? [0] : []), ...(canBeFalse(r) ? [1] : [])]);
+}
+
+export const UNARY_RANGE: Record<UnaryOp, (x: Range) => Range> = {
+  neg: R.neg,
+  abs: R.abs,
+  sign,
+  exp: (x) => monotone32(x, Math.exp),
+  log: (x) => monotone32(within(x, nonNegative), Math.log),
+  log1p: (x) => monotone32(within(x, atLeast(-1)), Math.log1p),
+  expm1: (x) => monotone32(x, Math.expm1),
+  sqrt: (x) => monotone32(within(x, nonNegative), Math.sqrt),
+  square: R.square,
+  sigmoid: (x) => monotone32(x, sigmoid),
+  softplus: (x) => monotone32(x, softplus),
+  log_sigmoid: (x) => monotone32(x, (v) => -softplus(-v)),
+  tanh: (x) => monotone32(x, Math.tanh),
+  cosh,
+  relu: (x) => R.maximum(x, R.point(0)),
+  floor: (x) => (x.values ? R.fromValues(x.values.map(Math.floor)) : R.interval(Math.floor(x.lo), Math.floor(x.hi))),
+  not,
+  to_real: (x) => x,
+  detach: (x) => x,
+};
+
+/** Whether `a op b` is always true, always false, or either. */
+function compare(a: Range, b: Range, lt: (x: number, y: number) => boolean, strict: boolean): Range {
+  if (R.isEmpty(a) || R.isEmpty(b)) return BOOL;
+  if (a.values && b.values) return R.fromValues(a.values.flatMap((x) => b.values!.map((y) => (lt(x, y) ? 1 : 0))));
+  const always = strict ? a.hi < b.lo || (a.hi === b.lo && (a.hiOpen || b.loOpen)) : a.hi <= b.lo;
+  const never = strict ? a.lo >= b.hi : a.lo > b.hi || (a.lo === b.hi && (a.loOpen || b.hiOpen));
+  return always ? R.point(1) : never ? R.point(0) : BOOL;
+}
+
+function eq(a: Range, b: Range): Range {
+  if (a.values && b.values) return R.fromValues(a.values.flatMap((x) => b.values!.map((y) => (x === y ? 1 : 0))));
+  return R.isEmpty(R.intersect(a, b)) ? R.point(0) : BOOL;
+}
+
+/** base^exponent: exact for a constant exponent, by the corners for a non-negative base. */
+function pow(a: Range, b: Range): Range {
+  if (R.isEmpty(a) || R.isEmpty(b)) return R.EMPTY;
+  if (a.values && b.values && a.values.length * b.values.length <= 32) {
+    return image32(a.values.flatMap((x) => b.values!.map((y) => Math.pow(x, y))));
+  }
+  if (b.values?.length === 1) {
+    const c = b.values[0]!;
+    if (c === 0) return R.point(1);
+    if (Number.isInteger(c)) {
+      const even = c % 2 === 0;
+      const base = even ? R.abs(a) : a;
+      const up = monotone32(base, (x) => Math.pow(x, Math.abs(c)));
+      // A negative power is 1 over the positive one.
+      return c > 0 ? up : R.div(R.point(1), up);
+    }
+    return monotone32(within(a, nonNegative), (x) => Math.pow(x, c), c < 0);
+  }
+  if (a.lo < 0) return R.REAL;
+  const xs = [a.lo, a.hi];
+  const ys = [b.lo, b.hi];
+  const corners = xs.flatMap((x) => ys.map((y) => Math.pow(x, y))).filter((v) => !Number.isNaN(v));
+  if (R.contains(a, 1)) corners.push(1);
+  return corners.length ? R.interval(round32(Math.min(...corners), true), round32(Math.max(...corners), false)) : R.REAL;
+}
+
+export const BINARY_RANGE: Record<BinaryOp, (a: Range, b: Range) => Range> = {
+  add: R.add,
+  sub: R.sub,
+  mul: R.mul,
+  div: R.div,
+  pow,
+  maximum: R.maximum,
+  minimum: R.minimum,
+  eq,
+  ne: (a, b) => not(eq(a, b)),
+  lt: (a, b) => compare(a, b, (x, y) => x < y, true),
+  le: (a, b) => compare(a, b, (x, y) => x <= y, false),
+  gt: (a, b) => compare(b, a, (x, y) => x < y, true),
+  ge: (a, b) => compare(b, a, (x, y) => x <= y, false),
+  and: (a, b) => R.fromValues([...(canBeFalse(a) || canBeFalse(b) ? [0] : []), ...(canBeTrue(a) && canBeTrue(b) ? [1] : [])]),
+  or: (a, b) => R.fromValues([...(canBeFalse(a) && canBeFalse(b) ? [0] : []), ...(canBeTrue(a) || canBeTrue(b) ? [1] : [])]),
+};
