@@ -159,6 +159,16 @@ export function lowerBody(ctx: BodyContext, roots: readonly NodeId[]): LoweredBo
     return { expr: out, phys: { rest: hasRest, names: toNamed.slice(start).map((a) => a.name) } };
   };
 
+  /**
+   * A taped operand lacking axes of the result, broadcast to the result's shape by adding
+   * zeros: tf.where and tf.broadcastTo broadcast by tiling, whose gradient stops at rank 4,
+   * and Maximum's gradient forgets to sum over broadcast dims; Add's gradient does both right.
+   */
+  const widen = (v: Val, aligned: string, to: readonly Axis[]): string => {
+    const partial = v.axes.length !== to.length || v.axes.some(isRest) !== to.some(isRest);
+    return v.taped && partial ? `tf.add(${aligned}, tf.zeros(${shapeOf(to)}))` : aligned;
+  };
+
   /** Binds a non-trivial expression used more than once to a variable of its own. */
   const bind = (preferred: string, expr: string): string => {
     if (/^[A-Za-z_$][\w$]*$/.test(expr)) return expr;
@@ -231,8 +241,8 @@ export function lowerBody(ctx: BodyContext, roots: readonly NodeId[]): LoweredBo
         const [c, a, b] = args as [Val, Val, Val];
         const operands = [
           align(cast(c, 'bool'), c.axes, axes).expr,
-          align(cast(a, dtype), a.axes, axes).expr,
-          align(cast(b, dtype), b.axes, axes).expr,
+          widen(a, align(cast(a, dtype), a.axes, axes).expr, axes),
+          widen(b, align(cast(b, dtype), b.axes, axes).expr, axes),
         ];
         define(node, `tf.where(${operands.join(', ')})`, anyTaped);
         break;
@@ -295,10 +305,8 @@ export function lowerBody(ctx: BodyContext, roots: readonly NodeId[]): LoweredBo
         };
         const operands = args.map((a) => {
           const aligned = align(cast(a, operandType(a)), a.axes, axes).expr;
-          // tfjs's Maximum/Minimum gradients skip the sum over broadcast dims (the gradient
-          // would have the result's shape): broadcast a taped operand to that shape first.
-          const partial = a.axes.length !== axes.length || a.axes.some((x) => isRest(x)) !== axes.some(isRest);
-          return (node.op === 'maximum' || node.op === 'minimum') && a.taped && partial ? `tf.broadcastTo(${aligned}, ${shapeOf(axes)})` : aligned;
+          // tfjs's Maximum/Minimum gradients skip the sum over broadcast dims.
+          return node.op === 'maximum' || node.op === 'minimum' ? widen(a, aligned, axes) : aligned;
         });
         const expr = rule.expr(operands, viaInt ? 'int' : dtype);
         define(node, viaInt ? `tf.cast(${expr}, 'bool')` : expr, anyTaped);

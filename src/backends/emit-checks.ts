@@ -16,7 +16,7 @@ export interface Checks {
   /** Locals holding the `reduction` and `weights` options, when the loss has a reduction. */
   readonly reduction?: { readonly mode: string; readonly weights: string; readonly expectedShape: string };
   /** Module helpers the checks call. */
-  readonly helpers: ReadonlySet<'nanAt'>;
+  readonly helpers: ReadonlySet<'nanAt' | 'valueKind'>;
 }
 
 const TF_OF_ELEM = { real: 'float32', int: 'int32', index: 'int32', bool: 'bool' } as const;
@@ -270,6 +270,6 @@ export function emitChecks(
     .map((i) => ({ what: `input '${i.name}'`, local: params.get(i.name)!, optional: i.default !== undefined }));
   if (reduction) scanned.push({ what: "option 'weights'", local: reduction.weights, optional: true });
   lines.push(...nanChecks(fn, scanned, checkValues));
-  const helpers = new Set(scanned.length > 0 ? (['nanAt'] as const) : []);
+  const helpers = new Set<'nanAt' | 'valueKind'>(['valueKind', ...(scanned.length > 0 ? (['nanAt'] as const) : [])]);
   return { lines, dimVar, restVar, hyperVars, helpers, ...(reduction ? { reduction } : {}) };
 }

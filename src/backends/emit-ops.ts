@@ -47,6 +47,11 @@ function log1p(x: tf.Tensor): tf.Tensor {
     return { value, gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.div(dy, tf.add(saved[0]!, tf.scalar(1))) };
   })(x);
 }`,
+  valueKind: `/** What a value that should have been a tensor or an object is, in words. */
+function valueKind(v: unknown): string {
+  if (v === null || v === undefined) return String(v);
+  return Array.isArray(v) ? 'an array' : typeof v === 'object' ? 'an object that is not a tf.Tensor' : \`a \${typeof v}\`;
+}`,
   nanAt: `/**
  * Where \`x\` first holds NaN, as \`[i, j]\`, or undefined. Only a flag is read back from the
  * backend unless there is a NaN to find.

@@ -10,9 +10,8 @@ import { code, template } from './emit-names.js';
 const throwIf = (cond: string, kind: 'TypeError' | 'RangeError', message: string): string =>
   `if (${cond}) {\nthrow new ${kind}(${message});\n}`;
 
-/** What a JavaScript value is, in words, for a message: `undefined`, `an array`, `a string`. */
-export const describeValue = (v: string): string =>
-  `(${v} === null ? 'null' : Array.isArray(${v}) ? 'an array' : typeof ${v} === 'object' ? 'an object that is not a tf.Tensor' : typeof ${v} === 'undefined' ? 'undefined' : \`a \${typeof ${v}}\`)`;
+/** What a JavaScript value is, in words (the `valueKind` helper): `undefined`, `an array`. */
+export const describeValue = (v: string): string => `valueKind(${v})`;
 
 /** `options` must be an object (a JavaScript caller may pass null or a number). */
 export function optionsGuard(fn: IrFunction, optionsVar: string): string {

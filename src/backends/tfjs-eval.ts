@@ -303,6 +303,16 @@ class TfRunner {
     return out.shape.length === target.length && out.shape.every((s, i) => s === target[i]) ? out : tf.reshape(out, target);
   }
 
+  /**
+   * A real operand broadcast to the node's full shape by adding zeros: tf.where and
+   * tf.broadcastTo tile, whose gradient stops at rank 4; Add's gradient sums at any rank.
+   */
+  private widen(t: tf.Tensor, node: IrNode): tf.Tensor {
+    const full = this.shapeOf(node.type.axes);
+    const same = t.shape.length === full.length && t.shape.every((s, i) => s === full[i]);
+    return same || t.dtype !== 'float32' ? t : tf.add(t, tf.zeros(full));
+  }
+
   private argAxes(node: IrNode, i: number): readonly Axis[] {
     return this.fn.nodes[node.args[i]!]!.type.axes;
   }
@@ -322,11 +332,8 @@ class TfRunner {
         return convert(this.unary(node.op, convert(x!, node.op === 'not' ? 'bool' : arith)), TF_DTYPE[dt]);
       case 'binary': {
         let [a, b] = [this.align(x!, this.argAxes(node, 0), node.type.axes), this.align(y!, this.argAxes(node, 1), node.type.axes)];
-        if (node.op === 'maximum' || node.op === 'minimum') {
-          // Their tfjs gradients skip the sum over broadcast dims: broadcast explicitly.
-          const full = this.shapeOf(node.type.axes);
-          [a, b] = [a, b].map((t) => (t.shape.length === full.length && t.shape.every((s, i) => s === full[i]) ? t : tf.broadcastTo(t, full))) as [tf.Tensor, tf.Tensor];
-        }
+        // Their tfjs gradients skip the sum over broadcast dims: broadcast explicitly.
+        if (node.op === 'maximum' || node.op === 'minimum') [a, b] = [this.widen(a, node), this.widen(b, node)];
         const logical = node.op === 'and' || node.op === 'or';
         const cmp = dt === 'bool' && !logical && !['maximum', 'minimum', 'add', 'sub', 'mul'].includes(node.op);
         // Mixed int/real comparisons compare values: both as float32 unless both are int.
@@ -335,7 +342,7 @@ class TfRunner {
       }
       case 'select': {
         const [c, a, b] = [0, 1, 2].map((i) => this.align(args[i]!, this.argAxes(node, i), node.type.axes));
-        return tf.where(convert(c!, 'bool'), convert(a!, TF_DTYPE[dt]), convert(b!, TF_DTYPE[dt]));
+        return tf.where(convert(c!, 'bool'), this.widen(convert(a!, TF_DTYPE[dt]), node), this.widen(convert(b!, TF_DTYPE[dt]), node));
       }
       case 'reduce':
         return convert(this.reduce(node, x!, y), TF_DTYPE[dt]);

@@ -1,0 +1,82 @@
+// The bench compares each compiled stdlib loss with hand-written tfjs ports (bench/baselines/),
+// tf.losses and the tutorial's loop versions. This checks that they compute the same thing —
+// the same value and the same gradients on small seeded inputs — so that the comparison is of
+// equals, and that none of them leaks tensors. Not timed.
+import * as tf from '@tensorflow/tfjs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { CASES } from '../bench/cases/index.js';
+import { mulberry32 } from '../bench/cases/random.js';
+import type { BenchCase, GeneratedModule, Inputs, LossFn } from '../bench/cases/types.js';
+import { compile } from '../src/api.js';
+import { initBackend } from '../src/backends/tfjs-setup.js';
+import { fsHost } from '../src/cli/files.js';
+import { formatDiagnostic } from '../src/diagnostics/diagnostic.js';
+
+const modules = new Map<string, GeneratedModule>();
+
+beforeAll(async () => {
+  await initBackend('wasm');
+  const dir = resolve('test/.tmp/bench-baselines');
+  mkdirSync(dir, { recursive: true });
+  for (const file of new Set(CASES.map((c) => c.file))) {
+    const source = `stdlib/${file}.loss`;
+    const r = await compile(readFileSync(source, 'utf8'), source, { host: fsHost });
+    expect(r.diagnostics.map((d) => formatDiagnostic(d))).toEqual([]);
+    const path = resolve(dir, `${file}.ts`);
+    writeFileSync(path, r.code!);
+    modules.set(file, (await import(/* @vite-ignore */ path)) as GeneratedModule);
+  }
+}, 120_000);
+
+interface Run {
+  value: number;
+  grads: Float32Array[];
+}
+
+/** Value and gradients (w.r.t. the case's `wrt` inputs) of one implementation; no tensor may leak. */
+function run(c: BenchCase, f: LossFn, x: Inputs): Run {
+  const before = tf.memory().numTensors;
+  const value = f(x);
+  expect(value.shape, 'a scalar').toEqual([]);
+  const v = value.dataSync()[0]!;
+  value.dispose();
+  const { value: v2, grads } = tf.valueAndGrads((...ts: tf.Tensor[]) => f({ ...x, ...Object.fromEntries(c.wrt.map((n, i) => [n, ts[i]!])) }))(c.wrt.map((n) => x[n]!));
+  const out = { value: v, grads: grads.map((g) => g.dataSync() as Float32Array) };
+  tf.dispose([v2, ...grads]);
+  expect(tf.memory().numTensors, 'tensors leaked').toBe(before);
+  return out;
+}
+
+const maxAbs = (a: Float32Array): number => a.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+const maxDiff = (a: Float32Array, b: Float32Array): number => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]!)), 0);
+
+describe.each(CASES.map((c) => ({ loss: c.loss, c })))('$loss', ({ c }) => {
+  it('baseline, tf.losses and the loop version = the compiled module: value and gradients', () => {
+    const size = c.sizes[0]!;
+    const x = c.inputs(c.dims(size), mulberry32(17));
+    const mod = modules.get(c.file)!;
+    try {
+      const want = run(c, (y) => c.compiled(mod, y, {}), x);
+      expect(Number.isFinite(want.value)).toBe(true);
+      const others: [string, LossFn][] = [
+        ['compiled, checkValues: false', (y) => c.compiled(mod, y, { checkValues: false })],
+        ['baseline', c.baseline],
+        ...(c.tfLosses ? [['tf.losses', c.tfLosses] as [string, LossFn]] : []),
+        ...(c.loop ? [['loop', c.loop] as [string, LossFn]] : []),
+      ];
+      for (const [name, f] of others) {
+        const got = run(c, f, x);
+        expect(Math.abs(got.value - want.value), `${name} value ${got.value} vs ${want.value}`).toBeLessThanOrEqual(2e-5 * Math.max(1, Math.abs(want.value)));
+        c.wrt.forEach((input, k) => {
+          const [g, w] = [got.grads[k]!, want.grads[k]!];
+          expect(g.length).toBe(w.length);
+          expect(maxDiff(g, w), `${name} d/d${input}`).toBeLessThanOrEqual(1e-3 * maxAbs(w) + 1e-7);
+        });
+      }
+    } finally {
+      tf.dispose(Object.values(x));
+    }
+  });
+});

@@ -1,0 +1,124 @@
+// One wrong thing done to otherwise valid inputs of a loss, and what the error must say about
+// it. Read off the loss's signature alone, so it applies to every stdlib loss there will be.
+import { REST, type IrFunction, type IrInput } from '../../src/ir/types.js';
+import type { Rng } from './gen-program.js';
+import type { Dense, Sample } from './inputs.js';
+
+export const KINDS = ['notTensor', 'rank', 'dim', 'dtype', 'nan', 'classIndex', 'fractionalIndex', 'option', 'optionsObject', 'weights'] as const;
+export type Kind = (typeof KINDS)[number];
+
+export interface Perturbation {
+  readonly kind: Kind;
+  /** The input or option the message must name (quoted), when there is one. */
+  readonly name?: string;
+  /** Replacements for some inputs (undefined: pass nothing or a non-tensor `raw`). */
+  readonly tensors: Record<string, Dense>;
+  /** A value that is not a tensor, for `notTensor`. */
+  readonly raw?: { readonly input: string; readonly value: unknown };
+  /** Options merged over the valid ones (`null` replaces the whole object). */
+  readonly options?: Record<string, unknown> | null;
+  /** What the message says besides the loss and the name. */
+  readonly expect: RegExp;
+  /** The tfjs evaluator takes the same wrong input (it converts dtypes, and takes no options). */
+  readonly evaluator: boolean;
+}
+
+const required = (fn: IrFunction): IrInput[] => fn.inputs.filter((i) => i.default === undefined);
+const pick = <T>(rng: Rng, xs: readonly T[]): T | undefined => xs[Math.floor(rng() * xs.length)];
+const filled = (shape: number[], dtype: Dense['dtype'], v: number): Dense => ({ shape, dtype, data: Array(shape.reduce((a, b) => a * b, 1)).fill(v) });
+
+/** A perturbation of the given kind, or undefined when the loss has nothing it applies to. */
+export function perturb(fn: IrFunction, sample: Sample, kind: Kind, rng: Rng): Perturbation | undefined {
+  const inputs = required(fn).filter((i) => sample.tensors[i.name]);
+  switch (kind) {
+    case 'notTensor': {
+      const input = pick(rng, inputs);
+      if (!input) return undefined;
+      const value = pick(rng, [undefined, [1, 2, 3], 'x', 3, {}]);
+      return { kind, name: input.name, tensors: {}, raw: { input: input.name, value }, expect: /must be a tf\.Tensor of shape .*, but is/, evaluator: false };
+    }
+    case 'rank': {
+      const input = pick(rng, inputs);
+      if (!input) return undefined;
+      const t = sample.tensors[input.name]!;
+      const named = input.axes.filter((a) => a.name !== REST).length;
+      const hasRest = input.axes.some((a) => a.name === REST);
+      // With '...' only too few dims are wrong; without it, one too many or too few.
+      const shape = hasRest ? (named > 0 ? t.shape.slice(t.shape.length - named + 1) : undefined) : rng() < 0.5 || t.shape.length === 0 ? [...t.shape, 2] : t.shape.slice(1);
+      if (!shape) return undefined;
+      return { kind, name: input.name, tensors: { [input.name]: filled(shape, t.dtype, 0) }, expect: /should have (at least )?\d+ dimensions? \[.*\], but has shape \[/, evaluator: true };
+    }
+    case 'dim': {
+      // A named dim of an input that an earlier input (or a declaration) has fixed already.
+      const seen = new Set<string>(fn.dims.flatMap((d) => ('size' in d ? [d.dim] : [])));
+      const options: { input: IrInput; k: number }[] = [];
+      for (const input of inputs) {
+        const named = input.axes.filter((a) => a.name !== REST);
+        named.forEach((a, k) => seen.has(a.dim) && options.push({ input, k }));
+        named.forEach((a) => seen.add(a.dim));
+      }
+      const choice = pick(rng, options);
+      if (!choice) return undefined;
+      const t = sample.tensors[choice.input.name]!;
+      const named = choice.input.axes.filter((a) => a.name !== REST).length;
+      const shape = [...t.shape];
+      shape[shape.length - named + choice.k]! += 1;
+      return { kind, name: choice.input.name, tensors: { [choice.input.name]: filled(shape, t.dtype, 0) }, expect: /dimension .* (is \d+, but it is \d+ in|must be \d+, but)/, evaluator: true };
+    }
+    case 'dtype': {
+      const input = pick(rng, inputs);
+      if (!input) return undefined;
+      const t = sample.tensors[input.name]!;
+      const dtype = t.dtype === 'float32' ? 'int32' : 'float32';
+      return { kind, name: input.name, tensors: { [input.name]: { ...t, dtype } }, expect: new RegExp(`must be .*${t.dtype}.*, but has dtype ${dtype}`), evaluator: false };
+    }
+    case 'nan': {
+      const input = pick(rng, inputs.filter((i) => i.elem === 'real' && sample.tensors[i.name]!.data.length > 0));
+      if (!input) return undefined;
+      const t = sample.tensors[input.name]!;
+      const data = [...t.data];
+      data[Math.floor(rng() * data.length)] = NaN;
+      return { kind, name: input.name, tensors: { [input.name]: { ...t, data } }, expect: /holds NaN at \[[\d, ]*\], but must hold numbers/, evaluator: true };
+    }
+    case 'classIndex': {
+      const input = pick(rng, inputs.filter((i) => i.elem === 'index' && sample.tensors[i.name]!.data.length > 0));
+      if (!input) return undefined;
+      const t = sample.tensors[input.name]!;
+      const data = [...t.data];
+      data[Math.floor(rng() * data.length)] = rng() < 0.5 ? -1 : sample.sizes.get(input.indexOf!)!;
+      return { kind, name: input.name, tensors: { [input.name]: { ...t, data } }, expect: /(which is not a class index of|class index -?\d+, outside)/, evaluator: true };
+    }
+    case 'fractionalIndex': {
+      // Generated code wants int32 class indices; the evaluator takes floats that are whole.
+      const input = pick(rng, inputs.filter((i) => i.elem === 'index' && sample.tensors[i.name]!.data.length > 0));
+      if (!input) return undefined;
+      const t = sample.tensors[input.name]!;
+      const data = [...t.data];
+      data[Math.floor(rng() * data.length)] = 0.5;
+      const expect = /(must be int32 class indices of .*, but has dtype float32|must hold whole numbers, but has 0\.5)/;
+      return { kind, name: input.name, tensors: { [input.name]: { ...t, data, dtype: 'float32' } }, expect, evaluator: true };
+    }
+    case 'option': {
+      const h = pick(rng, fn.hypers);
+      if (!h) return undefined;
+      // null reads as 'not given' (the default), so it is not among the wrong values.
+      const value = h.elem === 'bool' ? pick(rng, [1, 'yes']) : pick(rng, ['1', NaN, true]);
+      const expect = h.elem === 'bool' ? /must be true or false, but is/ : /must (be a number|be a whole number|lie in .*), but is/;
+      return { kind, name: h.name, tensors: {}, options: { [h.name]: value }, expect, evaluator: false };
+    }
+    case 'optionsObject':
+      return { kind, tensors: {}, options: null, expect: /the options must be an object, but they are null/, evaluator: false };
+    case 'weights': {
+      if (!fn.reduction) return undefined;
+      const wrong = rng() < 0.5;
+      return {
+        kind,
+        name: 'weights',
+        tensors: {},
+        options: { weights: wrong ? 'w' : { wrongShape: true } },
+        expect: wrong ? /option 'weights' must be a tf\.Tensor/ : /option 'weights' has shape \[.*\], but it must be the per-sample shape/,
+        evaluator: false,
+      };
+    }
+  }
+}
