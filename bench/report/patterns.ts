@@ -89,11 +89,19 @@ export const PATTERNS: readonly Pattern[] = [
   },
   {
     id: 'where-scalar',
-    kernels: ['Select'],
+    kernels: ['Select', 'Tile'],
     count: matches(/tf\.where\([\w.()]+, (tf\.scalar\([^)]*\), \w+|\w+, tf\.scalar\([^)]*\))\)/),
     cause:
       'tf.where with a scalar branch: the wasm backend broadcasts the scalar on its slow path (tens of ms per 1e6 elements, where a select of two full-size tensors takes a few)',
     fix: 'select between full-size tensors, or write where(m, x, c) as mask arithmetic (x·m + c·(1 − m); a large finite negative instead of -inf for masked max)',
+  },
+  {
+    id: 'broadcast-mask',
+    kernels: ['NotEqual', 'Equal', 'LogicalOr', 'LogicalAnd', 'Range'],
+    count: matches(/tf\.(notEqual|equal|logicalOr|logicalAnd)\(tf\.reshape\((iota_\w+|ne\d+|eq\d+|and\d+|or\d+), /),
+    cause:
+      'masks that depend only on positions (i != j, (w, b) != (v, a)) are built on every call by comparing ranges, or combining masks, that broadcast against each other; the wasm backend runs broadcasting comparisons and logical ops on its slow path (tens of ms per 1e6 elements)',
+    fix: 'build position masks from tf.eye (or tf.oneHot of a range), which are fast, or once per shape and reuse them; broadcast in float arithmetic (Sub, Mul), which is fast, rather than in comparisons',
   },
   {
     id: 'max-with-constant',

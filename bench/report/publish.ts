@@ -27,6 +27,10 @@ export interface Collected {
 
 const RESULTS = (root: string, name: string): string => join(root, 'bench', 'results', name);
 
+/** JSON with 4 significant digits: timings are not more precise than that. */
+const json = (value: unknown): string =>
+  `${JSON.stringify(value, (_, v: unknown) => (typeof v === 'number' && !Number.isInteger(v) && Number.isFinite(v) ? Number(v.toPrecision(4)) : v))}\n`;
+
 export function loadCollected(root: string): Collected {
   const runtime = JSON.parse(readFileSync(RESULTS(root, 'runtime.json'), 'utf8')) as Collected;
   const path = RESULTS(root, 'compiler.json');
@@ -57,8 +61,8 @@ export function publish(root: string, c: Collected, stdlibDir: string): void {
 
   mkdirSync(join(root, 'bench', 'results'), { recursive: true });
   const { compiler, cli, ...runtime } = c;
-  writeFileSync(RESULTS(root, 'runtime.json'), `${JSON.stringify({ ...runtime, headlines, slow, leaks }, null, 1)}\n`);
-  if (compiler) writeFileSync(RESULTS(root, 'compiler.json'), `${JSON.stringify({ date: c.date, machine: c.machine, compiler, cli }, null, 1)}\n`);
+  writeFileSync(RESULTS(root, 'runtime.json'), json({ ...runtime, headlines, slow, leaks }));
+  if (compiler) writeFileSync(RESULTS(root, 'compiler.json'), json({ date: c.date, machine: c.machine, compiler, cli }));
   writeFileSync(
     join(root, 'bench', 'RESULTS.md'),
     markdown({ date: c.date, machine: c.machine, seconds: c.seconds, backends: c.backends, rows, headlines, slow, leaks, ...(compiler ? { compiler } : {}), ...(cli ? { cli } : {}), settings: c.settingsText }),
