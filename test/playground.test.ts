@@ -210,8 +210,9 @@ describe('playground in Chromium', { timeout: 120_000 }, () => {
     await page.fill('#run-seed', '13');
     await page.click('#tab-ir');
     await page.click('#share-button');
+    // The link is compressed asynchronously (CompressionStream): wait for it to appear.
+    await expect.poll(() => page.locator('#share-url').inputValue(), UI).toContain('#z=');
     const url = await page.locator('#share-url').inputValue();
-    expect(url).toContain('#z=');
     await page.close();
 
     const again = await context.newPage();
