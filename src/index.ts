@@ -1,6 +1,6 @@
 // Public API of the lossc package.
-export { parse, check, compile, evaluate } from './api.js';
-export type { ParseResult, CompileResult, EvaluateOptions, EvaluateResult } from './api.js';
+export { parse, check, compile, evaluate, explain, sampleCheck } from './api.js';
+export type { ParseResult, CompileResult, EvaluateOptions, EvaluateResult, ExplainResult, SampleCheckOptions, SampleCheckResult } from './api.js';
 export type { CheckResult } from './check/module.js';
 export type { SourceHost } from './check/program.js';
 export type { PipelineOptions } from './pipeline.js';

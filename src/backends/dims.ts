@@ -1,4 +1,4 @@
-import type { IrFunction } from '../ir/types.js';
+import type { IrFunction, IrNode } from '../ir/types.js';
 import { REST } from '../ir/types.js';
 
 /** Sizes of every dimension of a loss, read from the shapes of its actual inputs. */
@@ -66,6 +66,25 @@ export function resolveDims(fn: IrFunction, shapes: Readonly<Record<string, read
     }
   }
   return { sizes, rest: rest ?? [] };
+}
+
+/**
+ * The dims of one layer of a loss with function parameters: those of the inputs, plus the
+ * result dims read from what each call returned (`shapes[j]` for `calls[j]`), which must agree.
+ */
+export function layerDims(fn: IrFunction, calls: readonly IrNode[], shapes: readonly (readonly number[])[], base: ResolvedDims): ResolvedDims {
+  const sizes = new Map(base.sizes);
+  calls.forEach((node, j) => {
+    const shape = shapes[j]!;
+    const expected = `[${node.type.axes.map((a) => a.dim).join(', ')}]`;
+    if (shape.length !== node.type.axes.length) throw new ShapeError(`${fn.name}: '${node.attrs.name}' returned a tensor of shape [${shape.join(', ')}], not ${expected}`);
+    node.type.axes.forEach((a, i) => {
+      const known = sizes.get(a.dim);
+      if (known === undefined) sizes.set(a.dim, shape[i]!);
+      else if (known !== shape[i]) throw new ShapeError(`${fn.name}: dimension ${a.dim} of what '${node.attrs.name}' returned is ${shape[i]}, but it is ${known} elsewhere`);
+    });
+  });
+  return { sizes, rest: base.rest };
 }
 
 /** The full shape an input has under resolved dims: what an optional input is filled to. */

@@ -6,7 +6,7 @@ import { unionAxes } from '../ir/axes.js';
 import type { DType } from '../ir/ops.js';
 import { REST, type Axis, type IrFunction, type IrNode, type NodeId } from '../ir/types.js';
 import { liveNodes } from '../ir/live.js';
-import { declaredShape, resolveDims, ShapeError, type ResolvedDims } from './dims.js';
+import { declaredShape, layerDims, resolveDims, ShapeError, type ResolvedDims } from './dims.js';
 
 export interface RefTensor {
   shape: number[];
@@ -104,17 +104,8 @@ function evaluateLayers(fn: IrFunction, inputs: Record<string, RefTensor>, hyper
   let total: Float64Array | undefined;
   let shape: number[] = [];
   for (let k = 0; k < layers; k++) {
-    const sizes = new Map(dims.sizes);
-    calls.forEach((node, j) => {
-      const t = results[j]![k]!;
-      if (t.shape.length !== node.type.axes.length) throw new ShapeError(`${fn.name}: '${node.attrs.name}' returned a tensor of shape [${t.shape.join(', ')}], not [${node.type.axes.map((a) => a.dim).join(', ')}]`);
-      node.type.axes.forEach((a, i) => {
-        const known = sizes.get(a.dim);
-        if (known === undefined) sizes.set(a.dim, t.shape[i]!);
-        else if (known !== t.shape[i]) throw new ShapeError(`${fn.name}: dimension ${a.dim} of what '${node.attrs.name}' returned is ${t.shape[i]}, but it is ${known} elsewhere`);
-      });
-    });
-    const ev = new RefEvaluator(fn, inputs, hypers, { sizes, rest: dims.rest });
+    const layer = layerDims(fn, calls, results.map((r) => r[k]!.shape), dims);
+    const ev = new RefEvaluator(fn, inputs, hypers, layer);
     calls.forEach((node, j) => ev.preset(node.id, results[j]![k]!));
     const v = ev.value(options.node ?? fn.output);
     shape = v.shape;

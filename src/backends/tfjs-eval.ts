@@ -13,7 +13,7 @@ import { alignment, unionAxes } from '../ir/axes.js';
 import { OPS, type DType } from '../ir/ops.js';
 import { REST, type Axis, type IrFunction, type IrNode, type NodeId } from '../ir/types.js';
 import { liveNodes } from '../ir/live.js';
-import { declaredShape, resolveDims, ShapeError, type ResolvedDims } from './dims.js';
+import { declaredShape, layerDims, resolveDims, ShapeError, type ResolvedDims } from './dims.js';
 import { rejectNaN, rejectNonFinite } from './finite.js';
 import { EvalError } from './reference.js';
 
@@ -186,17 +186,7 @@ function runLayers(fn: IrFunction, prep: Prepared, options: TfjsEvalOptions): tf
   }
   const values: tf.Tensor[] = [];
   for (let k = 0; k < layers; k++) {
-    const sizes = new Map(prep.dims.sizes);
-    calls.forEach((node, j) => {
-      const t = results[j]![k]!;
-      if (t.rank !== node.type.axes.length) throw new ShapeError(`${fn.name}: '${node.attrs.name}' returned a tensor of shape [${t.shape.join(', ')}], not [${node.type.axes.map((a) => a.dim).join(', ')}]`);
-      node.type.axes.forEach((a, i) => {
-        const known = sizes.get(a.dim);
-        if (known === undefined) sizes.set(a.dim, t.shape[i]!);
-        else if (known !== t.shape[i]) throw new ShapeError(`${fn.name}: dimension ${a.dim} of what '${node.attrs.name}' returned is ${t.shape[i]}, but it is ${known} elsewhere`);
-      });
-    });
-    const runner = new TfRunner(fn, { ...prep, dims: { sizes, rest: prep.dims.rest } });
+    const runner = new TfRunner(fn, { ...prep, dims: layerDims(fn, calls, results.map((r) => r[k]!.shape), prep.dims) });
     calls.forEach((node, j) => runner.preset(node.id, convert(results[j]![k]!, 'float32')));
     values.push(runner.value(options.node ?? fn.output));
   }
