@@ -6,6 +6,7 @@ import { unionAxes } from '../ir/axes.js';
 import type { DType } from '../ir/ops.js';
 import { REST, type Axis, type IrFunction, type IrNode, type NodeId } from '../ir/types.js';
 import { liveNodes } from '../ir/live.js';
+import { valueInOrder } from '../ir/memo-eval.js';
 import { declaredShape, layerDims, resolveDims, ShapeError, type ResolvedDims } from './dims.js';
 
 export interface RefTensor {
@@ -219,21 +220,7 @@ class RefEvaluator {
 
   /** The value of node `id`, computing its live operands first (iteratively: deep graphs are fine). */
   value(id: NodeId): Val {
-    const stack = [id];
-    while (stack.length > 0) {
-      const top = stack[stack.length - 1]!;
-      const node = this.fn.nodes[top];
-      if (!node) throw new Error(`internal: ${this.fn.name} has no IR node %${top}`);
-      const missing = [...new Set(node.args)].filter((a) => !this.memo.has(a));
-      if (this.memo.has(top) || missing.length === 0) {
-        stack.pop();
-        if (!this.memo.has(top)) this.memo.set(top, this.compute(node, node.args.map((a) => this.memo.get(a)!)));
-      } else {
-        if (stack.length > 3 * this.fn.nodes.length + 1) throw new Error(`internal: ${this.fn.name}: the IR has a cycle`);
-        stack.push(...missing);
-      }
-    }
-    return this.memo.get(id)!;
+    return valueInOrder(this.fn, id, this.memo, (node, args) => this.compute(node, args));
   }
 
   /** Fixes a node's value (a function parameter's result) before evaluation. */
