@@ -1,52 +1,14 @@
 // Constant folding: an elementwise op, select or reduction whose operands are all scalar
-// constants becomes a constant. The scalar meaning of each op is written out here again
-// (not borrowed from an evaluator), so the float64 reference stays an independent oracle.
+// constants becomes a constant. The scalar meaning of each op is src/ir/scalar-ops.ts (not
+// borrowed from an evaluator), so the float64 reference stays an independent oracle.
 
 import type { BinaryOp, DType, UnaryOp } from '../ir/ops.js';
+import { SCALAR_BINARY, SCALAR_UNARY } from '../ir/scalar-ops.js';
 import type { IrNode } from '../ir/types.js';
 
-const softplus = (x: number): number => Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
+const UNARY = SCALAR_UNARY;
+const BINARY = SCALAR_BINARY;
 const truth = (c: boolean): number => (c ? 1 : 0);
-
-const UNARY: Record<UnaryOp, (x: number) => number> = {
-  neg: (x) => -x,
-  abs: Math.abs,
-  sign: Math.sign,
-  exp: Math.exp,
-  log: Math.log,
-  log1p: Math.log1p,
-  expm1: Math.expm1,
-  sqrt: Math.sqrt,
-  square: (x) => x * x,
-  sigmoid: (x) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x))),
-  softplus,
-  log_sigmoid: (x) => -softplus(-x),
-  tanh: Math.tanh,
-  cosh: Math.cosh,
-  relu: (x) => (x > 0 ? x : 0),
-  floor: Math.floor,
-  not: (x) => truth(x === 0),
-  to_real: (x) => x,
-  detach: (x) => x, // a constant has no gradient to stop
-};
-
-const BINARY: Record<BinaryOp, (x: number, y: number) => number> = {
-  add: (x, y) => x + y,
-  sub: (x, y) => x - y,
-  mul: (x, y) => x * y,
-  div: (x, y) => x / y,
-  pow: Math.pow,
-  maximum: (x, y) => (Number.isNaN(x) || Number.isNaN(y) ? NaN : Math.max(x, y)),
-  minimum: (x, y) => (Number.isNaN(x) || Number.isNaN(y) ? NaN : Math.min(x, y)),
-  eq: (x, y) => truth(x === y),
-  ne: (x, y) => truth(x !== y),
-  lt: (x, y) => truth(x < y),
-  le: (x, y) => truth(x <= y),
-  gt: (x, y) => truth(x > y),
-  ge: (x, y) => truth(x >= y),
-  and: (x, y) => truth(x !== 0 && y !== 0),
-  or: (x, y) => truth(x !== 0 || y !== 0),
-};
 
 /** A reduction of a scalar over no axes (unmasked) is the scalar itself. */
 const IDENTITY_REDUCE = new Set(['sum', 'mean', 'max', 'min', 'prod', 'logsumexp', 'any', 'all']);

@@ -6,48 +6,10 @@
 // `round` is Math.fround for float32, or the identity for the exact (float64) value.
 
 import { REST, type IrFunction, type IrNode, type NodeId } from '../ir/types.js';
-import { sigmoid, softplus } from './float32.js';
+import { SCALAR_BINARY, SCALAR_UNARY } from '../ir/scalar-ops.js';
 
-const UNARY: Record<string, (x: number) => number> = {
-  neg: (x) => -x,
-  abs: Math.abs,
-  sign: Math.sign,
-  exp: Math.exp,
-  log: Math.log,
-  log1p: Math.log1p,
-  expm1: Math.expm1,
-  sqrt: Math.sqrt,
-  square: (x) => x * x,
-  sigmoid,
-  softplus,
-  log_sigmoid: (x) => -softplus(-x),
-  tanh: Math.tanh,
-  cosh: Math.cosh,
-  relu: (x) => (x > 0 ? x : 0),
-  floor: Math.floor,
-  not: (x) => (x === 0 ? 1 : 0),
-  to_real: (x) => x,
-  detach: (x) => x,
-};
-
-const bool = (c: boolean): number => (c ? 1 : 0);
-const BINARY: Record<string, (x: number, y: number) => number> = {
-  add: (x, y) => x + y,
-  sub: (x, y) => x - y,
-  mul: (x, y) => x * y,
-  div: (x, y) => x / y,
-  pow: Math.pow,
-  maximum: (x, y) => (Number.isNaN(x) || Number.isNaN(y) ? NaN : Math.max(x, y)),
-  minimum: (x, y) => (Number.isNaN(x) || Number.isNaN(y) ? NaN : Math.min(x, y)),
-  eq: (x, y) => bool(x === y),
-  ne: (x, y) => bool(x !== y),
-  lt: (x, y) => bool(x < y),
-  le: (x, y) => bool(x <= y),
-  gt: (x, y) => bool(x > y),
-  ge: (x, y) => bool(x >= y),
-  and: (x, y) => bool(x !== 0 && y !== 0),
-  or: (x, y) => bool(x !== 0 || y !== 0),
-};
+const UNARY: Readonly<Record<string, (x: number) => number>> = SCALAR_UNARY;
+const BINARY: Readonly<Record<string, (x: number, y: number) => number>> = SCALAR_BINARY;
 
 const LOGICAL = new Set(['eq', 'ne', 'lt', 'le', 'gt', 'ge', 'and', 'or']);
 
