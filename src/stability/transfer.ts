@@ -80,13 +80,17 @@ function pow(a: Range, b: Range): Range {
     if (Number.isInteger(c)) {
       const even = c % 2 === 0;
       const base = even ? R.abs(a) : a;
+      // x^c is monotone on a range of one sign (|x| for an even c); computing the ends with
+      // Math.pow itself keeps them the values pow really takes (1 / x^|c| can differ by an ulp).
+      if (c < 0 && (base.lo > 0 || base.hi < 0)) return monotone32(base, (x) => Math.pow(x, c), true);
       const up = monotone32(base, (x) => Math.pow(x, Math.abs(c)));
-      // A negative power is 1 over the positive one.
+      // Across 0, a negative power is 1 over the positive one.
       return c > 0 ? up : R.div(R.point(1), up);
     }
     return monotone32(within(a, nonNegative), (x) => Math.pow(x, c), c < 0);
   }
-  if (a.lo < 0) return R.REAL;
+  // A negative base, or 0 (±0) under a negative power (±Infinity by the sign of the zero).
+  if (a.lo < 0 || (R.contains(a, 0) && b.lo < 0)) return R.REAL;
   const xs = [a.lo, a.hi];
   const ys = [b.lo, b.hi];
   const corners = xs.flatMap((x) => ys.map((y) => Math.pow(x, y))).filter((v) => !Number.isNaN(v));
