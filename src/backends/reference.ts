@@ -73,6 +73,60 @@ export function evaluateReference(
   return { shape: [], data: Float64Array.of(kind === 'sum' ? num : num / den) };
 }
 
+export interface RefGradients {
+  /** The loss as `evaluateReference` returns it with the same options. */
+  readonly value: RefTensor;
+  /** d (sum of the loss) / d input, for every real input, in the input's shape. */
+  readonly grads: Record<string, RefTensor>;
+}
+
+/**
+ * The loss and its gradients in float64, from the backward pass the compiler derived
+ * (`fn.gradients`, see src/grad): with no reduction option, that of the output seeded with 1s
+ * (a non-scalar loss is summed, as tf.grad does); with `reduction` or `weights`, that of the
+ * per-sample losses seeded with what the reduction makes of each.
+ */
+export function gradientsReference(
+  fn: IrFunction,
+  inputs: Record<string, RefTensor>,
+  hypers: Record<string, number>,
+  options: RefOptions = {},
+): RefGradients {
+  const g = fn.gradients;
+  if (!g) throw new Error(`internal: ${fn.name} has no derived gradients (withGradients first)`);
+  const shapes: Record<string, number[]> = {};
+  for (const [k, v] of Object.entries(inputs)) shapes[k] = v.shape;
+  const dims = resolveDims(fn, shapes);
+  const value = evaluateReference(fn, inputs, hypers, options);
+  const plain = options.reduction === undefined && options.weights === undefined;
+  if (!plain && !g.perSample) {
+    throw new EvalError(`${fn.name}: this loss has no outer mean or sum, so it takes no 'reduction' or 'weights' option`);
+  }
+  const pass = plain ? g.output : g.perSample!;
+  const probe = new RefEvaluator(fn, inputs, hypers, dims);
+  const root = probe.value(pass.root);
+  let seed = new Float64Array(root.data.length).fill(1);
+  if (!plain) {
+    const w = options.weights ? expandWeights(fn.name, options.weights, root.shape) : undefined;
+    const kind = options.reduction ?? fn.reduction!.kind;
+    const total = w ? w.reduce((a, v) => a + v, 0) : root.data.length;
+    seed = seed.map((_, i) => (w ? w[i]! : 1) / (kind === 'mean' ? total : 1));
+  }
+  const ev = new RefEvaluator(fn, inputs, hypers, dims, { [fn.nodes[pass.seed]!.attrs.name!]: { shape: root.shape, data: seed } });
+  const grads: Record<string, RefTensor> = {};
+  for (const input of fn.inputs.filter((i) => i.elem === 'real')) {
+    const shape = inputs[input.name]?.shape ?? declaredShape(fn, input, dims);
+    const share = pass.grads.find((x) => x.input === input.name);
+    if (!share) {
+      grads[input.name] = { shape, data: new Float64Array(prod(shape)) };
+      continue;
+    }
+    // The gradient node may lack axes of the input (it is the same along them): broadcast.
+    grads[input.name] = { shape, data: ev.expandTo(ev.value(share.node), input.axes) };
+  }
+  return { value, grads };
+}
+
 /** A left-out optional input: its default everywhere, in the shape the dims give it. */
 function fillInput(fn: IrFunction, decl: IrFunction['inputs'][number], dims: ResolvedDims): RefTensor {
   if (decl.default === undefined) throw new EvalError(`${fn.name}: input '${decl.name}' is missing`);
@@ -216,6 +270,8 @@ class RefEvaluator {
     private readonly inputs: Record<string, RefTensor>,
     private readonly hypers: Record<string, number>,
     private readonly dims: ResolvedDims,
+    /** Values of the seed inputs of a backward pass (`%dloss`), by name. */
+    private readonly seeds: Record<string, RefTensor> = {},
   ) {}
 
   /** The value of node `id`, computing its live operands first (iteratively: deep graphs are fine). */
@@ -257,6 +313,10 @@ class RefEvaluator {
   }
 
   /** `v` materialised in the layout `to` (a superset of its axes, by name). */
+  expandTo(v: Val, to: readonly Axis[]): Float64Array {
+    return this.expand(v, to);
+  }
+
   private expand(v: Val, to: readonly Axis[]): Float64Array {
     const offs = offsets(this.shapeOf(to), this.stridesIn(v.axes, to));
     return Float64Array.from(offs, (o) => v.data[o]!);
@@ -277,7 +337,8 @@ class RefEvaluator {
       case 'const':
         return this.make(node, Float64Array.of(node.attrs.value!));
       case 'size': {
-        const n = this.dims.sizes.get(node.attrs.dim!);
+        // The rest axis stands for several dims: its size is their product.
+        const n = node.attrs.dim === REST ? prod(this.dims.rest) : this.dims.sizes.get(node.attrs.dim!);
         if (n === undefined) throw new Error(`internal: ${this.fn.name}: no size for dimension ${node.attrs.dim}`);
         return this.make(node, Float64Array.of(n));
       }
@@ -313,6 +374,8 @@ class RefEvaluator {
 
   private input(node: IrNode): Val {
     const name = node.attrs.name!;
+    const seed = this.seeds[name];
+    if (seed) return { axes: node.type.axes, shape: [...seed.shape], data: seed.data };
     const decl = this.fn.inputs.find((i) => i.name === name);
     if (decl) {
       const given = this.inputs[name];

@@ -11,7 +11,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { alignment, unionAxes } from '../ir/axes.js';
 import { OPS, type DType } from '../ir/ops.js';
-import { REST, type Axis, type IrFunction, type IrNode, type NodeId } from '../ir/types.js';
+import { REST, type Axis, type IrBackward, type IrFunction, type IrNode, type NodeId } from '../ir/types.js';
+import { withGradients } from '../grad/index.js';
 import { liveNodes } from '../ir/live.js';
 import { valueInOrder } from '../ir/memo-eval.js';
 import { declaredShape, layerDims, resolveDims, ShapeError, type ResolvedDims } from './dims.js';
@@ -34,6 +35,11 @@ export interface TfjsEvalOptions {
   checkFinite?: boolean;
   /** The loss's function parameters (e.g. a feature extractor, a tf.LayersModel's apply), by name. */
   functions?: Record<string, (x: tf.Tensor) => tf.Tensor | tf.Tensor[]>;
+  /**
+   * Differentiate with tfjs's own autodiff through every op, instead of the backward pass the
+   * compiler derived (default false; losses with function parameters always use autodiff).
+   */
+  autodiff?: boolean;
 }
 
 type TfDType = 'float32' | 'int32' | 'bool';
@@ -48,10 +54,88 @@ export function evaluateTfjs(
   options: TfjsEvalOptions = {},
 ): tf.Tensor {
   return tf.tidy(() => {
-    const result = run(fn, prepare(fn, inputs, hypers, options), options);
+    const result = runTaped(fn, prepare(fn, inputs, hypers, options), options);
     // Never hand back a caller's own tensor: disposing the result must not dispose an input.
     return Object.values(inputs).includes(result) ? tf.clone(result) : result;
   });
+}
+
+/**
+ * The loss as training sees it: wrapped in tf.customGrad with the compiler's backward pass
+ * (unless `autodiff`, a function parameter, or a single node is asked for).
+ */
+function runTaped(fn: IrFunction, prep: Prepared, options: TfjsEvalOptions): tf.Tensor {
+  if (options.autodiff || options.node !== undefined) return run(fn, prep, options);
+  const derived = withGradients(fn).fn;
+  if (!derived) return run(fn, prep, options);
+  // checkFinite reads values back: done once, forward only, before the taped run.
+  if (options.checkFinite) tf.dispose(run(fn, prep, options));
+  return runDerived(derived, prep, { ...options, checkFinite: false });
+}
+
+/**
+ * The forward pass inside a tf.customGrad whose backward evaluates the derived gradient
+ * nodes. The forward values the backward reads are saved (tfjs disposes the rest, and may
+ * dispose the inputs too before the backward runs); constants, positions and sizes are
+ * rebuilt. With `reduction` or `weights`, the per-sample losses are what is wrapped and the
+ * reduction is left to tfjs's autodiff (mean, sum and mul have gradients everywhere).
+ */
+function runDerived(fn: IrFunction, prep: Prepared, options: TfjsEvalOptions): tf.Tensor {
+  const g = fn.gradients!;
+  const plain = options.reduction === undefined && options.weights === undefined;
+  const pass = plain ? g.output : g.perSample;
+  if (!pass) return run(fn, prep, options); // it reports that the loss takes no reduction
+  const real = fn.inputs.filter((i) => i.elem === 'real');
+  const saved = savedForBackward(fn, pass);
+  const wrapped = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const save = args[args.length - 1] as tf.GradSaveFunc;
+    const tensors = { ...prep.tensors };
+    real.forEach((i, k) => (tensors[i.name] = args[k] as tf.Tensor));
+    const forward = new TfRunner(fn, { ...prep, tensors });
+    const value = forward.value(pass.root);
+    save(saved.map((id) => forward.value(id)));
+    const gradFunc = (dy: tf.Tensor, kept: tf.Tensor[]): tf.Tensor[] => {
+      const backward = new TfRunner(fn, prep);
+      saved.forEach((id, k) => backward.preset(id, kept[k]!));
+      backward.preset(pass.seed, dy);
+      return real.map((input, k) => {
+        const x = args[k] as tf.Tensor;
+        const share = pass.grads.find((s) => s.input === input.name);
+        if (!share) return tf.zeros(x.shape);
+        return backward.expand(backward.value(share.node), fn.nodes[share.node]!.type.axes, input.axes);
+      });
+    };
+    return { value, gradFunc };
+  });
+  const value = wrapped(...real.map((i) => prep.tensors[i.name]!));
+  return plain ? value : reduce(fn, value, options);
+}
+
+/** Forward nodes the backward pass reads, except what it rebuilds (constants, positions, sizes). */
+function savedForBackward(fn: IrFunction, pass: IrBackward): NodeId[] {
+  const forward = reachable(fn, [pass.root]);
+  const backward = reachable(fn, pass.grads.map((s) => s.node), forward);
+  const out = new Set<NodeId>();
+  for (const id of backward) {
+    for (const a of [id, ...fn.nodes[id]!.args]) {
+      const op = fn.nodes[a]!.op;
+      if (forward.has(a) && op !== 'const' && op !== 'iota' && op !== 'size') out.add(a);
+    }
+  }
+  return [...out].sort((x, y) => x - y);
+}
+
+/** Nodes reachable from `roots` through operands, not entering `stop`. */
+function reachable(fn: IrFunction, roots: readonly NodeId[], stop: ReadonlySet<NodeId> = new Set()): Set<NodeId> {
+  const seen = new Set<NodeId>();
+  const stack = roots.filter((r) => !stop.has(r));
+  while (stack.length > 0) {
+    const id = stack.pop()!;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    for (const a of fn.nodes[id]!.args) if (!stop.has(a)) stack.push(a);
+  }
+  return seen;
 }
 
 /**
@@ -76,7 +160,7 @@ export function valueAndGradsTfjs(
     const xs = wrt.map((n) => prep.tensors[n]!);
     // checkFinite runs first, off the tape: a throw inside engine.gradients keeps its tensors.
     if (options.checkFinite) run(fn, prep, options);
-    const f = (): tf.Tensor => run(fn, prep, { ...options, checkFinite: false });
+    const f = (): tf.Tensor => runTaped(fn, prep, { ...options, checkFinite: false });
     // engine.gradients (what tf.valueAndGrads calls) with allowNoGradients: an input with no
     // path to the loss gets zeros instead of an error.
     const { value, grads } = tf.engine().gradients(f, xs, undefined, true);
@@ -146,8 +230,13 @@ function run(fn: IrFunction, prep: Prepared, options: TfjsEvalOptions): tf.Tenso
   if (!fn.reduction) {
     throw new EvalError(`${fn.name}: this loss has no outer mean or sum, so it takes no 'reduction' or 'weights' option`);
   }
-  const l = convert(runner.value(fn.reduction.perSample), 'float32');
-  const kind = options.reduction ?? fn.reduction.kind;
+  return reduce(fn, runner.value(fn.reduction.perSample), options);
+}
+
+/** The per-sample losses reduced as `options` say, with weights. */
+function reduce(fn: IrFunction, perSample: tf.Tensor, options: TfjsEvalOptions): tf.Tensor {
+  const l = convert(perSample, 'float32');
+  const kind = options.reduction ?? fn.reduction!.kind;
   const w = options.weights;
   if (!w) return kind === 'none' ? l : kind === 'sum' ? tf.sum(l) : tf.mean(l);
   if (w.rank > l.rank || w.shape.some((s, i) => s !== l.shape[i] && s !== 1)) {
@@ -222,6 +311,11 @@ class TfRunner {
     private readonly fn: IrFunction,
     private readonly prep: Prepared,
   ) {}
+
+  /** `t`, laid out as `from` (a subset of `to` by name), broadcast to the full shape of `to`. */
+  expand(t: tf.Tensor, from: readonly Axis[], to: readonly Axis[]): tf.Tensor {
+    return tf.broadcastTo(this.align(convert(t, 'float32'), from, to), this.shapeOf(to));
+  }
 
   /** Fixes a node's value (a function parameter's result) before evaluation. */
   preset(id: NodeId, t: tf.Tensor): void {
@@ -303,7 +397,8 @@ class TfRunner {
       case 'leaf':
         if (node.op === 'input') return this.prep.tensors[node.attrs.name!]!;
         if (node.op === 'const') return dt === 'bool' ? tf.scalar(node.attrs.value !== 0, 'bool') : tf.scalar(node.attrs.value!, TF_DTYPE[dt]);
-        if (node.op === 'size') return tf.scalar(this.dimsOf({ name: node.attrs.dim!, dim: node.attrs.dim! })[0]!, 'int32');
+        // The rest axis stands for several dims: its size is their product.
+        if (node.op === 'size') return tf.scalar(this.dimsOf({ name: node.attrs.dim!, dim: node.attrs.dim! }).reduce((a, b) => a * b, 1), 'int32');
         return tf.range(0, this.dimsOf(node.type.axes[0]!)[0]!, 1, 'int32');
       case 'unary':
         return convert(this.unary(node.op, convert(x!, node.op === 'not' ? 'bool' : arith)), TF_DTYPE[dt]);

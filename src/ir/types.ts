@@ -141,4 +141,40 @@ export interface IrFunction {
   readonly nodes: readonly IrNode[];
   readonly output: NodeId;
   readonly reduction?: ReductionInfo;
+  /** The backward pass, once derived (src/grad): its nodes live in `nodes` beside the forward ones. */
+  readonly gradients?: IrGradients;
+}
+
+/**
+ * The derived gradient of one root (the output, or the per-sample losses) with respect to the
+ * real tensor inputs, for a given gradient of the root: `seed`, an input node of the root's
+ * type (what tf.customGrad calls `dy`).
+ */
+export interface IrBackward {
+  readonly root: NodeId;
+  readonly seed: NodeId;
+  /**
+   * d root / d input · seed, for each real input the root depends on (the others get zeros).
+   * The node's axes are a subset of the input's: it is the same along the missing ones.
+   */
+  readonly grads: readonly { readonly input: string; readonly node: NodeId }[];
+}
+
+export interface IrGradients {
+  /** Of the output: what a call with no `reduction` or `weights` option differentiates. */
+  readonly output: IrBackward;
+  /** Of the per-sample losses, under which the backends reduce with weights themselves. */
+  readonly perSample?: IrBackward;
+}
+
+/** The same gradients with every node id passed through `at` (after a rebuild or renumbering). */
+export function remapGradients(g: IrGradients, at: (id: NodeId) => NodeId): IrGradients {
+  const one = (b: IrBackward): IrBackward => ({ root: at(b.root), seed: at(b.seed), grads: b.grads.map((x) => ({ input: x.input, node: at(x.node) })) });
+  return { output: one(g.output), ...(g.perSample ? { perSample: one(g.perSample) } : {}) };
+}
+
+/** Every node the backward passes need kept: seeds and gradients. */
+export function gradientRoots(g: IrGradients | undefined): NodeId[] {
+  if (!g) return [];
+  return [g.output, ...(g.perSample ? [g.perSample] : [])].flatMap((b) => [b.root, b.seed, ...b.grads.map((x) => x.node)]);
 }

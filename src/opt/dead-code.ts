@@ -1,5 +1,5 @@
 import { liveNodes } from '../ir/live.js';
-import type { IrFunction, IrNode, NodeId } from '../ir/types.js';
+import { remapGradients, type IrFunction, type IrNode, type NodeId } from '../ir/types.js';
 
 /**
  * Drops nodes the output does not depend on (unused bindings, checks folded away) and
@@ -25,5 +25,6 @@ export function eliminateDeadCode(fn: IrFunction): IrFunction {
     inputs: fn.inputs.map((i) => ({ ...i, node: at(i.node) })),
     hypers: fn.hypers.map((h) => ({ ...h, node: at(h.node) })),
     ...(fn.reduction ? { reduction: { ...fn.reduction, perSample: at(fn.reduction.perSample) } } : {}),
+    ...(fn.gradients ? { gradients: remapGradients(fn.gradients, at) } : {}),
   };
 }

@@ -6,7 +6,7 @@
 import { IrBuilder } from '../ir/graph.js';
 import { liveNodes } from '../ir/live.js';
 import { OPS } from '../ir/ops.js';
-import type { IrFunction, IrNode, NodeId, TensorType } from '../ir/types.js';
+import { remapGradients, type IrFunction, type IrNode, type NodeId, type TensorType } from '../ir/types.js';
 import type { Span } from '../../grammar/ast.js';
 import type { AppliedRewrite } from './applied.js';
 import { CONDITIONS, type ConditionContext } from './conditions.js';
@@ -135,6 +135,7 @@ function rewritePass(fn: IrFunction, rules: ReadonlyMap<string, readonly Rule[]>
     inputs: fn.inputs.map((i) => ({ ...i, node: at(i.node) })),
     hypers: fn.hypers.map((h) => ({ ...h, node: at(h.node) })),
     ...(fn.reduction ? { reduction: { ...fn.reduction, perSample: at(fn.reduction.perSample) } } : {}),
+    ...(fn.gradients ? { gradients: remapGradients(fn.gradients, at) } : {}),
   };
 }
 

@@ -1,0 +1,97 @@
+// The derivative of every differentiable op, as data: one row per (op, operand), giving the
+// operand's share of the gradient as a term in the optimizer's notation (src/opt/pattern.ts).
+// The engine (derive.ts) walks the IR backwards and instantiates these rows; the optimizer
+// then simplifies the backward graph together with the forward one.
+//
+// Variables a row may use (bound by the engine for the node being differentiated):
+//   ?g  the gradient reaching the node (its axes are a subset of the node's: missing axes
+//       mean "the same along that axis")
+//   ?y  the node itself (its forward value)
+//   ?x  the operand of a unary, axis, reshape or reduction op; ?a ?b the operands of a binary
+//       op and the branches of a select; ?c the select's condition; ?m a reduction's mask;
+//       ?t a gather's class indices
+//   ?n  the number of elements a mean averages (per result element)
+//   ?i  positions along the axis a gather or pick works on; ?k the position picked
+//   :r  the node's own attributes (reduced axes, softmax axis); :inv a rename undone
+//
+// `when` picks among rows of the same operand; the first that holds is used:
+//   masked / unmasked    the reduction has a mask or not
+//   alone                the other operand carries no gradient (a constant, a hyperparameter,
+//                        a detached value): used for max(0, x) so that the kink gets 0
+//   full-g / partial-g   ?g has the node's softmax axis or is the same along it
+// An operand with no row (comparisons, sign, floor, indices, masks, detach) gets no gradient.
+// Conventions where the textbook derivative is undefined: the subgradient 0 at the kink of
+// relu, abs and max(x, c); ties of a binary max go to its first operand; ties of a max/min
+// reduction share the gradient equally (a valid subgradient, as PyTorch's amax).
+
+import type { OpName } from '../ir/ops.js';
+
+export type DerivativeCondition = '' | 'masked' | 'unmasked' | 'alone' | 'full-g' | 'partial-g';
+
+export type DerivativeRow = readonly [op: OpName, operand: number, when: DerivativeCondition, gradient: string, why: string];
+
+export const DERIVATIVES: readonly DerivativeRow[] = [
+  // op           operand when          gradient of the operand                                   derivation
+  ['neg',         0, '',          '(neg ?g)',                                                        'd(-x) = -dx'],
+  ['abs',         0, '',          '(mul ?g (sign ?x))',                                              'd|x| = sign(x) dx; sign(0) = 0 is the subgradient 0 at the kink'],
+  ['exp',         0, '',          '(mul ?g ?y)',                                                     'd e^x = e^x dx'],
+  ['log',         0, '',          '(div ?g ?x)',                                                     'd log x = dx / x'],
+  ['log1p',       0, '',          '(div ?g (add 1 ?x))',                                             'd log(1 + x) = dx / (1 + x)'],
+  ['expm1',       0, '',          '(mul ?g (add ?y 1))',                                             'd(e^x - 1) = e^x dx'],
+  ['sqrt',        0, '',          '(div ?g (mul 2 ?y))',                                             'd√x = dx / (2√x)'],
+  ['square',      0, '',          '(mul ?g (mul 2 ?x))',                                             'd x² = 2x dx'],
+  // σ(-x) rather than 1 - σ(x), which rounds to 0 for x above about 17 in float32.
+  ['sigmoid',     0, '',          '(mul ?g (mul ?y (sigmoid (neg ?x))))',                            'dσ(x) = σ(x) σ(-x) dx'],
+  ['softplus',    0, '',          '(mul ?g (sigmoid ?x))',                                           'd log(1 + e^x) = σ(x) dx'],
+  ['log_sigmoid', 0, '',          '(mul ?g (sigmoid (neg ?x)))',                                     'd log σ(x) = σ(-x) dx'],
+  // 1 / cosh² rather than 1 - tanh², which rounds to 0 where tanh rounds to ±1.
+  ['tanh',        0, '',          '(div ?g (square (cosh ?x)))',                                     'd tanh x = dx / cosh² x'],
+  ['cosh',        0, '',          '(mul ?g (mul ?y (tanh ?x)))',                                     'd cosh x = sinh x dx = cosh x tanh x dx'],
+  ['relu',        0, '',          '(select (gt ?x 0) ?g 0)',                                         'd max(x, 0) = [x > 0] dx: 0 at the kink'],
+  ['to_real',     0, '',          '?g',                                                              'a real operand is passed through (ints and bools carry no gradient)'],
+
+  ['add',         0, '',          '?g',                                                              'd(a + b) = da + db'],
+  ['add',         1, '',          '?g',                                                              'd(a + b) = da + db'],
+  ['sub',         0, '',          '?g',                                                              'd(a - b) = da - db'],
+  ['sub',         1, '',          '(neg ?g)',                                                        'd(a - b) = da - db'],
+  ['mul',         0, '',          '(mul ?g ?b)',                                                     'd(ab) = b da + a db'],
+  ['mul',         1, '',          '(mul ?g ?a)',                                                     'd(ab) = b da + a db'],
+  ['div',         0, '',          '(div ?g ?b)',                                                     'd(a/b) = da / b - (a/b) db / b'],
+  ['div',         1, '',          '(neg (div (mul ?g ?y) ?b))',                                      'd(a/b) = da / b - (a/b) db / b'],
+  ['pow',         0, '',          '(mul ?g (mul ?b (pow ?a (sub ?b 1))))',                           'd a^b = b a^(b-1) da'],
+  // At a = 0 the value is 0 for every b > 0: its derivative along b is 0, not 0 · log 0.
+  ['pow',         1, '',          '(select (eq ?a 0) 0 (mul ?g (mul ?y (log ?a))))',                 'd a^b = a^b log(a) db'],
+  ['maximum',     0, 'alone',     '(select (gt ?a ?b) ?g 0)',                                        'max(a, c) against a constant: 0 at the kink'],
+  ['maximum',     0, '',          '(select (ge ?a ?b) ?g 0)',                                        'the larger operand gets it; a tie goes to the first'],
+  ['maximum',     1, 'alone',     '(select (gt ?b ?a) ?g 0)',                                        'max(c, b) against a constant: 0 at the kink'],
+  ['maximum',     1, '',          '(select (ge ?a ?b) 0 ?g)',                                        'the larger operand gets it; a tie goes to the first'],
+  ['minimum',     0, 'alone',     '(select (lt ?a ?b) ?g 0)',                                        'min(a, c) against a constant: 0 at the kink'],
+  ['minimum',     0, '',          '(select (le ?a ?b) ?g 0)',                                        'the smaller operand gets it; a tie goes to the first'],
+  ['minimum',     1, 'alone',     '(select (lt ?b ?a) ?g 0)',                                        'min(c, b) against a constant: 0 at the kink'],
+  ['minimum',     1, '',          '(select (le ?a ?b) 0 ?g)',                                        'the smaller operand gets it; a tie goes to the first'],
+
+  ['select',      1, '',          '(select ?c ?g 0)',                                                'only the chosen branch gets it; none reaches the condition'],
+  ['select',      2, '',          '(select ?c 0 ?g)',                                                'only the chosen branch gets it; none reaches the condition'],
+
+  ['sum',         0, 'masked',    '(select ?m ?g 0)',                                                'each selected element contributes once'],
+  ['sum',         0, 'unmasked',  '?g',                                                              'each element contributes once'],
+  ['mean',        0, 'masked',    '(select ?m (div ?g ?n) 0)',                                       'each selected element contributes 1/n (none where nothing is selected)'],
+  ['mean',        0, 'unmasked',  '(div ?g ?n)',                                                     'each element contributes 1/n'],
+  ['max',         0, 'masked',    '(select (and ?m (eq ?x ?y)) (div ?g (sum:r (to_real (and ?m (eq ?x ?y))))) 0)', 'the maxima share it equally'],
+  ['max',         0, 'unmasked',  '(select (eq ?x ?y) (div ?g (sum:r (to_real (eq ?x ?y)))) 0)',   'the maxima share it equally'],
+  ['min',         0, 'masked',    '(select (and ?m (eq ?x ?y)) (div ?g (sum:r (to_real (and ?m (eq ?x ?y))))) 0)', 'the minima share it equally'],
+  ['min',         0, 'unmasked',  '(select (eq ?x ?y) (div ?g (sum:r (to_real (eq ?x ?y)))) 0)',   'the minima share it equally'],
+  ['prod',        0, 'masked',    '(select ?m (div (mul ?g ?y) ?x) 0)',                              'd Π x = (Π x / x_i) dx_i (undefined where an element is 0)'],
+  ['prod',        0, 'unmasked',  '(div (mul ?g ?y) ?x)',                                            'd Π x = (Π x / x_i) dx_i (undefined where an element is 0)'],
+  ['logsumexp',   0, 'masked',    '(select ?m (mul ?g (exp (sub ?x ?y))) 0)',                        'd log Σ e^x = softmax(x) dx over the selected elements'],
+  ['logsumexp',   0, 'unmasked',  '(mul ?g (exp (sub ?x ?y)))',                                      'd log Σ e^x = softmax(x) dx'],
+
+  ['softmax',     0, 'full-g',    '(mul ?y (sub ?g (sum:r (mul ?g ?y))))',                           'd softmax = y (dy - Σ y dy) along the axis'],
+  ['softmax',     0, 'partial-g', '0',                                                               'softmax sums to 1: a gradient the same along the axis has no effect'],
+  ['log_softmax', 0, 'full-g',    '(sub ?g (mul (softmax:r ?x) (sum:r ?g)))',                        'd log softmax = dy - softmax(x) Σ dy along the axis'],
+  ['log_softmax', 0, 'partial-g', '(sub ?g (mul (softmax:r ?x) (mul ?g ?n)))',                       'as full-g, with Σ dy = n dy for dy the same along the n positions of the axis'],
+
+  ['gather',      0, '',          '(select (eq ?i ?t) ?g 0)',                                        'the picked class of each element gets it'],
+  ['rename',      0, '',          '(rename:inv ?g)',                                                 'the same data under the old axis name'],
+  ['pick',        0, '',          '(select (eq ?i ?k) ?g 0)',                                        'the picked position gets it'],
+];

@@ -1,0 +1,56 @@
+// Compiler-derived gradients: the entry the backends call. The backward pass of each loss is
+// built as IR beside the forward pass (derive.ts, by the table in derivatives.ts), then the
+// optimizer simplifies both together, so that e.g. the gradient of BCE with logits becomes
+// (σ(x) − y)/N and forward values are shared rather than recomputed.
+// Derivation is on demand, not part of `check`: only code generation and evaluation need it.
+
+import { IrBuilder } from '../ir/graph.js';
+import type { IrFunction } from '../ir/types.js';
+import { optimizeFunction } from '../opt/index.js';
+import { deriveBackward, NotDifferentiable } from './derive.js';
+
+export { differentiableInputs, NotDifferentiable } from './derive.js';
+export { DERIVATIVES, type DerivativeRow } from './derivatives.js';
+
+/** Names of the seed inputs: `%` cannot start a name in the language. */
+export const SEED_OUTPUT = '%dloss';
+export const SEED_PER_SAMPLE = '%dsample';
+
+export interface GradientOptions {
+  /** Simplify the backward pass with the optimizer (default true). */
+  readonly optimize?: boolean;
+}
+
+export type Differentiated = { readonly fn: IrFunction; readonly reason?: undefined } | { readonly fn?: undefined; readonly reason: string };
+
+const cache = new WeakMap<IrFunction, { optimized?: Differentiated; plain?: Differentiated }>();
+
+/**
+ * `fn` with its backward passes (`fn.gradients`): of the output and, when the loss has a
+ * reduction, of the per-sample losses. A loss the compiler cannot differentiate (one with
+ * function parameters) gets the reason instead; its backends use tfjs's autodiff.
+ */
+export function withGradients(fn: IrFunction, options: GradientOptions = {}): Differentiated {
+  const key = options.optimize === false ? 'plain' : 'optimized';
+  const entry = cache.get(fn) ?? {};
+  const hit = entry[key];
+  if (hit) return hit;
+  const result = differentiate(fn, options.optimize !== false);
+  entry[key] = result;
+  cache.set(fn, entry);
+  return result;
+}
+
+function differentiate(fn: IrFunction, optimize: boolean): Differentiated {
+  if (fn.gradients) return { fn };
+  const b = new IrBuilder(fn.nodes);
+  try {
+    const output = deriveBackward(fn, b, fn.output, SEED_OUTPUT);
+    const perSample = fn.reduction ? deriveBackward(fn, b, fn.reduction.perSample, SEED_PER_SAMPLE) : undefined;
+    const derived: IrFunction = { ...fn, nodes: [...b.nodes], gradients: { output, ...(perSample ? { perSample } : {}) } };
+    return { fn: optimize ? optimizeFunction(derived).fn : derived };
+  } catch (err) {
+    if (err instanceof NotDifferentiable) return { reason: err.message };
+    throw err;
+  }
+}
