@@ -14,6 +14,7 @@ import type { SampleReport } from './stability/sample.js';
 import { printIr } from './ir/print.js';
 import type { AppliedRewrite } from './opt/index.js';
 import { countOps, type OpCounts } from './opt/stats.js';
+import { withGradients } from './grad/index.js';
 
 export interface ParseResult {
   readonly module: Module;
@@ -37,12 +38,20 @@ export interface CompileResult {
   readonly losses: IrFunction[];
 }
 
+export interface CompileOptions extends PipelineOptions {
+  /**
+   * Leave gradients to TensorFlow.js's autodiff instead of emitting the backward pass the
+   * compiler derives (with tf.customGrad). For comparison and benchmarks.
+   */
+  readonly autodiff?: boolean;
+}
+
 /** Source to a TypeScript module for TensorFlow.js. */
-export async function compile(text: string, file = 'input.loss', options: PipelineOptions = {}): Promise<CompileResult> {
+export async function compile(text: string, file = 'input.loss', options: CompileOptions = {}): Promise<CompileResult> {
   const checked = frontEnd(text, file, options);
   if (hasErrors(checked.diagnostics)) return { diagnostics: checked.diagnostics, losses: checked.losses };
   const { emitModule } = await import('./backends/emit-ts.js');
-  const code = await emitModule({ file, losses: checked.losses });
+  const code = await emitModule({ file, losses: checked.losses, ...(options.autodiff ? { autodiff: true } : {}) });
   return { code, diagnostics: checked.diagnostics, losses: checked.losses };
 }
 
@@ -53,8 +62,10 @@ export interface EvaluateOptions extends PipelineOptions {
   readonly inputs: Readonly<Record<string, unknown>>;
   /** Hyperparameter values, winning over `inputs` (`--set NAME=VALUE`). */
   readonly set?: Readonly<Record<string, number>>;
-  /** Also return d loss / d input for every real input. */
+  /** Also return d loss / d input for every real input (a non-scalar loss is summed first). */
   readonly grad?: boolean;
+  /** Gradients by TensorFlow.js's autodiff instead of the compiler's derived backward pass. */
+  readonly autodiff?: boolean;
   readonly backend?: 'wasm' | 'cpu';
   readonly reduction?: 'mean' | 'sum' | 'none';
 }
@@ -91,7 +102,7 @@ export async function evaluate(text: string, file: string, options: EvaluateOpti
       const dtype = input.elem === 'real' ? 'float32' : input.elem === 'bool' ? 'bool' : 'int32';
       tensors[input.name] = tf.tensor(v.data, v.shape, dtype);
     }
-    const evalOptions = options.reduction ? { reduction: options.reduction } : {};
+    const evalOptions = { ...(options.reduction ? { reduction: options.reduction } : {}), ...(options.autodiff ? { autodiff: true } : {}) };
     if (options.grad) {
       const wrt = fn.inputs.filter((i) => i.elem === 'real').map((i) => i.name);
       const { value, grads } = valueAndGradsTfjs(fn, tensors, prepared.hypers, wrt, evalOptions);
@@ -127,10 +138,19 @@ export interface ExplainResult {
   readonly rewrites: readonly AppliedRewrite[];
   /** Op counts before and after optimization. */
   readonly stats?: { readonly before: OpCounts; readonly after: OpCounts };
+  /** With `grad`: the IR of the loss with its derived backward passes, simplified. */
+  readonly gradients?: string;
+  /** With `grad`, when the compiler cannot derive the gradient: why. */
+  readonly noGradients?: string;
+}
+
+export interface ExplainOptions extends PipelineOptions {
+  /** Also derive the backward pass and show it. */
+  readonly grad?: boolean;
 }
 
 /** What the optimizer did to one loss: IR before and after, and every rewrite it applied. */
-export function explain(text: string, file: string, loss: string, options: PipelineOptions = {}): ExplainResult {
+export function explain(text: string, file: string, loss: string, options: ExplainOptions = {}): ExplainResult {
   const asWritten = frontEnd(text, file, { ...options, optimize: false });
   const optimized = options.optimize === false ? undefined : frontEnd(text, file, options);
   const diagnostics = (optimized ?? asWritten).diagnostics;
@@ -142,11 +162,13 @@ export function explain(text: string, file: string, loss: string, options: Pipel
     return { diagnostics: [...diagnostics, diagnostic('NoSuchLoss', undefined, { name: loss, file, hint: more })], rewrites: [] };
   }
   const after = optimized?.losses.find((l) => l.name === loss);
+  const derived = options.grad ? withGradients(after ?? fn, { optimize: options.optimize !== false, ...(options.target ? { target: options.target } : {}) }) : undefined;
   return {
     diagnostics,
     before: printIr(fn),
     rewrites: optimized?.rewrites.get(loss) ?? [],
     ...(after ? { after: printIr(after), stats: { before: countOps(fn), after: countOps(after) } } : {}),
+    ...(derived?.fn ? { gradients: printIr(derived.fn) } : derived ? { noGradients: derived.reason } : {}),
   };
 }
 

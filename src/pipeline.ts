@@ -8,6 +8,7 @@ import { sortDiagnostics } from './diagnostics/diagnostic.js';
 import type { IrFunction } from './ir/types.js';
 import { optimizeFunction, type AppliedRewrite } from './opt/index.js';
 import { analyzeStability } from './stability/index.js';
+import type { CostBackend } from './opt/op-costs.js';
 
 export interface PipelineOptions {
   /** Resolves imports; without it, a module can import nothing. */
@@ -16,6 +17,8 @@ export interface PipelineOptions {
   readonly optimize?: boolean;
   /** Run the stability analysis (default true). */
   readonly stability?: boolean;
+  /** The backend whose measured op costs decide between equivalent forms (default wasm). */
+  readonly target?: CostBackend;
 }
 
 export interface FrontEndResult extends CheckResult {
@@ -30,7 +33,7 @@ export function frontEnd(text: string, file: string, options: PipelineOptions = 
   let losses: IrFunction[] = checked.losses;
   if (options.optimize !== false) {
     losses = checked.losses.map((fn) => {
-      const r = optimizeFunction(fn);
+      const r = optimizeFunction(fn, options.target ? { target: options.target } : {});
       rewrites.set(fn.name, r.rewrites);
       return r.fn;
     });

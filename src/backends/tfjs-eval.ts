@@ -66,7 +66,8 @@ export function evaluateTfjs(
  */
 function runTaped(fn: IrFunction, prep: Prepared, options: TfjsEvalOptions): tf.Tensor {
   if (options.autodiff || options.node !== undefined) return run(fn, prep, options);
-  const derived = withGradients(fn).fn;
+  // Equivalent forms are chosen by the measured op costs of the backend that runs them.
+  const derived = withGradients(fn, { target: tf.getBackend() === 'cpu' ? 'cpu' : 'wasm' }).fn;
   if (!derived) return run(fn, prep, options);
   // checkFinite reads values back: done once, forward only, before the taped run.
   if (options.checkFinite) tf.dispose(run(fn, prep, options));

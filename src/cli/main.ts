@@ -17,13 +17,17 @@ import { readInputsFile } from './inputs-file.js';
 import { Scope } from '../backends/emit-names.js';
 
 export const USAGE = `Usage:
-  lossc compile <file|dir>... [--out DIR] [--no-opt]
+  lossc compile <file|dir>... [--out DIR] [--no-opt] [--autodiff] [--target wasm|cpu]
   lossc check   <file|dir>... [--json] [--sample N]
   lossc eval    <file> --loss NAME --inputs FILE.json [--set NAME=VALUE]... [--grad]
-                [--json] [--backend wasm|cpu] [--no-opt] [--reduction mean|sum|none]
-  lossc explain <file> --loss NAME [--no-opt] [--stats]
+                [--autodiff] [--json] [--backend wasm|cpu] [--no-opt] [--reduction mean|sum|none]
+  lossc explain <file> --loss NAME [--no-opt] [--stats] [--grad] [--target wasm|cpu]
   lossc explain <file|dir>... --stats
   lossc --help | --version
+
+Gradients are the backward pass the compiler derives (emitted with tf.customGrad);
+--autodiff uses TensorFlow.js's own autodiff instead, for comparison. --target picks, among
+equivalent forms, the cheapest on that backend by measured op costs (default wasm).
 
 Exit codes: 0 ok; 1 errors in the sources, a failed evaluation, or a file that cannot be
 read or written; 2 bad usage (unknown command or flag, missing argument).`;
@@ -104,7 +108,8 @@ function quietOnClosedPipe(): void {
 }
 
 async function compileCommand(args: readonly string[], io: Io): Promise<number> {
-  const { values, positionals } = parseArgs({ args: [...args], allowPositionals: true, options: { out: { type: 'string' }, 'no-opt': { type: 'boolean' } } });
+  const { values, positionals } = parseArgs({ args: [...args], allowPositionals: true, options: { out: { type: 'string' }, 'no-opt': { type: 'boolean' }, autodiff: { type: 'boolean' }, target: { type: 'string' } } });
+  const target = costTarget(values.target);
   if (positionals.length === 0) throw new UsageError('compile needs at least one .loss file or directory');
   const { files, problems } = collectSources(positionals);
   problems.forEach((p) => io.err(formatDiagnostic(diagnostic('FileNotFound', undefined, { ...p }))));
@@ -125,7 +130,7 @@ async function compileCommand(args: readonly string[], io: Io): Promise<number> 
       failed = true;
       continue;
     }
-    const result = await compile(text, file.path, { host: fsHost, optimize: !values['no-opt'] });
+    const result = await compile(text, file.path, { host: fsHost, optimize: !values['no-opt'], autodiff: values.autodiff ?? false, target });
     printDiagnostics(io, result.diagnostics);
     if (!result.code) {
       failed = true;
@@ -249,6 +254,7 @@ async function evalCommand(args: readonly string[], io: Io): Promise<number> {
       inputs: { type: 'string' },
       set: { type: 'string', multiple: true },
       grad: { type: 'boolean' },
+      autodiff: { type: 'boolean' },
       json: { type: 'boolean' },
       backend: { type: 'string' },
       'no-opt': { type: 'boolean' },
@@ -258,6 +264,7 @@ async function evalCommand(args: readonly string[], io: Io): Promise<number> {
   if (positionals.length !== 1) throw new UsageError('eval needs exactly one .loss file');
   if (!values.loss) throw new UsageError('eval needs --loss NAME');
   if (!values.inputs) throw new UsageError('eval needs --inputs FILE.json');
+  if (values.autodiff && !values.grad) throw new UsageError('--autodiff changes how gradients are computed: use it with --grad');
   if (values.backend && values.backend !== 'wasm' && values.backend !== 'cpu') throw new UsageError(`--backend must be wasm or cpu, not '${values.backend}'`);
   const reduction = values.reduction;
   if (reduction && reduction !== 'mean' && reduction !== 'sum' && reduction !== 'none') throw new UsageError(`--reduction must be mean, sum or none, not '${reduction}'`);
@@ -275,6 +282,7 @@ async function evalCommand(args: readonly string[], io: Io): Promise<number> {
     inputs: read.inputs,
     set: sets,
     grad: values.grad ?? false,
+    autodiff: values.autodiff ?? false,
     backend: (values.backend as 'wasm' | 'cpu' | undefined) ?? 'wasm',
     optimize: !values['no-opt'],
     host: fsHost,
@@ -291,12 +299,18 @@ async function evalCommand(args: readonly string[], io: Io): Promise<number> {
   return EXIT.ok;
 }
 
+function costTarget(value: string | undefined): 'wasm' | 'cpu' {
+  if (value === undefined || value === 'wasm' || value === 'cpu') return value ?? 'wasm';
+  throw new UsageError(`--target must be wasm or cpu, not '${value}'`);
+}
+
 async function explainCommand(args: readonly string[], io: Io): Promise<number> {
   const { values, positionals } = parseArgs({
     args: [...args],
     allowPositionals: true,
-    options: { loss: { type: 'string' }, 'no-opt': { type: 'boolean' }, stats: { type: 'boolean' } },
+    options: { loss: { type: 'string' }, 'no-opt': { type: 'boolean' }, stats: { type: 'boolean' }, grad: { type: 'boolean' }, target: { type: 'string' } },
   });
+  const target = costTarget(values.target);
   if (positionals.length === 0) throw new UsageError('explain needs a .loss file');
   if (!values.loss) {
     if (!values.stats) throw new UsageError('explain needs --loss NAME (or --stats alone for the op counts of every loss)');
@@ -307,7 +321,7 @@ async function explainCommand(args: readonly string[], io: Io): Promise<number> 
   const text = readSource(file, io);
   if (text === undefined) return EXIT.failed;
   const name = values.loss;
-  const r = explain(text, file, name, { host: fsHost, optimize: !values['no-opt'] });
+  const r = explain(text, file, name, { host: fsHost, optimize: !values['no-opt'], grad: values.grad ?? false, target });
   printDiagnostics(io, r.diagnostics);
   if (hasErrors(r.diagnostics) || r.before === undefined) return EXIT.failed;
   io.out(`== ${name}: as written (IR before optimization)\n${r.before}`);
@@ -323,6 +337,7 @@ async function explainCommand(args: readonly string[], io: Io): Promise<number> 
     const changes = formatCountChanges(r.stats.before, r.stats.after);
     io.out(`\n== ${name}: ${r.stats.before.ops} ops as written, ${r.stats.after.ops} after optimization${changes ? ` (${changes})` : ''}`);
   }
+  if (values.grad) io.out(`\n== ${name}: derived gradients\n${r.gradients ?? `none: ${r.noGradients ?? 'the loss has no real input'}`}`);
   return EXIT.ok;
 }
 

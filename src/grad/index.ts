@@ -7,6 +7,7 @@
 import { IrBuilder } from '../ir/graph.js';
 import type { IrFunction } from '../ir/types.js';
 import { optimizeFunction } from '../opt/index.js';
+import type { CostBackend } from '../opt/op-costs.js';
 import { deriveBackward, NotDifferentiable } from './derive.js';
 
 export { differentiableInputs, NotDifferentiable } from './derive.js';
@@ -17,38 +18,43 @@ export const SEED_OUTPUT = '%dloss';
 export const SEED_PER_SAMPLE = '%dsample';
 
 export interface GradientOptions {
-  /** Simplify the backward pass with the optimizer (default true). */
+  /** Simplify the backward pass with the optimizer (default: when the loss was optimized). */
   readonly optimize?: boolean;
+  /** The backend whose op costs decide between equivalent forms (default wasm). */
+  readonly target?: CostBackend;
 }
 
 export type Differentiated = { readonly fn: IrFunction; readonly reason?: undefined } | { readonly fn?: undefined; readonly reason: string };
 
-const cache = new WeakMap<IrFunction, { optimized?: Differentiated; plain?: Differentiated }>();
+const cache = new WeakMap<IrFunction, Map<string, Differentiated>>();
 
 /**
  * `fn` with its backward passes (`fn.gradients`): of the output and, when the loss has a
- * reduction, of the per-sample losses. A loss the compiler cannot differentiate (one with
+ * reduction, of the per-sample losses; simplified by the optimizer when `fn` was optimized
+ * (so `--no-opt` changes neither pass). A loss the compiler cannot differentiate (one with
  * function parameters) gets the reason instead; its backends use tfjs's autodiff.
  */
 export function withGradients(fn: IrFunction, options: GradientOptions = {}): Differentiated {
-  const key = options.optimize === false ? 'plain' : 'optimized';
-  const entry = cache.get(fn) ?? {};
-  const hit = entry[key];
+  const target = options.target ?? 'wasm';
+  const optimize = options.optimize ?? fn.optimized === true;
+  const key = optimize ? target : 'plain';
+  const entry = cache.get(fn) ?? new Map<string, Differentiated>();
+  const hit = entry.get(key);
   if (hit) return hit;
-  const result = differentiate(fn, options.optimize !== false);
-  entry[key] = result;
+  const result = differentiate(fn, optimize, target);
+  entry.set(key, result);
   cache.set(fn, entry);
   return result;
 }
 
-function differentiate(fn: IrFunction, optimize: boolean): Differentiated {
+function differentiate(fn: IrFunction, optimize: boolean, target: CostBackend): Differentiated {
   if (fn.gradients) return { fn };
   const b = new IrBuilder(fn.nodes);
   try {
     const output = deriveBackward(fn, b, fn.output, SEED_OUTPUT);
     const perSample = fn.reduction ? deriveBackward(fn, b, fn.reduction.perSample, SEED_PER_SAMPLE) : undefined;
     const derived: IrFunction = { ...fn, nodes: [...b.nodes], gradients: { output, ...(perSample ? { perSample } : {}) } };
-    return { fn: optimize ? optimizeFunction(derived).fn : derived };
+    return { fn: optimize ? optimizeFunction(derived, { target }).fn : derived };
   } catch (err) {
     if (err instanceof NotDifferentiable) return { reason: err.message };
     throw err;

@@ -20,6 +20,11 @@ export function printIr(fn: IrFunction): string {
     lines.push(`  ${text.padEnd(40)} : ${node.type.dtype}[${formatAxes(node.type.axes)}]`);
   }
   lines.push(`  return %${fn.output}${fn.reduction ? `    (reduction: ${fn.reduction.kind} of %${fn.reduction.perSample})` : ''}`);
+  const passes = fn.gradients ? [fn.gradients.output, ...(fn.gradients.perSample ? [fn.gradients.perSample] : [])] : [];
+  for (const pass of passes) {
+    const grads = pass.grads.map((g) => `d/d${g.input} = %${g.node}`);
+    lines.push(`  gradient of %${pass.root} given %${pass.seed}: ${grads.length > 0 ? grads.join(', ') : 'none'}`);
+  }
   return lines.join('\n');
 }
 

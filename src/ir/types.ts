@@ -141,6 +141,8 @@ export interface IrFunction {
   readonly nodes: readonly IrNode[];
   readonly output: NodeId;
   readonly reduction?: ReductionInfo;
+  /** The optimizer ran on it (`--no-opt` leaves it unset): its derived gradients are simplified too. */
+  readonly optimized?: boolean;
   /** The backward pass, once derived (src/grad): its nodes live in `nodes` beside the forward ones. */
   readonly gradients?: IrGradients;
 }

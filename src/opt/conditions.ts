@@ -19,6 +19,7 @@ export const CONDITIONS = {
   nonneg: { on: 'node', doc: 'every value is >= 0 (and never NaN)', test: (ctx, id) => ctx.range(id).lo >= 0 && !ctx.range(id).nan },
   finite: { on: 'node', doc: 'every value is a finite number', test: (ctx, id) => Number.isFinite(ctx.range(id).lo) && Number.isFinite(ctx.range(id).hi) && !ctx.range(id).nan },
   scalar: { on: 'node', doc: 'the value has no axes, so it is the same along every reduced axis', test: (ctx, id) => ctx.type(id).axes.length === 0 },
+  tensor: { on: 'node', doc: 'the value has at least one axis (an operation on it costs one per element)', test: (ctx, id) => ctx.type(id).axes.length > 0 },
   real: { on: 'node', doc: 'a real number (not a whole number or a condition)', test: (ctx, id) => ctx.type(id).dtype === 'real' },
   'no-axes': { on: 'attrs', doc: 'the reduction removes no axis (its operand is a scalar)', test: (a) => (a.axes ?? []).length === 0 },
   'one-axis': { on: 'attrs', doc: 'the reduction removes exactly one named axis (softmax works along one)', test: (a) => a.axes?.length === 1 && a.axes[0] !== REST },

@@ -160,7 +160,7 @@ function sameAxes(a: TensorType, b: TensorType): boolean {
  * operands were seen the other way round (b·a after a·b) becomes that node, when the axis
  * order of the result allows; `commuted` remembers them by their unordered operands.
  */
-function rebuild(b: IrBuilder, old: IrNode, args: NodeId[], commuted: Map<string, NodeId>): NodeId {
+export function rebuild(b: IrBuilder, old: IrNode, args: NodeId[], commuted: Map<string, NodeId>): NodeId {
   const span = old.span;
   switch (old.op) {
     case 'input':

@@ -2,12 +2,16 @@
 // changed (shown by `lossc explain` and the playground).
 //   1. rewrite to a fixed point: the rule table (rules.ts) by the engine (engine.ts), with
 //      constant folding and common subexpressions shared by hash-consing
-//   2. dead code: nodes the result no longer uses
+//   2. choices between equivalent stable forms by the measured cost of each op on the target
+//      backend (choose.ts, choices.ts, op-costs.ts)
+//   3. dead code: nodes the result no longer uses
 
 import type { IrFunction } from '../ir/types.js';
 import type { AppliedRewrite } from './applied.js';
 import { eliminateDeadCode } from './dead-code.js';
 import { rewriteToFixedPoint } from './engine.js';
+import { chooseForms } from './choose.js';
+import type { CostBackend } from './op-costs.js';
 
 export type { AppliedRewrite } from './applied.js';
 
@@ -16,9 +20,15 @@ export interface OptimizeResult {
   readonly rewrites: readonly AppliedRewrite[];
 }
 
-export function optimizeFunction(fn: IrFunction): OptimizeResult {
+export interface OptimizeOptions {
+  /** The backend whose measured op costs decide between equivalent forms (default wasm). */
+  readonly target?: CostBackend;
+}
+
+export function optimizeFunction(fn: IrFunction, options: OptimizeOptions = {}): OptimizeResult {
   const rewritten = rewriteToFixedPoint(fn);
   const rewrites = [...rewritten.rewrites];
   if (rewritten.exhausted) rewrites.push({ rule: 'budget', detail: `stopped after ${rewrites.length} rewrites, before a fixed point` });
-  return { fn: eliminateDeadCode(rewritten.fn), rewrites };
+  const chosen = chooseForms(eliminateDeadCode(rewritten.fn), options.target ?? 'wasm', rewrites);
+  return { fn: { ...eliminateDeadCode(chosen), optimized: true }, rewrites };
 }

@@ -39,8 +39,6 @@ const TABLE: readonly RuleRow[] = [
   ['sqrt-square',          '(sqrt (square ?x))',                          '(abs ?x)',                               'stability', '',                 '√(x²) = |x|, whose gradient at 0 is 0 instead of NaN'],
   ['log-exp',              '(log (exp ?x))',                              '?x',                                     'stability', '',                 'log e^x = x; e^x overflows above 709 (88.7 in float32)'],
   ['log-reciprocal',       '(log (div 1 ?x))',                            '(neg (log ?x))',                         'stability', '',                 'log(1/x) = -log x; 1/x overflows for tiny x'],
-  ['exp-log-sigmoid',      '(exp (log_sigmoid ?x))',                      '(sigmoid ?x)',                           'cost',      '',                 'e^(log σ(x)) = σ(x)'],
-  ['exp-log-softmax',      '(exp (log_softmax:r ?x))',                    '(softmax:r ?x)',                         'cost',      '',                 'e^(log softmax(x)) = softmax(x)'],
   ['log-softmax-lse',      '(sub ?x (logsumexp:r ?x))',                   '(log_softmax:r ?x)',                     'cost',      'one-axis r',       'x - logsumexp(x) along one axis is log_softmax(x)'],
   ['exp-log',              '(exp (log ?x))',                              '?x',                                     'algebra',   'nonneg ?x',        'e^(log x) = x for x >= 0 (log 0 = -inf, e^-inf = 0); NaN below 0'],
   ['square-sqrt',          '(square (sqrt ?x))',                          '?x',                                     'algebra',   'nonneg ?x',        '(√x)² = x for x >= 0; NaN below 0'],
@@ -64,6 +62,14 @@ const TABLE: readonly RuleRow[] = [
   ['sub-0',                '(sub ?x 0)',                                  '?x',                                     'algebra',   '',                 'x - 0 = x'],
   ['mul-1',                '(mul ?x 1)',                                  '?x',                                     'algebra',   '',                 'x·1 = x'],
   ['div-1',                '(div ?x 1)',                                  '?x',                                     'algebra',   '',                 'x/1 = x'],
+  // Backward passes sum the shares of one seed: a·b + a·c from a product rule, -a·b + a·c
+  // from a difference. Factoring leaves one multiplication by the seed.
+  ['factor-add',           '(add (mul ?a ?b) (mul ?a ?c))',               '(mul ?a (add ?b ?c))',                   'cost',      '',                 'a·b + a·c = a·(b + c): one multiplication fewer'],
+  ['factor-sub',           '(sub (mul ?a ?b) (mul ?a ?c))',               '(mul ?a (sub ?b ?c))',                   'cost',      '',                 'a·b - a·c = a·(b - c): one multiplication fewer'],
+  ['factor-add-neg',       '(add (mul (neg ?a) ?b) (mul ?a ?c))',         '(mul ?a (sub ?c ?b))',                   'cost',      '',                 '(-a)·b + a·c = a·(c - b)'],
+  ['scalars-together',     '(mul ?s (mul ?c ?x))',                        '(mul (mul ?s ?c) ?x)',                   'cost',      'scalar ?s & scalar ?c & tensor ?x', 's·(c·x) = (s·c)·x: the numbers multiply once, then one multiplication per element'],
+  ['neg-mul-scalar',       '(neg (mul ?s ?x))',                           '(mul (neg ?s) ?x)',                      'cost',      'scalar ?s & tensor ?x', '-(s·x) = (-s)·x: one number negated instead of every element'],
+  ['mul-neg-scalar',       '(mul ?s (neg ?x))',                           '(mul (neg ?s) ?x)',                      'cost',      'scalar ?s & tensor ?x', 's·(-x) = (-s)·x: one number negated instead of every element'],
   ['mul-reciprocal',       '(mul ?x (div 1 ?y))',                         '(div ?x ?y)',                            'cost',      '',                 'x·(1/y) = x/y, and 1/y cannot overflow on its own'],
   ['select-same',          '(select ?c ?x ?x)',                           '?x',                                     'cost',      '',                 'both branches are the same (kept when the condition adds axes)'],
   ['sum-scale',            '(sum:r (mul ?c ?x))',                         '(mul ?c (sum:r ?x))',                    'cost',      'scalar ?c & finite ?c', 'Σ c·x = c·Σ x: one multiplication instead of one per element'],
