@@ -47,6 +47,35 @@ describe('lossc eval', () => {
     expect(out.grads.target![1]).toBeCloseTo(-2 / 3, 5);
   });
 
+  it('derives gradients by default and keeps tfjs autodiff with --autodiff; both agree with the closed form', () => {
+    // bce_with_logits: d/dx mean(softplus(x) - y·x) = (σ(x) - y) / N, written here independently.
+    const x = [-3, -0.5, 0, 0.25, 4];
+    const y = [0, 1, 0.5, 1, 0];
+    const inputs = join(dir, 'bce.json');
+    writeFileSync(inputs, JSON.stringify({ x, y }));
+    const runs = [[], ['--autodiff']].map((extra) => lossc('eval', 'stdlib/classification.loss', '--loss', 'bce_with_logits', '--inputs', inputs, '--json', '--grad', ...extra));
+    for (const r of runs) {
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+      const out = JSON.parse(r.stdout) as { grads: Record<string, number[]> };
+      x.forEach((xi, i) => expect(out.grads.x![i]).toBeCloseTo((1 / (1 + Math.exp(-xi)) - y[i]!) / x.length, 6));
+      // d/dy = -x / N
+      x.forEach((xi, i) => expect(out.grads.y![i]).toBeCloseTo(-xi / x.length, 6));
+    }
+  });
+
+  it('refuses --autodiff without --grad, and an unknown --target, exit 2', () => {
+    const inputs = join(dir, 'mse2.json');
+    writeFileSync(inputs, JSON.stringify({ pred: [1], target: [2] }));
+    const r = lossc('eval', 'stdlib/regression.loss', '--loss', 'mse', '--inputs', inputs, '--autodiff');
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/--autodiff .* use it with --grad/);
+    const t = lossc('explain', 'stdlib/regression.loss', '--loss', 'mse', '--target', 'gpu');
+    expect(t.status).toBe(2);
+    expect(t.stderr).toMatch(/--target must be wasm or cpu, not 'gpu'/);
+    expect(t.stderr).not.toMatch(STACK_TRACE);
+  });
+
   it('names a missing input, an unknown input and an unknown loss, exit 1', () => {
     const inputs = join(dir, 'partial.json');
     writeFileSync(inputs, JSON.stringify({ pred: [1], tgt: [1] }));
@@ -158,5 +187,29 @@ describe('lossc explain', () => {
     expect(r.stdout).toMatch(/as written/);
     expect(r.stdout).toMatch(/after optimization/);
     expect(r.stdout).toMatch(/= sum\(%\d+, axes=\[D\]\)/);
+  });
+});
+
+describe('lossc explain --grad', () => {
+  it('prints the simplified backward pass: (σ(x) - y)·dy/N for BCE with logits', () => {
+    const r = lossc('explain', 'stdlib/classification.loss', '--loss', 'bce_with_logits', '--grad');
+    expect(r.status).toBe(0);
+    const part = r.stdout.split('derived gradients')[1] ?? '';
+    expect(part).toMatch(/gradient of %\d+ given %\d+: d\/dx = %\d+, d\/dy = %\d+/);
+    // The derivative of softplus is the sigmoid: no softplus is recomputed for the gradient.
+    expect(part).toMatch(/= sigmoid\(%\d+\)/);
+  });
+
+  it('picks the cheaper of softmax and exp(log_softmax) for the backend named by --target', () => {
+    const [wasm, cpu] = ['wasm', 'cpu'].map((target) => lossc('explain', 'stdlib/classification.loss', '--loss', 'cross_entropy', '--grad', '--target', target));
+    expect(wasm!.status).toBe(0);
+    expect(cpu!.status).toBe(0);
+    expect(wasm!.stdout).not.toEqual(cpu!.stdout);
+  });
+
+  it('says why a loss with a function parameter has no derived gradient', () => {
+    const r = lossc('explain', 'stdlib/generative.loss', '--loss', 'perceptual', '--grad');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/derived gradients\nnone: .*function parameter 'features'/);
   });
 });

@@ -5,6 +5,7 @@
 
 import { IrBuilder } from '../ir/graph.js';
 import { liveNodes } from '../ir/live.js';
+import type { OpName } from '../ir/ops.js';
 import { gradientRoots, remapGradients, type IrFunction, type NodeId } from '../ir/types.js';
 import type { AppliedRewrite } from './applied.js';
 import { CHOICES, type Choice } from './choices.js';
@@ -14,15 +15,20 @@ import { EMPTY_BINDINGS, instantiate, matchTerm } from './match.js';
 import { OP_COSTS, type CostBackend } from './op-costs.js';
 import type { Term } from './pattern.js';
 
-/** Cost of computing node `id` once, in milliseconds per 1M elements; scalars are free. */
-export function nodeCost(b: IrBuilder, id: NodeId, target: CostBackend): number {
+/** Milliseconds per op on some backend (op-costs.ts); unlisted ops cost like `add`. */
+export type OpCosts = Readonly<Partial<Record<OpName, number>>>;
+
+/** Cost of computing node `id` once, per 1M elements; scalars and leaves are free. */
+export function nodeCost(b: IrBuilder, id: NodeId, costs: OpCosts): number {
   const n = b.node(id);
   if (n.type.axes.length === 0 || n.op === 'input' || n.op === 'const' || n.op === 'iota' || n.op === 'size') return 0;
-  const table = OP_COSTS.ms[target];
-  return table[n.op] ?? table.add ?? 1;
+  return costs[n.op] ?? costs.add ?? 1;
 }
 
-export function chooseForms(fn: IrFunction, target: CostBackend, out: AppliedRewrite[] = []): IrFunction {
+/** `fn` with each choice made for the backend `target` (a name from op-costs.ts) or a cost table. */
+export function chooseForms(fn: IrFunction, target: CostBackend | OpCosts, out: AppliedRewrite[] = []): IrFunction {
+  const costs: OpCosts = typeof target === 'string' ? OP_COSTS.ms[target] : target;
+  const label = typeof target === 'string' ? target : 'the given costs';
   const b = new IrBuilder(fn.nodes);
   const live = liveNodes(fn);
   const users = new Map<NodeId, number>();
@@ -34,13 +40,13 @@ export function chooseForms(fn: IrFunction, target: CostBackend, out: AppliedRew
     if (term.kind !== 'op') return 0;
     const n = b.node(id);
     if (!root && (users.get(id) ?? 0) > 1) return 0;
-    return nodeCost(b, id, target) + term.args.reduce((s, t, k) => s + ownCost(t, n.args[k]!, false), 0);
+    return nodeCost(b, id, costs) + term.args.reduce((s, t, k) => s + ownCost(t, n.args[k]!, false), 0);
   };
   /** Ops of a built form that the graph does not compute already. */
   const newCost = (id: NodeId, seen = new Set<NodeId>()): number => {
     if (seen.has(id) || (id < fn.nodes.length && live.has(id))) return 0;
     seen.add(id);
-    return nodeCost(b, id, target) + b.node(id).args.reduce((s, a) => s + newCost(a, seen), 0);
+    return nodeCost(b, id, costs) + b.node(id).args.reduce((s, a) => s + newCost(a, seen), 0);
   };
 
   for (const node of fn.nodes) {
@@ -49,7 +55,7 @@ export function chooseForms(fn: IrFunction, target: CostBackend, out: AppliedRew
       const to = cheaper(choice, node.id);
       if (to === undefined) continue;
       chosen.set(node.id, to);
-      out.push({ rule: choice.name, category: 'cost', ...(node.span ? { span: node.span } : {}), detail: `${describeNode((i) => b.node(i), node.id)} → ${describeNode((i) => b.node(i), to)} (cheaper on ${target})` });
+      out.push({ rule: choice.name, category: 'cost', ...(node.span ? { span: node.span } : {}), detail: `${describeNode((i) => b.node(i), node.id)} → ${describeNode((i) => b.node(i), to)} (cheaper on ${label})` });
       break;
     }
   }
