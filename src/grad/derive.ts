@@ -77,11 +77,7 @@ export function deriveBackward(fn: IrFunction, b: IrBuilder, root: NodeId, seedN
       const row = rows?.get(k)?.find((r) => holds(r.when, node, k, g, b, carries));
       if (!row) return;
       const env = bindings(fn, b, node, g, row.vars);
-      let share = instantiate(row.term, env, b, node.span);
-      const own = new Set(b.type(arg).axes.map((a) => a.name));
-      const extra = b.type(share).axes.filter((a) => !own.has(a.name)).map((a) => a.name);
-      // A share with axes the operand lacks was broadcast in the forward pass: sum them back.
-      if (extra.length > 0) share = b.op('sum', [share], { axes: extra }, node.span);
+      const share = unbroadcast(b, node, arg, instantiate(row.term, env, b, node.span));
       const shareNode = b.node(share);
       if (shareNode.op === 'const' && shareNode.attrs.value === 0) return;
       shares.set(arg, [...(shares.get(arg) ?? []), share]);
@@ -95,6 +91,27 @@ export function deriveBackward(fn: IrFunction, b: IrBuilder, root: NodeId, seedN
     return [{ input: input.name, node }];
   });
   return { root, seed, grads };
+}
+
+/**
+ * The share of an operand the forward pass broadcast along some axes (a bias [D] added to
+ * [N, D]): summed along those the share has, and multiplied by the size of those it is the
+ * same along (it lacks them), since every copy received it.
+ */
+function unbroadcast(b: IrBuilder, node: IrNode, arg: NodeId, share: NodeId): NodeId {
+  const own = new Set(b.type(arg).axes.map((a) => a.name));
+  const has = new Set(b.type(share).axes.map((a) => a.name));
+  const extra = b.type(share).axes.filter((a) => !own.has(a.name)).map((a) => a.name);
+  let out = extra.length > 0 ? b.op('sum', [share], { axes: extra }, node.span) : share;
+  const layout = new Map<string, Axis>();
+  // The layout the op lines its operands up in (a rename's result axes are not broadcast ones).
+  for (const a of node.args.flatMap((x) => b.type(x).axes)) layout.set(a.name, a);
+  for (const axis of layout.values()) {
+    if (own.has(axis.name) || has.has(axis.name)) continue;
+    const size = b.op('to_real', [b.size(axis.name === REST ? REST : axis.dim)]);
+    out = b.op('mul', [out, size], {}, node.span);
+  }
+  return out;
 }
 
 function holds(when: DerivativeCondition, node: IrNode, operand: number, g: NodeId, b: IrBuilder, carries: ReadonlySet<NodeId>): boolean {

@@ -1,0 +1,198 @@
+// Inputs for the gradient suite of the standard library (test/grad-stdlib.test.ts): seeded
+// typical inputs for every stdlib loss, and the extreme inputs where naive gradients break
+// (the same kinds as the `describeExtremes` cases of the test/stdlib*.test.ts suites).
+import { fromNested, mulberry32, randomInts, randomTensor, type F64Tensor, type Rng } from '../oracle/tensor.js';
+
+export type Inputs = Record<string, F64Tensor>;
+export type Hypers = Record<string, number>;
+
+export interface StdlibGradCase {
+  /** Seeded random inputs of typical values. */
+  readonly inputs: (seed: number) => Inputs;
+  /** Hyperparameter settings checked besides the defaults (required ones included). */
+  readonly hypers: readonly Hypers[];
+  /** Settings every evaluation needs (hyperparameters without a default). */
+  readonly base?: Hypers;
+}
+
+const U = (shape: number[], rng: Rng, lo: number, hi: number): F64Tensor => randomTensor(shape, rng, { lo, hi });
+const logSoftmaxRows = (x: F64Tensor): F64Tensor => {
+  const C = x.shape[x.shape.length - 1]!;
+  const data = new Float64Array(x.data.length);
+  for (let r = 0; r < data.length / C; r++) {
+    const row = x.data.subarray(r * C, (r + 1) * C);
+    const m = Math.max(...row);
+    const lse = m + Math.log(row.reduce((s, v) => s + Math.exp(v - m), 0));
+    row.forEach((v, c) => (data[r * C + c] = v - lse));
+  }
+  return { shape: [...x.shape], data };
+};
+/** n boxes (x1, y1, x2, y2), x1 < x2 and y1 < y2; `near` puts each within ±2 of its pair. */
+const boxes = (rng: Rng, n: number, near?: F64Tensor): F64Tensor => {
+  const data = new Float64Array(4 * n);
+  for (let i = 0; i < n; i++) {
+    const [x, y] = near ? [near.data[4 * i]! + rng.uniform(-2, 2), near.data[4 * i + 1]! + rng.uniform(-2, 2)] : [rng.uniform(0, 10), rng.uniform(0, 10)];
+    data.set([x, y, x + rng.uniform(1, 5), y + rng.uniform(1, 5)], 4 * i);
+  }
+  return { shape: [n, 4], data };
+};
+
+const pairs = (lo: number, hi: number, a = 'pred', b = 'target', shape = [2, 3]) => (seed: number): Inputs => {
+  const rng = mulberry32(seed);
+  return { [a]: U(shape, rng, lo, hi), [b]: U(shape, rng, lo, hi) };
+};
+const logitsAndProbs = (seed: number): Inputs => {
+  const rng = mulberry32(seed);
+  return { x: U([2, 3], rng, -4, 4), y: U([2, 3], rng, 0, 1) };
+};
+const classes = (seed: number): Inputs => {
+  const rng = mulberry32(seed);
+  return { x: U([3, 4], rng, -3, 3), t: randomInts([3], rng, 4) };
+};
+const segmentation = (seed: number): Inputs => {
+  const rng = mulberry32(seed);
+  return { x: U([1, 3, 2, 2], rng, -3, 3), t: randomInts([1, 2, 2], rng, 3) };
+};
+const masks = (seed: number): Inputs => {
+  const rng = mulberry32(seed);
+  return { p: U([2, 3], rng, 0.02, 0.98), t: randomInts([2, 3], rng, 2) };
+};
+const embeddings = (names: string[], shape = [3, 4]) => (seed: number): Inputs => {
+  const rng = mulberry32(seed);
+  return Object.fromEntries(names.map((n) => [n, U(shape, rng, -1, 1)]));
+};
+
+export const STDLIB_GRAD_CASES: Readonly<Record<string, StdlibGradCase>> = {
+  // regression
+  mse: { inputs: pairs(-3, 3), hypers: [] },
+  mae: { inputs: pairs(-3, 3), hypers: [] },
+  huber: { inputs: pairs(-3, 3), hypers: [{ delta: 0.5 }] },
+  smooth_l1: { inputs: pairs(-3, 3), hypers: [{ beta: 2.5 }] },
+  log_cosh: { inputs: pairs(-3, 3), hypers: [] },
+  asymmetric_mse: { inputs: pairs(-3, 3), hypers: [{ over_penalty: 5 }] },
+  // classification
+  bce: { inputs: (seed) => { const rng = mulberry32(seed); return { p: U([2, 3], rng, 0.02, 0.98), y: U([2, 3], rng, 0, 1) }; }, hypers: [] },
+  bce_with_logits: { inputs: logitsAndProbs, hypers: [{ pos_weight: 3 }] },
+  cross_entropy: { inputs: classes, hypers: [{ label_smoothing: 0.1 }] },
+  nll: { inputs: (seed) => { const c = classes(seed); return { logp: logSoftmaxRows(c.x!), t: c.t! }; }, hypers: [] },
+  label_smoothing_ce: { inputs: classes, hypers: [{ epsilon: 0.3 }] },
+  focal: { inputs: classes, hypers: [{ gamma: 0.5 }, { alpha: 1, gamma: 0 }] },
+  binary_focal: { inputs: logitsAndProbs, hypers: [{ alpha: 0.5, gamma: 1 }] },
+  hinge: { inputs: (seed) => { const rng = mulberry32(seed); return { x: U([2, 3], rng, -3, 3), labels: randomInts([2, 3], rng, 2) }; }, hypers: [] },
+  cosine_distance: { inputs: pairs(-1, 1, 'x', 'labels', [3, 4]), hypers: [] },
+  // detection
+  iou_loss: { inputs: (seed) => { const rng = mulberry32(seed); const p = boxes(rng, 4); return { p, t: boxes(rng, 4, p) }; }, hypers: [] },
+  giou_loss: { inputs: (seed) => { const rng = mulberry32(seed); const p = boxes(rng, 4); return { p, t: boxes(rng, 4, p) }; }, hypers: [] },
+  // generative
+  gan_discriminator: { inputs: pairs(-4, 4, 'real_out', 'fake_out', [4]), hypers: [] },
+  gan_generator: { inputs: (seed) => ({ fake_out: U([2, 3], mulberry32(seed), -4, 4) }), hypers: [] },
+  wgan_discriminator: { inputs: pairs(-4, 4, 'real_out', 'fake_out', [4]), hypers: [] },
+  wgan_generator: { inputs: (seed) => ({ fake_out: U([2, 3], mulberry32(seed), -4, 4) }), hypers: [] },
+  vae: {
+    inputs: (seed) => {
+      const rng = mulberry32(seed);
+      return { recon: U([2, 3], rng, 0.02, 0.98), x: U([2, 3], rng, 0, 1), mu: U([2, 3], rng, -2, 2), logvar: U([2, 3], rng, -2, 2) };
+    },
+    hypers: [{ beta: 4 }],
+  },
+  // metric
+  triplet: { inputs: embeddings(['a', 'p', 'n']), hypers: [{ margin: 0.2 }] },
+  contrastive: { inputs: (seed) => { const rng = mulberry32(seed); return { x1: U([4, 3], rng, -1, 1), x2: U([4, 3], rng, -1, 1), y: randomInts([4], rng, 2) }; }, hypers: [{ margin: 2 }] },
+  triplet_margin: { inputs: embeddings(['a', 'pos', 'neg']), hypers: [{ p: 1 }, { swap: 1, margin: 2 }] },
+  batch_hard_triplet: { inputs: (seed) => { const rng = mulberry32(seed); return { e: U([6, 3], rng, -1, 1), label: randomInts([6], rng, 3) }; }, hypers: [{ margin: 0.2 }] },
+  info_nce: { inputs: embeddings(['zi', 'zj'], [3, 3]), hypers: [{ temperature: 0.5 }] },
+  nt_xent_simple: { inputs: embeddings(['zi', 'zj'], [3, 3]), hypers: [{ temperature: 0.07 }] },
+  // multitask
+  uncertainty_weighting: { inputs: (seed) => { const rng = mulberry32(seed); return { task_losses: U([4], rng, 0.1, 3), log_vars: U([4], rng, -1, 1) }; }, hypers: [] },
+  gradnorm: {
+    inputs: (seed) => {
+      const rng = mulberry32(seed);
+      return { task_losses: U([4], rng, 0.2, 2), initial_losses: U([4], rng, 0.5, 3), grad_norms: U([4], rng, 0.1, 5), task_weights: U([4], rng, 0.5, 1.5) };
+    },
+    hypers: [{ alpha: 0 }, { alpha: 3 }],
+  },
+  curriculum: {
+    inputs: (seed) => { const rng = mulberry32(seed); return { losses: U([6], rng, 0, 2), difficulty: U([6], rng, 0, 1) }; },
+    base: { epoch: 4, total_epochs: 10 },
+    hypers: [{ epoch: 10, total_epochs: 10 }],
+  },
+  // segmentation
+  dice: { inputs: masks, hypers: [{ smooth: 0.1 }] },
+  tversky: { inputs: masks, hypers: [{ alpha: 0.3, beta: 0.7 }] },
+  multiclass_dice: { inputs: segmentation, hypers: [{ smooth: 0.5 }] },
+  ce_dice: { inputs: segmentation, hypers: [{ ce_weight: 0.2, dice_weight: 2 }] },
+};
+
+export interface ExtremeInput {
+  readonly loss: string;
+  readonly what: string;
+  readonly x: Inputs;
+  readonly hypers?: Hypers;
+}
+
+const big = 1e4;
+const n = fromNested;
+const same = n([[0.5, -0.25, 1], [2, 0, -1]]);
+const other = n([[1.5, 0.75, 0], [-1, 1, 1]]);
+const saturated = { x: n([[[[big, -big], [-big, big]], [[-big, big], [big, -big]], [[-big, -big], [-big, -big]]]]), t: n([[[0, 0], [1, 1]]]) };
+const saturatedLogits = n([[big, -big, 0], [-big, big, 0], [0, 0, big]]);
+
+/** Hand-written extremes (the kinds of the stdlib suites' describeExtremes), by loss. */
+export const EXTREME_INPUTS: readonly ExtremeInput[] = [
+  { loss: 'mse', what: 'pred = target', x: { pred: n([1, -2, 0]), target: n([1, -2, 0]) } },
+  { loss: 'mae', what: 'pred = target (the kink)', x: { pred: n([1, -2, 0]), target: n([1, -2, 0]) } },
+  { loss: 'huber', what: 'errors at ±delta and 0', x: { pred: n([1, -1, 0, 1e4]), target: n([0, 0, 0, -1e4]) } },
+  { loss: 'smooth_l1', what: 'errors at ±beta and 0', x: { pred: n([1, -1, 0, 1e4]), target: n([0, 0, 0, -1e4]) } },
+  { loss: 'log_cosh', what: 'errors ±200 and ±1e4 (cosh overflows float32)', x: { pred: n([200, -200, 1e4, -1e4, 0]), target: n([0, 0, 0, 0, 0]) } },
+  { loss: 'asymmetric_mse', what: 'pred = target', x: { pred: n([1, 2]), target: n([1, 2]) } },
+  { loss: 'bce', what: 'p exactly 0 and 1', x: { p: n([0, 1, 0, 1]), y: n([1, 0, 0, 1]) } },
+  { loss: 'bce', what: 'p exactly 0 and 1, soft targets', x: { p: n([0, 1, 0.5]), y: n([0.5, 0.5, 1]) } },
+  { loss: 'bce_with_logits', what: 'logits ±1e4', x: { x: n([big, -big, big, -big]), y: n([0, 1, 1, 0]) } },
+  { loss: 'bce_with_logits', what: 'logits ±1e4, pos_weight 3', x: { x: n([big, -big, big, -big]), y: n([0, 1, 1, 0]) }, hypers: { pos_weight: 3 } },
+  { loss: 'cross_entropy', what: 'logits ±1e4', x: { x: saturatedLogits, t: n([1, 1, 0]) } },
+  { loss: 'cross_entropy', what: 'logits ±1e4, label smoothing 0.1', x: { x: saturatedLogits, t: n([1, 1, 0]) }, hypers: { label_smoothing: 0.1 } },
+  { loss: 'nll', what: 'log-probabilities 0 and -1e4', x: { logp: n([[0, -big], [-big, 0]]), t: n([0, 0]) } },
+  { loss: 'label_smoothing_ce', what: 'logits ±1e4', x: { x: saturatedLogits, t: n([1, 1, 0]) } },
+  { loss: 'focal', what: 'logits ±1e4', x: { x: saturatedLogits, t: n([1, 1, 0]) } },
+  { loss: 'focal', what: 'logits ±1e4, gamma 0.5', x: { x: saturatedLogits, t: n([1, 1, 0]) }, hypers: { gamma: 0.5 } },
+  { loss: 'focal', what: 'a perfect prediction (p_t = 1), gamma 0', x: { x: n([[big, 0, 0]]), t: n([0]) }, hypers: { gamma: 0 } },
+  { loss: 'binary_focal', what: 'logits ±1e4', x: { x: n([big, -big, big, -big]), y: n([0, 1, 1, 0]) } },
+  { loss: 'binary_focal', what: 'logits ±1e4, gamma 0.5', x: { x: n([big, -big, big, -big]), y: n([0, 1, 1, 0]) }, hypers: { gamma: 0.5 } },
+  { loss: 'hinge', what: 'scores ±1e4 and at the hinge', x: { x: n([big, -big, 1, -1]), labels: n([0, 1, 1, 0]) } },
+  { loss: 'cosine_distance', what: 'zero vectors', x: { x: n([[0, 0, 0], [1, 0, 0]]), labels: n([[0, 0, 0], [0, 0, 0]]) } },
+  { loss: 'iou_loss', what: 'zero-area boxes', x: { p: n([[1, 1, 1, 1]]), t: n([[1, 1, 1, 1]]) } },
+  { loss: 'giou_loss', what: 'zero-area boxes', x: { p: n([[1, 1, 1, 1]]), t: n([[1, 1, 1, 1]]) } },
+  { loss: 'iou_loss', what: 'empty boxes (x1 > x2)', x: { p: n([[3, 3, 1, 1]]), t: n([[2, 2, 0, 0]]) } },
+  { loss: 'giou_loss', what: 'empty boxes (x1 > x2)', x: { p: n([[3, 3, 1, 1]]), t: n([[2, 2, 0, 0]]) } },
+  { loss: 'iou_loss', what: 'identical boxes', x: { p: n([[0, 0, 2, 3]]), t: n([[0, 0, 2, 3]]) } },
+  { loss: 'giou_loss', what: 'identical boxes', x: { p: n([[0, 0, 2, 3]]), t: n([[0, 0, 2, 3]]) } },
+  { loss: 'iou_loss', what: 'boxes apart', x: { p: n([[0, 0, 1, 1]]), t: n([[5, 5, 6, 6]]) } },
+  { loss: 'giou_loss', what: 'boxes apart', x: { p: n([[0, 0, 1, 1]]), t: n([[5, 5, 6, 6]]) } },
+  { loss: 'gan_discriminator', what: 'logits ±1e4', x: { real_out: n([big, -big]), fake_out: n([-big, big]) } },
+  { loss: 'gan_generator', what: 'logits ±1e4', x: { fake_out: n([big, -big]) } },
+  { loss: 'wgan_discriminator', what: 'scores ±1e4', x: { real_out: n([big, -big]), fake_out: n([-big, big]) } },
+  { loss: 'wgan_generator', what: 'scores ±1e4', x: { fake_out: n([big, -big]) } },
+  { loss: 'vae', what: 'reconstructions exactly 0 and 1', x: { recon: n([0, 1, 0, 1]), x: n([1, 0, 0, 1]), mu: n([[0.5, -1]]), logvar: n([[0, 1]]) } },
+  { loss: 'vae', what: 'logvar at its bound 30 and -1e4', x: { recon: n([0.5, 0.5]), x: n([1, 0]), mu: n([[0, 0]]), logvar: n([[30, -big]]) } },
+  { loss: 'triplet', what: 'identical anchor and positive', x: { a: same, p: same, n: other } },
+  { loss: 'contrastive', what: 'identical x1 and x2 (similar and dissimilar pairs)', x: { x1: same, x2: same, y: n([1, 0]) } },
+  { loss: 'triplet_margin', what: 'identical anchor and positive', x: { a: same, pos: same, neg: other } },
+  { loss: 'triplet_margin', what: 'identical anchor, positive and negative, p = 1, swap', x: { a: same, pos: same, neg: same }, hypers: { p: 1, swap: 1 } },
+  { loss: 'batch_hard_triplet', what: 'no positive pair in the batch', x: { e: n([[0, 1], [1, 0], [2, 2]]), label: n([0, 1, 2]) } },
+  { loss: 'batch_hard_triplet', what: 'identical anchor and positive', x: { e: n([[0, 1], [0, 1], [2, 0], [3, 1]]), label: n([0, 0, 1, 1]) } },
+  { loss: 'batch_hard_triplet', what: 'every embedding identical', x: { e: n([[1, 1], [1, 1], [1, 1], [1, 1]]), label: n([0, 0, 1, 1]) } },
+  { loss: 'info_nce', what: 'identical views', x: { zi: other, zj: other } },
+  { loss: 'info_nce', what: 'a zero embedding', x: { zi: n([[0, 0, 0], [1, 2, -1], [0.5, 0.5, 0.5]]), zj: n([[1, 0, 0], [0, 1, 0], [0, 0, 1]]) } },
+  { loss: 'info_nce', what: 'all-zero embeddings', x: { zi: n([[0, 0], [0, 0]]), zj: n([[0, 0], [0, 0]]) } },
+  { loss: 'nt_xent_simple', what: 'identical views, temperature 0.05', x: { zi: other, zj: other }, hypers: { temperature: 0.05 } },
+  { loss: 'nt_xent_simple', what: 'all-zero embeddings', x: { zi: n([[0, 0], [0, 0]]), zj: n([[0, 0], [0, 0]]) } },
+  { loss: 'uncertainty_weighting', what: 'log-variances ±50, zero losses', x: { task_losses: n([0, 1e4, 0]), log_vars: n([50, -50, 0]) } },
+  { loss: 'gradnorm', what: 'zero gradient norms, tiny initial losses', x: { task_losses: n([1, 1e-3, 2]), initial_losses: n([1e-12, 1, 1]), grad_norms: n([0, 0, 1]), task_weights: n([1, 1, 1]) } },
+  { loss: 'gradnorm', what: 'G exactly at its target (the kink of abs)', x: { task_losses: n([1, 1]), initial_losses: n([1, 1]), grad_norms: n([2, 2]), task_weights: n([1, 1]) } },
+  { loss: 'curriculum', what: 'no sample kept (epoch 0)', x: { losses: n([1, 2, 3]), difficulty: n([0.5, 0.7, 1]) }, hypers: { epoch: 0, total_epochs: 10 } },
+  { loss: 'curriculum', what: 'difficulty exactly at the threshold', x: { losses: n([1, 2, 3]), difficulty: n([0.4, 0.4, 0]) }, hypers: { epoch: 4, total_epochs: 10 } },
+  { loss: 'dice', what: 'empty prediction and target', x: { p: n([[0, 0, 0], [0, 0, 0]]), t: n([[0, 0, 0], [0, 0, 0]]) } },
+  { loss: 'tversky', what: 'empty prediction and target', x: { p: n([[0, 0, 0], [0, 0, 0]]), t: n([[0, 0, 0], [0, 0, 0]]) } },
+  { loss: 'multiclass_dice', what: 'logits ±1e4, a class absent', x: saturated },
+  { loss: 'ce_dice', what: 'logits ±1e4, a class absent', x: saturated },
+];
