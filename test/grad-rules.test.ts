@@ -626,6 +626,20 @@ const CONVENTIONS: readonly Convention[] = [
     grads: { x: [0, 0, 0, 1 + e(4) / (e(4) + e(6)) + 6, 0, 1 + e(6) / (e(4) + e(6)) + 4] },
   },
   {
+    name: 'prod with zeros: the product of the others (one zero), 0 (two zeros)',
+    rows: [['prod', 0, 'unmasked']],
+    source: 'loss f(x: [N, K]) = sum(prod(x, K))',
+    inputs: { x: t([0, 2, 3, 0, 0, 5, 1, 2, 3], [3, 3]) },
+    grads: { x: [6, 0, 0, 0, 0, 0, 6, 3, 2] },
+  },
+  {
+    name: 'masked prod with a selected zero: the product of the other selected elements',
+    rows: [['prod', 0, 'masked']],
+    source: 'loss f(x: [N, K], m: bool[N, K]) = sum(prod(x, K, where: m))',
+    inputs: { x: t([0, 0, 5, 1, 2, 3], [2, 3]), m: t([1, 0, 1, 1, 1, 0], [2, 3]) },
+    grads: { x: [5, 0, 0, 2, 1, 0] },
+  },
+  {
     name: 'log_softmax with a gradient constant along the axis: 1 - C·softmax',
     rows: [['log_softmax', 0, 'partial-g']],
     source: 'loss f(x: [N, C]) = sum(log_softmax(x, C))',

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { typecheckGenerated } from '../src/backends/typecheck.js';
-import { main } from '../src/cli/main.js';
+import { main, USAGE } from '../src/cli/main.js';
 
 let dir: string;
 const good = 'loss mse(pred: [...], target: [...]) = mean((pred - target)^2)\n';
@@ -25,7 +25,7 @@ async function lossc(...argv: string[]): Promise<{ status: number; out: string; 
 function expectTidy(err: string): void {
   expect(err).not.toMatch(/\n\s+at .+:\d+:\d+/);
   expect(err).not.toMatch(/E9001/);
-  for (const line of err.split('\n').filter((l) => l.trim() !== '')) {
+  for (const line of err.split('\n').filter((l) => l.trim() !== '' && !USAGE.split('\n').includes(l))) {
     expect(line).toMatch(/^(\S+: (error|warning) E\d{4}: |lossc: (wrote|checked) |Usage:|  lossc |  note: |\s+\[|Exit codes:|read or written)/);
   }
 }

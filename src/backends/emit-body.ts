@@ -42,11 +42,21 @@ export interface BodyContext {
   readonly names: ReadonlyMap<NodeId, string>;
   /** Nodes whose value a local already holds (the results of function parameters). */
   readonly given?: ReadonlyMap<NodeId, string>;
+  /**
+   * The lines run off tfjs's gradient tape (inside a tf.customGrad, forward or backward): no
+   * value is taped, so comparisons need no `noGrad` cut and broadcasts no widening.
+   */
+  readonly untaped?: boolean;
 }
 
 export interface LoweredBody {
   readonly lines: string[];
   readonly value: (id: NodeId) => { readonly expr: string; readonly dtype: DType; readonly isInput: boolean };
+  /**
+   * A float32 expression of node `id` laid out as `to` (whose axes, by name, include the
+   * node's): transposed into that order and broadcast to its full shape.
+   */
+  readonly expand: (id: NodeId, to: readonly Axis[]) => string;
   readonly helpers: ReadonlySet<HelperName>;
 }
 
@@ -101,7 +111,20 @@ export function lowerBody(ctx: BodyContext, roots: readonly NodeId[]): LoweredBo
     if (!ctx.restVar) throw new Error(`internal: ${ctx.fn.name} uses '...' but has no input with it`);
     return ctx.restVar;
   };
-  const restAxes = (): string => (restAxesVar ??= ctx.scope.claim('restAxes'));
+  // The number of elements the rest dims hold (a size of '...'), counted once.
+  let restSizeVar: string | undefined;
+  const restSize = (): string => {
+    if (restSizeVar === undefined) {
+      restSizeVar = ctx.scope.claim('restSize');
+      const d = ctx.scope.claim('d');
+      lines.push(`let ${restSizeVar} = 1;`, `for (const ${d} of ${rest()}) ${restSizeVar} *= ${d};`);
+    }
+    return restSizeVar;
+  };
+  // Once the lines are done (for `expand`), positions of the rest dims are written inline.
+  let done = false;
+  const restAxes = (): string =>
+    done && restAxesVar === undefined ? `${rest()}.map((_, i) => i)` : (restAxesVar ??= ctx.scope.claim('restAxes'));
 
   const val = (id: NodeId): Val => {
     const v = vals.get(id);
@@ -189,10 +212,11 @@ export function lowerBody(ctx: BodyContext, roots: readonly NodeId[]): LoweredBo
   };
 
   const given = ctx.given ?? new Map<NodeId, string>();
+  const tape = ctx.untaped !== true;
   for (const node of topoOrder(ctx.fn, roots, new Set(given.keys()))) {
     const preset = given.get(node.id);
     if (preset !== undefined) {
-      vals.set(node.id, { expr: preset, axes: node.type.axes, dtype: node.type.dtype, taped: true });
+      vals.set(node.id, { expr: preset, axes: node.type.axes, dtype: node.type.dtype, taped: tape });
       continue;
     }
     const args = node.args.map(val);
@@ -203,7 +227,7 @@ export function lowerBody(ctx: BodyContext, roots: readonly NodeId[]): LoweredBo
       case 'input': {
         const param = ctx.inputVars.get(node.id);
         if (param !== undefined) {
-          vals.set(node.id, { expr: param, axes, dtype, taped: dtype === 'real' });
+          vals.set(node.id, { expr: param, axes, dtype, taped: tape && dtype === 'real' });
           break;
         }
         const hyper = ctx.hyperVars.get(node.id);
@@ -222,7 +246,8 @@ export function lowerBody(ctx: BodyContext, roots: readonly NodeId[]): LoweredBo
         break;
       }
       case 'size': {
-        const size = ctx.dimVar(node.attrs.dim ?? '');
+        // The rest axis stands for any number of dims: its size is their product.
+        const size = node.attrs.dim === REST ? restSize() : ctx.dimVar(node.attrs.dim ?? '');
         const retype = (to: DType): string =>
           to === 'bool' ? `tf.scalar(${size} !== 0, 'bool')` : `tf.scalar(${size}${to === 'int' ? ", 'int32'" : ''})`;
         vals.set(node.id, { expr: retype(dtype), axes, dtype, taped: false, retype });
@@ -286,6 +311,17 @@ export function lowerBody(ctx: BodyContext, roots: readonly NodeId[]): LoweredBo
         break;
       case 'apply':
         throw new Error(`internal: ${ctx.fn.name}: function parameter '${node.attrs.name}' must be called before the body`);
+      case 'to_real': {
+        const x = args[0]!;
+        // A constant, hyperparameter or size is written as a real scalar where it is used.
+        if (x.retype || x.dtype === 'real') {
+          const retype = x.retype;
+          vals.set(node.id, retype ? { expr: retype('real'), axes, dtype, taped: false, retype } : { ...x, axes });
+          break;
+        }
+        define(node, cast(x, 'real'), anyTaped);
+        break;
+      }
       default: {
         const rule: ElementwiseRule = ELEMENTWISE[node.op];
         if (rule.helper) helpers.add(rule.helper);
@@ -411,9 +447,17 @@ export function lowerBody(ctx: BodyContext, roots: readonly NodeId[]): LoweredBo
   }
 
   if (restAxesVar) lines.unshift(`const ${restAxesVar} = ${rest()}.map((_, i) => i);`);
+  done = true;
   return {
     lines,
     helpers,
+    expand: (id, to) => {
+      const v = val(id);
+      const aligned = align(cast(v, 'real'), v.axes, to).expr;
+      // Axes are a subset of `to` by name: as many axes means the same ones, so the same shape.
+      const complete = v.axes.length === to.length;
+      return complete ? aligned : `tf.broadcastTo(${aligned}, ${shapeOf(to)})`;
+    },
     value: (id) => {
       const v = val(id);
       return { expr: v.expr, dtype: v.dtype, isInput: [...ctx.inputVars.values()].includes(v.expr) };

@@ -1,10 +1,12 @@
 // Plans one generated loss function: its names, options interface, parameters, JSDoc and
 // body text. Pure data out; `emit-ts.ts` turns the plan into ts-morph structures.
 
-import { REST, type Axis, type IrFunction, type IrInput, type NodeId } from '../ir/types.js';
+import type { DType } from '../ir/ops.js';
+import { REST, type Axis, type IrBackward, type IrFunction, type IrGradients, type IrInput, type NodeId } from '../ir/types.js';
 import { lowerBody, topoOrder, type BodyContext, type LoweredBody } from './emit-body.js';
 import { HELPERS, type HelperName } from './emit-ops.js';
-import { describeElem, emitChecks } from './emit-checks.js';
+import { describeElem, emitChecks, type Checks } from './emit-checks.js';
+import { tapedPass } from './emit-grad.js';
 import { checkedReturn, finiteCheck } from './emit-finite.js';
 import { optionsGuard, validationOptions } from './emit-values.js';
 import { commentText, isIdentifierName, numberLiteral, pascalCase, propertyAccess, propertyKey, RESERVED, Scope } from './emit-names.js';
@@ -87,7 +89,16 @@ function inputPlan(i: IrInput, local: string): PlannedParam {
   };
 }
 
-export function planLoss(fn: IrFunction, names: ModuleNames): LossPlan {
+export interface PlanOptions {
+  /**
+   * Differentiate with tfjs's autodiff through every op instead of the backward pass the
+   * compiler derived (`fn.gradients`, which a loss without it or with function parameters
+   * never uses).
+   */
+  readonly autodiff?: boolean;
+}
+
+export function planLoss(fn: IrFunction, names: ModuleNames, options: PlanOptions = {}): LossPlan {
   const { functionName, exportAlias } = names.functionName(fn.name);
   const optionsName = names.scope.claim(`${pascalCase(fn.name)}Options`);
   const scope = new Scope(HELPER_NAMES);
@@ -106,7 +117,8 @@ export function planLoss(fn: IrFunction, names: ModuleNames): LossPlan {
       throw new Error(`internal: ${fn.name}: the output is not the ${reduction.kind} of the per-sample node %${reduction.perSample}`);
     }
   }
-  // With a reduction the output node is replaced by the reduction code over `perSample`.
+  // With a reduction the output node is replaced by the reduction code over `perSample` (a
+  // call without options may still compute it whole, to differentiate it as one: tapedBody).
   const root: NodeId = reduction ? reduction.perSample : fn.output;
   const filledVars = new Map(optionalInputs.map((i) => [i.name, scope.claim(`${params.get(i.name)!}Value`)] as const));
   const inputVars = new Map(fn.inputs.map((i) => [i.node, filledVars.get(i.name) ?? params.get(i.name)!] as const));
@@ -119,48 +131,18 @@ export function planLoss(fn: IrFunction, names: ModuleNames): LossPlan {
     restVar: checks.restVar,
     names: new Map([[root, reduction ? 'perSample' : 'loss']]),
   };
-  const layered = fnVars.size > 0 ? layeredBody(bodyContext, fnVars) : undefined;
-  const body = layered ?? lowerBody(bodyContext, [root]);
-
-  const out = body.value(root);
-  const outNode = fn.nodes[root]!;
-  const scalar = !reduction && outNode.type.axes.length === 0;
   const shapeOf = (i: (typeof fn.inputs)[number]): string =>
     `[${i.axes.map((a) => (a.name === REST ? `...${checks.restVar}` : checks.dimVar(a.dim))).join(', ')}]`;
-  // Layered bodies (function parameters) return inside their loop: no place for the check.
-  const finiteNames = layered ? undefined : { compute: scope.claim('compute'), check: scope.claim('check'), options: optionsParam };
-  const inner = [
-    ...optionalInputs.map((i) => {
-      const dtype = i.elem === 'real' ? 'float32' : i.elem === 'bool' ? 'bool' : 'int32';
-      return `const ${filledVars.get(i.name)!} = ${params.get(i.name)!} ?? tf.fill(${shapeOf(i)}, ${numberLiteral(i.default!)}, '${dtype}');`;
-    }),
-    ...body.lines,
-    ...(finiteNames ? [finiteCheck(fn, body, root, inputVars, checks.hyperVars, finiteNames.check)] : []),
-  ];
-  // Returning an input from tf.tidy would hand the caller's own tensor back as "the result".
-  const result = out.isInput ? `tf.clone(${out.expr})` : out.expr;
-  if (layered) {
-    // body.lines already end with the average over layers, returned.
-  } else if (!reduction) {
-    inner.push(`return ${result}${scalar ? ' as tf.Scalar' : ''};`);
-  } else {
-    const { mode, weights } = checks.reduction!;
-    const ps = out.dtype === 'real' ? out.expr : `tf.cast(${out.expr}, 'float32')`;
-    const w = scope.claim('w');
-    const weighted = scope.claim('weighted');
-    inner.push(
-      `if (${weights} === undefined) {\n` +
-        `if (${mode} === 'none') return ${result};\n` +
-        `return ${mode} === 'sum' ? tf.sum(${ps}) : tf.mean(${ps});\n}`,
-      '// Weights of a leading part of the per-sample shape broadcast over the rest.',
-      `const ${w} = tf.reshape(tf.cast(${weights}, 'float32'), [...${weights}.shape, ...Array<number>(${out.expr}.rank - ${weights}.rank).fill(1)]);`,
-      `const ${weighted} = tf.mul(${ps}, ${w});`,
-      `if (${mode} === 'none') return ${weighted};`,
-      `if (${mode} === 'sum') return tf.sum(${weighted});`,
-      '// Mean over the weights (tf.losses Reduction.MEAN): sum(w * l) / sum(w broadcast to l).',
-      `return tf.div(tf.sum(${weighted}), tf.sum(tf.mul(${w}, tf.onesLike(${ps}))));`,
-    );
-  }
+  const fills = optionalInputs.map((i) => {
+    const dtype = i.elem === 'real' ? 'float32' : i.elem === 'bool' ? 'bool' : 'int32';
+    return `const ${filledVars.get(i.name)!} = ${params.get(i.name)!} ?? tf.fill(${shapeOf(i)}, ${numberLiteral(i.default!)}, '${dtype}');`;
+  });
+  const scalar = !reduction && fn.nodes[root]!.type.axes.length === 0;
+  const lowered =
+    options.autodiff !== true && fn.gradients && fnVars.size === 0
+      ? tapedBody(bodyContext, fn.gradients, root, fills, shapeOf, optionsParam, checks)
+      : autodiffBody(bodyContext, fnVars, root, fills, optionsParam, checks, scalar);
+  const { inner, finiteNames } = lowered;
   const fnChecks = [...fnVars].map(
     ([name, local]) => `if (typeof ${local} !== 'function') {\nthrow new TypeError(${JSON.stringify(`${fn.name}: argument '${name}' must be a function (a tensor to a tensor or to a list of tensors)`)});\n}`,
   );
@@ -247,9 +229,116 @@ export function planLoss(fn: IrFunction, names: ModuleNames): LossPlan {
       ? commentText(`with \`reduction: 'none'\`, the per-sample losses ${shapeText(fn.nodes[reduction.perSample]!.type.axes)} (times the weights, if given); otherwise a scalar`)
       : '',
     body: bodyText,
-    helpers: new Set([...body.helpers, ...checks.helpers, ...(finiteNames ? (['nonFinite', 'noGrad'] as const) : [])]),
+    helpers: new Set([...lowered.helpers, ...checks.helpers, ...(finiteNames ? (['nonFinite', 'noGrad'] as const) : [])]),
     ...(fn.inputs.some((i) => i.learnable) ? { parameters: parametersFactory(fn, functionName, names) } : {}),
   };
+}
+
+/** The statements inside the loss's `tf.tidy` (or its `compute`), and what they need. */
+interface LoweredLoss {
+  readonly inner: string[];
+  /** The locals of the checkFinite run; undefined when the loss has none (function parameters). */
+  readonly finiteNames: { readonly compute: string; readonly check: string; readonly options: string } | undefined;
+  readonly helpers: ReadonlySet<HelperName>;
+}
+
+/**
+ * The body differentiated by tfjs's autodiff: the forward pass alone, every op on the tape
+ * (comparisons cut off it with `noGrad`). Losses with function parameters always take it.
+ */
+function autodiffBody(
+  ctx: BodyContext,
+  fnVars: ReadonlyMap<string, string>,
+  root: NodeId,
+  fills: readonly string[],
+  optionsParam: string,
+  checks: Checks,
+  scalar: boolean,
+): LoweredLoss {
+  const { fn, scope } = ctx;
+  const layered = fnVars.size > 0 ? layeredBody(ctx, fnVars) : undefined;
+  const body = layered ?? lowerBody(ctx, [root]);
+  const out = body.value(root);
+  // Layered bodies (function parameters) return inside their loop: no place for the check.
+  const finiteNames = layered ? undefined : { compute: scope.claim('compute'), check: scope.claim('check'), options: optionsParam };
+  const inner = [
+    ...fills,
+    ...body.lines,
+    ...(finiteNames ? [finiteCheck(fn, body, root, ctx.inputVars, ctx.hyperVars, finiteNames.check)] : []),
+  ];
+  // Returning an input from tf.tidy would hand the caller's own tensor back as "the result".
+  const result = out.isInput ? `tf.clone(${out.expr})` : out.expr;
+  if (layered) {
+    // body.lines already end with the average over layers, returned.
+  } else if (!fn.reduction) {
+    inner.push(`return ${result}${scalar ? ' as tf.Scalar' : ''};`);
+  } else {
+    inner.push(...reductionLines(scope, checks, out, result));
+  }
+  return { inner, finiteNames, helpers: body.helpers };
+}
+
+/**
+ * The body differentiated by the compiler's backward pass (emit-grad.ts): without
+ * `reduction` or `weights` options the whole loss is one tf.customGrad; with them the
+ * per-sample losses are, and the reduction after it is left to tfjs's autodiff (sum, mean
+ * and mul have gradients everywhere).
+ */
+function tapedBody(
+  ctx: BodyContext,
+  gradients: IrGradients,
+  root: NodeId,
+  fills: readonly string[],
+  shapeOf: (input: IrInput) => string,
+  optionsParam: string,
+  checks: Checks,
+): LoweredLoss {
+  const { fn, scope } = ctx;
+  // Claimed before the passes fork the scope, so that their closures can read `check`.
+  const finiteNames = { compute: scope.claim('compute'), check: scope.claim('check'), options: optionsParam };
+  const check = { root, flag: finiteNames.check };
+  const helpers = new Set<HelperName>();
+  const pass = (p: IrBackward, names: ReadonlyMap<NodeId, string>): string => {
+    const taped = tapedPass({ ...ctx, names }, p, shapeOf, check);
+    for (const h of taped.helpers) helpers.add(h);
+    return taped.expr;
+  };
+  const reduction = fn.reduction;
+  if (!reduction) {
+    return { inner: [...fills, `return ${pass(gradients.output, new Map([[fn.output, 'loss']]))};`], finiteNames, helpers };
+  }
+  if (!gradients.perSample) throw new Error(`internal: ${fn.name}: no backward pass of the per-sample losses`);
+  const whole = pass(gradients.output, new Map([[fn.output, 'loss'], [reduction.perSample, 'perSample']]));
+  const each = pass(gradients.perSample, new Map([[reduction.perSample, 'perSample']]));
+  const perSample = scope.claim('perSample');
+  const inner = [
+    ...fills,
+    // The loss's own reduction, unweighted, is its output: the backward pass of the whole.
+    `if (${checks.reduction!.mode} === '${reduction.kind}' && ${checks.reduction!.weights} === undefined) {\nreturn ${whole};\n}`,
+    `const ${perSample} = ${each};`,
+    ...reductionLines(scope, checks, { expr: perSample, dtype: fn.nodes[reduction.perSample]!.type.dtype }, perSample),
+  ];
+  return { inner, finiteNames, helpers };
+}
+
+/** The per-sample losses `out` reduced as the options say, with weights; `result` for 'none'. */
+function reductionLines(scope: Scope, checks: Checks, out: { readonly expr: string; readonly dtype: DType }, result: string): string[] {
+  const { mode, weights } = checks.reduction!;
+  const ps = out.dtype === 'real' ? out.expr : `tf.cast(${out.expr}, 'float32')`;
+  const w = scope.claim('w');
+  const weighted = scope.claim('weighted');
+  return [
+    `if (${weights} === undefined) {\n` +
+      `if (${mode} === 'none') return ${result};\n` +
+      `return ${mode} === 'sum' ? tf.sum(${ps}) : tf.mean(${ps});\n}`,
+    '// Weights of a leading part of the per-sample shape broadcast over the rest.',
+    `const ${w} = tf.reshape(tf.cast(${weights}, 'float32'), [...${weights}.shape, ...Array<number>(${out.expr}.rank - ${weights}.rank).fill(1)]);`,
+    `const ${weighted} = tf.mul(${ps}, ${w});`,
+    `if (${mode} === 'none') return ${weighted};`,
+    `if (${mode} === 'sum') return tf.sum(${weighted});`,
+    '// Mean over the weights (tf.losses Reduction.MEAN): sum(w * l) / sum(w broadcast to l).',
+    `return tf.div(tf.sum(${weighted}), tf.sum(tf.mul(${w}, tf.onesLike(${ps}))));`,
+  ];
 }
 
 /**
@@ -326,5 +415,12 @@ function layeredBody(ctx: BodyContext, fnVars: ReadonlyMap<string, string>): Low
     `for (let ${k} = 0; ${k} < ${counts[0]}; ${k}++) {\n${[...loop, ...per.lines, `${values}.push(${loss.dtype === 'real' ? loss.expr : `tf.cast(${loss.expr}, 'float32')`});`].join('\n')}\n}`,
     `return (${values}.length === 1 ? ${values}[0]! : tf.div(tf.addN(${values}), ${values}.length))${fn.nodes[fn.output]!.type.axes.length === 0 ? ' as tf.Scalar' : ''};`,
   );
-  return { lines, value: () => ({ ...loss, isInput: false }), helpers: new Set([...first.helpers, ...per.helpers]) };
+  return {
+    lines,
+    value: () => ({ ...loss, isInput: false }),
+    expand: () => {
+      throw new Error(`internal: ${fn.name}: a loss with function parameters has no derived gradients`);
+    },
+    helpers: new Set([...first.helpers, ...per.helpers]),
+  };
 }

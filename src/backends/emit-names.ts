@@ -79,6 +79,14 @@ export class Scope {
   has(name: string): boolean {
     return this.taken.has(name);
   }
+
+  /**
+   * A scope for a nested function: it avoids every name taken here so far (so nothing the
+   * nested code reads from outside is shadowed), and what it claims stays its own.
+   */
+  fork(): Scope {
+    return new Scope(this.taken);
+  }
 }
 
 /** A property key: bare when it is an identifier name, quoted otherwise. */

@@ -157,7 +157,8 @@ export const ELEMENTWISE = {
   // tf.floor rejects int32; whole numbers are their own floor.
   floor: { operands: 'result', expr: (a, dtype) => (dtype === 'real' ? call('floor')(a) : a[0]!) },
   not: { operands: 'bool', expr: call('logicalNot') },
-  // The cast to float32 happens on the operand already.
+  // The cast to float32 happens on the operand already (lowerBody writes a constant, size or
+  // hyperparameter operand inline as a real scalar instead).
   to_real: { operands: 'real', expr: (a) => a[0]! },
   // Off the tape in emit-body's `define`, so its gradient is zero.
   detach: { operands: 'result', expr: (a) => `tf.clone(${a[0]})` },

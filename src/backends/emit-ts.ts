@@ -1,7 +1,10 @@
 // The TypeScript emitter: lowered losses → one module for @tensorflow/tfjs, built as a
 // ts-morph source file and returned as formatted text. ts-morph costs ~1.7 s to load, so it
-// is imported here, lazily, and nowhere else.
+// is imported here, lazily, and nowhere else. Each loss is differentiated by the backward
+// pass the compiler derives (src/grad), emitted inside a tf.customGrad (emit-grad.ts), unless
+// the unit asks for tfjs's autodiff.
 
+import { withGradients } from '../grad/index.js';
 import type { IrFunction } from '../ir/types.js';
 import { ModuleNames, planLoss, type LossPlan } from './emit-function.js';
 import { HELPERS, type HelperName } from './emit-ops.js';
@@ -11,6 +14,12 @@ export interface EmitUnit {
   readonly file: string;
   readonly doc?: string;
   readonly losses: readonly IrFunction[];
+  /**
+   * Leave differentiation to tfjs's autodiff through every op (`lossc compile --autodiff`),
+   * instead of wrapping each loss in a tf.customGrad with the backward pass the compiler
+   * derives (the default; losses with function parameters always use autodiff).
+   */
+  readonly autodiff?: boolean;
 }
 
 type TsMorph = typeof import('ts-morph');
@@ -21,7 +30,8 @@ const LINE_BREAK = /\r\n|\r|\n|\u2028|\u2029/;
 export async function emitModule(unit: EmitUnit): Promise<string> {
   // Plan first: IR problems surface before paying for ts-morph.
   const names = new ModuleNames();
-  const plans = unit.losses.map((fn) => planLoss(fn, names));
+  const autodiff = unit.autodiff === true;
+  const plans = unit.losses.map((fn) => planLoss(autodiff ? fn : (withGradients(fn).fn ?? fn), names, { autodiff }));
   const { Project, IndentationText, QuoteKind } = await (tsMorph ??= import('ts-morph'));
   const project = new Project({
     useInMemoryFileSystem: true,

@@ -13,6 +13,7 @@ import { alignment, unionAxes } from '../ir/axes.js';
 import { OPS, type DType } from '../ir/ops.js';
 import { REST, type Axis, type IrBackward, type IrFunction, type IrNode, type NodeId } from '../ir/types.js';
 import { withGradients } from '../grad/index.js';
+import { savedForBackward } from '../grad/saved.js';
 import { liveNodes } from '../ir/live.js';
 import { valueInOrder } from '../ir/memo-eval.js';
 import { declaredShape, layerDims, resolveDims, ShapeError, type ResolvedDims } from './dims.js';
@@ -83,11 +84,12 @@ function runTaped(fn: IrFunction, prep: Prepared, options: TfjsEvalOptions): tf.
  */
 function runDerived(fn: IrFunction, prep: Prepared, options: TfjsEvalOptions): tf.Tensor {
   const g = fn.gradients!;
-  const plain = options.reduction === undefined && options.weights === undefined;
+  // The loss's own reduction, unweighted, is its output: the backward pass of the whole.
+  const plain = (options.reduction === undefined || options.reduction === fn.reduction?.kind) && options.weights === undefined;
   const pass = plain ? g.output : g.perSample;
   if (!pass) return run(fn, prep, options); // it reports that the loss takes no reduction
   const real = fn.inputs.filter((i) => i.elem === 'real');
-  const saved = savedForBackward(fn, pass);
+  const saved = savedForBackward(fn, pass, false);
   const wrapped = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const save = args[args.length - 1] as tf.GradSaveFunc;
     const tensors = { ...prep.tensors };
@@ -110,33 +112,6 @@ function runDerived(fn: IrFunction, prep: Prepared, options: TfjsEvalOptions): t
   });
   const value = wrapped(...real.map((i) => prep.tensors[i.name]!));
   return plain ? value : reduce(fn, value, options);
-}
-
-/** Forward nodes the backward pass reads, except what it rebuilds (constants, positions, sizes). */
-function savedForBackward(fn: IrFunction, pass: IrBackward): NodeId[] {
-  const forward = reachable(fn, [pass.root]);
-  const backward = reachable(fn, pass.grads.map((s) => s.node), forward);
-  const out = new Set<NodeId>();
-  for (const id of backward) {
-    for (const a of [id, ...fn.nodes[id]!.args]) {
-      const op = fn.nodes[a]!.op;
-      if (forward.has(a) && op !== 'const' && op !== 'iota' && op !== 'size') out.add(a);
-    }
-  }
-  return [...out].sort((x, y) => x - y);
-}
-
-/** Nodes reachable from `roots` through operands, not entering `stop`. */
-function reachable(fn: IrFunction, roots: readonly NodeId[], stop: ReadonlySet<NodeId> = new Set()): Set<NodeId> {
-  const seen = new Set<NodeId>();
-  const stack = roots.filter((r) => !stop.has(r));
-  while (stack.length > 0) {
-    const id = stack.pop()!;
-    if (seen.has(id)) continue;
-    seen.add(id);
-    for (const a of fn.nodes[id]!.args) if (!stop.has(a)) stack.push(a);
-  }
-  return seen;
 }
 
 /**

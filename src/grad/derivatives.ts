@@ -81,8 +81,10 @@ export const DERIVATIVES: readonly DerivativeRow[] = [
   ['max',         0, 'unmasked',  '(select (eq ?x ?y) (div ?g (sum:r (to_real (eq ?x ?y)))) 0)',   'the maxima share it equally'],
   ['min',         0, 'masked',    '(select (and ?m (eq ?x ?y)) (div ?g (sum:r (to_real (and ?m (eq ?x ?y))))) 0)', 'the minima share it equally'],
   ['min',         0, 'unmasked',  '(select (eq ?x ?y) (div ?g (sum:r (to_real (eq ?x ?y)))) 0)',   'the minima share it equally'],
-  ['prod',        0, 'masked',    '(select ?m (div (mul ?g ?y) ?x) 0)',                              'd Π x = (Π x / x_i) dx_i (undefined where an element is 0)'],
-  ['prod',        0, 'unmasked',  '(div (mul ?g ?y) ?x)',                                            'd Π x = (Π x / x_i) dx_i (undefined where an element is 0)'],
+  // The product of the others is Π x / x_i only where x_i ≠ 0. Where x_i is the one zero of
+  // its group it is the product of the non-zero elements; with two zeros or more it is 0.
+  ['prod',        0, 'masked',    '(select ?m (select (eq ?x 0) (select (eq (sum:r (to_real (and ?m (eq ?x 0)))) 1) (mul ?g (prod:r (select (eq ?x 0) 1 ?x) ?m)) 0) (div (mul ?g ?y) ?x)) 0)', 'd Π x = (Π_{j≠i} x_j) dx_i over the selected elements'],
+  ['prod',        0, 'unmasked',  '(select (eq ?x 0) (select (eq (sum:r (to_real (eq ?x 0))) 1) (mul ?g (prod:r (select (eq ?x 0) 1 ?x))) 0) (div (mul ?g ?y) ?x))', 'd Π x = (Π_{j≠i} x_j) dx_i'],
   ['logsumexp',   0, 'masked',    '(select ?m (mul ?g (exp (sub ?x ?y))) 0)',                        'd log Σ e^x = softmax(x) dx over the selected elements'],
   ['logsumexp',   0, 'unmasked',  '(mul ?g (exp (sub ?x ?y)))',                                      'd log Σ e^x = softmax(x) dx'],
 

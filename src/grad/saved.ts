@@ -1,0 +1,39 @@
+// What a backend must keep from the forward pass for the backward one: tfjs may dispose the
+// inputs and the forward's intermediates before a tf.customGrad's gradFunc runs, so the
+// gradFunc reads only what the forward saved and what it can rebuild for free.
+
+import type { IrBackward, IrFunction, NodeId } from '../ir/types.js';
+
+/** Nodes reachable from `roots` through operands, not entering `stop`. */
+export function reachable(fn: IrFunction, roots: readonly NodeId[], stop: ReadonlySet<NodeId> = new Set()): Set<NodeId> {
+  const seen = new Set<NodeId>();
+  const stack = roots.filter((r) => !stop.has(r));
+  while (stack.length > 0) {
+    const id = stack.pop()!;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    for (const a of fn.nodes[id]!.args) if (!stop.has(a)) stack.push(a);
+  }
+  return seen;
+}
+
+/**
+ * Forward nodes the backward of `pass` reads, in id order, except what it rebuilds:
+ * constants, positions and sizes, and hyperparameters when `rebuildsHypers` (generated code
+ * holds them as numbers; the tfjs evaluator as tensors it may have disposed).
+ */
+export function savedForBackward(fn: IrFunction, pass: IrBackward, rebuildsHypers: boolean): NodeId[] {
+  const hypers = new Set(rebuildsHypers ? fn.hypers.map((h) => h.node) : []);
+  const forward = reachable(fn, [pass.root]);
+  const roots = pass.grads.map((s) => s.node);
+  const backward = reachable(fn, roots, forward);
+  const out = new Set<NodeId>();
+  const keep = (id: NodeId): void => {
+    const op = fn.nodes[id]!.op;
+    if (forward.has(id) && op !== 'const' && op !== 'iota' && op !== 'size' && !hypers.has(id)) out.add(id);
+  };
+  // A gradient that is a forward value itself (no seed in it) is read as well.
+  roots.forEach(keep);
+  for (const id of backward) for (const a of fn.nodes[id]!.args) keep(a);
+  return [...out].sort((x, y) => x - y);
+}
