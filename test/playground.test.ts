@@ -189,6 +189,10 @@ describe('playground in Chromium', { timeout: 120_000 }, () => {
     await page.locator('#problems .problem[data-code="E2014"]').waitFor(UI);
     await page.click('#tab-ir');
     await page.locator('#pane-ir details.ir pre', { hasText: 'loss l(' }).first().waitFor(UI);
+    // The derived backward pass: d/dp = -y/p · dy/N, read from the gradient of the output.
+    const grad = page.locator('#pane-ir details.ir .ir-grad pre').first();
+    await grad.waitFor(UI);
+    expect(await grad.textContent()).toMatch(/gradient of %\d+ given %\d+: d\/dp = %\d+, d\/dy = %\d+/);
     await shot(page, '10-ir');
     await page.click('#tab-stability');
     const warnings = await page.locator('#problems .problem.warning').evaluateAll((els) => els.map((e) => e.getAttribute('data-code')));

@@ -34,7 +34,12 @@ function summarize(fn: IrFunction): LossSummary {
   };
 }
 
-type Explain = (text: string, file: string, loss: string, options: lossc.PipelineOptions) => { before?: string; after?: string; rewrites: readonly Rewrite[] };
+type Explain = (
+  text: string,
+  file: string,
+  loss: string,
+  options: lossc.PipelineOptions & { grad?: boolean },
+) => { before?: string; after?: string; rewrites: readonly Rewrite[]; gradients?: string; noGradients?: string };
 
 // The library's `explain` (IR before/after and the rewrites) where the API has it; otherwise
 // printIr of what `check` returns without and with the optimizer.
@@ -62,8 +67,14 @@ function ir(params: { text: string; file: string }): IrReport {
   const out: Record<string, LossIr> = {};
   if (explain) {
     for (const fn of lossc.check(params.text, params.file, { ...options, optimize: false }).losses) {
-      const r = explain(params.text, params.file, fn.name, options);
-      out[fn.name] = { before: r.before ?? '', after: r.after ?? '', rewrites: summarizeRewrites(r.rewrites) };
+      const r = explain(params.text, params.file, fn.name, { ...options, grad: true });
+      out[fn.name] = {
+        before: r.before ?? '',
+        after: r.after ?? '',
+        rewrites: summarizeRewrites(r.rewrites),
+        ...(r.gradients !== undefined ? { gradients: r.gradients } : {}),
+        ...(r.noGradients !== undefined ? { noGradients: r.noGradients } : {}),
+      };
     }
     return { ir: out, source: 'explain' };
   }

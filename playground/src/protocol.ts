@@ -43,6 +43,9 @@ export interface LossIr {
   readonly before: string;
   readonly after: string;
   readonly rewrites: readonly RewriteSummary[];
+  /** The IR with the backward pass the compiler derives, or why there is none. */
+  readonly gradients?: string;
+  readonly noGradients?: string;
 }
 
 export interface Analysis {

@@ -1,5 +1,5 @@
-// The IR of each loss before and after optimization, with the rewrites the optimizer applied;
-// and the stability report (the W6xxx findings of the checker).
+// The IR of each loss before and after optimization, with the rewrites the optimizer applied,
+// and its derived backward pass; and the stability report (the W6xxx findings of the checker).
 import type { Diagnostic } from '../../../src/index.js';
 import { app, internalProblem } from '../app.js';
 import { clear, debounce, h, problem } from '../dom.js';
@@ -32,7 +32,7 @@ function render(root: HTMLElement, report: IrReport): void {
   }
   clear(root,
     h('p', { class: 'hint' }, report.source === 'explain'
-      ? 'From the library\u2019s explain: the IR before and after optimization, and each rewrite applied.'
+      ? 'From the library\u2019s explain: the IR before and after optimization, each rewrite applied, and the backward pass the compiler derives (what generated code runs in tf.customGrad).'
       : 'printIr of the losses returned by check, without and with the optimizer.'),
     names.map((name) => {
       const ir = report.ir[name]!;
@@ -44,7 +44,12 @@ function render(root: HTMLElement, report: IrReport): void {
           : h('div', { class: 'muted' }, 'No rewrite applied.'),
         h('div', { class: 'ir-cols' },
           h('div', {}, h('h4', {}, 'Before'), h('pre', {}, ir.before)),
-          h('div', {}, h('h4', {}, 'After'), h('pre', {}, ir.after))));
+          h('div', {}, h('h4', {}, 'After'), h('pre', {}, ir.after))),
+        ir.gradients !== undefined || ir.noGradients !== undefined
+          ? h('div', { class: 'ir-grad' },
+            h('h4', {}, 'With the derived gradients'),
+            ir.gradients !== undefined ? h('pre', {}, ir.gradients) : h('div', { class: 'muted' }, `None: ${ir.noGradients}; TensorFlow.js differentiates it.`))
+          : null);
     }));
 }
 
