@@ -24,6 +24,18 @@ export interface ElementwiseRule {
  * nothing but tfjs.
  */
 export const HELPERS = {
+  takeAlongLast: `/**
+ * \`x[..., t[...]]\` along the last axis: \`x\` of shape [...shape, depth] (or broadcast to it),
+ * \`t\` class indices of shape \`shape\` (or broadcast to it). One flat tf.gather: for code off
+ * the gradient tape (tf.gather's gradient is missing on wasm; with batchDims it crashes there).
+ */
+function takeAlongLast(x: tf.Tensor, t: tf.Tensor, shape: number[], depth: number): tf.Tensor {
+  let rows = 1;
+  for (const d of shape) rows *= d;
+  const flat = tf.reshape(tf.broadcastTo(x, [...shape, depth]), [rows * depth]);
+  const at = tf.add(tf.mul(tf.range(0, rows, 1, 'int32'), tf.scalar(depth, 'int32')), tf.reshape(tf.broadcastTo(t, shape), [rows]));
+  return tf.reshape(tf.gather(flat, at), shape);
+}`,
   noGrad: `/**
  * Evaluates \`f\` off the gradient tape. tfjs has no gradient for comparisons and logical ops,
  * and their derivative is zero anyway: a mask computed here lets \`tf.grad\` pass through.

@@ -94,11 +94,11 @@ function runDerived(fn: IrFunction, prep: Prepared, options: TfjsEvalOptions): t
     const save = args[args.length - 1] as tf.GradSaveFunc;
     const tensors = { ...prep.tensors };
     real.forEach((i, k) => (tensors[i.name] = args[k] as tf.Tensor));
-    const forward = new TfRunner(fn, { ...prep, tensors });
+    const forward = new TfRunner(fn, { ...prep, tensors }, true);
     const value = forward.value(pass.root);
     save(saved.map((id) => forward.value(id)));
     const gradFunc = (dy: tf.Tensor, kept: tf.Tensor[]): tf.Tensor[] => {
-      const backward = new TfRunner(fn, prep);
+      const backward = new TfRunner(fn, prep, true);
       saved.forEach((id, k) => backward.preset(id, kept[k]!));
       backward.preset(pass.seed, dy);
       return real.map((input, k) => {
@@ -286,6 +286,8 @@ class TfRunner {
   constructor(
     private readonly fn: IrFunction,
     private readonly prep: Prepared,
+    /** Inside tf.customGrad, where nothing is recorded: ops need no tfjs gradient. */
+    private readonly untaped = false,
   ) {}
 
   /** `t`, laid out as `from` (a subset of `to` by name), broadcast to the full shape of `to`. */
@@ -544,6 +546,14 @@ class TfRunner {
     const hot: Axis = { name: '\u0000gather', dim: axis.dim };
     const layout = [...node.type.axes, hot];
     const xv = this.align(x.dtype === 'bool' ? tf.cast(x, 'int32') : x, xAxes.map((a) => (a.name === axisName ? hot : a)), layout);
+    if (this.untaped) {
+      // No gradient needed: one flat tf.gather (with batchDims it crashes on wasm).
+      const shape = this.shapeOf(node.type.axes);
+      const rows = shape.reduce((a, b) => a * b, 1);
+      const flat = tf.reshape(tf.broadcastTo(xv, [...shape, size]), [rows * size]);
+      const at = tf.add(tf.mul(tf.range(0, rows, 1, 'int32'), tf.scalar(size, 'int32')), tf.reshape(tf.broadcastTo(this.align(ids, this.argAxes(node, 1), node.type.axes), shape), [rows]));
+      return convert(tf.reshape(tf.gather(flat, at), shape), TF_DTYPE[node.type.dtype]);
+    }
     // Not tf.oneHot, which rejects a single class (depth 1): compare with the positions.
     const oh = tf.equal(tf.expandDims(ids, -1), tf.range(0, size, 1, 'int32'));
     const ohv = this.align(tf.cast(oh, xv.dtype), [...this.argAxes(node, 1), hot], layout);
