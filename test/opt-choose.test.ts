@@ -40,9 +40,11 @@ describe('the choice table', () => {
   it.each([
     ['softmax-from-log-softmax', 'loss f(x: [N, C]) = sum(softmax(x, C) * x)', 'loss f(x: [N, C]) = sum(exp(log_softmax(x, C)) * x)'],
     ['sigmoid-from-log-sigmoid', 'loss f(x: [N, C]) = sum(sigmoid(x) * x)', 'loss f(x: [N, C]) = sum(exp(log_sigmoid(x)) * x)'],
+    ['relu-for-max-zero', 'loss f(x: [N, C]) = sum(max(x, 0) * x)', 'loss f(x: [N, C]) = sum(relu(x) * x)'],
+    ['relu-for-min-zero', 'loss f(x: [N, C]) = sum(min(0, x) * x)', 'loss f(x: [N, C]) = sum(-relu(-x) * x)'],
   ])('%s: both forms give the same value in float64', (name, one, other) => {
     // Every row of the table has a case here.
-    if (name === 'softmax-from-log-softmax') expect(CHOICES.map((c) => c.name).sort()).toEqual(['sigmoid-from-log-sigmoid', 'softmax-from-log-softmax']);
+    if (name === 'softmax-from-log-softmax') expect(CHOICES.map((c) => c.name).sort()).toEqual(['relu-for-max-zero', 'relu-for-min-zero', 'sigmoid-from-log-sigmoid', 'softmax-from-log-softmax']);
     expect(CHOICES.map((c) => c.name)).toContain(name);
     const [a, b] = [one, other].map((s) => lossOf(s, false));
     for (let seed = 1; seed <= 5; seed++) {
@@ -89,6 +91,20 @@ describe('the choice pass', () => {
         expect(Math.abs(g0.value.data[0]! - g1.value.data[0]!)).toBeLessThan(1e-12);
         g0.grads.x!.data.forEach((v, i) => expect(Math.abs(v - g1.grads.x!.data[i]!)).toBeLessThan(1e-12));
       }
+    }
+  });
+
+  it('replaces max(0, x) by relu and min(x, 0) by -relu(-x) only where the costs say so', () => {
+    const hinge = lossOf('loss h(x: [N, C]) = mean(max(0, 1 - x) + min(x, 0))', false);
+    const slowMax = chooseForms(hinge, { maximum: 20, minimum: 20, relu: 1, neg: 1, add: 1 });
+    expect(ops(slowMax)).not.toContain('maximum');
+    expect(ops(slowMax)).not.toContain('minimum');
+    const slowNeg = chooseForms(hinge, { maximum: 20, minimum: 20, relu: 1, neg: 15, add: 1 });
+    expect(ops(slowNeg)).not.toContain('maximum');
+    expect(ops(slowNeg)).toContain('minimum');
+    for (let seed = 1; seed <= 3; seed++) {
+      const x = randomInputs(hinge, seed);
+      expect(evaluateReference(slowMax, x, {}).data[0]).toBeCloseTo(evaluateReference(hinge, x, {}).data[0]!, 12);
     }
   });
 

@@ -32,8 +32,11 @@ export const HELPERS = {
 function takeAlongLast(x: tf.Tensor, t: tf.Tensor, shape: number[], depth: number): tf.Tensor {
   let rows = 1;
   for (const d of shape) rows *= d;
-  const flat = tf.reshape(tf.broadcastTo(x, [...shape, depth]), [rows * depth]);
-  const at = tf.add(tf.mul(tf.range(0, rows, 1, 'int32'), tf.scalar(depth, 'int32')), tf.reshape(tf.broadcastTo(t, shape), [rows]));
+  // Broadcast by adding zeros only where needed (tf.broadcastTo tiles, slowly on wasm).
+  const xs = x.size === rows * depth ? x : tf.add(x, tf.zeros([...shape, depth]));
+  const ts = t.size === rows ? t : tf.add(t, tf.zeros(shape, 'int32'));
+  const flat = tf.reshape(xs, [rows * depth]);
+  const at = tf.add(tf.mul(tf.range(0, rows, 1, 'int32'), tf.scalar(depth, 'int32')), tf.reshape(ts, [rows]));
   return tf.reshape(tf.gather(flat, at), shape);
 }`,
   noGrad: `/**

