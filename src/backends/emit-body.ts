@@ -102,6 +102,28 @@ export function topoOrder(fn: IrFunction, roots: readonly NodeId[], leaves: Read
   return out;
 }
 
+/**
+ * `eq(iota(A), t)` nodes with an int tensor `t` lacking axis A, every user of which is a
+ * `to_real` among `order`: by node, the index tensor and the axis.
+ */
+function oneHotMasks(fn: IrFunction, order: readonly IrNode[]): { masks: Map<NodeId, { index: NodeId; axis: Axis }> } {
+  const inOrder = new Set(order.map((n) => n.id));
+  const users = new Map<NodeId, IrNode[]>();
+  for (const n of order) for (const a of new Set(n.args)) users.set(a, [...(users.get(a) ?? []), n]);
+  const masks = new Map<NodeId, { index: NodeId; axis: Axis }>();
+  for (const n of order) {
+    if (n.op !== 'eq') continue;
+    const [a, b] = n.args.map((id) => fn.nodes[id]!);
+    const [iota, index] = a!.op === 'iota' ? [a!, b!] : b!.op === 'iota' ? [b!, a!] : [undefined, undefined];
+    if (!iota || !index || index.type.dtype !== 'int' || index.op === 'const' || index.op === 'iota') continue;
+    const axis = iota.type.axes[0]!;
+    if (index.type.axes.some((x) => x.name === axis.name) || !inOrder.has(index.id)) continue;
+    const us = users.get(n.id) ?? [];
+    if (us.length > 0 && us.every((u) => u.op === 'to_real')) masks.set(n.id, { index: index.id, axis });
+  }
+  return { masks };
+}
+
 export function lowerBody(ctx: BodyContext, roots: readonly NodeId[]): LoweredBody {
   const lines: string[] = [];
   const vals = new Map<NodeId, Val>();
@@ -189,16 +211,19 @@ export function lowerBody(ctx: BodyContext, roots: readonly NodeId[]): LoweredBo
    */
   const widen = (v: Val, aligned: string, to: readonly Axis[]): string => {
     const partial = v.axes.length !== to.length || v.axes.some(isRest) !== to.some(isRest);
-    return v.taped && partial ? `tf.add(${aligned}, tf.zeros(${shapeOf(to)}))` : aligned;
+    return v.taped && partial ? `tf.add(${aligned}, tf.fill(${shapeOf(to)}, 0))` : aligned;
   };
   /**
-   * A select's branch in full: tf.where broadcasts by tiling, 15x slower on wasm than adding
-   * zeros (a scalar 0 branch over 1M elements: 75 ms against 5).
+   * A select's branch in full: tf.where broadcasts a smaller branch by tiling, 10x slower on
+   * wasm than tf.fill (a scalar 0 branch over 1M elements: 45 ms more against 1-2).
    */
-  const full = (v: Val, aligned: string, to: readonly Axis[], as: DType): string => {
+  const full = (id: NodeId, v: Val, aligned: string, to: readonly Axis[], as: DType): string => {
     const partial = v.axes.length !== to.length || v.axes.some(isRest) !== to.some(isRest);
     if (!partial || as === 'bool') return aligned;
-    return `tf.add(${aligned}, tf.zeros(${shapeOf(to)}${as === 'int' ? ", 'int32'" : ''}))`;
+    const dtype = as === 'int' ? ", 'int32'" : '';
+    const node = ctx.fn.nodes[id]!;
+    if (node.op === 'const') return `tf.fill(${shapeOf(to)}, ${numberLiteral(node.attrs.value!)}${dtype})`;
+    return `tf.add(${aligned}, tf.fill(${shapeOf(to)}, 0${dtype}))`;
   };
 
   /** Binds a non-trivial expression used more than once to a variable of its own. */
@@ -222,10 +247,22 @@ export function lowerBody(ctx: BodyContext, roots: readonly NodeId[]): LoweredBo
 
   const given = ctx.given ?? new Map<NodeId, string>();
   const tape = ctx.untaped !== true;
-  for (const node of topoOrder(ctx.fn, roots, new Set(given.keys()))) {
+  const order = topoOrder(ctx.fn, roots, new Set(given.keys()));
+  // Masks `positions == class index` used only as numbers become tf.oneHot (0.3 ms per 1M
+  // elements on wasm, against 5 for a broadcast comparison).
+  const hot = oneHotMasks(ctx.fn, order);
+  for (const node of order) {
+    if (hot.masks.has(node.id)) continue; // computed by its to_real as a one-hot
     const preset = given.get(node.id);
     if (preset !== undefined) {
       vals.set(node.id, { expr: preset, axes: node.type.axes, dtype: node.type.dtype, taped: tape });
+      continue;
+    }
+    if (node.op === 'to_real' && hot.masks.has(node.args[0]!)) {
+      const mask = hot.masks.get(node.args[0]!)!;
+      helpers.add('oneHotReal');
+      const t = val(mask.index);
+      define(node, align(`oneHotReal(${cast(t, 'int')}, ${ctx.dimVar(mask.axis.dim)})`, [...t.axes, mask.axis], node.type.axes).expr, false);
       continue;
     }
     const args = node.args.map(val);
@@ -275,8 +312,8 @@ export function lowerBody(ctx: BodyContext, roots: readonly NodeId[]): LoweredBo
         const [c, a, b] = args as [Val, Val, Val];
         const operands = [
           align(cast(c, 'bool'), c.axes, axes).expr,
-          full(a, align(cast(a, dtype), a.axes, axes).expr, axes, dtype),
-          full(b, align(cast(b, dtype), b.axes, axes).expr, axes, dtype),
+          full(node.args[1]!, a, align(cast(a, dtype), a.axes, axes).expr, axes, dtype),
+          full(node.args[2]!, b, align(cast(b, dtype), b.axes, axes).expr, axes, dtype),
         ];
         define(node, `tf.where(${operands.join(', ')})`, anyTaped);
         break;
@@ -473,8 +510,8 @@ export function lowerBody(ctx: BodyContext, roots: readonly NodeId[]): LoweredBo
       const aligned = align(cast(v, 'real'), v.axes, to).expr;
       // Axes are a subset of `to` by name: as many axes means the same ones, so the same shape.
       const complete = v.axes.length === to.length;
-      // Adding zeros broadcasts without tf.broadcastTo's tiling (slow on wasm).
-      return complete ? aligned : `tf.add(${aligned}, tf.zeros(${shapeOf(to)}))`;
+      // Adding a fill broadcasts without tf.broadcastTo's tiling (slow on wasm).
+      return complete ? aligned : `tf.add(${aligned}, tf.fill(${shapeOf(to)}, 0))`;
     },
     value: (id) => {
       const v = val(id);

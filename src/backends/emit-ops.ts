@@ -24,6 +24,14 @@ export interface ElementwiseRule {
  * nothing but tfjs.
  */
 export const HELPERS = {
+  oneHotReal: `/**
+ * The float32 one-hot rows of class indices \`t\` (int32), of shape [...t.shape, depth]. tf.oneHot
+ * in int32, then cast: its float32 form yields denormals on wasm, and it rejects depth 1.
+ */
+function oneHotReal(t: tf.Tensor, depth: number): tf.Tensor {
+  if (depth < 2) return tf.cast(tf.expandDims(tf.equal(t, tf.scalar(0, 'int32')), -1), 'float32');
+  return tf.cast(tf.oneHot(t, depth, 1, 0, 'int32'), 'float32');
+}`,
   takeAlongLast: `/**
  * \`x[..., t[...]]\` along the last axis: \`x\` of shape [...shape, depth] (or broadcast to it),
  * \`t\` class indices of shape \`shape\` (or broadcast to it). One flat tf.gather: for code off
@@ -32,9 +40,9 @@ export const HELPERS = {
 function takeAlongLast(x: tf.Tensor, t: tf.Tensor, shape: number[], depth: number): tf.Tensor {
   let rows = 1;
   for (const d of shape) rows *= d;
-  // Broadcast by adding zeros only where needed (tf.broadcastTo tiles, slowly on wasm).
-  const xs = x.size === rows * depth ? x : tf.add(x, tf.zeros([...shape, depth]));
-  const ts = t.size === rows ? t : tf.add(t, tf.zeros(shape, 'int32'));
+  // Broadcast by adding a fill only where needed (tf.broadcastTo tiles, slowly on wasm).
+  const xs = x.size === rows * depth ? x : tf.add(x, tf.fill([...shape, depth], 0));
+  const ts = t.size === rows ? t : tf.add(t, tf.fill(shape, 0, 'int32'));
   const flat = tf.reshape(xs, [rows * depth]);
   const at = tf.add(tf.mul(tf.range(0, rows, 1, 'int32'), tf.scalar(depth, 'int32')), tf.reshape(ts, [rows]));
   return tf.reshape(tf.gather(flat, at), shape);

@@ -292,10 +292,10 @@ class TfRunner {
 
   /** `t`, laid out as `from` (a subset of `to` by name), broadcast to the full shape of `to`. */
   expand(t: tf.Tensor, from: readonly Axis[], to: readonly Axis[]): tf.Tensor {
-    // Adding zeros broadcasts without tf.broadcastTo's tiling (slow on wasm).
+    // Adding a fill broadcasts without tf.broadcastTo's tiling (slow on wasm).
     const aligned = this.align(convert(t, 'float32'), from, to);
     const shape = this.shapeOf(to);
-    return aligned.size === shape.reduce((a, b) => a * b, 1) ? aligned : tf.add(aligned, tf.zeros(shape));
+    return aligned.size === shape.reduce((a, b) => a * b, 1) ? aligned : tf.add(aligned, tf.fill(shape, 0));
   }
 
   /** Fixes a node's value (a function parameter's result) before evaluation. */
@@ -362,7 +362,7 @@ class TfRunner {
   private widen(t: tf.Tensor, node: IrNode): tf.Tensor {
     const full = this.shapeOf(node.type.axes);
     const same = t.shape.length === full.length && t.shape.every((s, i) => s === full[i]);
-    return same || t.dtype !== 'float32' ? t : tf.add(t, tf.zeros(full));
+    return same || t.dtype !== 'float32' ? t : tf.add(t, tf.fill(full, 0));
   }
 
   private argAxes(node: IrNode, i: number): readonly Axis[] {
@@ -554,8 +554,8 @@ class TfRunner {
       const shape = this.shapeOf(node.type.axes);
       const rows = shape.reduce((a, b) => a * b, 1);
       const ia = this.align(ids, this.argAxes(node, 1), node.type.axes);
-      const flat = tf.reshape(xv.size === rows * size ? xv : tf.add(xv, tf.zeros([...shape, size], xv.dtype)), [rows * size]);
-      const at = tf.add(tf.mul(tf.range(0, rows, 1, 'int32'), tf.scalar(size, 'int32')), tf.reshape(ia.size === rows ? ia : tf.add(ia, tf.zeros(shape, 'int32')), [rows]));
+      const flat = tf.reshape(xv.size === rows * size ? xv : tf.add(xv, tf.fill([...shape, size], 0, xv.dtype)), [rows * size]);
+      const at = tf.add(tf.mul(tf.range(0, rows, 1, 'int32'), tf.scalar(size, 'int32')), tf.reshape(ia.size === rows ? ia : tf.add(ia, tf.fill(shape, 0, 'int32')), [rows]));
       return convert(tf.reshape(tf.gather(flat, at), shape), TF_DTYPE[node.type.dtype]);
     }
     // Not tf.oneHot, which rejects a single class (depth 1): compare with the positions.

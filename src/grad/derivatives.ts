@@ -93,7 +93,10 @@ export const DERIVATIVES: readonly DerivativeRow[] = [
   ['log_softmax', 0, 'full-g',    '(sub ?g (mul (softmax:r ?x) (sum:r ?g)))',                        'd log softmax = dy - softmax(x) Σ dy along the axis'],
   ['log_softmax', 0, 'partial-g', '(sub ?g (mul (softmax:r ?x) (mul ?g ?n)))',                       'as full-g, with Σ dy = n dy for dy the same along the n positions of the axis'],
 
-  ['gather',      0, '',          '(select (eq ?i ?t) ?g 0)',                                        'the picked class of each element gets it'],
+  // A product with the one-hot mask rather than a select: generated code builds the mask with
+  // tf.oneHot and broadcasts g in the multiplication (a select would tile g to full size). It
+  // differs only where g is infinite (NaN off the class, not 0): the gradient is lost there.
+  ['gather',      0, '',          '(mul ?g (to_real (eq ?i ?t)))',                                   'the picked class of each element gets it'],
   ['rename',      0, '',          '(rename:inv ?g)',                                                 'the same data under the old axis name'],
-  ['pick',        0, '',          '(select (eq ?i ?k) ?g 0)',                                        'the picked position gets it'],
+  ['pick',        0, '',          '(mul ?g (to_real (eq ?i ?k)))',                                   'the picked position gets it (a product with a mask along the axis, as gather)'],
 ];

@@ -97,7 +97,7 @@ function callsOf(code: string): string[] {
   return out;
 }
 
-const ALLOWED_CALLS = /^(tf\.\w+|tf\.customGrad\(\)|\.(join|slice|some|map|flatMap|fill|includes|dataSync|every|findIndex|indexOf|push|unshift|from|floor|isInteger|isNaN|isFinite|isArray)|noGrad|takeAlongLast|save(_\d+)?|f|log1p|nanAt|nonFinite|valueKind|compute(_\d+)?|bad|index|show|Array|String|new (Error|TypeError|RangeError))$/;
+const ALLOWED_CALLS = /^(tf\.\w+|tf\.customGrad\(\)|\.(join|slice|some|map|flatMap|fill|includes|dataSync|every|findIndex|indexOf|push|unshift|from|floor|isInteger|isNaN|isFinite|isArray)|noGrad|takeAlongLast|oneHotReal|save(_\d+)?|f|log1p|nanAt|nonFinite|valueKind|compute(_\d+)?|bad|index|show|Array|String|new (Error|TypeError|RangeError))$/;
 
 describe('the emitter under hostile names and comments', () => {
   beforeAll(async () => {
