@@ -5,6 +5,7 @@ import type { CompilerSpeed, ProcessTimes } from '../compiler/types.js';
 import type { BackendInfo } from '../runtime/protocol.js';
 import type { Backend, Mode, TaskResult, VariantName } from '../runtime/types.js';
 import { medianRatio } from '../stats.js';
+import { AUTODIFF_SIZES, CHANGED, type AutodiffReport } from './autodiff.js';
 import type { Finding, Leak } from './findings.js';
 import { SLOWER } from './findings.js';
 import type { Machine } from './machine.js';
@@ -14,8 +15,9 @@ export interface Report {
   readonly date: string;
   readonly machine: Machine;
   readonly seconds: Readonly<Record<string, number>>;
-  readonly backends: readonly { backend: Backend; info?: BackendInfo; maxSize: number; results: readonly TaskResult[] }[];
+  readonly backends: readonly { backend: Backend; info?: BackendInfo; maxSize: number; backwardMaxSize?: number; results: readonly TaskResult[] }[];
   readonly rows: readonly Row[];
+  readonly autodiff?: AutodiffReport;
   readonly headlines: readonly Headline[];
   readonly slow: readonly Finding[];
   readonly leaks: readonly Leak[];
@@ -58,16 +60,20 @@ function method(r: Report): string {
     const ran = [...new Set(b.results.filter((t) => !t.skipped).map((t) => t.size))].sort((x, y) => x - y);
     const skipped = b.results.filter((t) => t.skipped);
     const why = [...new Set(skipped.map((t) => t.skipped!.replace(/[\d.]+ s from its time at .*/, 'too long at the next size').replace(/failed: .*/, 'failed')))];
-    return `${b.backend}: sizes ${ran.map(fmtSize).join(', ')}${skipped.length ? ` (${skipped.length} tasks not run: ${why.join('; ')})` : ''}`;
+    // Infinity is null in runtime.json.
+    const max = b.maxSize ?? Infinity;
+    const full = ran.filter((x) => x <= max);
+    const backward = ran.filter((x) => x > max);
+    return `${b.backend}: sizes ${full.map(fmtSize).join(', ')}${backward.length ? `; ${backward.map(fmtSize).join(', ')} forward+backward only, of compiled, autodiff, baseline and tf.losses, unprofiled` : ''}${skipped.length ? ` (${skipped.length} tasks not run: ${why.join('; ')})` : ''}`;
   });
   return [
     '## How it is measured',
     '',
-    '- **compiled**: the stdlib module lossc generates (`build/stdlib/*.ts`), called with its defaults; **nocheck**: the same with `checkValues: false` (no scan of the inputs for NaN and bad class indices). **baseline**: a hand-written TensorFlow.js port of the tutorial\'s PyTorch code (`bench/baselines/`), vectorised as an expert writes it (distances and similarities by `tf.matMul`, class indices by `tf.oneHot`). **tf.losses**: the same loss through `tf.losses` where it exists. **loop**: the tutorial\'s loop-based code ported loop for loop (batch-hard triplet over anchors, multi-class Dice over classes, uncertainty weighting over tasks). `test/bench-baselines.test.ts` checks that all of them give the same value and gradients.',
+    '- **compiled**: the stdlib module lossc generates (`build/stdlib/*.ts`), called with its defaults, its gradients the backward pass the compiler derives (**derived**); **nocheck**: the same with `checkValues: false` (no scan of the inputs for NaN and bad class indices); **autodiff**: the stdlib compiled with `lossc compile --autodiff` (`build/stdlib-autodiff/`), the same forward computation with its gradients left to tfjs\'s autodiff, timed forward+backward only. **baseline**: a hand-written TensorFlow.js port of the tutorial\'s PyTorch code (`bench/baselines/`), vectorised as an expert writes it (distances and similarities by `tf.matMul`, class indices by `tf.oneHot`). **tf.losses**: the same loss through `tf.losses` where it exists. **loop**: the tutorial\'s loop-based code ported loop for loop (batch-hard triplet over anchors, multi-class Dice over classes, uncertainty weighting over tasks). `test/bench-baselines.test.ts` checks that all of them give the same value and gradients.',
     '- **forward**: one call, the scalar loss read back. **forward+backward**: `tf.valueAndGrads` with respect to the inputs a training step differentiates (predictions, embeddings, learnable parameters), the gradients summed to one number on the device before the one read: no large tensor is copied back, so the time is compute (wasm and cpu ops run synchronously).',
     `- Each (loss, size, mode): every variant warmed up, then timed in interleaved rounds (${r.settings}); the median is reported and ratios are of medians from the same rounds. Leaks: \`tf.memory().numTensors\` after minus before each call. Peak: \`tf.profile\` high-water mark of tensor bytes during one call, above what was allocated before it.`,
     '- Sizes are elements of the main input (embeddings [N, 128], logits [N, 10], images [N, C, H, W], ...), or of the N×N matrix for the pairwise losses (batch_hard_triplet, info_nce, nt_xent_simple, with D = 32).',
-    `- ${sizes.join('. ')}. The cpu backend is about 10-15 times slower than wasm, so it stops where the time budget allows.`,
+    `- ${sizes.join('. ')}. The cpu backend is about 10-15 times slower than wasm: at its largest size it runs only what the derived-against-autodiff comparison needs, and stops where the time budget allows.`,
   ].join('\n');
 }
 
@@ -157,6 +163,82 @@ function slower(r: Report): string {
   return out.join('\n');
 }
 
+function derivedVsAutodiff(r: Report): string {
+  const a = r.autodiff;
+  const head = '## Derived gradients against tfjs autodiff';
+  if (!a || a.summaries.every((x) => x.n === 0)) return `${head}\n\nNot measured in this run (no \`build/stdlib-autodiff/\`).`;
+  const out = [head, ''];
+  const intro =
+    'Forward+backward of every stdlib loss as lossc compiles it by default (**derived**: `build/stdlib/`, the backward pass the compiler derives, in `tf.customGrad`) and with `--autodiff` (**autodiff**: `build/stdlib-autodiff/`, the same forward ops, differentiated by tfjs), timed in the same interleaved rounds as the hand-written baseline and tf.losses. **speedup** = autodiff / derived: above 1 the derived gradients are faster.';
+  out.push(intro, '');
+  if (a.modules && a.derivedModules) {
+    if (a.derivedModules.length === 0) {
+      out.push(`**In this run no generated module differs from its \`--autodiff\` twin** (${a.modules.length} modules compared): the emitter did not emit derived gradients yet, so both variants ran the same code and the speedups below are timing noise (their spread shows how far apart two identical variants land).`, '');
+    } else {
+      out.push(`${a.derivedModules.length} of ${a.modules.length} generated modules differ from their \`--autodiff\` twin${a.derivedModules.length < a.modules.length ? ` (not: ${a.modules.filter((m) => !a.derivedModules!.includes(m)).join(', ')})` : ''}.`, '');
+    }
+  }
+  out.push(
+    table(
+      ['backend', 'size', 'losses', 'speedup (autodiff / derived)', 'derived / baseline', 'autodiff / baseline', 'tf.losses / derived', `derived > ${Math.round((CHANGED - 1) * 100)}% faster`, `derived > ${Math.round((CHANGED - 1) * 100)}% slower`],
+      a.summaries.filter((x) => x.n > 0).map((x) => [x.backend, fmtSize(x.size), String(x.n), `**${fmtRatio(x.speedup)}**`, fmtRatio(x.derivedOverBaseline), fmtRatio(x.autodiffOverBaseline), fmtRatio(x.tfLossesOverDerived), String(x.faster), String(x.slower)]),
+    ),
+    '',
+    'Medians over the losses measured at that size.',
+    '',
+  );
+  // The largest size, both backends side by side.
+  const size = Math.max(...a.summaries.filter((x) => x.n > 0).map((x) => x.size));
+  const backends = r.backends.map((b) => b.backend);
+  const fbRows = r.rows.filter((x) => x.mode === 'forward+backward' && x.size === size);
+  const losses = [...new Set(fbRows.map((x) => x.loss))];
+  const cellsOf = (row: Row | undefined): string[] => {
+    if (!row) return ['-', '-', '-', '-', '-', '-'];
+    const sp = ratio(row, 'autodiff', 'compiled');
+    const bold = sp !== undefined && (sp > CHANGED || sp < 1 / CHANGED) ? `**${fmtRatio(sp)}**` : fmtRatio(sp);
+    const v = (name: VariantName): string => (row.v[name]?.error ? (/^not timed/.test(row.v[name]!.error!) ? 'n/t' : 'err') : `${fmtMs(ms(row, name))}${row.v[name]?.single ? '¹' : ''}`);
+    return [v('compiled'), v('autodiff'), v('baseline'), v('tf.losses'), bold, fmtRatio(ratio(row, 'compiled', 'baseline'))];
+  };
+  out.push(
+    `### At ${fmtSize(size)} elements`,
+    '',
+    'Median ms per forward+backward call. ¹ one call (too slow to repeat).',
+    '',
+    table(
+      ['loss', ...backends.flatMap((b) => [`${b} derived`, 'autodiff', 'baseline', 'tf.losses', 'speedup', 'derived / baseline'])],
+      losses.map((loss) => [loss, ...backends.flatMap((b) => cellsOf(fbRows.find((x) => x.loss === loss && x.backend === b)))]),
+    ),
+    '',
+    `Every size (${AUTODIFF_SIZES.map(fmtSize).join(', ')}) is in the full tables below (column autodiff).`,
+    '',
+  );
+  const pts = (f: AutodiffReport['findings'][number]): string => f.points.map((p) => `${p.backend} ${fmtSize(p.size)} ×${p.speedup.toFixed(2)} (${fmtMs(p.derivedMs)} against ${fmtMs(p.autodiffMs)} ms)`).join('; ');
+  for (const verdict of ['faster', 'slower', 'mixed'] as const) {
+    const fs = a.findings.filter((f) => f.verdict === verdict);
+    if (fs.length === 0) continue;
+    const title = { faster: 'Faster with derived gradients', slower: 'Slower with derived gradients', mixed: 'Faster in one place, slower in another' }[verdict];
+    out.push(`### ${title} (${fs.length})`, '');
+    for (const f of fs) {
+      const why = [...f.kernels, ...f.code, ...(f.patterns.length && f.verdict !== 'faster' ? [`in its backward pass: ${f.patterns.join(', ')}`] : [])];
+      out.push(`- **${f.loss}** (stdlib/${f.file}.loss): ${pts(f)}.${why.length ? ` ${why.join('; ')}.` : ''}`);
+    }
+    out.push('');
+  }
+  if (a.identical.length) {
+    out.push(
+      `Same generated function in both builds (no derived backward pass: ${a.identical.map((x) => x.loss).join(', ')}), so these ratios are the noise of this run: ${a.identical.map((x) => x.points.map((p) => `${p.backend} ${fmtSize(p.size)} ×${p.speedup.toFixed(2)}`).join(', ')).join('; ')}.`,
+      '',
+    );
+  }
+  if (a.unchanged.length) out.push(`Within ${Math.round((CHANGED - 1) * 100)}% at 1e5 and up (or only once, by less than half): ${a.unchanged.join(', ')}.`, '');
+  if (a.patterns.length) {
+    out.push('### What makes a derived backward pass slower, and the fix', '', 'Patterns in the backward passes of the losses above that are slower somewhere (numbers: `npm run bench:ops`, bench/results/op-costs.json), most losses first:', '');
+    for (const p of a.patterns) out.push(`- **${p.id}** (${p.losses.join(', ')}): ${p.cause}. Fix: ${p.fix}.`);
+    out.push('');
+  }
+  return out.join('\n');
+}
+
 function leaks(r: Report): string {
   const head = '## Tensor leaks';
   if (r.leaks.length === 0) return `${head}\n\nNone: no variant of any loss left a tensor behind, on any backend, size or mode.`;
@@ -215,21 +297,21 @@ function fullTable(r: Report, backend: Backend): string {
     const rf = f && ratio(f, 'compiled', 'baseline');
     const rfb = fb && ratio(fb, 'compiled', 'baseline');
     const bold = (x: number | undefined): string => (x !== undefined && x > SLOWER ? `**${fmtRatio(x)}**` : fmtRatio(x));
-    return [k.loss, fmtSize(k.size), String(k.elements), cell(f, 'compiled'), cell(f, 'compiled-nocheck'), cell(f, 'baseline'), cell(f, 'tf.losses'), cell(f, 'loop'), bold(rf), cell(fb, 'compiled'), cell(fb, 'compiled-nocheck'), cell(fb, 'baseline'), cell(fb, 'tf.losses'), cell(fb, 'loop'), bold(rfb), `${fmtMB(fb?.v.compiled?.peakBytes)} / ${fmtMB(fb?.v.baseline?.peakBytes)}`];
+    return [k.loss, fmtSize(k.size), String(k.elements), cell(f, 'compiled'), cell(f, 'compiled-nocheck'), cell(f, 'baseline'), cell(f, 'tf.losses'), cell(f, 'loop'), bold(rf), cell(fb, 'compiled'), cell(fb, 'compiled-nocheck'), cell(fb, 'autodiff'), cell(fb, 'baseline'), cell(fb, 'tf.losses'), cell(fb, 'loop'), bold(rfb), fmtRatio(fb && ratio(fb, 'autodiff', 'compiled')), `${fmtMB(fb?.v.compiled?.peakBytes)} / ${fmtMB(fb?.v.baseline?.peakBytes)}`];
   });
   const errors = mine.flatMap((x) => Object.entries(x.v).filter(([, v]) => v?.error && !/^not timed/.test(v.error)).map(([n, v]) => `${x.loss} ${fmtSize(x.size)} ${short(x.mode)} ${n}: ${v!.error}`));
   const skipped = r.backends.find((b) => b.backend === backend)?.results.filter((t) => t.skipped) ?? [];
   return [
     `### ${backend}`,
     '',
-    'Median ms per call; ratio = compiled / baseline (bold above 1.1); peak = MB of tensors during forward+backward, compiled / baseline. ¹ one call (too slow to repeat); n/t: not timed (nocheck, where one call is long enough for the input scan not to matter); err: see below.',
+    'Median ms per call; ratio = compiled / baseline (bold above 1.1); autodiff: the loss compiled with `--autodiff`; speedup = autodiff / compiled (derived gradients); peak = MB of tensors during forward+backward, compiled / baseline. ¹ one call (too slow to repeat); n/t: not timed (nocheck, where one call is long enough for the input scan not to matter); err: see below.',
     '',
-    table(['loss', 'size', 'elements', 'fwd compiled', 'nocheck', 'baseline', 'tf.losses', 'loop', 'ratio', 'fwd+bwd compiled', 'nocheck', 'baseline', 'tf.losses', 'loop', 'ratio', 'peak MB'], rows),
+    table(['loss', 'size', 'elements', 'fwd compiled', 'nocheck', 'baseline', 'tf.losses', 'loop', 'ratio', 'fwd+bwd compiled', 'nocheck', 'autodiff', 'baseline', 'tf.losses', 'loop', 'ratio', 'speedup', 'peak MB'], rows),
     ...(errors.length ? ['', 'Variants that did not run or were not timed:', '', ...errors.map((e) => `- ${e}`)] : []),
     ...(skipped.length ? ['', 'Not run:', '', ...skipped.map((t) => `- ${t.loss} ${fmtSize(t.size)}: ${t.skipped}`)] : []),
   ].join('\n');
 }
 
 export function markdown(r: Report): string {
-  return [header(r), method(r), headlines(r), loops(r), slower(r), leaks(r), fixes(r), compilerSection(r), '## Full results', ...r.backends.map((b) => fullTable(r, b.backend))].join('\n\n') + '\n';
+  return [header(r), method(r), headlines(r), derivedVsAutodiff(r), loops(r), slower(r), leaks(r), fixes(r), compilerSection(r), '## Full results', ...r.backends.map((b) => fullTable(r, b.backend))].join('\n\n') + '\n';
 }

@@ -5,6 +5,7 @@ import { fmtMB, fmtMs, fmtRatio, fmtSize, ms, ratio, type Row } from './rows.js'
 const COLS: readonly [VariantName, string][] = [
   ['compiled', 'compiled'],
   ['compiled-nocheck', 'nocheck'],
+  ['autodiff', 'autodiff'],
   ['baseline', 'baseline'],
   ['tf.losses', 'tf.losses'],
   ['loop', 'loop'],
@@ -25,10 +26,10 @@ export function terminalTable(rows: readonly Row[], backend: Backend): string {
   const mine = rows.filter((r) => r.backend === backend);
   const find = (loss: string, size: number, mode: Mode): Row | undefined => mine.find((r) => r.loss === loss && r.size === size && r.mode === mode);
   const keys = [...new Map(mine.map((r) => [`${r.loss}@${r.size}`, r])).values()];
-  const widths = [22, 5, 8, ...Array(12).fill(9), 6, 8, 8];
+  const widths = [22, 5, 8, ...Array(2 * COLS.length + 2).fill(9), 6, 8, 8];
   const head = ['loss', 'size', 'elements', ...COLS.map(([, h]) => h), 'ratio', ...COLS.map(([, h]) => h), 'ratio', 'leak', 'peak c', 'peak b'];
   const lines = [
-    `${backend}: median ms per call; ratio = compiled / baseline. Left: forward. Right: forward + backward. leak: tensors per call; peak: MB during forward + backward (compiled, baseline)`,
+    `${backend}: median ms per call; ratio = compiled / baseline; autodiff: compiled with --autodiff (forward + backward only). Left: forward. Right: forward + backward. leak: tensors per call; peak: MB during forward + backward (compiled, baseline)`,
     head.map((h, i) => pad(h, widths[i]!, i === 0)).join(' '),
   ];
   for (const k of keys) {

@@ -93,8 +93,11 @@ async function profileOne(s: State): Promise<Profile> {
   return { peakBytes: info.kernels.length > 0 ? Math.max(0, info.peakBytes - before) : 0, kernels: info.kernels.length, kernelCounts, kernelMs, profiledMs };
 }
 
-/** Times every variant of one group; a variant that throws is reported with its error. */
-export async function measureGroup(variants: readonly Timed[], settings: MeasureSettings): Promise<Partial<Record<VariantName, VariantResult>>> {
+/**
+ * Times every variant of one group; a variant that throws is reported with its error. Without
+ * `profile`, no profiling call (the timings only: for tasks whose calls take seconds).
+ */
+export async function measureGroup(variants: readonly Timed[], settings: MeasureSettings, profile = true): Promise<Partial<Record<VariantName, VariantResult>>> {
   const states: State[] = variants.map((v) => ({ v, samples: [], leaked: 0, calls: 0 }));
   for (const s of states) {
     const first = timeOne(s);
@@ -131,13 +134,14 @@ export async function measureGroup(variants: readonly Timed[], settings: Measure
       out[s.v.name] = { reps: s.samples.length, error: s.error };
       continue;
     }
-    let profile: Profile | { profileError: string };
+    let profiled: Profile | { profileError: string };
     try {
       if (abortedBy) throw new Error(`not profiled: the wasm heap aborted in ${abortedBy}`);
       if (s.single) throw new Error('not profiled: one call is all the time budget allows');
-      profile = await profileOne(s);
+      if (!profile) throw new Error('not profiled: timings only at this size');
+      profiled = await profileOne(s);
     } catch (e) {
-      profile = { profileError: firstLine(e) };
+      profiled = { profileError: firstLine(e) };
     }
     out[s.v.name] = {
       medianMs: median(s.samples),
@@ -145,7 +149,7 @@ export async function measureGroup(variants: readonly Timed[], settings: Measure
       reps: s.samples.length,
       ...(s.single ? { single: true } : {}),
       leakPerCall: s.calls > 0 ? s.leaked / s.calls : 0,
-      ...profile,
+      ...profiled,
     };
   }
   return out;

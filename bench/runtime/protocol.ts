@@ -7,6 +7,8 @@ export interface InitMessage {
   readonly backend: Backend;
   /** Directory of the generated stdlib modules (`lossc compile stdlib --out DIR`). */
   readonly stdlibDir: string;
+  /** The same compiled with `--autodiff` (no derived backward pass), for the 'autodiff' variant. */
+  readonly autodiffDir?: string;
   readonly settings: MeasureSettings;
 }
 
@@ -18,6 +20,10 @@ export interface TaskMessage {
   readonly modes?: readonly Mode[];
   /** Variants not to run (they aborted the wasm heap of an earlier worker). */
   readonly exclude?: readonly { readonly mode: Mode; readonly variant: VariantName }[];
+  /** Only these variants (default: every one the loss has). */
+  readonly variants?: readonly VariantName[];
+  /** Profile each variant once after timing it (default true). */
+  readonly profile?: boolean;
 }
 
 /** A request and its reply carry the same id, so a late reply from a killed worker is ignored. */

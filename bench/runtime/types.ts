@@ -2,9 +2,14 @@
 
 export type Backend = 'wasm' | 'cpu';
 export type Mode = 'forward' | 'forward+backward';
-/** compiled: the generated module with default options; compiled-nocheck: with checkValues: false. */
-export type VariantName = 'compiled' | 'compiled-nocheck' | 'baseline' | 'tf.losses' | 'loop';
-export const VARIANTS: readonly VariantName[] = ['compiled', 'compiled-nocheck', 'baseline', 'tf.losses', 'loop'];
+/**
+ * compiled: the generated module with default options, its gradients the backward pass the
+ * compiler derives (build/stdlib); compiled-nocheck: the same with checkValues: false;
+ * autodiff: the same loss compiled with `--autodiff` (build/stdlib-autodiff), its gradients
+ * left to tfjs's autodiff, timed forward+backward only.
+ */
+export type VariantName = 'compiled' | 'compiled-nocheck' | 'autodiff' | 'baseline' | 'tf.losses' | 'loop';
+export const VARIANTS: readonly VariantName[] = ['compiled', 'compiled-nocheck', 'autodiff', 'baseline', 'tf.losses', 'loop'];
 
 export interface VariantResult {
   /** Median wall time of one call, ms (compute on the device plus one scalar read). */

@@ -26,13 +26,14 @@ function send(m: FromWorker): void {
   process.send!(m);
 }
 
-async function moduleOf(file: string): Promise<{ mod: GeneratedModule; checkValues: boolean }> {
-  let m = modules.get(file);
+/** The generated module of `file` from `dir` (build/stdlib, or build/stdlib-autodiff). */
+async function moduleOf(file: string, dir = init!.stdlibDir): Promise<{ mod: GeneratedModule; checkValues: boolean }> {
+  const path = resolve(dir, `${file}.ts`);
+  let m = modules.get(path);
   if (!m) {
-    const path = resolve(init!.stdlibDir, `${file}.ts`);
     const mod = (await import(pathToFileURL(path).href)) as GeneratedModule;
     m = { mod, checkValues: readFileSync(path, 'utf8').includes('checkValues') };
-    modules.set(file, m);
+    modules.set(path, m);
   }
   return m;
 }
@@ -44,11 +45,13 @@ function seedOf(loss: string, size: number): number {
   return h >>> 0;
 }
 
-async function runTask({ loss, size, exclude = [], modes: only = MODES }: TaskMessage, settings: MeasureSettings): Promise<TaskResult> {
+async function runTask({ loss, size, exclude = [], modes: only = MODES, variants, profile = true }: TaskMessage, settings: MeasureSettings): Promise<TaskResult> {
   const t0 = performance.now();
   const c = caseOf(loss);
   const dims = c.dims(size);
   const { mod, checkValues } = await moduleOf(c.file);
+  // The same loss without the derived backward pass: only gradients differ, so forward+backward only.
+  const autodiff = init!.autodiffDir ? (await moduleOf(c.file, init!.autodiffDir)).mod : undefined;
   const x = c.inputs(dims, mulberry32(seedOf(loss, size)));
   const modes: ModeResult[] = [];
   try {
@@ -56,14 +59,15 @@ async function runTask({ loss, size, exclude = [], modes: only = MODES }: TaskMe
       const fns: [VariantName, LossFn, number?][] = [
         ['compiled', (y) => c.compiled(mod, y, {})],
         ...(checkValues ? [['compiled-nocheck', (y) => c.compiled(mod, y, { checkValues: false }), NOCHECK_MAX_MS] as [VariantName, LossFn, number]] : []),
+        ...(autodiff && mode === 'forward+backward' ? [['autodiff', (y) => c.compiled(autodiff, y, {})] as [VariantName, LossFn]] : []),
         ['baseline', c.baseline],
         ...(c.tfLosses ? [['tf.losses', c.tfLosses] as [VariantName, LossFn]] : []),
         ...(c.loop && size <= ((mode === 'forward' ? c.loopMaxSize?.forward : c.loopMaxSize?.backward) ?? Infinity) ? [['loop', c.loop] as [VariantName, LossFn]] : []),
       ];
       const timed: Timed[] = fns
-        .filter(([name]) => !exclude.some((e) => e.mode === mode && e.variant === name))
+        .filter(([name]) => !exclude.some((e) => e.mode === mode && e.variant === name) && (!variants || variants.includes(name)))
         .map(([name, fn, skipAboveMs]) => ({ name, call: callOf(fn, mode, x, c.wrt), ...(skipAboveMs ? { skipAboveMs } : {}) }));
-      modes.push({ mode, variants: await measureGroup(timed, settings) });
+      modes.push({ mode, variants: await measureGroup(timed, settings, profile) });
       if (aborted()) abortedIn ??= mode;
     }
   } finally {

@@ -1,0 +1,460 @@
+// The optimizer's op cost model, measured: `npm run bench:ops` times every core IR op
+// (src/ir/ops.ts: unary, binary, select, reductions, softmax/log_softmax, gather) as the
+// generated modules compute it (src/backends/emit-ops.ts, emit-body.ts), on 1e6 float32
+// elements ([1000, 1000]; reductions and softmax along the last axis), once per backend, each
+// backend in its own process (as bench/runtime does). It writes src/opt/op-costs.ts (the data
+// the optimizer imports), bench/results/op-costs.json (with the evaluator's forms where they
+// differ, and the read-back costs subtracted) and prints a table.
+//
+// One timed call: tf.tidy(() => tf.sum(op(inputs))), then one number read back; the same
+// measured for tf.sum of a ready-made tensor of the result's shape and dtype is subtracted, so
+// what remains is the op (and freeing its result), not the transfer. Ops are timed in
+// interleaved rounds (every op once per round, the order rotating), after a warm-up, and the
+// median over the rounds is kept. OPCOSTS_ROUNDS sets the rounds (default 25, at least 15).
+import * as tf from '@tensorflow/tfjs';
+import { fork } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { OpName } from '../src/ir/ops.js';
+import { OPS } from '../src/ir/ops.js';
+import { initBackend } from '../src/backends/tfjs-setup.js';
+import { mulberry32, normal, uniform } from './cases/random.js';
+import { machine } from './report/machine.js';
+import { tsxExecArgv } from './runtime/pool.js';
+import { median } from './stats.js';
+
+type Backend = 'wasm' | 'cpu';
+const BACKENDS: readonly Backend[] = ['wasm', 'cpu'];
+const ROOT = resolve(import.meta.dirname, '..');
+const ROWS = 1000;
+const COLS = 1000;
+const ELEMENTS = ROWS * COLS;
+const WARMUP = 3;
+const ROUNDS = Math.max(15, Number(process.env.OPCOSTS_ROUNDS ?? 25));
+
+/** What an op's result is, for the read-back cost subtracted from it. */
+type Out = 'full' | 'full-bool' | 'row' | 'row-bool';
+
+interface Inputs {
+  /** Normal(0, 1.5), [1000, 1000]: the operand of most ops. */
+  readonly x: tf.Tensor;
+  /** A second independent operand. */
+  readonly y: tf.Tensor;
+  /** Uniform in [0.05, 3]: log, sqrt, log1p, the base of pow, divisors. */
+  readonly pos: tf.Tensor;
+  /** Uniform in [-2, 2]: exponents. */
+  readonly expo: tf.Tensor;
+  /** Bools, about half true. */
+  readonly m1: tf.Tensor;
+  readonly m2: tf.Tensor;
+  /** Class indices [1000] in [0, 1000), int32, for gather along the last axis. */
+  readonly idx: tf.Tensor;
+}
+
+interface OpCase {
+  readonly op: OpName;
+  readonly out: Out;
+  /** As the generated module computes it. */
+  readonly run: (i: Inputs) => tf.Tensor;
+  /** As the tfjs evaluator (src/backends/tfjs-eval.ts) computes it, where that differs. */
+  readonly evaluator?: (i: Inputs, backend: Backend) => tf.Tensor;
+  /** What is measured, for the table (when not obvious from the op). */
+  readonly how: string;
+}
+
+/** emit-ops.ts HELPERS.noGrad / tfjs-eval.ts `detached`: off the tape. */
+function noGrad(f: () => tf.Tensor): tf.Tensor {
+  return tf.customGrad(() => ({ value: f(), gradFunc: () => [] }))();
+}
+
+/** emit-ops.ts HELPERS.log1p (the generated modules use it on every backend). */
+function log1pHelper(x: tf.Tensor): tf.Tensor {
+  return tf.customGrad((input, save) => {
+    const t = input as tf.Tensor;
+    (save as (tensors: tf.Tensor[]) => void)([t]);
+    const u = tf.add(t, tf.scalar(1));
+    const d = tf.sub(u, tf.scalar(1));
+    const value = tf.where(tf.equal(d, tf.scalar(0)), t, tf.where(tf.isInf(u), u, tf.div(tf.mul(tf.log(u), t), d)));
+    return { value, gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.div(dy, tf.add(saved[0]!, tf.scalar(1))) };
+  })(x);
+}
+
+/** tfjs-eval.ts: (x - m) - log Σ exp(x - m) with a detached, finite max m, along the last axis. */
+function evalLogSoftmax(x: tf.Tensor): tf.Tensor {
+  const shift = noGrad(() => {
+    const m = tf.max(x, [1], true);
+    return tf.where(tf.isFinite(m), m, tf.zerosLike(m));
+  });
+  const shifted = tf.sub(x, shift);
+  return tf.sub(shifted, tf.log(tf.sum(tf.exp(shifted), [1], true)));
+}
+
+/** tfjs-eval.ts TfRunner.logsumexp along the last axis. */
+function evalLogSumExp(x: tf.Tensor): tf.Tensor {
+  const shift = noGrad(() => {
+    const m = tf.max(x, [1], true);
+    return tf.where(tf.isFinite(m), m, tf.zerosLike(m));
+  });
+  const s = tf.log(tf.sum(tf.exp(tf.sub(x, shift)), [1], false));
+  return tf.add(s, tf.reshape(shift, s.shape));
+}
+
+/**
+ * emit-ops.ts HELPERS.takeAlongLast: x[n, idx[n]] as one flat tf.gather, how generated code and
+ * the evaluator gather off the gradient tape (inside the derived loss's tf.customGrad).
+ */
+function takeAlongLast(x: tf.Tensor, idx: tf.Tensor): tf.Tensor {
+  const flat = tf.reshape(tf.broadcastTo(x, [ROWS, COLS]), [ROWS * COLS]);
+  const at = tf.add(tf.mul(tf.range(0, ROWS, 1, 'int32'), tf.scalar(COLS, 'int32')), tf.reshape(tf.broadcastTo(idx, [ROWS]), [ROWS]));
+  return tf.reshape(tf.gather(flat, at), [ROWS]);
+}
+
+/** emit-body.ts lowerGather on the tape (--autodiff builds): sum(x * (idx == range(C)), C). */
+function gatherByMask(x: tf.Tensor, idx: tf.Tensor): tf.Tensor {
+  const oneHot = tf.equal(tf.expandDims(idx, -1), tf.range(0, COLS, 1, 'int32'));
+  return tf.sum(tf.mul(x, tf.cast(oneHot, 'float32')), -1);
+}
+
+type TfFn = (...xs: tf.Tensor[]) => tf.Tensor;
+const tfFn = (name: string): TfFn => (tf as unknown as Record<string, TfFn>)[name]!;
+
+const unary = (op: OpName, name: string, on: keyof Inputs = 'x'): OpCase => ({
+  op,
+  out: 'full',
+  run: (i) => tfFn(name)(i[on]),
+  how: `tf.${name}(${on})`,
+});
+
+const binary = (op: OpName, name: string, a: keyof Inputs = 'x', b: keyof Inputs = 'y', out: Out = 'full'): OpCase => ({
+  op,
+  out,
+  run: (i) => tfFn(name)(i[a], i[b]),
+  how: `tf.${name}(${a}, ${b}), both [1000, 1000]`,
+});
+
+const reduction = (op: OpName, f: (x: tf.Tensor) => tf.Tensor, on: keyof Inputs = 'x', evaluator?: OpCase['evaluator']): OpCase => ({
+  op,
+  out: on === 'm1' ? 'row-bool' : 'row',
+  run: (i) => f(i[on]),
+  ...(evaluator ? { evaluator } : {}),
+  how: `along the last axis of ${on}`,
+});
+
+/** Every op the cost model covers, in src/ir/ops.ts order. */
+const CASES: readonly OpCase[] = [
+  unary('neg', 'neg'),
+  unary('abs', 'abs'),
+  unary('sign', 'sign'),
+  unary('exp', 'exp'),
+  unary('log', 'log', 'pos'),
+  {
+    op: 'log1p',
+    out: 'full',
+    run: (i) => log1pHelper(i.pos),
+    evaluator: (i, backend) => (backend === 'cpu' ? tf.log1p(i.pos) : log1pHelper(i.pos)),
+    how: 'the accurate log1p helper (6 kernels); the evaluator uses tf.log1p on cpu',
+  },
+  unary('expm1', 'expm1'),
+  unary('sqrt', 'sqrt', 'pos'),
+  unary('square', 'square'),
+  unary('sigmoid', 'sigmoid'),
+  unary('softplus', 'softplus'),
+  { op: 'log_sigmoid', out: 'full', run: (i) => tf.neg(tf.softplus(tf.neg(i.x))), how: 'tf.neg(tf.softplus(tf.neg(x)))' },
+  unary('tanh', 'tanh'),
+  unary('cosh', 'cosh'),
+  unary('relu', 'relu'),
+  unary('floor', 'floor'),
+  { op: 'not', out: 'full-bool', run: (i) => tf.logicalNot(i.m1), how: 'tf.logicalNot of a bool mask' },
+  { op: 'to_real', out: 'full', run: (i) => tf.cast(i.m1, 'float32'), how: "tf.cast(mask, 'float32')" },
+  { op: 'detach', out: 'full', run: (i) => noGrad(() => tf.clone(i.x)), how: 'noGrad(() => tf.clone(x))' },
+
+  binary('add', 'add'),
+  binary('sub', 'sub'),
+  binary('mul', 'mul'),
+  binary('div', 'div', 'x', 'pos'),
+  binary('pow', 'pow', 'pos', 'expo'),
+  binary('maximum', 'maximum'),
+  binary('minimum', 'minimum'),
+  binary('eq', 'equal', 'x', 'y', 'full-bool'),
+  binary('ne', 'notEqual', 'x', 'y', 'full-bool'),
+  binary('lt', 'less', 'x', 'y', 'full-bool'),
+  binary('le', 'lessEqual', 'x', 'y', 'full-bool'),
+  binary('gt', 'greater', 'x', 'y', 'full-bool'),
+  binary('ge', 'greaterEqual', 'x', 'y', 'full-bool'),
+  binary('and', 'logicalAnd', 'm1', 'm2', 'full-bool'),
+  binary('or', 'logicalOr', 'm1', 'm2', 'full-bool'),
+
+  { op: 'select', out: 'full', run: (i) => tf.where(i.m1, i.x, i.y), how: 'tf.where(mask, x, y), all [1000, 1000]' },
+
+  reduction('sum', (x) => tf.sum(x, -1)),
+  reduction('mean', (x) => tf.mean(x, -1)),
+  reduction('max', (x) => tf.max(x, -1)),
+  reduction('min', (x) => tf.min(x, -1)),
+  reduction('prod', (x) => tf.prod(x, -1), 'pos'),
+  reduction('logsumexp', (x) => tf.logSumExp(x, -1), 'x', (i) => evalLogSumExp(i.x)),
+  reduction('any', (x) => tf.any(x, -1), 'm1'),
+  reduction('all', (x) => tf.all(x, -1), 'm1'),
+
+  { op: 'softmax', out: 'full', run: (i) => tf.softmax(i.x), evaluator: (i) => tf.exp(evalLogSoftmax(i.x)), how: 'tf.softmax(x) (last axis); the evaluator: exp of its log_softmax' },
+  { op: 'log_softmax', out: 'full', run: (i) => tf.logSoftmax(i.x), evaluator: (i) => evalLogSoftmax(i.x), how: 'tf.logSoftmax(x) (last axis); the evaluator: (x - m) - log Σ exp(x - m)' },
+
+  { op: 'gather', out: 'row', run: (i) => takeAlongLast(i.x, i.idx), how: 'x[n, idx[n]], x [1000, 1000], as one flat tf.gather (takeAlongLast: off the tape, the default build)' },
+];
+
+/**
+ * Forms that are not an IR op of their own but that generated code (forward or backward) is
+ * made of, measured the same way for the report (bench/results/op-costs.json and the table;
+ * not in the data file): scalar operands take other kernels' paths than full-size ones.
+ */
+interface Extra {
+  readonly name: string;
+  readonly out: Out;
+  readonly run: (i: Inputs) => tf.Tensor;
+}
+
+const EXTRAS: readonly Extra[] = [
+  { name: 'where(mask, x, scalar)', out: 'full', run: (i) => tf.where(i.m1, i.x, tf.scalar(0)) },
+  { name: 'where(mask, scalar, scalar)', out: 'full', run: (i) => tf.where(i.m1, tf.scalar(0.5), tf.scalar(0)) },
+  { name: 'greater(x, scalar)', out: 'full-bool', run: (i) => tf.greater(i.x, tf.scalar(0)) },
+  { name: 'maximum(x, scalar)', out: 'full', run: (i) => tf.maximum(i.x, tf.scalar(0)) },
+  { name: 'mul(x, scalar)', out: 'full', run: (i) => tf.mul(i.x, tf.scalar(2)) },
+  { name: 'broadcastTo(scalar, shape)', out: 'full', run: () => tf.broadcastTo(tf.scalar(0.5), [ROWS, COLS]) },
+  { name: 'mul(ones(shape), scalar)', out: 'full', run: () => tf.mul(tf.ones([ROWS, COLS]), tf.scalar(0.5)) },
+  { name: 'mul(x, cast(mask))', out: 'full', run: (i) => tf.mul(i.x, tf.cast(i.m1, 'float32')) },
+  { name: 'step(x) as cast(greater(x, 0))', out: 'full', run: (i) => tf.cast(tf.greater(i.x, tf.scalar(0)), 'float32') },
+  { name: 'oneHot(idx, C) as float32', out: 'full', run: (i) => tf.cast(tf.oneHot(i.idx, COLS), 'float32') },
+  { name: 'gather on the tape: sum(x·(idx == range(C)), C)', out: 'row', run: (i) => gatherByMask(i.x, i.idx) },
+];
+
+/** The ops of src/ir/ops.ts the model covers, checked against the table above. */
+const COVERED_KINDS = new Set(['unary', 'binary', 'select', 'reduce', 'axis', 'gather']);
+
+// ---------------------------------------------------------------------------------------------
+// The worker: one backend.
+
+interface WorkerResult {
+  readonly backend: Backend;
+  readonly tfjs: string;
+  readonly rounds: number;
+  /** Median ms per call, read-back included (the raw measurement). */
+  readonly rawMs: Record<string, number>;
+  /** Median ms of tf.sum + one-number read of a ready-made result, per result kind. */
+  readonly readbackMs: Record<Out, number>;
+  /** Median ms per op, read-back subtracted: emitter forms, and the evaluator's where different. */
+  readonly ms: Partial<Record<OpName, number>>;
+  readonly evaluatorMs: Partial<Record<OpName, number>>;
+  /** The forms of EXTRAS, read-back subtracted. */
+  readonly extrasMs: Record<string, number>;
+  /** Spread: the interquartile range over the rounds, as a fraction of the median. */
+  readonly spread: Partial<Record<OpName, number>>;
+}
+
+function makeInputs(): Inputs {
+  const rng = mulberry32(20261129);
+  const shape = [ROWS, COLS];
+  const mask = (): tf.Tensor => tf.tidy(() => tf.greater(uniform(rng, shape), 0.5));
+  const idx = new Int32Array(ROWS);
+  for (let r = 0; r < ROWS; r++) idx[r] = Math.floor(rng() * COLS);
+  return {
+    x: normal(rng, shape, 1.5),
+    y: normal(rng, shape, 1.5),
+    pos: uniform(rng, shape, 0.05, 3),
+    expo: uniform(rng, shape, -2, 2),
+    m1: mask(),
+    m2: mask(),
+    idx: tf.tensor1d(idx, 'int32'),
+  };
+}
+
+function readyMade(i: Inputs): Record<Out, tf.Tensor> {
+  return {
+    full: i.y,
+    'full-bool': i.m2,
+    row: tf.tidy(() => tf.sum(i.y, -1)),
+    'row-bool': tf.tidy(() => tf.any(i.m2, -1)),
+  };
+}
+
+/** One timed call: the result summed on the device, one number read back, everything freed. */
+function timeCall(f: () => tf.Tensor): number {
+  const t0 = performance.now();
+  const total = tf.tidy(() => tf.sum(f()));
+  total.dataSync();
+  total.dispose();
+  return performance.now() - t0;
+}
+
+const quantile = (xs: readonly number[], q: number): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const k = (s.length - 1) * q;
+  const lo = Math.floor(k);
+  return s[lo]! + (s[Math.min(lo + 1, s.length - 1)]! - s[lo]!) * (k - lo);
+};
+
+async function worker(backend: Backend): Promise<WorkerResult> {
+  const got = await initBackend(backend);
+  if (got !== backend) throw new Error(`the ${backend} backend is unavailable (got ${got})`);
+  const inputs = makeInputs();
+  const ready = readyMade(inputs);
+  type Job = { key: string; f: () => tf.Tensor };
+  const jobs: Job[] = [
+    ...(Object.keys(ready) as Out[]).map((o) => ({ key: `readback:${o}`, f: () => ready[o] })),
+    ...CASES.map((c) => ({ key: c.op, f: () => c.run(inputs) })),
+    ...CASES.filter((c) => c.evaluator).map((c) => ({ key: `evaluator:${c.op}`, f: () => c.evaluator!(inputs, backend) })),
+    ...EXTRAS.map((e) => ({ key: `extra:${e.name}`, f: () => e.run(inputs) })),
+  ];
+  const before = tf.memory().numTensors;
+  for (const j of jobs) for (let k = 0; k < WARMUP; k++) timeCall(j.f);
+  if (tf.memory().numTensors !== before) throw new Error(`a measured op leaks tensors (${tf.memory().numTensors - before})`);
+  const samples = new Map<string, number[]>(jobs.map((j) => [j.key, []]));
+  for (let round = 0; round < ROUNDS; round++) {
+    for (let k = 0; k < jobs.length; k++) {
+      const j = jobs[(k + round * 7) % jobs.length]!;
+      samples.get(j.key)!.push(timeCall(j.f));
+    }
+  }
+  const rawMs: Record<string, number> = {};
+  for (const [k, xs] of samples) rawMs[k] = median(xs);
+  const readbackMs = Object.fromEntries((Object.keys(ready) as Out[]).map((o) => [o, rawMs[`readback:${o}`]!])) as Record<Out, number>;
+  // Never below 1 µs: an op cheaper than the noise of the read-back is "about free".
+  const net = (key: string, out: Out): number => Math.max(0.001, rawMs[key]! - readbackMs[out]);
+  const ms: Partial<Record<OpName, number>> = {};
+  const evaluatorMs: Partial<Record<OpName, number>> = {};
+  const spread: Partial<Record<OpName, number>> = {};
+  for (const c of CASES) {
+    ms[c.op] = net(c.op, c.out);
+    const xs = samples.get(c.op)!;
+    spread[c.op] = (quantile(xs, 0.75) - quantile(xs, 0.25)) / median(xs);
+    if (c.evaluator) evaluatorMs[c.op] = net(`evaluator:${c.op}`, c.out);
+  }
+  const extrasMs = Object.fromEntries(EXTRAS.map((e) => [e.name, net(`extra:${e.name}`, e.out)]));
+  return { backend, tfjs: tf.version.tfjs, rounds: ROUNDS, rawMs, readbackMs, ms, evaluatorMs, extrasMs, spread };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The parent: one worker process per backend, then the data file, the JSON and the table.
+
+function runWorker(backend: Backend): Promise<WorkerResult> {
+  return new Promise((done, fail) => {
+    const child = fork(fileURLToPath(import.meta.url), [], {
+      execArgv: tsxExecArgv(),
+      env: { ...process.env, OPCOSTS_BACKEND: backend },
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    let result: WorkerResult | undefined;
+    child.on('message', (m: { result?: WorkerResult; error?: string }) => {
+      if (m.error) fail(new Error(`${backend}: ${m.error}`));
+      else result = m.result;
+    });
+    child.on('exit', (code) => (result ? done(result) : fail(new Error(`${backend} worker exited with code ${code} and no result`))));
+  });
+}
+
+const sig = (x: number): number => Number(x.toPrecision(x < 0.01 ? 1 : 3));
+
+function dataFile(date: string, machineText: string, results: readonly WorkerResult[]): string {
+  const byBackend = (pick: (r: WorkerResult, op: OpName) => number): string =>
+    results
+      .map((r) => `    ${r.backend}: { ${CASES.map((c) => `${c.op}: ${sig(pick(r, c.op))}`).join(', ')} },`)
+      .join('\n');
+  return `// Generated by bench/op-costs.ts (npm run bench:ops): what each IR op costs per backend, measured.
+// Do not edit by hand: rerun the script on a quiet machine.
+import type { OpName } from '../ir/ops.js';
+
+export type CostBackend = 'wasm' | 'cpu';
+
+export interface OpCostTable {
+  /** ISO date of the measurement, and the machine. */
+  readonly measured: string;
+  readonly machine: string;
+  /** Elements of the tensors measured (the result's, or the operand's for reductions). */
+  readonly elements: number;
+  /** Median milliseconds per op, per backend. Ops not listed cost like \`add\`. */
+  readonly ms: Readonly<Record<CostBackend, Readonly<Partial<Record<OpName, number>>>>>;
+  /** The same, as a multiple of \`add\` measured in the same run (\`add\` is 1). */
+  readonly ratio?: Readonly<Record<CostBackend, Readonly<Partial<Record<OpName, number>>>>>;
+}
+
+export const OP_COSTS: OpCostTable = {
+  measured: '${date}',
+  machine: '${machineText.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}',
+  elements: ${ELEMENTS === 1e6 ? '1e6' : ELEMENTS},
+  ms: {
+${byBackend((r, op) => r.ms[op]!)}
+  },
+  ratio: {
+${byBackend((r, op) => r.ms[op]! / r.ms.add!)}
+  },
+};
+`;
+}
+
+function table(results: readonly WorkerResult[]): string {
+  const get = (b: Backend): WorkerResult | undefined => results.find((r) => r.backend === b);
+  const [w, c] = [get('wasm'), get('cpu')];
+  const f = (x: number | undefined, d = 2): string => (x === undefined ? '-' : x >= 100 ? x.toFixed(0) : x.toFixed(d));
+  const head = ['op', 'wasm ms', 'wasm ×add', 'cpu ms', 'cpu ×add', 'measured as'];
+  const widths = [12, 9, 10, 9, 9, 0];
+  const line = (cells: string[]): string => cells.map((s, i) => (i === 0 ? s.padEnd(widths[i]!) : i === cells.length - 1 ? s : s.padStart(widths[i]!))).join('  ');
+  const rows = CASES.map((k) => {
+    const ev = [w, c].map((r) => (r?.evaluatorMs[k.op] !== undefined ? `${r.backend} ${f(r.evaluatorMs[k.op])}` : undefined)).filter(Boolean);
+    return line([
+      k.op,
+      f(w?.ms[k.op]),
+      f(w && w.ms[k.op]! / w.ms.add!),
+      f(c?.ms[k.op]),
+      f(c && c.ms[k.op]! / c.ms.add!),
+      `${k.how}${ev.length ? ` [evaluator: ${ev.join(', ')} ms]` : ''}`,
+    ]);
+  });
+  const extras = EXTRAS.map((e) => line(['(other form)', f(w?.extrasMs[e.name]), f(w && w.extrasMs[e.name]! / w.ms.add!), f(c?.extrasMs[e.name]), f(c && c.extrasMs[e.name]! / c.ms.add!), e.name]));
+  const rb = results.map((r) => `${r.backend}: ${(Object.entries(r.readbackMs) as [Out, number][]).map(([o, v]) => `${o} ${f(v, 3)}`).join(', ')}`).join('; ');
+  return [
+    `Median ms per op on ${ELEMENTS.toExponential(0)} float32 elements ([${ROWS}, ${COLS}]), ${results[0]?.rounds ?? '?'} interleaved rounds; ×add: as a multiple of add in the same run.`,
+    line(head),
+    ...rows,
+    'Other forms generated code uses (not in the data file):',
+    ...extras,
+    `read-back subtracted (tf.sum of a ready-made result + one number read), ms: ${rb}`,
+  ].join('\n');
+}
+
+async function main(): Promise<void> {
+  const only = process.env.OPCOSTS_BACKEND as Backend | undefined;
+  if (only && process.send) {
+    try {
+      process.send({ result: await worker(only) }, () => process.exit(0));
+    } catch (e) {
+      process.send({ error: e instanceof Error ? (e.stack ?? e.message) : String(e) }, () => process.exit(1));
+    }
+    return;
+  }
+  const missing = (Object.keys(OPS) as OpName[]).filter((op) => COVERED_KINDS.has(OPS[op].kind) && !CASES.some((c) => c.op === op));
+  if (missing.length) throw new Error(`bench/op-costs.ts does not measure ${missing.join(', ')}: add a case`);
+  const m = machine();
+  const t0 = performance.now();
+  const results: WorkerResult[] = [];
+  for (const b of BACKENDS) {
+    process.stderr.write(`== op costs on ${b} (${CASES.length} ops, ${ROUNDS} rounds)\n`);
+    const t = performance.now();
+    results.push(await runWorker(b));
+    process.stderr.write(`   ${((performance.now() - t) / 1000).toFixed(1)} s\n`);
+  }
+  const date = new Date().toISOString();
+  const machineText = `${m.cpu}, ${m.cores} cores, Node ${m.node}, tfjs ${results[0]!.tfjs}, load ${m.loadAtStart.toFixed(1)} at start`;
+  writeFileSync(join(ROOT, 'src', 'opt', 'op-costs.ts'), dataFile(date.slice(0, 10), machineText, results));
+  mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
+  const json = JSON.stringify(
+    { date, machine: m, elements: ELEMENTS, shape: [ROWS, COLS], rounds: ROUNDS, warmup: WARMUP, how: Object.fromEntries(CASES.map((c) => [c.op, c.how])), backends: results },
+    (_, v: unknown) => (typeof v === 'number' && !Number.isInteger(v) ? Number(v.toPrecision(4)) : v),
+  );
+  writeFileSync(join(ROOT, 'bench', 'results', 'op-costs.json'), `${json}\n`);
+  console.log(table(results));
+  console.log(`\nwrote src/opt/op-costs.ts and bench/results/op-costs.json (${((performance.now() - t0) / 1000).toFixed(0)} s; load ${m.loadAtStart.toFixed(2)} at start)`);
+}
+
+main().catch((e: unknown) => {
+  console.error(e instanceof Error ? (e.stack ?? e.message) : e);
+  process.exitCode = 1;
+});
