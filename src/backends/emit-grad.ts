@@ -72,7 +72,7 @@ export function tapedPass(
   const kept = new Set([dyVar, ...savedNames]);
   const grads = real.map((input) => {
     const share = pass.grads.find((s) => s.input === input.name);
-    if (!share) return `tf.zeros(${inputShape(input)})`;
+    if (!share) return `tf.fill(${inputShape(input)}, 0)`;
     const expr = backward.expand(share.node, input.axes);
     if (!isIdentifierName(expr)) return expr;
     const reused = kept.has(expr) || fresh.has(expr);

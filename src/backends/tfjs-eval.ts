@@ -104,7 +104,7 @@ function runDerived(fn: IrFunction, prep: Prepared, options: TfjsEvalOptions): t
       return real.map((input, k) => {
         const x = args[k] as tf.Tensor;
         const share = pass.grads.find((s) => s.input === input.name);
-        if (!share) return tf.zeros(x.shape);
+        if (!share) return tf.fill(x.shape, 0);
         return backward.expand(backward.value(share.node), fn.nodes[share.node]!.type.axes, input.axes);
       });
     };
