@@ -106,7 +106,7 @@ export function topoOrder(fn: IrFunction, roots: readonly NodeId[], leaves: Read
  * `eq(iota(A), t)` nodes with an int tensor `t` lacking axis A, every user of which is a
  * `to_real` among `order`: by node, the index tensor and the axis.
  */
-function oneHotMasks(fn: IrFunction, order: readonly IrNode[]): { masks: Map<NodeId, { index: NodeId; axis: Axis }> } {
+function oneHotMasks(fn: IrFunction, order: readonly IrNode[]): Map<NodeId, { index: NodeId; axis: Axis }> {
   const inOrder = new Set(order.map((n) => n.id));
   const users = new Map<NodeId, IrNode[]>();
   for (const n of order) for (const a of new Set(n.args)) users.set(a, [...(users.get(a) ?? []), n]);
@@ -121,7 +121,7 @@ function oneHotMasks(fn: IrFunction, order: readonly IrNode[]): { masks: Map<Nod
     const us = users.get(n.id) ?? [];
     if (us.length > 0 && us.every((u) => u.op === 'to_real')) masks.set(n.id, { index: index.id, axis });
   }
-  return { masks };
+  return masks;
 }
 
 export function lowerBody(ctx: BodyContext, roots: readonly NodeId[]): LoweredBody {
@@ -250,16 +250,16 @@ export function lowerBody(ctx: BodyContext, roots: readonly NodeId[]): LoweredBo
   const order = topoOrder(ctx.fn, roots, new Set(given.keys()));
   // Masks `positions == class index` used only as numbers become tf.oneHot (0.3 ms per 1M
   // elements on wasm, against 5 for a broadcast comparison).
-  const hot = oneHotMasks(ctx.fn, order);
+  const oneHots = oneHotMasks(ctx.fn, order);
   for (const node of order) {
-    if (hot.masks.has(node.id)) continue; // computed by its to_real as a one-hot
+    if (oneHots.has(node.id)) continue; // computed by its to_real as a one-hot
     const preset = given.get(node.id);
     if (preset !== undefined) {
       vals.set(node.id, { expr: preset, axes: node.type.axes, dtype: node.type.dtype, taped: tape });
       continue;
     }
-    if (node.op === 'to_real' && hot.masks.has(node.args[0]!)) {
-      const mask = hot.masks.get(node.args[0]!)!;
+    const mask = node.op === 'to_real' ? oneHots.get(node.args[0]!) : undefined;
+    if (mask) {
       helpers.add('oneHotReal');
       const t = val(mask.index);
       define(node, align(`oneHotReal(${cast(t, 'int')}, ${ctx.dimVar(mask.axis.dim)})`, [...t.axes, mask.axis], node.type.axes).expr, false);

@@ -103,8 +103,8 @@ export function gradientsReference(
     throw new EvalError(`${fn.name}: this loss has no outer mean or sum, so it takes no 'reduction' or 'weights' option`);
   }
   const pass = plain ? g.output : g.perSample!;
-  const probe = new RefEvaluator(fn, inputs, hypers, dims);
-  const root = probe.value(pass.root);
+  const ev = new RefEvaluator(fn, inputs, hypers, dims);
+  const root = ev.value(pass.root);
   let seed = new Float64Array(root.data.length).fill(1);
   if (!plain) {
     const w = options.weights ? expandWeights(fn.name, options.weights, root.shape) : undefined;
@@ -112,7 +112,7 @@ export function gradientsReference(
     const total = w ? w.reduce((a, v) => a + v, 0) : root.data.length;
     seed = seed.map((_, i) => (w ? w[i]! : 1) / (kind === 'mean' ? total : 1));
   }
-  const ev = new RefEvaluator(fn, inputs, hypers, dims, { [fn.nodes[pass.seed]!.attrs.name!]: { shape: root.shape, data: seed } });
+  ev.preset(pass.seed, { shape: root.shape, data: seed });
   const grads: Record<string, RefTensor> = {};
   for (const input of fn.inputs.filter((i) => i.elem === 'real')) {
     const shape = inputs[input.name]?.shape ?? declaredShape(fn, input, dims);
@@ -270,8 +270,6 @@ class RefEvaluator {
     private readonly inputs: Record<string, RefTensor>,
     private readonly hypers: Record<string, number>,
     private readonly dims: ResolvedDims,
-    /** Values of the seed inputs of a backward pass (`%dloss`), by name. */
-    private readonly seeds: Record<string, RefTensor> = {},
   ) {}
 
   /** The value of node `id`, computing its live operands first (iteratively: deep graphs are fine). */
@@ -279,7 +277,7 @@ class RefEvaluator {
     return valueInOrder(this.fn, id, this.memo, (node, args) => this.compute(node, args));
   }
 
-  /** Fixes a node's value (a function parameter's result) before evaluation. */
+  /** Fixes a node's value (a function parameter's result, a backward pass's seed). */
   preset(id: NodeId, t: RefTensor): void {
     const node = this.fn.nodes[id]!;
     this.memo.set(id, { axes: node.type.axes, shape: [...t.shape], data: t.data });
@@ -374,8 +372,6 @@ class RefEvaluator {
 
   private input(node: IrNode): Val {
     const name = node.attrs.name!;
-    const seed = this.seeds[name];
-    if (seed) return { axes: node.type.axes, shape: [...seed.shape], data: seed.data };
     const decl = this.fn.inputs.find((i) => i.name === name);
     if (decl) {
       const given = this.inputs[name];

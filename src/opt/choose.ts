@@ -4,9 +4,10 @@
 // costs its op. Runs after the rewrite rules reach their fixed point, once, greedily.
 
 import { IrBuilder } from '../ir/graph.js';
-import { liveNodes } from '../ir/live.js';
+import { liveNodes, rootIds } from '../ir/live.js';
 import type { OpName } from '../ir/ops.js';
-import { gradientRoots, remapGradients, type IrFunction, type NodeId } from '../ir/types.js';
+import { withNodes } from '../ir/remap.js';
+import type { IrFunction, NodeId } from '../ir/types.js';
 import type { AppliedRewrite } from './applied.js';
 import { CHOICES, type Choice } from './choices.js';
 import { describeNode } from './describe.js';
@@ -109,16 +110,7 @@ function substitute(fn: IrFunction, from: IrBuilder, chosen: ReadonlyMap<NodeId,
     }
     return map.get(root)!;
   };
-  const roots = [fn.output, ...(fn.reduction ? [fn.reduction.perSample] : []), ...gradientRoots(fn.gradients), ...fn.inputs.map((i) => i.node), ...fn.hypers.map((h) => h.node)];
-  roots.forEach(build);
+  [...rootIds(fn), ...fn.inputs.map((i) => i.node), ...fn.hypers.map((h) => h.node)].forEach(build);
   const at = (id: NodeId): NodeId => map.get(id)!;
-  return {
-    ...fn,
-    nodes: [...b.nodes],
-    output: at(fn.output),
-    inputs: fn.inputs.map((i) => ({ ...i, node: at(i.node) })),
-    hypers: fn.hypers.map((h) => ({ ...h, node: at(h.node) })),
-    ...(fn.reduction ? { reduction: { ...fn.reduction, perSample: at(fn.reduction.perSample) } } : {}),
-    ...(fn.gradients ? { gradients: remapGradients(fn.gradients, at) } : {}),
-  };
+  return withNodes(fn, b.nodes, at);
 }

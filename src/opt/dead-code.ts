@@ -1,5 +1,6 @@
 import { liveNodes } from '../ir/live.js';
-import { remapGradients, type IrFunction, type IrNode, type NodeId } from '../ir/types.js';
+import { withNodes } from '../ir/remap.js';
+import type { IrFunction, IrNode, NodeId } from '../ir/types.js';
 
 /**
  * Drops nodes the output does not depend on (unused bindings, checks folded away) and
@@ -18,13 +19,5 @@ export function eliminateDeadCode(fn: IrFunction): IrFunction {
     nodes.push({ ...node, id, args: node.args.map((a) => renumber.get(a)!) });
   }
   const at = (id: NodeId) => renumber.get(id)!;
-  return {
-    ...fn,
-    nodes,
-    output: at(fn.output),
-    inputs: fn.inputs.map((i) => ({ ...i, node: at(i.node) })),
-    hypers: fn.hypers.map((h) => ({ ...h, node: at(h.node) })),
-    ...(fn.reduction ? { reduction: { ...fn.reduction, perSample: at(fn.reduction.perSample) } } : {}),
-    ...(fn.gradients ? { gradients: remapGradients(fn.gradients, at) } : {}),
-  };
+  return withNodes(fn, nodes, at);
 }

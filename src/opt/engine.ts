@@ -6,7 +6,8 @@
 import { IrBuilder } from '../ir/graph.js';
 import { liveNodes } from '../ir/live.js';
 import { OPS } from '../ir/ops.js';
-import { remapGradients, type IrFunction, type IrNode, type NodeId, type TensorType } from '../ir/types.js';
+import { withNodes } from '../ir/remap.js';
+import type { IrFunction, IrNode, NodeId, TensorType } from '../ir/types.js';
 import type { Span } from '../../grammar/ast.js';
 import type { AppliedRewrite } from './applied.js';
 import { CONDITIONS, type ConditionContext } from './conditions.js';
@@ -128,15 +129,7 @@ function rewritePass(fn: IrFunction, rules: ReadonlyMap<string, readonly Rule[]>
     images.add(id);
   }
   const at = (id: NodeId): NodeId => map.get(id)!;
-  return {
-    ...fn,
-    nodes: [...b.nodes],
-    output: at(fn.output),
-    inputs: fn.inputs.map((i) => ({ ...i, node: at(i.node) })),
-    hypers: fn.hypers.map((h) => ({ ...h, node: at(h.node) })),
-    ...(fn.reduction ? { reduction: { ...fn.reduction, perSample: at(fn.reduction.perSample) } } : {}),
-    ...(fn.gradients ? { gradients: remapGradients(fn.gradients, at) } : {}),
-  };
+  return withNodes(fn, b.nodes, at);
 }
 
 function conditionsHold(rule: Rule, env: Bindings, ctx: ConditionContext): boolean {
