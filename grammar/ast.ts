@@ -1,12 +1,9 @@
 // The abstract syntax tree: what the parser hands to everything after syntax.
 // Every node carries the span of source it came from, so any later phase can point at it.
 
-/** A half-open source range; lines and columns are 1-based, offsets 0-based. */
-export interface Span {
-  readonly file: string;
-  readonly start: { readonly offset: number; readonly line: number; readonly col: number };
-  readonly end: { readonly offset: number; readonly line: number; readonly col: number };
-}
+import type { Span } from '../src/diagnostics/span.js';
+
+export type { Span };
 
 export interface Module {
   readonly kind: 'Module';

@@ -10,7 +10,7 @@ import { diagnostic, hasErrors, sortDiagnostics, type Diagnostic } from './diagn
 import type { IrFunction } from './ir/types.js';
 import { prepareInputs, type NestedArray } from './inputs.js';
 import { frontEnd, type PipelineOptions } from './pipeline.js';
-import type { SampleReport } from './stability/sample.js';
+import type { SampleReport } from './sample/sample.js';
 import { printIr } from './ir/print.js';
 import type { AppliedRewrite } from './opt/index.js';
 import { countOps, type OpCounts } from './opt/stats.js';
@@ -196,8 +196,8 @@ export async function sampleCheck(text: string, file: string, options: SampleChe
   const checked = frontEnd(text, file, options);
   if (hasErrors(checked.diagnostics)) return { diagnostics: checked.diagnostics, reports: [] };
   const { initBackend } = await import('./backends/tfjs-setup.js');
-  const { DEFAULT_SAMPLE_OPTIONS, sampleLoss } = await import('./stability/sample.js');
-  const { sampledFindings } = await import('./stability/sample-findings.js');
+  const { DEFAULT_SAMPLE_OPTIONS, sampleLoss } = await import('./sample/sample.js');
+  const { sampledFindings } = await import('./sample/sample-findings.js');
   await initBackend(options.backend ?? 'wasm');
   const settings = { ...DEFAULT_SAMPLE_OPTIONS, ...(options.samples !== undefined ? { samples: options.samples } : {}), ...(options.seed !== undefined ? { seed: options.seed } : {}) };
   const losses = checked.losses.filter((l) => !options.losses || options.losses.includes(l.name));

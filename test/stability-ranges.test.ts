@@ -14,7 +14,7 @@ import { REST, type IrFunction } from '../src/ir/types.js';
 import * as R from '../src/stability/interval.js';
 import { cone, PointModel } from '../src/stability/point.js';
 import { RangeAnalysis } from '../src/stability/ranges.js';
-import { drawSamples } from '../src/stability/sample-draw.js';
+import { drawSamples } from '../src/sample/sample-draw.js';
 import { BINARY_RANGE, UNARY_RANGE } from '../src/stability/transfer.js';
 
 /** `v` lies in `r`; an unbounded end also admits the infinity beyond it (overflow). */

@@ -10,9 +10,9 @@ import { sampleCheck } from '../src/api.js';
 import { main, type Io } from '../src/cli/main.js';
 import { fsHost } from '../src/cli/files.js';
 import type { NestedArray } from '../src/inputs.js';
-import { errorBits } from '../src/stability/error-bits.js';
-import { derivative } from '../src/stability/finite-diff.js';
-import type { SampleReport } from '../src/stability/sample.js';
+import { errorBits } from '../src/sample/error-bits.js';
+import { derivative } from '../src/sample/finite-diff.js';
+import type { SampleReport } from '../src/sample/sample.js';
 
 const flat = (v: NestedArray): number[] => (Array.isArray(v) ? v.flatMap(flat) : [Number(v)]);
 

@@ -21,20 +21,6 @@ const USED_BY_GENERATED = [
 
 export const RESERVED: ReadonlySet<string> = new Set([...KEYWORDS, ...USED_BY_GENERATED]);
 
-/** Keys every generated loss reads from its options object besides the loss's own. */
-export const LOSSC_OPTION_KEYS: readonly string[] = ['reduction', 'weights', 'checkFinite', 'checkValues'];
-
-/**
- * Keys no option may have: lossc's own, and those every JavaScript object inherits (an
- * unset `toString` option would read as a function, `{}` would not type-check as the
- * options, and `__proto__` cannot be a plain key of an object literal at all).
- */
-export const OPTION_KEYS: readonly string[] = [
-  ...LOSSC_OPTION_KEYS,
-  'constructor', 'hasOwnProperty', 'isPrototypeOf', 'propertyIsEnumerable', 'toLocaleString', 'toString', 'valueOf',
-  '__proto__', '__defineGetter__', '__defineSetter__', '__lookupGetter__', '__lookupSetter__',
-];
-
 // Unicode, as JavaScript and TypeScript allow: a loss named `αβ` is exported as `αβ`. A
 // language name may still hold what no identifier can (`x²`: ² is a number, not ID_Continue).
 const IDENTIFIER = /^[\p{ID_Start}$_][\p{ID_Continue}$\u200c\u200d]*$/u;

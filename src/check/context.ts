@@ -1,4 +1,4 @@
-import type { Span } from '../../grammar/ast.js';
+import type { Span } from '../diagnostics/span.js';
 import type { DiagnosticKind } from '../diagnostics/codes.js';
 import { diagnostic, type Diagnostic } from '../diagnostics/diagnostic.js';
 import type { IrBuilder } from '../ir/graph.js';

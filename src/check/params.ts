@@ -6,7 +6,7 @@ import { formatAxes } from '../ir/axes.js';
 import { REST, REST_AXIS, type Axis, type DimSource, type IrFunctionParam, type IrHyper, type IrInput } from '../ir/types.js';
 import { constantValue, domainInfo, domainIsEmpty, inDomain } from './constants.js';
 import type { ElabContext } from './context.js';
-import { LOSSC_OPTION_KEYS, OPTION_KEYS } from '../backends/emit-names.js';
+import { LOSSC_OPTION_KEYS, OPTION_KEYS } from '../ir/option-keys.js';
 import type { Scope } from './scope.js';
 import { describeType, type Elem, type FnVal, type TensorVal, type Val } from './values.js';
 

@@ -1,4 +1,4 @@
-import type { Span } from '../../grammar/ast.js';
+import type { Span } from './span.js';
 import { DIAGNOSTICS, type DiagnosticKind, type Severity } from './codes.js';
 
 export interface Diagnostic {

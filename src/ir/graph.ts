@@ -1,4 +1,4 @@
-import type { Span } from '../../grammar/ast.js';
+import type { Span } from '../diagnostics/span.js';
 import { unionAxes, withoutAxes } from './axes.js';
 import { OPS, type DType, type OpName } from './ops.js';
 import type { Attrs, Axis, IrNode, NodeId, TensorType } from './types.js';

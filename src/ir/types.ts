@@ -1,4 +1,4 @@
-import type { Span } from '../../grammar/ast.js';
+import type { Span } from '../diagnostics/span.js';
 import type { DType, OpName } from './ops.js';
 
 /**

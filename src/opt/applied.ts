@@ -1,4 +1,4 @@
-import type { Span } from '../../grammar/ast.js';
+import type { Span } from '../diagnostics/span.js';
 
 /** One rewrite the optimizer applied, for `lossc explain` and the playground. */
 export interface AppliedRewrite {

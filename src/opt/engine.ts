@@ -8,7 +8,7 @@ import { liveNodes } from '../ir/live.js';
 import { OPS } from '../ir/ops.js';
 import { withNodes } from '../ir/remap.js';
 import type { IrFunction, IrNode, NodeId, TensorType } from '../ir/types.js';
-import type { Span } from '../../grammar/ast.js';
+import type { Span } from '../diagnostics/span.js';
 import type { AppliedRewrite } from './applied.js';
 import { CONDITIONS, type ConditionContext } from './conditions.js';
 import { eliminateDeadCode } from './dead-code.js';

@@ -6,7 +6,7 @@ import { OPS, type OpName } from '../ir/ops.js';
 import type { Attrs, IrNode, NodeId } from '../ir/types.js';
 import { foldConstant } from './fold.js';
 import type { Term } from './pattern.js';
-import type { Span } from '../../grammar/ast.js';
+import type { Span } from '../diagnostics/span.js';
 
 export interface Bindings {
   readonly nodes: Readonly<Record<string, NodeId>>;

@@ -5,7 +5,7 @@
 // finding and names the inputs that trigger it. The sampled float32-vs-float64 check lives in
 // sample.ts (it needs tfjs) and is run on request, not here.
 
-import type { Span } from '../../grammar/ast.js';
+import type { Span } from '../diagnostics/span.js';
 import { diagnostic, type Diagnostic } from '../diagnostics/diagnostic.js';
 import type { IrFunction, NodeId } from '../ir/types.js';
 import { FORWARD_RULES } from './forward-rules.js';

@@ -4,9 +4,9 @@
 import { diagnostic, type Diagnostic } from '../diagnostics/diagnostic.js';
 import type { NestedArray } from '../inputs.js';
 import type { IrFunction } from '../ir/types.js';
-import { formatValue } from './interval.js';
+import { formatValue } from '../stability/interval.js';
 import type { SampleReport, WorstInput } from './sample.js';
-import { show } from './witness.js';
+import { show } from '../stability/witness.js';
 
 const MAX_INPUT_TEXT = 160;
 
