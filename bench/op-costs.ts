@@ -18,7 +18,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { OpName } from '../src/ir/ops.js';
 import { OPS } from '../src/ir/ops.js';
-import { initBackend } from '../src/backends/tfjs-setup.js';
+import { initBackend } from '../src/eval/setup.js';
 import { mulberry32, normal, uniform } from './cases/random.js';
 import { machine } from './report/machine.js';
 import { tsxExecArgv } from './runtime/pool.js';

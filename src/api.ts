@@ -9,12 +9,12 @@ import { hint } from './check/values.js';
 import { diagnostic, hasErrors, sortDiagnostics, type Diagnostic } from './diagnostics/diagnostic.js';
 import type { IrFunction } from './ir/types.js';
 import { prepareInputs, type NestedArray } from './inputs.js';
+import { differentiate } from './grad/index.js';
 import { frontEnd, type PipelineOptions } from './pipeline.js';
 import type { SampleReport } from './sample/sample.js';
 import { printIr } from './ir/print.js';
 import type { AppliedRewrite } from './opt/index.js';
 import { countOps, type OpCounts } from './opt/stats.js';
-import { withGradients } from './grad/index.js';
 
 export interface ParseResult {
   readonly module: Module;
@@ -48,9 +48,9 @@ export interface CompileOptions extends PipelineOptions {
 
 /** Source to a TypeScript module for TensorFlow.js. */
 export async function compile(text: string, file = 'input.loss', options: CompileOptions = {}): Promise<CompileResult> {
-  const checked = frontEnd(text, file, options);
+  const checked = frontEnd(text, file, { ...options, gradients: options.autodiff !== true });
   if (hasErrors(checked.diagnostics)) return { diagnostics: checked.diagnostics, losses: checked.losses };
-  const { emitModule } = await import('./backends/emit-ts.js');
+  const { emitModule } = await import('./emit/module.js');
   const code = await emitModule({ file, losses: checked.losses, ...(options.autodiff ? { autodiff: true } : {}) });
   return { code, diagnostics: checked.diagnostics, losses: checked.losses };
 }
@@ -80,7 +80,9 @@ export interface EvaluateResult {
 
 /** Runs one loss on TensorFlow.js. Problems come back as diagnostics, never as exceptions. */
 export async function evaluate(text: string, file: string, options: EvaluateOptions): Promise<EvaluateResult> {
-  const checked = frontEnd(text, file, options);
+  // Equivalent forms are chosen by the measured op costs of the backend that runs them.
+  const target = options.target ?? options.backend ?? 'wasm';
+  const checked = frontEnd(text, file, { ...options, target, gradients: options.autodiff !== true });
   if (hasErrors(checked.diagnostics)) return { diagnostics: checked.diagnostics };
   const fn = checked.losses.find((l) => l.name === options.loss);
   if (!fn) {
@@ -91,8 +93,8 @@ export async function evaluate(text: string, file: string, options: EvaluateOpti
   const prepared = prepareInputs(fn, options.inputs, options.set);
   if (prepared.diagnostics.length > 0) return { diagnostics: [...checked.diagnostics, ...prepared.diagnostics] };
   const tf = await import('@tensorflow/tfjs');
-  const { initBackend } = await import('./backends/tfjs-setup.js');
-  const { evaluateTfjs, valueAndGradsTfjs } = await import('./backends/tfjs-eval.js');
+  const { initBackend } = await import('./eval/setup.js');
+  const { evaluateTfjs, valueAndGradsTfjs } = await import('./eval/evaluate.js');
   const backend = await initBackend(options.backend ?? 'wasm');
   const tensors: Record<string, import('@tensorflow/tfjs').Tensor> = {};
   try {
@@ -162,7 +164,7 @@ export function explain(text: string, file: string, loss: string, options: Expla
     return { diagnostics: [...diagnostics, diagnostic('NoSuchLoss', undefined, { name: loss, file, hint: more })], rewrites: [] };
   }
   const after = optimized?.losses.find((l) => l.name === loss);
-  const derived = options.grad ? withGradients(after ?? fn, { optimize: options.optimize !== false, ...(options.target ? { target: options.target } : {}) }) : undefined;
+  const derived = options.grad ? differentiate(after ?? fn, { optimize: options.optimize !== false, ...(options.target ? { target: options.target } : {}) }) : undefined;
   return {
     diagnostics,
     before: printIr(fn),
@@ -195,7 +197,7 @@ export interface SampleCheckResult {
 export async function sampleCheck(text: string, file: string, options: SampleCheckOptions = {}): Promise<SampleCheckResult> {
   const checked = frontEnd(text, file, options);
   if (hasErrors(checked.diagnostics)) return { diagnostics: checked.diagnostics, reports: [] };
-  const { initBackend } = await import('./backends/tfjs-setup.js');
+  const { initBackend } = await import('./eval/setup.js');
   const { DEFAULT_SAMPLE_OPTIONS, sampleLoss } = await import('./sample/sample.js');
   const { sampledFindings } = await import('./sample/sample-findings.js');
   await initBackend(options.backend ?? 'wasm');

@@ -1,11 +1,13 @@
 // The one place that knows the order of the phases:
-//   parse → check (names, types, named axes; lowers to IR) → optimize → stability analysis
-//   → backends.
+//   parse → check (names, types, named axes; lowers to IR) → optimize → differentiate
+//   → analyze (numeric stability) → lower (src/lower: generated code or the evaluator).
+// One cost target per run: the optimizer's choices and the backward pass's use the same.
 
 import { checkSource, type CheckResult } from './check/module.js';
 import type { SourceHost } from './check/program.js';
 import { sortDiagnostics } from './diagnostics/diagnostic.js';
 import type { IrFunction } from './ir/types.js';
+import { differentiate } from './grad/index.js';
 import { optimizeFunction, type AppliedRewrite } from './opt/index.js';
 import { analyzeStability } from './stability/index.js';
 import type { CostBackend } from './opt/op-costs.js';
@@ -19,11 +21,18 @@ export interface PipelineOptions {
   readonly stability?: boolean;
   /** The backend whose measured op costs decide between equivalent forms (default wasm). */
   readonly target?: CostBackend;
+  /**
+   * Derive each loss's backward pass (default false: checking needs none). A loss the
+   * compiler cannot differentiate (one with function parameters) keeps none, and its reason.
+   */
+  readonly gradients?: boolean;
 }
 
 export interface FrontEndResult extends CheckResult {
   /** What the optimizer did to each loss, by loss name. */
   readonly rewrites: ReadonlyMap<string, readonly AppliedRewrite[]>;
+  /** With `gradients`: why a loss has none, by loss name. */
+  readonly notDifferentiable: ReadonlyMap<string, string>;
 }
 
 /** Checks a source and returns its losses ready for a backend. */
@@ -38,6 +47,16 @@ export function frontEnd(text: string, file: string, options: PipelineOptions = 
       return r.fn;
     });
   }
-  const findings = options.stability === false ? [] : losses.flatMap(analyzeStability);
-  return { ...checked, losses, rewrites, diagnostics: sortDiagnostics([...checked.diagnostics, ...findings]) };
+  const forward = losses;
+  const notDifferentiable = new Map<string, string>();
+  if (options.gradients === true) {
+    losses = losses.map((fn) => {
+      const d = differentiate(fn, { optimize: options.optimize !== false, ...(options.target ? { target: options.target } : {}) });
+      if (d.reason !== undefined) notDifferentiable.set(fn.name, d.reason);
+      return d.fn ?? fn;
+    });
+  }
+  // The analysis reads the forward pass: its gradient rules know where a backward pass breaks.
+  const findings = options.stability === false ? [] : forward.flatMap(analyzeStability);
+  return { ...checked, losses, rewrites, notDifferentiable, diagnostics: sortDiagnostics([...checked.diagnostics, ...findings]) };
 }

@@ -10,11 +10,11 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { check, compile } from '../src/api.js';
-import { evaluateReference, gradientsReference, type RefOptions } from '../src/backends/reference.js';
-import { typecheckGenerated } from '../src/backends/typecheck.js';
+import { evaluateReference, gradientsReference, type RefOptions } from '../src/reference/evaluate.js';
+import { typecheckGenerated } from '../src/emit/typecheck.js';
 import { fsHost } from '../src/cli/files.js';
 import { formatDiagnostic } from '../src/diagnostics/diagnostic.js';
-import { withGradients } from '../src/grad/index.js';
+import { differentiate } from '../src/grad/index.js';
 import type { IrFunction } from '../src/ir/types.js';
 import { lossFn, toRef, useWasm, type Hypers, type Inputs } from './helpers/loss-harness.js';
 import { mulberry32, randomInts, randomTensor, roundF32, type F64Tensor, type Rng } from './oracle/tensor.js';
@@ -114,7 +114,7 @@ const CASES: readonly Case[] = [
 ];
 
 const fnOf = (c: Case): IrFunction => lossFn(path(c.file), c.loss);
-const derivedOf = (c: Case): IrFunction => withGradients(fnOf(c)).fn!;
+const derivedOf = (c: Case): IrFunction => differentiate(fnOf(c)).fn!;
 const realNames = (fn: IrFunction, x: Inputs): string[] => fn.inputs.filter((i) => i.elem === 'real' && x[i.name]).map((i) => i.name);
 
 function toTensors(fn: IrFunction, x: Inputs): Record<string, tf.Tensor> {

@@ -8,8 +8,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { emitModule } from '../src/backends/emit-ts.js';
-import { typecheckGenerated } from '../src/backends/typecheck.js';
+import { emitModule } from '../src/emit/module.js';
+import { typecheckGenerated } from '../src/emit/typecheck.js';
 import { IrBuilder } from '../src/ir/graph.js';
 import { REST, REST_AXIS, type Axis, type DimSource, type DomainInfo, type IrFunction, type IrHyper, type IrInput, type NodeId } from '../src/ir/types.js';
 

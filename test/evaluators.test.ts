@@ -3,10 +3,10 @@
 // the reference, on both the cpu and wasm backends.
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ShapeError } from '../src/backends/dims.js';
-import { EvalError, evaluateReference, type RefTensor } from '../src/backends/reference.js';
-import { evaluateTfjs, valueAndGradsTfjs, type TfjsEvalOptions } from '../src/backends/tfjs-eval.js';
-import { initBackend } from '../src/backends/tfjs-setup.js';
+import { ShapeError } from '../src/reference/dims.js';
+import { EvalError, evaluateReference, type RefTensor } from '../src/reference/evaluate.js';
+import { evaluateTfjs, valueAndGradsTfjs, type TfjsEvalOptions } from '../src/eval/evaluate.js';
+import { initBackend } from '../src/eval/setup.js';
 import type { OpName } from '../src/ir/ops.js';
 import { REST, type IrFunction, type NodeId } from '../src/ir/types.js';
 import {

@@ -7,11 +7,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { check } from '../src/api.js';
-import { gradientsReference, type RefTensor } from '../src/backends/reference.js';
-import { valueAndGradsTfjs } from '../src/backends/tfjs-eval.js';
-import { initBackend } from '../src/backends/tfjs-setup.js';
+import { gradientsReference, type RefTensor } from '../src/reference/evaluate.js';
+import { valueAndGradsTfjs } from '../src/eval/evaluate.js';
+import { initBackend } from '../src/eval/setup.js';
 import { formatDiagnostic } from '../src/diagnostics/diagnostic.js';
-import { DERIVATIVES, withGradients, type DerivativeRow } from '../src/grad/index.js';
+import { DERIVATIVES, differentiate, type DerivativeRow } from '../src/grad/index.js';
 import { liveNodes } from '../src/ir/live.js';
 import type { OpName } from '../src/ir/ops.js';
 import type { IrFunction, IrNode, NodeId } from '../src/ir/types.js';
@@ -69,7 +69,7 @@ function lossOf(c: { source?: string; ir?: () => IrFunction }): { raw: IrFunctio
 function variants(c: { source?: string; ir?: () => IrFunction }): { name: string; fn: IrFunction }[] {
   const { raw, optimized } = lossOf(c);
   const derive = (fn: IrFunction, optimize: boolean): IrFunction => {
-    const d = withGradients(fn, { optimize });
+    const d = differentiate(fn, { optimize });
     if (!d.fn) throw new Error(`no gradients: ${d.reason}`);
     return d.fn;
   };

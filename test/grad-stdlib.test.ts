@@ -12,12 +12,12 @@ import * as tf from '@tensorflow/tfjs';
 import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { check } from '../src/api.js';
-import { gradientsReference, type RefOptions, type RefTensor } from '../src/backends/reference.js';
-import { evaluateTfjs, valueAndGradsTfjs, type TfjsEvalOptions } from '../src/backends/tfjs-eval.js';
-import { initBackend } from '../src/backends/tfjs-setup.js';
+import { gradientsReference, type RefOptions, type RefTensor } from '../src/reference/evaluate.js';
+import { evaluateTfjs, valueAndGradsTfjs, type TfjsEvalOptions } from '../src/eval/evaluate.js';
+import { initBackend } from '../src/eval/setup.js';
 import { fsHost } from '../src/cli/files.js';
 import { formatDiagnostic } from '../src/diagnostics/diagnostic.js';
-import { withGradients } from '../src/grad/index.js';
+import { differentiate } from '../src/grad/index.js';
 import type { DomainInfo, IrFunction } from '../src/ir/types.js';
 import { derivative } from '../src/sample/finite-diff.js';
 import { drawSamples } from '../src/sample/sample-draw.js';
@@ -51,7 +51,7 @@ const DIFFERENTIABLE = LOSSES.filter((l) => l.name !== 'perceptual');
 /** The derived backward passes checked: as users get them (optimized), and as the table gives them. */
 function derivedVariants(l: Loss): { name: string; fn: IrFunction }[] {
   const of = (fn: IrFunction, optimize: boolean): IrFunction => {
-    const d = withGradients(fn, { optimize });
+    const d = differentiate(fn, { optimize });
     if (!d.fn) throw new Error(`${l.name}: no derived gradients: ${d.reason}`);
     return d.fn;
   };
@@ -245,13 +245,13 @@ describe('the standard library', () => {
     const perceptual = LOSSES.find((l) => l.name === 'perceptual')!;
     for (const fn of [perceptual.raw, perceptual.opt]) {
       for (const optimize of [true, false]) {
-        const d = withGradients(fn, { optimize });
+        const d = differentiate(fn, { optimize });
         expect(d.fn).toBeUndefined();
         expect(d.reason).toMatch(/perceptual.*'features'/);
       }
     }
     // ...and every other loss gets gradients for every real input it depends on.
-    for (const l of DIFFERENTIABLE) expect(withGradients(l.opt).reason, l.name).toBeUndefined();
+    for (const l of DIFFERENTIABLE) expect(differentiate(l.opt).reason, l.name).toBeUndefined();
   });
 
   it('batch_hard_triplet: NaN as written (--no-opt), finite optimized, as its doc comment says', () => {

@@ -3,8 +3,8 @@
 // every row must be equal in float64; which one is kept is checked against synthetic cost
 // tables (the decision) and against the measured table (op-costs.ts, whatever it says).
 import { describe, expect, it } from 'vitest';
-import { evaluateReference, gradientsReference, type RefTensor } from '../src/backends/reference.js';
-import { withGradients } from '../src/grad/index.js';
+import { evaluateReference, gradientsReference, type RefTensor } from '../src/reference/evaluate.js';
+import { differentiate } from '../src/grad/index.js';
 import type { IrFunction } from '../src/ir/types.js';
 import { CHOICES } from '../src/opt/choices.js';
 import { chooseForms } from '../src/opt/choose.js';
@@ -61,7 +61,7 @@ describe('the choice pass', () => {
   const ce = 'loss ce(x: [N, C], t: index[N] of C) = mean(-log_softmax(x, C)[t])';
 
   it('exponentiates the kept log_softmax when exp is cheaper than softmax, recomputes softmax otherwise', () => {
-    const fn = withGradients(lossOf(ce), { optimize: false }).fn!;
+    const fn = differentiate(lossOf(ce), { optimize: false }).fn!;
     const expChosen = chooseForms(fn, cheapExp);
     const fusedChosen = chooseForms(fn, cheapFused);
     // The unoptimized backward of log_softmax uses softmax(x) (the table's row).
@@ -81,7 +81,7 @@ describe('the choice pass', () => {
   });
 
   it('leaves the values and the derived gradients unchanged', () => {
-    const base = withGradients(lossOf(ce), { optimize: false }).fn!;
+    const base = differentiate(lossOf(ce), { optimize: false }).fn!;
     for (const costs of [cheapExp, cheapFused]) {
       const chosen = chooseForms(base, costs);
       for (let seed = 1; seed <= 4; seed++) {
@@ -110,7 +110,7 @@ describe('the choice pass', () => {
 
   it('follows the measured cost table of each backend', () => {
     for (const target of ['wasm', 'cpu'] as const) {
-      const fn = withGradients(lossOf(ce), { target }).fn!;
+      const fn = differentiate(lossOf(ce), { target }).fn!;
       const c = OP_COSTS.ms[target];
       const expCheaper = (c.exp ?? c.add!) < (c.softmax ?? c.add!);
       expect(ops(fn).includes('softmax'), `${target}: exp ${c.exp} ms, softmax ${c.softmax} ms`).toBe(!expCheaper);

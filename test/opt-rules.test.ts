@@ -5,7 +5,7 @@
 // written form is itself accurate (log(1 + x) is compared for x away from 0): there the two
 // sides must agree; the stable forms' advantage elsewhere is shown in opt-stability.test.ts.
 import { describe, expect, it } from 'vitest';
-import { evaluateReference, type RefTensor } from '../src/backends/reference.js';
+import { evaluateReference, type RefTensor } from '../src/reference/evaluate.js';
 import type { IrFunction } from '../src/ir/types.js';
 import { RULES } from '../src/opt/rules.js';
 import { frontEnd } from '../src/pipeline.js';

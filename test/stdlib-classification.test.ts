@@ -2,7 +2,7 @@
 // tfstyle.ts), finite differences, LOSSES.md *ref* values and tf.losses.
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { evaluateTfjs } from '../src/backends/tfjs-eval.js';
+import { evaluateTfjs } from '../src/eval/evaluate.js';
 import { bce, bce_with_logits, binary_focal, cross_entropy, focal, label_smoothing_ce, nll } from './oracle/classification.js';
 import { maxRelErr } from './oracle/fd.js';
 import { logSoftmax } from './oracle/math.js';

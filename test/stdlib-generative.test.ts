@@ -3,8 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { bce_with_logits } from './oracle/classification.js';
 import * as tf from '@tensorflow/tfjs';
-import { evaluateReference } from '../src/backends/reference.js';
-import { valueAndGradsTfjs } from '../src/backends/tfjs-eval.js';
+import { evaluateReference } from '../src/reference/evaluate.js';
+import { valueAndGradsTfjs } from '../src/eval/evaluate.js';
 import { fdGrad, maxRelErr } from './oracle/fd.js';
 import { gan_discriminator, gan_generator, perceptual, vae, wgan_discriminator, wgan_generator } from './oracle/generative.js';
 import { reduce } from './oracle/reduce.js';

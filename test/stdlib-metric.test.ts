@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { batch_hard_triplet, contrastive, info_nce, nt_xent_simple, triplet, triplet_margin } from './oracle/metric.js';
 import { fromNested, mulberry32, randomInts, randomTensor, type F64Tensor } from './oracle/tensor.js';
-import { evaluateReference } from '../src/backends/reference.js';
+import { evaluateReference } from '../src/reference/evaluate.js';
 import { maxRelErr } from './oracle/fd.js';
 import {
   describeExtremes,

@@ -1,7 +1,7 @@
 // stdlib/segmentation.loss and stdlib/detection.loss against the float64 oracles
 // (test/oracle/segmentation.ts), finite differences and the LOSSES.md *ref* values.
 import { describe, expect, it } from 'vitest';
-import { evaluateTfjs } from '../src/backends/tfjs-eval.js';
+import { evaluateTfjs } from '../src/eval/evaluate.js';
 import { ce_dice, dice, giou_loss, iou_loss, multiclass_dice, tversky } from './oracle/segmentation.js';
 import { fromNested, mulberry32, randomInts, randomTensor, type F64Tensor, type Rng } from './oracle/tensor.js';
 import {

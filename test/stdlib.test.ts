@@ -3,7 +3,7 @@
 // differences, and the *ref* values of LOSSES.md. The harness is test/helpers/loss-harness.ts.
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { evaluateTfjs } from '../src/backends/tfjs-eval.js';
+import { evaluateTfjs } from '../src/eval/evaluate.js';
 import { maxRelErr } from './oracle/fd.js';
 import { triplet as tripletRef } from './oracle/metric.js';
 import { asymmetric_mse, huber, log_cosh, mae, mse, smooth_l1 } from './oracle/regression.js';

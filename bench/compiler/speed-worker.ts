@@ -10,7 +10,7 @@ import { PHASES, type CompilerSpeed, type FileTimes, type PhaseTimes } from './t
 type Api = typeof import('../../src/api.js');
 type Opt = typeof import('../../src/opt/index.js');
 type Stability = typeof import('../../src/stability/index.js');
-type Emit = typeof import('../../src/backends/emit-ts.js');
+type Emit = typeof import('../../src/emit/module.js');
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const MIN_PASSES = 3;
@@ -24,7 +24,7 @@ async function main(): Promise<CompilerSpeed> {
   const api = await load<Api>('src/api.js');
   const { optimizeFunction } = await load<Opt>('src/opt/index.js');
   const { analyzeStability } = await load<Stability>('src/stability/index.js');
-  const { emitModule } = await load<Emit>('src/backends/emit-ts.js');
+  const { emitModule } = await load<Emit>('src/emit/module.js');
   const importLibraryMs = performance.now() - t;
   t = performance.now();
   await import('ts-morph');

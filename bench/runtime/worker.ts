@@ -8,7 +8,7 @@ import { pathToFileURL } from 'node:url';
 import { caseOf } from '../cases/index.js';
 import { mulberry32 } from '../cases/random.js';
 import type { GeneratedModule, LossFn } from '../cases/types.js';
-import { initBackend } from '../../src/backends/tfjs-setup.js';
+import { initBackend } from '../../src/eval/setup.js';
 import { aborted, callOf, measureGroup, type Timed } from './measure.js';
 import type { BackendInfo, FromWorker, InitMessage, TaskMessage, ToWorker } from './protocol.js';
 import type { MeasureSettings, Mode, ModeResult, TaskResult, VariantName } from './types.js';

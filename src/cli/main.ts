@@ -14,7 +14,7 @@ import { frontEnd } from '../pipeline.js';
 import { hint } from '../check/values.js';
 import { collectSources, foreignFiles, fsHost, GENERATED_MARK, outputFolderProblem, readText, UsageError, writeOutputs } from './files.js';
 import { readInputsFile } from './inputs-file.js';
-import { Scope } from '../backends/emit-names.js';
+import { Scope } from '../emit/names.js';
 
 export const USAGE = `Usage:
   lossc compile <file|dir>... [--out DIR] [--no-opt] [--autodiff] [--target wasm|cpu]

@@ -1,8 +1,8 @@
-// Compiler-derived gradients: the entry the backends call. The backward pass of each loss is
+// The differentiate phase of the pipeline (src/pipeline.ts): the backward pass of each loss is
 // built as IR beside the forward pass (derive.ts, by the table in derivatives.ts), then the
 // optimizer simplifies both together, so that e.g. the gradient of BCE with logits becomes
-// (σ(x) − y)/N and forward values are shared rather than recomputed.
-// Derivation is on demand, not part of `check`: only code generation and evaluation need it.
+// (σ(x) − y)/N and forward values are shared rather than recomputed. It runs for what needs
+// gradients (code generation, evaluation, `explain --grad`), not for `check`.
 
 import { IrBuilder } from '../ir/graph.js';
 import type { IrFunction } from '../ir/types.js';
@@ -34,20 +34,20 @@ const cache = new WeakMap<IrFunction, Map<string, Differentiated>>();
  * (so `--no-opt` changes neither pass). A loss the compiler cannot differentiate (one with
  * function parameters) gets the reason instead; its backends use tfjs's autodiff.
  */
-export function withGradients(fn: IrFunction, options: GradientOptions = {}): Differentiated {
+export function differentiate(fn: IrFunction, options: GradientOptions = {}): Differentiated {
   const target = options.target ?? 'wasm';
   const optimize = options.optimize ?? fn.optimized === true;
   const key = optimize ? target : 'plain';
   const entry = cache.get(fn) ?? new Map<string, Differentiated>();
   const hit = entry.get(key);
   if (hit) return hit;
-  const result = differentiate(fn, optimize, target);
+  const result = derive(fn, optimize, target);
   entry.set(key, result);
   cache.set(fn, entry);
   return result;
 }
 
-function differentiate(fn: IrFunction, optimize: boolean, target: CostBackend): Differentiated {
+function derive(fn: IrFunction, optimize: boolean, target: CostBackend): Differentiated {
   if (fn.gradients) return { fn };
   const b = new IrBuilder(fn.nodes);
   try {

@@ -3,19 +3,7 @@
 // gradFunc reads only what the forward saved and what it can rebuild for free.
 
 import type { IrBackward, IrFunction, NodeId } from '../ir/types.js';
-
-/** Nodes reachable from `roots` through operands, not entering `stop`. */
-export function reachable(fn: IrFunction, roots: readonly NodeId[], stop: ReadonlySet<NodeId> = new Set()): Set<NodeId> {
-  const seen = new Set<NodeId>();
-  const stack = roots.filter((r) => !stop.has(r));
-  while (stack.length > 0) {
-    const id = stack.pop()!;
-    if (seen.has(id)) continue;
-    seen.add(id);
-    for (const a of fn.nodes[id]!.args) if (!stop.has(a)) stack.push(a);
-  }
-  return seen;
-}
+import { reachable } from '../ir/walk.js';
 
 /**
  * Forward nodes the backward of `pass` reads, in id order, except what it rebuilds:
@@ -24,9 +12,9 @@ export function reachable(fn: IrFunction, roots: readonly NodeId[], stop: Readon
  */
 export function savedForBackward(fn: IrFunction, pass: IrBackward, rebuildsHypers: boolean): NodeId[] {
   const hypers = new Set(rebuildsHypers ? fn.hypers.map((h) => h.node) : []);
-  const forward = reachable(fn, [pass.root]);
+  const forward = reachable(fn.nodes, [pass.root]);
   const roots = pass.grads.map((s) => s.node);
-  const backward = reachable(fn, roots, forward);
+  const backward = reachable(fn.nodes, roots, forward);
   const out = new Set<NodeId>();
   const keep = (id: NodeId): void => {
     const op = fn.nodes[id]!.op;

@@ -96,6 +96,28 @@ export type BinaryOp = { [K in OpName]: (typeof OPS)[K]['kind'] extends 'binary'
 export type ReduceOp = { [K in OpName]: (typeof OPS)[K]['kind'] extends 'reduce' ? K : never }[OpName];
 export type AxisOp = { [K in OpName]: (typeof OPS)[K]['kind'] extends 'axis' ? K : never }[OpName];
 
+/**
+ * What a masked reduction gives where its mask selects nothing, unless the node's
+ * `attrs.empty` says otherwise (the checker always sets it from the language's defaults,
+ * src/check/builtins.ts; a reduction the compiler builds itself may leave it out).
+ */
+export const REDUCE_EMPTY: Readonly<Record<ReduceOp, number>> = {
+  sum: 0,
+  prod: 1,
+  any: 0,
+  all: 1,
+  // No value is right for an empty mean, max, min or logsumexp: NaN says so.
+  mean: NaN,
+  max: NaN,
+  min: NaN,
+  logsumexp: NaN,
+};
+
+/** The value of masked reduction `node` where nothing is selected. */
+export function emptyValue(node: { readonly op: OpName; readonly attrs: { readonly empty?: number } }): number {
+  return node.attrs.empty ?? REDUCE_EMPTY[node.op as ReduceOp];
+}
+
 export function opKind(op: OpName): OpKind {
   return OPS[op].kind;
 }

@@ -5,8 +5,8 @@
 // (error-bits.ts), and the worst input. Loads tfjs: import this module dynamically.
 
 import * as tf from '@tensorflow/tfjs';
-import { evaluateReference, type RefTensor } from '../backends/reference.js';
-import { valueAndGradsTfjs } from '../backends/tfjs-eval.js';
+import { evaluateReference, type RefTensor } from '../reference/evaluate.js';
+import { valueAndGradsTfjs } from '../eval/evaluate.js';
 import type { NestedArray } from '../inputs.js';
 import type { DomainInfo, IrFunction } from '../ir/types.js';
 import { errorBits, MAX_BITS } from './error-bits.js';

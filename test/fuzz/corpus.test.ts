@@ -6,7 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { check } from '../../src/api.js';
-import { typecheckGenerated } from '../../src/backends/typecheck.js';
+import { typecheckGenerated } from '../../src/emit/typecheck.js';
 import { hasErrors } from '../../src/diagnostics/diagnostic.js';
 import { CORPUS } from './config.js';
 import { expectAgreement } from './differential.js';

@@ -4,9 +4,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'vitest';
 import { check, compile } from '../../src/api.js';
-import { ModuleNames, planLoss } from '../../src/backends/emit-function.js';
-import { evaluateReference } from '../../src/backends/reference.js';
-import { evaluateTfjs, valueAndGradsTfjs } from '../../src/backends/tfjs-eval.js';
+import { ModuleNames, planLoss } from '../../src/emit/plan.js';
+import { evaluateReference } from '../../src/reference/evaluate.js';
+import { evaluateTfjs, valueAndGradsTfjs } from '../../src/eval/evaluate.js';
 import { formatDiagnostic } from '../../src/diagnostics/diagnostic.js';
 import type { IrFunction } from '../../src/ir/types.js';
 import { expectClose, importModule } from './compare.js';

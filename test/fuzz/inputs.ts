@@ -3,7 +3,7 @@
 // class indices below the size of their class dim. Used to run every stdlib loss and every
 // generated program without knowing anything about it in advance.
 import * as tf from '@tensorflow/tfjs';
-import type { RefTensor } from '../../src/backends/reference.js';
+import type { RefTensor } from '../../src/reference/evaluate.js';
 import { REST, type DomainInfo, type IrFunction, type IrInput } from '../../src/ir/types.js';
 import type { Rng } from './gen-program.js';
 

@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { typecheckGenerated } from '../../src/backends/typecheck.js';
+import { typecheckGenerated } from '../../src/emit/typecheck.js';
 import { checkAsync, timeout } from './config.js';
 import { expectAgreement } from './differential.js';
 import { generateProgram } from './gen-program.js';

@@ -1,7 +1,7 @@
 // Finite-difference helpers of the gradient suites (grad-rules, grad-stdlib): float64 central
 // differences of the reference evaluator's value, and the error measure the suites report.
 // Written apart from src/grad: nothing here knows how the gradients are derived.
-import { evaluateReference, type RefOptions, type RefTensor } from '../../src/backends/reference.js';
+import { evaluateReference, type RefOptions, type RefTensor } from '../../src/reference/evaluate.js';
 import type { IrFunction } from '../../src/ir/types.js';
 
 export type Tensors = Record<string, RefTensor>;

@@ -6,7 +6,7 @@ import { unionAxes } from '../ir/axes.js';
 import type { DType } from '../ir/ops.js';
 import { REST, type Axis, type IrFunction, type IrNode, type NodeId } from '../ir/types.js';
 import { liveNodes } from '../ir/live.js';
-import { valueInOrder } from '../ir/memo-eval.js';
+import { evaluateInOrder } from '../ir/walk.js';
 import { declaredShape, layerDims, resolveDims, ShapeError, type ResolvedDims } from './dims.js';
 
 export interface RefTensor {
@@ -274,7 +274,7 @@ class RefEvaluator {
 
   /** The value of node `id`, computing its live operands first (iteratively: deep graphs are fine). */
   value(id: NodeId): Val {
-    return valueInOrder(this.fn, id, this.memo, (node, args) => this.compute(node, args));
+    return evaluateInOrder(this.fn.nodes, id, this.memo, (node, args) => this.compute(node, args));
   }
 
   /** Fixes a node's value (a function parameter's result, a backward pass's seed). */

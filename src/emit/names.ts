@@ -49,8 +49,13 @@ export function pascalCase(name: string): string {
 /** Hands out distinct identifiers within one scope, preferring the name asked for. */
 export class Scope {
   private readonly taken: Set<string>;
+  /** Names no binding may take, here or in a nested scope: reserved words, globals, helpers. */
+  private readonly fixed: ReadonlySet<string>;
+  /** Names claimed in this scope itself (not inherited from an enclosing one). */
+  private readonly own = new Set<string>();
 
-  constructor(taken: Iterable<string> = []) {
+  constructor(taken: Iterable<string> = [], fixed?: ReadonlySet<string>) {
+    this.fixed = fixed ?? new Set([...RESERVED, ...taken]);
     this.taken = new Set([...RESERVED, ...taken]);
   }
 
@@ -59,7 +64,21 @@ export class Scope {
     let name = base;
     for (let i = 2; this.taken.has(name); i++) name = `${base}_${i}`;
     this.taken.add(name);
+    this.own.add(name);
     return name;
+  }
+
+  /**
+   * `preferred` itself even when an enclosing scope has it (the new binding shadows the old
+   * one), unless this scope has it already or it is fixed: for a nested function that rebinds
+   * an outer name to the same value (a gradFunc's saved copy of a forward local).
+   */
+  claimShadowing(preferred: string): string {
+    const base = toIdentifier(preferred);
+    if (this.own.has(base) || this.fixed.has(base)) return this.claim(preferred);
+    this.taken.add(base);
+    this.own.add(base);
+    return base;
   }
 
   has(name: string): boolean {
@@ -71,7 +90,7 @@ export class Scope {
    * nested code reads from outside is shadowed), and what it claims stays its own.
    */
   fork(): Scope {
-    return new Scope(this.taken);
+    return new Scope(this.taken, this.fixed);
   }
 }
 

@@ -1,13 +1,15 @@
 // The TypeScript emitter: lowered losses → one module for @tensorflow/tfjs, built as a
 // ts-morph source file and returned as formatted text. ts-morph costs ~1.7 s to load, so it
 // is imported here, lazily, and nowhere else. Each loss is differentiated by the backward
-// pass the compiler derives (src/grad), emitted inside a tf.customGrad (emit-grad.ts), unless
-// the unit asks for tfjs's autodiff.
+// pass the compiler derived (`fn.gradients`, the pipeline's differentiate phase), emitted
+// inside a tf.customGrad (src/lower/backward.ts), unless the unit asks for tfjs's autodiff.
 
-import { withGradients } from '../grad/index.js';
+import { differentiate } from '../grad/index.js';
 import type { IrFunction } from '../ir/types.js';
-import { ModuleNames, planLoss, type LossPlan } from './emit-function.js';
-import { HELPERS, type HelperName } from './emit-ops.js';
+import type { CostBackend } from '../opt/op-costs.js';
+import { HELPER_SOURCES } from '../runtime/helper-sources.js';
+import { HELPER_NAMES } from '../runtime/names.js';
+import { ModuleNames, planLoss, type LossPlan } from './plan.js';
 
 export interface EmitUnit {
   /** The source file the losses came from, for the header. */
@@ -20,6 +22,11 @@ export interface EmitUnit {
    * derives (the default; losses with function parameters always use autodiff).
    */
   readonly autodiff?: boolean;
+  /**
+   * The cost target a loss that has not been through the pipeline's differentiate phase is
+   * differentiated for here (default wasm); a loss with `gradients` keeps them.
+   */
+  readonly target?: CostBackend;
 }
 
 type TsMorph = typeof import('ts-morph');
@@ -31,7 +38,8 @@ export async function emitModule(unit: EmitUnit): Promise<string> {
   // Plan first: IR problems surface before paying for ts-morph.
   const names = new ModuleNames();
   const autodiff = unit.autodiff === true;
-  const plans = unit.losses.map((fn) => planLoss(autodiff ? fn : (withGradients(fn).fn ?? fn), names, { autodiff }));
+  const ready = (fn: IrFunction): IrFunction => (autodiff ? fn : (differentiate(fn, unit.target ? { target: unit.target } : {}).fn ?? fn));
+  const plans = unit.losses.map((fn) => planLoss(ready(fn), names, { autodiff }));
   const { Project, IndentationText, QuoteKind } = await (tsMorph ??= import('ts-morph'));
   const project = new Project({
     useInMemoryFileSystem: true,
@@ -49,8 +57,8 @@ export async function emitModule(unit: EmitUnit): Promise<string> {
   if (aliases.length > 0) {
     source.addExportDeclaration({ namedExports: aliases.map((p) => ({ name: p.functionName, alias: p.exportAlias! })) });
   }
-  for (const name of Object.keys(HELPERS) as HelperName[]) {
-    if (plans.some((p) => p.helpers.has(name))) source.addStatements((w) => w.blankLineIfLastNot().write(HELPERS[name]));
+  for (const name of HELPER_NAMES) {
+    if (plans.some((p) => p.helpers.has(name))) source.addStatements((w) => w.blankLineIfLastNot().write(HELPER_SOURCES[name]));
   }
 
   source.formatText({ indentSize: 2, convertTabsToSpaces: true, ensureNewLineAtEndOfFile: true });

@@ -1,0 +1,231 @@
+// Plans one generated loss function: its names, options interface, parameters, JSDoc and
+// body text. Pure data out; `module.ts` turns the plan into ts-morph structures. The body is
+// the one lowering (src/lower) read by the source interpreter.
+
+import { REST, type Axis, type IrFunction, type IrInput } from '../ir/types.js';
+import { hasFiniteCheck, lowerLoss, returnsScalar } from '../lower/loss.js';
+import { describeElem } from '../lower/signature.js';
+import { HELPER_NAMES, type HelperName } from '../runtime/names.js';
+import { commentText, isIdentifierName, numberLiteral, pascalCase, propertyAccess, propertyKey, RESERVED, Scope } from './names.js';
+import { codeOf, SourceInterp } from './source-interp.js';
+
+
+export interface PlannedProperty {
+  readonly key: string;
+  readonly type: string;
+  readonly optional: boolean;
+  readonly doc: string;
+}
+
+export interface PlannedParam {
+  readonly name: string;
+  readonly type: string;
+  readonly doc: string;
+}
+
+export interface LossPlan {
+  /** The declared function name (the loss name, or with `_` when that cannot be one). */
+  readonly functionName: string;
+  /** Set when the loss is also exported under its own name (`export { delete_ as delete }`). */
+  readonly exportAlias?: string;
+  readonly optionsName: string;
+  readonly optionsProps: readonly PlannedProperty[];
+  /** Some hyperparameter has no default, so `options` cannot default to `{}`. */
+  readonly optionsRequired: boolean;
+  readonly params: readonly PlannedParam[];
+  readonly optionsParam: string;
+  readonly hasReduction: boolean;
+  readonly scalar: boolean;
+  /** JSDoc description: the doc text and the formula. */
+  readonly description: string;
+  readonly returnsDoc: string;
+  readonly noneReturnsDoc: string;
+  readonly body: string;
+  readonly helpers: ReadonlySet<HelperName>;
+  /** `<loss>_parameters(dims)`, creating the tf.Variables of the learnable parameters. */
+  readonly parameters?: ParametersFactory;
+}
+
+export interface ParametersFactory {
+  readonly name: string;
+  /** `{ T: number }`: the dims the variables' shapes need. */
+  readonly dimsType: string;
+  readonly returnType: string;
+  readonly body: string;
+  readonly doc: string;
+}
+
+const shapeText = (axes: readonly Axis[]): string => `[${axes.map((a) => a.dim).join(', ')}]`;
+
+/** A code fence longer than any backtick run in `text`, so the text cannot close it. */
+function fenced(text: string): string {
+  const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map((r) => r.length));
+  const fence = '`'.repeat(Math.max(3, longest + 1));
+  return `${fence}\n${text}\n${fence}`;
+}
+
+/** Names taken at module level: the import, the helpers, and every loss planned so far. */
+export class ModuleNames {
+  readonly scope = new Scope(HELPER_NAMES);
+
+  functionName(name: string): { functionName: string; exportAlias?: string } {
+    const plain = isIdentifierName(name) && !RESERVED.has(name) && !this.scope.has(name);
+    const functionName = this.scope.claim(plain ? name : `${name}_`);
+    return plain || !isIdentifierName(name) ? { functionName } : { functionName, exportAlias: name };
+  }
+}
+
+function inputPlan(i: IrInput, local: string): PlannedParam {
+  return {
+    name: local,
+    type: 'tf.Tensor',
+    doc: commentText(
+      `${i.name === local ? '' : `\`${i.name}\`: `}shape ${shapeText(i.axes)}${i.axes.some((a) => a.name === REST) ? " ('...' = any leading dimensions)" : ''}, ${describeElem(i)}${i.domain ? `, values in ${i.domain.text}` : ''}`,
+    ),
+  };
+}
+
+export type { LowerOptions as PlanOptions } from '../lower/loss.js';
+import type { LowerOptions as PlanOptions } from '../lower/loss.js';
+
+/** The options every generated loss takes for its run-time checks. */
+function validationOptions(finite: boolean): PlannedProperty[] {
+  return [
+    {
+      key: 'checkValues',
+      type: 'boolean',
+      optional: true,
+      doc: 'Scan the inputs for NaN and class indices out of range (default true). Each scan reads a tensor back from the backend; pass false in a hot loop once the inputs are known to be clean.',
+    },
+    ...(finite
+      ? [{
+          key: 'checkFinite',
+          type: 'boolean',
+          optional: true,
+          doc: 'Throw when the loss holds NaN or an infinity, saying where it first appears and which input values lead there (default false: it reads every intermediate back, for debugging).',
+        }]
+      : []),
+  ];
+}
+
+export function planLoss(fn: IrFunction, names: ModuleNames, options: PlanOptions = {}): LossPlan {
+  const { functionName, exportAlias } = names.functionName(fn.name);
+  const optionsName = names.scope.claim(`${pascalCase(fn.name)}Options`);
+  const scope = new Scope(HELPER_NAMES);
+  const positional = fn.order ?? fn.inputs.filter((i) => i.default === undefined).map((i) => i.name);
+  const params = new Map(positional.map((name) => [name, scope.claim(name)] as const));
+  const optionsParam = scope.claim('options');
+  const I = new SourceInterp(scope);
+  const result = lowerLoss(I, fn, { args: new Map([...params].map(([name, local]) => [name, codeOf(local)] as const)), options: codeOf(optionsParam) }, options);
+  const bodyText = [...I.lines, `return ${result.text};`].join('\n');
+  const optionalInputs = fn.inputs.filter((i) => i.default !== undefined);
+  const reduction = fn.reduction;
+  const scalar = returnsScalar(fn);
+
+  const optionsProps: PlannedProperty[] = fn.hypers.map((h) => {
+    const dflt = h.default === undefined ? 'required' : `default ${h.elem === 'bool' ? String(h.default !== 0) : numberLiteral(h.default)}`;
+    const domain = h.domain ? `; must lie in ${h.domain.text}` : '';
+    return {
+      key: propertyKey(h.name),
+      type: h.elem === 'bool' ? 'boolean' : 'number',
+      optional: h.default !== undefined,
+      doc: commentText(`Hyperparameter \`${h.name}\` (${h.elem}), ${dflt}${domain}.`),
+    };
+  });
+  for (const i of optionalInputs) {
+    const what = i.learnable
+      ? `Learnable parameter \`${i.name}\`: pass the variable from \`${functionName}_parameters\` to train it; left out, it is ${numberLiteral(i.default!)} everywhere (its initial value).`
+      : `Optional input \`${i.name}\`; left out, it is ${numberLiteral(i.default!)} everywhere.`;
+    optionsProps.push({
+      key: propertyKey(i.name),
+      type: 'tf.Tensor',
+      optional: true,
+      doc: commentText(`${what} Shape ${shapeText(i.axes)}, ${describeElem(i)}${i.domain ? `, values in ${i.domain.text}` : ''}.`),
+    });
+  }
+  if (reduction) {
+    const ps = fn.nodes[reduction.perSample]!.type.axes;
+    optionsProps.push(
+      {
+        key: 'reduction',
+        type: "'mean' | 'sum' | 'none'",
+        optional: true,
+        doc: commentText(
+          `How the per-sample losses ${shapeText(ps)} are combined: '${reduction.kind}' (default)${reduction.kind === 'mean' ? ", 'sum'" : ", 'mean'"}, or 'none' to return them.`,
+        ),
+      },
+      {
+        key: 'weights',
+        type: 'tf.Tensor',
+        optional: true,
+        doc: commentText(
+          `Per-sample weights, of shape ${shapeText(ps)} or a leading part of it (broadcast over the rest), multiplied into the losses before reducing; 'mean' then divides by the sum of the broadcast weights.`,
+        ),
+      },
+    );
+  }
+
+  optionsProps.push(...validationOptions(hasFiniteCheck(fn)));
+
+  const paramPlans: PlannedParam[] = positional.map((name) => {
+    const f = fn.functions?.find((x) => x.name === name);
+    if (!f) return inputPlan(fn.inputs.find((i) => i.name === name)!, params.get(name)!);
+    return {
+      name: params.get(name)!,
+      type: '(x: tf.Tensor) => tf.Tensor | tf.Tensor[]',
+      doc: commentText(`a function from ${shapeText(f.param)} to ${shapeText(f.result)} (e.g. a tfjs model's feature maps); with several results, the loss is their mean`),
+    };
+  });
+
+  // A doc line starting with `@` would read as a JSDoc tag.
+  const docText = fn.doc ? `${fn.doc.trim().replace(/^(\s*)@/gm, '$1\\@')}\n\n` : '';
+  const outAxes = fn.nodes[fn.output]?.type.axes ?? [];
+  return {
+    functionName,
+    ...(exportAlias !== undefined ? { exportAlias } : {}),
+    optionsName,
+    optionsProps,
+    optionsRequired: fn.hypers.some((h) => h.default === undefined),
+    params: paramPlans,
+    optionsParam,
+    hasReduction: reduction !== undefined,
+    scalar,
+    description: commentText(`${docText}${fenced(fn.formula)}`),
+    returnsDoc: reduction
+      ? commentText(
+          `the ${reduction.kind} of the per-sample losses ${shapeText(fn.nodes[reduction.perSample]!.type.axes)} (the ${reduction.kind === 'mean' ? 'sum' : 'mean'} with \`reduction: '${reduction.kind === 'mean' ? 'sum' : 'mean'}'\`; weighted when \`weights\` are given), a scalar`,
+        )
+      : outAxes.length === 0
+        ? 'the loss, a scalar'
+        : commentText(`the loss, shape ${shapeText(outAxes)}`),
+    noneReturnsDoc: reduction
+      ? commentText(`with \`reduction: 'none'\`, the per-sample losses ${shapeText(fn.nodes[reduction.perSample]!.type.axes)} (times the weights, if given); otherwise a scalar`)
+      : '',
+    body: bodyText,
+    helpers: I.helpers,
+    ...(fn.inputs.some((i) => i.learnable) ? { parameters: parametersFactory(fn, functionName, names) } : {}),
+  };
+}
+
+/**
+ * The learnable parameters as tf.Variables, initialised as declared, so a tfjs optimizer can
+ * train them: `optimizer.minimize(() => loss(x, { ...params }), false, Object.values(params))`.
+ */
+function parametersFactory(fn: IrFunction, functionName: string, names: ModuleNames): ParametersFactory {
+  const learnable = fn.inputs.filter((i) => i.learnable);
+  const dims = [...new Set(learnable.flatMap((i) => i.axes.map((a) => a.dim)))].filter((d) => !/^\d+$/.test(d));
+  const literal = (d: string): string => (/^\d+$/.test(d) ? d : `dims${propertyAccess('', d)}`);
+  const entries = learnable.map((i) => {
+    const dtype = i.elem === 'real' ? 'float32' : 'int32';
+    return `${propertyKey(i.name)}: tf.variable(tf.fill([${i.axes.map((a) => literal(a.dim)).join(', ')}], ${numberLiteral(i.default!)}, '${dtype}'), true, ${JSON.stringify(`${fn.name}/${i.name}`)})`;
+  });
+  return {
+    name: names.scope.claim(`${functionName}_parameters`),
+    dimsType: `{ ${dims.map((d) => `${propertyKey(d)}: number`).join('; ')} }`,
+    returnType: `{ ${learnable.map((i) => `${propertyKey(i.name)}: tf.Variable`).join('; ')} }`,
+    body: `return { ${entries.join(', ')} };`,
+    doc: commentText(
+      `Creates the learnable parameters of {@link ${functionName}} (${learnable.map((i) => `\`${i.name}\` ${shapeText(i.axes)} = ${numberLiteral(i.default!)}`).join(', ')}) as trainable tf.Variables.`,
+    ),
+  };
+}

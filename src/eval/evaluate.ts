@@ -1,0 +1,118 @@
+// Runs a loss on TensorFlow.js, forward and with gradients: the one lowering (src/lower) read
+// by the live interpreter, so the evaluator behind `lossc eval` and the playground runs what
+// the generated module does, checks and derived gradients included. This file is only the
+// boundary: it takes inputs by name (as JSON gives them: class indices may come as float32
+// whole numbers) and hyperparameters as a record, and calls the loss as a module's caller would.
+
+import * as tf from '@tensorflow/tfjs';
+import { differentiate } from '../grad/index.js';
+import type { IrFunction } from '../ir/types.js';
+import { lowerLoss } from '../lower/loss.js';
+import { LiveInterp } from './live-interp.js';
+
+export interface TfjsEvalOptions {
+  /** Reduce the per-sample loss this way instead of returning the output (needs fn.reduction). */
+  reduction?: 'mean' | 'sum' | 'none';
+  /**
+   * Weights: the per-sample shape or a leading part of it (broadcast over the trailing dims).
+   * 'none' then returns w·l, 'sum' Σ w·l, 'mean' Σ w·l / Σ w.
+   */
+  weights?: tf.Tensor;
+  /** Scan real inputs and weights for NaN first (default true), as generated code does. */
+  checkValues?: boolean;
+  /** Throw when the loss holds NaN or an infinity, naming what led there. */
+  checkFinite?: boolean;
+  /** The loss's function parameters (e.g. a feature extractor, a tf.LayersModel's apply), by name. */
+  functions?: Record<string, (x: tf.Tensor) => tf.Tensor | tf.Tensor[]>;
+  /**
+   * Differentiate with tfjs's own autodiff through every op, instead of the backward pass the
+   * compiler derived (default false; losses with function parameters always use autodiff).
+   */
+  autodiff?: boolean;
+}
+
+/** A value that cannot be evaluated: a missing hyperparameter, an index that is not whole, a bad option. */
+export class EvalError extends Error {
+  override name = 'EvalError';
+}
+
+const interp = new LiveInterp();
+
+/**
+ * `fn` ready to run: with its derived gradients. An IR that did not come through the pipeline
+ * (built by hand, or with `gradients: false`) is differentiated here, for the cost target of
+ * the backend that runs it.
+ */
+function prepared(fn: IrFunction, autodiff: boolean): IrFunction {
+  if (autodiff || fn.gradients || (fn.functions ?? []).length > 0) return fn;
+  return differentiate(fn, { target: tf.getBackend() === 'cpu' ? 'cpu' : 'wasm' }).fn ?? fn;
+}
+
+/** An int or class-index input given as float32 whole numbers (as JSON gives them) in int32. */
+function boundary(fn: IrFunction, name: string, t: tf.Tensor): tf.Tensor {
+  const decl = fn.inputs.find((i) => i.name === name);
+  if (!decl || t.dtype !== 'float32' || decl.elem === 'real') return t;
+  if (decl.elem === 'bool') return tf.notEqual(t, 0);
+  const values = t.dataSync();
+  const frac = values.findIndex((v) => !Number.isInteger(v));
+  if (frac >= 0) throw new EvalError(`${fn.name}: input '${name}' must hold whole numbers, but has ${values[frac]} at flat position ${frac}`);
+  return tf.cast(t, 'int32');
+}
+
+/** The loss called as its generated function would be: positional arguments and an options object. */
+function call(fn: IrFunction, inputs: Readonly<Record<string, tf.Tensor>>, hypers: Readonly<Record<string, number>>, options: TfjsEvalOptions): tf.Tensor {
+  const loss = prepared(fn, options.autodiff === true);
+  const given = Object.fromEntries(Object.entries(inputs).map(([name, t]) => [name, boundary(fn, name, t)]));
+  const args = new Map<string, unknown>();
+  for (const name of loss.order ?? loss.inputs.filter((i) => i.default === undefined).map((i) => i.name)) {
+    args.set(name, loss.functions?.some((f) => f.name === name) ? options.functions?.[name] : given[name]);
+  }
+  const opts: Record<string, unknown> = {};
+  for (const i of loss.inputs) if (i.default !== undefined && given[i.name] !== undefined) opts[i.name] = given[i.name];
+  for (const h of loss.hypers) {
+    const v = hypers[h.name] ?? h.default;
+    if (v === undefined) throw new EvalError(`${fn.name}: hyperparameter '${h.name}' has no value and no default`);
+    opts[h.name] = h.elem === 'bool' ? v !== 0 : v;
+  }
+  for (const key of ['reduction', 'weights', 'checkValues', 'checkFinite'] as const) if (options[key] !== undefined) opts[key] = options[key];
+  if (!loss.reduction && (options.reduction !== undefined || options.weights !== undefined)) {
+    throw new EvalError(`${fn.name}: this loss has no outer mean or sum, so it takes no 'reduction' or 'weights' option`);
+  }
+  return lowerLoss(interp, loss, { args, options: opts }, { autodiff: options.autodiff === true }) as tf.Tensor;
+}
+
+/** Evaluates the loss; only the result survives (disposing it never disposes an input). */
+export function evaluateTfjs(fn: IrFunction, inputs: Record<string, tf.Tensor>, hypers: Record<string, number>, options: TfjsEvalOptions = {}): tf.Tensor {
+  return tf.tidy(() => call(fn, inputs, hypers, options));
+}
+
+/**
+ * The loss and its gradients with respect to the real tensor inputs named in `wrt` (a
+ * non-scalar loss, e.g. reduction 'none', is summed first, as tf.grad does). An input the loss
+ * does not depend on gets a zero gradient.
+ */
+export function valueAndGradsTfjs(
+  fn: IrFunction,
+  inputs: Record<string, tf.Tensor>,
+  hypers: Record<string, number>,
+  wrt: readonly string[],
+  options: TfjsEvalOptions = {},
+): { value: tf.Tensor; grads: Record<string, tf.Tensor> } {
+  for (const name of wrt) {
+    const decl = fn.inputs.find((i) => i.name === name);
+    if (!decl) throw new EvalError(`${fn.name}: cannot differentiate with respect to '${name}': it is not a tensor input of the loss`);
+    if (decl.elem !== 'real') throw new EvalError(`${fn.name}: cannot differentiate with respect to '${name}': it is ${decl.elem}, not real`);
+    if (!inputs[name]) throw new EvalError(`${fn.name}: cannot differentiate with respect to '${name}': no value is given for it`);
+  }
+  return tf.tidy(() => {
+    const xs = wrt.map((n) => inputs[n]!);
+    // As a module's caller would: its checkFinite runs off the tape, so a throw leaks nothing.
+    const f = (): tf.Tensor => call(fn, inputs, hypers, options);
+    // engine.gradients (what tf.valueAndGrads calls) with allowNoGradients: an input with no
+    // path to the loss gets zeros instead of an error.
+    const { value, grads } = tf.engine().gradients(f, xs, undefined, true);
+    const out: Record<string, tf.Tensor> = {};
+    wrt.forEach((n, i) => (out[n] = grads[i] ?? tf.zerosLike(xs[i]!)));
+    return { value, grads: out };
+  });
+}

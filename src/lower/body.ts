@@ -1,0 +1,493 @@
+// Lowers the live IR nodes of one loss (or of one pass of its gradient) to TensorFlow.js
+// calls, one local per node in topological order. The per-op part is the table of
+// op-rules.ts; this engine does what every op shares: reading operands in the dtype an op
+// needs, lining them up by axis name (layout.ts), cutting bool and int results off tfjs's
+// gradient tape, and broadcasting where tfjs's own gradients would not.
+
+import { unionAxes } from '../ir/axes.js';
+import { emptyValue, type DType } from '../ir/ops.js';
+import { REST, type Axis, type IrFunction, type IrNode, type NodeId } from '../ir/types.js';
+import { postorder } from '../ir/walk.js';
+import { spread, type Interp, type Kernel } from './interp.js';
+import { isRest, named, physOf, type Layout } from './layout.js';
+import { OP_RULES, type ElementwiseRule, type ReduceRule } from './op-rules.js';
+
+export const TF_DTYPE = { real: 'float32', int: 'int32', bool: 'bool' } as const satisfies Record<DType, string>;
+
+/** A lowered node. */
+export interface Val<V> {
+  readonly axes: readonly Axis[];
+  readonly dtype: DType;
+  /** On tfjs's gradient tape: computed from a real input without passing through `noGrad`. */
+  readonly taped: boolean;
+  /** The tensor, read as `as` (its own dtype when left out), made where it is read. */
+  readonly read: (as?: DType) => V;
+  /** A number known without a tensor (a constant, hyperparameter or size): written as a scalar where it is used. */
+  readonly scalar?: boolean;
+  /** One of the loss's own tensor inputs. */
+  readonly isInput?: boolean;
+}
+
+export interface BodyContext<V> {
+  readonly I: Interp<V>;
+  readonly fn: IrFunction;
+  readonly layout: Layout<V>;
+  /** Tensor inputs by node: what holds them. */
+  readonly inputs: ReadonlyMap<NodeId, V>;
+  /** Hyperparameters by node: the validated number (a boolean for bool ones). */
+  readonly hypers: ReadonlyMap<NodeId, { readonly value: V; readonly elem: DType }>;
+  /** Preferred local names for some nodes (the per-sample losses, the result). */
+  readonly names?: ReadonlyMap<NodeId, string>;
+  /** Nodes whose value is held already: a function parameter's result, a saved tensor, a seed. */
+  readonly given?: ReadonlyMap<NodeId, V>;
+  /**
+   * Lowered off tfjs's gradient tape (inside a tf.customGrad, forward or backward): nothing
+   * is taped, so comparisons need no `noGrad` cut and broadcasts no widening.
+   */
+  readonly untaped?: boolean;
+}
+
+export interface LoweredNodes<V> {
+  readonly val: (id: NodeId) => Val<V>;
+  /** A float32 tensor of node `id` laid out as `to` (a superset of its axes by name), broadcast to its full shape. */
+  readonly expand: (id: NodeId, to: readonly Axis[]) => V;
+}
+
+function camel(op: string): string {
+  return op.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+}
+
+/** A tensor held by `v` (a local, or a live tensor). */
+function tensorVal<V>(I: Interp<V>, v: V, axes: readonly Axis[], dtype: DType, taped: boolean, isInput = false): Val<V> {
+  const read = (as: DType = dtype): V => {
+    if (as === dtype) return v;
+    // Not tf.cast(x, 'bool'): on wasm it keeps the raw values (2, 255) in a bool tensor.
+    if (as === 'bool') return I.tf('notEqual', v, I.tf('scalar', I.num(0), I.str(TF_DTYPE[dtype])));
+    return I.tf('cast', v, I.str(TF_DTYPE[as]));
+  };
+  return { axes, dtype, taped, read, ...(isInput ? { isInput } : {}) };
+}
+
+function scalarVal<V>(axes: readonly Axis[], dtype: DType, make: (as: DType) => V): Val<V> {
+  return { axes, dtype, taped: false, scalar: true, read: (as = dtype) => make(as) };
+}
+
+/** `tf.scalar(value)` in the given dtype. */
+export function scalarOf<V>(I: Interp<V>, value: V, dtype: DType): V {
+  return dtype === 'real' ? I.tf('scalar', value) : I.tf('scalar', value, I.str(TF_DTYPE[dtype]));
+}
+
+/** A constant as a scalar of `dtype`. */
+export function constantOf<V>(I: Interp<V>, value: number, dtype: DType): V {
+  if (dtype === 'bool') return I.tf('scalar', I.bool(value !== 0), I.str('bool'));
+  if (dtype === 'int') return I.tf('scalar', I.num(Math.trunc(value)), I.str('int32'));
+  return I.tf('scalar', I.num(value));
+}
+
+/**
+ * `eq(iota(A), t)` nodes with an int tensor `t` lacking axis A, every user of which is a
+ * `to_real` among `order`: by node, the index tensor and the axis.
+ */
+function oneHotMasks(fn: IrFunction, order: readonly IrNode[]): Map<NodeId, { index: NodeId; axis: Axis }> {
+  const inOrder = new Set(order.map((n) => n.id));
+  const users = new Map<NodeId, IrNode[]>();
+  for (const n of order) for (const a of new Set(n.args)) users.set(a, [...(users.get(a) ?? []), n]);
+  const masks = new Map<NodeId, { index: NodeId; axis: Axis }>();
+  for (const n of order) {
+    if (n.op !== 'eq') continue;
+    const [a, b] = n.args.map((id) => fn.nodes[id]!);
+    const [iota, index] = a!.op === 'iota' ? [a!, b!] : b!.op === 'iota' ? [b!, a!] : [undefined, undefined];
+    if (!iota || !index || index.type.dtype !== 'int' || index.op === 'const' || index.op === 'iota') continue;
+    const axis = iota.type.axes[0]!;
+    if (index.type.axes.some((x) => x.name === axis.name) || !inOrder.has(index.id)) continue;
+    const us = users.get(n.id) ?? [];
+    if (us.length > 0 && us.every((u) => u.op === 'to_real')) masks.set(n.id, { index: index.id, axis });
+  }
+  return masks;
+}
+
+export function lowerNodes<V>(ctx: BodyContext<V>, roots: readonly NodeId[]): LoweredNodes<V> {
+  return new NodeLowering(ctx).run(roots);
+}
+
+class NodeLowering<V> {
+  private readonly vals = new Map<NodeId, Val<V>>();
+  private readonly I: Interp<V>;
+  private readonly layout: Layout<V>;
+  private readonly tape: boolean;
+
+  constructor(private readonly ctx: BodyContext<V>) {
+    this.I = ctx.I;
+    this.layout = ctx.layout;
+    this.tape = ctx.untaped !== true;
+  }
+
+  run(roots: readonly NodeId[]): LoweredNodes<V> {
+    const { fn } = this.ctx;
+    const given = this.ctx.given ?? new Map<NodeId, V>();
+    const order = postorder(fn.nodes, roots, new Set(given.keys()));
+    // Masks `positions == class index` used only as numbers become tf.oneHot (0.3 ms per 1M
+    // elements on wasm, against 5 for a broadcast comparison).
+    const oneHots = oneHotMasks(fn, order);
+    for (const node of order) {
+      if (oneHots.has(node.id)) continue; // computed by its to_real as a one-hot
+      if (given.has(node.id)) {
+        this.vals.set(node.id, tensorVal(this.I, given.get(node.id)!, node.type.axes, node.type.dtype, this.tape));
+        continue;
+      }
+      const mask = node.op === 'to_real' ? oneHots.get(node.args[0]!) : undefined;
+      if (mask) {
+        const t = this.val(mask.index);
+        const hot = (): V => this.I.helper('oneHotReal', t.read('int'), this.layout.dim(mask.axis.dim));
+        this.define(node, () => this.layout.align(hot(), [...t.axes, mask.axis], node.type.axes).v, false);
+        continue;
+      }
+      this.lower(node);
+    }
+    return { val: (id) => this.val(id), expand: (id, to) => this.expand(id, to) };
+  }
+
+  private val(id: NodeId): Val<V> {
+    const v = this.vals.get(id);
+    if (!v) throw new Error(`internal: %${id} used before it is lowered`);
+    return v;
+  }
+
+  private expand(id: NodeId, to: readonly Axis[]): V {
+    const { I, layout } = this;
+    const v = this.val(id);
+    const aligned = layout.align(v.read('real'), v.axes, to).v;
+    // Axes are a subset of `to` by name: as many axes means the same ones, so the same shape.
+    // Adding a fill broadcasts without tf.broadcastTo's tiling (slow on wasm).
+    return v.axes.length === to.length ? aligned : I.tf('add', aligned, I.tf('fill', layout.shape(to), I.num(0)));
+  }
+
+  /** Binds the node's value to a local; bool and int results of taped operands are made off the tape. */
+  private define(node: IrNode, make: () => V, taped: boolean, base?: string): void {
+    const { I } = this;
+    // tfjs has no gradient for comparisons and logic: a bool or int result computed from a
+    // differentiable tensor is evaluated off the tape (it has zero derivative anyway).
+    const cut = (node.type.dtype !== 'real' || node.op === 'detach') && taped;
+    const value = cut ? I.helper('noGrad', I.arrow([], make)) : make();
+    const name = this.ctx.names?.get(node.id) ?? base ?? `${camel(node.op)}${node.id}`;
+    const v = I.let(name, value, node.op === 'iota' ? { type: 'tf.Tensor' } : {});
+    this.vals.set(node.id, tensorVal(I, v, node.type.axes, node.type.dtype, taped && !cut));
+  }
+
+  /** A taped operand lacking axes of the result, broadcast to it by adding zeros (see below). */
+  private widen(v: Val<V>, aligned: V, to: readonly Axis[]): V {
+    const { I, layout } = this;
+    // tf.where and tf.broadcastTo broadcast by tiling, whose gradient stops at rank 4, and
+    // Maximum's gradient forgets to sum over broadcast dims; Add's gradient does both right.
+    return v.taped && layout.partial(v.axes, to) ? I.tf('add', aligned, I.tf('fill', layout.shape(to), I.num(0))) : aligned;
+  }
+
+  /**
+   * A select's branch in full: tf.where broadcasts a smaller branch by tiling, 10x slower on
+   * wasm than tf.fill (a scalar 0 branch over 1M elements: 45 ms more against 1-2).
+   */
+  private full(id: NodeId, v: Val<V>, to: readonly Axis[], as: DType): V {
+    const { I, layout } = this;
+    const aligned = layout.align(v.read(as), v.axes, to).v;
+    if (!layout.partial(v.axes, to) || as === 'bool') return aligned;
+    const dtype = as === 'int' ? [I.str('int32')] : [];
+    const node = this.ctx.fn.nodes[id]!;
+    if (node.op === 'const') return I.tf('fill', layout.shape(to), I.num(node.attrs.value!), ...dtype);
+    return I.tf('add', aligned, I.tf('fill', layout.shape(to), I.num(0), ...dtype));
+  }
+
+  private lower(node: IrNode): void {
+    const rule = OP_RULES[node.op];
+    switch (rule.kind) {
+      case 'elementwise':
+        return this.elementwise(node, rule);
+      case 'reduce':
+        return this.reduce(node, rule);
+      case 'input':
+        return this.input(node);
+      case 'const': {
+        const value = node.attrs.value ?? 0;
+        this.vals.set(node.id, scalarVal(node.type.axes, node.type.dtype, (as) => constantOf(this.I, value, as)));
+        return;
+      }
+      case 'size':
+        return this.size(node);
+      case 'iota': {
+        const axis = node.type.axes[0];
+        if (!axis) throw new Error(`internal: iota %${node.id} has no axis`);
+        const { I } = this;
+        this.define(node, () => I.tf('range', I.num(0), this.layout.dim(axis.dim), I.num(1), I.str('int32')), false, `iota_${axis.name}`);
+        return;
+      }
+      case 'rename':
+        this.vals.set(node.id, { ...this.val(node.args[0]!), axes: node.type.axes });
+        return;
+      case 'to_real':
+        return this.toReal(node);
+      case 'select':
+        return this.select(node);
+      case 'softmax':
+        return this.softmax(node);
+      case 'gather':
+        return this.gather(node);
+      case 'pick':
+        return this.pick(node);
+      case 'apply':
+        throw new Error(`internal: ${this.ctx.fn.name}: function parameter '${node.attrs.name}' must be called before the body`);
+    }
+  }
+
+  private args(node: IrNode): Val<V>[] {
+    return node.args.map((a) => this.val(a));
+  }
+
+  private input(node: IrNode): void {
+    const { I } = this;
+    const { dtype, axes } = node.type;
+    const param = this.ctx.inputs.get(node.id);
+    if (param !== undefined) {
+      this.vals.set(node.id, tensorVal(I, param, axes, dtype, this.tape && dtype === 'real', true));
+      return;
+    }
+    const hyper = this.ctx.hypers.get(node.id);
+    if (!hyper) throw new Error(`internal: ${this.ctx.fn.name}: input node %${node.id} is neither an input nor a hyperparameter`);
+    const asNumber = (): V => (hyper.elem === 'bool' ? I.js('number', hyper.value) : hyper.value);
+    const make = (as: DType): V =>
+      as === 'bool' ? I.tf('scalar', hyper.elem === 'bool' ? hyper.value : I.js('ne', hyper.value, I.num(0)), I.str('bool')) : scalarOf(I, asNumber(), as);
+    this.vals.set(node.id, scalarVal(axes, dtype, make));
+  }
+
+  private size(node: IrNode): void {
+    const { I, layout } = this;
+    // The rest axis stands for any number of dims: its size is their product.
+    const size = (): V => (node.attrs.dim === REST ? layout.restSize() : layout.dim(node.attrs.dim ?? ''));
+    const make = (as: DType): V => (as === 'bool' ? I.tf('scalar', I.js('ne', size(), I.num(0)), I.str('bool')) : scalarOf(I, size(), as));
+    this.vals.set(node.id, scalarVal(node.type.axes, node.type.dtype, make));
+  }
+
+  private toReal(node: IrNode): void {
+    const [x] = this.args(node) as [Val<V>];
+    // A constant, hyperparameter or size is written as a real scalar where it is used.
+    if (x.scalar) {
+      this.vals.set(node.id, scalarVal(node.type.axes, 'real', x.read));
+      return;
+    }
+    if (x.dtype === 'real') {
+      this.vals.set(node.id, { ...x, axes: node.type.axes });
+      return;
+    }
+    this.define(node, () => x.read('real'), x.taped);
+  }
+
+  private elementwise(node: IrNode, rule: ElementwiseRule): void {
+    const { I, layout } = this;
+    const args = this.args(node);
+    const { dtype, axes } = node.type;
+    // Arithmetic on bools (no tfjs kernel takes them) runs in int32 and casts back.
+    const viaInt = rule.operands === 'result' && dtype === 'bool';
+    const operandType = (v: Val<V>): DType => {
+      switch (rule.operands) {
+        case 'result':
+          return viaInt ? 'int' : dtype;
+        case 'real':
+          return 'real';
+        case 'bool':
+          return 'bool';
+        case 'compare':
+          return args.every((a) => a.dtype === args[0]!.dtype) ? v.dtype : 'real';
+      }
+    };
+    this.define(
+      node,
+      () => {
+        const operands = args.map((a) => {
+          const aligned = layout.align(a.read(operandType(a)), a.axes, axes).v;
+          return rule.widenTaped ? this.widen(a, aligned, axes) : aligned;
+        });
+        const value = rule.lower(I, operands, viaInt ? 'int' : dtype);
+        return viaInt ? I.tf('cast', value, I.str('bool')) : value;
+      },
+      args.some((a) => a.taped),
+    );
+  }
+
+  private select(node: IrNode): void {
+    const { I, layout } = this;
+    const [c, a, b] = this.args(node) as [Val<V>, Val<V>, Val<V>];
+    const { dtype, axes } = node.type;
+    this.define(
+      node,
+      () => I.tf('where', layout.align(c.read('bool'), c.axes, axes).v, this.full(node.args[1]!, a, axes, dtype), this.full(node.args[2]!, b, axes, dtype)),
+      [c, a, b].some((v) => v.taped),
+    );
+  }
+
+  private softmax(node: IrNode): void {
+    const { I } = this;
+    const [x] = this.args(node) as [Val<V>];
+    const phys = physOf(x.axes);
+    const k = phys.names.indexOf(node.attrs.axis ?? '');
+    if (k < 0) throw new Error(`internal: ${node.op} %${node.id} has no axis ${node.attrs.axis}`);
+    if (k === phys.names.length - 1) {
+      this.define(node, () => I.tf(node.op === 'softmax' ? 'softmax' : 'logSoftmax', x.read('real')), x.taped);
+      return;
+    }
+    // tfjs softmax works on the last axis only. (x - m) - log Σ exp(x - m), as tf.logSoftmax
+    // computes it: x - logsumexp(x) would cancel at large logits.
+    const pos = I.num(phys.rest ? -(phys.names.length - k) : k);
+    const base = `${camel(node.op)}${node.id}`;
+    const xv = I.once(`${base}_x`, x.read('real'));
+    const shifted = I.once(`${base}_shifted`, I.tf('sub', xv, I.helper('noGrad', I.arrow([], () => I.tf('max', xv, pos, I.bool(true))))));
+    this.define(
+      node,
+      () => {
+        const lsm = I.tf('sub', shifted, I.tf('log', I.tf('sum', I.tf('exp', shifted), pos, I.bool(true))));
+        return node.op === 'softmax' ? I.tf('exp', lsm) : lsm;
+      },
+      x.taped,
+    );
+  }
+
+  private gather(node: IrNode): void {
+    const { I, layout } = this;
+    const [x, idx] = this.args(node) as [Val<V>, Val<V>];
+    const g = x.axes.find((a) => a.name === node.attrs.axis);
+    if (!g) throw new Error(`internal: gather %${node.id}: operand has no axis ${node.attrs.axis}`);
+    const axes = node.type.axes;
+    // The one-hot axis gets a private name: idx may itself have an axis called like g.
+    const hot: Axis = { name: '\u0000gather', dim: g.dim };
+    const full = [...axes, hot];
+    this.define(
+      node,
+      () => {
+        const xa = layout.align(x.read(), x.axes.map((a) => (a === g ? hot : a)), full).v;
+        if (this.ctx.untaped && x.dtype !== 'bool') {
+          // Off the tape (inside tf.customGrad) no gradient is needed: one flat tf.gather, 15x
+          // faster on wasm than the one-hot product (whose gradient works everywhere).
+          const ia = layout.align(idx.read('int'), idx.axes, axes).v;
+          return I.helper('takeAlongLast', xa, ia, layout.shape(axes), layout.dim(g.dim));
+        }
+        // sum(x * oneHot(idx), axis): tf.gather's gradient fails on wasm, gatherND has none.
+        // Not tf.oneHot: it rejects a depth below 2 (a single class), and its float32 form
+        // yields denormals on wasm. idx == position along the class axis is the same one-hot.
+        const oneHot = I.tf('equal', I.tf('expandDims', idx.read('int'), I.num(-1)), I.tf('range', I.num(0), layout.dim(g.dim), I.num(1), I.str('int32')));
+        const typed = x.dtype === 'bool' ? oneHot : I.tf('cast', oneHot, I.str(TF_DTYPE[x.dtype]));
+        const oh = layout.align(typed, [...idx.axes, hot], full).v;
+        return x.dtype === 'bool' ? I.tf('any', I.tf('logicalAnd', xa, oh), I.num(-1)) : I.tf('sum', I.tf('mul', xa, oh), I.num(-1));
+      },
+      x.taped || idx.taped,
+    );
+  }
+
+  private pick(node: IrNode): void {
+    const { I, layout } = this;
+    const [x] = this.args(node) as [Val<V>];
+    // A slice of size 1 then a squeeze: both have gradients on every backend.
+    const phys = physOf(x.axes);
+    const xNamed = named(x.axes);
+    const k = phys.names.indexOf(node.attrs.axis ?? '');
+    if (k < 0) throw new Error(`internal: pick %${node.id} has no axis ${node.attrs.axis}`);
+    const index = node.attrs.index ?? 0;
+    this.define(
+      node,
+      () => {
+        // A negative position counts from the end, as in Python.
+        const start = index >= 0 ? I.num(index) : I.js('sub', layout.dim(xNamed[k]!.dim), I.num(-index));
+        const lead = phys.rest ? [spread(I.js('zeros', layout.rest()))] : [];
+        const begin = I.list([...lead, ...xNamed.map((_, i) => (i === k ? start : I.num(0)))]);
+        const size = I.list([...(phys.rest ? [spread(layout.rest())] : []), ...xNamed.map((a, i) => (i === k ? I.num(1) : layout.dim(a.dim)))]);
+        const pos = phys.rest ? -(xNamed.length - k) : k;
+        return I.tf('squeeze', I.tf('slice', x.read(), begin, size), I.list([I.num(pos)]));
+      },
+      x.taped,
+    );
+  }
+
+  private reduce(node: IrNode, rule: ReduceRule): void {
+    const { I, layout } = this;
+    const [x, mask] = this.args(node) as [Val<V>, Val<V> | undefined];
+    const removed = node.attrs.axes ?? [];
+    const taped = x.taped || mask?.taped === true;
+    const operandType: DType = rule.operand === 'same' ? x.dtype : rule.operand;
+    const along = (kernel: Kernel, e: V, pos: V | undefined, keepDims = false): V => {
+      if (pos !== undefined) return keepDims ? I.tf(kernel, e, pos, I.bool(true)) : I.tf(kernel, e, pos);
+      return keepDims ? I.tf(kernel, e, I.undef(), I.bool(true)) : I.tf(kernel, e);
+    };
+    if (!mask) {
+      const pos = (): V | undefined => layout.positions(physOf(x.axes), removed);
+      if (node.op === 'logsumexp') {
+        const xv = I.once(`${camel(node.op)}${node.id}_x`, x.read(operandType));
+        this.define(node, () => this.logsumexp(xv, pos, node.type.axes, `${camel(node.op)}${node.id}`), taped);
+        return;
+      }
+      this.define(node, () => along(rule.kernel, x.read(operandType), pos()), taped);
+      return;
+    }
+    const base = `${camel(node.op)}${node.id}`;
+    const full = unionAxes(x.axes, mask.axes);
+    const pos = (): V | undefined => layout.positions(physOf(full), removed);
+    const xa = (): V => layout.align(x.read(operandType), x.axes, full).v;
+    const m = layout.align(mask.read('bool'), mask.axes, full);
+    const mv = I.once(`${base}_mask`, m.v);
+    const fillValue = rule.fill(operandType);
+    const fill = (): V => scalarOf(I, typeof fillValue === 'boolean' ? I.bool(fillValue) : I.num(fillValue), operandType);
+    const removedHere = m.phys.names.filter((n) => removed.includes(n));
+    const maskRemoved = [...removedHere, ...(m.phys.rest && removed.includes(REST) ? [REST] : [])];
+    // Whether the mask selects something, per result position.
+    const nonEmpty = (keepDims = false): V => (maskRemoved.length === 0 ? mv : along('any', mv, layout.positions(m.phys, maskRemoved), keepDims));
+    let make: () => V;
+    switch (node.op) {
+      case 'any':
+        make = () => along('any', I.tf('logicalAnd', mv, xa()), pos());
+        break;
+      case 'all':
+        make = () => along('all', I.tf('logicalOr', I.tf('logicalNot', mv), xa()), pos());
+        break;
+      case 'mean': {
+        // The count of selected elements per result position, at least 1 so that an empty
+        // selection gives 0 / 1 (a finite gradient) before the empty value is put in.
+        const count = I.once(`${base}_count`, along('sum', I.tf('broadcastTo', I.tf('cast', mv, I.str('float32')), layout.shape(full)), pos()));
+        make = () => I.tf('div', along('sum', I.tf('where', mv, xa(), fill()), pos()), I.tf('maximum', count, I.tf('scalar', I.num(1))));
+        break;
+      }
+      case 'logsumexp': {
+        // -inf where the mask is off, but 0 in rows that select nothing: those get the empty
+        // value anyway, and a finite sum keeps their gradient finite under autodiff.
+        const off = I.tf('where', nonEmpty(true), I.tf('scalar', I.num(-Infinity)), I.tf('scalar', I.num(0)));
+        const xv = I.once(`${base}_x`, I.tf('where', mv, xa(), off));
+        make = () => this.logsumexp(xv, pos, node.type.axes, base);
+        break;
+      }
+      default:
+        make = () => along(rule.kernel, I.tf('where', mv, xa(), fill()), pos());
+    }
+    const empty = emptyValue(node);
+    if (rule.natural !== undefined && Object.is(empty, rule.natural)) {
+      this.define(node, make, taped);
+      return;
+    }
+    // Where the mask selects nothing, the empty value.
+    const raw = I.once(`${base}_raw`, make());
+    this.define(node, () => I.tf('where', nonEmpty(), raw, constantOf(I, empty, node.type.dtype)), taped);
+  }
+
+  /**
+   * log Σ exp(x) along `pos`, shifted by the max (a constant: its derivative cancels), with a
+   * shift of 0 where the max is ±inf, so a row of -inf gives -inf (tf.logSumExp gives NaN).
+   */
+  private logsumexp(x: V, pos: () => V | undefined, axes: readonly Axis[], base: string): V {
+    const { I, layout } = this;
+    const keep = (k: Kernel, e: V): V => {
+      const p = pos();
+      return p === undefined ? I.tf(k, e, I.undef(), I.bool(true)) : I.tf(k, e, p, I.bool(true));
+    };
+    const shift = I.once(`${base}_shift`, I.helper('noGrad', I.arrow([], () => {
+      const m = I.once(`${base}_max`, keep('max', x));
+      return I.tf('where', I.tf('isFinite', m), m, I.tf('scalar', I.num(0)));
+    })));
+    const sum = pos() === undefined ? I.tf('sum', I.tf('exp', I.tf('sub', x, shift))) : I.tf('sum', I.tf('exp', I.tf('sub', x, shift)), pos()!);
+    return I.tf('add', I.tf('log', sum), I.tf('reshape', shift, layout.shape(axes)));
+  }
+}
+
+

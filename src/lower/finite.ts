@@ -1,0 +1,56 @@
+// `checkFinite: true`: after the loss (or the per-sample losses) is computed, a NaN or an
+// infinity in it throws an Error naming where it first appears and what led there (the
+// `nonFinite` helper, src/runtime/helpers.ts): an input holding ±Infinity, an infinite option,
+// or the first operation that made a non-finite value from finite operands, with the input
+// values at that position.
+
+import type { DType } from '../ir/ops.js';
+import { REST, type IrFunction, type IrNode, type NodeId } from '../ir/types.js';
+import { postorder } from '../ir/walk.js';
+import type { LoweredNodes } from './body.js';
+import type { Interp } from './interp.js';
+
+const LEAVES = new Set(['input', 'const', 'size', 'iota']);
+
+/** Inputs each node depends on, as indices into `fn.inputs`. */
+export function inputDependencies(fn: IrFunction, order: readonly IrNode[]): Map<NodeId, number[]> {
+  const deps = new Map<NodeId, number[]>();
+  for (const node of order) {
+    const own = fn.inputs.findIndex((i) => i.node === node.id);
+    const all = new Set(own >= 0 ? [own] : []);
+    for (const a of node.args) for (const d of deps.get(a) ?? []) all.add(d);
+    deps.set(node.id, [...all].sort((x, y) => x - y));
+  }
+  return deps;
+}
+
+/** `file:line:col` of a node's source, or its op alone. */
+export function nodeLabel(node: { op: string; span?: { file: string; start: { line: number; col: number } } }): string {
+  return node.span ? `${node.op} (${node.span.file}:${node.span.start.line}:${node.span.start.col})` : node.op;
+}
+
+/** When `flag` holds, checks the value of `root` (lowered in `nodes`). */
+export function checkFinite<V>(
+  I: Interp<V>,
+  fn: IrFunction,
+  nodes: LoweredNodes<V>,
+  root: NodeId,
+  inputs: ReadonlyMap<NodeId, V>,
+  hypers: ReadonlyMap<NodeId, { readonly value: V; readonly elem: DType }>,
+  flag: V,
+): void {
+  const order = postorder(fn.nodes, [root]);
+  const deps = inputDependencies(fn, order);
+  I.when(flag, () => {
+    const strs = (xs: readonly string[]): V => I.list(xs.map((x) => I.str(x)));
+    const inputList = fn.inputs.map((i) => I.list([I.str(i.name), inputs.get(i.node)!, strs(i.axes.map((a) => (a.name === REST ? REST : a.dim)))]));
+    const hyperList = fn.hypers.filter((h) => h.elem === 'real').map((h) => I.list([I.str(h.name), hypers.get(h.node)!.value]));
+    const steps = order
+      .filter((n) => n.type.dtype === 'real' && !LEAVES.has(n.op))
+      .map((n) => {
+        const axes = n.type.axes.filter((a) => a.name !== REST).map((a) => strs([a.name, a.dim]));
+        return I.list([I.str(nodeLabel(n)), nodes.val(n.id).read(), I.list(axes), I.list((deps.get(n.id) ?? []).map((d) => I.num(d)))]);
+      });
+    I.stmt(I.helper('nonFinite', I.str(fn.name), nodes.val(root).read(), I.list(inputList), I.list(hyperList), I.list(steps)));
+  });
+}

@@ -1,0 +1,102 @@
+// Named axes to tensor dims. At run time a node's tensor has the rest dims (`...`, if any)
+// first, then one dim per named axis in the order of `node.type.axes`. Operands are lined up
+// by name: transposed into the result's order, then reshaped with size-1 dims where they lack
+// an axis (leading ones are left to tfjs's right-aligned broadcasting). Permutations are
+// known when lowering; only the rest dims are known at run time.
+
+import { REST, type Axis } from '../ir/types.js';
+import { spread, type Interp } from './interp.js';
+
+/** The axes physically present in an aligned tensor (size-1 ones included), in order. */
+export interface Phys {
+  readonly rest: boolean;
+  readonly names: readonly string[];
+}
+
+export const isRest = (a: Axis): boolean => a.name === REST;
+export const named = (axes: readonly Axis[]): Axis[] => axes.filter((a) => !isRest(a));
+export const physOf = (axes: readonly Axis[]): Phys => ({ rest: axes.some(isRest), names: named(axes).map((a) => a.name) });
+
+/** Sizes at run time: a dim's size, and the rest dims as a list (when the loss has them). */
+export interface Sizes<V> {
+  readonly dim: (dim: string) => V;
+  readonly rest: () => V;
+}
+
+export class Layout<V> {
+  constructor(
+    private readonly I: Interp<V>,
+    private readonly sizes: Sizes<V>,
+  ) {}
+
+  rest(): V {
+    return this.sizes.rest();
+  }
+
+  dim(dim: string): V {
+    return this.sizes.dim(dim);
+  }
+
+  /** Positions of the rest dims: [0, 1, …]. */
+  restAxes(): V {
+    return this.I.js('indices', this.rest());
+  }
+
+  /** How many elements the rest dims hold. */
+  restSize(): V {
+    return this.I.js('product', this.rest());
+  }
+
+  /** The full shape of a tensor laid out as `axes`. */
+  shape(axes: readonly Axis[]): V {
+    const I = this.I;
+    return I.list([...(axes.some(isRest) ? [spread(this.rest())] : []), ...named(axes).map((a) => this.dim(a.dim))]);
+  }
+
+  /** Axis argument for a reduction over `removed` of a tensor laid out as `phys`; undefined = all. */
+  positions(phys: Phys, removed: readonly string[]): V | undefined {
+    const I = this.I;
+    const n = phys.names.length;
+    const hit = phys.names.flatMap((name, k) => (removed.includes(name) ? [phys.rest ? -(n - k) : k] : []));
+    const restHit = phys.rest && removed.includes(REST);
+    if (hit.length === n && (restHit || !phys.rest)) return undefined;
+    if (restHit) return hit.length === 0 ? this.restAxes() : I.list([spread(this.restAxes()), ...hit.map((k) => I.num(k))]);
+    return hit.length === 1 ? I.num(hit[0]!) : I.list(hit.map((k) => I.num(k)));
+  }
+
+  /** Brings `x` (laid out as `from`) into the layout `to`, a superset of `from` by name. */
+  align(x: V, from: readonly Axis[], to: readonly Axis[]): { v: V; phys: Phys } {
+    const I = this.I;
+    const fromNamed = named(from);
+    const toNamed = named(to);
+    const hasRest = from.some(isRest);
+    if (!hasRest && fromNamed.length === 0) return { v: x, phys: { rest: false, names: [] } };
+    const order = toNamed.map((a) => fromNamed.findIndex((f) => f.name === a.name)).filter((i) => i >= 0);
+    if (order.length !== fromNamed.length) {
+      throw new Error(`internal: cannot align [${from.map((a) => a.name)}] to [${to.map((a) => a.name)}]`);
+    }
+    let out = x;
+    if (order.some((o, i) => o !== i)) {
+      const restLength = (): V => I.get(this.rest(), 'length');
+      const perm = hasRest
+        ? I.list([spread(this.restAxes()), ...order.map((o) => (o === 0 ? restLength() : I.js('add', restLength(), I.num(o))))])
+        : I.list(order.map((o) => I.num(o)));
+      out = I.tf('transpose', out, perm);
+    }
+    const present = toNamed.map((a) => fromNamed.find((f) => f.name === a.name));
+    // Without the rest axis, missing leading axes are left to right-aligned broadcasting.
+    let start = 0;
+    if (!hasRest) while (start < present.length && !present[start]) start++;
+    const kept = present.slice(start);
+    if (kept.some((p) => !p)) {
+      const dims = kept.map((p) => (p ? this.dim(p.dim) : I.num(1)));
+      out = I.tf('reshape', out, I.list([...(hasRest ? [spread(this.rest())] : []), ...dims]));
+    }
+    return { v: out, phys: { rest: hasRest, names: toNamed.slice(start).map((a) => a.name) } };
+  }
+
+  /** Whether `axes` lacks some axis of `to` (it is the same along them). */
+  partial(axes: readonly Axis[], to: readonly Axis[]): boolean {
+    return axes.length !== to.length || axes.some(isRest) !== to.some(isRest);
+  }
+}

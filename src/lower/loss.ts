@@ -1,0 +1,197 @@
+// One loss, lowered whole: what its generated function does from the first check to the
+// returned tensor, and what the evaluator runs for it. The parts: the checks of the
+// arguments (signature.ts), the inputs left out filled with their defaults, the computation
+// (differentiated by the compiler's backward pass, backward.ts, or by tfjs's autodiff), the
+// per-sample losses reduced as the options say, and `checkFinite`.
+
+import type { DType } from '../ir/ops.js';
+import type { IrFunction, IrGradients, NodeId } from '../ir/types.js';
+import { postorder } from '../ir/walk.js';
+import { customGradPass } from './backward.js';
+import { lowerNodes, TF_DTYPE, type BodyContext } from './body.js';
+import { checkFinite } from './finite.js';
+import { spread, type Interp } from './interp.js';
+import { Layout } from './layout.js';
+import { checkArguments, checkOptions, type Signature } from './signature.js';
+
+export interface LossArguments<V> {
+  /** The positional arguments (required tensor inputs and function parameters), by name. */
+  readonly args: ReadonlyMap<string, V>;
+  readonly options: V;
+}
+
+export interface LowerOptions {
+  /**
+   * Differentiate with tfjs's autodiff through every op instead of the backward pass the
+   * compiler derived (`fn.gradients`, which a loss without it or with function parameters
+   * never uses).
+   */
+  readonly autodiff?: boolean;
+}
+
+/** Whether the lowered loss takes `checkFinite` (a loss with function parameters does not). */
+export function hasFiniteCheck(fn: IrFunction): boolean {
+  return (fn.functions ?? []).length === 0;
+}
+
+/** Whether the loss returns a scalar whatever its options (no `reduction: 'none'`). */
+export function returnsScalar(fn: IrFunction): boolean {
+  return !fn.reduction && fn.nodes[fn.output]!.type.axes.length === 0;
+}
+
+/** The loss's value for the given arguments: the body of its generated function. */
+export function lowerLoss<V>(I: Interp<V>, fn: IrFunction, call: LossArguments<V>, options: LowerOptions = {}): V {
+  const reduction = fn.reduction;
+  if (reduction) {
+    const out = fn.nodes[fn.output];
+    if (!out || out.op !== reduction.kind || out.args.length !== 1 || out.args[0] !== reduction.perSample) {
+      throw new Error(`internal: ${fn.name}: the output is not the ${reduction.kind} of the per-sample node %${reduction.perSample}`);
+    }
+  }
+  checkOptions(I, fn, call.options);
+  // Optional inputs (constant defaults, learnable parameters) come in the options object.
+  const given = new Map(fn.inputs.map((i) => [i.name, i.default !== undefined ? I.let(i.name, I.get(call.options, i.name)) : call.args.get(i.name)!] as const));
+  const functions = new Map((fn.functions ?? []).map((f) => [f.name, call.args.get(f.name)!] as const));
+  for (const [name, f] of functions) {
+    I.throwIf(I.js('ne', I.js('typeOf', f), I.str('function')), 'TypeError', () => [`${fn.name}: argument '${name}' must be a function (a tensor to a tensor or to a list of tensors)`]);
+  }
+  const sig = checkArguments(I, fn, given, call.options);
+  const scalar = returnsScalar(fn);
+  const result = (v: V): V => (scalar ? I.as(v, 'tf.Scalar') : v);
+
+  // Inside tf.tidy: the inputs left out, as their defaults everywhere.
+  const fill = (): Map<NodeId, V> =>
+    new Map(
+      fn.inputs.map((i) => {
+        const v = given.get(i.name)!;
+        if (i.default === undefined) return [i.node, v] as const;
+        const dtype = TF_DTYPE[i.elem === 'index' ? 'int' : i.elem];
+        return [i.node, I.let(`${I.nameOf(v) ?? i.name}Value`, I.js('orElse', v, I.tf('fill', sig.shape(i), I.num(i.default), I.str(dtype))))] as const;
+      }),
+    );
+  const context = (inputs: ReadonlyMap<NodeId, V>): BodyContext<V> => ({ I, fn, layout: sig.layout, inputs, hypers: sig.hypers });
+
+  if (functions.size > 0) {
+    return result(I.tf('tidy', I.arrow([], () => layered(context(fill()), functions), { block: true })));
+  }
+  const derived = options.autodiff !== true ? fn.gradients : undefined;
+  const compute = I.let(
+    'compute',
+    I.arrow(
+      [{ name: 'check', type: 'boolean' }],
+      ([check]) => (derived ? taped(context(fill()), derived, sig, check!) : autodiff(context(fill()), sig, check!)),
+      { returnType: 'tf.Tensor' },
+    ),
+  );
+  // checkFinite runs the loss once off the gradient tape: an error thrown inside tf.grads
+  // would leave the tape's saved tensors behind, one thrown there leaves nothing.
+  I.when(I.js('eq', I.get(call.options, 'checkFinite'), I.bool(true)), () => {
+    I.stmt(I.tf('dispose', I.helper('noGrad', I.arrow([], () => I.tf('tidy', I.arrow([], () => I.call(compute, I.bool(true))))))));
+  });
+  return I.tf('tidy', I.arrow([], () => result(I.call(compute, I.bool(false))), { block: true }));
+}
+
+/** The root a call without options returns: the output, or the per-sample losses it reduces. */
+const rootOf = (fn: IrFunction): NodeId => fn.reduction?.perSample ?? fn.output;
+
+/**
+ * The loss differentiated by tfjs's autodiff: the forward pass alone, every op on the tape
+ * (comparisons cut off it with `noGrad`).
+ */
+function autodiff<V>(ctx: BodyContext<V>, sig: Signature<V>, check: V): V {
+  const { I, fn } = ctx;
+  const root = rootOf(fn);
+  const nodes = lowerNodes({ ...ctx, names: new Map([[root, fn.reduction ? 'perSample' : 'loss']]) }, [root]);
+  checkFinite(I, fn, nodes, root, ctx.inputs, ctx.hypers, check);
+  const out = nodes.val(root);
+  // Returning an input from tf.tidy would hand the caller's own tensor back as "the result".
+  const value = (): V => (out.isInput ? I.tf('clone', out.read()) : out.read());
+  if (!fn.reduction) return value();
+  return reduce(I, sig, I.once('perSample', out.read()), out.dtype, value);
+}
+
+/**
+ * The loss differentiated by the compiler's backward pass: without `reduction` or `weights`
+ * options the whole loss is one tf.customGrad; with them the per-sample losses are, and the
+ * reduction after it is left to tfjs's autodiff (sum, mean and mul have gradients everywhere).
+ */
+function taped<V>(ctx: BodyContext<V>, gradients: IrGradients, sig: Signature<V>, check: V): V {
+  const { I, fn } = ctx;
+  const options = { check: { root: rootOf(fn), flag: check }, shape: sig.shape };
+  const reduction = fn.reduction;
+  if (!reduction) return customGradPass({ ...ctx, names: new Map([[fn.output, 'loss']]) }, gradients.output, options);
+  const perSamplePass = gradients.perSample;
+  if (!perSamplePass) throw new Error(`internal: ${fn.name}: no backward pass of the per-sample losses`);
+  const { mode, weights } = sig.reduction!;
+  // The loss's own reduction, unweighted, is its output: the backward pass of the whole.
+  const plain = (): V => I.and(I.js('eq', mode, I.str(reduction.kind)), () => I.js('eq', weights, I.undef()));
+  const whole = (): V => customGradPass({ ...ctx, names: new Map([[fn.output, 'loss'], [reduction.perSample, 'perSample']]) }, gradients.output, options);
+  return I.branches([[plain, whole]], () => {
+    const perSample = I.let('perSample', customGradPass({ ...ctx, names: new Map([[reduction.perSample, 'perSample']]) }, perSamplePass, options));
+    return reduce(I, sig, perSample, fn.nodes[reduction.perSample]!.type.dtype, () => perSample);
+  });
+}
+
+/** The per-sample losses `perSample` reduced as the options say, with weights; `none` when unreduced. */
+function reduce<V>(I: Interp<V>, sig: Signature<V>, perSample: V, dtype: DType, none: () => V): V {
+  const { mode, weights } = sig.reduction!;
+  const losses = (): V => (dtype === 'real' ? perSample : I.tf('cast', perSample, I.str('float32')));
+  const is = (m: string) => (): V => I.js('eq', mode, I.str(m));
+  return I.branches(
+    [[() => I.js('eq', weights, I.undef()), () => I.branches([[is('none'), none], [is('sum'), () => I.tf('sum', losses())]], () => I.tf('mean', losses()))]],
+    () => {
+      I.comment('Weights of a leading part of the per-sample shape broadcast over the rest.');
+      const padding = I.js('ones', I.js('sub', I.get(perSample, 'rank'), I.get(weights, 'rank')));
+      const w = I.let('w', I.tf('reshape', I.tf('cast', weights, I.str('float32')), I.list([spread(I.get(weights, 'shape')), spread(padding)])));
+      const weighted = I.let('weighted', I.tf('mul', losses(), w));
+      return I.branches([[is('none'), () => weighted], [is('sum'), () => I.tf('sum', weighted)]], () => {
+        I.comment('Mean over the weights (tf.losses Reduction.MEAN): sum(w * l) / sum(w broadcast to l).');
+        return I.tf('div', I.tf('sum', weighted), I.tf('sum', I.tf('mul', w, I.tf('onesLike', losses()))));
+      });
+    },
+  );
+}
+
+/**
+ * A loss with function parameters: each is called once on its argument, then the loss is
+ * computed with the k-th tensor each returned (their dims read from it), averaged over k.
+ */
+function layered<V>(ctx: BodyContext<V>, functions: ReadonlyMap<string, V>): V {
+  const { I, fn } = ctx;
+  const calls = postorder(fn.nodes, [fn.output]).filter((n) => n.op === 'apply');
+  const first = lowerNodes(ctx, calls.map((n) => n.args[0]!));
+  const lists = calls.map((node) => {
+    const out = I.let(`${node.attrs.name}Out`, I.call(functions.get(node.attrs.name!)!, first.val(node.args[0]!).read()));
+    return I.let(`${node.attrs.name}Layers`, I.js('asList', out));
+  });
+  const counts = lists.map((l) => I.get(l, 'length'));
+  const mismatch = counts.slice(1).reduce((acc, c) => I.or(acc, () => I.js('ne', c, counts[0]!)), I.js('eq', counts[0]!, I.num(0)));
+  I.throwIf(mismatch, 'Error', () => [`${fn.name}: the function parameters must return the same number of tensors, at least one`]);
+  const values = I.let('layerLosses', I.list([]), { type: 'tf.Tensor[]' });
+  const resultDims = new Set(fn.functions!.flatMap((f) => f.resultDims));
+  I.forRange(counts[0]!, 'k', (k) => {
+    // Result dims no input fixes are read from each layer's tensor; the others are checked.
+    const read = new Map<string, V>();
+    const layers = calls.map((node, j) => {
+      const v = I.let(`${node.attrs.name}Layer`, I.tf('cast', I.at(lists[j]!, k), I.str('float32')));
+      const name = node.attrs.name!;
+      const dims = `[${node.type.axes.map((a) => a.dim).join(', ')}]`;
+      I.throwIf(I.js('ne', I.get(v, 'rank'), I.num(node.type.axes.length)), 'Error', () => [`${fn.name}: '${name}' returned shape [`, I.js('join', I.get(v, 'shape'), I.str(', ')), `], not ${dims}`]);
+      node.type.axes.forEach((a, i) => {
+        const at = (): V => I.at(I.get(v, 'shape'), i);
+        const known = read.get(a.dim) ?? (resultDims.has(a.dim) ? undefined : ctx.layout.dim(a.dim));
+        if (known === undefined) {
+          read.set(a.dim, I.let(a.dim, at()));
+        } else {
+          I.throwIf(I.js('ne', at(), known), 'Error', () => [`${fn.name}: dimension ${a.dim} of what '${name}' returned is `, at(), ', but it is ', known, ' elsewhere']);
+        }
+      });
+      return v;
+    });
+    const layout = new Layout(I, { dim: (d) => read.get(d) ?? ctx.layout.dim(d), rest: () => ctx.layout.rest() });
+    const per = lowerNodes({ ...ctx, layout, given: new Map(calls.map((n, j) => [n.id, layers[j]!] as const)) }, [fn.output]);
+    const loss = per.val(fn.output);
+    I.stmt(I.js('push', values, loss.read('real')));
+  });
+  return I.branches([[() => I.js('eq', I.get(values, 'length'), I.num(1)), () => I.at(values, 0)]], () => I.tf('div', I.tf('addN', values), I.get(values, 'length')));
+}

@@ -1,0 +1,261 @@
+// The checks at the top of a loss, before any tensor is made: what a JavaScript caller may
+// pass that the TypeScript types do not stop (something other than a tensor, options that are
+// not an object), ranks, dtypes, dimensions agreeing across inputs, class indices in range,
+// hyperparameter types and domains, the reduction options, NaN in the inputs. Every message
+// names the loss, the argument and what was expected. A throw here leaks nothing.
+
+import type { DType } from '../ir/ops.js';
+import { REST, type DomainInfo, type IrFunction, type IrInput, type NodeId } from '../ir/types.js';
+import type { Interp } from './interp.js';
+import { Layout } from './layout.js';
+
+/** What the checks established, for the body: sizes, hyperparameter values, options. */
+export interface Signature<V> {
+  readonly layout: Layout<V>;
+  /** Hyperparameters by node: the validated value. */
+  readonly hypers: ReadonlyMap<NodeId, { readonly value: V; readonly elem: DType }>;
+  /** The `reduction` and `weights` options, when the loss has a reduction. */
+  readonly reduction?: { readonly mode: V; readonly weights: V };
+  /** The full shape of an input, from the dims the inputs fixed. */
+  readonly shape: (input: IrInput) => V;
+}
+
+export function describeElem(input: IrInput): string {
+  switch (input.elem) {
+    case 'index':
+      return `int32 class indices of ${input.indexOf} (in [0, ${input.indexOf}))`;
+    case 'int':
+      return 'int32';
+    case 'bool':
+      return 'bool';
+    case 'real':
+      return 'float32';
+  }
+}
+
+const TF_OF_ELEM = { real: 'float32', int: 'int32', index: 'int32', bool: 'bool' } as const;
+
+const shapeText = (axes: readonly { readonly dim: string }[]): string => `[${axes.map((a) => a.dim).join(', ')}]`;
+
+/** "`value` lies in the domain", or undefined when any value does. */
+function inDomain<V>(I: Interp<V>, v: V, d: DomainInfo): V | undefined {
+  if (d.kind === 'set') return I.js('includes', I.list((d.values ?? []).map((x) => I.num(x))), v);
+  const parts: (() => V)[] = [];
+  if (d.lo !== undefined && d.lo !== -Infinity) parts.push(() => I.js(d.loClosed ? 'ge' : 'gt', v, I.num(d.lo!)));
+  if (d.hi !== undefined && d.hi !== Infinity) parts.push(() => I.js(d.hiClosed ? 'le' : 'lt', v, I.num(d.hi!)));
+  if (parts.length === 0) return undefined;
+  return parts.slice(1).reduce((acc, p) => I.and(acc, p), parts[0]!());
+}
+
+/** `options` must be an object (a JavaScript caller may pass null or a number). */
+export function checkOptions<V>(I: Interp<V>, fn: IrFunction, options: V): void {
+  const notObject = I.or(I.js('ne', I.js('typeOf', options), I.str('object')), () => I.js('isNull', options));
+  I.throwIf(notObject, 'TypeError', () => [`${fn.name}: the options must be an object, but they are `, I.helper('valueKind', options)]);
+}
+
+/**
+ * Checks the inputs (`inputs`: what holds each, undefined for an optional one left out),
+ * hyperparameters and options of `fn`, and reads the sizes of its dims.
+ */
+export function checkArguments<V>(I: Interp<V>, fn: IrFunction, inputs: ReadonlyMap<string, V>, options: V): Signature<V> {
+  const loss = fn.name;
+  const dims = new Map<string, V>();
+  const fixedBy = new Map<string, string>();
+  let rest: V | undefined;
+  let restFrom = '';
+
+  for (const input of fn.inputs) {
+    const p = inputs.get(input.name)!;
+    const hasRest = input.axes[0]?.name === REST;
+    const namedAxes = input.axes.filter((a) => a.name !== REST);
+    const n = namedAxes.length;
+    const expected = shapeText(input.axes);
+    const checks = (): void => {
+      I.throwIf(I.js('not', I.js('isTensor', p)), 'TypeError', () => [`${loss}: input '${input.name}' must be a tf.Tensor of shape ${expected}, but is `, I.helper('valueKind', p)]);
+      // `[...]` alone takes any rank.
+      if (!hasRest || n > 0) {
+        const rank = I.get(p, 'rank');
+        I.throwIf(I.js(hasRest ? 'lt' : 'ne', rank, I.num(n)), 'Error', () => [
+          `${loss}: input '${input.name}' should have ${hasRest ? 'at least ' : ''}${n} dimension${n === 1 ? '' : 's'} ${expected}, but has shape [`,
+          I.js('join', I.get(p, 'shape'), I.str(', ')),
+          ']',
+        ]);
+      }
+      const dtype = TF_OF_ELEM[input.elem];
+      I.throwIf(I.js('ne', I.get(p, 'dtype'), I.str(dtype)), 'TypeError', () => [`${loss}: input '${input.name}' must be ${describeElem(input)}, but has dtype `, I.get(p, 'dtype')]);
+      if (hasRest) {
+        const lead = (): V => (n === 0 ? I.js('slice', I.get(p, 'shape')) : I.js('slice', I.get(p, 'shape'), I.num(0), I.js('sub', I.get(p, 'rank'), I.num(n))));
+        if (rest === undefined) {
+          if (input.default !== undefined) throw new Error(`internal: ${loss}: optional input '${input.name}' would fix the '...' dims`);
+          rest = I.let('rest', lead());
+          restFrom = input.name;
+        } else {
+          const r = rest;
+          const mine = I.once('lead', lead());
+          I.throwIf(I.js('not', I.js('sameList', mine, r)), 'Error', () => [
+            `${loss}: the leading '...' dimensions of '${input.name}' are [`,
+            I.js('join', mine, I.str(', ')),
+            `] but those of '${restFrom}' are [`,
+            I.js('join', r, I.str(', ')),
+            ']',
+          ]);
+        }
+      }
+      namedAxes.forEach((axis, i) => {
+        const at = (): V => I.at(I.get(p, 'shape'), hasRest ? I.js('sub', I.get(p, 'rank'), I.num(n - i)) : i);
+        const known = dims.get(axis.dim);
+        if (known === undefined) {
+          if (input.default !== undefined) throw new Error(`internal: ${loss}: optional input '${input.name}' would fix dimension ${axis.dim}`);
+          // The rank was checked just above, so the position exists.
+          dims.set(axis.dim, I.let(axis.dim, at()));
+          fixedBy.set(axis.dim, input.name);
+        } else {
+          I.throwIf(I.js('ne', at(), known), 'Error', () => [
+            `${loss}: dimension ${axis.dim} of input '${input.name}' is `,
+            at(),
+            ', but it is ',
+            known,
+            ` in '${fixedBy.get(axis.dim)}' (shape ${expected})`,
+          ]);
+        }
+      });
+    };
+    // An optional input (`weight: [C] = 1`) is checked only when given; the required inputs,
+    // which come first, have fixed its dims already.
+    if (input.default !== undefined) I.when(I.js('ne', p, I.undef()), checks);
+    else checks();
+  }
+
+  for (const source of fn.dims) {
+    if (!('size' in source)) continue;
+    const known = dims.get(source.dim);
+    if (known === undefined) {
+      dims.set(source.dim, I.let(source.dim, I.num(source.size)));
+    } else {
+      I.throwIf(I.js('ne', known, I.num(source.size)), 'Error', () => [`${loss}: dimension ${source.dim} must be ${source.size}, but '${fixedBy.get(source.dim)}' gives `, known]);
+    }
+  }
+
+  const dim = (d: string): V => {
+    const v = dims.get(d);
+    if (v === undefined) throw new Error(`${loss}: no input or declaration gives the size of dimension ${d}`);
+    return v;
+  };
+  const restOf = (): V => {
+    if (rest === undefined) throw new Error(`internal: ${loss} uses '...' but has no input with it`);
+    return rest;
+  };
+  const layout = new Layout(I, { dim, rest: restOf });
+
+  // Class indices: whole by dtype; the range needs the values (a small tensor, read once).
+  const checkValues = I.let('checkValues', I.js('ne', I.get(options, 'checkValues'), I.bool(false)));
+  for (const input of fn.inputs) {
+    if (input.elem !== 'index' || !input.indexOf) continue;
+    const p = inputs.get(input.name)!;
+    const size = dim(input.indexOf);
+    const scan = (): void =>
+      I.forOf(I.js('dataSync', p), 'v', (v) =>
+        I.throwIf(I.or(I.js('lt', v, I.num(0)), () => I.js('ge', v, size)), 'RangeError', () => [
+          `${loss}: input '${input.name}' holds `,
+          v,
+          `, which is not a class index of ${input.indexOf} in [0, `,
+          size,
+          ')',
+        ]),
+      );
+    I.when(checkValues, () => (input.default === undefined ? scan() : I.when(I.js('ne', p, I.undef()), scan)));
+  }
+
+  const hypers = new Map<NodeId, { value: V; elem: DType }>();
+  for (const h of fn.hypers) {
+    const access = I.get(options, h.name);
+    const dflt = h.default === undefined ? undefined : h.elem === 'bool' ? I.bool(h.default !== 0) : I.num(h.default);
+    const value = I.let(h.name, dflt === undefined ? access : I.js('orElse', access, dflt));
+    hypers.set(h.node, { value, elem: h.elem });
+    if (dflt === undefined) {
+      // Typed as required; a JavaScript caller may still leave it out.
+      I.throwIf(I.js('eq', value, I.undef()), 'TypeError', () => [`${loss}: option '${h.name}' is required (it has no default)`]);
+    }
+    if (h.elem === 'int') {
+      I.throwIf(I.js('not', I.js('isInteger', value)), 'RangeError', () => [`${loss}: option '${h.name}' must be a whole number, but is `, value]);
+    }
+    const domain = h.domain && h.elem !== 'bool' ? h.domain : undefined;
+    const inside = domain ? inDomain(I, value, domain) : undefined;
+    if (h.elem === 'bool') {
+      I.throwIf(I.js('ne', I.js('typeOf', value), I.str('boolean')), 'TypeError', () => [`${loss}: option '${h.name}' must be true or false, but is `, I.js('string', value)]);
+    } else {
+      // NaN passes every comparison: without a domain check (which says NaN is outside it), say it here.
+      const notNumber = I.js('ne', I.js('typeOf', value), I.str('number'));
+      const bad = inside !== undefined ? notNumber : I.or(notNumber, () => I.js('isNaN', value));
+      I.throwIf(bad, 'TypeError', () => [`${loss}: option '${h.name}' must be a number, but is `, I.js('string', value)]);
+    }
+    if (inside !== undefined) {
+      I.throwIf(I.js('not', inside), 'RangeError', () => [`${loss}: option '${h.name}' must lie in ${domain!.text}, but is `, value]);
+    }
+  }
+
+  // Fixed positions (`x[..., 0]`) must exist along their axis.
+  const seenPicks = new Set<string>();
+  for (const node of fn.nodes) {
+    if (node.op !== 'pick') continue;
+    const axis = fn.nodes[node.args[0]!]?.type.axes.find((a) => a.name === node.attrs.axis);
+    const index = node.attrs.index ?? 0;
+    if (!axis || seenPicks.has(`${axis.dim}:${index}`) || !dims.has(axis.dim)) continue;
+    seenPicks.add(`${axis.dim}:${index}`);
+    const size = dim(axis.dim);
+    // Position -k counts from the end: it needs k elements, position k needs k + 1.
+    const tooSmall = index >= 0 ? I.js('le', size, I.num(index)) : I.js('lt', size, I.num(-index));
+    I.throwIf(tooSmall, 'RangeError', () => [`${loss}: position ${index} along ${axis.dim} does not exist: ${axis.dim} is `, size]);
+  }
+
+  let reduction: Signature<V>['reduction'];
+  if (fn.reduction) {
+    const perSample = fn.nodes[fn.reduction.perSample];
+    if (!perSample) throw new Error(`internal: ${loss}: no per-sample node %${fn.reduction.perSample}`);
+    const axes = perSample.type.axes;
+    const mode = I.let('reduction', I.js('orElse', I.get(options, 'reduction'), I.str(fn.reduction.kind)));
+    const unknown = I.and(I.and(I.js('ne', mode, I.str('mean')), () => I.js('ne', mode, I.str('sum'))), () => I.js('ne', mode, I.str('none')));
+    I.throwIf(unknown, 'RangeError', () => [`${loss}: option 'reduction' must be 'mean', 'sum' or 'none', but is `, I.js('string', mode)]);
+    const weights = I.let('weights', I.get(options, 'weights'));
+    I.when(I.js('ne', weights, I.undef()), () => {
+      I.throwIf(I.js('not', I.js('isTensor', weights)), 'TypeError', () => [
+        `${loss}: option 'weights' must be a tf.Tensor of the per-sample shape ${shapeText(axes)}, but is `,
+        I.helper('valueKind', weights),
+      ]);
+      const expected = I.let('perSampleShape', layout.shape(axes));
+      I.throwIf(I.js('not', I.js('leadingPart', I.get(weights, 'shape'), expected)), 'Error', () => [
+        `${loss}: option 'weights' has shape [`,
+        I.js('join', I.get(weights, 'shape'), I.str(', ')),
+        `], but it must be the per-sample shape ${shapeText(axes)} = [`,
+        I.js('join', expected, I.str(', ')),
+        '] or a leading part of it (a dimension may be 1)',
+      ]);
+    });
+    reduction = { mode, weights };
+  }
+
+  // NaN in a real input (or in the weights) would only come out the other end as a NaN loss:
+  // name it here. One flag per tensor is read back, so `checkValues: false` skips the scan in
+  // a hot loop once the inputs are known to be clean.
+  const scanned: { what: string; value: V; optional: boolean }[] = fn.inputs
+    .filter((i) => i.elem === 'real')
+    .map((i) => ({ what: `input '${i.name}'`, value: inputs.get(i.name)!, optional: i.default !== undefined }));
+  if (reduction) scanned.push({ what: "option 'weights'", value: reduction.weights, optional: true });
+  if (scanned.length > 0) {
+    I.when(checkValues, () => {
+      for (const { what, value, optional } of scanned) {
+        const scan = (): void =>
+          I.throwIf(I.js('ne', I.helper('nanAt', value), I.undef()), 'RangeError', () => [
+            `${loss}: ${what} holds NaN at `,
+            I.helper('nanAt', value),
+            ', but must hold numbers (float32 values that are not NaN)',
+          ]);
+        if (optional) I.when(I.js('ne', value, I.undef()), scan);
+        else scan();
+      }
+    });
+  }
+
+  const shape = (input: IrInput): V => layout.shape(input.axes);
+  return { layout, hypers, shape, ...(reduction ? { reduction } : {}) };
+}
