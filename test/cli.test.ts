@@ -1,6 +1,6 @@
 // The CLI as a process: `node bin/lossc.js ...` on the built dist/ (npm test builds first).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -171,6 +171,20 @@ describe('lossc compile', () => {
     expect(readFileSync(join(mine, 'metric.ts'), 'utf8')).toBe('my own code\n');
     expect(existsSync(join(mine, 'regression.ts'))).toBe(false);
   });
+
+  it('writes modules the examples type-check against, compiled as README tells a user to', () => {
+    // The examples import ../build/stdlib; a copy of them beside a private build keeps the
+    // check apart from test/examples.test.ts, which compiles into build/stdlib itself.
+    const root = join('test', '.tmp', 'examples-types');
+    rmSync(root, { recursive: true, force: true });
+    mkdirSync(join(root, 'examples'), { recursive: true });
+    for (const f of readdirSync('examples').filter((f) => f.endsWith('.ts'))) copyFileSync(join('examples', f), join(root, 'examples', f));
+    expect(lossc('compile', 'stdlib', '--out', join(root, 'build', 'stdlib')).status).toBe(0);
+    writeFileSync(join(root, 'tsconfig.json'), JSON.stringify({ extends: '../../../examples/tsconfig.json', include: ['examples/*.ts'] }));
+    const tsc = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', join(root, 'tsconfig.json')], { encoding: 'utf8', timeout: 120_000 });
+    expect(tsc.stdout + tsc.stderr).toBe('');
+    expect(tsc.status).toBe(0);
+  }, 180_000);
 
   it('prints a single module to stdout without --out', () => {
     const r = lossc('compile', 'stdlib/metric.loss');
