@@ -143,7 +143,7 @@ describe('definitions', () => {
     expect(r.module.dims[0]!.doc).toBe('Box corners.');
     expect(r.module.definitions[0]!.doc).toBe('First line.\n  indented');
     expect(r.module.definitions[1]!.doc).toBeUndefined();
-    expect(r.diagnostics.map((d) => `${d.code} ${at(d.span)}`)).toEqual(['E1016 8:15-8:28', 'E1016 9:1-9:11']);
+    expect(r.diagnostics.map((d) => `${d.code} ${at(d.span)}`)).toEqual(['W1016 8:15-8:28', 'W1016 9:1-9:11']);
   });
 });
 
@@ -212,7 +212,7 @@ describe('syntax errors', () => {
     ['fn without arrow', 'loss f(x: fn([N]) [N]) = x', 'E1010', '1:19', "expected '->'"],
     ['index without of', 'loss f(t: index[N]) = t', 'E1010', '1:19', "expected 'of'"],
     ['keyword as name', 'loss f(x) = sum(x, dim)', 'E1010', '1:20', "found 'dim' (a keyword, not a name)"],
-    ['misplaced doc comment', '/// doc\nimport { a } from "./a"', 'E1016', '1:1', "doc comment must stand directly above"],
+    ['misplaced doc comment', '/// doc\nimport { a } from "./a"', 'W1016', '1:1', "doc comment must stand directly above"],
   ])('%s', (_, text, code, where, message) => {
     const r = parseModule(text, 'bad.loss');
     expect(r.diagnostics.map((d) => `${d.code} ${d.span?.start.line}:${d.span?.start.col}`)).toEqual([`${code} ${where}`]);

@@ -186,7 +186,7 @@ describe('playground in Chromium', { timeout: 120_000 }, () => {
   it('lists the IR before and after optimization, and every warning in the stability pane', async () => {
     const page = await open();
     await typeSource(page, 'loss l(p: [N] in [0, 1], y: [N]) = mean(-y * log(p)) where unused = 1');
-    await page.locator('#problems .problem[data-code="E2014"]').waitFor(UI);
+    await page.locator('#problems .problem[data-code="W2014"]').waitFor(UI);
     await page.click('#tab-ir');
     await page.locator('#pane-ir details.ir pre', { hasText: 'loss l(' }).first().waitFor(UI);
     // The derived backward pass: d/dp = -y/p · dy/N, read from the gradient of the output.

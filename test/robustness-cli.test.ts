@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { typecheckGenerated } from '../src/backends/typecheck.js';
+import { typecheckGenerated } from '../src/emit/typecheck.js';
 import { main, USAGE } from '../src/cli/main.js';
 
 let dir: string;
@@ -26,7 +26,7 @@ function expectTidy(err: string): void {
   expect(err).not.toMatch(/\n\s+at .+:\d+:\d+/);
   expect(err).not.toMatch(/E9001/);
   for (const line of err.split('\n').filter((l) => l.trim() !== '' && !USAGE.split('\n').includes(l))) {
-    expect(line).toMatch(/^(\S+: (error|warning) E\d{4}: |lossc: (wrote|checked) |Usage:|  lossc |  note: |\s+\[|Exit codes:|read or written)/);
+    expect(line).toMatch(/^(\S+: (error E|warning W)\d{4}: |lossc: (wrote|checked) |Usage:|  lossc |  note: |\s+\[|Exit codes:|read or written)/);
   }
 }
 

@@ -1,7 +1,9 @@
-// Every diagnostic lossc can report, in one table. Codes are stable (tools and tests match on
-// them) and grouped by phase: E1xxx syntax, E2xxx names and definitions, E3xxx types and
-// calls, E4xxx shapes and axes, E5xxx domains and defaults, W6xxx numeric stability,
-// E7xxx evaluation and command line. `{name}` placeholders are filled from the report's args.
+// Every diagnostic lossc can report, in one table. Codes are a contract (tools and tests match
+// on them): a letter for the severity, E an error and W a warning, then four digits whose
+// first is the phase: 1 syntax, 2 names and definitions, 3 types and calls, 4 shapes and
+// axes, 5 domains and defaults, 6 numeric stability (src/stability; all warnings), 7
+// evaluation and command line, 9 internal. A code keeps its number when its severity changes
+// (E1016 became W1016). `{name}` placeholders are filled from the report's args.
 
 export type Severity = 'error' | 'warning' | 'info';
 
@@ -22,7 +24,7 @@ export const DIAGNOSTICS = {
   TrailingInput: { code: 'E1013', severity: 'error', message: 'unexpected {found} after the end of the expression' },
   ChainedComparison: { code: 'E1014', severity: 'error', message: "comparisons do not chain: write 'a < b and b < c' instead of 'a < b < c'" },
   BadNumber: { code: 'E1015', severity: 'error', message: "'{text}' is not a number" },
-  MisplacedDocComment: { code: 'E1016', severity: 'warning', message: "a '///' doc comment must stand directly above a 'loss', 'def' or 'dim'" },
+  MisplacedDocComment: { code: 'W1016', severity: 'warning', message: "a '///' doc comment must stand directly above a 'loss', 'def' or 'dim'" },
   BadShapeEntry: { code: 'E1017', severity: 'error', message: "'{text}' cannot be a dimension: a shape entry is a name, '...' or a whole number" },
   TooDeeplyNested: { code: 'E1018', severity: 'error', message: 'this expression nests too deeply to parse; split it with where-bindings' },
 
@@ -40,7 +42,7 @@ export const DIAGNOSTICS = {
   UnknownComponent: { code: 'E2011', severity: 'error', message: "'{name}' is not a component of dimension {dim} (components: {components})" },
   NotAFunction: { code: 'E2012', severity: 'error', message: "'{name}' is a value, not a function" },
   FunctionAsValue: { code: 'E2013', severity: 'error', message: "'{name}' is a function; call it with arguments" },
-  UnusedBinding: { code: 'E2014', severity: 'warning', message: "'{name}' is bound but never used" },
+  UnusedBinding: { code: 'W2014', severity: 'warning', message: "'{name}' is bound but never used" },
   ReservedName: { code: 'E2015', severity: 'error', message: "'{name}' is reserved in generated code and cannot name a {what}" },
 
   // --- types and calls -------------------------------------------------------------------------
@@ -54,7 +56,7 @@ export const DIAGNOSTICS = {
   NotBoolean: { code: 'E3008', severity: 'error', message: '{what} must be a condition (bool), but it is {actual}' },
   IntegerExpected: { code: 'E3009', severity: 'error', message: '{what} must be a whole number, but it is {actual}' },
   UnsupportedConstruct: { code: 'E3010', severity: 'error', message: '{what} is not supported yet' },
-  LossNotScalar: { code: 'E3011', severity: 'warning', message: "loss '{name}' returns a tensor with axes [{axes}], not a single number: reduce it with mean or sum if a scalar is meant" },
+  LossNotScalar: { code: 'W3011', severity: 'warning', message: "loss '{name}' returns a tensor with axes [{axes}], not a single number: reduce it with mean or sum if a scalar is meant" },
   MissingType: { code: 'E3013', severity: 'error', message: "parameter '{name}' of loss '{loss}' needs a type, e.g. '{name}: [N]' or '{name}: real = 1'" },
   NotNumeric: { code: 'E3014', severity: 'error', message: '{what} must be a number, but it is {actual}' },
   BadTuple: { code: 'E3012', severity: 'error', message: 'a tuple can only list axes of a reduction or be compared with another tuple of the same length' },
@@ -81,7 +83,7 @@ export const DIAGNOSTICS = {
   DefaultWrongType: { code: 'E5004', severity: 'error', message: "the default {value} of '{name}' is not {expected}" },
   EmptyDomain: { code: 'E5005', severity: 'error', message: 'the domain {domain} is empty' },
   DomainNotConstant: { code: 'E5006', severity: 'error', message: 'the bounds of a domain must be constant numbers' },
-  ArgumentOutsideDomain: { code: 'E5007', severity: 'warning', message: "argument for '{param}' of '{name}' may lie outside its domain {domain}: {why}" },
+  ArgumentOutsideDomain: { code: 'W5007', severity: 'warning', message: "argument for '{param}' of '{name}' may lie outside its domain {domain}: {why}" },
   DimOnlyInOptional: { code: 'E5009', severity: 'error', message: "dimension {dim} of '{name}' must also be in the shape of a required input, which fixes its size" },
   LearnableWithoutInit: { code: 'E5010', severity: 'error', message: "learnable parameter '{name}' needs an initial value, e.g. 'param {name}: [T] = 0'" },
   RequiredAfterDefault: { code: 'E5008', severity: 'error', message: "parameter '{name}' has no default but comes after one that does" },
