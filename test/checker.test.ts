@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { checkSource } from '../src/check/module.js';
+import { fsHost } from '../src/cli/files.js';
 import { DIAGNOSTICS } from '../src/diagnostics/codes.js';
 import { formatDiagnostic } from '../src/diagnostics/diagnostic.js';
 import { formatAxes } from '../src/ir/axes.js';
@@ -74,6 +75,61 @@ describe('bad programs give a diagnostic with a code and a place', () => {
     const rendered = result.diagnostics.map((d) => formatDiagnostic(d)).join('\n');
     expect(`${first!.code} at ${first!.span ? `${first!.span.start.line}:${first!.span.start.col}` : '-'}`, rendered).toBe(`${code} at ${at}`);
     expect(first!.message.length).toBeGreaterThan(10);
+  });
+});
+
+// Programs that compiled to a wrong number without a word (a default of 0.5 filling an int
+// tensor with 0, logits taken for probabilities), or failed with a misleading message, and
+// now get the diagnostic that says why. `at` is code and line:col of every diagnostic.
+const SILENT: readonly { name: string; src: string; at: readonly string[] }[] = [
+  { name: 'a fractional default fills an int tensor', src: 'loss f(x: [N], w: int[N] = 0.5) = mean(x * w)', at: ['E5004 1:28'] },
+  { name: 'a default of 2 fills a bool tensor', src: 'loss f(x: [N], m: bool[N] = 2) = mean(x * real(m))', at: ['E5004 1:29'] },
+  { name: 'a fractional class index as a default', src: 'loss f(x: [N, C], t: index[N] of C = 1.5) = mean(x[t])', at: ['E5004 1:38'] },
+  { name: 'empty: 0.5 for the max of whole numbers', src: 'loss f(k: int[N], m: bool[N]) = real(max(k, N, where: m, empty: 0.5))', at: ['E3009 1:65'] },
+  { name: 'empty: inf for the min of whole numbers', src: 'loss f(k: int[N], m: bool[N]) = real(min(k, N, where: m, empty: inf))', at: ['E3009 1:65'] },
+  { name: 'empty: 2 for any', src: 'loss f(c: bool[N], m: bool[N]) = real(any(c, N, where: m, empty: 2))', at: ['E3004 1:66'] },
+  { name: 'a fractional number for an int parameter', src: 'def top(x: [N], k: int) = mean(x * k)\nloss f(x: [N]) = top(x, 1/2)', at: ['E3009 2:25'] },
+  { name: 'a def default outside its domain', src: 'def g(x, m: real in (0, 1) = 5) = x * m\nloss f(p: [N]) = mean(g(p))', at: ['E5002 1:30'] },
+  { name: 'a def default of the wrong type', src: 'def g(x, k: int = 2.5) = x * k\nloss f(p: [N]) = mean(g(p))', at: ['E5004 1:19'] },
+  // The loss was left out of the module, and nothing said so.
+  { name: 'a def default that is not a constant', src: 'def g(x, m = x) = x * m\nloss f(p: [N]) = mean(g(p))\nloss h(p: [N]) = mean(p)', at: ['E5001 1:14'] },
+  // It said "'f' takes 2 to 3 arguments but was given 2".
+  { name: 'a required parameter after a defaulted one', src: 'def f(x, m = 2, y) = x * m + y\nloss a(p: [N], q: [N]) = mean(f(p, q))', at: ['E5008 1:17'] },
+  { name: 'a required input after an optional one', src: 'loss d(p: [N], w: [N] = 1, q: [N]) = mean(p * w - q)', at: ['E5008 1:28'] },
+  { name: 'logits for a parameter declared a probability', src: 'def nll(p: [N] in (0, 1]) = -mean(log(p))\nloss f(x: [N]) = nll(x)', at: ['W5007 2:22'] },
+  { name: 'a negative number for a parameter in [0, inf)', src: 'def focal_weight(p: [N] in [0, 1], gamma: real in [0, inf)) = mean((1 - p)^gamma)\nloss f(p: [N] in [0, 1]) = focal_weight(p, -1)', at: ['W5007 2:44'] },
+  { name: 'an undeclared hyperparameter passed on to one in [0, 1]', src: 'def mix(a, b, w: real in [0, 1]) = w * a + (1 - w) * b\nloss f(x: [N], y: [N], w: real = 0.5) = mean(mix(x, y, w))', at: ['W5007 2:56'] },
+];
+
+// Programs that use what the checks above guard, correctly: no diagnostic.
+const FINE: readonly { name: string; src: string }[] = [
+  { name: 'whole numbers for an int parameter, given and by default', src: 'def top(x: [N], k: int = 2) = mean(x * k)\nloss f(x: [N]) = top(x) + top(x, 3) + top(x, -1)' },
+  { name: 'a bool default of a def', src: 'def h(x, flag: bool = true) = if flag then x else -x\nloss f(p: [N]) = mean(h(p))' },
+  { name: 'whole-number and true/false tensor defaults', src: 'loss f(x: [N], w: int[N] = 2, m: bool[N] = true) = mean(x * w * real(m))' },
+  { name: 'whole-number empty: values', src: 'loss f(k: int[N], c: bool[N], m: bool[N]) = real(max(k, N, where: m, empty: -1)) + real(any(c, N, where: m, empty: true))' },
+  { name: 'sigmoid of logits for a probability', src: 'def nll(p: [N] in [0, 1]) = -mean(log(max(p, 1e-7)))\nloss f(x: [N]) = nll(sigmoid(x))' },
+  { name: 'softmax for a probability', src: 'def nll(p: [N, C] in [0, 1]) = -mean(log(max(p, 1e-7)))\nloss f(x: [N, C]) = nll(softmax(x, C))' },
+  { name: 'an input declared inside the domain', src: 'def nll(p: [N] in [0, 1]) = -mean(log(max(p, 1e-7)))\nloss f(p: [N] in (0, 1)) = nll(p)' },
+  { name: 'a clamped value', src: 'def nll(p: [N] in [0, 1]) = -mean(log(max(p, 1e-7)))\nloss f(x: [N]) = nll(clamp(x, 0, 1))' },
+  { name: 'targets in {0, 1} for targets in [0, 1]', src: 'def bce(p: [N] in [0, 1], y: [N] in [0, 1]) = -mean(y * log(max(p, 1e-7)))\nloss f(x: [N], y: [N] in {0, 1}) = bce(sigmoid(x), y)' },
+  { name: 'a required parameter before the defaulted ones', src: 'def lerp(a, b, w = 0.5) = a + w * (b - a)\nloss f(x: [N], y: [N]) = mean(lerp(x, y))' },
+];
+
+describe('declarations are held to what they say', () => {
+  const found = (src: string): string[] => checkSource(src, 'case.loss').diagnostics.map((d) => `${d.code} ${d.span ? `${d.span.start.line}:${d.span.start.col}` : '-'}`);
+  it.each(SILENT)('$name', ({ src, at }) => expect(found(src)).toEqual(at));
+  it.each(FINE)('$name', ({ src }) => expect(found(src)).toEqual([]));
+  it('a stdlib loss given logits where it declares probabilities', () => {
+    const src = 'import { bce, bce_with_logits } from "./classification"\nloss mine(x: [N], y: [N] in {0, 1}) = bce(x, y)\nloss right(x: [N], y: [N] in {0, 1}) = bce_with_logits(x, y)';
+    const r = checkSource(src, 'stdlib/mine.loss', fsHost);
+    expect(r.diagnostics.map((d) => formatDiagnostic(d))).toEqual([
+      "stdlib/mine.loss:2:43: warning W5007: argument for 'p' of 'bce' may lie outside its domain [0, 1]: it ranges over (-inf, inf)\n" +
+        "  note: if it holds logits, pass sigmoid(x) (or softmax(x, C)), or use the logits form of the loss; if it holds probabilities, declare its input 'in [0, 1]'",
+    ]);
+  });
+  it('an int literal is an int constant of the def, not a real', () => {
+    const fn = lossOf('def top(x: [N], k: int) = sum(x, where: k > 0)\nloss f(x: [N]) = top(x, 3)', 'f');
+    expect(fn.nodes.filter((n) => n.op === 'const').map((n) => `${n.attrs.value}:${n.type.dtype}`)).toContain('3:int');
   });
 });
 

@@ -1,16 +1,17 @@
-// Calls: builtins (read from the table in builtins.ts) and user definitions, which are inlined
-// at each call with their shape variables bound to the caller's axes.
+// Calls: builtins (read from the table in builtins.ts), function parameters, and user
+// definitions, which inline.ts inlines at each call.
 
-import type { Argument, Call, Expr, Span } from '../../grammar/ast.js';
+import type { Argument, Call, Expr } from '../../grammar/ast.js';
 import { formatAxes, unionAxes } from '../ir/axes.js';
 import { OPS } from '../ir/ops.js';
+import { formatNumber } from '../ir/print.js';
 import { REST, type Axis, type IrFunctionParam } from '../ir/types.js';
 import { BUILTINS, type Builtin } from './builtins.js';
 import { constantValue } from './constants.js';
-import { defKey, type ElabContext } from './context.js';
-import { bindAll, checkAlignable, elabExpr, elabTensor, expectBool, expectNumber, finishBindings, forceEntry, fromNode, select, tensor, arithElem } from './expr.js';
+import type { ElabContext } from './context.js';
+import { checkAlignable, elabTensor, expectBool, expectNumber, forceEntry, fromNode, select, arithElem } from './expr.js';
 import { callableNames, lookupFunction } from './functions.js';
-import { matchParam } from './params.js';
+import { arityText, inlineDef } from './inline.js';
 import { findEntry, findDimVar, hasDim, type Scope } from './scope.js';
 import { describeType, hint, type Elem, type FnVal, type TensorVal, type Val } from './values.js';
 
@@ -41,7 +42,7 @@ export function elabCall(ctx: ElabContext, scope: Scope, call: Call): Val | null
   return inlineDef(ctx, scope, fn, call, args);
 }
 
-interface SplitArgs {
+export interface SplitArgs {
   readonly positional: readonly Expr[];
   readonly named: ReadonlyMap<string, Argument>;
 }
@@ -65,15 +66,6 @@ function splitArgs(ctx: ElabContext, args: readonly Argument[]): SplitArgs | nul
     }
   }
   return ok ? { positional, named } : null;
-}
-
-function plural(n: number, what: string): string {
-  return `${n} ${what}${n === 1 ? '' : 's'}`;
-}
-
-function arityText(lo: number, hi: number): string {
-  if (hi === Infinity) return `at least ${plural(lo, 'argument')}`;
-  return lo === hi ? plural(lo, 'argument') : `${lo} to ${hi} arguments`;
 }
 
 function checkArity(ctx: ElabContext, call: Call, args: SplitArgs, lo: number, hi: number, names: readonly string[] = []): boolean {
@@ -189,8 +181,21 @@ function elabReduce(ctx: ElabContext, scope: Scope, call: Call, builtin: Extract
       return null;
     }
   }
-  const attrs = mask ? { axes, empty: empty ?? builtin.emptyDefault } : { axes };
   const elem: Elem = builtin.operand === 'bool' ? 'bool' : OPS[builtin.op].result === 'same' ? arithElem(x.elem) : 'real';
+  // The result holds `empty` where the mask selects nothing: an int result cannot hold 0.5
+  // or inf (it became 0), a condition only true or false.
+  if (emptyArg && empty !== undefined && elem !== 'real') {
+    const what = `the 'empty:' value of ${fname} over ${describeType(x)}`;
+    if (elem === 'bool' && empty !== 0 && empty !== 1) {
+      ctx.diagnostics.report('TypeMismatch', emptyArg.value.span, { what, expected: 'true or false', actual: formatNumber(empty) });
+      return null;
+    }
+    if (!Number.isInteger(empty)) {
+      ctx.diagnostics.report('IntegerExpected', emptyArg.value.span, { what, actual: formatNumber(empty) });
+      return null;
+    }
+  }
+  const attrs = mask ? { axes, empty: empty ?? builtin.emptyDefault } : { axes };
   return fromNode(ctx, ctx.b.op(builtin.op, mask ? [x.id, mask.id] : [x.id], attrs, call.span), elem);
 }
 
@@ -338,63 +343,4 @@ function elabStack(ctx: ElabContext, scope: Scope, call: Call, args: SplitArgs):
   // A single tensor still gets the new axis (of size 1).
   if (parts.length === 1) acc = fromNode(ctx, ctx.b.op('select', [ctx.b.op('eq', [position, ctx.b.constant(0, 'int')], {}, call.span), acc.id, acc.id], {}, call.span), acc.elem);
   return acc;
-}
-
-function inlineDef(ctx: ElabContext, caller: Scope, fn: Extract<FnVal, { kind: 'def' }>, call: Call, args: SplitArgs): Val | null {
-  const def = fn.def;
-  const key = defKey(fn.module.file, def.name.name);
-  if (ctx.callStack.includes(key)) {
-    const names = [...ctx.callStack.slice(ctx.callStack.indexOf(key)), key].map((k) => k.slice(k.indexOf('#') + 1));
-    ctx.diagnostics.report('CyclicDefinition', def.name.span, { name: def.name.name, cycle: names.join(' -> ') });
-    return null;
-  }
-  const paramNames = def.params.map((p) => p.name.name);
-  for (const [key2, arg] of args.named) {
-    if (!paramNames.includes(key2)) {
-      ctx.diagnostics.report('UnknownNamedArgument', arg.name!.span, { name: def.name.name, arg: key2, hint: hint(key2, paramNames) });
-      return null;
-    }
-  }
-  const required = def.params.filter((p) => !p.default).length;
-  if (args.positional.length > def.params.length) {
-    ctx.diagnostics.report('WrongArity', call.span, { name: def.name.name, expected: arityText(required, def.params.length), given: args.positional.length });
-    return null;
-  }
-  const scope: Scope = { module: fn.module, entries: new Map(), dimVars: new Map(), indexVars: new Map() };
-  let ok = true;
-  for (let k = 0; k < def.params.length; k++) {
-    const param = def.params[k]!;
-    const argExpr = args.positional[k] ?? args.named.get(param.name.name)?.value;
-    if (k < args.positional.length && args.named.has(param.name.name)) {
-      ctx.diagnostics.report('DuplicateArgument', args.named.get(param.name.name)!.name!.span, { arg: param.name.name });
-      return null;
-    }
-    let val: Val | null;
-    if (argExpr) {
-      val = elabExpr(ctx, caller, argExpr);
-    } else if (param.default) {
-      const c = constantValue(param.default);
-      val = c === undefined ? null : tensor(ctx.b.constant(c, 'real', param.default.span), param.type?.kind === 'TensorType' && param.type.element === 'bool' ? 'bool' : 'real', []);
-    } else {
-      ctx.diagnostics.report('WrongArity', call.span, { name: def.name.name, expected: arityText(required, def.params.length), given: args.positional.length + args.named.size });
-      return null;
-    }
-    if (!val) {
-      ok = false;
-      continue;
-    }
-    const span: Span = argExpr?.span ?? call.span;
-    if (!matchParam(ctx, scope, def, k, val, span)) ok = false;
-  }
-  if (!ok) return null;
-  ctx.instantiated.add(key);
-  ctx.callStack.push(key);
-  try {
-    bindAll(ctx, scope, def.bindings);
-    const v = elabExpr(ctx, scope, def.body);
-    finishBindings(ctx, scope);
-    return v;
-  } finally {
-    ctx.callStack.pop();
-  }
 }

@@ -2,6 +2,7 @@ import type { Span } from '../diagnostics/span.js';
 import type { DiagnosticKind } from '../diagnostics/codes.js';
 import { diagnostic, type Diagnostic } from '../diagnostics/diagnostic.js';
 import type { IrBuilder } from '../ir/graph.js';
+import type { DomainInfo, NodeId } from '../ir/types.js';
 import type { ModuleLoader } from './program.js';
 
 /** What the elaborator needs while checking one loss: the IR being built and a place to report. */
@@ -15,6 +16,17 @@ export interface ElabContext {
   readonly instantiated: Set<string>;
   /** Dimensions made by the loss itself (the new axis of `stack`), with their sizes. */
   readonly madeDims: Map<string, number>;
+  /** Arguments passed for parameters with a domain, checked once the loss is built (domains.ts). */
+  readonly domainChecks: DomainCheck[];
+}
+
+export interface DomainCheck {
+  readonly node: NodeId;
+  readonly domain: DomainInfo;
+  /** The parameter and the def or loss it belongs to, for the message. */
+  readonly param: string;
+  readonly callee: string;
+  readonly span: Span;
 }
 
 /** Collects diagnostics once each: a def inlined at three call sites reports its error once. */

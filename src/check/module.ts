@@ -10,6 +10,8 @@ import { REST_AXIS, type Axis, type IrFunction } from '../ir/types.js';
 import { isBuiltin } from './builtins.js';
 import { defKey, DiagnosticSink, type ElabContext } from './context.js';
 import { bindAll, elabExpr, finishBindings } from './expr.js';
+import { checkParamList } from './defaults.js';
+import { checkArgumentDomains } from './domains.js';
 import { lossSignature } from './params.js';
 import { ModuleLoader, resolveImport, type ModuleInfo, type SourceHost } from './program.js';
 import type { Scope } from './scope.js';
@@ -40,15 +42,21 @@ export function checkModule(info: ModuleInfo, loader: ModuleLoader): CheckResult
     checkCallCycles(info, sink);
   }, info.ast.span);
   const losses: IrFunction[] = [];
+  const dropped: Definition[] = [];
   for (const def of info.ast.definitions) {
     if (def.defKind !== 'loss' || info.definitions.get(def.name.name) !== def || info.broken.has(def.name.name)) continue;
     const fn = guard(sink, `checking loss '${def.name.name}'`, () => elaborateLoss(info, loader, sink, instantiated, def), def.body.span);
     if (fn) losses.push(fn);
+    else dropped.push(def);
   }
   for (const def of info.ast.definitions) {
     if (def.defKind === 'def' && !info.broken.has(def.name.name) && !instantiated.has(defKey(info.file, def.name.name))) {
       guard(sink, `checking def '${def.name.name}'`, () => checkDefAlone(info, loader, sink, def), def.body.span);
     }
+  }
+  // A loss left out must have an error saying why: never a module silently missing a loss.
+  if (sink.errorCount() === 0) {
+    for (const def of dropped) sink.report('InternalError', def.name.span, { phase: `checking loss '${def.name.name}'`, reason: 'it was not lowered, yet no error says why' });
   }
   return { module: info.ast, losses, diagnostics: sortDiagnostics(sink.list) };
 }
@@ -71,6 +79,7 @@ function checkDefinitions(info: ModuleInfo, sink: DiagnosticSink): void {
   const first = new Map<string, Definition>();
   for (const def of info.ast.definitions) {
     const name = def.name.name;
+    if (!info.broken.has(name)) checkParamList(sink, def);
     if (isBuiltin(name)) sink.report('ShadowsBuiltin', def.name.span, { name });
     const prior = first.get(name);
     if (prior) sink.report('DuplicateDefinition', def.name.span, { name, line: prior.name.span.start.line });
@@ -170,7 +179,7 @@ function visitCalls(exprs: readonly Expr[], onCall: (callee: string) => void): v
 }
 
 function newContext(loader: ModuleLoader, sink: DiagnosticSink, instantiated: Set<string>): ElabContext {
-  return { b: new IrBuilder(), loader, diagnostics: sink, callStack: [], instantiated, madeDims: new Map() };
+  return { b: new IrBuilder(), loader, diagnostics: sink, callStack: [], instantiated, madeDims: new Map(), domainChecks: [] };
 }
 
 function elaborateLoss(info: ModuleInfo, loader: ModuleLoader, sink: DiagnosticSink, instantiated: Set<string>, def: Definition): IrFunction | undefined {
@@ -199,7 +208,7 @@ function elaborateLoss(info: ModuleInfo, loader: ModuleLoader, sink: DiagnosticS
   const formula = info.text.slice(start, end).replace(/\s+$/, '');
   // With a function returning several tensors the loss is a mean over them: no per-sample view.
   const reduction = sig.functions.length > 0 ? undefined : findReduction(ctx.b.nodes, output);
-  return {
+  const fn: IrFunction = {
     name: def.name.name,
     ...(def.doc ? { doc: def.doc } : {}),
     formula,
@@ -213,6 +222,8 @@ function elaborateLoss(info: ModuleInfo, loader: ModuleLoader, sink: DiagnosticS
     output,
     ...(reduction ? { reduction } : {}),
   };
+  checkArgumentDomains(ctx, fn);
+  return fn;
 }
 
 /** A def no loss uses is still checked: with its declared types when all are given. */

@@ -3,8 +3,9 @@
 
 import type { Definition, DimDecl, DimExpr, Span, TypeExpr } from '../../grammar/ast.js';
 import { formatAxes } from '../ir/axes.js';
+import { formatNumber } from '../ir/print.js';
 import { REST, REST_AXIS, type Axis, type DimSource, type IrFunctionParam, type IrHyper, type IrInput } from '../ir/types.js';
-import { constantValue, domainInfo, domainIsEmpty, inDomain } from './constants.js';
+import { paramDefault, paramDomain } from './defaults.js';
 import type { ElabContext } from './context.js';
 import { LOSSC_OPTION_KEYS, OPTION_KEYS } from '../ir/option-keys.js';
 import type { Scope } from './scope.js';
@@ -20,8 +21,12 @@ function typeText(t: TypeExpr): string {
   return `${t.element}${t.shape ? shapeText(t.shape) : ''}`;
 }
 
-/** Binds argument k of a call to parameter k of `def` in the callee's scope. */
-export function matchParam(ctx: ElabContext, scope: Scope, def: Definition, k: number, val: Val, span: Span): boolean {
+/**
+ * Binds argument k of a call to parameter k of `def` in the callee's scope. `literal` is the
+ * argument's value when it is a constant written in the source (`3`, `-1/2`, a default).
+ */
+export function matchParam(ctx: ElabContext, scope: Scope, def: Definition, k: number, given: Val, span: Span, literal?: number): boolean {
+  let val = given;
   const param = def.params[k]!;
   const name = param.name.name;
   const type = param.type;
@@ -37,6 +42,11 @@ export function matchParam(ctx: ElabContext, scope: Scope, def: Definition, k: n
     ctx.diagnostics.report('TypeMismatch', span, { what: `argument ${k + 1} of '${def.name.name}'`, expected: 'a function', actual: describeType(val) });
     return false;
   }
+  if (type?.kind === 'TensorType' && type.element === 'int') {
+    const whole = literal === undefined || val.elem !== 'real' ? val : wholeLiteral(ctx, def, k, literal, span);
+    if (whole === null) return false;
+    val = whole;
+  }
   if (type && !elemAccepts(ctx, scope, def, k, type, val, span)) return false;
   const dims = type?.kind === 'TensorType' ? type.shape ?? [] : type?.kind === 'IndexType' ? type.shape : undefined;
   if (dims && !matchShape(scope, dims, val.axes)) {
@@ -45,6 +55,18 @@ export function matchParam(ctx: ElabContext, scope: Scope, def: Definition, k: n
   }
   scope.entries.set(name, { kind: 'val', val, span: param.span });
   return true;
+}
+
+/**
+ * A number written in the source (`f(x, 3)`, or a default) is real; given for an int
+ * parameter it is that whole number, and a fractional one is an error, not truncated.
+ */
+function wholeLiteral(ctx: ElabContext, def: Definition, k: number, value: number, span: Span): TensorVal | null {
+  if (!Number.isInteger(value)) {
+    ctx.diagnostics.report('IntegerExpected', span, { what: `argument ${k + 1} of '${def.name.name}' (an int)`, actual: formatNumber(value) });
+    return null;
+  }
+  return { kind: 'tensor', id: ctx.b.constant(value, 'int', span), elem: 'int', axes: [] };
 }
 
 function elemAccepts(ctx: ElabContext, scope: Scope, def: Definition, k: number, type: TypeExpr, val: TensorVal, span: Span): boolean {
@@ -146,52 +168,20 @@ export function lossSignature(ctx: ElabContext, def: Definition, componentDims: 
       functionParams.push({ name, type, span: param.name.span });
       continue;
     }
-    const domain = param.domain ? domainInfo(param.domain) : undefined;
-    if (param.domain && !domain) {
-      report.report('DomainNotConstant', param.domain.span);
-      ok = false;
-    }
-    if (domain && domainIsEmpty(domain)) {
-      report.report('EmptyDomain', param.domain!.span, { domain: domain.text });
-      ok = false;
-    }
+    const domain = paramDomain(report, param);
+    if (domain === null) ok = false;
+    const dflt = paramDefault(report, param, domain ?? undefined);
+    if (dflt === null) ok = false;
     const shape = type.kind === 'IndexType' ? type.shape : param.learnable ? type.shape ?? [] : type.shape;
     if (!shape) {
       // A scalar hyperparameter.
       const elem = type.kind === 'TensorType' ? type.element : 'real';
-      let dflt: number | undefined;
-      if (param.default) {
-        dflt = constantValue(param.default);
-        if (dflt === undefined) {
-          report.report('DefaultNotConstant', param.default.span, { name });
-          ok = false;
-        } else if (elem !== 'real' && !Number.isInteger(dflt)) {
-          report.report('DefaultWrongType', param.default.span, { name, value: param.default.kind === 'Number' ? param.default.text : String(dflt), expected: elem === 'bool' ? 'true or false' : 'a whole number' });
-          ok = false;
-        } else if (elem === 'bool' && dflt !== 0 && dflt !== 1) {
-          report.report('DefaultWrongType', param.default.span, { name, value: String(dflt), expected: 'true or false' });
-          ok = false;
-        } else if (domain && !inDomain(dflt, domain)) {
-          report.report('DefaultOutsideDomain', param.default.span, { name, value: param.default.kind === 'Number' ? param.default.text : String(dflt), domain: domain.text });
-          ok = false;
-        }
-      }
       const node = b.input(name, { dtype: elem, axes: [] }, param.span);
-      sig.hypers.push({ name, elem, ...(dflt !== undefined ? { default: dflt } : {}), ...(domain ? { domain } : {}), node });
+      sig.hypers.push({ name, elem, ...(typeof dflt === 'number' ? { default: dflt } : {}), ...(domain ? { domain } : {}), node });
       sig.values.set(name, { kind: 'tensor', id: node, elem, axes: [], ...(domain ? { domain } : {}) });
       continue;
     }
-    let dflt: number | undefined;
-    if (param.default) {
-      dflt = constantValue(param.default);
-      if (dflt === undefined) {
-        report.report('DefaultOnTensor', param.default.span, { name });
-        ok = false;
-      } else if (domain && !inDomain(dflt, domain)) {
-        report.report('DefaultOutsideDomain', param.default.span, { name, value: param.default.kind === 'Number' ? param.default.text : String(dflt), domain: domain.text });
-        ok = false;
-      }
-    } else if (param.learnable) {
+    if (!param.default && param.learnable) {
       report.report('LearnableWithoutInit', param.name.span, { name });
       ok = false;
     }
@@ -210,10 +200,10 @@ export function lossSignature(ctx: ElabContext, def: Definition, componentDims: 
       axes,
       ...(domain ? { domain } : {}),
       node,
-      ...(dflt !== undefined ? { default: dflt } : {}),
+      ...(typeof dflt === 'number' ? { default: dflt } : {}),
       ...(param.learnable ? { learnable: true } : {}),
     };
-    (dflt === undefined && !param.learnable ? required : optional).push({ input, span: param.name.span });
+    (!param.default && !param.learnable ? required : optional).push({ input, span: param.name.span });
     sig.values.set(name, { kind: 'tensor', id: node, elem, axes, ...(domain ? { domain } : {}) });
   }
   // Required inputs fix every dimension's size; optional ones (defaults, learnable) may only

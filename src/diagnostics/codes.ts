@@ -86,7 +86,7 @@ export const DIAGNOSTICS = {
   ArgumentOutsideDomain: { code: 'W5007', severity: 'warning', message: "argument for '{param}' of '{name}' may lie outside its domain {domain}: {why}" },
   DimOnlyInOptional: { code: 'E5009', severity: 'error', message: "dimension {dim} of '{name}' must also be in the shape of a required input, which fixes its size" },
   LearnableWithoutInit: { code: 'E5010', severity: 'error', message: "learnable parameter '{name}' needs an initial value, e.g. 'param {name}: [T] = 0'" },
-  RequiredAfterDefault: { code: 'E5008', severity: 'error', message: "parameter '{name}' has no default but comes after one that does" },
+  RequiredAfterDefault: { code: 'E5008', severity: 'error', message: "parameter '{name}' has no default but follows '{after}', which has one, so no call could give it by position: move it before '{after}'" },
 
   // --- numeric stability (src/stability): {trigger} names inputs that trigger it; the fix is a note
   LogOfZero: { code: 'W6001', severity: 'warning', message: '{expr}: log of a value that can be 0: {trigger}' },

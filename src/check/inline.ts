@@ -1,0 +1,92 @@
+// Calls of user definitions (`def`s, and losses called from other losses): each call inlines
+// the body with the parameters bound to the arguments, shape variables to the caller's axes.
+// Defaults fill the arguments left out; an argument for a parameter with a domain is checked
+// against it once the loss is built (domains.ts).
+
+import type { Call, Span } from '../../grammar/ast.js';
+import type { SplitArgs } from './calls.js';
+import { constantValue } from './constants.js';
+import { defKey, type ElabContext } from './context.js';
+import { paramDefault, paramDomain } from './defaults.js';
+import { expectInDomain } from './domains.js';
+import { bindAll, elabExpr, finishBindings, tensor } from './expr.js';
+import { matchParam } from './params.js';
+import type { Scope } from './scope.js';
+import { hint, type FnVal, type Val } from './values.js';
+
+function plural(n: number, what: string): string {
+  return `${n} ${what}${n === 1 ? '' : 's'}`;
+}
+
+export function arityText(lo: number, hi: number): string {
+  if (hi === Infinity) return `at least ${plural(lo, 'argument')}`;
+  return lo === hi ? plural(lo, 'argument') : `${lo} to ${hi} arguments`;
+}
+
+export function inlineDef(ctx: ElabContext, caller: Scope, fn: Extract<FnVal, { kind: 'def' }>, call: Call, args: SplitArgs): Val | null {
+  const def = fn.def;
+  const key = defKey(fn.module.file, def.name.name);
+  if (ctx.callStack.includes(key)) {
+    const names = [...ctx.callStack.slice(ctx.callStack.indexOf(key)), key].map((k) => k.slice(k.indexOf('#') + 1));
+    ctx.diagnostics.report('CyclicDefinition', def.name.span, { name: def.name.name, cycle: names.join(' -> ') });
+    return null;
+  }
+  const paramNames = def.params.map((p) => p.name.name);
+  for (const [key2, arg] of args.named) {
+    if (!paramNames.includes(key2)) {
+      ctx.diagnostics.report('UnknownNamedArgument', arg.name!.span, { name: def.name.name, arg: key2, hint: hint(key2, paramNames) });
+      return null;
+    }
+  }
+  const required = def.params.filter((p) => !p.default).length;
+  if (args.positional.length > def.params.length) {
+    ctx.diagnostics.report('WrongArity', call.span, { name: def.name.name, expected: arityText(required, def.params.length), given: args.positional.length });
+    return null;
+  }
+  const scope: Scope = { module: fn.module, entries: new Map(), dimVars: new Map(), indexVars: new Map() };
+  let ok = true;
+  for (let k = 0; k < def.params.length; k++) {
+    const param = def.params[k]!;
+    const argExpr = args.positional[k] ?? args.named.get(param.name.name)?.value;
+    if (k < args.positional.length && args.named.has(param.name.name)) {
+      ctx.diagnostics.report('DuplicateArgument', args.named.get(param.name.name)!.name!.span, { arg: param.name.name });
+      return null;
+    }
+    let val: Val | null;
+    let literal: number | undefined;
+    if (argExpr) {
+      val = elabExpr(ctx, caller, argExpr);
+      literal = constantValue(argExpr);
+    } else if (param.default) {
+      // Checked here too, not only with the def's own module: a def may be imported.
+      const domain = paramDomain(ctx.diagnostics, param);
+      const value = domain === null ? null : paramDefault(ctx.diagnostics, param, domain);
+      literal = value ?? undefined;
+      val = literal === undefined ? null : tensor(ctx.b.constant(literal, 'real', param.default.span), param.type?.kind === 'TensorType' && param.type.element === 'bool' ? 'bool' : 'real', []);
+    } else {
+      // After a defaulted parameter the arity says nothing useful: the order is the mistake.
+      const defaulted = def.params.slice(0, k).find((p) => p.default);
+      if (defaulted) ctx.diagnostics.report('RequiredAfterDefault', param.name.span, { name: param.name.name, after: defaulted.name.name });
+      else ctx.diagnostics.report('WrongArity', call.span, { name: def.name.name, expected: arityText(required, def.params.length), given: args.positional.length + args.named.size });
+      return null;
+    }
+    if (!val) {
+      ok = false;
+      continue;
+    }
+    const span: Span = argExpr?.span ?? call.span;
+    if (!matchParam(ctx, scope, def, k, val, span, literal)) ok = false;
+    else if (argExpr && param.domain && val.kind === 'tensor') expectInDomain(ctx, param, def.name.name, val.id, span);
+  }
+  if (!ok) return null;
+  ctx.instantiated.add(key);
+  ctx.callStack.push(key);
+  try {
+    bindAll(ctx, scope, def.bindings);
+    const v = elabExpr(ctx, scope, def.body);
+    finishBindings(ctx, scope);
+    return v;
+  } finally {
+    ctx.callStack.pop();
+  }
+}
