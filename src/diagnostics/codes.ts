@@ -3,7 +3,8 @@
 // first is the phase: 1 syntax, 2 names and definitions, 3 types and calls, 4 shapes and
 // axes, 5 domains and defaults, 6 numeric stability (src/stability; all warnings), 7
 // evaluation and command line, 9 internal. A code keeps its number when its severity changes
-// (E1016 became W1016). `{name}` placeholders are filled from the report's args.
+// (E1016 became W1016), and the number of a removed code is not reused (E4010, E7009).
+// `{name}` placeholders are filled from the report's args.
 
 export type Severity = 'error' | 'warning' | 'info';
 
@@ -71,7 +72,6 @@ export const DIAGNOSTICS = {
   ExtraAxisInBinding: { code: 'E4007', severity: 'error', message: "the right-hand side has axes [{extra}] that are not listed on the left in '{name}[{vars}]'" },
   GatherAxisMissing: { code: 'E4008', severity: 'error', message: 'cannot gather by a class index of {dim}: the tensor has no axis {dim} (its axes are [{axes}])' },
   RestDimPosition: { code: 'E4009', severity: 'error', message: "'...' may only come first in a shape, once" },
-  RestMismatch: { code: 'E4010', severity: 'error', message: "the '...' dimensions of {a} and {b} must be the same" },
   IndexVariableWithoutSize: { code: 'E4012', severity: 'error', message: "index variable '{name}' has no size yet: index a tensor with it (e.g. 'x[{name}]') before using it as a value" },
   DiagonalIndex: { code: 'E4013', severity: 'error', message: "'{name}' indexes two axes of the same tensor (a diagonal)" },
   DuplicateDim: { code: 'E4011', severity: 'error', message: "dimension '{name}' appears twice in one shape; use index variables for a square matrix" },
@@ -111,7 +111,6 @@ export const DIAGNOSTICS = {
   FileNotFound: { code: 'E7006', severity: 'error', message: 'cannot read {path}: {reason}' },
   OutputConflict: { code: 'E7007', severity: 'error', message: '{path} exists and was not written by lossc; refusing to overwrite it' },
   EvaluationFailed: { code: 'E7008', severity: 'error', message: 'evaluation failed: {reason}' },
-  GeneratedCodeInvalid: { code: 'E7009', severity: 'error', message: 'generated TypeScript does not type-check: {reason}' },
   OutputFolder: { code: 'E7010', severity: 'error', message: 'cannot write into {path}: {reason}; --out needs a directory' },
   WriteFailed: { code: 'E7011', severity: 'error', message: 'cannot write {path}: {reason}' },
   DuplicateOutput: { code: 'E7012', severity: 'error', message: '{first} and {second} would both be compiled to {path}; compile them in separate runs or rename one' },
