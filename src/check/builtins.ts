@@ -1,6 +1,6 @@
 // The builtin functions of the language, as data: what each is called, how it is called, what
-// it means, and which IR op (or small composition of ops) it becomes. The elaborator in
-// expr.ts reads this table; the playground reads it for completion and hover.
+// it means, and which IR op (or small composition of ops) it becomes. The elaborator's calls
+// (calls.ts) read this table; the playground reads it for completion and hover.
 
 import type { AxisOp, ReduceOp, UnaryOp } from '../ir/ops.js';
 
@@ -21,7 +21,7 @@ export type Builtin =
     }
   /** Works along one axis, keeps the shape: (x, axis). */
   | { readonly kind: 'axis'; readonly op: AxisOp; readonly signature: string; readonly doc: string }
-  /** Composed from core ops by the elaborator (see `expandMacro` in expr.ts). */
+  /** Composed from core ops by the elaborator (`elabMacro`, and `elabStack` for stack, in calls.ts). */
   | {
       readonly kind: 'macro';
       readonly name: MacroName;
