@@ -296,7 +296,10 @@ function elabIndex(ctx: ElabContext, scope: Scope, e: Index): Val | null {
   const order = target.positional ?? axisNames(target.axes).filter((n) => n !== REST);
   const named = order.map((n) => target.axes.find((a) => a.name === n)!);
   if (e.indices.length > named.length) {
-    ctx.diagnostics.report('TooManyIndices', e.span, { rank: named.length, count: e.indices.length });
+    ctx.diagnostics.report('TooManyIndices', e.span, {
+      indices: e.indices.length === 1 ? '1 index' : `${e.indices.length} indices`,
+      axes: named.length === 1 ? '1 axis' : `${named.length} axes`,
+    });
     return null;
   }
   const owner = indexScope(scope);

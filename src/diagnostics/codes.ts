@@ -4,7 +4,8 @@
 // axes, 5 domains and defaults, 6 numeric stability (src/stability; all warnings), 7
 // evaluation and command line, 9 internal. A code keeps its number when its severity changes
 // (E1016 became W1016), and the number of a removed code is not reused (E4010, E7009).
-// `{name}` placeholders are filled from the report's args.
+// Every code is raised somewhere; test/diagnostics.test.ts holds a case for each, and
+// docs/diagnostics.md lists them. `{name}` placeholders are filled from the report's args.
 
 export type Severity = 'error' | 'warning' | 'info';
 
@@ -66,7 +67,7 @@ export const DIAGNOSTICS = {
   AxisSizeMismatch: { code: 'E4001', severity: 'error', message: '{what}: dimension {a} and dimension {b} would have to be the same size, but they are different dimensions' },
   ArgumentShapeMismatch: { code: 'E4002', severity: 'error', message: "argument {index} of '{name}' has axes [{actual}] but parameter '{param}' expects [{expected}]" },
   AxisNotPresent: { code: 'E4003', severity: 'error', message: '{what}: the operand has no axis {axis} (its axes are [{axes}])' },
-  TooManyIndices: { code: 'E4004', severity: 'error', message: 'indexing a tensor with {rank} axes by {count} indices' },
+  TooManyIndices: { code: 'E4004', severity: 'error', message: '{indices} for a tensor with {axes}' },
   IndexVariableClash: { code: 'E4005', severity: 'error', message: "index variable '{name}' already ranges over {dim}, not {other}" },
   UnboundIndexVariable: { code: 'E4006', severity: 'error', message: "index variable '{name}' on the left is not an axis of the right-hand side (its axes are [{axes}])" },
   ExtraAxisInBinding: { code: 'E4007', severity: 'error', message: "the right-hand side has axes [{extra}] that are not listed on the left in '{name}[{vars}]'" },

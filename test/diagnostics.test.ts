@@ -1,0 +1,238 @@
+// One case per code of the diagnostic table (src/diagnostics/codes.ts), in the manner of
+// TypeScript's diagnosticMessages and its baselines: the program a user would write, and the
+// exact lines lossc prints for it. A code with no case, or a case that does not raise its
+// code, fails here, so the table holds no code that is never raised. Stability warnings
+// (W6xxx) only need to be raised: their wording belongs to src/stability and its own tests.
+// The CLI codes (E7xxx) come from `node bin/lossc.js` run as processes, all at once.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parseExpression } from '../grammar/index.js';
+import { check } from '../src/api.js';
+import { checkSource } from '../src/check/module.js';
+import { DIAGNOSTICS, type DiagnosticKind } from '../src/diagnostics/codes.js';
+import { formatDiagnostic } from '../src/diagnostics/diagnostic.js';
+
+const FIX = 'test/fixtures/diagnostics';
+
+/** Runs of the CLI, each a process; `$TMP` in an argument is a fresh folder. */
+const RUNS = {
+  sample: { argv: ['check', '--sample', '8', `${FIX}/nonfinite.loss`, `${FIX}/missing.loss`], status: 1 },
+  noSuchLoss: { argv: ['eval', `${FIX}/mse.loss`, '--loss', 'msee', '--inputs', `${FIX}/inputs-good.json`], status: 1 },
+  wrongInputs: { argv: ['eval', `${FIX}/mse.loss`, '--loss', 'mse', '--inputs', `${FIX}/inputs-wrong.json`], status: 1 },
+  notAnObject: { argv: ['eval', `${FIX}/mse.loss`, '--loss', 'mse', '--inputs', `${FIX}/inputs-not-object.json`], status: 1 },
+  mismatched: { argv: ['eval', `${FIX}/mse.loss`, '--loss', 'mse', '--inputs', `${FIX}/inputs-mismatched.json`], status: 1 },
+  foreign: { argv: ['compile', `${FIX}/mse.loss`, '--out', '$TMP/foreign'], status: 1 },
+  outIsAFile: { argv: ['compile', `${FIX}/mse.loss`, '--out', `${FIX}/mse.loss`], status: 1 },
+  cannotWrite: { argv: ['compile', `${FIX}/mse.loss`, '--out', '/proc/self/lossc-cannot-write'], status: 1 },
+  twins: { argv: ['compile', `${FIX}/mse.loss`, `${FIX}/twin/mse.loss`, '--out', '$TMP/twins'], status: 1 },
+  usage: { argv: ['frobnicate'], status: 2 },
+} as const;
+type RunName = keyof typeof RUNS;
+
+type Case =
+  /** Checked alone (`files` are the other modules it may import; an Error is a read that fails). */
+  | { readonly source: string; readonly files?: Readonly<Record<string, string | Error>>; readonly expect: string | readonly string[] }
+  /** One expression, through the grammar's expression entry. */
+  | { readonly expression: string; readonly expect: string }
+  /** Through the front end as written (`--no-opt`: a rewrite may remove the hazard): the code is raised. */
+  | { readonly stability: string }
+  /** A run of the CLI: stderr holds this line (`$TMP` for its folder), or just the code. */
+  | { readonly run: RunName; readonly expect?: string };
+
+const CASES: Record<DiagnosticKind, Case> = {
+  // --- syntax
+  UnexpectedCharacter: { source: 'loss f(x: [N]) = mean(x) $', expect: "case.loss:1:26: error E1001: unexpected character '$'" },
+  UnterminatedString: { source: 'import { mse } from "./regression\nloss f(x: [N]) = mse(x, x)', files: { 'regression.loss': 'loss mse(p: [N], t: [N]) = mean((p - t)^2)' }, expect: 'case.loss:1:21: error E1002: unterminated string: a closing " is missing on this line' },
+  UnterminatedComment: { source: 'loss f(x: [N]) = mean(x) /* never closed', expect: "case.loss:1:26: error E1003: unterminated block comment: '*/' is missing" },
+  UnexpectedToken: { source: 'loss f(x: [N]) mean(x)', expect: "case.loss:1:16: error E1010: expected '=' but found name 'mean'" },
+  UnexpectedEnd: { source: 'loss f(x: [N]) = mean(x', expect: "case.loss:1:24: error E1011: expected ')' to close the call to 'mean' opened at line 1 col 22 but the file ended" },
+  ExpectedDefinition: { source: 'mean(x)', expect: "case.loss:1:1: error E1012: expected 'loss', 'def', 'dim' or 'import' at the top level but found name 'mean'" },
+  TrailingInput: { expression: 'a b', expect: "<expression>:1:3: error E1013: unexpected name 'b' after the end of the expression" },
+  ChainedComparison: { source: 'loss f(x: [N]) = mean(real(0 < x < 1))', expect: "case.loss:1:34: error E1014: comparisons do not chain: write 'a < b and b < c' instead of 'a < b < c'" },
+  BadNumber: { source: 'loss f(x: [N]) = mean(x) * 2x', expect: "case.loss:1:28: error E1015: '2x' is not a number" },
+  MisplacedDocComment: { source: 'loss f(x: [N]) = mean(x)\n/// dangling', expect: "case.loss:2:1: warning W1016: a '///' doc comment must stand directly above a 'loss', 'def' or 'dim'" },
+  BadShapeEntry: { source: 'loss f(b: [N, 2.5]) = mean(b)', expect: "case.loss:1:15: error E1017: '2.5' cannot be a dimension: a shape entry is a name, '...' or a whole number" },
+  TooDeeplyNested: { source: `loss f(x: [N]) = mean(${'('.repeat(20_000)}x${')'.repeat(20_000)})`, expect: 'case.loss:1:20022: error E1018: this expression nests too deeply to parse; split it with where-bindings' },
+
+  // --- names and definitions
+  UnknownName: { source: 'loss f(pred: [N]) = mean(prd)', expect: "case.loss:1:26: error E2001: unknown name 'prd'; did you mean 'pred'?" },
+  UnknownFunction: { source: 'loss f(x: [N]) = meen(x)', expect: "case.loss:1:18: error E2002: unknown function 'meen'; did you mean 'mean'?" },
+  DuplicateDefinition: { source: 'loss f(x: [N]) = mean(x)\nloss f(x: [N]) = sum(x)', expect: "case.loss:2:6: error E2003: 'f' is already defined at line 1" },
+  DuplicateParameter: { source: 'loss f(x: [N], x: [N]) = mean(x)', expect: "case.loss:1:16: error E2004: parameter 'x' is declared twice" },
+  DuplicateBinding: { source: 'loss f(x: [N]) = mean(a)\n  where a = x\n        a = 2 * x', expect: "case.loss:3:9: error E2005: 'a' is already bound in this scope at line 2" },
+  CyclicDefinition: { source: 'loss f(x: [N]) = mean(a)\n  where a = b + x\n        b = a * 2', expect: "case.loss:2:9: error E2006: 'a' depends on itself: a is used in its own definition (line 3)" },
+  UnknownImport: { source: 'import { msee } from "./regression"\nloss f(x: [N]) = mean(x)', files: { 'regression.loss': 'loss mse(p: [N], t: [N]) = mean((p - t)^2)' }, expect: "case.loss:1:10: error E2007: module './regression' has no definition named 'msee'" },
+  ModuleNotFound: { source: 'import { mse } from "./nowhere"\nloss f(x: [N]) = mse(x, x)', expect: "case.loss:1:21: error E2008: cannot find module './nowhere' (looked for nowhere.loss)" },
+  ShadowsBuiltin: { source: 'def exp(x) = x\nloss f(x: [N]) = mean(exp(x))', expect: "case.loss:1:5: error E2009: 'exp' is a builtin function and cannot be redefined" },
+  UnknownDimension: { source: 'loss f(x: [N, C], t: index[N] of K) = mean(x)', expect: "case.loss:1:34: error E2010: unknown dimension 'K': it is not in any parameter's shape" },
+  UnknownComponent: { source: 'dim Box = {x1, y1, x2, y2}\nloss f(b: [N, Box]) = mean(b.z)', expect: "case.loss:2:30: error E2011: 'z' is not a component of dimension Box (components: x1, y1, x2, y2)" },
+  NotAFunction: { source: 'loss f(x: [N]) = mean(x(1))', expect: "case.loss:1:23: error E2012: 'x' is a value, not a function" },
+  FunctionAsValue: { source: 'def g(x) = x\nloss f(x: [N]) = mean(x) + g', expect: "case.loss:2:28: error E2013: 'g' is a function; call it with arguments" },
+  UnusedBinding: { source: 'loss f(x: [N]) = mean(x)\n  where unused = 2 * x', expect: "case.loss:2:9: warning W2014: 'unused' is bound but never used" },
+  ReservedName: { source: 'loss f(x: [N], reduction: real = 1) = mean(x)', expect: "case.loss:1:16: error E2015: 'reduction' is reserved in generated code and cannot name a hyperparameter or optional input: the options of every generated loss have that key" },
+
+  // --- types and calls
+  WrongArity: { source: 'def sq(x, y) = (x - y)^2\nloss f(x: [N]) = mean(sq(x))', expect: "case.loss:2:23: error E3001: 'sq' takes 2 arguments but was given 1" },
+  UnknownNamedArgument: { source: 'loss f(x: [N]) = mean(x, when: x > 0)', expect: "case.loss:1:26: error E3002: 'mean' has no argument named 'when' (it takes 'where:', 'empty:')" },
+  DuplicateArgument: { source: 'def g(x) = x\nloss f(x: [N]) = mean(g(x, x: x))', expect: "case.loss:2:28: error E3003: argument 'x' is given twice" },
+  TypeMismatch: { source: 'loss f(x: [N, C], y: [N]) = mean(x[y])', expect: "case.loss:1:36: error E3004: an index into a tensor must be class indices ('index[...] of C') or index variables, but it is real[N]" },
+  IndexExpected: { source: 'def nll(lp: [N, C], t: index[N] of C) = -mean(lp[t])\nloss f(x: [N, C], y: [N, C]) = nll(x, y)', expect: "case.loss:2:39: error E3005: 'nll' expects class indices index[N] of C, but was given a real[N, C] tensor: pass the class index of each sample (argmax of a one-hot target), not the one-hot encoding" },
+  NotAnAxis: { source: 'loss f(x: [N]) = mean(sum(x, 1))', expect: 'case.loss:1:30: error E3006: the axis argument of sum must name an axis of the operand (one of N)' },
+  PositionalAfterNamed: { source: 'loss f(x: [N], m: bool[N]) = mean(x, where: m, N)', expect: 'case.loss:1:48: error E3007: a positional argument cannot follow a named one' },
+  NotBoolean: { source: 'loss f(x: [N]) = mean(if x then 1 else 0)', expect: 'case.loss:1:26: error E3008: the condition of if must be a condition (bool), but it is real[N]' },
+  IntegerExpected: { source: 'def top(x: [N], k: int) = mean(x * k)\nloss f(x: [N]) = top(x, 2.5)', expect: "case.loss:2:25: error E3009: argument 2 of 'top' (an int) must be a whole number, but it is 2.5" },
+  UnsupportedConstruct: { source: 'loss f(x: [N], features: fn([N], [N]) -> [N]) = mean(x)', expect: 'case.loss:1:26: error E3010: a function parameter taking other than one tensor is not supported yet' },
+  LossNotScalar: { source: 'loss f(x: [N]) = x', expect: "case.loss:1:18: warning W3011: loss 'f' returns a tensor with axes [N], not a single number: reduce it with mean or sum if a scalar is meant" },
+  BadTuple: { source: 'loss f(x: [N]) = mean((x, x))', expect: 'case.loss:1:23: error E3012: a tuple can only list axes of a reduction or be compared with another tuple of the same length' },
+  MissingType: { source: 'loss f(x) = mean(x)', expect: "case.loss:1:8: error E3013: parameter 'x' of loss 'f' needs a type, e.g. 'x: [N]' or 'x: real = 1'" },
+  NotNumeric: { source: 'loss f(x: [N]) = mean((x > 0) + 1)', expect: "case.loss:1:23: error E3014: the left operand of '+' must be a number, but it is bool[N]" },
+
+  // --- shapes and axes
+  AxisSizeMismatch: { source: 'loss f(x: [N], y: [M]) = mean(a + b)\n  where a[i] = x[i]\n        b[i] = y[i]', expect: "case.loss:1:33: error E4001: the operands of '+': dimension i (N) and dimension i (M) would have to be the same size, but they are different dimensions" },
+  ArgumentShapeMismatch: { source: 'def sq(x: [..., D], y: [..., D]) = sum((x - y)^2, D)\nloss f(a: [N, D], b: [N, E]) = mean(sq(a, b))', expect: "case.loss:2:43: error E4002: argument 2 of 'sq' has axes [N, E] but parameter 'y' expects [..., D]" },
+  AxisNotPresent: { source: 'loss f(x: [N, D], y: [N]) = mean(sum(y, D))', expect: 'case.loss:1:41: error E4003: sum: the operand has no axis D (its axes are [N])' },
+  TooManyIndices: { source: 'loss f(x: [N]) = mean(x[i, j])', expect: 'case.loss:1:23: error E4004: 2 indices for a tensor with 1 axis' },
+  IndexVariableClash: { source: 'loss f(x: [N], y: [M]) = mean(s)\n  where s[i] = x[i] * y[i]', expect: "case.loss:2:25: error E4005: index variable 'i' already ranges over N, not M" },
+  UnboundIndexVariable: { source: 'loss f(x: [N]) = mean(s)\n  where s[i, k] = x[i]', expect: "case.loss:2:14: error E4006: index variable 'k' on the left is not an axis of the right-hand side (its axes are [i:N])" },
+  ExtraAxisInBinding: { source: 'loss f(x: [N]) = mean(s)\n  where s[i] = x[i] * x[j]', expect: "case.loss:2:16: error E4007: the right-hand side has axes [j] that are not listed on the left in 's[i]'" },
+  GatherAxisMissing: { source: 'loss f(x: [N, D], t: index[N] of C, y: [N, C]) = mean(x[t])', expect: 'case.loss:1:57: error E4008: cannot gather by a class index of C: the tensor has no axis C (its axes are [N, D])' },
+  RestDimPosition: { source: 'loss f(x: [N, ...]) = mean(x)', expect: "case.loss:1:15: error E4009: '...' may only come first in a shape, once" },
+  IndexVariableWithoutSize: { source: 'loss f(x: [N]) = mean(x) + sum(s)\n  where s[i] = real(i)', expect: "case.loss:2:21: error E4012: index variable 'i' has no size yet: index a tensor with it (e.g. 'x[i]') before using it as a value" },
+  DiagonalIndex: { source: 'loss f(t: index[C] of C) = sum(onehot(t))', expect: "case.loss:1:32: error E4013: 'C' indexes two axes of the same tensor (a diagonal)" },
+  DuplicateDim: { source: 'loss f(x: [N, N]) = mean(x)', expect: "case.loss:1:15: error E4011: dimension 'N' appears twice in one shape; use index variables for a square matrix" },
+
+  // --- domains and defaults
+  DefaultNotConstant: { source: 'loss f(x: [N], m: real = x) = mean(x + m)', expect: "case.loss:1:26: error E5001: the default of 'm' must be a constant number" },
+  DefaultOutsideDomain: { source: 'loss f(x: [N], m: real in (0, inf) = 0) = mean(x + m)', expect: "case.loss:1:38: error E5002: the default 0 of 'm' is outside its domain (0, inf)" },
+  DefaultOnTensor: { source: 'loss f(x: [N], y: [N] = x) = mean(x + y)', expect: "case.loss:1:25: error E5003: the default of tensor parameter 'y' must be a constant number, which fills it" },
+  DefaultWrongType: { source: 'loss f(x: [N], w: int[N] = 0.5) = mean(x * w)', expect: "case.loss:1:28: error E5004: the default 0.5 of 'w' is not a whole number" },
+  EmptyDomain: { source: 'loss f(x: [N], m: real in (1, 0) = 1) = mean(x + m)', expect: 'case.loss:1:27: error E5005: the domain (1, 0) is empty' },
+  DomainNotConstant: { source: 'loss f(x: [N], m: real in (0, x) = 1) = mean(x + m)', expect: 'case.loss:1:27: error E5006: the bounds of a domain must be constant numbers' },
+  ArgumentOutsideDomain: { source: 'def bce(p: [N] in [0, 1], y: [N]) = -mean(y * log(p) + (1 - y) * log(1 - p))\nloss f(x: [N], y: [N] in {0, 1}) = bce(x, y)', expect: "case.loss:2:40: warning W5007: argument for 'p' of 'bce' may lie outside its domain [0, 1]: it ranges over (-inf, inf)\n  note: if it holds logits, pass sigmoid(x) (or softmax(x, C)), or use the logits form of the loss; if it holds probabilities, declare its input 'in [0, 1]'" },
+  DimOnlyInOptional: { source: 'loss f(x: [N], w: [M] = 1) = mean(x) + sum(w)', expect: "case.loss:1:16: error E5009: dimension M of 'w' must also be in the shape of a required input, which fixes its size" },
+  LearnableWithoutInit: { source: 'loss f(x: [N], param s: [N]) = mean(x * s)', expect: "case.loss:1:22: error E5010: learnable parameter 's' needs an initial value, e.g. 'param s: [T] = 0'" },
+  RequiredAfterDefault: { source: 'def lerp(a, w = 0.5, b) = a + w * (b - a)\nloss f(x: [N], y: [N]) = mean(lerp(x, 0.1, y))', expect: "case.loss:1:22: error E5008: parameter 'b' has no default but follows 'w', which has one, so no call could give it by position: move it before 'w'" },
+
+  // --- numeric stability
+  LogOfZero: { stability: 'loss f(p: [N] in [0, 1]) = -mean(log(p))' },
+  OutsideOpDomain: { stability: 'loss f(x: [N]) = mean(log(x))' },
+  DivisionByZero: { stability: 'loss f(x: [N], y: [N]) = mean(x / y)' },
+  EmptyMask: { stability: 'loss f(l: [N], m: bool[N]) = sum(l * real(m)) / count(m)' },
+  Float32Overflow: { stability: 'loss f(x: [N]) = mean(exp(x))' },
+  Cancellation: { stability: 'loss f(x: [N], w: [N] in [0, 1]) = mean(w * (1 - sigmoid(x)))' },
+  LogOfOnePlusSmall: { stability: 'loss f(x: [N] in [0, inf)) = mean(log(1 + x))' },
+  ProbabilityFromUnbounded: { stability: 'loss f(x: [N], y: [N] in {0, 1}) = -mean(y * log(clamp(x, 1e-7, 1 - 1e-7)))' },
+  SqrtGradientAtZero: { stability: 'loss f(x: [N] in [0, inf)) = mean(sqrt(x))' },
+  PowGradientAtZero: { stability: 'loss f(p: [N] in [0, 1], gamma: real in [0, inf) = 0.5) = mean((1 - p)^gamma)' },
+  GuardedGradient: { stability: 'loss f(p: [N] in [0, 1]) = mean(if p > 0 then log(p) else 0)' },
+  SampledNonFinite: { run: 'sample' },
+
+  // --- evaluation and command line
+  NoSuchLoss: { run: 'noSuchLoss', expect: "lossc: error E7001: no loss named 'msee' in test/fixtures/diagnostics/mse.loss; did you mean 'mse'?" },
+  MissingInput: { run: 'wrongInputs', expect: "lossc: error E7002: no value given for input 'target' of loss 'mse' (expected real[N])" },
+  InputShape: { run: 'wrongInputs', expect: `lossc: error E7003: input 'pred' of loss 'mse': "two" is not a number` },
+  BadInputsFile: { run: 'notAnObject', expect: 'lossc: error E7004: test/fixtures/diagnostics/inputs-not-object.json must hold a JSON object from input name to value' },
+  UnknownInput: { run: 'wrongInputs', expect: "lossc: error E7005: loss 'mse' has no input or hyperparameter named 'targte'; did you mean 'target'?" },
+  FileNotFound: { run: 'sample', expect: 'lossc: error E7006: cannot read test/fixtures/diagnostics/missing.loss: no such file or directory' },
+  OutputConflict: { run: 'foreign', expect: 'lossc: error E7007: $TMP/foreign/mse.ts exists and was not written by lossc; refusing to overwrite it' },
+  EvaluationFailed: { run: 'mismatched', expect: "lossc: error E7008: evaluation failed: mse: dimension N of input 'target' is 3, but it is 2 in 'pred' (shape [N])" },
+  OutputFolder: { run: 'outIsAFile', expect: 'lossc: error E7010: cannot write into test/fixtures/diagnostics/mse.loss: it exists and is not a directory; --out needs a directory' },
+  WriteFailed: { run: 'cannotWrite', expect: 'lossc: error E7011: cannot write /proc/self/lossc-cannot-write/mse.ts: no such file or directory' },
+  DuplicateOutput: { run: 'twins', expect: 'lossc: error E7012: test/fixtures/diagnostics/mse.loss and test/fixtures/diagnostics/twin/mse.loss would both be compiled to $TMP/twins/mse.ts; compile them in separate runs or rename one' },
+  BadUsage: { run: 'usage', expect: "lossc: error E7013: unknown command 'frobnicate'" },
+
+  // --- internal
+  InternalError: { source: 'import { mse } from "./regression"\nloss f(x: [N]) = mse(x, x)', files: { 'regression.loss': new Error('the disk is on fire') }, expect: ['lossc: error E9001: internal compiler error while checking definitions: the disk is on fire (please report this with the source that caused it)', "lossc: error E9001: internal compiler error while checking loss 'f': the disk is on fire (please report this with the source that caused it)"] },
+};
+
+/** What the checker prints for a source, one formatted diagnostic (with its notes) each. */
+function checked(source: string, files: Readonly<Record<string, string | Error>> = {}): string[] {
+  const host = {
+    readFile(path: string): string | undefined {
+      const f = files[path];
+      if (f instanceof Error) throw f;
+      return f;
+    },
+  };
+  return checkSource(source, 'case.loss', host).diagnostics.map((d) => formatDiagnostic(d));
+}
+
+interface RunResult {
+  readonly status: number | null;
+  readonly stderr: string;
+}
+
+function lossc(argv: readonly string[]): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['bin/lossc.js', ...argv], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (t: string) => (stderr += t));
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status, stderr }));
+  });
+}
+
+const runs = new Map<RunName, RunResult>();
+let tmp = '';
+
+beforeAll(async () => {
+  expect(existsSync('dist/src/cli/main.js'), 'run `npm run build` first (npm test does)').toBe(true);
+  tmp = mkdtempSync(join(tmpdir(), 'lossc-diagnostics-'));
+  mkdirSync(join(tmp, 'foreign'));
+  writeFileSync(join(tmp, 'foreign', 'mse.ts'), '// my own module, not written by lossc\n');
+  const names = Object.keys(RUNS) as RunName[];
+  const results = await Promise.all(names.map((name) => lossc(RUNS[name].argv.map((a) => a.replace('$TMP', tmp)))));
+  names.forEach((name, i) => runs.set(name, { ...results[i]!, stderr: results[i]!.stderr.replaceAll(tmp, '$TMP') }));
+}, 60_000);
+
+const codeOf = (kind: DiagnosticKind): string => DIAGNOSTICS[kind].code;
+const raises = (line: string, code: string): boolean => new RegExp(`^\\S+: (error|warning) ${code}: `).test(line);
+
+describe('every diagnostic code', () => {
+  it('has exactly one case, and no case names a code the table lacks', () => {
+    expect(Object.keys(CASES).sort()).toEqual(Object.keys(DIAGNOSTICS).sort());
+  });
+
+  it('is unique, and its letter is its severity: E an error, W a warning', () => {
+    const codes = Object.values(DIAGNOSTICS).map((d) => d.code);
+    expect(new Set(codes).size).toBe(codes.length);
+    for (const [kind, d] of Object.entries(DIAGNOSTICS)) {
+      expect(`${kind} ${d.code}`).toMatch(d.severity === 'error' ? / E\d{4}$/ : / W\d{4}$/);
+      if (d.code[1] === '6') expect(d.severity, kind).toBe('warning');
+    }
+  });
+
+  it('is listed in docs/diagnostics.md with its severity', () => {
+    const doc = readFileSync('docs/diagnostics.md', 'utf8');
+    const listed = [...doc.matchAll(/^\| ([EW]\d{4}) \| (error|warning) \|/gm)].map((m) => `${m[1]} ${m[2]}`);
+    expect(listed.sort()).toEqual(Object.values(DIAGNOSTICS).map((d) => `${d.code} ${d.severity}`).sort());
+  });
+});
+
+describe.each(Object.entries(CASES) as [DiagnosticKind, Case][])('%s', (kind, c) => {
+  const code = codeOf(kind);
+  it(`raises ${code}`, () => {
+    if ('source' in c) {
+      const lines = checked(c.source, c.files);
+      expect(lines, lines.join('\n')).toEqual(typeof c.expect === 'string' ? [c.expect] : c.expect);
+      expect(lines.some((l) => raises(l, code))).toBe(true);
+    } else if ('expression' in c) {
+      const lines = parseExpression(c.expression).diagnostics.map((d) => formatDiagnostic(d));
+      expect(lines).toEqual([c.expect]);
+      expect(raises(lines[0]!, code)).toBe(true);
+    } else if ('stability' in c) {
+      const lines = check(c.stability, 'case.loss', { optimize: false }).diagnostics.map((d) => formatDiagnostic(d));
+      expect(lines.filter((l) => l.includes(': error ')), lines.join('\n')).toEqual([]);
+      expect(lines.some((l) => raises(l, code)), lines.join('\n')).toBe(true);
+    } else {
+      const r = runs.get(c.run)!;
+      const lines = r.stderr.split('\n');
+      expect(r.status, r.stderr).toBe(RUNS[c.run].status);
+      if (c.expect !== undefined) expect(lines, r.stderr).toContain(c.expect);
+      expect(lines.some((l) => raises(l, code)), r.stderr).toBe(true);
+    }
+  });
+});
