@@ -11,7 +11,9 @@ import { gradientsReference, type RefTensor } from '../src/reference/evaluate.js
 import { valueAndGradsTfjs } from '../src/eval/evaluate.js';
 import { initBackend } from '../src/eval/setup.js';
 import { formatDiagnostic } from '../src/diagnostics/diagnostic.js';
-import { DERIVATIVES, differentiate, type DerivativeRow } from '../src/grad/index.js';
+import { compileDerivatives, DERIVATIVES, deriveBackward, differentiate, NOT_REAL, type DerivativeRow } from '../src/grad/index.js';
+import { IrBuilder } from '../src/ir/graph.js';
+import { OPS } from '../src/ir/ops.js';
 import { liveNodes } from '../src/ir/live.js';
 import type { OpName } from '../src/ir/ops.js';
 import type { IrFunction, IrNode, NodeId } from '../src/ir/types.js';
@@ -217,7 +219,7 @@ const CASES: readonly RuleCase[] = [
   },
   {
     name: 'comparisons, sign and floor carry no gradient',
-    rows: [],
+    rows: [['sign', 0, ''], ['floor', 0, '']],
     source: 'loss f(x: [N], y: [N], w: [N]) = sum(w * real(x > y) + w * sign(x) + w * floor(y) + x * y)',
     inputs: (rng) => { const x = away(N, 0.2, 2)(rng); return { x, y: offset(x, rng, 0.2, 0.4), w: U(N, -2, 2)(rng) }; },
   },
@@ -672,7 +674,7 @@ const CONVENTIONS: readonly Convention[] = [
   },
   {
     name: 'detach: sum(x * detach(x)) has gradient x, not 2x',
-    rows: [['mul', 0, '']],
+    rows: [['mul', 0, ''], ['detach', 0, '']],
     source: 'loss f(x: [N]) = sum(x * detach(x))',
     inputs: { x: t([1, -2, 3]) },
     grads: { x: [1, -2, 3] },
@@ -746,6 +748,31 @@ describe('the table', () => {
     // ...and the cases name no row the table lacks.
     const table = new Set(DERIVATIVES.map(([op, k, when]) => key([op, k, when])));
     expect([...exercised].filter((k) => !table.has(k))).toEqual([]);
+  });
+
+  it('has a row for every real operand of every op with a real result; no row for what is never real', () => {
+    const arity = { leaf: 0, apply: 0, unary: 1, binary: 2, select: 3, reduce: 2, axis: 1, gather: 2, reshape: 1 } as const;
+    const rowed = new Set(DERIVATIVES.map(([op, k]) => `${op}/${k}`));
+    const notReal = new Set(NOT_REAL.map(([op, k]) => `${op}/${k}`));
+    const missing: string[] = [];
+    for (const [op, info] of Object.entries(OPS)) {
+      // A result that is never real carries no gradient (comparisons, logic, positions).
+      const realResult = info.result !== 'bool' && info.result !== 'int';
+      for (let k = 0; k < arity[info.kind]; k++) {
+        const key = `${op}/${k}`;
+        if (rowed.has(key)) expect(realResult && !notReal.has(key), `${key} has a row but carries no gradient`).toBe(true);
+        else if (realResult && !notReal.has(key)) missing.push(key);
+      }
+    }
+    expect(missing).toEqual([]);
+  });
+
+  it('refuses a carried operand whose row is missing, instead of a zero gradient', () => {
+    const { raw } = fromSource('loss f(x: [N]) = sum(cosh(x))');
+    const holed = compileDerivatives(DERIVATIVES.filter(([op]) => op !== 'cosh'));
+    expect(() => deriveBackward(raw, new IrBuilder(raw.nodes), raw.output, '%dloss', holed)).toThrow(/derivative of cosh with respect to its operand 0 is not in/);
+    // With the whole table the same loss differentiates.
+    expect(() => deriveBackward(raw, new IrBuilder(raw.nodes), raw.output, '%dloss')).not.toThrow();
   });
 
   it('has one row per (op, operand, when), and rows of one operand end with an unconditional or exhaustive one', () => {

@@ -19,7 +19,11 @@
 //   alone                the other operand carries no gradient (a constant, a hyperparameter,
 //                        a detached value): used for max(0, x) so that the kink gets 0
 //   full-g / partial-g   ?g has the node's softmax axis or is the same along it
-// An operand with no row (comparisons, sign, floor, indices, masks, detach) gets no gradient.
+// Every real operand of an op with a real result has a row; an op whose derivative is zero
+// says so with the term 0 (sign, floor, detach). Operands that are never real (conditions,
+// masks, class indices) and ops whose result is never real (comparisons, logic) carry no
+// gradient by their types and have no row (NOT_REAL below). The engine refuses a carried
+// operand without a row, as tfjs refuses an op without a gradient function.
 // Conventions where the textbook derivative is undefined: the subgradient 0 at the kink of
 // relu, abs and max(x, c); ties of a binary max go to its first operand; ties of a max/min
 // reduction share the gradient equally (a valid subgradient, as PyTorch's amax).
@@ -48,6 +52,9 @@ export const DERIVATIVES: readonly DerivativeRow[] = [
   ['tanh',        0, '',          '(div ?g (square (cosh ?x)))',                                     'd tanh x = dx / cosh² x'],
   ['cosh',        0, '',          '(mul ?g (mul ?y (tanh ?x)))',                                     'd cosh x = sinh x dx = cosh x tanh x dx'],
   ['relu',        0, '',          '(select (gt ?x 0) ?g 0)',                                         'd max(x, 0) = [x > 0] dx: 0 at the kink'],
+  ['sign',        0, '',          '0',                                                               'sign is constant between its jump at 0, where the subgradient 0 is taken'],
+  ['floor',       0, '',          '0',                                                               'floor is constant between whole numbers (0 at the jumps too)'],
+  ['detach',      0, '',          '0',                                                               'a stop-gradient: its operand is treated as a constant'],
   ['to_real',     0, '',          '?g',                                                              'a real operand is passed through (ints and bools carry no gradient)'],
 
   ['add',         0, '',          '?g',                                                              'd(a + b) = da + db'],
@@ -99,4 +106,15 @@ export const DERIVATIVES: readonly DerivativeRow[] = [
   ['gather',      0, '',          '(mul ?g (to_real (eq ?i ?t)))',                                   'the picked class of each element gets it'],
   ['rename',      0, '',          '(rename:inv ?g)',                                                 'the same data under the old axis name'],
   ['pick',        0, '',          '(mul ?g (to_real (eq ?i ?k)))',                                   'the picked position gets it (a product with a mask along the axis, as gather)'],
+];
+
+/**
+ * Operands that are never real, so no gradient reaches them and they have no row: a select's
+ * condition, a reduction's mask, a gather's class indices. (An op whose result is not real,
+ * a comparison or logic, passes no gradient on either: see `OPS[op].result`.)
+ */
+export const NOT_REAL: readonly (readonly [op: OpName, operand: number, what: string])[] = [
+  ['select', 0, 'the condition'],
+  ...(['sum', 'mean', 'max', 'min', 'prod', 'logsumexp', 'any', 'all'] as const).map((op) => [op, 1, 'the mask'] as const),
+  ['gather', 1, 'the class indices'],
 ];

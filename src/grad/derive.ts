@@ -8,25 +8,32 @@ import { IrBuilder } from '../ir/graph.js';
 import { REST, type Axis, type IrBackward, type IrFunction, type IrNode, type NodeId } from '../ir/types.js';
 import { instantiate, type Bindings } from '../opt/match.js';
 import { parseTerm, termVars, type Term } from '../opt/pattern.js';
-import { DERIVATIVES, type DerivativeCondition } from './derivatives.js';
+import { DERIVATIVES, type DerivativeCondition, type DerivativeRow } from './derivatives.js';
 
 interface CompiledRow {
   readonly when: DerivativeCondition;
   readonly term: Term;
   readonly vars: ReadonlySet<string>;
+  /** The term is the constant 0: the operand gets no gradient through this op. */
+  readonly zero: boolean;
 }
 
 /** Rows by op, then by operand, in table order. */
-const ROWS: ReadonlyMap<string, ReadonlyMap<number, readonly CompiledRow[]>> = (() => {
+export type DerivativeRows = ReadonlyMap<string, ReadonlyMap<number, readonly CompiledRow[]>>;
+
+export function compileDerivatives(table: readonly DerivativeRow[]): DerivativeRows {
   const byOp = new Map<string, Map<number, CompiledRow[]>>();
-  for (const [op, operand, when, text] of DERIVATIVES) {
+  for (const [op, operand, when, text] of table) {
     const term = parseTerm(text);
     const ops = byOp.get(op) ?? new Map<number, CompiledRow[]>();
-    ops.set(operand, [...(ops.get(operand) ?? []), { when, term, vars: termVars(term) }]);
+    const zero = term.kind === 'num' && term.value === 0;
+    ops.set(operand, [...(ops.get(operand) ?? []), { when, term, vars: termVars(term), zero }]);
     byOp.set(op, ops);
   }
   return byOp;
-})();
+}
+
+const ROWS = compileDerivatives(DERIVATIVES);
 
 /** Why a loss cannot be differentiated by the compiler (its backends then use tfjs autodiff). */
 export class NotDifferentiable extends Error {
@@ -38,16 +45,25 @@ export function differentiableInputs(fn: IrFunction): IrFunction['inputs'] {
   return fn.inputs.filter((i) => i.elem === 'real');
 }
 
+/** The rows of `op` for operand `k`; a missing row is a hole in the table, never "no gradient". */
+function rowsOf(fn: IrFunction, rows: DerivativeRows, node: IrNode, k: number): readonly CompiledRow[] {
+  const found = rows.get(node.op)?.get(k);
+  if (!found || found.length === 0) {
+    throw new Error(`internal: ${fn.name}: the derivative of ${node.op} with respect to its operand ${k} is not in src/grad/derivatives.ts`);
+  }
+  return found;
+}
+
 /**
- * Nodes a gradient can reach from an input: real nodes with a derivative row for an operand
- * that is itself reached (or a real input).
+ * Nodes a gradient can reach from an input: real nodes with a reached operand (or a real
+ * input) whose derivative is not 0.
  */
-function carriers(fn: IrFunction, nodes: readonly IrNode[]): Set<NodeId> {
+function carriers(fn: IrFunction, nodes: readonly IrNode[], rows: DerivativeRows): Set<NodeId> {
   const wrt = new Set(differentiableInputs(fn).map((i) => i.node));
   const out = new Set<NodeId>();
   for (const n of nodes) {
     if (wrt.has(n.id)) out.add(n.id);
-    else if (n.type.dtype === 'real' && n.args.some((a, k) => out.has(a) && ROWS.get(n.op)?.has(k))) out.add(n.id);
+    else if (n.type.dtype === 'real' && n.args.some((a, k) => out.has(a) && rowsOf(fn, rows, n, k).some((r) => !r.zero))) out.add(n.id);
   }
   return out;
 }
@@ -57,12 +73,12 @@ function carriers(fn: IrFunction, nodes: readonly IrNode[]): Set<NodeId> {
  * input, seeded by a new input node `seedName` of the root's type. Throws NotDifferentiable
  * for what the IR cannot express (a function parameter's derivative).
  */
-export function deriveBackward(fn: IrFunction, b: IrBuilder, root: NodeId, seedName: string): IrBackward {
+export function deriveBackward(fn: IrFunction, b: IrBuilder, root: NodeId, seedName: string, rows: DerivativeRows = ROWS): IrBackward {
   const call = b.nodes.slice(0, root + 1).find((n) => n.op === 'apply');
   if (call) throw new NotDifferentiable(`${fn.name}: the derivative of function parameter '${call.attrs.name}' is not known to the compiler`);
   const rootNode = b.node(root);
   const seed = b.input(seedName, { dtype: 'real', axes: rootNode.type.axes }, rootNode.span);
-  const carries = carriers(fn, b.nodes.slice(0, root + 1));
+  const carries = carriers(fn, b.nodes.slice(0, root + 1), rows);
   const shares = new Map<NodeId, NodeId[]>();
   if (carries.has(root)) shares.set(root, [seed]);
 
@@ -71,11 +87,11 @@ export function deriveBackward(fn: IrFunction, b: IrBuilder, root: NodeId, seedN
     if (!parts || !carries.has(id)) continue;
     const node = b.node(id);
     const g = parts.reduce((acc, p) => b.op('add', [acc, p], {}, node.span));
-    const rows = ROWS.get(node.op);
     node.args.forEach((arg, k) => {
       if (!carries.has(arg)) return;
-      const row = rows?.get(k)?.find((r) => holds(r.when, node, k, g, b, carries));
-      if (!row) return;
+      const row = rowsOf(fn, rows, node, k).find((r) => holds(r.when, node, k, g, b, carries));
+      if (!row) throw new Error(`internal: ${fn.name}: no row of the derivative of ${node.op} (operand ${k}) holds at %${node.id}`);
+      if (row.zero) return;
       const env = bindings(fn, b, node, g, row.vars);
       const share = unbroadcast(b, node, arg, instantiate(row.term, env, b, node.span));
       const shareNode = b.node(share);

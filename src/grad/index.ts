@@ -10,8 +10,8 @@ import { optimizeFunction } from '../opt/index.js';
 import type { CostBackend } from '../opt/op-costs.js';
 import { deriveBackward, NotDifferentiable } from './derive.js';
 
-export { differentiableInputs, NotDifferentiable } from './derive.js';
-export { DERIVATIVES, type DerivativeRow } from './derivatives.js';
+export { compileDerivatives, deriveBackward, differentiableInputs, NotDifferentiable } from './derive.js';
+export { DERIVATIVES, NOT_REAL, type DerivativeRow } from './derivatives.js';
 
 /** Names of the seed inputs: `%` cannot start a name in the language. */
 export const SEED_OUTPUT = '%dloss';

@@ -3,7 +3,7 @@
 // operand is first materialised in its result's layout (by axis name), then combined index by
 // index. ints and bools are stored as numbers (bools as 0/1).
 import { unionAxes } from '../ir/axes.js';
-import type { DType } from '../ir/ops.js';
+import { OPS, type BinaryOp, type DType, type UnaryOp } from '../ir/ops.js';
 import { REST, type Axis, type IrFunction, type IrNode, type NodeId } from '../ir/types.js';
 import { liveNodes } from '../ir/live.js';
 import { evaluateInOrder } from '../ir/walk.js';
@@ -217,7 +217,8 @@ function fromDType(d: DType, x: number): number {
   return d === 'bool' ? (x !== 0 && !Number.isNaN(x) ? 1 : 0) : x;
 }
 
-const UNARY: Record<string, (x: number) => number> = {
+// Typed by the IR's op names: a new unary or binary op is a type error here until it has a meaning.
+const UNARY: Readonly<Record<UnaryOp, (x: number) => number>> = {
   neg: (x) => -x,
   abs: Math.abs,
   sign: Math.sign,
@@ -244,7 +245,7 @@ function softplus(x: number): number {
 }
 
 const b = (c: boolean): number => (c ? 1 : 0);
-const BINARY: Record<string, (x: number, y: number) => number> = {
+const BINARY: Readonly<Record<BinaryOp, (x: number, y: number) => number>> = {
   add: (x, y) => x + y,
   sub: (x, y) => x - y,
   mul: (x, y) => x * y,
@@ -360,10 +361,9 @@ class RefEvaluator {
       case 'pick':
         return this.pick(node, x!);
       default: {
-        const u = UNARY[node.op];
-        if (u) return this.make(node, x!.data.map(u));
-        const f = BINARY[node.op];
-        if (!f) throw new Error(`internal: reference evaluator has no case for op ${node.op}`);
+        if (OPS[node.op].kind === 'unary') return this.make(node, x!.data.map(UNARY[node.op as UnaryOp]));
+        if (OPS[node.op].kind !== 'binary') throw new Error(`internal: reference evaluator has no case for op ${node.op}`);
+        const f = BINARY[node.op as BinaryOp];
         const [p, q] = [this.expand(x!, layout), this.expand(y!, layout)];
         return this.make(node, p.map((pi, i) => f(pi, q[i]!)));
       }
