@@ -8,7 +8,7 @@ import type { SourceHost } from './check/program.js';
 import { hint } from './check/values.js';
 import { diagnostic, hasErrors, sortDiagnostics, type Diagnostic } from './diagnostics/diagnostic.js';
 import type { IrFunction } from './ir/types.js';
-import { prepareInputs, type NestedArray } from './inputs.js';
+import { prepareInputs, type NestedArray } from './eval/inputs.js';
 import { differentiate } from './grad/index.js';
 import { frontEnd, type PipelineOptions } from './pipeline.js';
 import type { SampleReport } from './sample/sample.js';

@@ -12,4 +12,4 @@ export { BUILTINS } from './check/builtins.js';
 export type { Builtin } from './check/builtins.js';
 export { printIr } from './ir/print.js';
 export type { IrFunction, IrNode, Axis } from './ir/types.js';
-export type { NestedArray } from './inputs.js';
+export type { NestedArray } from './eval/inputs.js';

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { sampleCheck } from '../src/api.js';
 import { main, type Io } from '../src/cli/main.js';
 import { fsHost } from '../src/cli/files.js';
-import type { NestedArray } from '../src/inputs.js';
+import type { NestedArray } from '../src/eval/inputs.js';
 import { errorBits } from '../src/sample/error-bits.js';
 import { derivative } from '../src/sample/finite-diff.js';
 import type { SampleReport } from '../src/sample/sample.js';

@@ -2,7 +2,7 @@
 // --sample` prints per loss. No tfjs here: this only reads a SampleReport.
 
 import { diagnostic, type Diagnostic } from '../diagnostics/diagnostic.js';
-import type { NestedArray } from '../inputs.js';
+import type { NestedArray } from '../eval/inputs.js';
 import type { IrFunction } from '../ir/types.js';
 import { formatValue } from '../stability/interval.js';
 import type { SampleReport, WorstInput } from './sample.js';

@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { evaluateReference, type RefTensor } from '../reference/evaluate.js';
 import { valueAndGradsTfjs } from '../eval/evaluate.js';
-import type { NestedArray } from '../inputs.js';
+import type { NestedArray } from '../eval/inputs.js';
 import type { DomainInfo, IrFunction } from '../ir/types.js';
 import { errorBits, MAX_BITS } from './error-bits.js';
 import { derivative, type Derivative } from './finite-diff.js';
