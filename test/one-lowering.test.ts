@@ -117,3 +117,53 @@ describe('the API the playground calls', () => {
     tf.dispose([m, ...Object.values(inputs)]);
   });
 });
+
+// Where the module and the evaluator used to differ, the one lowering computes what the float64
+// reference does; each case was a wrong (or refused) result in one of them.
+describe('what the two lowerings disagreed on', () => {
+  const run = async (source: string, name: string, inputs: Record<string, tf.Tensor>, options: Record<string, unknown> = {}): Promise<tf.Tensor> => {
+    const compiled = await compile(source, 'drift.loss');
+    expect(compiled.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    const mod = await importModule<Record<string, LossFunction>>(compiled.code!, 'one-lowering');
+    const fn = compiled.losses.find((l) => l.name === name)!;
+    const m = mod[name]!(...fn.inputs.filter((i) => i.default === undefined).map((i) => inputs[i.name]), options);
+    const hypers = {};
+    const e = evaluateTfjs(fn, inputs, hypers, options as never);
+    expectIdentical(m, e, name);
+    e.dispose();
+    return m;
+  };
+
+  it('logsumexp of a row of -inf is -inf, not NaN (masked: of a selection of -inf only)', async () => {
+    await initBackend('wasm');
+    const x = tf.tensor([[-Infinity, -Infinity], [0, Math.log(3)]]);
+    const y = await run('loss lse(x: [N, K]) = logsumexp(x, K)', 'lse', { x });
+    expect(Array.from(y.dataSync())).toEqual([-Infinity, Math.fround(Math.log(4))]);
+    const keep = tf.tensor([[true, false], [false, false]], undefined, 'bool');
+    const z = await run('loss mlse(x: [N, K], keep: bool[N, K]) = logsumexp(x, K, where: keep, empty: 7)', 'mlse', { x, keep });
+    expect(Array.from(z.dataSync())).toEqual([-Infinity, 7]);
+    tf.dispose([x, y, keep, z]);
+  });
+
+  it('weights with a dimension of 1 broadcast, as tf.losses and the reference do', async () => {
+    const pred = tf.tensor([[1, 2], [3, 4], [5, 6]]);
+    const target = tf.zeros([3, 2]);
+    const weights = tf.tensor([[1, 0]]);
+    const v = await run('loss mse(pred: [N, D], target: [N, D]) = mean((pred - target)^2)', 'mse', { pred, target }, { weights });
+    // Σ w·l / Σ w over [3, 2]: (1 + 9 + 25) / 3.
+    expect(v.dataSync()[0]).toBeCloseTo(35 / 3, 5);
+    tf.dispose([pred, target, weights, v]);
+  });
+
+  it('a loss that is its int input floored returns a copy: disposing it leaves the input', async () => {
+    const k = tf.tensor([1, 2, 3], undefined, 'int32');
+    const y = await run('loss fl(k: int[N]) = sum(floor(k))', 'fl', { k });
+    expect(y.dataSync()[0]).toBe(6);
+    y.dispose();
+    const z = evaluateTfjs((await compile('loss same(k: int[N]) = floor(k)', 'd.loss')).losses[0]!, { k }, {});
+    expect(z).not.toBe(k);
+    z.dispose();
+    expect(k.isDisposed).toBe(false);
+    k.dispose();
+  });
+});
