@@ -159,7 +159,7 @@ export function planLoss(fn: IrFunction, names: ModuleNames, options: PlanOption
         type: 'tf.Tensor',
         optional: true,
         doc: commentText(
-          `Per-sample weights, of shape ${shapeText(ps)} or a leading part of it (broadcast over the rest), multiplied into the losses before reducing; 'mean' then divides by the sum of the broadcast weights.`,
+          `Per-sample weights, of shape ${shapeText(ps)} or a leading part of it (broadcast over the rest; a dimension may also be 1), multiplied into the losses before reducing; 'mean' then divides by the sum of the broadcast weights.`,
         ),
       },
     );
