@@ -14,6 +14,7 @@ import { callableNames, lookupFunction } from './functions.js';
 import { arityText, inlineDef } from './inline.js';
 import { findEntry, findDimVar, hasDim, type Scope } from './scope.js';
 import { describeType, hint, type Elem, type FnVal, type TensorVal, type Val } from './values.js';
+import { reachable } from '../ir/walk.js';
 
 export function elabCall(ctx: ElabContext, scope: Scope, call: Call): Val | null {
   const name = call.callee.name;
@@ -291,16 +292,7 @@ function elabApply(ctx: ElabContext, scope: Scope, call: Call, param: IrFunction
 }
 
 function dependsOn(ctx: ElabContext, id: number, target: number): boolean {
-  const seen = new Set<number>();
-  const stack = [id];
-  while (stack.length > 0) {
-    const n = stack.pop()!;
-    if (n === target) return true;
-    if (seen.has(n)) continue;
-    seen.add(n);
-    stack.push(...ctx.b.node(n).args);
-  }
-  return false;
+  return reachable(ctx.b.nodes, [id]).has(target);
 }
 
 /** `stack(a, b, V)`: a new axis V of size 2, built as `if V == 0 then a else b`. */
