@@ -2,7 +2,7 @@
 // code, the budget against rules that undo each other, exact result types, source spans of
 // what it changed, the rule notation's checks, and the value ranges behind side conditions.
 import { describe, expect, it } from 'vitest';
-import { evaluateReference, type RefTensor } from '../src/backends/reference.js';
+import { evaluateReference, type RefTensor } from '../src/reference/evaluate.js';
 import type { IrFunction } from '../src/ir/types.js';
 import { rewriteToFixedPoint } from '../src/opt/engine.js';
 import { optimizeFunction } from '../src/opt/index.js';

@@ -7,7 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { check } from '../src/api.js';
-import { evaluateReference, type RefTensor } from '../src/backends/reference.js';
+import { evaluateReference, type RefTensor } from '../src/reference/evaluate.js';
 import { fsHost } from '../src/cli/files.js';
 import type { BinaryOp, UnaryOp } from '../src/ir/ops.js';
 import { REST, type IrFunction } from '../src/ir/types.js';
