@@ -16,11 +16,11 @@ import { describeNode } from './describe.js';
 import { foldConstant } from './fold.js';
 import { constValue, EMPTY_BINDINGS, instantiate, matchTerm, SYMMETRIC, type Bindings } from './match.js';
 import { RangeAnalysis } from './ranges.js';
-import { RULES_BY_OP, type Rule } from './rules.js';
+import { RULES_BY_OP, type RewriteRule } from './rules.js';
 
 export interface EngineOptions {
   /** The rules by root op, most specific first (default: the rule table). */
-  readonly rules?: ReadonlyMap<string, readonly Rule[]>;
+  readonly rules?: ReadonlyMap<string, readonly RewriteRule[]>;
   /** Whole-graph passes before giving up on a fixed point. */
   readonly maxPasses?: number;
   /** Rewrites in all, a guard against rules that would undo each other forever. */
@@ -52,7 +52,7 @@ export function rewriteToFixedPoint(fn: IrFunction, options: EngineOptions = {})
   return { fn: current, rewrites, exhausted: true };
 }
 
-function rewritePass(fn: IrFunction, rules: ReadonlyMap<string, readonly Rule[]>, out: AppliedRewrite[], budget: { left: number }): IrFunction {
+function rewritePass(fn: IrFunction, rules: ReadonlyMap<string, readonly RewriteRule[]>, out: AppliedRewrite[], budget: { left: number }): IrFunction {
   const b = new IrBuilder();
   const ranges = new RangeAnalysis(fn, b.nodes);
   const ctx: ConditionContext = { range: (id) => ranges.of(id), type: (id) => b.type(id) };
@@ -74,7 +74,7 @@ function rewritePass(fn: IrFunction, rules: ReadonlyMap<string, readonly Rule[]>
   };
 
   /** The most specific rule that matches at `id`, holds, and builds a replacement of the same type. */
-  const firstRewrite = (id: NodeId, span: Span | undefined): { rule: Rule; to: NodeId } | undefined => {
+  const firstRewrite = (id: NodeId, span: Span | undefined): { rule: RewriteRule; to: NodeId } | undefined => {
     const here = b.node(id);
     for (const rule of rules.get(here.op) ?? []) {
       for (const env of matchTerm(rule.pattern, id, node, EMPTY_BINDINGS)) {
@@ -92,7 +92,7 @@ function rewritePass(fn: IrFunction, rules: ReadonlyMap<string, readonly Rule[]>
    * loss's result has the layout of its node, and a changed order would reach it. When the
    * order differs, the replacement is tried with commutative operands the other way round.
    */
-  const instantiateFitted = (rule: Rule, env: Bindings, want: TensorType, span: Span | undefined): NodeId | undefined => {
+  const instantiateFitted = (rule: RewriteRule, env: Bindings, want: TensorType, span: Span | undefined): NodeId | undefined => {
     for (const swap of [false, true]) {
       let id: NodeId;
       try {
@@ -132,7 +132,7 @@ function rewritePass(fn: IrFunction, rules: ReadonlyMap<string, readonly Rule[]>
   return withNodes(fn, b.nodes, at);
 }
 
-function conditionsHold(rule: Rule, env: Bindings, ctx: ConditionContext): boolean {
+function conditionsHold(rule: RewriteRule, env: Bindings, ctx: ConditionContext): boolean {
   return rule.conditions.every((c) => {
     const cond = CONDITIONS[c.name];
     if (cond.on === 'node') {

@@ -86,7 +86,7 @@ const TABLE: readonly RuleRow[] = [
   ['logsumexp-logsumexp',  '(logsumexp:r (logsumexp:s ?x))',              '(logsumexp:r+s ?x)',                     'cost',      '',                 'log Σ_B e^(log Σ_A e^x) = log Σ_AB e^x'],
 ];
 
-export interface Rule {
+export interface RewriteRule {
   readonly name: string;
   readonly pattern: Term & { readonly kind: 'op' };
   readonly replacement: Term;
@@ -98,7 +98,7 @@ export interface Rule {
 }
 
 /** A row of the table, parsed and checked: every name the replacement uses is bound. */
-export function compileRule([name, pattern, replacement, category, when, derivation]: RuleRow): Rule {
+export function compileRule([name, pattern, replacement, category, when, derivation]: RuleRow): RewriteRule {
   const lhs = parseTerm(pattern);
   const rhs = parseTerm(replacement);
   if (lhs.kind !== 'op') throw new Error(`rule ${name}: a pattern must start with an op`);
@@ -112,11 +112,11 @@ export function compileRule([name, pattern, replacement, category, when, derivat
   return { name, pattern: lhs, replacement: rhs, category, conditions, derivation, size: termSize(lhs) };
 }
 
-export const RULES: readonly Rule[] = TABLE.map(compileRule);
+export const RULES: readonly RewriteRule[] = TABLE.map(compileRule);
 
 /** Rules by the op at the root of their pattern, most specific first (ties: table order). */
-export function indexRules(rules: readonly Rule[]): ReadonlyMap<string, readonly Rule[]> {
-  const m = new Map<string, Rule[]>();
+export function indexRules(rules: readonly RewriteRule[]): ReadonlyMap<string, readonly RewriteRule[]> {
+  const m = new Map<string, RewriteRule[]>();
   for (const r of rules) m.set(r.pattern.op, [...(m.get(r.pattern.op) ?? []), r]);
   for (const list of m.values()) list.sort((a, b) => b.size - a.size);
   return m;

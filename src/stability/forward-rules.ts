@@ -7,7 +7,7 @@ import * as R from './interval.js';
 import { COSH_OVERFLOW, EXP_OVERFLOW } from './float32.js';
 import { render } from './render.js';
 import { argNode, argRange, type Site } from './sites.js';
-import { inaccurate, text, type Rule } from './rule.js';
+import { inaccurate, text, type StabilityRule } from './rule.js';
 import { show } from './witness.js';
 
 const EPS_FIX = (s: Site): string => `keep the argument away from 0 with the epsilon spelled out, e.g. log(max(${text(s, 0)}, 1e-7)), or declare a domain that excludes 0 (e.g. 'in (0, 1]')`;
@@ -38,7 +38,7 @@ const DOMAIN_FLOOR: Readonly<Record<string, string>> = { log: '1e-7', log1p: '-1
 const isConst = (s: Site, i: number, v?: number): boolean => argNode(s, i).op === 'const' && (v === undefined || argNode(s, i).attrs.value === v);
 const SATURATING = ['sigmoid', 'exp', 'tanh', 'softmax'];
 
-export const FORWARD_RULES: readonly Rule[] = [
+export const FORWARD_RULES: readonly StabilityRule[] = [
   {
     // clamp(x, eps, 1 - eps) before a log is the probability form of BCE; logits given to it
     // are silently clamped, with zero gradient outside [eps, 1 - eps].

@@ -6,7 +6,7 @@
 
 import * as R from './interval.js';
 import { argNode, argRange, type Site } from './sites.js';
-import { text, type Rule } from './rule.js';
+import { text, type StabilityRule } from './rule.js';
 import { show } from './witness.js';
 
 /** `max(norm, eps)` guards the value of a norm but not its gradient. */
@@ -14,7 +14,7 @@ function guardedByMax(s: Site): boolean {
   return (s.consumers.get(s.node.id) ?? []).some((c) => s.fn.nodes[c]!.op === 'maximum');
 }
 
-export const GRADIENT_RULES: readonly Rule[] = [
+export const GRADIENT_RULES: readonly StabilityRule[] = [
   {
     // d sqrt(u) = du / (2 sqrt(u)): Infinity at u = 0, and NaN once multiplied by du = 0
     // (‖x‖ at x = 0: the gradient of sum(x^2) there is 0).

@@ -13,7 +13,7 @@ import { GRADIENT_RULES } from './gradient-rules.js';
 import { naiveFormAround } from './naive-forms.js';
 import { BASE, RangeAnalysis, type Guard } from './ranges.js';
 import { render } from './render.js';
-import { at, type Rule } from './rule.js';
+import { at, type StabilityRule } from './rule.js';
 import { consumersOf, forwardSites, gradientPath, type Site } from './sites.js';
 import { sentence, WitnessFinder } from './witness.js';
 
@@ -54,7 +54,7 @@ function analyze(fn: IrFunction): Diagnostic[] {
   });
 }
 
-function firstFinding(site: Site, rules: readonly Rule[], finder: WitnessFinder, guards: readonly Guard[]): Diagnostic | undefined {
+function firstFinding(site: Site, rules: readonly StabilityRule[], finder: WitnessFinder, guards: readonly Guard[]): Diagnostic | undefined {
   for (const rule of rules) {
     if (!rule.ops.includes(site.node.op) || !rule.possible(site)) continue;
     const w = finder.find([site.node.id, ...site.node.args], guards, (p) => rule.triggers(site, at(site, p)));

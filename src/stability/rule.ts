@@ -9,7 +9,7 @@ import { render } from './render.js';
 import type { Site } from './sites.js';
 import type { PointView } from './witness.js';
 
-export interface Rule {
+export interface StabilityRule {
   readonly kind: DiagnosticKind;
   readonly ops: readonly OpName[];
   /** Judging by the ranges alone, the hazard can happen. */
