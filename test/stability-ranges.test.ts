@@ -1,7 +1,8 @@
 // Soundness of the pieces the stability findings stand on, against code that shares nothing
 // with them: interval arithmetic and the per-op ranges against float64 Math at random points
 // (fast-check); the range of every node of every corpus and stdlib loss against the float64
-// reference evaluator; and the one-point model behind witnesses against the same evaluator.
+// reference evaluator, and its NaN flag wherever a node is NaN; and the one-point model behind
+// witnesses against the same evaluator.
 import fc from 'fast-check';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,11 +12,11 @@ import { evaluateReference, type RefTensor } from '../src/reference/evaluate.js'
 import { fsHost } from '../src/cli/files.js';
 import type { BinaryOp, UnaryOp } from '../src/ir/ops.js';
 import { REST, type IrFunction } from '../src/ir/types.js';
-import * as R from '../src/stability/interval.js';
+import * as R from '../src/ranges/interval.js';
 import { cone, PointModel } from '../src/stability/point.js';
-import { RangeAnalysis } from '../src/stability/ranges.js';
+import { RangeAnalysis } from '../src/ranges/analysis.js';
 import { drawSamples } from '../src/sample/sample-draw.js';
-import { BINARY_RANGE, UNARY_RANGE } from '../src/stability/transfer.js';
+import { BINARY_RANGE, UNARY_RANGE } from '../src/ranges/transfer.js';
 
 /** `v` lies in `r`; an unbounded end also admits the infinity beyond it (overflow). */
 function within(r: R.Range, v: number): boolean {
@@ -108,6 +109,7 @@ describe('the range of every node holds its float64 values', () => {
           const values = evaluateReference(fn, inputs, sample.hypers, { node: node.id }).data;
           const bad = values.find((v) => !within(r, v));
           expect(bad, `%${node.id} ${node.op}: ${bad} is outside ${R.formatRange(r)}`).toBeUndefined();
+          if (values.some(Number.isNaN)) expect(ranges.mayBeNaN(node.id), `%${node.id} ${node.op} is NaN, not flagged`).toBe(true);
         }
       }
     });

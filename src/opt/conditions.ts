@@ -1,23 +1,42 @@
 // Named side conditions of the rule table. Each is conservative: when the analysis cannot
-// tell, the condition does not hold and the rule does not fire.
+// tell, the condition does not hold and the rule does not fire. Value conditions ask the range
+// analysis the stability checker uses too (src/ranges): a range describes the values that are
+// not NaN, so each also asks that NaN cannot reach the node.
 
 import type { Attrs, NodeId, TensorType } from '../ir/types.js';
 import { REST } from '../ir/types.js';
-import type { Range } from './ranges.js';
+import { FLT_MAX } from '../ranges/float32.js';
+import { isEmpty, type Range } from '../ranges/interval.js';
 
 /** What a condition may ask about the match. */
 export interface ConditionContext {
+  /** The float32 range of the node's values that are not NaN. */
   range(id: NodeId): Range;
+  /** NaN may reach the node (then its range says nothing). */
+  mayBeNaN(id: NodeId): boolean;
   type(id: NodeId): TensorType;
 }
+
+/** The node's range when it vouches for every value: NaN cannot reach the node, and the range is not empty. */
+const known = (ctx: ConditionContext, id: NodeId): Range | undefined => {
+  const r = ctx.range(id);
+  return isEmpty(r) || ctx.mayBeNaN(id) ? undefined : r;
+};
 
 export type Condition =
   | { readonly on: 'node'; readonly doc: string; readonly test: (ctx: ConditionContext, id: NodeId) => boolean }
   | { readonly on: 'attrs'; readonly doc: string; readonly test: (attrs: Attrs) => boolean };
 
 export const CONDITIONS = {
-  nonneg: { on: 'node', doc: 'every value is >= 0 (and never NaN)', test: (ctx, id) => ctx.range(id).lo >= 0 && !ctx.range(id).nan },
-  finite: { on: 'node', doc: 'every value is a finite number', test: (ctx, id) => Number.isFinite(ctx.range(id).lo) && Number.isFinite(ctx.range(id).hi) && !ctx.range(id).nan },
+  nonneg: { on: 'node', doc: 'every value is >= 0 (and never NaN)', test: (ctx, id) => (known(ctx, id)?.lo ?? -1) >= 0 },
+  finite: {
+    on: 'node',
+    doc: 'every value is a finite number in float32 (and never NaN)',
+    test: (ctx, id) => {
+      const r = known(ctx, id);
+      return r !== undefined && r.lo >= -FLT_MAX && r.hi <= FLT_MAX;
+    },
+  },
   scalar: { on: 'node', doc: 'the value has no axes, so it is the same along every reduced axis', test: (ctx, id) => ctx.type(id).axes.length === 0 },
   tensor: { on: 'node', doc: 'the value has at least one axis (an operation on it costs one per element)', test: (ctx, id) => ctx.type(id).axes.length > 0 },
   real: { on: 'node', doc: 'a real number (not a whole number or a condition)', test: (ctx, id) => ctx.type(id).dtype === 'real' },

@@ -15,7 +15,7 @@ import { eliminateDeadCode } from './dead-code.js';
 import { describeNode } from './describe.js';
 import { foldConstant } from './fold.js';
 import { constValue, EMPTY_BINDINGS, instantiate, matchTerm, SYMMETRIC, type Bindings } from './match.js';
-import { RangeAnalysis } from './ranges.js';
+import { RangeAnalysis } from '../ranges/analysis.js';
 import { RULES_BY_OP, type RewriteRule } from './rules.js';
 
 export interface EngineOptions {
@@ -54,8 +54,9 @@ export function rewriteToFixedPoint(fn: IrFunction, options: EngineOptions = {})
 
 function rewritePass(fn: IrFunction, rules: ReadonlyMap<string, readonly RewriteRule[]>, out: AppliedRewrite[], budget: { left: number }): IrFunction {
   const b = new IrBuilder();
+  // Ranges of the nodes built so far, on demand: the builder's list grows as the pass runs.
   const ranges = new RangeAnalysis(fn, b.nodes);
-  const ctx: ConditionContext = { range: (id) => ranges.of(id), type: (id) => b.type(id) };
+  const ctx: ConditionContext = { range: (id) => ranges.range(id), mayBeNaN: (id) => ranges.mayBeNaN(id), type: (id) => b.type(id) };
   const node = (id: NodeId): IrNode => b.node(id);
   const map = new Map<NodeId, NodeId>();
   const live = liveNodes(fn);

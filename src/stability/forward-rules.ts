@@ -3,8 +3,8 @@
 // (NaN from a negative argument before -Infinity from a zero one), so each node gets at most
 // one forward finding.
 
-import * as R from './interval.js';
-import { COSH_OVERFLOW, EXP_OVERFLOW } from './float32.js';
+import * as R from '../ranges/interval.js';
+import { COSH_OVERFLOW, EXP_OVERFLOW } from '../ranges/float32.js';
 import { render } from './render.js';
 import { argNode, argRange, type Site } from './sites.js';
 import { inaccurate, text, type StabilityRule } from './rule.js';

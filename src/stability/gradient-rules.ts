@@ -4,7 +4,7 @@
 // 0 · Infinity is NaN. So a sqrt at 0 poisons the gradient even where a max() or an `if`
 // hides its value, and a guarded log(0) or x/0 does too.
 
-import * as R from './interval.js';
+import * as R from '../ranges/interval.js';
 import { argNode, argRange, type Site } from './sites.js';
 import { text, type StabilityRule } from './rule.js';
 import { show } from './witness.js';

@@ -1,6 +1,6 @@
 // Numeric-stability analysis of one lowered (and optimized) loss: findings are diagnostics
 // from the shared table (W6xxx), pointing at the source span of the offending expression.
-// The engine: ranges of every node (ranges.ts) prune, the rule tables (forward-rules.ts,
+// The engine: ranges of every node (src/ranges) prune, the rule tables (forward-rules.ts,
 // gradient-rules.ts) say what is hazardous, and a concrete witness (witness.ts) confirms each
 // finding and names the inputs that trigger it. The sampled float32-vs-float64 check lives in
 // sample.ts (it needs tfjs) and is run on request, not here.
@@ -11,7 +11,7 @@ import type { IrFunction, NodeId } from '../ir/types.js';
 import { FORWARD_RULES } from './forward-rules.js';
 import { GRADIENT_RULES } from './gradient-rules.js';
 import { naiveFormAround } from './naive-forms.js';
-import { BASE, RangeAnalysis, type Guard } from './ranges.js';
+import { BASE, RangeAnalysis, type Guard } from '../ranges/analysis.js';
 import { render } from './render.js';
 import { at, type StabilityRule } from './rule.js';
 import { consumersOf, forwardSites, gradientPath, type Site } from './sites.js';

@@ -1,7 +1,7 @@
 // IR back to short loss-language text for messages: `log(1 - sigmoid(x))`, `norm(a - p, D)`.
 // Deep subexpressions become `…` so that a message stays one readable line.
 
-import { formatValue } from './interval.js';
+import { formatValue } from '../ranges/interval.js';
 import type { IrFunction, IrNode, NodeId } from '../ir/types.js';
 
 const INFIX: Record<string, [string, number]> = {

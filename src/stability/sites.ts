@@ -4,8 +4,8 @@
 
 import { OPS } from '../ir/ops.js';
 import type { IrFunction, IrNode, NodeId } from '../ir/types.js';
-import type { Range } from './interval.js';
-import { BASE, type Context, type RangeAnalysis } from './ranges.js';
+import type { Range } from '../ranges/interval.js';
+import { BASE, type Context, type RangeAnalysis } from '../ranges/analysis.js';
 
 /** One node in one context, as a rule sees it. */
 export interface Site {

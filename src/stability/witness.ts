@@ -4,10 +4,10 @@
 // nothing it cannot show happening, and the message names the inputs that matter.
 
 import type { IrFunction, NodeId } from '../ir/types.js';
-import { contains, formatValue } from './interval.js';
+import { contains, formatValue } from '../ranges/interval.js';
 import { cone, PointModel } from './point.js';
 import { render } from './render.js';
-import { domainRange, type Guard } from './ranges.js';
+import { domainRange, type Guard } from '../ranges/analysis.js';
 
 /** Values at the point: float32 as the loss computes them, and exact (float64) from the same inputs. */
 export interface PointView {

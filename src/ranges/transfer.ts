@@ -1,5 +1,5 @@
 // How each elementwise op maps the ranges of its operands to the range of its result, as a
-// table (the engine in ranges.ts handles leaves, reductions, selects and axis ops). Ranges are
+// table (the engine in analysis.ts handles leaves, reductions, selects and axis ops). Ranges are
 // float32 images: a saturating op (sigmoid, tanh, exp) reaches its limit.
 
 import type { BinaryOp, UnaryOp } from '../ir/ops.js';

@@ -5,7 +5,7 @@
 import type { NodeId } from '../ir/types.js';
 import * as R from './interval.js';
 import type { Range } from './interval.js';
-import type { Context, RangeAnalysis } from './ranges.js';
+import type { Context, RangeAnalysis } from './analysis.js';
 
 type Refinement = [NodeId, Range];
 
@@ -57,5 +57,25 @@ export function refinements(a: RangeAnalysis, ctx: Context, cond: NodeId, truth:
     }
     default:
       return [self];
+  }
+}
+
+/** The operands `cond` can refine: those of its comparisons, through not, and, or. */
+export function refinedOperands(a: RangeAnalysis, cond: NodeId): NodeId[] {
+  const node = a.node(cond);
+  switch (node.op) {
+    case 'not':
+    case 'and':
+    case 'or':
+      return node.args.flatMap((c) => refinedOperands(a, c));
+    case 'lt':
+    case 'le':
+    case 'gt':
+    case 'ge':
+    case 'eq':
+    case 'ne':
+      return [...node.args];
+    default:
+      return [];
   }
 }
