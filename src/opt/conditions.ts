@@ -7,6 +7,7 @@ import type { Attrs, NodeId, TensorType } from '../ir/types.js';
 import { REST } from '../ir/types.js';
 import { FLT_MAX } from '../ranges/float32.js';
 import { isEmpty, type Range } from '../ranges/interval.js';
+import type { Bindings } from './match.js';
 
 /** What a condition may ask about the match. */
 export interface ConditionContext {
@@ -63,5 +64,18 @@ export function parseConditions(text: string | undefined): ConditionUse[] {
     const cond = CONDITIONS[name as ConditionName];
     if ((cond.on === 'node') !== arg.startsWith('?')) throw new Error(`rule condition '${part.trim()}': ${name} applies to ${cond.on === 'node' ? 'a ?node' : 'attributes'}`);
     return { name: name as ConditionName, arg: arg.replace(/^\?/, '') };
+  });
+}
+
+/** Every condition holds of a match. */
+export function conditionsHold(uses: readonly ConditionUse[], env: Bindings, ctx: ConditionContext): boolean {
+  return uses.every((c) => {
+    const cond = CONDITIONS[c.name];
+    if (cond.on === 'node') {
+      const id = env.nodes[c.arg];
+      return id !== undefined && cond.test(ctx, id);
+    }
+    const attrs = env.attrs[c.arg];
+    return attrs !== undefined && cond.test(attrs);
   });
 }

@@ -10,7 +10,7 @@ import { withNodes } from '../ir/remap.js';
 import type { IrFunction, IrNode, NodeId, TensorType } from '../ir/types.js';
 import type { Span } from '../diagnostics/span.js';
 import type { AppliedRewrite } from './applied.js';
-import { CONDITIONS, type ConditionContext } from './conditions.js';
+import { conditionsHold, type ConditionContext } from './conditions.js';
 import { eliminateDeadCode } from './dead-code.js';
 import { describeNode } from './describe.js';
 import { foldConstant } from './fold.js';
@@ -79,7 +79,7 @@ function rewritePass(fn: IrFunction, rules: ReadonlyMap<string, readonly Rewrite
     const here = b.node(id);
     for (const rule of rules.get(here.op) ?? []) {
       for (const env of matchTerm(rule.pattern, id, node, EMPTY_BINDINGS)) {
-        if (!conditionsHold(rule, env, ctx)) continue;
+        if (!conditionsHold(rule.conditions, env, ctx)) continue;
         const to = instantiateFitted(rule, env, here.type, span);
         if (to !== undefined && to !== id) return { rule, to };
       }
@@ -131,18 +131,6 @@ function rewritePass(fn: IrFunction, rules: ReadonlyMap<string, readonly Rewrite
   }
   const at = (id: NodeId): NodeId => map.get(id)!;
   return withNodes(fn, b.nodes, at);
-}
-
-function conditionsHold(rule: RewriteRule, env: Bindings, ctx: ConditionContext): boolean {
-  return rule.conditions.every((c) => {
-    const cond = CONDITIONS[c.name];
-    if (cond.on === 'node') {
-      const id = env.nodes[c.arg];
-      return id !== undefined && cond.test(ctx, id);
-    }
-    const attrs = env.attrs[c.arg];
-    return attrs !== undefined && cond.test(attrs);
-  });
 }
 
 function sameAxes(a: TensorType, b: TensorType): boolean {

@@ -75,10 +75,11 @@ function replacementAttrs(op: OpName, names: readonly string[], env: Bindings, o
 
 /**
  * Builds `term` with its variables replaced by their bindings. Nodes get `span` (the source of
- * the expression rewritten); operations on constants are folded as they are built. `swap`
- * puts the operands of commutative ops the other way round (another axis order).
+ * the expression rewritten); operations on constants are folded as they are built, unless
+ * `fold` is false (to show the term as written: `log(2)`). `swap` puts the operands of
+ * commutative ops the other way round (another axis order).
  */
-export function instantiate(term: Term, env: Bindings, b: IrBuilder, span: Span | undefined, swap = false): NodeId {
+export function instantiate(term: Term, env: Bindings, b: IrBuilder, span: Span | undefined, swap = false, fold = true): NodeId {
   switch (term.kind) {
     case 'var': {
       const id = env.nodes[term.name];
@@ -88,11 +89,12 @@ export function instantiate(term: Term, env: Bindings, b: IrBuilder, span: Span 
     case 'num':
       return b.constant(term.value, 'real', span);
     case 'op': {
-      const built0 = term.args.map((t) => instantiate(t, env, b, span, swap));
+      const built0 = term.args.map((t) => instantiate(t, env, b, span, swap, fold));
       const args = swap && SYMMETRIC.has(term.op) ? built0.reverse() : built0;
       const operandAxes = args[0] === undefined ? [] : b.type(args[0]).axes.map((a) => a.name);
       const attrs = replacementAttrs(term.op, term.attrs, env, operandAxes);
       const id = b.op(term.op, args, attrs, span);
+      if (!fold) return id;
       const built = b.node(id);
       const value = foldConstant(built, args.map((a) => constValue(b.node(a))));
       return value === undefined ? id : b.constant(value, built.type.dtype, span);

@@ -13,17 +13,32 @@ const ATOM = 9;
 const MAX_LENGTH = 60;
 
 export function render(fn: IrFunction, id: NodeId): string {
+  return renderPrec(fn, id)[0];
+}
+
+/** The text and its precedence (for embedding in a larger expression). */
+function renderPrec(fn: IrFunction, id: NodeId): [string, number] {
   for (let depth = 5; depth > 1; depth--) {
-    const text = new Renderer(fn, depth).expr(id, 0)[0];
-    if (text.length <= MAX_LENGTH) return text;
+    const out = new Renderer(fn, depth).expr(id, 0);
+    if (out[0].length <= MAX_LENGTH) return out;
   }
-  return new Renderer(fn, 1).expr(id, 0)[0];
+  return new Renderer(fn, 1).expr(id, 0);
+}
+
+/**
+ * Node `id` in full, except that each node of `parts` is rendered on its own (shortened as
+ * `render` does): a rewrite's replacement around the subexpressions it reuses.
+ */
+export function renderAround(fn: IrFunction, id: NodeId, parts: Iterable<NodeId>): string {
+  const fixed = new Map([...parts].map((p) => [p, renderPrec(fn, p)] as const));
+  return new Renderer(fn, Infinity, fixed).expr(id, 0)[0];
 }
 
 class Renderer {
   constructor(
     private readonly fn: IrFunction,
     private readonly maxDepth: number,
+    private readonly fixed: ReadonlyMap<NodeId, [string, number]> = new Map(),
   ) {}
 
   private n(id: NodeId): IrNode {
@@ -32,6 +47,8 @@ class Renderer {
 
   /** Text of node `id` and its precedence. */
   expr(id: NodeId, depth: number): [string, number] {
+    const given = this.fixed.get(id);
+    if (given) return given;
     const node = this.n(id);
     if (depth > this.maxDepth && node.args.length > 0) return ['…', ATOM];
     const sub = (i: number, min = 0): string => this.paren(node.args[i]!, depth + 1, min);
@@ -39,7 +56,7 @@ class Renderer {
     const infix = INFIX[node.op];
     if (infix) {
       const [sym, p] = infix;
-            if (node.op === 'pow') return [`${sub(0, p + 1)}^${sub(1, p)}`, p];
+      if (node.op === 'pow') return [`${sub(0, p + 1)}^${sub(1, p)}`, p];
       return [`${sub(0, p)} ${sym} ${sub(1, p + 1)}`, p];
     }
     switch (node.op) {
