@@ -6,8 +6,8 @@
 
 import type { Param, Span } from '../../grammar/ast.js';
 import type { DomainInfo, IrFunction, NodeId } from '../ir/types.js';
-import { RangeAnalysis, domainRange } from '../stability/ranges.js';
-import { contains, formatRange, formatValue, isEmpty, type Range } from '../stability/interval.js';
+import { RangeAnalysis, domainRange } from '../ranges/analysis.js';
+import { contains, formatRange, formatValue, isEmpty, type Range } from '../ranges/interval.js';
 import { domainInfo } from './constants.js';
 import type { DiagnosticSink, DomainCheck, ElabContext } from './context.js';
 

@@ -12,7 +12,7 @@
 // Ranges are computed on demand, operands first and without recursion in the base context, over
 // any hash-consed node list of the loss: the optimizer's grows while it rewrites.
 
-import { OPS } from '../ir/ops.js';
+import { emptyValue, OPS } from '../ir/ops.js';
 import type { BinaryOp, ReduceOp, UnaryOp } from '../ir/ops.js';
 import { REST, type DomainInfo, type IrFunction, type IrNode, type NodeId } from '../ir/types.js';
 import * as R from './interval.js';
@@ -223,8 +223,8 @@ export class RangeAnalysis {
         if (nan(1)) return true;
         // Unselected elements are filled, not computed with: only the selected ones count.
         const selected = this.possible(mask, true, ctx) && this.guarded(mask, true, ctx, (inner) => nan(0, inner) || REDUCE_NAN[node.op as ReduceOp](this.range(node.args[0]!, inner)), node.args[0]!);
-        // Nothing selected gives `empty`, NaN when unset for a reduction with no natural value (as the evaluators do).
-        const empty = node.attrs.empty ?? (node.op === 'prod' || node.op === 'all' ? 1 : node.op === 'sum' || node.op === 'any' ? 0 : NaN);
+        // Nothing selected gives the empty value (NaN when unset for a reduction with no natural one).
+        const empty = emptyValue(node);
         return selected || (this.possible(mask, false, ctx) && Number.isNaN(empty));
       }
       case 'axis':
@@ -301,8 +301,8 @@ export class RangeAnalysis {
         r = x;
     }
     if (!masked || !this.possible(mask!, false, ctx)) return r;
-    // Nothing selected gives the `empty` value (sum 0, prod 1).
-    const empty = node.attrs.empty ?? (node.op === 'prod' || node.op === 'all' ? 1 : 0);
+    // Nothing selected gives the empty value (sum 0, prod 1; NaN when unset for the others).
+    const empty = emptyValue(node);
     if (Number.isFinite(empty)) return R.union(r, R.point(empty));
     if (Number.isNaN(empty)) return R.REAL;
     return empty < 0 ? R.interval(-Infinity, Math.max(r.hi, -Infinity), true, r.hiOpen) : R.interval(Math.min(r.lo, Infinity), Infinity, r.loOpen, true);

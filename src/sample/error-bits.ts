@@ -2,7 +2,7 @@
 // float64 value in float32 units in the last place, 0 (exact) to 32 (nothing right, or
 // non-finite where the true value is finite).
 
-import { ulp32 } from '../stability/float32.js';
+import { ulp32 } from '../ranges/float32.js';
 
 export const MAX_BITS = 32;
 

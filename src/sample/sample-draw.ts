@@ -5,7 +5,7 @@
 // a float32, so the float32 and float64 evaluations see the same inputs.
 
 import { REST, type DomainInfo, type IrFunction, type IrInput } from '../ir/types.js';
-import { nextFloat32, round32 } from '../stability/float32.js';
+import { nextFloat32, round32 } from '../ranges/float32.js';
 
 export interface SampleTensor {
   readonly shape: number[];

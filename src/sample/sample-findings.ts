@@ -4,7 +4,7 @@
 import { diagnostic, type Diagnostic } from '../diagnostics/diagnostic.js';
 import type { NestedArray } from '../eval/inputs.js';
 import type { IrFunction } from '../ir/types.js';
-import { formatValue } from '../stability/interval.js';
+import { formatValue } from '../ranges/interval.js';
 import type { SampleReport, WorstInput } from './sample.js';
 import { show } from '../stability/witness.js';
 

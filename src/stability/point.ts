@@ -7,6 +7,7 @@
 
 import { REST, type IrFunction, type IrNode, type NodeId } from '../ir/types.js';
 import { SCALAR_BINARY, SCALAR_UNARY } from '../ir/scalar-ops.js';
+import { reachable } from '../ir/walk.js';
 
 const UNARY: Readonly<Record<string, (x: number) => number>> = SCALAR_UNARY;
 const BINARY: Readonly<Record<string, (x: number, y: number) => number>> = SCALAR_BINARY;
@@ -15,15 +16,7 @@ const LOGICAL = new Set(['eq', 'ne', 'lt', 'le', 'gt', 'ge', 'and', 'or']);
 
 /** The nodes `roots` need, in topological order. */
 export function cone(fn: IrFunction, roots: readonly NodeId[]): NodeId[] {
-  const seen = new Set<NodeId>();
-  const stack = [...roots];
-  while (stack.length > 0) {
-    const id = stack.pop()!;
-    if (seen.has(id)) continue;
-    seen.add(id);
-    stack.push(...fn.nodes[id]!.args);
-  }
-  return [...seen].sort((a, b) => a - b);
+  return [...reachable(fn.nodes, roots)].sort((a, b) => a - b);
 }
 
 export class PointModel {

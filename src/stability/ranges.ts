@@ -1,3 +1,0 @@
-// Moved to src/ranges/analysis.ts (the range analysis the optimizer shares); kept for importers
-// outside this folder until they import it from there.
-export * from '../ranges/analysis.js';
