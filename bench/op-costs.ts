@@ -1,10 +1,11 @@
-// The optimizer's op cost model, measured: `npm run bench:ops` times every core IR op
-// (src/ir/ops.ts: unary, binary, select, reductions, softmax/log_softmax, gather) as the
-// generated modules compute it (src/backends/emit-ops.ts, emit-body.ts), on 1e6 float32
-// elements ([1000, 1000]; reductions and softmax along the last axis), once per backend, each
-// backend in its own process (as bench/runtime does). It writes src/opt/op-costs.ts (the data
-// the optimizer imports), bench/results/op-costs.json (with the evaluator's forms where they
-// differ, and the read-back costs subtracted) and prints a table.
+// The optimizer's op cost model, measured: `npm run bench:ops` times every core IR op that
+// computes (src/ir/ops.ts: unary, binary, select, reductions, softmax/log_softmax, gather) as
+// the one lowering computes it (src/lower, what generated modules and the evaluator run; off
+// the tape, as inside the derived loss's tf.customGrad), on 1e6 float32 elements ([1000, 1000];
+// reductions and softmax along the last axis), once per backend, each backend in its own
+// process (as bench/runtime does). A new op is measured without a line here. It writes
+// src/opt/op-costs.ts (the data the optimizer imports), bench/results/op-costs.json (with the
+// read-back costs subtracted) and prints a table.
 //
 // One timed call: tf.tidy(() => tf.sum(op(inputs))), then one number read back; the same
 // measured for tf.sum of a ready-made tensor of the result's shape and dtype is subtracted, so
@@ -16,9 +17,16 @@ import { fork } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { OpName } from '../src/ir/ops.js';
-import { OPS } from '../src/ir/ops.js';
+import { Scope } from '../src/emit/names.js';
+import { codeOf, SourceInterp } from '../src/emit/source-interp.js';
+import { LiveInterp } from '../src/eval/live-interp.js';
 import { initBackend } from '../src/eval/setup.js';
+import { IrBuilder } from '../src/ir/graph.js';
+import { OPS, type OpName } from '../src/ir/ops.js';
+import type { Axis, IrFunction, IrInput, NodeId } from '../src/ir/types.js';
+import { lowerNodes } from '../src/lower/body.js';
+import type { Interp } from '../src/lower/interp.js';
+import { Layout } from '../src/lower/layout.js';
 import { mulberry32, normal, uniform } from './cases/random.js';
 import { machine } from './report/machine.js';
 import { tsxExecArgv } from './runtime/pool.js';
@@ -55,152 +63,66 @@ interface Inputs {
 interface OpCase {
   readonly op: OpName;
   readonly out: Out;
-  /** As the generated module computes it. */
+  /** As the lowering computes it (src/lower, what generated modules and the evaluator run). */
   readonly run: (i: Inputs) => tf.Tensor;
-  /** As the tfjs evaluator (src/backends/tfjs-eval.ts) computes it, where that differs. */
-  readonly evaluator?: (i: Inputs, backend: Backend) => tf.Tensor;
-  /** What is measured, for the table (when not obvious from the op). */
+  /** What is measured, for the table: the generated code of the op. */
   readonly how: string;
 }
 
-/** emit-ops.ts HELPERS.noGrad / tfjs-eval.ts `detached`: off the tape. */
-function noGrad(f: () => tf.Tensor): tf.Tensor {
-  return tf.customGrad(() => ({ value: f(), gradFunc: () => [] }))();
-}
+/** An op's operands, where `x` (and `y`) would leave its domain or dtype. */
+const OPERANDS: Readonly<Partial<Record<OpName, readonly (keyof Inputs)[]>>> = {
+  log: ['pos'], log1p: ['pos'], sqrt: ['pos'], div: ['x', 'pos'], pow: ['pos', 'expo'], prod: ['pos'],
+  not: ['m1'], to_real: ['m1'], and: ['m1', 'm2'], or: ['m1', 'm2'], any: ['m1'], all: ['m1'],
+  select: ['m1', 'x', 'y'], gather: ['x', 'idx'],
+};
 
-/** emit-ops.ts HELPERS.log1p (the generated modules use it on every backend). */
-function log1pHelper(x: tf.Tensor): tf.Tensor {
-  return tf.customGrad((input, save) => {
-    const t = input as tf.Tensor;
-    (save as (tensors: tf.Tensor[]) => void)([t]);
-    const u = tf.add(t, tf.scalar(1));
-    const d = tf.sub(u, tf.scalar(1));
-    const value = tf.where(tf.equal(d, tf.scalar(0)), t, tf.where(tf.isInf(u), u, tf.div(tf.mul(tf.log(u), t), d)));
-    return { value, gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.div(dy, tf.add(saved[0]!, tf.scalar(1))) };
-  })(x);
-}
+/** Kinds of op the model covers: those that compute (leaves, renames and picks are free). */
+const COVERED_KINDS = new Set(['unary', 'binary', 'select', 'reduce', 'axis', 'gather']);
 
-/** tfjs-eval.ts: (x - m) - log Σ exp(x - m) with a detached, finite max m, along the last axis. */
-function evalLogSoftmax(x: tf.Tensor): tf.Tensor {
-  const shift = noGrad(() => {
-    const m = tf.max(x, [1], true);
-    return tf.where(tf.isFinite(m), m, tf.zerosLike(m));
+/** A loss of one node: `op` on the inputs of OPERANDS, along the last axis where it has one. */
+function oneOp(op: OpName): { fn: IrFunction; node: NodeId; operands: readonly (keyof Inputs)[] } {
+  const kind = OPS[op].kind;
+  const operands = OPERANDS[op] ?? (kind === 'binary' ? ['x', 'y'] : ['x']);
+  const b = new IrBuilder();
+  const R: Axis = { name: 'R', dim: 'R' };
+  const C: Axis = { name: 'C', dim: 'C' };
+  const bools = new Set<keyof Inputs>(['m1', 'm2']);
+  const inputs: IrInput[] = operands.map((name) => {
+    const elem = name === 'idx' ? 'index' : bools.has(name) ? 'bool' : 'real';
+    const axes = name === 'idx' ? [R] : [R, C];
+    const node = b.input(name, { dtype: elem === 'index' ? 'int' : elem, axes });
+    return { name, elem, axes, node, ...(elem === 'index' ? { indexOf: 'C' } : {}) };
   });
-  const shifted = tf.sub(x, shift);
-  return tf.sub(shifted, tf.log(tf.sum(tf.exp(shifted), [1], true)));
+  const args = inputs.map((i) => i.node);
+  const attrs = kind === 'reduce' ? { axes: ['C'] } : kind === 'axis' || kind === 'gather' ? { axis: 'C' } : {};
+  const node = b.op(op, args, attrs);
+  const fn: IrFunction = { name: op, formula: op, file: 'op-costs', inputs, hypers: [], dims: [{ dim: 'R', size: ROWS }, { dim: 'C', size: COLS }], nodes: b.nodes, output: node };
+  return { fn, node, operands };
 }
 
-/** tfjs-eval.ts TfRunner.logsumexp along the last axis. */
-function evalLogSumExp(x: tf.Tensor): tf.Tensor {
-  const shift = noGrad(() => {
-    const m = tf.max(x, [1], true);
-    return tf.where(tf.isFinite(m), m, tf.zerosLike(m));
+const live = new LiveInterp();
+const sizes = { dim: (d: string): number => (d === 'R' ? ROWS : COLS), rest: (): number[] => [] };
+
+/** Every op the cost model covers, in src/ir/ops.ts order, as the lowering computes it off the tape. */
+const CASES: readonly OpCase[] = (Object.keys(OPS) as OpName[])
+  .filter((op) => COVERED_KINDS.has(OPS[op].kind))
+  .map((op) => {
+    const { fn, node, operands } = oneOp(op);
+    const context = <V>(I: Interp<V>, inputs: Map<NodeId, V>, layout: Layout<V>) => ({ I, fn, layout, inputs, hypers: new Map(), untaped: true });
+    const text = new SourceInterp(new Scope());
+    const textInputs = new Map(fn.inputs.map((i) => [i.node, codeOf(i.name)] as const));
+    lowerNodes(context(text, textInputs, new Layout(text, { dim: (d) => codeOf(d), rest: () => codeOf('rest') })), [node]);
+    const t = fn.nodes[node]!.type;
+    return {
+      op,
+      out: `${t.axes.length === 2 ? 'full' : 'row'}${t.dtype === 'bool' ? '-bool' : ''}` as Out,
+      run: (i: Inputs) => {
+        const inputs = new Map(fn.inputs.map((inp, k) => [inp.node, i[operands[k]!] as unknown] as const));
+        return lowerNodes(context(live, inputs, new Layout<unknown>(live, sizes)), [node]).val(node).read() as tf.Tensor;
+      },
+      how: text.lines.map((l) => l.replace(/^const \w+(: [^=]+)? = /, '').replace(/;$/, '')).join('; ').replace(/\s*\n\s*/g, ' '),
+    };
   });
-  const s = tf.log(tf.sum(tf.exp(tf.sub(x, shift)), [1], false));
-  return tf.add(s, tf.reshape(shift, s.shape));
-}
-
-/**
- * emit-ops.ts HELPERS.takeAlongLast: x[n, idx[n]] as one flat tf.gather, how generated code and
- * the evaluator gather off the gradient tape (inside the derived loss's tf.customGrad).
- */
-function takeAlongLast(x: tf.Tensor, idx: tf.Tensor): tf.Tensor {
-  const flat = tf.reshape(tf.broadcastTo(x, [ROWS, COLS]), [ROWS * COLS]);
-  const at = tf.add(tf.mul(tf.range(0, ROWS, 1, 'int32'), tf.scalar(COLS, 'int32')), tf.reshape(tf.broadcastTo(idx, [ROWS]), [ROWS]));
-  return tf.reshape(tf.gather(flat, at), [ROWS]);
-}
-
-/** emit-body.ts lowerGather on the tape (--autodiff builds): sum(x * (idx == range(C)), C). */
-function gatherByMask(x: tf.Tensor, idx: tf.Tensor): tf.Tensor {
-  const oneHot = tf.equal(tf.expandDims(idx, -1), tf.range(0, COLS, 1, 'int32'));
-  return tf.sum(tf.mul(x, tf.cast(oneHot, 'float32')), -1);
-}
-
-type TfFn = (...xs: tf.Tensor[]) => tf.Tensor;
-const tfFn = (name: string): TfFn => (tf as unknown as Record<string, TfFn>)[name]!;
-
-const unary = (op: OpName, name: string, on: keyof Inputs = 'x'): OpCase => ({
-  op,
-  out: 'full',
-  run: (i) => tfFn(name)(i[on]),
-  how: `tf.${name}(${on})`,
-});
-
-const binary = (op: OpName, name: string, a: keyof Inputs = 'x', b: keyof Inputs = 'y', out: Out = 'full'): OpCase => ({
-  op,
-  out,
-  run: (i) => tfFn(name)(i[a], i[b]),
-  how: `tf.${name}(${a}, ${b}), both [1000, 1000]`,
-});
-
-const reduction = (op: OpName, f: (x: tf.Tensor) => tf.Tensor, on: keyof Inputs = 'x', evaluator?: OpCase['evaluator']): OpCase => ({
-  op,
-  out: on === 'm1' ? 'row-bool' : 'row',
-  run: (i) => f(i[on]),
-  ...(evaluator ? { evaluator } : {}),
-  how: `along the last axis of ${on}`,
-});
-
-/** Every op the cost model covers, in src/ir/ops.ts order. */
-const CASES: readonly OpCase[] = [
-  unary('neg', 'neg'),
-  unary('abs', 'abs'),
-  unary('sign', 'sign'),
-  unary('exp', 'exp'),
-  unary('log', 'log', 'pos'),
-  {
-    op: 'log1p',
-    out: 'full',
-    run: (i) => log1pHelper(i.pos),
-    evaluator: (i, backend) => (backend === 'cpu' ? tf.log1p(i.pos) : log1pHelper(i.pos)),
-    how: 'the accurate log1p helper (6 kernels); the evaluator uses tf.log1p on cpu',
-  },
-  unary('expm1', 'expm1'),
-  unary('sqrt', 'sqrt', 'pos'),
-  unary('square', 'square'),
-  unary('sigmoid', 'sigmoid'),
-  unary('softplus', 'softplus'),
-  { op: 'log_sigmoid', out: 'full', run: (i) => tf.neg(tf.softplus(tf.neg(i.x))), how: 'tf.neg(tf.softplus(tf.neg(x)))' },
-  unary('tanh', 'tanh'),
-  unary('cosh', 'cosh'),
-  unary('relu', 'relu'),
-  unary('floor', 'floor'),
-  { op: 'not', out: 'full-bool', run: (i) => tf.logicalNot(i.m1), how: 'tf.logicalNot of a bool mask' },
-  { op: 'to_real', out: 'full', run: (i) => tf.cast(i.m1, 'float32'), how: "tf.cast(mask, 'float32')" },
-  { op: 'detach', out: 'full', run: (i) => noGrad(() => tf.clone(i.x)), how: 'noGrad(() => tf.clone(x))' },
-
-  binary('add', 'add'),
-  binary('sub', 'sub'),
-  binary('mul', 'mul'),
-  binary('div', 'div', 'x', 'pos'),
-  binary('pow', 'pow', 'pos', 'expo'),
-  binary('maximum', 'maximum'),
-  binary('minimum', 'minimum'),
-  binary('eq', 'equal', 'x', 'y', 'full-bool'),
-  binary('ne', 'notEqual', 'x', 'y', 'full-bool'),
-  binary('lt', 'less', 'x', 'y', 'full-bool'),
-  binary('le', 'lessEqual', 'x', 'y', 'full-bool'),
-  binary('gt', 'greater', 'x', 'y', 'full-bool'),
-  binary('ge', 'greaterEqual', 'x', 'y', 'full-bool'),
-  binary('and', 'logicalAnd', 'm1', 'm2', 'full-bool'),
-  binary('or', 'logicalOr', 'm1', 'm2', 'full-bool'),
-
-  { op: 'select', out: 'full', run: (i) => tf.where(i.m1, i.x, i.y), how: 'tf.where(mask, x, y), all [1000, 1000]' },
-
-  reduction('sum', (x) => tf.sum(x, -1)),
-  reduction('mean', (x) => tf.mean(x, -1)),
-  reduction('max', (x) => tf.max(x, -1)),
-  reduction('min', (x) => tf.min(x, -1)),
-  reduction('prod', (x) => tf.prod(x, -1), 'pos'),
-  reduction('logsumexp', (x) => tf.logSumExp(x, -1), 'x', (i) => evalLogSumExp(i.x)),
-  reduction('any', (x) => tf.any(x, -1), 'm1'),
-  reduction('all', (x) => tf.all(x, -1), 'm1'),
-
-  { op: 'softmax', out: 'full', run: (i) => tf.softmax(i.x), evaluator: (i) => tf.exp(evalLogSoftmax(i.x)), how: 'tf.softmax(x) (last axis); the evaluator: exp of its log_softmax' },
-  { op: 'log_softmax', out: 'full', run: (i) => tf.logSoftmax(i.x), evaluator: (i) => evalLogSoftmax(i.x), how: 'tf.logSoftmax(x) (last axis); the evaluator: (x - m) - log Σ exp(x - m)' },
-
-  { op: 'gather', out: 'row', run: (i) => takeAlongLast(i.x, i.idx), how: 'x[n, idx[n]], x [1000, 1000], as one flat tf.gather (takeAlongLast: off the tape, the default build)' },
-];
 
 /**
  * Forms that are not an IR op of their own but that generated code (forward or backward) is
@@ -211,6 +133,12 @@ interface Extra {
   readonly name: string;
   readonly out: Out;
   readonly run: (i: Inputs) => tf.Tensor;
+}
+
+/** The gather of an --autodiff build (on the tape): sum(x * (idx == range(C)), C). */
+function gatherByMask(x: tf.Tensor, idx: tf.Tensor): tf.Tensor {
+  const oneHot = tf.equal(tf.expandDims(idx, -1), tf.range(0, COLS, 1, 'int32'));
+  return tf.sum(tf.mul(x, tf.cast(oneHot, 'float32')), -1);
 }
 
 const EXTRAS: readonly Extra[] = [
@@ -227,8 +155,6 @@ const EXTRAS: readonly Extra[] = [
   { name: 'gather on the tape: sum(x·(idx == range(C)), C)', out: 'row', run: (i) => gatherByMask(i.x, i.idx) },
 ];
 
-/** The ops of src/ir/ops.ts the model covers, checked against the table above. */
-const COVERED_KINDS = new Set(['unary', 'binary', 'select', 'reduce', 'axis', 'gather']);
 
 // ---------------------------------------------------------------------------------------------
 // The worker: one backend.
@@ -241,9 +167,8 @@ interface WorkerResult {
   readonly rawMs: Record<string, number>;
   /** Median ms of tf.sum + one-number read of a ready-made result, per result kind. */
   readonly readbackMs: Record<Out, number>;
-  /** Median ms per op, read-back subtracted: emitter forms, and the evaluator's where different. */
+  /** Median ms per op, read-back subtracted. */
   readonly ms: Partial<Record<OpName, number>>;
-  readonly evaluatorMs: Partial<Record<OpName, number>>;
   /** The forms of EXTRAS, read-back subtracted. */
   readonly extrasMs: Record<string, number>;
   /** Spread: the interquartile range over the rounds, as a fraction of the median. */
@@ -301,7 +226,6 @@ async function worker(backend: Backend): Promise<WorkerResult> {
   const jobs: Job[] = [
     ...(Object.keys(ready) as Out[]).map((o) => ({ key: `readback:${o}`, f: () => ready[o] })),
     ...CASES.map((c) => ({ key: c.op, f: () => c.run(inputs) })),
-    ...CASES.filter((c) => c.evaluator).map((c) => ({ key: `evaluator:${c.op}`, f: () => c.evaluator!(inputs, backend) })),
     ...EXTRAS.map((e) => ({ key: `extra:${e.name}`, f: () => e.run(inputs) })),
   ];
   const before = tf.memory().numTensors;
@@ -320,16 +244,14 @@ async function worker(backend: Backend): Promise<WorkerResult> {
   // Never below 1 µs: an op cheaper than the noise of the read-back is "about free".
   const net = (key: string, out: Out): number => Math.max(0.001, rawMs[key]! - readbackMs[out]);
   const ms: Partial<Record<OpName, number>> = {};
-  const evaluatorMs: Partial<Record<OpName, number>> = {};
   const spread: Partial<Record<OpName, number>> = {};
   for (const c of CASES) {
     ms[c.op] = net(c.op, c.out);
     const xs = samples.get(c.op)!;
     spread[c.op] = (quantile(xs, 0.75) - quantile(xs, 0.25)) / median(xs);
-    if (c.evaluator) evaluatorMs[c.op] = net(`evaluator:${c.op}`, c.out);
   }
   const extrasMs = Object.fromEntries(EXTRAS.map((e) => [e.name, net(`extra:${e.name}`, e.out)]));
-  return { backend, tfjs: tf.version.tfjs, rounds: ROUNDS, rawMs, readbackMs, ms, evaluatorMs, extrasMs, spread };
+  return { backend, tfjs: tf.version.tfjs, rounds: ROUNDS, rawMs, readbackMs, ms, extrasMs, spread };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -397,17 +319,7 @@ function table(results: readonly WorkerResult[]): string {
   const head = ['op', 'wasm ms', 'wasm ×add', 'cpu ms', 'cpu ×add', 'measured as'];
   const widths = [12, 9, 10, 9, 9, 0];
   const line = (cells: string[]): string => cells.map((s, i) => (i === 0 ? s.padEnd(widths[i]!) : i === cells.length - 1 ? s : s.padStart(widths[i]!))).join('  ');
-  const rows = CASES.map((k) => {
-    const ev = [w, c].map((r) => (r?.evaluatorMs[k.op] !== undefined ? `${r.backend} ${f(r.evaluatorMs[k.op])}` : undefined)).filter(Boolean);
-    return line([
-      k.op,
-      f(w?.ms[k.op]),
-      f(w && w.ms[k.op]! / w.ms.add!),
-      f(c?.ms[k.op]),
-      f(c && c.ms[k.op]! / c.ms.add!),
-      `${k.how}${ev.length ? ` [evaluator: ${ev.join(', ')} ms]` : ''}`,
-    ]);
-  });
+  const rows = CASES.map((k) => line([k.op, f(w?.ms[k.op]), f(w && w.ms[k.op]! / w.ms.add!), f(c?.ms[k.op]), f(c && c.ms[k.op]! / c.ms.add!), k.how]));
   const extras = EXTRAS.map((e) => line(['(other form)', f(w?.extrasMs[e.name]), f(w && w.extrasMs[e.name]! / w.ms.add!), f(c?.extrasMs[e.name]), f(c && c.extrasMs[e.name]! / c.ms.add!), e.name]));
   const rb = results.map((r) => `${r.backend}: ${(Object.entries(r.readbackMs) as [Out, number][]).map(([o, v]) => `${o} ${f(v, 3)}`).join(', ')}`).join('; ');
   return [

@@ -128,6 +128,8 @@ const CASES: readonly RuleCase[] = [
   unary('log_sigmoid', '', U(N, -5, 5)),
   unary('tanh', '', U(N, -3, 3)),
   unary('cosh', '', U(N, -3, 3)),
+  unary('erf', '', U(N, -2, 2)),
+  unary('atan', '', U(N, -3, 3)),
   unary('relu', '', away(N, 0.2, 2)),
   {
     // The language never converts a real: `real(x)` of a real is x itself.

@@ -47,6 +47,8 @@ export const BUILTINS: Readonly<Record<string, Builtin>> = {
   log_sigmoid: unary('log_sigmoid', 'log_sigmoid(x)', 'log(sigmoid(x)) = -softplus(-x), without underflow.'),
   tanh: unary('tanh', 'tanh(x)', 'Hyperbolic tangent.'),
   cosh: unary('cosh', 'cosh(x)', 'Hyperbolic cosine. Overflows float32 above |x| ≈ 89.'),
+  erf: unary('erf', 'erf(x)', 'The error function (2/√π) ∫₀ˣ e^(-t²) dt, in [-1, 1]. The normal CDF is (1 + erf(x / sqrt(2))) / 2.'),
+  atan: unary('atan', 'atan(x)', 'Arctangent, in (-π/2, π/2).'),
   relu: unary('relu', 'relu(x)', 'max(x, 0).'),
   sign: unary('sign', 'sign(x)', '-1, 0 or 1.'),
   floor: unary('floor', 'floor(x)', 'Largest whole number not above x.'),

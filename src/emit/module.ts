@@ -7,8 +7,7 @@
 import { differentiate } from '../grad/index.js';
 import type { IrFunction } from '../ir/types.js';
 import type { CostBackend } from '../opt/op-costs.js';
-import { HELPER_SOURCES } from '../runtime/helper-sources.js';
-import { HELPER_NAMES } from '../runtime/names.js';
+import { HELPER_NAMES, HELPER_SOURCES } from '../runtime/helper-sources.js';
 import { ModuleNames, planLoss, type LossPlan } from './plan.js';
 
 export interface EmitUnit {

@@ -5,7 +5,7 @@
 import { REST, type Axis, type IrFunction, type IrInput } from '../ir/types.js';
 import { hasFiniteCheck, lowerLoss, returnsScalar } from '../lower/loss.js';
 import { describeElem } from '../lower/signature.js';
-import { HELPER_NAMES, type HelperName } from '../runtime/names.js';
+import { HELPER_NAMES, type HelperName } from '../runtime/helper-sources.js';
 import { commentText, isIdentifierName, numberLiteral, pascalCase, propertyAccess, propertyKey, RESERVED, Scope } from './names.js';
 import { codeOf, SourceInterp } from './source-interp.js';
 

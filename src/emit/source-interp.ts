@@ -5,7 +5,7 @@
 
 import { type ErrorKind, type Interp, type Item, type Kernel, type LetOptions, type Param, Spread } from '../lower/interp.js';
 import { JS_OPS, PREC, type JsOp } from '../lower/js-ops.js';
-import type { HelperName } from '../runtime/names.js';
+import type { HelperName } from '../runtime/helper-sources.js';
 import { code, numberLiteral, propertyAccess, propertyKey, template, type Scope } from './names.js';
 
 /** An expression of generated code. */

@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { type ErrorKind, type Interp, type Item, type Kernel, type LetOptions, type Param, Spread } from '../lower/interp.js';
 import { JS_OPS, type JsOp } from '../lower/js-ops.js';
 import { HELPER_FUNCTIONS } from '../runtime/index.js';
-import type { HelperName } from '../runtime/names.js';
+import type { HelperName } from '../runtime/helper-sources.js';
 
 type Fn = (...args: unknown[]) => unknown;
 

@@ -51,6 +51,8 @@ export const DERIVATIVES: readonly DerivativeRow[] = [
   // 1 / cosh² rather than 1 - tanh², which rounds to 0 where tanh rounds to ±1.
   ['tanh',        0, '',          '(div ?g (square (cosh ?x)))',                                     'd tanh x = dx / cosh² x'],
   ['cosh',        0, '',          '(mul ?g (mul ?y (tanh ?x)))',                                     'd cosh x = sinh x dx = cosh x tanh x dx'],
+  ['erf',         0, '',          '(mul ?g (mul 1.1283791670955126 (exp (neg (square ?x)))))',      'd erf x = (2/√π) e^(-x²) dx'],
+  ['atan',        0, '',          '(div ?g (add 1 (square ?x)))',                                    'd atan x = dx / (1 + x²)'],
   ['relu',        0, '',          '(select (gt ?x 0) ?g 0)',                                         'd max(x, 0) = [x > 0] dx: 0 at the kink'],
   ['sign',        0, '',          '0',                                                               'sign is constant between its jump at 0, where the subgradient 0 is taken'],
   ['floor',       0, '',          '0',                                                               'floor is constant between whole numbers (0 at the jumps too)'],

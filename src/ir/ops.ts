@@ -42,6 +42,8 @@ export const OPS = {
   log_sigmoid: { kind: 'unary', result: 'real', doc: 'log(sigmoid(x)) = -softplus(-x)' },
   tanh: { kind: 'unary', result: 'real', doc: 'hyperbolic tangent' },
   cosh: { kind: 'unary', result: 'real', doc: 'hyperbolic cosine' },
+  erf: { kind: 'unary', result: 'real', doc: 'the error function (2/√π) ∫₀ˣ e^(-t²) dt' },
+  atan: { kind: 'unary', result: 'real', doc: 'arctangent, in (-π/2, π/2)' },
   relu: { kind: 'unary', result: 'same', doc: 'max(x, 0)' },
   floor: { kind: 'unary', result: 'same', doc: 'largest whole number <= x' },
   not: { kind: 'unary', result: 'bool', doc: 'logical negation' },

@@ -8,6 +8,45 @@ export const softplus = (x: number): number => Math.max(x, 0) + Math.log1p(Math.
 export const sigmoid = (x: number): number => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)));
 const truth = (c: boolean): number => (c ? 1 : 0);
 
+/**
+ * erf in float64 (JavaScript has none): the alternating Maclaurin series below |x| = 2, where
+ * it loses at most 3 digits to cancellation; above, 1 - erfc by its continued fraction
+ * erfc x = e^(-x²)/√π · 1/(x + (1/2)/(x + 1/(x + (3/2)/(x + …)))), evaluated by Lentz's method.
+ */
+export function erf(x: number): number {
+  if (Number.isNaN(x)) return NaN;
+  const a = Math.abs(x);
+  if (a >= 6) return Math.sign(x); // erfc(6) < 3e-17: 1 in float64
+  if (a < 2) {
+    let term = x;
+    let sum = x;
+    for (let n = 1; n < 100; n++) {
+      term *= (-x * x) / n;
+      const add = term / (2 * n + 1);
+      sum += add;
+      if (Math.abs(add) < 1e-17 * Math.abs(sum)) break;
+    }
+    return (2 / Math.sqrt(Math.PI)) * sum;
+  }
+  // The continued fraction b0 + a1/(b1 + a2/(b2 + …)) with b = x and a_k = k/2.
+  const tiny = 1e-300;
+  let f = a;
+  let c = a;
+  let d = 0;
+  for (let k = 1; k < 200; k++) {
+    const ak = k / 2;
+    d = a + ak * d;
+    d = d === 0 ? tiny : 1 / d;
+    c = a + ak / c;
+    if (c === 0) c = tiny;
+    const delta = c * d;
+    f *= delta;
+    if (Math.abs(delta - 1) < 1e-16) break;
+  }
+  const erfc = Math.exp(-a * a) / Math.sqrt(Math.PI) / f;
+  return Math.sign(x) * (1 - erfc);
+}
+
 export const SCALAR_UNARY: Readonly<Record<UnaryOp, (x: number) => number>> = {
   neg: (x) => -x,
   abs: Math.abs,
@@ -23,6 +62,8 @@ export const SCALAR_UNARY: Readonly<Record<UnaryOp, (x: number) => number>> = {
   log_sigmoid: (x) => -softplus(-x),
   tanh: Math.tanh,
   cosh: Math.cosh,
+  erf,
+  atan: Math.atan,
   relu: (x) => (x > 0 || Number.isNaN(x) ? x : 0), // NaN stays NaN, as in tfjs
   floor: Math.floor,
   not: (x) => truth(x === 0),

@@ -14,7 +14,8 @@
 //   reads a `let` of the enclosing one): the live interpreter computes a value where it is
 //   made, generated code where it is written. The source interpreter refuses the mix-up.
 
-import type { HelperName } from '../runtime/names.js';
+import type * as tfjs from '@tensorflow/tfjs';
+import type { HelperName } from '../runtime/helper-sources.js';
 import type { JsOp } from './js-ops.js';
 
 /** `...list` inside a list literal. A class, so that no live value is mistaken for one. */
@@ -45,19 +46,11 @@ export interface Param {
   readonly rest?: boolean;
 }
 
-/** The TensorFlow.js functions the lowering calls, as `tf.<name>`. */
-export const KERNELS = [
-  'add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'addN',
-  'equal', 'notEqual', 'less', 'lessEqual', 'greater', 'greaterEqual', 'logicalAnd', 'logicalOr', 'logicalNot',
-  'neg', 'abs', 'sign', 'exp', 'log', 'expm1', 'sqrt', 'square', 'sigmoid', 'softplus', 'tanh', 'cosh', 'relu', 'floor',
-  'isFinite', 'isInf', 'isNaN',
-  'sum', 'mean', 'max', 'min', 'prod', 'any', 'all', 'logSumExp', 'softmax', 'logSoftmax',
-  'cast', 'clone', 'reshape', 'transpose', 'squeeze', 'slice', 'expandDims', 'broadcastTo', 'where',
-  'scalar', 'fill', 'range', 'onesLike', 'oneHot', 'gather',
-  'tidy', 'customGrad', 'dispose',
-] as const;
-
-export type Kernel = (typeof KERNELS)[number];
+/**
+ * A TensorFlow.js function the lowering calls, as `tf.<name>`: any function tfjs exports (a
+ * type-only import: the lowering loads no tfjs).
+ */
+export type Kernel = { [K in keyof typeof tfjs]: (typeof tfjs)[K] extends (...args: never[]) => unknown ? K : never }[keyof typeof tfjs];
 
 export interface Interp<V> {
   // --- literals ---------------------------------------------------------------------------

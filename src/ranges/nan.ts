@@ -21,7 +21,7 @@ export const UNARY_NAN: Record<UnaryOp, (x: Range) => boolean> = {
   log1p: (x) => R.reachesBelow(x, -1),
   // Each of the others has a value (or limit) at every number and at ±∞.
   neg: never, abs: never, sign: never, exp: never, expm1: never, square: never, sigmoid: never,
-  softplus: never, log_sigmoid: never, tanh: never, cosh: never, relu: never, floor: never,
+  softplus: never, log_sigmoid: never, tanh: never, cosh: never, erf: never, atan: never, relu: never, floor: never,
   not: never, to_real: never, detach: never,
 };
 

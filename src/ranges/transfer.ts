@@ -3,6 +3,7 @@
 // float32 images: a saturating op (sigmoid, tanh, exp) reaches its limit.
 
 import type { BinaryOp, UnaryOp } from '../ir/ops.js';
+import { erf } from '../ir/scalar-ops.js';
 import { image32, monotone32, round32, sigmoid, softplus } from './float32.js';
 import * as R from './interval.js';
 import { BOOL, type Range } from './interval.js';
@@ -47,6 +48,8 @@ export const UNARY_RANGE: Record<UnaryOp, (x: Range) => Range> = {
   log_sigmoid: (x) => monotone32(x, (v) => -softplus(-v)),
   tanh: (x) => monotone32(x, Math.tanh),
   cosh,
+  erf: (x) => monotone32(x, erf),
+  atan: (x) => monotone32(x, Math.atan),
   relu: (x) => R.maximum(x, R.point(0)),
   floor: (x) => (x.values ? R.fromValues(x.values.map(Math.floor)) : R.interval(Math.floor(x.lo), Math.floor(x.hi))),
   not,

@@ -233,12 +233,41 @@ const UNARY: Readonly<Record<UnaryOp, (x: number) => number>> = {
   log_sigmoid: (x) => -softplus(-x),
   tanh: Math.tanh,
   cosh: Math.cosh,
+  erf: (x) => erf(x),
+  atan: Math.atan,
   relu: (x) => (x > 0 || Number.isNaN(x) ? x : 0), // NaN stays NaN, as in tfjs
   floor: Math.floor,
   not: (x) => (x === 0 ? 1 : 0),
   to_real: (x) => x,
   detach: (x) => x,
 };
+
+/**
+ * erf below |x| = 3 by the series without cancellation, (2/√π) e^(-x²) Σ 2^n x^(2n+1) / (1·3·…·(2n+1))
+ * (every term positive); above, 1 - erfc with erfc x = (2/√π) ∫ₓ^∞ e^(-t²) dt by Simpson's rule
+ * (the integrand is below e^-81 past x + 6); 1 in float64 beyond |x| = 6.
+ */
+function erf(x: number): number {
+  if (Number.isNaN(x) || Math.abs(x) >= 6) return Number.isNaN(x) ? NaN : Math.sign(x);
+  const a = Math.abs(x);
+  if (a < 3) {
+    let term = x;
+    let sum = x;
+    for (let n = 1; n < 500 && Math.abs(term) > 1e-18 * Math.abs(sum); n++) {
+      term *= (2 * x * x) / (2 * n + 1);
+      sum += term;
+    }
+    return (2 / Math.sqrt(Math.PI)) * Math.exp(-x * x) * sum;
+  }
+  const steps = 20000;
+  const h = 6 / steps;
+  let integral = 0;
+  for (let k = 0; k <= steps; k++) {
+    const t = a + k * h;
+    integral += (k === 0 || k === steps ? 1 : k % 2 === 1 ? 4 : 2) * Math.exp(-t * t);
+  }
+  return Math.sign(x) * (1 - ((2 / Math.sqrt(Math.PI)) * integral * h) / 3);
+}
 
 function softplus(x: number): number {
   return Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));

@@ -49,6 +49,8 @@ const UNARY: readonly ((u: string) => string)[] = [
   (u) => `exp(tanh(${u}))`,
   (u) => `expm1(tanh(${u}))`,
   (u) => `cosh(tanh(${u}))`,
+  (u) => `erf(${u})`,
+  (u) => `atan(${u})`,
   (u) => `log(1 + abs(${u}))`,
   (u) => `(1 + square(${u}))^0.5`,
   (u) => `clamp(${u}, -1, 1)`,
