@@ -18,7 +18,8 @@ function nodeAt(nodes: Nodes, id: NodeId): IrNode {
  * `leaves` are not visited (its value comes from elsewhere: a function parameter's result, a
  * preset value).
  */
-export function postorder(nodes: Nodes, roots: readonly NodeId[], leaves: ReadonlySet<NodeId> = new Set()): IrNode[] {
+export function postorder(nodes: Nodes, roots: readonly NodeId[], leaves: ReadonlySet<NodeId> | ((id: NodeId) => boolean) = new Set()): IrNode[] {
+  const isLeaf = typeof leaves === 'function' ? leaves : (id: NodeId): boolean => leaves.has(id);
   const done = new Set<NodeId>();
   const out: IrNode[] = [];
   const stack: { id: NodeId; expanded: boolean }[] = [...roots].reverse().map((id) => ({ id, expanded: false }));
@@ -26,7 +27,7 @@ export function postorder(nodes: Nodes, roots: readonly NodeId[], leaves: Readon
     const top = stack.pop()!;
     if (done.has(top.id)) continue;
     const node = nodeAt(nodes, top.id);
-    if (top.expanded || leaves.has(top.id)) {
+    if (top.expanded || isLeaf(top.id)) {
       done.add(top.id);
       out.push(node);
       continue;
@@ -55,7 +56,7 @@ export function reachable(nodes: Nodes, roots: readonly NodeId[], stop: Readonly
  * is known (presets included) and receives what is computed.
  */
 export function evaluateInOrder<V>(nodes: Nodes, id: NodeId, memo: Map<NodeId, V>, compute: (node: IrNode, args: V[]) => V): V {
-  for (const node of postorder(nodes, [id], new Set(memo.keys()))) {
+  for (const node of postorder(nodes, [id], (n) => memo.has(n))) {
     if (!memo.has(node.id)) memo.set(node.id, compute(node, node.args.map((a) => memo.get(a)!)));
   }
   return memo.get(id)!;

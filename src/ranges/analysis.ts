@@ -20,6 +20,7 @@ import { BOOL, type Range } from './interval.js';
 import { AXIS_NAN, BINARY_NAN, REDUCE_NAN, UNARY_NAN } from './nan.js';
 import { refinedOperands, refinements } from './refine.js';
 import { BINARY_RANGE, UNARY_RANGE } from './transfer.js';
+import { evaluateInOrder } from '../ir/walk.js';
 
 export interface Guard {
   readonly cond: NodeId;
@@ -91,25 +92,7 @@ export class RangeAnalysis {
     if (!memo) table.set(ctx.key, (memo = new Map()));
     const known = memo.get(id);
     if (known !== undefined) return known;
-    if (ctx === BASE) {
-      const stack = [id];
-      while (stack.length > 0) {
-        const top = stack[stack.length - 1]!;
-        if (memo.has(top)) {
-          stack.pop();
-          continue;
-        }
-        const node = this.node(top);
-        const missing = node.args.filter((a) => !memo.has(a));
-        if (missing.length > 0) {
-          stack.push(...missing);
-          continue;
-        }
-        stack.pop();
-        memo.set(top, f(node, BASE));
-      }
-      return memo.get(id)!;
-    }
+    if (ctx === BASE) return evaluateInOrder(this.nodes, id, memo, (node) => f(node, BASE));
     // Nodes are in topological order: one older than every refined node cannot depend on it.
     const oldest = Math.min(...ctx.overrides.keys());
     let v = id < oldest ? this.memoised(table, id, BASE, f, refine) : f(this.node(id), ctx);
