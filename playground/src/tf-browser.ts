@@ -1,4 +1,4 @@
-// TensorFlow.js in the browser. src/backends/tfjs-setup.ts is written for Node (the wasm
+// TensorFlow.js in the browser. src/eval/setup.ts is written for Node (the wasm
 // binary sits next to the package there); here the .wasm files are build assets whose URLs
 // Vite knows, so they are registered with setWasmPaths before the backend starts.
 import * as tf from '@tensorflow/tfjs';

@@ -7,11 +7,10 @@ import { reachable } from '../ir/walk.js';
 
 /**
  * Forward nodes the backward of `pass` reads, in id order, except what it rebuilds:
- * constants, positions and sizes, and hyperparameters when `rebuildsHypers` (generated code
- * holds them as numbers; the tfjs evaluator as tensors it may have disposed).
+ * constants, positions, sizes and hyperparameters (numbers in the lowered code).
  */
-export function savedForBackward(fn: IrFunction, pass: IrBackward, rebuildsHypers: boolean): NodeId[] {
-  const hypers = new Set(rebuildsHypers ? fn.hypers.map((h) => h.node) : []);
+export function savedForBackward(fn: IrFunction, pass: IrBackward): NodeId[] {
+  const hypers = new Set(fn.hypers.map((h) => h.node));
   const forward = reachable(fn.nodes, [pass.root]);
   const roots = pass.grads.map((s) => s.node);
   const backward = reachable(fn.nodes, roots, forward);

@@ -35,7 +35,7 @@ export function customGradPass<V>(ctx: BodyContext<V>, pass: IrBackward, options
   const { I, fn } = ctx;
   const real = fn.inputs.filter((i) => i.elem === 'real');
   const passed = real.map((i) => ctx.inputs.get(i.node)!);
-  const savedIds = savedForBackward(fn, pass, true).filter((id) => !isNumber(fn, id));
+  const savedIds = savedForBackward(fn, pass).filter((id) => !isNumber(fn, id));
   const types = real.map(() => 'tf.Tensor');
 
   const forward = I.arrow([{ name: 'args', type: '(tf.Tensor | tf.GradSaveFunc)[]', rest: true }], ([args]) => {

@@ -1,7 +1,8 @@
 // The float64 reference evaluator: runs an IrFunction in plain TypeScript, as the test oracle
-// for the tfjs evaluator and the emitter. It favours obviously-correct loops over speed: every
-// operand is first materialised in its result's layout (by axis name), then combined index by
-// index. ints and bools are stored as numbers (bools as 0/1).
+// for the lowering (what generated modules and the tfjs evaluator both run). It favours
+// obviously-correct loops over speed: every operand is first materialised in its result's
+// layout (by axis name), then combined index by index. ints and bools are stored as numbers
+// (bools as 0/1).
 import { unionAxes } from '../ir/axes.js';
 import { OPS, type BinaryOp, type DType, type UnaryOp } from '../ir/ops.js';
 import { REST, type Axis, type IrFunction, type IrNode, type NodeId } from '../ir/types.js';
@@ -93,7 +94,7 @@ export function gradientsReference(
   options: RefOptions = {},
 ): RefGradients {
   const g = fn.gradients;
-  if (!g) throw new Error(`internal: ${fn.name} has no derived gradients (withGradients first)`);
+  if (!g) throw new Error(`internal: ${fn.name} has no derived gradients (differentiate first: src/grad)`);
   const shapes: Record<string, number[]> = {};
   for (const [k, v] of Object.entries(inputs)) shapes[k] = v.shape;
   const dims = resolveDims(fn, shapes);
