@@ -434,7 +434,9 @@ class NodeLowering<V> {
     const removedHere = m.phys.names.filter((n) => removed.includes(n));
     const maskRemoved = [...removedHere, ...(m.phys.rest && removed.includes(REST) ? [REST] : [])];
     // Whether the mask selects something, per result position.
-    const nonEmpty = (keepDims = false): V => (maskRemoved.length === 0 ? mv : along('any', mv, layout.positions(m.phys, maskRemoved), keepDims));
+    const nonEmpty = (): V => (maskRemoved.length === 0 ? mv : along('any', mv, layout.positions(m.phys, maskRemoved)));
+    // Bound once where the lowering itself needs it (logsumexp), and reused by the patch below.
+    let some: V | undefined;
     let make: () => V;
     switch (node.op) {
       case 'any':
@@ -451,11 +453,12 @@ class NodeLowering<V> {
         break;
       }
       case 'logsumexp': {
-        // -inf where the mask is off, but 0 in rows that select nothing: those get the empty
-        // value anyway, and a finite sum keeps their gradient finite under autodiff.
-        const off = I.tf('where', nonEmpty(true), I.tf('scalar', I.num(-Infinity)), I.tf('scalar', I.num(0)));
-        const xv = I.once(`${base}_x`, I.tf('where', mv, xa(), off));
-        make = () => this.logsumexp(xv, pos, node.type.axes, base);
+        // -inf where the mask is off (exp gives 0 there). A row that selects nothing sums to 0;
+        // it gets the empty value anyway, and its sum taken as 1 keeps the gradient of log
+        // finite under autodiff. A row that selects only -inf gives -inf.
+        const xv = I.once(`${base}_x`, I.tf('where', mv, xa(), fill()));
+        const selected = (some = I.once(`${base}_some`, nonEmpty()));
+        make = () => this.logsumexp(xv, pos, node.type.axes, base, selected);
         break;
       }
       default:
@@ -468,14 +471,14 @@ class NodeLowering<V> {
     }
     // Where the mask selects nothing, the empty value.
     const raw = I.once(`${base}_raw`, make());
-    this.define(node, () => I.tf('where', nonEmpty(), raw, constantOf(I, empty, node.type.dtype)), taped);
+    this.define(node, () => I.tf('where', some ?? nonEmpty(), raw, constantOf(I, empty, node.type.dtype)), taped);
   }
 
   /**
    * log Σ exp(x) along `pos`, shifted by the max (a constant: its derivative cancels), with a
    * shift of 0 where the max is ±inf, so a row of -inf gives -inf (tf.logSumExp gives NaN).
    */
-  private logsumexp(x: V, pos: () => V | undefined, axes: readonly Axis[], base: string): V {
+  private logsumexp(x: V, pos: () => V | undefined, axes: readonly Axis[], base: string, some?: V): V {
     const { I, layout } = this;
     const keep = (k: Kernel, e: V): V => {
       const p = pos();
@@ -485,8 +488,10 @@ class NodeLowering<V> {
       const m = I.once(`${base}_max`, keep('max', x));
       return I.tf('where', I.tf('isFinite', m), m, I.tf('scalar', I.num(0)));
     })));
-    const sum = pos() === undefined ? I.tf('sum', I.tf('exp', I.tf('sub', x, shift))) : I.tf('sum', I.tf('exp', I.tf('sub', x, shift)), pos()!);
-    return I.tf('add', I.tf('log', sum), I.tf('reshape', shift, layout.shape(axes)));
+    const p = pos();
+    const sum = p === undefined ? I.tf('sum', I.tf('exp', I.tf('sub', x, shift))) : I.tf('sum', I.tf('exp', I.tf('sub', x, shift)), p);
+    const summed = some === undefined ? sum : I.tf('where', some, sum, I.tf('scalar', I.num(1)));
+    return I.tf('add', I.tf('log', summed), I.tf('reshape', shift, layout.shape(axes)));
   }
 }
 
