@@ -103,6 +103,22 @@ const CASES: Record<DiagnosticKind, Case> = {
   IndexVariableWithoutSize: { source: 'loss f(x: [N]) = mean(x) + sum(s)\n  where s[i] = real(i)', expect: "case.loss:2:21: error E4012: index variable 'i' has no size yet: index a tensor with it (e.g. 'x[i]') before using it as a value" },
   DiagonalIndex: { source: 'loss f(t: index[C] of C) = sum(onehot(t))', expect: "case.loss:1:32: error E4013: 'C' indexes two axes of the same tensor (a diagonal)" },
   DuplicateDim: { source: 'loss f(x: [N, N]) = mean(x)', expect: "case.loss:1:15: error E4011: dimension 'N' appears twice in one shape; use index variables for a square matrix" },
+  MaskAddsAxes: {
+    source: 'loss pairs(e: [N, D], labels: int[N]) = mean(l, where: same)\n  where same[i, j] = labels[i] == labels[j] and i != j\n        l[a, p]    = norm(e[a] - e[p], D)',
+    expect: "case.loss:1:56: error E4014: the 'where:' mask of mean has axes [i:N, j:N] that its operand [a:N, p:N] does not have: a mask selects among the operand's elements and cannot add axes: index the operand with the mask's variables (i, j) if they are the same positions",
+  },
+  OuterProductOfCopies: {
+    source: 'loss f(e: [N, D], label: int[N]) = mean(d * m)\n  where d[i, j] = norm(e[i] - e[j], D)\n        m[a, p] = real(label[a] == label[p])',
+    expect: "case.loss:1:43: warning W4015: '*' combines [i, j] with [a, p], copies of N that share no index variable: the result has all of them, an outer product: did you mean to index one with the other's variables (a, p as i, j)?",
+  },
+  OrderNotDeclared: {
+    source: 'loss f(x: [N], y: [M]) = sum(p)\n  where p[i, j] = x * y',
+    expect: 'case.loss:2:19: warning W4016: axes N, M of [N, M] are taken by position, but no declaration orders them (the value combines several operands): they are taken in the order the loss declares their dims; index the operands themselves instead',
+  },
+  DefLocalAxis: {
+    source: 'def pd(e: [N, D]) = norm(e[i] - e[j], D)\nloss f(e: [N, D]) = mean(pd(e))',
+    expect: "case.loss:2:26: error E4017: 'pd' would return axis j, a copy of N made inside it: a def's result has the axes of its arguments; reduce j, or make it one of the arguments' axes",
+  },
 
   // --- domains and defaults
   DefaultNotConstant: { source: 'loss f(x: [N], m: real = x) = mean(x + m)', expect: "case.loss:1:26: error E5001: the default of 'm' must be a constant number" },

@@ -259,13 +259,23 @@ const CASES: readonly RuleCase[] = [
   {
     name: 'mean, masked by a mask with an axis the operand lacks (x [N] under m [N, K])',
     rows: [['mean', 0, 'masked']],
-    source: 'loss f(x: [N], m: bool[N, K]) = mean(x^3, where: m)',
+    // The language refuses a mask that adds axes (E4014); the IR still has them, and the
+    // engine counts each element once per selected copy.
+    ir: () => buildIr({
+      name: 'mean_broadcast_mask',
+      inputs: [{ name: 'x', shape: ['N'] }, { name: 'm', shape: ['N', 'K'], elem: 'bool' }],
+      body: (b, v) => b.op('mean', [b.op('pow', [v.x!, b.constant(3)]), v.m!], { axes: ['N', 'K'], empty: 0 }),
+    }),
     inputs: (rng) => ({ x: U(N, -2, 2)(rng), m: mask(NK, rng) }),
   },
   {
     name: 'max, masked by a mask with an axis the operand lacks (x [N] under m [N, K])',
     rows: [['max', 0, 'masked']],
-    source: 'loss f(x: [N], m: bool[N, K], w: [M]) = sum(w * max(x^3, where: m))',
+    ir: () => buildIr({
+      name: 'max_broadcast_mask',
+      inputs: [{ name: 'x', shape: ['N'] }, { name: 'm', shape: ['N', 'K'], elem: 'bool' }, { name: 'w', shape: ['M'] }],
+      body: (b, v) => b.op('sum', [b.op('mul', [v.w!, b.op('max', [b.op('pow', [v.x!, b.constant(3)]), v.m!], { axes: ['N', 'K'], empty: 0 })])], { axes: ['M'] }),
+    }),
     // x_n broadcast along K is a tie of its selected copies: tfjs's Max gradient gives each
     // tied copy the whole gradient, so autodiff counts x_n once per selected copy.
     autodiffDiffers: "tfjs's max gives every tied element the whole gradient",

@@ -9,12 +9,13 @@ import { REST, type Axis, type IrFunctionParam } from '../ir/types.js';
 import { BUILTINS, type Builtin } from './builtins.js';
 import { constantValue } from './constants.js';
 import type { ElabContext } from './context.js';
-import { checkAlignable, elabTensor, expectBool, expectNumber, forceEntry, fromNode, select, arithElem } from './expr.js';
+import { arithElem, checkAlignable, checkCopies, elabTensor, expectBool, expectNumber, forceEntry, fromNode, select } from './expr.js';
 import { callableNames, lookupFunction } from './functions.js';
 import { arityText, inlineDef } from './inline.js';
 import { findEntry, findDimVar, hasDim, type Scope } from './scope.js';
 import { describeType, hint, type Elem, type FnVal, type TensorVal, type Val } from './values.js';
 import { reachable } from '../ir/walk.js';
+import { declare, inheritedOrder, orderOf } from './order.js';
 
 export function elabCall(ctx: ElabContext, scope: Scope, call: Call): Val | null {
   const name = call.callee.name;
@@ -92,7 +93,7 @@ function elabBuiltin(ctx: ElabContext, scope: Scope, call: Call, builtin: Builti
       const x = elabTensor(ctx, scope, args.positional[0]!);
       if (!x || !expectNumber(ctx, x, `the argument of ${call.callee.name}`, args.positional[0]!.span)) return null;
       const elem: Elem = OPS[builtin.op].result === 'same' ? arithElem(x.elem) : 'real';
-      return fromNode(ctx, b.op(builtin.op, [x.id], {}, call.span), elem);
+      return fromNode(ctx, b.op(builtin.op, [x.id], {}, call.span), elem, [x]);
     }
     case 'reduce':
       return elabReduce(ctx, scope, call, builtin, args);
@@ -106,7 +107,7 @@ function elabBuiltin(ctx: ElabContext, scope: Scope, call: Call, builtin: Builti
       else if (named.length === 1 && named.length === x.axes.length) axis = named[0]!.name;
       else ctx.diagnostics.report('NotAnAxis', call.span, { what: `${call.callee.name} needs the axis it works along, which`, axes: formatAxes(x.axes) });
       if (!axis) return null;
-      return fromNode(ctx, b.op(builtin.op, [x.id], { axis }, call.span), 'real');
+      return fromNode(ctx, b.op(builtin.op, [x.id], { axis }, call.span), 'real', [x]);
     }
     case 'macro':
       if (builtin.name === 'stack') return elabStack(ctx, scope, call, args);
@@ -159,7 +160,8 @@ function elabReduce(ctx: ElabContext, scope: Scope, call: Call, builtin: Extract
     if (!expectNumber(ctx, x, `the first argument of ${fname}`, args.positional[0]!.span)) return null;
     if (!expectNumber(ctx, y, `the second argument of ${fname}`, second.span)) return null;
     if (!checkAlignable(ctx, [x, y], `the arguments of ${fname}`, call.span)) return null;
-    return fromNode(ctx, ctx.b.op(builtin.binary, [x.id, y.id], {}, call.span), arithElem(x.elem, y.elem));
+    checkCopies(ctx, [x, y], fname, call.span);
+    return fromNode(ctx, ctx.b.op(builtin.binary, [x.id, y.id], {}, call.span), arithElem(x.elem, y.elem), [x, y]);
   }
   const ok = builtin.operand === 'bool' ? expectBool(ctx, x, `the argument of ${fname}`, args.positional[0]!.span) : expectNumber(ctx, x, `the argument of ${fname}`, args.positional[0]!.span);
   if (!ok) return null;
@@ -169,6 +171,15 @@ function elabReduce(ctx: ElabContext, scope: Scope, call: Call, builtin: Extract
     mask = elabTensor(ctx, scope, whereArg.value);
     if (!mask || !expectBool(ctx, mask, `the 'where:' mask of ${fname}`, whereArg.value.span)) return null;
     if (!checkAlignable(ctx, [x, mask], `the mask of ${fname}`, whereArg.value.span)) return null;
+    // A mask with an axis the operand lacks would count each element once per position along
+    // it: never what `where:` means (`mean(l, where: same)` with same[i, j] and l[a, p]).
+    const extra = mask.axes.filter((m) => !x.axes.some((a) => a.name === m.name));
+    if (extra.length > 0) {
+      const copies = extra.every((m) => x.axes.some((a) => a.dim === m.dim && a.name !== m.name && a.name !== REST));
+      const hint = copies ? `: index the operand with the mask's variables (${extra.map((m) => m.name).join(', ')}) if they are the same positions` : '';
+      ctx.diagnostics.report('MaskAddsAxes', whereArg.value.span, { what: fname, extra: formatAxes(extra), axes: formatAxes(x.axes), hint });
+      return null;
+    }
   }
   const all = unionAxes(x.axes, mask?.axes ?? []);
   const axes = second ? resolveAxes(ctx, scope, second, all, fname) : all.map((a) => a.name);
@@ -197,7 +208,9 @@ function elabReduce(ctx: ElabContext, scope: Scope, call: Call, builtin: Extract
     }
   }
   const attrs = mask ? { axes, empty: empty ?? builtin.emptyDefault } : { axes };
-  return fromNode(ctx, ctx.b.op(builtin.op, mask ? [x.id, mask.id] : [x.id], attrs, call.span), elem);
+  const node = ctx.b.op(builtin.op, mask ? [x.id, mask.id] : [x.id], attrs, call.span);
+  if (!mask && axes.length === x.axes.length) ctx.reduced.set(node, orderOf(ctx, x).names);
+  return fromNode(ctx, node, elem, [x]);
 }
 
 function elabMacro(ctx: ElabContext, scope: Scope, call: Call, name: string, args: SplitArgs, arity: readonly [number, number]): Val | null {
@@ -214,7 +227,7 @@ function elabMacro(ctx: ElabContext, scope: Scope, call: Call, name: string, arg
       if (!num(x, first!)) return null;
       const axes = axesOf(second, x.axes);
       if (!axes) return null;
-      return fromNode(ctx, b.op('sqrt', [b.op('sum', [b.op('square', [x.id], {}, span)], { axes }, span)], {}, span), 'real');
+      return fromNode(ctx, b.op('sqrt', [b.op('sum', [b.op('square', [x.id], {}, span)], { axes }, span)], {}, span), 'real', [x]);
     }
     case 'normalize': {
       if (!num(x, first!)) return null;
@@ -224,16 +237,16 @@ function elabMacro(ctx: ElabContext, scope: Scope, call: Call, name: string, arg
       // x = 0 the max sends the gradient to the constant, not into sqrt's infinite slope.
       const squares = b.op('sum', [b.op('square', [x.id], {}, span)], { axes }, span);
       const norm = b.op('sqrt', [b.op('maximum', [squares, b.constant(1e-24)], {}, span)], {}, span);
-      return fromNode(ctx, b.op('div', [x.id, norm], {}, span), 'real');
+      return fromNode(ctx, b.op('div', [x.id, norm], {}, span), 'real', [x]);
     }
     case 'count': {
       if (!expectBool(ctx, x, 'the argument of count', first!.span)) return null;
       const axes = axesOf(second, x.axes);
       if (!axes) return null;
-      return fromNode(ctx, b.op('sum', [b.op('to_real', [x.id], {}, span)], { axes }, span), 'real');
+      return fromNode(ctx, b.op('sum', [b.op('to_real', [x.id], {}, span)], { axes }, span), 'real', [x]);
     }
     case 'real':
-      return x.elem === 'real' ? x : fromNode(ctx, b.op('to_real', [x.id], {}, span), 'real');
+      return x.elem === 'real' ? x : fromNode(ctx, b.op('to_real', [x.id], {}, span), 'real', [x]);
     case 'onehot': {
       if (typeof x.elem === 'string') {
         ctx.diagnostics.report('TypeMismatch', first!.span, { what: 'the argument of onehot', expected: "class indices ('index[...] of C')", actual: formatAxes(x.axes) ? `${x.elem}[${formatAxes(x.axes)}]` : x.elem });
@@ -244,7 +257,9 @@ function elabMacro(ctx: ElabContext, scope: Scope, call: Call, name: string, arg
         ctx.diagnostics.report('DiagonalIndex', span, { name: axis.name });
         return null;
       }
-      return fromNode(ctx, b.op('to_real', [b.op('eq', [x.id, b.iota(axis, span)], {}, span)], {}, span), 'real');
+      // The class axis comes last, after the indices' own axes.
+      const hot = fromNode(ctx, b.op('to_real', [b.op('eq', [x.id, b.iota(axis, span)], {}, span)], {}, span), 'real');
+      return declare(ctx, hot, x.positional ? [...x.positional, axis.name] : undefined);
     }
   }
   const y = elabTensor(ctx, scope, second!);
@@ -254,11 +269,12 @@ function elabMacro(ctx: ElabContext, scope: Scope, call: Call, name: string, arg
       if (!num(x, first!) || !num(y, second!) || !checkAlignable(ctx, [x, y], 'the arguments of dot', span)) return null;
       const axes = axesOf(third, unionAxes(x.axes, y.axes));
       if (!axes) return null;
-      return fromNode(ctx, b.op('sum', [b.op('mul', [x.id, y.id], {}, span)], { axes }, span), arithElem(x.elem, y.elem));
+      checkCopies(ctx, [x, y], 'dot', span);
+      return fromNode(ctx, b.op('sum', [b.op('mul', [x.id, y.id], {}, span)], { axes }, span), arithElem(x.elem, y.elem), [x, y]);
     }
     case 'pow':
       if (!num(x, first!) || !num(y, second!) || !checkAlignable(ctx, [x, y], 'the arguments of pow', span)) return null;
-      return fromNode(ctx, b.op('pow', [x.id, y.id], {}, span), 'real');
+      return fromNode(ctx, b.op('pow', [x.id, y.id], {}, span), 'real', [x, y]);
   }
   const z = elabTensor(ctx, scope, third!);
   if (!z) return null;
@@ -269,7 +285,7 @@ function elabMacro(ctx: ElabContext, scope: Scope, call: Call, name: string, arg
   // clamp
   if (!num(x, first!) || !num(y, second!) || !num(z, third!) || !checkAlignable(ctx, [x, y, z], 'the arguments of clamp', span)) return null;
   const lo = b.op('maximum', [x.id, y.id], {}, span);
-  return fromNode(ctx, b.op('minimum', [lo, z.id], {}, span), arithElem(x.elem, y.elem, z.elem));
+  return fromNode(ctx, b.op('minimum', [lo, z.id], {}, span), arithElem(x.elem, y.elem, z.elem), [x, y, z]);
 }
 
 /** `features(x)`: a function parameter, called at run time on an argument of its declared axes. */
@@ -277,8 +293,9 @@ function elabApply(ctx: ElabContext, scope: Scope, call: Call, param: IrFunction
   if (!checkArity(ctx, call, args, 1, 1)) return null;
   const x = elabTensor(ctx, scope, args.positional[0]!);
   if (!x || !expectNumber(ctx, x, `the argument of ${param.name}`, args.positional[0]!.span)) return null;
+  // By dim, not by position: the argument is passed laid out as the parameter declares.
   const dims = x.axes.map((a) => a.dim);
-  if (dims.length !== param.param.length || param.param.some((a, i) => a.dim !== dims[i])) {
+  if (dims.length !== param.param.length || param.param.some((a) => dims.filter((d) => d === a.dim).length !== 1)) {
     ctx.diagnostics.report('ArgumentShapeMismatch', args.positional[0]!.span, { index: 1, name: param.name, actual: formatAxes(x.axes), param: 'x', expected: param.param.map((a) => a.dim).join(', ') });
     return null;
   }
@@ -288,7 +305,7 @@ function elabApply(ctx: ElabContext, scope: Scope, call: Call, param: IrFunction
   }
   // The result keeps the caller's axis names where its dims match the argument's (N stays N).
   const result = param.result.map((a) => x.axes.find((xa) => xa.dim === a.dim) ?? a);
-  return fromNode(ctx, ctx.b.apply(param.name, x.id, { dtype: 'real', axes: result }, call.span), 'real');
+  return declare(ctx, fromNode(ctx, ctx.b.apply(param.name, x.id, { dtype: 'real', axes: result }, call.span), 'real'), result.map((a) => a.name));
 }
 
 function dependsOn(ctx: ElabContext, id: number, target: number): boolean {
@@ -325,6 +342,7 @@ function elabStack(ctx: ElabContext, scope: Scope, call: Call, args: SplitArgs):
     return null;
   }
   ctx.madeDims.set(dim, parts.length);
+  if (!ctx.dimOrder.includes(dim)) ctx.dimOrder.push(dim);
   const axis = { name: dim, dim };
   const position = ctx.b.iota(axis, axisArg.span);
   let acc = parts[parts.length - 1]!;
@@ -334,5 +352,7 @@ function elabStack(ctx: ElabContext, scope: Scope, call: Call, args: SplitArgs):
   }
   // A single tensor still gets the new axis (of size 1).
   if (parts.length === 1) acc = fromNode(ctx, ctx.b.op('select', [ctx.b.op('eq', [position, ctx.b.constant(0, 'int')], {}, call.span), acc.id, acc.id], {}, call.span), acc.elem);
-  return acc;
+  // The new axis first, then the tensors' own order (when they agree on one).
+  const inner = inheritedOrder(acc.axes.filter((a) => a.name !== dim), parts);
+  return declare(ctx, acc, inner ? [dim, ...inner] : undefined);
 }

@@ -18,6 +18,15 @@ export interface ElabContext {
   readonly madeDims: Map<string, number>;
   /** Arguments passed for parameters with a domain, checked once the loss is built (domains.ts). */
   readonly domainChecks: DomainCheck[];
+  /**
+   * The loss's dims in the order they first appear in its parameters, then those it makes:
+   * the canonical order of axes (order.ts).
+   */
+  readonly dimOrder: string[];
+  /** Declared axis orders of nodes (order.ts); null where two values of a node disagree. */
+  readonly orders: Map<NodeId, readonly string[] | null>;
+  /** The order of the operand of each reduction over all its axes, by the reduction's node: the per-sample losses' layout. */
+  readonly reduced: Map<NodeId, readonly string[]>;
 }
 
 export interface DomainCheck {

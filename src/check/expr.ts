@@ -21,6 +21,8 @@ import {
   type Scope,
 } from './scope.js';
 import { lookupFunction } from './functions.js';
+import { declare, inheritedOrder, orderOf } from './order.js';
+import { reportGuessedOrder } from './params.js';
 import { describeType, hint, isNumeric, type Elem, type TensorVal, type Val } from './values.js';
 
 export function elabExpr(ctx: ElabContext, scope: Scope, e: Expr): Val | null {
@@ -34,11 +36,11 @@ export function elabExpr(ctx: ElabContext, scope: Scope, e: Expr): Val | null {
       if (!v) return null;
       if (e.op === 'not') {
         if (!expectBool(ctx, v, 'the operand of not', e.operand.span)) return null;
-        return tensor(ctx.b.op('not', [v.id], {}, e.span), 'bool', v.axes);
+        return fromNode(ctx, ctx.b.op('not', [v.id], {}, e.span), 'bool', [v]);
       }
       if (!expectNumber(ctx, v, `the operand of unary ${e.op}`, e.operand.span)) return null;
       if (e.op === '+') return v;
-      return tensor(ctx.b.op('neg', [v.id], {}, e.span), arithElem(v.elem), v.axes);
+      return fromNode(ctx, ctx.b.op('neg', [v.id], {}, e.span), arithElem(v.elem), [v]);
     }
     case 'Binary':
       return elabBinary(ctx, scope, e);
@@ -84,10 +86,13 @@ export function tensor(id: NodeId, elem: Elem, axes: readonly Axis[]): TensorVal
   return { kind: 'tensor', id, elem, axes };
 }
 
-/** The tensor value of an IR node built by the caller, typed from the node itself. */
-export function fromNode(ctx: ElabContext, id: NodeId, elem?: Elem): TensorVal {
+/**
+ * The tensor value of an IR node built by the caller, typed from the node itself; with the
+ * operands it was made of, in the order it inherits from them (order.ts).
+ */
+export function fromNode(ctx: ElabContext, id: NodeId, elem?: Elem, operands: readonly TensorVal[] = []): TensorVal {
   const t = ctx.b.type(id);
-  return tensor(id, elem ?? t.dtype, t.axes);
+  return declare(ctx, tensor(id, elem ?? t.dtype, t.axes), inheritedOrder(t.axes, operands));
 }
 
 /** int and index arithmetic gives int; anything with a real gives real. */
@@ -123,6 +128,28 @@ export function checkAlignable(ctx: ElabContext, vals: readonly TensorVal[], wha
   return true;
 }
 
+/**
+ * Two operands that each hold several copies of one dim, none shared (`same[i, j]` with
+ * `l[a, p]`, all over N), combine into an outer product of them all: almost always a mistake
+ * (one was meant to be indexed with the other's variables). One copy each (`e[i] - e[j]`) is
+ * the pairwise form, and a shared one (`d[i, j] - d[i, k]`) lines them up: neither is warned.
+ */
+export function checkCopies(ctx: ElabContext, vals: readonly TensorVal[], what: string, span: Span): void {
+  const copies = (v: TensorVal, dim: string): string[] => v.axes.filter((a) => a.dim === dim && a.name !== REST).map((a) => a.name);
+  const dims = new Set(vals.flatMap((v) => v.axes.map((a) => a.dim)));
+  for (const dim of dims) {
+    for (let x = 0; x < vals.length; x++) {
+      for (let y = x + 1; y < vals.length; y++) {
+        const [a, b] = [copies(vals[x]!, dim), copies(vals[y]!, dim)];
+        if (a.length < 2 || b.length < 2 || a.some((n) => b.includes(n))) continue;
+        const hint = `: did you mean to index one with the other's variables (${b.join(', ')} as ${a.join(', ')})?`;
+        ctx.diagnostics.report('OuterProductOfCopies', span, { what, a: a.join(', '), b: b.join(', '), dim, hint });
+        return;
+      }
+    }
+  }
+}
+
 export function select(ctx: ElabContext, c: TensorVal, a: TensorVal, b: TensorVal, span: Span): TensorVal | null {
   if (!checkAlignable(ctx, [c, a, b], 'the branches of a condition', span)) return null;
   if ((a.elem === 'bool') !== (b.elem === 'bool')) {
@@ -130,7 +157,8 @@ export function select(ctx: ElabContext, c: TensorVal, a: TensorVal, b: TensorVa
     return null;
   }
   const elem: Elem = a.elem === 'bool' ? 'bool' : arithElem(a.elem, b.elem);
-  return fromNode(ctx, ctx.b.op('select', [c.id, a.id, b.id], {}, span), elem);
+  checkCopies(ctx, [c, a, b], 'a condition', span);
+  return fromNode(ctx, ctx.b.op('select', [c.id, a.id, b.id], {}, span), elem, [c, a, b]);
 }
 
 const ARITH: Partial<Record<Binary['op'], BinaryOp>> = { '+': 'add', '-': 'sub', '*': 'mul', '/': 'div', '^': 'pow' };
@@ -142,12 +170,13 @@ function elabBinary(ctx: ElabContext, scope: Scope, e: Binary): Val | null {
   const b = elabTensor(ctx, scope, e.rhs);
   if (!a || !b) return null;
   if (!checkAlignable(ctx, [a, b], `the operands of '${e.op}'`, e.opSpan)) return null;
+  checkCopies(ctx, [a, b], `'${e.op}'`, e.opSpan);
   const arith = ARITH[e.op];
   if (arith) {
     if (!expectNumber(ctx, a, `the left operand of '${e.op}'`, e.lhs.span)) return null;
     if (!expectNumber(ctx, b, `the right operand of '${e.op}'`, e.rhs.span)) return null;
     const elem: Elem = arith === 'div' || arith === 'pow' ? 'real' : arithElem(a.elem, b.elem);
-    return fromNode(ctx, ctx.b.op(arith, [a.id, b.id], {}, e.span), elem);
+    return fromNode(ctx, ctx.b.op(arith, [a.id, b.id], {}, e.span), elem, [a, b]);
   }
   const cmp = COMPARE[e.op];
   if (cmp) {
@@ -157,12 +186,12 @@ function elabBinary(ctx: ElabContext, scope: Scope, e: Binary): Val | null {
       if (!expectNumber(ctx, a, `the left operand of '${e.op}'`, e.lhs.span)) return null;
       if (!expectNumber(ctx, b, `the right operand of '${e.op}'`, e.rhs.span)) return null;
     }
-    return fromNode(ctx, ctx.b.op(cmp, [a.id, b.id], {}, e.span), 'bool');
+    return fromNode(ctx, ctx.b.op(cmp, [a.id, b.id], {}, e.span), 'bool', [a, b]);
   }
   // and / or
   if (!expectBool(ctx, a, `the left operand of '${e.op}'`, e.lhs.span)) return null;
   if (!expectBool(ctx, b, `the right operand of '${e.op}'`, e.rhs.span)) return null;
-  return fromNode(ctx, ctx.b.op(e.op === 'and' ? 'and' : 'or', [a.id, b.id], {}, e.span), 'bool');
+  return fromNode(ctx, ctx.b.op(e.op === 'and' ? 'and' : 'or', [a.id, b.id], {}, e.span), 'bool', [a, b]);
 }
 
 /** `(w, b) != (v, a)` compares element by element: != is any difference, == all equal. */
@@ -176,7 +205,7 @@ function elabTupleCompare(ctx: ElabContext, scope: Scope, e: Binary): Val | null
     const item: Binary = { ...e, kind: 'Binary', lhs: e.lhs.items[k]!, rhs: e.rhs.items[k]! };
     const v = elabBinary(ctx, scope, item);
     if (!v || v.kind !== 'tensor') return null;
-    acc = acc ? fromNode(ctx, ctx.b.op(e.op === '==' ? 'and' : 'or', [acc.id, v.id], {}, e.span), 'bool') : v;
+    acc = acc ? fromNode(ctx, ctx.b.op(e.op === '==' ? 'and' : 'or', [acc.id, v.id], {}, e.span), 'bool', [acc, v]) : v;
   }
   return acc;
 }
@@ -226,9 +255,11 @@ export function forceEntry(ctx: ElabContext, entry: Entry, name: string, span: S
 function elabBinding(ctx: ElabContext, scope: Scope, binding: Binding): Val | null {
   const v = elabExpr(ctx, scope, binding.value);
   if (!v || v.kind !== 'tensor' || binding.indexVars.length === 0) return v;
-  const names = axisNames(v.axes).filter((n) => n !== REST);
+  const { names, declared } = orderOf(ctx, v);
   const lhs = binding.indexVars.map((i) => i.name);
   const remaining = names.filter((n) => !lhs.includes(n));
+  const byPosition = binding.indexVars.filter((iv) => !names.includes(iv.name));
+  if (!declared && byPosition.length > 0 && names.length > 1) reportGuessedOrder(ctx, remaining.slice(0, byPosition.length), v.axes, binding.value.span);
   const renames = new Map<string, string>();
   for (const iv of binding.indexVars) {
     if (names.includes(iv.name)) continue;
@@ -248,13 +279,13 @@ function elabBinding(ctx: ElabContext, scope: Scope, binding: Binding): Val | nu
   }
   const renamed = renames.size > 0 ? renameAxes(ctx, v, renames, binding.value.span) : v;
   if (!renamed) return null;
-  const after = axisNames(renamed.axes);
+  const after = orderOf(ctx, renamed).names;
   const extra = [...(scope.indexVars?.keys() ?? [])].filter((n) => after.includes(n) && !lhs.includes(n));
   if (extra.length > 0) {
     ctx.diagnostics.report('ExtraAxisInBinding', binding.value.span, { extra: extra.join(', '), name: binding.name.name, vars: lhs.join(', ') });
     return null;
   }
-  return { ...renamed, positional: [...lhs, ...after.filter((n) => n !== REST && !lhs.includes(n))] };
+  return declare(ctx, renamed, [...lhs, ...after.filter((n) => !lhs.includes(n))]);
 }
 
 /** Adds `where`/`let` bindings to a scope, each lazily checked in its own index scope. */
@@ -293,8 +324,9 @@ function elabIndex(ctx: ElabContext, scope: Scope, e: Index): Val | null {
   const isVariable = (x: Expr): boolean =>
     x.kind === 'Name' && !findEntry(scope, x.name) && !hasDim(scope, x.name) && !findDimVar(scope, x.name);
   if (e.indices.length === 1 && !isVariable(e.indices[0]!)) return elabGather(ctx, scope, target, e.indices[0]!, e.span);
-  const order = target.positional ?? axisNames(target.axes).filter((n) => n !== REST);
+  const { names: order, declared } = orderOf(ctx, target);
   const named = order.map((n) => target.axes.find((a) => a.name === n)!);
+  if (!declared && named.length > 1) reportGuessedOrder(ctx, order.slice(0, e.indices.length), target.axes, e.span);
   if (e.indices.length > named.length) {
     ctx.diagnostics.report('TooManyIndices', e.span, {
       indices: e.indices.length === 1 ? '1 index' : `${e.indices.length} indices`,
@@ -360,13 +392,14 @@ function indexByVariables(ctx: ElabContext, v: TensorVal, renames: Map<string, s
       return null;
     }
     const same = ctx.b.op('eq', [ctx.b.iota(a, span), ctx.b.iota(b, span)], {}, span);
-    current = fromNode(ctx, ctx.b.op('sum', [current.id, same], { axes: [from], empty: 0 }, span), current.elem);
+    const order = orderOf(ctx, current).names.filter((n) => n !== from);
+    current = declare(ctx, fromNode(ctx, ctx.b.op('sum', [current.id, same], { axes: [from], empty: 0 }, span), current.elem), order);
   }
   return renameAxes(ctx, current, singles, span);
 }
 
 /** Renames axes all at once; a swap (i ↔ j) goes through temporary names. */
-function renameAxes(ctx: ElabContext, v: TensorVal, renames: Map<string, string>, span: Span): TensorVal | null {
+export function renameAxes(ctx: ElabContext, v: TensorVal, renames: Map<string, string>, span: Span): TensorVal | null {
   const moving = [...renames].filter(([from, to]) => from !== to);
   if (moving.length === 0) return v;
   const staying = v.axes.map((a) => a.name).filter((n) => !renames.has(n));
@@ -379,7 +412,9 @@ function renameAxes(ctx: ElabContext, v: TensorVal, renames: Map<string, string>
   let id = v.id;
   moving.forEach(([from], k) => (id = ctx.b.op('rename', [id], { from, to: `%${k}` }, span)));
   moving.forEach(([, to], k) => (id = ctx.b.op('rename', [id], { from: `%${k}`, to }, span)));
-  return { ...fromNode(ctx, id, v.elem), ...(v.domain ? { domain: v.domain } : {}) };
+  // The renamed value keeps the order it was read in, under the new names.
+  const order = orderOf(ctx, v).names.map((n) => renames.get(n) ?? n);
+  return declare(ctx, { ...fromNode(ctx, id, v.elem), ...(v.domain ? { domain: v.domain } : {}) }, order);
 }
 
 /** `lp[t]` with `t: index[N] of C`: picks, for each element of t, the entry of lp's axis C. */
@@ -402,7 +437,7 @@ function elabGather(ctx: ElabContext, scope: Scope, target: TensorVal, ix: Expr,
   }
   const rest = { ...target, axes: target.axes.filter((a) => a !== axis) };
   if (!checkAlignable(ctx, [rest, idx], 'a gather', span)) return null;
-  return { ...fromNode(ctx, ctx.b.op('gather', [target.id, idx.id], { axis: axis.name }, span), target.elem), ...(target.domain ? { domain: target.domain } : {}) };
+  return { ...fromNode(ctx, ctx.b.op('gather', [target.id, idx.id], { axis: axis.name }, span), target.elem, [target, idx]), ...(target.domain ? { domain: target.domain } : {}) };
 }
 
 /** `b.x2`: one named position along a dimension declared with components. */
@@ -417,7 +452,7 @@ function elabMember(ctx: ElabContext, scope: Scope, e: Member): Val | null {
       ctx.diagnostics.report('UnknownComponent', e.member.span, { name: e.member.name, dim: axis.dim, components: decl.components.map((c) => c.name).join(', ') });
       return null;
     }
-    return fromNode(ctx, ctx.b.op('pick', [target.id], { axis: axis.name, index }, e.span), target.elem);
+    return fromNode(ctx, ctx.b.op('pick', [target.id], { axis: axis.name, index }, e.span), target.elem, [target]);
   }
   ctx.diagnostics.report('UnknownComponent', e.member.span, { name: e.member.name, dim: 'any of its axes', components: 'none: no axis has a dim declared with components' });
   return null;

@@ -9,10 +9,11 @@ import { constantValue } from './constants.js';
 import { defKey, type ElabContext } from './context.js';
 import { paramDefault, paramDomain } from './defaults.js';
 import { expectInDomain } from './domains.js';
-import { bindAll, elabExpr, finishBindings, tensor } from './expr.js';
+import { REST, type Axis } from '../ir/types.js';
+import { bindAll, elabExpr, finishBindings, renameAxes, tensor } from './expr.js';
 import { matchParam } from './params.js';
 import type { Scope } from './scope.js';
-import { hint, type FnVal, type Val } from './values.js';
+import { hint, type FnVal, type TensorVal, type Val } from './values.js';
 
 function plural(n: number, what: string): string {
   return `${n} ${what}${n === 1 ? '' : 's'}`;
@@ -85,8 +86,39 @@ export function inlineDef(ctx: ElabContext, caller: Scope, fn: Extract<FnVal, { 
     bindAll(ctx, scope, def.bindings);
     const v = elabExpr(ctx, scope, def.body);
     finishBindings(ctx, scope);
-    return v;
+    if (!v || v.kind !== 'tensor') return v;
+    return hygienic(ctx, def.name.name, v, argumentAxes(scope), call.span);
   } finally {
     ctx.callStack.pop();
   }
+}
+
+/** Every axis the caller passed in, by name. */
+function argumentAxes(scope: Scope): Map<string, Axis> {
+  const out = new Map<string, Axis>();
+  for (const entry of scope.entries.values()) {
+    if (entry.kind === 'val' && entry.val.kind === 'tensor') for (const a of entry.val.axes) out.set(a.name, a);
+  }
+  return out;
+}
+
+/**
+ * A def's result has the axes of its arguments: a copy of a dim it made itself (`s[i] =
+ * sum(e[i], F)` returns axis i) is renamed back to the argument's axis of that dim, so it
+ * lines up with the caller's values (`w[N] * row_sums(e)` is per row, not an outer product).
+ * When no argument axis, or more than one, could take it back, it is an error.
+ */
+function hygienic(ctx: ElabContext, name: string, v: TensorVal, args: ReadonlyMap<string, Axis>, span: Span): TensorVal | null {
+  const renames = new Map<string, string>();
+  for (const a of v.axes) {
+    if (a.name === REST || a.name === a.dim || args.has(a.name)) continue;
+    const home = [...args.values()].filter((x) => x.dim === a.dim && x.name !== REST);
+    const owner = home.length === 1 ? home[0]! : undefined;
+    if (!owner || v.axes.some((x) => x.name === owner.name) || [...renames.values()].includes(owner.name)) {
+      ctx.diagnostics.report('DefLocalAxis', span, { name, axis: a.name, dim: a.dim });
+      return null;
+    }
+    renames.set(a.name, owner.name);
+  }
+  return renames.size > 0 ? renameAxes(ctx, v, renames, span) : v;
 }

@@ -6,7 +6,7 @@ import { sortDiagnostics, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { formatAxes } from '../ir/axes.js';
 import { IrBuilder } from '../ir/graph.js';
 import { findReduction } from '../ir/reduction.js';
-import { REST_AXIS, type Axis, type IrFunction } from '../ir/types.js';
+import { REST, REST_AXIS, type Axis, type IrFunction } from '../ir/types.js';
 import { isBuiltin } from './builtins.js';
 import { defKey, DiagnosticSink, type ElabContext } from './context.js';
 import { bindAll, elabExpr, finishBindings } from './expr.js';
@@ -16,6 +16,7 @@ import { lossSignature } from './params.js';
 import { ModuleLoader, resolveImport, type ModuleInfo, type SourceHost } from './program.js';
 import type { Scope } from './scope.js';
 import { describeType, type Elem, type TensorVal } from './values.js';
+import { boundaryOrder, perSampleOrder } from './order.js';
 
 export interface CheckResult {
   readonly module: Module;
@@ -179,7 +180,7 @@ function visitCalls(exprs: readonly Expr[], onCall: (callee: string) => void): v
 }
 
 function newContext(loader: ModuleLoader, sink: DiagnosticSink, instantiated: Set<string>): ElabContext {
-  return { b: new IrBuilder(), loader, diagnostics: sink, callStack: [], instantiated, madeDims: new Map(), domainChecks: [] };
+  return { b: new IrBuilder(), loader, diagnostics: sink, callStack: [], instantiated, madeDims: new Map(), domainChecks: [], dimOrder: [], orders: new Map(), reduced: new Map() };
 }
 
 function elaborateLoss(info: ModuleInfo, loader: ModuleLoader, sink: DiagnosticSink, instantiated: Set<string>, def: Definition): IrFunction | undefined {
@@ -221,6 +222,11 @@ function elaborateLoss(info: ModuleInfo, loader: ModuleLoader, sink: DiagnosticS
     nodes: ctx.b.nodes,
     output,
     ...(reduction ? { reduction } : {}),
+    // What callers see, whatever the layout inside (order.ts).
+    layout: {
+      output: result.positional ? [...(result.axes.some((a) => a.name === REST) ? [REST] : []), ...result.positional] : boundaryOrder(ctx, result.id),
+      ...(reduction ? { perSample: perSampleOrder(ctx, reduction.perSample, result.id) } : {}),
+    },
   };
   checkArgumentDomains(ctx, fn);
   return fn;

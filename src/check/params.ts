@@ -9,6 +9,7 @@ import { paramDefault, paramDomain } from './defaults.js';
 import type { ElabContext } from './context.js';
 import { LOSSC_OPTION_KEYS, OPTION_KEYS } from '../ir/option-keys.js';
 import type { Scope } from './scope.js';
+import { declare, namesOf, orderOf } from './order.js';
 import { describeType, type Elem, type FnVal, type TensorVal, type Val } from './values.js';
 
 export function shapeText(dims: readonly DimExpr[]): string {
@@ -49,9 +50,15 @@ export function matchParam(ctx: ElabContext, scope: Scope, def: Definition, k: n
   }
   if (type && !elemAccepts(ctx, scope, def, k, type, val, span)) return false;
   const dims = type?.kind === 'TensorType' ? type.shape ?? [] : type?.kind === 'IndexType' ? type.shape : undefined;
-  if (dims && !matchShape(scope, dims, val.axes)) {
-    ctx.diagnostics.report('ArgumentShapeMismatch', span, { index: k + 1, name: def.name.name, actual: formatAxes(val.axes), param: name, expected: shapeText(dims).slice(1, -1) });
-    return false;
+  if (dims) {
+    const order = matchShape(ctx, scope, dims, val);
+    if (!order) {
+      ctx.diagnostics.report('ArgumentShapeMismatch', span, { index: k + 1, name: def.name.name, actual: formatAxes(val.axes), param: name, expected: shapeText(dims).slice(1, -1) });
+      return false;
+    }
+    // Inside the def the parameter's axes are in the order of its pattern.
+    val = declare(ctx, val, order.names);
+    if (order.guessed.length > 1) reportGuessedOrder(ctx, order.guessed, val.axes, span);
   }
   scope.entries.set(name, { kind: 'val', val, span: param.span });
   return true;
@@ -94,14 +101,18 @@ function elemAccepts(ctx: ElabContext, scope: Scope, def: Definition, k: number,
  * A shape pattern against the caller's axes. Named axes come first: a pattern dim bound, or
  * named, like one of the argument's axes takes that axis wherever it is (so `x: [..., C]`
  * accepts `[N, C, H, W]` with the class axis second); the other pattern dims take the
- * remaining axes by position, from the right after `...`.
+ * remaining axes by position, in the argument's order (order.ts), from the right after `...`.
+ * Gives the parameter's order (the leading axes `...` took, then the pattern's), and the axes
+ * taken by position from an argument whose order is not declared; null when it does not match.
  */
-function matchShape(scope: Scope, dims: readonly DimExpr[], axes: readonly Axis[]): boolean {
+function matchShape(ctx: ElabContext, scope: Scope, dims: readonly DimExpr[], val: TensorVal): { names: string[]; guessed: string[] } | null {
+  const axes = val.axes;
   const restFirst = dims[0]?.kind === 'RestDim';
   const pattern = dims.filter((d) => d.kind !== 'RestDim');
-  const named = axes.filter((a) => a.name !== REST);
+  const { names: argOrder, declared } = orderOf(ctx, val);
+  const named = argOrder.map((n) => axes.find((a) => a.name === n)!);
   const hasRest = named.length !== axes.length;
-  if (restFirst ? named.length < pattern.length : hasRest || named.length !== pattern.length) return false;
+  if (restFirst ? named.length < pattern.length : hasRest || named.length !== pattern.length) return null;
   const taken = new Set<string>();
   const byName = new Map<number, Axis>();
   pattern.forEach((d, i) => {
@@ -122,11 +133,19 @@ function matchShape(scope: Scope, dims: readonly DimExpr[], axes: readonly Axis[
     const axis = byName.get(i)!;
     if (d.kind === 'NamedDim') {
       const bound = scope.dimVars.get(d.name);
-      if (bound && bound.name !== axis.name) return false;
+      if (bound && bound.name !== axis.name) return null;
       scope.dimVars.set(d.name, axis);
     }
   }
-  return true;
+  const matched = pattern.map((_, i) => byName.get(i)!.name);
+  const leading = argOrder.filter((n) => !matched.includes(n));
+  const guessed = declared ? [] : positional.map((i) => byName.get(i)!.name);
+  return { names: [...leading, ...matched], guessed };
+}
+
+/** Axes taken by position from a value whose order no declaration gives (order.ts). */
+export function reportGuessedOrder(ctx: ElabContext, names: readonly string[], axes: readonly Axis[], span: Span): void {
+  ctx.diagnostics.report('OrderNotDeclared', span, { axes: formatAxes(axes), names: names.join(', ') });
 }
 
 export interface LossSignature {
@@ -190,6 +209,9 @@ export function lossSignature(ctx: ElabContext, def: Definition, componentDims: 
       ok = false;
       continue;
     }
+    // The canonical order of axes: dims as they first appear in the parameters (order.ts).
+    for (const a of axes) if (a.name !== REST && !ctx.dimOrder.includes(a.dim)) ctx.dimOrder.push(a.dim);
+    if (type.kind === 'IndexType' && !ctx.dimOrder.includes(type.of.name)) ctx.dimOrder.push(type.of.name);
     const elem: Elem = type.kind === 'IndexType' ? { index: type.of.name } : type.element;
     const irElem = type.kind === 'IndexType' ? 'index' : type.element;
     const node = b.input(name, { dtype: typeof elem === 'string' ? elem : 'int', axes }, param.span);
@@ -204,7 +226,8 @@ export function lossSignature(ctx: ElabContext, def: Definition, componentDims: 
       ...(param.learnable ? { learnable: true } : {}),
     };
     (!param.default && !param.learnable ? required : optional).push({ input, span: param.name.span });
-    sig.values.set(name, { kind: 'tensor', id: node, elem, axes, ...(domain ? { domain } : {}) });
+    // An input's axes are in the order its shape declares.
+    sig.values.set(name, declare(ctx, { kind: 'tensor', id: node, elem, axes, ...(domain ? { domain } : {}) }, namesOf(axes)));
   }
   // Required inputs fix every dimension's size; optional ones (defaults, learnable) may only
   // use dimensions a required input has, so they can be filled when left out.
@@ -238,6 +261,7 @@ export function lossSignature(ctx: ElabContext, def: Definition, componentDims: 
       continue;
     }
     sig.functions.push(fp);
+    for (const a of [...fp.param, ...fp.result]) if (!ctx.dimOrder.includes(a.dim)) ctx.dimOrder.push(a.dim);
     sig.values.set(f.name, { kind: 'param', param: fp });
   }
   sig.order.push(...def.params.filter((p) => sig.inputs.some((i) => i.name === p.name.name && i.default === undefined) || sig.functions.some((f) => f.name === p.name.name)).map((p) => p.name.name));

@@ -2,6 +2,7 @@
 // body text. Pure data out; `module.ts` turns the plan into ts-morph structures. The body is
 // the one lowering (src/lower) read by the source interpreter.
 
+import { boundaryAxes } from '../ir/axes.js';
 import { REST, type Axis, type IrFunction, type IrInput } from '../ir/types.js';
 import { hasFiniteCheck, lowerLoss, returnsScalar } from '../lower/loss.js';
 import { describeElem } from '../lower/signature.js';
@@ -144,7 +145,7 @@ export function planLoss(fn: IrFunction, names: ModuleNames, options: PlanOption
     });
   }
   if (reduction) {
-    const ps = fn.nodes[reduction.perSample]!.type.axes;
+    const ps = boundaryAxes(fn, reduction.perSample);
     optionsProps.push(
       {
         key: 'reduction',
@@ -179,7 +180,7 @@ export function planLoss(fn: IrFunction, names: ModuleNames, options: PlanOption
 
   // A doc line starting with `@` would read as a JSDoc tag.
   const docText = fn.doc ? `${fn.doc.trim().replace(/^(\s*)@/gm, '$1\\@')}\n\n` : '';
-  const outAxes = fn.nodes[fn.output]?.type.axes ?? [];
+  const outAxes = boundaryAxes(fn, fn.output);
   return {
     functionName,
     ...(exportAlias !== undefined ? { exportAlias } : {}),
@@ -193,13 +194,13 @@ export function planLoss(fn: IrFunction, names: ModuleNames, options: PlanOption
     description: commentText(`${docText}${fenced(fn.formula)}`),
     returnsDoc: reduction
       ? commentText(
-          `the ${reduction.kind} of the per-sample losses ${shapeText(fn.nodes[reduction.perSample]!.type.axes)} (the ${reduction.kind === 'mean' ? 'sum' : 'mean'} with \`reduction: '${reduction.kind === 'mean' ? 'sum' : 'mean'}'\`; weighted when \`weights\` are given), a scalar`,
+          `the ${reduction.kind} of the per-sample losses ${shapeText(boundaryAxes(fn, reduction.perSample))} (the ${reduction.kind === 'mean' ? 'sum' : 'mean'} with \`reduction: '${reduction.kind === 'mean' ? 'sum' : 'mean'}'\`; weighted when \`weights\` are given), a scalar`,
         )
       : outAxes.length === 0
         ? 'the loss, a scalar'
         : commentText(`the loss, shape ${shapeText(outAxes)}`),
     noneReturnsDoc: reduction
-      ? commentText(`with \`reduction: 'none'\`, the per-sample losses ${shapeText(fn.nodes[reduction.perSample]!.type.axes)} (times the weights, if given); otherwise a scalar`)
+      ? commentText(`with \`reduction: 'none'\`, the per-sample losses ${shapeText(boundaryAxes(fn, reduction.perSample))} (times the weights, if given); otherwise a scalar`)
       : '',
     body: bodyText,
     helpers: I.helpers,

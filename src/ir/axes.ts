@@ -1,4 +1,4 @@
-import { REST, type Axis } from './types.js';
+import { REST, type Axis, type IrFunction, type NodeId } from './types.js';
 
 /**
  * The axes of an elementwise result: the rest axis first (if any operand has it), then every
@@ -61,4 +61,52 @@ export function alignment(
   });
   const isIdentity = order.every((v, i) => v === i);
   return { perm: order, isIdentity, broadcastAt };
+}
+
+/**
+ * The canonical order of axes: the rest axis first; then by dimension, in the order the dims
+ * come in `dimOrder` (a loss's: the order they first appear in its parameters, then the dims
+ * the loss makes); an axis named like its dim before the copies of that dim that index
+ * variables make, which come in alphabetical order of their names. A loss's result and
+ * per-sample losses are laid out this way, whatever order the formula produces them in.
+ */
+export function canonicalAxes(axes: readonly Axis[], dimOrder: readonly string[]): Axis[] {
+  const rank = (a: Axis): number => {
+    const k = dimOrder.indexOf(a.dim);
+    return k >= 0 ? k : dimOrder.length;
+  };
+  return [...axes].sort((a, b) => {
+    if (a.name === REST || b.name === REST) return a.name === REST ? -1 : 1;
+    const byDim = rank(a) - rank(b) || (rank(a) === dimOrder.length ? compare(a.dim, b.dim) : 0);
+    if (byDim !== 0) return byDim;
+    const copyA = a.name === a.dim ? 0 : 1;
+    const copyB = b.name === b.dim ? 0 : 1;
+    return copyA - copyB || compare(a.name, b.name);
+  });
+}
+
+const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/** The axes of node `id` of `fn` in the order callers see them (`fn.layout`), else its own. */
+export function boundaryAxes(fn: IrFunction, id: NodeId): Axis[] {
+  const axes = fn.nodes[id]!.type.axes;
+  const order = id === fn.output ? fn.layout?.output : id === fn.reduction?.perSample ? fn.layout?.perSample : undefined;
+  if (!order) return [...axes];
+  const at = (a: Axis): number => {
+    const k = order.indexOf(a.name);
+    return k >= 0 ? k : order.length;
+  };
+  return [...axes].sort((a, b) => at(a) - at(b));
+}
+
+/**
+ * The axes of the argument of `apply` node `id` in the order its function parameter declares
+ * them (`features: fn([N, C, H, W]) -> ...`): the function is called on a tensor laid out so.
+ */
+export function applyArgumentAxes(fn: IrFunction, id: NodeId): Axis[] {
+  const node = fn.nodes[id]!;
+  const param = fn.functions?.find((f) => f.name === node.attrs.name);
+  const axes = fn.nodes[node.args[0]!]!.type.axes;
+  if (!param) return [...axes];
+  return param.param.map((p) => axes.find((a) => a.dim === p.dim)!);
 }

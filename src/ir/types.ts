@@ -138,6 +138,12 @@ export interface IrFunction {
   readonly functions?: readonly IrFunctionParam[];
   /** Declaration order of tensor inputs and function parameters (the generated signature). */
   readonly order?: readonly string[];
+  /**
+   * The order callers see the axes of the result and of the per-sample losses in (axis names;
+   * `...` first when there), which the checker fixes from the declarations (src/check/order.ts).
+   * Inside, the layout is the compiler's choice. Absent (an IR built by hand): the nodes' own.
+   */
+  readonly layout?: { readonly output: readonly string[]; readonly perSample?: readonly string[] };
   readonly nodes: readonly IrNode[];
   readonly output: NodeId;
   readonly reduction?: ReductionInfo;

@@ -5,6 +5,7 @@
 // per-sample losses reduced as the options say, and `checkFinite`.
 
 import type { DType } from '../ir/ops.js';
+import { applyArgumentAxes, boundaryAxes } from '../ir/axes.js';
 import type { IrFunction, IrGradients, NodeId } from '../ir/types.js';
 import { postorder } from '../ir/walk.js';
 import { customGradPass } from './backward.js';
@@ -94,6 +95,11 @@ export function lowerLoss<V>(I: Interp<V>, fn: IrFunction, call: LossArguments<V
 /** The root a call without options returns: the output, or the per-sample losses it reduces. */
 const rootOf = (fn: IrFunction): NodeId => fn.reduction?.perSample ?? fn.output;
 
+/** `v`, the value of node `id`, in the layout callers see (axes.ts `boundaryAxes`). */
+function atBoundary<V>(ctx: BodyContext<V>, id: NodeId, v: V): V {
+  return ctx.layout.align(v, ctx.fn.nodes[id]!.type.axes, boundaryAxes(ctx.fn, id)).v;
+}
+
 /**
  * The loss differentiated by tfjs's autodiff: the forward pass alone, every op on the tape
  * (comparisons cut off it with `noGrad`).
@@ -105,9 +111,9 @@ function autodiff<V>(ctx: BodyContext<V>, sig: Signature<V>, check: V): V {
   checkFinite(I, fn, nodes, root, ctx.inputs, ctx.hypers, check);
   const out = nodes.val(root);
   // Returning an input from tf.tidy would hand the caller's own tensor back as "the result".
-  const value = (): V => (out.isInput ? I.tf('clone', out.read()) : out.read());
+  const value = (): V => atBoundary(ctx, root, out.isInput ? I.tf('clone', out.read()) : out.read());
   if (!fn.reduction) return value();
-  return reduce(I, sig, I.once('perSample', out.read()), out.dtype, value);
+  return reduce(I, sig, I.once('perSample', atBoundary(ctx, root, out.read())), out.dtype, value);
 }
 
 /**
@@ -119,7 +125,8 @@ function taped<V>(ctx: BodyContext<V>, gradients: IrGradients, sig: Signature<V>
   const { I, fn } = ctx;
   const options = { check: { root: rootOf(fn), flag: check }, shape: sig.shape };
   const reduction = fn.reduction;
-  if (!reduction) return customGradPass({ ...ctx, names: new Map([[fn.output, 'loss']]) }, gradients.output, options);
+  // The result is turned to the callers' layout after the customGrad: tfjs differentiates that.
+  if (!reduction) return atBoundary(ctx, fn.output, customGradPass({ ...ctx, names: new Map([[fn.output, 'loss']]) }, gradients.output, options));
   const perSamplePass = gradients.perSample;
   if (!perSamplePass) throw new Error(`internal: ${fn.name}: no backward pass of the per-sample losses`);
   const { mode, weights } = sig.reduction!;
@@ -127,7 +134,7 @@ function taped<V>(ctx: BodyContext<V>, gradients: IrGradients, sig: Signature<V>
   const plain = (): V => I.and(I.js('eq', mode, I.str(reduction.kind)), () => I.js('eq', weights, I.undef()));
   const whole = (): V => customGradPass({ ...ctx, names: new Map([[fn.output, 'loss'], [reduction.perSample, 'perSample']]) }, gradients.output, options);
   return I.branches([[plain, whole]], () => {
-    const perSample = I.let('perSample', customGradPass({ ...ctx, names: new Map([[reduction.perSample, 'perSample']]) }, perSamplePass, options));
+    const perSample = I.let('perSample', atBoundary(ctx, reduction.perSample, customGradPass({ ...ctx, names: new Map([[reduction.perSample, 'perSample']]) }, perSamplePass, options)));
     return reduce(I, sig, perSample, fn.nodes[reduction.perSample]!.type.dtype, () => perSample);
   });
 }
@@ -161,7 +168,9 @@ function layered<V>(ctx: BodyContext<V>, functions: ReadonlyMap<string, V>): V {
   const calls = postorder(fn.nodes, [fn.output]).filter((n) => n.op === 'apply');
   const first = lowerNodes(ctx, calls.map((n) => n.args[0]!));
   const lists = calls.map((node) => {
-    const out = I.let(`${node.attrs.name}Out`, I.call(functions.get(node.attrs.name!)!, first.val(node.args[0]!).read()));
+    // Called on its argument laid out as the parameter declares it.
+    const arg = ctx.layout.align(first.val(node.args[0]!).read(), fn.nodes[node.args[0]!]!.type.axes, applyArgumentAxes(fn, node.id)).v;
+    const out = I.let(`${node.attrs.name}Out`, I.call(functions.get(node.attrs.name!)!, arg));
     return I.let(`${node.attrs.name}Layers`, I.js('asList', out));
   });
   const counts = lists.map((l) => I.get(l, 'length'));
@@ -189,9 +198,9 @@ function layered<V>(ctx: BodyContext<V>, functions: ReadonlyMap<string, V>): V {
       return v;
     });
     const layout = new Layout(I, { dim: (d) => read.get(d) ?? ctx.layout.dim(d), rest: () => ctx.layout.rest() });
-    const per = lowerNodes({ ...ctx, layout, given: new Map(calls.map((n, j) => [n.id, layers[j]!] as const)) }, [fn.output]);
-    const loss = per.val(fn.output);
-    I.stmt(I.js('push', values, loss.read('real')));
+    const layerCtx = { ...ctx, layout, given: new Map(calls.map((n, j) => [n.id, layers[j]!] as const)) };
+    const per = lowerNodes(layerCtx, [fn.output]);
+    I.stmt(I.js('push', values, atBoundary(layerCtx, fn.output, per.val(fn.output).read('real'))));
   });
   return I.branches([[() => I.js('eq', I.get(values, 'length'), I.num(1)), () => I.at(values, 0)]], () => I.tf('div', I.tf('addN', values), I.get(values, 'length')));
 }

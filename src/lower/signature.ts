@@ -4,6 +4,7 @@
 // hyperparameter types and domains, the reduction options, NaN in the inputs. Every message
 // names the loss, the argument and what was expected. A throw here leaks nothing.
 
+import { boundaryAxes } from '../ir/axes.js';
 import type { DType } from '../ir/ops.js';
 import { REST, type DomainInfo, type IrFunction, type IrInput, type NodeId } from '../ir/types.js';
 import type { Interp } from './interp.js';
@@ -212,7 +213,8 @@ export function checkArguments<V>(I: Interp<V>, fn: IrFunction, inputs: Readonly
   if (fn.reduction) {
     const perSample = fn.nodes[fn.reduction.perSample];
     if (!perSample) throw new Error(`internal: ${loss}: no per-sample node %${fn.reduction.perSample}`);
-    const axes = perSample.type.axes;
+    // Weights are given in the order callers see the per-sample losses.
+    const axes = boundaryAxes(fn, fn.reduction.perSample);
     const mode = I.let('reduction', I.js('orElse', I.get(options, 'reduction'), I.str(fn.reduction.kind)));
     const unknown = I.and(I.and(I.js('ne', mode, I.str('mean')), () => I.js('ne', mode, I.str('sum'))), () => I.js('ne', mode, I.str('none')));
     I.throwIf(unknown, 'RangeError', () => [`${loss}: option 'reduction' must be 'mean', 'sum' or 'none', but is `, I.js('string', mode)]);

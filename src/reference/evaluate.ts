@@ -3,7 +3,7 @@
 // obviously-correct loops over speed: every operand is first materialised in its result's
 // layout (by axis name), then combined index by index. ints and bools are stored as numbers
 // (bools as 0/1).
-import { unionAxes } from '../ir/axes.js';
+import { applyArgumentAxes, boundaryAxes, unionAxes } from '../ir/axes.js';
 import { OPS, type BinaryOp, type DType, type UnaryOp } from '../ir/ops.js';
 import { REST, type Axis, type IrFunction, type IrNode, type NodeId } from '../ir/types.js';
 import { liveNodes } from '../ir/live.js';
@@ -55,11 +55,11 @@ export function evaluateReference(
   if (fn.functions && fn.functions.length > 0) return evaluateLayers(fn, inputs, hypers, dims, options);
   const ev = new RefEvaluator(fn, inputs, hypers, dims);
   if (options.node !== undefined) return out(ev.value(options.node));
-  if (options.reduction === undefined && options.weights === undefined) return out(ev.value(fn.output));
+  if (options.reduction === undefined && options.weights === undefined) return out(ev.atBoundary(ev.value(fn.output), fn.output));
   if (!fn.reduction) {
     throw new EvalError(`${fn.name}: this loss has no outer mean or sum, so it takes no 'reduction' or 'weights' option`);
   }
-  const perSample = ev.value(fn.reduction.perSample);
+  const perSample = ev.atBoundary(ev.value(fn.reduction.perSample), fn.reduction.perSample);
   const kind = options.reduction ?? fn.reduction.kind;
   const w = options.weights ? expandWeights(fn.name, options.weights, perSample.shape) : undefined;
   const l = perSample.data;
@@ -106,14 +106,16 @@ export function gradientsReference(
   const pass = plain ? g.output : g.perSample!;
   const ev = new RefEvaluator(fn, inputs, hypers, dims);
   const root = ev.value(pass.root);
+  // Worked out in the layout callers see (where the weights are given), then laid out as the root.
+  const seen = ev.atBoundary(root, pass.root);
   let seed = new Float64Array(root.data.length).fill(1);
   if (!plain) {
-    const w = options.weights ? expandWeights(fn.name, options.weights, root.shape) : undefined;
+    const w = options.weights ? expandWeights(fn.name, options.weights, seen.shape) : undefined;
     const kind = options.reduction ?? fn.reduction!.kind;
     const total = w ? w.reduce((a, v) => a + v, 0) : root.data.length;
     seed = seed.map((_, i) => (w ? w[i]! : 1) / (kind === 'mean' ? total : 1));
   }
-  ev.preset(pass.seed, { shape: root.shape, data: seed });
+  ev.preset(pass.seed, { shape: root.shape, data: ev.expandTo({ axes: seen.axes, shape: seen.shape, data: seed }, root.axes) });
   const grads: Record<string, RefTensor> = {};
   for (const input of fn.inputs.filter((i) => i.elem === 'real')) {
     const shape = inputs[input.name]?.shape ?? declaredShape(fn, input, dims);
@@ -150,7 +152,9 @@ function evaluateLayers(fn: IrFunction, inputs: Record<string, RefTensor>, hyper
   const results = calls.map((node) => {
     const f = options.functions?.[node.attrs.name!];
     if (!f) throw new EvalError(`${fn.name}: no function given for parameter '${node.attrs.name}'`);
-    const r = f(out(base.value(node.args[0]!)));
+    const arg = base.value(node.args[0]!);
+    const axes = applyArgumentAxes(fn, node.id);
+    const r = f({ shape: base.shapeOfAxes(axes), data: base.expandTo(arg, axes) });
     return isTensorList(r) ? r : [r];
   });
   const layers = results[0]?.length ?? 0;
@@ -163,7 +167,7 @@ function evaluateLayers(fn: IrFunction, inputs: Record<string, RefTensor>, hyper
     const layer = layerDims(fn, calls, results.map((r) => r[k]!.shape), dims);
     const ev = new RefEvaluator(fn, inputs, hypers, layer);
     calls.forEach((node, j) => ev.preset(node.id, results[j]![k]!));
-    const v = ev.value(options.node ?? fn.output);
+    const v = options.node !== undefined ? ev.value(options.node) : ev.atBoundary(ev.value(fn.output), fn.output);
     shape = v.shape;
     total = total ? total.map((x, i) => x + v.data[i]!) : Float64Array.from(v.data);
   }
@@ -341,9 +345,20 @@ class RefEvaluator {
     return to.flatMap((a) => (a.name !== skip && own.get(a.name)) || this.dimsOf(a).map(() => 0));
   }
 
+  /** The shape of a tensor laid out as `axes`. */
+  shapeOfAxes(axes: readonly Axis[]): number[] {
+    return this.shapeOf(axes);
+  }
+
   /** `v` materialised in the layout `to` (a superset of its axes, by name). */
   expandTo(v: Val, to: readonly Axis[]): Float64Array {
     return this.expand(v, to);
+  }
+
+  /** `v`, the value of node `id` (a loss's result or per-sample losses), in the layout callers see. */
+  atBoundary(v: Val, id: NodeId): Val {
+    const axes = boundaryAxes(this.fn, id);
+    return { axes, shape: this.shapeOf(axes), data: this.expand(v, axes) };
   }
 
   private expand(v: Val, to: readonly Axis[]): Float64Array {

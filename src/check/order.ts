@@ -1,0 +1,70 @@
+// The order of a value's axes, where the language reads one: indexing by position (`x[i, j]`),
+// a binding's left side naming the remaining axes (`y[n, k] = x`), and a def's shape pattern
+// taking axes that no name matches. Meaning never depends on the order the compiler happens
+// to lay a value out in: a value's order is *declared* (by an input's shape, a def's pattern, a
+// binding's left side, an index list), *inherited* (an operation keeps the order of an operand
+// that has every axis of its result, when all such operands agree), or else *canonical*:
+// axes.ts `canonicalAxes`, the order the loss declares its dims in. So `w * x` and `x * w`
+// read alike, whatever the layout of either.
+
+import { canonicalAxes } from '../ir/axes.js';
+import { REST, type Axis, type NodeId } from '../ir/types.js';
+import type { ElabContext } from './context.js';
+import type { TensorVal } from './values.js';
+
+/** Names of the named axes (the rest axis `...` is never indexed by position). */
+export function namesOf(axes: readonly Axis[]): string[] {
+  return axes.filter((a) => a.name !== REST).map((a) => a.name);
+}
+
+/**
+ * The order an operation's result inherits: that of each operand that has every axis of the
+ * result, read on the result's axes, when they all agree; undefined when none has them all
+ * (an outer product) or they disagree (`x + y` with x: [B, C], y: [C, B]).
+ */
+export function inheritedOrder(result: readonly Axis[], operands: readonly TensorVal[]): string[] | undefined {
+  const want = namesOf(result);
+  let found: string[] | undefined;
+  for (const op of operands) {
+    if (!op.positional) continue;
+    if (!want.every((n) => op.positional!.includes(n))) continue;
+    const order = op.positional.filter((n) => want.includes(n));
+    if (found && found.join() !== order.join()) return undefined;
+    found = order;
+  }
+  return found && found.length === want.length ? found : undefined;
+}
+
+/** `v`'s axes in the order positional indexing reads them, and whether that order was declared. */
+export function orderOf(ctx: ElabContext, v: TensorVal): { readonly names: string[]; readonly declared: boolean } {
+  if (v.positional) return { names: [...v.positional], declared: true };
+  return { names: namesOf(canonicalAxes(v.axes, ctx.dimOrder)), declared: false };
+}
+
+/** `v` with a declared order, remembered for its node (the boundary layout reads it). */
+export function declare(ctx: ElabContext, v: TensorVal, positional: readonly string[] | undefined): TensorVal {
+  if (!positional) return v;
+  record(ctx, v.id, positional);
+  return { ...v, positional };
+}
+
+/** One node reached with two different declared orders has none. */
+function record(ctx: ElabContext, id: NodeId, order: readonly string[]): void {
+  const prior = ctx.orders.get(id);
+  if (prior === undefined) ctx.orders.set(id, order);
+  else if (prior !== null && prior.join() !== order.join()) ctx.orders.set(id, null);
+}
+
+/** The order callers see the per-sample losses in: that of the operand the loss reduces. */
+export function perSampleOrder(ctx: ElabContext, perSample: NodeId, reduction: NodeId): string[] {
+  const axes = ctx.b.type(perSample).axes;
+  const order = ctx.reduced.get(reduction);
+  return order ? [...(axes.some((a) => a.name === REST) ? [REST] : []), ...order] : boundaryOrder(ctx, perSample);
+}
+
+/** The order callers see a loss's result or per-sample losses in: declared, else canonical. */
+export function boundaryOrder(ctx: ElabContext, id: NodeId): string[] {
+  const declared = ctx.orders.get(id);
+  const axes = ctx.b.type(id).axes;
+  return [...(axes.some((a) => a.name === REST) ? [REST] : []), ...(declared ?? namesOf(canonicalAxes(axes, ctx.dimOrder)))];
+}
