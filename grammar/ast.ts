@@ -45,6 +45,10 @@ export interface Definition {
   readonly defKind: 'def' | 'loss';
   readonly name: Identifier;
   readonly params: readonly Param[];
+  /** `-> [N, C]`: the declared shape of the result, in the order callers see it. */
+  readonly result?: readonly DimExpr[];
+  /** Where the declared result is written. */
+  readonly resultSpan?: Span;
   readonly body: Expr;
   readonly bindings: readonly Binding[];
   /** Text of the `///` doc comment lines above, joined with newlines, markers stripped. */

@@ -71,11 +71,13 @@ export class AstBuilder {
     const keyword = need(c.Loss?.[0] ?? c.Def?.[0]);
     const body = this.expression(c.body?.[0]);
     const bindings = (c.whereClause?.[0]?.children.binding ?? []).map((b) => this.binding(b));
+    const result = c.result?.[0] ? this.shape(c.result[0]) : undefined;
     return {
       kind: 'Definition',
       defKind: tokenMatcher(keyword, T.Loss) ? 'loss' : 'def',
       name: this.ident(c.Identifier?.[0]),
       params: (c.param ?? []).map((p) => this.param(p)),
+      ...(result ? { result: result.dims, resultSpan: result.span } : {}),
       body,
       bindings,
       ...this.doc(keyword),

@@ -72,6 +72,11 @@ export class LossParser extends CstParser {
       });
     });
     this.CONSUME(T.RParen);
+    // `-> [N, C]`: the declared result shape, which fixes the order callers see.
+    this.OPTION3(() => {
+      this.CONSUME(T.Arrow);
+      this.SUBRULE(this.shape, { LABEL: 'result' });
+    });
     this.CONSUME(T.Equals);
     this.SUBRULE(this.expression, { LABEL: 'body' });
     this.OPTION2(() => this.SUBRULE(this.whereClause));

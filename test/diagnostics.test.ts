@@ -115,6 +115,10 @@ const CASES: Record<DiagnosticKind, Case> = {
     source: 'loss f(x: [N], y: [M]) = sum(p)\n  where p[i, j] = x * y',
     expect: 'case.loss:2:19: warning W4016: axes N, M of [N, M] are taken by position, but no declaration orders them (the value combines several operands): they are taken in the order the loss declares their dims; index the operands themselves instead',
   },
+  ResultShapeMismatch: {
+    source: 'loss b(x: [B, C]) -> [B] = sum(x, B)',
+    expect: "case.loss:1:22: error E4018: the value of 'b' has axes [C], but its declared result is [B]",
+  },
   DefLocalAxis: {
     source: 'def pd(e: [N, D]) = norm(e[i] - e[j], D)\nloss f(e: [N, D]) = mean(pd(e))',
     expect: "case.loss:2:26: error E4017: 'pd' would return axis j, a copy of N made inside it: a def's result has the axes of its arguments; reduce j, or make it one of the arguments' axes",

@@ -109,6 +109,20 @@ describe('what callers see is laid out by the declarations', () => {
     tf.dispose([x, w]);
   });
 
+  it('a declared result (-> [C, B]) is the order callers see, and is checked', async () => {
+    const x = tf.tensor([[1, 2, 3], [4, 5, 6]]);
+    const w = tf.tensor([1, 10, 100]);
+    expect(await run('loss a(x: [B, C], w: [C]) -> [C, B] = w * x', 'a', { x, w })).toEqual([3, 2]);
+    const r = value('loss a(x: [B, C], w: [C]) -> [C, B] = w * x', 'a', { x: X, w: ref([1, 10, 100]) });
+    expect(Array.from(r.data)).toEqual([1, 4, 20, 50, 300, 600]);
+    expect(problems('loss b(x: [B, C]) -> [B] = sum(x, B)')).toEqual(["layout.loss:1:22: error E4018: the value of 'b' has axes [C], but its declared result is [B]"]);
+    // A def's declared result is in its pattern's dims, and orders what it returns.
+    // v[i] names v's first axis: C when t declares [C, B] (the first column, 1 + 4), B without.
+    expect(value('def t(x: [B, C]) -> [C, B] = x\nloss f(x: [B, C]) = sum(v[i], where: i == 0)\n  where v = t(x)', 'f', { x: X }).data[0]).toBe(1 + 4);
+    expect(value('def t(x: [B, C]) = x\nloss f(x: [B, C]) = sum(v[i], where: i == 0)\n  where v = t(x)', 'f', { x: X }).data[0]).toBe(1 + 2 + 3);
+    tf.dispose([x, w]);
+  });
+
   it('an outer product of values of no declared order is in the order the loss declares its dims', async () => {
     const x = tf.tensor([1, 2]);
     const y = tf.tensor([1, 2, 3]);

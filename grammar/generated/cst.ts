@@ -57,6 +57,8 @@ export type DefinitionCstChildren = {
   param?: (ParamCstNode)[];
   Comma?: IToken[];
   RParen?: IToken[];
+  Arrow?: IToken[];
+  result?: ShapeCstNode[];
   Equals?: IToken[];
   body?: ExpressionCstNode[];
   whereClause?: WhereClauseCstNode[];

@@ -11,7 +11,9 @@ import { paramDefault, paramDomain } from './defaults.js';
 import { expectInDomain } from './domains.js';
 import { REST, type Axis } from '../ir/types.js';
 import { bindAll, elabExpr, finishBindings, renameAxes, tensor } from './expr.js';
-import { matchParam } from './params.js';
+import { formatAxes } from '../ir/axes.js';
+import { declare, matchDeclared } from './order.js';
+import { matchParam, shapeText } from './params.js';
 import type { Scope } from './scope.js';
 import { hint, type FnVal, type TensorVal, type Val } from './values.js';
 
@@ -87,7 +89,15 @@ export function inlineDef(ctx: ElabContext, caller: Scope, fn: Extract<FnVal, { 
     const v = elabExpr(ctx, scope, def.body);
     finishBindings(ctx, scope);
     if (!v || v.kind !== 'tensor') return v;
-    return hygienic(ctx, def.name.name, v, argumentAxes(scope), call.span);
+    const clean = hygienic(ctx, def.name.name, v, argumentAxes(scope), call.span);
+    if (!clean || !def.result) return clean;
+    // A declared result (`-> [N]`, in the pattern's dims) is checked, and is its order.
+    const order = matchDeclared(clean.axes, def.result, (d) => scope.dimVars.get(d)?.name);
+    if (!order) {
+      ctx.diagnostics.report('ResultShapeMismatch', def.resultSpan, { name: def.name.name, actual: formatAxes(clean.axes), declared: shapeText(def.result).slice(1, -1) });
+      return null;
+    }
+    return declare(ctx, clean, order);
   } finally {
     ctx.callStack.pop();
   }

@@ -16,7 +16,8 @@ import { lossSignature } from './params.js';
 import { ModuleLoader, resolveImport, type ModuleInfo, type SourceHost } from './program.js';
 import type { Scope } from './scope.js';
 import { describeType, type Elem, type TensorVal } from './values.js';
-import { boundaryOrder, perSampleOrder } from './order.js';
+import { boundaryOrder, matchDeclared, perSampleOrder } from './order.js';
+import { shapeText } from './params.js';
 
 export interface CheckResult {
   readonly module: Module;
@@ -202,7 +203,13 @@ function elaborateLoss(info: ModuleInfo, loader: ModuleLoader, sink: DiagnosticS
     sink.report('TypeMismatch', def.body.span, { what: `the value of loss '${def.name.name}'`, expected: 'a number', actual: result.kind === 'tensor' ? describeType(result) : 'a function' });
     return undefined;
   }
-  if (result.axes.length > 0) sink.report('LossNotScalar', def.body.span, { name: def.name.name, axes: formatAxes(result.axes) });
+  // A declared result (`-> [B, C]`) is checked, and is the order callers see.
+  const declared = def.result ? matchDeclared(result.axes, def.result) : undefined;
+  if (def.result && !declared) {
+    sink.report('ResultShapeMismatch', def.resultSpan, { name: def.name.name, actual: formatAxes(result.axes), declared: shapeText(def.result).slice(1, -1) });
+    return undefined;
+  }
+  if (result.axes.length > 0 && !def.result) sink.report('LossNotScalar', def.body.span, { name: def.name.name, axes: formatAxes(result.axes) });
   const output = result.elem === 'real' ? result.id : ctx.b.op('to_real', [result.id], {}, def.body.span);
   const end = def.bindings.length > 0 ? def.bindings[def.bindings.length - 1]!.span.end.offset : def.body.span.end.offset;
   const start = def.body.span.start.offset;
@@ -224,7 +231,7 @@ function elaborateLoss(info: ModuleInfo, loader: ModuleLoader, sink: DiagnosticS
     ...(reduction ? { reduction } : {}),
     // What callers see, whatever the layout inside (order.ts).
     layout: {
-      output: result.positional ? [...(result.axes.some((a) => a.name === REST) ? [REST] : []), ...result.positional] : boundaryOrder(ctx, result.id),
+      output: declared ?? result.positional ? [...(result.axes.some((a) => a.name === REST) ? [REST] : []), ...(declared ?? result.positional!)] : boundaryOrder(ctx, result.id),
       ...(reduction ? { perSample: perSampleOrder(ctx, reduction.perSample, result.id) } : {}),
     },
   };

@@ -8,6 +8,7 @@
 // read alike, whatever the layout of either.
 
 import { canonicalAxes } from '../ir/axes.js';
+import type { DimExpr } from '../../grammar/ast.js';
 import { REST, type Axis, type NodeId } from '../ir/types.js';
 import type { ElabContext } from './context.js';
 import type { TensorVal } from './values.js';
@@ -54,6 +55,31 @@ function record(ctx: ElabContext, id: NodeId, order: readonly string[]): void {
   if (prior === undefined) ctx.orders.set(id, order);
   else if (prior !== null && prior.join() !== order.join()) ctx.orders.set(id, null);
 }
+
+/**
+ * The axes of a value matched to a declared result shape (`-> [N, C]`): each entry names an
+ * axis (through `resolve`, which maps a def's pattern dims to the caller's axes) or, failing
+ * that, the one axis of that dim. The names in the declared order, or undefined when the value
+ * does not have exactly the declared axes.
+ */
+export function matchDeclared(axes: readonly Axis[], declared: readonly DimExpr[], resolve: (name: string) => string | undefined = (n) => n): string[] | undefined {
+  const named = axes.filter((a) => a.name !== REST);
+  const hasRest = named.length !== axes.length;
+  if (hasRest !== (declared[0]?.kind === 'RestDim')) return undefined;
+  const entries = declared.filter((d) => d.kind !== 'RestDim');
+  if (entries.length !== named.length) return undefined;
+  const out: string[] = [];
+  for (const d of entries) {
+    const want = d.kind === 'NamedDim' ? d.name : String(d.size);
+    const name = resolve(want) ?? want;
+    const axis = named.find((a) => a.name === name && !out.includes(a.name)) ?? single(named.filter((a) => a.dim === want && !out.includes(a.name)));
+    if (!axis) return undefined;
+    out.push(axis.name);
+  }
+  return out;
+}
+
+const single = <T>(xs: readonly T[]): T | undefined => (xs.length === 1 ? xs[0] : undefined);
 
 /** The order callers see the per-sample losses in: that of the operand the loss reduces. */
 export function perSampleOrder(ctx: ElabContext, perSample: NodeId, reduction: NodeId): string[] {
