@@ -1,0 +1,33 @@
+// A generated TypeScript module as ESM JavaScript and its declarations, for projects without
+// a TypeScript toolchain (`lossc compile --js`) and for the compiled stdlib the package ships.
+// Generated modules declare the type of everything they export, so both come from the text
+// alone (isolated declarations): no type-checking program, no tfjs types needed here.
+
+type Ts = typeof import('typescript');
+let typescript: Promise<Ts> | undefined;
+
+async function loadTs(): Promise<Ts> {
+  const mod = (await (typescript ??= import('typescript'))) as Ts & { default?: Ts };
+  // CommonJS package: under ESM its API may sit on `default`.
+  return mod.default ?? mod;
+}
+
+export interface JavaScriptModule {
+  /** The module as ESM JavaScript (ES2022). */
+  readonly js: string;
+  /** Its declarations (`.d.ts`). */
+  readonly dts: string;
+}
+
+/** `ts`, a module lossc generated, as JavaScript and declarations. */
+export async function toJavaScript(ts: string, fileName = 'module.ts'): Promise<JavaScriptModule> {
+  const t = await loadTs();
+  const compilerOptions = { module: t.ModuleKind.ESNext, target: t.ScriptTarget.ES2022, declaration: true, isolatedDeclarations: true };
+  const js = t.transpileModule(ts, { compilerOptions, fileName, reportDiagnostics: true });
+  const dts = t.transpileDeclaration(ts, { compilerOptions, fileName, reportDiagnostics: true });
+  const problems = [...(js.diagnostics ?? []), ...(dts.diagnostics ?? [])];
+  if (problems.length > 0) {
+    throw new Error(`internal: generated code could not be turned into JavaScript: ${problems.map((d) => t.flattenDiagnosticMessageText(d.messageText, '\n')).join('; ')}`);
+  }
+  return { js: js.outputText, dts: dts.outputText };
+}
