@@ -17,7 +17,8 @@ export const EDITOR_FILE = 'playground.loss';
 
 export const stdlibHost: SourceHost = {
   readFile(path: string): string | undefined {
-    // Imports resolve against the editor file's folder, so a stdlib file is a bare name.
-    return STDLIB.get(path.replace(/^\.\//, ''));
+    // Imports resolve against the editor file's folder, so a stdlib file is a bare name; in a
+    // browser, `lossc/stdlib/<file>` imports come as that name (src/check/program.ts STDLIB_DIR).
+    return STDLIB.get(path.replace(/^(?:\.\/|lossc\/stdlib\/)/, ''));
   },
 };

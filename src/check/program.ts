@@ -1,12 +1,17 @@
 // Loading modules and resolving their imports. No file system here: the caller supplies a
 // `SourceHost` (the CLI reads files, the playground serves the stdlib from memory).
+// `lossc/stdlib/<file>` names the standard library shipped with the package, from any folder.
 
 import type { DimDecl, Definition, Module } from '../../grammar/ast.js';
 import { parseModule } from '../../grammar/index.js';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 
 export interface SourceHost {
-  /** The text of a file, or undefined when it does not exist. */
+  /**
+   * The text of a file, or undefined when it does not exist. Paths are as imports resolve
+   * them (`resolveImport`): relative to the importing file, and the package's stdlib files
+   * under `STDLIB_DIR`.
+   */
   readFile(path: string): string | undefined;
 }
 
@@ -42,9 +47,40 @@ export function joinPath(dir: string, rel: string): string {
   return absolute ? `/${joined}` : joined || '.';
 }
 
-/** `./classification` imported from `stdlib/segmentation.loss` → `stdlib/classification.loss`. */
+/** How a .loss file imports the package's own standard library: `lossc/stdlib/classification`. */
+export const STDLIB_IMPORT_PREFIX = 'lossc/stdlib/';
+
+/**
+ * The folder the `lossc/stdlib/<file>` imports are read from: the package's own stdlib/, found
+ * from this module's location (src/check/ in a checkout, dist/src/check/ once built), wherever
+ * the package is installed. Where this module has no such file path (bundled into a web page),
+ * it is `lossc/stdlib` itself, a name the host serves (the playground's host does).
+ */
+export const STDLIB_DIR: string = packageStdlibDir(import.meta.url) ?? 'lossc/stdlib';
+
+/** `<root>/stdlib` for `<root>/src/check/program.ts` or `<root>/dist/src/check/program.js`, as a path. */
+export function packageStdlibDir(moduleUrl: string): string | undefined {
+  const m = /^file:\/\/([^/]*)(\/.*?)\/(?:dist\/src\/check\/program\.js|src\/check\/program\.ts)(?:[?#].*)?$/.exec(moduleUrl);
+  if (!m) return undefined;
+  let root: string;
+  try {
+    root = decodeURIComponent(m[2]!);
+  } catch {
+    return undefined;
+  }
+  if (/^\/[A-Za-z]:\//.test(root)) root = root.slice(1); // file:///C:/x → C:/x
+  else if (m[1] && m[1] !== 'localhost') root = `//${m[1]}${root}`; // file://server/share → //server/share
+  return `${root}/stdlib`;
+}
+
+/**
+ * `./classification` imported from `stdlib/segmentation.loss` → `stdlib/classification.loss`;
+ * `lossc/stdlib/classification` from anywhere → `classification.loss` in {@link STDLIB_DIR}.
+ */
 export function resolveImport(fromFile: string, spec: string): string {
   const withExt = spec.endsWith('.loss') ? spec : `${spec}.loss`;
+  const stdlibFile = withExt.startsWith(STDLIB_IMPORT_PREFIX) ? withExt.slice(STDLIB_IMPORT_PREFIX.length) : undefined;
+  if (stdlibFile && !stdlibFile.includes('/')) return `${STDLIB_DIR}/${stdlibFile}`;
   return joinPath(dirname(fromFile), withExt);
 }
 
