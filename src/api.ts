@@ -1,5 +1,7 @@
 // The library API: what the CLI and the playground use, and nothing else does.
-// ts-morph and tfjs are loaded on demand, so `parse` and `check` stay fast.
+// ts-morph and tfjs are loaded on demand, so `parse` and `check` stay fast. They are peer
+// dependencies of the package (ts-morph an optional one: only `compile` needs it), so a
+// missing one comes back as a diagnostic naming the command that installs it.
 
 import type { Module } from '../grammar/ast.js';
 import { parseModule } from '../grammar/index.js';
@@ -46,12 +48,34 @@ export interface CompileOptions extends PipelineOptions {
   readonly autodiff?: boolean;
 }
 
+/** Packages loaded on demand, and the command that installs each (the package's peer dependencies). */
+const ON_DEMAND: Readonly<Record<string, string>> = {
+  'ts-morph': 'npm install ts-morph',
+  '@tensorflow/tfjs': 'npm install @tensorflow/tfjs',
+};
+
+/** `what needs X, which is not installed: npm install X` when `err` is X failing to load. */
+function notInstalled(err: unknown, what: string): string | undefined {
+  const message = err instanceof Error ? err.message : '';
+  const name = /^Cannot find (?:package|module) '([^']+)'/.exec(message)?.[1];
+  const install = name === undefined ? undefined : ON_DEMAND[name];
+  return install && `${what} needs the ${name} package, which is not installed: ${install}`;
+}
+
 /** Source to a TypeScript module for TensorFlow.js. */
 export async function compile(text: string, file = 'input.loss', options: CompileOptions = {}): Promise<CompileResult> {
   const checked = frontEnd(text, file, { ...options, gradients: options.autodiff !== true });
   if (hasErrors(checked.diagnostics)) return { diagnostics: checked.diagnostics, losses: checked.losses };
-  const { emitModule } = await import('./emit/module.js');
-  const code = await emitModule({ file, losses: checked.losses, ...(options.autodiff ? { autodiff: true } : {}) });
+  let code: string;
+  try {
+    const { emitModule } = await import('./emit/module.js');
+    code = await emitModule({ file, losses: checked.losses, ...(options.autodiff ? { autodiff: true } : {}) });
+  } catch (err) {
+    // ts-morph is an optional peer dependency: a project that only runs losses goes without.
+    const problem = notInstalled(err, 'compile');
+    if (problem === undefined) throw err;
+    return { diagnostics: [...checked.diagnostics, diagnostic('BadUsage', undefined, { problem })], losses: checked.losses };
+  }
   return { code, diagnostics: checked.diagnostics, losses: checked.losses };
 }
 
@@ -92,9 +116,17 @@ export async function evaluate(text: string, file: string, options: EvaluateOpti
   }
   const prepared = prepareInputs(fn, options.inputs, options.set);
   if (prepared.diagnostics.length > 0) return { diagnostics: [...checked.diagnostics, ...prepared.diagnostics] };
-  const tf = await import('@tensorflow/tfjs');
-  const { initBackend } = await import('./eval/setup.js');
-  const { evaluateTfjs, valueAndGradsTfjs } = await import('./eval/evaluate.js');
+  let tf: typeof import('@tensorflow/tfjs');
+  let runtime: [typeof import('./eval/setup.js'), typeof import('./eval/evaluate.js')];
+  try {
+    tf = await import('@tensorflow/tfjs');
+    runtime = await Promise.all([import('./eval/setup.js'), import('./eval/evaluate.js')]);
+  } catch (err) {
+    const reason = notInstalled(err, 'evaluate');
+    if (reason === undefined) throw err;
+    return { diagnostics: [...checked.diagnostics, diagnostic('EvaluationFailed', undefined, { reason })] };
+  }
+  const [{ initBackend }, { evaluateTfjs, valueAndGradsTfjs }] = runtime;
   const backend = await initBackend(options.backend ?? 'wasm');
   const tensors: Record<string, import('@tensorflow/tfjs').Tensor> = {};
   try {
