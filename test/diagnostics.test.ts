@@ -29,6 +29,7 @@ const RUNS = {
   cannotWrite: { argv: ['compile', `${FIX}/mse.loss`, '--out', '/proc/self/lossc-cannot-write'], status: 1 },
   twins: { argv: ['compile', `${FIX}/mse.loss`, `${FIX}/twin/mse.loss`, '--out', '$TMP/twins'], status: 1 },
   usage: { argv: ['frobnicate'], status: 2 },
+  tooManyWarnings: { argv: ['check', '--max-warnings', '0', `${FIX}/nonfinite.loss`], status: 1 },
 } as const;
 type RunName = keyof typeof RUNS;
 
@@ -163,6 +164,7 @@ const CASES: Record<DiagnosticKind, Case> = {
   WriteFailed: { run: 'cannotWrite', expect: 'lossc: error E7011: cannot write /proc/self/lossc-cannot-write/mse.ts: no such file or directory' },
   DuplicateOutput: { run: 'twins', expect: 'lossc: error E7012: test/fixtures/diagnostics/mse.loss and test/fixtures/diagnostics/twin/mse.loss would both be compiled to $TMP/twins/mse.ts; compile them in separate runs or rename one' },
   BadUsage: { run: 'usage', expect: "lossc: error E7013: unknown command 'frobnicate'" },
+  TooManyWarnings: { run: 'tooManyWarnings', expect: 'lossc: error E7014: 1 warning found, more than --max-warnings 0 allows' },
 
   // --- internal
   InternalError: { source: 'import { mse } from "./regression"\nloss f(x: [N]) = mse(x, x)', files: { 'regression.loss': new Error('the disk is on fire') }, expect: ['lossc: error E9001: internal compiler error while checking definitions: the disk is on fire (please report this with the source that caused it)', "lossc: error E9001: internal compiler error while checking loss 'f': the disk is on fire (please report this with the source that caused it)"] },

@@ -8,24 +8,37 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { stripVTControlCharacters } from 'node:util';
+import { WriteStream } from 'node:tty';
 import { typecheckGenerated } from '../src/emit/typecheck.js';
+import { diagnostic, formatDiagnostic, type Diagnostic } from '../src/diagnostics/diagnostic.js';
 import { main, USAGE } from '../src/cli/main.js';
+import { colorsFor, paintDiagnostic, painter } from '../src/cli/style.js';
+import { COMMANDS, commandUsage, type CommandName } from '../src/cli/usage.js';
 
 let dir: string;
 const good = 'loss mse(pred: [...], target: [...]) = mean((pred - target)^2)\n';
 
 async function lossc(...argv: string[]): Promise<{ status: number; out: string; err: string }> {
+  return losscWith({}, ...argv);
+}
+
+/** `lossc` in-process with streams that take colour (or not). */
+async function losscWith(colors: { out?: boolean; err?: boolean }, ...argv: string[]): Promise<{ status: number; out: string; err: string }> {
   const out: string[] = [];
   const err: string[] = [];
-  const status = await main(argv, { out: (t) => out.push(t), err: (t) => err.push(t) });
+  const status = await main(argv, { out: (t) => out.push(t), err: (t) => err.push(t), colors: { out: colors.out ?? false, err: colors.err ?? false } });
   return { status, out: out.join('\n'), err: err.join('\n') };
 }
 
-/** Every stderr line is a diagnostic, a summary, or the usage text: never a stack trace. */
+const COMMAND_NAMES = Object.keys(COMMANDS) as CommandName[];
+const USAGE_LINES = new Set([USAGE, ...COMMAND_NAMES.map(commandUsage)].flatMap((t) => t.split('\n')));
+
+/** Every stderr line is a diagnostic, a summary, or a usage text: never a stack trace. */
 function expectTidy(err: string): void {
   expect(err).not.toMatch(/\n\s+at .+:\d+:\d+/);
   expect(err).not.toMatch(/E9001/);
-  for (const line of err.split('\n').filter((l) => l.trim() !== '' && !USAGE.split('\n').includes(l))) {
+  for (const line of err.split('\n').filter((l) => l.trim() !== '' && !USAGE_LINES.has(l))) {
     expect(line).toMatch(/^(\S+: (error E|warning W)\d{4}: |lossc: (wrote|checked) |Usage:|  lossc |  note: |\s+\[|Exit codes:|read or written)/);
   }
 }
@@ -107,6 +120,11 @@ describe('bad usage: E7013 and the usage text, exit 2', () => {
     [['eval', 'x.loss', '--loss', 'mse', '--inputs', 'i.json', '--set', 'margin']],
     [['eval', 'x.loss', '--loss', 'mse', '--inputs', 'i.json', '--reduction', 'avg']],
     [['compile', 'x.loss', '--out']],
+    [['check', 'x.loss', '--max-warnings', 'few']],
+    [['compile', 'x.loss', '--max-warnings', '1.5']],
+    [['check', 'x.loss', '--max-warnings', '-1']],
+    [['compile', 'x.loss', '--out', '-o']],
+    [['help', 'compil']],
   ])('%j', async (argv) => {
     const r = await lossc(...argv);
     expect(r.status).toBe(2);
@@ -114,7 +132,151 @@ describe('bad usage: E7013 and the usage text, exit 2', () => {
     expect(r.err).toContain('Exit codes: 0 ok; 1 ');
     expectTidy(r.err);
   });
+
+  it("a command's bad usage prints that command's usage", async () => {
+    const r = await lossc('compile', 'x.loss', '--frob');
+    const [first, ...rest] = r.err.split('\n');
+    expect(first).toMatch(/^lossc: error E7013: Unknown option '--frob'/);
+    expect(rest.join('\n')).toBe(commandUsage('compile'));
+  });
 });
+
+describe('--help', () => {
+  it.each(COMMAND_NAMES)('lossc %s --help and -h: its usage on stdout, every flag with a line saying what it does, exit 0', async (command) => {
+    for (const flag of ['--help', '-h']) {
+      const r = await lossc(command, flag);
+      expect(r.status).toBe(0);
+      expect(r.err).toBe('');
+      expect(r.out).toBe(commandUsage(command));
+    }
+    const text = commandUsage(command);
+    expect(text).toMatch(new RegExp(`^Usage:\n  lossc ${command} `));
+    for (const [flag, spec] of Object.entries(COMMANDS[command].flags)) {
+      const value = 'value' in spec ? ` ${spec.value.replace(/[|]/g, '\\|')}` : '';
+      // `  [-h, ]--flag [VALUE]   an explanation of some words`
+      expect(text, flag).toMatch(new RegExp(`^  (-\\w, )?--${flag}${value}(\\.\\.\\.)? {2,}\\w.{15,}$`, 'm'));
+    }
+    // The overview's synopsis of the command names its flags too.
+    for (const flag of Object.keys(COMMANDS[command].flags).filter((f) => f !== 'help')) expect(USAGE, `${command} --${flag}`).toContain(`--${flag}`);
+  });
+
+  it('wins over anything else wrong on the line, and `lossc help <command>` is the same text', async () => {
+    const r = await lossc('eval', '--frob', 'a.loss', 'b.loss', '-h');
+    expect(r.status).toBe(0);
+    expect(r.out).toBe(commandUsage('eval'));
+    expect((await lossc('help', 'check')).out).toBe(commandUsage('check'));
+    // After `--`, `--help` is a file name.
+    const after = await lossc('check', '--', '--help');
+    expect(after.status).toBe(1);
+    expect(after.err).toMatch(/E7006: cannot read --help/);
+  });
+
+  it('lossc --help and -h print the overview: every command, exit 0', async () => {
+    for (const flag of ['--help', '-h', 'help']) {
+      const r = await lossc(flag);
+      expect(r.status).toBe(0);
+      expect(r.out).toBe(USAGE);
+    }
+    for (const command of COMMAND_NAMES) expect(USAGE).toMatch(new RegExp(`^  lossc ${command} `, 'm'));
+    expect(USAGE).toContain('lossc <command> --help');
+  });
+});
+
+describe('--max-warnings N', () => {
+  // Two warnings: two bindings never used (W2014).
+  const warned = 'loss f(x: [N]) = mean(x)\n  where a = 2 * x\n        b = 3 * x\n';
+
+  it('check: exit 1 with a final E7014 line when there are more than N warnings, 0 up to N', async () => {
+    const path = file('warned.loss', warned);
+    const over = await lossc('check', path, '--max-warnings', '1');
+    expect(over.status).toBe(1);
+    const lines = over.err.split('\n');
+    expect(lines.filter((l) => / warning W2014: /.test(l))).toHaveLength(2);
+    expect(lines.at(-2)).toBe('lossc: checked 1 file: 0 errors, 2 warnings');
+    expect(lines.at(-1)).toBe('lossc: error E7014: 2 warnings found, more than --max-warnings 1 allows');
+    expectTidy(over.err);
+    for (const n of ['2', '10']) expect((await lossc('check', path, '--max-warnings', n)).status).toBe(0);
+    expect((await lossc('check', path)).status).toBe(0);
+    const clean = await lossc('check', file('clean.loss', good), '--max-warnings', '0');
+    expect(clean.status).toBe(0);
+    expect(clean.err).not.toMatch(/E7014/);
+  });
+
+  it('check --json: E7014 is the last diagnostic of the array', async () => {
+    const r = await lossc('check', file('warned-json.loss', warned), '--json', '--max-warnings', '0');
+    expect(r.status).toBe(1);
+    const ds = JSON.parse(r.out) as { code: string; file: string | null }[];
+    expect(ds.map((d) => d.code)).toEqual(['W2014', 'W2014', 'E7014']);
+    expect(ds.at(-1)!.file).toBeNull();
+  });
+
+  it('compile: exit 1 and writes nothing, neither under --out nor on stdout', async () => {
+    const path = file('warned-compile.loss', warned);
+    const out = join(dir, 'warned-out');
+    const r = await lossc('compile', path, '--out', out, '--max-warnings', '1');
+    expect(r.status).toBe(1);
+    expect(r.err.split('\n').at(-1)).toBe('lossc: error E7014: 2 warnings found, more than --max-warnings 1 allows');
+    expect(existsSync(out)).toBe(false);
+    const printed = await lossc('compile', path, '--max-warnings', '1');
+    expect(printed.status).toBe(1);
+    expect(printed.out).toBe('');
+    const allowed = await lossc('compile', path, '--out', out, '--max-warnings', '2');
+    expect(allowed.status).toBe(0);
+    expect(readdirSync(out)).toEqual(['warned-compile.ts']);
+  }, 60_000);
+});
+
+describe('colour', () => {
+  /** A terminal as Node's tty.WriteStream sees it: its colour depth comes from the environment. */
+  const terminal = { isTTY: true, getColorDepth: (env?: object) => WriteStream.prototype.getColorDepth.call(undefined, env) };
+  const term = { TERM: 'xterm-256color' };
+
+  it("is Node's rule: a TTY unless NO_COLOR, never a pipe, FORCE_COLOR forcing it (0 off)", () => {
+    expect(colorsFor(terminal, term)).toBe(true);
+    expect(colorsFor(terminal, { ...term, NO_COLOR: '1' })).toBe(false);
+    expect(colorsFor(terminal, { TERM: 'dumb' })).toBe(false);
+    expect(colorsFor({ isTTY: false }, term)).toBe(false);
+    expect(colorsFor({}, term)).toBe(false);
+    expect(colorsFor({ isTTY: false }, { ...term, FORCE_COLOR: '1' })).toBe(true);
+    expect(colorsFor({ isTTY: false }, { ...term, FORCE_COLOR: '' })).toBe(true);
+    expect(colorsFor(terminal, { ...term, FORCE_COLOR: '0' })).toBe(false);
+  });
+
+  it('only wraps pieces of a line: without the escapes, each line is as printed without colour', () => {
+    const paint = painter(true);
+    const ds = checkedDiagnostics();
+    expect(ds.length).toBeGreaterThanOrEqual(3);
+    for (const d of ds) {
+      const coloured = paintDiagnostic(d, paint);
+      expect(coloured).not.toBe(formatDiagnostic(d));
+      expect(stripVTControlCharacters(coloured)).toBe(formatDiagnostic(d));
+      expect(paintDiagnostic(d, painter(false))).toBe(formatDiagnostic(d));
+    }
+  });
+
+  it('errors red and warnings yellow on a stream that takes colour; stdout data untouched', async () => {
+    const path = file('coloured.loss', 'loss f(x: [N]) = mean(y)\n  where a = 2 * x\n');
+    const plainRun = await lossc('check', path);
+    const colour = await losscWith({ err: true, out: true }, 'check', path);
+    expect(colour.status).toBe(plainRun.status);
+    expect(colour.err).toContain(`\x1b[31m\x1b[1merror\x1b[22m\x1b[39m \x1b[31mE2001\x1b[39m`);
+    expect(colour.err).toContain(`\x1b[33m\x1b[1mwarning\x1b[22m\x1b[39m \x1b[33mW2014\x1b[39m`);
+    expect(stripVTControlCharacters(colour.err)).toBe(plainRun.err);
+    const json = await losscWith({ err: true, out: true }, 'check', path, '--json');
+    expect(json.out).not.toMatch(/\x1b/);
+    expect(JSON.parse(json.out)).toHaveLength(2);
+  });
+});
+
+/** Diagnostics of several kinds: with and without a place, with notes. */
+function checkedDiagnostics(): Diagnostic[] {
+  return [
+    diagnostic('UnknownName', { file: 'a.loss', start: { line: 1, col: 23, offset: 22 }, end: { line: 1, col: 24, offset: 23 } }, { name: 'y', hint: '' }),
+    diagnostic('UnusedBinding', { file: 'a.loss', start: { line: 2, col: 9, offset: 30 }, end: { line: 2, col: 10, offset: 31 } }, { name: 'a' }, ['a note', 'another']),
+    diagnostic('BadUsage', undefined, { problem: 'no command given' }),
+    diagnostic('TooManyWarnings', undefined, { warnings: '2 warnings', max: 1 }),
+  ];
+}
 
 describe('output folders', () => {
   let a: string;
@@ -169,6 +331,33 @@ describe('output folders', () => {
     expect(r.status).toBe(1);
     expectTidy(r.err);
   });
+
+  it('--js: .js and .d.ts, each marked as lossc\'s; compiled over again, but never over a file of the user\'s', async () => {
+    const src = join(dir, 'js-src');
+    mkdirSync(src);
+    writeFileSync(join(src, 'one.loss'), good);
+    writeFileSync(join(src, 'two.loss'), good.replace('mse', 'other'));
+    const out = join(dir, 'js-out');
+    const r = await lossc('compile', src, '--js', '--out', out);
+    expect(r.err).toBe(`lossc: wrote 6 files to ${out}`);
+    expect(r.status).toBe(0);
+    expect(readdirSync(out).sort()).toEqual(['index.d.ts', 'index.js', 'one.d.ts', 'one.js', 'two.d.ts', 'two.js']);
+    for (const f of readdirSync(out)) expect(readFileSync(join(out, f), 'utf8'), f).toMatch(/^\/\/ Generated by lossc/);
+    expect(readFileSync(join(out, 'index.js'), 'utf8')).toContain("export * as one from './one.js';");
+    expect((await lossc('compile', src, '--js', '--out', out)).status).toBe(0);
+    // Declarations of the user's where lossc's would go: nothing written.
+    const mine = join(dir, 'js-mine');
+    mkdirSync(mine);
+    writeFileSync(join(mine, 'two.d.ts'), 'export declare const mine: 1;\n');
+    const refused = await lossc('compile', src, '--js', '--out', mine);
+    expect(refused.err).toBe(`lossc: error E7007: ${join(mine, 'two.d.ts')} exists and was not written by lossc; refusing to overwrite it`);
+    expect(refused.status).toBe(1);
+    expect(readdirSync(mine)).toEqual(['two.d.ts']);
+    // One file without --out: the JavaScript on stdout.
+    const printed = await lossc('compile', join(src, 'one.loss'), '--js');
+    expect(printed.status).toBe(0);
+    expect(printed.out).toMatch(/^\/\/ Generated by lossc[^\n]*\nimport \* as tf from '@tensorflow\/tfjs';\nexport function mse\(pred, target, options = \{\}\) \{/);
+  }, 60_000);
 
   it("file names with quotes and spaces give an index that type-checks", async () => {
     const src = join(dir, 'quoted');

@@ -1,67 +1,56 @@
 // `lossc`: compile, check, eval, explain. Exit codes: 0 ok, 1 compile errors or failed
 // evaluation (or a file that cannot be read or written), 2 bad usage. Every problem is one
-// line on stderr with its code, never a stack trace.
+// line on stderr with its code, never a stack trace. The flags of each command are a table
+// (usage.ts) that both the parser and `lossc <command> --help` read.
 
 import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { compile, evaluate, explain, sampleCheck } from '../api.js';
 import type { SampleReport } from '../sample/sample.js';
 import { reportLine } from '../sample/sample-findings.js';
-import { diagnostic, formatDiagnostic, hasErrors, type Diagnostic } from '../diagnostics/diagnostic.js';
+import { diagnostic, hasErrors, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { countOps, formatCountChanges } from '../opt/stats.js';
 import { frontEnd } from '../pipeline.js';
 import { hint } from '../check/values.js';
 import { collectSources, foreignFiles, fsHost, GENERATED_MARK, outputFolderProblem, readText, UsageError, writeOutputs } from './files.js';
 import { readInputsFile } from './inputs-file.js';
 import { Scope } from '../emit/names.js';
+import { EXIT, processIo, type Io } from './io.js';
+import { javascriptModule } from './js-output.js';
+import { paintCounts, paintDiagnostic, painter } from './style.js';
+import { asksForHelp, COMMANDS, commandUsage, isCommand, parseCommand, USAGE } from './usage.js';
+import { watchSources } from './watch.js';
 
-export const USAGE = `Usage:
-  lossc compile <file|dir>... [--out DIR] [--no-opt] [--autodiff] [--target wasm|cpu]
-  lossc check   <file|dir>... [--json] [--sample N]
-  lossc eval    <file> --loss NAME --inputs FILE.json [--set NAME=VALUE]... [--grad]
-                [--autodiff] [--json] [--backend wasm|cpu] [--no-opt] [--reduction mean|sum|none]
-  lossc explain <file> --loss NAME [--no-opt] [--stats] [--grad] [--target wasm|cpu]
-  lossc explain <file|dir>... --stats
-  lossc --help | --version
+export { EXIT, USAGE, type Io };
 
-Gradients are the backward pass the compiler derives (emitted with tf.customGrad);
---autodiff uses TensorFlow.js's own autodiff instead, for comparison. --target picks, among
-equivalent forms, the cheapest on that backend by measured op costs (default wasm).
-
-Exit codes: 0 ok; 1 errors in the sources, a failed evaluation, or a file that cannot be
-read or written; 2 bad usage (unknown command or flag, missing argument).`;
-
-export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
-
-/** Output streams, replaceable so tests can run the CLI in-process too. */
-export interface Io {
-  out(text: string): void;
-  err(text: string): void;
-}
-
-const processIo: Io = {
-  out: (t) => process.stdout.write(t.endsWith('\n') ? t : `${t}\n`),
-  err: (t) => process.stderr.write(t.endsWith('\n') ? t : `${t}\n`),
-};
+type Host = typeof fsHost;
 
 export async function main(argv: readonly string[], io: Io = processIo): Promise<number> {
   if (io === processIo) quietOnClosedPipe();
+  // Whether each stream takes colour, decided once for the run.
+  const fixed: Io = { out: io.out, err: io.err, ...(io.colors ? { colors: io.colors } : {}) };
   try {
-    return await run(argv, io);
+    return await run(argv, fixed);
   } catch (err) {
     if (err instanceof UsageError || (err instanceof TypeError && 'code' in err && String(err.code).startsWith('ERR_PARSE_ARGS'))) {
-      io.err(`${formatDiagnostic(diagnostic('BadUsage', undefined, { problem: err.message }))}\n${USAGE}`);
+      const command = argv[0];
+      // One line, as every problem is (parseArgs explains some mistakes over several).
+      report(fixed, diagnostic('BadUsage', undefined, { problem: err.message.replace(/\s*\n\s*/g, ' ') }));
+      fixed.err(isCommand(command) ? commandUsage(command) : USAGE);
       return EXIT.usage;
     }
     const reason = err instanceof Error ? err.message : String(err);
-    io.err(formatDiagnostic(diagnostic('InternalError', undefined, { phase: `running 'lossc ${argv[0] ?? ''}'`, reason })));
+    report(fixed, diagnostic('InternalError', undefined, { phase: `running 'lossc ${argv[0] ?? ''}'`, reason }));
     return EXIT.failed;
   }
 }
 
 async function run(argv: readonly string[], io: Io): Promise<number> {
   const [command, ...rest] = argv;
+  if (isCommand(command) && asksForHelp(rest)) {
+    io.out(commandUsage(command));
+    return EXIT.ok;
+  }
   switch (command) {
     case 'compile':
       return compileCommand(rest, io);
@@ -73,9 +62,13 @@ async function run(argv: readonly string[], io: Io): Promise<number> {
       return explainCommand(rest, io);
     case '--help':
     case '-h':
-    case 'help':
-      io.out(USAGE);
+    case 'help': {
+      const about = rest[0];
+      if (about === undefined || about === '--help' || about === '-h') io.out(USAGE);
+      else if (isCommand(about)) io.out(commandUsage(about));
+      else throw new UsageError(`no command named '${about}'${hint(about, Object.keys(COMMANDS))}`);
       return EXIT.ok;
+    }
     case '--version':
     case '-v': {
       const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -85,17 +78,22 @@ async function run(argv: readonly string[], io: Io): Promise<number> {
     case undefined:
       throw new UsageError('no command given');
     default:
-      throw new UsageError(`unknown command '${command}'${hint(command, ['compile', 'check', 'eval', 'explain'])}`);
+      throw new UsageError(`unknown command '${command}'${hint(command, Object.keys(COMMANDS))}`);
   }
 }
 
+/** One diagnostic on stderr: `file:line:col: error CODE: message`, coloured on a terminal. */
+function report(io: Io, d: Diagnostic): void {
+  io.err(paintDiagnostic(d, painter(io.colors?.err ?? false)));
+}
+
 function printDiagnostics(io: Io, diagnostics: readonly Diagnostic[]): void {
-  for (const d of diagnostics) io.err(formatDiagnostic(d));
+  for (const d of diagnostics) report(io, d);
 }
 
 function readSource(path: string, io: Io): string | undefined {
   const read = readText(path);
-  if ('reason' in read) io.err(formatDiagnostic(diagnostic('FileNotFound', undefined, { path, reason: read.reason }), 'lossc'));
+  if ('reason' in read) report(io, diagnostic('FileNotFound', undefined, { path, reason: read.reason }));
   return 'text' in read ? read.text : undefined;
 }
 
@@ -107,87 +105,212 @@ function quietOnClosedPipe(): void {
   }
 }
 
-async function compileCommand(args: readonly string[], io: Io): Promise<number> {
-  const { values, positionals } = parseArgs({ args: [...args], allowPositionals: true, options: { out: { type: 'string' }, 'no-opt': { type: 'boolean' }, autodiff: { type: 'boolean' }, target: { type: 'string' } } });
-  const target = costTarget(values.target);
-  if (positionals.length === 0) throw new UsageError('compile needs at least one .loss file or directory');
-  const { files, problems } = collectSources(positionals);
-  problems.forEach((p) => io.err(formatDiagnostic(diagnostic('FileNotFound', undefined, { ...p }))));
-  if (problems.length > 0) return EXIT.failed;
-  if (!values.out && files.length > 1) throw new UsageError('compiling several files needs --out DIR');
-  const folder = values.out === undefined ? undefined : outputFolderProblem(values.out);
-  if (folder) {
-    io.err(formatDiagnostic(diagnostic('OutputFolder', undefined, { path: values.out!, reason: folder })));
-    return EXIT.failed;
+/** How a check or compile went: its exit code and what the watcher prints after it. */
+interface RunResult {
+  readonly status: number;
+  readonly files: number;
+  readonly errors: number;
+  readonly warnings: number;
+}
+
+/** Collects the diagnostics of a run as it prints them, to count them at the end. */
+class Tally {
+  readonly all: Diagnostic[] = [];
+  constructor(private readonly io: Io) {}
+  print(...ds: readonly Diagnostic[]): void {
+    this.all.push(...ds);
+    printDiagnostics(this.io, ds);
   }
+  count(severity: 'error' | 'warning'): number {
+    return this.all.filter((d) => d.severity === severity).length;
+  }
+  result(status: number, files: number): RunResult {
+    return { status, files, errors: this.count('error'), warnings: this.count('warning') };
+  }
+  /** E7014 when there are more warnings than `max`. */
+  tooManyWarnings(max: number | undefined): Diagnostic | undefined {
+    const warnings = this.count('warning');
+    if (max === undefined || warnings <= max) return undefined;
+    return diagnostic('TooManyWarnings', undefined, { warnings: `${warnings} warning${warnings === 1 ? '' : 's'}`, max });
+  }
+}
+
+/** `--max-warnings N`: a whole number, 0 or more. */
+function warningLimit(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value)) throw new UsageError(`--max-warnings expects a whole number of warnings, 0 or more, not '${value}'`);
+  return Number(value);
+}
+
+/**
+ * Runs `once` now, and with --watch again on every change until Ctrl-C (SIGINT or SIGTERM),
+ * giving it a host that notes which files the run reads, so imports are watched too.
+ */
+async function runOrWatch(watch: boolean, verb: string, paths: readonly string[], ignore: string | undefined, io: Io, once: (host: Host) => Promise<RunResult>): Promise<number> {
+  if (!watch) return (await once(fsHost)).status;
+  const stop = new AbortController();
+  const onSignal = (): void => stop.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    return await watchSources({
+      verb,
+      paths,
+      ...(ignore !== undefined ? { ignore } : {}),
+      io,
+      signal: stop.signal,
+      run: async () => {
+        const reads = new Set<string>();
+        const host: Host = { readFile: (path) => (reads.add(path), fsHost.readFile(path)) };
+        return { ...(await once(host)), reads: [...reads] };
+      },
+    });
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+interface CompileFlags {
+  readonly out: string | undefined;
+  readonly js: boolean;
+  readonly optimize: boolean;
+  readonly autodiff: boolean;
+  readonly target: 'wasm' | 'cpu';
+  readonly maxWarnings: number | undefined;
+}
+
+async function compileCommand(args: readonly string[], io: Io): Promise<number> {
+  const { values, positionals } = parseCommand('compile', args);
+  const flags: CompileFlags = {
+    out: values.out,
+    js: values.js ?? false,
+    optimize: !values['no-opt'],
+    autodiff: values.autodiff ?? false,
+    target: costTarget(values.target),
+    maxWarnings: warningLimit(values['max-warnings']),
+  };
+  if (positionals.length === 0) throw new UsageError('compile needs at least one .loss file or directory');
+  return runOrWatch(values.watch ?? false, 'compiled', positionals, values.out, io, (host) => compileOnce(positionals, flags, io, host));
+}
+
+async function compileOnce(paths: readonly string[], flags: CompileFlags, io: Io, host: Host): Promise<RunResult> {
+  const tally = new Tally(io);
+  const { files, problems } = collectSources(paths);
+  tally.print(...problems.map((p) => diagnostic('FileNotFound', undefined, { ...p })));
+  if (problems.length > 0) return tally.result(EXIT.failed, files.length);
+  if (!flags.out && files.length > 1) throw new UsageError('compiling several files needs --out DIR');
+  const folder = flags.out === undefined ? undefined : outputFolderProblem(flags.out);
+  if (folder) {
+    tally.print(diagnostic('OutputFolder', undefined, { path: flags.out!, reason: folder }));
+    return tally.result(EXIT.failed, files.length);
+  }
+  const ext = flags.js ? '.js' : '.ts';
   const outputs = new Map<string, string>();
   const sourceOf = new Map<string, string>();
   const index: string[] = [];
+  const printed: string[] = [];
   let failed = false;
   for (const file of files) {
-    const text = readSource(file.path, io);
-    if (text === undefined) {
+    const read = readText(file.path);
+    if ('reason' in read) {
+      tally.print(diagnostic('FileNotFound', undefined, { path: file.path, reason: read.reason }));
       failed = true;
       continue;
     }
-    const result = await compile(text, file.path, { host: fsHost, optimize: !values['no-opt'], autodiff: values.autodiff ?? false, target });
-    printDiagnostics(io, result.diagnostics);
+    const result = await compile(read.text, file.path, { host, optimize: flags.optimize, autodiff: flags.autodiff, target: flags.target });
+    tally.print(...result.diagnostics);
     if (!result.code) {
       failed = true;
       continue;
     }
-    const rel = (file.relative || basename(file.path)).replace(/\.loss$/, '.ts');
-    if (values.out) {
-      const target = join(values.out, rel);
-      // Two sources with one output path: the second would silently replace the first.
-      const first = sourceOf.get(target);
-      if (first !== undefined) {
-        io.err(formatDiagnostic(diagnostic('DuplicateOutput', undefined, { first, second: file.path, path: target })));
-        failed = true;
-        continue;
-      }
-      sourceOf.set(target, file.path);
-      outputs.set(target, result.code);
-      index.push(rel);
-    } else {
-      io.out(result.code);
+    const stem = (file.relative || basename(file.path)).replace(/\.loss$/, '');
+    const modules = flags.js ? await javascriptModule(result.code, `${basename(stem)}.ts`) : undefined;
+    if (!flags.out) {
+      printed.push(modules ? modules.js : result.code);
+      continue;
     }
+    const target = join(flags.out, stem + ext);
+    // Two sources with one output path: the second would silently replace the first.
+    const first = sourceOf.get(target);
+    if (first !== undefined) {
+      tally.print(diagnostic('DuplicateOutput', undefined, { first, second: file.path, path: target }));
+      failed = true;
+      continue;
+    }
+    sourceOf.set(target, file.path);
+    if (modules) {
+      outputs.set(target, modules.js);
+      outputs.set(join(flags.out, `${stem}.d.ts`), modules.dts);
+    } else {
+      outputs.set(target, result.code);
+    }
+    index.push(stem);
   }
-  if (failed) return EXIT.failed;
-  if (values.out) {
-    if (index.length > 1) outputs.set(join(values.out, 'index.ts'), indexModule(index));
+  // More warnings than allowed stop the run as an error would: nothing is written.
+  const tooMany = tally.tooManyWarnings(flags.maxWarnings);
+  if (failed || tooMany) {
+    if (tooMany) tally.print(tooMany);
+    return tally.result(EXIT.failed, files.length);
+  }
+  printed.forEach((code) => io.out(code));
+  if (flags.out) {
+    if (index.length > 1) {
+      const text = indexModule(index);
+      if (flags.js) {
+        const { js, dts } = await javascriptModule(text, 'index.ts');
+        outputs.set(join(flags.out, 'index.js'), js);
+        outputs.set(join(flags.out, 'index.d.ts'), dts);
+      } else {
+        outputs.set(join(flags.out, 'index.ts'), text);
+      }
+    }
     const foreign = foreignFiles([...outputs.keys()]);
     if (foreign.length > 0) {
-      foreign.forEach((path) => io.err(formatDiagnostic(diagnostic('OutputConflict', undefined, { path }), 'lossc')));
-      return EXIT.failed;
+      tally.print(...foreign.map((path) => diagnostic('OutputConflict', undefined, { path })));
+      return tally.result(EXIT.failed, files.length);
     }
     const unwritten = writeOutputs(outputs);
-    unwritten.forEach((p) => io.err(formatDiagnostic(diagnostic('WriteFailed', undefined, { ...p }))));
+    tally.print(...unwritten.map((p) => diagnostic('WriteFailed', undefined, { ...p })));
     const written = outputs.size - unwritten.length;
-    io.err(`lossc: wrote ${written} file${written === 1 ? '' : 's'} to ${values.out}`);
-    if (unwritten.length > 0) return EXIT.failed;
+    io.err(`lossc: wrote ${written} file${written === 1 ? '' : 's'} to ${flags.out}`);
+    if (unwritten.length > 0) return tally.result(EXIT.failed, files.length);
   }
-  return EXIT.ok;
+  return tally.result(EXIT.ok, files.length);
 }
 
-/** `export * as regression from './regression.js'` for each module. */
+/** `export * as regression from './regression.js'` for each module (given without extension). */
 function indexModule(modules: readonly string[]): string {
   // Distinct identifiers, and the path as a JSON string: a file name cannot break the syntax.
   const names = new Scope();
   const lines = modules.map((m) => {
-    const spec = `./${m.replace(/\.ts$/, '.js')}`;
-    const name = names.claim(m.replace(/\.ts$/, '').replace(/[^\p{L}\p{N}_$]+/gu, '_'));
+    const spec = `./${m}.js`;
+    const name = names.claim(m.replace(/[^\p{L}\p{N}_$]+/gu, '_'));
     return `export * as ${name} from ${spec.includes("'") || spec.includes('\\') ? JSON.stringify(spec) : `'${spec}'`};`;
   });
   return `${GENERATED_MARK}; do not edit. Re-exports every compiled module.\n${lines.join('\n')}\n`;
 }
 
+interface CheckFlags {
+  readonly json: boolean;
+  readonly samples: number | undefined;
+  readonly maxWarnings: number | undefined;
+}
+
 async function checkCommand(args: readonly string[], io: Io): Promise<number> {
-  const { values, positionals } = parseArgs({ args: [...args], allowPositionals: true, options: { json: { type: 'boolean' }, sample: { type: 'string' } } });
+  const { values, positionals } = parseCommand('check', args);
   if (positionals.length === 0) throw new UsageError('check needs at least one .loss file or directory');
   const samples = values.sample === undefined ? undefined : Number(values.sample);
   if (samples !== undefined && !(Number.isInteger(samples) && samples > 0)) throw new UsageError(`--sample expects a positive whole number of inputs per loss, not '${values.sample}'`);
-  const { files, problems } = collectSources(positionals);
+  const flags: CheckFlags = { json: values.json ?? false, samples, maxWarnings: warningLimit(values['max-warnings']) };
+  const watch = values.watch ?? false;
+  // Watching, the line after each run gives the counts.
+  return runOrWatch(watch, 'checked', positionals, undefined, io, (host) => checkOnce(positionals, flags, io, host, !watch));
+}
+
+async function checkOnce(paths: readonly string[], flags: CheckFlags, io: Io, host: Host, summary: boolean): Promise<RunResult> {
+  const { samples } = flags;
+  const { files, problems } = collectSources(paths);
   const all: Diagnostic[] = problems.map((p) => diagnostic('FileNotFound', undefined, { ...p }));
   const reports: (SampleReport & { file: string })[] = [];
   for (const file of files) {
@@ -198,26 +321,31 @@ async function checkCommand(args: readonly string[], io: Io): Promise<number> {
     }
     const text = read.text;
     if (samples === undefined) {
-      all.push(...frontEnd(text, file.path, { host: fsHost }).diagnostics);
+      all.push(...frontEnd(text, file.path, { host }).diagnostics);
       continue;
     }
-    const sampled = await sampleCheck(text, file.path, { host: fsHost, samples });
+    const sampled = await sampleCheck(text, file.path, { host, samples });
     all.push(...sampled.diagnostics);
     reports.push(...sampled.reports.map((r) => ({ file: file.path, ...r })));
   }
-  if (values.json) {
-    const diagnostics = all.map(diagnosticJson);
+  const counted = new Tally(io);
+  counted.all.push(...all);
+  const tooMany = counted.tooManyWarnings(flags.maxWarnings);
+  const errors = counted.count('error');
+  const warnings = counted.count('warning');
+  if (flags.json) {
+    const diagnostics = [...all, ...(tooMany ? [tooMany] : [])].map(diagnosticJson);
     // JSON has no NaN or Infinity: the sampled check's non-finite values are written as strings.
     const finite = (_k: string, v: unknown): unknown => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v);
     io.out(JSON.stringify(samples === undefined ? diagnostics : { diagnostics, samples: reports }, finite, 2));
   } else {
     for (const r of reports) io.out(`${r.file}: ${reportLine(r)}`);
     printDiagnostics(io, all);
-    const errors = all.filter((d) => d.severity === 'error').length;
-    const warnings = all.filter((d) => d.severity === 'warning').length;
-    io.err(`lossc: checked ${files.length} file${files.length === 1 ? '' : 's'}: ${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}`);
+    if (summary) io.err(`lossc: checked ${files.length} file${files.length === 1 ? '' : 's'}: ${paintCounts(errors, warnings, painter(io.colors?.err ?? false))}`);
+    if (tooMany) report(io, tooMany);
   }
-  return hasErrors(all) ? EXIT.failed : EXIT.ok;
+  const status = hasErrors(all) || tooMany ? EXIT.failed : EXIT.ok;
+  return { status, files: files.length, errors: errors + (tooMany ? 1 : 0), warnings };
 }
 
 export function diagnosticJson(d: Diagnostic): Record<string, unknown> {
@@ -246,21 +374,7 @@ function parseSets(sets: readonly string[]): Record<string, number> {
 }
 
 async function evalCommand(args: readonly string[], io: Io): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: [...args],
-    allowPositionals: true,
-    options: {
-      loss: { type: 'string' },
-      inputs: { type: 'string' },
-      set: { type: 'string', multiple: true },
-      grad: { type: 'boolean' },
-      autodiff: { type: 'boolean' },
-      json: { type: 'boolean' },
-      backend: { type: 'string' },
-      'no-opt': { type: 'boolean' },
-      reduction: { type: 'string' },
-    },
-  });
+  const { values, positionals } = parseCommand('eval', args);
   if (positionals.length !== 1) throw new UsageError('eval needs exactly one .loss file');
   if (!values.loss) throw new UsageError('eval needs --loss NAME');
   if (!values.inputs) throw new UsageError('eval needs --inputs FILE.json');
@@ -274,7 +388,7 @@ async function evalCommand(args: readonly string[], io: Io): Promise<number> {
   if (text === undefined) return EXIT.failed;
   const read = readInputsFile(values.inputs);
   if ('problem' in read) {
-    io.err(formatDiagnostic(read.problem));
+    report(io, read.problem);
     return EXIT.failed;
   }
   const result = await evaluate(text, file, {
@@ -305,11 +419,7 @@ function costTarget(value: string | undefined): 'wasm' | 'cpu' {
 }
 
 async function explainCommand(args: readonly string[], io: Io): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: [...args],
-    allowPositionals: true,
-    options: { loss: { type: 'string' }, 'no-opt': { type: 'boolean' }, stats: { type: 'boolean' }, grad: { type: 'boolean' }, target: { type: 'string' } },
-  });
+  const { values, positionals } = parseCommand('explain', args);
   const target = costTarget(values.target);
   if (positionals.length === 0) throw new UsageError('explain needs a .loss file');
   if (!values.loss) {
@@ -324,27 +434,29 @@ async function explainCommand(args: readonly string[], io: Io): Promise<number> 
   const r = explain(text, file, name, { host: fsHost, optimize: !values['no-opt'], grad: values.grad ?? false, target });
   printDiagnostics(io, r.diagnostics);
   if (hasErrors(r.diagnostics) || r.before === undefined) return EXIT.failed;
-  io.out(`== ${name}: as written (IR before optimization)\n${r.before}`);
+  const paint = painter(io.colors?.out ?? false);
+  const heading = (text: string): string => paint('bold', `== ${name}: ${text}`);
+  io.out(`${heading('as written (IR before optimization)')}\n${r.before}`);
   if (r.after !== undefined) {
-    io.out(`\n== ${name}: ${r.rewrites.length} rewrite${r.rewrites.length === 1 ? '' : 's'} applied`);
+    io.out(`\n${heading(`${r.rewrites.length} rewrite${r.rewrites.length === 1 ? '' : 's'} applied`)}`);
     for (const w of r.rewrites) {
       const at = w.span ? `${w.span.file}:${w.span.start.line}:${w.span.start.col}` : file;
       io.out(`${at}: ${w.rule}${w.category ? ` (${w.category})` : ''}: ${w.detail ?? ''}`);
     }
-    io.out(`\n== ${name}: after optimization\n${r.after}`);
+    io.out(`\n${heading('after optimization')}\n${r.after}`);
   }
   if (values.stats && r.stats) {
     const changes = formatCountChanges(r.stats.before, r.stats.after);
-    io.out(`\n== ${name}: ${r.stats.before.ops} ops as written, ${r.stats.after.ops} after optimization${changes ? ` (${changes})` : ''}`);
+    io.out(`\n${heading(`${r.stats.before.ops} ops as written, ${r.stats.after.ops} after optimization${changes ? ` (${changes})` : ''}`)}`);
   }
-  if (values.grad) io.out(`\n== ${name}: derived gradients\n${r.gradients ?? `none: ${r.noGradients ?? 'the loss has no real input'}`}`);
+  if (values.grad) io.out(`\n${heading('derived gradients')}\n${r.gradients ?? `none: ${r.noGradients ?? 'the loss has no real input'}`}`);
   return EXIT.ok;
 }
 
 /** `explain --stats` without `--loss`: a table of op counts before/after for every loss. */
 function statsTable(paths: readonly string[], optimize: boolean, io: Io): number {
   const { files, problems } = collectSources(paths);
-  problems.forEach((p) => io.err(formatDiagnostic(diagnostic('FileNotFound', undefined, { ...p }))));
+  problems.forEach((p) => report(io, diagnostic('FileNotFound', undefined, { ...p })));
   let failed = problems.length > 0;
   const rows = ['| file | loss | ops as written | ops optimized | rewrites | ops changed |', '|---|---|---:|---:|---:|---|'];
   for (const file of files) {

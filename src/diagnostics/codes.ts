@@ -121,6 +121,7 @@ export const DIAGNOSTICS = {
   WriteFailed: { code: 'E7011', severity: 'error', message: 'cannot write {path}: {reason}' },
   DuplicateOutput: { code: 'E7012', severity: 'error', message: '{first} and {second} would both be compiled to {path}; compile them in separate runs or rename one' },
   BadUsage: { code: 'E7013', severity: 'error', message: '{problem}' },
+  TooManyWarnings: { code: 'E7014', severity: 'error', message: '{warnings} found, more than --max-warnings {max} allows' },
 
   // --- internal ---------------------------------------------------------------------------------
   InternalError: { code: 'E9001', severity: 'error', message: 'internal compiler error while {phase}: {reason} (please report this with the source that caused it)' },
