@@ -379,7 +379,7 @@ describe('emitted modules', () => {
     expect(mods.hazards.delete).toBe(mods.hazards.delete_);
     expect(mods.hazards.tf).toBe(mods.hazards.tf_);
     // A hyperparameter without default: `options` has no `= {}` and the field is required.
-    expect(code.hazards).toContain('export function scaled(x: tf.Tensor, options: ScaledOptions): tf.Scalar');
+    expect(code.hazards).toContain('export function scaled(x: tf.Tensor | tf.TensorLike, options: ScaledOptions): tf.Scalar');
     expect(code.hazards).toMatch(/\n  s: number;/);
     expect(code.hazards).toMatch(/\n  flag\?: boolean;/);
   });

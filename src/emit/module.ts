@@ -7,7 +7,7 @@
 import { differentiate } from '../grad/index.js';
 import type { IrFunction } from '../ir/types.js';
 import type { CostBackend } from '../opt/op-costs.js';
-import { HELPER_NAMES, HELPER_SOURCES } from '../runtime/helper-sources.js';
+import { HELPER_NAMES, HELPER_SOURCES, HELPER_USES } from '../runtime/helper-sources.js';
 import { ModuleNames, planLoss, type LossPlan } from './plan.js';
 
 export interface EmitUnit {
@@ -56,8 +56,12 @@ export async function emitModule(unit: EmitUnit): Promise<string> {
   if (aliases.length > 0) {
     source.addExportDeclaration({ namedExports: aliases.map((p) => ({ name: p.functionName, alias: p.exportAlias! })) });
   }
+  // The helpers the losses call, and those these call in turn.
+  const used = new Set(plans.flatMap((p) => [...p.helpers]));
+  // A Set's iteration visits what is added during it: the closure.
+  for (const name of used) for (const u of HELPER_USES[name]) used.add(u);
   for (const name of HELPER_NAMES) {
-    if (plans.some((p) => p.helpers.has(name))) source.addStatements((w) => w.blankLineIfLastNot().write(HELPER_SOURCES[name]));
+    if (used.has(name)) source.addStatements((w) => w.blankLineIfLastNot().write(HELPER_SOURCES[name]));
   }
 
   source.formatText({ indentSize: 2, convertTabsToSpaces: true, ensureNewLineAtEndOfFile: true });
@@ -70,13 +74,18 @@ function oneLine(text: string): string {
 }
 
 function addLoss(source: import('ts-morph').SourceFile, plan: LossPlan): void {
+  addLossFunction(source, plan);
+  if (plan.forLayers) source.addStatements((w) => w.blankLineIfLastNot().write(plan.forLayers!));
+}
+
+function addLossFunction(source: import('ts-morph').SourceFile, plan: LossPlan): void {
   if (plan.parameters) {
     const f = plan.parameters;
     source.addFunction({
       name: f.name,
       isExported: true,
       docs: [f.doc],
-      parameters: [{ name: 'dims', type: f.dimsType }],
+      parameters: [{ name: 'dims', type: f.dimsType }, { name: 'name', type: 'string', initializer: JSON.stringify(f.defaultName) }],
       returnType: f.returnType,
       statements: f.body,
     });

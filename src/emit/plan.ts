@@ -4,8 +4,8 @@
 
 import { boundaryAxes } from '../ir/axes.js';
 import { REST, type Axis, type IrFunction, type IrInput } from '../ir/types.js';
-import { hasFiniteCheck, lowerLoss, returnsScalar } from '../lower/loss.js';
-import { describeElem } from '../lower/signature.js';
+import { hasFiniteCheck, lowerLoss, optionKeys, returnsScalar } from '../lower/loss.js';
+import { describeElem, TF_OF_ELEM } from '../lower/signature.js';
 import { HELPER_NAMES, type HelperName } from '../runtime/helper-sources.js';
 import { commentText, isIdentifierName, numberLiteral, pascalCase, propertyAccess, propertyKey, RESERVED, Scope } from './names.js';
 import { codeOf, SourceInterp } from './source-interp.js';
@@ -45,6 +45,8 @@ export interface LossPlan {
   readonly helpers: ReadonlySet<HelperName>;
   /** `<loss>_parameters(dims)`, creating the tf.Variables of the learnable parameters. */
   readonly parameters?: ParametersFactory;
+  /** `<loss>.forLayers(options)`: the loss in tfjs-layers' convention (a statement, with its doc). */
+  readonly forLayers?: string;
 }
 
 export interface ParametersFactory {
@@ -52,6 +54,8 @@ export interface ParametersFactory {
   /** `{ T: number }`: the dims the variables' shapes need. */
   readonly dimsType: string;
   readonly returnType: string;
+  /** The `name` parameter's default: the variables' names start with it. */
+  readonly defaultName: string;
   readonly body: string;
   readonly doc: string;
 }
@@ -76,10 +80,13 @@ export class ModuleNames {
   }
 }
 
+/** A tensor argument's type: a tensor, or what tf.tensor makes one of (converted, then disposed). */
+const TENSOR_TYPE = 'tf.Tensor | tf.TensorLike';
+
 function inputPlan(i: IrInput, local: string): PlannedParam {
   return {
     name: local,
-    type: 'tf.Tensor',
+    type: TENSOR_TYPE,
     doc: commentText(
       `${i.name === local ? '' : `\`${i.name}\`: `}shape ${shapeText(i.axes)}${i.axes.some((a) => a.name === REST) ? " ('...' = any leading dimensions)" : ''}, ${describeElem(i)}${i.domain ? `, values in ${i.domain.text}` : ''}`,
     ),
@@ -117,7 +124,7 @@ export function planLoss(fn: IrFunction, names: ModuleNames, options: PlanOption
   const params = new Map(positional.map((name) => [name, scope.claim(name)] as const));
   const optionsParam = scope.claim('options');
   const I = new SourceInterp(scope);
-  const result = lowerLoss(I, fn, { args: new Map([...params].map(([name, local]) => [name, codeOf(local)] as const)), options: codeOf(optionsParam) }, options);
+  const result = lowerLoss(I, fn, { args: new Map([...params].map(([name, local]) => [name, codeOf(local)] as const)), options: codeOf(optionsParam), self: codeOf(functionName) }, options);
   const bodyText = [...I.lines, `return ${result.text};`].join('\n');
   const optionalInputs = fn.inputs.filter((i) => i.default !== undefined);
   const reduction = fn.reduction;
@@ -139,7 +146,7 @@ export function planLoss(fn: IrFunction, names: ModuleNames, options: PlanOption
       : `Optional input \`${i.name}\`; left out, it is ${numberLiteral(i.default!)} everywhere.`;
     optionsProps.push({
       key: propertyKey(i.name),
-      type: 'tf.Tensor',
+      type: TENSOR_TYPE,
       optional: true,
       doc: commentText(`${what} Shape ${shapeText(i.axes)}, ${describeElem(i)}${i.domain ? `, values in ${i.domain.text}` : ''}.`),
     });
@@ -157,7 +164,7 @@ export function planLoss(fn: IrFunction, names: ModuleNames, options: PlanOption
       },
       {
         key: 'weights',
-        type: 'tf.Tensor',
+        type: TENSOR_TYPE,
         optional: true,
         doc: commentText(
           `Per-sample weights, of shape ${shapeText(ps)} or a leading part of it (broadcast over the rest; a dimension may also be 1), multiplied into the losses before reducing; 'mean' then divides by the sum of the broadcast weights.`,
@@ -167,6 +174,10 @@ export function planLoss(fn: IrFunction, names: ModuleNames, options: PlanOption
   }
 
   optionsProps.push(...validationOptions(hasFiniteCheck(fn)));
+  // The interface lists exactly the keys the function accepts (it throws on any other).
+  if (optionsProps.map((p) => p.key).join() !== optionKeys(fn).map(propertyKey).join()) {
+    throw new Error(`internal: ${fn.name}: the options interface and the accepted option keys differ`);
+  }
 
   const paramPlans: PlannedParam[] = positional.map((name) => {
     const f = fn.functions?.find((x) => x.name === name);
@@ -181,6 +192,7 @@ export function planLoss(fn: IrFunction, names: ModuleNames, options: PlanOption
   // A doc line starting with `@` would read as a JSDoc tag.
   const docText = fn.doc ? `${fn.doc.trim().replace(/^(\s*)@/gm, '$1\\@')}\n\n` : '';
   const outAxes = boundaryAxes(fn, fn.output);
+  const layers = forLayersStatement(fn, functionName, optionsName, fn.hypers.some((h) => h.default === undefined));
   return {
     functionName,
     ...(exportAlias !== undefined ? { exportAlias } : {}),
@@ -203,14 +215,89 @@ export function planLoss(fn: IrFunction, names: ModuleNames, options: PlanOption
       ? commentText(`with \`reduction: 'none'\`, the per-sample losses ${shapeText(boundaryAxes(fn, reduction.perSample))} (times the weights, if given); otherwise a scalar`)
       : '',
     body: bodyText,
-    helpers: I.helpers,
+    helpers: new Set([...I.helpers, ...(fn.inputs.some((i) => i.learnable) ? (['freeVariablePrefix'] as const) : []), ...(layers ? (['layersLoss'] as const) : [])]),
     ...(fn.inputs.some((i) => i.learnable) ? { parameters: parametersFactory(fn, functionName, names) } : {}),
+    ...(layers ? { forLayers: layers } : {}),
   };
+}
+
+/** `text` in lines of at most `width` characters, broken at spaces (a longer word stays whole). */
+function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(/\s+/)) {
+    if (line !== '' && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else {
+      line = line === '' ? word : `${line} ${word}`;
+    }
+  }
+  return line === '' ? lines : [...lines, line];
+}
+
+/**
+ * `<loss>.forLayers(options)`, for a loss of a prediction and a target (its two positional
+ * inputs, in that order, the prediction real): the loss as tfjs-layers calls one, target
+ * first, returning one loss per example along the prediction's first axis so that
+ * `classWeight` weighs examples as it does with tfjs-layers' own losses. A loss that does not
+ * split into per-example losses returns its scalar for the batch; one whose result is neither
+ * gets no adapter.
+ */
+function forLayersStatement(fn: IrFunction, functionName: string, optionsName: string, optionsRequired: boolean): string | undefined {
+  if ((fn.functions ?? []).length > 0) return undefined;
+  const positional = fn.order ?? fn.inputs.filter((i) => i.default === undefined).map((i) => i.name);
+  const inputs = positional.map((name) => fn.inputs.find((i) => i.name === name));
+  if (inputs.length !== 2 || inputs.some((i) => i === undefined)) return undefined;
+  const [pred, target] = inputs as [IrInput, IrInput];
+  if (pred.elem !== 'real') return undefined;
+  const batch = pred.axes[0];
+  const leadsWithBatch = (axes: readonly Axis[]): boolean => batch !== undefined && axes[0]?.name === batch.name;
+  let none = false;
+  let perExample: 'mean' | 'sum' | 'whole';
+  if (fn.reduction) {
+    none = leadsWithBatch(boundaryAxes(fn, fn.reduction.perSample));
+    perExample = none ? fn.reduction.kind : 'whole';
+  } else {
+    const out = boundaryAxes(fn, fn.output);
+    if (out.length > 0 && !leadsWithBatch(out)) return undefined;
+    perExample = out.length > 0 ? 'mean' : 'whole';
+  }
+  // A class-index target whose axes are the prediction's but its class axis: sparse or one-hot
+  // targets map onto it.
+  let classAxis: number | undefined;
+  if (target.elem === 'index') {
+    const k = pred.axes.findIndex((a) => a.dim === target.indexOf);
+    const others = pred.axes.filter((_, i) => i !== k);
+    if (k >= 0 && others.length === target.axes.length && others.every((a, i) => a.dim === target.axes[i]!.dim)) classAxis = k - pred.axes.length;
+  }
+  const dtype = TF_OF_ELEM[target.elem];
+  const spec = `{ none: ${none}, perExample: '${perExample}', target: '${dtype}'${classAxis !== undefined ? `, classAxis: ${classAxis}` : ''} }`;
+  const keys = optionKeys(fn).filter((k) => k !== 'reduction' && k !== 'weights');
+  const optionsType = fn.reduction ? `Omit<${optionsName}, 'reduction' | 'weights'>` : optionsName;
+  const targetText =
+    target.elem === 'index'
+      ? `class indices of ${target.indexOf}: int32, or float32 whole numbers as tfjs-layers passes them${classAxis !== undefined ? `, also as [..., 1] sparse indices or one-hot rows of \`yPred\`'s shape` : ''}`
+      : `shape ${shapeText(target.axes)}, ${describeElem(target)}`;
+  const returns =
+    perExample === 'whole'
+      ? `the loss of the whole batch, a scalar: it does not split into one loss per example, so \`classWeight\` only scales it by the batch's mean weight`
+      : `one loss per example, shape [${batch!.dim === REST ? 'batch' : batch!.dim}]: the ${perExample} over all but the first axis of the per-sample losses ${shapeText(fn.reduction ? boundaryAxes(fn, fn.reduction.perSample) : boundaryAxes(fn, fn.output))}, which tfjs-layers weighs by \`classWeight\` and averages`;
+  const doc = commentText(
+    `{@link ${functionName}} as tfjs-layers calls a loss, target first: \`model.compile({ optimizer, loss: ${functionName}.forLayers() })\`. The function it returns takes \`yTrue\` as \`${target.name}\` (${targetText}) and \`yPred\` as \`${pred.name}\` (shape ${shapeText(pred.axes)}, float32), and returns ${returns}. The options are those of {@link ${functionName}}${fn.reduction ? ' but \`reduction\` and \`weights\`' : ''}.`,
+  );
+  return [
+    `/**\n${wrap(doc, 92).map((l) => ` * ${l}`.trimEnd()).join('\n')}\n */`,
+    `${functionName}.forLayers = (options: ${optionsType}${optionsRequired ? '' : ' = {}'}): ((yTrue: tf.Tensor, yPred: tf.Tensor) => tf.Tensor) =>`,
+    `  layersLoss(${JSON.stringify(fn.name)}, options, [${keys.map((k) => JSON.stringify(k)).join(', ')}], ${spec}, (yPred, yTrue, options) => ${functionName}(yPred, yTrue, options));`,
+  ].join('\n');
 }
 
 /**
  * The learnable parameters as tf.Variables, initialised as declared, so a tfjs optimizer can
  * train them: `optimizer.minimize(() => loss(x, { ...params }), false, Object.values(params))`.
+ * tfjs registers variables under global names: each call gets a prefix of its own (the loss's
+ * name, or the one given, then `_1`, `_2`…), so a second set (a second model) never collides.
  */
 function parametersFactory(fn: IrFunction, functionName: string, names: ModuleNames): ParametersFactory {
   const learnable = fn.inputs.filter((i) => i.learnable);
@@ -218,15 +305,17 @@ function parametersFactory(fn: IrFunction, functionName: string, names: ModuleNa
   const literal = (d: string): string => (/^\d+$/.test(d) ? d : `dims${propertyAccess('', d)}`);
   const entries = learnable.map((i) => {
     const dtype = i.elem === 'real' ? 'float32' : 'int32';
-    return `${propertyKey(i.name)}: tf.variable(tf.fill([${i.axes.map((a) => literal(a.dim)).join(', ')}], ${numberLiteral(i.default!)}, '${dtype}'), true, ${JSON.stringify(`${fn.name}/${i.name}`)})`;
+    return `${propertyKey(i.name)}: tf.variable(tf.fill([${i.axes.map((a) => literal(a.dim)).join(', ')}], ${numberLiteral(i.default!)}, '${dtype}'), true, \`\${prefix}/${i.name.replace(/[`\\$]/g, '\\$&')}\`)`;
   });
+  const variableNames = `[${learnable.map((i) => JSON.stringify(i.name)).join(', ')}]`;
   return {
     name: names.scope.claim(`${functionName}_parameters`),
     dimsType: `{ ${dims.map((d) => `${propertyKey(d)}: number`).join('; ')} }`,
     returnType: `{ ${learnable.map((i) => `${propertyKey(i.name)}: tf.Variable`).join('; ')} }`,
-    body: `return { ${entries.join(', ')} };`,
+    defaultName: fn.name,
+    body: [`const prefix = freeVariablePrefix(name, ${variableNames});`, `return { ${entries.join(', ')} };`].join('\n'),
     doc: commentText(
-      `Creates the learnable parameters of {@link ${functionName}} (${learnable.map((i) => `\`${i.name}\` ${shapeText(i.axes)} = ${numberLiteral(i.default!)}`).join(', ')}) as trainable tf.Variables.`,
+      `Creates the learnable parameters of {@link ${functionName}} (${learnable.map((i) => `\`${i.name}\` ${shapeText(i.axes)} = ${numberLiteral(i.default!)}`).join(', ')}) as trainable tf.Variables, named \`<name>/<parameter>\` (\`name\` defaults to \`${fn.name}\`; \`_1\`, \`_2\`… is added to it while those names are taken, so calling this again makes a second, independent set).`,
     ),
   };
 }

@@ -19,7 +19,12 @@ export interface Code {
 interface Block {
   readonly lines: string[];
   readonly scope: Scope;
+  /** Run when the block is complete, every use of its names known: they drop what is unused. */
+  readonly finishers: (() => void)[];
 }
+
+/** Marks a line a finisher removed. */
+const DROPPED = '\u0000';
 
 const atom = (text: string): Code => ({ text, prec: PREC.member });
 /** A local or parameter of generated code, by name. */
@@ -38,13 +43,36 @@ export class SourceInterp implements Interp<Code> {
   readonly helpers = new Set<HelperName>();
   private readonly blocks: Block[];
 
+  /** Names whose uses are counted, so that code never read is left out (noUnusedLocals). */
+  private readonly tracked = new WeakMap<Code, { used: boolean }>();
+  private finished = false;
+
   constructor(scope: Scope) {
-    this.blocks = [{ lines: [], scope }];
+    this.blocks = [{ lines: [], scope, finishers: [] }];
   }
 
-  /** The statements written at the outermost level. */
+  /** The statements written at the outermost level (complete: nothing may be added after). */
   get lines(): readonly string[] {
+    if (!this.finished) {
+      this.finish(this.blocks[0]!);
+      this.finished = true;
+    }
     return this.blocks[0]!.lines;
+  }
+
+  private finish(block: Block): void {
+    // Last first: a dropped local's own operands are then already decided (no cascade).
+    for (const f of [...block.finishers].reverse()) f();
+    const kept = block.lines.filter((l) => l !== DROPPED);
+    block.lines.splice(0, block.lines.length, ...kept);
+  }
+
+  /** A name whose uses are counted. */
+  private name(text: string): { code: Code; use: { used: boolean } } {
+    const code = atom(text);
+    const use = { used: false };
+    this.tracked.set(code, use);
+    return { code, use };
   }
 
   private get top(): Block {
@@ -64,6 +92,8 @@ export class SourceInterp implements Interp<Code> {
     if (c.at !== undefined && c.at !== this.top) {
       throw new Error(`internal: \`${c.text.slice(0, 80)}\` is used in a function other than the one that makes it`);
     }
+    const counted = this.tracked.get(c);
+    if (counted) counted.used = true;
     return c;
   }
 
@@ -74,10 +104,12 @@ export class SourceInterp implements Interp<Code> {
 
   /** Runs `body` in a nested block with a forked scope; its lines and result. */
   private nested<T>(body: () => T): { lines: string[]; result: T } {
-    const block: Block = { lines: [], scope: this.top.scope.fork() };
+    const block: Block = { lines: [], scope: this.top.scope.fork(), finishers: [] };
     this.blocks.push(block);
     try {
-      return { lines: block.lines, result: body() };
+      const result = body();
+      this.finish(block);
+      return { lines: block.lines, result };
     } finally {
       this.blocks.pop();
     }
@@ -110,7 +142,7 @@ export class SourceInterp implements Interp<Code> {
 
   obj(fields: readonly (readonly [string, Code])[]): Code {
     if (fields.length === 0) return atom('{}');
-    return this.made(`{\n${fields.map(([k, v]) => (k === v.text ? `${k},` : `${propertyKey(k)}: ${this.paren(v, ARG)},`)).join('\n')}\n}`);
+    return this.made(`{\n${fields.map(([k, v]) => (k === v.text ? `${this.use(v).text},` : `${propertyKey(k)}: ${this.paren(v, ARG)},`)).join('\n')}\n}`);
   }
 
   js(op: JsOp, ...args: readonly Code[]): Code {
@@ -155,7 +187,14 @@ export class SourceInterp implements Interp<Code> {
   let(hint: string, value: Code, options: LetOptions = {}): Code {
     const name = options.shadow ? this.top.scope.claimShadowing(hint) : this.top.scope.claim(hint);
     this.emit(`const ${name}${options.type ? `: ${options.type}` : ''} = ${this.use(value).text};`);
-    return atom(name);
+    if (options.dropIfUnused !== true) return atom(name);
+    const block = this.top;
+    const at = block.lines.length - 1;
+    const local = this.name(name);
+    block.finishers.push(() => {
+      if (!local.use.used) block.lines[at] = DROPPED;
+    });
+    return local.code;
   }
 
   once(hint: string, value: Code): Code {
@@ -168,8 +207,18 @@ export class SourceInterp implements Interp<Code> {
     // The arguments of a tf.customGrad are the tensors passed in: the names they had outside
     // are rebound to them.
     const names = hints.map((h) => this.top.scope.claimShadowing(h));
-    this.emit(`const [${names.join(', ')}] = ${this.paren(list, PREC.relational + 1)} as [${types.join(', ')}];`);
-    return names.map(atom);
+    const locals = names.map((n) => this.name(n));
+    const source = this.paren(list, PREC.relational + 1);
+    const block = this.top;
+    block.lines.push(DROPPED);
+    const at = block.lines.length - 1;
+    // Written once the uses are known: an element nothing reads is a hole.
+    block.finishers.push(() => {
+      const bound = names.map((n, i) => (locals[i]!.use.used ? n : ''));
+      while (bound.length > 0 && bound[bound.length - 1] === '') bound.pop();
+      if (bound.length > 0) block.lines[at] = `const [${bound.join(', ')}] = ${source} as [${types.join(', ')}];`;
+    });
+    return locals.map((l) => l.code);
   }
 
   throwIf(cond: Code, kind: ErrorKind, message: () => readonly (string | Code)[]): void {
@@ -214,12 +263,16 @@ export class SourceInterp implements Interp<Code> {
 
   arrow(params: readonly Param[], body: (args: readonly Code[]) => Code, options: { readonly returnType?: string; readonly block?: boolean } = {}): Code {
     const returnType = options.returnType;
-    let names: string[] = [];
+    let names: { code: Code; use: { used: boolean } }[] = [];
     const { lines, result } = this.nested(() => {
-      names = params.map((p) => this.top.scope.claim(p.name));
-      return this.use(body(names.map(atom)));
+      names = params.map((p) => this.name(this.top.scope.claim(p.name)));
+      return this.use(body(names.map((n) => n.code)));
     });
-    const head = `(${params.map((p, i) => `${p.rest ? '...' : ''}${names[i]}${p.type ? `: ${p.type}` : ''}`).join(', ')})${returnType ? `: ${returnType}` : ''} =>`;
+    // Parameters nothing reads: left off at the end, marked `_` before one that is read.
+    let count = params.length;
+    while (count > 0 && !names[count - 1]!.use.used) count--;
+    const declared = params.slice(0, count).map((p, i) => `${p.rest ? '...' : ''}${names[i]!.use.used ? '' : '_'}${names[i]!.code.text}${p.type ? `: ${p.type}` : ''}`);
+    const head = `(${declared.join(', ')})${returnType ? `: ${returnType}` : ''} =>`;
     if (lines.length === 0 && options.block !== true) {
       // An object literal as the body would read as a block.
       const value = result.text.startsWith('{') ? `(${result.text})` : result.prec < ARG ? `(${result.text})` : result.text;

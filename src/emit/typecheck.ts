@@ -37,6 +37,9 @@ export async function typecheckGenerated(files: Readonly<Record<string, string>>
 
   const options: import('typescript').CompilerOptions = {
     strict: true,
+    // What a project with the strictest settings would report in the generated code.
+    noUnusedLocals: true,
+    noUnusedParameters: true,
     noEmit: true,
     noUncheckedIndexedAccess: true,
     noImplicitOverride: true,

@@ -78,7 +78,13 @@ function call(fn: IrFunction, inputs: Readonly<Record<string, tf.Tensor>>, hyper
   if (!loss.reduction && (options.reduction !== undefined || options.weights !== undefined)) {
     throw new EvalError(`${fn.name}: this loss has no outer mean or sum, so it takes no 'reduction' or 'weights' option`);
   }
-  return lowerLoss(interp, loss, { args, options: opts }, { autodiff: options.autodiff === true }) as tf.Tensor;
+  const order = [...args.keys()];
+  const run = (positional: ReadonlyMap<string, unknown>, opts: unknown): tf.Tensor => {
+    // Called again by the loss with TensorLike arguments converted, as a generated module's function is.
+    const self = (...callArgs: unknown[]): tf.Tensor => run(new Map(order.map((name, k) => [name, callArgs[k]] as const)), callArgs[order.length]);
+    return lowerLoss(interp, loss, { args: positional, options: opts, self }, { autodiff: options.autodiff === true }) as tf.Tensor;
+  };
+  return run(args, opts);
 }
 
 /** Evaluates the loss; only the result survives (disposing it never disposes an input). */

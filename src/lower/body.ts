@@ -129,8 +129,19 @@ class NodeLowering<V> {
     // Masks `positions == class index` used only as numbers become tf.oneHot (0.3 ms per 1M
     // elements on wasm, against 5 for a broadcast comparison).
     const oneHots = oneHotMasks(fn, order);
+    // What the roots need once the masks are one-hots: a mask's `iota` often nothing else.
+    const needed = new Set<NodeId>();
+    const need = (id: NodeId): void => {
+      if (needed.has(id)) return;
+      needed.add(id);
+      if (given.has(id)) return;
+      const node = fn.nodes[id]!;
+      const mask = node.op === 'to_real' ? oneHots.get(node.args[0]!) : undefined;
+      for (const a of mask ? [mask.index] : node.args) need(a);
+    };
+    roots.forEach(need);
     for (const node of order) {
-      if (oneHots.has(node.id)) continue; // computed by its to_real as a one-hot
+      if (!needed.has(node.id)) continue; // a mask, computed by its to_real as a one-hot, or what only it used
       if (given.has(node.id)) {
         this.vals.set(node.id, tensorVal(this.I, given.get(node.id)!, node.type.axes, node.type.dtype, this.tape));
         continue;

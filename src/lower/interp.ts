@@ -35,6 +35,11 @@ export interface LetOptions {
    * outer one, which the code after it in this function must not need.
    */
   readonly shadow?: boolean;
+  /**
+   * Generated code leaves the local out when nothing reads it (a dimension no other input or
+   * operation needs): the value must be cheap and have no effect.
+   */
+  readonly dropIfUnused?: boolean;
 }
 
 export type ErrorKind = 'Error' | 'TypeError' | 'RangeError';

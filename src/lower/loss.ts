@@ -13,12 +13,18 @@ import { lowerNodes, TF_DTYPE, type BodyContext } from './body.js';
 import { checkFinite } from './finite.js';
 import { spread, type Interp } from './interp.js';
 import { Layout } from './layout.js';
-import { checkArguments, checkOptions, type Signature } from './signature.js';
+import { checkArguments, checkOptions, TF_OF_ELEM, type Signature } from './signature.js';
 
 export interface LossArguments<V> {
   /** The positional arguments (required tensor inputs and function parameters), by name. */
   readonly args: ReadonlyMap<string, V>;
   readonly options: V;
+  /**
+   * The loss function itself, taking the positional arguments in order and the options: a
+   * call with TensorLike values (arrays, numbers, typed arrays) calls it again with them
+   * converted to tensors, which are disposed after.
+   */
+  readonly self: V;
 }
 
 export interface LowerOptions {
@@ -35,6 +41,21 @@ export function hasFiniteCheck(fn: IrFunction): boolean {
   return (fn.functions ?? []).length === 0;
 }
 
+/**
+ * The keys of a loss's options object, in the order its options interface lists them: the
+ * hyperparameters, the optional inputs, `reduction` and `weights` with a reduction, and the
+ * run-time checks.
+ */
+export function optionKeys(fn: IrFunction): string[] {
+  return [
+    ...fn.hypers.map((h) => h.name),
+    ...fn.inputs.filter((i) => i.default !== undefined).map((i) => i.name),
+    ...(fn.reduction ? ['reduction', 'weights'] : []),
+    'checkValues',
+    ...(hasFiniteCheck(fn) ? ['checkFinite'] : []),
+  ];
+}
+
 /** Whether the loss returns a scalar whatever its options (no `reduction: 'none'`). */
 export function returnsScalar(fn: IrFunction): boolean {
   return !fn.reduction && fn.nodes[fn.output]!.type.axes.length === 0;
@@ -49,7 +70,26 @@ export function lowerLoss<V>(I: Interp<V>, fn: IrFunction, call: LossArguments<V
       throw new Error(`internal: ${fn.name}: the output is not the ${reduction.kind} of the per-sample node %${reduction.perSample}`);
     }
   }
-  checkOptions(I, fn, call.options);
+  checkOptions(I, fn, call.options, optionKeys(fn));
+  // TensorLike inputs, as tf.losses takes them: converted, and the loss called again.
+  const positional = fn.order ?? fn.inputs.filter((i) => i.default === undefined).map((i) => i.name);
+  const tensorArgs = positional.filter((name) => fn.inputs.some((i) => i.name === name));
+  const tensorOptions = [...fn.inputs.filter((i) => i.default !== undefined).map((i) => [i.name, i.elem] as const), ...(fn.reduction ? [['weights', 'real'] as const] : [])];
+  const likes = [...tensorArgs.map((name) => call.args.get(name)!), ...tensorOptions.map(([name]) => I.get(call.options, name))];
+  const anyTensorLike = (): V => likes.slice(1).reduce((acc, v) => I.or(acc, () => I.helper('isTensorLike', v)), I.helper('isTensorLike', likes[0]!));
+  const converted = (): V => {
+    const dtypeOf = (name: string): V => I.str(TF_OF_ELEM[fn.inputs.find((i) => i.name === name)!.elem]);
+    const again = I.arrow(
+      [{ name: 'options' }, { name: 'tensors', rest: true }],
+      ([options, tensors]) => I.call(call.self, ...positional.map((name) => (tensorArgs.includes(name) ? I.at(tensors!, tensorArgs.indexOf(name)) : call.args.get(name)!)), options!),
+    );
+    return I.helper('withTensors', I.str(fn.name), I.list(tensorArgs.map((name) => I.str(name))), I.list(tensorArgs.map((name) => call.args.get(name)!)), I.list(tensorArgs.map(dtypeOf)), call.options, I.obj(tensorOptions.map(([name, elem]) => [name, I.str(TF_OF_ELEM[elem])])), again);
+  };
+  return I.branches([[anyTensorLike, converted]], () => lowerChecked(I, fn, call, options));
+}
+
+/** The loss once its tensor arguments are tensors (or not TensorLike at all: the checks say). */
+function lowerChecked<V>(I: Interp<V>, fn: IrFunction, call: LossArguments<V>, options: LowerOptions): V {
   // Optional inputs (constant defaults, learnable parameters) come in the options object.
   const given = new Map(fn.inputs.map((i) => [i.name, i.default !== undefined ? I.let(i.name, I.get(call.options, i.name)) : call.args.get(i.name)!] as const));
   const functions = new Map((fn.functions ?? []).map((f) => [f.name, call.args.get(f.name)!] as const));

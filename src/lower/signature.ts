@@ -34,7 +34,8 @@ export function describeElem(input: IrInput): string {
   }
 }
 
-const TF_OF_ELEM = { real: 'float32', int: 'int32', index: 'int32', bool: 'bool' } as const;
+/** The tfjs dtype of an input of each element type. */
+export const TF_OF_ELEM = { real: 'float32', int: 'int32', index: 'int32', bool: 'bool' } as const;
 
 const shapeText = (axes: readonly { readonly dim: string }[]): string => `[${axes.map((a) => a.dim).join(', ')}]`;
 
@@ -48,10 +49,19 @@ function inDomain<V>(I: Interp<V>, v: V, d: DomainInfo): V | undefined {
   return parts.slice(1).reduce((acc, p) => I.and(acc, p), parts[0]!());
 }
 
-/** `options` must be an object (a JavaScript caller may pass null or a number). */
-export function checkOptions<V>(I: Interp<V>, fn: IrFunction, options: V): void {
+/**
+ * `options` must be an object (a JavaScript caller may pass null or a number) with no key
+ * but `known`: a misspelt option would be ignored, and the loss silently another one.
+ */
+export function checkOptions<V>(I: Interp<V>, fn: IrFunction, options: V, known: readonly string[]): void {
   const notObject = I.or(I.js('ne', I.js('typeOf', options), I.str('object')), () => I.js('isNull', options));
   I.throwIf(notObject, 'TypeError', () => [`${fn.name}: the options must be an object, but they are `, I.helper('valueKind', options)]);
+  const unknown = I.let('unknownKey', I.helper('unknownOption', options, I.list(known.map((k) => I.str(k)))));
+  I.throwIf(I.js('ne', unknown, I.undef()), 'TypeError', () => [
+    `${fn.name}: unknown option `,
+    unknown,
+    known.length > 0 ? `; the options are ${known.join(', ')}` : '; it takes no options',
+  ]);
 }
 
 /**
@@ -72,7 +82,7 @@ export function checkArguments<V>(I: Interp<V>, fn: IrFunction, inputs: Readonly
     const n = namedAxes.length;
     const expected = shapeText(input.axes);
     const checks = (): void => {
-      I.throwIf(I.js('not', I.js('isTensor', p)), 'TypeError', () => [`${loss}: input '${input.name}' must be a tf.Tensor of shape ${expected}, but is `, I.helper('valueKind', p)]);
+      I.throwIf(I.js('not', I.js('isTensor', p)), 'TypeError', () => [`${loss}: input '${input.name}' must be a tf.Tensor or TensorLike of shape ${expected}, but is `, I.helper('valueKind', p)]);
       // `[...]` alone takes any rank.
       if (!hasRest || n > 0) {
         const rank = I.get(p, 'rank');
@@ -88,7 +98,7 @@ export function checkArguments<V>(I: Interp<V>, fn: IrFunction, inputs: Readonly
         const lead = (): V => (n === 0 ? I.js('slice', I.get(p, 'shape')) : I.js('slice', I.get(p, 'shape'), I.num(0), I.js('sub', I.get(p, 'rank'), I.num(n))));
         if (rest === undefined) {
           if (input.default !== undefined) throw new Error(`internal: ${loss}: optional input '${input.name}' would fix the '...' dims`);
-          rest = I.let('rest', lead());
+          rest = I.let('rest', lead(), { dropIfUnused: true });
           restFrom = input.name;
         } else {
           const r = rest;
@@ -108,7 +118,7 @@ export function checkArguments<V>(I: Interp<V>, fn: IrFunction, inputs: Readonly
         if (known === undefined) {
           if (input.default !== undefined) throw new Error(`internal: ${loss}: optional input '${input.name}' would fix dimension ${axis.dim}`);
           // The rank was checked just above, so the position exists.
-          dims.set(axis.dim, I.let(axis.dim, at()));
+          dims.set(axis.dim, I.let(axis.dim, at(), { dropIfUnused: true }));
           fixedBy.set(axis.dim, input.name);
         } else {
           I.throwIf(I.js('ne', at(), known), 'Error', () => [
@@ -131,7 +141,7 @@ export function checkArguments<V>(I: Interp<V>, fn: IrFunction, inputs: Readonly
     if (!('size' in source)) continue;
     const known = dims.get(source.dim);
     if (known === undefined) {
-      dims.set(source.dim, I.let(source.dim, I.num(source.size)));
+      dims.set(source.dim, I.let(source.dim, I.num(source.size), { dropIfUnused: true }));
     } else {
       I.throwIf(I.js('ne', known, I.num(source.size)), 'Error', () => [`${loss}: dimension ${source.dim} must be ${source.size}, but '${fixedBy.get(source.dim)}' gives `, known]);
     }
@@ -149,7 +159,7 @@ export function checkArguments<V>(I: Interp<V>, fn: IrFunction, inputs: Readonly
   const layout = new Layout(I, { dim, rest: restOf });
 
   // Class indices: whole by dtype; the range needs the values (a small tensor, read once).
-  const checkValues = I.let('checkValues', I.js('ne', I.get(options, 'checkValues'), I.bool(false)));
+  const checkValues = I.let('checkValues', I.js('ne', I.get(options, 'checkValues'), I.bool(false)), { dropIfUnused: true });
   for (const input of fn.inputs) {
     if (input.elem !== 'index' || !input.indexOf) continue;
     const p = inputs.get(input.name)!;
@@ -221,7 +231,7 @@ export function checkArguments<V>(I: Interp<V>, fn: IrFunction, inputs: Readonly
     const weights = I.let('weights', I.get(options, 'weights'));
     I.when(I.js('ne', weights, I.undef()), () => {
       I.throwIf(I.js('not', I.js('isTensor', weights)), 'TypeError', () => [
-        `${loss}: option 'weights' must be a tf.Tensor of the per-sample shape ${shapeText(axes)}, but is `,
+        `${loss}: option 'weights' must be a tf.Tensor or TensorLike of the per-sample shape ${shapeText(axes)}, but is `,
         I.helper('valueKind', weights),
       ]);
       const expected = I.let('perSampleShape', layout.shape(axes));

@@ -78,10 +78,184 @@ export function takeAlongLast(x: tf.Tensor, t: tf.Tensor, shape: number[], depth
   return tf.reshape(tf.gather(flat, at), shape);
 }
 
+/**
+ * Whether `v` is a TensorLike that tfjs makes a tensor of (a number, a boolean, a nested array
+ * or a typed array) rather than a tensor.
+ */
+export function isTensorLike(v: unknown): boolean {
+  return typeof v === 'number' || typeof v === 'boolean' || Array.isArray(v) || ArrayBuffer.isView(v);
+}
+
+/**
+ * `f` called with the TensorLike values among `args` (named by `names` in messages) and among
+ * `options[key]` for the keys of `optionDtypes` made tensors of the given dtypes, which are
+ * disposed after (the gradient tape keeps its own copies of what it saves). JavaScript numbers
+ * asked for as int32 become int32 when they are whole; otherwise they stay float32 and the
+ * loss's dtype check says so. A ragged array is refused (tf.tensor would read it wrongly).
+ */
+export function withTensors<O extends object, T>(
+  loss: string,
+  names: readonly string[],
+  args: readonly unknown[],
+  dtypes: readonly ('float32' | 'int32' | 'bool')[],
+  options: O,
+  optionDtypes: Readonly<Record<string, 'float32' | 'int32' | 'bool'>>,
+  f: (options: O, ...tensors: tf.Tensor[]) => T,
+): T {
+  const made: tf.Tensor[] = [];
+  /** Where a nested array stops being rectangular, or undefined. */
+  const raggedAt = (v: unknown, path: string): string | undefined => {
+    if (!Array.isArray(v) || v.length === 0) return undefined;
+    const inner = (x: unknown): number => (Array.isArray(x) ? x.length : ArrayBuffer.isView(x) ? (x as unknown as ArrayLike<number>).length : -1);
+    const first = inner(v[0]);
+    for (let i = 0; i < v.length; i++) {
+      const n = inner(v[i]);
+      if (n !== first) return `${path}[${i}] has ${n < 0 ? 'no elements (a number)' : `${n} elements`}, but ${path}[0] has ${first < 0 ? 'none (a number)' : first}`;
+      const deeper = raggedAt(v[i], `${path}[${i}]`);
+      if (deeper !== undefined) return deeper;
+    }
+    return undefined;
+  };
+  const tensor = (v: unknown, dtype: 'float32' | 'int32' | 'bool', what: string): unknown => {
+    if (!isTensorLike(v)) return v;
+    const ragged = raggedAt(v, what.replace(/^\w+ '(.*)'$/, '$1'));
+    if (ragged !== undefined) throw new Error(`${loss}: ${what} is a ragged array: ${ragged}`);
+    // Its own dtype first (numbers float32, booleans bool, typed arrays theirs), then the one asked for.
+    const t = tf.tensor(v as tf.TensorLike);
+    made.push(t);
+    const wanted = dtype === 'float32' ? t.dtype !== 'float32' && t.dtype !== 'string' : dtype === 'int32' && t.dtype === 'float32' && t.dataSync().every((x) => Number.isInteger(x));
+    if (!wanted) return t;
+    const cast = tf.cast(t, dtype);
+    made.push(cast);
+    return cast;
+  };
+  try {
+    const given = options as Record<string, unknown>;
+    const opts = { ...options };
+    for (const [key, dtype] of Object.entries(optionDtypes)) (opts as Record<string, unknown>)[key] = tensor(given[key], dtype, `option '${key}'`);
+    return f(opts, ...args.map((a, i) => tensor(a, dtypes[i]!, `input '${names[i]}'`) as tf.Tensor));
+  } finally {
+    tf.dispose(made);
+  }
+}
+
+/**
+ * A loss as tfjs-layers calls one: `(yTrue, yPred)`, target first, returning one loss per
+ * example (shape [batch]), which tfjs-layers multiplies by the class weights and averages.
+ * `call(yPred, yTrue, options)` runs the loss (with `reduction: 'none'` when `none`): with
+ * `perExample` 'mean' or 'sum', its per-sample losses are reduced so over all axes but the
+ * first; with 'whole' the loss is one scalar for the batch, returned as it is. Class-index targets
+ * (`classAxis`: the prediction's class axis, counted from the end) come from tfjs-layers as
+ * float32, as [batch, 1] sparse indices, or one-hot rows of the prediction's shape: made
+ * int32 indices, after checking they are whole numbers and one-hot rows (unless
+ * `checkValues: false`).
+ */
+export function layersLoss<O extends { checkValues?: boolean }>(
+  loss: string,
+  options: O,
+  known: readonly string[],
+  spec: {
+    /** Call the loss with `reduction: 'none'` for its per-sample losses (else its output is they). */
+    readonly none: boolean;
+    readonly perExample: 'mean' | 'sum' | 'whole';
+    readonly target: 'float32' | 'int32' | 'bool';
+    readonly classAxis?: number;
+  },
+  call: (yPred: tf.Tensor, yTrue: tf.Tensor, options: O) => tf.Tensor,
+): (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.Tensor {
+  const name = `${loss}.forLayers`;
+  if (typeof options !== 'object' || options === null) throw new TypeError(`${name}: the options must be an object, but they are ${valueKind(options)}`);
+  for (const taken of ['reduction', 'weights']) {
+    if (taken in options) throw new TypeError(`${name}: option '${taken}' is not taken: tfjs-layers weighs (classWeight) and averages the per-example losses itself`);
+  }
+  const unknown = unknownOption(options, known);
+  if (unknown !== undefined) throw new TypeError(`${name}: unknown option ${unknown}; the options are ${known.join(', ')}`);
+  const checkValues = options.checkValues !== false;
+  const indices = (yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor => {
+    if (yTrue.dtype === 'int32') return yTrue;
+    const axis = spec.classAxis === undefined ? undefined : yPred.rank + spec.classAxis;
+    const same = (a: readonly number[], b: readonly number[]): boolean => a.length === b.length && a.every((d, i) => d === b[i]);
+    const plain = axis === undefined ? undefined : yPred.shape.filter((_, i) => i !== axis);
+    let t = yTrue;
+    if (plain !== undefined && same(yTrue.shape, [...plain, 1])) {
+      t = tf.reshape(yTrue, plain); // sparse: [batch, ..., 1]
+    } else if (plain !== undefined && !same(yTrue.shape, plain) && same(yTrue.shape, yPred.shape)) {
+      if (checkValues) {
+        const hot = tf.tidy(() => tf.logicalAnd(tf.all(tf.logicalOr(tf.equal(yTrue, 0), tf.equal(yTrue, 1))), tf.all(tf.equal(tf.sum(yTrue, axis), 1))).dataSync()[0]);
+        if (hot !== 1) throw new RangeError(`${name}: yTrue of shape [${yTrue.shape.join(', ')}] is read as one-hot rows along axis ${axis}, but not every row is 0s and a single 1 (soft labels need a loss that takes probabilities)`);
+      }
+      t = tf.argMax(yTrue, axis);
+    }
+    if (t.dtype === 'float32' && checkValues) {
+      const values = t.dataSync();
+      const at = values.findIndex((v) => !Number.isInteger(v));
+      if (at >= 0) throw new RangeError(`${name}: yTrue holds ${values[at]} at flat position ${at}, which is not a class index`);
+    }
+    return t.dtype === 'int32' ? t : tf.cast(t, 'int32');
+  };
+  const flags = (yTrue: tf.Tensor): tf.Tensor => {
+    if (yTrue.dtype === 'bool') return yTrue;
+    if (checkValues && tf.tidy(() => tf.all(tf.logicalOr(tf.equal(yTrue, 0), tf.equal(yTrue, 1))).dataSync()[0]) !== 1) {
+      throw new RangeError(`${name}: yTrue must hold 0 or 1 (true or false), but holds other values`);
+    }
+    return tf.cast(yTrue, 'bool');
+  };
+  return (yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor =>
+    tf.tidy(() => {
+      const target = spec.target === 'int32' ? indices(yTrue, yPred) : spec.target === 'bool' ? flags(yTrue) : yTrue.dtype === 'float32' ? yTrue : tf.cast(yTrue, 'float32');
+      if (spec.perExample === 'whole') return call(yPred, target, options);
+      const perSample = call(yPred, target, spec.none ? { ...options, reduction: 'none' } : options);
+      if (perSample.rank === 0 || perSample.shape[0] !== yPred.shape[0]) {
+        throw new Error(`internal: ${name}: the per-sample losses [${perSample.shape.join(', ')}] do not run along the batch [${yPred.shape[0]}]`);
+      }
+      if (perSample.rank === 1) return perSample;
+      const rest = perSample.shape.map((_, i) => i).slice(1);
+      return spec.perExample === 'sum' ? tf.sum(perSample, rest) : tf.mean(perSample, rest);
+    });
+}
+
 /** What a value that should have been a tensor or an object is, in words. */
 export function valueKind(v: unknown): string {
   if (v === null || v === undefined) return String(v);
   return Array.isArray(v) ? 'an array' : typeof v === 'object' ? 'an object that is not a tf.Tensor' : `a ${typeof v}`;
+}
+
+/**
+ * The first key of `options` that is not in `known`, quoted, with the known key it was most
+ * likely meant to be (same letters up to case and `_`, or at most a third of them wrong); or
+ * undefined when every key is known. An ignored key would silently give another loss.
+ */
+export function unknownOption(options: object, known: readonly string[]): string | undefined {
+  const key = Object.keys(options).find((k) => !known.includes(k));
+  if (key === undefined) return undefined;
+  const plain = (s: string): string => s.toLowerCase().replace(/[_-]/g, '');
+  const distance = (a: string, b: string): number => {
+    let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+      const next = [i];
+      for (let j = 1; j <= b.length; j++) next.push(Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1)));
+      row = next;
+    }
+    return row[b.length]!;
+  };
+  let best: string | undefined;
+  let bestDistance = Math.max(1, Math.floor(plain(key).length / 3)) + 1;
+  for (const k of known) {
+    const d = plain(k) === plain(key) ? 0 : distance(plain(key), plain(k));
+    if (d < bestDistance) [best, bestDistance] = [k, d];
+  }
+  return `'${key}'${best !== undefined ? ` (did you mean '${best}'?)` : ''}`;
+}
+
+/**
+ * `base`, or `base_1`, `base_2`…: the first prefix under which no variable `prefix/name` of
+ * `names` is registered yet (tfjs refuses a second variable of the same name).
+ */
+export function freeVariablePrefix(base: string, names: readonly string[]): string {
+  const taken = tf.engine().state.registeredVariables;
+  let prefix = base;
+  for (let k = 1; names.some((n) => `${prefix}/${n}` in taken); k++) prefix = `${base}_${k}`;
+  return prefix;
 }
 
 /**

@@ -4,7 +4,7 @@ import { REST, type IrFunction, type IrInput } from '../../src/ir/types.js';
 import type { Rng } from './gen-program.js';
 import type { Dense, Sample } from './inputs.js';
 
-export const KINDS = ['notTensor', 'rank', 'dim', 'dtype', 'nan', 'classIndex', 'fractionalIndex', 'option', 'optionsObject', 'weights'] as const;
+export const KINDS = ['notTensor', 'rank', 'dim', 'dtype', 'nan', 'classIndex', 'fractionalIndex', 'option', 'unknownOption', 'optionsObject', 'weights'] as const;
 export type Kind = (typeof KINDS)[number];
 
 export interface Perturbation {
@@ -34,8 +34,9 @@ export function perturb(fn: IrFunction, sample: Sample, kind: Kind, rng: Rng): P
     case 'notTensor': {
       const input = pick(rng, inputs);
       if (!input) return undefined;
-      const value = pick(rng, [undefined, [1, 2, 3], 'x', 3, {}]);
-      return { kind, name: input.name, tensors: {}, raw: { input: input.name, value }, expect: /must be a tf\.Tensor of shape .*, but is/, evaluator: false };
+      // Not TensorLike either (numbers, arrays and typed arrays are converted).
+      const value = pick(rng, [undefined, null, 'x', {}, () => 0]);
+      return { kind, name: input.name, tensors: {}, raw: { input: input.name, value }, expect: /must be a tf\.Tensor or TensorLike of shape .*, but is/, evaluator: false };
     }
     case 'rank': {
       const input = pick(rng, inputs);
@@ -106,6 +107,11 @@ export function perturb(fn: IrFunction, sample: Sample, kind: Kind, rng: Rng): P
       const expect = h.elem === 'bool' ? /must be true or false, but is/ : /must (be a number|be a whole number|lie in .*), but is/;
       return { kind, name: h.name, tensors: {}, options: { [h.name]: value }, expect, evaluator: false };
     }
+    case 'unknownOption': {
+      // A key the loss does not take, often a near miss of one it does.
+      const key = pick(rng, ['reduktion', 'checkvalues', 'labelSmoothing', 'weight', ...fn.hypers.map((h) => `${h.name}_`)])!;
+      return { kind, tensors: {}, options: { [key]: 1 }, expect: new RegExp(`unknown option '${key}'`), evaluator: false };
+    }
     case 'optionsObject':
       return { kind, tensors: {}, options: null, expect: /the options must be an object, but they are null/, evaluator: false };
     case 'weights': {
@@ -116,7 +122,7 @@ export function perturb(fn: IrFunction, sample: Sample, kind: Kind, rng: Rng): P
         name: 'weights',
         tensors: {},
         options: { weights: wrong ? 'w' : { wrongShape: true } },
-        expect: wrong ? /option 'weights' must be a tf\.Tensor/ : /option 'weights' has shape \[.*\], but it must be the per-sample shape/,
+        expect: wrong ? /option 'weights' must be a tf\.Tensor or TensorLike/ : /option 'weights' has shape \[.*\], but it must be the per-sample shape/,
         evaluator: false,
       };
     }

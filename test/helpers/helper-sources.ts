@@ -20,6 +20,16 @@ export function helperSourcesText(root: string): string {
     found.set(st.name.text, source);
   }
   const names = [...found.keys()];
+  // The helpers each one calls, so that a module defining it defines those too.
+  const uses = (name: string): string[] => {
+    const called = new Set<string>();
+    const visit = (node: ts.Node): void => {
+      if (ts.isIdentifier(node) && node.text !== name && found.has(node.text)) called.add(node.text);
+      ts.forEachChild(node, visit);
+    };
+    visit(ts.createSourceFile('h.ts', found.get(name)!, ts.ScriptTarget.ES2022, true));
+    return names.filter((n) => called.has(n));
+  };
   return [
     `// GENERATED from ${HELPERS_PATH} by test/helpers/helper-sources.ts: do not edit.`,
     '// The names of the module helpers, in the order a generated module defines them, and their text.',
@@ -30,6 +40,11 @@ export function helperSourcesText(root: string): string {
     '',
     'export const HELPER_SOURCES: Readonly<Record<HelperName, string>> = {',
     ...names.map((n) => `  ${n}: ${JSON.stringify(found.get(n))},`),
+    '};',
+    '',
+    '/** The helpers each helper calls. */',
+    'export const HELPER_USES: Readonly<Record<HelperName, readonly HelperName[]>> = {',
+    ...names.map((n) => `  ${n}: [${uses(n).map((u) => `'${u}'`).join(', ')}],`),
     '};',
     '',
   ].join('\n');
