@@ -4,31 +4,14 @@
 // compiler: `npm run build` runs tsc first.
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import ts from 'typescript';
 import { compile, formatDiagnostic, hasErrors } from '../dist/src/index.js';
 import { fsHost } from '../dist/src/cli/files.js';
-import * as javascript from '../dist/src/emit/javascript.js';
+// `lossc compile --js`'s conversion.
+import { toJavaScript } from '../dist/src/emit/javascript.js';
 
 // Paths relative to the package root: they name the source in each module's first line.
 process.chdir(fileURLToPath(new URL('..', import.meta.url)));
 const OUT = 'dist/stdlib';
-
-/** A generated module as ESM JavaScript and declarations: `lossc compile --js`'s conversion. */
-async function toJavaScript(code, fileName) {
-  try {
-    return await javascript.toJavaScript(code, fileName);
-  } catch (e) {
-    // A toJavaScript that still passes `isolatedDeclarations` to transpileModule, which turns
-    // `declaration` off there and so refuses every input: the same conversion without it.
-    if (!/Option 'isolatedDeclarations' cannot be specified/.test(e.message)) throw e;
-    const base = { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 };
-    const js = ts.transpileModule(code, { compilerOptions: base, fileName, reportDiagnostics: true });
-    const dts = ts.transpileDeclaration(code, { compilerOptions: { ...base, declaration: true, isolatedDeclarations: true }, fileName, reportDiagnostics: true });
-    const problems = [...(js.diagnostics ?? []), ...(dts.diagnostics ?? [])];
-    if (problems.length > 0) throw new Error(`${fileName}: ${problems.map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n')).join('; ')}`);
-    return { js: js.outputText, dts: dts.outputText };
-  }
-}
 
 const sources = readdirSync('stdlib').filter((f) => f.endsWith('.loss')).sort();
 const outputs = new Map();
