@@ -168,3 +168,25 @@ describe('copies of one dim that never meet', () => {
     expect(problems('loss f(e: [N, D]) = mean(norm(e[i] - e[j], D) * norm(e[k] - e[i], D))')).toEqual([]);
   });
 });
+
+describe('the order of commuting operands never decides whether a formula checks', () => {
+  // An index variable takes its size from a tensor indexed with it; which operand comes first
+  // must not matter.
+  const x = ref([1, 2, 3]);
+  it.each([
+    ['x[i] * i', 'i * x[i]'],
+    ['x[i] * (1 + i)', '(1 + i) * x[i]'],
+  ])('%s and %s: both 8/3', (a, b) => {
+    for (const body of [a, b]) expect(value(`loss c(x: [N]) = mean(${body})`, 'c', { x }).data[0]).toBeCloseTo(8 / 3 + (body.includes('1 + i') ? 2 : 0), 12);
+  });
+
+  it('a pair mask written either way round', () => {
+    const e = ref([[1, 2], [3, 4], [5, 6]]);
+    const labels = ref([0, 1, 0]);
+    for (const mask of ['(label[i] == label[j]) and (i != j)', '(i != j) and (label[i] == label[j])']) {
+      const source = `loss c(x: [N, D], label: int[N]) = mean(sum(x[i] * x[j], D), where: pos[i, j])\n  where pos[i, j] = ${mask}`;
+      // Only (0, 2) and (2, 0) share a label: x0 . x2 = 17.
+      expect(value(source, 'c', { x: e, label: labels }).data[0]).toBe(17);
+    }
+  });
+});

@@ -166,8 +166,12 @@ const COMPARE: Partial<Record<Binary['op'], BinaryOp>> = { '==': 'eq', '!=': 'ne
 
 function elabBinary(ctx: ElabContext, scope: Scope, e: Binary): Val | null {
   if (e.lhs.kind === 'Tuple' || e.rhs.kind === 'Tuple') return elabTupleCompare(ctx, scope, e);
+  // An index variable takes its size from the tensor first indexed with it: the operand that
+  // indexes with it goes first, so `i * x[i]` checks as `x[i] * i` does.
+  const rhsFirst = sizesFor(scope, e.rhs, e.lhs);
+  const b0 = rhsFirst ? elabTensor(ctx, scope, e.rhs) : undefined;
   const a = elabTensor(ctx, scope, e.lhs);
-  const b = elabTensor(ctx, scope, e.rhs);
+  const b = rhsFirst ? b0! : elabTensor(ctx, scope, e.rhs);
   if (!a || !b) return null;
   if (!checkAlignable(ctx, [a, b], `the operands of '${e.op}'`, e.opSpan)) return null;
   checkCopies(ctx, [a, b], `'${e.op}'`, e.opSpan);
@@ -192,6 +196,62 @@ function elabBinary(ctx: ElabContext, scope: Scope, e: Binary): Val | null {
   if (!expectBool(ctx, a, `the left operand of '${e.op}'`, e.lhs.span)) return null;
   if (!expectBool(ctx, b, `the right operand of '${e.op}'`, e.rhs.span)) return null;
   return fromNode(ctx, ctx.b.op(e.op === 'and' ? 'and' : 'or', [a.id, b.id], {}, e.span), 'bool', [a, b]);
+}
+
+/** The names `e` indexes a tensor with (`x[i]`), and those it reads as values (`i + 1`). */
+function indexNames(e: Expr, indexing: Set<string>, values: Set<string>): void {
+  switch (e.kind) {
+    case 'Number':
+      return;
+    case 'Name':
+      values.add(e.name);
+      return;
+    case 'Index':
+      indexNames(e.target, indexing, values);
+      for (const ix of e.indices) {
+        if (ix.kind === 'Name') indexing.add(ix.name);
+        else indexNames(ix, indexing, values);
+      }
+      return;
+    case 'Unary':
+      return indexNames(e.operand, indexing, values);
+    case 'Binary':
+      indexNames(e.lhs, indexing, values);
+      return indexNames(e.rhs, indexing, values);
+    case 'Call':
+      for (const a of e.args) indexNames(a.value, indexing, values);
+      return;
+    case 'Member':
+      return indexNames(e.target, indexing, values);
+    case 'Tuple':
+      for (const item of e.items) indexNames(item, indexing, values);
+      return;
+    case 'Conditional':
+      indexNames(e.cond, indexing, values);
+      indexNames(e.then, indexing, values);
+      return indexNames(e.else, indexing, values);
+    case 'Let':
+      for (const b of e.bindings) indexNames(b.value, indexing, values);
+      return indexNames(e.body, indexing, values);
+  }
+}
+
+/**
+ * Whether `first` must be checked before `then`: `then` reads as a value an index variable
+ * that has no size yet, which `first` gives one by indexing a tensor with it.
+ */
+function sizesFor(scope: Scope, first: Expr, then: Expr): boolean {
+  const given = new Set<string>();
+  indexNames(first, given, new Set());
+  if (given.size === 0) return false;
+  const [ownIndexing, read] = [new Set<string>(), new Set<string>()];
+  indexNames(then, ownIndexing, read);
+  for (const name of read) {
+    if (!given.has(name) || ownIndexing.has(name) || findEntry(scope, name)) continue;
+    const iv = findIndexVar(scope, name);
+    if (!iv?.dim) return true;
+  }
+  return false;
 }
 
 /** `(w, b) != (v, a)` compares element by element: != is any difference, == all equal. */
