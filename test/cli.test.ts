@@ -14,8 +14,12 @@ function lossc(...args: string[]): { status: number | null; stdout: string; stde
 }
 
 /** The environment of the test run, without what would colour the output, plus `env`. */
+// Every variable Node's getColorDepth reads besides TERM: a CI runner's CI=true alone turns
+// colour off on a terminal.
+const COLOUR_VARIABLES = ['FORCE_COLOR', 'NO_COLOR', 'NODE_DISABLE_COLORS', 'CI', 'TMUX', 'COLORTERM', 'TERM_PROGRAM', 'TEAMCITY_VERSION'];
+
 function plainEnv(env: Record<string, string>): NodeJS.ProcessEnv {
-  const { FORCE_COLOR: _force, NO_COLOR: _no, ...rest } = process.env;
+  const rest = Object.fromEntries(Object.entries(process.env).filter(([k]) => !COLOUR_VARIABLES.includes(k)));
   return { ...rest, ...env };
 }
 
