@@ -126,40 +126,42 @@ export async function evaluate(text: string, file: string, options: EvaluateOpti
     if (reason === undefined) throw err;
     return { diagnostics: [...checked.diagnostics, diagnostic('EvaluationFailed', undefined, { reason })] };
   }
-  const [{ initBackend }, { evaluateTfjs, valueAndGradsTfjs }] = runtime;
-  const backend = await initBackend(options.backend ?? 'wasm');
-  const tensors: Record<string, import('@tensorflow/tfjs').Tensor> = {};
-  try {
-    for (const input of fn.inputs) {
-      const v = prepared.tensors[input.name];
-      if (!v) continue; // an optional input left out: the evaluator fills it
-      const dtype = input.elem === 'real' ? 'float32' : input.elem === 'bool' ? 'bool' : 'int32';
-      tensors[input.name] = tf.tensor(v.data, v.shape, dtype);
-    }
-    const evalOptions = { ...(options.reduction ? { reduction: options.reduction } : {}), ...(options.autodiff ? { autodiff: true } : {}) };
-    if (options.grad) {
-      const wrt = fn.inputs.filter((i) => i.elem === 'real').map((i) => i.name);
-      const { value, grads } = valueAndGradsTfjs(fn, tensors, prepared.hypers, wrt, evalOptions);
-      const out: Record<string, NestedArray> = {};
-      for (const [name, g] of Object.entries(grads)) {
-        out[name] = (await g.array()) as NestedArray;
-        g.dispose();
+  const [{ onBackend }, { evaluateTfjs, valueAndGradsTfjs }] = runtime;
+  // The caller's backend is active again afterwards.
+  return onBackend(options.backend ?? 'wasm', async (backend) => {
+    const tensors: Record<string, import('@tensorflow/tfjs').Tensor> = {};
+    try {
+      for (const input of fn.inputs) {
+        const v = prepared.tensors[input.name];
+        if (!v) continue; // an optional input left out: the evaluator fills it
+        const dtype = input.elem === 'real' ? 'float32' : input.elem === 'bool' ? 'bool' : 'int32';
+        tensors[input.name] = tf.tensor(v.data, v.shape, dtype);
       }
+      const evalOptions = { ...(options.reduction ? { reduction: options.reduction } : {}), ...(options.autodiff ? { autodiff: true } : {}) };
+      if (options.grad) {
+        const wrt = fn.inputs.filter((i) => i.elem === 'real').map((i) => i.name);
+        const { value, grads } = valueAndGradsTfjs(fn, tensors, prepared.hypers, wrt, evalOptions);
+        const out: Record<string, NestedArray> = {};
+        for (const [name, g] of Object.entries(grads)) {
+          out[name] = (await g.array()) as NestedArray;
+          g.dispose();
+        }
+        const loss = (await value.array()) as NestedArray;
+        value.dispose();
+        return { loss, grads: out, diagnostics: checked.diagnostics, backend };
+      }
+      const value = evaluateTfjs(fn, tensors, prepared.hypers, evalOptions);
       const loss = (await value.array()) as NestedArray;
       value.dispose();
-      return { loss, grads: out, diagnostics: checked.diagnostics, backend };
+      return { loss, diagnostics: checked.diagnostics, backend };
+    } catch (err) {
+      // Shape and index errors from the evaluator already name the loss and the input.
+      const reason = err instanceof Error ? err.message : String(err);
+      return { diagnostics: [...checked.diagnostics, diagnostic('EvaluationFailed', undefined, { reason })] };
+    } finally {
+      Object.values(tensors).forEach((t) => t.dispose());
     }
-    const value = evaluateTfjs(fn, tensors, prepared.hypers, evalOptions);
-    const loss = (await value.array()) as NestedArray;
-    value.dispose();
-    return { loss, diagnostics: checked.diagnostics, backend };
-  } catch (err) {
-    // Shape and index errors from the evaluator already name the loss and the input.
-    const reason = err instanceof Error ? err.message : String(err);
-    return { diagnostics: [...checked.diagnostics, diagnostic('EvaluationFailed', undefined, { reason })] };
-  } finally {
-    Object.values(tensors).forEach((t) => t.dispose());
-  }
+  });
 }
 
 export interface ExplainResult {
@@ -229,13 +231,12 @@ export interface SampleCheckResult {
 export async function sampleCheck(text: string, file: string, options: SampleCheckOptions = {}): Promise<SampleCheckResult> {
   const checked = frontEnd(text, file, options);
   if (hasErrors(checked.diagnostics)) return { diagnostics: checked.diagnostics, reports: [] };
-  const { initBackend } = await import('./eval/setup.js');
+  const { onBackend } = await import('./eval/setup.js');
   const { DEFAULT_SAMPLE_OPTIONS, sampleLoss } = await import('./sample/sample.js');
   const { sampledFindings } = await import('./sample/sample-findings.js');
-  await initBackend(options.backend ?? 'wasm');
   const settings = { ...DEFAULT_SAMPLE_OPTIONS, ...(options.samples !== undefined ? { samples: options.samples } : {}), ...(options.seed !== undefined ? { seed: options.seed } : {}) };
   const losses = checked.losses.filter((l) => !options.losses || options.losses.includes(l.name));
-  const reports = losses.map((fn) => sampleLoss(fn, settings));
+  const reports = await onBackend(options.backend ?? 'wasm', async () => losses.map((fn) => sampleLoss(fn, settings)));
   const findings = losses.flatMap((fn, i) => sampledFindings(fn, reports[i]!));
   return { diagnostics: sortDiagnostics([...checked.diagnostics, ...findings]), reports };
 }

@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { compile } from '../src/api.js';
+import { compile, evaluate, sampleCheck } from '../src/api.js';
 import { fsHost } from '../src/cli/files.js';
 import { initBackend } from '../src/eval/setup.js';
 import { importModule } from './fuzz/compare.js';
@@ -139,5 +139,27 @@ describe('learnable parameters', () => {
     const e = make!({ T: 3 });
     expect(e.log_vars.name).toBe('uncertainty_weighting/log_vars');
     tf.dispose([b.log_vars, c.log_vars, d.log_vars, e.log_vars]);
+  });
+});
+
+describe('the API leaves the caller\'s TensorFlow.js as it found it', () => {
+  it('evaluate and sampleCheck run on the backend asked for, then make the caller\'s active again', async () => {
+    await tf.setBackend('cpu');
+    const mine = tf.tensor1d([1, 2, 3]);
+    const source = 'loss l(x: [N]) = mean(x^2)';
+    const r = await evaluate(source, 'l.loss', { loss: 'l', inputs: { x: [1, 2] }, backend: 'wasm' });
+    expect(r.diagnostics).toEqual([]);
+    expect(r.backend).toBe('wasm');
+    expect(r.loss).toBeCloseTo(2.5, 6);
+    expect(tf.getBackend()).toBe('cpu');
+    const s = await sampleCheck(source, 'l.loss', { backend: 'wasm', samples: 2 });
+    expect(s.reports).toHaveLength(1);
+    expect(tf.getBackend()).toBe('cpu');
+    // Failing evaluations too.
+    await evaluate(source, 'l.loss', { loss: 'l', inputs: { x: 'no' as never }, backend: 'wasm' });
+    expect(tf.getBackend()).toBe('cpu');
+    expect(Array.from(mine.dataSync())).toEqual([1, 2, 3]);
+    mine.dispose();
+    await initBackend('wasm');
   });
 });

@@ -12,7 +12,7 @@ export interface InitOptions {
 
 /** The active backend's name, without tf.getBackend()'s side effect of starting one. */
 function current(): string | null {
-  return tf.engine().backendName;
+  return tf.engine().backendName ?? null;
 }
 
 let wasmLoaded: Promise<boolean> | undefined;
@@ -52,4 +52,19 @@ export async function initBackend(name: BackendName = 'wasm', options: InitOptio
   }
   await tf.ready();
   return 'cpu';
+}
+
+/**
+ * `f` run on backend `name` (started as initBackend does), then the backend the caller had
+ * active made active again, so an app's own tensors and models keep running where they did.
+ * A process that had none keeps the one started here.
+ */
+export async function onBackend<T>(name: BackendName, f: (backend: BackendName) => Promise<T>): Promise<T> {
+  const before = current();
+  const backend = await initBackend(name);
+  try {
+    return await f(backend);
+  } finally {
+    if (before !== null && current() !== before) await tf.setBackend(before);
+  }
 }
