@@ -123,6 +123,7 @@ describe('from plain Node ESM', () => {
     expect(out.ce).toBeCloseTo((ce([2, 0, 0], 0) + ce([0, 3, 0], 1)) / 2, 5);
     expect(out.first).toBeGreaterThan(1);
     expect(out.last).toBeLessThan((out.first as number) / 20);
+    expect(out.fitLast).toBeLessThan((out.fitFirst as number) / 20);
   });
 
   it('checks and evaluates, resolving lossc/stdlib imports; compile names the missing ts-morph', () => {
@@ -154,6 +155,10 @@ describe('from plain Node ESM', () => {
     expect(compiled.stderr).toBe('');
     expect(compiled.status).toBe(0);
     expect(compiled.stdout).toContain('export function penalised_ce(');
+    // JavaScript for a project without TypeScript: ts-morph's own compiler does it.
+    const javascript = run(join(app, 'node_modules/.bin/lossc'), ['compile', '--js', 'my.loss'], app);
+    expect(javascript.stderr).toBe('');
+    expect(javascript.stdout).toContain('export function penalised_ce(x, t, options = {})');
 
     // A TypeScript user's view: the declarations behind `lossc` and `lossc/stdlib/<file>`.
     writeFileSync(join(app, 'typed.ts'), TYPED_SOURCE);
@@ -212,6 +217,13 @@ for (let step = 0; step < 200; step++) {
 }
 out.first = curve[0];
 out.last = curve[curve.length - 1];
+
+// The same fit through model.fit, with the loss in tfjs-layers' convention.
+const fitted = tf.sequential({ layers: [tf.layers.dense({ units: 1, inputShape: [1] })] });
+fitted.compile({ optimizer: tf.train.adam(0.1), loss: mse.forLayers() });
+const history = await fitted.fit(xs, ys, { epochs: 200, verbose: 0 });
+out.fitFirst = history.history.loss[0];
+out.fitLast = history.history.loss[199];
 console.log(JSON.stringify(out));
 `;
 

@@ -7,9 +7,19 @@ type Ts = typeof import('typescript');
 let typescript: Promise<Ts> | undefined;
 
 async function loadTs(): Promise<Ts> {
-  const mod = (await (typescript ??= import('typescript'))) as Ts & { default?: Ts };
-  // CommonJS package: under ESM its API may sit on `default`.
-  return mod.default ?? mod;
+  return (typescript ??= (async () => {
+    // ts-morph, which compiling needs anyway, carries a TypeScript compiler: one with
+    // transpileDeclaration (5.5 and later) does; else the project's own typescript package.
+    try {
+      const { ts } = await import('ts-morph');
+      if (typeof ts.transpileDeclaration === 'function') return ts as unknown as Ts;
+    } catch {
+      // not installed: try typescript
+    }
+    const mod = (await import('typescript')) as Ts & { default?: Ts };
+    // CommonJS package: under ESM its API may sit on `default`.
+    return mod.default ?? mod;
+  })());
 }
 
 export interface JavaScriptModule {
