@@ -3,6 +3,8 @@
 // Generated modules declare the type of everything they export, so both come from the text
 // alone (isolated declarations): no type-checking program, no tfjs types needed here.
 
+import { loadTsMorph } from './module.js';
+
 type Ts = typeof import('typescript');
 let typescript: Promise<Ts> | undefined;
 
@@ -11,7 +13,7 @@ async function loadTs(): Promise<Ts> {
     // ts-morph, which compiling needs anyway, carries a TypeScript compiler: one with
     // transpileDeclaration (5.5 and later) does; else the project's own typescript package.
     try {
-      const { ts } = await import('ts-morph');
+      const { ts } = await loadTsMorph();
       if (typeof ts.transpileDeclaration === 'function') return ts as unknown as Ts;
     } catch {
       // not installed: try typescript

@@ -31,6 +31,11 @@ export interface EmitUnit {
 type TsMorph = typeof import('ts-morph');
 let tsMorph: Promise<TsMorph> | undefined;
 
+/** ts-morph, loaded once, on first use: the one place the compiler loads it. */
+export function loadTsMorph(): Promise<TsMorph> {
+  return (tsMorph ??= import('ts-morph'));
+}
+
 const LINE_BREAK = /\r\n|\r|\n|\u2028|\u2029/;
 
 export async function emitModule(unit: EmitUnit): Promise<string> {
@@ -39,7 +44,7 @@ export async function emitModule(unit: EmitUnit): Promise<string> {
   const autodiff = unit.autodiff === true;
   const ready = (fn: IrFunction): IrFunction => (autodiff ? fn : (differentiate(fn, unit.target ? { target: unit.target } : {}).fn ?? fn));
   const plans = unit.losses.map((fn) => planLoss(ready(fn), names, { autodiff }));
-  const { Project, IndentationText, QuoteKind } = await (tsMorph ??= import('ts-morph'));
+  const { Project, IndentationText, QuoteKind } = await loadTsMorph();
   const project = new Project({
     useInMemoryFileSystem: true,
     manipulationSettings: { indentationText: IndentationText.TwoSpaces, quoteKind: QuoteKind.Single },
