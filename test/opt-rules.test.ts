@@ -40,6 +40,26 @@ const CASES: readonly Case[] = [
   yes('log-pick-softmax',    'log(softmax(w, K).b)',                         { w: [-2, 2] }),
   yes('softmax',             'exp(x) / sum(exp(x), D)',                      { x: [-20, 20] }),
   no('softmax',              'exp(v) / sum(exp(v), (D, K))'),
+  yes('softmax-split',       'exp(z) / sum(exp(x), D)',                      { x: [-20, 20], z: [-20, 20] }),
+  yes('softmax-split',       'exp(x)[t] / sum(exp(x), D)',                   { x: [-20, 20] }),
+  yes('softmax-split',       '-log(exp(x)[t] / sum(exp(x), D))',             { x: [-20, 20] }),
+  yes('gather-exp',          'exp(x)[t]'),
+  yes('pick-exp',            'exp(w).b'),
+  yes('rename-exp',          'mean(e[i] * e[j]) where e = exp(sum(x, D))'),
+  // A diagonal picks one element per row: s[i, i] of a square matrix.
+  yes('diagonal-exp',        'mean(exp(s)[i, i]) where s[i, j] = sum(x[i] * z[j], D)'),
+  no('diagonal-exp',         'sum(exp(x), D, where: x > 0)'),
+  yes('log-diagonal',        'mean(log(softmax(s[i, j], j)[i, i])) where s[i, j] = sum(x[i] * z[j], D)'),
+  no('log-diagonal',         'log(sum(q, D, where: x > 0))'),
+  yes('log-prod',            'log(prod(q, D))'),
+  no('log-prod',             'log(prod(x, D))'),
+  yes('log-prod-masked',     'log(prod(q, D, where: x > 0))'),
+  // An 'empty:' of its own is not log's: log 2 would be needed where nothing is selected.
+  no('log-prod-masked',      'log(prod(q, D, where: x > 0, empty: 2))'),
+  yes('log-mul',             'log(p * q)'),
+  no('log-mul',              'log(x * z)',                                   { x: [0.5, 3], z: [0.5, 3] }),
+  // Factors bounded away from 0 cannot underflow: the product's log is accurate as written.
+  no('log-mul',              'log((q + 1) * (q + 2))'),
   yes('logsumexp',           'log(sum(exp(x), D))',                          { x: [-20, 20] }),
   yes('logsumexp',           'log(sum(exp(v), (D, K)))'),
   // Near 0 both forms lose relative accuracy (log of 1 + x²/2, and a cancelling sum).

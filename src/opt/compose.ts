@@ -96,7 +96,8 @@ export function composeRules(first: RewriteRule, then: RewriteRule): RewriteRule
       const v = s.vars.get(c.arg);
       const a = s.attrs.get(c.arg);
       if (v && v.kind !== 'var') return undefined;
-      conditions.push({ ...c, arg: v?.kind === 'var' ? v.name : (a ?? `${first.name}/${c.arg}`) });
+      const attrs = c.attrs === undefined ? {} : { attrs: s.attrs.get(c.attrs) ?? `${first.name}/${c.attrs}` };
+      conditions.push({ ...c, arg: v?.kind === 'var' ? v.name : (a ?? `${first.name}/${c.arg}`), ...attrs });
     }
     // Names of `first` that its replacement drops are renamed apart from `then`'s.
     const pattern = replaceAt(then.pattern, path, substitute(first.pattern, s, `${first.name}/`)) as RewriteRule['pattern'];

@@ -3,7 +3,7 @@
 // analysis the stability checker uses too (src/ranges): a range describes the values that are
 // not NaN, so each also asks that NaN cannot reach the node.
 
-import type { Attrs, NodeId, TensorType } from '../ir/types.js';
+import type { Attrs, IrNode, NodeId, TensorType } from '../ir/types.js';
 import { REST } from '../ir/types.js';
 import { FLT_MAX } from '../ranges/float32.js';
 import { isEmpty, type Range } from '../ranges/interval.js';
@@ -16,6 +16,7 @@ export interface ConditionContext {
   /** NaN may reach the node (then its range says nothing). */
   mayBeNaN(id: NodeId): boolean;
   type(id: NodeId): TensorType;
+  node(id: NodeId): IrNode;
 }
 
 /** The node's range when it vouches for every value: NaN cannot reach the node, and the range is not empty. */
@@ -26,7 +27,24 @@ const known = (ctx: ConditionContext, id: NodeId): Range | undefined => {
 
 export type Condition =
   | { readonly on: 'node'; readonly doc: string; readonly test: (ctx: ConditionContext, id: NodeId) => boolean }
-  | { readonly on: 'attrs'; readonly doc: string; readonly test: (attrs: Attrs) => boolean };
+  | { readonly on: 'attrs'; readonly doc: string; readonly test: (attrs: Attrs) => boolean }
+  /** A node and the attributes of the reduction it is the mask of: `picks-one ?m r`. */
+  | { readonly on: 'mask'; readonly doc: string; readonly test: (ctx: ConditionContext, id: NodeId, attrs: Attrs) => boolean };
+
+/** Below this a positive factor times any float32 of magnitude at most 2^74 can underflow to 0. */
+const TINY = 2 ** -74;
+
+/**
+ * `iota(u) == iota(v)` for two axes of one dim, with the reduction removing exactly one of
+ * them: one element selected in each row (a diagonal `s[i, i]`), never none.
+ */
+function picksOne(ctx: ConditionContext, id: NodeId, attrs: Attrs): boolean {
+  const m = ctx.node(id);
+  if (m.op !== 'eq' || (attrs.axes ?? []).length !== 1) return false;
+  const [u, v] = m.args.map((a) => ctx.node(a));
+  if (u?.op !== 'iota' || v?.op !== 'iota' || u.attrs.axis === v.attrs.axis || u.attrs.dim !== v.attrs.dim) return false;
+  return attrs.axes![0] === u.attrs.axis || attrs.axes![0] === v.attrs.axis;
+}
 
 export const CONDITIONS = {
   nonneg: { on: 'node', doc: 'every value is >= 0 (and never NaN)', test: (ctx, id) => (known(ctx, id)?.lo ?? -1) >= 0 },
@@ -41,8 +59,18 @@ export const CONDITIONS = {
   scalar: { on: 'node', doc: 'the value has no axes, so it is the same along every reduced axis', test: (ctx, id) => ctx.type(id).axes.length === 0 },
   tensor: { on: 'node', doc: 'the value has at least one axis (an operation on it costs one per element)', test: (ctx, id) => ctx.type(id).axes.length > 0 },
   real: { on: 'node', doc: 'a real number (not a whole number or a condition)', test: (ctx, id) => ctx.type(id).dtype === 'real' },
+  tiny: {
+    on: 'node',
+    doc: 'every value is >= 0 (never NaN), and some are small enough that a product with them can underflow to 0',
+    test: (ctx, id) => {
+      const r = known(ctx, id);
+      return r !== undefined && r.lo >= 0 && r.lo < TINY && r.hi > 0;
+    },
+  },
   'no-axes': { on: 'attrs', doc: 'the reduction removes no axis (its operand is a scalar)', test: (a) => (a.axes ?? []).length === 0 },
   'one-axis': { on: 'attrs', doc: 'the reduction removes exactly one named axis (softmax works along one)', test: (a) => a.axes?.length === 1 && a.axes[0] !== REST },
+  'default-empty': { on: 'attrs', doc: "a masked product with no 'empty:' of its own (1 when nothing is selected)", test: (a) => a.empty === undefined || a.empty === 1 },
+  'picks-one': { on: 'mask', doc: 'the mask selects exactly one element along the reduced axis (a diagonal: iota(i) == iota(j), reduced over j)', test: picksOne },
 } as const satisfies Record<string, Condition>;
 
 export type ConditionName = keyof typeof CONDITIONS;
@@ -52,28 +80,36 @@ export interface ConditionUse {
   readonly name: ConditionName;
   /** `?x` (a node variable) or `r` (an attribute name). */
   readonly arg: string;
+  /** A mask condition's attribute name (`r` of `picks-one ?m r`). */
+  readonly attrs?: string;
 }
 
 export function parseConditions(text: string | undefined): ConditionUse[] {
   if (!text) return [];
   return text.split('&').map((part) => {
-    const [name, arg, extra] = part.trim().split(/\s+/);
-    if (!name || !arg || extra || !Object.prototype.hasOwnProperty.call(CONDITIONS, name)) {
+    const [name, arg, extra, more] = part.trim().split(/\s+/);
+    if (!name || !arg || more || !Object.prototype.hasOwnProperty.call(CONDITIONS, name)) {
       throw new Error(`rule condition '${part.trim()}' is not 'NAME ?var' with a known NAME`);
     }
     const cond = CONDITIONS[name as ConditionName];
-    if ((cond.on === 'node') !== arg.startsWith('?')) throw new Error(`rule condition '${part.trim()}': ${name} applies to ${cond.on === 'node' ? 'a ?node' : 'attributes'}`);
-    return { name: name as ConditionName, arg: arg.replace(/^\?/, '') };
+    if ((cond.on === 'mask') !== (extra !== undefined) || (extra !== undefined && extra.startsWith('?'))) throw new Error(`rule condition '${part.trim()}': ${name} takes ${cond.on === 'mask' ? 'a ?node and attributes' : 'one argument'}`);
+    if ((cond.on !== 'attrs') !== arg.startsWith('?')) throw new Error(`rule condition '${part.trim()}': ${name} applies to ${cond.on !== 'attrs' ? 'a ?node' : 'attributes'}`);
+    return { name: name as ConditionName, arg: arg.replace(/^\?/, ''), ...(extra !== undefined ? { attrs: extra } : {}) };
   });
 }
 
 /** Every condition holds of a match. */
 export function conditionsHold(uses: readonly ConditionUse[], env: Bindings, ctx: ConditionContext): boolean {
   return uses.every((c) => {
-    const cond = CONDITIONS[c.name];
+    const cond: Condition = CONDITIONS[c.name];
     if (cond.on === 'node') {
       const id = env.nodes[c.arg];
       return id !== undefined && cond.test(ctx, id);
+    }
+    if (cond.on === 'mask') {
+      const id = env.nodes[c.arg];
+      const attrs = env.attrs[c.attrs ?? ''];
+      return id !== undefined && attrs !== undefined && cond.test(ctx, id, attrs);
     }
     const attrs = env.attrs[c.arg];
     return attrs !== undefined && cond.test(attrs);

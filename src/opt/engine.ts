@@ -56,7 +56,7 @@ function rewritePass(fn: IrFunction, rules: ReadonlyMap<string, readonly Rewrite
   const b = new IrBuilder();
   // Ranges of the nodes built so far, on demand: the builder's list grows as the pass runs.
   const ranges = new RangeAnalysis(fn, b.nodes);
-  const ctx: ConditionContext = { range: (id) => ranges.range(id), mayBeNaN: (id) => ranges.mayBeNaN(id), type: (id) => b.type(id) };
+  const ctx: ConditionContext = { range: (id) => ranges.range(id), mayBeNaN: (id) => ranges.mayBeNaN(id), type: (id) => b.type(id), node: (id) => b.node(id) };
   const node = (id: NodeId): IrNode => b.node(id);
   const map = new Map<NodeId, NodeId>();
   const live = liveNodes(fn);

@@ -74,10 +74,12 @@ function replacementAttrs(op: OpName, names: readonly string[], env: Bindings, o
 }
 
 /**
- * Builds `term` with its variables replaced by their bindings. Nodes get `span` (the source of
- * the expression rewritten); operations on constants are folded as they are built, unless
- * `fold` is false (to show the term as written: `log(2)`). `swap` puts the operands of
- * commutative ops the other way round (another axis order).
+ * Builds `term` with its variables replaced by their bindings. Its root gets `span` (the
+ * source of the expression rewritten, whose value it has); the nodes inside it get none, so
+ * that no message quotes that source for a part of it (findings on them are placed at the
+ * root). Operations on constants are folded as they are built, unless `fold` is false (to
+ * show the term as written: `log(2)`). `swap` puts the operands of commutative ops the other
+ * way round (another axis order).
  */
 export function instantiate(term: Term, env: Bindings, b: IrBuilder, span: Span | undefined, swap = false, fold = true): NodeId {
   switch (term.kind) {
@@ -89,7 +91,7 @@ export function instantiate(term: Term, env: Bindings, b: IrBuilder, span: Span 
     case 'num':
       return b.constant(term.value, 'real', span);
     case 'op': {
-      const built0 = term.args.map((t) => instantiate(t, env, b, span, swap, fold));
+      const built0 = term.args.map((t) => instantiate(t, env, b, undefined, swap, fold));
       const args = swap && SYMMETRIC.has(term.op) ? built0.reverse() : built0;
       const operandAxes = args[0] === undefined ? [] : b.type(args[0]).axes.map((a) => a.name);
       const attrs = replacementAttrs(term.op, term.attrs, env, operandAxes);

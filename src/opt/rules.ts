@@ -25,6 +25,20 @@ const TABLE: readonly RuleRow[] = [
   ['log-gather-softmax',   '(log (gather:g (softmax:r ?x) ?t))',          '(gather:g (log_softmax:r ?x) ?t)',       'stability', '',                 'log commutes with picking the target class: -log(softmax(x)[t]) = -log_softmax(x)[t]'],
   ['log-pick-softmax',     '(log (pick:k (softmax:r ?x)))',               '(pick:k (log_softmax:r ?x))',            'stability', '',                 'log commutes with picking one position'],
   ['softmax',              '(div (exp ?x) (sum:r (exp ?x)))',             '(softmax:r ?x)',                         'stability', 'one-axis r',       'exp(x) / Σ exp(x) = exp(x - m) / Σ exp(x - m) for m = max x: exp overflows float32 above 88.7'],
+  // The positive term of a contrastive loss picked out of the same logits, or any other
+  // numerator: e^a / Σ e^x = e^(a - logsumexp(x)) for every a. Written apart from the sum
+  // (a binding `pos = s[i, i]`, a gather) it is no softmax, and e^(s/τ) overflows for a
+  // cosine of 1 at τ = 0.01 (inf/inf). With a log around it, log-exp leaves a - logsumexp(x).
+  ['softmax-split',        '(div (exp ?a) (sum:r (exp ?x)))',             '(exp (sub ?a (logsumexp:r ?x)))',        'stability', '',                 'e^a / Σ e^x = e^a / e^logsumexp(x) = e^(a - logsumexp(x)); logsumexp shifts by the max, and a picked from x is at most logsumexp(x)'],
+  // exp commutes with picking entries: moved inside, the picked logits meet the rules above.
+  ['gather-exp',           '(gather:g (exp ?x) ?t)',                      '(exp (gather:g ?x ?t))',                 'cost',      '',                 'e^x picked at t is e^(x picked at t): one exp per picked entry'],
+  ['pick-exp',             '(pick:k (exp ?x))',                           '(exp (pick:k ?x))',                      'cost',      '',                 'e^x at one position is e^(x at that position)'],
+  ['rename-exp',           '(rename:k (exp ?x))',                         '(exp (rename:k ?x))',                    'cost',      '',                 'renaming an axis commutes with exp'],
+  ['diagonal-exp',         '(sum:r (exp ?x) ?m)',                         '(exp (sum:r ?x ?m))',                    'cost',      'picks-one ?m r',   'a sum that selects exactly one element per row (the diagonal s[i, i]) is that element, and e^ of it is e^ of the element'],
+  ['log-diagonal',         '(log (sum:r ?x ?m))',                         '(sum:r (log ?x) ?m)',                    'stability', 'picks-one ?m r',   'log commutes with picking one element per row: log(softmax(s)[i, i]) becomes log_softmax(s)[i, i]'],
+  ['log-prod',             '(log (prod:r ?x))',                           '(sum:r (log ?x))',                       'stability', 'nonneg ?x',        'log Π x = Σ log x for x >= 0; the product overflows or underflows float32 long before the sum of logs does'],
+  ['log-prod-masked',      '(log (prod:r ?x ?m))',                        '(sum:r (log ?x) ?m)',                    'stability', 'nonneg ?x & default-empty r', 'log Π x = Σ log x over the selected x >= 0; nothing selected: log 1 = 0, the empty sum'],
+  ['log-mul',              '(log (mul ?a ?b))',                           '(add (log ?a) (log ?b))',                'stability', 'nonneg ?a & nonneg ?b & tiny ?a', 'log(a·b) = log a + log b for a, b >= 0 (0·∞ and -∞ + ∞ are both NaN); a·b underflows to 0 when a factor is tiny'],
   ['logsumexp',            '(log (sum:r (exp ?x)))',                      '(logsumexp:r ?x)',                       'stability', '',                 'log Σ exp(x) = m + log Σ exp(x - m) for m = max x'],
   ['log-cosh',             '(log (cosh ?x))',                             '(sub (add (abs ?x) (softplus (mul -2 (abs ?x)))) (log 2))', 'stability', '', 'cosh x = e^|x| (1 + e^-2|x|) / 2, so log cosh x = |x| + softplus(-2|x|) - log 2; cosh overflows float32 above 89'],
   ['log1p',                '(log (add 1 ?x))',                            '(log1p ?x)',                             'stability', '',                 '1 + x rounds away the digits of a small x'],
