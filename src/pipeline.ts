@@ -5,7 +5,7 @@
 
 import { checkSource, type CheckResult } from './check/module.js';
 import type { SourceHost } from './check/program.js';
-import { sortDiagnostics } from './diagnostics/diagnostic.js';
+import { sortDiagnostics, type Diagnostic } from './diagnostics/diagnostic.js';
 import type { IrFunction } from './ir/types.js';
 import { differentiate } from './grad/index.js';
 import { optimizeFunction, type AppliedRewrite } from './opt/index.js';
@@ -57,6 +57,20 @@ export function frontEnd(text: string, file: string, options: PipelineOptions = 
     });
   }
   // The analysis reads the forward pass: its gradient rules know where a backward pass breaks.
-  const findings = options.stability === false ? [] : forward.flatMap(analyzeStability);
+  // Messages quote the sources; a def used by several losses is reported once, at the def.
+  const source = (f: string): string | undefined => (f === file ? text : options.host?.readFile(f));
+  const findings = options.stability === false ? [] : onePerPlace(forward.flatMap((fn) => analyzeStability(fn, { source })));
   return { ...checked, losses, rewrites, notDifferentiable, diagnostics: sortDiagnostics([...checked.diagnostics, ...findings]) };
+}
+
+/** The first finding of each code at each place: losses that inline one def find the same. */
+function onePerPlace(findings: readonly Diagnostic[]): Diagnostic[] {
+  const seen = new Set<string>();
+  return findings.filter((d) => {
+    if (!d.span) return true;
+    const key = `${d.code}@${d.span.file}:${d.span.start.offset}-${d.span.end.offset}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }

@@ -7,8 +7,8 @@ import * as R from '../ranges/interval.js';
 import { COSH_OVERFLOW, EXP_OVERFLOW } from '../ranges/float32.js';
 import { render } from './render.js';
 import { argNode, argRange, type Site } from './sites.js';
-import { inaccurate, text, type StabilityRule } from './rule.js';
-import { show } from './witness.js';
+import { inaccurate, summand, text, type StabilityRule } from './rule.js';
+import { power, show } from './witness.js';
 
 const EPS_FIX = (s: Site): string => `keep the argument away from 0 with the epsilon spelled out, e.g. log(max(${text(s, 0)}, 1e-7)), or declare a domain that excludes 0 (e.g. 'in (0, 1]')`;
 
@@ -74,7 +74,7 @@ export const FORWARD_RULES: readonly StabilityRule[] = [
     ops: ['pow'],
     possible: (s) => R.reachesBelow(argRange(s, 0), 0) && !(argRange(s, 1).values?.every(Number.isInteger) ?? false),
     triggers: (_s, p) => Number.isNaN(p.value()) && Number.isFinite(p.arg(0)) && Number.isFinite(p.arg(1)),
-    consequence: (_s, p) => `${show(p.arg(0))}^${show(p.arg(1))} = NaN`,
+    consequence: (_s, p) => `${power(p.arg(0), p.arg(1))} = NaN`,
     args: () => ({ op: 'a fractional power', bad: 'negative' }),
     fix: (s) => `raise a non-negative base: max(${text(s, 0)}, 0)^${text(s, 1)}, or abs(${text(s, 0)})^${text(s, 1)}`,
   },
@@ -112,14 +112,14 @@ export const FORWARD_RULES: readonly StabilityRule[] = [
     possible: (s) => R.canBeZero(argRange(s, 1)),
     triggers: (_s, p) => p.arg(1) === 0,
     consequence: (s, p) => `${text(s, 1)} = 0 and ${text(s)} = ${show(p.arg(0))}/0 = ${show(p.value())}`,
-    fix: (s) => `keep the denominator away from 0 with the epsilon spelled out: … / (${text(s, 1)} + 1e-6) for a non-negative one, or … / max(${text(s, 1)}, 1e-6)`,
+    fix: (s) => `keep the denominator away from 0 with the epsilon spelled out: … / (${summand(s, 1)} + 1e-6) for a non-negative one, or … / max(${text(s, 1)}, 1e-6)`,
   },
   {
     kind: 'DivisionByZero',
     ops: ['pow'],
     possible: (s) => R.canBeZero(argRange(s, 0)) && R.reachesBelow(argRange(s, 1), 0),
     triggers: (_s, p) => p.arg(0) === 0 && p.arg(1) < 0,
-    consequence: (_s, p) => `0^${show(p.arg(1))} = ${show(p.value())}`,
+    consequence: (_s, p) => `${power(0, p.arg(1))} = ${show(p.value())}`,
     fix: (s) => `keep the base away from 0: max(${text(s, 0)}, 1e-6)^${text(s, 1)}`,
   },
   {
@@ -146,7 +146,7 @@ export const FORWARD_RULES: readonly StabilityRule[] = [
     ops: ['pow'],
     possible: (s) => !isConst(s, 1) && R.reachesAbove(argRange(s, 0), 1) && R.reachesAbove(argRange(s, 1), 1),
     triggers: (_s, p) => p.value() === Infinity && Number.isFinite(p.arg(0)) && Number.isFinite(p.arg(1)),
-    consequence: (_s, p) => `${show(p.arg(0))}^${show(p.arg(1))} = Infinity`,
+    consequence: (_s, p) => `${power(p.arg(0), p.arg(1))} = Infinity`,
     args: () => ({ op: 'a power', limit: '3.4e38' }),
     fix: (s) => `bound the base or the exponent, e.g. min(${text(s, 0)}, 1e6)^${text(s, 1)}`,
   },

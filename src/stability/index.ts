@@ -12,27 +12,33 @@ import { FORWARD_RULES } from './forward-rules.js';
 import { GRADIENT_RULES } from './gradient-rules.js';
 import { naiveFormAround } from './naive-forms.js';
 import { BASE, RangeAnalysis, type Guard } from '../ranges/analysis.js';
-import { render } from './render.js';
+import { quoter, render, type SourceText } from './render.js';
 import { at, type StabilityRule } from './rule.js';
 import { consumersOf, forwardSites, gradientPath, type Site } from './sites.js';
 import { sentence, WitnessFinder } from './witness.js';
 
-export function analyzeStability(fn: IrFunction): Diagnostic[] {
+export interface StabilityOptions {
+  /** The text of the loss's source files: messages then quote the expressions as written. */
+  readonly source?: SourceText;
+}
+
+export function analyzeStability(fn: IrFunction, options: StabilityOptions = {}): Diagnostic[] {
   try {
-    return analyze(fn);
+    return analyze(fn, options);
   } catch (err) {
     const reason = err instanceof Error ? err.message : String(err);
     return [diagnostic('InternalError', fn.span, { phase: `analyzing the numeric stability of '${fn.name}'`, reason })];
   }
 }
 
-function analyze(fn: IrFunction): Diagnostic[] {
+function analyze(fn: IrFunction, options: StabilityOptions): Diagnostic[] {
   const ranges = new RangeAnalysis(fn);
   const consumers = consumersOf(fn);
   const finder = new WitnessFinder(fn);
   const found = new Map<NodeId, Diagnostic>();
   const unguarded = new Set<NodeId>();
-  for (const site of forwardSites(fn, ranges, consumers)) {
+  const extra = { quote: quoter(fn, options.source), ...(options.source ? { source: options.source } : {}) };
+  for (const site of forwardSites(fn, ranges, consumers, extra)) {
     if (site.ctx.guards.length === 0) unguarded.add(site.node.id);
     if (found.has(site.node.id)) continue;
     const d = firstFinding(site, FORWARD_RULES, finder, site.ctx.guards);
@@ -41,7 +47,7 @@ function analyze(fn: IrFunction): Diagnostic[] {
   // The backward pass sees no conditions; a node already reported forward is not repeated.
   for (const id of [...gradientPath(fn)].sort((a, b) => a - b)) {
     if (found.has(id)) continue;
-    const site: Site = { fn, node: fn.nodes[id]!, ctx: BASE, ranges, consumers };
+    const site: Site = { fn, node: fn.nodes[id]!, ctx: BASE, ranges, consumers, ...extra };
     const rules = unguarded.has(id) ? GRADIENT_RULES.filter((r) => !r.guardedOnly) : GRADIENT_RULES;
     const d = firstFinding(site, rules, finder, []);
     if (d) found.set(id, d);
@@ -60,9 +66,9 @@ function firstFinding(site: Site, rules: readonly StabilityRule[], finder: Witne
     const w = finder.find([site.node.id, ...site.node.args], guards, (p) => rule.triggers(site, at(site, p)));
     if (!w) continue;
     const trigger = sentence(w.subject, rule.consequence(site, at(site, w.view)));
-    const form = naiveFormAround(site.fn, site.ranges, site.node.id, rule.kind, site.consumers);
+    const form = naiveFormAround(site.fn, site.ranges, site.node.id, rule.kind, site.consumers, 2, site.quote);
     const fix = form ? `write ${form.stable} instead of ${form.naive}` : rule.fix(site);
-    return diagnostic(rule.kind, spanOf(site), { expr: render(site.fn, site.node.id), trigger, ...(rule.args?.(site) ?? {}) }, [`fix: ${fix}`]);
+    return diagnostic(rule.kind, spanOf(site), { expr: render(site.fn, site.node.id, site.quote), trigger, ...(rule.args?.(site) ?? {}) }, [`fix: ${fix}`]);
   }
   return undefined;
 }

@@ -16,7 +16,7 @@ import { EMPTY_BINDINGS, instantiate, matchTerm, type Bindings } from '../opt/ma
 import { parseTerm, type Term } from '../opt/pattern.js';
 import { RULES, type RewriteRule } from '../opt/rules.js';
 import type { RangeAnalysis } from '../ranges/analysis.js';
-import { render, renderAround } from './render.js';
+import { render, renderAround, type Quote } from './render.js';
 
 export type NaiveRow =
   /** Rewrite rules by name, applied in this order; `write` the form to suggest instead of their replacement. */
@@ -29,7 +29,13 @@ export const NAIVE_FORMS: readonly NaiveRow[] = [
   { rules: ['softmax', 'log-softmax'], fixes: ['Float32Overflow', 'DivisionByZero', 'LogOfZero', 'GuardedGradient'] },
   { rules: ['softmax'], fixes: ['Float32Overflow', 'DivisionByZero'] },
   { rules: ['log-softmax'], fixes: ['LogOfZero', 'GuardedGradient'] },
+  // The numerator apart from the sum (a positive pair s[i, i], a gather): no softmax, but
+  // log(e^a / Σ e^x) = a - logsumexp(x).
+  { naive: '(log (div (exp ?a) (sum:r (exp ?x))))', stable: '(sub ?a (logsumexp:r ?x))', fixes: ['Float32Overflow', 'DivisionByZero', 'LogOfZero', 'GuardedGradient'] },
+  { rules: ['softmax-split'], fixes: ['Float32Overflow', 'DivisionByZero'] },
   { rules: ['logsumexp'], fixes: ['Float32Overflow', 'LogOfZero'] },
+  { rules: ['log-prod'], fixes: ['LogOfZero', 'Float32Overflow'] },
+  { rules: ['log-mul'], fixes: ['LogOfZero'] },
   { rules: ['log-sigmoid'], fixes: ['LogOfZero', 'GuardedGradient'] },
   { rules: ['log-1-sigmoid'], fixes: ['LogOfZero', 'Cancellation', 'GuardedGradient'] },
   // 1 - σ(x) = σ(-x), which keeps the digits of a small σ(-x) that the subtraction cancels.
@@ -97,19 +103,19 @@ export interface StableForm {
  * first, since the largest naive expression has the best rewrite (log(exp(x) / Σ exp(x)) is
  * log_softmax, not log of softmax).
  */
-export function naiveFormAround(fn: IrFunction, ranges: RangeAnalysis, id: NodeId, kind: DiagnosticKind, consumers: ReadonlyMap<NodeId, readonly NodeId[]>, up = 2): StableForm | undefined {
+export function naiveFormAround(fn: IrFunction, ranges: RangeAnalysis, id: NodeId, kind: DiagnosticKind, consumers: ReadonlyMap<NodeId, readonly NodeId[]>, up = 2, quote?: Quote): StableForm | undefined {
   const levels: NodeId[][] = [[id]];
   for (let k = 0; k < up; k++) levels.push([...new Set(levels[k]!.flatMap((n) => [...(consumers.get(n) ?? [])]))]);
   const node = (n: NodeId): IrNode => fn.nodes[n]!;
-  const ctx: ConditionContext = { range: (n) => ranges.range(n), mayBeNaN: (n) => ranges.mayBeNaN(n), type: (n) => node(n).type };
+  const ctx: ConditionContext = { range: (n) => ranges.range(n), mayBeNaN: (n) => ranges.mayBeNaN(n), type: (n) => node(n).type, node };
   for (const level of levels.reverse()) {
     for (const at of level) {
       for (const form of forms()) {
         if (!form.fixes.includes(kind)) continue;
         for (const pattern of form.patterns) {
           const env = matchTerm(pattern, at, node, EMPTY_BINDINGS).find((e) => conditionsHold(form.conditions, e, ctx));
-          const stable = env && show(fn, form.stable, env);
-          if (stable) return { naive: render(fn, at), stable };
+          const stable = env && show(fn, form.stable, env, quote);
+          if (stable) return { naive: render(fn, at, quote), stable };
         }
       }
     }
@@ -118,7 +124,7 @@ export function naiveFormAround(fn: IrFunction, ranges: RangeAnalysis, id: NodeI
 }
 
 /** The stable term as source text around the matched subexpressions, or undefined when it does not build. */
-function show(fn: IrFunction, term: Term, env: Bindings): string | undefined {
+function show(fn: IrFunction, term: Term, env: Bindings, quote?: Quote): string | undefined {
   const b = new IrBuilder(fn.nodes);
   let id: NodeId;
   try {
@@ -126,5 +132,5 @@ function show(fn: IrFunction, term: Term, env: Bindings): string | undefined {
   } catch {
     return undefined; // operands that do not line up
   }
-  return renderAround({ ...fn, nodes: b.nodes }, id, Object.values(env.nodes));
+  return renderAround({ ...fn, nodes: b.nodes }, id, Object.values(env.nodes), quote);
 }

@@ -1,7 +1,10 @@
 // IR back to short loss-language text for messages: `log(1 - sigmoid(x))`, `norm(a - p, D)`.
-// Deep subexpressions become `…` so that a message stays one readable line.
+// Deep subexpressions become `…` so that a message stays one readable line. Given the source
+// text (`Quote`), a node that is exactly one expression the user wrote is shown as written:
+// `exp(p / t)`, not the inlined `exp(sum(…, j, where: i == j) / t)`.
 
 import { formatValue } from '../ranges/interval.js';
+import type { Span } from '../diagnostics/span.js';
 import type { IrFunction, IrNode, NodeId } from '../ir/types.js';
 
 const INFIX: Record<string, [string, number]> = {
@@ -9,28 +12,85 @@ const INFIX: Record<string, [string, number]> = {
   eq: ['==', 4], ne: ['!=', 4], lt: ['<', 4], le: ['<=', 4], gt: ['>', 4], ge: ['>=', 4],
   add: ['+', 5], sub: ['-', 5], mul: ['*', 6], div: ['/', 6], pow: ['^', 8],
 };
-const ATOM = 9;
+export const ATOM = 9;
+/** Precedence of a sum or difference: an operand below it needs parentheses in `x + 1e-6`. */
+export const ADDITIVE = 5;
 const MAX_LENGTH = 60;
 
-export function render(fn: IrFunction, id: NodeId): string {
-  return renderPrec(fn, id)[0];
+/** The text of a source file by its name, when known. */
+export type SourceText = (file: string) => string | undefined;
+/** The user's text of a node and its precedence, when the node is one written expression. */
+export type Quote = (id: NodeId) => [string, number] | undefined;
+
+const sameSpan = (a: Span | undefined, b: Span): boolean => a !== undefined && a.file === b.file && a.start.offset === b.start.offset && a.end.offset === b.end.offset;
+
+/**
+ * Quotes of `fn`'s nodes from their source spans. A node is quoted when its span is its own:
+ * no real operand shares it (a call lowered to several nodes, `norm` as sqrt of a sum of
+ * squares, is rendered instead), and the text is one short line. Nodes a rewrite made carry no
+ * span but at its root (opt/match.ts), whose value is that of the source it replaced.
+ */
+export function quoter(fn: IrFunction, source: SourceText | undefined): Quote {
+  if (!source) return () => undefined;
+  return (id) => {
+    const n = fn.nodes[id];
+    const span = n?.span;
+    // A leaf renders as its name or value (an input's span is its whole declaration).
+    if (!n || !span || n.args.length === 0) return undefined;
+    if (n.args.some((a) => fn.nodes[a]!.type.dtype === 'real' && sameSpan(fn.nodes[a]!.span, span))) return undefined;
+    const text = unwrap(source(span.file)?.slice(span.start.offset, span.end.offset).trim() ?? '');
+    if (!text || text.includes('\n') || text.length > MAX_LENGTH) return undefined;
+    return [text, precedenceOf(n)];
+  };
+}
+
+/** `(1 - p)` as `1 - p`: the span of a parenthesised expression has its parentheses. */
+function unwrap(text: string): string {
+  while (text.startsWith('(') && text.endsWith(')')) {
+    let depth = 0;
+    for (let i = 0; i < text.length - 1; i++) {
+      depth += text[i] === '(' ? 1 : text[i] === ')' ? -1 : 0;
+      if (depth === 0) return text; // the first parenthesis closes before the end: (a) * (b)
+    }
+    text = text.slice(1, -1).trim();
+  }
+  return text;
+}
+
+function precedenceOf(n: IrNode): number {
+  const infix = INFIX[n.op];
+  if (infix) return infix[1];
+  if (n.op === 'select') return 0;
+  if (n.op === 'not') return 3;
+  if (n.op === 'neg' || (n.op === 'const' && (n.attrs.value ?? 0) < 0)) return 7;
+  return ATOM;
+}
+
+export function render(fn: IrFunction, id: NodeId, quote?: Quote): string {
+  return renderPrec(fn, id, quote)[0];
 }
 
 /** The text and its precedence (for embedding in a larger expression). */
-function renderPrec(fn: IrFunction, id: NodeId): [string, number] {
+export function renderPrec(fn: IrFunction, id: NodeId, quote?: Quote): [string, number] {
   for (let depth = 5; depth > 1; depth--) {
-    const out = new Renderer(fn, depth).expr(id, 0);
+    const out = new Renderer(fn, depth, new Map(), quote).expr(id, 0);
     if (out[0].length <= MAX_LENGTH) return out;
   }
-  return new Renderer(fn, 1).expr(id, 0);
+  return new Renderer(fn, 1, new Map(), quote).expr(id, 0);
+}
+
+/** Node `id` as an operand of an operator of precedence `min`: parenthesised when it binds less tightly. */
+export function renderOperand(fn: IrFunction, id: NodeId, min: number, quote?: Quote): string {
+  const [text, p] = renderPrec(fn, id, quote);
+  return p < min ? `(${text})` : text;
 }
 
 /**
  * Node `id` in full, except that each node of `parts` is rendered on its own (shortened as
  * `render` does): a rewrite's replacement around the subexpressions it reuses.
  */
-export function renderAround(fn: IrFunction, id: NodeId, parts: Iterable<NodeId>): string {
-  const fixed = new Map([...parts].map((p) => [p, renderPrec(fn, p)] as const));
+export function renderAround(fn: IrFunction, id: NodeId, parts: Iterable<NodeId>, quote?: Quote): string {
+  const fixed = new Map([...parts].map((p) => [p, renderPrec(fn, p, quote)] as const));
   return new Renderer(fn, Infinity, fixed).expr(id, 0)[0];
 }
 
@@ -39,6 +99,7 @@ class Renderer {
     private readonly fn: IrFunction,
     private readonly maxDepth: number,
     private readonly fixed: ReadonlyMap<NodeId, [string, number]> = new Map(),
+    private readonly quote?: Quote,
   ) {}
 
   private n(id: NodeId): IrNode {
@@ -47,7 +108,7 @@ class Renderer {
 
   /** Text of node `id` and its precedence. */
   expr(id: NodeId, depth: number): [string, number] {
-    const given = this.fixed.get(id);
+    const given = this.fixed.get(id) ?? this.quote?.(id);
     if (given) return given;
     const node = this.n(id);
     if (depth > this.maxDepth && node.args.length > 0) return ['…', ATOM];

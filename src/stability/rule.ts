@@ -5,7 +5,7 @@
 import type { DiagnosticKind } from '../diagnostics/codes.js';
 import type { OpName } from '../ir/ops.js';
 import type { NodeId } from '../ir/types.js';
-import { render } from './render.js';
+import { ADDITIVE, render, renderOperand } from './render.js';
 import type { Site } from './sites.js';
 import type { PointView } from './witness.js';
 
@@ -47,9 +47,14 @@ export function at(s: Site, p: PointView): At {
   };
 }
 
-/** Source-like text of operand i (or the node itself). */
+/** Text of operand i (or the node itself): as the user wrote it when it is one expression of theirs, else rendered. */
 export function text(s: Site, i?: number): string {
-  return render(s.fn, i === undefined ? s.node.id : s.node.args[i]!);
+  return render(s.fn, i === undefined ? s.node.id : s.node.args[i]!, s.quote);
+}
+
+/** Operand i as the left operand of `+` or `-` (`… + 1e-6`): parenthesised when it binds less tightly. */
+export function summand(s: Site, i: number): string {
+  return renderOperand(s.fn, s.node.args[i]!, ADDITIVE, s.quote);
 }
 
 /** More than 16 of float32's 24 bits wrong. */

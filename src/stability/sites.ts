@@ -6,6 +6,7 @@ import { OPS } from '../ir/ops.js';
 import type { IrFunction, IrNode, NodeId } from '../ir/types.js';
 import type { Range } from '../ranges/interval.js';
 import { BASE, type Context, type RangeAnalysis } from '../ranges/analysis.js';
+import type { Quote, SourceText } from './render.js';
 
 /** One node in one context, as a rule sees it. */
 export interface Site {
@@ -14,6 +15,10 @@ export interface Site {
   readonly ctx: Context;
   readonly ranges: RangeAnalysis;
   readonly consumers: ReadonlyMap<NodeId, readonly NodeId[]>;
+  /** The user's text of a node, for messages (render.ts). */
+  readonly quote?: Quote;
+  /** The source files' text, when known. */
+  readonly source?: SourceText;
 }
 
 export function argRange(s: Site, i: number): Range {
@@ -32,7 +37,7 @@ export function consumersOf(fn: IrFunction): Map<NodeId, NodeId[]> {
 }
 
 /** Every (node, context) the output is computed from, in the order first reached. */
-export function forwardSites(fn: IrFunction, ranges: RangeAnalysis, consumers: ReadonlyMap<NodeId, readonly NodeId[]>): Site[] {
+export function forwardSites(fn: IrFunction, ranges: RangeAnalysis, consumers: ReadonlyMap<NodeId, readonly NodeId[]>, extra: Pick<Site, 'quote' | 'source'> = {}): Site[] {
   const seen = new Set<string>();
   const sites: Site[] = [];
   const stack: [NodeId, Context][] = [[fn.output, BASE]];
@@ -42,7 +47,7 @@ export function forwardSites(fn: IrFunction, ranges: RangeAnalysis, consumers: R
     if (seen.has(key)) continue;
     seen.add(key);
     const node = fn.nodes[id]!;
-    sites.push({ fn, node, ctx, ranges, consumers });
+    sites.push({ fn, node, ctx, ranges, consumers, ...extra });
     const push = (arg: NodeId, c: Context): void => void stack.push([arg, c]);
     const branch = (cond: NodeId, truth: boolean, arg: NodeId): void => {
       if (ranges.possible(cond, truth, ctx)) push(arg, ranges.refine(ctx, cond, truth));

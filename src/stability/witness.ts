@@ -116,10 +116,14 @@ export class WitnessFinder {
     return undefined;
   }
 
-  /** Names only the inputs whose value matters; equal ones as `a = p`. */
+  /**
+   * Names the inputs whose value matters: some other value of theirs, the others kept, does
+   * not trigger it (every value of the input's pool is tried: a few would not show that x = 2
+   * makes log(x - 1) finite). Equal ones as `a = p`. When none does, `whatever the inputs`.
+   */
   private subject(vars: readonly Var[], values: ReadonlyMap<NodeId, number>, at: (v: ReadonlyMap<NodeId, number>) => PointView | undefined): string {
     const matters = vars.filter((v) => {
-      const others = v.values.filter((x) => x !== values.get(v.node)).slice(0, 3);
+      const others = v.values.filter((x) => x !== values.get(v.node));
       return others.length > 0 && others.some((x) => !at(new Map(values).set(v.node, x)));
     });
     if (matters.length === 0) return '';
@@ -134,7 +138,7 @@ export class WitnessFinder {
   }
 }
 
-/** "p = 0 gives log(0) = -Infinity", or "whatever the inputs, ..." */
+/** "p = 0 gives log(0) = -Infinity", or "whatever the inputs, ..." for a finding no input reaches. */
 export function sentence(subject: string, consequence: string): string {
   return subject ? `${subject} gives ${consequence}` : `whatever the inputs, ${consequence}`;
 }
@@ -145,4 +149,10 @@ export function show(v: number): string {
   if (v === Infinity) return 'Infinity';
   if (v === -Infinity) return '-Infinity';
   return formatValue(v);
+}
+
+/** `base^exponent` as the language reads it: `(-1)^1.5`, not `-1^1.5`, which is -(1^1.5). */
+export function power(base: number, exponent: number): string {
+  const operand = (v: number): string => (v < 0 || Object.is(v, -0) ? `(${show(v)})` : show(v));
+  return `${operand(base)}^${operand(exponent)}`;
 }
