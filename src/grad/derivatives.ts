@@ -26,7 +26,11 @@
 // operand without a row, as tfjs refuses an op without a gradient function.
 // Conventions where the textbook derivative is undefined: the subgradient 0 at the kink of
 // relu, abs and max(x, c); ties of a binary max go to its first operand; ties of a max/min
-// reduction share the gradient equally (a valid subgradient, as PyTorch's amax).
+// reduction share the gradient equally (a valid subgradient, as PyTorch's amax); 0 for a^b at
+// a = 0 with b < 1 and for logsumexp of a group that is all -inf.
+// Guards: the engine (derive.ts) knows where each share can be non-zero (the branch a select
+// takes, what a mask selects, the picked class) and makes a share exactly 0 outside that,
+// never 0 · Infinity, when a row reads a value of the discarded part.
 
 import type { OpName } from '../ir/ops.js';
 
@@ -67,7 +71,10 @@ export const DERIVATIVES: readonly DerivativeRow[] = [
   ['mul',         1, '',          '(mul ?g ?a)',                                                     'd(ab) = b da + a db'],
   ['div',         0, '',          '(div ?g ?b)',                                                     'd(a/b) = da / b - (a/b) db / b'],
   ['div',         1, '',          '(neg (div (mul ?g ?y) ?b))',                                      'd(a/b) = da / b - (a/b) db / b'],
-  ['pow',         0, '',          '(mul ?g (mul ?b (pow ?a (sub ?b 1))))',                           'd a^b = b a^(b-1) da'],
+  // At a = 0 with b < 1, b a^(b-1) is 0 · Infinity (b = 0) or Infinity (0 < b < 1, the one-sided
+  // derivative at the end of the domain): the subgradient 0 is taken, as at relu's kink, so that
+  // a factor that vanishes there ((1 - p)^γ of a focal loss at p = 1) contributes its true 0.
+  ['pow',         0, '',          '(select (and (eq ?a 0) (lt ?b 1)) 0 (mul ?g (mul ?b (pow ?a (sub ?b 1)))))', 'd a^b = b a^(b-1) da; 0 at a = 0 for b < 1'],
   // At a = 0 the value is 0 for every b > 0: its derivative along b is 0, not 0 · log 0.
   ['pow',         1, '',          '(select (eq ?a 0) 0 (mul ?g (mul ?y (log ?a))))',                 'd a^b = a^b log(a) db'],
   ['maximum',     0, 'alone',     '(select (gt ?a ?b) ?g 0)',                                        'max(a, c) against a constant: 0 at the kink'],
@@ -94,8 +101,10 @@ export const DERIVATIVES: readonly DerivativeRow[] = [
   // its group it is the product of the non-zero elements; with two zeros or more it is 0.
   ['prod',        0, 'masked',    '(select ?m (select (eq ?x 0) (select (eq (sum:r (to_real (and ?m (eq ?x 0)))) 1) (mul ?g (prod:r (select (eq ?x 0) 1 ?x) ?m)) 0) (div (mul ?g ?y) ?x)) 0)', 'd Π x = (Π_{j≠i} x_j) dx_i over the selected elements'],
   ['prod',        0, 'unmasked',  '(select (eq ?x 0) (select (eq (sum:r (to_real (eq ?x 0))) 1) (mul ?g (prod:r (select (eq ?x 0) 1 ?x))) 0) (div (mul ?g ?y) ?x))', 'd Π x = (Π_{j≠i} x_j) dx_i'],
-  ['logsumexp',   0, 'masked',    '(select ?m (mul ?g (exp (sub ?x ?y))) 0)',                        'd log Σ e^x = softmax(x) dx over the selected elements'],
-  ['logsumexp',   0, 'unmasked',  '(mul ?g (exp (sub ?x ?y)))',                                      'd log Σ e^x = softmax(x) dx'],
+  // A group that is all -inf has the value -inf and no softmax (e^(-inf - -inf) is NaN): the
+  // subgradient 0 is taken there, as PyTorch's masked logsumexp of nothing.
+  ['logsumexp',   0, 'masked',    '(select ?m (select (eq ?y -Infinity) 0 (mul ?g (exp (sub ?x ?y)))) 0)', 'd log Σ e^x = softmax(x) dx over the selected elements; 0 where all are -inf'],
+  ['logsumexp',   0, 'unmasked',  '(select (eq ?y -Infinity) 0 (mul ?g (exp (sub ?x ?y))))',         'd log Σ e^x = softmax(x) dx; 0 where all are -inf'],
 
   ['softmax',     0, 'full-g',    '(mul ?y (sub ?g (sum:r (mul ?g ?y))))',                           'd softmax = y (dy - Σ y dy) along the axis'],
   ['softmax',     0, 'partial-g', '0',                                                               'softmax sums to 1: a gradient the same along the axis has no effect'],

@@ -5,6 +5,7 @@
 // (the intermediates a backend must keep) instead of recomputing them.
 
 import { IrBuilder } from '../ir/graph.js';
+import { OPS, type OpName } from '../ir/ops.js';
 import { REST, type Axis, type IrBackward, type IrFunction, type IrNode, type NodeId } from '../ir/types.js';
 import { instantiate, type Bindings } from '../opt/match.js';
 import { parseTerm, termVars, type Term } from '../opt/pattern.js';
@@ -16,6 +17,10 @@ interface CompiledRow {
   readonly vars: ReadonlySet<string>;
   /** The term is the constant 0: the operand gets no gradient through this op. */
   readonly zero: boolean;
+  /** The term reduces along an axis (a value at one position reads g at others). */
+  readonly reduces: boolean;
+  /** The term can be non-finite for finite operands (a division, log, pow, exp). */
+  readonly unsafe: boolean;
 }
 
 /** Rows by op, then by operand, in table order. */
@@ -27,13 +32,26 @@ export function compileDerivatives(table: readonly DerivativeRow[]): DerivativeR
     const term = parseTerm(text);
     const ops = byOp.get(op) ?? new Map<number, CompiledRow[]>();
     const zero = term.kind === 'num' && term.value === 0;
-    ops.set(operand, [...(ops.get(operand) ?? []), { when, term, vars: termVars(term), zero }]);
+    const reduces = termOps(term).some((o) => OPS[o].kind === 'reduce' || OPS[o].kind === 'axis');
+    const unsafe = termOps(term).some((o) => !FINITE_OPS.has(o));
+    ops.set(operand, [...(ops.get(operand) ?? []), { when, term, vars: termVars(term), zero, reduces, unsafe }]);
     byOp.set(op, ops);
   }
   return byOp;
 }
 
+/** Ops finite wherever their operands are (leaves: inputs, positions, sizes, finite constants). */
+const FINITE_OPS = new Set<string>([
+  'input', 'iota', 'size', 'neg', 'abs', 'sign', 'square', 'sigmoid', 'tanh', 'erf', 'atan', 'relu', 'floor', 'not', 'to_real',
+  'detach', 'add', 'sub', 'mul', 'maximum', 'minimum', 'eq', 'ne', 'lt', 'le', 'gt', 'ge', 'and', 'or', 'select', 'max', 'min',
+  'any', 'all', 'softmax', 'gather', 'rename', 'pick', 'sum', 'mean', 'log_sigmoid', 'softplus',
+]);
+
 const ROWS = compileDerivatives(DERIVATIVES);
+
+function termOps(t: Term): OpName[] {
+  return t.kind === 'op' ? [t.op, ...t.args.flatMap(termOps)] : [];
+}
 
 /** Why a loss cannot be differentiated by the compiler (its backends then use tfjs autodiff). */
 export class NotDifferentiable extends Error {
@@ -69,6 +87,22 @@ function carriers(fn: IrFunction, nodes: readonly IrNode[], rows: DerivativeRows
 }
 
 /**
+ * A share of a node's gradient. `guard`, when present, is a bool node where the share may be
+ * non-zero: outside it the true share is exactly 0 (the branch a select discards, what a mask
+ * leaves out, the classes a gather does not pick, the side of a max against a constant that
+ * loses). Its axes are among the share's. `dirty`: outside the guard the share as computed may
+ * be non-finite rather than 0, because a local derivative read a value of the discarded part
+ * (0 · (1/0) = NaN for the log in `if p > 0 then log(p) else 0`). A dirty share is made clean
+ * by a select on its guard before it meets a share with another guard, is summed along an
+ * axis, or becomes an input's gradient: the "double where", made by the compiler.
+ */
+interface Share {
+  readonly node: NodeId;
+  readonly guard?: NodeId;
+  readonly dirty: boolean;
+}
+
+/**
  * Builds, in `b` (which holds `fn`'s nodes), the gradient of `root` with respect to every real
  * input, seeded by a new input node `seedName` of the root's type. Throws NotDifferentiable
  * for what the IR cannot express (a function parameter's derivative).
@@ -79,23 +113,33 @@ export function deriveBackward(fn: IrFunction, b: IrBuilder, root: NodeId, seedN
   const rootNode = b.node(root);
   const seed = b.input(seedName, { dtype: 'real', axes: rootNode.type.axes }, rootNode.span);
   const carries = carriers(fn, b.nodes.slice(0, root + 1), rows);
-  const shares = new Map<NodeId, NodeId[]>();
-  if (carries.has(root)) shares.set(root, [seed]);
+  const shares = new Map<NodeId, Share[]>();
+  if (carries.has(root)) shares.set(root, [{ node: seed, dirty: false }]);
+  const finite = finiteness(b);
 
   for (let id = root; id >= 0; id--) {
     const parts = shares.get(id);
     if (!parts || !carries.has(id)) continue;
     const node = b.node(id);
-    const g = parts.reduce((acc, p) => b.op('add', [acc, p], {}, node.span));
+    const incoming = merge(b, parts, node.span);
     node.args.forEach((arg, k) => {
       if (!carries.has(arg)) return;
-      const row = rowsOf(fn, rows, node, k).find((r) => holds(r.when, node, k, g, b, carries));
+      const row = rowsOf(fn, rows, node, k).find((r) => holds(r.when, node, k, incoming.node, b, carries));
       if (!row) throw new Error(`internal: ${fn.name}: no row of the derivative of ${node.op} (operand ${k}) holds at %${node.id}`);
       if (row.zero) return;
-      const env = bindings(fn, b, node, g, row.vars);
-      const share = unbroadcast(b, node, arg, instantiate(row.term, env, b, node.span));
-      const shareNode = b.node(share);
-      if (shareNode.op === 'const' && shareNode.attrs.value === 0) return;
+      // A row that sums g along an axis would spread a non-finite part of g to every position.
+      const g = incoming.dirty && row.reduces ? clean(b, incoming, node.span) : incoming;
+      const env = bindings(fn, b, node, g.node, row.vars);
+      const raw = instantiate(row.term, env, b, node.span);
+      if (b.node(raw).op === 'const' && b.node(raw).attrs.value === 0) return;
+      const passed = g.guard === undefined ? undefined : passGuard(b, node, g.guard);
+      const own = ownGuard(row.term, env, b, node.span);
+      const guard = passed === undefined ? own : own === undefined ? passed : b.op('and', [passed, own], {}, node.span);
+      // Outside the incoming guard g is 0, so the share is 0 unless the row reads a value that
+      // can be non-finite there (where the own guard is false, the row's select gives 0 itself).
+      const dirty = passed !== undefined && (g.dirty || !finite.row(row, env));
+      const share = unbroadcast(b, node, arg, { node: raw, ...(guard !== undefined ? { guard } : {}), dirty });
+      if (b.node(share.node).op === 'const' && b.node(share.node).attrs.value === 0) return;
       shares.set(arg, [...(shares.get(arg) ?? []), share]);
     });
   }
@@ -103,22 +147,85 @@ export function deriveBackward(fn: IrFunction, b: IrBuilder, root: NodeId, seedN
   const grads = differentiableInputs(fn).flatMap((input) => {
     const parts = shares.get(input.node);
     if (!parts) return [];
-    const node = parts.reduce((acc, p) => b.op('add', [acc, p]));
-    return [{ input: input.name, node }];
+    const merged = merge(b, parts);
+    return [{ input: input.name, node: merged.dirty ? clean(b, merged).node : merged.node }];
   });
   return { root, seed, grads };
+}
+
+/** The sum of a node's shares: one guard when they share it, else each clean and the guards' union. */
+function merge(b: IrBuilder, parts: readonly Share[], span?: IrNode['span']): Share {
+  if (parts.length === 1) return parts[0]!;
+  const guard = parts[0]!.guard;
+  if (guard !== undefined && parts.every((p) => p.guard === guard)) {
+    return { node: parts.map((p) => p.node).reduce((acc, p) => b.op('add', [acc, p], {}, span)), guard, dirty: parts.some((p) => p.dirty) };
+  }
+  const node = parts.map((p) => (p.dirty ? clean(b, p, span) : p).node).reduce((acc, p) => b.op('add', [acc, p], {}, span));
+  const guards = parts.every((p) => p.guard !== undefined) ? [...new Set(parts.map((p) => p.guard!))] : [];
+  return guards.length === 0 ? { node, dirty: false } : { node, guard: guards.reduce((acc, x) => b.op('or', [acc, x], {}, span)), dirty: false };
+}
+
+/** The share, exactly 0 outside its guard. */
+function clean(b: IrBuilder, s: Share, span?: IrNode['span']): Share {
+  if (!s.dirty || s.guard === undefined) return { ...s, dirty: false };
+  return { node: b.op('select', [s.guard, s.node, b.constant(0)], {}, span), guard: s.guard, dirty: false };
+}
+
+/** Where the operand's share can be non-zero, given where the node's gradient can be. */
+function passGuard(b: IrBuilder, node: IrNode, guard: NodeId): NodeId | undefined {
+  switch (OPS[node.op].kind) {
+    case 'axis':
+      // softmax mixes the positions along its axis: one position reached reaches them all.
+      return anyAlong(b, guard, [node.attrs.axis!]);
+    case 'reshape':
+      if (node.op !== 'rename' || !b.type(guard).axes.some((a) => a.name === node.attrs.to)) return guard;
+      return b.op('rename', [guard], { from: node.attrs.to!, to: node.attrs.from! });
+    default:
+      return guard;
+  }
+}
+
+/**
+ * The condition a row's term applies itself: `(select C X 0)` is 0 outside C, `(select C 0 X)`
+ * inside it, `(mul X (to_real C))` outside C (a gather's one-hot mask).
+ */
+function ownGuard(term: Term, env: Bindings, b: IrBuilder, span?: IrNode['span']): NodeId | undefined {
+  if (term.kind !== 'op') return undefined;
+  const isZero = (t: Term | undefined): boolean => t?.kind === 'num' && t.value === 0;
+  const [first, second, third] = term.args;
+  if (term.op === 'select' && isZero(third)) return instantiate(first!, env, b, span);
+  if (term.op === 'select' && isZero(second)) return b.op('not', [instantiate(first!, env, b, span)], {}, span);
+  if (term.op === 'mul' && second?.kind === 'op' && second.op === 'to_real' && b.type(instantiate(second.args[0]!, env, b, span)).dtype === 'bool') {
+    return instantiate(second.args[0]!, env, b, span);
+  }
+  return undefined;
+}
+
+/** Some element along `axes` is true: a guard for a value that is the same along them. */
+function anyAlong(b: IrBuilder, guard: NodeId, axes: readonly string[]): NodeId | undefined {
+  const along = b.type(guard).axes.filter((a) => axes.includes(a.name)).map((a) => a.name);
+  if (along.length === 0) return guard;
+  const g = b.node(guard);
+  // eq(positions, class index) along the gathered axis holds somewhere: indices are checked
+  // to lie in range before anything runs.
+  const [p, q] = g.args.map((a) => b.node(a));
+  const picked = (pos: IrNode | undefined, at: IrNode | undefined): boolean => pos?.op === 'iota' && pos.attrs.axis === along[0] && (at?.op === 'input' || at?.op === 'const');
+  if (g.op === 'eq' && along.length === 1 && (picked(p, q) || picked(q, p))) return undefined;
+  return b.op('any', [guard], { axes: along });
 }
 
 /**
  * The share of an operand the forward pass broadcast along some axes (a bias [D] added to
  * [N, D]): summed along those the share has, and multiplied by the size of those it is the
- * same along (it lacks them), since every copy received it.
+ * same along (it lacks them), since every copy received it. A dirty share is cleaned before
+ * the sum; the guard keeps only axes the result has.
  */
-function unbroadcast(b: IrBuilder, node: IrNode, arg: NodeId, share: NodeId): NodeId {
+function unbroadcast(b: IrBuilder, node: IrNode, arg: NodeId, share: Share): Share {
   const own = new Set(b.type(arg).axes.map((a) => a.name));
-  const has = new Set(b.type(share).axes.map((a) => a.name));
-  const extra = b.type(share).axes.filter((a) => !own.has(a.name)).map((a) => a.name);
-  let out = extra.length > 0 ? b.op('sum', [share], { axes: extra }, node.span) : share;
+  const has = new Set(b.type(share.node).axes.map((a) => a.name));
+  const extra = b.type(share.node).axes.filter((a) => !own.has(a.name)).map((a) => a.name);
+  const summed = extra.length > 0 ? clean(b, share, node.span) : share;
+  let out = extra.length > 0 ? b.op('sum', [summed.node], { axes: extra }, node.span) : share.node;
   const layout = new Map<string, Axis>();
   // The layout the op lines its operands up in (a rename's result axes are not broadcast ones).
   for (const a of node.args.flatMap((x) => b.type(x).axes)) layout.set(a.name, a);
@@ -127,8 +234,35 @@ function unbroadcast(b: IrBuilder, node: IrNode, arg: NodeId, share: NodeId): No
     const size = b.op('to_real', [b.size(axis.name === REST ? REST : axis.dim)]);
     out = b.op('mul', [out, size], {}, node.span);
   }
-  return out;
+  if (summed.guard === undefined) return { node: out, dirty: false };
+  const kept = new Set(b.type(out).axes.map((a) => a.name));
+  const guard = anyAlong(b, summed.guard, b.type(summed.guard).axes.filter((a) => !kept.has(a.name)).map((a) => a.name));
+  return guard === undefined ? { node: out, dirty: false } : { node: out, guard, dirty: summed.dirty };
 }
+
+/**
+ * Which values can be non-finite where the inputs are finite (a log, a division, an exp that
+ * overflows), and which rows can be non-finite for a zero gradient: so that a guarded share is
+ * cleaned only where it has to be (a product with a finite value is 0 where g is).
+ */
+function finiteness(b: IrBuilder): { row(row: CompiledRow, env: Bindings): boolean } {
+  const memo = new Map<NodeId, boolean>();
+  const value = (id: NodeId): boolean => {
+    const known = memo.get(id);
+    if (known !== undefined) return known;
+    const n = b.node(id);
+    const ok = n.op === 'const' ? Number.isFinite(n.attrs.value) : FINITE_OPS.has(n.op) && n.args.every(value);
+    memo.set(id, ok);
+    return ok;
+  };
+  return {
+    row: (row, env) => !row.unsafe && [...row.vars].every((v) => !FORWARD_VARS.has(v) || value(env.nodes[v]!)),
+  };
+}
+
+/** The variables of a row that are forward values (they may be non-finite where discarded). */
+const FORWARD_VARS = new Set(['x', 'y', 'a', 'b']);
+
 
 function holds(when: DerivativeCondition, node: IrNode, operand: number, g: NodeId, b: IrBuilder, carries: ReadonlySet<NodeId>): boolean {
   switch (when) {

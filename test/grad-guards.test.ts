@@ -1,0 +1,235 @@
+// Gradients through guards: the backward share of a branch a select discards, of what a mask
+// leaves out, of a class a gather does not pick and of the losing side of a max against a
+// constant is exactly 0, never 0 · Infinity = NaN, even where the discarded part's own value
+// is -Infinity or NaN (src/grad/derive.ts). And the conventions of src/grad/derivatives.ts
+// where the textbook derivative is not finite: a^b at a = 0 with b < 1, logsumexp of a group
+// that is all -inf. Each case: the value and every gradient against a float64 oracle written
+// here by hand (checked by central finite differences where the loss is smooth), through the
+// evaluator (optimized and --no-opt) and the generated module, on wasm and cpu.
+import * as tf from '@tensorflow/tfjs';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { compile, evaluate } from '../src/api.js';
+import { initBackend } from '../src/eval/setup.js';
+import { formatDiagnostic } from '../src/diagnostics/diagnostic.js';
+
+type Values = Record<string, number[] | number[][] | boolean[]>;
+type Grads = Record<string, number[] | number[][]>;
+
+interface Case {
+  readonly name: string;
+  readonly source: string;
+  readonly inputs: Values;
+  readonly hypers?: Record<string, number>;
+  /** float64, by hand. */
+  readonly value: number;
+  readonly grads: Grads;
+  /** A float64 function of the real inputs whose central differences the gradient must match too. */
+  readonly smooth?: (x: Record<string, number[]>) => number;
+}
+
+const mean = (xs: number[]): number => xs.reduce((s, v) => s + v, 0) / xs.length;
+const sqrtGuard = (x: number[]): number => mean(x.map((v) => (v > 0 ? Math.sqrt(v) : 0)));
+const focal = (p: number[], g: number): number => mean(p.map((v) => -((1 - v) ** g) * Math.log(v)));
+/** d/dp of -(1 - p)^g log p: g (1 - p)^(g-1) log p - (1 - p)^g / p, whose limit at p = 1 is 0 for g > 0. */
+const focalGrad = (p: number, g: number, n: number): number => (p === 1 ? 0 : g * (1 - p) ** (g - 1) * Math.log(p) - (1 - p) ** g / p) / n;
+const lse = (row: number[]): number => {
+  const m = Math.max(...row);
+  return m === -Infinity ? -Infinity : m + Math.log(row.reduce((s, v) => s + Math.exp(v - m), 0));
+};
+const softmax = (row: number[]): number[] => row.map((v) => Math.exp(v - lse(row)));
+
+const CASES: readonly Case[] = [
+  {
+    name: 'sqrt under if x > 0: 0 at x = 0 and x < 0, 1/(2√x)/N elsewhere',
+    source: 'loss f(x: [N]) = mean(if x > 0 then sqrt(x) else 0)',
+    inputs: { x: [-1, 0, 4, 0.25] },
+    value: (2 + 0.5) / 4,
+    grads: { x: [0, 0, 1 / (2 * 2) / 4, 1 / (2 * 0.5) / 4] },
+  },
+  {
+    name: 'log under if p > 0: 0 where p = 0 (log(0) = -inf discarded)',
+    source: 'loss f(p: [N] in [0, 1]) = mean(if p > 0 then log(p) else 0)',
+    inputs: { p: [0, 0.5, 0.25] },
+    value: (Math.log(0.5) + Math.log(0.25)) / 3,
+    grads: { p: [0, 1 / 0.5 / 3, 1 / 0.25 / 3] },
+  },
+  {
+    name: 'a guarded ratio: 0 for both operands where the denominator is 0',
+    source: 'loss f(s: [N], n: [N] in [0, inf)) = mean(if n > 0 then s / n else 0)',
+    inputs: { s: [1, 3], n: [0, 2] },
+    value: 1.5 / 2,
+    grads: { s: [0, 1 / 2 / 2], n: [0, -3 / 4 / 2] },
+  },
+  {
+    name: 'log under a mask: 0 where the mask leaves p = 0 out',
+    source: 'loss f(p: [N] in [0, 1]) = mean(log(p), where: p > 0)',
+    inputs: { p: [0, 0.5, 0.25] },
+    value: (Math.log(0.5) + Math.log(0.25)) / 2,
+    grads: { p: [0, 1 / 0.5 / 2, 1 / 0.25 / 2] },
+  },
+  {
+    name: 'sqrt of a clamp against constants: 0 where the clamp holds, even at 0',
+    source: 'loss f(x: [N]) = mean(sqrt(min(max(x, 0), 1)))',
+    inputs: { x: [-1, 0, 4, 0.25] },
+    value: (1 + 0.5) / 4,
+    grads: { x: [0, 0, 0, 1 / (2 * 0.5) / 4] },
+  },
+  {
+    name: 'log of the classes a gather does not pick: those are 0 where p is 0',
+    source: 'loss f(p: [N, C] in [0, 1], t: index[N] of C) = mean(-log(p)[t])',
+    inputs: { p: [[0, 0.5, 0.5], [0.25, 0, 0.75]], t: [1, 2] },
+    value: -(Math.log(0.5) + Math.log(0.75)) / 2,
+    grads: { p: [[0, -1 / 0.5 / 2, 0], [0, 0, -1 / 0.75 / 2]] },
+  },
+  {
+    name: 'focal factor (1 - p)^0.5 · log p at p = 1: gradient 0, as its limit',
+    source: 'loss f(p: [N] in [0, 1], g: real in [0, inf) = 0.5) = mean(-(1 - p)^g * log(p))',
+    inputs: { p: [1, 0.5, 0.9] },
+    value: focal([1, 0.5, 0.9], 0.5),
+    grads: { p: [1, 0.5, 0.9].map((p) => focalGrad(p, 0.5, 3)) },
+  },
+  {
+    name: 'focal factor with g = 0: (1 - p)^0 = 1 at p = 1, gradient -1/p/N',
+    source: 'loss f(p: [N] in [0, 1], g: real in [0, inf) = 0.5) = mean(-(1 - p)^g * log(p))',
+    inputs: { p: [1, 0.5] },
+    hypers: { g: 0 },
+    value: focal([1, 0.5], 0),
+    grads: { p: [-1 / 2, -1 / 0.5 / 2] },
+  },
+  {
+    name: 'focal factor away from p = 1, against finite differences',
+    source: 'loss f(p: [N] in [0, 1], g: real in [0, inf) = 0.5) = mean(-(1 - p)^g * log(p))',
+    inputs: { p: [0.999, 0.3, 0.75] },
+    hypers: { g: 1.5 },
+    value: focal([0.999, 0.3, 0.75], 1.5),
+    grads: { p: [0.999, 0.3, 0.75].map((p) => focalGrad(p, 1.5, 3)) },
+    smooth: (x) => focal(x.p!, 1.5),
+  },
+  {
+    name: 'logsumexp of a row that is all -inf: value -inf, subgradient 0 there',
+    source: 'loss f(x: [N, C]) = sum(logsumexp(x, C))',
+    inputs: { x: [[-Infinity, -Infinity], [0, 1]] },
+    value: -Infinity,
+    grads: { x: [[0, 0], softmax([0, 1])] },
+  },
+  {
+    name: 'logsumexp of an all -inf row, floored by max(…, -10): finite everywhere',
+    source: 'loss f(x: [N, C]) = mean(max(logsumexp(x, C), -10))',
+    inputs: { x: [[-Infinity, -Infinity], [0, 1]] },
+    value: (-10 + lse([0, 1])) / 2,
+    grads: { x: [[0, 0], softmax([0, 1]).map((v) => v / 2)] },
+  },
+  {
+    name: 'a masked mean over an empty selection, then a division: 0',
+    source: 'loss f(l: [N], w: [N] in [0, inf), m: bool[N]) = if any(m) then mean(l * w, where: m) / mean(w, where: m) else 0',
+    inputs: { l: [1, 2], w: [0, 0], m: [false, false] },
+    value: 0,
+    grads: { l: [0, 0], w: [0, 0] },
+  },
+  {
+    name: 'the same with a selection: the weighted mean and its gradient',
+    source: 'loss f(l: [N], w: [N] in [0, inf), m: bool[N]) = if any(m) then mean(l * w, where: m) / mean(w, where: m) else 0',
+    inputs: { l: [1, 2, 5], w: [1, 3, 7], m: [true, true, false] },
+    value: (1 * 1 + 2 * 3) / 4,
+    // d/dl_i = w_i / Σw, d/dw_i = (l_i Σw - Σlw) / (Σw)² over the selected i.
+    grads: { l: [1 / 4, 3 / 4, 0], w: [(1 * 4 - 7) / 16, (2 * 4 - 7) / 16, 0] },
+    smooth: (x) => (x.l![0]! * x.w![0]! + x.l![1]! * x.w![1]!) / (x.w![0]! + x.w![1]!),
+  },
+  {
+    name: 'a branch shared with an unguarded use keeps its gradient there',
+    source: 'loss f(x: [N] in [0, inf)) = mean((if x > 1 then log(x) else 0) + sqrt(x + 1))',
+    inputs: { x: [0, 4] },
+    value: (1 + Math.log(4) + Math.sqrt(5)) / 2,
+    grads: { x: [1 / 2 / 2, (1 / 4 + 1 / (2 * Math.sqrt(5))) / 2] },
+  },
+];
+
+// ---------------------------------------------------------------------------------------------
+
+const BACKENDS = ['wasm', 'cpu'] as const;
+
+function expectClose(actual: unknown, expected: unknown, what: string): void {
+  const a = [actual].flat(3) as number[];
+  const e = [expected].flat(3) as number[];
+  expect(a.length, what).toBe(e.length);
+  a.forEach((v, i) => {
+    const x = e[i]!;
+    if (x === 0) expect(v === 0, `${what}[${i}]: ${v} is not 0`).toBe(true);
+    else if (!Number.isFinite(x)) expect(v, `${what}[${i}]`).toBe(x);
+    else expect(Math.abs(v - x), `${what}[${i}]: ${v} vs ${x}`).toBeLessThanOrEqual(2e-6 * Math.max(1, Math.abs(x)));
+  });
+}
+
+describe.each(CASES)('$name', (c) => {
+  it.each(BACKENDS.flatMap((b) => [[b, true], [b, false]] as const))('evaluator on %s (optimized: %s)', async (backend, optimize) => {
+    const r = await evaluate(c.source, 'case.loss', { loss: 'f', inputs: c.inputs, ...(c.hypers ? { set: c.hypers } : {}), grad: true, backend, optimize });
+    expect(r.diagnostics.filter((d) => d.severity === 'error').map((d) => formatDiagnostic(d))).toEqual([]);
+    expectClose(r.loss, c.value, 'value');
+    for (const [name, g] of Object.entries(c.grads)) expectClose(r.grads![name], g, `d/d${name}`);
+  });
+
+  it.each(BACKENDS)('generated module on %s', async (backend) => {
+    const mod = await moduleOf(c.source);
+    await initBackend(backend);
+    const names = Object.keys(c.inputs);
+    const tensors = names.map((n) => {
+      const v = c.inputs[n]!;
+      const flat = [v].flat(2);
+      return typeof flat[0] === 'boolean' ? tf.tensor(v as boolean[], undefined, 'bool') : Number.isInteger(flat[0]) && n === 't' ? tf.tensor(v as number[], undefined, 'int32') : tf.tensor(v as number[]);
+    });
+    const real = names.filter((n) => n in c.grads);
+    const fixed = new Map(names.map((n, i) => [n, tensors[i]!]));
+    const { value, grads } = tf.valueAndGrads((...xs: tf.Tensor[]) => {
+      const args = names.map((n) => (real.includes(n) ? xs[real.indexOf(n)]! : fixed.get(n)!));
+      return mod.f!(...args, { ...(c.hypers ?? {}), checkValues: false }) as tf.Scalar;
+    })(real.map((n) => fixed.get(n)!));
+    expectClose(value.dataSync()[0], c.value, 'value');
+    real.forEach((n, i) => expectClose(grads[i]!.arraySync(), c.grads[n], `d/d${n}`));
+    tf.dispose([value, ...grads, ...tensors]);
+  });
+
+  if (c.smooth) {
+    it('the oracle gradient is the float64 central difference of the oracle value', () => {
+      const x = Object.fromEntries(Object.entries(c.inputs).map(([k, v]) => [k, [...(v as number[])]]));
+      expect(c.smooth!(x)).toBeCloseTo(c.value, 12);
+      for (const [name, g] of Object.entries(c.grads)) {
+        (g as number[]).forEach((expected, i) => {
+          const at = x[name]![i]!;
+          const h = 1e-6 * Math.max(1, Math.abs(at));
+          x[name]![i] = at + h;
+          const up = c.smooth!(x);
+          x[name]![i] = at - h;
+          const down = c.smooth!(x);
+          x[name]![i] = at;
+          expect((up - down) / (2 * h)).toBeCloseTo(expected, 6);
+        });
+      }
+    });
+  }
+});
+
+// ---------------------------------------------------------------------------------------------
+
+type Module = Record<string, ((...args: unknown[]) => tf.Tensor) | undefined>;
+const modules = new Map<string, Module>();
+let count = 0;
+const dir = resolve('test/.tmp/grad-guards');
+
+async function moduleOf(source: string): Promise<Module> {
+  const hit = modules.get(source);
+  if (hit) return hit;
+  const r = await compile(source, 'case.loss');
+  expect(r.diagnostics.filter((d) => d.severity === 'error').map((d) => formatDiagnostic(d))).toEqual([]);
+  mkdirSync(dir, { recursive: true });
+  const file = resolve(dir, `case${count++}.ts`);
+  writeFileSync(file, r.code!);
+  const mod = (await import(/* @vite-ignore */ file)) as Module;
+  modules.set(source, mod);
+  return mod;
+}
+
+afterAll(async () => {
+  await initBackend('wasm');
+});
