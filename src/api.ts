@@ -92,6 +92,11 @@ export interface EvaluateOptions extends PipelineOptions {
   readonly autodiff?: boolean;
   readonly backend?: 'wasm' | 'cpu';
   readonly reduction?: 'mean' | 'sum' | 'none';
+  /**
+   * Fail (an E7008 diagnostic with the module's checkFinite message: which input or step led
+   * there) when the loss holds NaN or an infinity, instead of returning it (default false).
+   */
+  readonly checkFinite?: boolean;
 }
 
 export interface EvaluateResult {
@@ -137,7 +142,11 @@ export async function evaluate(text: string, file: string, options: EvaluateOpti
         const dtype = input.elem === 'real' ? 'float32' : input.elem === 'bool' ? 'bool' : 'int32';
         tensors[input.name] = tf.tensor(v.data, v.shape, dtype);
       }
-      const evalOptions = { ...(options.reduction ? { reduction: options.reduction } : {}), ...(options.autodiff ? { autodiff: true } : {}) };
+      const evalOptions = {
+        ...(options.reduction ? { reduction: options.reduction } : {}),
+        ...(options.autodiff ? { autodiff: true } : {}),
+        ...(options.checkFinite ? { checkFinite: true } : {}),
+      };
       if (options.grad) {
         const wrt = fn.inputs.filter((i) => i.elem === 'real').map((i) => i.name);
         const { value, grads } = valueAndGradsTfjs(fn, tensors, prepared.hypers, wrt, evalOptions);

@@ -30,6 +30,7 @@ const RUNS = {
   twins: { argv: ['compile', `${FIX}/mse.loss`, `${FIX}/twin/mse.loss`, '--out', '$TMP/twins'], status: 1 },
   usage: { argv: ['frobnicate'], status: 2 },
   tooManyWarnings: { argv: ['check', '--max-warnings', '0', `${FIX}/nonfinite.loss`], status: 1 },
+  setOutsideDomain: { argv: ['eval', `${FIX}/tempered.loss`, '--loss', 'tempered', '--inputs', `${FIX}/inputs-good.json`, '--set', 'temperature=0'], status: 1 },
 } as const;
 type RunName = keyof typeof RUNS;
 
@@ -147,8 +148,9 @@ const CASES: Record<DiagnosticKind, Case> = {
   LogOfOnePlusSmall: { stability: 'loss f(x: [N] in [0, inf)) = mean(log(1 + x))' },
   ProbabilityFromUnbounded: { stability: 'loss f(x: [N], y: [N] in {0, 1}) = -mean(y * log(clamp(x, 1e-7, 1 - 1e-7)))' },
   SqrtGradientAtZero: { stability: 'loss f(x: [N] in [0, inf)) = mean(sqrt(x))' },
-  PowGradientAtZero: { stability: 'loss f(p: [N] in [0, 1], gamma: real in [0, inf) = 0.5) = mean((1 - p)^gamma)' },
-  GuardedGradient: { stability: 'loss f(p: [N] in [0, 1]) = mean(if p > 0 then log(p) else 0)' },
+  // Both only where tfjs's autodiff differentiates (a function parameter): the derived gradient is 0 there.
+  PowGradientAtZero: { stability: 'loss f(p: [N] in [0, 1], h: fn([N]) -> [N], gamma: real in [0, inf) = 0.5) = mean((1 - p)^gamma) + mean(h(p))' },
+  GuardedGradient: { stability: 'loss f(p: [N] in [0, 1], h: fn([N]) -> [N]) = mean(if p > 0 then log(p) else 0) + mean(h(p))' },
   SampledNonFinite: { run: 'sample' },
 
   // --- evaluation and command line
@@ -165,6 +167,7 @@ const CASES: Record<DiagnosticKind, Case> = {
   DuplicateOutput: { run: 'twins', expect: 'lossc: error E7012: test/fixtures/diagnostics/mse.loss and test/fixtures/diagnostics/twin/mse.loss would both be compiled to $TMP/twins/mse.ts; compile them in separate runs or rename one' },
   BadUsage: { run: 'usage', expect: "lossc: error E7013: unknown command 'frobnicate'" },
   TooManyWarnings: { run: 'tooManyWarnings', expect: 'lossc: error E7014: 1 warning found, more than --max-warnings 0 allows' },
+  OptionOutsideDomain: { run: 'setOutsideDomain', expect: "test/fixtures/diagnostics/tempered.loss:2:39: error E7015: 0 for 'temperature' of loss 'tempered' is outside its declared domain (0, inf)" },
 
   // --- internal
   InternalError: { source: 'import { mse } from "./regression"\nloss f(x: [N]) = mse(x, x)', files: { 'regression.loss': new Error('the disk is on fire') }, expect: ['lossc: error E9001: internal compiler error while checking definitions: the disk is on fire (please report this with the source that caused it)', "lossc: error E9001: internal compiler error while checking loss 'f': the disk is on fire (please report this with the source that caused it)"] },

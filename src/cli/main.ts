@@ -400,17 +400,25 @@ async function evalCommand(args: readonly string[], io: Io): Promise<number> {
     backend: (values.backend as 'wasm' | 'cpu' | undefined) ?? 'wasm',
     optimize: !values['no-opt'],
     host: fsHost,
+    // A NaN or infinite loss is a failed evaluation, with the module's checkFinite message.
+    checkFinite: !values['allow-nonfinite'],
     ...(reduction ? { reduction: reduction as 'mean' | 'sum' | 'none' } : {}),
   });
   printDiagnostics(io, result.diagnostics);
   if (result.loss === undefined) return EXIT.failed;
   if (values.json) {
-    io.out(JSON.stringify({ loss: result.loss, ...(result.grads ? { grads: result.grads } : {}) }));
+    io.out(JSON.stringify({ loss: result.loss, ...(result.grads ? { grads: result.grads } : {}) }, nonFiniteAsString));
   } else {
-    io.out(`${values.loss} = ${JSON.stringify(result.loss)}`);
-    for (const [name, g] of Object.entries(result.grads ?? {})) io.out(`d${values.loss}/d${name} = ${JSON.stringify(g)}`);
+    const text = (v: unknown): string => JSON.stringify(v, nonFiniteAsString).replace(/"(NaN|-?Infinity)"/g, '$1');
+    io.out(`${values.loss} = ${text(result.loss)}`);
+    for (const [name, g] of Object.entries(result.grads ?? {})) io.out(`d${values.loss}/d${name} = ${text(g)}`);
   }
   return EXIT.ok;
+}
+
+/** JSON has no NaN or infinities (JSON.stringify writes null for all three): the strings "NaN", "Infinity", "-Infinity" instead. */
+function nonFiniteAsString(_key: string, value: unknown): unknown {
+  return typeof value === 'number' && !Number.isFinite(value) ? String(value) : value;
 }
 
 function costTarget(value: string | undefined): 'wasm' | 'cpu' {

@@ -64,7 +64,7 @@ them, and prints every problem as file:line:col: error CODE: message. Exits 1 on
   },
   eval: {
     args: '<file>',
-    synopsis: '--loss NAME --inputs FILE.json [--set NAME=VALUE]... [--grad]\n                [--autodiff] [--json] [--backend wasm|cpu] [--no-opt] [--reduction mean|sum|none]',
+    synopsis: '--loss NAME --inputs FILE.json [--set NAME=VALUE]... [--grad]\n                [--autodiff] [--json] [--allow-nonfinite] [--backend wasm|cpu] [--no-opt] [--reduction mean|sum|none]',
     about: `Runs one loss on TensorFlow.js and prints its value (and gradients with --grad). The inputs
 file is a JSON object from input name to a nested array, or to {"shape": [...], "data": [...]};
 int and index inputs hold whole numbers.`,
@@ -74,7 +74,8 @@ int and index inputs hold whole numbers.`,
       set: { type: 'string', multiple: true, value: 'NAME=VALUE', help: 'a scalar hyperparameter (a number, true, false or inf); repeat for several' },
       grad: { type: 'boolean', help: 'also print the gradient of the loss with respect to each real input' },
       autodiff: { type: 'boolean', help: "with --grad: gradients from TensorFlow.js's autodiff, not the derived backward pass" },
-      json: { type: 'boolean', help: 'print one JSON object: {"loss": ..., "grads": {input: ...}}' },
+      json: { type: 'boolean', help: 'print one JSON object: {"loss": ..., "grads": {input: ...}}; NaN and infinities as the strings "NaN", "Infinity", "-Infinity"' },
+      'allow-nonfinite': { type: 'boolean', help: 'print a loss that is NaN or infinite (exit 0) instead of failing with what led there (exit 1)' },
       backend: { type: 'string', value: 'wasm|cpu', help: 'the TensorFlow.js backend to run on (default wasm)' },
       'no-opt': { type: 'boolean', help: 'run the formula as written, without the optimizer' },
       reduction: { type: 'string', value: 'mean|sum|none', help: "how the per-sample losses are combined (default the loss's own); none prints each" },

@@ -107,6 +107,8 @@ export const DIAGNOSTICS = {
   PowGradientAtZero: { code: 'W6011', severity: 'warning', message: '{expr}: the gradient of a power below 1 is infinite where the base is 0: {trigger}' },
   GuardedGradient: { code: 'W6012', severity: 'warning', message: '{expr}: the condition guards the value but not the gradient: {trigger}' },
   SampledNonFinite: { code: 'W6020', severity: 'warning', message: "loss '{name}' gave a non-finite {what} in float32 at {count} of {samples} sampled inputs from its declared domains, e.g. {input}" },
+  // A note (info), not a warning: the optimizer computes the stable form; --no-opt would not.
+  RepairedNaiveForm: { code: 'I6030', severity: 'info', message: '{naive} is computed as its stable form {stable} ({rules}: {why})' },
 
   // --- evaluation and command line -------------------------------------------------------------
   NoSuchLoss: { code: 'E7001', severity: 'error', message: "no loss named '{name}' in {file}{hint}" },
@@ -122,6 +124,7 @@ export const DIAGNOSTICS = {
   DuplicateOutput: { code: 'E7012', severity: 'error', message: '{first} and {second} would both be compiled to {path}; compile them in separate runs or rename one' },
   BadUsage: { code: 'E7013', severity: 'error', message: '{problem}' },
   TooManyWarnings: { code: 'E7014', severity: 'error', message: '{warnings} found, more than --max-warnings {max} allows' },
+  OptionOutsideDomain: { code: 'E7015', severity: 'error', message: "{value} for '{name}' of loss '{loss}' is outside its declared domain {domain}" },
 
   // --- internal ---------------------------------------------------------------------------------
   InternalError: { code: 'E9001', severity: 'error', message: 'internal compiler error while {phase}: {reason} (please report this with the source that caused it)' },

@@ -3,7 +3,7 @@
 // declared inputs before any tensor is made.
 
 import { diagnostic, type Diagnostic } from '../diagnostics/diagnostic.js';
-import type { IrFunction, IrInput } from '../ir/types.js';
+import type { DomainInfo, IrFunction, IrInput } from '../ir/types.js';
 import { hint } from '../check/values.js';
 
 export type NestedArray = number | boolean | NestedArray[];
@@ -63,6 +63,15 @@ function scalar(x: unknown): number | undefined {
   return undefined;
 }
 
+/** Whether `v` lies in the domain, as the generated module's option check decides it (NaN never does; an open infinite end excludes that infinity). */
+export function insideDomain(v: number, d: DomainInfo): boolean {
+  if (d.kind === 'set') return (d.values ?? []).includes(v);
+  if (Number.isNaN(v)) return false;
+  const loOk = d.lo === undefined || (d.loClosed ? v >= d.lo : v > d.lo);
+  const hiOk = d.hi === undefined || (d.hiClosed ? v <= d.hi : v < d.hi);
+  return loOk && hiOk;
+}
+
 function expectedText(input: IrInput): string {
   const dims = input.axes.map((a) => a.dim).join(', ');
   return input.elem === 'index' ? `index[${dims}] of ${input.indexOf}` : `${input.elem}[${dims}]`;
@@ -115,6 +124,12 @@ export function prepareInputs(fn: IrFunction, values: Readonly<Record<string, un
     const n = typeof raw === 'number' ? raw : typeof raw === 'boolean' ? Number(raw) : NaN;
     if (Number.isNaN(n) || (hyper.elem !== 'real' && !Number.isInteger(n))) {
       diagnostics.push(diagnostic('InputShape', undefined, { name: hyper.name, loss: fn.name, problem: `expected ${hyper.elem === 'real' ? 'a number' : 'a whole number'}, got ${JSON.stringify(raw)}` }));
+      continue;
+    }
+    if (hyper.domain && !insideDomain(n, hyper.domain)) {
+      // As the module's own check would refuse it, but before anything runs, at the declaration.
+      const span = fn.nodes[hyper.node]?.span;
+      diagnostics.push(diagnostic('OptionOutsideDomain', span, { value: String(n), name: hyper.name, loss: fn.name, domain: hyper.domain.text }));
       continue;
     }
     hypers[hyper.name] = n;

@@ -4,6 +4,7 @@
 // needs, lining them up by axis name (layout.ts), cutting bool and int results off tfjs's
 // gradient tape, and broadcasting where tfjs's own gradients would not.
 
+import { BUILTINS } from '../check/builtins.js';
 import { unionAxes } from '../ir/axes.js';
 import { emptyValue, type DType } from '../ir/ops.js';
 import { REST, type Axis, type IrFunction, type IrNode, type NodeId } from '../ir/types.js';
@@ -11,6 +12,13 @@ import { postorder } from '../ir/walk.js';
 import { spread, type Interp, type Kernel } from './interp.js';
 import { isRest, named, physOf, type Layout } from './layout.js';
 import { OP_RULES, type ElementwiseRule, type ReduceRule } from './op-rules.js';
+
+/**
+ * What a reduction over an axis of size 0 gives when no `empty:` is written: what `where:`
+ * gives when it selects nothing (the language's defaults, docs/language.md), so an empty
+ * batch means the same as an empty selection.
+ */
+const LANGUAGE_EMPTY: ReadonlyMap<string, number> = new Map(Object.values(BUILTINS).flatMap((b) => (b.kind === 'reduce' ? [[b.op, b.emptyDefault] as const] : [])));
 
 export const TF_DTYPE = { real: 'float32', int: 'int32', bool: 'bool' } as const satisfies Record<DType, string>;
 
@@ -420,6 +428,8 @@ class NodeLowering<V> {
     const removed = node.attrs.axes ?? [];
     const taped = x.taped || mask?.taped === true;
     const operandType: DType = rule.operand === 'same' ? x.dtype : rule.operand;
+    const reducedAxes = unionAxes(x.axes, mask?.axes ?? []).filter((a) => removed.includes(a.name));
+    const define = (make: () => V): void => this.define(node, this.emptyGuarded(node, reducedAxes, make), taped);
     const along = (kernel: Kernel, e: V, pos: V | undefined, keepDims = false): V => {
       if (pos !== undefined) return keepDims ? I.tf(kernel, e, pos, I.bool(true)) : I.tf(kernel, e, pos);
       return keepDims ? I.tf(kernel, e, I.undef(), I.bool(true)) : I.tf(kernel, e);
@@ -428,10 +438,10 @@ class NodeLowering<V> {
       const pos = (): V | undefined => layout.positions(physOf(x.axes), removed);
       if (node.op === 'logsumexp') {
         const xv = I.once(`${camel(node.op)}${node.id}_x`, x.read(operandType));
-        this.define(node, () => this.logsumexp(xv, pos, node.type.axes, `${camel(node.op)}${node.id}`), taped);
+        define(() => this.logsumexp(xv, pos, node.type.axes, `${camel(node.op)}${node.id}`));
         return;
       }
-      this.define(node, () => along(rule.kernel, x.read(operandType), pos()), taped);
+      define(() => along(rule.kernel, x.read(operandType), pos()));
       return;
     }
     const base = `${camel(node.op)}${node.id}`;
@@ -477,12 +487,33 @@ class NodeLowering<V> {
     }
     const empty = emptyValue(node);
     if (rule.natural !== undefined && Object.is(empty, rule.natural)) {
-      this.define(node, make, taped);
+      define(make);
       return;
     }
     // Where the mask selects nothing, the empty value.
     const raw = I.once(`${base}_raw`, make());
-    this.define(node, () => I.tf('where', some ?? nonEmpty(), raw, constantOf(I, empty, node.type.dtype)), taped);
+    define(() => I.tf('where', some ?? nonEmpty(), raw, constantOf(I, empty, node.type.dtype)));
+  }
+
+  /**
+   * `make`, or the node's empty value where a reduced axis has size 0 at run time: tfjs-wasm
+   * reduces an empty tensor to uninitialised memory (a sum of nothing gave 3.6e-41), cpu to
+   * 0 or NaN. Only dims an input fixes can be 0 (a declared size cannot), so a loss over
+   * declared sizes pays nothing; otherwise the price is a comparison of sizes in JavaScript.
+   */
+  private emptyGuarded(node: IrNode, reduced: readonly Axis[], make: () => V): () => V {
+    const { I, layout } = this;
+    const declared = new Set(this.ctx.fn.dims.flatMap((d) => ('size' in d && d.size > 0 ? [d.dim] : [])));
+    const mayBeEmpty = reduced.filter((a) => isRest(a) || !declared.has(a.dim));
+    if (mayBeEmpty.length === 0) return make;
+    const isEmpty = (a: Axis): V => (isRest(a) ? I.js('includes', layout.rest(), I.num(0)) : I.js('eq', layout.dim(a.dim), I.num(0)));
+    const value = node.attrs.empty ?? LANGUAGE_EMPTY.get(node.op) ?? emptyValue(node);
+    const dtype = node.type.dtype === 'real' ? [] : [I.str(node.type.dtype === 'int' ? 'int32' : 'bool')];
+    const filler = node.type.dtype === 'real' ? value : node.type.dtype === 'int' ? Math.trunc(value) : value !== 0 ? 1 : 0;
+    return () => {
+      const empty = mayBeEmpty.slice(1).reduce((acc, a) => I.or(acc, () => isEmpty(a)), isEmpty(mayBeEmpty[0]!));
+      return I.js('choose', empty, I.tf('fill', layout.shape(node.type.axes), I.num(filler), ...dtype), make());
+    };
   }
 
   /**

@@ -75,6 +75,8 @@ export const JS_OPS = {
   product: { prec: PREC.member, operands: [PREC.member], source: ([l]) => `${l}.reduce((a, b) => a * b, 1)`, live: (l: readonly number[]) => l.reduce((a, b) => a * b, 1) },
   /** `n` ones, for a shape padded with size-1 dims. */
   ones: { prec: PREC.member, operands: [ARG], source: ([n]) => `Array<number>(${n}).fill(1)`, live: (n: number) => Array<number>(n).fill(1) },
+  /** `c ? a : b`. The live interpreter has made both already: each must be cheap and safe to make. */
+  choose: { prec: PREC.conditional, operands: [PREC.or, ARG, ARG], source: ([c, a, b]) => `${c} ? ${a} : ${b}`, live: (c: unknown, a: unknown, b: unknown) => (c ? a : b) },
   /** A tensor's values as a typed array (read back from the backend). */
   dataSync: { prec: PREC.member, operands: [PREC.member], source: ([t]) => `${t}.dataSync()`, live: (t: { dataSync(): unknown }) => t.dataSync() },
   /** `v instanceof tf.Tensor` */

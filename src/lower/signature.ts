@@ -43,10 +43,36 @@ const shapeText = (axes: readonly { readonly dim: string }[]): string => `[${axe
 function inDomain<V>(I: Interp<V>, v: V, d: DomainInfo): V | undefined {
   if (d.kind === 'set') return I.js('includes', I.list((d.values ?? []).map((x) => I.num(x))), v);
   const parts: (() => V)[] = [];
-  if (d.lo !== undefined && d.lo !== -Infinity) parts.push(() => I.js(d.loClosed ? 'ge' : 'gt', v, I.num(d.lo!)));
-  if (d.hi !== undefined && d.hi !== Infinity) parts.push(() => I.js(d.hiClosed ? 'le' : 'lt', v, I.num(d.hi!)));
+  // An open infinite end (`[1e-4, inf)`) excludes that infinity: an infinite option is not in it.
+  const checked = (bound: number | undefined, closed: boolean | undefined): bound is number => bound !== undefined && (Number.isFinite(bound) || closed !== true);
+  if (checked(d.lo, d.loClosed)) parts.push(() => I.js(d.loClosed ? 'ge' : 'gt', v, I.num(d.lo!)));
+  if (checked(d.hi, d.hiClosed)) parts.push(() => I.js(d.hiClosed ? 'le' : 'lt', v, I.num(d.hi!)));
   if (parts.length === 0) return undefined;
   return parts.slice(1).reduce((acc, p) => I.and(acc, p), parts[0]!());
+}
+
+/**
+ * The bounds `outsideAt` checks an input against, or undefined when every value is in the
+ * domain. An open infinite end excludes that infinity; an int input cannot be infinite.
+ */
+function domainBounds<V>(I: Interp<V>, d: DomainInfo, elem: IrInput['elem']): V | undefined {
+  if (d.kind === 'set') return I.obj([['values', I.list((d.values ?? []).map((x) => I.num(x)))]]);
+  const fields: [string, V][] = [];
+  const end = (bound: number | undefined, closed: boolean | undefined, key: 'lo' | 'hi'): void => {
+    if (bound === undefined || (Number.isFinite(bound) ? false : closed === true || elem !== 'real')) return;
+    fields.push([key, I.num(bound)]);
+    if (!closed) fields.push([`${key}Open`, I.bool(true)]);
+  };
+  end(d.lo, d.loClosed, 'lo');
+  end(d.hi, d.hiClosed, 'hi');
+  return fields.length > 0 ? I.obj(fields) : undefined;
+}
+
+/** What a value outside a probability or label domain most likely is, for the message. */
+function domainHint(d: DomainInfo): string {
+  if (d.kind === 'interval' && d.lo === 0 && d.hi === 1) return ' (probabilities or soft labels: logits need sigmoid(x) or softmax(x) first, or the loss\'s logits form)';
+  if (d.kind === 'set' && d.values?.length === 2 && d.values[0] === 0 && d.values[1] === 1) return ' (labels must be 0 or 1)';
+  return '';
 }
 
 /**
@@ -158,22 +184,27 @@ export function checkArguments<V>(I: Interp<V>, fn: IrFunction, inputs: Readonly
   };
   const layout = new Layout(I, { dim, rest: restOf });
 
-  // Class indices: whole by dtype; the range needs the values (a small tensor, read once).
+  // Class indices: whole by dtype; the range needs the values, scanned by one reduction.
   const checkValues = I.let('checkValues', I.js('ne', I.get(options, 'checkValues'), I.bool(false)), { dropIfUnused: true });
   for (const input of fn.inputs) {
     if (input.elem !== 'index' || !input.indexOf) continue;
     const p = inputs.get(input.name)!;
     const size = dim(input.indexOf);
-    const scan = (): void =>
-      I.forOf(I.js('dataSync', p), 'v', (v) =>
-        I.throwIf(I.or(I.js('lt', v, I.num(0)), () => I.js('ge', v, size)), 'RangeError', () => [
-          `${loss}: input '${input.name}' holds `,
-          v,
-          `, which is not a class index of ${input.indexOf} in [0, `,
-          size,
-          ')',
-        ]),
-      );
+    const scan = (): void => {
+      // One class makes every index 0 and a softmax over it 1: the loss is constant, its
+      // gradient 0 forever, and nothing else would say so (Keras warns on [N, 1] logits).
+      I.throwIf(I.js('eq', size, I.num(1)), 'RangeError', () => [
+        `${loss}: input '${input.name}' indexes classes of ${input.indexOf}, which has size 1: with a single class every index is 0 and a softmax over it is 1, so the loss is constant and its gradient 0; give at least 2 classes, or use a binary loss (bce_with_logits) on one logit per sample`,
+      ]);
+      const bad = I.let(`outside_${input.name}`, I.helper('outsideAt', p, I.obj([['lo', I.num(0)], ['hi', size], ['hiOpen', I.bool(true)]])));
+      I.throwIf(I.js('ne', bad, I.undef()), 'RangeError', () => [
+        `${loss}: input '${input.name}' holds `,
+        I.get(bad, 'value'),
+        `, which is not a class index of ${input.indexOf} in [0, `,
+        size,
+        ')',
+      ]);
+    };
     I.when(checkValues, () => (input.default === undefined ? scan() : I.when(I.js('ne', p, I.undef()), scan)));
   }
 
@@ -246,22 +277,40 @@ export function checkArguments<V>(I: Interp<V>, fn: IrFunction, inputs: Readonly
     reduction = { mode, weights };
   }
 
-  // NaN in a real input (or in the weights) would only come out the other end as a NaN loss:
-  // name it here. One flag per tensor is read back, so `checkValues: false` skips the scan in
+  // NaN in a real input (or in the weights), or a value outside an input's declared domain
+  // (`p: [N] in [0, 1]` given logits, `y in {0, 1}` given 2, ±Infinity where the domain
+  // excludes it), would only come out the other end as a wrong number: name it here. One
+  // reduction per tensor and one flag read back, so `checkValues: false` skips the scan in
   // a hot loop once the inputs are known to be clean.
-  const scanned: { what: string; value: V; optional: boolean }[] = fn.inputs
-    .filter((i) => i.elem === 'real')
-    .map((i) => ({ what: `input '${i.name}'`, value: inputs.get(i.name)!, optional: i.default !== undefined }));
-  if (reduction) scanned.push({ what: "option 'weights'", value: reduction.weights, optional: true });
+  const scanned: { what: string; value: V; optional: boolean; domain?: DomainInfo; elem: IrInput['elem'] }[] = fn.inputs
+    .filter((i) => i.elem === 'real' || (i.elem === 'int' && i.domain !== undefined))
+    .map((i) => ({ what: `input '${i.name}'`, value: inputs.get(i.name)!, optional: i.default !== undefined, elem: i.elem, ...(i.domain ? { domain: i.domain } : {}) }));
+  if (reduction) scanned.push({ what: "option 'weights'", value: reduction.weights, optional: true, elem: 'real' });
   if (scanned.length > 0) {
     I.when(checkValues, () => {
-      for (const { what, value, optional } of scanned) {
-        const scan = (): void =>
-          I.throwIf(I.js('ne', I.helper('nanAt', value), I.undef()), 'RangeError', () => [
+      for (const { what, value, optional, domain, elem } of scanned) {
+        const scan = (): void => {
+          const bounds = domain ? domainBounds(I, domain, elem) : undefined;
+          const base = I.nameOf(value) ?? 'value';
+          const bad = I.let(`outside_${base}`, bounds ? I.helper('outsideAt', value, bounds) : I.helper('outsideAt', value));
+          const found = I.js('ne', bad, I.undef());
+          I.throwIf(bounds ? I.and(found, () => I.js('isNaN', I.get(bad, 'value'))) : found, 'RangeError', () => [
             `${loss}: ${what} holds NaN at `,
-            I.helper('nanAt', value),
+            I.get(bad, 'at'),
             ', but must hold numbers (float32 values that are not NaN)',
           ]);
+          if (bounds) {
+            I.throwIf(found, 'RangeError', () => [
+              `${loss}: ${what} holds `,
+              I.get(bad, 'value'),
+              ' at ',
+              I.get(bad, 'at'),
+              ' (flat position ',
+              I.get(bad, 'flat'),
+              `), outside its declared domain ${domain!.text}${domainHint(domain!)}`,
+            ]);
+          }
+        };
         if (optional) I.when(I.js('ne', value, I.undef()), scan);
         else scan();
       }

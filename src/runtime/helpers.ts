@@ -259,19 +259,39 @@ export function freeVariablePrefix(base: string, names: readonly string[]): stri
 }
 
 /**
- * Where `x` first holds NaN, as `[i, j]`, or undefined. Only a flag is read back from the
- * backend unless there is a NaN to find.
+ * The first element of `x` that is NaN or outside `domain` (bounds closed unless `loOpen` or
+ * `hiOpen`; `values`: the only values allowed), with its position as `[i, j]` and in the
+ * flat data, or undefined. One reduction and one flag read back, NaN and domain together,
+ * unless there is an element to find; NaN fails every comparison, so a bounded domain
+ * catches it, and an open infinite bound (`[0, inf)`) catches that infinity.
  */
-export function nanAt(x: tf.Tensor): string | undefined {
-  if (x.dtype !== 'float32' || tf.tidy(() => tf.any(tf.isNaN(x)).dataSync()[0]) !== 1) return undefined;
-  const flat = Array.from(x.dataSync()).findIndex((v) => Number.isNaN(v));
+export function outsideAt(
+  x: tf.Tensor,
+  domain: { readonly lo?: number; readonly hi?: number; readonly loOpen?: boolean; readonly hiOpen?: boolean; readonly values?: readonly number[] } = {},
+): { readonly value: number; readonly at: string; readonly flat: number } | undefined {
+  const bounded = domain.lo !== undefined || domain.hi !== undefined || domain.values !== undefined;
+  // tfjs-wasm reduces an empty tensor to uninitialised memory: nothing to find there anyway.
+  if (x.size === 0 || x.dtype === 'bool' || x.dtype === 'string' || (!bounded && x.dtype !== 'float32')) return undefined;
+  const inside = (): tf.Tensor => {
+    if (domain.values !== undefined) return domain.values.map((v) => tf.equal(x, tf.scalar(v, x.dtype))).reduce((a, b) => tf.logicalOr(a, b), tf.zerosLike(x).cast('bool'));
+    const parts: tf.Tensor[] = [];
+    if (domain.lo !== undefined) parts.push(domain.loOpen ? tf.greater(x, tf.scalar(domain.lo, x.dtype)) : tf.greaterEqual(x, tf.scalar(domain.lo, x.dtype)));
+    if (domain.hi !== undefined) parts.push(domain.hiOpen ? tf.less(x, tf.scalar(domain.hi, x.dtype)) : tf.lessEqual(x, tf.scalar(domain.hi, x.dtype)));
+    return parts.length === 0 ? tf.logicalNot(tf.isNaN(x)) : parts.reduce((a, b) => tf.logicalAnd(a, b));
+  };
+  // Off the gradient tape (noGrad): under tf.grads the comparisons would save their operands
+  // on the tape, and a throw after the scan would leave them there.
+  if (tf.tidy(() => noGrad(() => tf.all(inside())).dataSync()[0]) === 1) return undefined;
+  const ok = tf.tidy(() => noGrad(inside).dataSync());
+  const flat = ok.findIndex((v) => v !== 1);
+  if (flat < 0) return undefined;
   const at: number[] = [];
   for (let k = x.rank - 1, r = flat; k >= 0; k--) {
     const size = x.shape[k]!;
     at.unshift(r % size);
     r = Math.floor(r / size);
   }
-  return `[${at.join(', ')}]`;
+  return { value: x.dataSync()[flat]!, at: `[${at.join(', ')}]`, flat };
 }
 
 /**

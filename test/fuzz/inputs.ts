@@ -59,7 +59,9 @@ export function sampleInputs(fn: IrFunction, rng: Rng, options: SampleOptions = 
   const maxSize = options.maxSize ?? 4;
   const sizes = new Map<string, number>();
   for (const d of fn.dims) if ('size' in d) sizes.set(d.dim, d.size);
-  for (const i of fn.inputs) for (const a of i.axes) if (a.name !== REST && !sizes.has(a.dim)) sizes.set(a.dim, 1 + Math.floor(rng() * maxSize));
+  // A class dim has at least 2 classes: with one, every index is 0 and the loss refuses it.
+  const classDims = new Set(fn.inputs.flatMap((i) => (i.indexOf ? [i.indexOf] : [])));
+  for (const i of fn.inputs) for (const a of i.axes) if (a.name !== REST && !sizes.has(a.dim)) sizes.set(a.dim, (classDims.has(a.dim) ? 2 : 1) + Math.floor(rng() * (classDims.has(a.dim) ? Math.max(1, maxSize - 1) : maxSize)));
   const rest = Array.from({ length: options.restRank ?? Math.floor(rng() * 3) }, () => 1 + Math.floor(rng() * 3));
   const tensors: Record<string, Dense> = {};
   for (const input of fn.inputs) {
