@@ -184,8 +184,16 @@ function reduce<V>(I: Interp<V>, sig: Signature<V>, perSample: V, dtype: DType, 
   const { mode, weights } = sig.reduction!;
   const losses = (): V => (dtype === 'real' ? perSample : I.tf('cast', perSample, I.str('float32')));
   const is = (m: string) => (): V => I.js('eq', mode, I.str(m));
+  // No per-sample losses (an empty batch): the sum and the mean are 0, the language's empty
+  // values, on every backend (tfjs-wasm sums an empty tensor to uninitialised memory). A sum
+  // with one 0 appended keeps the result on the tape of the losses.
+  const empty = (): V => I.and(I.js('eq', I.get(perSample, 'size'), I.num(0)), () => I.js('ne', mode, I.str('none')));
+  const zero = (): V => I.tf('sum', I.tf('concat', I.list([I.tf('reshape', losses(), I.list([I.num(-1)])), I.tf('zeros', I.list([I.num(1)]))])));
   return I.branches(
-    [[() => I.js('eq', weights, I.undef()), () => I.branches([[is('none'), none], [is('sum'), () => I.tf('sum', losses())]], () => I.tf('mean', losses()))]],
+    [
+      [empty, zero],
+      [() => I.js('eq', weights, I.undef()), () => I.branches([[is('none'), none], [is('sum'), () => I.tf('sum', losses())]], () => I.tf('mean', losses()))],
+    ],
     () => {
       I.comment('Weights of a leading part of the per-sample shape broadcast over the rest.');
       const padding = I.js('ones', I.js('sub', I.get(perSample, 'rank'), I.get(weights, 'rank')));
@@ -193,7 +201,12 @@ function reduce<V>(I: Interp<V>, sig: Signature<V>, perSample: V, dtype: DType, 
       const weighted = I.let('weighted', I.tf('mul', losses(), w));
       return I.branches([[is('none'), () => weighted], [is('sum'), () => I.tf('sum', weighted)]], () => {
         I.comment('Mean over the weights (tf.losses Reduction.MEAN): sum(w * l) / sum(w broadcast to l).');
-        return I.tf('div', I.tf('sum', weighted), I.tf('sum', I.tf('mul', w, I.tf('onesLike', losses()))));
+        I.comment('Weights that sum to 0 (every sample ignored) give NaN, as tf.losses and torch do, with gradient 0 as');
+        I.comment("torch's: the NaN is a constant chosen by a where, and the division is by 1 there, not 0 / 0.");
+        const total = I.let('totalWeight', I.tf('sum', I.tf('mul', w, I.tf('onesLike', losses()))));
+        const unweighted = I.let('unweighted', I.tf('equal', total, I.tf('scalar', I.num(0))));
+        const mean = I.tf('div', I.tf('sum', weighted), I.tf('where', unweighted, I.tf('onesLike', total), total));
+        return I.tf('where', unweighted, I.tf('fill', I.list([]), I.num(NaN)), mean);
       });
     },
   );
