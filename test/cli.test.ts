@@ -119,6 +119,84 @@ describe('lossc eval', () => {
   });
 });
 
+describe('lossc eval: declared domains, non-finite results, empty batches', () => {
+  /** Line and column (1-based) of `needle` on the line of `def`, read off the source itself. */
+  const at = (file: string, def: string, needle: string): string => {
+    const lines = readFileSync(file, 'utf8').split('\n');
+    const line = lines.findIndex((l) => l.startsWith(def));
+    return `${file}:${line + 1}:${lines[line]!.indexOf(needle) + 1}`;
+  };
+
+  it.each([
+    ['stdlib/classification.loss', 'cross_entropy', 'label_smoothing', '5', '[0, 1]', { x: [[0.3, 0.2]], t: [1] }],
+    ['stdlib/metric.loss', 'info_nce', 'temperature', '0', '[0.0001, inf)', { zi: [[1, 0]], zj: [[1, 0]] }],
+    ['stdlib/metric.loss', 'info_nce', 'temperature', 'inf', '[0.0001, inf)', { zi: [[1, 0]], zj: [[1, 0]] }],
+  ])('%s %s: --set %s=%s is refused at the parameter (E7015), exit 1, before anything runs', (file, loss, name, value, domain, values) => {
+    const inputs = join(dir, `${loss}-set.json`);
+    writeFileSync(inputs, JSON.stringify(values));
+    const r = lossc('eval', file, '--loss', loss, '--inputs', inputs, '--set', `${name}=${value}`);
+    expect(r.status).toBe(1);
+    const shown = value === 'inf' ? 'Infinity' : value;
+    expect(r.stderr).toContain(`${at(file, `loss ${loss}(`, `${name}:`)}: error E7015: ${shown} for '${name}' of loss '${loss}' is outside its declared domain ${domain}`);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).not.toMatch(STACK_TRACE);
+  });
+
+  it.each([
+    ['bce', { p: [0.3, -0.6, -0.1], y: [1, 2, 3] }, /E7008: evaluation failed: bce: input 'p' holds -0\.6\d* at \[1\] \(flat position 1\), outside its declared domain \[0, 1\]/],
+    ['hinge', { x: [0.3, -0.6], labels: [1, 5] }, /E7008: evaluation failed: hinge: input 'labels' holds 5 at \[1\] \(flat position 1\), outside its declared domain \{0, 1\}/],
+    ['bce', { p: [0.5, 'Infinity'], y: [1, 0] }, /bce: input 'p' holds Infinity at \[1\]/],
+    ['cross_entropy', { x: [[0.3], [0.1]], t: [0, 0] }, /cross_entropy: input 't' indexes classes of C, which has size 1/],
+  ])('%s on %j is refused as the module refuses it, exit 1', (loss, values, message) => {
+    const inputs = join(dir, `${loss}-domain.json`);
+    writeFileSync(inputs, JSON.stringify(values));
+    const r = lossc('eval', 'stdlib/classification.loss', '--loss', loss, '--inputs', inputs, '--backend', 'cpu');
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(message);
+    expect(r.stdout).toBe('');
+  });
+
+  it('a non-finite loss is exit 1 with what checkFinite says; --allow-nonfinite prints it, --json as "NaN", "Infinity", "-Infinity"', () => {
+    const file = join(dir, 'nonfinite.loss');
+    writeFileSync(file, 'loss lg(p: [N]) = mean(log(p))\nloss nl(p: [N]) = -mean(log(p))\n');
+    const zeroOne = join(dir, 'p01.json');
+    writeFileSync(zeroOne, JSON.stringify({ p: [0, 1] }));
+    const negative = join(dir, 'pneg.json');
+    writeFileSync(negative, JSON.stringify({ p: [-1, 1] }));
+    const failed = lossc('eval', file, '--loss', 'lg', '--inputs', zeroOne, '--json');
+    expect(failed.status).toBe(1);
+    expect(failed.stdout).toBe('');
+    expect(failed.stderr).toMatch(/error E7008: evaluation failed: lg: the loss is -Infinity( at \[0\])? \(checkFinite\): it first appears as -Infinity in log \(.*nonfinite\.loss:1:\d+\) at \[N=0\] from finite operands, where p\[0\] = 0/);
+    // log(0) = -inf, mean -inf; d/dp mean(log p) = 1 / (N p): +inf at 0 and 1/2 at 1.
+    const lg = lossc('eval', file, '--loss', 'lg', '--inputs', zeroOne, '--json', '--grad', '--allow-nonfinite');
+    expect(lg.status).toBe(0);
+    expect(JSON.parse(lg.stdout)).toEqual({ loss: '-Infinity', grads: { p: ['Infinity', 0.5] } });
+    const nl = lossc('eval', file, '--loss', 'nl', '--inputs', zeroOne, '--json', '--allow-nonfinite');
+    expect(JSON.parse(nl.stdout)).toEqual({ loss: 'Infinity' });
+    // log(-1) is NaN.
+    const nan = lossc('eval', file, '--loss', 'lg', '--inputs', negative, '--json', '--allow-nonfinite');
+    expect(JSON.parse(nan.stdout)).toEqual({ loss: 'NaN' });
+    // Without --json the numbers are printed bare.
+    const text = lossc('eval', file, '--loss', 'nl', '--inputs', zeroOne, '--grad', '--allow-nonfinite');
+    expect(text.stdout).toBe('nl = Infinity\ndnl/dp = [-Infinity,-0.5]\n');
+  });
+
+  it.each(['wasm', 'cpu'])('giou_loss of no boxes is 0 on %s, its gradients empty', (backend) => {
+    const inputs = join(dir, 'giou-empty.json');
+    writeFileSync(inputs, JSON.stringify({ p: { shape: [0, 4], data: [] }, t: { shape: [0, 4], data: [] } }));
+    const r = lossc('eval', 'stdlib/detection.loss', '--loss', 'giou_loss', '--inputs', inputs, '--json', '--grad', '--backend', backend);
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({ loss: 0, grads: { p: [], t: [] } });
+  });
+
+  it('eval --help lists --allow-nonfinite and says how --json writes non-finite numbers', () => {
+    const r = lossc('eval', '--help');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^ {2}--allow-nonfinite {2,}\w/m);
+    expect(r.stdout).toMatch(/"NaN", "Infinity", "-Infinity"/);
+  });
+});
+
 describe('errors and usage', () => {
   it('a bad file exits 1 with file:line:col: error CODE: message', () => {
     const file = join(dir, 'bad.loss');
