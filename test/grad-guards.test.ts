@@ -7,12 +7,13 @@
 // here by hand (checked by central finite differences where the loss is smooth), through the
 // evaluator (optimized and --no-opt) and the generated module, on wasm and cpu.
 import * as tf from '@tensorflow/tfjs';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { compile, evaluate } from '../src/api.js';
+import { check, compile, evaluate } from '../src/api.js';
 import { initBackend } from '../src/eval/setup.js';
 import { formatDiagnostic } from '../src/diagnostics/diagnostic.js';
+import { fsHost } from '../src/cli/files.js';
 
 type Values = Record<string, number[] | number[][] | boolean[]>;
 type Grads = Record<string, number[] | number[][]>;
@@ -157,6 +158,7 @@ function expectClose(actual: unknown, expected: unknown, what: string): void {
   a.forEach((v, i) => {
     const x = e[i]!;
     if (x === 0) expect(v === 0, `${what}[${i}]: ${v} is not 0`).toBe(true);
+    else if (Number.isNaN(x)) expect(v, `${what}[${i}]`).toBeNaN();
     else if (!Number.isFinite(x)) expect(v, `${what}[${i}]`).toBe(x);
     else expect(Math.abs(v - x), `${what}[${i}]: ${v} vs ${x}`).toBeLessThanOrEqual(2e-6 * Math.max(1, Math.abs(x)));
   });
@@ -232,4 +234,117 @@ async function moduleOf(source: string): Promise<Module> {
 
 afterAll(async () => {
   await initBackend('wasm');
+});
+
+// ---------------------------------------------------------------------------------------------
+// The checker: no warning for a guard the derived gradient makes safe; the fix it still gives
+// works when applied.
+
+describe('stability warnings', () => {
+  const stability = (source: string, optimize: boolean): string[] =>
+    check(source, 'case.loss', { optimize }).diagnostics.filter((d) => d.code.startsWith('W6')).map((d) => formatDiagnostic(d));
+
+  it.each([
+    'loss f(x: [N]) = mean(if x > 0 then sqrt(x) else 0)',
+    'loss f(p: [N] in [0, 1]) = mean(if p > 0 then log(p) else 0)',
+    'loss f(p: [N] in [0, 1]) = mean(log(p), where: p > 0)',
+    'loss f(s: [N], n: [N] in [0, inf)) = mean(if n > 0 then s / n else 0)',
+    'loss f(p: [N] in [0, 1], gamma: real in [0, inf) = 0.5) = mean((1 - p)^gamma)',
+  ])('none for %s', (source) => {
+    expect(stability(source, false)).toEqual([]);
+    expect(stability(source, true)).toEqual([]);
+  });
+
+  it('a sqrt the condition does not keep from 0 is still reported (x = 0 passes x >= 0)', () => {
+    expect(stability('loss f(x: [N]) = mean(if x >= 0 then sqrt(x) else 0)', false).join('\n')).toContain('W6010');
+  });
+
+  it('the same guards under tfjs autodiff (a function parameter) are reported', () => {
+    const found = stability('loss f(p: [N] in [0, 1], h: fn([N]) -> [N]) = mean(if p > 0 then log(p) else 0) + mean(h(p))', false).join('\n');
+    expect(found).toContain('W6012');
+    expect(found).toContain('autodiff');
+  });
+
+  it.each(BACKENDS)("W6010's fix, applied, gives a finite gradient at 0 and below (%s)", async (backend) => {
+    const naive = 'loss f(x: [N] in [0, inf)) = mean(sqrt(x))';
+    const [warning] = stability(naive, false);
+    const fix = /e\.g\. (sqrt\(max\(x, [0-9e.-]+\)\))/.exec(warning!)?.[1];
+    expect(fix, warning).toBeDefined();
+    const fixed = naive.replace('sqrt(x)', fix!);
+    expect(stability(fixed, false)).toEqual([]);
+    // Also with a domain that lets x be negative: max(x, ε) keeps the gradient 0 there.
+    const r = await evaluate(fixed.replace(' in [0, inf)', ''), 'case.loss', { loss: 'f', inputs: { x: [-1, 0, 4] }, grad: true, backend });
+    expectClose(r.loss, (2 * Math.sqrt(1e-12) + 2) / 3, 'value');
+    expectClose(r.grads!.x, [0, 0, 1 / (2 * 2) / 3], 'd/dx');
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// PyTorch's gradients at its clamps (torch 1.13, whose values the stdlib matches already):
+// torch.nn.functional.binary_cross_entropy(p, y).backward() gives p.grad = (p - y) /
+// max(p(1 - p), 1e-12) / N (ATen's binary_cross_entropy_backward, EPSILON = 1e-12), e.g.
+// p = [0, 1], y = [1, 0] -> loss 100, p.grad [-4.99999998e11, 4.99999998e11]; p = [1e-40],
+// y = [1] -> loss 92.1034088, p.grad [-9.99999996e11]. The oracle below is that formula in
+// float64, and the loss -mean(y max(log p, -100) + (1 - y) max(log(1 - p), -100)).
+// cross_entropy with every sample weighted 0 (torch: ignore_index on every target) gives
+// loss NaN and x.grad all 0 in torch 1.13; lossc gives the same.
+
+const f32 = Math.fround;
+const bceValue = (p: number[], y: number[]): number =>
+  mean(p.map((v, i) => -(y[i]! * Math.max(Math.log(f32(v)), -100) + (1 - y[i]!) * Math.max(Math.log(1 - f32(v)), -100))));
+const bceGradP = (p: number[], y: number[]): number[] => p.map((v, i) => (f32(v) - y[i]!) / Math.max(f32(v) * (1 - f32(v)), 1e-12) / p.length);
+/** Along y the floored logs' derivative: (max(log(1 - p), -100) - max(log p, -100)) / N. */
+const bceGradY = (p: number[], y: number[]): number[] => p.map((v) => (Math.max(Math.log(1 - f32(v)), -100) - Math.max(Math.log(f32(v)), -100)) / y.length);
+
+describe("stdlib bce and cross_entropy: torch's gradients at the clamps", () => {
+  const BCE: readonly { p: number[]; y: number[] }[] = [
+    { p: [0, 1], y: [1, 0] },
+    { p: [0, 1], y: [1, 1] },
+    { p: [1e-40], y: [1] },
+    { p: [0, 1], y: [0, 1] },
+    { p: [0.3, 0.6, 1e-7], y: [0.2, 1, 1] },
+  ];
+  let classification: Module;
+  const load = async (): Promise<Module> => {
+    if (!classification) {
+      const r = await compile(readFileSync('stdlib/classification.loss', 'utf8'), 'stdlib/classification.loss', { host: fsHost });
+      expect(r.diagnostics.map((d) => formatDiagnostic(d))).toEqual([]);
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(resolve(dir, 'classification.ts'), r.code!);
+      classification = (await import(/* @vite-ignore */ resolve(dir, 'classification.ts'))) as Module;
+    }
+    return classification;
+  };
+
+  it.each(BACKENDS.flatMap((b) => BCE.map((c) => [b, c] as const)))('bce on %s at %j: value, and gradients finite and equal to torch', async (backend, c) => {
+    const m = await load();
+    await initBackend(backend);
+    const p = tf.tensor(c.p);
+    const y = tf.tensor(c.y);
+    const { value, grads } = tf.valueAndGrads((a: tf.Tensor, b: tf.Tensor) => m.bce!(a, b) as tf.Scalar)([p, y]);
+    expectClose(value.dataSync()[0], bceValue(c.p, c.y), 'value');
+    expectClose([...grads[0]!.dataSync()], bceGradP(c.p, c.y), 'd/dp');
+    expectClose([...grads[1]!.dataSync()], bceGradY(c.p, c.y), 'd/dy');
+    tf.dispose([p, y, value, ...grads]);
+    const r = await evaluate(readFileSync('stdlib/classification.loss', 'utf8'), 'stdlib/classification.loss', { loss: 'bce', host: fsHost, inputs: { p: c.p, y: c.y }, grad: true, backend });
+    expectClose(r.loss, bceValue(c.p, c.y), 'evaluator value');
+    expectClose(r.grads!.p, bceGradP(c.p, c.y), 'evaluator d/dp');
+  });
+
+  it.each(BACKENDS)('cross_entropy on %s with every sample weighted 0: NaN, gradient 0; one weighted: its own', async (backend) => {
+    const m = await load();
+    await initBackend(backend);
+    const rows = [[1, 2, 3], [0.5, 0.1, -1]];
+    const x = tf.tensor(rows);
+    const t = tf.tensor([0, 2], undefined, 'int32');
+    for (const weights of [[0, 0], [1, 0]]) {
+      const w = tf.tensor(weights);
+      const { value, grads } = tf.valueAndGrads((a: tf.Tensor) => m.cross_entropy!(a, t, { weights: w }) as tf.Scalar)([x]);
+      const sm = softmax(rows[0]!);
+      expectClose(value.dataSync()[0], weights[0] === 0 ? NaN : -Math.log(sm[0]!), 'value');
+      expectClose(grads[0]!.arraySync(), weights[0] === 0 ? [[0, 0, 0], [0, 0, 0]] : [[sm[0]! - 1, sm[1]!, sm[2]!], [0, 0, 0]], 'd/dx');
+      tf.dispose([w, value, ...grads]);
+    }
+    tf.dispose([x, t]);
+  });
 });

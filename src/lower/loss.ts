@@ -204,7 +204,8 @@ function reduce<V>(I: Interp<V>, sig: Signature<V>, perSample: V, dtype: DType, 
         I.comment('Weights that sum to 0 (every sample ignored) give NaN, as tf.losses and torch do, with gradient 0 as');
         I.comment("torch's: the NaN is a constant chosen by a where, and the division is by 1 there, not 0 / 0.");
         const total = I.let('totalWeight', I.tf('sum', I.tf('mul', w, I.tf('onesLike', losses()))));
-        const unweighted = I.let('unweighted', I.tf('equal', total, I.tf('scalar', I.num(0))));
+        // Of the weights alone (k · Σw, k > 0, is 0 where Σw is): tfjs has no gradient for equal.
+        const unweighted = I.let('unweighted', I.tf('equal', I.tf('sum', w), I.tf('scalar', I.num(0))));
         const mean = I.tf('div', I.tf('sum', weighted), I.tf('where', unweighted, I.tf('onesLike', total), total));
         return I.tf('where', unweighted, I.tf('fill', I.list([]), I.num(NaN)), mean);
       });
