@@ -197,7 +197,7 @@ export interface ExplainOptions extends PipelineOptions {
 /** What the optimizer did to one loss: IR before and after, and every rewrite it applied. */
 export function explain(text: string, file: string, loss: string, options: ExplainOptions = {}): ExplainResult {
   const asWritten = frontEnd(text, file, { ...options, optimize: false });
-  const optimized = options.optimize === false ? undefined : frontEnd(text, file, options);
+  const optimized = options.optimize === false ? undefined : frontEnd(text, file, { ...options, notes: false });
   const diagnostics = (optimized ?? asWritten).diagnostics;
   const fn = asWritten.losses.find((l) => l.name === loss);
   if (!fn) {

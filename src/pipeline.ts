@@ -10,6 +10,7 @@ import type { IrFunction } from './ir/types.js';
 import { differentiate } from './grad/index.js';
 import { optimizeFunction, type AppliedRewrite } from './opt/index.js';
 import { analyzeStability } from './stability/index.js';
+import { repairedForms } from './stability/repaired.js';
 import type { CostBackend } from './opt/op-costs.js';
 
 export interface PipelineOptions {
@@ -26,6 +27,11 @@ export interface PipelineOptions {
    * compiler cannot differentiate (one with function parameters) keeps none, and its reason.
    */
   readonly gradients?: boolean;
+  /**
+   * Notes (info, I6030) on the naive forms the optimizer repaired (default true). `explain`
+   * leaves them out: it lists every rewrite itself.
+   */
+  readonly notes?: boolean;
 }
 
 export interface FrontEndResult extends CheckResult {
@@ -60,7 +66,9 @@ export function frontEnd(text: string, file: string, options: PipelineOptions = 
   // Messages quote the sources; a def used by several losses is reported once, at the def.
   const source = (f: string): string | undefined => (f === file ? text : options.host?.readFile(f));
   const findings = options.stability === false ? [] : onePerPlace(forward.flatMap((fn) => analyzeStability(fn, { source })));
-  return { ...checked, losses, rewrites, notDifferentiable, diagnostics: sortDiagnostics([...checked.diagnostics, ...findings]) };
+  // Notes on the naive forms the optimizer repaired, so that the user learns the stable form.
+  const repaired = options.stability === false || options.notes === false ? [] : onePerPlace(forward.flatMap((fn) => repairedForms(fn, rewrites.get(fn.name) ?? [], file, source)));
+  return { ...checked, losses, rewrites, notDifferentiable, diagnostics: sortDiagnostics([...checked.diagnostics, ...findings, ...repaired]) };
 }
 
 /** The first finding of each code at each place: losses that inline one def find the same. */

@@ -137,7 +137,7 @@ describe('diagnostic table', () => {
   it('codes are unique and carry their phase in the number', () => {
     const codes = Object.values(DIAGNOSTICS).map((d) => d.code);
     expect(new Set(codes).size).toBe(codes.length);
-    for (const d of Object.values(DIAGNOSTICS)) expect(d.code).toMatch(/^[EW]\d{4}$/);
+    for (const d of Object.values(DIAGNOSTICS)) expect(d.code).toMatch(/^[EWI]\d{4}$/);
   });
 });
 

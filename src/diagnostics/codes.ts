@@ -1,5 +1,5 @@
 // Every diagnostic lossc can report, in one table. Codes are a contract (tools and tests match
-// on them): a letter for the severity, E an error and W a warning, then four digits whose
+// on them): a letter for the severity, E an error, W a warning and I a note, then four digits whose
 // first is the phase: 1 syntax, 2 names and definitions, 3 types and calls, 4 shapes and
 // axes, 5 domains and defaults, 6 numeric stability (src/stability; all warnings), 7
 // evaluation and command line, 9 internal. A code keeps its number when its severity changes
@@ -108,7 +108,7 @@ export const DIAGNOSTICS = {
   GuardedGradient: { code: 'W6012', severity: 'warning', message: '{expr}: the condition guards the value but not the gradient: {trigger}' },
   SampledNonFinite: { code: 'W6020', severity: 'warning', message: "loss '{name}' gave a non-finite {what} in float32 at {count} of {samples} sampled inputs from its declared domains, e.g. {input}" },
   // A note (info), not a warning: the optimizer computes the stable form; --no-opt would not.
-  RepairedNaiveForm: { code: 'I6030', severity: 'info', message: '{naive} is computed as its stable form {stable} ({rules}: {why})' },
+  RepairedNaiveForm: { code: 'I6030', severity: 'info', message: '{naive} is computed as {stable}, its stable form: written so, it stays stable under --no-opt too ({rules})' },
 
   // --- evaluation and command line -------------------------------------------------------------
   NoSuchLoss: { code: 'E7001', severity: 'error', message: "no loss named '{name}' in {file}{hint}" },

@@ -112,6 +112,7 @@ function rewritePass(fn: IrFunction, rules: ReadonlyMap<string, readonly Rewrite
   // Ids that stand for some node of `fn` already: another node landing on one is computed once.
   const images = new Set<NodeId>();
   const commuted = new Map<string, NodeId>();
+  const spans = new Map<NodeId, Span>();
   for (const old of fn.nodes) {
     if (!live.has(old.id)) continue;
     const args = old.args.map((a) => map.get(a)!);
@@ -126,11 +127,15 @@ function rewritePass(fn: IrFunction, rules: ReadonlyMap<string, readonly Rewrite
     // The outer mean/sum of a loss with a `reduction` option stays as it is: merging it with
     // the per-sample loss would change what `reduction: 'none'` returns.
     if (!(fn.reduction && old.id === fn.output)) id = applyRules(id, old);
+    // A rewrite's result made inside another one (log-exp keeping the a - logsumexp(x) that
+    // softmax-split built) has no span of its own: it computes the source it replaced.
+    if (old.span && !b.node(id).span && !spans.has(id)) spans.set(id, old.span);
     map.set(old.id, id);
     images.add(id);
   }
   const at = (id: NodeId): NodeId => map.get(id)!;
-  return withNodes(fn, b.nodes, at);
+  const nodes = spans.size === 0 ? b.nodes : b.nodes.map((n) => (n.span || !spans.has(n.id) ? n : { ...n, span: spans.get(n.id)! }));
+  return withNodes(fn, nodes, at);
 }
 
 function sameAxes(a: TensorType, b: TensorType): boolean {

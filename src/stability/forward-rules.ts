@@ -32,6 +32,16 @@ function countsSelection(s: Site): boolean {
   return (x.op === 'to_real' && s.fn.nodes[x.args[0]!]!.type.dtype === 'bool') || (r.values?.every((v) => v === 0 || v === 1) ?? false);
 }
 
+/**
+ * The call gives its own `empty:`. The IR holds the default and a written value alike, so the
+ * call's source says which (without the source, the value counts as the default).
+ */
+function writesEmpty(s: Site): boolean {
+  const span = s.node.span;
+  const call = span && s.source?.(span.file)?.slice(span.start.offset, span.end.offset);
+  return call !== undefined && /\bempty\s*:/.test(call);
+}
+
 /** The smallest argument each op is safe at, as a fix spells it. */
 const DOMAIN_FLOOR: Readonly<Record<string, string>> = { log: '1e-7', log1p: '-1 + 1e-7', sqrt: '0' };
 
@@ -97,10 +107,11 @@ export const FORWARD_RULES: readonly StabilityRule[] = [
     fix: () => "use mean(x, where: mask), which gives 'empty:' (0 unless given) when nothing is selected, or divide by max(count, 1)",
   },
   {
-    // Masked max/min/mean/logsumexp of nothing is the `empty` value: keep it finite.
+    // Masked max/min/mean/logsumexp of nothing is the `empty` value: keep it finite. A value
+    // the user wrote (`empty: -inf`) is what they mean: only the default is reported.
     kind: 'EmptyMask',
     ops: ['mean', 'max', 'min', 'logsumexp', 'prod'],
-    possible: (s) => s.node.args.length > 1 && !Number.isFinite(s.node.attrs.empty ?? 0) && R.canBeZero(argRange(s, 1)),
+    possible: (s) => s.node.args.length > 1 && !Number.isFinite(s.node.attrs.empty ?? 0) && R.canBeZero(argRange(s, 1)) && !writesEmpty(s),
     triggers: (_s, p) => p.arg(1) === 0,
     consequence: (s, p) => `${s.node.op} over nothing = ${show(p.value())}`,
     args: (s) => ({ what: `${s.node.op} is ${show(s.node.attrs.empty ?? NaN)}` }),

@@ -22,22 +22,27 @@ export type SourceText = (file: string) => string | undefined;
 /** The user's text of a node and its precedence, when the node is one written expression. */
 export type Quote = (id: NodeId) => [string, number] | undefined;
 
+const INDEX_LEAVES: ReadonlySet<string> = new Set(['iota', 'size', 'const']);
 const sameSpan = (a: Span | undefined, b: Span): boolean => a !== undefined && a.file === b.file && a.start.offset === b.start.offset && a.end.offset === b.end.offset;
 
 /**
- * Quotes of `fn`'s nodes from their source spans. A node is quoted when its span is its own:
- * no real operand shares it (a call lowered to several nodes, `norm` as sqrt of a sum of
- * squares, is rendered instead), and the text is one short line. Nodes a rewrite made carry no
- * span but at its root (opt/match.ts), whose value is that of the source it replaced.
+ * Quotes of `fn`'s nodes from their source spans, when the text is one short line. A call
+ * lowered to several nodes (`norm` as the sqrt of a sum of squares, `s[i, i]` as a masked sum
+ * with its mask) gives them one span: only the outermost, whose value the call has, is
+ * quoted. Nodes a rewrite made carry no span but at its root (opt/match.ts), whose value is
+ * that of the source it replaced.
  */
 export function quoter(fn: IrFunction, source: SourceText | undefined): Quote {
   if (!source) return () => undefined;
+  const inner = new Set<NodeId>();
+  for (const n of fn.nodes) for (const a of n.args) if (n.span && sameSpan(fn.nodes[a]!.span, n.span)) inner.add(a);
   return (id) => {
     const n = fn.nodes[id];
     const span = n?.span;
     // A leaf renders as its name or value (an input's span is its whole declaration).
-    if (!n || !span || n.args.length === 0) return undefined;
-    if (n.args.some((a) => fn.nodes[a]!.type.dtype === 'real' && sameSpan(fn.nodes[a]!.span, span))) return undefined;
+    if (!n || !span || n.args.length === 0 || inner.has(id)) return undefined;
+    // Index machinery (the i == j mask of `s[i, i]`) has the span of the indexing: rendered.
+    if (n.args.every((a) => INDEX_LEAVES.has(fn.nodes[a]!.op))) return undefined;
     const text = unwrap(source(span.file)?.slice(span.start.offset, span.end.offset).trim() ?? '');
     if (!text || text.includes('\n') || text.length > MAX_LENGTH) return undefined;
     return [text, precedenceOf(n)];
