@@ -42,7 +42,8 @@ export function quoter(fn: IrFunction, source: SourceText | undefined): Quote {
     // A leaf renders as its name or value (an input's span is its whole declaration).
     if (!n || !span || n.args.length === 0 || inner.has(id)) return undefined;
     // Index machinery (the i == j mask of `s[i, i]`) has the span of the indexing: rendered.
-    if (n.args.every((a) => INDEX_LEAVES.has(fn.nodes[a]!.op))) return undefined;
+    const ops = n.args.map((a) => fn.nodes[a]!.op);
+    if (ops.every((op) => INDEX_LEAVES.has(op)) && ops.some((op) => op !== 'const')) return undefined;
     const text = unwrap(source(span.file)?.slice(span.start.offset, span.end.offset).trim() ?? '');
     if (!text || text.includes('\n') || text.length > MAX_LENGTH) return undefined;
     return [text, precedenceOf(n)];
