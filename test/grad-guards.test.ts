@@ -139,6 +139,14 @@ const CASES: readonly Case[] = [
     smooth: (x) => (x.l![0]! * x.w![0]! + x.l![1]! * x.w![1]!) / (x.w![0]! + x.w![1]!),
   },
   {
+    name: 'log of a softmax under a mask that leaves out an underflowed class: the rest of the row is not poisoned',
+    source: 'loss f(x: [N, C], m: bool[N, C]) = sum(log(softmax(x, C)), where: m)',
+    inputs: { x: [[0, -200, 1]], m: [[true, false, true]] },
+    value: Math.log(softmax([0, -200, 1])[0]!) + Math.log(softmax([0, -200, 1])[2]!),
+    // d/dx_k Σ_{c in S} log softmax_c = [k in S] - |S| softmax_k.
+    grads: { x: [softmax([0, -200, 1]).map((v, k) => (k === 1 ? 0 : 1) - 2 * v)] },
+  },
+  {
     name: 'a branch shared with an unguarded use keeps its gradient there',
     source: 'loss f(x: [N] in [0, inf)) = mean((if x > 1 then log(x) else 0) + sqrt(x + 1))',
     inputs: { x: [0, 4] },

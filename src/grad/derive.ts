@@ -19,8 +19,6 @@ interface CompiledRow {
   readonly zero: boolean;
   /** The term reduces along an axis (a value at one position reads g at others). */
   readonly reduces: boolean;
-  /** The term can be non-finite for finite operands (a division, log, pow, exp). */
-  readonly unsafe: boolean;
 }
 
 /** Rows by op, then by operand, in table order. */
@@ -33,8 +31,7 @@ export function compileDerivatives(table: readonly DerivativeRow[]): DerivativeR
     const ops = byOp.get(op) ?? new Map<number, CompiledRow[]>();
     const zero = term.kind === 'num' && term.value === 0;
     const reduces = termOps(term).some((o) => OPS[o].kind === 'reduce' || OPS[o].kind === 'axis');
-    const unsafe = termOps(term).some((o) => !FINITE_OPS.has(o));
-    ops.set(operand, [...(ops.get(operand) ?? []), { when, term, vars: termVars(term), zero, reduces, unsafe }]);
+    ops.set(operand, [...(ops.get(operand) ?? []), { when, term, vars: termVars(term), zero, reduces }]);
     byOp.set(op, ops);
   }
   return byOp;
@@ -115,7 +112,7 @@ export function deriveBackward(fn: IrFunction, b: IrBuilder, root: NodeId, seedN
   const carries = carriers(fn, b.nodes.slice(0, root + 1), rows);
   const shares = new Map<NodeId, Share[]>();
   if (carries.has(root)) shares.set(root, [{ node: seed, dirty: false }]);
-  const finite = finiteness(b);
+  const finite = finiteness(fn, b);
 
   for (let id = root; id >= 0; id--) {
     const parts = shares.get(id);
@@ -137,7 +134,7 @@ export function deriveBackward(fn: IrFunction, b: IrBuilder, root: NodeId, seedN
       const guard = passed === undefined ? own : own === undefined ? passed : b.op('and', [passed, own], {}, node.span);
       // Outside the incoming guard g is 0, so the share is 0 unless the row reads a value that
       // can be non-finite there (where the own guard is false, the row's select gives 0 itself).
-      const dirty = passed !== undefined && (g.dirty || !finite.row(row, env));
+      const dirty = passed !== undefined && (g.dirty || !finite.share(raw, g.node));
       const share = unbroadcast(b, node, arg, { node: raw, ...(guard !== undefined ? { guard } : {}), dirty });
       if (b.node(share.node).op === 'const' && b.node(share.node).attrs.value === 0) return;
       shares.set(arg, [...(shares.get(arg) ?? []), share]);
@@ -241,27 +238,61 @@ function unbroadcast(b: IrBuilder, node: IrNode, arg: NodeId, share: Share): Sha
 }
 
 /**
- * Which values can be non-finite where the inputs are finite (a log, a division, an exp that
- * overflows), and which rows can be non-finite for a zero gradient: so that a guarded share is
- * cleaned only where it has to be (a product with a finite value is 0 where g is).
+ * Whether a value is finite wherever the inputs are (and `g`, the gradient reaching the node,
+ * is): so that a guarded share is cleaned only where it has to be. A product with a finite
+ * value is 0 where g is; a division by a hyperparameter whose domain excludes 0 is finite; a
+ * log, a sqrt, an exp or a division by a value that can be 0 may not be.
  */
-function finiteness(b: IrBuilder): { row(row: CompiledRow, env: Bindings): boolean } {
+function finiteness(fn: IrFunction, b: IrBuilder): { share(share: NodeId, g: NodeId): boolean } {
+  const hypers = new Map(fn.hypers.map((h) => [h.node, h.domain]));
   const memo = new Map<NodeId, boolean>();
-  const value = (id: NodeId): boolean => {
+  /** Finite and > 0: a positive constant, a hyperparameter declared so, a max with one. */
+  const positive = (id: NodeId): boolean => {
+    const n = b.node(id);
+    switch (n.op) {
+      case 'const':
+        return n.attrs.value! > 0 && Number.isFinite(n.attrs.value);
+      case 'input': {
+        const d = hypers.get(id);
+        if (!d) return false;
+        const lo = d.kind === 'set' ? Math.min(...(d.values ?? [])) : (d.lo ?? -Infinity);
+        const hi = d.kind === 'set' ? Math.max(...(d.values ?? [])) : (d.hi ?? Infinity);
+        return (lo > 0 || (lo === 0 && d.kind === 'interval' && d.loClosed === false)) && Number.isFinite(hi);
+      }
+      case 'maximum':
+        return n.args.some(positive) && n.args.every(finite);
+      case 'mul':
+      case 'add':
+        return n.args.every(positive);
+      case 'sqrt':
+      case 'square':
+        return positive(n.args[0]!);
+      default:
+        return false;
+    }
+  };
+  const finite = (id: NodeId): boolean => {
     const known = memo.get(id);
     if (known !== undefined) return known;
+    memo.set(id, false);
     const n = b.node(id);
-    const ok = n.op === 'const' ? Number.isFinite(n.attrs.value) : FINITE_OPS.has(n.op) && n.args.every(value);
+    let ok: boolean;
+    if (n.op === 'const') ok = Number.isFinite(n.attrs.value);
+    else if (n.op === 'div') ok = finite(n.args[0]!) && positive(n.args[1]!);
+    else if (n.op === 'sqrt' || n.op === 'log') ok = positive(n.args[0]!);
+    else ok = FINITE_OPS.has(n.op) && n.args.every(finite);
     memo.set(id, ok);
     return ok;
   };
   return {
-    row: (row, env) => !row.unsafe && [...row.vars].every((v) => !FORWARD_VARS.has(v) || value(env.nodes[v]!)),
+    share: (share, g) => {
+      memo.set(g, true);
+      const ok = finite(share);
+      memo.delete(g);
+      return ok;
+    },
   };
 }
-
-/** The variables of a row that are forward values (they may be non-finite where discarded). */
-const FORWARD_VARS = new Set(['x', 'y', 'a', 'b']);
 
 
 function holds(when: DerivativeCondition, node: IrNode, operand: number, g: NodeId, b: IrBuilder, carries: ReadonlySet<NodeId>): boolean {
