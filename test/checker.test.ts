@@ -123,9 +123,15 @@ describe('declarations are held to what they say', () => {
     const src = 'import { bce, bce_with_logits } from "./classification"\nloss mine(x: [N], y: [N] in {0, 1}) = bce(x, y)\nloss right(x: [N], y: [N] in {0, 1}) = bce_with_logits(x, y)';
     const r = checkSource(src, 'stdlib/mine.loss', fsHost);
     expect(r.diagnostics.map((d) => formatDiagnostic(d))).toEqual([
-      "stdlib/mine.loss:2:43: warning W5007: argument for 'p' of 'bce' may lie outside its domain [0, 1]: it ranges over (-inf, inf)\n" +
+      "stdlib/mine.loss:2:43: warning W5007: argument for 'p' of 'bce' may lie outside its domain [0, 1]: it ranges over (-inf, inf), as logits do, where a probability is expected\n" +
         "  note: if it holds logits, pass sigmoid(x) (or softmax(x, C)), or use the logits form of the loss; if it holds probabilities, declare its input 'in [0, 1]'",
     ]);
+  });
+  it('a stdlib loss given probabilities where it takes logits, told once, at the call written', () => {
+    const src = 'import { bce_with_logits, focal } from "./classification"\nloss twice(x: [N], y: [N] in {0, 1}) = bce_with_logits(sigmoid(x), y)\nloss soft(x: [N, C], t: index[N] of C) = focal(softmax(x, C), t)\nloss right(x: [N], y: [N] in {0, 1}) = bce_with_logits(x, y)';
+    const r = checkSource(src, 'stdlib/mine.loss', fsHost);
+    expect(r.diagnostics.map((d) => `${d.code} ${d.span!.file}:${d.span!.start.line}:${d.span!.start.col}`)).toEqual(['W5011 stdlib/mine.loss:2:56', 'W5011 stdlib/mine.loss:3:48']);
+    expect(r.diagnostics[1]!.message).toBe("argument for 'x' of 'focal' is a probability (it ranges over [0, 1]), but 'focal' takes logits there: it applies log_softmax to it");
   });
   it('an int literal is an int constant of the def, not a real', () => {
     const fn = lossOf('def top(x: [N], k: int) = sum(x, where: k > 0)\nloss f(x: [N]) = top(x, 3)', 'f');

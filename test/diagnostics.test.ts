@@ -135,7 +135,8 @@ const CASES: Record<DiagnosticKind, Case> = {
   DefaultWrongType: { source: 'loss f(x: [N], w: int[N] = 0.5) = mean(x * w)', expect: "case.loss:1:28: error E5004: the default 0.5 of 'w' is not a whole number" },
   EmptyDomain: { source: 'loss f(x: [N], m: real in (1, 0) = 1) = mean(x + m)', expect: 'case.loss:1:27: error E5005: the domain (1, 0) is empty' },
   DomainNotConstant: { source: 'loss f(x: [N], m: real in (0, x) = 1) = mean(x + m)', expect: 'case.loss:1:27: error E5006: the bounds of a domain must be constant numbers' },
-  ArgumentOutsideDomain: { source: 'def bce(p: [N] in [0, 1], y: [N]) = -mean(y * log(p) + (1 - y) * log(1 - p))\nloss f(x: [N], y: [N] in {0, 1}) = bce(x, y)', expect: "case.loss:2:40: warning W5007: argument for 'p' of 'bce' may lie outside its domain [0, 1]: it ranges over (-inf, inf)\n  note: if it holds logits, pass sigmoid(x) (or softmax(x, C)), or use the logits form of the loss; if it holds probabilities, declare its input 'in [0, 1]'" },
+  ArgumentOutsideDomain: { source: 'def bce(p: [N] in [0, 1], y: [N]) = -mean(y * log(p) + (1 - y) * log(1 - p))\nloss f(x: [N], y: [N] in {0, 1}) = bce(x, y)', expect: "case.loss:2:40: warning W5007: argument for 'p' of 'bce' may lie outside its domain [0, 1]: it ranges over (-inf, inf), as logits do, where a probability is expected\n  note: if it holds logits, pass sigmoid(x) (or softmax(x, C)), or use the logits form of the loss; if it holds probabilities, declare its input 'in [0, 1]'" },
+  ProbabilityAsLogits: { source: 'def logit_loss(x: [N], y: [N] in [0, 1]) = mean(softplus(x) - y * x)\nloss f(z: [N], y: [N] in [0, 1]) = logit_loss(sigmoid(z), y)', expect: "case.loss:2:47: warning W5011: argument for 'x' of 'logit_loss' is a probability (it ranges over [0, 1]), but 'logit_loss' takes logits there: it applies softplus to it\n  note: fix: pass the logits themselves (x rather than sigmoid(x) or softmax(x, C)), or use the form of the loss that takes probabilities (bce rather than bce_with_logits)" },
   DimOnlyInOptional: { source: 'loss f(x: [N], w: [M] = 1) = mean(x) + sum(w)', expect: "case.loss:1:16: error E5009: dimension M of 'w' must also be in the shape of a required input, which fixes its size" },
   LearnableWithoutInit: { source: 'loss f(x: [N], param s: [N]) = mean(x * s)', expect: "case.loss:1:22: error E5010: learnable parameter 's' needs an initial value, e.g. 'param s: [T] = 0'" },
   RequiredAfterDefault: { source: 'def lerp(a, w = 0.5, b) = a + w * (b - a)\nloss f(x: [N], y: [N]) = mean(lerp(x, 0.1, y))', expect: "case.loss:1:22: error E5008: parameter 'b' has no default but follows 'w', which has one, so no call could give it by position: move it before 'w'" },
@@ -251,6 +252,10 @@ describe.each(Object.entries(CASES) as [DiagnosticKind, Case][])('%s', (kind, c)
       const lines = parseExpression(c.expression).diagnostics.map((d) => formatDiagnostic(d));
       expect(lines).toEqual([c.expect]);
       expect(raises(lines[0]!, code)).toBe(true);
+    } else if ('optimized' in c) {
+      const lines = check(c.optimized, 'case.loss').diagnostics.map((d) => formatDiagnostic(d));
+      expect(lines, lines.join('\n')).toEqual(c.expect);
+      expect(lines.some((l) => raises(l, code))).toBe(true);
     } else if ('stability' in c) {
       const lines = check(c.stability, 'case.loss', { optimize: false }).diagnostics.map((d) => formatDiagnostic(d));
       expect(lines.filter((l) => l.includes(': error ')), lines.join('\n')).toEqual([]);

@@ -31,7 +31,8 @@ export interface ElabContext {
 
 export interface DomainCheck {
   readonly node: NodeId;
-  readonly domain: DomainInfo;
+  /** The parameter's declared domain; none: any real, where the callee may take logits. */
+  readonly domain?: DomainInfo;
   /** The parameter and the def or loss it belongs to, for the message. */
   readonly param: string;
   readonly callee: string;

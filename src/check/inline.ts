@@ -79,7 +79,7 @@ export function inlineDef(ctx: ElabContext, caller: Scope, fn: Extract<FnVal, { 
     }
     const span: Span = argExpr?.span ?? call.span;
     if (!matchParam(ctx, scope, def, k, val, span, literal)) ok = false;
-    else if (argExpr && param.domain && val.kind === 'tensor') expectInDomain(ctx, param, def.name.name, val.id, span);
+    else if (argExpr && val.kind === 'tensor') expectInDomain(ctx, param, def.name.name, val.id, span);
   }
   if (!ok) return null;
   ctx.instantiated.add(key);

@@ -90,6 +90,7 @@ export const DIAGNOSTICS = {
   EmptyDomain: { code: 'E5005', severity: 'error', message: 'the domain {domain} is empty' },
   DomainNotConstant: { code: 'E5006', severity: 'error', message: 'the bounds of a domain must be constant numbers' },
   ArgumentOutsideDomain: { code: 'W5007', severity: 'warning', message: "argument for '{param}' of '{name}' may lie outside its domain {domain}: {why}" },
+  ProbabilityAsLogits: { code: 'W5011', severity: 'warning', message: "argument for '{param}' of '{name}' is a probability (it ranges over {range}), but '{name}' takes logits there: it applies {op} to it" },
   DimOnlyInOptional: { code: 'E5009', severity: 'error', message: "dimension {dim} of '{name}' must also be in the shape of a required input, which fixes its size" },
   LearnableWithoutInit: { code: 'E5010', severity: 'error', message: "learnable parameter '{name}' needs an initial value, e.g. 'param {name}: [T] = 0'" },
   RequiredAfterDefault: { code: 'E5008', severity: 'error', message: "parameter '{name}' has no default but follows '{after}', which has one, so no call could give it by position: move it before '{after}'" },
@@ -106,6 +107,7 @@ export const DIAGNOSTICS = {
   SqrtGradientAtZero: { code: 'W6010', severity: 'warning', message: '{expr}: the gradient of sqrt is infinite at 0: {trigger}' },
   PowGradientAtZero: { code: 'W6011', severity: 'warning', message: '{expr}: the gradient of a power below 1 is infinite where the base is 0: {trigger}' },
   GuardedGradient: { code: 'W6012', severity: 'warning', message: '{expr}: the condition guards the value but not the gradient: {trigger}' },
+  InfTimesZero: { code: 'W6013', severity: 'warning', message: '{expr}: a product of 0 and an infinity is NaN: {trigger}' },
   SampledNonFinite: { code: 'W6020', severity: 'warning', message: "loss '{name}' gave a non-finite {what} in float32 at {count} of {samples} sampled inputs from its declared domains, e.g. {input}" },
   // A note (info), not a warning: the optimizer computes the stable form; --no-opt would not.
   RepairedNaiveForm: { code: 'I6030', severity: 'info', message: '{naive} is computed as {stable}, its stable form: written so, it stays stable under --no-opt too ({rules})' },
