@@ -15,7 +15,7 @@ import { initBackend } from '../src/eval/setup.js';
 import { formatDiagnostic } from '../src/diagnostics/diagnostic.js';
 import { fsHost } from '../src/cli/files.js';
 
-type Values = Record<string, number[] | number[][] | boolean[]>;
+type Values = Record<string, number[] | number[][] | boolean[] | boolean[][]>;
 type Grads = Record<string, number[] | number[][]>;
 
 interface Case {
