@@ -115,10 +115,11 @@ const EXTREMES: readonly ExtremeCase[] = [
     loss: 'bce', what: 'p exactly 0 and 1',
     x: { p: fromNested([0, 1, 0, 1]), y: fromNested([1, 0, 0, 1]) },
     want: 50,
-    // Where the floor at -100 is taken the loss is flat (gradient 0, where torch's backward
-    // gives -1e12/N); elsewhere d/dp -log(1 - p) = 1 and d/dp -log(p) = -1, over N = 4;
-    // d/dy = -(log p - log(1 - p))/N = ±100/N.
-    grads: { p: [0, 0, mean4, -mean4], y: [100 * mean4, -100 * mean4, 100 * mean4, -100 * mean4] },
+    // Along p, torch's backward (ATen binary_cross_entropy_backward): (p - y)/max(p(1 - p), 1e-12)/N,
+    // so ∓1e12/N where the floor at -100 is taken with the wrong label, and 0 at a right one
+    // (torch 1.13: p = [0, 1], y = [1, 0] gives p.grad ±4.99999998e11 for N = 2);
+    // d/dy = -(max(log p, -100) - max(log(1 - p), -100))/N = ±100/N.
+    grads: { p: [-1e12 * mean4, 1e12 * mean4, 0, 0], y: [100 * mean4, -100 * mean4, 100 * mean4, -100 * mean4] },
   },
   ...[{ what: 'logits ±1e4', hypers: {} }, { what: 'logits ±1e4, pos_weight 3', hypers: { pos_weight: 3 } }].map(({ what, hypers }) => {
     const x = { x: fromNested([big, -big, big, -big]), y: fromNested([0, 1, 1, 0]) };

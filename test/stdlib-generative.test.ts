@@ -77,9 +77,10 @@ const EXTREMES: readonly ExtremeCase[] = [
   withFd('gan_generator', 'logits ±1e4', { fake_out: fromNested([big, -big]) }, (v) => gan_generator(v.fake_out!)),
   (() => {
     const x = { recon: fromNested([0, 1, 0, 1]), x: fromNested([1, 0, 0, 1]), mu: fromNested([[0.5, -1]]), logvar: fromNested([[0, 1]]) };
-    // BCE summed: flat where the -100 floor is taken, ±1 elsewhere; d/dx = ±100; the KL term
-    // gives d/dμ = μ and d/dlogvar = (exp(logvar) - 1)/2.
-    const grads = { recon: [0, 0, 1, -1], x: [100, -100, 100, -100], mu: [0.5, -1], logvar: [0, (Math.E - 1) / 2] };
+    // BCE summed, with torch's gradient along the reconstruction, (r - x)/max(r(1 - r), 1e-12):
+    // ∓1e12 where the -100 floor is taken with the wrong target, 0 at a right one; d/dx = ±100;
+    // the KL term gives d/dμ = μ and d/dlogvar = (exp(logvar) - 1)/2.
+    const grads = { recon: [-1e12, 1e12, 0, 0], x: [100, -100, 100, -100], mu: [0.5, -1], logvar: [0, (Math.E - 1) / 2] };
     return { loss: 'vae', what: 'reconstructions exactly 0 and 1', x, want: vae(x.recon, x.x, x.mu, x.logvar), grads };
   })(),
 ];
