@@ -154,6 +154,7 @@ const CASES: Record<DiagnosticKind, Case> = {
   // Both only where tfjs's autodiff differentiates (a function parameter): the derived gradient is 0 there.
   PowGradientAtZero: { stability: 'loss f(p: [N] in [0, 1], h: fn([N]) -> [N], gamma: real in [0, inf) = 0.5) = mean((1 - p)^gamma) + mean(h(p))' },
   GuardedGradient: { stability: 'loss f(p: [N] in [0, 1], h: fn([N]) -> [N]) = mean(if p > 0 then log(p) else 0) + mean(h(p))' },
+  InfTimesZero: { stability: 'loss f(x: [N], y: [N] in {0, 1}) = mean(y * exp(x))' },
   SampledNonFinite: { run: 'sample' },
   RepairedNaiveForm: { optimized: 'loss f(x: [N, C], t: index[N] of C) = -mean(log(exp(x)[t] / sum(exp(x), C)))', expect: ['case.loss:1:45: info I6030: log(exp(x)[t] / sum(exp(x), C)) is computed as x[t] - logsumexp(x, C), its stable form: written so, it stays stable under --no-opt too (softmax-split, log-exp)\n  note: e^a / Σ e^x = e^a / e^logsumexp(x) = e^(a - logsumexp(x)); logsumexp shifts by the max, and a picked from x is at most logsumexp(x)'] },
 

@@ -37,7 +37,7 @@ describe('stability messages', () => {
 
   it('quote a folded temperature as written: exp(1 / 0.01), with the optimizer too', () => {
     for (const optimize of [false, true]) {
-      const [d] = findings('loss f(s: [N]) = mean(s * exp(1 / 0.01))', optimize);
+      const d = findings('loss f(s: [N]) = mean(s * exp(1 / 0.01))', optimize).find((x) => x.code === 'W6005');
       expect(d!.message).toBe('exp(1 / 0.01): exp overflows float32 above 88.7: whatever the inputs, exp(100) = Infinity');
     }
   });
@@ -64,7 +64,7 @@ describe('stability messages', () => {
     expect(d!.message).toContain('x = 0 gives log(-2) = NaN');
     expect(d!.message).not.toContain('whatever');
     // A constant is that whatever the inputs.
-    expect(findings('loss f(s: [N]) = mean(s * log(0))')[0]!.message).toContain('whatever the inputs, log(0) = -Infinity');
+    expect(findings('loss f(s: [N]) = mean(s + log(0))')[0]!.message).toContain('whatever the inputs, log(0) = -Infinity');
   });
 
   it("report an imported def's finding once, at the def, however many losses use it", () => {
@@ -74,6 +74,19 @@ describe('stability messages', () => {
     const ds = findings(main, false, host);
     expect(ds.map(place)).toEqual(['W6001 lib.loss:1:35']);
     expect(ds[0]!.message).toMatch(/^log\(p\): log of a value that can be 0/);
+  });
+
+  it('W6013: 0 · Infinity at the product, with a fix that removes it when applied', () => {
+    const source = 'loss entropy(p: [N] in [0, 1]) = -mean(p * log(p))';
+    const d = findings(source).find((x) => x.code === 'W6013')!;
+    expect(place(d)).toBe('W6013 case.loss:1:40');
+    expect(d.message).toBe('p * log(p): a product of 0 and an infinity is NaN: p = 0 gives p = 0 and log(p) = -Infinity: 0 · -Infinity = NaN');
+    const fix = fixOf(d).match(/: (p \* log\(max\(p, 1e-12\)\))/)![1]!;
+    expect(findings(source.replace('p * log(p)', fix))).toEqual([]);
+    // A computed overflow times a label of 0, in the product's own terms.
+    const e = findings('loss f(x: [N], y: [N] in {0, 1}) = mean(y * exp(x))').find((x) => x.code === 'W6013')!;
+    expect(e.message).toContain('x = 100 and y = 0 gives y = 0 and exp(x) = Infinity: 0 · Infinity = NaN');
+    expect(fixOf(e)).toContain('if y != 0 then y * exp(x) else 0');
   });
 
   it("report the default empty of a masked logsumexp, not an 'empty: -inf' the user wrote", () => {

@@ -4,8 +4,8 @@
 // one forward finding.
 
 import * as R from '../ranges/interval.js';
-import { COSH_OVERFLOW, EXP_OVERFLOW } from '../ranges/float32.js';
-import { render } from './render.js';
+import { COSH_OVERFLOW, EXP_OVERFLOW, FLT_MAX } from '../ranges/float32.js';
+import { render, renderOperand } from './render.js';
 import { argNode, argRange, type Site } from './sites.js';
 import { inaccurate, summand, text, type StabilityRule } from './rule.js';
 import { power, show } from './witness.js';
@@ -44,6 +44,15 @@ function writesEmpty(s: Site): boolean {
 
 /** The smallest argument each op is safe at, as a fix spells it. */
 const DOMAIN_FLOOR: Readonly<Record<string, string>> = { log: '1e-7', log1p: '-1 + 1e-7', sqrt: '0' };
+
+/** An infinite value is reachable: an end beyond float32's largest, or an infinity itself (log 0). */
+const reachesInfinity = (r: R.Range): boolean => !R.isEmpty(r) && (r.hi > FLT_MAX || r.lo < -FLT_MAX);
+
+/** Which factor of a product can be infinite (a log or exp first, when both can). */
+function infiniteFactor(s: Site): number {
+  const can = [0, 1].filter((i) => reachesInfinity(argRange(s, i)));
+  return can.find((i) => ['log', 'exp', 'log1p', 'pow', 'div'].includes(argNode(s, i).op)) ?? can[0] ?? 1;
+}
 
 const isConst = (s: Site, i: number, v?: number): boolean => argNode(s, i).op === 'const' && (v === undefined || argNode(s, i).attrs.value === v);
 const SATURATING = ['sigmoid', 'exp', 'tanh', 'softmax'];
@@ -116,6 +125,26 @@ export const FORWARD_RULES: readonly StabilityRule[] = [
     consequence: (s, p) => `${s.node.op} over nothing = ${show(p.value())}`,
     args: (s) => ({ what: `${s.node.op} is ${show(s.node.attrs.empty ?? NaN)}` }),
     fix: (s) => `give a finite value for the empty case, e.g. ${s.node.op}(…, where: …, empty: 0)`,
+  },
+  {
+    // 0 · ∞ is NaN: a factor that can be 0 times one that overflows float32 or is log(0), as in
+    // p * log(p) at p = 0 or mask * exp(x) where the mask is 0. Witnesses are finite inputs, so
+    // the infinity is one the loss computes.
+    kind: 'InfTimesZero',
+    ops: ['mul'],
+    possible: (s) => [0, 1].some((i) => R.canBeZero(argRange(s, i)) && reachesInfinity(argRange(s, 1 - i))),
+    triggers: (_s, p) => Number.isNaN(p.value()) && [0, 1].some((i) => p.arg(i) === 0 && Math.abs(p.arg(1 - i)) === Infinity),
+    consequence: (s, p) => {
+      const zero = p.arg(0) === 0 && Math.abs(p.arg(1)) === Infinity ? 0 : 1;
+      return `${text(s, zero)} = 0 and ${text(s, 1 - zero)} = ${show(p.arg(1 - zero))}: 0 · ${show(p.arg(1 - zero))} = NaN`;
+    },
+    fix: (s) => {
+      const inf = infiniteFactor(s);
+      const other = renderOperand(s.fn, s.node.args[1 - inf]!, 6, s.quote);
+      const big = argNode(s, inf);
+      if (big.op === 'log') return `keep the log finite where its factor is 0: ${other} * log(max(${render(s.fn, big.args[0]!, s.quote)}, 1e-12)) (0 there, the limit of x·log x)`;
+      return `keep ${text(s, inf)} finite (e.g. exp(min(…, 80)), or compute in log space), or multiply only where the factor is not 0: if ${text(s, 1 - inf)} != 0 then ${text(s)} else 0`;
+    },
   },
   {
     kind: 'DivisionByZero',
