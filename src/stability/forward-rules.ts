@@ -54,6 +54,9 @@ function infiniteFactor(s: Site): number {
   return can.find((i) => ['log', 'exp', 'log1p', 'pow', 'div'].includes(argNode(s, i).op)) ?? can[0] ?? 1;
 }
 
+/** Elements of a product a witness assumes along a dim of unknown size. */
+const PROD_ELEMENTS = 10;
+
 const isConst = (s: Site, i: number, v?: number): boolean => argNode(s, i).op === 'const' && (v === undefined || argNode(s, i).attrs.value === v);
 const SATURATING = ['sigmoid', 'exp', 'tanh', 'softmax'];
 
@@ -170,6 +173,17 @@ export const FORWARD_RULES: readonly StabilityRule[] = [
     consequence: (s, p) => `${s.node.op}(${show(p.arg(0))}) = Infinity`,
     args: (s) => ({ op: s.node.op, limit: '88.7' }),
     fix: (s) => `use a stable primitive (softplus, log_sigmoid, logsumexp, softmax, log_softmax), or bound the argument: exp(min(${text(s, 0)}, 80))`,
+  },
+  {
+    // A product of many factors above 1 overflows (of many below 1, underflows): the point
+    // model has one element per free dim, so the witness takes PROD_ELEMENTS of them.
+    kind: 'Float32Overflow',
+    ops: ['prod'],
+    possible: (s) => R.reachesAbove(R.abs(argRange(s, 0)), 1),
+    triggers: (_s, p) => Number.isFinite(p.arg(0)) && Math.abs(Math.fround(p.arg(0))) > 1 && Math.abs(p.arg(0)) ** PROD_ELEMENTS > FLT_MAX,
+    consequence: (s, p) => `${text(s)} over ${PROD_ELEMENTS} elements = ${show(p.arg(0))}^${PROD_ELEMENTS} = Infinity`,
+    args: () => ({ op: 'a product', limit: '3.4e38' }),
+    fix: (s) => `take the log of each factor and sum: sum(log(${text(s, 0)}), …) instead of log(prod(…)), or bound the factors`,
   },
   {
     kind: 'Float32Overflow',

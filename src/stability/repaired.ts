@@ -2,7 +2,7 @@
 // naive forms the optimizer repaired: the user's expression, at its place, and the stable form
 // it is computed as, so that they learn it (and keep it stable under --no-opt). Only the
 // stability rules count, and only in the file being checked: an imported def is not the
-// user's to rewrite. safe-norm guards the builtin norm, which is no naive form.
+// user's to rewrite.
 
 import { diagnostic, type Diagnostic } from '../diagnostics/diagnostic.js';
 import type { Span } from '../diagnostics/span.js';
@@ -11,7 +11,10 @@ import type { AppliedRewrite } from '../opt/applied.js';
 import { RULES } from '../opt/rules.js';
 import { quoter, render, type SourceText } from './render.js';
 
-const NOT_NAIVE: ReadonlySet<string> = new Set(['safe-norm']);
+// Stability rules whose pattern is no naive form: safe-norm guards the builtin norm, and
+// bce-logits joins two log_sigmoid terms the user wrote stably (it does follow log-sigmoid
+// on a naive BCE, whose place then has those rules too).
+const NOT_NAIVE: ReadonlySet<string> = new Set(['safe-norm', 'bce-logits']);
 
 const spanKey = (s: Span): string => `${s.file}:${s.start.offset}-${s.end.offset}`;
 const within = (a: Span, b: Span): boolean => a.file === b.file && a.start.offset >= b.start.offset && a.end.offset <= b.end.offset;
@@ -20,7 +23,7 @@ const within = (a: Span, b: Span): boolean => a.file === b.file && a.start.offse
 export function repairedForms(fn: IrFunction, rewrites: readonly AppliedRewrite[], file: string, source: SourceText): Diagnostic[] {
   const byPlace = new Map<string, { span: Span; rules: string[] }>();
   for (const w of rewrites) {
-    if (w.category !== 'stability' || NOT_NAIVE.has(w.rule) || !w.span || w.span.file !== file) continue;
+    if (w.category !== 'stability' || !w.span || w.span.file !== file) continue;
     const key = spanKey(w.span);
     const place = byPlace.get(key) ?? { span: w.span, rules: [] };
     if (!place.rules.includes(w.rule)) place.rules.push(w.rule);
@@ -42,6 +45,7 @@ export function repairedForms(fn: IrFunction, rewrites: readonly AppliedRewrite[
     const id = at.get(key);
     const naive = text?.slice(span.start.offset, span.end.offset).replace(/\s+/g, ' ').trim();
     if (id === undefined || !naive) continue; // rewritten away entirely (folded, or a later rewrite)
+    if (rules.every((r) => NOT_NAIVE.has(r))) continue;
     // The root's span is the naive source: rendered, not quoted; its parts are quoted.
     const shown: IrFunction = { ...fn, nodes: fn.nodes.map((n) => (n.id === id ? { ...n, span: undefined } : n)) };
     const stable = render(shown, id, quoter(shown, source));
