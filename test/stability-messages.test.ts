@@ -89,6 +89,19 @@ describe('stability messages', () => {
     expect(fixOf(e)).toContain('if y != 0 then y * exp(x) else 0');
   });
 
+  it('no W6002 in a branch the condition keeps the argument in the domain of, or that cannot be taken', () => {
+    const source = [
+      'loss a(x: [N]) = mean(if x > 1 then log(x - 1) else 0)',
+      'loss b(p: [N] in [0, 1]) = mean(if p > 1 then log(p - 1) else p)',
+      'loss c(x: [N], m: bool[N]) = mean(if m and x > 2 then log(x - 2) else 0)',
+      'loss d(x: [N]) = mean(if not (x <= 1) then log(x - 1) else 0)',
+      'loss e(x: [N]) = mean(log(x - 1), where: x > 1)',
+    ].join('\n');
+    expect(findings(source).filter((d) => d.code === 'W6002' || d.code === 'W6001')).toEqual([]);
+    // The same log unguarded is reported.
+    expect(findings('loss a(x: [N]) = mean(log(x - 1))').map((d) => d.code)).toEqual(['W6002']);
+  });
+
   it("report the default empty of a masked logsumexp, not an 'empty: -inf' the user wrote", () => {
     expect(findings('loss f(x: [N, C], m: bool[N, C]) = mean(logsumexp(x, C, where: m))').map((d) => d.code)).toEqual(['W6004']);
     expect(findings('loss f(x: [N, C], m: bool[N, C]) = mean(max(logsumexp(x, C, where: m, empty: -inf), 0))')).toEqual([]);

@@ -1,6 +1,7 @@
 // Short readable forms of IR subterms, for the before → after of each applied rewrite:
 // `log(sigmoid(x))`, `sum(exp(x), C)`, `(y * x) - softplus(x)`. Deeper parts are `…`.
 
+import { OPS } from '../ir/ops.js';
 import { formatNumber } from '../ir/print.js';
 import type { IrNode, NodeId } from '../ir/types.js';
 
@@ -45,6 +46,8 @@ export function describeNode(node: (id: NodeId) => IrNode, id: NodeId, depth = 5
   const axes = n.attrs.axes;
   if (axes) extra.push(axes.length === 1 ? axes[0]! : `(${axes.join(', ')})`);
   if (n.attrs.axis !== undefined) extra.push(n.attrs.axis);
+  // Only a reduction's second operand is a mask: maximum(x, 0) is two operands.
+  if (OPS[n.op].kind !== 'reduce') return `${n.op}(${[...args, ...extra].join(', ')})`;
   if (args.length > 1) extra.push(`where: ${args[1]}`);
   return `${n.op}(${[args[0]!, ...extra].join(', ')})`;
 }
