@@ -356,3 +356,45 @@ describe("stdlib bce and cross_entropy: torch's gradients at the clamps", () => 
     tf.dispose([x, t]);
   });
 });
+
+describe('under tfjs autodiff (a function parameter), the fixes W6011 and W6012 give work', () => {
+  const naive = {
+    W6012: 'loss f(p: [N] in [0, 1], h: fn([N]) -> [N]) = mean(if p > 0 then log(p) else 0) + mean(h(p))',
+    W6011: 'loss f(p: [N] in [0, 1], h: fn([N]) -> [N], gamma: real in [0, inf) = 0.5) = mean((1 - p)^gamma) + mean(h(p))',
+  } as const;
+  /** The first "e.g." edit of the fix note, applied to the source. */
+  const applyFix = (source: string, code: string): string => {
+    const line = check(source, 'case.loss', { optimize: false }).diagnostics.map((d) => formatDiagnostic(d)).find((l) => l.includes(code));
+    expect(line).toBeDefined();
+    if (code === 'W6012') {
+      const fixed = /guard the argument, not the result: (log\(max\(p, [0-9e.-]+\)\))/.exec(line!)?.[1];
+      expect(fixed, line).toBeDefined();
+      return source.replace('then log(p)', `then ${fixed}`);
+    }
+    const fixed = /e\.g\. (max\(1 - p, [0-9e.-]+\)\^gamma)/.exec(line!)?.[1];
+    expect(fixed, line).toBeDefined();
+    return source.replace('(1 - p)^gamma', fixed!);
+  };
+
+  it.each(BACKENDS.flatMap((b) => (['W6011', 'W6012'] as const).map((c) => [b, c] as const)))('on %s: %s', async (backend, code) => {
+    const naiveMod = await moduleOf(naive[code]);
+    const fixedMod = await moduleOf(applyFix(naive[code], code));
+    await initBackend(backend);
+    const p = tf.tensor([0, 1, 0.25]);
+    const h = (x: tf.Tensor): tf.Tensor => tf.mul(x, 2);
+    const grad = (mod: Module): number[] => {
+      const g = tf.grad((q: tf.Tensor) => mod.f!(q, h, { checkValues: false }) as tf.Scalar)(p);
+      const out = [...g.dataSync()];
+      g.dispose();
+      return out;
+    };
+    // The naive form is what the warning says: NaN or Infinity somewhere.
+    expect(grad(naiveMod).every(Number.isFinite)).toBe(false);
+    const fixed = grad(fixedMod);
+    // d/dp of mean(h(p)) = 2/3 everywhere; the guarded/floored term adds 1/(p N) at p = 0.25 (log),
+    // or -γ(1 - p)^(γ-1)/N at p < 1 and 0 where the max holds (the power).
+    const expected = code === 'W6012' ? [2 / 3, 2 / 3 + 1 / 3, 2 / 3 + 4 / 3] : [2 / 3 - 0.5 / 3, 2 / 3, 2 / 3 - (0.5 * 0.75 ** -0.5) / 3];
+    expectClose(fixed, expected, `d/dp of ${code}'s fix`);
+    p.dispose();
+  });
+});
