@@ -272,18 +272,31 @@ export function outsideAt(
   const bounded = domain.lo !== undefined || domain.hi !== undefined || domain.values !== undefined;
   // tfjs-wasm reduces an empty tensor to uninitialised memory: nothing to find there anyway.
   if (x.size === 0 || x.dtype === 'bool' || x.dtype === 'string' || (!bounded && x.dtype !== 'float32')) return undefined;
-  const inside = (): tf.Tensor => {
-    if (domain.values !== undefined) return domain.values.map((v) => tf.equal(x, tf.scalar(v, x.dtype))).reduce((a, b) => tf.logicalOr(a, b), tf.zerosLike(x).cast('bool'));
+  const { lo, hi, loOpen = false, hiOpen = false, values } = domain;
+  const FLOAT32_MAX = 3.4028234663852886e38;
+  const openFinite = (lo !== undefined && loOpen && Number.isFinite(lo)) || (hi !== undefined && hiOpen && Number.isFinite(hi));
+  /** A bool tensor, true where the element is NaN or outside the domain. */
+  const outside = (): tf.Tensor => {
+    if (values !== undefined) return tf.logicalNot(values.map((v) => tf.equal(x, tf.scalar(v, x.dtype))).reduce((a, b) => tf.logicalOr(a, b)));
+    if (!bounded) return tf.isNaN(x);
+    if (x.dtype === 'float32' && !openFinite) {
+      // Clipped to the domain, an element outside it changes; NaN equals nothing (3x faster
+      // than two comparisons and a logical and on wasm). An open infinite end clips to the
+      // largest float32, so that infinity changes too.
+      const end = (b: number | undefined, open: boolean, sign: number): number => (b === undefined || (!Number.isFinite(b) && !open) ? sign * Infinity : Number.isFinite(b) ? b : sign * FLOAT32_MAX);
+      return tf.notEqual(x, tf.clipByValue(x, end(lo, loOpen, -1), end(hi, hiOpen, 1)));
+    }
+    // Comparisons (int32 too: tfjs-wasm's clipByValue leaves int32 values above the bound).
     const parts: tf.Tensor[] = [];
-    if (domain.lo !== undefined) parts.push(domain.loOpen ? tf.greater(x, tf.scalar(domain.lo, x.dtype)) : tf.greaterEqual(x, tf.scalar(domain.lo, x.dtype)));
-    if (domain.hi !== undefined) parts.push(domain.hiOpen ? tf.less(x, tf.scalar(domain.hi, x.dtype)) : tf.lessEqual(x, tf.scalar(domain.hi, x.dtype)));
-    return parts.length === 0 ? tf.logicalNot(tf.isNaN(x)) : parts.reduce((a, b) => tf.logicalAnd(a, b));
+    if (lo !== undefined) parts.push(loOpen ? tf.greater(x, tf.scalar(lo, x.dtype)) : tf.greaterEqual(x, tf.scalar(lo, x.dtype)));
+    if (hi !== undefined) parts.push(hiOpen ? tf.less(x, tf.scalar(hi, x.dtype)) : tf.lessEqual(x, tf.scalar(hi, x.dtype)));
+    return tf.logicalNot(parts.reduce((a, b) => tf.logicalAnd(a, b)));
   };
   // Off the gradient tape (noGrad): under tf.grads the comparisons would save their operands
   // on the tape, and a throw after the scan would leave them there.
-  if (tf.tidy(() => noGrad(() => tf.all(inside())).dataSync()[0]) === 1) return undefined;
-  const ok = tf.tidy(() => noGrad(inside).dataSync());
-  const flat = ok.findIndex((v) => v !== 1);
+  if (tf.tidy(() => noGrad(() => tf.any(outside())).dataSync()[0]) !== 1) return undefined;
+  const bad = tf.tidy(() => noGrad(outside).dataSync());
+  const flat = bad.findIndex((v) => v === 1);
   if (flat < 0) return undefined;
   const at: number[] = [];
   for (let k = x.rank - 1, r = flat; k >= 0; k--) {
