@@ -18,6 +18,7 @@ const OWN = [
   'loss weighted(p: [N], w: [N] in [0, 1] = 0.5) = mean(w * p)',
   'loss graded(p: [N], k: int[N] in {0, 1, 2}) = mean(p * real(k))',
   'loss positive(s: [N] in [0, inf)) = mean(s)',
+  'loss strict(s: [N] in (0, 1)) = mean(s)',
 ].join('\n');
 
 let mod: Record<string, LossFunction>;
@@ -53,6 +54,9 @@ const CASES: readonly Case[] = [
   { loss: 'graded', inputs: [['p', [0.3, 1], [2], 'float32'], ['k', [2, 3], [2], 'int32']], message: /^graded: input 'k' holds 3 at \[1\] \(flat position 1\), outside its declared domain \{0, 1, 2\}$/ },
   // `[0, inf)` is open at inf: Infinity is not in it.
   { loss: 'positive', inputs: [['s', [1, Infinity], [2], 'float32']], message: /^positive: input 's' holds Infinity at \[1\] \(flat position 1\), outside its declared domain \[0, inf\)$/ },
+  // Open finite ends exclude the end itself.
+  { loss: 'strict', inputs: [['s', [0.5, 1], [2], 'float32']], message: /^strict: input 's' holds 1 at \[1\] \(flat position 1\), outside its declared domain \(0, 1\)/ },
+  { loss: 'strict', inputs: [['s', [0, 0.5], [2], 'float32']], message: /^strict: input 's' holds 0 at \[0\]/ },
   // NaN keeps its own message where there is a domain too.
   { loss: 'bce', inputs: [['p', [0.3, NaN], [2], 'float32'], ['y', [1, 0], [2], 'float32']], message: /^bce: input 'p' holds NaN at \[1\], but must hold numbers/ },
   { loss: 'cross_entropy', inputs: [['x', [0.3, 1, 0.1, 2], [2, 2], 'float32'], ['t', [0, 2], [2], 'int32']], message: /^cross_entropy: input 't' holds 2, which is not a class index of C in \[0, 2\)$/ },
@@ -129,6 +133,15 @@ describe.each(['wasm', 'cpu'] as const)('on %s', (backend) => {
     for (const v of [mod.hinge!(xt, lt), evaluateTfjs(fn('hinge'), { x: xt, labels: lt }, {})]) {
       expect(Math.abs(v.dataSync()[0]! - hinge)).toBeLessThan(1e-6 * hinge);
       v.dispose();
+    }
+    // Just inside the ends: [0, inf) takes 0 and the largest float32, (0, 1) the float32s next to 0 and 1.
+    for (const [loss, values, mean] of [['positive', [0, 3.4028234663852886e38], 1.7014117331926443e38], ['strict', [1e-30, 0.99999994], (1e-30 + 0.99999994) / 2]] as const) {
+      const s = tf.tensor([...values]);
+      for (const v of [mod[loss]!(s), evaluateTfjs(fn(loss), { s }, {})]) {
+        expect(v.dataSync()[0]! / mean).toBeCloseTo(1, 6);
+        v.dispose();
+      }
+      s.dispose();
     }
     const [q, w] = [tf.tensor([0.5, 2]), tf.tensor([1, 0])];
     for (const v of [mod.weighted!(q, { w }), evaluateTfjs(fn('weighted'), { p: q, w }, {})]) {
