@@ -221,7 +221,8 @@ function unbroadcast(b: IrBuilder, node: IrNode, arg: NodeId, share: Share): Sha
   const own = new Set(b.type(arg).axes.map((a) => a.name));
   const has = new Set(b.type(share.node).axes.map((a) => a.name));
   const extra = b.type(share.node).axes.filter((a) => !own.has(a.name)).map((a) => a.name);
-  const summed = extra.length > 0 ? clean(b, share, node.span) : share;
+  const guardOutside = share.guard !== undefined && b.type(share.guard).axes.some((a) => !own.has(a.name));
+  const summed = extra.length > 0 || guardOutside ? clean(b, share, node.span) : share;
   let out = extra.length > 0 ? b.op('sum', [summed.node], { axes: extra }, node.span) : share.node;
   const layout = new Map<string, Axis>();
   // The layout the op lines its operands up in (a rename's result axes are not broadcast ones).
