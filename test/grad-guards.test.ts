@@ -14,6 +14,7 @@ import { check, compile, evaluate } from '../src/api.js';
 import { initBackend } from '../src/eval/setup.js';
 import { formatDiagnostic } from '../src/diagnostics/diagnostic.js';
 import { fsHost } from '../src/cli/files.js';
+import { mulberry32 } from './oracle/tensor.js';
 
 type Values = Record<string, number[] | number[][] | boolean[] | boolean[][]>;
 type Grads = Record<string, number[] | number[][]>;
@@ -396,5 +397,62 @@ describe('under tfjs autodiff (a function parameter), the fixes W6011 and W6012 
     const expected = code === 'W6012' ? [2 / 3, 2 / 3 + 1 / 3, 2 / 3 + 4 / 3] : [2 / 3 - 0.5 / 3, 2 / 3, 2 / 3 - (0.5 * 0.75 ** -0.5) / 3];
     expectClose(fixed, expected, `d/dp of ${code}'s fix`);
     p.dispose();
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Random guarded programs: `if x > c then A(x) else B(x)` and `mean(A(x), where: x > c)`, A and
+// B compositions of ops whose value or derivative is non-finite somewhere (log, sqrt, 1/u,
+// u^0.5, exp), at points that put the discarded part where it is -inf, NaN or Infinity. The
+// gradient must be finite wherever the taken part's is, and equal the float64 central
+// difference of the same formula written in JavaScript.
+
+interface Piece {
+  readonly text: (u: string) => string;
+  readonly f: (u: number) => number;
+}
+const PIECES: readonly Piece[] = [
+  { text: (u) => `log(${u})`, f: Math.log },
+  { text: (u) => `sqrt(${u})`, f: Math.sqrt },
+  { text: (u) => `1 / (${u})`, f: (u) => 1 / u },
+  { text: (u) => `(${u})^0.5`, f: (u) => u ** 0.5 },
+  { text: (u) => `exp(${u})`, f: Math.exp },
+  { text: (u) => `(1 - ${u})`, f: (u) => 1 - u },
+  { text: (u) => `(${u} + 1)`, f: (u) => u + 1 },
+  { text: (u) => `square(${u})`, f: (u) => u * u },
+];
+
+describe('random guarded programs against float64 central differences', () => {
+  const rng = mulberry32(16);
+  const programs = Array.from({ length: 24 }, (_, k) => {
+    const chain = (): Piece[] => Array.from({ length: 1 + rng.int(2) }, () => PIECES[rng.int(PIECES.length)]!);
+    const [a, b] = [chain(), chain()];
+    const c = [-0.5, 0, 0.5, 1][rng.int(4)]!;
+    const text = (ps: Piece[]): string => ps.reduce((u, p) => p.text(u), 'x');
+    const f = (ps: Piece[]) => (x: number): number => ps.reduce((u, p) => p.f(u), x);
+    const masked = k % 3 === 2;
+    const source = masked
+      ? `loss f(x: [N]) = mean(${text(a)}, where: x > ${c}, empty: 0)`
+      : `loss f(x: [N]) = mean(if x > ${c} then ${text(a)} else ${text(b)})`;
+    const term = (x: number): number => (x > c ? f(a)(x) : masked ? 0 : f(b)(x));
+    return { source, c, masked, term };
+  });
+  const POINTS = [-2, -1, -0.5, 0, 0.25, 0.5, 1, 2];
+
+  it.each(programs.map((p) => [p.source, p] as const))('%s', async (_source, p) => {
+    const xs = POINTS.filter((x) => Math.abs(x - p.c) > 1e-3);
+    const r = await evaluate(p.source, 'case.loss', { loss: 'f', inputs: { x: xs }, grad: true, backend: 'cpu', optimize: false });
+    expect(r.diagnostics.filter((d) => d.severity === 'error').map((d) => formatDiagnostic(d))).toEqual([]);
+    const n = p.masked ? xs.filter((x) => x > p.c).length : xs.length;
+    const grads = r.grads!.x as number[];
+    xs.forEach((x, i) => {
+      const h = 1e-6;
+      const fd = (p.term(x + h) - p.term(x - h)) / (2 * h) / n;
+      const taken = p.term(x);
+      // Only where the taken part and its derivative are finite and modest (float32 evaluation).
+      if (!Number.isFinite(taken) || !Number.isFinite(fd) || Math.abs(taken) > 1e6 || Math.abs(fd) > 1e6) return;
+      expect(Number.isFinite(grads[i]), `${p.source} at x = ${x}: ${grads[i]}`).toBe(true);
+      expect(Math.abs(grads[i]! - fd), `${p.source} at x = ${x}: ${grads[i]} vs ${fd}`).toBeLessThanOrEqual(1e-3 * Math.max(1, Math.abs(fd)));
+    });
   });
 });
