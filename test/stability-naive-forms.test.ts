@@ -51,6 +51,12 @@ const FIXES: readonly (readonly [string, string, string])[] = [
   ['loss f(a: [N, D], eps: real in (0, 1) = 0.001) = mean(max(eps, sqrt(sum(a^2, D))))', 'max(eps, sqrt(sum(a^2, D)))',  'sqrt(max(sum(a^2, D), eps^2))'],
   ['loss f(a: [N, D], p: [N, D]) = mean(sqrt(sum((a - p)^2, D)))',              'sqrt(sum((a - p)^2, D))',                 'sqrt(sum((a - p)^2, D) + 1e-12)'],
   ['loss f(e: [N, D]) = mean(dist)\n  where dist[i, j] = norm(e[i] - e[j], D)', 'norm(e[i] - e[j], D)',                    'sqrt(sum((e[i] - e[j])^2, D) + 1e-12)'],
+  // Split across bindings, a gather or a diagonal: the positive term apart from the logsumexp.
+  ['loss f(a: [N, D], b: [N, D], t: real in (0, inf) = 0.01) = -mean(log(exp(p / t) / sum(exp(s[i, j] / t), j)))\n  where s[i, j] = dot(a[i], b[j], D)\n        p[i] = s[i, i]',
+                                                                                 'log(exp(p / t) / sum(exp(s[i, j] / t), j))', 'p / t - logsumexp(s[i, j] / t, j)'],
+  ['loss f(x: [N, C], t: index[N] of C) = -mean(log(e[t] / z))\n  where e = exp(x)\n        z = sum(e, C)', 'log(e[t] / z)',         'x[t] - logsumexp(x, C)'],
+  ['loss f(x: [N, C], t: index[N] of C) = -mean(log(exp(x)[t] / sum(exp(x), C)))', 'log(exp(x)[t] / sum(exp(x), C))',         'x[t] - logsumexp(x, C)'],
+  ['loss f(p: [N, D] in (0, inf)) = -mean(log(prod(p, D)))',                     'log(prod(p, D))',                         'sum(log(p), D)'],
 ];
 
 describe('the fix a naive form suggests', () => {

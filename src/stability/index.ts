@@ -66,7 +66,7 @@ function firstFinding(site: Site, rules: readonly StabilityRule[], finder: Witne
     const w = finder.find([site.node.id, ...site.node.args], guards, (p) => rule.triggers(site, at(site, p)));
     if (!w) continue;
     const trigger = sentence(w.subject, rule.consequence(site, at(site, w.view)));
-    const form = naiveFormAround(site.fn, site.ranges, site.node.id, rule.kind, site.consumers, 2, site.quote);
+    const form = naiveFormAround(site.fn, site.ranges, site.node.id, rule.kind, site.consumers, 3, site.quote);
     const fix = form ? `write ${form.stable} instead of ${form.naive}` : rule.fix(site);
     return diagnostic(rule.kind, spanOf(site), { expr: render(site.fn, site.node.id, site.quote), trigger, ...(rule.args?.(site) ?? {}) }, [`fix: ${fix}`]);
   }

@@ -32,6 +32,7 @@ export const NAIVE_FORMS: readonly NaiveRow[] = [
   // The numerator apart from the sum (a positive pair s[i, i], a gather): no softmax, but
   // log(e^a / Σ e^x) = a - logsumexp(x).
   { naive: '(log (div (exp ?a) (sum:r (exp ?x))))', stable: '(sub ?a (logsumexp:r ?x))', fixes: ['Float32Overflow', 'DivisionByZero', 'LogOfZero', 'GuardedGradient'] },
+  { naive: '(log (div (gather:g (exp ?x) ?t) (sum:r (exp ?x))))', stable: '(sub (gather:g ?x ?t) (logsumexp:r ?x))', fixes: ['Float32Overflow', 'DivisionByZero', 'LogOfZero', 'GuardedGradient'] },
   { rules: ['softmax-split'], fixes: ['Float32Overflow', 'DivisionByZero'] },
   { rules: ['logsumexp'], fixes: ['Float32Overflow', 'LogOfZero'] },
   { rules: ['log-prod'], fixes: ['LogOfZero', 'Float32Overflow'] },
