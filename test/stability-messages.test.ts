@@ -3,6 +3,10 @@
 // the finding when applied, powers print as the language reads them, "whatever the inputs"
 // only when it is so, a def's findings once at the def, a written `empty:` is not reported,
 // and a repaired naive form gets a note (info), never a warning.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { check } from '../src/api.js';
 import type { SourceHost } from '../src/check/program.js';
@@ -135,5 +139,15 @@ describe('notes on repaired naive forms (I6030)', () => {
     expect(findings('loss f(x: [N, C], t: index[N] of C) = -mean(log_softmax(x, C)[t])', true)).toEqual([]);
     expect(findings('loss f(a: [N, D], p: [N, D]) = mean(norm(a - p, D))', true).filter((d) => d.code === 'I6030')).toEqual([]);
     expect(findings('loss f(p: [N, D] in (0, inf)) = mean(log(prod(p, D)))', false).filter((d) => d.code === 'I6030')).toEqual([]);
+  });
+
+  it('are printed by lossc check (dist/, from npm run build) and leave --max-warnings and the exit code alone', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lossc-notes-'));
+    const file = join(dir, 'naive.loss');
+    writeFileSync(file, 'loss c(x: [N, C], t: index[N] of C) = -mean(log(exp(x)[t] / sum(exp(x), C)))\n');
+    const r = spawnSync(process.execPath, ['bin/lossc.js', 'check', '--max-warnings', '0', file], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`${file}:1:45: info I6030: log(exp(x)[t] / sum(exp(x), C)) is computed as x[t] - logsumexp(x, C)`);
+    expect(r.stderr).toContain('0 errors, 0 warnings');
   });
 });
