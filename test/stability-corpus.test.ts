@@ -93,7 +93,7 @@ const MESSAGES: readonly { file: string; loss: string; code: string; says: reado
   { file: 'logits.loss', loss: 'bce_on_logits', code: 'W6002', says: ['x = -1 gives log(-1) = NaN', 'logits'] },
   { file: 'logits.loss', loss: 'poisson_naive', code: 'W6005', says: ['x = 100 gives exp(100) = Infinity'] },
   { file: 'regression.loss', loss: 'l2_distance', code: 'W6010', says: ['a = p gives norm(a - p, D) = 0', 'sqrt(sum((a - p)^2, D) + 1e-12)'] },
-  { file: 'regression.loss', loss: 'pairwise_distance', code: 'W6010', says: ['whatever the inputs, norm(e[i] - e[j], D) = 0'] },
+  { file: 'regression.loss', loss: 'pairwise_distance', code: 'W6010', says: ['i = j gives norm(e[i] - e[j], D) = 0'] },
   { file: 'regression.loss', loss: 'log_cosh_naive', code: 'W6005', says: ['cosh(', ') = Infinity', 'abs(pred - target) + softplus(-2 * abs(pred - target)) - log(2)'] },
   { file: 'mask.loss', loss: 'masked_mean', code: 'W6004', says: ['m = false gives count(m) = 0', '0/0 = NaN', 'mean(x, where: mask)'] },
   { file: 'cancellation.loss', loss: 'one_minus_sigmoid', code: 'W6006', says: ['x = 20 gives 1 - sigmoid(x) = 0 instead of 2.06115', 'sigmoid(-x)'] },

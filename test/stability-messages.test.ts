@@ -67,6 +67,9 @@ describe('stability messages', () => {
     const [d] = findings('loss f(x: [N]) = mean(log(x - 2))');
     expect(d!.message).toContain('x = 0 gives log(-2) = NaN');
     expect(d!.message).not.toContain('whatever');
+    // Pairwise distances are 0 on the diagonal only: said so, not 'whatever the inputs'.
+    const pairwise = findings('loss f(e: [N, D]) = mean(dist)\n  where dist[i, j] = norm(e[i] - e[j], D)')[0]!;
+    expect(pairwise.message).toContain('i = j gives norm(e[i] - e[j], D) = 0');
     // A constant is that whatever the inputs.
     expect(findings('loss f(s: [N]) = mean(s + log(0))')[0]!.message).toContain('whatever the inputs, log(0) = -Infinity');
   });

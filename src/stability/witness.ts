@@ -111,7 +111,7 @@ export class WitnessFinder {
     for (const pick of combinations(vars.map((v) => v.values.length), MAX_COMBINATIONS)) {
       const values = new Map(vars.map((v, k) => [v.node, v.values[pick[k]!]!]));
       const view = at(values);
-      if (view) return { values, view, subject: this.subject(vars, values, at) };
+      if (view) return { values, view, subject: this.subject(vars, values, at) || diagonalOf(this.fn, order) };
     }
     return undefined;
   }
@@ -136,6 +136,21 @@ export class WitnessFinder {
     const parts = matters.map((v) => `${v.name} = ${v.elem === 'bool' ? (values.get(v.node) ? 'true' : 'false') : formatValue(values.get(v.node)!)}`);
     return parts.length === 1 ? parts[0]! : `${parts.slice(0, -1).join(', ')} and ${parts[parts.length - 1]}`;
   }
+}
+
+/**
+ * `i = j` for copies of one dim among the axes of `order` (e[i] - e[j]): the point has one
+ * element per dim, so what it shows holds where the copies meet, not everywhere. '' if none.
+ */
+function diagonalOf(fn: IrFunction, order: readonly NodeId[]): string {
+  const names = new Map<string, Set<string>>();
+  for (const id of order) {
+    for (const a of fn.nodes[id]!.type.axes) {
+      if (a.name.startsWith('%') || a.name === a.dim) continue;
+      names.set(a.dim, (names.get(a.dim) ?? new Set()).add(a.name));
+    }
+  }
+  return [...names.values()].filter((s) => s.size > 1).map((s) => [...s].join(' = ')).join(' and ');
 }
 
 /** "p = 0 gives log(0) = -Infinity", or "whatever the inputs, ..." for a finding no input reaches. */
