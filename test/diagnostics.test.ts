@@ -156,7 +156,7 @@ const CASES: Record<DiagnosticKind, Case> = {
   GuardedGradient: { stability: 'loss f(p: [N] in [0, 1], h: fn([N]) -> [N]) = mean(if p > 0 then log(p) else 0) + mean(h(p))' },
   InfTimesZero: { stability: 'loss f(x: [N], y: [N] in {0, 1}) = mean(y * exp(x))' },
   SampledNonFinite: { run: 'sample' },
-  RepairedNaiveForm: { optimized: 'loss f(x: [N, C], t: index[N] of C) = -mean(log(exp(x)[t] / sum(exp(x), C)))', expect: ['case.loss:1:45: info I6030: log(exp(x)[t] / sum(exp(x), C)) is computed as x[t] - logsumexp(x, C), its stable form: written so, it stays stable under --no-opt too (softmax-split, log-exp)\n  note: e^a / Σ e^x = e^a / e^logsumexp(x) = e^(a - logsumexp(x)); logsumexp shifts by the max, and a picked from x is at most logsumexp(x)'] },
+  RepairedNaiveForm: { optimized: 'loss f(x: [N, C], t: index[N] of C) = -mean(log(exp(x)[t] / sum(exp(x), C)))', expect: ['case.loss:1:45: info I6030: log(exp(x)[t] / sum(exp(x), C)) is computed as log_softmax(x, C)[t], its stable form: written so, it stays stable under --no-opt too (softmax-gather, log-gather-softmax)\n  note: e^x[t] / Σ e^x = softmax(x)[t], computed from x - max x'] },
 
   // --- evaluation and command line
   NoSuchLoss: { run: 'noSuchLoss', expect: "lossc: error E7001: no loss named 'msee' in test/fixtures/diagnostics/mse.loss; did you mean 'mse'?" },

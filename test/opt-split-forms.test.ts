@@ -76,7 +76,12 @@ const CASES: readonly Case[] = [
   { loss: 'contrastive_exp_first', inputs: PAIRS, oracle: (x) => infoNce(x.a!, x.b!, 0.01), rules: ['diagonal-exp', 'softmax-split'] },
   {
     loss: 'ce_gathered', inputs: { x: [[1000, 0, -1000], [0, 1, 2], [-500, 500, 0]], y: [0, 2, 1] }, ints: ['y'],
-    oracle: (x) => meanOf(rows(x.x!).map((r, i) => logsumexp(r) - r[x.y!.data[i]!]!)), rules: ['gather-exp', 'softmax-split'],
+    oracle: (x) => meanOf(rows(x.x!).map((r, i) => logsumexp(r) - r[x.y!.data[i]!]!)), rules: ['gather-exp', 'softmax-gather', 'log-gather-softmax'],
+  },
+  // Equal logits of 1e8: log 2 per row, which x[t] - logsumexp(x) would round away (1e8 + 0.69 = 1e8).
+  {
+    loss: 'ce_gathered', inputs: { x: [[1e8, 1e8], [1e8, -1e8]], y: [1, 0] }, ints: ['y'],
+    oracle: (x) => meanOf(rows(x.x!).map((r, i) => logsumexp(r) - r[x.y!.data[i]!]!)), rules: ['softmax-gather', 'log-gather-softmax'],
   },
   // Products of 1e15s overflow float32 (3.4e38); the sum of their logs is 4·34.5.
   {

@@ -30,6 +30,10 @@ const TABLE: readonly RuleRow[] = [
   // (a binding `pos = s[i, i]`, a gather) it is no softmax, and e^(s/τ) overflows for a
   // cosine of 1 at τ = 0.01 (inf/inf). With a log around it, log-exp leaves a - logsumexp(x).
   ['softmax-split',        '(div (exp ?a) (sum:r (exp ?x)))',             '(exp (sub ?a (logsumexp:r ?x)))',        'stability', '',                 'e^a / Σ e^x = e^a / e^logsumexp(x) = e^(a - logsumexp(x)); logsumexp shifts by the max, and a picked from x is at most logsumexp(x)'],
+  // The target logit picked out of the same logits (exp(x)[t] once gather-exp has moved the
+  // exp inside): softmax then picked, whose log is log_softmax picked. x[t] - logsumexp(x)
+  // would be the same number, but rounds log 2 away at logits of 1e8 (1e8 + 0.69 = 1e8).
+  ['softmax-gather',       '(div (exp (gather:g ?x ?t)) (sum:r (exp ?x)))', '(gather:g (softmax:r ?x) ?t)',          'stability', 'one-axis r',       'e^x[t] / Σ e^x = softmax(x)[t], computed from x - max x'],
   // exp commutes with picking entries: moved inside, the picked logits meet the rules above.
   ['gather-exp',           '(gather:g (exp ?x) ?t)',                      '(exp (gather:g ?x ?t))',                 'cost',      '',                 'e^x picked at t is e^(x picked at t): one exp per picked entry'],
   ['pick-exp',             '(pick:k (exp ?x))',                           '(exp (pick:k ?x))',                      'cost',      '',                 'e^x at one position is e^(x at that position)'],
