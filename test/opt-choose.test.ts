@@ -94,6 +94,22 @@ describe('the choice pass', () => {
     }
   });
 
+  it('ends when two computed nodes are each other\'s cheaper form, and keeps the values', () => {
+    // Entropy of a softmax: the forward pass keeps log_softmax(x) and softmax(x) both, and the
+    // backward one e^log_softmax(x) too; each was chosen for the other and the rebuild went
+    // round until V8 gave up ("invalid size") on cpu.
+    const base = differentiate(lossOf('loss ent(x: [N, C]) = -mean(sum(p * log(p), C))\n  where p = softmax(x, C)'), { optimize: false }).fn!;
+    for (const costs of [cheapExp, cheapFused]) {
+      const chosen = chooseForms(base, costs);
+      const x = randomInputs(base, 7);
+      const g0 = gradientsReference(base, x, {});
+      const g1 = gradientsReference(chosen, x, {});
+      expect(Math.abs(g0.value.data[0]! - g1.value.data[0]!)).toBeLessThan(1e-12);
+      g0.grads.x!.data.forEach((v, i) => expect(Math.abs(v - g1.grads.x!.data[i]!)).toBeLessThan(1e-12));
+    }
+    expect(differentiate(lossOf('loss ent(x: [N, C]) = -mean(sum(p * log(p), C))\n  where p = softmax(x, C)'), { target: 'cpu' }).fn).toBeDefined();
+  });
+
   it('replaces max(0, x) by relu and min(x, 0) by -relu(-x) only where the costs say so', () => {
     const hinge = lossOf('loss h(x: [N, C]) = mean(max(0, 1 - x) + min(x, 0))', false);
     const slowMax = chooseForms(hinge, { maximum: 20, minimum: 20, relu: 1, neg: 1, add: 1 });

@@ -54,11 +54,29 @@ export function chooseForms(fn: IrFunction, target: CostBackend | OpCosts, out: 
     if (!live.has(node.id)) continue;
     for (const choice of CHOICES) {
       const to = cheaper(choice, node.id);
-      if (to === undefined) continue;
+      // Two nodes each other's cheaper form (softmax(x) and e^log_softmax(x), both computed)
+      // would make the rebuild go round for ever: keep the first choice, skip the closing one.
+      if (to === undefined || reaches(to, node.id)) continue;
       chosen.set(node.id, to);
       out.push({ rule: choice.name, category: 'cost', ...(node.span ? { span: node.span } : {}), detail: `${describeNode((i) => b.node(i), node.id)} → ${describeNode((i) => b.node(i), to)} (cheaper on ${label})` });
       break;
     }
+  }
+
+  /** Whether building `from`, with the choices made so far, needs node `goal`. */
+  function reaches(from: NodeId, goal: NodeId): boolean {
+    const seen = new Set<NodeId>();
+    const stack = [from];
+    while (stack.length > 0) {
+      const id = stack.pop()!;
+      if (id === goal) return true;
+      if (seen.has(id)) continue;
+      seen.add(id);
+      const target = chosen.get(id);
+      if (target !== undefined) stack.push(target);
+      else stack.push(...b.node(id).args);
+    }
+    return false;
   }
 
   function cheaper(choice: Choice, id: NodeId): NodeId | undefined {
