@@ -62,6 +62,14 @@ describe('stability messages', () => {
     expect(findings(applied).filter((x) => x.code === 'W6003')).toEqual([]);
   });
 
+  it('W6003: the denominator by the name the user bound, and the fix with it works', () => {
+    const source = 'loss iou(a1: [N], b1: [N], a2: [N], b2: [N]) = mean(1 - inter / union)\n  where inter = relu(min(b1, b2) - max(a1, a2))\n        union = (b1 - a1) + (b2 - a2) - inter';
+    const d = findings(source).find((x) => x.code === 'W6003')!;
+    expect(d.message).toContain('gives union = 0 and inter / union = 0/0 = NaN');
+    expect(fixOf(d)).toContain('… / (union + 1e-6) for a non-negative one, or … / max(union, 1e-6)');
+    expect(findings(source.replace('inter / union', 'inter / (union + 1e-6)')).filter((x) => x.code === 'W6003')).toEqual([]);
+  });
+
   it('name the inputs instead of claiming "whatever the inputs" when another value avoids it', () => {
     // x = 0, 1, -1 and 0.5 all give log of a negative, but x = 20 does not.
     const [d] = findings('loss f(x: [N]) = mean(log(x - 2))');

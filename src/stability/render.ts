@@ -51,7 +51,7 @@ export function quoter(fn: IrFunction, source: SourceText | undefined): Quote {
 }
 
 /** `(1 - p)` as `1 - p`: the span of a parenthesised expression has its parentheses. */
-function unwrap(text: string): string {
+export function unwrap(text: string): string {
   while (text.startsWith('(') && text.endsWith(')')) {
     let depth = 0;
     for (let i = 0; i < text.length - 1; i++) {
@@ -174,4 +174,38 @@ class Renderer {
     const [text, p] = this.expr(id, depth);
     return p < min ? `(${text})` : text;
   }
+}
+
+/** The operator of each binary op as written, and its precedence. */
+export const INFIX_OPS: Readonly<Record<string, [string, number]>> = INFIX;
+
+/**
+ * The two operands of a binary operation as written in its source text (`inter / union` gives
+ * `inter` and `union`, the names the user bound, where the IR holds their values): split at
+ * the last operator of the op's precedence outside parentheses, or undefined when the text
+ * does not split so (a call, a binding name).
+ */
+export function splitOperands(text: string, op: string): [string, string] | undefined {
+  const info = INFIX[op];
+  if (!info || op === 'pow') return undefined;
+  const [, prec] = info;
+  const symbols = Object.values(INFIX).filter(([, p]) => p === prec).map(([sym]) => sym);
+  let depth = 0;
+  let at: [number, number] | undefined;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === '(' || c === '[') depth++;
+    else if (c === ')' || c === ']') depth--;
+    else if (depth === 0 && c === ' ') {
+      // Operators stand between spaces in the text the checker quotes (a - b, x / y).
+      const sym = symbols.find((sy) => text.startsWith(` ${sy} `, i));
+      if (sym) at = [i, i + sym.length + 2];
+    }
+    // A lower-precedence operator outside parentheses: the text is not one operation of `op`.
+    if (depth === 0 && c === ' ' && Object.values(INFIX).some(([sy, p]) => p < prec && text.startsWith(` ${sy} `, i))) return undefined;
+  }
+  if (!at) return undefined;
+  const left = text.slice(0, at[0]).trim();
+  const right = text.slice(at[1]).trim();
+  return left && right ? [left, right] : undefined;
 }

@@ -5,7 +5,7 @@
 import type { DiagnosticKind } from '../diagnostics/codes.js';
 import type { OpName } from '../ir/ops.js';
 import type { NodeId } from '../ir/types.js';
-import { ADDITIVE, render, renderOperand } from './render.js';
+import { ADDITIVE, ATOM, INFIX_OPS, render, renderOperand, splitOperands, unwrap } from './render.js';
 import type { Site } from './sites.js';
 import type { PointView } from './witness.js';
 
@@ -49,12 +49,40 @@ export function at(s: Site, p: PointView): At {
 
 /** Text of operand i (or the node itself): as the user wrote it when it is one expression of theirs, else rendered. */
 export function text(s: Site, i?: number): string {
+  if (i !== undefined) {
+    const written = writtenOperand(s, i);
+    if (written) return written[0];
+  }
   return render(s.fn, i === undefined ? s.node.id : s.node.args[i]!, s.quote);
 }
 
 /** Operand i as the left operand of `+` or `-` (`… + 1e-6`): parenthesised when it binds less tightly. */
 export function summand(s: Site, i: number): string {
+  const written = writtenOperand(s, i);
+  if (written) return written[1] < ADDITIVE ? `(${written[0]})` : written[0];
   return renderOperand(s.fn, s.node.args[i]!, ADDITIVE, s.quote);
+}
+
+/**
+ * Operand i of a binary operation as the user wrote it in that operation (`union` in
+ * `inter / union`, not the binding's expression), with its precedence: the lowest of an
+ * operator outside parentheses in it, else that of an atom.
+ */
+function writtenOperand(s: Site, i: number): [string, number] | undefined {
+  const whole = s.quote?.(s.node.id)?.[0];
+  const parts = whole === undefined ? undefined : splitOperands(whole, s.node.op);
+  if (!parts) return undefined;
+  const part = unwrap(parts[i]!);
+  let depth = 0;
+  let prec = ATOM;
+  for (let k = 0; k < part.length; k++) {
+    const c = part[k]!;
+    if (c === '(' || c === '[') depth++;
+    else if (c === ')' || c === ']') depth--;
+    else if (depth === 0 && c === ' ') for (const [sym, p] of Object.values(INFIX_OPS)) if (part.startsWith(` ${sym} `, k)) prec = Math.min(prec, p);
+  }
+  if (/^if\b/.test(part)) prec = 0;
+  return [part, prec];
 }
 
 /** More than 16 of float32's 24 bits wrong. */
