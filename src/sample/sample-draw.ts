@@ -102,16 +102,28 @@ class Drawer {
     return lo + Math.floor(this.random() * (hi - lo + 1));
   }
 
-  /** Sizes of the dims, each 1 to 3, made smaller until every input fits maxElements. */
+  /**
+   * Sizes of the dims, each 1 to 3, made smaller until every input fits maxElements. A dim that
+   * class indices index has at least 2: generated code refuses a single class (the loss would be
+   * constant).
+   */
   private dims(): { sizes: Map<string, number>; rest: number[] } {
     const sizes = new Map<string, number>();
     const fixed = new Map<string, number>();
+    const least = new Map<string, number>();
     for (const d of this.fn.dims) if ('size' in d) fixed.set(d.dim, d.size);
-    for (const input of this.fn.inputs) for (const a of input.axes) if (a.name !== REST && !sizes.has(a.dim)) sizes.set(a.dim, fixed.get(a.dim) ?? 1 + Math.floor(this.random() * 3));
+    for (const input of this.fn.inputs) if (input.indexOf !== undefined) least.set(input.indexOf, 2);
+    for (const input of this.fn.inputs) {
+      for (const a of input.axes) {
+        if (a.name === REST || sizes.has(a.dim)) continue;
+        const lo = least.get(a.dim) ?? 1;
+        sizes.set(a.dim, fixed.get(a.dim) ?? lo + Math.floor(this.random() * (4 - lo)));
+      }
+    }
     let rest = this.pick([[], [2], [3], [2, 2]]);
     const count = (i: IrInput): number => i.axes.reduce((n, a) => n * (a.name === REST ? rest.reduce((x, y) => x * y, 1) : sizes.get(a.dim)!), 1);
     for (let guard = 0; guard < 32 && this.fn.inputs.some((i) => count(i) > this.options.maxElements); guard++) {
-      const big = [...sizes].filter(([d, n]) => n > 1 && !fixed.has(d));
+      const big = [...sizes].filter(([d, n]) => n > (least.get(d) ?? 1) && !fixed.has(d));
       if (rest.length > 0) rest = rest.slice(1);
       else if (big.length > 0) sizes.set(big[0]![0], big[0]![1] - 1);
       else break;
