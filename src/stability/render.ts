@@ -183,7 +183,8 @@ export const INFIX_OPS: Readonly<Record<string, [string, number]>> = INFIX;
  * The two operands of a binary operation as written in its source text (`inter / union` gives
  * `inter` and `union`, the names the user bound, where the IR holds their values): split at
  * the last operator of the op's precedence outside parentheses, or undefined when the text
- * does not split so (a call, a binding name).
+ * does not split so (a call, a binding name) or that operator is not the op's (the optimizer
+ * made the op from another one the user wrote).
  */
 export function splitOperands(text: string, op: string): [string, string] | undefined {
   const info = INFIX[op];
@@ -204,7 +205,8 @@ export function splitOperands(text: string, op: string): [string, string] | unde
     // A lower-precedence operator outside parentheses: the text is not one operation of `op`.
     if (depth === 0 && c === ' ' && Object.values(INFIX).some(([sy, p]) => p < prec && text.startsWith(` ${sy} `, i))) return undefined;
   }
-  if (!at) return undefined;
+  // The operation written is another one (`w * a` rewritten to `a / s`): its operands are not this op's.
+  if (!at || text.slice(at[0] + 1, at[1] - 1) !== info[0]) return undefined;
   const left = text.slice(0, at[0]).trim();
   const right = text.slice(at[1]).trim();
   return left && right ? [left, right] : undefined;

@@ -73,6 +73,13 @@ function writtenOperand(s: Site, i: number): [string, number] | undefined {
   const parts = whole === undefined ? undefined : splitOperands(whole, s.node.op);
   if (!parts) return undefined;
   const part = unwrap(parts[i]!);
+  // Only a name standing for a value made elsewhere (a binding, an input) is taken as written:
+  // an operand written inside the operation quotes itself, and one the optimizer made (no span)
+  // or moved may not be the part at this position.
+  const arg = s.fn.nodes[s.node.args[i]!]!;
+  const outer = s.node.span;
+  const within = arg.span !== undefined && outer !== undefined && arg.span.file === outer.file && arg.span.start.offset >= outer.start.offset && arg.span.end.offset <= outer.end.offset;
+  if (!arg.span || within || !/^[A-Za-z_][A-Za-z_0-9]*$/.test(part)) return undefined;
   let depth = 0;
   let prec = ATOM;
   for (let k = 0; k < part.length; k++) {
