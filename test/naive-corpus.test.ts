@@ -32,8 +32,6 @@ const CARET = /^\/\/(\s*)\^ (W6\d{3})\s*$/;
  * comment); see docs/naive-forms.md. Remove an entry when the compiler handles the form.
  */
 const PENDING = new Set<string>([
-  // W6005 at exp(x), though min(exp(x), 1) is 1 when exp overflows and its gradient is guarded
-  'torch10729_clamp_exp no warning',
   // with the optimizer, W6003 moves to the rewritten divisions at 5:15 and 5:40
   'monai371_generalized_dice flagged',
 ]);

@@ -24,6 +24,24 @@ function clampedProbability(s: Site): number | undefined {
 }
 
 /** A divisor that counts selected elements: sum of a condition or of 0/1 values. */
+/**
+ * Every use of the node is a min against a value with a finite upper bound: an overflow to
+ * Infinity is clamped away (min(exp(x), 1) is 1 there) and the derived gradient takes 0 on the
+ * losing side of a min.
+ */
+function clampedAbove(s: Site): boolean {
+  const users = s.consumers.get(s.node.id) ?? [];
+  return (
+    users.length > 0 &&
+    users.every((c) => {
+      const user = s.fn.nodes[c]!;
+      if (user.op !== 'minimum') return false;
+      const other = user.args[0] === s.node.id ? user.args[1]! : user.args[0]!;
+      return other !== s.node.id && Number.isFinite(s.ranges.range(other, s.ctx).hi);
+    })
+  );
+}
+
 function countsSelection(s: Site): boolean {
   const d = argNode(s, 1);
   if (d.op !== 'sum') return false;
@@ -168,7 +186,7 @@ export const FORWARD_RULES: readonly StabilityRule[] = [
   {
     kind: 'Float32Overflow',
     ops: ['exp', 'expm1'],
-    possible: (s) => R.reachesAbove(argRange(s, 0), EXP_OVERFLOW),
+    possible: (s) => R.reachesAbove(argRange(s, 0), EXP_OVERFLOW) && !clampedAbove(s),
     triggers: (_s, p) => p.value() === Infinity && Number.isFinite(p.arg(0)),
     consequence: (s, p) => `${s.node.op}(${show(p.arg(0))}) = Infinity`,
     args: (s) => ({ op: s.node.op, limit: '88.7' }),
