@@ -81,6 +81,15 @@ describe('ranges of the ops hold every value at a point inside their operands', 
     expect(R.canBeZero(R.div(R.point(1), R.interval(1, 2)))).toBe(false);
     expect(R.canBeZero(R.sub(R.point(2), R.fromValues([0, 1])))).toBe(false);
   });
+
+  it('ends that cancel keep an open end: x > 1 gives x - 1 > 0 in float32 too; x >= 1 does not', () => {
+    expect(R.canBeZero(R.sub(R.interval(1, Infinity, true, true), R.point(1)))).toBe(false);
+    expect(R.canBeZero(R.add(R.point(-1), R.interval(1, 3, true, false)))).toBe(false);
+    expect(R.canBeZero(R.sub(R.interval(1, Infinity, false, true), R.point(1)))).toBe(true);
+    // float32: the smallest x above 1 minus 1 is 2^-23, not 0.
+    const above = Math.fround(1 + 2 ** -23);
+    expect(above > 1 && Math.fround(above - 1) > 0).toBe(true);
+  });
 });
 
 function losses(): { name: string; fn: IrFunction }[] {

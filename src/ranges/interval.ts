@@ -100,7 +100,10 @@ function pairwise(a: Range, b: Range, f: (x: number, y: number) => number): Rang
 export function add(a: Range, b: Range): Range {
   if (isEmpty(a) || isEmpty(b)) return EMPTY;
   // An open end survives only next to a 0 end: x + 0 is x exactly, x + 1 may round to the end.
-  const open = (ea: number, oa: boolean, eb: number, ob: boolean): boolean => (oa && (eb === 0 || ob)) || (ob && ea === 0);
+  // Ends that cancel keep either's openness: a rounded x + y is 0 only when x = -y exactly, so
+  // x > 1 gives x - 1 > 0 (unless the difference is so small a flush-to-zero backend drops it).
+  const open = (ea: number, oa: boolean, eb: number, ob: boolean): boolean =>
+    (oa && (eb === 0 || ob)) || (ob && ea === 0) || ((oa || ob) && ea + eb === 0 && Math.abs(ea) >= 2 ** -100);
   return pairwise(a, b, (x, y) => x + y) ?? interval(a.lo + b.lo, a.hi + b.hi, open(a.lo, a.loOpen, b.lo, b.loOpen) && a.lo + b.lo === 0, open(a.hi, a.hiOpen, b.hi, b.hiOpen) && a.hi + b.hi === 0);
 }
 
