@@ -10,7 +10,6 @@
 // Forms the compiler does not handle yet are listed in PENDING: their tests are expected to fail
 // (it.fails), so the list shrinks as the compiler is fixed and a stale entry fails the suite.
 import * as tf from '@tensorflow/tfjs';
-import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -36,12 +35,6 @@ const PENDING = new Set<string>([
   'monai371_generalized_dice flagged',
 ]);
 
-/**
- * Evaluations that have crashed the whole process (a V8 fatal error, not an exception: the choice
- * pass went round a cycle on the cpu target): run in a child process, so a crash fails that test
- * alone.
- */
-const IN_CHILD = new Set<string>(['kornia918_binary_focal evaluator cpu', 'tfp241_entropy_softmax evaluator cpu']);
 
 const source = (f: NaiveForm): string => readFileSync(`${DIR}/${f.id}.loss`, 'utf8');
 
@@ -156,34 +149,14 @@ interface Evaluated {
   readonly errors: string[];
 }
 
-/** A crash (or a run past the time limit) of the child process, as the reason the test fails. */
-const children = new Map<string, Promise<Evaluated>>();
-function inChild(f: NaiveForm, text: string, backend: 'wasm' | 'cpu'): Promise<Evaluated> {
-  const arg = JSON.stringify({ loss: f.loss, inputs: f.inputs, ...(f.hypers ? { set: f.hypers } : {}), backend, text, file: `${f.id}.loss` });
-  return new Promise((done, fail) => {
-    execFile(process.execPath, ['node_modules/tsx/dist/cli.mjs', `${DIR}/evaluate-child.ts`, arg], { encoding: 'utf8', timeout: 10_000, killSignal: 'SIGKILL' }, (err, stdout, stderr) => {
-      if (err) return fail(new Error(`the evaluation crashed the process or ran past 10 s: ${stderr.split('\n').find((l) => /Fatal|Error/.test(l)) ?? err.message}`));
-      const r = JSON.parse(stdout) as Evaluated;
-      const num = (v: unknown): unknown => (Array.isArray(v) ? v.map(num) : typeof v === 'string' ? Number(v) : v);
-      done({ ...r, loss: num(r.loss), grads: Object.fromEntries(Object.entries(r.grads ?? {}).map(([k, v]) => [k, num(v)])) });
-    });
-  });
-}
-
-async function evaluated(f: NaiveForm, text: string, backend: 'wasm' | 'cpu', child: boolean): Promise<Evaluated> {
-  if (child) {
-    // Started with the suite (below), so the children run while the other tests do.
-    const key = `${f.id} ${text === source(f) ? '' : 'fixed '}evaluator ${backend}`;
-    if (!children.has(key)) children.set(key, inChild(f, text, backend));
-    return children.get(key)!;
-  }
+async function evaluated(f: NaiveForm, text: string, backend: 'wasm' | 'cpu'): Promise<Evaluated> {
   const r = await evaluate(text, `${f.id}.loss`, { loss: f.loss, inputs: f.inputs, ...(f.hypers ? { set: f.hypers } : {}), backend, grad: true });
   return { loss: r.loss, grads: r.grads, backend: r.backend, errors: r.diagnostics.filter((d) => d.severity === 'error').map((d) => formatDiagnostic(d)) };
 }
 
-async function viaEvaluator(f: NaiveForm, text: string, backend: 'wasm' | 'cpu', child = false): Promise<void> {
+async function viaEvaluator(f: NaiveForm, text: string, backend: 'wasm' | 'cpu'): Promise<void> {
   const fn = check(text, `${f.id}.loss`).losses.find((l) => l.name === f.loss)!;
-  const r = await evaluated(f, text, backend, child);
+  const r = await evaluated(f, text, backend);
   expect(r.errors).toEqual([]);
   expect(r.backend).toBe(backend);
   agree('loss', flatten(r.loss), [f.expect.value], f.expect, false);
@@ -214,16 +187,6 @@ function viaModule(f: NaiveForm, text: string): void {
 
 const pendingOr = (name: string) => (PENDING.has(name) ? it.fails : it);
 
-for (const key of IN_CHILD) {
-  const [id, ...aspect] = key.split(' ');
-  const f = CORPUS.find((c) => c.id === id);
-  if (!f) continue;
-  const isFixed = aspect[0] === 'fixed';
-  const promise = inChild(f, isFixed ? fixed(f) : source(f), aspect[aspect.length - 1] as 'wasm' | 'cpu');
-  promise.catch(() => undefined); // its test reports the failure
-  children.set(key, promise);
-}
-
 describe('the corpus of naive forms', () => {
   it('has at least 30 forms, each from its own issue, each a file naming the issue, and nothing else', () => {
     expect(CORPUS.length).toBeGreaterThanOrEqual(30);
@@ -238,9 +201,9 @@ describe('the corpus of naive forms', () => {
     }
   });
 
-  it('every pending or child-process entry names a form and an aspect of it', () => {
+  it('every pending entry names a form and an aspect of it', () => {
     const aspects = ['no warning', 'evaluator wasm', 'evaluator cpu', 'module', 'flagged', 'fix says', 'fixed evaluator wasm', 'fixed evaluator cpu', 'fixed module'];
-    for (const p of [...PENDING, ...IN_CHILD]) {
+    for (const p of PENDING) {
       const [id, ...rest] = p.split(' ');
       expect(CORPUS.map((f) => f.id)).toContain(id);
       expect(aspects).toContain(rest.join(' '));
@@ -269,7 +232,7 @@ describe.each(CORPUS.filter((f) => f.expect.kind === 'repaired'))('repaired: $id
   });
 
   pendingOr(`${f.id} evaluator wasm`)('evaluator (wasm): the oracle loss and gradients at the breaking point', () => viaEvaluator(f, source(f), 'wasm'));
-  pendingOr(`${f.id} evaluator cpu`)('evaluator (cpu): the oracle loss and gradients at the breaking point', () => viaEvaluator(f, source(f), 'cpu', IN_CHILD.has(`${f.id} evaluator cpu`)), 60_000);
+  pendingOr(`${f.id} evaluator cpu`)('evaluator (cpu): the oracle loss and gradients at the breaking point', () => viaEvaluator(f, source(f), 'cpu'), 60_000);
   pendingOr(`${f.id} module`)('generated module: the oracle loss and gradients at the breaking point', () => viaModule(f, source(f)));
 });
 
@@ -302,6 +265,6 @@ describe.each(CORPUS.filter((f) => f.expect.kind === 'flagged'))('flagged: $id (
   });
 
   pendingOr(`${f.id} fixed evaluator wasm`)('fixed as the note says, evaluator (wasm): the oracle loss and gradients', () => viaEvaluator(f, fixed(f), 'wasm'));
-  pendingOr(`${f.id} fixed evaluator cpu`)('fixed as the note says, evaluator (cpu): the oracle loss and gradients', () => viaEvaluator(f, fixed(f), 'cpu', IN_CHILD.has(`${f.id} fixed evaluator cpu`)), 60_000);
+  pendingOr(`${f.id} fixed evaluator cpu`)('fixed as the note says, evaluator (cpu): the oracle loss and gradients', () => viaEvaluator(f, fixed(f), 'cpu'), 60_000);
   pendingOr(`${f.id} fixed module`)('fixed as the note says, generated module: the oracle loss and gradients', () => viaModule(f, fixed(f)));
 });
