@@ -184,29 +184,24 @@ export function checkArguments<V>(I: Interp<V>, fn: IrFunction, inputs: Readonly
   };
   const layout = new Layout(I, { dim, rest: restOf });
 
-  // Class indices: whole by dtype; the range needs the values, scanned by one reduction.
+  // Class indices: whole by dtype; the range needs the values, scanned with the other inputs
+  // at the end (one read back for all).
   const checkValues = I.let('checkValues', I.js('ne', I.get(options, 'checkValues'), I.bool(false)), { dropIfUnused: true });
+  const indexScans: { input: IrInput; value: V; size: V }[] = [];
   for (const input of fn.inputs) {
     if (input.elem !== 'index' || !input.indexOf) continue;
     const p = inputs.get(input.name)!;
     const size = dim(input.indexOf);
-    const scan = (): void => {
-      // One class makes every index 0 and a softmax over it 1: the loss is constant, its
-      // gradient 0 forever, and nothing else would say so (Keras warns on [N, 1] logits).
+    indexScans.push({ input, value: p, size });
+    // One class makes every index 0 and a softmax over it 1: the loss is constant, its
+    // gradient 0 forever, and nothing else would say so (Keras warns on [N, 1] logits).
+    const single = (): void =>
       I.throwIf(I.js('eq', size, I.num(1)), 'RangeError', () => [
         `${loss}: input '${input.name}' indexes classes of ${input.indexOf}, which has size 1: with a single class every index is 0 and a softmax over it is 1, so the loss is constant and its gradient 0; give at least 2 classes, or use a binary loss (bce_with_logits) on one logit per sample`,
       ]);
-      const bad = I.let(`outside_${input.name}`, I.helper('outsideAt', p, I.obj([['lo', I.num(0)], ['hi', size], ['hiOpen', I.bool(true)]])));
-      I.throwIf(I.js('ne', bad, I.undef()), 'RangeError', () => [
-        `${loss}: input '${input.name}' holds `,
-        I.get(bad, 'value'),
-        `, which is not a class index of ${input.indexOf} in [0, `,
-        size,
-        ')',
-      ]);
-    };
-    I.when(checkValues, () => (input.default === undefined ? scan() : I.when(I.js('ne', p, I.undef()), scan)));
+    I.when(checkValues, () => (input.default === undefined ? single() : I.when(I.js('ne', p, I.undef()), single)));
   }
+  const indexBounds = (size: V): V => I.obj([['lo', I.num(0)], ['hi', size], ['hiOpen', I.bool(true)]]);
 
   const hypers = new Map<NodeId, { value: V; elem: DType }>();
   for (const h of fn.hypers) {
@@ -279,41 +274,66 @@ export function checkArguments<V>(I: Interp<V>, fn: IrFunction, inputs: Readonly
 
   // NaN in a real input (or in the weights), or a value outside an input's declared domain
   // (`p: [N] in [0, 1]` given logits, `y in {0, 1}` given 2, ±Infinity where the domain
-  // excludes it), would only come out the other end as a wrong number: name it here. One
-  // reduction per tensor and one flag read back, so `checkValues: false` skips the scan in
-  // a hot loop once the inputs are known to be clean.
+  // excludes it), or a class index out of range, would only come out the other end as a wrong
+  // number: name it here. All inputs are scanned on the device at once with a single read back
+  // (`mayBeOutside`); only when that finds something does each input get its own scan, in
+  // order, for the message. `checkValues: false` skips both in a hot loop once the inputs are
+  // known to be clean.
   const scanned: { what: string; value: V; optional: boolean; domain?: DomainInfo; elem: IrInput['elem'] }[] = fn.inputs
     .filter((i) => i.elem === 'real' || (i.elem === 'int' && i.domain !== undefined))
     .map((i) => ({ what: `input '${i.name}'`, value: inputs.get(i.name)!, optional: i.default !== undefined, elem: i.elem, ...(i.domain ? { domain: i.domain } : {}) }));
   if (reduction) scanned.push({ what: "option 'weights'", value: reduction.weights, optional: true, elem: 'real' });
-  if (scanned.length > 0) {
+  if (scanned.length + indexScans.length > 0) {
     I.when(checkValues, () => {
-      for (const { what, value, optional, domain, elem } of scanned) {
-        const scan = (): void => {
+      const entries = [
+        ...indexScans.map(({ value, size }) => I.list([value, indexBounds(size)])),
+        ...scanned.map(({ value, domain, elem }) => {
           const bounds = domain ? domainBounds(I, domain, elem) : undefined;
-          const base = I.nameOf(value) ?? 'value';
-          const bad = I.let(`outside_${base}`, bounds ? I.helper('outsideAt', value, bounds) : I.helper('outsideAt', value));
-          const found = I.js('ne', bad, I.undef());
-          I.throwIf(bounds ? I.and(found, () => I.js('isNaN', I.get(bad, 'value'))) : found, 'RangeError', () => [
-            `${loss}: ${what} holds NaN at `,
-            I.get(bad, 'at'),
-            ', but must hold numbers (float32 values that are not NaN)',
-          ]);
-          if (bounds) {
-            I.throwIf(found, 'RangeError', () => [
-              `${loss}: ${what} holds `,
+          return I.list(bounds ? [value, bounds] : [value]);
+        }),
+      ];
+      I.when(I.helper('mayBeOutside', I.list(entries)), () => {
+        for (const { input, value: p, size } of indexScans) {
+          const scan = (): void => {
+            const bad = I.let(`outside_${input.name}`, I.helper('outsideAt', p, indexBounds(size)));
+            I.throwIf(I.js('ne', bad, I.undef()), 'RangeError', () => [
+              `${loss}: input '${input.name}' holds `,
               I.get(bad, 'value'),
-              ' at ',
-              I.get(bad, 'at'),
-              ' (flat position ',
-              I.get(bad, 'flat'),
-              `), outside its declared domain ${domain!.text}${domainHint(domain!)}`,
+              `, which is not a class index of ${input.indexOf} in [0, `,
+              size,
+              ')',
             ]);
-          }
-        };
-        if (optional) I.when(I.js('ne', value, I.undef()), scan);
-        else scan();
-      }
+          };
+          if (input.default === undefined) scan();
+          else I.when(I.js('ne', p, I.undef()), scan);
+        }
+        for (const { what, value, optional, domain, elem } of scanned) {
+          const scan = (): void => {
+            const bounds = domain ? domainBounds(I, domain, elem) : undefined;
+            const base = I.nameOf(value) ?? 'value';
+            const bad = I.let(`outside_${base}`, bounds ? I.helper('outsideAt', value, bounds) : I.helper('outsideAt', value));
+            const found = I.js('ne', bad, I.undef());
+            I.throwIf(bounds ? I.and(found, () => I.js('isNaN', I.get(bad, 'value'))) : found, 'RangeError', () => [
+              `${loss}: ${what} holds NaN at `,
+              I.get(bad, 'at'),
+              ', but must hold numbers (float32 values that are not NaN)',
+            ]);
+            if (bounds) {
+              I.throwIf(found, 'RangeError', () => [
+                `${loss}: ${what} holds `,
+                I.get(bad, 'value'),
+                ' at ',
+                I.get(bad, 'at'),
+                ' (flat position ',
+                I.get(bad, 'flat'),
+                `), outside its declared domain ${domain!.text}${domainHint(domain!)}`,
+              ]);
+            }
+          };
+          if (optional) I.when(I.js('ne', value, I.undef()), scan);
+          else scan();
+        }
+      });
     });
   }
 

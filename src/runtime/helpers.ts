@@ -308,6 +308,49 @@ export function outsideAt(
 }
 
 /**
+ * Whether some tensor of `checks` ([tensor or undefined, its domain as `outsideAt` takes it])
+ * may hold NaN or a value outside its domain: the scan of every input at once, on the device,
+ * with a single read back. Per float32 tensor a sum (NaN propagates through it), and a min and
+ * a max for the bounds it has; per int32 tensor the min and max; for a set of values, whether
+ * any element is none of them. A false alarm is allowed (+Infinity and -Infinity sum to NaN):
+ * `outsideAt` then decides and finds the element for the message. A miss is not: the bounds are
+ * compared as float32, as `outsideAt` compares them.
+ */
+export function mayBeOutside(
+  checks: readonly (readonly [tf.Tensor | undefined, { readonly lo?: number; readonly hi?: number; readonly loOpen?: boolean; readonly hiOpen?: boolean; readonly values?: readonly number[] }?])[],
+): boolean {
+  // What outsideAt skips: tfjs-wasm reduces an empty tensor to uninitialised memory.
+  const scanned = checks.filter(([x, d = {}]) => x !== undefined && x.size > 0 && x.dtype !== 'bool' && x.dtype !== 'string' && (x.dtype === 'float32' || d.lo !== undefined || d.hi !== undefined || d.values !== undefined));
+  if (scanned.length === 0) return false;
+  const tests: ((v: number) => boolean)[] = [];
+  const reduce = (): tf.Tensor => {
+    const parts: tf.Tensor[] = [];
+    const add = (t: tf.Tensor, test: (v: number) => boolean): void => {
+      parts.push(t.dtype === 'float32' ? t : tf.cast(t, 'float32'));
+      tests.push(test);
+    };
+    for (const [t, domain = {}] of scanned) {
+      const x = t!;
+      const { lo, hi, loOpen = false, hiOpen = false, values } = domain;
+      if (values !== undefined) {
+        const outside = tf.logicalNot(values.map((v) => tf.equal(x, tf.scalar(v, x.dtype))).reduce((a, b) => tf.logicalOr(a, b)));
+        add(tf.any(outside), (v) => v !== 0);
+        continue;
+      }
+      if (x.dtype === 'float32') add(tf.sum(x), Number.isNaN);
+      // The bound as the device holds it (1e-7 is no float32); an int32 tensor's bound is whole.
+      const bound = (b: number): number => (x.dtype === 'float32' ? Math.fround(b) : b);
+      if (lo !== undefined && !(lo === -Infinity && !loOpen)) add(tf.min(x), (v) => (loOpen ? v <= bound(lo) : v < bound(lo)));
+      if (hi !== undefined && !(hi === Infinity && !hiOpen)) add(tf.max(x), (v) => (hiOpen ? v >= bound(hi) : v > bound(hi)));
+    }
+    return tf.stack(parts);
+  };
+  // Off the gradient tape, as in outsideAt.
+  const found = tf.tidy(() => noGrad(reduce).dataSync());
+  return tests.some((test, k) => test(found[k]!));
+}
+
+/**
  * With `checkFinite`: throws when `value` holds NaN or an infinity, naming what led there.
  * It reads tensors back from the backend, so it is for finding a problem, not for every step.
  * `inputs`: [name, tensor, dims ('...' for the leading ones)]; `steps`: the computed values
