@@ -372,6 +372,26 @@ const CASES: readonly RuleCase[] = [
     inputs: (rng) => ({ x: U(NK, -2, 2)(rng), w: U(N, -2, 2)(rng) }),
   },
   {
+    name: 'contraction a[N, D]·c[M, D] over D (IR), weighted',
+    rows: [['contract', 0, ''], ['contract', 1, '']],
+    ir: () => buildIr({
+      name: 'contract_pairs',
+      inputs: [{ name: 'a', shape: ['N', 'D'] }, { name: 'c', shape: ['M', 'D'] }, { name: 'w', shape: ['N', 'M'] }],
+      body: (b, v) => b.op('sum', [b.op('mul', [v.w!, b.op('contract', [v.a!, v.c!], { axes: ['D'] })])], { axes: ['N', 'M'] }),
+    }),
+    inputs: (rng) => ({ a: U([3, 4], -2, 2)(rng), c: U([2, 4], -2, 2)(rng), w: U([3, 2], -2, 2)(rng) }),
+  },
+  {
+    name: 'contraction with a batch axis: a[N, K, D]·c[M, K, D] over D (IR)',
+    rows: [['contract', 0, ''], ['contract', 1, '']],
+    ir: () => buildIr({
+      name: 'contract_batched',
+      inputs: [{ name: 'a', shape: ['N', 'K', 'D'] }, { name: 'c', shape: ['M', 'K', 'D'] }],
+      body: (b, v) => b.op('sum', [b.op('square', [b.op('contract', [v.a!, v.c!], { axes: ['D'] })])], { axes: ['N', 'M', 'K'] }),
+    }),
+    inputs: (rng) => ({ a: U([3, 2, 4], -2, 2)(rng), c: U([2, 2, 4], -2, 2)(rng) }),
+  },
+  {
     name: 'pick along an index-variable axis (IR)',
     rows: [['pick', 0, ''], ['rename', 0, '']],
     ir: () => buildIr({
@@ -763,7 +783,7 @@ describe('the table', () => {
   });
 
   it('has a row for every real operand of every op with a real result; no row for what is never real', () => {
-    const arity = { leaf: 0, apply: 0, unary: 1, binary: 2, select: 3, reduce: 2, axis: 1, gather: 2, reshape: 1 } as const;
+    const arity = { leaf: 0, apply: 0, unary: 1, binary: 2, select: 3, reduce: 2, axis: 1, gather: 2, reshape: 1, contract: 2 } as const;
     const rowed = new Set(DERIVATIVES.map(([op, k]) => `${op}/${k}`));
     const notReal = new Set(NOT_REAL.map(([op, k]) => `${op}/${k}`));
     const missing: string[] = [];

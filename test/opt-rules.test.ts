@@ -77,6 +77,26 @@ const CASES: readonly Case[] = [
   yes('safe-norm',           'sqrt(sum(x^2, D))'),
   // normalize is lowered as x / sqrt(max(Σx², 1e-24)), safe without the rewrite.
   no('safe-norm',            'normalize(x, D)'),
+  // Pairwise products summed over the shared axis: a matrix product (a free axis on each side).
+  yes('contract',            'sum(x[i] * z[j], D)'),
+  yes('contract',            'dot(normalize(x, D)[i], normalize(z, D)[j], D) / m'),
+  // K is a batch axis (both keep it), D contracted, i and j free.
+  yes('contract',            'sum(v[i] * v[j], D)'),
+  yes('contract',            'sum(exp(x[i] * z[j]), D) + sum(z[i] * x[j], D)'),
+  // Identical axes: elementwise, nothing to gain from a matrix product.
+  no('contract',             'sum(x * z, D)'),
+  // A free axis on one side only (a matrix-vector product): stays a broadcast product.
+  no('contract',             'sum(x * sum(z, N), D)'),
+  // A masked sum is not a plain contraction.
+  no('contract',             'sum(x[i] * z[j], D, where: x[i] > 0)'),
+  // A summed axis only one side has.
+  no('contract',             'sum(v * w, (D, K))'),
+  yes('sqdist-gram',         'sum((x[i] - z[j])^2, D)'),
+  yes('sqdist-gram',         'sum((x[j] - x[i])^2, D) + 1'),
+  no('sqdist-gram',          'sum((x - z)^2, D)'),
+  no('sqdist-gram',          'sum((x[i] - z[j])^2, D, where: z[j] > 0)'),
+  yes('safe-sqrt-relu',      'norm(x[i] - z[j], D)'),
+  yes('safe-sqrt-relu',      'sqrt(relu(x))'),
   yes('sqrt-square',         'sqrt(x^2)'),
   yes('log-exp',             'log(exp(x))',                                  { x: [-30, 30] }),
   yes('log-reciprocal',      'log(1 / q)',                                   { q: [2, 10] }),

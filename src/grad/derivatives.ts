@@ -106,6 +106,12 @@ export const DERIVATIVES: readonly DerivativeRow[] = [
   ['logsumexp',   0, 'masked',    '(select ?m (select (eq ?y -Infinity) 0 (mul ?g (exp (sub ?x ?y)))) 0)', 'd log Σ e^x = softmax(x) dx over the selected elements; 0 where all are -inf'],
   ['logsumexp',   0, 'unmasked',  '(select (eq ?y -Infinity) 0 (mul ?g (exp (sub ?x ?y))))',         'd log Σ e^x = softmax(x) dx; 0 where all are -inf'],
 
+  // The engine sums the share over the axes its operand lacks (the other side's free axes):
+  // sum(g * b) over them is a contraction again, which the optimizer finds by the same rule,
+  // so the backward pass forms no product of both sides' free axes either.
+  ['contract',    0, '',          '(mul ?g ?b)',                                                     'd Σ_K a·b = Σ_(free of b) g·b da'],
+  ['contract',    1, '',          '(mul ?g ?a)',                                                     'd Σ_K a·b = Σ_(free of a) g·a db'],
+
   ['softmax',     0, 'full-g',    '(mul ?y (sub ?g (sum:r (mul ?g ?y))))',                           'd softmax = y (dy - Σ y dy) along the axis'],
   ['softmax',     0, 'partial-g', '0',                                                               'softmax sums to 1: a gradient the same along the axis has no effect'],
   ['log_softmax', 0, 'full-g',    '(sub ?g (mul (softmax:r ?x) (sum:r ?g)))',                        'd log softmax = dy - softmax(x) Σ dy along the axis'],

@@ -30,7 +30,9 @@ export function compileDerivatives(table: readonly DerivativeRow[]): DerivativeR
     const term = parseTerm(text);
     const ops = byOp.get(op) ?? new Map<number, CompiledRow[]>();
     const zero = term.kind === 'num' && term.value === 0;
-    const reduces = termOps(term).some((o) => OPS[o].kind === 'reduce' || OPS[o].kind === 'axis');
+    // A contraction's share is summed over the other side's free axes (by unbroadcast): g is
+    // cleaned before, at the result's size, not the product's.
+    const reduces = OPS[op].kind === 'contract' || termOps(term).some((o) => OPS[o].kind === 'reduce' || OPS[o].kind === 'axis');
     ops.set(operand, [...(ops.get(operand) ?? []), { when, term, vars: termVars(term), zero, reduces }]);
     byOp.set(op, ops);
   }

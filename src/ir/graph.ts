@@ -91,6 +91,8 @@ export class IrBuilder {
         const all = unionAxes(...types.map((t) => t.axes));
         return { dtype: dtypeOf([types[0]!.dtype]), axes: withoutAxes(all, attrs.axes ?? []) };
       }
+      case 'contract':
+        return { dtype: 'real', axes: withoutAxes(unionAxes(...types.map((t) => t.axes)), attrs.axes ?? []) };
       case 'axis':
         return { dtype: 'real', axes: types[0]!.axes };
       case 'gather':

@@ -13,7 +13,8 @@ export type OpKind =
   | 'axis' // works along one named axis, keeps the shape (softmax)
   | 'gather' // indexes one named axis by an int tensor
   | 'reshape' // rename an axis or pick one position along it
-  | 'apply'; // a function-valued parameter of the loss, called on its operand
+  | 'apply' // a function-valued parameter of the loss, called on its operand
+  | 'contract'; // sum over named axes of a product of two operands (XLA's dot-general)
 
 export interface OpInfo {
   readonly kind: OpKind;
@@ -81,6 +82,12 @@ export const OPS = {
   log_softmax: { kind: 'axis', result: 'real', doc: 'x - logsumexp(x) along attrs.axis' },
 
   gather: { kind: 'gather', result: 'same', doc: 'x[idx] along attrs.axis; idx is int, aligned with x by name' },
+
+  contract: {
+    kind: 'contract',
+    result: 'real',
+    doc: 'sum over attrs.axes of a * b, never formed elementwise: axes both operands have and the sum keeps are batch axes, the others free (XLA dot-general, lowered to tf.matMul)',
+  },
 
   rename: { kind: 'reshape', result: 'same', doc: 'the same data with axis attrs.from called attrs.to' },
   pick: { kind: 'reshape', result: 'same', doc: 'position attrs.index along attrs.axis (the axis goes away)' },

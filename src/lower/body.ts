@@ -251,6 +251,8 @@ class NodeLowering<V> {
         return this.gather(node);
       case 'pick':
         return this.pick(node);
+      case 'contract':
+        return this.contract(node);
       case 'apply':
         throw new Error(`internal: ${this.ctx.fn.name}: function parameter '${node.attrs.name}' must be called before the body`);
     }
@@ -420,6 +422,40 @@ class NodeLowering<V> {
       },
       x.taped,
     );
+  }
+
+  /**
+   * sum(a * b) over the contracted axes K as one (batched) tf.matMul: a laid out as
+   * [batch, free of a, K], b as [batch, K, free of b], each flattened to rank 3, so no tensor
+   * with the free axes of both sides and K exists, in the forward pass or in tfjs's gradient.
+   * An axis of K only one operand has is summed out of it first.
+   */
+  private contract(node: IrNode): void {
+    const { I, layout } = this;
+    const [a, b] = this.args(node) as [Val<V>, Val<V>];
+    if ([...a.axes, ...b.axes].some(isRest)) throw new Error(`internal: contraction %${node.id} over a tensor with rest axes`);
+    const K = node.attrs.axes ?? [];
+    const has = (v: Val<V>, name: string): boolean => v.axes.some((x) => x.name === name);
+    const only = (v: Val<V>, w: Val<V>): string[] => v.axes.filter((x) => K.includes(x.name) && !has(w, x.name)).map((x) => x.name);
+    const summedOut = (v: Val<V>, names: readonly string[]): { v: V; axes: readonly Axis[] } =>
+      names.length === 0 ? { v: v.read('real'), axes: v.axes } : { v: I.tf('sum', v.read('real'), layout.positions(physOf(v.axes), names)!), axes: v.axes.filter((x) => !names.includes(x.name)) };
+    const x = summedOut(a, only(a, b));
+    const y = summedOut(b, only(b, a));
+    const inY = (n: string): boolean => y.axes.some((q) => q.name === n);
+    const inX = (n: string): boolean => x.axes.some((q) => q.name === n);
+    const contracted = x.axes.filter((q) => K.includes(q.name) && inY(q.name));
+    const batch = x.axes.filter((q) => !K.includes(q.name) && inY(q.name));
+    const freeX = x.axes.filter((q) => !inY(q.name));
+    const freeY = y.axes.filter((q) => !inX(q.name));
+    const count = (axes: readonly Axis[]): V => I.js('product', I.list(axes.map((q) => layout.dim(q.dim))));
+    const flat = (v: V, from: readonly Axis[], order: readonly Axis[], groups: readonly (readonly Axis[])[]): V =>
+      I.tf('reshape', layout.align(v, from, order).v, I.list(groups.map(count)));
+    this.define(node, () => {
+      const left = flat(x.v, x.axes, [...batch, ...freeX, ...contracted], [batch, freeX, contracted]);
+      const right = flat(y.v, y.axes, [...batch, ...contracted, ...freeY], [batch, contracted, freeY]);
+      const product = I.tf('reshape', I.tf('matMul', left, right), layout.shape([...batch, ...freeX, ...freeY]));
+      return layout.align(product, [...batch, ...freeX, ...freeY], node.type.axes).v;
+    }, a.taped || b.taped);
   }
 
   private reduce(node: IrNode, rule: ReduceRule): void {

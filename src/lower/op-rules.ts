@@ -36,7 +36,7 @@ export interface ReduceRule {
 
 /** Ops whose lowering is one method of the engine each (leaves, selects, axis ops, …). */
 export interface OwnRule {
-  readonly kind: 'input' | 'const' | 'size' | 'iota' | 'select' | 'softmax' | 'gather' | 'rename' | 'pick' | 'to_real' | 'apply';
+  readonly kind: 'input' | 'const' | 'size' | 'iota' | 'select' | 'softmax' | 'gather' | 'rename' | 'pick' | 'to_real' | 'apply' | 'contract';
 }
 
 export type OpRule = ElementwiseRule | ReduceRule | OwnRule;
@@ -122,4 +122,6 @@ export const OP_RULES: Readonly<Record<OpName, OpRule>> = {
   rename: own('rename'),
   pick: own('pick'),
   apply: own('apply'),
+  // tf.matMul over [batch, free, contracted] reshapes: the product is never formed.
+  contract: own('contract'),
 };

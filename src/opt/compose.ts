@@ -96,8 +96,11 @@ export function composeRules(first: RewriteRule, then: RewriteRule): RewriteRule
       const v = s.vars.get(c.arg);
       const a = s.attrs.get(c.arg);
       if (v && v.kind !== 'var') return undefined;
+      const w = c.other === undefined ? undefined : s.vars.get(c.other);
+      if (w && w.kind !== 'var') return undefined;
       const attrs = c.attrs === undefined ? {} : { attrs: s.attrs.get(c.attrs) ?? `${first.name}/${c.attrs}` };
-      conditions.push({ ...c, arg: v?.kind === 'var' ? v.name : (a ?? `${first.name}/${c.arg}`), ...attrs });
+      const other = c.other === undefined ? {} : { other: w?.kind === 'var' ? w.name : `${first.name}/${c.other}` };
+      conditions.push({ ...c, arg: v?.kind === 'var' ? v.name : (a ?? `${first.name}/${c.arg}`), ...attrs, ...other });
     }
     // Names of `first` that its replacement drops are renamed apart from `then`'s.
     const pattern = replaceAt(then.pattern, path, substitute(first.pattern, s, `${first.name}/`)) as RewriteRule['pattern'];

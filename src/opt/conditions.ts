@@ -29,7 +29,9 @@ export type Condition =
   | { readonly on: 'node'; readonly doc: string; readonly test: (ctx: ConditionContext, id: NodeId) => boolean }
   | { readonly on: 'attrs'; readonly doc: string; readonly test: (attrs: Attrs) => boolean }
   /** A node and the attributes of the reduction it is the mask of: `picks-one ?m r`. */
-  | { readonly on: 'mask'; readonly doc: string; readonly test: (ctx: ConditionContext, id: NodeId, attrs: Attrs) => boolean };
+  | { readonly on: 'mask'; readonly doc: string; readonly test: (ctx: ConditionContext, id: NodeId, attrs: Attrs) => boolean }
+  /** Two nodes and the attributes of the reduction over their product: `pairwise ?a ?b r`. */
+  | { readonly on: 'pair'; readonly doc: string; readonly test: (ctx: ConditionContext, a: NodeId, b: NodeId, attrs: Attrs) => boolean };
 
 /** Below this a positive factor times any float32 of magnitude at most 2^74 can underflow to 0. */
 const TINY = 2 ** -74;
@@ -44,6 +46,22 @@ function picksOne(ctx: ConditionContext, id: NodeId, attrs: Attrs): boolean {
   const [u, v] = m.args.map((a) => ctx.node(a));
   if (u?.op !== 'iota' || v?.op !== 'iota' || u.attrs.axis === v.attrs.axis || u.attrs.dim !== v.attrs.dim) return false;
   return attrs.axes![0] === u.attrs.axis || attrs.axes![0] === v.attrs.axis;
+}
+
+/**
+ * A sum over `attrs.axes` of a product of `a` and `b` is a contraction worth doing as one:
+ * both are real, both carry every summed axis, and each has an axis the other lacks (a free
+ * axis on each side: the product, [i, j, D] for a[i, D] and b[j, D], is larger than both
+ * operands and the result). The rest axis `...` stays out (its dims are known at run time only).
+ */
+function pairwise(ctx: ConditionContext, a: NodeId, b: NodeId, attrs: Attrs): boolean {
+  const [ta, tb] = [ctx.type(a), ctx.type(b)];
+  const K = attrs.axes ?? [];
+  if (ta.dtype !== 'real' || tb.dtype !== 'real' || K.length === 0 || K.includes(REST)) return false;
+  if ([...ta.axes, ...tb.axes].some((x) => x.name === REST)) return false;
+  const has = (t: TensorType, name: string): boolean => t.axes.some((x) => x.name === name);
+  if (!K.every((k) => has(ta, k) && has(tb, k))) return false;
+  return ta.axes.some((x) => !has(tb, x.name)) && tb.axes.some((x) => !has(ta, x.name));
 }
 
 export const CONDITIONS = {
@@ -70,6 +88,7 @@ export const CONDITIONS = {
   'no-axes': { on: 'attrs', doc: 'the reduction removes no axis (its operand is a scalar)', test: (a) => (a.axes ?? []).length === 0 },
   'one-axis': { on: 'attrs', doc: 'the reduction removes exactly one named axis (softmax works along one)', test: (a) => a.axes?.length === 1 && a.axes[0] !== REST },
   'default-empty': { on: 'attrs', doc: "a masked product with no 'empty:' of its own (1 when nothing is selected)", test: (a) => a.empty === undefined || a.empty === 1 },
+  pairwise: { on: 'pair', doc: 'a sum over r of a product of ?a and ?b, real, which both carry every axis of r and each has an axis the other lacks (no rest axis): a contraction', test: pairwise },
   'picks-one': { on: 'mask', doc: 'the mask selects exactly one element along the reduced axis (a diagonal: iota(i) == iota(j), reduced over j)', test: picksOne },
 } as const satisfies Record<string, Condition>;
 
@@ -80,15 +99,21 @@ export interface ConditionUse {
   readonly name: ConditionName;
   /** `?x` (a node variable) or `r` (an attribute name). */
   readonly arg: string;
-  /** A mask condition's attribute name (`r` of `picks-one ?m r`). */
+  /** A mask or pair condition's attribute name (`r` of `picks-one ?m r`). */
   readonly attrs?: string;
+  /** A pair condition's second node variable (`b` of `pairwise ?a ?b r`). */
+  readonly other?: string;
 }
 
 export function parseConditions(text: string | undefined): ConditionUse[] {
   if (!text) return [];
   return text.split('&').map((part) => {
-    const [name, arg, extra, more] = part.trim().split(/\s+/);
-    if (!name || !arg || more || !Object.prototype.hasOwnProperty.call(CONDITIONS, name)) {
+    const words = part.trim().split(/\s+/);
+    if (words[0] === 'pairwise' && words.length === 4 && words[1]!.startsWith('?') && words[2]!.startsWith('?') && !words[3]!.startsWith('?')) {
+      return { name: 'pairwise' as ConditionName, arg: words[1]!.slice(1), other: words[2]!.slice(1), attrs: words[3]! };
+    }
+    const [name, arg, extra, more] = words;
+    if (!name || !arg || more || name === 'pairwise' || !Object.prototype.hasOwnProperty.call(CONDITIONS, name)) {
       throw new Error(`rule condition '${part.trim()}' is not 'NAME ?var' with a known NAME`);
     }
     const cond = CONDITIONS[name as ConditionName];
@@ -102,6 +127,11 @@ export function parseConditions(text: string | undefined): ConditionUse[] {
 export function conditionsHold(uses: readonly ConditionUse[], env: Bindings, ctx: ConditionContext): boolean {
   return uses.every((c) => {
     const cond: Condition = CONDITIONS[c.name];
+    if (cond.on === 'pair') {
+      const [a, b] = [env.nodes[c.arg], env.nodes[c.other ?? '']];
+      const attrs = env.attrs[c.attrs ?? ''];
+      return a !== undefined && b !== undefined && attrs !== undefined && cond.test(ctx, a, b, attrs);
+    }
     if (cond.on === 'node') {
       const id = env.nodes[c.arg];
       return id !== undefined && cond.test(ctx, id);

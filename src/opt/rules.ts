@@ -54,6 +54,17 @@ const TABLE: readonly RuleRow[] = [
   // The double select keeps the gradient finite with ops every backend has (no custom op):
   // the outer one gives 0 where s = 0, the inner one keeps √ away from 0 there.
   ['safe-norm',            '(sqrt (sum:r (square ?x)))',                  '(select (eq (sum:r (square ?x)) 0) 0 (sqrt (select (eq (sum:r (square ?x)) 0) 1 (sum:r (square ?x)))))', 'stability', '', 'd√s/ds = ∞ at s = 0 gives 0·∞ = NaN; √ of 1 where s = 0 and the value 0 there: same value, gradient 0 (a subgradient)'],
+  // Pairwise forms as contractions (XLA's dot-general): a[i, D]·b[j, D] summed over D is one
+  // tf.matMul, never the [i, j, D] product. Derivatives of a contraction are contractions.
+  ['contract',             '(sum:r (mul ?a ?b))',                         '(contract:r ?a ?b)',                     'cost',      'pairwise ?a ?b r', 'Σ_K a·b with a free axis on each side is a matrix product; the product tensor (free axes of both times K) is never formed'],
+  // Squared distances by the Gram expansion, as torch.cdist's matmul path and every hand-written
+  // metric-learning loss. Exact in real numbers; in float32 the difference of ‖a‖² + ‖b‖² and
+  // 2a·b cancels for near-equal rows (an absolute error of about 1e-7·(‖a‖² + ‖b‖²), which
+  // can make the value slightly negative: clamped at 0, where relu's gradient is 0).
+  ['sqdist-gram',          '(sum:r (square (sub ?a ?b)))',                '(relu (sub (add (sum:r (square ?a)) (sum:r (square ?b))) (mul 2 (contract:r ?a ?b))))', 'cost', 'pairwise ?a ?b r', 'Σ_K (a - b)² = Σ a² + Σ b² - 2 Σ a·b; the [i, j, K] difference is never formed'],
+  // The safe-norm convention for a clamped value (a Gram-expanded squared distance under a
+  // norm): √ of max(x, 0) has an infinite derivative at 0 (0·∞ = NaN); value 0 and gradient 0 there.
+  ['safe-sqrt-relu',       '(sqrt (relu ?x))',                            '(select (le ?x 0) 0 (sqrt (select (le ?x 0) 1 ?x)))', 'stability', '', '√max(x, 0) is 0 for x <= 0; √ of 1 there and the value 0: the same value, gradient 0 (a subgradient) at and below 0'],
   ['sqrt-square',          '(sqrt (square ?x))',                          '(abs ?x)',                               'stability', '',                 '√(x²) = |x|, whose gradient at 0 is 0 instead of NaN'],
   ['log-exp',              '(log (exp ?x))',                              '?x',                                     'stability', '',                 'log e^x = x; e^x overflows above 709 (88.7 in float32)'],
   ['log-reciprocal',       '(log (div 1 ?x))',                            '(neg (log ?x))',                         'stability', '',                 'log(1/x) = -log x; 1/x overflows for tiny x'],
@@ -127,6 +138,7 @@ export function compileRule([name, pattern, replacement, category, when, derivat
   for (const v of termVars(rhs)) if (!vars.has(v)) throw new Error(`rule ${name}: ?${v} is not bound by the pattern`);
   for (const a of termAttrNames(rhs)) if (!attrs.has(a)) throw new Error(`rule ${name}: attributes '${a}' are not bound by the pattern`);
   for (const c of conditions) if (!vars.has(c.arg) && !attrs.has(c.arg)) throw new Error(`rule ${name}: condition on unbound '${c.arg}'`);
+  for (const c of conditions) if (c.other !== undefined && !vars.has(c.other)) throw new Error(`rule ${name}: condition on unbound '${c.other}'`);
   return { name, pattern: lhs, replacement: rhs, category, conditions, derivation, size: termSize(lhs) };
 }
 

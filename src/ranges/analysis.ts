@@ -155,6 +155,12 @@ export class RangeAnalysis {
       }
       case 'reduce':
         return this.reduce(node, ctx);
+      case 'contract': {
+        // The sum of the products, as sum(a * b) would have it.
+        const x = BINARY_RANGE.mul(arg(0), arg(1));
+        const n = this.count(node);
+        return n !== undefined ? R.mul(x, R.point(n)) : R.interval(x.lo < 0 ? -Infinity : x.lo, x.hi > 0 ? Infinity : x.hi, x.loOpen, x.hiOpen);
+      }
       case 'axis': {
         const x = arg(0);
         if (node.op === 'log_softmax') return R.interval(-Infinity, 0);
@@ -210,6 +216,8 @@ export class RangeAnalysis {
         const empty = emptyValue(node);
         return selected || (this.possible(mask, false, ctx) && Number.isNaN(empty));
       }
+      case 'contract':
+        return nan(0) || nan(1) || BINARY_NAN.mul(arg(0), arg(1)) || REDUCE_NAN.sum(BINARY_RANGE.mul(arg(0), arg(1)));
       case 'axis':
         return nan(0) || AXIS_NAN(arg(0));
       case 'gather':

@@ -405,6 +405,8 @@ class RefEvaluator {
         return { axes: layout, shape: x!.shape, data: x!.data };
       case 'pick':
         return this.pick(node, x!);
+      case 'contract':
+        return this.contract(node, x!, y!);
       default: {
         if (OPS[node.op].kind === 'unary') return this.make(node, x!.data.map(UNARY[node.op as UnaryOp]));
         if (OPS[node.op].kind !== 'binary') throw new Error(`internal: reference evaluator has no case for op ${node.op}`);
@@ -490,6 +492,16 @@ class RefEvaluator {
       const empty = node.attrs.empty ?? natural;
       res = res.map((v, k) => (count[k] === 0 ? empty : v));
     }
+    return this.make(node, res);
+  }
+
+  /** sum(a * b) over the contracted axes, elementwise in float64: the definition, not the matMul. */
+  private contract(node: IrNode, a: Val, b: Val): Val {
+    const all = unionAxes(a.axes, b.axes);
+    const [p, q] = [this.expand(a, all), this.expand(b, all)];
+    const g = this.groups(all, node.type.axes);
+    const res = new Float64Array(prod(this.shapeOf(node.type.axes)));
+    p.forEach((pi, i) => (res[g[i]!] = res[g[i]!]! + pi * q[i]!));
     return this.make(node, res);
   }
 

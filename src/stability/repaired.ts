@@ -11,10 +11,11 @@ import type { AppliedRewrite } from '../opt/applied.js';
 import { RULES } from '../opt/rules.js';
 import { quoter, render, type SourceText } from './render.js';
 
-// Stability rules whose pattern is no naive form: safe-norm guards the builtin norm, and
-// bce-logits joins two log_sigmoid terms the user wrote stably (it does follow log-sigmoid
-// on a naive BCE, whose place then has those rules too).
-const NOT_NAIVE: ReadonlySet<string> = new Set(['safe-norm', 'bce-logits']);
+// Stability rules whose pattern is no naive form: safe-norm guards the builtin norm (and
+// safe-sqrt-relu the same norm once a pairwise distance is Gram-expanded), and bce-logits
+// joins two log_sigmoid terms the user wrote stably (it does follow log-sigmoid on a naive
+// BCE, whose place then has those rules too).
+const NOT_NAIVE: ReadonlySet<string> = new Set(['safe-norm', 'safe-sqrt-relu', 'bce-logits']);
 
 const spanKey = (s: Span): string => `${s.file}:${s.start.offset}-${s.end.offset}`;
 const within = (a: Span, b: Span): boolean => a.file === b.file && a.start.offset >= b.start.offset && a.end.offset <= b.end.offset;
