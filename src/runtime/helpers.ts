@@ -310,11 +310,13 @@ export function outsideAt(
 /**
  * Whether some tensor of `checks` ([tensor or undefined, its domain as `outsideAt` takes it])
  * may hold NaN or a value outside its domain: the scan of every input at once, on the device,
- * with a single read back. Per float32 tensor a sum (NaN propagates through it), and a min and
- * a max for the bounds it has; per int32 tensor the min and max; for a set of values, whether
- * any element is none of them. A false alarm is allowed (+Infinity and -Infinity sum to NaN):
- * `outsideAt` then decides and finds the element for the message. A miss is not: the bounds are
- * compared as float32, as `outsideAt` compares them.
+ * with a single read back. NaN by one sum over the float32 tensors of each size added together
+ * (NaN propagates through both; on wasm an add is a vector kernel, a sum is not, so two tensors
+ * cost 1.5 sums, not 2), on backends whose arithmetic is IEEE's (cpu, wasm, tfjs-node; a GPU
+ * shader need not be: tf.isNaN there); a min and a max for the bounds a tensor has; for a set
+ * of values, whether any element is none of them. A false alarm is allowed (+Infinity and
+ * -Infinity sum to NaN): `outsideAt` then decides and finds the element for the message. A miss
+ * is not: the bounds are compared as float32 (whole for int32), as `outsideAt` compares them.
  */
 export function mayBeOutside(
   checks: readonly (readonly [tf.Tensor | undefined, { readonly lo?: number; readonly hi?: number; readonly loOpen?: boolean; readonly hiOpen?: boolean; readonly values?: readonly number[] }?])[],
@@ -329,6 +331,8 @@ export function mayBeOutside(
       parts.push(t.dtype === 'float32' ? t : tf.cast(t, 'float32'));
       tests.push(test);
     };
+    const ieee = ['cpu', 'wasm', 'tensorflow'].includes(tf.engine().backendName);
+    const floatsBySize = new Map<number, tf.Tensor[]>();
     for (const [t, domain = {}] of scanned) {
       const x = t!;
       const { lo, hi, loOpen = false, hiOpen = false, values } = domain;
@@ -337,12 +341,14 @@ export function mayBeOutside(
         add(tf.any(outside), (v) => v !== 0);
         continue;
       }
-      if (x.dtype === 'float32') add(tf.sum(x), Number.isNaN);
+      if (x.dtype === 'float32' && ieee) floatsBySize.set(x.size, [...(floatsBySize.get(x.size) ?? []), tf.reshape(x, [x.size])]);
+      else if (x.dtype === 'float32') add(tf.any(tf.isNaN(x)), (v) => v !== 0);
       // The bound as the device holds it (1e-7 is no float32); an int32 tensor's bound is whole.
       const bound = (b: number): number => (x.dtype === 'float32' ? Math.fround(b) : b);
       if (lo !== undefined && !(lo === -Infinity && !loOpen)) add(tf.min(x), (v) => (loOpen ? v <= bound(lo) : v < bound(lo)));
       if (hi !== undefined && !(hi === Infinity && !hiOpen)) add(tf.max(x), (v) => (hiOpen ? v >= bound(hi) : v > bound(hi)));
     }
+    for (const group of floatsBySize.values()) add(tf.sum(group.reduce((a, b) => tf.add(a, b))), Number.isNaN);
     return tf.stack(parts);
   };
   // Off the gradient tape, as in outsideAt.
