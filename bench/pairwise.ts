@@ -1,0 +1,126 @@
+// Pairwise metric losses at training batch sizes: info_nce and batch_hard_triplet compiled by
+// lossc (default options) against the expert's hand-written Gram/matMul tfjs versions
+// (baselines/metric.ts), forward+backward through tf.valueAndGrads, the value and gradients
+// summed on the device and one number read back; the median of interleaved rounds, and the
+// peak memory of one call (tf.profile's peakBytes). Not a test: a table to read.
+//
+//   npm run compile:stdlib && npx tsx bench/pairwise.ts
+//   PAIRWISE_MODULES=before=/tmp/old/metric.ts,after=build/stdlib/metric.ts  several builds in the same rounds
+//   PAIRWISE_BACKEND=cpu   PAIRWISE_ROUNDS=11   PAIRWISE_SIZES=256,1024   PAIRWISE_LOSSES=info_nce
+//
+// One process per (loss, N): a wasm build that runs out of heap can leave the backend unusable.
+import * as tf from '@tensorflow/tfjs';
+import { spawnSync } from 'node:child_process';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { initBackend } from '../src/eval/setup.js';
+import * as base from './baselines/metric.js';
+
+const D = 128;
+type Impl = (x: Record<string, tf.Tensor>) => tf.Scalar;
+interface Case {
+  readonly inputs: (n: number) => Record<string, tf.Tensor>;
+  readonly wrt: readonly string[];
+  readonly baseline: Impl;
+  readonly compiled: (m: Record<string, (...a: unknown[]) => tf.Scalar>) => Impl;
+}
+
+/** Seeded normal-ish values (sum of uniforms), as floats. */
+function normal(seed: number, shape: [number, number], scale = 1): tf.Tensor {
+  let a = seed >>> 0;
+  const next = (): number => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const data = Float32Array.from({ length: shape[0] * shape[1] }, () => (next() + next() + next() - 1.5) * 2 * scale);
+  return tf.tensor2d(data, shape);
+}
+
+const CASES: Record<string, Case> = {
+  info_nce: {
+    inputs: (n) => ({ zi: normal(1, [n, D]), zj: normal(2, [n, D]) }),
+    wrt: ['zi', 'zj'],
+    baseline: (x) => base.infoNce(x.zi!, x.zj!, 0.07),
+    compiled: (m) => (x) => m.info_nce!(x.zi, x.zj),
+  },
+  batch_hard_triplet: {
+    inputs: (n) => ({ e: normal(3, [n, D], 0.1), label: tf.tensor1d(Array.from({ length: n }, (_, i) => (i * 7) % 10), 'int32') }),
+    wrt: ['e'],
+    baseline: (x) => base.batchHardTriplet(x.e!, x.label!),
+    compiled: (m) => (x) => m.batch_hard_triplet!(x.e, x.label),
+  },
+};
+
+/** Forward+backward, everything reduced on the device, one number read. */
+function step(c: Case, impl: Impl, x: Record<string, tf.Tensor>): number {
+  return tf.tidy(() => {
+    const f = (...ws: tf.Tensor[]): tf.Scalar => impl({ ...x, ...Object.fromEntries(c.wrt.map((k, i) => [k, ws[i]!])) });
+    const { value, grads } = tf.valueAndGrads(f)(c.wrt.map((k) => x[k]!));
+    return grads.reduce<tf.Tensor>((s, g) => tf.add(s, tf.sum(g)), value).dataSync()[0]!;
+  });
+}
+
+async function child(loss: string, n: number, backend: 'wasm' | 'cpu', modules: readonly (readonly [string, string])[], rounds: number): Promise<void> {
+  await initBackend(backend);
+  const c = CASES[loss]!;
+  const impls: [string, Impl][] = [['expert', c.baseline]];
+  for (const [name, path] of modules) impls.push([name, c.compiled((await import(pathToFileURL(resolve(path)).href)) as Record<string, (...a: unknown[]) => tf.Scalar>)]);
+  const x = c.inputs(n);
+  const times = new Map<string, number[]>(impls.map(([k]) => [k, []]));
+  const peak = new Map<string, number>();
+  const failed = new Map<string, string>();
+  for (const [name, impl] of impls) {
+    try {
+      step(c, impl, x); // warm-up
+      const p = await tf.profile(() => void step(c, impl, x));
+      peak.set(name, p.peakBytes);
+    } catch (e) {
+      failed.set(name, (e as Error).message.split('\n')[0]!.slice(0, 60));
+    }
+  }
+  for (let r = 0; r < rounds; r++) {
+    for (const [name, impl] of impls) {
+      if (failed.has(name)) continue;
+      const t0 = performance.now();
+      step(c, impl, x);
+      times.get(name)!.push(performance.now() - t0);
+    }
+  }
+  const median = (a: number[]): number => [...a].sort((p, q) => p - q)[Math.floor(a.length / 2)]!;
+  const out = impls.map(([name]) => (failed.has(name) ? { name, error: failed.get(name) } : { name, ms: median(times.get(name)!), peakMB: peak.get(name)! / 2 ** 20 }));
+  process.stdout.write(JSON.stringify({ loss, n, backend, out }) + '\n');
+}
+
+function parent(): void {
+  const backend = (process.env.PAIRWISE_BACKEND ?? 'wasm') as 'wasm' | 'cpu';
+  const sizes = (process.env.PAIRWISE_SIZES ?? '256,1024').split(',').map(Number);
+  const losses = (process.env.PAIRWISE_LOSSES ?? 'info_nce,batch_hard_triplet').split(',');
+  const rounds = process.env.PAIRWISE_ROUNDS ?? '11';
+  const modules = process.env.PAIRWISE_MODULES ?? 'lossc=build/stdlib/metric.ts';
+  console.log(`| loss | N | ${modules.split(',').map((m) => m.split('=')[0]).join(' | ')} | expert | peak MB (${modules.split(',').map((m) => m.split('=')[0]).join(' / ')} / expert) |`);
+  console.log(`|---|---|${modules.split(',').map(() => '---|').join('')}---|---|`);
+  for (const loss of losses) {
+    for (const n of sizes) {
+      const r = spawnSync(process.execPath, ['--import', 'tsx', process.argv[1]!, 'child', loss, String(n), backend, modules, rounds], { encoding: 'utf8', maxBuffer: 1 << 24 });
+      const line = r.stdout.split('\n').find((l) => l.startsWith('{'));
+      if (!line) {
+        console.log(`| ${loss} | ${n} | failed: ${(r.stderr || '').split('\n').filter(Boolean).slice(-1)[0]} |`);
+        continue;
+      }
+      const res = JSON.parse(line) as { out: { name: string; ms?: number; peakMB?: number; error?: string }[] };
+      const expert = res.out.find((o) => o.name === 'expert')!;
+      const cell = (o: (typeof res.out)[number]): string => (o.error ? `fails: ${o.error}` : `${o.ms!.toFixed(1)} ms${o.name !== 'expert' && expert.ms ? ` (${(o.ms! / expert.ms).toFixed(2)}×)` : ''}`);
+      const others = res.out.filter((o) => o.name !== 'expert');
+      console.log(`| ${loss} | ${n} | ${others.map(cell).join(' | ')} | ${cell(expert)} | ${[...others, expert].map((o) => (o.peakMB === undefined ? '–' : o.peakMB.toFixed(0))).join(' / ')} |`);
+    }
+  }
+}
+
+if (process.argv[2] === 'child') {
+  const [, , , loss, n, backend, modules, rounds] = process.argv;
+  await child(loss!, Number(n), backend as 'wasm' | 'cpu', modules!.split(',').map((m) => m.split('=') as [string, string]), Number(rounds));
+} else {
+  parent();
+}
