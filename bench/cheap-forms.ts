@@ -61,7 +61,8 @@ function fusedMse(pred: tf.Tensor, target: tf.Tensor): () => void {
   };
 }
 
-function timeInterleaved(calls: Record<string, () => void>): Record<string, number> {
+/** Median and fastest call of each, in interleaved rounds (a loaded machine slows all alike). */
+function timeInterleaved(calls: Record<string, () => void>): Record<string, { median: number; min: number }> {
   const names = Object.keys(calls);
   for (let w = 0; w < 3; w++) for (const k of names) calls[k]!();
   const samples: Record<string, number[]> = Object.fromEntries(names.map((k) => [k, []]));
@@ -72,7 +73,7 @@ function timeInterleaved(calls: Record<string, () => void>): Record<string, numb
       samples[k]!.push(performance.now() - t0);
     }
   }
-  return Object.fromEntries(names.map((k) => [k, median(samples[k]!)]));
+  return Object.fromEntries(names.map((k) => [k, { median: median(samples[k]!), min: Math.min(...samples[k]!) }]));
 }
 
 async function main(): Promise<void> {
@@ -99,9 +100,9 @@ async function main(): Promise<void> {
       ...(before ? { 'bce_with_logits default (before)': step((x) => before.bce_with_logits(x, labels), logits) } : {}),
     };
     const rows = { ...timeInterleaved(mse), ...timeInterleaved(bce) };
-    console.log(`\n${backend}, ${SIZE} elements, forward+backward, median of ${ROUNDS} interleaved rounds (ms)`);
-    for (const [name, ms] of Object.entries(rows)) console.log(`  ${name.padEnd(36)} ${ms.toFixed(2).padStart(8)}`);
-    const r = (a: string, b: string): string => (rows[a]! / rows[b]!).toFixed(2);
+    console.log(`\n${backend}, ${SIZE} elements, forward+backward, ${ROUNDS} interleaved rounds (ms): median, fastest`);
+    for (const [name, ms] of Object.entries(rows)) console.log(`  ${name.padEnd(36)} ${ms.median.toFixed(2).padStart(8)} ${ms.min.toFixed(2).padStart(8)}`);
+    const r = (a: string, b: string): string => `${(rows[a]!.median / rows[b]!.median).toFixed(2)} (fastest: ${(rows[a]!.min / rows[b]!.min).toFixed(2)})`;
     console.log(`  mse default / checkValues: false      ${r('mse default', 'mse checkValues: false')}`);
     console.log(`  mse default / one fused JS loop       ${r('mse default', 'mse one fused JS loop')}`);
     console.log(`  bce_with_logits / tf.losses           ${r('bce_with_logits default', 'tf.losses.sigmoidCrossEntropy')}`);
