@@ -110,8 +110,12 @@ describe('playground in Chromium', { timeout: 120_000 }, () => {
     const squiggle = page.locator('#editor .squiggly-error').first();
     await squiggle.waitFor(UI);
     const y = await page.evaluate(() => charBox('#editor .view-line', 41), undefined);
-    const s = await squiggle.boundingBox();
-    expect(s && Math.abs(s.x - y.x) < 2 && Math.abs(s.x + s.width - (y.x + y.width)) < 2).toBe(true);
+    // Monaco may re-render its decorations meanwhile (the element is then briefly detached).
+    const under = async (): Promise<boolean> => {
+      const s = await squiggle.boundingBox({ timeout: 2_000 }).catch(() => null);
+      return s !== null && Math.abs(s.x - y.x) < 2 && Math.abs(s.x + s.width - (y.x + y.width)) < 2;
+    };
+    await expect.poll(under, { timeout: 15_000, interval: 250 }).toBe(true);
     await page.mouse.move(y.x + y.width / 2, y.y + y.height / 2);
     const hover = page.locator('.monaco-hover', { hasText: "unknown name 'y'" });
     await hover.waitFor(UI);
