@@ -81,6 +81,8 @@ export class PointModel {
       case 'rename':
       case 'pick':
         return x;
+      case 'contract': // Σ over the contracted axes of one product, the same everywhere
+        return x * y * this.count(node);
       case 'sum': case 'mean': case 'max': case 'min': case 'prod': case 'logsumexp': case 'any': case 'all': {
         if (node.args.length > 1 && Number.isNaN(y)) return NaN;
         if (node.args.length > 1 && y === 0) return node.attrs.empty ?? (node.op === 'prod' || node.op === 'all' ? 1 : 0);
