@@ -1,4 +1,4 @@
-// Pairwise metric losses at training batch sizes: info_nce and batch_hard_triplet compiled by
+// Pairwise metric losses at training batch sizes: info_nce, nt_xent_simple and batch_hard_triplet compiled by
 // lossc (default options) against the expert's hand-written Gram/matMul tfjs versions
 // (baselines/metric.ts), forward+backward through tf.valueAndGrads, the value and gradients
 // summed on the device and one number read back; the median of interleaved rounds, and the
@@ -44,6 +44,12 @@ const CASES: Record<string, Case> = {
     wrt: ['zi', 'zj'],
     baseline: (x) => base.infoNce(x.zi!, x.zj!, 0.07),
     compiled: (m) => (x) => m.info_nce!(x.zi, x.zj),
+  },
+  nt_xent_simple: {
+    inputs: (n) => ({ zi: normal(1, [n, D]), zj: normal(2, [n, D]) }),
+    wrt: ['zi', 'zj'],
+    baseline: (x) => base.ntXentSimple(x.zi!, x.zj!, 0.5),
+    compiled: (m) => (x) => m.nt_xent_simple!(x.zi, x.zj),
   },
   batch_hard_triplet: {
     inputs: (n) => ({ e: normal(3, [n, D], 0.1), label: tf.tensor1d(Array.from({ length: n }, (_, i) => (i * 7) % 10), 'int32') }),
