@@ -428,7 +428,9 @@ class NodeLowering<V> {
    * sum(a * b) over the contracted axes K as one (batched) tf.matMul: a laid out as
    * [batch, free of a, K], b as [batch, K, free of b], each flattened to rank 3, so no tensor
    * with the free axes of both sides and K exists, in the forward pass or in tfjs's gradient.
-   * An axis of K only one operand has is summed out of it first.
+   * An axis of K only one operand has is summed out of it first. Transposes are explicit: with
+   * matMul's transpose flags instead, info_nce and batch_hard_triplet at N = 256 ran 1.15-1.3×
+   * slower on wasm (tfjs 4.22, bench/pairwise.ts).
    */
   private contract(node: IrNode): void {
     const { I, layout } = this;
