@@ -167,6 +167,24 @@ describe('copies of one dim that never meet', () => {
     // The pairwise form and triplets that share a variable are not.
     expect(problems('loss f(e: [N, D]) = mean(norm(e[i] - e[j], D) * norm(e[k] - e[i], D))')).toEqual([]);
   });
+
+  it('a weight matrix left unindexed beside a pairwise value is warned about, with the indexing meant', () => {
+    const weighted = (w: string): string => `loss f(a: [N, D], b: [M, D], w: [N, M]) = mean(${w} * dot(a[i], b[j], D))`;
+    const warnings = problems(weighted('w'));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/warning W4015: '\*' combines \[N, M\] with \[i, j\], copies of N, M .*did you mean \[N, M\] indexed \[i, j\]\?/);
+    // As warned, the value is the mean over [N, M, i, j]: 2·2·2·2 terms, not the 2·2 meant.
+    const a = ref([[1, 0], [0, 1]]);
+    const b = ref([[1, 1], [2, 0]]);
+    const w = ref([[1, 0], [0, 1]]);
+    // a·b: [[1, 2], [1, 0]]; meant: mean(w[i, j] · (a·b)[i, j]) = (1 + 0)/4; as written:
+    // sum(w)·sum(a·b)/16 = 2·4/16.
+    expect(value(weighted('w[i, j]'), 'f', { a, b, w }).data[0]).toBeCloseTo(1 / 4, 12);
+    expect(value(weighted('w'), 'f', { a, b, w }).data[0]).toBeCloseTo(1 / 2, 12);
+    expect(problems(weighted('w[i, j]'))).toEqual([]);
+    // One plain axis beside its copy (x - x[i] style) and a plain [N, D] beside [i, D] are not warned.
+    expect(problems('loss g(e: [N, D]) = mean(e * e[i])')).toEqual([]);
+  });
 });
 
 describe('the order of commuting operands never decides whether a formula checks', () => {

@@ -148,6 +148,26 @@ export function checkCopies(ctx: ElabContext, vals: readonly TensorVal[], what: 
       }
     }
   }
+  // `w * d[i, j]` with `w: [N, M]` and i, j copies of N and M: w was meant to be indexed
+  // `w[i, j]`; as written, the result is [N, M, i, j].
+  for (const x of vals) {
+    for (const y of vals) {
+      if (x === y) continue;
+      const plain = x.axes.filter((a) => a.name === a.dim && a.name !== REST);
+      if (plain.length < 2 || plain.length !== x.axes.length) continue;
+      const used = new Set<string>();
+      const pairs = plain.map((a) => {
+        const copy = y.axes.find((b) => b.dim === a.dim && b.name !== a.name && !used.has(b.name) && !x.axes.some((c) => c.name === b.name));
+        if (copy && !y.axes.some((b) => b.name === a.name)) used.add(copy.name);
+        return copy && !y.axes.some((b) => b.name === a.name) ? copy.name : undefined;
+      });
+      if (pairs.some((c) => c === undefined)) continue;
+      const named = plain.map((a) => a.name);
+      const hint = `: did you mean [${named.join(', ')}] indexed [${pairs.join(', ')}]?`;
+      ctx.diagnostics.report('OuterProductOfCopies', span, { what, a: named.join(', '), b: pairs.join(', '), dim: named.join(', '), hint });
+      return;
+    }
+  }
 }
 
 export function select(ctx: ElabContext, c: TensorVal, a: TensorVal, b: TensorVal, span: Span): TensorVal | null {
