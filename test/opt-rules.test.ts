@@ -148,6 +148,13 @@ const CASES: readonly Case[] = [
   yes('mul-neg-scalar',      'm * (-x)'),
   no('mul-neg-scalar',       'z * (-x)'),
   yes('mul-reciprocal',      'x * (1 / z)',                                  { z: [0.5, 3, '±'] }),
+  yes('select-in-then',      'if x > 0 then (if x > 0 then z else log(x)) else x'),
+  yes('select-in-else',      'if x > 0 then z else (if x > 0 then log(x) else x * z)'),
+  // Another condition inside decides something.
+  no('select-in-then',       'if x > 0 then (if z > 0 then z else x) else x'),
+  // The inner branch not taken has an axis neither the condition nor the other branches have: the
+  // merged select would lose it.
+  no('select-in-then',       'if x > 0 then (if x > 0 then z else v) else z'),
   yes('select-same',         'if x > 0 then z else z'),
   // The condition has axes the branches lack: dropping it would change the shape.
   no('select-same',          'if x > 0 then k else k'),

@@ -100,6 +100,10 @@ const TABLE: readonly RuleRow[] = [
   ['neg-mul-scalar',       '(neg (mul ?s ?x))',                           '(mul (neg ?s) ?x)',                      'cost',      'scalar ?s & tensor ?x', '-(s·x) = (-s)·x: one number negated instead of every element'],
   ['mul-neg-scalar',       '(mul ?s (neg ?x))',                           '(mul (neg ?s) ?x)',                      'cost',      'scalar ?s & tensor ?x', 's·(-x) = (-s)·x: one number negated instead of every element'],
   ['mul-reciprocal',       '(mul ?x (div 1 ?y))',                         '(div ?x ?y)',                            'cost',      '',                 'x·(1/y) = x/y, and 1/y cannot overflow on its own'],
+  // Guarded gradients select under the same condition twice (src/grad cleans a share where its
+  // guard holds, then the guard's own select): the inner one decides nothing.
+  ['select-in-then',       '(select ?c (select ?c ?a ?b) ?d)',            '(select ?c ?a ?d)',                      'cost',      '',                 'where c holds the inner select gives a; elsewhere the outer one gives d'],
+  ['select-in-else',       '(select ?c ?d (select ?c ?a ?b))',            '(select ?c ?d ?b)',                      'cost',      '',                 'where c fails the inner select gives b; elsewhere the outer one gives d'],
   ['select-same',          '(select ?c ?x ?x)',                           '?x',                                     'cost',      '',                 'both branches are the same (kept when the condition adds axes)'],
   ['sum-scale',            '(sum:r (mul ?c ?x))',                         '(mul ?c (sum:r ?x))',                    'cost',      'scalar ?c & finite ?c', 'Σ c·x = c·Σ x: one multiplication instead of one per element'],
   ['mean-scale',           '(mean:r (mul ?c ?x))',                        '(mul ?c (mean:r ?x))',                   'cost',      'scalar ?c & finite ?c', 'mean(c·x) = c·mean(x)'],
