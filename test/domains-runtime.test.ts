@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { expectThrowsClean } from './helpers/throws.js';
 import { compile } from '../src/api.js';
 import { evaluateTfjs } from '../src/eval/evaluate.js';
 import { initBackend } from '../src/eval/setup.js';
@@ -67,20 +68,6 @@ const CASES: readonly Case[] = [
 
 function tensors(c: Case): tf.Tensor[] {
   return c.inputs.map(([, values, shape, dtype]) => tf.tensor(values, shape, dtype));
-}
-
-/** `f` throws an Error matching `message` and leaves no tensor behind. */
-function expectThrowsClean(f: () => unknown, message: RegExp, what: string): void {
-  const before = tf.memory().numTensors;
-  let error: unknown;
-  try {
-    tf.dispose(f() as tf.Tensor);
-  } catch (e) {
-    error = e;
-  }
-  expect(error, `${what}: no error`).toBeInstanceOf(Error);
-  expect((error as Error).message, what).toMatch(message);
-  expect(tf.memory().numTensors, `${what}: tensors leaked`).toBe(before);
 }
 
 describe.each(['wasm', 'cpu'] as const)('on %s', (backend) => {

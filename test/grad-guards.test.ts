@@ -7,9 +7,9 @@
 // here by hand (checked by central finite differences where the loss is smooth), through the
 // evaluator (optimized and --no-opt) and the generated module, on wasm and cpu.
 import * as tf from '@tensorflow/tfjs';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
+import { importModule } from './fuzz/compare.js';
 import { check, compile, evaluate } from '../src/api.js';
 import { initBackend } from '../src/eval/setup.js';
 import { formatDiagnostic } from '../src/diagnostics/diagnostic.js';
@@ -225,18 +225,13 @@ describe.each(CASES)('$name', (c) => {
 
 type Module = Record<string, ((...args: unknown[]) => tf.Tensor) | undefined>;
 const modules = new Map<string, Module>();
-let count = 0;
-const dir = resolve('test/.tmp/grad-guards');
 
 async function moduleOf(source: string): Promise<Module> {
   const hit = modules.get(source);
   if (hit) return hit;
   const r = await compile(source, 'case.loss');
   expect(r.diagnostics.filter((d) => d.severity === 'error').map((d) => formatDiagnostic(d))).toEqual([]);
-  mkdirSync(dir, { recursive: true });
-  const file = resolve(dir, `case${count++}.ts`);
-  writeFileSync(file, r.code!);
-  const mod = (await import(/* @vite-ignore */ file)) as Module;
+  const mod = await importModule<Module>(r.code!, 'grad-guards');
   modules.set(source, mod);
   return mod;
 }
@@ -318,9 +313,7 @@ describe("stdlib bce and cross_entropy: torch's gradients at the clamps", () => 
     if (!classification) {
       const r = await compile(readFileSync('stdlib/classification.loss', 'utf8'), 'stdlib/classification.loss', { host: fsHost });
       expect(r.diagnostics.map((d) => formatDiagnostic(d))).toEqual([]);
-      mkdirSync(dir, { recursive: true });
-      writeFileSync(resolve(dir, 'classification.ts'), r.code!);
-      classification = (await import(/* @vite-ignore */ resolve(dir, 'classification.ts'))) as Module;
+      classification = await importModule<Module>(r.code!, 'grad-guards');
     }
     return classification;
   };

@@ -10,9 +10,10 @@
 // Forms the compiler does not handle yet are listed in PENDING: their tests are expected to fail
 // (it.fails), so the list shrinks as the compiler is fixed and a stale entry fails the suite.
 import * as tf from '@tensorflow/tfjs';
-import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { readFileSync, readdirSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { importModule } from './fuzz/compare.js';
+import { carets, covers } from './helpers/carets.js';
 import { check, compile, evaluate } from '../src/api.js';
 import type { Diagnostic } from '../src/diagnostics/diagnostic.js';
 import { formatDiagnostic } from '../src/diagnostics/diagnostic.js';
@@ -24,7 +25,6 @@ import { useWasm } from './helpers/loss-harness.js';
 useWasm();
 
 const DIR = 'test/fixtures/naive-corpus';
-const CARET = /^\/\/(\s*)\^ (W6\d{3})\s*$/;
 
 /**
  * `<id> <aspect>` of the tests that fail with the compiler as it is (what happens now, in the
@@ -53,33 +53,9 @@ function fixed(f: NaiveForm): string {
   return text;
 }
 
-interface Expected {
-  readonly code: string;
-  readonly line: number;
-  readonly col: number;
-}
-
-/** `//   ^ W6001` under a line expects that code at the caret's column of that line. */
-function carets(text: string): Expected[] {
-  const out: Expected[] = [];
-  let target = 0;
-  text.split('\n').forEach((line, i) => {
-    const m = CARET.exec(line);
-    if (!m) return void (target = i + 1);
-    out.push({ code: m[2]!, line: target, col: m[1]!.length + 3 });
-  });
-  return out;
-}
-
 const at = (d: Diagnostic): string => `${d.code} ${d.span!.start.line}:${d.span!.start.col}`;
 const stability = (ds: readonly Diagnostic[]): Diagnostic[] => ds.filter((d) => d.code.startsWith('W6') && d.span);
 
-function covers(w: AppliedRewrite, e: Expected): boolean {
-  const s = w.span;
-  if (!s) return false;
-  const after = (p: { line: number; col: number }, q: { line: number; col: number }): boolean => p.line > q.line || (p.line === q.line && p.col >= q.col);
-  return after(e, s.start) && after(s.end, e);
-}
 
 // ---------------------------------------------------------------------------------------------
 // Numbers
@@ -130,15 +106,11 @@ const modules = new Map<string, Record<string, ModuleFn>>();
 const compileErrors = new Map<string, string[]>();
 
 beforeAll(async () => {
-  const dir = resolve('test/.tmp/naive-corpus');
-  mkdirSync(dir, { recursive: true });
   for (const f of CORPUS) {
     const r = await compile(f.expect.kind === 'repaired' ? source(f) : fixed(f), `${f.id}.loss`);
     compileErrors.set(f.id, r.diagnostics.filter((d) => d.severity === 'error').map((d) => formatDiagnostic(d)));
     if (!r.code) continue;
-    const file = resolve(dir, `${f.id}.ts`);
-    writeFileSync(file, r.code);
-    modules.set(f.id, (await import(/* @vite-ignore */ file)) as Record<string, ModuleFn>);
+    modules.set(f.id, await importModule<Record<string, ModuleFn>>(r.code, 'naive-corpus'));
   }
 }, 120_000);
 

@@ -5,9 +5,8 @@
 // evaluator (cpu, wasm) and in the generated module; and structurally: no live node, forward
 // or backward, has both sides' free axes and the contracted one ([i, j, D]).
 import * as tf from '@tensorflow/tfjs';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { importModule } from './fuzz/compare.js';
 import { compile } from '../src/api.js';
 import { frontEnd } from '../src/pipeline.js';
 import { valueAndGradsTfjs } from '../src/eval/evaluate.js';
@@ -183,11 +182,7 @@ describe('contractions in the generated module (wasm)', () => {
     const { code, diagnostics } = await compile(SOURCE, FILE);
     expect(diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
     expect(code).toContain('tf.matMul(');
-    const dir = resolve(__dirname, '.tmp/opt');
-    mkdirSync(dir, { recursive: true });
-    const out = resolve(dir, 'contract.ts');
-    writeFileSync(out, code!);
-    mod = (await import(/* @vite-ignore */ out)) as Record<string, LossFunction>;
+    mod = await importModule<Record<string, LossFunction>>(code!, 'opt');
   });
 
   it.each(CASES.map((c) => [c.loss, c] as const))('%s: value and gradient = the float64 oracle', (_name, c) => {

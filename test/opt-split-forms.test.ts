@@ -5,16 +5,15 @@
 // equal to float64 oracles written here from the formulas (sharing no code with the compiler)
 // and their central differences: on the tfjs evaluator (cpu, wasm) and in the generated module.
 import * as tf from '@tensorflow/tfjs';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { importModule } from './fuzz/compare.js';
 import { compile } from '../src/api.js';
 import { frontEnd } from '../src/pipeline.js';
-import { valueAndGradsTfjs } from '../src/eval/evaluate.js';
 import { initBackend } from '../src/eval/setup.js';
 import type { IrFunction } from '../src/ir/types.js';
 import { fdGrad } from './oracle/fd.js';
-import { fromNested, type F64Tensor, type Nested } from './oracle/tensor.js';
+import { allFinite, floats, runEvaluator, runModule, type FiniteCase, type LossFunction, type Result } from './helpers/finite-cases.js';
+import { fromNested, type F64Tensor } from './oracle/tensor.js';
 
 const SOURCE = `
 loss contrastive_split(a: [N, D], b: [N, D], t: real in (0, inf) = 0.01) =
@@ -54,10 +53,7 @@ function infoNce(a: F64Tensor, b: F64Tensor, t: number): number {
   return meanOf(u.map((ui, i) => logsumexp(v.map((vj) => dotv(ui, vj) / t)) - dotv(ui, v[i]!) / t));
 }
 
-interface Case {
-  readonly loss: string;
-  readonly inputs: Readonly<Record<string, Nested>>;
-  readonly ints?: readonly string[];
+interface Case extends FiniteCase {
   readonly oracle: (x: Record<string, F64Tensor>) => number;
   /**
    * The gradient by hand, where central differences cannot step (inputs of 1e-30 and 1e15:
@@ -109,31 +105,6 @@ function lossFn(optimize: boolean, name: string): { fn: IrFunction; rules: strin
   return { fn: r.losses.find((l) => l.name === name)!, rules: (r.rewrites.get(name) ?? []).map((w) => w.rule) };
 }
 
-const floats = (c: Case): string[] => Object.keys(c.inputs).filter((k) => !c.ints?.includes(k));
-
-function tensors(c: Case): Record<string, tf.Tensor> {
-  return Object.fromEntries(Object.entries(c.inputs).map(([k, v]) => [k, tf.tensor(v as number[], undefined, c.ints?.includes(k) ? 'int32' : 'float32')]));
-}
-
-interface Result {
-  readonly loss: number;
-  readonly grads: Record<string, Float32Array>;
-}
-
-function runEvaluator(fn: IrFunction, c: Case): Result {
-  const ts = tensors(c);
-  try {
-    const { value, grads } = valueAndGradsTfjs(fn, ts, {}, floats(c));
-    const out: Result = { loss: value.dataSync()[0]!, grads: Object.fromEntries(Object.entries(grads).map(([k, g]) => [k, g.dataSync() as Float32Array])) };
-    tf.dispose([value, ...Object.values(grads)]);
-    return out;
-  } finally {
-    tf.dispose(Object.values(ts));
-  }
-}
-
-const allFinite = (r: Result): boolean => Number.isFinite(r.loss) && Object.values(r.grads).every((g) => g.every(Number.isFinite));
-
 /**
  * Loss and gradient against the float64 oracle and its central differences. The tolerance is
  * float32's: logits of 100 carry an absolute rounding of 1e-5 into a loss near 0.
@@ -171,33 +142,18 @@ describe.each(['cpu', 'wasm'] as const)('split naive forms on the tfjs evaluator
 });
 
 describe('split naive forms in the generated module (wasm)', () => {
-  type LossFunction = (...args: unknown[]) => tf.Tensor;
   let mod: Record<string, LossFunction>;
 
   beforeAll(async () => {
     await initBackend('wasm');
     const { code, diagnostics } = await compile(SOURCE, FILE);
     expect(diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
-    const dir = resolve(__dirname, '.tmp/opt');
-    mkdirSync(dir, { recursive: true });
-    const out = resolve(dir, 'split-forms.ts');
-    writeFileSync(out, code!);
-    mod = (await import(/* @vite-ignore */ out)) as Record<string, LossFunction>;
+    mod = await importModule<Record<string, LossFunction>>(code!, 'opt');
   });
 
   it.each(CASES.map((c) => [c.loss, c] as const))('%s: finite loss and gradient, equal to the oracle', (_name, c) => {
-    const ts = tensors(c);
-    const order = Object.keys(c.inputs);
-    const wrt = floats(c);
-    try {
-      const f = (...xs: tf.Tensor[]): tf.Scalar => mod[c.loss]!(...order.map((k) => (wrt.includes(k) ? xs[wrt.indexOf(k)]! : ts[k]!))) as tf.Scalar;
-      const { value, grads } = tf.valueAndGrads(f)(wrt.map((k) => ts[k]!));
-      const r: Result = { loss: value.dataSync()[0]!, grads: Object.fromEntries(wrt.map((k, i) => [k, grads[i]!.dataSync() as Float32Array])) };
-      tf.dispose([value, ...grads]);
-      expect(allFinite(r)).toBe(true);
-      expectMatchesOracle(r, c);
-    } finally {
-      tf.dispose(Object.values(ts));
-    }
+    const r = runModule(mod[c.loss]!, c);
+    expect(allFinite(r)).toBe(true);
+    expectMatchesOracle(r, c);
   });
 });

@@ -4,27 +4,24 @@
 // independent float64 oracle (test/oracle) and its central differences. Run through the tfjs
 // evaluator on cpu and wasm, and through the generated TypeScript module.
 import * as tf from '@tensorflow/tfjs';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { check, compile } from '../src/api.js';
-import { valueAndGradsTfjs } from '../src/eval/evaluate.js';
 import { initBackend } from '../src/eval/setup.js';
 import type { IrFunction } from '../src/ir/types.js';
 import { bce_with_logits, cross_entropy } from './oracle/classification.js';
 import { fdGrad } from './oracle/fd.js';
+import { importModule } from './fuzz/compare.js';
+import { allFinite, floats, runEvaluator, runModule, type FiniteCase, type LossFunction, type Result } from './helpers/finite-cases.js';
 import { pairwise_distance } from './oracle/metric.js';
 import { log_cosh } from './oracle/regression.js';
-import { fromNested, type F64Tensor, type Nested } from './oracle/tensor.js';
+import { fromNested, type F64Tensor } from './oracle/tensor.js';
 
 const FILE = resolve(__dirname, 'fixtures/opt/textbook.loss');
 const SOURCE = readFileSync(FILE, 'utf8');
 
-interface Textbook {
-  readonly loss: string;
-  readonly inputs: Readonly<Record<string, Nested>>;
-  /** Inputs holding class indices (int32); the rest are float32 and differentiated. */
-  readonly ints?: readonly string[];
+interface Textbook extends FiniteCase {
   /** The loss in float64, sharing no code with the compiler. */
   readonly oracle: (x: Record<string, F64Tensor>) => number;
 }
@@ -55,34 +52,6 @@ function lossFn(optimize: boolean, name: string): IrFunction {
   return r.losses.find((l) => l.name === name)!;
 }
 
-const floats = (c: Textbook): string[] => Object.keys(c.inputs).filter((k) => !c.ints?.includes(k));
-
-function tensors(c: Textbook): Record<string, tf.Tensor> {
-  const out: Record<string, tf.Tensor> = {};
-  for (const [k, v] of Object.entries(c.inputs)) out[k] = tf.tensor(v as number[], undefined, c.ints?.includes(k) ? 'int32' : 'float32');
-  return out;
-}
-
-interface Result {
-  readonly loss: number;
-  readonly grads: Record<string, Float32Array>;
-}
-
-function runEvaluator(fn: IrFunction, c: Textbook): Result {
-  const ts = tensors(c);
-  try {
-    const { value, grads } = valueAndGradsTfjs(fn, ts, {}, floats(c));
-    const out: Result = { loss: value.dataSync()[0]!, grads: Object.fromEntries(Object.entries(grads).map(([k, g]) => [k, g.dataSync() as Float32Array])) };
-    value.dispose();
-    Object.values(grads).forEach((g) => g.dispose());
-    return out;
-  } finally {
-    Object.values(ts).forEach((t) => t.dispose());
-  }
-}
-
-const allFinite = (r: Result): boolean => Number.isFinite(r.loss) && Object.values(r.grads).every((g) => g.every(Number.isFinite));
-
 /** Loss and gradient against the float64 oracle and its central differences (float32 tolerance). */
 function expectMatchesOracle(r: Result, c: Textbook): void {
   const x: Record<string, F64Tensor> = Object.fromEntries(Object.entries(c.inputs).map(([k, v]) => [k, fromNested(v)]));
@@ -112,33 +81,18 @@ describe.each(['cpu', 'wasm'] as const)('textbook forms on the tfjs evaluator (%
 });
 
 describe('textbook forms in the generated module (wasm)', () => {
-  type LossFunction = (...args: unknown[]) => tf.Tensor;
   let mod: Record<string, LossFunction>;
 
   beforeAll(async () => {
     await initBackend('wasm');
     const { code, diagnostics } = await compile(SOURCE, FILE);
     expect(diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
-    const dir = resolve(__dirname, '.tmp/opt');
-    mkdirSync(dir, { recursive: true });
-    const out = resolve(dir, 'textbook.ts');
-    writeFileSync(out, code!);
-    mod = (await import(/* @vite-ignore */ out)) as Record<string, LossFunction>;
+    mod = await importModule<Record<string, LossFunction>>(code!, 'opt');
   });
 
   it.each(CASES.map((c) => [c.loss, c] as const))('%s: finite loss and gradient, equal to the oracle', (_name, c) => {
-    const ts = tensors(c);
-    const order = Object.keys(c.inputs);
-    const wrt = floats(c);
-    try {
-      const f = (...xs: tf.Tensor[]): tf.Scalar => mod[c.loss]!(...order.map((k) => (wrt.includes(k) ? xs[wrt.indexOf(k)]! : ts[k]!))) as tf.Scalar;
-      const { value, grads } = tf.valueAndGrads(f)(wrt.map((k) => ts[k]!));
-      const r: Result = { loss: value.dataSync()[0]!, grads: Object.fromEntries(wrt.map((k, i) => [k, grads[i]!.dataSync() as Float32Array])) };
-      tf.dispose([value, ...grads]);
-      expect(allFinite(r)).toBe(true);
-      expectMatchesOracle(r, c);
-    } finally {
-      Object.values(ts).forEach((t) => t.dispose());
-    }
+    const r = runModule(mod[c.loss]!, c);
+    expect(allFinite(r)).toBe(true);
+    expectMatchesOracle(r, c);
   });
 });

@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { expectThrowsClean } from './helpers/throws.js';
 import { compile } from '../src/api.js';
 import { evaluateTfjs, valueAndGradsTfjs } from '../src/eval/evaluate.js';
 import { initBackend } from '../src/eval/setup.js';
@@ -25,20 +26,6 @@ beforeAll(async () => {
 }, 180_000);
 
 const tensor = (d: Dense): tf.Tensor => tf.tensor(d.data, d.shape, d.dtype);
-
-/** Runs `f`, which must throw an Error matching every pattern, and checks nothing leaked. */
-function expectThrowsClean(f: () => unknown, patterns: readonly RegExp[], what: string): void {
-  const before = tf.memory().numTensors;
-  let error: unknown;
-  try {
-    tf.dispose(f() as tf.Tensor);
-  } catch (e) {
-    error = e;
-  }
-  expect(error, `${what}: no error`).toBeInstanceOf(Error);
-  for (const p of patterns) expect((error as Error).message, what).toMatch(p);
-  expect(tf.memory().numTensors, `${what}: tensors leaked on the error path`).toBe(before);
-}
 
 const quote = (s: string): RegExp => new RegExp(`'${s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}'`);
 

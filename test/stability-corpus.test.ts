@@ -10,50 +10,26 @@ import { fsHost } from '../src/cli/files.js';
 import { DIAGNOSTICS } from '../src/diagnostics/codes.js';
 import { formatDiagnostic, type Diagnostic } from '../src/diagnostics/diagnostic.js';
 import type { AppliedRewrite } from '../src/opt/index.js';
+import { carets, covers } from './helpers/carets.js';
 
 const DIR = 'test/fixtures/stability';
-const CARET = /^\/\/(\s*)\^ (W6\d{3})\s*$/;
-
-interface Expected {
-  readonly code: string;
-  readonly line: number;
-  readonly col: number;
-}
-
-/** `//   ^ W6001` under a line expects that code at the caret's column of that line. */
-function expectations(text: string): Expected[] {
-  const out: Expected[] = [];
-  let target = 0;
-  text.split('\n').forEach((line, i) => {
-    const m = CARET.exec(line);
-    if (!m) return void (target = i + 1);
-    out.push({ code: m[2]!, line: target, col: m[1]!.length + 3 });
-  });
-  return out;
-}
 
 const at = (x: { line: number; col: number }): string => `${x.line}:${x.col}`;
 const stability = (ds: readonly Diagnostic[]): Diagnostic[] => ds.filter((d) => d.code.startsWith('W6'));
 const found = (ds: readonly Diagnostic[]): string[] => stability(ds).map((d) => `${d.code} ${at(d.span!.start)}`).sort();
 
-function covers(w: AppliedRewrite, e: Expected): boolean {
-  const s = w.span;
-  if (!s) return false;
-  const after = (p: { line: number; col: number }, q: { line: number; col: number }): boolean => p.line > q.line || (p.line === q.line && p.col >= q.col);
-  return after(e, s.start) && after(s.end, e);
-}
 
 const corpus = readdirSync(DIR).filter((f) => f.endsWith('.loss') && f !== 'stable.loss');
 
 describe('the naive-formula corpus', () => {
   it('holds the hazards of the issue, each expected somewhere', () => {
-    const codes = new Set(corpus.flatMap((f) => expectations(readFileSync(join(DIR, f), 'utf8')).map((e) => e.code)));
+    const codes = new Set(corpus.flatMap((f) => carets(readFileSync(join(DIR, f), 'utf8')).map((e) => e.code)));
     for (const code of ['W6001', 'W6002', 'W6003', 'W6004', 'W6005', 'W6006', 'W6007', 'W6008', 'W6010', 'W6011', 'W6012', 'W6013']) expect(codes).toContain(code);
   });
 
   for (const file of corpus) {
     const text = readFileSync(join(DIR, file), 'utf8');
-    const expected = expectations(text);
+    const expected = carets(text);
 
     it(`${file}: exactly the expected findings without the optimizer`, () => {
       const r = check(text, file, { optimize: false });
