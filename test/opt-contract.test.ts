@@ -202,3 +202,50 @@ describe('contractions in the generated module (wasm)', () => {
     }
   });
 });
+
+// Rows that share a large offset and lie close together: unnormalized embeddings (all-positive
+// ReLU features, say). Uncentered, ‖a‖² + ‖b‖² - 2a·b at norm 870 has an absolute error near
+// 1e-7·1.5e6 = 0.15, larger than every squared distance here (about 0.003): the loss came out
+// 0 with gradient 0. The expansion subtracts ?a's mean first, so its error scales with the
+// rows' spread (0.1), not their offset (500).
+describe.each(['cpu', 'wasm'] as const)('the Gram expansion far from the origin (%s)', (backend) => {
+  beforeAll(async () => {
+    await initBackend(backend);
+  });
+
+  const offset = (c: Case, seed: number): X => {
+    const rng = mulberry32(seed);
+    return Object.fromEntries(Object.entries(c.shapes).map(([k, shape]) => {
+      const n = shape.reduce((p, s) => p * s, 1);
+      const value = (): number => (k === 'w' ? rng.next() + 0.5 : 500 + 0.1 * rng.next());
+      return [k, fromArray(Float64Array.from({ length: n }, () => Math.fround(value())), shape)];
+    }));
+  };
+
+  it.each(CASES.filter((c) => c.rules.includes('sqdist-gram')).map((c) => [c.loss, c] as const))('%s: distances of about 0.05 at norm 870 keep 4 digits, value and gradient', (_name, c) => {
+    const { fn, rules } = lossFn(true, c.loss);
+    expect(rules).toContain('sqdist-gram');
+    for (const seed of [7, 8]) {
+      const x = offset(c, seed);
+      const ts = toTf(x);
+      try {
+        const { value, grads } = valueAndGradsTfjs(fn, ts, {}, Object.keys(x));
+        const got = value.dataSync()[0]!;
+        const want = c.oracle(x);
+        expect(Math.abs(got - want), `${c.loss}: ${got}, oracle ${want}`).toBeLessThanOrEqual(1e-4 * Math.abs(want));
+        for (const name of Object.keys(x).filter((n) => n !== 'w')) {
+          const names = Object.keys(x);
+          const expected = fdGrad((...xs) => c.oracle(Object.fromEntries(names.map((n, i) => [n, xs[i]!]))), names.map((n) => x[n]!), names.indexOf(name), { h: 1e-9 }).data;
+          const top = Math.max(...Array.from(expected, Math.abs));
+          const g = grads[name]!.dataSync();
+          expected.forEach((e, i) => {
+            if (!(Math.abs(g[i]! - e) <= 1e-3 * top)) expect.fail(`${c.loss}: d/d${name}[${i}] = ${g[i]}, oracle ${e}`);
+          });
+        }
+        tf.dispose([value, ...Object.values(grads)]);
+      } finally {
+        tf.dispose(Object.values(ts));
+      }
+    }
+  });
+});

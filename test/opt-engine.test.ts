@@ -112,6 +112,19 @@ describe('rule notation', () => {
     expect(() => compileRule(['bad', '(log ?x)', '(sum:r ?x)', 'algebra', '', ''])).toThrow("'r' are not bound");
     expect(() => compileRule(['bad', '(log ?x)', '?x', 'algebra', 'nonneg ?y', ''])).toThrow('unbound');
     expect(() => compileRule(['bad', '(log ?x)', '?x', 'algebra', 'positive ?x', ''])).toThrow('known NAME');
+    expect(() => compileRule(['bad', '(sub ?x ?y)', '(mean:?x-?z ?x)', 'algebra', '', ''])).toThrow('?z is not bound');
+  });
+
+  it('computes the attributes :?a-?b from the axes of the two nodes: those of ?a that ?b lacks', () => {
+    const centre = indexRules([compileRule(['centre', '(sub ?a ?b)', '(sub (sub ?a (mean:?a-?b ?a)) (sub ?b (mean:?a-?b ?a)))', 'cost', '', 'shifting both by one vector keeps the difference'])]);
+    const { fn } = lower('loss f(x: [B, N, D], y: [B, D]) = sum(x - y, N)', false);
+    const r = rewriteToFixedPoint(fn, { rules: centre, maxRewrites: 1 });
+    const means = r.fn.nodes.filter((n) => n.op === 'mean');
+    expect(means.map((n) => n.attrs.axes)).toEqual([['N']]);
+    expect(means[0]!.type.axes.map((a) => a.name)).toEqual(['B', 'D']);
+    const x: RefTensor = { shape: [1, 2, 2], data: Float64Array.from([1, 2, 5, 7]) };
+    const y: RefTensor = { shape: [1, 2], data: Float64Array.from([10, 20]) };
+    expect(values(r.fn, { x, y })).toEqual(values(fn, { x, y }));
   });
 });
 

@@ -5,7 +5,7 @@ import type { IrBuilder } from '../ir/graph.js';
 import { OPS, type OpName } from '../ir/ops.js';
 import type { Attrs, IrNode, NodeId } from '../ir/types.js';
 import { foldConstant } from './fold.js';
-import type { Term } from './pattern.js';
+import { axesDifference, type Term } from './pattern.js';
 import type { Span } from '../diagnostics/span.js';
 
 export interface Bindings {
@@ -54,9 +54,19 @@ export function matchTerm(term: Term, id: NodeId, node: (id: NodeId) => IrNode, 
 }
 
 /** The attributes a replacement node gets from the bound ones, converted to the op's kind. */
-function replacementAttrs(op: OpName, names: readonly string[], env: Bindings, operandAxes: readonly string[]): Attrs {
+function replacementAttrs(op: OpName, names: readonly string[], env: Bindings, operandAxes: readonly string[], b: IrBuilder): Attrs {
   if (names.length === 0) return {};
-  const bound = names.map((n) => {
+  const axesOfVar = (v: string): readonly string[] => {
+    const id = env.nodes[v];
+    if (id === undefined) throw new Error(`internal: rule uses ?${v}, which its pattern does not bind`);
+    return b.type(id).axes.map((a) => a.name);
+  };
+  const bound = names.map((n): Attrs => {
+    const difference = axesDifference(n);
+    if (difference) {
+      const lacking = new Set(axesOfVar(difference[1]));
+      return { axes: axesOfVar(difference[0]).filter((x) => !lacking.has(x)) };
+    }
     const a = env.attrs[n];
     if (!a) throw new Error(`internal: rule uses attributes '${n}' that its pattern does not bind`);
     return a;
@@ -94,7 +104,7 @@ export function instantiate(term: Term, env: Bindings, b: IrBuilder, span: Span 
       const built0 = term.args.map((t) => instantiate(t, env, b, undefined, swap, fold));
       const args = swap && SYMMETRIC.has(term.op) ? built0.reverse() : built0;
       const operandAxes = args[0] === undefined ? [] : b.type(args[0]).axes.map((a) => a.name);
-      const attrs = replacementAttrs(term.op, term.attrs, env, operandAxes);
+      const attrs = replacementAttrs(term.op, term.attrs, env, operandAxes, b);
       const id = b.op(term.op, args, attrs, span);
       if (!fold) return id;
       const built = b.node(id);

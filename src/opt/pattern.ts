@@ -5,7 +5,8 @@
 //   2, -0.5   a constant node with that value
 //   (op:r …)  a node of that op with exactly these operands; `:r` names its attributes
 //             (reduction axes, softmax axis, gather axis) so the other side can reuse them.
-//             On a right-hand side `:r+s` is the union of the axes of r and s.
+//             On a right-hand side `:r+s` is the union of the axes of r and s, and
+//             `:?a-?b` the axes of ?a's node that ?b's lacks (?a's free axes in a pair).
 
 import { OPS, type OpName } from '../ir/ops.js';
 
@@ -43,6 +44,15 @@ export function parseTerm(text: string): Term {
   return result;
 }
 
+/** `?a-?b`: an attribute computed from the axes of two bound nodes (right-hand sides only). */
+const AXES_DIFFERENCE = /^\?(\w+)-\?(\w+)$/;
+
+/** The two variables of a computed attribute `?a-?b`, or undefined for a bound name. */
+export function axesDifference(attr: string): readonly [string, string] | undefined {
+  const m = AXES_DIFFERENCE.exec(attr);
+  return m ? [m[1]!, m[2]!] : undefined;
+}
+
 /** Number of op and constant nodes: a larger pattern is more specific and is tried first. */
 export function termSize(t: Term): number {
   return t.kind === 'op' ? 1 + t.args.reduce((n, a) => n + termSize(a), 0) : t.kind === 'num' ? 1 : 0;
@@ -50,13 +60,16 @@ export function termSize(t: Term): number {
 
 export function termVars(t: Term, out = new Set<string>()): Set<string> {
   if (t.kind === 'var') out.add(t.name);
-  if (t.kind === 'op') t.args.forEach((a) => termVars(a, out));
+  if (t.kind === 'op') {
+    for (const a of t.attrs) axesDifference(a)?.forEach((v) => out.add(v));
+    t.args.forEach((a) => termVars(a, out));
+  }
   return out;
 }
 
 export function termAttrNames(t: Term, out = new Set<string>()): Set<string> {
   if (t.kind === 'op') {
-    t.attrs.forEach((a) => out.add(a));
+    t.attrs.filter((a) => !axesDifference(a)).forEach((a) => out.add(a));
     t.args.forEach((a) => termAttrNames(a, out));
   }
   return out;

@@ -58,10 +58,12 @@ const TABLE: readonly RuleRow[] = [
   // tf.matMul, never the [i, j, D] product. Derivatives of a contraction are contractions.
   ['contract',             '(sum:r (mul ?a ?b))',                         '(contract:r ?a ?b)',                     'cost',      'pairwise ?a ?b r', 'Σ_K a·b with a free axis on each side is a matrix product; the product tensor (free axes of both times K) is never formed'],
   // Squared distances by the Gram expansion, as torch.cdist's matmul path and every hand-written
-  // metric-learning loss. Exact in real numbers; in float32 the difference of ‖a‖² + ‖b‖² and
-  // 2a·b cancels for near-equal rows (an absolute error of about 1e-7·(‖a‖² + ‖b‖²), which
-  // can make the value slightly negative: clamped at 0, where relu's gradient is 0).
-  ['sqdist-gram',          '(sum:r (square (sub ?a ?b)))',                '(relu (sub (add (sum:r (square ?a)) (sum:r (square ?b))) (mul 2 (contract:r ?a ?b))))', 'cost', 'pairwise ?a ?b r', 'Σ_K (a - b)² = Σ a² + Σ b² - 2 Σ a·b; the [i, j, K] difference is never formed'],
+  // metric-learning loss, after subtracting ?a's mean over its free axes from both sides
+  // (distances do not change). In float32 the difference of ‖a‖² + ‖b‖² and 2a·b cancels: its
+  // absolute error is about 1e-7·(‖a‖² + ‖b‖²), so rows far from the origin (unnormalized
+  // embeddings that share an offset) would lose every distance below 3e-4·‖a‖; centered, the
+  // error scales with the rows' spread instead. A value made slightly negative is clamped at 0.
+  ['sqdist-gram',          '(sum:r (square (sub ?a ?b)))',                '(relu (sub (add (sum:r (square (sub ?a (mean:?a-?b ?a)))) (sum:r (square (sub ?b (mean:?a-?b ?a))))) (mul 2 (contract:r (sub ?a (mean:?a-?b ?a)) (sub ?b (mean:?a-?b ?a))))))', 'cost', 'pairwise ?a ?b r', 'Σ_K (a - b)² = Σ_K ((a - c) - (b - c))² = Σ a′² + Σ b′² - 2 Σ a′·b′ with c the mean of a over its free axes; the [i, j, K] difference is never formed'],
   // The safe-norm convention for a clamped value (a Gram-expanded squared distance under a
   // norm): √ of max(x, 0) has an infinite derivative at 0 (0·∞ = NaN); value 0 and gradient 0 there.
   ['safe-sqrt-relu',       '(sqrt (relu ?x))',                            '(select (le ?x 0) 0 (sqrt (select (le ?x 0) 1 ?x)))', 'stability', '', '√max(x, 0) is 0 for x <= 0; √ of 1 there and the value 0: the same value, gradient 0 (a subgradient) at and below 0'],
