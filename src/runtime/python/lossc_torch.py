@@ -1,0 +1,539 @@
+"""lossc's runtime for the PyTorch modules it generates (lossc compile --target pytorch).
+
+A generated module is the same lowering as the TensorFlow.js one, read as Python: it calls
+the TensorFlow.js kernels the lowering speaks (each mapped to torch by the compiler's table,
+src/emit/pytorch-kernels.ts, either a torch function or one below that keeps the tfjs
+semantics torch lacks: axis lists, keepDims, reductions over no axis), the Python versions of
+the module helpers of src/runtime/helpers.ts (same names, same messages), and a few
+JavaScript operations the argument checks use. Written next to the modules; do not edit.
+
+Real tensors are float32 unless a float64 tensor is passed (torch.autograd.gradcheck runs in
+float64): the float dtype of a call is the widest floating dtype among its tensor arguments,
+and every scalar and fill the loss makes has it. Class indices are int64, torch's.
+"""
+
+import contextlib
+import contextvars
+import math
+import numbers
+import re
+
+import torch
+
+__all__ = []
+
+_FLOAT = contextvars.ContextVar("lossc_float", default=torch.float32)
+
+
+def float_dtype():
+    return _FLOAT.get()
+
+
+@contextlib.contextmanager
+def floats_of(*values):
+    """The float dtype of a call: float64 when a floating tensor among `values` is float64."""
+    dtype = torch.float32
+    for v in values:
+        if isinstance(v, torch.Tensor) and v.is_floating_point() and v.dtype == torch.float64:
+            dtype = torch.float64
+    token = _FLOAT.set(dtype)
+    try:
+        yield dtype
+    finally:
+        _FLOAT.reset(token)
+
+
+def _dtype(name="float32"):
+    if name == "float32":
+        return _FLOAT.get()
+    return torch.bool if name == "bool" else torch.int64
+
+
+# --- JavaScript operations of the argument checks -------------------------------------------
+
+def js_typeof(v):
+    if v is None:
+        return "undefined"
+    if isinstance(v, bool):
+        return "boolean"
+    if isinstance(v, numbers.Real) and not isinstance(v, torch.Tensor):
+        return "number"
+    if isinstance(v, str):
+        return "string"
+    if callable(v) and not isinstance(v, torch.nn.Module):
+        return "function"
+    return "object"
+
+
+def js_str(v):
+    """String(v) as JavaScript writes it: 1 for 1.0, 1e-7, Infinity, NaN, true."""
+    if v is None:
+        return "undefined"
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, str):
+        return v
+    if isinstance(v, (list, tuple)):
+        return ",".join(js_str(x) for x in v)
+    if isinstance(v, torch.Tensor):
+        return "a torch.Tensor" if v.numel() != 1 else js_str(v.item())
+    if isinstance(v, numbers.Integral):
+        return str(int(v))
+    if isinstance(v, numbers.Real):
+        f = float(v)
+        if math.isnan(f):
+            return "NaN"
+        if math.isinf(f):
+            return "Infinity" if f > 0 else "-Infinity"
+        if f.is_integer() and abs(f) < 1e21:
+            return str(int(f))
+        text = repr(f)
+        return re.sub(r"e([+-])0*(\d)", lambda m: "e" + m.group(1) + m.group(2), text) if "e" in text else text
+    return str(v)
+
+
+def js_number(v):
+    if isinstance(v, bool):
+        return 1 if v else 0
+    return v
+
+
+def js_join(values, sep):
+    return sep.join(js_str(v) for v in values)
+
+
+def is_integer(v):
+    return isinstance(v, numbers.Real) and not isinstance(v, bool) and math.isfinite(float(v)) and float(v).is_integer()
+
+
+def is_nan(v):
+    return isinstance(v, numbers.Real) and not isinstance(v, bool) and math.isnan(float(v))
+
+
+def as_list(v):
+    return list(v) if isinstance(v, (list, tuple)) else [v]
+
+
+def leading_part(w, s):
+    return len(w) <= len(s) and all(d == s[i] or d == 1 for i, d in enumerate(w))
+
+
+def product(values):
+    out = 1
+    for v in values:
+        out *= v
+    return out
+
+
+def data_sync(t):
+    return t.detach().reshape(-1).tolist()
+
+
+# --- tensor properties, as tfjs names them --------------------------------------------------
+
+def rank(x):
+    return x.dim()
+
+
+def shape(x):
+    return list(x.shape)
+
+
+def size(x):
+    return x.numel()
+
+
+def dtype(x):
+    """The tfjs kind of a tensor's dtype: float32 for any floating dtype, int32 for any integer one."""
+    if x.dtype == torch.bool:
+        return "bool"
+    return "float32" if x.is_floating_point() else "int32" if not x.is_complex() else str(x.dtype)
+
+
+# --- kernels whose tfjs semantics torch does not have as such --------------------------------
+
+def scalar(v, dtype_name="float32"):
+    return torch.tensor(v, dtype=_dtype(dtype_name))
+
+
+def fill(shape_, v, dtype_name="float32"):
+    return torch.full(list(shape_), v, dtype=_dtype(dtype_name))
+
+
+def zeros(shape_):
+    return torch.zeros(list(shape_), dtype=_dtype())
+
+
+def range_(start, stop, step=1, dtype_name="float32"):
+    return torch.arange(start, stop, step, dtype=_dtype(dtype_name))
+
+
+def cast(x, dtype_name):
+    return x.to(_dtype(dtype_name))
+
+
+def reshape(x, shape_):
+    return x.reshape(list(shape_))
+
+
+def transpose(x, perm):
+    return x.permute(list(perm))
+
+
+def expand_dims(x, axis=0):
+    return x.unsqueeze(axis)
+
+
+def squeeze(x, axes=None):
+    if axes is None:
+        return x.squeeze()
+    for a in sorted((a % x.dim() for a in axes), reverse=True):
+        x = x.squeeze(a)
+    return x
+
+
+def slice_(x, begin, size_):
+    index = tuple(slice(b, None if s == -1 else b + s) for b, s in zip(begin, size_))
+    return x[index]
+
+
+def concat(tensors, axis=0):
+    return torch.cat(list(tensors), dim=axis)
+
+
+def broadcast_to(x, shape_):
+    return torch.broadcast_to(x, list(shape_))
+
+
+def add_n(tensors):
+    out = tensors[0]
+    for t in tensors[1:]:
+        out = out + t
+    return out
+
+
+def softplus(x):
+    # log(1 + e^x) = max(x, 0) + log1p(e^-|x|): exact at every x, in float32 and float64
+    # (F.softplus returns x itself above its threshold of 20).
+    return torch.relu(x) + torch.log1p(torch.exp(-torch.abs(x)))
+
+
+def _dims(x, axis):
+    if axis is None:
+        return tuple(range(x.dim()))
+    if isinstance(axis, (list, tuple)):
+        return tuple(a % x.dim() for a in axis) if x.dim() > 0 else ()
+    return (axis % x.dim(),) if x.dim() > 0 else ()
+
+
+def _reduce(one, x, axis, keep_dims):
+    # One dim at a time, last first, for the reductions torch takes one dim for; over no
+    # dims at all (torch would reduce over every dim), the tensor itself.
+    dims = _dims(x, axis)
+    if not dims:
+        return x.clone()
+    for d in sorted(dims, reverse=True):
+        x = one(x, d, keep_dims)
+    return x
+
+
+def sum_(x, axis=None, keep_dims=False):
+    dims = _dims(x, axis)
+    if not dims:
+        return x.clone() if x.dtype != torch.bool else x.to(torch.int64)
+    return torch.sum(x, dim=dims, keepdim=keep_dims)
+
+
+def mean(x, axis=None, keep_dims=False):
+    dims = _dims(x, axis)
+    return torch.mean(x, dim=dims, keepdim=keep_dims) if dims else x.clone()
+
+
+def max_(x, axis=None, keep_dims=False):
+    dims = _dims(x, axis)
+    return torch.amax(x, dim=dims, keepdim=keep_dims) if dims else x.clone()
+
+
+def min_(x, axis=None, keep_dims=False):
+    dims = _dims(x, axis)
+    return torch.amin(x, dim=dims, keepdim=keep_dims) if dims else x.clone()
+
+
+def prod(x, axis=None, keep_dims=False):
+    return _reduce(lambda t, d, k: torch.prod(t, dim=d, keepdim=k), x, axis, keep_dims)
+
+
+def any_(x, axis=None, keep_dims=False):
+    return _reduce(lambda t, d, k: torch.any(t, dim=d, keepdim=k), x, axis, keep_dims)
+
+
+def all_(x, axis=None, keep_dims=False):
+    return _reduce(lambda t, d, k: torch.all(t, dim=d, keepdim=k), x, axis, keep_dims)
+
+
+def log_sum_exp(x, axis=None, keep_dims=False):
+    dims = _dims(x, axis)
+    return torch.logsumexp(x, dim=dims, keepdim=keep_dims) if dims else x.clone()
+
+
+def tidy(f):
+    return f()
+
+
+def dispose(_):
+    return None
+
+
+class _CustomGrad(torch.autograd.Function):
+    """tf.customGrad: `f(*inputs, save)` returns {"value", "gradFunc"}; gradFunc(dy, saved)
+    returns one gradient per input. The forward runs without autograd; the backward in the
+    float dtype of the forward."""
+
+    @staticmethod
+    def forward(ctx, f, dtype, *inputs):
+        saved = []
+        result = f(*inputs, saved.extend)
+        ctx.grad_func = result["gradFunc"]
+        ctx.dtype = dtype
+        ctx.save_for_backward(*saved)
+        return result["value"]
+
+    @staticmethod
+    def backward(ctx, dy):
+        token = _FLOAT.set(ctx.dtype)
+        try:
+            with torch.no_grad():
+                grads = ctx.grad_func(dy, list(ctx.saved_tensors))
+        finally:
+            _FLOAT.reset(token)
+        return (None, None, *grads)
+
+
+def custom_grad(f):
+    return lambda *inputs: _CustomGrad.apply(f, _FLOAT.get(), *inputs)
+
+
+# --- the module helpers (src/runtime/helpers.ts) --------------------------------------------
+
+def noGrad(f):
+    """f() off autograd: its value has zero gradient (a mask, a shift)."""
+    with torch.no_grad():
+        return f()
+
+
+def log1p(x):
+    return torch.log1p(x)
+
+
+def erf(x):
+    return torch.erf(x)
+
+
+def oneHotReal(t, depth):
+    return torch.nn.functional.one_hot(t.to(torch.int64), depth).to(_dtype())
+
+
+def takeAlongLast(x, t, shape_, depth):
+    xs = torch.broadcast_to(x, list(shape_) + [depth])
+    ts = torch.broadcast_to(t.to(torch.int64), list(shape_))
+    return torch.gather(xs, -1, ts.unsqueeze(-1)).squeeze(-1)
+
+
+def isTensorLike(v):
+    if isinstance(v, torch.Tensor) or v is None or isinstance(v, str):
+        return False
+    if isinstance(v, (bool, numbers.Real, list, tuple)):
+        return True
+    return type(v).__module__ == "numpy" and hasattr(v, "shape")
+
+
+def _ragged_at(v, path):
+    if not isinstance(v, (list, tuple)) or len(v) == 0:
+        return None
+
+    def inner(x):
+        return len(x) if isinstance(x, (list, tuple)) else -1
+
+    first = inner(v[0])
+    for i, x in enumerate(v):
+        n = inner(x)
+        if n != first:
+            had = "no elements (a number)" if n < 0 else str(n) + " elements"
+            had0 = "none (a number)" if first < 0 else str(first)
+            return path + "[" + str(i) + "] has " + had + ", but " + path + "[0] has " + had0
+        deeper = _ragged_at(x, path + "[" + str(i) + "]")
+        if deeper is not None:
+            return deeper
+    return None
+
+
+def withTensors(loss, names, args, dtypes, options, option_dtypes, f):
+    """f(options, *tensors) with the TensorLike values among args (and options[key] for the
+    keys of option_dtypes) made tensors: whole numbers asked for as int32 become int64 class
+    indices, other numbers float32 (the loss's dtype check says what is wrong)."""
+
+    def tensor(v, dtype_name, what):
+        if not isTensorLike(v):
+            return v
+        ragged = _ragged_at(v, re.sub(r"^\w+ '(.*)'$", r"\1", what))
+        if ragged is not None:
+            raise ValueError(loss + ": " + what + " is a ragged array: " + ragged)
+        t = torch.as_tensor(v)
+        if dtype_name == "float32" and not t.is_floating_point():
+            return t.to(_dtype())
+        if dtype_name == "float32" and t.dtype not in (torch.float32, torch.float64):
+            return t.to(torch.float32)
+        if dtype_name == "int32" and t.is_floating_point() and bool(torch.all(t == torch.round(t))):
+            return t.to(torch.int64)
+        return t
+
+    opts = dict(options)
+    for key, dtype_name in option_dtypes.items():
+        opts[key] = tensor(options.get(key), dtype_name, "option '" + key + "'")
+    tensors = [tensor(a, dtypes[i], "input '" + names[i] + "'") for i, a in enumerate(args)]
+    with floats_of(*tensors, *[v for v in opts.values() if isinstance(v, torch.Tensor)]):
+        return f(opts, *tensors)
+
+
+def valueKind(v):
+    if v is None:
+        return "undefined"
+    if isinstance(v, (list, tuple)):
+        return "a list"
+    if isinstance(v, dict):
+        return "a dict"
+    return "a " + js_typeof(v) if js_typeof(v) != "object" else "an object that is not a torch.Tensor"
+
+
+def unknownOption(options, known):
+    key = next((k for k in options if k not in known), None)
+    if key is None:
+        return None
+
+    def plain(s):
+        return re.sub(r"[_-]", "", s.lower())
+
+    def distance(a, b):
+        row = list(range(len(b) + 1))
+        for i in range(1, len(a) + 1):
+            nxt = [i]
+            for j in range(1, len(b) + 1):
+                nxt.append(min(row[j] + 1, nxt[j - 1] + 1, row[j - 1] + (0 if a[i - 1] == b[j - 1] else 1)))
+            row = nxt
+        return row[len(b)]
+
+    best, best_distance = None, max(1, len(plain(key)) // 3) + 1
+    for k in known:
+        d = 0 if plain(k) == plain(key) else distance(plain(key), plain(k))
+        if d < best_distance:
+            best, best_distance = k, d
+    return "'" + key + "'" + (" (did you mean '" + best + "'?)" if best is not None else "")
+
+
+def _outside(x, domain):
+    values = domain.get("values")
+    if values is not None:
+        inside = torch.zeros_like(x, dtype=torch.bool)
+        for v in values:
+            inside = inside | (x == v)
+        return ~inside
+    lo, hi = domain.get("lo"), domain.get("hi")
+    if lo is None and hi is None:
+        return torch.isnan(x)
+    ok = torch.ones_like(x, dtype=torch.bool)
+    if lo is not None:
+        ok = ok & ((x > lo) if domain.get("loOpen") else (x >= lo))
+    if hi is not None:
+        ok = ok & ((x < hi) if domain.get("hiOpen") else (x <= hi))
+    return ~ok
+
+
+def _scanned(x, domain):
+    bounded = any(domain.get(k) is not None for k in ("lo", "hi", "values"))
+    return isinstance(x, torch.Tensor) and x.numel() > 0 and x.dtype != torch.bool and (x.is_floating_point() or bounded)
+
+
+def outsideAt(x, domain=None):
+    """The first element of x that is NaN or outside domain, as {"value", "at", "flat"}, or None."""
+    domain = domain or {}
+    if not _scanned(x, domain):
+        return None
+    with torch.no_grad():
+        bad = _outside(x.detach(), domain).reshape(-1)
+        if not bool(bad.any()):
+            return None
+        flat = int(torch.nonzero(bad)[0])
+        at, r = [], flat
+        for k in range(x.dim() - 1, -1, -1):
+            at.insert(0, r % x.shape[k])
+            r //= x.shape[k]
+        value = x.detach().reshape(-1)[flat].item()
+    return {"value": value, "at": "[" + ", ".join(str(i) for i in at) + "]", "flat": flat}
+
+
+def mayBeOutside(checks):
+    """Whether some tensor of checks ([tensor or None, domain?]) holds NaN or a value outside its domain."""
+    with torch.no_grad():
+        found = [_outside(c[0].detach(), c[1] if len(c) > 1 else {}).any() for c in checks if _scanned(c[0], c[1] if len(c) > 1 else {})]
+        return bool(torch.stack(found).any()) if found else False
+
+
+def nonFinite(loss, value, inputs, hypers, steps):
+    """With checkFinite: raises when value holds NaN or an infinity, naming what led there."""
+
+    def bad(t):
+        if not t.is_floating_point():
+            return -1
+        flags = ~torch.isfinite(t.detach().reshape(-1))
+        return int(torch.nonzero(flags)[0]) if bool(flags.any()) else -1
+
+    def index(shape_, flat):
+        out = []
+        for k in range(len(shape_) - 1, -1, -1):
+            out.insert(0, flat % shape_[k])
+            flat //= shape_[k]
+        return out
+
+    def show(t, k):
+        return js_str(t.detach().reshape(-1)[k].item())
+
+    at = bad(value)
+    if at < 0:
+        return None
+    head = loss + ": the loss is " + show(value, at) + (" at [" + ", ".join(map(str, index(list(value.shape), at))) + "]" if value.dim() > 0 else "") + " (checkFinite)"
+    for name, t, _ in inputs:
+        k = bad(t)
+        if k >= 0:
+            raise ValueError(head + ": input '" + name + "' holds " + show(t, k) + " at [" + ", ".join(map(str, index(list(t.shape), k))) + "]")
+    for name, v in hypers:
+        if not math.isfinite(v):
+            raise ValueError(head + ": option '" + name + "' is " + js_str(v))
+    for label, t, axes, deps in steps:
+        k = bad(t)
+        if k < 0:
+            continue
+        pos = index(list(t.shape), k)
+        lead, named = pos[: len(pos) - len(axes)], pos[len(pos) - len(axes):]
+        where = (["...=[" + ", ".join(map(str, lead)) + "]"] if lead else []) + [axes[i][0] + "=" + str(named[i]) for i in range(len(axes))]
+        there = []
+        for d in deps:
+            name, x, dims = inputs[d]
+            rest_rank = x.dim() - len(dims) + 1
+            fixed = []
+            for dim in dims:
+                if dim == "...":
+                    fixed += [lead[i] if len(lead) == rest_rank else None for i in range(rest_rank)]
+                else:
+                    hits = [named[i] for i, a in enumerate(axes) if a[1] == dim]
+                    fixed.append(hits[0] if len(hits) == 1 else None)
+            values = []
+            data = x.detach().reshape(-1).tolist()
+            for f in range(x.numel()):
+                if len(values) > 4:
+                    break
+                if all(p is None or p == q for p, q in zip(fixed, index(list(x.shape), f))):
+                    values.append(js_str(data[f]))
+            shown = values[:4] + ["..."] if len(values) > 4 else values
+            there.append(name + "[" + ", ".join(":" if p is None else str(p) for p in fixed) + "] = " + ", ".join(shown))
+        raise ValueError(head + ": it first appears as " + show(t, k) + " in " + label + " at [" + ", ".join(where) + "] from finite operands" + (", where " + "; ".join(there) if there else ""))
+    raise ValueError(head)
