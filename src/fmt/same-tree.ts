@@ -1,0 +1,19 @@
+// Whether two syntax trees are the same program: equal once the places (spans) are left out.
+// The formatter's guarantee, checked on every file it formats and by its property tests.
+
+const PLACES = new Set(['span', 'opSpan', 'fromSpan', 'resultSpan', 'file']);
+
+/** The tree without spans or file names, as plain data. */
+export function withoutPlaces(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(withoutPlaces);
+  if (node && typeof node === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(node)) if (!PLACES.has(k)) out[k] = withoutPlaces(v);
+    return out;
+  }
+  return node;
+}
+
+export function sameTree(a: unknown, b: unknown): boolean {
+  return JSON.stringify(withoutPlaces(a)) === JSON.stringify(withoutPlaces(b));
+}
