@@ -9,6 +9,7 @@ import { compile, evaluate, explain, sampleCheck } from '../api.js';
 import type { SampleReport } from '../sample/sample.js';
 import { reportLine } from '../sample/sample-findings.js';
 import { diagnostic, hasErrors, type Diagnostic } from '../diagnostics/diagnostic.js';
+import { formatFootprint } from '../ir/footprint.js';
 import { countOps, formatCountChanges } from '../opt/stats.js';
 import { frontEnd } from '../pipeline.js';
 import { hint } from '../check/values.js';
@@ -20,6 +21,8 @@ import { javascriptModule } from './js-output.js';
 import { paintCounts, paintDiagnostic, painter } from './style.js';
 import { asksForHelp, COMMANDS, commandUsage, isCommand, parseCommand, USAGE } from './usage.js';
 import { watchSources } from './watch.js';
+import { fmtCommand } from './fmt-command.js';
+import { lspCommand } from './lsp-command.js';
 
 export { EXIT, USAGE, type Io };
 
@@ -60,6 +63,10 @@ async function run(argv: readonly string[], io: Io): Promise<number> {
       return evalCommand(rest, io);
     case 'explain':
       return explainCommand(rest, io);
+    case 'fmt':
+      return fmtCommand(rest, io);
+    case 'lsp':
+      return lspCommand(rest);
     case '--help':
     case '-h':
     case 'help': {
@@ -452,6 +459,10 @@ async function explainCommand(args: readonly string[], io: Io): Promise<number> 
       io.out(`${at}: ${w.rule}${w.category ? ` (${w.category})` : ''}: ${w.detail ?? ''}`);
     }
     io.out(`\n${heading('after optimization')}\n${r.after}`);
+  }
+  if (r.footprint) {
+    io.out(`\n${heading('contractions and largest values, forward')}\n${formatFootprint(r.footprint).join('\n')}`);
+    if (r.trainingFootprint) io.out(`\n${heading('contractions and largest values, forward and backward')}\n${formatFootprint(r.trainingFootprint).join('\n')}`);
   }
   if (values.stats && r.stats) {
     const changes = formatCountChanges(r.stats.before, r.stats.after);

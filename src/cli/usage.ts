@@ -97,6 +97,30 @@ table of op counts for every loss of the files given.`,
       help: HELP,
     },
   },
+  fmt: {
+    args: '<file|dir>...',
+    synopsis: '[--check]',
+    about: `Rewrites .loss files in the canonical layout: spacing, indentation, aligned where
+bindings; comments, doc comments and line breaks are kept, and the program is unchanged (a
+file whose formatting would change its syntax tree, or that has a syntax error, is left
+alone and reported). --check writes nothing: it lists the files that are not formatted and
+exits 1 when there are any.`,
+    flags: {
+      check: { type: 'boolean', help: 'write nothing; list the files that are not formatted, and exit 1 if any' },
+      help: HELP,
+    },
+  },
+  lsp: {
+    args: '',
+    synopsis: '[--stdio]',
+    about: `Runs the language server on stdin and stdout, for editors (VS Code, Neovim, Helix, Emacs):
+diagnostics as you type, hover with each value's axes and range, completion, go to
+definition, references, rename, quick fixes, formatting and inlay hints. See docs/editor.md.`,
+    flags: {
+      stdio: { type: 'boolean', help: 'talk over stdin and stdout (the default and only transport)' },
+      help: HELP,
+    },
+  },
 } as const satisfies Record<string, CommandSpec>;
 
 export type CommandName = keyof typeof COMMANDS;
