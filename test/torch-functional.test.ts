@@ -18,32 +18,10 @@ import { evaluateReference } from '../src/reference/evaluate.js';
 import type { IrFunction } from '../src/ir/types.js';
 import { EXTREME_INPUTS, STDLIB_GRAD_CASES, type Hypers, type Inputs } from './helpers/grad-stdlib-cases.js';
 import { lossFn, roundInputs, toRef, toTf } from './helpers/loss-harness.js';
-import { TorchDriver, torchMissing, unwire, wire, type WireTensor } from './helpers/torch.js';
+import { TORCH_OF, TorchDriver, torchMissing, unwire, wire, type WireTensor } from './helpers/torch.js';
 import { maxRelErr } from './oracle/fd.js';
 import { fromNested, mulberry32, randomInts, randomTensor, roundF32, type F64Tensor } from './oracle/tensor.js';
 
-/** The losses compared, by stdlib file, with the torch function each claims. */
-const TORCH_OF: Readonly<Record<string, { file: string; torch: string }>> = {
-  mse: { file: 'regression', torch: 'F.mse_loss' },
-  mae: { file: 'regression', torch: 'F.l1_loss' },
-  huber: { file: 'regression', torch: 'F.huber_loss' },
-  smooth_l1: { file: 'regression', torch: 'F.smooth_l1_loss' },
-  bce: { file: 'classification', torch: 'F.binary_cross_entropy' },
-  bce_with_logits: { file: 'classification', torch: 'F.binary_cross_entropy_with_logits' },
-  cross_entropy: { file: 'classification', torch: 'F.cross_entropy' },
-  nll: { file: 'classification', torch: 'F.nll_loss' },
-  focal: { file: 'classification', torch: "tutorial's FocalLoss (F.cross_entropy)" },
-  label_smoothing_ce: { file: 'classification', torch: "tutorial's LabelSmoothingCrossEntropy" },
-  binary_focal: { file: 'classification', torch: "tutorial's BinaryFocalLoss (= torchvision sigmoid_focal_loss)" },
-  triplet_margin: { file: 'metric', torch: 'F.triplet_margin_loss' },
-  contrastive: { file: 'metric', torch: "tutorial's ContrastiveLoss (F.pairwise_distance)" },
-  batch_hard_triplet: { file: 'metric', torch: "tutorial's OnlineTripletLoss (torch.cdist)" },
-  info_nce: { file: 'metric', torch: "tutorial's InfoNCELoss as intended (F.normalize, F.cross_entropy)" },
-  nt_xent_simple: { file: 'metric', torch: "tutorial's NTXentLoss (F.normalize, F.cross_entropy)" },
-  gan_discriminator: { file: 'generative', torch: 'F.binary_cross_entropy_with_logits' },
-  gan_generator: { file: 'generative', torch: 'F.binary_cross_entropy_with_logits' },
-  vae: { file: 'generative', torch: "F.binary_cross_entropy(reduction='sum') + KL" },
-};
 const FILES = [...new Set(Object.values(TORCH_OF).map((t) => t.file))];
 const fileOf = (loss: string): string => `stdlib/${TORCH_OF[loss]!.file}.loss`;
 

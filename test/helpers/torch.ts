@@ -10,6 +10,30 @@ import type { F64Tensor } from '../oracle/tensor.js';
 
 export const PYTHON = '/usr/bin/python3';
 
+/** The losses compared, by stdlib file, with the torch function each claims. */
+export const TORCH_OF: Readonly<Record<string, { file: string; torch: string }>> = {
+  mse: { file: 'regression', torch: 'F.mse_loss' },
+  mae: { file: 'regression', torch: 'F.l1_loss' },
+  huber: { file: 'regression', torch: 'F.huber_loss' },
+  smooth_l1: { file: 'regression', torch: 'F.smooth_l1_loss' },
+  bce: { file: 'classification', torch: 'F.binary_cross_entropy' },
+  bce_with_logits: { file: 'classification', torch: 'F.binary_cross_entropy_with_logits' },
+  cross_entropy: { file: 'classification', torch: 'F.cross_entropy' },
+  nll: { file: 'classification', torch: 'F.nll_loss' },
+  focal: { file: 'classification', torch: "tutorial's FocalLoss (F.cross_entropy)" },
+  label_smoothing_ce: { file: 'classification', torch: "tutorial's LabelSmoothingCrossEntropy" },
+  binary_focal: { file: 'classification', torch: "tutorial's BinaryFocalLoss (= torchvision sigmoid_focal_loss)" },
+  triplet_margin: { file: 'metric', torch: 'F.triplet_margin_loss' },
+  contrastive: { file: 'metric', torch: "tutorial's ContrastiveLoss (F.pairwise_distance)" },
+  batch_hard_triplet: { file: 'metric', torch: "tutorial's OnlineTripletLoss (torch.cdist)" },
+  info_nce: { file: 'metric', torch: "tutorial's InfoNCELoss as intended (F.normalize, F.cross_entropy)" },
+  nt_xent_simple: { file: 'metric', torch: "tutorial's NTXentLoss (F.normalize, F.cross_entropy)" },
+  gan_discriminator: { file: 'generative', torch: 'F.binary_cross_entropy_with_logits' },
+  gan_generator: { file: 'generative', torch: 'F.binary_cross_entropy_with_logits' },
+  vae: { file: 'generative', torch: "F.binary_cross_entropy(reduction='sum') + KL" },
+};
+
+
 let probed: string | undefined | null = null;
 /** Why torch cannot be used here, or undefined when it can. */
 export function torchMissing(): string | undefined {

@@ -14,6 +14,7 @@ and every scalar and fill the loss makes has it. Class indices are int64, torch'
 
 import contextlib
 import contextvars
+import inspect
 import math
 import numbers
 import re
@@ -294,6 +295,8 @@ class _CustomGrad(torch.autograd.Function):
         saved = []
         result = f(*inputs, saved.extend)
         ctx.grad_func = result["gradFunc"]
+        # A gradFunc that reads nothing saved takes dy alone (JavaScript ignores the rest).
+        ctx.arity = len(inspect.signature(ctx.grad_func).parameters)
         ctx.dtype = dtype
         ctx.save_for_backward(*saved)
         return result["value"]
@@ -303,7 +306,7 @@ class _CustomGrad(torch.autograd.Function):
         token = _FLOAT.set(ctx.dtype)
         try:
             with torch.no_grad():
-                grads = ctx.grad_func(dy, list(ctx.saved_tensors))
+                grads = ctx.grad_func(*[dy, list(ctx.saved_tensors)][: ctx.arity])
         finally:
             _FLOAT.reset(token)
         return (None, None, *grads)

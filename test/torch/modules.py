@@ -1,0 +1,87 @@
+"""Runs the PyTorch modules lossc generated (test/torch-module.test.ts): a loss's value and
+autograd gradients in float32 or float64, torch.autograd.gradcheck in float64, and the same
+request through torch's own functions (functional.py) for comparison. The modules are
+imported from LOSSC_PY_DIR (the compiler's backward pass) and LOSSC_PY_AUTOGRAD_DIR
+(compiled with --autodiff: torch's autograd through every op)."""
+
+import importlib.util
+import os
+import sys
+
+import torch
+
+import functional
+from protocol import from_tensor, serve, to_tensor
+
+_modules = {}
+
+
+def module(directory, name):
+    key = (directory, name)
+    if key not in _modules:
+        if directory not in sys.path:
+            sys.path.insert(0, directory)
+        spec = importlib.util.spec_from_file_location(name + "_" + str(len(_modules)), os.path.join(directory, name + ".py"))
+        mod = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(mod)
+        _modules[key] = mod
+    return _modules[key]
+
+
+def loss_of(request):
+    directory = os.environ["LOSSC_PY_AUTOGRAD_DIR" if request.get("autograd") else "LOSSC_PY_DIR"]
+    return getattr(module(directory, request["module"]), request["loss"])
+
+
+def call(request, dtype):
+    f = loss_of(request)
+    inputs = {k: to_tensor(v, dtype) for k, v in request["inputs"].items()}
+    options = dict(request.get("options", {}))
+    if request.get("checkValues") is False:
+        options["checkValues"] = False
+    if request.get("weights") is not None:
+        options["weights"] = to_tensor(request["weights"], dtype)
+    positional = request["positional"]
+    return f, inputs, options, positional
+
+
+def value_and_grads(request):
+    out = {}
+    for dtype_name in request["dtypes"]:
+        f, inputs, options, positional = call(request, getattr(torch, dtype_name))
+        wrt = [inputs[k].requires_grad_() for k in request["wrt"]]
+        value = f(*[inputs[k] for k in positional], **options, **{k: inputs[k] for k in request.get("optional", [])})
+        cotangent = to_tensor(request["cotangent"], value.dtype) if request.get("cotangent") is not None else torch.ones_like(value)
+        grads = torch.autograd.grad((value * cotangent).sum(), wrt, allow_unused=True) if wrt else []
+        out[dtype_name] = {
+            "value": from_tensor(value),
+            "dtype": str(value.dtype),
+            "grads": {k: from_tensor(g if g is not None else torch.zeros_like(inputs[k])) for k, g in zip(request["wrt"], grads)},
+        }
+    return out
+
+
+def gradcheck(request):
+    f, inputs, options, positional = call(request, torch.float64)
+    wrt = request["wrt"]
+
+    def g(*ts):
+        args = dict(inputs)
+        args.update(zip(wrt, ts))
+        return f(*[args[k] for k in positional], **options, **{k: args[k] for k in request.get("optional", [])})
+
+    ok = torch.autograd.gradcheck(g, tuple(inputs[k].requires_grad_() for k in wrt), eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True)
+    return {"ok": bool(ok)}
+
+
+def handle(request):
+    kind = request.get("kind", "module")
+    if kind == "functional":
+        return functional.handle(request)
+    if kind == "gradcheck":
+        return gradcheck(request)
+    return value_and_grads(request)
+
+
+if __name__ == "__main__":
+    serve(handle)
