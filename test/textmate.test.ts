@@ -113,3 +113,25 @@ describe('the TextMate grammar', () => {
     expect(scopes[text.indexOf('closed')]).toEqual(['comment.block.loss']);
   });
 });
+
+describe('the VS Code extension', () => {
+  const dir = join(ROOT, 'editors/vscode');
+  const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as {
+    main: string;
+    contributes: { languages: { id: string; extensions: string[]; configuration: string }[]; grammars: { language: string; scopeName: string; path: string }[]; commands: { command: string }[] };
+  };
+
+  it('contributes the language, the generated grammar and its configuration, files that exist', () => {
+    const [language] = manifest.contributes.languages;
+    expect(language!.extensions).toEqual(['.loss']);
+    const [g] = manifest.contributes.grammars;
+    expect(g).toMatchObject({ language: language!.id, scopeName: 'source.loss' });
+    for (const f of [manifest.main, g!.path, language!.configuration]) expect(() => readFileSync(join(dir, f))).not.toThrow();
+  });
+
+  it('registers every command it contributes, and starts `lossc lsp`', () => {
+    const code = readFileSync(join(dir, manifest.main), 'utf8');
+    for (const { command } of manifest.contributes.commands) expect(code).toContain(`registerCommand('${command}'`);
+    expect(code).toContain("args: ['lsp', '--stdio']");
+  });
+});
