@@ -378,9 +378,18 @@ class NodeLowering<V> {
     // The one-hot axis gets a private name: idx may itself have an axis called like g.
     const hot: Axis = { name: '\u0000gather', dim: g.dim };
     const full = [...axes, hot];
+    // Axes idx shares with x (S), idx's own (Q) and x's own (R): centers[y] on [C, D] by [N]
+    // has Q = [N], R = [D]. Broadcasting both to [S, Q, R, C] first would form an N·D·C tensor.
+    const has = (list: readonly Axis[], name: string): boolean => list.some((a) => a.name === name);
+    const others = x.axes.filter((a) => a !== g);
+    const S = idx.axes.filter((a) => has(others, a.name));
+    const Q = idx.axes.filter((a) => !has(others, a.name));
+    const R = others.filter((a) => !has(idx.axes, a.name));
+    const rowwise = (Q.length > 0 || R.length > 0) && ![...Q, ...R].some(isRest) && (x.dtype === 'real' || (x.dtype === 'int' && this.ctx.untaped));
     this.define(
       node,
       () => {
+        if (rowwise) return this.gatherRows(x, idx, g, hot, S, Q, R, axes);
         const xa = layout.align(x.read(), x.axes.map((a) => (a === g ? hot : a)), full).v;
         if (this.ctx.untaped && x.dtype !== 'bool') {
           // Off the tape (inside tf.customGrad) no gradient is needed: one flat tf.gather, 15x
@@ -398,6 +407,38 @@ class NodeLowering<V> {
       },
       x.taped || idx.taped,
     );
+  }
+
+  /** How many elements a tensor over `axes` holds per combination of other axes: 1, a dim, or their product. */
+  private count(axes: readonly Axis[]): V {
+    const { I, layout } = this;
+    const sizes = axes.map((a) => (isRest(a) ? layout.restSize() : layout.dim(a.dim)));
+    return sizes.length === 0 ? I.num(1) : sizes.length === 1 ? sizes[0]! : I.js('product', I.list(sizes));
+  }
+
+  /**
+   * x[idx] along g, as rows: x laid out [S, C, R] is a table of S·C rows of R values, and the
+   * result [S, Q, R] takes row s·C + idx[s, q]. Off the tape one tf.gather of those rows; on the
+   * tape the [S, Q, C] one-hot times the [S, C, R] table (a batched matMul: tf.gather's
+   * gradient has no wasm kernel). Neither forms an [S, Q, R, C] tensor.
+   */
+  private gatherRows(x: Val<V>, idx: Val<V>, g: Axis, hot: Axis, S: readonly Axis[], Q: readonly Axis[], R: readonly Axis[], axes: readonly Axis[]): V {
+    const { I, layout } = this;
+    const count = (list: readonly Axis[]): V => this.count(list);
+    const depth = layout.dim(g.dim);
+    const order = [...S, ...Q, ...R];
+    const xa = layout.align(x.read(), x.axes.map((a) => (a === g ? hot : a)), [...S, hot, ...R]).v;
+    const ia = layout.align(idx.read('int'), idx.axes, [...S, ...Q]).v;
+    let rows: V;
+    if (this.ctx.untaped) {
+      const table = I.tf('reshape', xa, I.list([S.length ? I.js('mul', count(S), depth) : depth, count(R)]));
+      const at = S.length === 0 ? ia : I.tf('add', I.tf('reshape', I.tf('mul', I.tf('range', I.num(0), count(S), I.num(1), I.str('int32')), I.tf('scalar', depth, I.str('int32'))), I.list([count(S), I.num(1)])), I.tf('reshape', ia, I.list([count(S), count(Q)])));
+      rows = I.tf('gather', table, I.tf('reshape', at, I.list([I.num(-1)])));
+    } else {
+      const oneHot = I.tf('cast', I.tf('equal', I.tf('expandDims', ia, I.num(-1)), I.tf('range', I.num(0), depth, I.num(1), I.str('int32'))), I.str(TF_DTYPE[x.dtype]));
+      rows = I.tf('matMul', I.tf('reshape', oneHot, I.list([count(S), count(Q), depth])), I.tf('reshape', xa, I.list([count(S), depth, count(R)])));
+    }
+    return layout.align(I.tf('reshape', rows, layout.shape(order)), order, axes).v;
   }
 
   private pick(node: IrNode): void {
@@ -449,7 +490,7 @@ class NodeLowering<V> {
     const batch = x.axes.filter((q) => !K.includes(q.name) && inY(q.name));
     const freeX = x.axes.filter((q) => !inY(q.name));
     const freeY = y.axes.filter((q) => !inX(q.name));
-    const count = (axes: readonly Axis[]): V => I.js('product', I.list(axes.map((q) => layout.dim(q.dim))));
+    const count = (axes: readonly Axis[]): V => this.count(axes);
     const flat = (v: V, from: readonly Axis[], order: readonly Axis[], groups: readonly (readonly Axis[])[]): V =>
       I.tf('reshape', layout.align(v, from, order).v, I.list(groups.map(count)));
     this.define(node, () => {
