@@ -14,6 +14,7 @@ import { prepareInputs, type NestedArray } from './eval/inputs.js';
 import { differentiate } from './grad/index.js';
 import { frontEnd, type PipelineOptions } from './pipeline.js';
 import type { SampleReport } from './sample/sample.js';
+import { footprint, type Footprint } from './ir/footprint.js';
 import { printIr } from './ir/print.js';
 import type { AppliedRewrite } from './opt/index.js';
 import { countOps, type OpCounts } from './opt/stats.js';
@@ -187,6 +188,10 @@ export interface ExplainResult {
   readonly gradients?: string;
   /** With `grad`, when the compiler cannot derive the gradient: why. */
   readonly noGradients?: string;
+  /** Contractions and largest values of the loss as computed, forward only. */
+  readonly footprint?: Footprint;
+  /** The same for a training step, forward and the derived backward pass (when derivable). */
+  readonly trainingFootprint?: Footprint;
 }
 
 export interface ExplainOptions extends PipelineOptions {
@@ -207,13 +212,16 @@ export function explain(text: string, file: string, loss: string, options: Expla
     return { diagnostics: [...diagnostics, diagnostic('NoSuchLoss', undefined, { name: loss, file, hint: more })], rewrites: [] };
   }
   const after = optimized?.losses.find((l) => l.name === loss);
-  const derived = options.grad ? differentiate(after ?? fn, { optimize: options.optimize !== false, ...(options.target ? { target: options.target } : {}) }) : undefined;
+  // Derived also without `grad`: the footprint of a training step includes the backward pass.
+  const derived = differentiate(after ?? fn, { optimize: options.optimize !== false, ...(options.target ? { target: options.target } : {}) });
   return {
     diagnostics,
     before: printIr(fn),
     rewrites: optimized?.rewrites.get(loss) ?? [],
     ...(after ? { after: printIr(after), stats: { before: countOps(fn), after: countOps(after) } } : {}),
-    ...(derived?.fn ? { gradients: printIr(derived.fn) } : derived ? { noGradients: derived.reason } : {}),
+    ...(!options.grad ? {} : derived.fn ? { gradients: printIr(derived.fn) } : { noGradients: derived.reason }),
+    footprint: footprint(after ?? fn),
+    ...(derived.fn ? { trainingFootprint: footprint(derived.fn) } : {}),
   };
 }
 

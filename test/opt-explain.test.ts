@@ -5,6 +5,9 @@ import { relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { explain } from '../src/api.js';
 import { main, type Io } from '../src/cli/main.js';
+import { footprint, formatSize, type Footprint } from '../src/ir/footprint.js';
+import type { IrFunction } from '../src/ir/types.js';
+import { frontEnd } from '../src/pipeline.js';
 
 const FILE = relative(process.cwd(), resolve(__dirname, 'fixtures/opt/textbook.loss'));
 const DIR = relative(process.cwd(), resolve(__dirname, 'fixtures/opt'));
@@ -108,3 +111,54 @@ describe('explain (library API)', () => {
     expect(r.diagnostics.map((d) => d.code)).toEqual(['E7001']);
   });
 });
+
+describe('contractions and largest values (explain)', () => {
+  const metric = readFileSync('stdlib/metric.loss', 'utf8');
+  const sizes = (f: Footprint | undefined): string[] => (f?.largest ?? []).map((l) => l.size);
+
+  it('batch_hard_triplet: as written an N²·D difference forward and backward; optimized, nothing above N² and N·D', () => {
+    const written = explain(metric, 'stdlib/metric.loss', 'batch_hard_triplet', { optimize: false });
+    expect(sizes(written.footprint)).toEqual(['D·N²']);
+    expect(sizes(written.trainingFootprint)).toEqual(['D·N²']);
+    expect(written.footprint!.contractions).toEqual([]);
+    const optimized = explain(metric, 'stdlib/metric.loss', 'batch_hard_triplet');
+    expect(sizes(optimized.footprint).sort()).toEqual(['D·N', 'N²']);
+    expect(sizes(optimized.trainingFootprint).sort()).toEqual(['D·N', 'N²']);
+    expect(optimized.footprint!.contractions.map((c) => ({ batch: c.batch, free: c.free, contracted: c.contracted, size: c.size }))).toEqual([
+      { batch: [], free: [['i'], ['j']], contracted: ['D'], size: 'N²' },
+    ]);
+    // The backward pass: the Gram matrix's gradient times the rows, over each side's pairs.
+    expect(optimized.trainingFootprint!.contractions.filter((c) => c.size === 'D·N').length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('info_nce: batched over nothing, the 2N views on each side: (V·N)² similarities', () => {
+    const r = explain(metric, 'stdlib/metric.loss', 'info_nce');
+    const c = r.footprint!.contractions;
+    expect(c.length).toBe(1);
+    expect(c[0]!.contracted).toEqual(['D']);
+    expect(c[0]!.size).toBe('N²·V²');
+    expect(sizes(r.trainingFootprint)).toContain('N²·V²');
+    expect(sizes(r.trainingFootprint).some((s) => s.includes('D') && s.includes('N²'))).toBe(false);
+  });
+
+  it('lists sizes that are not ordered side by side; inputs are not values the loss makes', () => {
+    const f = footprint(explainFn('loss f(x: [N, D], y: [M]) = mean(exp(x)) + mean(exp(y))'));
+    expect(f.largest.map((l) => l.size).sort()).toEqual(['D·N', 'M']);
+    expect(formatSize(new Map())).toBe('1');
+    expect(formatSize(new Map([['N', 2], ['D', 1]]))).toBe('D·N²');
+  });
+
+  it('lossc explain prints both, after the IR', async () => {
+    const r = await run('explain', 'stdlib/metric.loss', '--loss', 'batch_hard_triplet');
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('== batch_hard_triplet: contractions and largest values, forward\n  %');
+    expect(r.out).toMatch(/contract: batch \[-\], rows \[i\], columns \[j\], summed \[D\] → N²/);
+    expect(r.out).toContain('== batch_hard_triplet: contractions and largest values, forward and backward');
+  });
+});
+
+function explainFn(source: string): IrFunction {
+  const r = frontEnd(source, 'f.loss', { stability: false });
+  expect(r.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+  return r.losses[0]!;
+}

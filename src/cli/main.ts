@@ -9,6 +9,7 @@ import { compile, evaluate, explain, sampleCheck } from '../api.js';
 import type { SampleReport } from '../sample/sample.js';
 import { reportLine } from '../sample/sample-findings.js';
 import { diagnostic, hasErrors, type Diagnostic } from '../diagnostics/diagnostic.js';
+import { formatFootprint } from '../ir/footprint.js';
 import { countOps, formatCountChanges } from '../opt/stats.js';
 import { frontEnd } from '../pipeline.js';
 import { hint } from '../check/values.js';
@@ -458,6 +459,10 @@ async function explainCommand(args: readonly string[], io: Io): Promise<number> 
       io.out(`${at}: ${w.rule}${w.category ? ` (${w.category})` : ''}: ${w.detail ?? ''}`);
     }
     io.out(`\n${heading('after optimization')}\n${r.after}`);
+  }
+  if (r.footprint) {
+    io.out(`\n${heading('contractions and largest values, forward')}\n${formatFootprint(r.footprint).join('\n')}`);
+    if (r.trainingFootprint) io.out(`\n${heading('contractions and largest values, forward and backward')}\n${formatFootprint(r.trainingFootprint).join('\n')}`);
   }
   if (values.stats && r.stats) {
     const changes = formatCountChanges(r.stats.before, r.stats.after);
