@@ -1,16 +1,21 @@
-// Pairwise metric losses at training batch sizes: info_nce, nt_xent_simple and batch_hard_triplet compiled by
-// lossc (default options) against the expert's hand-written Gram/matMul tfjs versions
-// (baselines/metric.ts), forward+backward through tf.valueAndGrads, the value and gradients
-// summed on the device and one number read back; the median of interleaved rounds, and the
-// peak memory of one call (tf.profile's peakBytes). Not a test: a table to read.
+// Pairwise metric losses at training batch sizes, compiled by lossc (default options) against
+// an expert's hand-written Gram/matMul tfjs versions (baselines/metric.ts): the stdlib's
+// info_nce, nt_xent_simple and batch_hard_triplet, and losses a user writes
+// (pairwise/user.loss: contrastive over all pairs, SupCon, a center loss with a [C, D] table).
+// Forward+backward through tf.valueAndGrads, the value and gradients summed on the device and
+// one number read back; the median of interleaved rounds, and the peak memory of one call
+// (tf.profile's peakBytes). Not a test: a table to read, also written to results/pairwise.json.
 //
-//   npm run compile:stdlib && npx tsx bench/pairwise.ts
-//   PAIRWISE_MODULES=before=/tmp/old/metric.ts,after=build/stdlib/metric.ts  several builds in the same rounds
-//   PAIRWISE_BACKEND=cpu   PAIRWISE_ROUNDS=11   PAIRWISE_SIZES=256,1024   PAIRWISE_LOSSES=info_nce
+//   npx tsx bench/pairwise.ts                 compiles stdlib/metric.loss and pairwise/user.loss
+//                                             to build/pairwise-bench/ with dist/ (npm run build)
+//   PAIRWISE_MODULES=before=/tmp/old,after=build/pairwise-bench   builds (directories holding
+//                                             metric.ts and user.ts) in the same rounds
+//   PAIRWISE_BACKEND=cpu   PAIRWISE_ROUNDS=11   PAIRWISE_SIZES=256,1024,4096   PAIRWISE_LOSSES=info_nce,supcon
 //
 // One process per (loss, N): a wasm build that runs out of heap can leave the backend unusable.
 import * as tf from '@tensorflow/tfjs';
 import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { initBackend } from '../src/eval/setup.js';
@@ -18,11 +23,14 @@ import * as base from './baselines/metric.js';
 
 const D = 128;
 type Impl = (x: Record<string, tf.Tensor>) => tf.Scalar;
+type Module = Record<string, (...a: unknown[]) => tf.Scalar>;
 interface Case {
+  /** The compiled module the loss is in: stdlib/metric.loss or pairwise/user.loss. */
+  readonly module: 'metric' | 'user';
   readonly inputs: (n: number) => Record<string, tf.Tensor>;
   readonly wrt: readonly string[];
   readonly baseline: Impl;
-  readonly compiled: (m: Record<string, (...a: unknown[]) => tf.Scalar>) => Impl;
+  readonly compiled: (m: Module) => Impl;
 }
 
 /** Seeded normal-ish values (sum of uniforms), as floats. */
@@ -40,24 +48,54 @@ function normal(seed: number, shape: [number, number], scale = 1): tf.Tensor {
 
 const CASES: Record<string, Case> = {
   info_nce: {
+    module: 'metric',
     inputs: (n) => ({ zi: normal(1, [n, D]), zj: normal(2, [n, D]) }),
     wrt: ['zi', 'zj'],
     baseline: (x) => base.infoNce(x.zi!, x.zj!, 0.07),
     compiled: (m) => (x) => m.info_nce!(x.zi, x.zj),
   },
   nt_xent_simple: {
+    module: 'metric',
     inputs: (n) => ({ zi: normal(1, [n, D]), zj: normal(2, [n, D]) }),
     wrt: ['zi', 'zj'],
     baseline: (x) => base.ntXentSimple(x.zi!, x.zj!, 0.5),
     compiled: (m) => (x) => m.nt_xent_simple!(x.zi, x.zj),
   },
   batch_hard_triplet: {
-    inputs: (n) => ({ e: normal(3, [n, D], 0.1), label: tf.tensor1d(Array.from({ length: n }, (_, i) => (i * 7) % 10), 'int32') }),
+    module: 'metric',
+    inputs: (n) => ({ e: normal(3, [n, D], 0.1), label: labels(n, 10) }),
     wrt: ['e'],
     baseline: (x) => base.batchHardTriplet(x.e!, x.label!),
     compiled: (m) => (x) => m.batch_hard_triplet!(x.e, x.label),
   },
+  contrastive_pairs: {
+    module: 'user',
+    inputs: (n) => ({ e: normal(4, [n, D], 0.1), label: labels(n, 10) }),
+    wrt: ['e'],
+    baseline: (x) => base.contrastivePairs(x.e!, x.label!),
+    compiled: (m) => (x) => m.contrastive_pairs!(x.e, x.label),
+  },
+  supcon: {
+    module: 'user',
+    inputs: (n) => ({ z: normal(5, [n, D]), label: labels(n, 10) }),
+    wrt: ['z'],
+    baseline: (x) => base.supcon(x.z!, x.label!),
+    compiled: (m) => (x) => m.supcon!(x.z, x.label),
+  },
+  // Wen et al.'s setting: 512-dimensional features, 1000 classes (the issue's [N, D, C] case).
+  center: {
+    module: 'user',
+    inputs: (n) => ({ x: normal(6, [n, 512]), y: labels(n, 1000), centers: normal(7, [1000, 512]) }),
+    wrt: ['x', 'centers'],
+    baseline: (x) => base.center(x.x!, x.y!, x.centers!),
+    compiled: (m) => (x) => m.center!(x.x, x.y, x.centers),
+  },
 };
+
+/** Class labels 0..classes-1, each class about equally often. */
+function labels(n: number, classes: number): tf.Tensor {
+  return tf.tensor1d(Array.from({ length: n }, (_, i) => (i * 7) % classes), 'int32');
+}
 
 /** Forward+backward, everything reduced on the device, one number read. */
 function step(c: Case, impl: Impl, x: Record<string, tf.Tensor>): number {
@@ -72,7 +110,10 @@ async function child(loss: string, n: number, backend: 'wasm' | 'cpu', modules: 
   await initBackend(backend);
   const c = CASES[loss]!;
   const impls: [string, Impl][] = [['expert', c.baseline]];
-  for (const [name, path] of modules) impls.push([name, c.compiled((await import(pathToFileURL(resolve(path)).href)) as Record<string, (...a: unknown[]) => tf.Scalar>)]);
+  for (const [name, dir] of modules) {
+    const path = resolve(dir, `${c.module}.ts`);
+    if (existsSync(path)) impls.push([name, c.compiled((await import(pathToFileURL(path).href)) as Module)]);
+  }
   const x = c.inputs(n);
   const times = new Map<string, number[]>(impls.map(([k]) => [k, []]));
   const peak = new Map<string, number>();
@@ -99,12 +140,34 @@ async function child(loss: string, n: number, backend: 'wasm' | 'cpu', modules: 
   process.stdout.write(JSON.stringify({ loss, n, backend, out }) + '\n');
 }
 
+const BUILD = 'build/pairwise-bench';
+
+/** The stdlib's metric losses and the user losses, compiled by this checkout's lossc. */
+function compileModules(): void {
+  mkdirSync(BUILD, { recursive: true });
+  for (const file of ['stdlib/metric.loss', 'bench/pairwise/user.loss']) {
+    const r = spawnSync(process.execPath, ['bin/lossc.js', 'compile', file], { encoding: 'utf8', maxBuffer: 1 << 26 });
+    if (r.status !== 0) throw new Error(`lossc compile ${file} failed (npm run build first?):\n${r.stderr}`);
+    writeFileSync(resolve(BUILD, file.endsWith('metric.loss') ? 'metric.ts' : 'user.ts'), r.stdout);
+  }
+}
+
+interface Row {
+  readonly loss: string;
+  readonly n: number;
+  readonly backend: string;
+  readonly out?: readonly { name: string; ms?: number; peakMB?: number; error?: string }[];
+  readonly error?: string;
+}
+
 function parent(): void {
   const backend = (process.env.PAIRWISE_BACKEND ?? 'wasm') as 'wasm' | 'cpu';
   const sizes = (process.env.PAIRWISE_SIZES ?? '256,1024').split(',').map(Number);
-  const losses = (process.env.PAIRWISE_LOSSES ?? 'info_nce,batch_hard_triplet').split(',');
+  const losses = (process.env.PAIRWISE_LOSSES ?? Object.keys(CASES).join(',')).split(',');
   const rounds = process.env.PAIRWISE_ROUNDS ?? '11';
-  const modules = process.env.PAIRWISE_MODULES ?? 'lossc=build/stdlib/metric.ts';
+  if (!process.env.PAIRWISE_MODULES) compileModules();
+  const modules = process.env.PAIRWISE_MODULES ?? `lossc=${BUILD}`;
+  const rows: Row[] = [];
   console.log(`| loss | N | ${modules.split(',').map((m) => m.split('=')[0]).join(' | ')} | expert | peak MB (${modules.split(',').map((m) => m.split('=')[0]).join(' / ')} / expert) |`);
   console.log(`|---|---|${modules.split(',').map(() => '---|').join('')}---|---|`);
   for (const loss of losses) {
@@ -112,16 +175,21 @@ function parent(): void {
       const r = spawnSync(process.execPath, ['--import', 'tsx', process.argv[1]!, 'child', loss, String(n), backend, modules, rounds], { encoding: 'utf8', maxBuffer: 1 << 24 });
       const line = r.stdout.split('\n').find((l) => l.startsWith('{'));
       if (!line) {
-        console.log(`| ${loss} | ${n} | failed: ${(r.stderr || '').split('\n').filter(Boolean).slice(-1)[0]} |`);
+        const error = (r.stderr || '').split('\n').filter(Boolean).slice(-1)[0] ?? `exit ${r.status}`;
+        rows.push({ loss, n, backend, error });
+        console.log(`| ${loss} | ${n} | failed: ${error} |`);
         continue;
       }
-      const res = JSON.parse(line) as { out: { name: string; ms?: number; peakMB?: number; error?: string }[] };
+      const res = JSON.parse(line) as Row & { out: NonNullable<Row['out']> };
+      rows.push(res);
       const expert = res.out.find((o) => o.name === 'expert')!;
       const cell = (o: (typeof res.out)[number]): string => (o.error ? `fails: ${o.error}` : `${o.ms!.toFixed(1)} ms${o.name !== 'expert' && expert.ms ? ` (${(o.ms! / expert.ms).toFixed(2)}×)` : ''}`);
       const others = res.out.filter((o) => o.name !== 'expert');
       console.log(`| ${loss} | ${n} | ${others.map(cell).join(' | ')} | ${cell(expert)} | ${[...others, expert].map((o) => (o.peakMB === undefined ? '–' : o.peakMB.toFixed(0))).join(' / ')} |`);
     }
   }
+  mkdirSync('bench/results', { recursive: true });
+  writeFileSync('bench/results/pairwise.json', JSON.stringify({ date: new Date().toISOString(), backend, rounds: Number(rounds), modules, rows }, null, 2) + '\n');
 }
 
 if (process.argv[2] === 'child') {

@@ -95,3 +95,57 @@ export function ntXentSimple(zi: tf.Tensor, zj: tf.Tensor, temperature = 0.5): t
     return tf.mean(tf.sub(tf.logSumExp(logits, 1), posSim));
   });
 }
+
+/** 1 off the diagonal, 0 on it: [n, n]. */
+const offDiagonal = (n: number): tf.Tensor => tf.sub(1, tf.eye(n));
+
+/**
+ * Contrastive loss over every ordered pair i ≠ j of a batch, from the Gram distances (the
+ * 1e-12 floor keeps sqrt's gradient finite on the diagonal, which the mask then drops).
+ */
+export function contrastivePairs(e: tf.Tensor, label: tf.Tensor, margin = 1): tf.Scalar {
+  return tf.tidy(() => {
+    const N = e.shape[0]!;
+    const dist = cdist(e);
+    const same = tf.cast(tf.equal(tf.expandDims(label, 1), tf.expandDims(label, 0)), 'float32');
+    const terms = tf.add(tf.mul(same, tf.square(dist)), tf.mul(tf.sub(1, same), tf.square(tf.relu(tf.sub(margin, dist)))));
+    return tf.div(tf.sum(tf.mul(terms, offDiagonal(N))), N * (N - 1));
+  });
+}
+
+/**
+ * SupConLoss (L_out) as its reference implementation vectorises it: similarities by matMul,
+ * the diagonal pushed to -1e9 in the log-sum-exp, the positives' log-probabilities averaged
+ * per anchor, anchors without a positive left out.
+ */
+export function supcon(z: tf.Tensor, label: tf.Tensor, temperature = 0.1): tf.Scalar {
+  return tf.tidy(() => {
+    const N = z.shape[0]!;
+    const u = normalizeRows(z);
+    const s = tf.div(tf.matMul(u, u, false, true), temperature);
+    const lse = tf.logSumExp(tf.sub(s, tf.mul(tf.eye(N), 1e9)), 1, true);
+    const same = tf.cast(tf.equal(tf.expandDims(label, 1), tf.expandDims(label, 0)), 'float32');
+    const pos = tf.mul(same, offDiagonal(N));
+    const count = tf.sum(pos, 1);
+    const perAnchor = tf.div(tf.sum(tf.mul(pos, tf.sub(lse, s)), 1), tf.maximum(count, 1));
+    const valid = tf.cast(tf.greater(count, 0), 'float32');
+    return tf.div(tf.sum(tf.mul(perAnchor, valid)), tf.maximum(tf.sum(valid), 1));
+  });
+}
+
+/**
+ * Center loss: half the mean squared distance of each row to its class's center. The rows'
+ * centers by tf.gather; its gradient, UnsortedSegmentSum, has no wasm kernel, so the table's
+ * gradient is written as the expert would: the [N, C] one-hot's transpose times the rows'
+ * gradient (one matMul).
+ */
+export function center(x: tf.Tensor, y: tf.Tensor, centers: tf.Tensor): tf.Scalar {
+  return tf.tidy(() => {
+    const C = centers.shape[0]!;
+    const rowsOf = tf.customGrad((table: tf.Tensor, save: tf.GradSaveFunc) => {
+      save([]);
+      return { value: tf.gather(table, y), gradFunc: (dy: tf.Tensor) => tf.matMul(tf.oneHot(y, C).toFloat(), dy, true, false) };
+    });
+    return tf.div(tf.mean(tf.sum(tf.square(tf.sub(x, rowsOf(centers))), 1)), 2);
+  });
+}
