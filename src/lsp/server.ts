@@ -103,7 +103,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
   const range = (doc: TextDocument, start: number, end: number): Range => ({ start: doc.positionAt(start), end: doc.positionAt(Math.max(start, end)) });
 
   /** The compiler's diagnostics of `file` in LSP terms; errors in imported files shown at their import. */
-  const toLsp = (doc: TextDocument, file: string, ds: readonly Diagnostic[], parsedDoc: service.Parsed): LspDiagnostic[] => {
+  const toLsp = (doc: TextDocument, file: string, ds: readonly Diagnostic[]): LspDiagnostic[] => {
     const out: LspDiagnostic[] = [];
     for (const d of ds) {
       const message = [d.message, ...(d.notes ?? []).map((n) => `note: ${n}`)].join('\n');
@@ -113,7 +113,8 @@ export function startServer(connection: Connection = createConnection(ProposedFe
         const empty = d.span.end.offset <= d.span.start.offset;
         out.push({ ...base, message, range: range(doc, d.span.start.offset, empty ? Math.min(d.span.start.offset + 1, doc.getText().length) : d.span.end.offset) });
       } else if (d.severity === 'error') {
-        const imp = parsedDoc.module.imports.find((i) => resolveImport(file, i.from) === d.span!.file);
+        // Parsed only here: the keystroke path does not parse twice for the few files with such errors.
+        const imp = service.parsed(doc.getText(), file).module.imports.find((i) => resolveImport(file, i.from) === d.span!.file);
         const at = imp ? imp.fromSpan : undefined;
         out.push({ ...base, message: `in ${d.span.file}:${d.span.start.line}:${d.span.start.col}: ${message}`, range: at ? range(doc, at.start.offset, at.end.offset) : range(doc, 0, 0) });
       }
@@ -123,19 +124,20 @@ export function startServer(connection: Connection = createConnection(ProposedFe
   const key = (d: LspDiagnostic): string => `${d.code}|${d.range.start.line}:${d.range.start.character}|${d.message}`;
 
   const publishQuick = (uri: string): void => {
-    const entry = docOf(uri);
-    if (!entry) return;
-    const { open, parsed } = entry;
-    const quick = toLsp(open.doc, parsed.file, service.quickCheck(parsed.text, parsed.file, host).diagnostics, parsed);
+    const open = documents.get(uri);
+    if (!open) return;
+    const file = uriToFile(uri);
+    const quick = toLsp(open.doc, file, service.quickCheck(open.doc.getText(), file, host).diagnostics);
     const stale = open.stale.map((s) => ({ ...s.diagnostic, range: range(open.doc, s.start, s.end) }));
     void connection.sendDiagnostics({ uri, version: open.doc.version, diagnostics: [...quick, ...stale] });
   };
   const publishFull = (uri: string): void => {
-    const entry = docOf(uri);
-    if (!entry) return;
-    const { open, parsed } = entry;
-    const full = toLsp(open.doc, parsed.file, service.fullCheck(parsed.text, parsed.file, host), parsed);
-    const quick = new Set(toLsp(open.doc, parsed.file, service.quickCheck(parsed.text, parsed.file, host).diagnostics, parsed).map(key));
+    const open = documents.get(uri);
+    if (!open) return;
+    const file = uriToFile(uri);
+    const text = open.doc.getText();
+    const full = toLsp(open.doc, file, service.fullCheck(text, file, host));
+    const quick = new Set(toLsp(open.doc, file, service.quickCheck(text, file, host).diagnostics).map(key));
     open.stale = full.filter((d) => !quick.has(key(d))).map((d) => ({ start: open.doc.offsetAt(d.range.start), end: open.doc.offsetAt(d.range.end), diagnostic: d }));
     void connection.sendDiagnostics({ uri, version: open.doc.version, diagnostics: full });
   };
@@ -150,7 +152,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
   };
   /** Files importing `file` are checked again when it changes. */
   const dependents = (file: string): string[] =>
-    [...documents.entries()].filter(([uri]) => service.parsed(documents.get(uri)!.doc.getText(), uriToFile(uri)).module.imports.some((i) => resolveImport(uriToFile(uri), i.from) === file)).map(([uri]) => uri);
+    [...documents.entries()].filter(([uri, d]) => uriToFile(uri) !== file && service.parsed(d.doc.getText(), uriToFile(uri)).module.imports.some((i) => resolveImport(uriToFile(uri), i.from) === file)).map(([uri]) => uri);
 
   connection.onInitialize((): InitializeResult => ({
     capabilities: {
@@ -189,7 +191,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
       open.doc = TextDocument.update(open.doc, [change], p.textDocument.version);
     }
     schedule(p.textDocument.uri);
-    for (const uri of dependents(uriToFile(p.textDocument.uri))) if (uri !== p.textDocument.uri) schedule(uri);
+    for (const uri of dependents(uriToFile(p.textDocument.uri))) schedule(uri);
   }));
   connection.onDidCloseTextDocument(guard('closing a document', undefined, (p) => {
     const open = documents.get(p.textDocument.uri);
@@ -308,7 +310,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
     const start = e.open.doc.offsetAt(p.range.start);
     const end = e.open.doc.offsetAt(p.range.end);
     return service.codeActions(e.parsed, ds, start, end, host).map((a) => {
-      const lspDiagnostic = toLsp(e.open.doc, e.parsed.file, [a.diagnostic], e.parsed)[0];
+      const lspDiagnostic = toLsp(e.open.doc, e.parsed.file, [a.diagnostic])[0];
       return { title: a.title, kind: CodeActionKind.QuickFix, isPreferred: a.preferred, ...(lspDiagnostic ? { diagnostics: [lspDiagnostic] } : {}), edit: workspaceEdit(a.edits) };
     });
   }));
