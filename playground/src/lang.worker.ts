@@ -5,6 +5,7 @@ import * as api from '../../src/api.js';
 import * as lossc from '../../src/index.js';
 import type { IrFunction } from '../../src/index.js';
 import type { Analysis, InputSummary, IrReport, LossIr, LossSummary, RewriteSummary } from './protocol.js';
+import { codeActions, hover, inlayHints } from './language-service.js';
 import { serve } from './rpc.js';
 import { stdlibHost } from './stdlib.js';
 
@@ -88,4 +89,11 @@ function ir(params: { text: string; file: string }): IrReport {
   return { ir: out, source: 'printIr' };
 }
 
-serve({ analyze, ir });
+// The language service's requests that run the checker: off the main thread, like analyze.
+serve({
+  analyze,
+  ir,
+  hover: (p: { text: string; offset: number }) => hover(p.text, p.offset) ?? null,
+  inlayHints: (p: { text: string }) => inlayHints(p.text),
+  codeActions: (p: { text: string; start: number; end: number }) => codeActions(p.text, p.start, p.end).map((a) => ({ title: a.title, edits: a.edits, preferred: a.preferred, code: a.diagnostic.code, start: a.diagnostic.span?.start.offset ?? 0 })),
+});

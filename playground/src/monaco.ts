@@ -17,6 +17,15 @@ import 'monaco-editor/features/snippet/register';
 import 'monaco-editor/features/suggest/register';
 import 'monaco-editor/features/wordHighlighter/register';
 import 'monaco-editor/features/wordOperations/register';
+// The language service's features (editor.ts): quick fixes, go to definition and references,
+// inlay hints, rename, signature help, formatting.
+import 'monaco-editor/features/codeAction/register';
+import 'monaco-editor/features/format/register';
+import 'monaco-editor/features/gotoSymbol/register';
+import 'monaco-editor/features/inlayHints/register';
+import 'monaco-editor/features/parameterHints/register';
+import 'monaco-editor/features/referenceSearch/register';
+import 'monaco-editor/features/rename/register';
 import 'monaco-editor/languages/definitions/typescript/register';
 // Not covered by a features/ entry: the suggest widget itself, cursor commands and find.
 import 'monaco-editor/editor/browser/coreCommands';
