@@ -142,9 +142,10 @@ export function supcon(z: tf.Tensor, label: tf.Tensor, temperature = 0.1): tf.Sc
 export function center(x: tf.Tensor, y: tf.Tensor, centers: tf.Tensor): tf.Scalar {
   return tf.tidy(() => {
     const C = centers.shape[0]!;
-    const rowsOf = tf.customGrad((table: tf.Tensor, save: tf.GradSaveFunc) => {
+    const rowsOf = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+      const [table, save] = args as [tf.Tensor, tf.GradSaveFunc];
       save([]);
-      return { value: tf.gather(table, y), gradFunc: (dy: tf.Tensor) => tf.matMul(tf.oneHot(y, C).toFloat(), dy, true, false) };
+      return { value: tf.gather(table, y), gradFunc: (dy: tf.Tensor | tf.Tensor[]) => tf.matMul(tf.oneHot(y, C).toFloat(), dy as tf.Tensor, true, false) };
     });
     return tf.div(tf.mean(tf.sum(tf.square(tf.sub(x, rowsOf(centers))), 1)), 2);
   });
