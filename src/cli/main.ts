@@ -23,6 +23,7 @@ import { asksForHelp, COMMANDS, commandUsage, isCommand, parseCommand, USAGE } f
 import { watchSources } from './watch.js';
 import { fmtCommand } from './fmt-command.js';
 import { lspCommand } from './lsp-command.js';
+import { compilePytorch, evalTorch } from './pytorch-command.js';
 
 export { EXIT, USAGE, type Io };
 
@@ -189,6 +190,7 @@ interface CompileFlags {
 
 async function compileCommand(args: readonly string[], io: Io): Promise<number> {
   const { values, positionals } = parseCommand('compile', args);
+  if (values.target === 'pytorch') return compilePytorch(positionals, { out: values.out, optimize: !values['no-opt'], autodiff: values.autodiff ?? false, js: values.js ?? false, watch: values.watch ?? false }, io);
   const flags: CompileFlags = {
     out: values.out,
     js: values.js ?? false,
@@ -386,10 +388,14 @@ async function evalCommand(args: readonly string[], io: Io): Promise<number> {
   if (!values.loss) throw new UsageError('eval needs --loss NAME');
   if (!values.inputs) throw new UsageError('eval needs --inputs FILE.json');
   if (values.autodiff && !values.grad) throw new UsageError('--autodiff changes how gradients are computed: use it with --grad');
-  if (values.backend && values.backend !== 'wasm' && values.backend !== 'cpu') throw new UsageError(`--backend must be wasm or cpu, not '${values.backend}'`);
+  if (values.backend && values.backend !== 'wasm' && values.backend !== 'cpu' && values.backend !== 'torch') throw new UsageError(`--backend must be wasm or cpu (TensorFlow.js) or torch (PyTorch), not '${values.backend}'`);
   const reduction = values.reduction;
   if (reduction && reduction !== 'mean' && reduction !== 'sum' && reduction !== 'none') throw new UsageError(`--reduction must be mean, sum or none, not '${reduction}'`);
   const sets = parseSets(values.set ?? []);
+  if (values.backend === 'torch') {
+    const torch = { file: positionals[0]!, loss: values.loss, inputs: values.inputs, set: sets, grad: values.grad ?? false, autodiff: values.autodiff ?? false, json: values.json ?? false };
+    return evalTorch({ ...torch, allowNonfinite: values['allow-nonfinite'] ?? false, optimize: !values['no-opt'], ...(reduction ? { reduction: reduction as 'mean' | 'sum' | 'none' } : {}) }, io);
+  }
   const file = positionals[0]!;
   const text = readSource(file, io);
   if (text === undefined) return EXIT.failed;

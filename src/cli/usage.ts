@@ -30,7 +30,7 @@ const MAX_WARNINGS = { type: 'string', value: 'N', help: 'exit 1 when there are 
 export const COMMANDS = {
   compile: {
     args: '<file|dir>...',
-    synopsis: '[--out DIR] [--js] [--no-opt] [--autodiff] [--target wasm|cpu]\n                [--max-warnings N] [--watch]',
+    synopsis: '[--out DIR] [--js] [--no-opt] [--autodiff] [--target wasm|cpu|pytorch]\n                [--max-warnings N] [--watch]',
     about: `Compiles .loss files to TensorFlow.js modules, one per file: TypeScript, or ESM JavaScript
 with declarations (--js). One file is printed to stdout; with --out DIR each is written under
 DIR at the path it has under its directory argument, with an index module re-exporting them.
@@ -42,7 +42,7 @@ change until Ctrl-C, and keeps watching when there are errors.`,
       js: { type: 'boolean', help: 'write ESM JavaScript (.js) and declarations (.d.ts), not TypeScript (.ts)' },
       'no-opt': { type: 'boolean', help: 'compile the formulas as written, without the optimizer' },
       autodiff: { type: 'boolean', help: "leave gradients to TensorFlow.js's autodiff, not the backward pass lossc derives" },
-      target: TARGET,
+      target: { ...TARGET, help: 'choose among equivalent forms by measured op costs on this backend (default wasm); --target pytorch writes Python modules for PyTorch instead (with --out DIR; docs/pytorch.md)' },
       'max-warnings': { ...MAX_WARNINGS, help: 'exit 1, writing nothing, when there are more than N warnings; 0 allows none' },
       watch: { type: 'boolean', help: 'compile again when a source, a file it imports or a folder given changes' },
       help: HELP,
@@ -64,7 +64,7 @@ them, and prints every problem as file:line:col: error CODE: message. Exits 1 on
   },
   eval: {
     args: '<file>',
-    synopsis: '--loss NAME --inputs FILE.json [--set NAME=VALUE]... [--grad]\n                [--autodiff] [--json] [--allow-nonfinite] [--backend wasm|cpu] [--no-opt] [--reduction mean|sum|none]',
+    synopsis: '--loss NAME --inputs FILE.json [--set NAME=VALUE]... [--grad]\n                [--autodiff] [--json] [--allow-nonfinite] [--backend wasm|cpu|torch] [--no-opt] [--reduction mean|sum|none]',
     about: `Runs one loss on TensorFlow.js and prints its value (and gradients with --grad). The inputs
 file is a JSON object from input name to a nested array, or to {"shape": [...], "data": [...]};
 int and index inputs hold whole numbers.`,
@@ -76,7 +76,7 @@ int and index inputs hold whole numbers.`,
       autodiff: { type: 'boolean', help: "with --grad: gradients from TensorFlow.js's autodiff, not the derived backward pass" },
       json: { type: 'boolean', help: 'print one JSON object: {"loss": ..., "grads": {input: ...}}; NaN and infinities as the strings "NaN", "Infinity", "-Infinity"' },
       'allow-nonfinite': { type: 'boolean', help: 'print a loss that is NaN or infinite (exit 0) instead of failing with what led there (exit 1)' },
-      backend: { type: 'string', value: 'wasm|cpu', help: 'the TensorFlow.js backend to run on (default wasm)' },
+      backend: { type: 'string', value: 'wasm|cpu|torch', help: 'the TensorFlow.js backend to run on (default wasm), or torch: the PyTorch module, in Python' },
       'no-opt': { type: 'boolean', help: 'run the formula as written, without the optimizer' },
       reduction: { type: 'string', value: 'mean|sum|none', help: "how the per-sample losses are combined (default the loss's own); none prints each" },
       help: HELP,

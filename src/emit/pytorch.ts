@@ -171,7 +171,7 @@ function emitLoss(fn: IrFunction, moduleScope: Scope, autodiff: boolean): { text
     `    def __init__(${initParams.join(', ')}):`,
     '        super().__init__()',
     ...heldNames.map((k) => `        self.${k.attr} = ${k.name}`),
-    ...learnable.map((i) => `        self.${keywords.find((k) => k.key === i.name)!.name} = torch.nn.Parameter(torch.full([${i.axes.map((a) => (/^\d+$/.test(a.dim) ? a.dim : dimNames.get(a.dim))).join(', ')}], ${pyNumber(i.default!)}))`),
+    ...learnable.map((i) => `        self.${keywords.find((k) => k.key === i.name)!.name} = torch.nn.Parameter(torch.full([${i.axes.map((a) => (/^\d+$/.test(a.dim) ? a.dim : dimNames.get(a.dim))).join(', ')}], ${pyNumber(i.default!)}, dtype=torch.get_default_dtype()))`),
     '',
     `    def forward(${['self', ...forwardParams].join(', ')}) -> torch.Tensor:`,
     `        return ${publicName}(${callArgs.join(', ')})`,
