@@ -117,6 +117,8 @@ export interface Binding {
   readonly kind: 'Binding';
   readonly name: Identifier;
   readonly indexVars: readonly Identifier[];
+  /** The dim each index variable is declared to range over (`keep[c: C]`), where one is written. */
+  readonly indexDims: readonly (Identifier | undefined)[];
   readonly value: Expr;
   readonly span: Span;
 }

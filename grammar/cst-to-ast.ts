@@ -166,7 +166,8 @@ export class AstBuilder {
     return {
       kind: 'Binding',
       name,
-      indexVars: (c.indexVar ?? []).map((t) => this.ident(t)),
+      indexVars: (c.index ?? []).map((i) => this.ident(i.children.name?.[0])),
+      indexDims: (c.index ?? []).map((i) => (i.children.dim?.[0] ? this.ident(i.children.dim[0]) : undefined)),
       value,
       span: this.span(name.span, value.span),
     };

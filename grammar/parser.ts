@@ -207,13 +207,23 @@ export class LossParser extends CstParser {
     this.OPTION(() => {
       this.CONSUME(T.LBracket);
       this.AT_LEAST_ONE_SEP({
-        SEP: T.Comma, DEF: () => this.CONSUME2(T.Identifier, { LABEL: 'indexVar' }),
+        SEP: T.Comma, DEF: () => this.SUBRULE(this.bindingIndex, { LABEL: 'index' }),
         ERR_MSG: 'an index variable',
       });
       this.CONSUME(T.RBracket);
     });
     this.CONSUME(T.Equals);
     this.SUBRULE(this.expression, { LABEL: 'value' });
+  });
+
+  // `c` or `c: C`: an index variable of a binding's left side, optionally with the dim it
+  // ranges over (for a value made from positions alone: `keep[c: C] = c > 0`).
+  public bindingIndex = this.RULE('bindingIndex', () => {
+    this.CONSUME(T.Identifier, { LABEL: 'name' });
+    this.OPTION(() => {
+      this.CONSUME(T.Colon);
+      this.CONSUME2(T.Identifier, { LABEL: 'dim' });
+    });
   });
 
   // --- expressions, lowest precedence first ---------------------------------------------------

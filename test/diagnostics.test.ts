@@ -104,7 +104,7 @@ const CASES: Record<DiagnosticKind, Case> = {
   ExtraAxisInBinding: { source: 'loss f(x: [N]) = mean(s)\n  where s[i] = x[i] * x[j]', expect: "case.loss:2:16: error E4007: the right-hand side has axes [j] that are not listed on the left in 's[i]'" },
   GatherAxisMissing: { source: 'loss f(x: [N, D], t: index[N] of C, y: [N, C]) = mean(x[t])', expect: 'case.loss:1:57: error E4008: cannot gather by a class index of C: the tensor has no axis C (its axes are [N, D])' },
   RestDimPosition: { source: 'loss f(x: [N, ...]) = mean(x)', expect: "case.loss:1:15: error E4009: '...' may only come first in a shape, once" },
-  IndexVariableWithoutSize: { source: 'loss f(x: [N]) = mean(x) + sum(s)\n  where s[i] = real(i)', expect: "case.loss:2:21: error E4012: index variable 'i' has no size yet: index a tensor with it (e.g. 'x[i]') before using it as a value" },
+  IndexVariableWithoutSize: { source: 'loss f(x: [N]) = mean(x) + sum(s)\n  where s[i] = real(i)', expect: "case.loss:2:21: error E4012: index variable 'i' has no size yet: index a tensor with it (e.g. 'x[i]') before using it as a value, or declare the dim it ranges over on the binding's left side ('keep[i: C] = ...')" },
   DiagonalIndex: { source: 'loss f(t: index[C] of C) = sum(onehot(t))', expect: "case.loss:1:32: error E4013: 'C' indexes two axes of the same tensor (a diagonal)" },
   DuplicateDim: { source: 'loss f(x: [N, N]) = mean(x)', expect: "case.loss:1:15: error E4011: dimension 'N' appears twice in one shape; use index variables for a square matrix" },
   MaskAddsAxes: {
@@ -155,6 +155,7 @@ const CASES: Record<DiagnosticKind, Case> = {
   PowGradientAtZero: { stability: 'loss f(p: [N] in [0, 1], h: fn([N]) -> [N], gamma: real in [0, inf) = 0.5) = mean((1 - p)^gamma) + mean(h(p))' },
   GuardedGradient: { stability: 'loss f(p: [N] in [0, 1], h: fn([N]) -> [N]) = mean(if p > 0 then log(p) else 0) + mean(h(p))' },
   InfTimesZero: { stability: 'loss f(x: [N], y: [N] in {0, 1}) = mean(y * exp(x))' },
+  GammaPole: { stability: 'loss f(n: [N] in [0, inf)) = mean(lgamma(n))' },
   SampledNonFinite: { run: 'sample' },
   RepairedNaiveForm: { optimized: 'loss f(x: [N, C], t: index[N] of C) = -mean(log(exp(x)[t] / sum(exp(x), C)))', expect: ['case.loss:1:45: info I6030: log(exp(x)[t] / sum(exp(x), C)) is computed as log_softmax(x, C)[t], its stable form: written so, it stays stable under --no-opt too (softmax-gather, log-gather-softmax)\n  note: e^x[t] / Σ e^x = softmax(x)[t], computed from x - max x'] },
 

@@ -158,11 +158,22 @@ export interface BindingCstNode extends CstNode {
 export type BindingCstChildren = {
   name?: IToken[];
   LBracket?: IToken[];
-  indexVar?: IToken[];
+  index?: BindingIndexCstNode[];
   Comma?: IToken[];
   RBracket?: IToken[];
   Equals?: IToken[];
   value?: ExpressionCstNode[];
+};
+
+export interface BindingIndexCstNode extends CstNode {
+  name: "bindingIndex";
+  children: BindingIndexCstChildren;
+}
+
+export type BindingIndexCstChildren = {
+  name?: IToken[];
+  Colon?: IToken[];
+  dim?: IToken[];
 };
 
 export interface ExpressionCstNode extends CstNode {

@@ -2,7 +2,7 @@
 // walk, builds its IR. Every problem is reported to the context and yields `null`, which the
 // callers pass along silently, so one mistake gives one diagnostic, not a cascade.
 
-import type { Binary, Binding, Expr, Index, Member, Span } from '../../grammar/ast.js';
+import type { Binary, Binding, Expr, Identifier, Index, Member, Span } from '../../grammar/ast.js';
 import { axisNames, formatAxes } from '../ir/axes.js';
 import type { BinaryOp } from '../ir/ops.js';
 import { REST, type Axis, type NodeId } from '../ir/types.js';
@@ -296,7 +296,7 @@ function elabName(ctx: ElabContext, scope: Scope, name: string, span: Span): Val
   const iv = findIndexVar(scope, name);
   if (iv) {
     if (!iv.dim) {
-      ctx.diagnostics.report('IndexVariableWithoutSize', span, { name });
+      if (!iv.unknownDim) ctx.diagnostics.report('IndexVariableWithoutSize', span, { name });
       return null;
     }
     const axis = { name, dim: iv.dim };
@@ -383,9 +383,26 @@ export function bindAll(ctx: ElabContext, scope: Scope, bindings: readonly Bindi
       continue;
     }
     const own = childScope(scope, { indexVars: true });
-    for (const iv of binding.indexVars) own.indexVars!.set(iv.name, { name: iv.name });
+    binding.indexVars.forEach((iv, k) => {
+      const declared = binding.indexDims[k];
+      const dim = declared ? dimNamed(ctx, scope, declared) : undefined;
+      own.indexVars!.set(iv.name, dim ? { name: iv.name, dim } : declared ? { name: iv.name, unknownDim: true } : { name: iv.name });
+    });
     scope.entries.set(name, { kind: 'lazy', binding, scope: own, state: 'todo', val: null });
   }
+}
+
+/**
+ * The dim `c: C` on a binding's left side ranges over: one of the loss's dims, or in a def a
+ * shape variable (the caller's dim it stands for). Unknown: E2010, and the variable stays
+ * unsized (its uses as a value then say so too).
+ */
+function dimNamed(ctx: ElabContext, scope: Scope, dim: Identifier): string | undefined {
+  const dimVar = findDimVar(scope, dim.name);
+  if (dimVar && dimVar.name !== REST) return dimVar.dim;
+  if (hasDim(scope, dim.name)) return dim.name;
+  ctx.diagnostics.report('UnknownDimension', dim.span, { name: dim.name });
+  return undefined;
 }
 
 /** After the body: bindings never used are reported, and checked so their errors show too. */

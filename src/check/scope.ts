@@ -22,6 +22,8 @@ export interface IndexVar {
   readonly name: string;
   /** The dimension it ranges over, fixed by the first tensor it indexes. */
   dim?: string;
+  /** Declared over a dim that does not exist (reported there): its uses say nothing more. */
+  readonly unknownDim?: true;
 }
 
 export interface Scope {

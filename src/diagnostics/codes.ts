@@ -73,7 +73,7 @@ export const DIAGNOSTICS = {
   ExtraAxisInBinding: { code: 'E4007', severity: 'error', message: "the right-hand side has axes [{extra}] that are not listed on the left in '{name}[{vars}]'" },
   GatherAxisMissing: { code: 'E4008', severity: 'error', message: 'cannot gather by a class index of {dim}: the tensor has no axis {dim} (its axes are [{axes}])' },
   RestDimPosition: { code: 'E4009', severity: 'error', message: "'...' may only come first in a shape, once" },
-  IndexVariableWithoutSize: { code: 'E4012', severity: 'error', message: "index variable '{name}' has no size yet: index a tensor with it (e.g. 'x[{name}]') before using it as a value" },
+  IndexVariableWithoutSize: { code: 'E4012', severity: 'error', message: "index variable '{name}' has no size yet: index a tensor with it (e.g. 'x[{name}]') before using it as a value, or declare the dim it ranges over on the binding's left side ('keep[{name}: C] = ...')" },
   DiagonalIndex: { code: 'E4013', severity: 'error', message: "'{name}' indexes two axes of the same tensor (a diagonal)" },
   DuplicateDim: { code: 'E4011', severity: 'error', message: "dimension '{name}' appears twice in one shape; use index variables for a square matrix" },
   MaskAddsAxes: { code: 'E4014', severity: 'error', message: "the 'where:' mask of {what} has axes [{extra}] that its operand [{axes}] does not have: a mask selects among the operand's elements and cannot add axes{hint}" },
@@ -108,6 +108,7 @@ export const DIAGNOSTICS = {
   PowGradientAtZero: { code: 'W6011', severity: 'warning', message: '{expr}: the gradient of a power below 1 is infinite where the base is 0: {trigger}' },
   GuardedGradient: { code: 'W6012', severity: 'warning', message: '{expr}: the condition guards the value but not the gradient: {trigger}' },
   InfTimesZero: { code: 'W6013', severity: 'warning', message: '{expr}: a product of 0 and an infinity is NaN: {trigger}' },
+  GammaPole: { code: 'W6014', severity: 'warning', message: '{expr}: {op} has a pole at 0 and the negative whole numbers, and its argument can be one: {trigger}' },
   SampledNonFinite: { code: 'W6020', severity: 'warning', message: "loss '{name}' gave a non-finite {what} in float32 at {count} of {samples} sampled inputs from its declared domains, e.g. {input}" },
   // A note (info), not a warning: the optimizer computes the stable form; --no-opt would not.
   RepairedNaiveForm: { code: 'I6030', severity: 'info', message: '{naive} is computed as {stable}, its stable form: written so, it stays stable under --no-opt too ({rules})' },
