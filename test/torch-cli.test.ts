@@ -34,6 +34,18 @@ describe.skipIf(torchMissing() !== undefined)('the PyTorch target on the command
     expect(py.stdout.trim().split('\n')).toEqual(['True', "['log_vars'] 6.0", 'Cross-entropy of logits against class indices (tutorial §3.2): the mean over samples of']);
   });
 
+  it("docs/pytorch.md's Python example runs as written against the compiled stdlib", () => {
+    const out = tmp();
+    expect(lossc('compile', '--target', 'pytorch', 'stdlib', '--out', out).status).toBe(0);
+    const blocks = [...readFileSync('docs/pytorch.md', 'utf8').matchAll(/```python\n([\s\S]*?)```/g)].map((m) => m[1]!);
+    expect(blocks.length).toBeGreaterThan(0);
+    for (const block of blocks) {
+      const py = spawnSync(PYTHON, ['-c', block.replace('"build/torch"', JSON.stringify(out))], { encoding: 'utf8' });
+      expect(py.stderr).toBe('');
+      expect(py.status).toBe(0);
+    }
+  });
+
   it('refuses to overwrite a file it did not write, and writes over its own', () => {
     const out = tmp();
     writeFileSync(join(out, 'regression.py'), 'my own code\n');
