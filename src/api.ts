@@ -7,6 +7,7 @@ import type { Module } from '../grammar/ast.js';
 import { parseModule } from '../grammar/index.js';
 import type { CheckResult } from './check/module.js';
 import type { SourceHost } from './check/program.js';
+import { errorsLeaveLossIntact } from './check/unaffected.js';
 import { hint } from './check/values.js';
 import { diagnostic, hasErrors, sortDiagnostics, type Diagnostic } from './diagnostics/diagnostic.js';
 import type { IrFunction } from './ir/types.js';
@@ -113,8 +114,9 @@ export async function evaluate(text: string, file: string, options: EvaluateOpti
   // Equivalent forms are chosen by the measured op costs of the backend that runs them.
   const target = options.target ?? options.backend ?? 'wasm';
   const checked = frontEnd(text, file, { ...options, target, gradients: options.autodiff !== true });
-  if (hasErrors(checked.diagnostics)) return { diagnostics: checked.diagnostics };
   const fn = checked.losses.find((l) => l.name === options.loss);
+  // Errors in other losses of the file, which this one does not use, do not stop it.
+  if (hasErrors(checked.diagnostics) && !(fn && errorsLeaveLossIntact(checked.module, text, checked.diagnostics, options.loss))) return { diagnostics: checked.diagnostics };
   if (!fn) {
     const names = checked.module.definitions.filter((d) => d.defKind === 'loss').map((d) => d.name.name);
     const more = hint(options.loss, names) || (names.length ? ` (it has: ${names.join(', ')})` : ' (it defines no loss)');
