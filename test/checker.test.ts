@@ -224,6 +224,13 @@ loss f(zi: [N, D], zj: [N, D]) = mean(s)
     // q's first position is j (over M), so k ranges over M and the result keeps l over N.
     expect(formatAxes(fn.nodes[fn.output]!.type.axes)).toBe('l:N');
   });
+  it('a hyperparameter named like a builtin is that value, and the builtin is still callable', () => {
+    const fn = lossOf('loss f(x: [N, C], log_softmax: real = 1.0) = mean(sum(log_softmax(x, C), C) * log_softmax)', 'f');
+    expect(fn.nodes.some((n) => n.op === 'log_softmax')).toBe(true);
+    expect(fn.nodes.some((n) => n.op === 'input' && n.attrs.name === 'log_softmax')).toBe(true);
+    const called = checkSource('loss g(x: [N], scale: real = 1.0) = mean(scale(x))', 'case.loss');
+    expect(called.diagnostics.map((d) => formatDiagnostic(d))).toEqual(["case.loss:1:42: error E2012: 'scale' is a value, not a function"]);
+  });
   it('dims used as numbers read their size', () => {
     const fn = lossOf('loss f(x: [N]) = sum(x) / N', 'f');
     expect(fn.nodes.some((n) => n.op === 'size' && n.attrs.dim === 'N')).toBe(true);

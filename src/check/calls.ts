@@ -25,10 +25,15 @@ export function elabCall(ctx: ElabContext, scope: Scope, call: Call): Val | null
     const v = forceEntry(ctx, entry, name, call.callee.span);
     if (!v) return null;
     if (v.kind === 'tensor') {
-      ctx.diagnostics.report('NotAFunction', call.callee.span, { name });
-      return null;
+      // A value named like a function (a hyperparameter `log_softmax`) hides it only as a value.
+      fn = lookupFunction(ctx, scope, name);
+      if (!fn) {
+        if (fn === undefined) ctx.diagnostics.report('NotAFunction', call.callee.span, { name });
+        return null;
+      }
+    } else {
+      fn = v;
     }
-    fn = v;
   } else {
     fn = lookupFunction(ctx, scope, name);
   }
@@ -275,6 +280,9 @@ function elabMacro(ctx: ElabContext, scope: Scope, call: Call, name: string, arg
     case 'pow':
       if (!num(x, first!) || !num(y, second!) || !checkAlignable(ctx, [x, y], 'the arguments of pow', span)) return null;
       return fromNode(ctx, b.op('pow', [x.id, y.id], {}, span), 'real', [x, y]);
+    case 'atan2':
+      if (!num(x, first!) || !num(y, second!) || !checkAlignable(ctx, [x, y], 'the arguments of atan2', span)) return null;
+      return fromNode(ctx, b.op('atan2', [x.id, y.id], {}, span), 'real', [x, y]);
   }
   const z = elabTensor(ctx, scope, third!);
   if (!z) return null;
