@@ -67,7 +67,8 @@ function candidates(doc: Parsed, d: Diagnostic): { title: string; edit: TextEdit
     if (found) replace(found, instead[1]!, `Write ${instead[1]}`);
   }
   for (const part of fix.split(/, or |; |: | for an? [^,]*(?=,|$)/)) {
-    const alt = part.trim().replace(/^(?:e\.g\.|use|write)\s+/, '');
+    // The code after "e.g.", "use" or "write" when the part starts with prose.
+    const alt = (/(?:^|\s)(?:e\.g\.|use|write)\s+(.+)$/.exec(part.trim())?.[1] ?? part).trim();
     // `… / (union + 1e-6)`: the finding's expression with its right-hand part replaced.
     const tail = /^… ([-+*/^]) (.+)$/.exec(alt);
     if (tail) {

@@ -6,7 +6,8 @@
 import type { Binding, Expr } from '../../grammar/ast.js';
 import type { Parsed } from './analysis.js';
 import type { TextRange } from './types.js';
-import { describeValue, type ValueFacts } from './values.js';
+import { occurrenceAt } from './symbols.js';
+import { describeValue, type ValueFact, type ValueFacts } from './values.js';
 
 export interface InlayHint {
   /** Where the hint is shown: after the binding's left side. */
@@ -34,13 +35,28 @@ function leftSideEnd(text: string, b: Binding): number {
 
 export function inlayHints(doc: Parsed, facts: ValueFacts, range?: TextRange): InlayHint[] {
   const out: InlayHint[] = [];
+  const byName = new Map<number, Binding>();
+  /** The value of an expression; a bare name (`v = x`) makes no node of its own: its declaration's. */
+  const factOf = (e: Expr, depth = 0): ValueFact | undefined => {
+    const own = facts.agreed({ start: e.span.start.offset, end: e.span.end.offset });
+    if (own || e.kind !== 'Name' || depth > 16) return own;
+    const symbol = occurrenceAt(doc.table, e.span.start.offset)?.symbol;
+    if (symbol?.kind === 'param') return facts.agreed({ start: symbol.full.start.offset, end: symbol.full.end.offset });
+    const binding = symbol && byName.get(symbol.span.start.offset);
+    return binding ? factOf(binding.value, depth + 1) : undefined;
+  };
+  for (const def of doc.module.definitions) {
+    const bindings = [...def.bindings];
+    lets(def.body, bindings);
+    bindings.forEach((b) => byName.set(b.name.span.start.offset, b));
+  }
   for (const def of doc.module.definitions) {
     const bindings = [...def.bindings];
     lets(def.body, bindings);
     for (const b of bindings) {
       const offset = leftSideEnd(doc.text, b);
       if (range && (offset < range.start || offset > range.end)) continue;
-      const fact = facts.agreed({ start: b.value.span.start.offset, end: b.value.span.end.offset });
+      const fact = factOf(b.value);
       if (fact) out.push({ offset, label: `: ${describeValue(fact, false)}`, name: b.name.name });
     }
   }

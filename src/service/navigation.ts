@@ -7,7 +7,7 @@ import { tokenize } from '../../grammar/index.js';
 import { Identifier } from '../../grammar/tokens.js';
 import { isBuiltin } from '../check/builtins.js';
 import { resolveImport } from '../check/program.js';
-import { parsed, type Parsed } from './analysis.js';
+import { parsed, quickCheck, type Parsed } from './analysis.js';
 import { occurrenceAt, type LossSymbol, type SymbolTable } from './symbols.js';
 import type { ServiceHost, TextEdit, TextRange } from './types.js';
 
@@ -108,6 +108,7 @@ export function rename(ws: Workspace, doc: Parsed, offset: number, newName: stri
   if (isBuiltin(newName)) return { error: `'${newName}' is a builtin function: the renamed ${symbol.kind} would shadow it` };
   if (newName === symbol.name) return { edits: [] };
   const edits: TextEdit[] = [];
+  const renamedTexts = new Map<string, { before: string; after: string }>();
   for (const file of candidateFiles(ws, doc, symbol)) {
     const p = file === doc.file ? doc : read(ws, file);
     if (!p) continue;
@@ -116,7 +117,16 @@ export function rename(ws: Workspace, doc: Parsed, offset: number, newName: stri
     const renamed = applyEdits(p.text, places.map((range) => ({ file, range, text: newName })));
     const problem = sameMeaning(p, parsed(renamed, `${file}\u0000renamed`), places, newName.length - symbol.name.length, symbol, newName);
     if (problem) return { error: `renaming '${symbol.name}' to '${newName}' would change what a name refers to: ${problem}` };
+    renamedTexts.set(file, { before: p.text, after: renamed });
     edits.push(...places.map((range) => ({ file, range, text: newName })));
+  }
+  // The checker too must see no new error (a binding named like a parameter, say), with every
+  // renamed file read renamed.
+  const renamedHost: ServiceHost = { ...ws.host, readFile: (path) => renamedTexts.get(path)?.after ?? ws.host.readFile(path) };
+  for (const [file, { before, after }] of renamedTexts) {
+    const errorsIn = (text: string, host: ServiceHost) => quickCheck(text, file, host).diagnostics.filter((d) => d.severity === 'error' && d.span?.file === file);
+    const made = errorsIn(after, renamedHost);
+    if (made.length > errorsIn(before, ws.host).length) return { error: `renaming '${symbol.name}' to '${newName}' would make an error: ${made[0]!.message}` };
   }
   return { edits };
 }
