@@ -37,7 +37,8 @@ const DROPPED = '\u0000';
 const atom = (text: string): PyCode => ({ text, prec: PY.primary });
 /** A local or parameter of generated code, by name. */
 export const pyName = (name: string, dict = false): PyCode => ({ text: name, prec: PY.primary, ...(dict ? { dict } : {}) });
-const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** A Python identifier (PEP 3131: unicode letters too). */
+const NAME = /^[\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*$/u;
 
 /** A Python string literal (JSON's escapes are Python's). */
 export const pyString = (s: string): string => JSON.stringify(s);
@@ -257,7 +258,10 @@ export class PythonInterp implements Interp<PyCode> {
   }
 
   let(hint: string, value: PyCode, options: LetOptions = {}): PyCode {
-    const name = options.shadow ? this.top.scope.claimShadowing(hint) : this.top.scope.claim(hint);
+    // A shadowing local whose value reads the outer name (`saved = saved[0]`) would make
+    // Python read the new, unbound local: it gets a fresh name instead.
+    const readsItself = options.shadow === true && this.nameIn(hint, value.text);
+    const name = options.shadow && !readsItself ? this.top.scope.claimShadowing(hint) : this.top.scope.claim(hint);
     this.emit(`${name} = ${this.use(value).text}`);
     const dict = value.dict === true;
     if (options.dropIfUnused !== true) return pyName(name, dict);
@@ -270,6 +274,12 @@ export class PythonInterp implements Interp<PyCode> {
       if (!use.used) block.lines[at] = DROPPED;
     });
     return local;
+  }
+
+  /** Whether `text` mentions the identifier `name` (outside string literals, roughly: a whole word). */
+  private nameIn(name: string, text: string): boolean {
+    const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    return new RegExp(`(?<![\\p{L}\\p{N}_])${escaped}(?![\\p{L}\\p{N}_])`, 'u').test(text);
   }
 
   once(hint: string, value: PyCode): PyCode {

@@ -30,7 +30,10 @@ def module(directory, name):
 
 def loss_of(request):
     directory = os.environ["LOSSC_PY_AUTOGRAD_DIR" if request.get("autograd") else "LOSSC_PY_DIR"]
-    return getattr(module(directory, request["module"]), request["loss"])
+    mod = module(directory, request["module"])
+    # By position in __all__ (a function and its nn.Module per loss) when a name may have
+    # been changed to be a Python identifier.
+    return getattr(mod, mod.__all__[2 * request["index"]] if "index" in request else request["loss"])
 
 
 def call(request, dtype):
