@@ -146,7 +146,7 @@ export function syntaxDiagnostics(
     } else {
       // `sum(x, dim)`: say why a familiar word is not accepted where a name is expected.
       const keyword = tokenMatcher(token, T.Keyword) && /name|expression|dimension/.test(expected);
-      const found = describeToken(token) + (keyword ? ' (a keyword, not a name)' : '');
+      const found = describeToken(token) + (keyword ? ` (a reserved word, not a name; reserved: ${T.RESERVED_WORDS.join(', ')})` : '');
       out.push(diagnostic('UnexpectedToken', span, { expected, found }));
     }
   }

@@ -142,6 +142,8 @@ export const Fn = kw('fn', 'type');
 export const Inf = kw('inf', 'number');
 // Longest first among keywords: `in` must not cut `int`, `inf` and `index` short.
 TOKEN_INFO.push(...TOKEN_INFO.splice(firstKeyword).sort((a, b) => (b.text?.length ?? 0) - (a.text?.length ?? 0)));
+/** The words that cannot be names, in alphabetical order (messages and docs list them). */
+export const RESERVED_WORDS: readonly string[] = TOKEN_INFO.slice(firstKeyword).map((t) => t.text!).sort();
 // Identifier was created first (keywords refer to it) but must be tried after them.
 TOKEN_INFO.push(...TOKEN_INFO.splice(TOKEN_INFO.findIndex((t) => t.token === Identifier), 1));
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Definition, Expr, Span } from '../grammar/ast.js';
 import { parseExpression, parseModule, tokenize } from '../grammar/index.js';
 import { monarchLanguage, lossLanguageConfiguration } from '../grammar/monarch.js';
-import { Keyword, TOKEN_INFO } from '../grammar/tokens.js';
+import { Keyword, RESERVED_WORDS, TOKEN_INFO } from '../grammar/tokens.js';
 import { CST_TYPES_PATH, cstTypesSource } from '../grammar/cst-types.js';
 
 const FIXTURES = join(import.meta.dirname, 'fixtures', 'syntax');
@@ -211,7 +211,7 @@ describe('syntax errors', () => {
     ['if without else', 'loss f(x) = if x then 1', 'E1011', '1:24', "expected 'else'"],
     ['fn without arrow', 'loss f(x: fn([N]) [N]) = x', 'E1010', '1:19', "expected '->'"],
     ['index without of', 'loss f(t: index[N]) = t', 'E1010', '1:19', "expected 'of'"],
-    ['keyword as name', 'loss f(x) = sum(x, dim)', 'E1010', '1:20', "found 'dim' (a keyword, not a name)"],
+    ['keyword as name', 'loss f(x) = sum(x, dim)', 'E1010', '1:20', "found 'dim' (a reserved word, not a name; reserved: and, bool, def, dim, else, fn, from, if, import, in, index, inf, int, let, loss, not, of, or, param, real, then, where)"],
     ['misplaced doc comment', '/// doc\nimport { a } from "./a"', 'W1016', '1:1', "doc comment must stand directly above"],
   ])('%s', (_, text, code, where, message) => {
     const r = parseModule(text, 'bad.loss');
@@ -307,5 +307,14 @@ describe('tokens and editor grammar', () => {
     const path = join(import.meta.dirname, '..', CST_TYPES_PATH);
     if (process.env.LOSSC_UPDATE) writeFileSync(path, cstTypesSource());
     expect(readFileSync(path, 'utf8')).toBe(cstTypesSource());
+  });
+});
+
+describe('reserved words', () => {
+  it('docs/language.md lists exactly the lexer\'s keywords', () => {
+    const doc = readFileSync('docs/language.md', 'utf8').replace(/\s+/g, ' ');
+    const listed = /These words are reserved and cannot be names: ([a-z, ]+)\./.exec(doc)?.[1]?.split(', ');
+    expect(listed).toEqual([...RESERVED_WORDS]);
+    expect(RESERVED_WORDS).toEqual(TOKEN_INFO.filter((t) => t.token.CATEGORIES?.includes(Keyword)).map((t) => t.text).sort());
   });
 });
