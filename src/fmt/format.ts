@@ -137,7 +137,8 @@ function layout(text: string, module: Module): string {
   const out: string[] = [];
   // Open brackets: their output column, and the indent of the line that opened them.
   const open: { column: number; lineIndent: number; hanging: boolean; importBrace: boolean }[] = [];
-  let bodyLineIndent = new Map<Definition, number>();
+  // The indent of the line each definition's body starts on: continuation lines go 2 further.
+  const bodyLineIndent = new Map<Definition, number>();
   const bindingIndent = new Map<Binding, number>();
   let whereBindingColumn: { def: Definition; column: number } | undefined;
   let prevToken: IToken | undefined;
@@ -175,7 +176,6 @@ function layout(text: string, module: Module): string {
     let s = ' '.repeat(indent);
     const def = line[0]!.token ? defAt(line[0]!.start) : undefined;
     if (def && line[0]!.start >= def.body.span.start.offset && line[0]!.start < def.body.span.end.offset && !bodyLineIndent.has(def)) bodyLineIndent.set(def, indent);
-    if (def && line[0]!.start === def.span.start.offset) bodyLineIndent = new Map([...bodyLineIndent].filter(([d]) => d !== def));
     for (let k = 0; k < line.length; k++) {
       const it = line[k]!;
       const prev = line[k - 1];

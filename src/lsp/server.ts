@@ -201,6 +201,11 @@ export function startServer(connection: Connection = createConnection(ProposedFe
     void connection.sendDiagnostics({ uri: p.textDocument.uri, diagnostics: [] });
   }));
 
+  // A file changed on disk (the client watches **/*.loss): what the open files import may have.
+  connection.onDidChangeWatchedFiles(guard('a file change', undefined, () => {
+    for (const uri of documents.keys()) schedule(uri);
+  }));
+
   connection.onHover(guard('hover', null, (p) => {
     const e = docOf(p.textDocument.uri);
     if (!e) return null;
