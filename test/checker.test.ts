@@ -231,6 +231,13 @@ loss f(zi: [N, D], zj: [N, D]) = mean(s)
     const called = checkSource('loss g(x: [N], scale: real = 1.0) = mean(scale(x))', 'case.loss');
     expect(called.diagnostics.map((d) => formatDiagnostic(d))).toEqual(["case.loss:1:42: error E2012: 'scale' is a value, not a function"]);
   });
+  it('a literal size-1 dim is reduced over by its size: sum(x, 1) on [N, 1] (Keras\'s (N, 1) weights)', () => {
+    const fn = lossOf('loss f(x: [N, 1]) = mean(sum(x, 1))', 'f');
+    expect(fn.nodes.find((n) => n.op === 'sum')!.attrs.axes).toEqual(['1']);
+    expect(axesOfNode(fn, fn.nodes.find((n) => n.op === 'sum')!.id)).toBe('N');
+    const wrong = checkSource('loss f(x: [N, 1]) = mean(sum(x, 2))', 'case.loss');
+    expect(wrong.diagnostics.map((d) => formatDiagnostic(d))).toEqual(['case.loss:1:33: error E3006: the axis argument of sum must name an axis of the operand (one of N, 1)']);
+  });
   it('dims used as numbers read their size', () => {
     const fn = lossOf('loss f(x: [N]) = sum(x) / N', 'f');
     expect(fn.nodes.some((n) => n.op === 'size' && n.attrs.dim === 'N')).toBe(true);

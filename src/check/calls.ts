@@ -139,6 +139,11 @@ function resolveAxes(ctx: ElabContext, scope: Scope, e: Expr, axes: readonly Axi
   const items = e.kind === 'Tuple' && !single ? e.items : [e];
   const out: string[] = [];
   for (const it of items) {
+    // A literal dim is an axis named by its size: `sum(x, 1)` on x: [N, 1].
+    if (it.kind === 'Number' && axes.some((a) => a.name === it.text)) {
+      out.push(it.text);
+      continue;
+    }
     if (it.kind !== 'Name') {
       ctx.diagnostics.report('NotAnAxis', it.span, { what: `the axis argument of ${fname}`, axes: formatAxes(axes) || 'none' });
       return null;
