@@ -22,7 +22,7 @@ import { sampleInputs, toRef, toTf, type Sample } from './fuzz/inputs.js';
 import { TorchDriver, torchMissing, unwire, type WireTensor } from './helpers/torch.js';
 import { maxRelErr } from './oracle/fd.js';
 
-const DIRS = ['test/fuzz-corpus/injection', 'test/fuzz-corpus/programs', 'test/fixtures/naive-corpus'];
+const DIRS = ['test/fuzz-corpus/injection', 'test/fuzz-corpus/programs', 'test/fixtures/naive-corpus', 'test/torch/corpus'];
 const DIR = resolve('test/.tmp/torch-corpus');
 
 interface CorpusLoss {

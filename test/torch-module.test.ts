@@ -257,6 +257,56 @@ describe.skipIf(torchMissing() !== undefined)('the PyTorch target (real PyTorch)
     r.builtin = Number.isNaN(r.builtin) ? err : Math.max(r.builtin, err);
   });
 
+  it('perceptual: a torch feature extractor returning two maps gives the mean of their MSEs, and its gradient', async () => {
+    const r = await driver!.request<{ value: number; want: number; module: number; grad: number }>({ kind: 'perceptual' });
+    expect(Math.abs(r.value - r.want)).toBeLessThan(1e-6 * Math.max(1, r.want));
+    expect(r.module).toBe(r.value);
+    expect(r.grad).toBeLessThan(1e-6);
+  });
+
+  // The same bad calls to both modules: the same message (tf.Tensor read as torch.Tensor), as
+  // TypeError or ValueError.
+  const BAD: readonly { what: string; loss: string; x: Record<string, { shape: number[]; data: number[]; dtype?: 'float' | 'int' }>; options?: Record<string, unknown> }[] = [
+    { what: 'leading dims that differ', loss: 'mse', x: { pred: { shape: [2, 3], data: [1, 2, 3, 4, 5, 6] }, target: { shape: [2, 2], data: [1, 2, 3, 4] } } },
+    { what: 'a misspelt option', loss: 'huber', x: { pred: { shape: [2], data: [1, 2] }, target: { shape: [2], data: [0, 0] } }, options: { delt: 2 } },
+    { what: 'an option outside its domain', loss: 'huber', x: { pred: { shape: [2], data: [1, 2] }, target: { shape: [2], data: [0, 0] } }, options: { delta: -1 } },
+    { what: 'an unknown reduction', loss: 'mse', x: { pred: { shape: [2], data: [1, 2] }, target: { shape: [2], data: [0, 0] } }, options: { reduction: 'avg' } },
+    { what: 'NaN in an input', loss: 'mse', x: { pred: { shape: [2], data: [1, NaN] }, target: { shape: [2], data: [0, 0] } } },
+    { what: 'a probability above 1', loss: 'bce', x: { p: { shape: [2], data: [0.5, 1.5] }, y: { shape: [2], data: [0, 1] } } },
+    { what: 'a class index out of range', loss: 'cross_entropy', x: { x: { shape: [2, 3], data: [1, 2, 3, 4, 5, 6] }, t: { shape: [2], data: [0, 3], dtype: 'int' } } },
+    { what: 'float class indices', loss: 'cross_entropy', x: { x: { shape: [2, 3], data: [1, 2, 3, 4, 5, 6] }, t: { shape: [2], data: [0, 2] } } },
+    { what: 'a wrong rank', loss: 'triplet', x: { a: { shape: [3], data: [1, 2, 3] }, p: { shape: [1, 3], data: [1, 2, 3] }, n: { shape: [1, 3], data: [1, 2, 3] } } },
+    { what: 'a label outside {0, 1}', loss: 'contrastive', x: { x1: { shape: [1, 2], data: [1, 2] }, x2: { shape: [1, 2], data: [1, 2] }, y: { shape: [1], data: [2] } } },
+    { what: 'weights of the wrong shape', loss: 'mse', x: { pred: { shape: [2, 3], data: [1, 2, 3, 4, 5, 6] }, target: { shape: [2, 3], data: [0, 0, 0, 0, 0, 0] } }, options: { weights: 'w5' } },
+    { what: 'a required option left out', loss: 'curriculum', x: { losses: { shape: [2], data: [1, 2] }, difficulty: { shape: [2], data: [0.1, 0.2] } }, options: { total_epochs: 10 } },
+  ];
+  it.each(BAD)('the same message as the tfjs module: $what ($loss)', async (c) => {
+    const { fn, module } = lossOf(c.loss);
+    const tensors = Object.fromEntries(Object.entries(c.x).map(([k, v]) => [k, tf.tensor(v.data, v.shape, v.dtype === 'int' ? 'int32' : 'float32')]));
+    const weights = c.options?.weights === 'w5' ? tf.ones([5]) : undefined;
+    const options = { ...c.options, ...(weights ? { weights } : {}) };
+    let message = '';
+    try {
+      tsModules.get(module)![c.loss]!(...positionalOf(fn).map((n) => tensors[n]), options);
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    tf.dispose([...Object.values(tensors), ...(weights ? [weights] : [])]);
+    expect(message).not.toBe('');
+    const answer = await driver!.request<{ type: string; message: string } | null>({
+      kind: 'error',
+      module,
+      loss: c.loss,
+      positional: positionalOf(fn),
+      inputs: Object.fromEntries(Object.entries(c.x).map(([k, v]) => [k, wire({ shape: v.shape, data: Float64Array.from(v.data) }, v.dtype ?? 'float')])),
+      options: c.options ?? {},
+      ...(weights ? { weights: wire({ shape: [5], data: new Float64Array(5).fill(1) }) } : {}),
+    });
+    expect(answer).not.toBeNull();
+    expect(answer!.message).toBe(message.replace(/\btf\.Tensor\b/g, 'torch.Tensor'));
+    expect(['TypeError', 'ValueError']).toContain(answer!.type);
+  });
+
   // gradcheck's finite differences move what a loss holds constant with detach: only gradnorm's
   // detached target does that to its value (bce's and vae's detach only rewrites a gradient
   // into torch's form, the value's own derivative). Its backward pass is checked by (a) here,

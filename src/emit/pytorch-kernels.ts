@@ -35,6 +35,7 @@ export const TORCH_KERNELS: Readonly<Partial<Record<Kernel, TorchKernel>>> = {
   concat: rt('concat'),
   broadcastTo: rt('broadcast_to'),
   matMul: torch('matmul'),
+  gather: rt('gather'),
 
   // Elementwise
   neg: torch('neg'),
@@ -50,6 +51,9 @@ export const TORCH_KERNELS: Readonly<Partial<Record<Kernel, TorchKernel>>> = {
   tanh: torch('tanh'),
   cosh: torch('cosh'),
   atan: torch('atan'),
+  cos: torch('cos'),
+  asinh: torch('asinh'),
+  atan2: torch('atan2'),
   relu: torch('relu'),
   floor: torch('floor'),
   isFinite: torch('isfinite'),

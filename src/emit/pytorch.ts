@@ -39,6 +39,15 @@ const PY_KEYWORDS = [
 const PY_USED = ['rt', 'torch', 'math', 'len', 'list', 'range', 'isinstance', 'tuple', 'dict', 'float', 'int', 'bool', 'str', 'super', 'self', 'options', 'unknown', 'Optional', 'Union', 'Sequence', 'Callable', 'List', 'TensorLike', 'print', 'type', 'object', 'fn'];
 export const PY_RESERVED: readonly string[] = [...PY_KEYWORDS, ...PY_USED];
 
+/** What torch.nn.Module itself has: an attribute of one of these names would break it (`self.training`). */
+const NN_MODULE_NAMES = [
+  'forward', 'training', 'train', 'eval', 'parameters', 'named_parameters', 'buffers', 'named_buffers', 'children', 'named_children',
+  'modules', 'named_modules', 'state_dict', 'load_state_dict', 'to', 'cuda', 'cpu', 'float', 'double', 'half', 'bfloat16', 'zero_grad',
+  'apply', 'register_buffer', 'register_parameter', 'register_module', 'add_module', 'get_parameter', 'get_submodule', 'extra_repr',
+  'requires_grad_', 'share_memory', 'dump_patches', 'call_super_init', 'xpu', 'ipu', 'to_empty', 'get_buffer', 'get_extra_state',
+  'set_extra_state',
+];
+
 const shapeText = (axes: readonly Axis[]): string => `[${axes.map((a) => a.dim).join(', ')}]`;
 
 /** Text inside a """docstring""": backslashes and triple quotes escaped. */
@@ -144,7 +153,7 @@ function emitLoss(fn: IrFunction, moduleScope: Scope, autodiff: boolean): { text
   ];
 
   // The nn.Module.
-  const modScope = new Scope([...PY_RESERVED, 'forward']);
+  const modScope = new Scope([...PY_RESERVED, ...NN_MODULE_NAMES]);
   const learnable = fn.inputs.filter((i) => i.learnable);
   const dims = [...new Set(learnable.flatMap((i) => i.axes.map((a) => a.dim)))].filter((d) => !/^\d+$/.test(d));
   const dimNames = new Map(dims.map((d) => [d, modScope.claim(d)] as const));

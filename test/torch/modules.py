@@ -77,8 +77,39 @@ def gradcheck(request):
     return {"ok": bool(ok)}
 
 
+def error(request):
+    """The exception a call raises, as its type and message (None when it does not raise)."""
+    f, inputs, options, positional = call(request, torch.float32)
+    try:
+        f(*[inputs[k] for k in positional], **options)
+    except (TypeError, ValueError) as e:
+        return {"type": type(e).__name__, "message": str(e)}
+    return None
+
+
+def perceptual(request):
+    """perceptual with a torch feature extractor returning two maps, against the mean of their MSEs."""
+    mod = module(os.environ["LOSSC_PY_DIR"], "generative")
+    torch.manual_seed(0)
+    conv = torch.nn.Conv2d(3, 5, 3)
+    features = lambda x: [conv(x), torch.relu(conv(x))[:, :2]]
+    p = torch.randn(2, 3, 6, 6, requires_grad=True)
+    t = torch.randn(2, 3, 6, 6)
+    got = mod.perceptual(p, t, features)
+    (g,) = torch.autograd.grad(got, p)
+    p2 = p.detach().clone().requires_grad_()
+    want = sum(torch.nn.functional.mse_loss(a, b) for a, b in zip(features(p2), features(t))) / 2
+    (w,) = torch.autograd.grad(want, p2)
+    as_module = mod.PerceptualLoss()(p, t, features)
+    return {"value": got.item(), "want": want.item(), "module": as_module.item(), "grad": (g - w).abs().max().item()}
+
+
 def handle(request):
     kind = request.get("kind", "module")
+    if kind == "error":
+        return error(request)
+    if kind == "perceptual":
+        return perceptual(request)
     if kind == "functional":
         return functional.handle(request)
     if kind == "gradcheck":

@@ -206,6 +206,13 @@ def broadcast_to(x, shape_):
     return torch.broadcast_to(x, list(shape_))
 
 
+def gather(x, indices, axis=0):
+    """tf.gather: the slices of x along axis at indices, of shape x[:axis] + indices + x[axis + 1:]."""
+    axis = axis % x.dim()
+    picked = torch.index_select(x, axis, indices.reshape(-1).to(torch.int64))
+    return picked.reshape(list(x.shape[:axis]) + list(indices.shape) + list(x.shape[axis + 1:]))
+
+
 def add_n(tensors):
     out = tensors[0]
     for t in tensors[1:]:
@@ -330,6 +337,26 @@ def log1p(x):
 
 def erf(x):
     return torch.erf(x)
+
+
+def sin(x):
+    return torch.sin(x)
+
+
+def lgamma(x):
+    return torch.lgamma(x)
+
+
+def digamma(x):
+    return torch.digamma(x)
+
+
+def trigamma(x):
+    return torch.polygamma(1, x)
+
+
+def tetragamma(x):
+    return torch.polygamma(2, x)
 
 
 def oneHotReal(t, depth):
