@@ -183,3 +183,31 @@ describe('rename across files', () => {
     expect(service.applyEdits(main, edits.filter((e) => e.file === '/lib/main.loss'))).toBe('import { square_it } from "./helpers"\nloss f(x: [N]) = mean(square_it(x))\n');
   });
 });
+
+describe('every request answers on any text, never throws', () => {
+  it('on token soup, character soup and shipped programs with random token edits, at random places', async () => {
+    const fc = (await import('fast-check')).default;
+    const { charSoup, editedProgram, programs, tokenSoup } = await import('./fuzz/soup.js');
+    const { formatSource } = await import('../src/fmt/index.js');
+    const text = fc.oneof(tokenSoup, charSoup, editedProgram(programs()));
+    fc.assert(fc.property(text, fc.double({ min: 0, max: 1, noNaN: true }), (t, where) => {
+      const doc = service.parsed(t, 'soup.loss');
+      const offset = Math.floor(where * t.length);
+      service.hover(ws, doc, offset);
+      service.completions(doc, offset, host);
+      service.signatureHelp(ws, doc, offset);
+      service.definition(ws, doc, offset);
+      service.references(ws, doc, offset, true);
+      const r = service.rename(ws, doc, offset, 'renamed');
+      if ('edits' in r) for (const e of r.edits) expect(t.slice(e.range.start, e.range.end)).toMatch(/^[\p{L}_][\p{L}\p{N}_]*$/u);
+      service.outline(doc);
+      service.foldingRanges(doc);
+      service.semanticTokens(doc);
+      service.inlayHints(doc, service.valueFacts(ws, doc));
+      const f = formatSource(t, 'soup.loss');
+      // Whatever parses formats (never the formatter's own refusal), keeping every character but whitespace.
+      if (!doc.syntax.some((d) => d.severity === 'error')) expect('text' in f ? 'formatted' : f.diagnostics.map((d) => d.message)).toBe('formatted');
+      if ('text' in f) expect(f.text.replace(/\s+/g, '')).toBe(t.replace(/\s+/g, ''));
+    }), { numRuns: Number(process.env.LSP_SOUP_RUNS ?? 150), seed: Number(process.env.LSP_SOUP_SEED ?? 2026) });
+  }, 60_000);
+});
