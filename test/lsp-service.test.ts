@@ -211,3 +211,11 @@ describe('every request answers on any text, never throws', () => {
     }), { numRuns: Number(process.env.LSP_SOUP_RUNS ?? 150), seed: Number(process.env.LSP_SOUP_SEED ?? 2026) });
   }, 60_000);
 });
+
+describe('completion after a dot', () => {
+  it('offers the components of the dims, and only them', () => {
+    const text = 'dim Box = {x1, y1, x2, y2}\nloss f(b: [N, Box]) = mean(b.x';
+    const labels = service.completions(service.parsed(text, 'dot.loss'), text.length, host).map((c) => c.label);
+    expect(labels).toEqual(['x1', 'y1', 'x2', 'y2']);
+  });
+});

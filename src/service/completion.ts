@@ -51,7 +51,18 @@ function localsAt(doc: Parsed, offset: number): LossSymbol[] {
   });
 }
 
+/** Where the word being typed at `offset` starts. */
+function wordStart(text: string, offset: number): number {
+  let i = offset;
+  while (i > 0 && /[\p{L}\p{N}_]/u.test(text[i - 1]!)) i--;
+  return i;
+}
+
 export function completions(doc: Parsed, offset: number, host: ServiceHost): CompletionItem[] {
+  // After `b.`: the components of the module's dims (`b.x1`), nothing else.
+  if (doc.text[wordStart(doc.text, offset) - 1] === '.' && doc.text[wordStart(doc.text, offset) - 2] !== '.') {
+    return doc.module.dims.flatMap((d) => d.components.map((c): CompletionItem => ({ label: c.name, kind: 'variable', detail: `component of ${d.name.name} = {${d.components.map((x) => x.name).join(', ')}}` })));
+  }
   const items = new Map<string, CompletionItem>();
   const add = (item: CompletionItem): void => void (items.has(item.label) || items.set(item.label, item));
   const text = doc.text;
