@@ -112,7 +112,12 @@ export class AstBuilder {
     }
     const shape = c.shape?.[0] ? this.shape(c.shape[0]) : undefined;
     if (c.Index) {
-      const of = this.ident(c.Identifier?.[0]);
+      // `of 10` names the literal dim 10, as `[N, 10]` does; a fraction means nothing.
+      const classes = c.classes?.[0];
+      if (classes && classes.tokenType === T.NumberLiteral && !/^\d+$/.test(classes.image)) {
+        this.ctx.diagnostics.push(diagnostic('BadShapeEntry', this.span(classes), { text: classes.image }));
+      }
+      const of = this.ident(classes);
       return { kind: 'IndexType', shape: need(shape).dims, of, span: this.span(c.Index[0], of.span) };
     }
     const element = c.ElementType?.[0];

@@ -114,7 +114,11 @@ export class LossParser extends CstParser {
             this.CONSUME(T.Index);
             this.SUBRULE3(this.shape);
             this.CONSUME(T.Of);
-            this.CONSUME(T.Identifier);
+            // The classes: a dim's name, or their number (`of 10`).
+            this.OR2([
+              { ALT: () => this.CONSUME(T.Identifier, { LABEL: 'classes' }) },
+              { ALT: () => this.CONSUME2(T.NumberLiteral, { LABEL: 'classes' }) },
+            ]);
           },
         },
         {

@@ -90,7 +90,7 @@ export type TypeExprCstChildren = {
   shape?: (ShapeCstNode)[];
   Index?: IToken[];
   Of?: IToken[];
-  Identifier?: IToken[];
+  classes?: (IToken)[];
   Fn?: IToken[];
   LParen?: IToken[];
   paramType?: TypeExprCstNode[];

@@ -267,8 +267,16 @@ export function lossSignature(ctx: ElabContext, def: Definition, componentDims: 
   sig.order.push(...def.params.filter((p) => sig.inputs.some((i) => i.name === p.name.name && i.default === undefined) || sig.functions.some((f) => f.name === p.name.name)).map((p) => p.name.name));
   for (const param of def.params) {
     if (param.type?.kind === 'IndexType' && !dimOwners.has(param.type.of.name)) {
-      report.report('UnknownDimension', param.type.of.span, { name: param.type.of.name });
-      ok = false;
+      const classes = param.type.of.name;
+      // `of 10` with no input of a size-10 axis: the size is the number itself.
+      if (/^\d+$/.test(classes)) {
+        if (!sig.dims.some((d) => d.dim === classes)) sig.dims.push({ dim: classes, size: Number(classes) });
+      } else if (!/^[\d.eE+-]+$/.test(classes)) {
+        report.report('UnknownDimension', param.type.of.span, { name: classes });
+        ok = false;
+      } else {
+        ok = false; // a fraction: reported by the parser (E1017)
+      }
     }
     // Hyperparameters and optional inputs are keys of the generated function's options.
     const keyed = sig.hypers.some((h) => h.name === param.name.name) || sig.inputs.some((i) => i.name === param.name.name && i.default !== undefined);
