@@ -257,6 +257,13 @@ describe.skipIf(torchMissing() !== undefined)('the PyTorch target (real PyTorch)
     r.builtin = Number.isNaN(r.builtin) ? err : Math.max(r.builtin, err);
   });
 
+  it.each(DIFFERENTIABLE.map((l) => ({ loss: l.fn.name })))('$loss: what the loss makes follows its inputs to their device (meta stands in for a GPU)', async ({ loss }) => {
+    const source = STDLIB_GRAD_CASES[loss]!;
+    const c: ModuleCase = { name: 'meta', loss, x: source.inputs(61), hypers: { ...source.base } };
+    const answer = await driver!.request<{ value: string; grads: string[] }>(request(c, { kind: 'meta' }));
+    expect(answer).toEqual({ value: 'meta', grads: ['meta'] });
+  });
+
   it('perceptual: a torch feature extractor returning two maps gives the mean of their MSEs, and its gradient', async () => {
     const r = await driver!.request<{ value: number; want: number; module: number; grad: number }>({ kind: 'perceptual' });
     expect(Math.abs(r.value - r.want)).toBeLessThan(1e-6 * Math.max(1, r.want));

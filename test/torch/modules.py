@@ -104,8 +104,21 @@ def perceptual(request):
     return {"value": got.item(), "want": want.item(), "module": as_module.item(), "grad": (g - w).abs().max().item()}
 
 
+def on_meta(request):
+    """The loss and its gradients on the meta device (a stand-in for a GPU: a tensor the loss
+    made on the CPU would meet the inputs there and raise): the devices of both."""
+    f, inputs, options, positional = call(request, torch.float32)
+    inputs = {k: v.to("meta") for k, v in inputs.items()}
+    wrt = [inputs[k].requires_grad_() for k in request["wrt"]]
+    value = f(*[inputs[k] for k in positional], checkValues=False, **options, **{k: inputs[k] for k in request.get("optional", [])})
+    grads = torch.autograd.grad(value.sum(), wrt, allow_unused=True) if wrt else []
+    return {"value": str(value.device), "grads": sorted({str(g.device) for g in grads if g is not None})}
+
+
 def handle(request):
     kind = request.get("kind", "module")
+    if kind == "meta":
+        return on_meta(request)
     if kind == "error":
         return error(request)
     if kind == "perceptual":

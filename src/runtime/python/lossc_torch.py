@@ -9,7 +9,8 @@ JavaScript operations the argument checks use. Written next to the modules; do n
 
 Real tensors are float32 unless a float64 tensor is passed (torch.autograd.gradcheck runs in
 float64): the float dtype of a call is the widest floating dtype among its tensor arguments,
-and every scalar and fill the loss makes has it. Class indices are int64, torch's.
+and every scalar and fill the loss makes has it, on the device of its first tensor argument.
+Class indices are int64, torch's.
 """
 
 import contextlib
@@ -24,6 +25,7 @@ import torch
 __all__ = []
 
 _FLOAT = contextvars.ContextVar("lossc_float", default=torch.float32)
+_DEVICE = contextvars.ContextVar("lossc_device", default=None)
 
 
 def float_dtype():
@@ -32,16 +34,20 @@ def float_dtype():
 
 @contextlib.contextmanager
 def floats_of(*values):
-    """The float dtype of a call: float64 when a floating tensor among `values` is float64."""
-    dtype = torch.float32
+    """The float dtype and device of a call: float64 when a floating tensor among `values` is
+    float64; the device of the first tensor (the tensors the loss makes go there too)."""
+    dtype, device = torch.float32, None
     for v in values:
-        if isinstance(v, torch.Tensor) and v.is_floating_point() and v.dtype == torch.float64:
-            dtype = torch.float64
-    token = _FLOAT.set(dtype)
+        if isinstance(v, torch.Tensor):
+            device = v.device if device is None else device
+            if v.is_floating_point() and v.dtype == torch.float64:
+                dtype = torch.float64
+    tokens = (_FLOAT.set(dtype), _DEVICE.set(device))
     try:
         yield dtype
     finally:
-        _FLOAT.reset(token)
+        _FLOAT.reset(tokens[0])
+        _DEVICE.reset(tokens[1])
 
 
 def _dtype(name="float32"):
@@ -154,19 +160,19 @@ def dtype(x):
 # --- kernels whose tfjs semantics torch does not have as such --------------------------------
 
 def scalar(v, dtype_name="float32"):
-    return torch.tensor(v, dtype=_dtype(dtype_name))
+    return torch.tensor(v, dtype=_dtype(dtype_name), device=_DEVICE.get())
 
 
 def fill(shape_, v, dtype_name="float32"):
-    return torch.full(list(shape_), v, dtype=_dtype(dtype_name))
+    return torch.full(list(shape_), v, dtype=_dtype(dtype_name), device=_DEVICE.get())
 
 
 def zeros(shape_):
-    return torch.zeros(list(shape_), dtype=_dtype())
+    return torch.zeros(list(shape_), dtype=_dtype(), device=_DEVICE.get())
 
 
 def range_(start, stop, step=1, dtype_name="float32"):
-    return torch.arange(start, stop, step, dtype=_dtype(dtype_name))
+    return torch.arange(start, stop, step, dtype=_dtype(dtype_name), device=_DEVICE.get())
 
 
 def cast(x, dtype_name):
@@ -295,32 +301,33 @@ def dispose(_):
 class _CustomGrad(torch.autograd.Function):
     """tf.customGrad: `f(*inputs, save)` returns {"value", "gradFunc"}; gradFunc(dy, saved)
     returns one gradient per input. The forward runs without autograd; the backward in the
-    float dtype of the forward."""
+    float dtype and on the device of the forward."""
 
     @staticmethod
-    def forward(ctx, f, dtype, *inputs):
+    def forward(ctx, f, dtype, device, *inputs):
         saved = []
         result = f(*inputs, saved.extend)
         ctx.grad_func = result["gradFunc"]
         # A gradFunc that reads nothing saved takes dy alone (JavaScript ignores the rest).
         ctx.arity = len(inspect.signature(ctx.grad_func).parameters)
-        ctx.dtype = dtype
+        ctx.dtype, ctx.device = dtype, device
         ctx.save_for_backward(*saved)
         return result["value"]
 
     @staticmethod
     def backward(ctx, dy):
-        token = _FLOAT.set(ctx.dtype)
+        tokens = (_FLOAT.set(ctx.dtype), _DEVICE.set(ctx.device))
         try:
             with torch.no_grad():
                 grads = ctx.grad_func(*[dy, list(ctx.saved_tensors)][: ctx.arity])
         finally:
-            _FLOAT.reset(token)
-        return (None, None, *grads)
+            _FLOAT.reset(tokens[0])
+            _DEVICE.reset(tokens[1])
+        return (None, None, None, *grads)
 
 
 def custom_grad(f):
-    return lambda *inputs: _CustomGrad.apply(f, _FLOAT.get(), *inputs)
+    return lambda *inputs: _CustomGrad.apply(f, _FLOAT.get(), _DEVICE.get(), *inputs)
 
 
 # --- the module helpers (src/runtime/helpers.ts) --------------------------------------------
@@ -360,7 +367,8 @@ def tetragamma(x):
 
 
 def oneHotReal(t, depth):
-    return torch.nn.functional.one_hot(t.to(torch.int64), depth).to(_dtype())
+    # A comparison with the positions, not F.one_hot: the same on every device (meta included).
+    return (t.unsqueeze(-1) == torch.arange(depth, device=t.device)).to(_dtype())
 
 
 def takeAlongLast(x, t, shape_, depth):
@@ -408,7 +416,7 @@ def withTensors(loss, names, args, dtypes, options, option_dtypes, f):
         ragged = _ragged_at(v, re.sub(r"^\w+ '(.*)'$", r"\1", what))
         if ragged is not None:
             raise ValueError(loss + ": " + what + " is a ragged array: " + ragged)
-        t = torch.as_tensor(v)
+        t = torch.as_tensor(v, device=device)
         if dtype_name == "float32" and not t.is_floating_point():
             return t.to(_dtype())
         if dtype_name == "float32" and t.dtype not in (torch.float32, torch.float64):
@@ -417,6 +425,8 @@ def withTensors(loss, names, args, dtypes, options, option_dtypes, f):
             return t.to(torch.int64)
         return t
 
+    # On the device of the tensors given with them (a list beside a CUDA tensor goes to CUDA).
+    device = next((a.device for a in [*args, *options.values()] if isinstance(a, torch.Tensor)), None)
     opts = dict(options)
     for key, dtype_name in option_dtypes.items():
         opts[key] = tensor(options.get(key), dtype_name, "option '" + key + "'")
