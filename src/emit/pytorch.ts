@@ -93,7 +93,8 @@ function keywordArgs(fn: IrFunction, scope: Scope): KeywordArg[] {
 }
 
 function inputDoc(i: IrInput): string {
-  return `shape ${shapeText(i.axes)}${i.axes.some((a) => a.name === REST) ? " ('...' = any leading dimensions)" : ''}, ${describeElem(i).replace('int32', 'int64')}${i.domain ? `, values in ${i.domain.text}` : ''}`;
+  const elem = i.elem === 'real' ? 'float32 (or float64)' : describeElem(i).replace('int32', 'int64');
+  return `shape ${shapeText(i.axes)}${i.axes.some((a) => a.name === REST) ? " ('...' = any leading dimensions)" : ''}, ${elem}${i.domain ? `, values in ${i.domain.text}` : ''}`;
 }
 
 /** One loss: its lowered body, public function and nn.Module, as Python text. */
