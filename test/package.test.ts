@@ -65,8 +65,9 @@ beforeAll(() => {
   mkdirSync(app);
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', private: true, type: 'module' }, null, 2));
   const repoPackage = (name: string): string => join(REPO, 'node_modules', name);
-  // The app has tfjs already; lossc brings chevrotain. Neither wasm nor ts-morph yet.
-  npmInstall(repoPackage('@tensorflow/tfjs'), repoPackage('chevrotain'), tarball);
+  // The app has tfjs already; lossc brings chevrotain and the language server's two packages.
+  // Neither wasm nor ts-morph yet.
+  npmInstall(repoPackage('@tensorflow/tfjs'), repoPackage('chevrotain'), repoPackage('vscode-languageserver'), repoPackage('vscode-languageserver-textdocument'), tarball);
   installed = join(app, 'node_modules', 'lossc');
 
   writeFileSync(join(app, 'my.loss'), [
