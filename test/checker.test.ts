@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
+import { evaluate } from '../src/api.js';
 import { checkSource } from '../src/check/module.js';
 import { fsHost } from '../src/cli/files.js';
 import { DIAGNOSTICS } from '../src/diagnostics/codes.js';
@@ -237,6 +238,14 @@ loss f(zi: [N, D], zj: [N, D]) = mean(s)
     expect(axesOfNode(fn, fn.nodes.find((n) => n.op === 'sum')!.id)).toBe('N');
     const wrong = checkSource('loss f(x: [N, 1]) = mean(sum(x, 2))', 'case.loss');
     expect(wrong.diagnostics.map((d) => formatDiagnostic(d))).toEqual(['case.loss:1:33: error E3006: the axis argument of sum must name an axis of the operand (one of N, 1)']);
+  });
+  it('a loss called without its optional tensor input gets the default at every position, as its generated function does', async () => {
+    const text = 'loss core(x: [N, C], weight: [C] = 1.0) = mean(sum(x * weight, C)) / sum(weight)\nloss outer(x: [N, C]) = core(x)';
+    const inputs = { x: [[1, 2, 3], [4, 5, 6]] };
+    const [outer, core] = await Promise.all(['outer', 'core'].map((loss) => evaluate(text, 'case.loss', { loss, inputs, backend: 'cpu' })));
+    // mean(6, 15) / sum of three ones: sum(weight) is 3, not 1.
+    expect(outer!.loss).toBeCloseTo(3.5, 6);
+    expect(core!.loss).toBeCloseTo(3.5, 6);
   });
   it('dims used as numbers read their size', () => {
     const fn = lossOf('loss f(x: [N]) = sum(x) / N', 'f');

@@ -123,6 +123,10 @@ const CASES: Record<DiagnosticKind, Case> = {
     source: 'loss b(x: [B, C]) -> [B] = sum(x, B)',
     expect: "case.loss:1:22: error E4018: the value of 'b' has axes [C], but its declared result is [B]",
   },
+  OptionalInputUnsized: {
+    source: 'def scaled(x: [N], w: [K] = 2.0) = mean(x) * sum(w)\nloss f(x: [N]) = scaled(x)',
+    expect: "case.loss:2:18: error E4019: optional input 'w' is left out, but no argument given fixes its dimension K: pass 'w'",
+  },
   DefLocalAxis: {
     source: 'def pd(e: [N, D]) = norm(e[i] - e[j], D)\nloss f(e: [N, D]) = mean(pd(e))',
     expect: "case.loss:2:26: error E4017: 'pd' would return axis j, a copy of N made inside it: a def's result has the axes of its arguments; reduce j, or make it one of the arguments' axes",

@@ -3,7 +3,7 @@
 // Defaults fill the arguments left out; an argument for a parameter with a domain is checked
 // against it once the loss is built (domains.ts).
 
-import type { Call, Span } from '../../grammar/ast.js';
+import type { Call, Param, Span } from '../../grammar/ast.js';
 import type { SplitArgs } from './calls.js';
 import { constantValue } from './constants.js';
 import { defKey, type ElabContext } from './context.js';
@@ -48,6 +48,8 @@ export function inlineDef(ctx: ElabContext, caller: Scope, fn: Extract<FnVal, { 
   }
   const scope: Scope = { module: fn.module, entries: new Map(), dimVars: new Map(), indexVars: new Map() };
   let ok = true;
+  // Optional tensor inputs left out, filled once every argument given has bound the dims.
+  const filled: { k: number; value: number }[] = [];
   for (let k = 0; k < def.params.length; k++) {
     const param = def.params[k]!;
     const argExpr = args.positional[k] ?? args.named.get(param.name.name)?.value;
@@ -65,6 +67,10 @@ export function inlineDef(ctx: ElabContext, caller: Scope, fn: Extract<FnVal, { 
       const domain = paramDomain(ctx.diagnostics, param);
       const value = domain === null ? null : paramDefault(ctx.diagnostics, param, domain);
       literal = value ?? undefined;
+      if (literal !== undefined && param.type?.kind === 'TensorType' && param.type.shape && param.type.shape.length > 0 && !param.learnable) {
+        filled.push({ k, value: literal });
+        continue;
+      }
       val = literal === undefined ? null : tensor(ctx.b.constant(literal, 'real', param.default.span), param.type?.kind === 'TensorType' && param.type.element === 'bool' ? 'bool' : 'real', []);
     } else {
       // After a defaulted parameter the arity says nothing useful: the order is the mistake.
@@ -80,6 +86,10 @@ export function inlineDef(ctx: ElabContext, caller: Scope, fn: Extract<FnVal, { 
     const span: Span = argExpr?.span ?? call.span;
     if (!matchParam(ctx, scope, def, k, val, span, literal)) ok = false;
     else if (argExpr && val.kind === 'tensor') expectInDomain(ctx, param, def.name.name, val.id, span);
+  }
+  for (const { k, value } of filled) {
+    const val = filledInput(ctx, scope, def.params[k]!, value, call.span);
+    if (!val || !matchParam(ctx, scope, def, k, val, call.span, value)) ok = false;
   }
   if (!ok) return null;
   ctx.instantiated.add(key);
@@ -101,6 +111,31 @@ export function inlineDef(ctx: ElabContext, caller: Scope, fn: Extract<FnVal, { 
   } finally {
     ctx.callStack.pop();
   }
+}
+
+/**
+ * An optional tensor input left out of a call (`weight: [C] = 1` in `core(x)`): its default
+ * at every position of its shape, as the generated function fills it, so that `sum(weight)`
+ * is C, not 1. Its dims must be bound by the arguments given (else E4019: pass it).
+ */
+function filledInput(ctx: ElabContext, scope: Scope, param: Param, value: number, span: Span): TensorVal | null {
+  const shape = param.type?.kind === 'TensorType' ? param.type.shape ?? [] : [];
+  const elem = param.type?.kind === 'TensorType' && param.type.element === 'bool' ? 'bool' : 'real';
+  const axes: Axis[] = [];
+  for (const d of shape) {
+    const axis = d.kind === 'NamedDim' ? scope.dimVars.get(d.name) : undefined;
+    if (!axis || axis.name === REST) {
+      const dim = d.kind === 'NamedDim' ? d.name : d.kind === 'RestDim' ? '...' : String(d.size);
+      ctx.diagnostics.report('OptionalInputUnsized', span, { name: param.name.name, dim });
+      return null;
+    }
+    axes.push(axis);
+  }
+  // select(position >= 0, v, v) over each axis: v everywhere, with the axes (kept by the optimizer).
+  const c = ctx.b.constant(value, elem === 'bool' ? 'bool' : 'real', param.default?.span);
+  const zero = ctx.b.constant(0, 'int', span);
+  const everywhere = axes.map((a) => ctx.b.op('ge', [ctx.b.iota(a, span), zero], {}, span)).reduce((x, y) => ctx.b.op('and', [x, y], {}, span));
+  return tensor(ctx.b.op('select', [everywhere, c, c], {}, span), elem, axes);
 }
 
 /** Every axis the caller passed in, by name. */

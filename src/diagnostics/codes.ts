@@ -80,6 +80,7 @@ export const DIAGNOSTICS = {
   OuterProductOfCopies: { code: 'W4015', severity: 'warning', message: '{what} combines [{a}] with [{b}], copies of {dim} that share no index variable: the result has all of them, an outer product{hint}' },
   OrderNotDeclared: { code: 'W4016', severity: 'warning', message: 'axes {names} of [{axes}] are taken by position, but no declaration orders them (the value combines several operands): they are taken in the order the loss declares their dims; index the operands themselves instead' },
   ResultShapeMismatch: { code: 'E4018', severity: 'error', message: "the value of '{name}' has axes [{actual}], but its declared result is [{declared}]" },
+  OptionalInputUnsized: { code: 'E4019', severity: 'error', message: "optional input '{name}' is left out, but no argument given fixes its dimension {dim}: pass '{name}'" },
   DefLocalAxis: { code: 'E4017', severity: 'error', message: "'{name}' would return axis {axis}, a copy of {dim} made inside it: a def's result has the axes of its arguments; reduce {axis}, or make it one of the arguments' axes" },
 
   // --- domains and defaults ------------------------------------------------------------------
