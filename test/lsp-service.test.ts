@@ -219,3 +219,15 @@ describe('completion after a dot', () => {
     expect(labels).toEqual(['x1', 'y1', 'x2', 'y2']);
   });
 });
+
+describe('hover over an expression', () => {
+  it('shows the value of the smallest expression there that the checker lowered', () => {
+    const text = 'loss f(a: [N, D], b: [N, D]) = mean(relu(sum(a * b, D)))';
+    const h = service.hover(ws, service.parsed(text, 'expr.loss'), at(text, '* b'));
+    expect(h?.signature).toBe('a * b');
+    expect(h?.doc).toBe('Value: `real[N, D]`');
+    const outer = service.hover(ws, service.parsed(text, 'expr.loss'), at(text, '(sum'));
+    expect(outer?.signature).toBe('relu(sum(a * b, D))');
+    expect(outer?.doc).toContain('real[N] ≥ 0');
+  });
+});

@@ -2,7 +2,7 @@
 // (its named axes and the range of values it can hold, from the checker and the compiler's
 // range analysis). Builtins get their signature and doc from the BUILTINS table.
 
-import type { Binding, Definition } from '../../grammar/ast.js';
+import type { Binding, Definition, Expr } from '../../grammar/ast.js';
 import { BUILTINS } from '../check/builtins.js';
 import { parsed, quickCheck, type Parsed } from './analysis.js';
 import { symbolAt, type Workspace } from './navigation.js';
@@ -48,13 +48,14 @@ function describeFact(f: ValueFact): string {
 }
 
 export function hover(ws: Workspace, doc: Parsed, offset: number): HoverInfo | undefined {
-  const builtin = doc.table.builtins.find((b) => b.span.start.offset <= offset && offset <= b.span.end.offset);
+  // The character under the mouse: a name's end is the character after it.
+  const builtin = doc.table.builtins.find((b) => b.span.start.offset <= offset && offset < b.span.end.offset);
   if (builtin) {
     const b = BUILTINS[builtin.name]!;
     return { range: { start: builtin.span.start.offset, end: builtin.span.end.offset }, signature: b.signature, doc: b.doc };
   }
   const found = symbolAt(ws, doc, offset);
-  if (!found) return undefined;
+  if (!found || found.range.end <= offset) return expressionHover(ws, doc, offset);
   const { symbol, range } = found;
   const home = symbol.file === doc.file ? doc : readParsed(ws, symbol.file);
   if (!home) return undefined;
@@ -131,3 +132,28 @@ function findBinding(home: Parsed, symbol: LossSymbol): Binding | undefined {
 }
 
 export { describeValue };
+
+/** Hover over an operator or a call's parentheses: the smallest expression there that the checker lowered. */
+function expressionHover(ws: Workspace, doc: Parsed, offset: number): HoverInfo | undefined {
+  const def = doc.module.definitions.find((d) => d.span.start.offset <= offset && offset < d.span.end.offset);
+  if (!def) return undefined;
+  const around: Expr[] = [];
+  const visit = (x: unknown): void => {
+    if (!x || typeof x !== 'object') return;
+    const e = x as Expr;
+    if (typeof e.kind === 'string' && e.span && e.kind !== 'Name' && e.kind !== 'Number' && e.span.start.offset <= offset && offset < e.span.end.offset) around.push(e);
+    for (const v of Object.values(x)) if (v && typeof v === 'object') visit(v);
+  };
+  visit(def.body);
+  def.bindings.forEach((b) => visit(b.value));
+  around.sort((a, b) => a.span.end.offset - a.span.start.offset - (b.span.end.offset - b.span.start.offset));
+  const facts = valueFacts(ws, doc);
+  for (const e of around) {
+    const range = { start: e.span.start.offset, end: e.span.end.offset };
+    const lines = valueLines(facts, range);
+    if (lines.length === 0) continue;
+    const text = oneLine(doc.text.slice(range.start, range.end));
+    return { range, signature: text.length > 120 ? `${text.slice(0, 117)}...` : text, doc: lines.join('\n\n') };
+  }
+  return undefined;
+}
