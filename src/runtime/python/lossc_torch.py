@@ -366,6 +366,23 @@ def tetragamma(x):
     return torch.polygamma(2, x)
 
 
+def sin(x):
+    # torch.sin is accurate at tiny x (tfjs-wasm's is not, hence a helper there).
+    return torch.sin(x)
+
+
+def lgamma(x):
+    return torch.lgamma(x)
+
+
+def digamma(x):
+    return torch.digamma(x)
+
+
+def trigamma(x):
+    return torch.polygamma(1, x)
+
+
 def oneHotReal(t, depth):
     # A comparison with the positions, not F.one_hot: the same on every device (meta included).
     return (t.unsqueeze(-1) == torch.arange(depth, device=t.device)).to(_dtype())
