@@ -106,6 +106,7 @@ const STYLE: readonly [what: string, input: string, output: string][] = [
   ['powers tight, signs tight', 'loss f(x: [N]) = mean(- x ^ 2 + 2 * - x)', 'loss f(x: [N]) = mean(-x^2 + 2 * -x)\n'],
   ['calls, indexing and members tight; named arguments spaced', 'dim Box = { x1 , x2 }\nloss f(b: [N, Box], m: bool[N]) = mean(b . x2 - b.x1 , N , where : m)', 'dim Box = {x1, x2}\nloss f(b: [N, Box], m: bool[N]) = mean(b.x2 - b.x1, N, where: m)\n'],
   ['imports with spaced braces', 'import {a,b} from "./m"\nloss f(x: [N]) = a(x) + b(x)', 'import { a, b } from "./m"\nloss f(x: [N]) = a(x) + b(x)\n'],
+  ['a continued import list under its first name', 'import {a,\n b} from "./m"\nloss f(x: [N]) = a(x) + b(x)', 'import { a,\n         b } from "./m"\nloss f(x: [N]) = a(x) + b(x)\n'],
   ['types and domains', 'loss f(t : index [N] of C, x: [N,C], k: int in [ 0 , inf ) = 1, p: real in { 1 , 2 } = 2) = mean(x[t])', 'loss f(t: index[N] of C, x: [N, C], k: int in [0, inf) = 1, p: real in {1, 2} = 2) = mean(x[t])\n'],
   ['a body on its own line two in, bindings under where aligned', 'loss f(e: [N, D]) =\nmean(d)\n     where\n  d[i, j] = norm(e[i] - e[j], D)\n        dd = 1', 'loss f(e: [N, D]) =\n  mean(d)\n  where\n    d[i, j] = norm(e[i] - e[j], D)\n    dd      = 1\n'],
   ['bindings after `where x = …` under the first', 'loss f(x: [N]) = mean(a * bb)\n where a = x\n bb = 2 * x', 'loss f(x: [N]) = mean(a * bb)\n  where a  = x\n        bb = 2 * x\n'],

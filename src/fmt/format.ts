@@ -190,7 +190,9 @@ function layout(text: string, module: Module): string {
       s += it.text;
       if (it.token) {
         if (is(it.token, T.LParen, T.LBracket, T.LBrace)) {
-          open.push({ column: s.length, lineIndent: indent, hanging: k === line.length - 1, importBrace: is(it.token, T.LBrace) && is(prevToken, T.Import) });
+          const importBrace = is(it.token, T.LBrace) && is(prevToken, T.Import);
+          // Under the first item: `{ a,` puts it one space after the brace.
+          open.push({ column: s.length + (importBrace ? 1 : 0), lineIndent: indent, hanging: k === line.length - 1, importBrace });
         } else if (is(it.token, T.RParen, T.RBracket, T.RBrace)) open.pop();
         prevToken = it.token;
       }
