@@ -264,6 +264,12 @@ describe.skipIf(torchMissing() !== undefined)('the PyTorch target (real PyTorch)
     expect(answer).toEqual({ value: 'meta', grads: ['meta'] });
   });
 
+  it('gradients of gradients: refused with a message by the derived backward pass, torch’s own with --autodiff', async () => {
+    const r = await driver!.request<{ refused: string | null; difference: number }>({ kind: 'double' });
+    expect(r.refused).toContain('cannot be differentiated again (create_graph=True, double backward); compile with --autodiff');
+    expect(r.difference).toBeLessThan(1e-12);
+  });
+
   it('perceptual: a torch feature extractor returning two maps gives the mean of their MSEs, and its gradient', async () => {
     const r = await driver!.request<{ value: number; want: number; module: number; grad: number }>({ kind: 'perceptual' });
     expect(Math.abs(r.value - r.want)).toBeLessThan(1e-6 * Math.max(1, r.want));

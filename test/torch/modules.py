@@ -115,8 +115,30 @@ def on_meta(request):
     return {"value": str(value.device), "grads": sorted({str(g.device) for g in grads if g is not None})}
 
 
+def double_backward(request):
+    """Gradients of a gradient (mse): refused with a message by the derived backward pass,
+    equal to torch's own by the --autodiff build."""
+    torch.manual_seed(0)
+    x, t = torch.randn(3, 2, dtype=torch.float64, requires_grad=True), torch.randn(3, 2, dtype=torch.float64)
+    refused = None
+    try:
+        torch.autograd.grad(module(os.environ["LOSSC_PY_DIR"], "regression").mse(x, t), x, create_graph=True)
+    except RuntimeError as e:
+        refused = str(e)
+    mse = module(os.environ["LOSSC_PY_AUTOGRAD_DIR"], "regression").mse
+
+    def second(f):
+        (g,) = torch.autograd.grad(f(x, t), x, create_graph=True)
+        (h,) = torch.autograd.grad((g * g).sum(), x)
+        return h
+
+    return {"refused": refused, "difference": (second(mse) - second(torch.nn.functional.mse_loss)).abs().max().item()}
+
+
 def handle(request):
     kind = request.get("kind", "module")
+    if kind == "double":
+        return double_backward(request)
     if kind == "meta":
         return on_meta(request)
     if kind == "error":

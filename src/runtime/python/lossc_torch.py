@@ -15,7 +15,6 @@ Class indices are int64, torch's.
 
 import contextlib
 import contextvars
-import inspect
 import math
 import numbers
 import re
@@ -309,13 +308,20 @@ class _CustomGrad(torch.autograd.Function):
         result = f(*inputs, saved.extend)
         ctx.grad_func = result["gradFunc"]
         # A gradFunc that reads nothing saved takes dy alone (JavaScript ignores the rest).
-        ctx.arity = len(inspect.signature(ctx.grad_func).parameters)
+        ctx.arity = ctx.grad_func.__code__.co_argcount
         ctx.dtype, ctx.device = dtype, device
         ctx.save_for_backward(*saved)
         return result["value"]
 
     @staticmethod
     def backward(ctx, dy):
+        # Autograd runs a backward with grad mode on only for create_graph=True: gradients of
+        # these gradients would silently miss the backward pass's own dependence on the inputs.
+        if torch.is_grad_enabled():
+            raise RuntimeError(
+                "lossc: the compiler's backward pass of this loss cannot be differentiated again "
+                "(create_graph=True, double backward); compile with --autodiff for torch's autograd through every op"
+            )
         tokens = (_FLOAT.set(ctx.dtype), _DEVICE.set(ctx.device))
         try:
             with torch.no_grad():
