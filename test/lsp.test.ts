@@ -12,7 +12,7 @@ import {
   createProtocolConnection, StreamMessageReader, StreamMessageWriter, InitializeRequest, InitializedNotification, DidOpenTextDocumentNotification,
   DidChangeTextDocumentNotification, PublishDiagnosticsNotification, HoverRequest, CompletionRequest, DefinitionRequest, ReferencesRequest,
   RenameRequest, PrepareRenameRequest, CodeActionRequest, DocumentFormattingRequest, InlayHintRequest, ShutdownRequest, ExitNotification,
-  DocumentSymbolRequest, FoldingRangeRequest, SemanticTokensRequest, SignatureHelpRequest,
+  DocumentSymbolRequest, FoldingRangeRequest, SemanticTokensRequest, SignatureHelpRequest, WorkspaceSymbolRequest,
   type ProtocolConnection, type PublishDiagnosticsParams, type Position, type TextEdit, type WorkspaceEdit, type MarkupContent, type CompletionItem, type Location,
 } from 'vscode-languageserver-protocol/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
@@ -200,6 +200,15 @@ describe('lossc lsp on the stdlib and a file importing it', () => {
     expect(labelAt('     = norm(e[i] - e[j], D)')).toBe(': [i, j] ≥ 0');
     expect(labelAt('   = label[i] == label[j] and i != j')).toBe(': bool[i, j]');
     expect(labelAt('       = any(is_pos[i, j], j)')).toBe(': bool[i]');
+  });
+
+  it('finds definitions by name across the open files and the stdlib', async () => {
+    const found = await server.connection.sendRequest(WorkspaceSymbolRequest.type, { query: 'bhtrip' }) as { name: string; location: Location }[];
+    expect(found.map((s) => s.name)).toEqual(['batch_hard_triplet']);
+    expect(found[0]!.location.range.start).toEqual(at(metric, 'batch_hard_triplet('));
+    const ce = await server.connection.sendRequest(WorkspaceSymbolRequest.type, { query: 'cross_entropy' }) as { name: string; location: Location }[];
+    expect(ce.map((s) => s.name)).toContain('cross_entropy');
+    expect(ce.find((s) => s.name === 'cross_entropy')!.location.uri).toBe(uriOf(join(STDLIB, 'classification.loss')));
   });
 
   it('gives the outline, folding ranges and semantic tokens', async () => {

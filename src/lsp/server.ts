@@ -165,6 +165,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
       documentHighlightProvider: true,
       renameProvider: { prepareProvider: true },
       documentSymbolProvider: true,
+      workspaceSymbolProvider: true,
       foldingRangeProvider: true,
       semanticTokensProvider: { legend: { tokenTypes: [...service.SEMANTIC_TOKEN_TYPES], tokenModifiers: [...service.SEMANTIC_TOKEN_MODIFIERS] }, full: true },
       codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
@@ -292,6 +293,14 @@ export function startServer(connection: Connection = createConnection(ProposedFe
       item.name, item.detail, SYMBOL_KIND[item.kind], range(e.open.doc, item.range.start, item.range.end), range(e.open.doc, item.selection.start, item.selection.end), item.children.map(convert),
     );
     return service.outline(e.parsed).map(convert);
+  }));
+  connection.onWorkspaceSymbol(guard('workspace symbols', [], (p) => {
+    const open = [...documents.values()].map((d) => ({ file: uriToFile(d.doc.uri), text: d.doc.getText() }));
+    const files = [...open, ...host.stdlib().map((f) => ({ file: f.path, text: host.readFile(f.path) ?? f.text }))];
+    return service.workspaceSymbols(files, p.query).map((s) => {
+      const doc = byFile(s.file)?.doc ?? TextDocument.create(fileToUri(s.file), 'loss', 0, files.find((f) => f.file === s.file)!.text);
+      return { name: s.name, kind: s.kind === 'dim' ? SymbolKind.Enum : SymbolKind.Function, location: { uri: doc.uri, range: range(doc, s.range.start, s.range.end) }, containerName: s.file.split('/').pop()! };
+    });
   }));
   connection.onFoldingRanges(guard('folding', [], (p) => {
     const e = docOf(p.textDocument.uri);

@@ -9,7 +9,7 @@ export { definition, references, prepareRename, rename, applyEdits, symbolAt, ty
 export { hover, header, valueFacts, type HoverInfo } from './hover.js';
 export { completions, importEdit, KEYWORDS, type CompletionItem, type ItemKind } from './completion.js';
 export { signatureHelp, type SignatureHelp } from './signature.js';
-export { outline, foldingRanges, type OutlineItem, type FoldingRange } from './outline.js';
+export { outline, foldingRanges, workspaceSymbols, type OutlineItem, type FoldingRange, type WorkspaceSymbol } from './outline.js';
 export { semanticTokens, SEMANTIC_TOKEN_TYPES, SEMANTIC_TOKEN_MODIFIERS, type SemanticToken } from './semantic.js';
 export { inlayHints, type InlayHint } from './inlay.js';
 export { codeActions, type CodeAction } from './actions.js';

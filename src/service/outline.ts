@@ -1,7 +1,7 @@
 // The document's outline (dims, defs and losses with their parameters and bindings) and its
 // folding ranges (definitions, `where` blocks, runs of comments and doc comments).
 
-import type { Parsed } from './analysis.js';
+import { parsed as parsedText, type Parsed } from './analysis.js';
 import { lexWithComments } from './trivia.js';
 import type { TextRange } from './types.js';
 
@@ -71,6 +71,36 @@ export function foldingRanges(doc: Parsed): FoldingRange[] {
     while (j + 1 < runs.length && lineOf(runs[j + 1]!.start) <= lineOf(runs[j]!.end) + 1) j++;
     add(runs[i]!.start, runs[j]!.end, 'comment');
     i = j + 1;
+  }
+  return out;
+}
+
+export interface WorkspaceSymbol {
+  readonly name: string;
+  readonly kind: 'loss' | 'def' | 'dim';
+  readonly file: string;
+  readonly range: TextRange;
+}
+
+/** Whether the letters of `query` appear in `name` in order (case aside): `bht` finds batch_hard_triplet. */
+function fuzzyMatch(query: string, name: string): boolean {
+  const q = query.toLowerCase();
+  const n = name.toLowerCase();
+  let i = 0;
+  for (const ch of n) if (ch === q[i]) i++;
+  return i === q.length;
+}
+
+/** The definitions and dims of the given files (the open ones and the stdlib) matching `query`. */
+export function workspaceSymbols(files: readonly { file: string; text: string }[], query: string): WorkspaceSymbol[] {
+  const out: WorkspaceSymbol[] = [];
+  const seen = new Set<string>();
+  for (const { file, text } of files) {
+    if (seen.has(file)) continue;
+    seen.add(file);
+    const doc = parsedText(text, file);
+    for (const d of doc.module.definitions) if (fuzzyMatch(query, d.name.name)) out.push({ name: d.name.name, kind: d.defKind, file, range: r(d.name.span) });
+    for (const d of doc.module.dims) if (fuzzyMatch(query, d.name.name)) out.push({ name: d.name.name, kind: 'dim', file, range: r(d.name.span) });
   }
   return out;
 }
