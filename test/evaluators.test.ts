@@ -107,6 +107,8 @@ const UNARY: [OpName, Gen, Elem?][] = [
   ['floor', uniform(-3, 3)], ['floor', ints(5), 'int'], ['neg', ints(5), 'int'], ['abs', (r) => ints(7)(r) - 3, 'int'],
   ['square', ints(5), 'int'], ['relu', (r) => ints(7)(r) - 3, 'int'], ['not', bools(0.5), 'bool'], ['to_real', ints(9), 'int'],
   ['to_real', bools(0.5), 'bool'],
+  ['sin', (r) => (r() < 0.3 ? uniform(-1e-6, 1e-6)(r) : uniform(-10, 10)(r))], ['cos', uniform(-10, 10)], ['asinh', uniform(-50, 50)],
+  ['lgamma', (r) => (r() < 0.5 ? uniform(0.05, 30)(r) : uniform(-4.9, -0.1)(r))], ['digamma', uniform(6.5, 30)], ['trigamma', uniform(0.2, 30)],
 ];
 
 const BINARY: (readonly [OpName, Gen, Gen, Elem?, Elem?])[] = [
@@ -118,6 +120,7 @@ const BINARY: (readonly [OpName, Gen, Gen, Elem?, Elem?])[] = [
     [op, ints(3), ints(3), 'int', 'int'] as const, [op, ints(3), (r: () => number) => ints(3)(r) + (r() < 0.5 ? 0 : 0.5), 'int'] as const,
   ]),
   ['and', bools(0.5), bools(0.5), 'bool', 'bool'], ['or', bools(0.5), bools(0.5), 'bool', 'bool'],
+  ['atan2', uniform(-3, 3), uniform(-3, 3)],
 ];
 
 const REDUCE: [OpName, Gen, Elem, number][] = [

@@ -131,6 +131,24 @@ const CASES: readonly RuleCase[] = [
   unary('erf', '', U(N, -2, 2)),
   unary('atan', '', U(N, -3, 3)),
   unary('relu', '', away(N, 0.2, 2)),
+  unary('sin', '', U(N, -4, 4)),
+  unary('cos', '', U(N, -4, 4)),
+  unary('asinh', '', U(N, -5, 5)),
+  unary('lgamma', ' in (0, inf)', U(N, 0.2, 12)),
+  unary('digamma', ' in (0, inf)', U(N, 0.2, 12)),
+  unary('trigamma', ' in (0, inf)', U(N, 0.2, 12)),
+  // Negative arguments between the poles: the reflection branches (ψ″'s written out in the table).
+  ...(['lgamma', 'digamma', 'trigamma'] as const).map((op) => ({
+    ...unary(op, ' in (-4, 0)', (rng: Rng) => ({ shape: N, data: Float64Array.from({ length: N[0]! }, () => -Math.floor(rng.uniform(0, 4)) - rng.uniform(0.2, 0.8)) })),
+    name: `${op}(x), x < 0`,
+  })),
+  {
+    // |a| >= 0.2 keeps the points off the cut along the negative b axis, where the angle jumps by 2π.
+    name: 'atan2(a, b)',
+    rows: [['atan2', 0, ''], ['atan2', 1, ''], ['sum', 0, 'unmasked']],
+    source: 'loss f(x: [N], w: [N]) = sum(atan2(x, w))',
+    inputs: (rng) => ({ x: away(N, 0.2, 2)(rng), w: U(N, -2, 2)(rng) }),
+  },
   {
     // The language never converts a real: `real(x)` of a real is x itself.
     name: 'to_real of a real (IR)',

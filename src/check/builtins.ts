@@ -30,7 +30,7 @@ export type Builtin =
       readonly doc: string;
     };
 
-export type MacroName = 'norm' | 'dot' | 'normalize' | 'clamp' | 'select' | 'pow' | 'onehot' | 'real' | 'count' | 'stack';
+export type MacroName = 'norm' | 'dot' | 'normalize' | 'clamp' | 'select' | 'pow' | 'atan2' | 'onehot' | 'real' | 'count' | 'stack';
 
 const unary = (op: UnaryOp, signature: string, doc: string): Builtin => ({ kind: 'unary', op, signature, doc });
 
@@ -49,6 +49,12 @@ export const BUILTINS: Readonly<Record<string, Builtin>> = {
   cosh: unary('cosh', 'cosh(x)', 'Hyperbolic cosine. Overflows float32 above |x| ≈ 89.'),
   erf: unary('erf', 'erf(x)', 'The error function (2/√π) ∫₀ˣ e^(-t²) dt, in [-1, 1]. The normal CDF is (1 + erf(x / sqrt(2))) / 2.'),
   atan: unary('atan', 'atan(x)', 'Arctangent, in (-π/2, π/2).'),
+  sin: unary('sin', 'sin(x)', 'Sine of x radians.'),
+  cos: unary('cos', 'cos(x)', 'Cosine of x radians.'),
+  asinh: unary('asinh', 'asinh(x)', 'Inverse hyperbolic sine log(x + sqrt(x² + 1)), without overflow; grows like log(2|x|).'),
+  lgamma: unary('lgamma', 'lgamma(x)', 'log |Γ(x)|, as torch.lgamma: lgamma(n + 1) = log(n!). +inf at 0 and the negative whole numbers.'),
+  digamma: unary('digamma', 'digamma(x)', 'ψ(x) = d lgamma(x) / dx, as torch.digamma: -inf at 0, NaN at the negative whole numbers.'),
+  trigamma: unary('trigamma', 'trigamma(x)', "ψ′(x) = d digamma(x) / dx, as torch.polygamma(1, x): +inf at 0 and the negative whole numbers."),
   relu: unary('relu', 'relu(x)', 'max(x, 0).'),
   sign: unary('sign', 'sign(x)', '-1, 0 or 1.'),
   floor: unary('floor', 'floor(x)', 'Largest whole number not above x.'),
@@ -71,6 +77,7 @@ export const BUILTINS: Readonly<Record<string, Builtin>> = {
   normalize: { kind: 'macro', name: 'normalize', arity: [2, 2], signature: 'normalize(x, axis)', doc: 'x / max(norm(x, axis), 1e-12), as torch.nn.functional.normalize; its gradient is finite at x = 0.' },
   clamp: { kind: 'macro', name: 'clamp', arity: [3, 3], signature: 'clamp(x, lo, hi)', doc: 'min(max(x, lo), hi).' },
   select: { kind: 'macro', name: 'select', arity: [3, 3], signature: 'select(cond, a, b)', doc: 'a where cond is true, else b (the same as `if cond then a else b`).' },
+  atan2: { kind: 'macro', name: 'atan2', arity: [2, 2], signature: 'atan2(y, x)', doc: 'The angle of the point (x, y) from the x axis, in [-π, π], as torch.atan2 (atan2(0, 0) = 0, with gradient 0 there).' },
   pow: { kind: 'macro', name: 'pow', arity: [2, 2], signature: 'pow(a, b)', doc: 'a to the power b (the same as a ^ b).' },
   onehot: { kind: 'macro', name: 'onehot', arity: [1, 1], signature: 'onehot(t)', doc: 'For class indices t of C, 1 at the class and 0 elsewhere: a real tensor with an extra axis C.' },
   real: { kind: 'macro', name: 'real', arity: [1, 1], signature: 'real(x)', doc: 'A whole number or condition as a real number (true = 1, false = 0).' },

@@ -41,7 +41,7 @@ export function compileDerivatives(table: readonly DerivativeRow[]): DerivativeR
 
 /** Ops finite wherever their operands are (leaves: inputs, positions, sizes, finite constants). */
 const FINITE_OPS = new Set<string>([
-  'input', 'iota', 'size', 'neg', 'abs', 'sign', 'square', 'sigmoid', 'tanh', 'erf', 'atan', 'relu', 'floor', 'not', 'to_real',
+  'input', 'iota', 'size', 'neg', 'abs', 'sign', 'square', 'sigmoid', 'tanh', 'erf', 'atan', 'sin', 'cos', 'asinh', 'atan2', 'relu', 'floor', 'not', 'to_real',
   'detach', 'add', 'sub', 'mul', 'maximum', 'minimum', 'eq', 'ne', 'lt', 'le', 'gt', 'ge', 'and', 'or', 'select', 'max', 'min',
   'any', 'all', 'softmax', 'gather', 'rename', 'pick', 'sum', 'mean', 'log_sigmoid', 'softplus',
 ]);

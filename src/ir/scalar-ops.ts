@@ -2,6 +2,7 @@
 // what the stability analysis's one-point model evaluates. The float64 reference evaluator
 // keeps its own, written separately, since it is the oracle these are checked against.
 
+import { digamma, lgamma, trigamma } from './gamma.js';
 import type { BinaryOp, UnaryOp } from './ops.js';
 
 export const softplus = (x: number): number => Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
@@ -64,6 +65,12 @@ export const SCALAR_UNARY: Readonly<Record<UnaryOp, (x: number) => number>> = {
   cosh: Math.cosh,
   erf,
   atan: Math.atan,
+  sin: Math.sin,
+  cos: Math.cos,
+  asinh: Math.asinh,
+  lgamma,
+  digamma,
+  trigamma,
   relu: (x) => (x > 0 || Number.isNaN(x) ? x : 0), // NaN stays NaN, as in tfjs
   floor: Math.floor,
   not: (x) => truth(x === 0),
@@ -77,6 +84,7 @@ export const SCALAR_BINARY: Readonly<Record<BinaryOp, (x: number, y: number) => 
   mul: (x, y) => x * y,
   div: (x, y) => x / y,
   pow: Math.pow,
+  atan2: Math.atan2,
   maximum: (x, y) => (Number.isNaN(x) || Number.isNaN(y) ? NaN : Math.max(x, y)),
   minimum: (x, y) => (Number.isNaN(x) || Number.isNaN(y) ? NaN : Math.min(x, y)),
   eq: (x, y) => truth(x === y),

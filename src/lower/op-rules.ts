@@ -78,6 +78,14 @@ export const OP_RULES: Readonly<Record<OpName, OpRule>> = {
   // tf.erf on cpu has an absolute error of 1.5e-7: erf(1e-8) comes out 9% too large.
   erf: { kind: 'elementwise', operands: 'real', lower: (I, [x]) => I.helper('erf', x!) },
   atan: unary('real', 'atan'),
+  // tf.sin on wasm returns 0 below |x| ≈ 1e-15 and loses digits from 1e-12.
+  sin: { kind: 'elementwise', operands: 'real', lower: (I, [x]) => I.helper('sin', x!) },
+  cos: unary('real', 'cos'),
+  asinh: unary('real', 'asinh'),
+  // tfjs has no lgamma, digamma or polygamma kernels: helpers built of tf ops, with custom gradients.
+  lgamma: { kind: 'elementwise', operands: 'real', lower: (I, [x]) => I.helper('lgamma', x!) },
+  digamma: { kind: 'elementwise', operands: 'real', lower: (I, [x]) => I.helper('digamma', x!) },
+  trigamma: { kind: 'elementwise', operands: 'real', lower: (I, [x]) => I.helper('trigamma', x!) },
   relu: unary('result', 'relu'),
   // tf.floor rejects int32; whole numbers are their own floor (a copy: the result must never be
   // an input tensor, which the caller of the loss would dispose with it).
@@ -92,6 +100,7 @@ export const OP_RULES: Readonly<Record<OpName, OpRule>> = {
   mul: binary('result', 'mul'),
   div: binary('real', 'div'),
   pow: binary('real', 'pow'),
+  atan2: binary('real', 'atan2'),
   maximum: { ...binary('result', 'maximum'), widenTaped: true },
   minimum: { ...binary('result', 'minimum'), widenTaped: true },
   eq: binary('compare', 'equal'),

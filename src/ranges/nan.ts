@@ -19,11 +19,27 @@ export const UNARY_NAN: Record<UnaryOp, (x: Range) => boolean> = {
   log: (x) => R.reachesBelow(x, 0),
   sqrt: (x) => R.reachesBelow(x, 0),
   log1p: (x) => R.reachesBelow(x, -1),
+  // sin and cos of ±∞.
+  sin: (x) => mayBeInf(x),
+  cos: (x) => mayBeInf(x),
+  // digamma at the negative whole numbers and -∞; trigamma at -∞ (at its poles it is +∞).
+  digamma: (x) => reachesNegativeWhole(x) || mayBeNegInf(x),
+  trigamma: (x) => mayBeNegInf(x),
   // Each of the others has a value (or limit) at every number and at ±∞.
   neg: never, abs: never, sign: never, exp: never, expm1: never, square: never, sigmoid: never,
-  softplus: never, log_sigmoid: never, tanh: never, cosh: never, erf: never, atan: never, relu: never, floor: never,
+  softplus: never, log_sigmoid: never, tanh: never, cosh: never, erf: never, atan: never, asinh: never, lgamma: never, relu: never, floor: never,
   not: never, to_real: never, detach: never,
 };
+
+/** A whole number below 0 lies in the range. */
+function reachesNegativeWhole(r: Range): boolean {
+  if (R.isEmpty(r)) return false;
+  if (r.values) return r.values.some((v) => v < 0 && Number.isInteger(v));
+  const top = Math.min(r.hi, -1);
+  const whole = Math.floor(top);
+  // The largest one not above the top, or the next below it when an open end excludes that one.
+  return R.contains(r, whole) || R.contains(r, whole - 1);
+}
 
 /** Math.pow: NaN for a negative base under a non-integer power, and for (±1)^±∞. */
 function powNaN(a: Range, b: Range): boolean {
@@ -37,6 +53,7 @@ export const BINARY_NAN: Record<BinaryOp, (a: Range, b: Range) => boolean> = {
   mul: (a, b) => (R.canBeZero(a) && mayBeInf(b)) || (mayBeInf(a) && R.canBeZero(b)),
   div: (a, b) => (R.canBeZero(a) && R.canBeZero(b)) || (mayBeInf(a) && mayBeInf(b)),
   pow: powNaN,
+  atan2: never,
   maximum: never, minimum: never, eq: never, ne: never, lt: never, le: never, gt: never, ge: never, and: never, or: never,
 };
 

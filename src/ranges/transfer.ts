@@ -3,6 +3,7 @@
 // float32 images: a saturating op (sigmoid, tanh, exp) reaches its limit.
 
 import type { BinaryOp, UnaryOp } from '../ir/ops.js';
+import { digamma, lgamma, trigamma } from '../ir/gamma.js';
 import { erf } from '../ir/scalar-ops.js';
 import { image32, monotone32, round32, sigmoid, softplus } from './float32.js';
 import * as R from './interval.js';
@@ -24,6 +25,35 @@ function sign(r: Range): Range {
 
 function cosh(r: Range): Range {
   return monotone32(R.abs(r), Math.cosh);
+}
+
+/** sin and cos: within [-1, 1], exactly at known values. */
+const periodic = (f: (x: number) => number) => (r: Range): Range => (r.values ? image32(r.values.map(f)) : R.interval(-1, 1));
+
+/** Where lgamma has its minimum on (0, ∞): it falls before, rises after. */
+const LGAMMA_MIN_AT = 1.4616321449683622;
+
+/** lgamma over positive numbers by its two monotone pieces; near the poles it takes every value above its minimum. */
+function lgammaRange(r: Range): Range {
+  if (r.values) return image32(r.values.map(lgamma));
+  if (r.lo < 0 || (r.lo === 0 && !r.loOpen)) return R.interval(-Infinity, Infinity);
+  if (r.hi <= LGAMMA_MIN_AT) return monotone32(r, lgamma, true);
+  if (r.lo >= LGAMMA_MIN_AT) return monotone32(r, lgamma);
+  return R.union(monotone32(R.interval(r.lo, LGAMMA_MIN_AT, r.loOpen), lgamma, true), monotone32(R.interval(LGAMMA_MIN_AT, r.hi, false, r.hiOpen), lgamma));
+}
+
+/** digamma rises on (0, ∞); with 0 or negatives, any value. */
+const digammaRange = (r: Range): Range => (r.values ? image32(r.values.map(digamma)) : r.lo > 0 || (r.lo === 0 && r.loOpen) ? monotone32(r, digamma) : R.REAL);
+
+/** trigamma falls on (0, ∞) and is positive everywhere (+∞ at the poles). */
+const trigammaRange = (r: Range): Range =>
+  r.values ? image32(r.values.map(trigamma)) : r.lo > 0 || (r.lo === 0 && r.loOpen) ? monotone32(r, trigamma, true) : R.interval(0, Infinity, true);
+
+/** atan2(a, b) in [-π, π] (rounded out to float32); in [0, π] when a is never negative. */
+function atan2(a: Range, b: Range): Range {
+  if (R.isEmpty(a) || R.isEmpty(b)) return R.EMPTY;
+  if (a.values && b.values && a.values.length * b.values.length <= 32) return image32(a.values.flatMap((y) => b.values!.map((x) => Math.atan2(y, x))));
+  return R.interval(a.lo >= 0 ? 0 : round32(-Math.PI, true), a.hi <= 0 ? 0 : round32(Math.PI, false));
 }
 
 const canBeFalse = (r: Range): boolean => R.canBeZero(r);
@@ -50,6 +80,12 @@ export const UNARY_RANGE: Record<UnaryOp, (x: Range) => Range> = {
   cosh,
   erf: (x) => monotone32(x, erf),
   atan: (x) => monotone32(x, Math.atan),
+  sin: periodic(Math.sin),
+  cos: periodic(Math.cos),
+  asinh: (x) => monotone32(x, Math.asinh),
+  lgamma: lgammaRange,
+  digamma: digammaRange,
+  trigamma: trigammaRange,
   relu: (x) => R.maximum(x, R.point(0)),
   floor: (x) => (x.values ? R.fromValues(x.values.map(Math.floor)) : R.interval(Math.floor(x.lo), Math.floor(x.hi))),
   not,
@@ -107,6 +143,7 @@ export const BINARY_RANGE: Record<BinaryOp, (a: Range, b: Range) => Range> = {
   mul: R.mul,
   div: R.div,
   pow,
+  atan2,
   maximum: R.maximum,
   minimum: R.minimum,
   eq,

@@ -9,6 +9,7 @@ import { REST, type Axis, type IrFunction, type IrNode, type NodeId } from '../i
 import { liveNodes } from '../ir/live.js';
 import { evaluateInOrder } from '../ir/walk.js';
 import { declaredShape, layerDims, resolveDims, ShapeError, type ResolvedDims } from './dims.js';
+import { digammaRef, lgammaRef, trigammaRef } from './gamma.js';
 
 export interface RefTensor {
   shape: number[];
@@ -240,6 +241,12 @@ const UNARY: Readonly<Record<UnaryOp, (x: number) => number>> = {
   cosh: Math.cosh,
   erf: (x) => erf(x),
   atan: Math.atan,
+  sin: Math.sin,
+  cos: Math.cos,
+  asinh: Math.asinh,
+  lgamma: lgammaRef,
+  digamma: digammaRef,
+  trigamma: trigammaRef,
   relu: (x) => (x > 0 || Number.isNaN(x) ? x : 0), // NaN stays NaN, as in tfjs
   floor: Math.floor,
   not: (x) => (x === 0 ? 1 : 0),
@@ -285,6 +292,7 @@ const BINARY: Readonly<Record<BinaryOp, (x: number, y: number) => number>> = {
   mul: (x, y) => x * y,
   div: (x, y) => x / y,
   pow: (x, y) => Math.pow(x, y),
+  atan2: Math.atan2,
   maximum: (x, y) => Math.max(x, y),
   minimum: (x, y) => Math.min(x, y),
   eq: (x, y) => b(x === y),

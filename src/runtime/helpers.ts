@@ -54,6 +54,163 @@ export function erf(x: tf.Tensor): tf.Tensor {
 }
 
 /**
+ * sin(x), relatively accurate for tiny x on every backend: wasm's Sin returns 0 for |x| below
+ * about 1e-15 (sin(1e-20) = 0) and loses digits from 1e-12. Below |x| = 0.01 the series
+ * x (1 - x²/6 (1 - x²/20)) (the next term is below 2e-18 relative). Its gradient is cos(x).
+ */
+export function sin(x: tf.Tensor): tf.Tensor {
+  return tf.customGrad((input, save) => {
+    const t = input as tf.Tensor;
+    (save as (tensors: tf.Tensor[]) => void)([t]);
+    const t2 = tf.square(t);
+    const series = tf.mul(t, tf.sub(tf.scalar(1), tf.mul(tf.div(t2, tf.scalar(6)), tf.sub(tf.scalar(1), tf.div(t2, tf.scalar(20))))));
+    const value = tf.where(tf.less(tf.abs(t), tf.scalar(0.01)), series, tf.sin(t));
+    return { value, gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.mul(dy, tf.cos(saved[0]!)) };
+  })(x);
+}
+
+/**
+ * log |Γ(x)| in float32 (tfjs has no lgamma kernel), as torch.lgamma: +Infinity at 0, the
+ * negative whole numbers and ±Infinity. From x = 10, Stirling's series; below, the shift
+ * Γ(x) = (x - 1) Γ(x - 1) brings x to 2 + p with |p| <= 1/2, where lgamma(2 + p) is its Taylor
+ * series (coefficients (-1)^k (ζ(k) - 1)/k), so the zeros at 1 and 2 keep their relative
+ * accuracy; p is found by exact subtractions. Below 1/2, the reflection
+ * lgamma(x) = log π - log |sin πx| - lgamma(1 - x), with πx reduced to [-π/2, π/2] first.
+ * Its gradient is digamma(x).
+ */
+export function lgamma(x: tf.Tensor): tf.Tensor {
+  return tf.customGrad((input, save) => {
+    const t = input as tf.Tensor;
+    (save as (tensors: tf.Tensor[]) => void)([t]);
+    const c = (v: number): tf.Scalar => tf.scalar(v);
+    const reflect = tf.less(t, c(0.5));
+    const xp = tf.where(reflect, tf.sub(c(1), t), t);
+    // Stirling from 10: (x - 1/2)(log x - 1) - 1/2 + log √(2π) + 1/(12x) - 1/(360x³) + 1/(1260x⁵).
+    const xl = tf.maximum(xp, c(10));
+    const r = tf.reciprocal(tf.square(xl));
+    const tail = tf.div(tf.sub(c(1 / 12), tf.mul(r, tf.sub(c(1 / 360), tf.mul(r, c(1 / 1260))))), xl);
+    const stirling = tf.add(tf.mul(tf.sub(xl, c(0.5)), tf.sub(tf.log(xl), c(1))), tf.add(c(0.5 * Math.log(2 * Math.PI) - 0.5), tail));
+    // Below 10: p = x - 1 (then minus log x) under 3/2, else p = x - 2 shifted down by whole steps.
+    const xs = tf.minimum(xp, c(10));
+    const low = tf.less(xs, c(1.5));
+    let p = tf.where(low, tf.sub(xs, c(1)), tf.sub(xs, c(2)));
+    let prod = tf.onesLike(xs);
+    for (let k = 0; k < 8; k++) {
+      const step = tf.greaterEqual(p, c(0.5));
+      prod = tf.where(step, tf.mul(prod, tf.add(p, c(1))), prod);
+      p = tf.where(step, tf.sub(p, c(1)), p);
+    }
+    const TAYLOR = [
+      0.42278433509846714, 0.32246703342411322, -0.067352301053198095, 0.020580808427784548, -0.0073855510286739853,
+      0.0028905103307415233, -0.001192753911703261, 0.00050966952474304242, -0.00022315475845357938, 9.9457512781808534e-5,
+      -4.4926236738133142e-5, 2.0507212775670692e-5, -9.4394882752683959e-6, 4.3748667899074878e-6, -2.0392157538013662e-6,
+    ];
+    let series = c(TAYLOR[TAYLOR.length - 1]!);
+    for (let k = TAYLOR.length - 2; k >= 0; k--) series = tf.add(tf.mul(series, p), c(TAYLOR[k]!));
+    series = tf.mul(series, p);
+    const shifted = tf.add(series, tf.where(low, tf.neg(tf.log(xs)), tf.log(prod)));
+    const positive = tf.where(tf.greaterEqual(xp, c(10)), stirling, shifted);
+    // log π - log |sin πr| with r = x - round(x), exact: +Infinity at the poles.
+    const sinPi = tf.abs(sin(tf.mul(tf.sub(t, tf.round(t)), c(Math.PI))));
+    const reflected = tf.sub(tf.sub(c(Math.log(Math.PI)), tf.log(sinPi)), positive);
+    const value = tf.where(tf.isInf(t), tf.abs(t), tf.where(reflect, reflected, positive));
+    return { value, gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.mul(dy, digamma(saved[0]!)) };
+  })(x);
+}
+
+/**
+ * ψ(x) = Γ′(x)/Γ(x) in float32, as torch.digamma: -Infinity at +0, +Infinity at -0, NaN at the
+ * negative whole numbers and -Infinity. Below 6, ψ(x) = ψ(x + 6) - Σ_{k<6} 1/(x + k); from 6
+ * the asymptotic series log x - 1/(2x) - Σ B₂ₖ/(2k x²ᵏ). Below 0, the reflection
+ * ψ(x) = ψ(1 - x) - π cot πx. Near its zero at 1.4616 the error is absolute (~3e-7), as the
+ * recurrence cancels. Its gradient is trigamma(x).
+ */
+export function digamma(x: tf.Tensor): tf.Tensor {
+  return tf.customGrad((input, save) => {
+    const t = input as tf.Tensor;
+    (save as (tensors: tf.Tensor[]) => void)([t]);
+    const c = (v: number): tf.Scalar => tf.scalar(v);
+    const reflect = tf.less(t, c(0));
+    const xp = tf.where(reflect, tf.sub(c(1), t), t);
+    const small = tf.less(xp, c(6));
+    let sum = tf.reciprocal(xp);
+    for (let k = 1; k < 6; k++) sum = tf.add(sum, tf.reciprocal(tf.add(xp, c(k))));
+    const z = tf.where(small, tf.add(xp, c(6)), xp);
+    const r = tf.reciprocal(tf.square(z));
+    let series = c(1 / 132);
+    for (const k of [1 / 240, 1 / 252, 1 / 120]) series = tf.sub(c(k), tf.mul(r, series));
+    series = tf.mul(r, tf.sub(c(1 / 12), tf.mul(r, series)));
+    const asymptotic = tf.sub(tf.sub(tf.log(z), tf.div(c(0.5), z)), series);
+    const positive = tf.sub(asymptotic, tf.where(small, sum, tf.zerosLike(sum)));
+    // π cot πx with x reduced to r in [-1/2, 1/2], cos πr as sin π(1/2 - |r|) (0 at r = ±1/2).
+    const reduced = tf.sub(t, tf.round(t));
+    const cosPi = sin(tf.mul(tf.sub(c(0.5), tf.abs(reduced)), c(Math.PI)));
+    const reflected = tf.sub(positive, tf.div(tf.mul(cosPi, c(Math.PI)), sin(tf.mul(reduced, c(Math.PI)))));
+    const pole = tf.logicalAnd(reflect, tf.equal(t, tf.floor(t)));
+    const value = tf.where(pole, tf.fill(t.shape, NaN), tf.where(reflect, reflected, positive));
+    return { value, gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.mul(dy, trigamma(saved[0]!)) };
+  })(x);
+}
+
+/**
+ * ψ′(x), the derivative of digamma, in float32 (torch.polygamma(1, x)): +Infinity at 0 and the
+ * negative whole numbers, NaN at -Infinity. Below 6, ψ′(x) = ψ′(x + 6) + Σ_{k<6} 1/(x + k)²;
+ * from 6 the asymptotic series 1/x + 1/(2x²) + Σ B₂ₖ/x²ᵏ⁺¹; below 0, the reflection
+ * ψ′(x) = π²/sin² πx - ψ′(1 - x). Its gradient is tetragamma(x).
+ */
+export function trigamma(x: tf.Tensor): tf.Tensor {
+  return tf.customGrad((input, save) => {
+    const t = input as tf.Tensor;
+    (save as (tensors: tf.Tensor[]) => void)([t]);
+    const c = (v: number): tf.Scalar => tf.scalar(v);
+    const reflect = tf.less(t, c(0));
+    const xp = tf.where(reflect, tf.sub(c(1), t), t);
+    const small = tf.less(xp, c(6));
+    let sum = tf.reciprocal(tf.square(xp));
+    for (let k = 1; k < 6; k++) sum = tf.add(sum, tf.reciprocal(tf.square(tf.add(xp, c(k)))));
+    const z = tf.where(small, tf.add(xp, c(6)), xp);
+    const r = tf.reciprocal(tf.square(z));
+    let series = c(1 / 30);
+    for (const k of [1 / 42, 1 / 30]) series = tf.sub(c(k), tf.mul(r, series));
+    series = tf.div(tf.mul(r, tf.sub(c(1 / 6), tf.mul(r, series))), z);
+    const asymptotic = tf.add(tf.add(tf.reciprocal(z), tf.mul(r, c(0.5))), series);
+    const positive = tf.add(asymptotic, tf.where(small, sum, tf.zerosLike(sum)));
+    const sinPi = sin(tf.mul(tf.sub(t, tf.round(t)), c(Math.PI)));
+    const reflected = tf.sub(tf.div(c(Math.PI * Math.PI), tf.square(sinPi)), positive);
+    const value = tf.where(reflect, reflected, positive);
+    return { value, gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.mul(dy, tetragamma(saved[0]!)) };
+  })(x);
+}
+
+/**
+ * ψ″(x), the derivative of trigamma, in float32 (torch.polygamma(2, x)), for trigamma's gradient:
+ * -Infinity at the poles. Below 6, ψ″(x) = ψ″(x + 6) - 2 Σ_{k<6} 1/(x + k)³; from 6,
+ * -1/x² - 1/x³ - Σ (2k + 1) B₂ₖ/x²ᵏ⁺²; below 0, ψ″(x) = ψ″(1 - x) - 2π³ cos πx / sin³ πx.
+ */
+export function tetragamma(x: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => {
+    const c = (v: number): tf.Scalar => tf.scalar(v);
+    const reflect = tf.less(x, c(0));
+    const xp = tf.where(reflect, tf.sub(c(1), x), x);
+    const small = tf.less(xp, c(6));
+    const cube = (v: tf.Tensor): tf.Tensor => tf.mul(tf.square(v), v);
+    let sum = tf.reciprocal(cube(xp));
+    for (let k = 1; k < 6; k++) sum = tf.add(sum, tf.reciprocal(cube(tf.add(xp, c(k)))));
+    const z = tf.where(small, tf.add(xp, c(6)), xp);
+    const r = tf.reciprocal(tf.square(z));
+    let series = c(3 / 10);
+    for (const k of [1 / 6, 1 / 6]) series = tf.sub(c(k), tf.mul(r, series));
+    series = tf.mul(tf.square(r), tf.sub(c(1 / 2), tf.mul(r, series)));
+    const asymptotic = tf.neg(tf.add(tf.add(r, tf.div(r, z)), series));
+    const positive = tf.sub(asymptotic, tf.where(small, tf.mul(sum, c(2)), tf.zerosLike(sum)));
+    const reduced = tf.sub(x, tf.round(x));
+    const cosPi = sin(tf.mul(tf.sub(c(0.5), tf.abs(reduced)), c(Math.PI)));
+    const reflected = tf.sub(positive, tf.div(tf.mul(cosPi, c(2 * Math.PI ** 3)), cube(sin(tf.mul(reduced, c(Math.PI))))));
+    return tf.where(reflect, reflected, positive);
+  });
+}
+
+/**
  * The float32 one-hot rows of class indices `t` (int32), of shape [...t.shape, depth]. tf.oneHot
  * in int32, then cast: its float32 form yields denormals on wasm, and it rejects depth 1.
  */

@@ -72,6 +72,14 @@ function infiniteFactor(s: Site): number {
   return can.find((i) => ['log', 'exp', 'log1p', 'pow', 'div'].includes(argNode(s, i).op)) ?? can[0] ?? 1;
 }
 
+/** 0 or a negative whole number lies in the range: a pole of the gamma family. */
+function reachesPole(r: R.Range): boolean {
+  if (R.isEmpty(r)) return false;
+  if (r.values) return r.values.some((v) => v <= 0 && Number.isInteger(v));
+  const top = Math.floor(Math.min(r.hi, 0));
+  return R.contains(r, top) || R.contains(r, top - 1);
+}
+
 /** Elements of a product a witness assumes along a dim of unknown size. */
 const PROD_ELEMENTS = 10;
 
@@ -117,6 +125,20 @@ export const FORWARD_RULES: readonly StabilityRule[] = [
     consequence: (_s, p) => `${power(p.arg(0), p.arg(1))} = NaN`,
     args: () => ({ op: 'a fractional power', bad: 'negative' }),
     fix: (s) => `raise a non-negative base: max(${text(s, 0)}, 0)^${text(s, 1)}, or abs(${text(s, 0)})^${text(s, 1)}`,
+  },
+  {
+    // lgamma, digamma and trigamma are infinite (digamma NaN) at 0 and the negative whole
+    // numbers, as log is at 0: Γ has its poles there.
+    kind: 'GammaPole',
+    ops: ['lgamma', 'digamma', 'trigamma'],
+    possible: (s) => reachesPole(argRange(s, 0)),
+    triggers: (_s, p) => p.arg(0) <= 0 && Number.isInteger(p.arg(0)) && !Number.isFinite(p.value()),
+    consequence: (s, p) => `${s.node.op}(${show(p.arg(0))}) = ${show(p.value())}`,
+    args: (s) => ({ op: s.node.op }),
+    fix: (s) =>
+      R.reachesBelow(argRange(s, 0), 0)
+        ? `keep the argument positive, e.g. ${s.node.op}(softplus(${text(s, 0)}) + 1e-6), or declare a domain that excludes 0 and the negatives (e.g. 'in (0, inf)')`
+        : `keep the argument away from 0, e.g. ${s.node.op}(${text(s, 0)} + 1) for a count n (lgamma(n + 1) = log n!), or declare a domain that excludes 0 (e.g. 'in (0, inf)')`,
   },
   {
     kind: 'LogOfZero',
