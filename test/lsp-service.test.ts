@@ -231,3 +231,17 @@ describe('hover over an expression', () => {
     expect(outer?.doc).toContain('real[N] ≥ 0');
   });
 });
+
+describe('completion in an import list', () => {
+  it('offers the definitions of the module imported, even before the line parses', () => {
+    files.set('/lib/helpers.loss', '/// Squares.\ndef sq(x) = x^2\nloss l(x: [N]) = mean(x)\n');
+    const text = 'import { s } from "./helpers"\n';
+    const items = service.completions(service.parsed(text, '/lib/main.loss'), at(text, 's }') + 1, host);
+    const empty = 'import {  } from "./helpers"\n';
+    const itemsEmpty = service.completions(service.parsed(empty, '/lib/main.loss'), at(empty, ' }'), host);
+    files.clear();
+    expect(items.map((i) => i.label)).toEqual(['sq', 'l']);
+    expect(items[0]!.doc).toBe('Squares.');
+    expect(itemsEmpty.map((i) => i.label)).toEqual(['sq', 'l']);
+  });
+});

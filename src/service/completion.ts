@@ -5,6 +5,7 @@
 import type { Definition } from '../../grammar/ast.js';
 import { TOKEN_INFO, Keyword } from '../../grammar/tokens.js';
 import { BUILTINS } from '../check/builtins.js';
+import { resolveImport } from '../check/program.js';
 import { parsed, type Parsed } from './analysis.js';
 import { header } from './hover.js';
 import type { LossSymbol } from './symbols.js';
@@ -63,6 +64,8 @@ export function completions(doc: Parsed, offset: number, host: ServiceHost): Com
   if (doc.text[wordStart(doc.text, offset) - 1] === '.' && doc.text[wordStart(doc.text, offset) - 2] !== '.') {
     return doc.module.dims.flatMap((d) => d.components.map((c): CompletionItem => ({ label: c.name, kind: 'variable', detail: `component of ${d.name.name} = {${d.components.map((x) => x.name).join(', ')}}` })));
   }
+  const imported = importListAt(doc, offset, host);
+  if (imported) return imported;
   const items = new Map<string, CompletionItem>();
   const add = (item: CompletionItem): void => void (items.has(item.label) || items.set(item.label, item));
   const text = doc.text;
@@ -76,17 +79,36 @@ export function completions(doc: Parsed, offset: number, host: ServiceHost): Com
   for (const d of doc.module.dims) add({ label: d.name.name, kind: 'dimension', detail: `dim ${d.name.name} = {${d.components.map((c) => c.name).join(', ')}}` });
   for (const d of doc.module.definitions) add({ label: d.name.name, kind: d.defKind === 'loss' ? 'loss' : 'def', detail: header(text, d), ...(d.doc ? { doc: d.doc } : {}) });
   for (const [name, b] of Object.entries(BUILTINS)) add({ label: name, kind: 'function', detail: b.signature, doc: b.doc });
-  const imported = new Set(doc.module.imports.flatMap((i) => i.names.map((n) => n.name)));
+  const importedNames = new Set(doc.module.imports.flatMap((i) => i.names.map((n) => n.name)));
   for (const s of stdlibDefs(host)) {
     const name = s.def.name.name;
     add({
       label: name, kind: s.def.defKind === 'loss' ? 'loss' : 'def', detail: `${s.signature}  (${s.spec})`,
       ...(s.def.doc ? { doc: s.def.doc } : {}),
-      ...(imported.has(name) ? {} : { importFrom: s.spec, additionalEdit: importEdit(doc, name, s.spec) }),
+      ...(importedNames.has(name) ? {} : { importFrom: s.spec, additionalEdit: importEdit(doc, name, s.spec) }),
     });
   }
   for (const k of KEYWORDS) add({ label: k, kind: 'keyword', detail: 'keyword' });
   return [...items.values()];
+}
+
+/**
+ * Inside `import { … } from "spec"` (read from the line, which need not parse yet): the
+ * definitions of the module imported, or undefined when the cursor is elsewhere.
+ */
+function importListAt(doc: Parsed, offset: number, host: ServiceHost): CompletionItem[] | undefined {
+  const lineStart = doc.text.lastIndexOf('\n', offset - 1) + 1;
+  const lineEnd = doc.text.indexOf('\n', offset);
+  const before = doc.text.slice(lineStart, offset);
+  const after = doc.text.slice(offset, lineEnd < 0 ? undefined : lineEnd);
+  if (!/^\s*import\s*\{[^}]*$/.test(before)) return undefined;
+  const spec = /^[^}]*\}\s*from\s*"([^"]+)"/.exec(after)?.[1];
+  if (spec === undefined) return [];
+  const path = resolveImport(doc.file, spec);
+  const text = host.readFile(path);
+  if (text === undefined) return [];
+  const target = parsed(text, path);
+  return target.module.definitions.map((d) => ({ label: d.name.name, kind: d.defKind === 'loss' ? 'loss' : 'def', detail: header(text, d), ...(d.doc ? { doc: d.doc } : {}) }));
 }
 
 /** Where `import { name } from "spec"` goes, and the text to insert. */
