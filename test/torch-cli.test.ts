@@ -6,18 +6,25 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { evaluate } from '../src/api.js';
+import { fsHost } from '../src/cli/files.js';
 import { PYTHON, torchMissing } from './helpers/torch.js';
 
 const lossc = (...args: string[]) => spawnSync('node', ['bin/lossc.js', ...args], { encoding: 'utf8', env: { ...process.env, LOSSC_PYTHON: PYTHON } });
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'lossc-torch-cli-'));
 
 describe.skipIf(torchMissing() !== undefined)('the PyTorch target on the command line (real PyTorch)', () => {
+  // The stdlib compiled once, for the tests that import it.
+  const out = tmp();
+  let compiled: ReturnType<typeof lossc> | undefined;
+  beforeAll(() => {
+    compiled = lossc('compile', '--target', 'pytorch', 'stdlib', '--out', out);
+  });
+
   it('compile --target pytorch writes a module per file and the runtime; Python imports them and they compute torch’s value', () => {
-    const out = tmp();
-    const r = lossc('compile', '--target', 'pytorch', 'stdlib', '--out', out);
-    expect(r.stderr).toContain('lossc: wrote 8 files');
-    expect(r.status).toBe(0);
+    expect(compiled!.stderr).toContain('lossc: wrote 8 files');
+    expect(compiled!.status).toBe(0);
     expect(readdirSync(out).sort()).toEqual(['classification.py', 'detection.py', 'generative.py', 'lossc_torch.py', 'metric.py', 'multitask.py', 'regression.py', 'segmentation.py']);
     const script = [
       'import sys, torch, torch.nn.functional as F',
@@ -35,8 +42,7 @@ describe.skipIf(torchMissing() !== undefined)('the PyTorch target on the command
   });
 
   it("docs/pytorch.md's Python example runs as written against the compiled stdlib", () => {
-    const out = tmp();
-    expect(lossc('compile', '--target', 'pytorch', 'stdlib', '--out', out).status).toBe(0);
+    expect(compiled!.status).toBe(0);
     const blocks = [...readFileSync('docs/pytorch.md', 'utf8').matchAll(/```python\n([\s\S]*?)```/g)].map((m) => m[1]!);
     expect(blocks.length).toBeGreaterThan(0);
     for (const block of blocks) {
@@ -44,6 +50,19 @@ describe.skipIf(torchMissing() !== undefined)('the PyTorch target on the command
       expect(py.stderr).toBe('');
       expect(py.status).toBe(0);
     }
+  });
+
+  it('a file name that is no Python identifier gives a module name that is, beside its own runtime in a subfolder', () => {
+    const src = tmp();
+    mkdirSync(join(src, 'sub'));
+    writeFileSync(join(src, 'sub', 'my-losses.loss'), 'loss sq(x: [N]) = mean(x^2)\n');
+    const out = tmp();
+    const r = lossc('compile', '--target', 'pytorch', src, '--out', out);
+    expect(r.status, r.stderr).toBe(0);
+    expect(readdirSync(join(out, 'sub')).sort()).toEqual(['lossc_torch.py', 'my_losses.py']);
+    const py = spawnSync(PYTHON, ['-c', `import sys; sys.path.insert(0, ${JSON.stringify(join(out, 'sub'))}); import torch, my_losses; print(my_losses.sq(torch.tensor([1.0, 3.0])).item())`], { encoding: 'utf8' });
+    expect(py.stderr).toBe('');
+    expect(py.stdout.trim()).toBe('5.0');
   });
 
   it('refuses to overwrite a file it did not write, and writes over its own', () => {
@@ -80,14 +99,21 @@ describe.skipIf(torchMissing() !== undefined)('the PyTorch target on the command
     { file: 'stdlib/metric.loss', loss: 'triplet_margin', inputs: { a: [[0, 1], [1, 0]], pos: [[0, 1], [1, 1]], neg: [[1, 1], [0, 0]] }, extra: ['--set', 'swap=true', '--reduction', 'none'] },
     { file: 'stdlib/multitask.loss', loss: 'uncertainty_weighting', inputs: { task_losses: [1, 2, 3], log_vars: [0.5, -0.5, 0] } },
   ];
-  it.each(CASES.map((c) => ({ ...c, title: `${c.loss} ${(c.extra ?? []).join(' ')}` })))('eval --backend torch --grad --json = eval --backend cpu: $title', (c) => {
+  it.each(CASES.map((c) => ({ ...c, title: `${c.loss} ${(c.extra ?? []).join(' ')}` })))('eval --backend torch --grad --json = eval --backend cpu: $title', async (c) => {
     const inputs = write(`${c.loss}.json`, c.inputs);
     const args = ['eval', c.file, '--loss', c.loss, '--inputs', inputs, '--grad', '--json', ...(c.extra ?? [])];
     const torch = lossc(...args, '--backend', 'torch');
-    const cpu = lossc(...args, '--backend', 'cpu');
     expect(torch.stderr).toBe('');
     expect(torch.status).toBe(0);
-    const [a, b] = [JSON.parse(torch.stdout) as { loss: unknown; grads: Record<string, unknown> }, JSON.parse(cpu.stdout) as { loss: unknown; grads: Record<string, unknown> }];
+    // What `lossc eval --backend cpu` prints, computed in this process (the same API call).
+    const sets = Object.fromEntries((c.extra ?? []).flatMap((a, i, all) => (all[i - 1] === '--set' ? [a.split('=') as [string, string]] : [])).map(([k, v]) => [k, v === 'true' ? 1 : Number(v)]));
+    const reduction = (c.extra ?? [])[(c.extra ?? []).indexOf('--reduction') + 1];
+    const cpu = await evaluate(readFileSync(c.file, 'utf8'), c.file, {
+      loss: c.loss, inputs: c.inputs as Record<string, unknown>, set: sets, grad: true, backend: 'cpu', host: fsHost, checkFinite: true,
+      ...((c.extra ?? []).includes('--reduction') ? { reduction: reduction as 'none' } : {}),
+    });
+    expect(cpu.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    const [a, b] = [JSON.parse(torch.stdout) as { loss: unknown; grads: Record<string, unknown> }, { loss: cpu.loss, grads: cpu.grads as Record<string, unknown> }];
     const flat = (v: unknown): number[] => (Array.isArray(v) ? v.flatMap(flat) : [v as number]);
     const close = (x: unknown, y: unknown): void => {
       const [p, q] = [flat(x), flat(y)];
@@ -104,6 +130,7 @@ describe.skipIf(torchMissing() !== undefined)('the PyTorch target on the command
     const r = lossc('eval', 'stdlib/classification.loss', '--loss', 'cross_entropy', '--inputs', bad, '--backend', 'torch');
     expect(r.status).toBe(1);
     expect(r.stderr.trim()).toBe("lossc: error E7008: evaluation failed: cross_entropy: input 't' holds 3, which is not a class index of C in [0, 3)");
+    // NaN in the inputs JSON reaches the module as NaN (JSON has none: it travels as a string).
     const nan = write('nan.json', { pred: [1, 'NaN'], target: [0, 0] });
     const n = lossc('eval', 'stdlib/regression.loss', '--loss', 'mse', '--inputs', nan, '--backend', 'torch');
     expect(n.status).toBe(1);
