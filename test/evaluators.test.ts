@@ -108,7 +108,7 @@ const UNARY: [OpName, Gen, Elem?][] = [
   ['square', ints(5), 'int'], ['relu', (r) => ints(7)(r) - 3, 'int'], ['not', bools(0.5), 'bool'], ['to_real', ints(9), 'int'],
   ['to_real', bools(0.5), 'bool'],
   ['sin', (r) => (r() < 0.3 ? uniform(-1e-6, 1e-6)(r) : uniform(-10, 10)(r))], ['cos', uniform(-10, 10)], ['asinh', uniform(-50, 50)],
-  ['lgamma', (r) => (r() < 0.5 ? uniform(0.05, 30)(r) : uniform(-4.9, -0.1)(r))], ['digamma', uniform(6.5, 30)], ['trigamma', uniform(0.2, 30)],
+  ['lgamma', (r) => (r() < 0.5 ? uniform(0.05, 30)(r) : uniform(-4.9, -0.1)(r))], ['digamma', (r) => (r() < 0.5 ? uniform(0.05, 30)(r) : uniform(-3.9, -3.1)(r))], ['trigamma', uniform(0.2, 30)],
 ];
 
 const BINARY: (readonly [OpName, Gen, Gen, Elem?, Elem?])[] = [
