@@ -270,6 +270,13 @@ describe.skipIf(torchMissing() !== undefined)('the PyTorch target (real PyTorch)
     expect(r.difference).toBeLessThan(1e-12);
   });
 
+  it.each(['mse', 'cross_entropy', 'bce_with_logits', 'info_nce'].map((loss) => ({ loss })))('$loss of float16 and bfloat16 inputs runs in float32, its gradient in the inputs’ dtype', async ({ loss }) => {
+    const c: ModuleCase = { name: 'half', loss, x: STDLIB_GRAD_CASES[loss]!.inputs(71), hypers: {} };
+    const r = await driver!.request<Record<string, { dtype: string; grad: string; difference: number }>>(request(c, { kind: 'half' }));
+    expect(r['torch.float16']).toEqual({ dtype: 'torch.float32', grad: 'torch.float16', difference: 0 });
+    expect(r['torch.bfloat16']).toEqual({ dtype: 'torch.float32', grad: 'torch.bfloat16', difference: 0 });
+  });
+
   it('perceptual: a torch feature extractor returning two maps gives the mean of their MSEs, and its gradient', async () => {
     const r = await driver!.request<{ value: number; want: number; module: number; grad: number }>({ kind: 'perceptual' });
     expect(Math.abs(r.value - r.want)).toBeLessThan(1e-6 * Math.max(1, r.want));

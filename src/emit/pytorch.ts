@@ -143,11 +143,14 @@ function emitLoss(fn: IrFunction, moduleScope: Scope, autodiff: boolean): { text
     '    TypeError, ValueError: arguments of the wrong kind, shape, dtype or domain (the messages name the argument)',
   ];
   const floatArgs = [...args.filter((a) => !fn.functions?.some((f) => f.name === a.name)).map((a) => a.local), ...keywords.filter((k) => k.hint === 'Optional[TensorLike]').map((k) => k.name)];
+  const realNames = new Set([...fn.inputs.filter((i) => i.elem === 'real').map((i) => i.name), 'weights']);
+  const widen = [...args.filter((a) => realNames.has(a.name)).map((a) => a.local), ...keywords.filter((k) => k.hint === 'Optional[TensorLike]' && realNames.has(k.key)).map((k) => k.name)];
   const optionsDict = `{${[...keywords.map((k) => `${pyString(k.key)}: ${k.name}`), '**unknown'].join(', ')}}`;
   const publicFn = [
     `def ${publicName}(${signature}) -> torch.Tensor:`,
     `    """${docText(doc.join('\n')).split('\n').join('\n    ').replace(/\n {4}\n/g, '\n\n')}`,
     '    """',
+    ...(widen.length > 0 ? [`    ${widen.join(', ')} = ${widen.map((w) => `rt.widened(${w})`).join(', ')}`] : []),
     `    options = ${optionsDict}`,
     `    with rt.floats_of(${floatArgs.join(', ')}${floatArgs.length === 1 ? ',' : ''}):`,
     `        return ${implName}(${[...args.map((a) => a.local), 'options'].join(', ')})`,

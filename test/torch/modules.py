@@ -135,8 +135,25 @@ def double_backward(request):
     return {"refused": refused, "difference": (second(mse) - second(torch.nn.functional.mse_loss)).abs().max().item()}
 
 
+def half(request):
+    """A loss of float16 and bfloat16 inputs: computed in float32 (the value of the rounded inputs
+    in float32), its gradient in the input's dtype."""
+    out = {}
+    for dtype in (torch.float16, torch.bfloat16):
+        f, inputs, options, positional = call(request, torch.float32)
+        low = {k: (v.to(dtype) if v.is_floating_point() else v) for k, v in inputs.items()}
+        wrt = [low[k].requires_grad_() for k in request["wrt"]]
+        value = f(*[low[k] for k in positional], **options)
+        (g,) = torch.autograd.grad(value.sum(), wrt[:1])
+        want = f(*[(low[k].detach().float() if low[k].is_floating_point() else low[k]) for k in positional], **options)
+        out[str(dtype)] = {"dtype": str(value.dtype), "grad": str(g.dtype), "difference": (value.detach() - want).abs().max().item()}
+    return out
+
+
 def handle(request):
     kind = request.get("kind", "module")
+    if kind == "half":
+        return half(request)
     if kind == "double":
         return double_backward(request)
     if kind == "meta":

@@ -49,6 +49,14 @@ def floats_of(*values):
         _DEVICE.reset(tokens[1])
 
 
+def widened(v):
+    """A float16 or bfloat16 tensor as float32 (its gradient flows back in its own dtype): losses
+    run in float32 at least, as torch.autocast runs its own (exp overflows float16 above 11)."""
+    if isinstance(v, torch.Tensor) and v.dtype in (torch.float16, torch.bfloat16):
+        return v.float()
+    return v
+
+
 def _dtype(name="float32"):
     if name == "float32":
         return _FLOAT.get()
