@@ -73,6 +73,7 @@ const RENAMES: readonly [string, string, string, string, { refused: RegExp } | {
   ['a binding, everywhere', 'loss f(x: [N]) = mean(a * a)\n  where a = x', 'a =', 'y', { text: 'loss f(x: [N]) = mean(y * y)\n  where y = x' }],
   ['an index variable, in its binding only', 'loss f(e: [N]) = mean(a + b)\n  where a[i] = e[i]\n        b[i] = e[i]', 'i] = e[i]\n', 'k', { text: 'loss f(e: [N]) = mean(a + b)\n  where a[k] = e[k]\n        b[i] = e[i]' }],
   ['a dimension, in shapes and reductions', 'loss f(x: [N, D]) = mean(sum(x, D))', 'D]', 'E', { text: 'loss f(x: [N, E]) = mean(sum(x, E))' }],
+  ['a dimension, where an index variable ranges over it too', 'loss f(x: [N, C]) = mean(x * keep)\n  where keep[c: C] = if c > 0 then 1 else 0', 'C]', 'K', { text: 'loss f(x: [N, K]) = mean(x * keep)\n  where keep[c: K] = if c > 0 then 1 else 0' }],
   ['not to a name another binding has', 'loss f(x: [N]) = mean(a + b)\n  where a = x\n        b = x', 'a =', 'b', { refused: /would/ }],
   ['not to a parameter\'s name', 'loss f(x: [N], y: [N]) = mean(a)\n  where a = x', 'a =', 'y', { refused: /would/ }],
   ['not capturing a fresh index variable', 'loss f(e: [N]) = mean(a)\n  where a = sum(e[j], j)', 'a =', 'j', { refused: /would/ }],

@@ -98,7 +98,7 @@ function leftSide(b: Binding, lines: readonly (readonly Item[])[]): { text: stri
       const it = line[j]!;
       if (!it.token) return undefined;
       if (is(it.token, T.Equals)) return { text, equals: it.start };
-      text += it.text + (is(it.token, T.Comma) ? ' ' : '');
+      text += it.text + (is(it.token, T.Comma, T.Colon) ? ' ' : '');
     }
     return undefined;
   }

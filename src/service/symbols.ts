@@ -163,11 +163,15 @@ class Resolver {
   /** A binding's index variables scope its value; other new names there are its own too. */
   private binding(b: Binding, scope: Scope, container: string): void {
     const own = new Map<string, LossSymbol>();
-    for (const iv of b.indexVars) {
+    b.indexVars.forEach((iv, k) => {
       const known = own.get(iv.name);
       if (known) this.use(iv.span, known);
       else own.set(iv.name, this.declare(iv.name, 'index', iv.span, b.span, container));
-    }
+      // `keep[c: C]`: the dim an index variable ranges over (an unknown one is the checker's error).
+      const dim = b.indexDims?.[k];
+      const dimSymbol = dim && (scope.get(dim.name) ?? this.top.get(dim.name));
+      if (dim && dimSymbol?.kind === 'dim') this.use(dim.span, dimSymbol);
+    });
     this.expression(b.value, new Map([...scope, ...own]), new Map(), container, b.span);
   }
 
