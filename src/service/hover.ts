@@ -8,7 +8,7 @@ import { parsed, quickCheck, type Parsed } from './analysis.js';
 import { symbolAt, type Workspace } from './navigation.js';
 import type { LossSymbol } from './symbols.js';
 import type { TextRange } from './types.js';
-import { describeAxes, describeRange, describeValue, ValueFacts, type ValueFact } from './values.js';
+import { describeAxes, describeRange, ValueFacts, type ValueFact } from './values.js';
 
 export interface HoverInfo {
   readonly range: TextRange;
@@ -131,7 +131,6 @@ function findBinding(home: Parsed, symbol: LossSymbol): Binding | undefined {
   return out;
 }
 
-export { describeValue };
 
 /** Hover over an operator or a call's parentheses: the smallest expression there that the checker lowered. */
 function expressionHover(ws: Workspace, doc: Parsed, offset: number): HoverInfo | undefined {
