@@ -113,6 +113,7 @@ const STYLE: readonly [what: string, input: string, output: string][] = [
   ['bindings after `where x = …` under the first', 'loss f(x: [N]) = mean(a * bb)\n where a = x\n bb = 2 * x', 'loss f(x: [N]) = mean(a * bb)\n  where a  = x\n        bb = 2 * x\n'],
   ['a continued parameter list under the first parameter', 'loss f(x: [N],\n y: [N]) = mean(x * y)', 'loss f(x: [N],\n       y: [N]) = mean(x * y)\n'],
   ['comments and doc comments kept, indented with the code after them', '// about the file\n\n\n\n/// The loss.\n   loss f(x: [N]) = // the body follows\n       mean(x) /* all of it */\n', '// about the file\n\n/// The loss.\nloss f(x: [N]) = // the body follows\n  mean(x) /* all of it */\n'],
+  ['trailing comments of consecutive lines aligned', 'loss f(x: [N]) = mean(a + bbb)\n  where a = x // one\n        bbb = 2 * x   // two\n', 'loss f(x: [N]) = mean(a + bbb)\n  where a   = x     // one\n        bbb = 2 * x // two\n'],
   ['conditionals, lets and logic', 'loss f(x: [N]) = mean(if x>0 and not x>1 then x else let y=x*2 , z=y in z)', 'loss f(x: [N]) = mean(if x > 0 and not x > 1 then x else let y = x * 2, z = y in z)\n'],
   ['ellipsis and function types', 'loss f(g: fn([...,D])->[...,K], x: [..., D]) = mean(g(x))', 'loss f(g: fn([..., D]) -> [..., K], x: [..., D]) = mean(g(x))\n'],
 ];

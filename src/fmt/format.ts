@@ -142,6 +142,8 @@ function layout(text: string, module: Module): string {
   const bindingIndent = new Map<Binding, number>();
   let whereBindingColumn: { def: Definition; column: number } | undefined;
   let prevToken: IToken | undefined;
+  /** Output lines ending in a `//` comment after code: where the code ends. */
+  const trailing = new Map<number, number>();
 
   const defAt = (offset: number): Definition | undefined => info.defs.find((d) => d.span.start.offset <= offset && offset < d.span.end.offset);
 
@@ -179,6 +181,7 @@ function layout(text: string, module: Module): string {
     for (let k = 0; k < line.length; k++) {
       const it = line[k]!;
       const prev = line[k - 1];
+      if (it.comment === 'line' && k > 0) trailing.set(out.length, s.length);
       if (prev) s += spaceBetween(prev, it, tokenBefore, open.at(-1)?.importBrace ?? false, info);
       const b = info.bindingStart.get(it.start);
       if (b) {
@@ -199,7 +202,27 @@ function layout(text: string, module: Module): string {
     }
     out.push(s.trimEnd());
   }
+  alignTrailingComments(out, trailing);
   return out.length ? `${out.join('\n')}\n` : '';
+}
+
+/** Trailing `//` comments of consecutive lines start in one column, one space after the longest code. */
+function alignTrailingComments(out: string[], trailing: ReadonlyMap<number, number>): void {
+  let i = 0;
+  while (i < out.length) {
+    if (!trailing.has(i)) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (trailing.has(j + 1)) j++;
+    const column = Math.max(...Array.from({ length: j - i + 1 }, (_, k) => trailing.get(i + k)!)) + 1;
+    for (let k = i; k <= j; k++) {
+      const end = trailing.get(k)!;
+      out[k] = out[k]!.slice(0, end) + ' '.repeat(column - end) + out[k]!.slice(end).trimStart();
+    }
+    i = j + 1;
+  }
 }
 
 function spaceBetween(prev: Item, cur: Item, tokenBefore: (t: IToken) => IToken | undefined, inImport: boolean, info: Layout): string {
