@@ -3,6 +3,7 @@
 // dependencies of the package (ts-morph an optional one: only `compile` needs it), so a
 // missing one comes back as a diagnostic naming the command that installs it.
 
+import type { ReductionMode } from './ir/reduction.js';
 import type { Module } from '../grammar/ast.js';
 import { parseModule } from '../grammar/index.js';
 import type { CheckResult } from './check/module.js';
@@ -11,7 +12,7 @@ import { errorsLeaveLossIntact } from './check/unaffected.js';
 import { hint } from './check/values.js';
 import { diagnostic, hasErrors, sortDiagnostics, type Diagnostic } from './diagnostics/diagnostic.js';
 import type { IrFunction } from './ir/types.js';
-import { prepareInputs, type NestedArray } from './eval/inputs.js';
+import { prepareInputs, toDense, type NestedArray } from './eval/inputs.js';
 import { differentiate } from './grad/index.js';
 import { frontEnd, type PipelineOptions } from './pipeline.js';
 import type { SampleReport } from './sample/sample.js';
@@ -93,7 +94,9 @@ export interface EvaluateOptions extends PipelineOptions {
   /** Gradients by TensorFlow.js's autodiff instead of the compiler's derived backward pass. */
   readonly autodiff?: boolean;
   readonly backend?: 'wasm' | 'cpu';
-  readonly reduction?: 'mean' | 'sum' | 'none';
+  readonly reduction?: ReductionMode;
+  /** Per-sample weights (a nested array or `{shape, data}`), as the generated function's `weights` option. */
+  readonly weights?: unknown;
   /**
    * Fail (an E7008 diagnostic with the module's checkFinite message: which input or step led
    * there) when the loss holds NaN or an infinity, instead of returning it (default false).
@@ -124,6 +127,8 @@ export async function evaluate(text: string, file: string, options: EvaluateOpti
   }
   const prepared = prepareInputs(fn, options.inputs, options.set);
   if (prepared.diagnostics.length > 0) return { diagnostics: [...checked.diagnostics, ...prepared.diagnostics] };
+  const weights = options.weights === undefined ? undefined : toDense(options.weights);
+  if (typeof weights === 'string') return { diagnostics: [...checked.diagnostics, diagnostic('BadInputsFile', undefined, { problem: `the weights: ${weights}` })] };
   let tf: typeof import('@tensorflow/tfjs');
   let runtime: [typeof import('./eval/setup.js'), typeof import('./eval/evaluate.js')];
   try {
@@ -138,6 +143,7 @@ export async function evaluate(text: string, file: string, options: EvaluateOpti
   // The caller's backend is active again afterwards.
   return onBackend(options.backend ?? 'wasm', async (backend) => {
     const tensors: Record<string, import('@tensorflow/tfjs').Tensor> = {};
+    let weightTensor: import('@tensorflow/tfjs').Tensor | undefined;
     try {
       for (const input of fn.inputs) {
         const v = prepared.tensors[input.name];
@@ -145,7 +151,9 @@ export async function evaluate(text: string, file: string, options: EvaluateOpti
         const dtype = input.elem === 'real' ? 'float32' : input.elem === 'bool' ? 'bool' : 'int32';
         tensors[input.name] = tf.tensor(v.data, v.shape, dtype);
       }
+      if (weights) weightTensor = tf.tensor(weights.data, weights.shape, 'float32');
       const evalOptions = {
+        ...(weightTensor ? { weights: weightTensor } : {}),
         ...(options.reduction ? { reduction: options.reduction } : {}),
         ...(options.autodiff ? { autodiff: true } : {}),
         ...(options.checkFinite ? { checkFinite: true } : {}),
@@ -172,6 +180,7 @@ export async function evaluate(text: string, file: string, options: EvaluateOpti
       return { diagnostics: [...checked.diagnostics, diagnostic('EvaluationFailed', undefined, { reason })] };
     } finally {
       Object.values(tensors).forEach((t) => t.dispose());
+      weightTensor?.dispose();
     }
   });
 }

@@ -5,6 +5,7 @@
 // reduction and with weights; they agree with the same module compiled with `autodiff: true`
 // (no customGrad) where that is finite, and stay finite where it is not; training loops leak
 // nothing; a learnable parameter still trains.
+import { REDUCTION_NAMES, type ReductionMode } from '../src/ir/reduction.js';
 import * as tf from '@tensorflow/tfjs';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -123,7 +124,7 @@ function toTensors(fn: IrFunction, x: Inputs): Record<string, tf.Tensor> {
 }
 
 interface CallOptions {
-  readonly reduction?: 'mean' | 'sum' | 'none';
+  readonly reduction?: ReductionMode;
   readonly weights?: tf.Tensor;
 }
 
@@ -236,7 +237,7 @@ describe.each(CASES)('$loss: gradients of the generated module = float64 derived
     const rng = mulberry32(2);
     // Weights of the per-sample shape, and of its leading dim only (broadcast over the rest).
     const weightings = [randomTensor(perSample, rng, { lo: 0.1, hi: 2 }), ...(perSample.length > 1 ? [randomTensor(perSample.slice(0, 1), rng, { lo: 0.1, hi: 2 })] : [])];
-    for (const reduction of ['mean', 'sum', 'none'] as const) {
+    for (const reduction of REDUCTION_NAMES) {
       expectGrads(moduleGrads(mods.derived[c.file]!, c, x, { reduction }), referenceGrads(c, x, { reduction }), reduction);
       for (const w of weightings.map(roundF32)) {
         const weights = tf.tensor(Array.from(w.data), w.shape);

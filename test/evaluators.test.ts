@@ -1,6 +1,7 @@
 // The float64 reference evaluator and the tfjs evaluator check each other: every op kind on
 // random inputs, reductions against tf.losses, tfjs gradients against central differences of
 // the reference, on both the cpu and wasm backends.
+import type { ReductionMode } from '../src/ir/reduction.js';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ShapeError } from '../src/reference/dims.js';
@@ -70,7 +71,7 @@ function disposeAll(ts: Record<string, tf.Tensor>): void {
 interface CheckOptions {
   hypers?: Record<string, number>;
   node?: NodeId;
-  reduction?: 'mean' | 'sum' | 'none';
+  reduction?: ReductionMode;
   weights?: RefTensor;
   rtol?: number;
   atol?: number;
@@ -241,6 +242,14 @@ describe.each(['cpu', 'wasm'] as const)('evaluators on %s', (backend) => {
       ['none', w, () => tf.losses.computeWeightedLoss(tf.squaredDifference(x, y), tf.tensor(Array.from(w.data), [3, 1]), R.NONE)],
       ['mean', wOne, () => tf.losses.computeWeightedLoss(tf.squaredDifference(x, y), tf.tensor(Array.from(wOne.data), [1, 4]), R.MEAN)],
       ['mean', wFull, () => tf.losses.computeWeightedLoss(tf.squaredDifference(x, y), tf.tensor(Array.from(wFull.data), [3, 4]), R.MEAN)],
+      // tf.losses' SUM_BY_NONZERO_WEIGHTS: over the nonzero weights after broadcasting (w has a 0: 8 of 12).
+      ['sum_by_nonzero_weights', undefined, () => tf.losses.meanSquaredError(y, x, undefined, R.SUM_BY_NONZERO_WEIGHTS)],
+      ['sum_by_nonzero_weights', w, () => tf.losses.computeWeightedLoss(tf.squaredDifference(x, y), tf.tensor(Array.from(w.data), [3, 1]), R.SUM_BY_NONZERO_WEIGHTS)],
+      ['sum_by_nonzero_weights', wOne, () => tf.losses.computeWeightedLoss(tf.squaredDifference(x, y), tf.tensor(Array.from(wOne.data), [1, 4]), R.SUM_BY_NONZERO_WEIGHTS)],
+      ['sum_by_nonzero_weights', wFull, () => tf.losses.computeWeightedLoss(tf.squaredDifference(x, y), tf.tensor(Array.from(wFull.data), [3, 4]), R.SUM_BY_NONZERO_WEIGHTS)],
+      // Keras's sum_over_batch_size: Σ w·l over the 12 per-sample losses, whatever the weights.
+      ['sum_over_batch_size', undefined, () => tf.div(tf.sum(tf.squaredDifference(x, y)), 12)],
+      ['sum_over_batch_size', w, () => tf.div(tf.sum(tf.mul(tf.squaredDifference(x, y), tf.tensor(Array.from(w.data), [3, 1]))), 12)],
     ];
     for (const [reduction, weights, expected] of cases) {
       const want = tf.tidy(expected);

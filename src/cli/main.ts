@@ -10,6 +10,7 @@ import type { SampleReport } from '../sample/sample.js';
 import { reportLine } from '../sample/sample-findings.js';
 import { diagnostic, hasErrors, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { formatFootprint } from '../ir/footprint.js';
+import { REDUCTION_NAMES, type ReductionMode } from '../ir/reduction.js';
 import { countOps, formatCountChanges } from '../opt/stats.js';
 import { frontEnd } from '../pipeline.js';
 import { hint } from '../check/values.js';
@@ -390,11 +391,12 @@ async function evalCommand(args: readonly string[], io: Io): Promise<number> {
   if (values.autodiff && !values.grad) throw new UsageError('--autodiff changes how gradients are computed: use it with --grad');
   if (values.backend && values.backend !== 'wasm' && values.backend !== 'cpu' && values.backend !== 'torch') throw new UsageError(`--backend must be wasm or cpu (TensorFlow.js) or torch (PyTorch), not '${values.backend}'`);
   const reduction = values.reduction;
-  if (reduction && reduction !== 'mean' && reduction !== 'sum' && reduction !== 'none') throw new UsageError(`--reduction must be mean, sum or none, not '${reduction}'`);
+  if (reduction && !(REDUCTION_NAMES as string[]).includes(reduction)) throw new UsageError(`--reduction must be ${REDUCTION_NAMES.join(', ')}, not '${reduction}'`);
   const sets = parseSets(values.set ?? []);
   if (values.backend === 'torch') {
     const torch = { file: positionals[0]!, loss: values.loss, inputs: values.inputs, set: sets, grad: values.grad ?? false, autodiff: values.autodiff ?? false, json: values.json ?? false };
-    return evalTorch({ ...torch, allowNonfinite: values['allow-nonfinite'] ?? false, optimize: !values['no-opt'], ...(reduction ? { reduction: reduction as 'mean' | 'sum' | 'none' } : {}) }, io);
+    const weights = (values as { weights?: string }).weights;
+    return evalTorch({ ...torch, allowNonfinite: values['allow-nonfinite'] ?? false, optimize: !values['no-opt'], ...(reduction ? { reduction } : {}), ...(weights ? { weights } : {}) }, io);
   }
   const file = positionals[0]!;
   const text = readSource(file, io);
@@ -404,9 +406,24 @@ async function evalCommand(args: readonly string[], io: Io): Promise<number> {
     report(io, read.problem);
     return EXIT.failed;
   }
+  let weights: unknown;
+  if (values.weights) {
+    const w = readText(values.weights);
+    if ('reason' in w) {
+      report(io, diagnostic('FileNotFound', undefined, { path: values.weights, reason: w.reason }));
+      return EXIT.failed;
+    }
+    try {
+      weights = JSON.parse(w.text);
+    } catch (err) {
+      report(io, diagnostic('BadInputsFile', undefined, { problem: `${values.weights} is not valid JSON: ${(err as Error).message}` }));
+      return EXIT.failed;
+    }
+  }
   const result = await evaluate(text, file, {
     loss: values.loss,
     inputs: read.inputs,
+    ...(weights !== undefined ? { weights } : {}),
     set: sets,
     grad: values.grad ?? false,
     autodiff: values.autodiff ?? false,
@@ -415,7 +432,7 @@ async function evalCommand(args: readonly string[], io: Io): Promise<number> {
     host: fsHost,
     // A NaN or infinite loss is a failed evaluation, with the module's checkFinite message.
     checkFinite: !values['allow-nonfinite'],
-    ...(reduction ? { reduction: reduction as 'mean' | 'sum' | 'none' } : {}),
+    ...(reduction ? { reduction: reduction as ReductionMode } : {}),
   });
   printDiagnostics(io, result.diagnostics);
   if (result.loss === undefined) return EXIT.failed;

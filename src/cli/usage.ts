@@ -64,7 +64,7 @@ them, and prints every problem as file:line:col: error CODE: message. Exits 1 on
   },
   eval: {
     args: '<file>',
-    synopsis: '--loss NAME --inputs FILE.json [--set NAME=VALUE]... [--grad]\n                [--autodiff] [--json] [--allow-nonfinite] [--backend wasm|cpu|torch] [--no-opt] [--reduction mean|sum|none]',
+    synopsis: '--loss NAME --inputs FILE.json [--set NAME=VALUE]... [--grad]\n                [--autodiff] [--json] [--allow-nonfinite] [--backend wasm|cpu|torch] [--no-opt] [--reduction MODE]\n                [--weights FILE.json]',
     about: `Runs one loss on TensorFlow.js and prints its value (and gradients with --grad). The inputs
 file is a JSON object from input name to a nested array, or to {"shape": [...], "data": [...]};
 int and index inputs hold whole numbers.`,
@@ -78,7 +78,8 @@ int and index inputs hold whole numbers.`,
       'allow-nonfinite': { type: 'boolean', help: 'print a loss that is NaN or infinite (exit 0) instead of failing with what led there (exit 1)' },
       backend: { type: 'string', value: 'wasm|cpu|torch', help: 'the TensorFlow.js backend to run on (default wasm), or torch: the PyTorch module, in Python' },
       'no-opt': { type: 'boolean', help: 'run the formula as written, without the optimizer' },
-      reduction: { type: 'string', value: 'mean|sum|none', help: "how the per-sample losses are combined (default the loss's own); none prints each" },
+      reduction: { type: 'string', value: 'MODE', help: "how the per-sample losses are combined (default the loss's own): mean, sum, none (prints each), or tf.losses' and Keras's sum_by_nonzero_weights and sum_over_batch_size" },
+      weights: { type: 'string', value: 'FILE.json', help: "per-sample weights (a nested array or {\"shape\", \"data\"}), as the generated function's weights option" },
       help: HELP,
     },
   },

@@ -2,6 +2,7 @@
 // body text. Pure data out; `module.ts` turns the plan into ts-morph structures. The body is
 // the one lowering (src/lower) read by the source interpreter.
 
+import { REDUCTION_NAMES } from '../ir/reduction.js';
 import { boundaryAxes } from '../ir/axes.js';
 import { REST, type Axis, type IrFunction, type IrInput } from '../ir/types.js';
 import { hasFiniteCheck, lowerLoss, optionKeys, returnsScalar } from '../lower/loss.js';
@@ -156,10 +157,10 @@ export function planLoss(fn: IrFunction, names: ModuleNames, options: PlanOption
     optionsProps.push(
       {
         key: 'reduction',
-        type: "'mean' | 'sum' | 'none'",
+        type: REDUCTION_NAMES.map((m) => `'${m}'`).join(' | '),
         optional: true,
         doc: commentText(
-          `How the per-sample losses ${shapeText(ps)} are combined: '${reduction.kind}' (default)${reduction.kind === 'mean' ? ", 'sum'" : ", 'mean'"}, or 'none' to return them.`,
+          `How the per-sample losses ${shapeText(ps)} are combined: '${reduction.kind}' (default)${reduction.kind === 'mean' ? ", 'sum'" : ", 'mean'"}, 'none' to return them, or tf.losses' and Keras's 'sum_by_nonzero_weights' and 'sum_over_batch_size' (which differ from 'mean' only with weights).`,
         ),
       },
       {

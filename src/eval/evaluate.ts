@@ -4,6 +4,7 @@
 // boundary: it takes inputs by name (as JSON gives them: class indices may come as float32
 // whole numbers) and hyperparameters as a record, and calls the loss as a module's caller would.
 
+import { noReductionReason, type ReductionMode } from '../ir/reduction.js';
 import * as tf from '@tensorflow/tfjs';
 import { differentiate } from '../grad/index.js';
 import type { IrFunction } from '../ir/types.js';
@@ -12,7 +13,7 @@ import { LiveInterp } from './live-interp.js';
 
 export interface TfjsEvalOptions {
   /** Reduce the per-sample loss this way instead of returning the output (needs fn.reduction). */
-  reduction?: 'mean' | 'sum' | 'none';
+  reduction?: ReductionMode;
   /**
    * Weights: the per-sample shape or a leading part of it (broadcast over the trailing dims).
    * 'none' then returns w·l, 'sum' Σ w·l, 'mean' Σ w·l / Σ w.
@@ -76,7 +77,7 @@ function call(fn: IrFunction, inputs: Readonly<Record<string, tf.Tensor>>, hyper
   }
   for (const key of ['reduction', 'weights', 'checkValues', 'checkFinite'] as const) if (options[key] !== undefined) opts[key] = options[key];
   if (!loss.reduction && (options.reduction !== undefined || options.weights !== undefined)) {
-    throw new EvalError(`${fn.name}: this loss has no outer mean or sum, so it takes no 'reduction' or 'weights' option`);
+    throw new EvalError(`${fn.name}: takes no 'reduction' or 'weights' option: ${noReductionReason(fn.nodes, fn.output)}`);
   }
   const order = [...args.keys()];
   const run = (positional: ReadonlyMap<string, unknown>, opts: unknown): tf.Tensor => {

@@ -4,6 +4,7 @@
 // hyperparameter types and domains, the reduction options, NaN in the inputs. Every message
 // names the loss, the argument and what was expected. A throw here leaks nothing.
 
+import { REDUCTION_LIST, REDUCTION_NAMES } from '../ir/reduction.js';
 import { boundaryAxes } from '../ir/axes.js';
 import type { DType } from '../ir/ops.js';
 import { REST, type DomainInfo, type IrFunction, type IrInput, type NodeId } from '../ir/types.js';
@@ -252,8 +253,8 @@ export function checkArguments<V>(I: Interp<V>, fn: IrFunction, inputs: Readonly
     // Weights are given in the order callers see the per-sample losses.
     const axes = boundaryAxes(fn, fn.reduction.perSample);
     const mode = I.let('reduction', I.js('orElse', I.get(options, 'reduction'), I.str(fn.reduction.kind)));
-    const unknown = I.and(I.and(I.js('ne', mode, I.str('mean')), () => I.js('ne', mode, I.str('sum'))), () => I.js('ne', mode, I.str('none')));
-    I.throwIf(unknown, 'RangeError', () => [`${loss}: option 'reduction' must be 'mean', 'sum' or 'none', but is `, I.js('string', mode)]);
+    const unknown = REDUCTION_NAMES.slice(1).reduce((acc, m) => I.and(acc, () => I.js('ne', mode, I.str(m))), I.js('ne', mode, I.str(REDUCTION_NAMES[0]!)));
+    I.throwIf(unknown, 'RangeError', () => [`${loss}: option 'reduction' must be ${REDUCTION_LIST}, but is `, I.js('string', mode)]);
     const weights = I.let('weights', I.get(options, 'weights'));
     I.when(I.js('ne', weights, I.undef()), () => {
       I.throwIf(I.js('not', I.js('isTensor', weights)), 'TypeError', () => [

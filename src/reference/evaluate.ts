@@ -3,6 +3,7 @@
 // obviously-correct loops over speed: every operand is first materialised in its result's
 // layout (by axis name), then combined index by index. ints and bools are stored as numbers
 // (bools as 0/1).
+import { noReductionReason } from '../ir/reduction.js';
 import { applyArgumentAxes, boundaryAxes, unionAxes } from '../ir/axes.js';
 import { OPS, type BinaryOp, type DType, type UnaryOp } from '../ir/ops.js';
 import { REST, type Axis, type IrFunction, type IrNode, type NodeId } from '../ir/types.js';
@@ -18,7 +19,7 @@ export interface RefTensor {
 
 export interface RefOptions {
   /** Reduce the per-sample loss this way instead of returning the output (needs fn.reduction). */
-  reduction?: 'mean' | 'sum' | 'none';
+  reduction?: 'mean' | 'sum' | 'none' | 'sum_by_nonzero_weights' | 'sum_over_batch_size';
   /**
    * Weights: the per-sample shape or a prefix of it (left-aligned, broadcast over the trailing
    * dims; a dim may also be 1). 'none' then returns w·l, 'sum' Σ w·l, 'mean' Σ w·l / Σ w.
@@ -58,7 +59,7 @@ export function evaluateReference(
   if (options.node !== undefined) return out(ev.value(options.node));
   if (options.reduction === undefined && options.weights === undefined) return out(ev.atBoundary(ev.value(fn.output), fn.output));
   if (!fn.reduction) {
-    throw new EvalError(`${fn.name}: this loss has no outer mean or sum, so it takes no 'reduction' or 'weights' option`);
+    throw new EvalError(`${fn.name}: takes no 'reduction' or 'weights' option: ${noReductionReason(fn.nodes, fn.output)}`);
   }
   const perSample = ev.atBoundary(ev.value(fn.reduction.perSample), fn.reduction.perSample);
   const kind = options.reduction ?? fn.reduction.kind;
@@ -67,12 +68,16 @@ export function evaluateReference(
   if (kind === 'none') return { shape: [...perSample.shape], data: w ? l.map((v, i) => w[i]! * v) : l };
   let num = 0;
   let den = 0;
+  let nonzero = 0;
   l.forEach((v, i) => {
     num += (w ? w[i]! : 1) * v;
     den += w ? w[i]! : 1;
+    nonzero += (w ? w[i]! : 1) !== 0 ? 1 : 0;
   });
-  // 'sum' = Σ w·l; 'mean' = Σ w·l / Σ w over the weights broadcast to the per-sample shape.
-  return { shape: [], data: Float64Array.of(kind === 'sum' ? num : num / den) };
+  // 'sum' = Σ w·l; 'mean' = Σ w·l / Σ w over the weights broadcast to the per-sample shape;
+  // 'sum_by_nonzero_weights' over how many of those are not 0; 'sum_over_batch_size' over l's size.
+  const by: Record<string, number> = { sum: num, mean: num / den, sum_by_nonzero_weights: num / nonzero, sum_over_batch_size: num / l.length };
+  return { shape: [], data: Float64Array.of(l.length === 0 ? 0 : by[kind]!) };
 }
 
 export interface RefGradients {
@@ -102,7 +107,7 @@ export function gradientsReference(
   const value = evaluateReference(fn, inputs, hypers, options);
   const plain = options.reduction === undefined && options.weights === undefined;
   if (!plain && !g.perSample) {
-    throw new EvalError(`${fn.name}: this loss has no outer mean or sum, so it takes no 'reduction' or 'weights' option`);
+    throw new EvalError(`${fn.name}: takes no 'reduction' or 'weights' option: ${noReductionReason(fn.nodes, fn.output)}`);
   }
   const pass = plain ? g.output : g.perSample!;
   const ev = new RefEvaluator(fn, inputs, hypers, dims);
@@ -113,8 +118,17 @@ export function gradientsReference(
   if (!plain) {
     const w = options.weights ? expandWeights(fn.name, options.weights, seen.shape) : undefined;
     const kind = options.reduction ?? fn.reduction!.kind;
-    const total = w ? w.reduce((a, v) => a + v, 0) : root.data.length;
-    seed = seed.map((_, i) => (w ? w[i]! : 1) / (kind === 'mean' ? total : 1));
+    const n = root.data.length;
+    const weightOf = (i: number): number => (w ? w[i]! : 1);
+    // d/dl_i of each reduction: w_i over what it divides by (unweighted, all but 'sum' are the mean).
+    const by: Record<string, number> = {
+      sum: 1,
+      none: 1,
+      mean: w ? w.reduce((a, v) => a + v, 0) : n,
+      sum_by_nonzero_weights: w ? w.filter((v) => v !== 0).length : n,
+      sum_over_batch_size: n,
+    };
+    seed = seed.map((_, i) => weightOf(i) / by[kind]!);
   }
   ev.preset(pass.seed, { shape: root.shape, data: ev.expandTo({ axes: seen.axes, shape: seen.shape, data: seed }, root.axes) });
   const grads: Record<string, RefTensor> = {};
