@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { evaluate } from '../src/api.js';
 import { fsHost } from '../src/cli/files.js';
+import { COMMANDS } from '../src/cli/usage.js';
 import { PYTHON, torchMissing } from './helpers/torch.js';
 
 const lossc = (...args: string[]) => spawnSync('node', ['bin/lossc.js', ...args], { encoding: 'utf8', env: { ...process.env, LOSSC_PYTHON: PYTHON } });
@@ -123,6 +124,16 @@ describe.skipIf(torchMissing() !== undefined)('the PyTorch target on the command
     close(a.loss, b.loss);
     expect(Object.keys(a.grads).sort()).toEqual(Object.keys(b.grads).sort());
     for (const k of Object.keys(b.grads)) close(a.grads[k], b.grads[k]);
+  });
+
+  // --weights is eval's option for the per-sample weights (where the CLI has it).
+  it.skipIf(!('weights' in COMMANDS.eval.flags))('eval --backend torch --weights: the weighted mean Σ w·l / Σ w and its gradient', () => {
+    const inputs = write('weighted.json', { pred: [1, 2], target: [0, 0] });
+    const weights = write('weights.json', [1, 3]);
+    const r = lossc('eval', 'stdlib/regression.loss', '--loss', 'mse', '--inputs', inputs, '--weights', weights, '--grad', '--json', '--backend', 'torch');
+    expect(r.stderr).toBe('');
+    // (1·1² + 3·2²) / (1 + 3) = 3.25; d/dpred = 2·w·e / Σw = [0.5, 3].
+    expect(JSON.parse(r.stdout)).toEqual({ loss: 3.25, grads: { pred: [0.5, 3], target: [-0.5, -3] } });
   });
 
   it('eval --backend torch: the module’s own messages, as E7008 with exit 1', () => {

@@ -13,7 +13,7 @@ import { check } from '../api.js';
 import { hint } from '../check/values.js';
 import { diagnostic, hasErrors, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { emitPytorchModule, TORCH_RUNTIME_FILE } from '../emit/pytorch.js';
-import { prepareInputs } from '../eval/inputs.js';
+import { prepareInputs, toDense, type DenseValue } from '../eval/inputs.js';
 import { TORCH_RUNTIME_SOURCE } from '../runtime/python/source.js';
 import { collectSources, fsHost, outputFolderProblem, readText, UsageError, writeOutputs } from './files.js';
 import { readInputsFile } from './inputs-file.js';
@@ -114,7 +114,10 @@ export interface TorchEvalFlags {
   readonly json: boolean;
   readonly allowNonfinite: boolean;
   readonly optimize: boolean;
-  readonly reduction?: 'mean' | 'sum' | 'none';
+  /** A reduction mode the loss's lowering accepts (it says so when it does not). */
+  readonly reduction?: string;
+  /** `--weights FILE.json`: per-sample weights, a nested array or {"shape", "data"}. */
+  readonly weights?: string;
 }
 
 /** Runs the module's loss on the inputs in Python and prints one JSON line (driver below). */
@@ -144,6 +147,8 @@ try:
     for k in wrt:
         tensors[k].requires_grad_()
     kwargs = dict(request["options"])
+    if "weights" in request:
+        kwargs["weights"] = torch.tensor([dec(x) for x in request["weights"]["data"]], dtype=torch.float32).reshape(request["weights"]["shape"])
     kwargs.update({k: tensors[k] for k in request["optional"] if k in tensors})
     value = f(*[tensors[k] for k in request["positional"]], **kwargs)
     out = {"loss": enc(value.detach().tolist())}
@@ -157,6 +162,9 @@ except (TypeError, ValueError) as e:
 
 type Evaluated = { loss: unknown; grads?: Record<string, unknown> };
 type DriverAnswer = Evaluated | { error: string } | { noTorch: string };
+
+/** A number as JSON can carry it: NaN and ±Infinity as strings, which Python's float() reads. */
+const wireNumber = (x: number): number | string => (Number.isFinite(x) ? x : String(x));
 
 /** Pythons to try, in order. */
 function pythons(): string[] {
@@ -191,6 +199,27 @@ export function evalTorch(flags: TorchEvalFlags, io: Io): number {
     report(io, prepared.diagnostics);
     return EXIT.failed;
   }
+  let weights: DenseValue | undefined;
+  if (flags.weights !== undefined) {
+    const read = readText(flags.weights);
+    if ('reason' in read) {
+      report(io, [diagnostic('FileNotFound', undefined, { path: flags.weights, reason: read.reason })]);
+      return EXIT.failed;
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(read.text);
+    } catch (err) {
+      report(io, [diagnostic('BadInputsFile', undefined, { problem: `${flags.weights} is not valid JSON: ${(err as Error).message}` })]);
+      return EXIT.failed;
+    }
+    const dense = toDense(parsed);
+    if (typeof dense === 'string') {
+      report(io, [diagnostic('BadInputsFile', undefined, { problem: `${flags.weights}: ${dense}` })]);
+      return EXIT.failed;
+    }
+    weights = dense;
+  }
   if ((fn.functions ?? []).length > 0) {
     report(io, [diagnostic('EvaluationFailed', undefined, { reason: `${fn.name} takes a function argument, which an inputs file cannot give` })]);
     return EXIT.failed;
@@ -210,7 +239,8 @@ export function evalTorch(flags: TorchEvalFlags, io: Io): number {
       positional: fn.order ?? fn.inputs.filter((i) => i.default === undefined).map((i) => i.name),
       optional: fn.inputs.filter((i) => i.default !== undefined).map((i) => i.name),
       // NaN and ±Infinity as strings (JSON has none); Python's float() reads them back.
-      tensors: Object.fromEntries(Object.entries(prepared.tensors).map(([k, v]) => [k, { shape: v.shape, data: v.data.map((x) => (Number.isFinite(x) ? x : String(x))), elem: fn.inputs.find((i) => i.name === k)!.elem }])),
+      tensors: Object.fromEntries(Object.entries(prepared.tensors).map(([k, v]) => [k, { shape: v.shape, data: v.data.map(wireNumber), elem: fn.inputs.find((i) => i.name === k)!.elem }])),
+      ...(weights ? { weights: { shape: weights.shape, data: weights.data.map(wireNumber) } } : {}),
       options,
       grad: flags.grad,
       wrt: fn.inputs.filter((i) => i.elem === 'real').map((i) => i.name),
