@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { BinaryOp, ReduceOp, UnaryOp } from '../src/ir/ops.js';
 import * as R from '../src/ranges/interval.js';
 import { AXIS_NAN, BINARY_NAN, REDUCE_NAN, UNARY_NAN } from '../src/ranges/nan.js';
+import { digammaRef, lgammaRef, trigammaRef } from '../src/reference/gamma.js';
 
 const end = fc.oneof(fc.double({ min: -1e6, max: 1e6, noNaN: true }), fc.constantFrom(0, 1, -1, 0.5, 2, -2, 1e38, -1e38), fc.constantFrom(Infinity, -Infinity));
 
@@ -34,9 +35,11 @@ const anyRange = fc.oneof(rangeAndPoints, rangeAndPoints, set);
 const UNARY: Partial<Record<UnaryOp, (x: number) => number>> = {
   log: Math.log, log1p: Math.log1p, sqrt: Math.sqrt, exp: Math.exp, expm1: Math.expm1, neg: (x) => -x, abs: Math.abs,
   square: (x) => x * x, tanh: Math.tanh, cosh: Math.cosh, sign: Math.sign, floor: Math.floor, relu: (x) => Math.max(x, 0),
+  sin: Math.sin, cos: Math.cos, asinh: Math.asinh, lgamma: lgammaRef, digamma: digammaRef, trigamma: trigammaRef,
 };
 const BINARY: Partial<Record<BinaryOp, (x: number, y: number) => number>> = {
   add: (x, y) => x + y, sub: (x, y) => x - y, mul: (x, y) => x * y, div: (x, y) => x / y, pow: Math.pow, maximum: Math.max, minimum: Math.min,
+  atan2: Math.atan2,
 };
 const shifted = (xs: readonly number[]): number => {
   const m = Math.max(...xs);

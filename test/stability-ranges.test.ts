@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { check } from '../src/api.js';
 import { evaluateReference, type RefTensor } from '../src/reference/evaluate.js';
+import { digammaRef, lgammaRef, trigammaRef } from '../src/reference/gamma.js';
 import { fsHost } from '../src/cli/files.js';
 import type { BinaryOp, UnaryOp } from '../src/ir/ops.js';
 import { REST, type IrFunction } from '../src/ir/types.js';
@@ -52,11 +53,13 @@ const UNARY_MATH: Partial<Record<UnaryOp, (x: number) => number>> = {
   sigmoid: (x) => 1 / (1 + Math.exp(-x)),
   softplus: (x) => (x > 30 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x))),
   log_sigmoid: (x) => (x < -30 ? x - Math.log1p(Math.exp(x)) : -Math.log1p(Math.exp(-x))),
+  sin: Math.sin, cos: Math.cos, asinh: Math.asinh, lgamma: lgammaRef, digamma: digammaRef, trigamma: trigammaRef,
 };
 const BINARY_MATH: Partial<Record<BinaryOp, (x: number, y: number) => number>> = {
   add: (x, y) => x + y, sub: (x, y) => x - y, mul: (x, y) => x * y, div: (x, y) => x / y, pow: Math.pow,
   maximum: Math.max, minimum: Math.min, lt: (x, y) => Number(x < y), le: (x, y) => Number(x <= y), gt: (x, y) => Number(x > y),
   ge: (x, y) => Number(x >= y), eq: (x, y) => Number(x === y), ne: (x, y) => Number(x !== y),
+  atan2: Math.atan2,
 };
 
 // A fixed seed keeps the suite reproducible; LOSSC_FUZZ_SEED explores others (npm run fuzz).

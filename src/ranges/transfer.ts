@@ -30,6 +30,9 @@ function cosh(r: Range): Range {
 /** sin and cos: within [-1, 1], exactly at known values. */
 const periodic = (f: (x: number) => number) => (r: Range): Range => (r.values ? image32(r.values.map(f)) : R.interval(-1, 1));
 
+/** Known values with a 0 taken as both +0 and -0 (a range does not tell them apart), for ops that do. */
+const signedZeros = (vs: readonly number[]): number[] => vs.flatMap((v) => (v === 0 ? [0, -0] : [v]));
+
 /** Where lgamma has its minimum on (0, ∞): it falls before, rises after. */
 const LGAMMA_MIN_AT = 1.4616321449683622;
 
@@ -42,18 +45,25 @@ function lgammaRange(r: Range): Range {
   return R.union(monotone32(R.interval(r.lo, LGAMMA_MIN_AT, r.loOpen), lgamma, true), monotone32(R.interval(LGAMMA_MIN_AT, r.hi, false, r.hiOpen), lgamma));
 }
 
-/** digamma rises on (0, ∞); with 0 or negatives, any value. */
-const digammaRange = (r: Range): Range => (r.values ? image32(r.values.map(digamma)) : r.lo > 0 || (r.lo === 0 && r.loOpen) ? monotone32(r, digamma) : R.REAL);
+/** digamma rises on (0, ∞), from -∞ at +0 (an open end at -0 is that +0); with 0 or negatives, any value. */
+const digammaRange = (r: Range): Range =>
+  r.values ? image32(signedZeros(r.values).map(digamma)) : r.lo > 0 || (r.lo === 0 && r.loOpen) ? monotone32({ ...r, lo: r.lo === 0 ? 0 : r.lo }, digamma) : R.REAL;
 
 /** trigamma falls on (0, ∞) and is positive everywhere (+∞ at the poles). */
 const trigammaRange = (r: Range): Range =>
   r.values ? image32(r.values.map(trigamma)) : r.lo > 0 || (r.lo === 0 && r.loOpen) ? monotone32(r, trigamma, true) : R.interval(0, Infinity, true);
 
-/** atan2(a, b) in [-π, π] (rounded out to float32); in [0, π] when a is never negative. */
+/**
+ * atan2(a, b) in [-π, π] (rounded out to float32); in [0, π] when a is positive. A zero in a
+ * range may be -0, and the sign of a zero decides atan2 (atan2(±0, -1) = ±π, atan2(0, ±0) = 0
+ * or π): each zero counts as both.
+ */
 function atan2(a: Range, b: Range): Range {
   if (R.isEmpty(a) || R.isEmpty(b)) return R.EMPTY;
-  if (a.values && b.values && a.values.length * b.values.length <= 32) return image32(a.values.flatMap((y) => b.values!.map((x) => Math.atan2(y, x))));
-  return R.interval(a.lo >= 0 ? 0 : round32(-Math.PI, true), a.hi <= 0 ? 0 : round32(Math.PI, false));
+  if (a.values && b.values && a.values.length * b.values.length <= 32) {
+    return image32(signedZeros(a.values).flatMap((y) => signedZeros(b.values!).map((x) => Math.atan2(y, x))));
+  }
+  return R.interval(a.lo > 0 ? 0 : round32(-Math.PI, true), a.hi < 0 ? 0 : round32(Math.PI, false));
 }
 
 const canBeFalse = (r: Range): boolean => R.canBeZero(r);
