@@ -664,7 +664,7 @@ describe('run-time validation', () => {
     const [t, w3] = [z([4, 3]), tf.ones([3])];
     throwsClean(() => triplet(t, t, t, { m: 0 }), /^triplet: option 'm' must lie in \(0, inf\), but is 0$/);
     throwsClean(() => triplet(t, t, t, { m: NaN }), /option 'm' must lie in/);
-    throwsClean(() => triplet(t, t, t, { reduction: 'avg' }), /^triplet: option 'reduction' must be 'mean', 'sum' or 'none', but is avg$/);
+    throwsClean(() => triplet(t, t, t, { reduction: 'avg' }), /^triplet: option 'reduction' must be 'mean', 'sum', 'none', 'sum_by_nonzero_weights', or 'sum_over_batch_size', but is avg$/);
     throwsClean(() => triplet(t, t, t, { weights: w3 }), /^triplet: option 'weights' has shape \[3\], but it must be the per-sample shape \[N\] = \[4\]/);
     const { layout } = mods.layout;
     const [x, w] = [z([3, 4]), z([4, 3])];

@@ -42,7 +42,7 @@ describe('option keys a loss does not take are refused, with the keys it does ta
     expect(() => cross_entropy!(x, t, { labelSmoothing: 0.1 })).toThrow(
       new TypeError("cross_entropy: unknown option 'labelSmoothing' (did you mean 'label_smoothing'?); the options are label_smoothing, reduction, weights, checkValues, checkFinite"),
     );
-    expect(() => mse!(x, x, { reduction: 'unknown' })).toThrow(new RangeError("mse: option 'reduction' must be 'mean', 'sum' or 'none', but is unknown"));
+    expect(() => mse!(x, x, { reduction: 'unknown' })).toThrow(new RangeError("mse: option 'reduction' must be 'mean', 'sum', 'none', 'sum_by_nonzero_weights', or 'sum_over_batch_size', but is unknown"));
     const p = tf.tensor1d([0.2, 0.9]);
     expect(() => dice!(p, p, { reduction: 'none' })).toThrow("dice: unknown option 'reduction'; the options are smooth, checkValues, checkFinite");
     expect(() => dice!(p, p, { include_background: false })).toThrow("dice: unknown option 'include_background'; the options are smooth, checkValues, checkFinite");
