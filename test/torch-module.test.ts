@@ -21,6 +21,7 @@ import { formatDiagnostic } from '../src/diagnostics/diagnostic.js';
 import { emitPytorchModule, TORCH_RUNTIME_FILE } from '../src/emit/pytorch.js';
 import { initBackend } from '../src/eval/setup.js';
 import type { IrFunction } from '../src/ir/types.js';
+import { REDUCTION_NAMES, type ReductionMode } from '../src/ir/reduction.js';
 import { TORCH_RUNTIME_SOURCE } from '../src/runtime/python/source.js';
 import { EXTREME_INPUTS, STDLIB_GRAD_CASES, type Hypers, type Inputs } from './helpers/grad-stdlib-cases.js';
 import { roundInputs, toRef, toTf } from './helpers/loss-harness.js';
@@ -40,7 +41,7 @@ const DIR = resolve('test/.tmp/torch-module');
 const realInputs = (fn: IrFunction): string[] => fn.inputs.filter((i) => i.elem === 'real').map((i) => i.name);
 const positionalOf = (fn: IrFunction): readonly string[] => fn.order ?? fn.inputs.filter((i) => i.default === undefined).map((i) => i.name);
 
-type Reduction = 'mean' | 'sum' | 'none';
+type Reduction = ReductionMode;
 interface ModuleCase {
   readonly name: string;
   readonly loss: string;
@@ -72,7 +73,8 @@ function cases(): ModuleCase[] {
     }
     if (fn.reduction) {
       const x = roundInputs(source.inputs(43));
-      out.push({ name: 'weights, mean', loss: fn.name, x, hypers: { ...source.base }, reduction: 'mean', weights: weightsFor(fn, x, { ...source.base }) });
+      const weights = weightsFor(fn, x, { ...source.base });
+      for (const reduction of REDUCTION_NAMES) out.push({ name: `weights, ${reduction}`, loss: fn.name, x, hypers: { ...source.base }, reduction, weights });
     }
   }
   for (const e of EXTREME_INPUTS) {

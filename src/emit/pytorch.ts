@@ -10,6 +10,7 @@
 
 import { differentiate } from '../grad/index.js';
 import { boundaryAxes } from '../ir/axes.js';
+import { REDUCTION_LIST } from '../ir/reduction.js';
 import { REST, type Axis, type IrFunction, type IrInput } from '../ir/types.js';
 import { lowerLoss, optionKeys } from '../lower/loss.js';
 import { describeElem } from '../lower/signature.js';
@@ -79,7 +80,7 @@ function keywordArgs(fn: IrFunction, scope: Scope): KeywordArg[] {
   if (fn.reduction) {
     const ps = boundaryAxes(fn, fn.reduction.perSample);
     args.push(
-      { key: 'reduction', name: scope.claim('reduction'), hint: 'str', dflt: pyString(fn.reduction.kind), doc: `how the per-sample losses ${shapeText(ps)} are combined: 'mean', 'sum', or 'none' to return them` },
+      { key: 'reduction', name: scope.claim('reduction'), hint: 'str', dflt: pyString(fn.reduction.kind), doc: `how the per-sample losses ${shapeText(ps)} are combined: ${REDUCTION_LIST} ('none' returns them; see docs/language.md)` },
       { key: 'weights', name: scope.claim('weights'), hint: 'Optional[TensorLike]', dflt: 'None', doc: `per-sample weights, shape ${shapeText(ps)} or a leading part of it; 'mean' then divides by the sum of the broadcast weights` },
     );
   }
