@@ -36,6 +36,16 @@ def cross_entropy(x, h, o):
                            label_smoothing=h.get("label_smoothing", 0.0), reduction=o["reduction"])
 
 
+def cross_entropy_sample_weighted(x, h, o):
+    """The stdlib's class weights with label smoothing, in torch's terms: each sample's smoothed
+    cross-entropy (unweighted) times weight[t], over Σ weight[t]. torch's own weight also
+    weighs the smoothing term by class, which per-sample weights cannot say."""
+    t, cw = x["t"], o["class_weight"]
+    per = F.cross_entropy(class_first(x["x"]), t, label_smoothing=h.get("label_smoothing", 0.0), reduction="none")
+    w = cw[t]
+    return (per * w).sum() / w.sum()
+
+
 def nll(x, h, o):
     return F.nll_loss(class_first(x["logp"]), x["t"], weight=o.get("class_weight"), ignore_index=o.get("ignore_index", -100), reduction=o["reduction"])
 
@@ -132,6 +142,7 @@ LOSSES = {
         x["x"], x["y"], weight=o.get("weights"), pos_weight=torch.tensor(h.get("pos_weight", 1.0), dtype=x["x"].dtype), reduction=o["reduction"]),
     "cross_entropy": cross_entropy,
     "nll": nll,
+    "cross_entropy_sample_weighted": cross_entropy_sample_weighted,
     "focal": focal,
     "label_smoothing_ce": label_smoothing_ce,
     "binary_focal": binary_focal,
