@@ -37,7 +37,7 @@ async function startServer(): Promise<Server> {
   child.stderr.on('data', (b: Buffer) => stderr.push(b.toString()));
   const connection = createProtocolConnection(new StreamMessageReader(child.stdout), new StreamMessageWriter(child.stdin));
   const logged: string[] = [];
-  connection.onNotification(LogMessageNotification.type, (p) => logged.push(p.message));
+  connection.onNotification(LogMessageNotification.type, (p) => void logged.push(p.message));
   const published: PublishDiagnosticsParams[] = [];
   const waiters: { uri: string; until: (p: PublishDiagnosticsParams) => boolean; resolve: (p: PublishDiagnosticsParams) => void }[] = [];
   connection.onNotification(PublishDiagnosticsNotification.type, (p) => {
