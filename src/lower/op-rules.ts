@@ -60,7 +60,8 @@ export const OP_RULES: Readonly<Record<OpName, OpRule>> = {
 
   neg: unary('result', 'neg'),
   abs: unary('result', 'abs'),
-  sign: unary('real', 'sign'),
+  // Not tf.sign: wasm's is 0 for |x| up to 1.2e-7 (the gradient of |x| is sign(x)).
+  sign: { kind: 'elementwise', operands: 'real', lower: (I, [x]) => I.helper('sign', x!) },
   exp: unary('real', 'exp'),
   log: unary('real', 'log'),
   // wasm computes tf.log1p as log(1 + x) in float32: the helper keeps small x exact.

@@ -361,7 +361,13 @@ def erf(x):
 
 
 def sin(x):
+    # torch.sin is accurate at tiny x (tfjs-wasm's is not, hence a helper there).
     return torch.sin(x)
+
+
+def sign(x):
+    # torch.sign is right at tiny x (tfjs-wasm's Sign is 0 for |x| up to 1.2e-7, hence a helper there).
+    return torch.sign(x)
 
 
 def lgamma(x):
@@ -378,23 +384,6 @@ def trigamma(x):
 
 def tetragamma(x):
     return torch.polygamma(2, x)
-
-
-def sin(x):
-    # torch.sin is accurate at tiny x (tfjs-wasm's is not, hence a helper there).
-    return torch.sin(x)
-
-
-def lgamma(x):
-    return torch.lgamma(x)
-
-
-def digamma(x):
-    return torch.digamma(x)
-
-
-def trigamma(x):
-    return torch.polygamma(1, x)
 
 
 def oneHotReal(t, depth):
