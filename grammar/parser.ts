@@ -139,11 +139,11 @@ export class LossParser extends CstParser {
     });
   });
 
+  // `[]` is the shape of a rank-0 tensor (a scalar passed as a tensor, not a hyperparameter).
   public shape = this.RULE('shape', () => {
     this.CONSUME(T.LBracket);
-    this.AT_LEAST_ONE_SEP({
+    this.MANY_SEP({
       SEP: T.Comma, DEF: () => this.SUBRULE(this.dim),
-      ERR_MSG: "a dimension (a name, '...' or a whole number)",
     });
     this.CONSUME(T.RBracket);
   });
