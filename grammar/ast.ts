@@ -61,6 +61,8 @@ export interface Param {
   readonly name: Identifier;
   /** `param s: [T] = 0`: a learnable parameter owned by the loss. */
   readonly learnable: boolean;
+  /** `broadcast m: [B, H, L]`: a tensor input whose dims may be 1 or (leading ones) missing. */
+  readonly broadcasts?: true;
   /** Absent for an untyped def parameter (its type comes from the call site). */
   readonly type?: TypeExpr;
   readonly domain?: Domain;

@@ -95,10 +95,11 @@ export class AstBuilder {
       kind: 'Param',
       name,
       learnable: c.Param !== undefined,
+      ...(c.Broadcast !== undefined ? { broadcasts: true as const } : {}),
       ...(type ? { type } : {}),
       ...(domain ? { domain } : {}),
       ...(dflt ? { default: dflt } : {}),
-      span: this.span(c.Param?.[0], name.span, type?.span, domain?.span, dflt?.span),
+      span: this.span(c.Param?.[0] ?? c.Broadcast?.[0], name.span, type?.span, domain?.span, dflt?.span),
     };
   }
 

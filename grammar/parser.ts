@@ -83,7 +83,8 @@ export class LossParser extends CstParser {
   });
 
   public param = this.RULE('param', () => {
-    this.OPTION(() => this.CONSUME(T.Param));
+    // `param` (learnable) or `broadcast` (size-1 or missing leading dims accepted).
+    this.OPTION(() => this.OR([{ ALT: () => this.CONSUME(T.Param) }, { ALT: () => this.CONSUME(T.Broadcast) }]));
     this.CONSUME(T.Identifier);
     this.OPTION2(() => {
       this.CONSUME(T.Colon);

@@ -133,6 +133,7 @@ export const And = kw('and', 'operator');
 export const Or = kw('or', 'operator');
 export const Not = kw('not', 'operator');
 export const Param = kw('param');
+export const Broadcast = kw('broadcast');
 export const Index = kw('index', 'type');
 export const Of = kw('of');
 export const Real = kw('real', 'type', [ElementType]);

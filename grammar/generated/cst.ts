@@ -71,6 +71,7 @@ export interface ParamCstNode extends CstNode {
 
 export type ParamCstChildren = {
   Param?: IToken[];
+  Broadcast?: IToken[];
   Identifier?: IToken[];
   Colon?: IToken[];
   typeExpr?: TypeExprCstNode[];

@@ -169,6 +169,7 @@ export function lossSignature(ctx: ElabContext, def: Definition, componentDims: 
   const required: { input: IrInput; span: Span }[] = [];
   const functionParams: { name: string; type: Extract<TypeExpr, { kind: 'FunctionType' }>; span: Span }[] = [];
   const optional: { input: IrInput; span: Span }[] = [];
+  const broadcasting: { input: IrInput; span: Span }[] = [];
   for (const param of def.params) {
     const name = param.name.name;
     if (seen.has(name)) {
@@ -224,8 +225,13 @@ export function lossSignature(ctx: ElabContext, def: Definition, componentDims: 
       node,
       ...(typeof dflt === 'number' ? { default: dflt } : {}),
       ...(param.learnable ? { learnable: true } : {}),
+      ...(param.broadcasts ? { broadcasts: true as const } : {}),
     };
-    (!param.default && !param.learnable ? required : optional).push({ input, span: param.name.span });
+    if (param.broadcasts && axes.some((a) => a.name === REST)) {
+      report.report('BroadcastWithRest', param.name.span, { name });
+      ok = false;
+    }
+    (param.broadcasts ? broadcasting : !param.default && !param.learnable ? required : optional).push({ input, span: param.name.span });
     // An input's axes are in the order its shape declares.
     sig.values.set(name, declare(ctx, { kind: 'tensor', id: node, elem, axes, ...(domain ? { domain } : {}) }, namesOf(axes)));
   }
@@ -244,15 +250,18 @@ export function lossSignature(ctx: ElabContext, def: Definition, componentDims: 
     sig.inputs.push(input);
   }
   const hasRest = required.some(({ input }) => input.axes[0]?.name === REST);
-  for (const { input, span } of optional) {
-    for (const axis of input.axes) {
-      const fixed = axis.name === REST ? hasRest : dimOwners.has(axis.dim) || /^\d+$/.test(axis.dim) || componentDims.has(axis.dim);
-      if (!fixed) {
-        report.report('DimOnlyInOptional', span, { dim: axis.dim, name: input.name });
-        ok = false;
+  // Broadcast inputs come after the required ones (their checks need the sizes), then the optional.
+  for (const [group, kind] of [[broadcasting, 'BroadcastDimUnfixed'], [optional, 'DimOnlyInOptional']] as const) {
+    for (const { input, span } of group) {
+      for (const axis of input.axes) {
+        const fixed = axis.name === REST ? hasRest : dimOwners.has(axis.dim) || /^\d+$/.test(axis.dim) || componentDims.has(axis.dim);
+        if (!fixed) {
+          report.report(kind, span, { dim: axis.dim, name: input.name });
+          ok = false;
+        }
       }
+      sig.inputs.push(input);
     }
-    sig.inputs.push(input);
   }
   for (const f of functionParams) {
     const fp = functionParam(ctx, f.name, f.type, dimOwners);

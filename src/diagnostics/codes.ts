@@ -92,6 +92,8 @@ export const DIAGNOSTICS = {
   DomainNotConstant: { code: 'E5006', severity: 'error', message: 'the bounds of a domain must be constant numbers' },
   ArgumentOutsideDomain: { code: 'W5007', severity: 'warning', message: "argument for '{param}' of '{name}' may lie outside its domain {domain}: {why}" },
   ProbabilityAsLogits: { code: 'W5011', severity: 'warning', message: "argument for '{param}' of '{name}' is a probability (it ranges over {range}), but '{name}' takes logits there: it applies {op} to it" },
+  BroadcastDimUnfixed: { code: 'E5011', severity: 'error', message: "dimension {dim} of broadcast input '{name}' must also be in the shape of an input that does not broadcast, which fixes its size" },
+  BroadcastWithRest: { code: 'E5012', severity: 'error', message: "broadcast input '{name}' cannot have '...' dims: write its dims out" },
   DimOnlyInOptional: { code: 'E5009', severity: 'error', message: "dimension {dim} of '{name}' must also be in the shape of a required input, which fixes its size" },
   LearnableWithoutInit: { code: 'E5010', severity: 'error', message: "learnable parameter '{name}' needs an initial value, e.g. 'param {name}: [T] = 0'" },
   RequiredAfterDefault: { code: 'E5008', severity: 'error', message: "parameter '{name}' has no default but follows '{after}', which has one, so no call could give it by position: move it before '{after}'" },

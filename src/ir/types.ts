@@ -89,6 +89,11 @@ export interface IrInput {
   readonly default?: number;
   /** `param s: [T] = 0`: learned with the model; `default` is its initial value. */
   readonly learnable?: boolean;
+  /**
+   * `broadcast m: [B, H, L]`: given with any of its dims 1 or leading ones missing, broadcast
+   * to the full shape. Its dims are fixed by other inputs, which it comes after.
+   */
+  readonly broadcasts?: true;
 }
 
 export interface IrHyper {

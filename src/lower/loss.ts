@@ -105,6 +105,8 @@ function lowerChecked<V>(I: Interp<V>, fn: IrFunction, call: LossArguments<V>, o
     new Map(
       fn.inputs.map((i) => {
         const v = given.get(i.name)!;
+        // Broadcast to its full shape here, outside the backward pass: tfjs sums its gradient back.
+        if (i.broadcasts) return [i.node, I.let(`${I.nameOf(v) ?? i.name}Full`, I.tf('broadcastTo', v, sig.shape(i)))] as const;
         if (i.default === undefined) return [i.node, v] as const;
         const dtype = TF_DTYPE[i.elem === 'index' ? 'int' : i.elem];
         return [i.node, I.let(`${I.nameOf(v) ?? i.name}Value`, I.js('orElse', v, I.tf('fill', sig.shape(i), I.num(i.default), I.str(dtype))))] as const;

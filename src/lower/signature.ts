@@ -92,6 +92,36 @@ export function checkOptions<V>(I: Interp<V>, fn: IrFunction, options: V, known:
 }
 
 /**
+ * A broadcast input (`broadcast m: [B, H, L]`): at most its declared rank, each dim it has
+ * (aligned from the right) 1 or the size another input fixed; its dtype as declared.
+ */
+function checkBroadcast<V>(I: Interp<V>, loss: string, input: IrInput, p: V, n: number, expected: string, size: (dim: string) => V | undefined): void {
+  const rank = I.get(p, 'rank');
+  I.throwIf(I.js('gt', rank, I.num(n)), 'Error', () => [
+    `${loss}: input '${input.name}' should have at most ${n} dimension${n === 1 ? '' : 's'} ${expected} (it broadcasts), but has shape [`,
+    I.js('join', I.get(p, 'shape'), I.str(', ')),
+    ']',
+  ]);
+  const dtype = TF_OF_ELEM[input.elem];
+  I.throwIf(I.js('ne', I.get(p, 'dtype'), I.str(dtype)), 'TypeError', () => [`${loss}: input '${input.name}' must be ${describeElem(input)}, but has dtype `, I.get(p, 'dtype')]);
+  input.axes.forEach((axis, i) => {
+    const known = size(axis.dim);
+    if (known === undefined) throw new Error(`internal: ${loss}: broadcast input '${input.name}' would fix dimension ${axis.dim}`);
+    // Position i of the declared shape is position i - (n - rank) of the given one, if any.
+    const at = (): V => I.at(I.get(p, 'shape'), I.js('sub', I.js('add', I.num(i), rank), I.num(n)));
+    const present = (): V => I.js('ge', I.js('add', I.num(i), rank), I.num(n));
+    const wrong = I.and(present(), () => I.and(I.js('ne', at(), I.num(1)), () => I.js('ne', at(), known)));
+    I.throwIf(wrong, 'Error', () => [
+      `${loss}: dimension ${axis.dim} of input '${input.name}' is `,
+      at(),
+      ', but it must be 1 or ',
+      known,
+      ` (shape ${expected}, broadcast)`,
+    ]);
+  });
+}
+
+/**
  * Checks the inputs (`inputs`: what holds each, undefined for an optional one left out),
  * hyperparameters and options of `fn`, and reads the sizes of its dims.
  */
@@ -110,6 +140,10 @@ export function checkArguments<V>(I: Interp<V>, fn: IrFunction, inputs: Readonly
     const expected = shapeText(input.axes);
     const checks = (): void => {
       I.throwIf(I.js('not', I.js('isTensor', p)), 'TypeError', () => [`${loss}: input '${input.name}' must be a tf.Tensor or TensorLike of shape ${expected}, but is `, I.helper('valueKind', p)]);
+      if (input.broadcasts) {
+        checkBroadcast(I, loss, input, p, n, expected, (d) => dims.get(d));
+        return;
+      }
       // `[...]` alone takes any rank.
       if (!hasRest || n > 0) {
         const rank = I.get(p, 'rank');
