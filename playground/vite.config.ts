@@ -1,6 +1,7 @@
 // The playground's build. `base: './'` makes every asset URL relative, so the static site in
 // playground/dist works from any folder (a file server root, a sub-path, a CI artifact).
 import { defineConfig, type Plugin } from 'vite';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
@@ -19,9 +20,13 @@ function stubNodeBuiltins(): Plugin {
   };
 }
 
+// The compiler version, written into share links so a link from another version says so.
+const version = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
 export default defineConfig({
   root,
   base: './',
+  define: { __LOSSC_VERSION__: JSON.stringify(version) },
   plugins: [stubNodeBuiltins()],
   worker: { format: 'es', plugins: () => [stubNodeBuiltins()] },
   server: { fs: { allow: [repo] } },

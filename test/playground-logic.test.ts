@@ -51,6 +51,23 @@ describe('playground logic', () => {
     expect(shapeOf(loss.inputs[0]!, { N: 'x', C: '3' })).toMatch(/size of N must be a whole number/);
   });
 
+  it('draws labels (an int input with no range) with positives and negatives for every sample from 4 samples on', () => {
+    const metric: LossSummary = { name: 'm', file: 'x.loss', formula: '', fixedDims: {}, hypers: [],
+      inputs: [{ name: 'e', elem: 'real', dims: ['N', 'D'], optional: false }, { name: 'label', elem: 'int', dims: ['N'], optional: false }] };
+    for (const n of [2, 3, 4, 5, 9, 64]) {
+      for (const seed of [1, 7, 13]) {
+        const g = generateInputs(metric, { N: String(n), D: '3' }, seed);
+        if (typeof g === 'string') throw new Error(g);
+        const counts = new Map<number, number>();
+        for (const l of g['label']!.data) counts.set(l, (counts.get(l) ?? 0) + 1);
+        if (n >= 4) expect(Math.min(...counts.values())).toBeGreaterThanOrEqual(2); // a positive for every sample
+        if (n >= 3) expect(counts.size).toBeGreaterThanOrEqual(2); // a negative for every sample
+        if (n === 2) expect(counts.size).toBe(1); // one positive pair rather than none
+        expect(g['label']!.data.every((x) => Number.isInteger(x) && x >= 0)).toBe(true);
+      }
+    }
+  });
+
   it('sweeps a loss with the derivative of the plotted curve', async () => {
     const inputs = { pred: { shape: [3], data: [0, 0, 0] }, target: { shape: [3], data: [1, 2, 3] } };
     const [curve] = await sweep({ series: [{ label: 'mse', ref, hypers: {}, inputs }], input: 'pred', lo: -2, hi: 2, points: 41 }, mse, ctl);

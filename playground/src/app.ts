@@ -1,6 +1,7 @@
 // The playground's state and its workers. Panes read `app.analysis` and subscribe to changes;
 // only this file talks to the language worker, so there is one source of truth per version.
 import { DIAGNOSTICS, type Diagnostic } from '../../src/index.js';
+import type { ReductionMode } from '../../src/ir/reduction.js';
 import type { Analysis, IrReport } from './protocol.js';
 import { WorkerClient } from './rpc.js';
 import { EDITOR_FILE } from './stdlib.js';
@@ -18,7 +19,7 @@ export interface Settings {
   mode: 'random' | 'json';
   json: string;
   hypers: Record<string, string>;
-  reduction: '' | 'mean' | 'sum' | 'none';
+  reduction: '' | ReductionMode;
   backend: 'auto' | 'wasm' | 'cpu';
   plot: 'sweep' | 'train' | 'landscape';
 }

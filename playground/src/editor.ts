@@ -7,7 +7,7 @@ import {
   completions, definition, format, prepareRename, references, rename, signatureHelp, type HoverInfo, type InlayHint, type ItemKind, type TextEdit,
 } from './language-service.js';
 import LangWorker from './lang.worker.ts?worker';
-import { LANGUAGE_ID, monaco } from './monaco.js';
+import { LANGUAGE_ID, monaco, systemTheme } from './monaco.js';
 import { WorkerClient } from './rpc.js';
 import { EDITOR_FILE } from './stdlib.js';
 
@@ -151,7 +151,7 @@ export function createEditor(host: HTMLElement, value: string): monaco.editor.IS
   return monaco.editor.create(host, {
     value,
     language: LANGUAGE_ID,
-    theme: 'lossc',
+    theme: systemTheme(),
     automaticLayout: true,
     minimap: { enabled: false },
     fontSize: 14,

@@ -3,7 +3,7 @@
 // inside the pane that failed.
 import './style.css';
 import { app, DEFAULT_SETTINGS, internalProblem, showBanner, type Settings, type Tab } from './app.js';
-import { clear, h, $ } from './dom.js';
+import { clear, debounce, h, $ } from './dom.js';
 import { createEditor, setMarkers } from './editor.js';
 import { DEMOS, exampleGroups } from './examples.js';
 import { mountCode } from './panes/code.js';
@@ -14,6 +14,8 @@ import { mountRun } from './panes/run.js';
 import { DEFAULT_PLOT, type PlotSpec } from './plot/specs.js';
 import { decodeState, encodeState } from './share.js';
 import { STDLIB } from './stdlib.js';
+import { monaco } from './monaco.js';
+import { keepPrevious, loadPrevious, loadSaved, save, type Saved } from './autosave.js';
 
 const STARTER = `// Write a loss: problems are marked as you type.
 // Examples (top left) opens every stdlib loss; running it, plots,
@@ -25,12 +27,10 @@ loss huber(pred: [...], target: [...], delta: real in (0, inf) = 1.0) =
   where a = abs(pred - target)
 `;
 
-interface Shared {
-  readonly v: 1;
-  readonly text: string;
-  readonly settings: Partial<Settings>;
-  readonly plot?: PlotSpec;
-}
+type Shared = Saved;
+
+/** The compiler version this page was built from (vite.config.ts reads package.json). */
+const VERSION = __LOSSC_VERSION__;
 
 window.addEventListener('error', (e) => showBanner(internalProblem('running the page', e.error ?? e.message)));
 window.addEventListener('unhandledrejection', (e) => showBanner(internalProblem('running the page', e.reason)));
@@ -47,8 +47,13 @@ editor.onKeyDown((e) => (lastKey = e.browserEvent.timeStamp));
 // Also the editor's text and the settings, for the browser tests to compare with what they typed.
 (window as unknown as { __lossc: unknown }).__lossc = { latency, get version() { return app.version; }, get text() { return model.getValue(); }, get settings() { return app.settings; } };
 
+/** True while the page itself replaces the text (a link, the saved work): not a user's edit. */
+let restoring = false;
+
 editor.onDidChangeModelContent(() => {
   app.update(model.getValue());
+  run.invalidate();
+  if (!restoring) edited();
   latency.push({ version: app.version, key: lastKey || performance.now() });
   if (latency.length > 500) latency.shift();
 });
@@ -62,9 +67,9 @@ app.onAnalysis((a) => {
 });
 
 mountProblems($('#problems'), editor);
-// Settings live in app.settings and travel in share links; panes need no save hook.
-const run = mountRun($('#pane-run'), () => undefined);
-const plots = mountPlots($('#pane-plots'), () => undefined);
+// Settings live in app.settings and travel in share links; a change is saved like an edit.
+const run = mountRun($('#pane-run'), () => edited());
+const plots = mountPlots($('#pane-plots'), () => edited());
 const code = mountCode($('#pane-code'), () => app.settings.tab === 'code');
 const ir = mountIr($('#pane-ir'), () => app.settings.tab === 'ir');
 mountStability($('#pane-stability'));
@@ -96,11 +101,12 @@ function openExample(file: string, loss?: string): void {
   if (text === undefined) return;
   app.settings.loss = loss;
   app.settings.hypers = {};
+  // The old result is the old loss's: it goes now, not when the new one has run.
+  run.clearResult();
   setText(text);
   const line = loss ? text.split('\n').findIndex((l) => new RegExp(`^loss\\s+${loss}\\b`).test(l)) : -1;
   if (line >= 0) editor.revealLineInCenter(line + 1);
-  $('#examples').hidden = true;
-  run.rerun();
+  closeExamples();
 }
 
 function renderExamples(): void {
@@ -111,16 +117,64 @@ function renderExamples(): void {
     h('section', {}, h('h3', {}, 'Playground demos'), Object.keys(DEMOS).map((file) => h('button', { class: 'example', 'data-example': file, onclick: () => openExample(file) },
       h('span', { class: 'line' }, h('span', { class: 'name' }, file.replace(/\.loss$/, '')), h('span', { class: 'file' }, 'for the plots'))))));
 }
+function closeExamples(): void {
+  $('#examples').hidden = true;
+  $('#examples-button').setAttribute('aria-expanded', 'false');
+}
 $('#examples-button').addEventListener('click', () => {
   const panel = $('#examples');
   if (panel.hidden) renderExamples();
   panel.hidden = !panel.hidden;
+  $('#examples-button').setAttribute('aria-expanded', String(!panel.hidden));
+});
+// The panel closes like a menu: on Escape, or on a click anywhere outside it.
+document.addEventListener('keydown', (e) => {
+  if (e.key === 'Escape' && !$('#examples').hidden) closeExamples();
+});
+document.addEventListener('mousedown', (e) => {
+  const target = e.target as Node;
+  if (!$('#examples').hidden && !$('#examples').contains(target) && !$('#examples-button').contains(target)) closeExamples();
+});
+
+// Ctrl/Cmd+Enter runs the selected loss, from the editor or anywhere in the page.
+function runFromKeyboard(): void {
+  if (app.settings.tab !== 'run') selectTab('run');
+  run.runNow();
+}
+editor.addCommand(monaco.KeyMod.CtrlCmd | monaco.KeyCode.Enter, runFromKeyboard);
+document.addEventListener('keydown', (e) => {
+  if (e.key === 'Enter' && (e.ctrlKey || e.metaKey) && !(e.target instanceof Element && e.target.closest('#editor'))) {
+    e.preventDefault();
+    runFromKeyboard();
+  }
 });
 
 // --- share links ----------------------------------------------------------------------------
 function snapshot(): Shared {
-  return { v: 1, text: model.getValue(), settings: { ...app.settings }, plot: plots.spec() };
+  return { v: 1, compiler: VERSION, text: model.getValue(), settings: { ...app.settings }, plot: plots.spec() };
 }
+
+/**
+ * After an edit: the work is saved in this browser, and a share link in the address bar no
+ * longer describes the page, so it goes (a reload then brings back the saved work, not the link).
+ */
+const saveSoon = debounce(300, () => save(snapshot()));
+function edited(): void {
+  if (restoring) return;
+  if (location.hash) history.replaceState(null, '', location.pathname + location.search);
+  saveSoon();
+}
+window.addEventListener('pagehide', () => {
+  if (!restoring) save(snapshot());
+});
+
+/** A note above the page that is not an error (a link from another version, work kept aside). */
+function notice(...children: (Node | string)[]): void {
+  const box = $('#notice');
+  box.hidden = false;
+  clear(box.querySelector('.text')!, ...children);
+}
+$('#notice .close').addEventListener('click', () => ($('#notice').hidden = true));
 
 $('#share-button').addEventListener('click', async () => {
   const hash = await encodeState(snapshot());
@@ -139,18 +193,53 @@ $('#share-button').addEventListener('click', async () => {
 });
 $('#share-close').addEventListener('click', () => ($('#share-box').hidden = true));
 
-async function restore(): Promise<void> {
-  const state = await decodeState(location.hash);
-  if (state instanceof Error) return showBanner(internalProblem('opening the link', state));
-  if (!state || typeof state !== 'object' || (state as Shared).v !== 1) return;
-  const s = state as Shared;
-  app.settings = { ...DEFAULT_SETTINGS, ...s.settings };
-  setText(String(s.text ?? ''));
-  if (s.plot) plots.load({ ...DEFAULT_PLOT, ...s.plot });
-  selectTab(app.settings.tab);
+function apply(s: Shared): void {
+  restoring = true;
+  try {
+    app.settings = { ...DEFAULT_SETTINGS, ...s.settings };
+    run.clearResult();
+    run.adoptSettings();
+    setText(String(s.text ?? ''));
+    // A preset's plot needs nothing of the editor: the link draws it again.
+    if (s.plot) plots.load({ ...DEFAULT_PLOT, ...s.plot }, s.plot.preset !== undefined);
+    selectTab(app.settings.tab);
+  } finally {
+    restoring = false;
+  }
 }
 
-window.addEventListener('hashchange', () => void restore());
+/** The page's state from a share link, else from the work saved in this browser. */
+async function restore(fromHashChange = false): Promise<void> {
+  const state = await decodeState(location.hash);
+  if (state instanceof Error) return showBanner(internalProblem('opening the link', state));
+  if (state && typeof state === 'object' && (state as Shared).v === 1) {
+    const s = state as Shared;
+    // Opening a link replaces the editor: the work it replaces is kept aside, and the page says so.
+    const saved = loadSaved();
+    const mine = saved && saved.text !== s.text ? saved : undefined;
+    if (mine) keepPrevious(mine);
+    apply(s);
+    save(snapshot());
+    const parts: (Node | string)[] = [];
+    if (s.compiler && s.compiler !== VERSION) parts.push(`This link was made with lossc ${s.compiler}; this page runs lossc ${VERSION}, so checks and values may differ. `);
+    if (mine) parts.push('Your previous work in this browser was kept: ', h('button', { class: 'link', id: 'restore-previous', onclick: () => {
+      const previous = loadPrevious();
+      if (previous) {
+        history.replaceState(null, '', location.pathname + location.search);
+        apply(previous);
+        save(snapshot());
+      }
+      $('#notice').hidden = true;
+    } }, 'bring it back'));
+    if (parts.length) notice(...parts);
+    return;
+  }
+  if (fromHashChange) return;
+  const saved = loadSaved();
+  if (saved) apply(saved);
+}
+
+window.addEventListener('hashchange', () => void restore(true));
 app.update(model.getValue());
 selectTab('run');
 void restore().finally(() => document.body.classList.add('ready'));

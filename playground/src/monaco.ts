@@ -69,4 +69,25 @@ monaco.editor.defineTheme('lossc', {
   },
 });
 
+monaco.editor.defineTheme('lossc-dark', {
+  base: 'vs-dark',
+  inherit: true,
+  rules: [
+    { token: 'keyword', foreground: 'c792ea', fontStyle: 'bold' },
+    { token: 'type', foreground: '7fc8dd' },
+    { token: 'number', foreground: 'f3a45c' },
+    { token: 'comment.doc', foreground: '8cc48c', fontStyle: 'italic' },
+    { token: 'comment', foreground: '8a8f98', fontStyle: 'italic' },
+    { token: 'operator', foreground: 'c8ccd4' },
+    { token: 'string', foreground: 'f08c8c' },
+    { token: 'invalid', foreground: 'ff6b6b', fontStyle: 'underline' },
+  ],
+  colors: { 'editor.background': '#181b22' },
+});
+
+/** Both editors follow the system's light or dark setting, also when it changes. */
+const dark = typeof matchMedia === 'function' ? matchMedia('(prefers-color-scheme: dark)') : undefined;
+export const systemTheme = (): string => (dark?.matches ? 'lossc-dark' : 'lossc');
+dark?.addEventListener('change', () => monaco.editor.setTheme(systemTheme()));
+
 export { monaco };

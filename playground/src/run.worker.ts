@@ -2,6 +2,7 @@
 // landscapes), so a long job never freezes the editor. A newer job of the same kind cancels
 // the older one at its next evaluation.
 import { evaluate, type EvaluateResult } from '../../src/index.js';
+import type { ReductionMode } from '../../src/ir/reduction.js';
 import { landscape, type LandscapeParams } from './jobs/landscape.js';
 import { sweep, type SweepParams } from './jobs/sweep.js';
 import { train, type TrainParams } from './jobs/train.js';
@@ -20,7 +21,7 @@ async function backend(): Promise<Backend> {
 
 export interface RunParams {
   readonly req: EvalRequest;
-  readonly reduction?: 'mean' | 'sum' | 'none';
+  readonly reduction?: ReductionMode;
 }
 
 /** One evaluation with everything the Run pane shows. */

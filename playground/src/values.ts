@@ -71,6 +71,26 @@ function sampler(input: InputSummary, sizes: Readonly<Record<string, string>>, n
   return () => tidy(gauss());
 }
 
+/** Integers with no range at all are class labels (metric losses compare them for equality). */
+const isLabels = (input: InputSummary): boolean =>
+  input.elem === 'int' && !input.domain?.values && !Number.isFinite(input.domain?.lo ?? Infinity) && !Number.isFinite(input.domain?.hi ?? -Infinity);
+
+/**
+ * Labels in half as many classes as samples, each class used at least twice, in random order:
+ * from 4 samples on every sample has a positive (same label) and a negative (3 samples: two
+ * classes; 2: one). Independent draws from a range as wide as the batch often gave neither,
+ * and a triplet loss was then 0 with a zero gradient.
+ */
+function labels(size: number, next: () => number): number[] {
+  const classes = size === 3 ? 2 : Math.max(1, Math.floor(size / 2));
+  const out = Array.from({ length: size }, (_, i) => i % classes);
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(next() * (i + 1));
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
+}
+
 /** Random values for every input (optional ones left out), or a problem with a size. */
 export function generateInputs(loss: LossSummary, sizes: Readonly<Record<string, string>>, seed: number): Record<string, Dense> | string {
   const next = rng(seed);
@@ -79,9 +99,8 @@ export function generateInputs(loss: LossSummary, sizes: Readonly<Record<string,
     if (input.optional) continue;
     const shape = shapeOf(input, sizes);
     if (typeof shape === 'string') return shape;
-    const draw = sampler(input, sizes, next);
     const size = shape.reduce((a, b) => a * b, 1);
-    out[input.name] = { shape, data: Array.from({ length: size }, draw) };
+    out[input.name] = { shape, data: isLabels(input) ? labels(size, next) : Array.from({ length: size }, sampler(input, sizes, next)) };
   }
   return out;
 }

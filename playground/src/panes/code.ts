@@ -2,7 +2,7 @@
 // is first shown, and recompiles after the source has been still for a moment.
 import { app, internalProblem } from '../app.js';
 import { clear, debounce, h, problem } from '../dom.js';
-import { monaco } from '../monaco.js';
+import { monaco, systemTheme } from '../monaco.js';
 import type { CompileReply } from '../protocol.js';
 
 export function mountCode(root: HTMLElement, isVisible: () => boolean): { refresh(): void } {
@@ -36,7 +36,7 @@ export function mountCode(root: HTMLElement, isVisible: () => boolean): { refres
         return;
       }
       view ??= monaco.editor.create(host, {
-        value: '', language: 'typescript', readOnly: true, theme: 'lossc', automaticLayout: true,
+        value: '', language: 'typescript', readOnly: true, theme: systemTheme(), automaticLayout: true,
         minimap: { enabled: false }, fontSize: 13, scrollBeyondLastLine: false, wordWrap: 'on',
       });
       view.setValue(r.code);

@@ -1,7 +1,8 @@
 // The controls of each kind of plot. They edit the spec in place; `draw` recomputes.
 import { h } from '../dom.js';
 import type { PlotSpec, Resolved } from '../plot/specs.js';
-import { realInputs } from '../plot/specs.js';
+import type { LossSummary } from '../protocol.js';
+import { firstReal, realInputs } from '../plot/specs.js';
 
 interface Hooks {
   changed(): void;
@@ -19,12 +20,26 @@ function num(value: number, set: (v: number) => void, hooks: Hooks, attrs: Recor
   } });
 }
 
-function select(options: readonly string[], value: string, set: (v: string) => void, hooks: Hooks, id?: string, redraw = false): HTMLSelectElement {
+/** A select of `options`; the empty option reads `empty` (what an unset value means). */
+function select(options: readonly string[], value: string, set: (v: string) => void, hooks: Hooks, id?: string, redraw = false, empty = '—'): HTMLSelectElement {
   return h('select', { ...(id ? { id } : {}), onchange: (e: Event) => {
     set((e.target as HTMLSelectElement).value);
     hooks.changed();
     if (redraw) hooks.redraw();
-  } }, options.map((o) => h('option', { value: o, selected: o === value }, o || '—')));
+  } }, options.map((o) => h('option', { value: o, selected: o === value }, o || empty)));
+}
+
+/** What a sweep preset holds fixed, so that every value behind its curves is on screen. */
+function presetHeld(r: Resolved, loss: LossSummary | undefined): string {
+  const p = r.preset;
+  if (!p || p.kind !== 'sweep' || !loss) return '';
+  const swept = p.input || firstReal(loss);
+  const held = [
+    ...Object.entries(p.fixed ?? {}).filter(([k]) => loss.hypers.some((x) => x.name === k)).map(([k, v]) => `${k} = ${v}`),
+    ...Object.entries(p.values).filter(([k]) => k !== swept).map(([k, v]) => `${k} = ${v.join(', ')}`),
+    ...(p.input === '' ? loss.inputs.filter((i) => i.name !== swept && !i.optional).map((i) => `${i.name} = 1`) : []),
+  ];
+  return held.length ? `Sweeps ${swept}; held: ${held.join(', ')}` : `Sweeps ${swept}`;
 }
 
 export function controls(spec: PlotSpec, r: Resolved, hooks: Hooks): HTMLElement[] {
@@ -32,7 +47,8 @@ export function controls(spec: PlotSpec, r: Resolved, hooks: Hooks): HTMLElement
   const chosen = r.losses.filter((l) => spec.losses.includes(l.name));
   const reals = realInputs(chosen);
   const head = spec.preset
-    ? h('div', { class: 'row' }, h('span', { class: 'chip' }, `Preset: ${r.preset?.title ?? spec.preset} (${r.source.file})`), h('button', { class: 'link', onclick: hooks.clearPreset }, 'use the editor\u2019s losses instead'))
+    ? h('div', { class: 'row' }, h('span', { class: 'chip' }, `Preset: ${r.preset?.title ?? spec.preset} (${r.source.file})`), h('button', { class: 'link', onclick: hooks.clearPreset }, 'use the editor\u2019s losses instead'),
+      presetHeld(r, chosen[0]) ? h('span', { class: 'muted', id: 'preset-held' }, presetHeld(r, chosen[0])) : null)
     : null;
   const pick = spec.kind === 'landscape'
     ? h('div', { class: 'row' }, field('Loss', select(names, spec.losses[0] ?? '', (v) => (spec.losses = [v]), hooks, 'plot-loss', true)))
@@ -46,7 +62,7 @@ export function controls(spec: PlotSpec, r: Resolved, hooks: Hooks): HTMLElement
   if (spec.kind === 'sweep') {
     const hypers = [...new Set(chosen.flatMap((l) => l.hypers.map((x) => x.name)))];
     return [head ?? h('div'), pick, h('div', { class: 'row' },
-      field('Sweep input', select(['', ...reals], spec.input, (v) => (spec.input = v), hooks, 'plot-input')),
+      field('Sweep input', select(['', ...reals], spec.input, (v) => (spec.input = v), hooks, 'plot-input', false, chosen[0] ? `${firstReal(chosen[0])} (first real input)` : '—')),
       field('from', num(spec.lo, (v) => (spec.lo = v), hooks, { id: 'plot-lo' })),
       field('to', num(spec.hi, (v) => (spec.hi = v), hooks, { id: 'plot-hi' })),
       field('Vary', select(['', ...hypers], spec.vary.hyper, (v) => (spec.vary.hyper = v), hooks)),

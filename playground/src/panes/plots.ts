@@ -11,7 +11,7 @@ import { presets } from '../plot/presets.js';
 import { buildSeries, DEFAULT_PLOT, firstReal, realInputs, resolveSource, specOf, type PlotSpec, type Resolved } from '../plot/specs.js';
 import { controls } from './plot-controls.js';
 
-export function mountPlots(root: HTMLElement, onSettings: () => void): { draw(): void; spec(): PlotSpec; load(s: PlotSpec): void } {
+export function mountPlots(root: HTMLElement, onSettings: () => void): { draw(): void; spec(): PlotSpec; load(s: PlotSpec, drawNow?: boolean): void } {
   let spec: PlotSpec = { ...DEFAULT_PLOT };
   const status = h('div', { class: 'pane-status', id: 'plot-status' });
   const form = h('div', { class: 'plot-form' });
@@ -34,11 +34,18 @@ export function mountPlots(root: HTMLElement, onSettings: () => void): { draw():
   function renderForm(): void {
     clear(kinds, (['sweep', 'train', 'landscape'] as const).map((k) => h('button', {
       class: spec.kind === k ? 'active' : '', id: `plot-kind-${k}`,
-      onclick: () => load({ ...spec, kind: k, preset: undefined, losses: spec.preset ? [] : spec.losses }),
+      // Leaving a preset leaves all of its settings (γ values, fixed inputs), not only its source.
+      onclick: () => load(spec.preset ? { ...DEFAULT_PLOT, kind: k } : { ...spec, kind: k }),
     }, { sweep: 'Sweep', train: 'Training', landscape: 'Landscape' }[k])));
     void resolveSource(spec).then((r) => {
-      if (!spec.preset && spec.losses.length === 0 && r.losses[0]) spec.losses = [app.settings.loss ?? r.losses[0].name].filter((n) => r.losses.some((l) => l.name === n));
-      clear(form, controls(spec, r, { changed: () => onSettings(), redraw: () => renderForm(), draw: () => void draw(), clearPreset: () => load({ ...spec, preset: undefined, losses: [] }) }));
+      // A loss that left the file (another example opened) leaves the selection too: a name
+      // nobody can untick would make every draw fail.
+      if (!spec.preset) spec.losses = spec.losses.filter((n) => r.losses.some((l) => l.name === n));
+      if (!spec.preset && spec.losses.length === 0 && r.losses[0]) {
+        const selected = r.losses.find((l) => l.name === app.settings.loss) ?? r.losses[0];
+        spec.losses = [selected.name];
+      }
+      clear(form, controls(spec, r, { changed: () => onSettings(), redraw: () => renderForm(), draw: () => void draw(), clearPreset: () => load({ ...DEFAULT_PLOT, kind: spec.kind }) }));
     });
   }
 
@@ -122,7 +129,7 @@ export function mountPlots(root: HTMLElement, onSettings: () => void): { draw():
     shape = key;
     renderForm();
   });
-  return { draw: () => void draw(), spec: () => spec, load: (s) => load(s) };
+  return { draw: () => void draw(), spec: () => spec, load: (s, drawNow) => load(s, drawNow) };
 }
 
 export { realInputs };

@@ -1,6 +1,7 @@
 // Run: pick a loss of the file, fill its inputs (sizes and a seed, or pasted JSON), and see the
 // loss value and the gradient norm of each input, computed by `evaluate` on TensorFlow.js.
 import type { EvaluateResult } from '../../../src/index.js';
+import { REDUCTION_NAMES } from '../../../src/ir/reduction.js';
 import { app, internalProblem } from '../app.js';
 import { clear, debounce, h, problem } from '../dom.js';
 import { inputsJson, resolveInputs } from '../inputs-state.js';
@@ -12,15 +13,45 @@ export function selectedLoss(): LossSummary | undefined {
   return losses.find((l) => l.name === app.settings.loss) ?? losses[0];
 }
 
-export function mountRun(root: HTMLElement, onSettings: () => void): { rerun(): void } {
+/** What a result was computed from: shown with it, compared to tell a current result from a stale one. */
+function resultKey(loss: LossSummary, reduction: string, inputs: string): string {
+  return JSON.stringify([app.version, loss.name, reduction, inputs]);
+}
+
+export interface RunPane {
+  /** Rebuilds the form for the selected loss. */
+  rerun(): void;
+  /** Runs now (Ctrl/Cmd+Enter). */
+  runNow(): void;
+  /** The editor's text changed: the shown result no longer matches it until the next run. */
+  invalidate(): void;
+  /** The settings came from a link or the saved work: they belong to their loss, nothing is reset. */
+  adoptSettings(): void;
+  /** Another file or loss is opening: nothing of the previous result stays on screen. */
+  clearResult(): void;
+}
+
+export function mountRun(root: HTMLElement, onSettings: () => void): RunPane {
   const form = h('div', { class: 'run-form' });
+  const note = h('div', { class: 'run-note', id: 'run-note', role: 'status' });
   const out = h('div', { class: 'run-output', id: 'run-output' });
-  clear(root, form, out);
+  clear(root, form, note, out);
   let shape = '';
   let runId = 0;
+  /** The loss the form was last built for: its per-loss settings are reset when it changes. */
+  let formLoss: string | undefined;
+
+  /** Marks the shown result as not matching the settings any more; the next run replaces it. */
+  const markStale = (): void => {
+    if (out.dataset.state === 'done' || out.dataset.state === 'stale') {
+      out.dataset.state = 'stale';
+      out.classList.add('stale');
+    }
+  };
 
   const changed = (): void => {
     onSettings();
+    markStale();
     schedule();
   };
 
@@ -29,32 +60,45 @@ export function mountRun(root: HTMLElement, onSettings: () => void): { rerun(): 
     if (!loss) return;
     const id = ++runId;
     const r = resolveInputs(loss, app.settings);
-    const json = h('details', { class: 'json' }, h('summary', {}, 'Inputs as JSON (for lossc eval --inputs)'), h('pre', { id: 'run-inputs-json' }, inputsJson(r)));
-    if (r.problems.length) return clear(out, r.problems.map((p) => problem(p.code, p.message)), json);
-    out.dataset.state = 'running';
-    if (!out.querySelector('#run-value')) clear(out, h('span', { class: 'spinner' }), ' Running on TensorFlow.js…');
+    const inputsText = inputsJson(r);
+    // A reduction is an option of losses that have one; another loss never receives it.
+    const reduction = loss.reduction ? app.settings.reduction : '';
+    const key = resultKey(loss, reduction, inputsText);
+    const json = h('details', { class: 'json' }, h('summary', {}, 'Inputs as JSON (for lossc eval --inputs)'), h('pre', { id: 'run-inputs-json' }, inputsText));
+    const finish = (...children: (HTMLElement | HTMLElement[] | null)[]): void => {
+      clear(out, ...children);
+      out.dataset.state = 'done';
+      out.dataset.loss = loss.name;
+      out.dataset.key = key;
+      out.classList.remove('stale');
+    };
+    if (r.problems.length) return finish(r.problems.map((p) => problem(p.code, p.message)), json);
+    // An old value stays visible while the new one is computed, dimmed and marked as such.
+    const previous = out.dataset.key;
+    if (previous !== key) markStale();
+    if (!out.querySelector('#run-value') || out.dataset.loss !== loss.name) {
+      clear(out, h('span', { class: 'spinner' }), ` Running ${loss.name} on TensorFlow.js…`);
+      delete out.dataset.loss;
+    }
+    out.dataset.state = out.dataset.state === 'stale' ? 'stale' : 'running';
     try {
-      const reduction = app.settings.reduction || undefined;
       const res = await app.runner.call<EvaluateResult>('run', {
         req: { ref: { text: app.text, file: app.file, loss: loss.name }, inputs: r.raw, hypers: r.hypers, grad: true },
         ...(reduction ? { reduction } : {}),
       });
       if (id !== runId) return;
-      show(loss, res, json);
+      finish(...show(loss, reduction, res, json));
     } catch (err) {
+      if (id !== runId) return;
       const d = internalProblem('running the loss', err);
-      clear(out, problem(d.code, d.message), json);
+      finish(problem(d.code, d.message), json);
     }
-    out.dataset.state = 'done';
   };
   const schedule = debounce(200, () => void run());
 
-  function show(loss: LossSummary, res: EvaluateResult, json: HTMLElement): void {
+  function show(loss: LossSummary, reduction: string, res: EvaluateResult, json: HTMLElement): (HTMLElement | null)[] {
     const errors = res.diagnostics.filter((d) => d.severity === 'error');
-    if (errors.length || res.loss === undefined) {
-      clear(out, errors.map((d) => problem(d.code, d.message)), json);
-      return;
-    }
+    if (errors.length || res.loss === undefined) return [...errors.map((d) => problem(d.code, d.message)), json];
     const value = typeof res.loss === 'number' ? String(res.loss) : JSON.stringify(res.loss);
     const rows = Object.entries(res.grads ?? {}).map(([name, g]) => {
       const flat = flatten(g);
@@ -63,11 +107,37 @@ export function mountRun(root: HTMLElement, onSettings: () => void): { rerun(): 
       return h('tr', { class: bad ? 'bad' : '' }, h('td', {}, name), h('td', { class: 'num', 'data-grad': name }, Number.isFinite(norm) ? norm.toPrecision(6) : String(norm)),
         h('td', { class: 'num' }, flat.length ? Math.max(...flat.map(Math.abs)).toPrecision(4) : '—'), h('td', {}, bad ? `${bad} not finite` : 'finite'));
     });
-    clear(out,
-      h('div', { class: 'value-line' }, h('span', { class: 'label' }, `${loss.name} =`), h('span', { class: 'value', id: 'run-value' }, value)),
-      h('div', { class: 'muted' }, `on ${res.backend ?? '?'} (float32)`),
+    const hyperText = Object.entries(resolveInputs(loss, app.settings).hypers).map(([k, v]) => `${k} = ${v}`);
+    const used = [reduction ? `reduction '${reduction}'` : loss.reduction ? `reduction '${loss.reduction}' (default)` : '', ...hyperText].filter(Boolean).join(', ');
+    return [
+      h('div', { class: 'value-line' }, h('span', { class: 'label', id: 'run-label' }, `${loss.name} =`), h('span', { class: 'value', id: 'run-value' }, value)),
+      h('div', { class: 'muted', id: 'run-used' }, `on ${res.backend ?? '?'} (float32)${used ? `, ${used}` : ''}`),
       rows.length ? h('table', { class: 'grads', id: 'run-grads' }, h('tr', {}, h('th', {}, 'input'), h('th', {}, '‖∇‖₂'), h('th', {}, 'max |∇|'), h('th', {}, '')), rows) : null,
-      json);
+      json];
+  }
+
+  /** Per-loss settings do not travel to another loss silently: reset, with a note saying so. */
+  function resetPerLoss(loss: LossSummary): void {
+    const s = app.settings;
+    const notes: string[] = [];
+    if (formLoss !== undefined && formLoss !== loss.name) {
+      if (s.reduction) notes.push(`reduction '${s.reduction}' of ${formLoss}`);
+      const hyperNames = Object.entries(s.hypers).filter(([, v]) => v.trim() !== '').map(([k]) => k);
+      if (hyperNames.length) notes.push(`${hyperNames.join(', ')} of ${formLoss}`);
+      s.reduction = '';
+      s.hypers = {};
+      clearResult();
+    }
+    formLoss = loss.name;
+    if (notes.length) clear(note, [`Reset to ${loss.name}'s defaults: ${notes.join('; ')}.`, h('button', { class: 'link', onclick: () => clear(note) }, 'OK')]);
+  }
+
+  function clearResult(): void {
+    clear(out);
+    out.classList.remove('stale');
+    out.dataset.state = 'pending';
+    delete out.dataset.key;
+    delete out.dataset.loss;
   }
 
   function build(loss: LossSummary | undefined): void {
@@ -77,6 +147,7 @@ export function mountRun(root: HTMLElement, onSettings: () => void): { rerun(): 
       clear(out);
       return;
     }
+    resetPerLoss(loss);
     const s = app.settings;
     s.sizes = { ...defaultSizes(loss, s.sizes) };
     const field = (label: string, input: HTMLElement): HTMLElement => h('label', { class: 'field' }, h('span', {}, label), input);
@@ -97,7 +168,7 @@ export function mountRun(root: HTMLElement, onSettings: () => void): { rerun(): 
         field('Loss', h('select', { id: 'run-loss', onchange: (e: Event) => ((s.loss = (e.target as HTMLSelectElement).value), build(selectedLoss()), changed()) },
           losses.map((l) => h('option', { value: l.name, selected: l.name === loss.name }, l.name)))),
         loss.reduction ? field('Reduction', h('select', { id: 'run-reduction', onchange: (e: Event) => ((s.reduction = (e.target as HTMLSelectElement).value as typeof s.reduction), changed()) },
-          ['', 'mean', 'sum', 'none'].map((r) => h('option', { value: r, selected: s.reduction === r }, r || `default (${loss.reduction})`)))) : null,
+          ['', ...REDUCTION_NAMES].map((r) => h('option', { value: r, selected: s.reduction === r }, r || `default (${loss.reduction})`)))) : null,
         h('button', { id: 'run-button', class: 'primary', onclick: () => void run() }, '▶ Run')),
       loss.doc ? h('p', { class: 'doc' }, loss.doc) : null,
       h('div', { class: 'signature' }, loss.inputs.map((i) => h('code', {}, `${i.name}: ${i.elem === 'index' ? `index[${i.dims.join(', ')}] of ${i.indexOf}` : `${i.elem}[${i.dims.join(', ')}]`}${i.domain ? ` in ${i.domain.text}` : ''}${i.optional ? ' (optional)' : ''}`))),
@@ -119,5 +190,17 @@ export function mountRun(root: HTMLElement, onSettings: () => void): { rerun(): 
     // Runs again as the source changes, while the pane is shown.
     if (loss && app.settings.tab === 'run') schedule();
   });
-  return { rerun: () => build(selectedLoss()) };
+  return {
+    // Built from the analysis of the current text only: an older one would name another file's loss.
+    rerun: () => {
+      if (app.analysis?.version === app.version) build(selectedLoss());
+    },
+    adoptSettings: () => {
+      formLoss = app.settings.loss;
+      clear(note);
+    },
+    runNow: () => void run(),
+    invalidate: markStale,
+    clearResult,
+  };
 }

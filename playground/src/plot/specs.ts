@@ -70,7 +70,8 @@ function presetSizes(loss: LossSummary, n: number): Record<string, string> {
 /** One series per loss (and per value of the varied hyperparameter), with its base inputs. */
 export function buildSeries(spec: PlotSpec, r: Resolved, problems: string[]): SeriesSpec[] {
   const out: SeriesSpec[] = [];
-  const varied = spec.vary.hyper ? spec.vary.values.split(/[\s,]+/).filter(Boolean).map(Number).filter(Number.isFinite) : [];
+  // Only a sweep has a Vary control: no other kind may multiply its series by a hidden setting.
+  const varied = spec.kind === 'sweep' && spec.vary.hyper ? spec.vary.values.split(/[\s,]+/).filter(Boolean).map(Number).filter(Number.isFinite) : [];
   for (const name of spec.losses) {
     const loss = r.losses.find((l) => l.name === name);
     if (!loss) {
