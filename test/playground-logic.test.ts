@@ -75,6 +75,17 @@ describe('playground logic', () => {
     curve!.x.forEach((v, i) => expect(curve!.grad[i]).toBeCloseTo(2 * (v - 2), 10));
   });
 
+  it('sweeps one element with the others held, its derivative that element\'s gradient', async () => {
+    const inputs = { pred: { shape: [3], data: [5, 6, 7] }, target: { shape: [3], data: [1, 2, 3] } };
+    const [curve] = await sweep({ series: [{ label: 'mse', ref, hypers: {}, inputs }], input: 'pred', lo: -2, hi: 2, points: 5, element: 1 }, mse, ctl);
+    // mean((p - t)^2) with p = [5, v, 7]: (16 + (v - 2)^2 + 16) / 3, derivative 2 (v - 2) / 3.
+    curve!.x.forEach((v, i) => {
+      expect(curve!.loss[i]).toBeCloseTo((32 + (v - 2) ** 2) / 3, 10);
+      expect(curve!.grad[i]).toBeCloseTo((2 * (v - 2)) / 3, 10);
+    });
+    await expect(sweep({ series: [{ label: 'mse', ref, hypers: {}, inputs }], input: 'pred', lo: 0, hi: 1, points: 2, element: 3 }, mse, ctl)).rejects.toThrow(/E7003: .*no element 3 to sweep; it has 3/);
+  });
+
   it('trains a linear model with the loss: the loss falls, the same for every run', async () => {
     const inputs = { pred: { shape: [32], data: new Array<number>(32).fill(0) }, target: { shape: [32], data: new Array<number>(32).fill(0) } };
     const params = { series: [{ label: 'mse', ref, hypers: {}, inputs, train: 'pred' }], steps: 60, lr: 0.1, optimizer: 'sgd' as const, seed: 3, outliers: 0, kinds: { target: { elem: 'real' } } };

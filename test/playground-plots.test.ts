@@ -50,6 +50,29 @@ describe('playground plots in Chromium', { timeout: 120_000 }, () => {
     expect(status).toMatch(/^binary_focal: /);
   });
 
+  it('bug 11: a multi-class sweep of one element (the true class\'s logit) is not flat', async () => {
+    const page = await pw.open();
+    await openExample(page, 'classification.loss#cross_entropy');
+    await result(page, 'cross_entropy');
+    await page.click('#tab-plots');
+    await page.locator('#plot-element').waitFor(UI);
+    const range = async (): Promise<number> => {
+      await page.click('#plot-draw');
+      await page.locator('#plot-canvas[data-drawn="true"]').waitFor(UI);
+      const [lo, hi] = ((await page.locator('#plot-canvas').getAttribute('data-range')) ?? '').split(',').map(Number);
+      return hi! - lo!;
+    };
+    // Every logit equal: softmax is uniform whatever the value, so the curve is flat (log 3).
+    expect(await range()).toBeLessThan(1e-4);
+    await page.fill('#plot-element', '0');
+    expect(await range()).toBeGreaterThan(0.3);
+    expect(await page.locator('#plot-status .problem').count()).toBe(0);
+    await pw.shot(page, '03-element-sweep');
+    await page.fill('#plot-element', '99');
+    await page.click('#plot-draw');
+    await page.locator('#plot-status .problem[data-code="E7003"]', { hasText: 'no element 99' }).waitFor(UI);
+  });
+
   it('a shared link of a preset draws its plot', async () => {
     const hash = await encodeState({ v: 1, compiler: VERSION, text: 'loss l(a: [N]) = mean(a^2)', settings: { tab: 'plots', plot: 'sweep' }, plot: { preset: 'regression', kind: 'sweep', losses: ['mse', 'mae'], input: 'pred', lo: -3, hi: 3 } });
     const page = await pw.open(hash);

@@ -38,10 +38,12 @@ function render(root: HTMLElement, report: IrReport): void {
       const ir = report.ir[name]!;
       const changed = ir.before !== ir.after;
       return h('details', { class: 'ir', open: names.length <= 3 },
-        h('summary', {}, name, ' ', h('span', { class: 'muted' }, `${ir.rewrites.length} rewrite${ir.rewrites.length === 1 ? '' : 's'}${changed ? '' : ', unchanged'}`)),
+        h('summary', {}, name, ' ', h('span', { class: 'muted ir-count' }, summaryOf(ir.rewrites.length, changed))),
         ir.rewrites.length
           ? h('ul', { class: 'rewrites' }, ir.rewrites.map((r) => h('li', {}, h('code', {}, r.rule), r.line ? ` at ${r.line}:${r.col}` : '', r.detail ? ` — ${r.detail}` : '')))
-          : h('div', { class: 'muted' }, 'No rewrite applied.'),
+          // The optimizer also folds constants and drops unused nodes without a named rule: an
+          // After that differs under "no rewrite" would read as a contradiction.
+          : h('div', { class: 'muted' }, changed ? 'No named rewrite; After differs by folded constants or removed unused nodes.' : 'No rewrite applied.'),
         h('div', { class: 'ir-cols' },
           h('div', {}, h('h4', {}, 'Before'), h('pre', {}, ir.before)),
           h('div', {}, h('h4', {}, 'After'), h('pre', {}, ir.after))),
@@ -51,6 +53,11 @@ function render(root: HTMLElement, report: IrReport): void {
             ir.gradients !== undefined ? h('pre', {}, ir.gradients) : h('div', { class: 'muted' }, `None: ${ir.noGradients}; TensorFlow.js differentiates it.`))
           : null);
     }));
+}
+
+function summaryOf(rewrites: number, changed: boolean): string {
+  if (rewrites > 0) return `${rewrites} rewrite${rewrites === 1 ? '' : 's'}`;
+  return changed ? 'folded and cleaned up' : 'unchanged';
 }
 
 export function mountStability(root: HTMLElement): void {

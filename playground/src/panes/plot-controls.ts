@@ -63,13 +63,15 @@ export function controls(spec: PlotSpec, r: Resolved, hooks: Hooks): HTMLElement
     const hypers = [...new Set(chosen.flatMap((l) => l.hypers.map((x) => x.name)))];
     return [head ?? h('div'), pick, h('div', { class: 'row' },
       field('Sweep input', select(['', ...reals], spec.input, (v) => (spec.input = v), hooks, 'plot-input', false, chosen[0] ? `${firstReal(chosen[0])} (first real input)` : '—')),
+      spec.preset ? null : field('element', h('input', { type: 'text', size: 4, id: 'plot-element', value: spec.element ?? 'all', title: '"all", or the flat index of the one element to sweep (the others keep their values)',
+        oninput: (e: Event) => ((spec.element = (e.target as HTMLInputElement).value.trim() || 'all'), hooks.changed()) })),
       field('from', num(spec.lo, (v) => (spec.lo = v), hooks, { id: 'plot-lo' })),
       field('to', num(spec.hi, (v) => (spec.hi = v), hooks, { id: 'plot-hi' })),
       field('Vary', select(['', ...hypers], spec.vary.hyper, (v) => (spec.vary.hyper = v), hooks)),
       field('values', h('input', { type: 'text', size: 10, value: spec.vary.values, placeholder: '0, 1, 2, 5', oninput: (e: Event) => ((spec.vary.values = (e.target as HTMLInputElement).value), hooks.changed()) })),
       h('label', { class: 'check' }, h('input', { type: 'checkbox', checked: spec.sigmoidX, onchange: (e: Event) => ((spec.sigmoidX = (e.target as HTMLInputElement).checked), hooks.changed()) }), 'x as sigmoid'),
       drawButton),
-    h('p', { class: 'hint' }, 'Every element of the swept input is set to the same value; the other inputs keep their Run-pane values. The gradient is the derivative of the plotted curve.')];
+    h('p', { class: 'hint' }, 'Every element of the swept input is set to the same value (element "all"), or one element with the others kept; the other inputs keep their Run-pane values. The gradient is the derivative of the plotted curve. On logits over classes, sweep one element: all equal logits give a flat curve.')];
   }
   if (spec.kind === 'train') {
     return [head ?? h('div'), pick, h('div', { class: 'row' },

@@ -77,16 +77,21 @@ export function mountPlots(root: HTMLElement, onSettings: () => void): { draw():
   async function sweep(id: number, r: Resolved, series: ReturnType<typeof buildSeries>): Promise<void> {
     const input = spec.input || firstReal(r.losses.find((l) => l.name === series[0]!.ref.loss)!);
     const sig = (x: number): number => 1 / (1 + Math.exp(-x));
+    const element = !r.preset && spec.element && spec.element !== 'all' ? Number(spec.element) : undefined;
     const paint = (curves: SweepCurve[]): boolean => {
       const tx = (c: SweepCurve): number[] => (spec.sigmoidX ? c.x.map(sig) : c.x);
-      const xLabel = r.preset?.kind === 'sweep' ? r.preset.xLabel : spec.sigmoidX ? `sigmoid(${input})` : `${input} (every element)`;
+      const what = element === undefined ? `${input} (every element)` : `${input}[${element}] (the others held)`;
+      const xLabel = r.preset?.kind === 'sweep' ? r.preset.xLabel : spec.sigmoidX ? `sigmoid(${what})` : what;
       const a = lineChart(c1, curves.map((c, i): Line => ({ label: c.label, x: tx(c), y: c.loss, color: PALETTE[i % PALETTE.length]! })), { title: r.preset?.title ?? 'Loss', xLabel, yLabel: 'loss' });
-      lineChart(c2, curves.map((c, i): Line => ({ label: `d/d${input} ${c.label}`, x: tx(c), y: c.grad, dashed: true, color: PALETTE[i % PALETTE.length]! })), { title: 'Gradient', xLabel, yLabel: `d loss / d ${input}` });
+      lineChart(c2, curves.map((c, i): Line => ({ label: `d/d${element === undefined ? input : `${input}[${element}]`} ${c.label}`, x: tx(c), y: c.grad, dashed: true, color: PALETTE[i % PALETTE.length]! })), { title: 'Gradient', xLabel, yLabel: `d loss / d ${input}` });
       return a;
     };
-    const curves = await app.runner.call<SweepCurve[]>('sweep', { series, input, lo: spec.lo, hi: spec.hi, points: 61 }, (p) => id === job && paint(p as SweepCurve[]));
+    const curves = await app.runner.call<SweepCurve[]>('sweep', { series, input, lo: spec.lo, hi: spec.hi, points: 61, ...(element !== undefined ? { element } : {}) }, (p) => id === job && paint(p as SweepCurve[]));
     if (id !== job) return;
     const gaps = curves.filter((c) => c.loss.some((v) => !Number.isFinite(v))).map((c) => `${c.label} is not finite at ${c.loss.filter((v) => !Number.isFinite(v)).length} points (gaps)`);
+    // The drawn range, for the browser tests: a flat curve is visible in the page's data too.
+    const finite = curves.flatMap((c) => c.loss).filter(Number.isFinite);
+    c1.dataset.range = finite.length ? `${Math.min(...finite)},${Math.max(...finite)}` : '';
     finish(paint(curves), `${curves.length} curve${curves.length === 1 ? '' : 's'} of ${curves[0]?.x.length ?? 0} points. ${gaps.join('; ')}`);
   }
 

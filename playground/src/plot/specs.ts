@@ -13,6 +13,8 @@ export interface PlotSpec {
   preset?: string;
   losses: string[];
   input: string;
+  /** Of a sweep: 'all', or the flat index of the one element swept. */
+  element?: string;
   lo: number;
   hi: number;
   vary: { hyper: string; values: string };
