@@ -192,7 +192,9 @@ function elabReduce(ctx: ElabContext, scope: Scope, call: Call, builtin: Extract
     }
   }
   const all = unionAxes(x.axes, mask?.axes ?? []);
-  const axes = second ? resolveAxes(ctx, scope, second, all, fname) : all.map((a) => a.name);
+  // Named no axes: all of them but those the enclosing binding maps over (`l[i] = mean(x[i])`).
+  const mapped = ctx.mapped.at(-1) ?? [];
+  const axes = second ? resolveAxes(ctx, scope, second, all, fname) : all.map((a) => a.name).filter((n) => !mapped.includes(n));
   if (!axes) return null;
   let empty: number | undefined;
   const emptyArg = args.named.get('empty');

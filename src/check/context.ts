@@ -27,6 +27,12 @@ export interface ElabContext {
   readonly orders: Map<NodeId, readonly string[] | null>;
   /** The order of the operand of each reduction over all its axes, by the reduction's node: the per-sample losses' layout. */
   readonly reduced: Map<NodeId, readonly string[]>;
+  /**
+   * The left-side index variables of the bindings being checked, innermost last: in
+   * `l[i] = mse(x[i], y[i])` a reduction that names no axes (mse's `mean`) keeps axis i, the
+   * computation mapped over it.
+   */
+  readonly mapped: (readonly string[])[];
 }
 
 export interface DomainCheck {

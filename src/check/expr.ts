@@ -321,7 +321,13 @@ export function forceEntry(ctx: ElabContext, entry: Entry, name: string, span: S
     return null;
   }
   entry.state = 'busy';
-  entry.val = elabBinding(ctx, entry.scope, entry.binding);
+  // Another binding forced from inside this one maps over its own variables only.
+  ctx.mapped.push([]);
+  try {
+    entry.val = elabBinding(ctx, entry.scope, entry.binding);
+  } finally {
+    ctx.mapped.pop();
+  }
   entry.state = 'done';
   return entry.val;
 }
@@ -333,7 +339,13 @@ export function forceEntry(ctx: ElabContext, entry: Entry, name: string, span: S
  * later positional indexing (`name[x, y]`) uses.
  */
 function elabBinding(ctx: ElabContext, scope: Scope, binding: Binding): Val | null {
-  const v = elabExpr(ctx, scope, binding.value);
+  ctx.mapped.push(binding.indexVars.map((iv) => iv.name));
+  let v: Val | null;
+  try {
+    v = elabExpr(ctx, scope, binding.value);
+  } finally {
+    ctx.mapped.pop();
+  }
   if (!v || v.kind !== 'tensor' || binding.indexVars.length === 0) return v;
   const { names, declared } = orderOf(ctx, v);
   const lhs = binding.indexVars.map((i) => i.name);

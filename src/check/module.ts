@@ -181,7 +181,7 @@ function visitCalls(exprs: readonly Expr[], onCall: (callee: string) => void): v
 }
 
 function newContext(loader: ModuleLoader, sink: DiagnosticSink, instantiated: Set<string>): ElabContext {
-  return { b: new IrBuilder(), loader, diagnostics: sink, callStack: [], instantiated, madeDims: new Map(), domainChecks: [], dimOrder: [], orders: new Map(), reduced: new Map() };
+  return { b: new IrBuilder(), loader, diagnostics: sink, callStack: [], instantiated, madeDims: new Map(), domainChecks: [], dimOrder: [], orders: new Map(), reduced: new Map(), mapped: [] };
 }
 
 function elaborateLoss(info: ModuleInfo, loader: ModuleLoader, sink: DiagnosticSink, instantiated: Set<string>, def: Definition): IrFunction | undefined {
