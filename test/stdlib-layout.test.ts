@@ -22,6 +22,7 @@ import { bce, bce_with_logits, binary_focal, cross_entropy, focal, label_smoothi
 import { wgan_generator as wganOracle } from './oracle/generative.js';
 import { classIndex, logSoftmax } from './oracle/math.js';
 import { contrastive, info_nce, nt_xent_simple, triplet, triplet_margin } from './oracle/metric.js';
+import * as peers from './oracle/peers.js';
 import { expandWeights } from './oracle/reduce.js';
 import { asymmetric_mse, huber, log_cosh, mae, mse, smooth_l1 } from './oracle/regression.js';
 import { giou_loss, iou_loss } from './oracle/segmentation.js';
@@ -159,6 +160,46 @@ const elementwise = (file: string, source: string, oracle: (p: F64Tensor, t: F64
   expected: (x) => x.pred!.shape,
   perSample: (x, h) => oracle(x.pred!, x.target!, h),
 });
+
+/** The peers' losses' layouts, from test/oracle/peers.ts. */
+function peerLayouts(): Record<string, Layout> {
+  const none = { reduction: 'none' as const };
+  const rowsOf = (file: string, a: string, b: string, lo: number, hi: number, oracle: (x: F64Tensor, y: F64Tensor, h: Hypers) => F64Tensor, source: string, hypers?: Hypers, blo = lo, bhi = hi): Layout => ({
+    file, shape: `${a}: [..., D] → [...] (${a} without D)`, doc: '[...]', source, kind: 'mean',
+    inputs: (rng) => ({ [a]: randomTensor(S3, rng, { lo, hi }), [b]: randomTensor(S3, rng, { lo: blo, hi: bhi }) }), ...(hypers ? { hypers } : {}),
+    expected: (x) => dropLast(x[a]!.shape),
+    perSample: (x, h) => oracle(x[a]!, x[b]!, h),
+  });
+  const keras = (what: string): string => `keras.losses.${what}(reduction=None): one loss per sample, the last axis reduced`;
+  const pm1 = (rng: Rng, shape: number[]): F64Tensor => ({ shape: [...shape], data: randomInts(shape, rng, 2).data.map((v) => 2 * v - 1) });
+  const same = (file: string, a: string, source: string, inputs: (rng: Rng) => Inputs, perSample: (x: Inputs, h: Hypers) => F64Tensor, hypers?: Hypers): Layout => ({
+    file, shape: `same as ${a}`, doc: '[...]', source, kind: 'mean', inputs, ...(hypers ? { hypers } : {}), expected: (x) => x[a]!.shape, perSample,
+  });
+  const perRow = (file: string, a: string, source: string, inputs: (rng: Rng) => Inputs, perSample: (x: Inputs, h: Hypers) => F64Tensor, hypers?: Hypers): Layout => ({
+    file, shape: `${a}: [N, D] → [N]`, doc: '[N]', source, kind: 'mean', inputs, ...(hypers ? { hypers } : {}), expected: (x) => [x[a]!.shape[0]!], perSample,
+  });
+  const nc = [3, 5];
+  return {
+    msle: rowsOf(REG, 'pred', 'target', -0.5, 3, (p, t) => peers.msle(p, t, none) as F64Tensor, keras('MeanSquaredLogarithmicError')),
+    mape: rowsOf(REG, 'pred', 'target', -3, 3, (p, t) => peers.mape(p, t, none) as F64Tensor, keras('MeanAbsolutePercentageError'), undefined, 0.5, 3),
+    poisson: rowsOf(REG, 'pred', 'target', 0.1, 3, (p, t) => peers.poisson(p, t, none) as F64Tensor, keras('Poisson')),
+    cosine_similarity: rowsOf(REG, 'pred', 'target', -1, 1, (p, t) => peers.cosine_similarity(p, t, none) as F64Tensor, keras('CosineSimilarity')),
+    categorical_hinge: rowsOf(CLS, 'x', 'y', -2, 2, (x, y) => peers.categorical_hinge(x, y, none) as F64Tensor, keras('CategoricalHinge'), undefined, 0, 1),
+    squared_hinge: { ...rowsOf(CLS, 'x', 'y', -2, 2, (x, y) => peers.squared_hinge(x, y, none) as F64Tensor, keras('SquaredHinge')), inputs: (rng) => ({ x: randomTensor(S3, rng, { lo: -2, hi: 2 }), y: pm1(rng, S3) }) },
+    kl_divergence: rowsOf(CLS, 'y', 'p', 0.01, 1, (y, p) => peers.kl_divergence(y, p, none) as F64Tensor, keras('KLDivergence')),
+    kl_div: {
+      ...rowsOf(CLS, 'input', 'target', -3, -0.01, (i, t, h) => peers.kl_div(i, t, h.log_target === true, none) as F64Tensor, "F.kl_div(reduction='none') summed over the last axis (the stdlib's 'mean' is torch's 'batchmean')", { log_target: true }, -3, 0),
+    },
+    margin_ranking: same(MET, 'x1', "F.margin_ranking_loss(reduction='none'): same shape as the inputs", (rng) => ({ x1: randomTensor(S3, rng), x2: randomTensor(S3, rng), y: pm1(rng, S3) }), (x, h) => peers.margin_ranking(x.x1!, x.x2!, x.y!, num(h, 'margin', 0), none) as F64Tensor, { margin: 0.3 }),
+    hinge_embedding: same(MET, 'x', "F.hinge_embedding_loss(reduction='none'): same shape as the input", (rng) => ({ x: randomTensor(S3, rng, { lo: -1, hi: 3 }), y: pm1(rng, S3) }), (x, h) => peers.hinge_embedding(x.x!, x.y!, num(h, 'margin', 1), none) as F64Tensor, { margin: 2 }),
+    soft_margin: same(CLS, 'x', "F.soft_margin_loss(reduction='none'): same shape as the input", (rng) => ({ x: randomTensor(S3, rng, { lo: -3, hi: 3 }), y: pm1(rng, S3) }), (x) => peers.soft_margin(x.x!, x.y!, none) as F64Tensor),
+    poisson_nll: same(REG, 'input', "F.poisson_nll_loss(reduction='none'): same shape as the input", (rng) => ({ input: randomTensor(S3, rng, { lo: 0.1, hi: 2 }), target: randomTensor(S3, rng, { lo: 0, hi: 5 }) }), (x, h) => peers.poisson_nll(x.input!, x.target!, { log_input: h.log_input !== false, full: h.full === true, ...none }) as F64Tensor, { full: true }),
+    gaussian_nll: same(REG, 'input', "F.gaussian_nll_loss(reduction='none'): same shape as the input", (rng) => ({ input: randomTensor(S3, rng), target: randomTensor(S3, rng), var: randomTensor(S3, rng, { lo: 0.1, hi: 2 }) }), (x, h) => peers.gaussian_nll(x.input!, x.target!, x.var!, { full: h.full === true, ...none }) as F64Tensor, { full: true }),
+    cosine_embedding: perRow(MET, 'x1', "F.cosine_embedding_loss(reduction='none'): (N)", (rng) => ({ x1: emb(rng), x2: emb(rng), y: pm1(rng, [EMB[0]!]) }), (x, h) => peers.cosine_embedding(x.x1!, x.x2!, x.y!, num(h, 'margin', 0), none) as F64Tensor, { margin: 0.2 }),
+    multilabel_soft_margin: perRow(CLS, 'x', "F.multilabel_soft_margin_loss(reduction='none'): (N)", (rng) => ({ x: randomTensor(nc, rng, { lo: -3, hi: 3 }), y: randomInts(nc, rng, 2) }), (x) => peers.multilabel_soft_margin(x.x!, x.y!, undefined, none) as F64Tensor),
+    multi_margin: perRow(CLS, 'x', "F.multi_margin_loss(reduction='none'): (N)", (rng) => ({ x: randomTensor(nc, rng), t: randomInts([nc[0]!], rng, nc[1]!) }), (x, h) => peers.multi_margin(x.x!, x.t!, { p: num(h, 'p', 1), margin: num(h, 'margin', 1), ...none }) as F64Tensor, { p: 2, margin: 0.5 }),
+  };
+}
 
 const LAYOUTS: Record<string, Layout> = {
   mse: elementwise(REG, "torch.nn.MSELoss(reduction='none'): same shape as the input", (p, t) => mse(p, t, { reduction: 'none' })),
@@ -326,6 +367,8 @@ const LAYOUTS: Record<string, Layout> = {
     expected: (x) => x.losses!.shape,
     perSample: (x, h) => curriculumTerms(x, num(h, 'epoch', 0), num(h, 'total_epochs', 1)),
   },
+  // The peers' losses (test/stdlib-peers.test.ts): Keras's per sample over the last axis, torch's elementwise or per row.
+  ...peerLayouts(),
 };
 
 /** Stdlib losses with no `reduction` option: their result is not a mean or sum of per-sample losses. */

@@ -4,6 +4,7 @@
 // poisson_nll, gaussian_nll, kl_div) against the float64 oracles of test/oracle/peers.ts,
 // written from the peers' definitions, and finite differences of those oracles.
 import * as tf from '@tensorflow/tfjs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { maxRelErr } from './oracle/fd.js';
 import * as P from './oracle/peers.js';
@@ -284,4 +285,17 @@ describe('extreme inputs', () => {
     const here = EXTREMES.filter((e) => CASES.find((c) => c.loss === e.loss)!.file === file);
     describeExtremes(file, here, moduleOf);
   }
+});
+
+describe('docs/stdlib.md', () => {
+  it('lists every stdlib loss, under its file', () => {
+    const doc = readFileSync('docs/stdlib.md', 'utf8');
+    const missing: string[] = [];
+    for (const file of readdirSync('stdlib').filter((f) => f.endsWith('.loss'))) {
+      for (const [, name] of readFileSync(`stdlib/${file}`, 'utf8').matchAll(/^loss (\w+)/gm)) {
+        if (!doc.includes(`| ${name} |`)) missing.push(`${file}: ${name}`);
+      }
+    }
+    expect(missing).toEqual([]);
+  });
 });

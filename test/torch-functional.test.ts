@@ -195,11 +195,14 @@ function moduleAnswer(c: TorchCase): Answer & { cotangent?: F64Tensor } {
   const fn = lossFn(fileOf(c.loss), c.loss);
   const f = modules.get(TORCH_OF[c.loss]!.file)![c.loss]!;
   const inputs = toTf(fn, c.x);
-  const wrt = realInputs(fn);
+  // An optional input (a class `weight`) is in the options when the case gives it, else left out.
+  const wrt = realInputs(fn).filter((n) => c.x[n] !== undefined);
   const hypers = Object.fromEntries(Object.entries(c.hypers).map(([k, v]) => [k, fn.hypers.find((h) => h.name === k)?.elem === 'bool' ? v !== 0 : v]));
   const options = { ...hypers, ...(c.reduction ? { reduction: c.reduction } : {}), ...(c.weights ? { weights: tf.tensor(Array.from(c.weights.data), c.weights.shape) } : {}) };
-  const positional = fn.order ?? fn.inputs.map((i) => i.name);
-  const call = (ts: tf.Tensor[]): tf.Tensor => f(...positional.map((n) => (wrt.includes(n) ? ts[wrt.indexOf(n)]! : inputs[n]!)), options);
+  const positional = fn.order ?? fn.inputs.filter((i) => i.default === undefined).map((i) => i.name);
+  const optional = fn.inputs.filter((i) => i.default !== undefined && c.x[i.name] !== undefined).map((i) => i.name);
+  const given = (ts: tf.Tensor[], n: string): tf.Tensor => (wrt.includes(n) ? ts[wrt.indexOf(n)]! : inputs[n]!);
+  const call = (ts: tf.Tensor[]): tf.Tensor => f(...positional.map((n) => given(ts, n)), { ...options, ...Object.fromEntries(optional.map((n) => [n, given(ts, n)])) });
   const plain = tf.tidy(() => call(wrt.map((n) => inputs[n]!)));
   const shape = plain.shape;
   const cotangent = shape.length > 0 ? cotangentOf(shape) : undefined;
@@ -228,7 +231,7 @@ async function torchAnswer(c: TorchCase, cotangent: F64Tensor | undefined, dtype
     inputs: Object.fromEntries(Object.entries(c.x).map(([k, v]) => [k, wire(v, kind(k))])),
     hypers: c.hypers,
     reduction: c.reduction ?? 'mean',
-    wrt: realInputs(fn),
+    wrt: realInputs(fn).filter((n) => c.x[n] !== undefined),
     dtypes,
     ...(c.torch?.weights ? { weights: wire(c.torch.weights) } : {}),
     ...(c.torch?.sample_weights ? { sample_weights: wire(c.torch.sample_weights) } : {}),

@@ -37,6 +37,8 @@ const boxes = (rng: Rng, n: number, near?: F64Tensor): F64Tensor => {
   return { shape: [n, 4], data };
 };
 
+/** Labels -1 and 1. */
+const pm1 = (shape: number[], rng: Rng): F64Tensor => ({ shape: [...shape], data: randomInts(shape, rng, 2).data.map((b) => 2 * b - 1) });
 const pairs = (lo: number, hi: number, a = 'pred', b = 'target', shape = [2, 3]) => (seed: number): Inputs => {
   const rng = mulberry32(seed);
   return { [a]: U(shape, rng, lo, hi), [b]: U(shape, rng, lo, hi) };
@@ -121,6 +123,23 @@ export const STDLIB_GRAD_CASES: Readonly<Record<string, StdlibGradCase>> = {
   tversky: { inputs: masks, hypers: [{ alpha: 0.3, beta: 0.7 }] },
   multiclass_dice: { inputs: segmentation, hypers: [{ smooth: 0.5 }] },
   ce_dice: { inputs: segmentation, hypers: [{ ce_weight: 0.2, dice_weight: 2 }] },
+  // the peers' losses (test/stdlib-peers.test.ts)
+  msle: { inputs: pairs(-0.5, 3), hypers: [] },
+  mape: { inputs: (seed) => { const rng = mulberry32(seed); return { pred: U([2, 3], rng, -3, 3), target: U([2, 3], rng, 0.5, 3) }; }, hypers: [] },
+  poisson: { inputs: pairs(0.1, 3), hypers: [] },
+  cosine_similarity: { inputs: pairs(-1, 1, 'pred', 'target', [3, 4]), hypers: [] },
+  categorical_hinge: { inputs: (seed) => { const rng = mulberry32(seed); return { x: U([3, 4], rng, -2, 2), y: U([3, 4], rng, 0, 1) }; }, hypers: [] },
+  squared_hinge: { inputs: (seed) => { const rng = mulberry32(seed); return { x: U([3, 4], rng, -2, 2), y: pm1([3, 4], rng) }; }, hypers: [] },
+  kl_divergence: { inputs: (seed) => { const rng = mulberry32(seed); return { y: U([3, 4], rng, 0.01, 1), p: U([3, 4], rng, 0.01, 1) }; }, hypers: [] },
+  margin_ranking: { inputs: (seed) => { const rng = mulberry32(seed); return { x1: U([6], rng, -2, 2), x2: U([6], rng, -2, 2), y: pm1([6], rng) }; }, hypers: [{ margin: 0.5 }] },
+  hinge_embedding: { inputs: (seed) => { const rng = mulberry32(seed); return { x: U([6], rng, -1, 3), y: pm1([6], rng) }; }, hypers: [{ margin: 2 }] },
+  cosine_embedding: { inputs: (seed) => { const rng = mulberry32(seed); return { x1: U([4, 3], rng, -1, 1), x2: U([4, 3], rng, -1, 1), y: pm1([4], rng) }; }, hypers: [{ margin: 0.3 }] },
+  soft_margin: { inputs: (seed) => { const rng = mulberry32(seed); return { x: U([2, 3], rng, -3, 3), y: pm1([2, 3], rng) }; }, hypers: [] },
+  multilabel_soft_margin: { inputs: (seed) => { const rng = mulberry32(seed); return { x: U([3, 4], rng, -3, 3), y: randomInts([3, 4], rng, 2), weight: U([4], rng, 0.2, 2) }; }, hypers: [] },
+  multi_margin: { inputs: (seed) => { const rng = mulberry32(seed); return { x: U([3, 4], rng, -1.5, 1.5), t: randomInts([3], rng, 4), weight: U([4], rng, 0.2, 2) }; }, hypers: [{ p: 2, margin: 0.5 }] },
+  poisson_nll: { inputs: (seed) => { const rng = mulberry32(seed); return { input: U([2, 3], rng, 0.1, 2), target: U([2, 3], rng, 0, 5) }; }, hypers: [{ log_input: 0 }, { full: 1 }, { log_input: 0, full: 1, eps: 0.1 }] },
+  gaussian_nll: { inputs: (seed) => { const rng = mulberry32(seed); return { input: U([2, 3], rng, -2, 2), target: U([2, 3], rng, -2, 2), var: U([2, 3], rng, 0.1, 2) }; }, hypers: [{ full: 1 }] },
+  kl_div: { inputs: (seed) => { const rng = mulberry32(seed); return { input: logSoftmaxRows(U([3, 4], rng, -2, 2)), target: U([3, 4], rng, 0.01, 1) }; }, hypers: [{ log_target: 1 }] },
 };
 
 export interface ExtremeInput {
@@ -195,4 +214,12 @@ export const EXTREME_INPUTS: readonly ExtremeInput[] = [
   { loss: 'tversky', what: 'empty prediction and target', x: { p: n([[0, 0, 0], [0, 0, 0]]), t: n([[0, 0, 0], [0, 0, 0]]) } },
   { loss: 'multiclass_dice', what: 'logits ±1e4, a class absent', x: saturated },
   { loss: 'ce_dice', what: 'logits ±1e4, a class absent', x: saturated },
+  // torch computes log1p(exp(-y·x)), which is inf beyond 710 in float64 (88 in float32); the stdlib's softplus is not.
+  { loss: 'soft_margin', what: 'scores ±80', x: { x: n([80, -80, 80, -80]), y: n([1, 1, -1, -1]) } },
+  { loss: 'multilabel_soft_margin', what: 'logits ±1e4', x: { x: n([[big, -big], [-big, big]]), y: n([[0, 1], [0, 1]]), weight: n([0.5, 2]) } },
+  // margin -0.5 keeps the zero row's y = -1 term off its kink relu(0) (torch passes 1 there, the stdlib 0).
+  { loss: 'cosine_embedding', what: 'a zero row', x: { x1: n([[0, 0, 0], [1, 2, 3]]), x2: n([[1, 0, 0], [0, 0, 0]]), y: n([1, -1]) }, hypers: { margin: -0.5 } },
+  { loss: 'kl_div', what: 'zero target probabilities', x: { input: n([[-1, -0.5, -2], [-3, -0.1, -30]]), target: n([[0, 1, 0], [0.5, 0.5, 0]]) } },
+  { loss: 'gaussian_nll', what: 'a zero variance (clamped at eps)', x: { input: n([0.5, 1]), target: n([0, 1]), var: n([0, 1]) } },
+  { loss: 'multi_margin', what: 'every score equal', x: { x: n([[1, 1, 1], [0, 0, 0]]), t: n([0, 2]), weight: n([0.5, 1, 2]) } },
 ];

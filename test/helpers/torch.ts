@@ -31,6 +31,15 @@ export const TORCH_OF: Readonly<Record<string, { file: string; torch: string }>>
   gan_discriminator: { file: 'generative', torch: 'F.binary_cross_entropy_with_logits' },
   gan_generator: { file: 'generative', torch: 'F.binary_cross_entropy_with_logits' },
   vae: { file: 'generative', torch: "F.binary_cross_entropy(reduction='sum') + KL" },
+  margin_ranking: { file: 'metric', torch: 'F.margin_ranking_loss' },
+  hinge_embedding: { file: 'metric', torch: 'F.hinge_embedding_loss' },
+  cosine_embedding: { file: 'metric', torch: 'F.cosine_embedding_loss' },
+  soft_margin: { file: 'classification', torch: 'F.soft_margin_loss' },
+  multilabel_soft_margin: { file: 'classification', torch: 'F.multilabel_soft_margin_loss' },
+  multi_margin: { file: 'classification', torch: 'F.multi_margin_loss' },
+  poisson_nll: { file: 'regression', torch: 'F.poisson_nll_loss' },
+  gaussian_nll: { file: 'regression', torch: 'F.gaussian_nll_loss' },
+  kl_div: { file: 'classification', torch: "F.kl_div (reduction 'batchmean' for the mean)" },
 };
 
 

@@ -132,6 +132,38 @@ def vae(x, h, o):
     return F.binary_cross_entropy(x["recon"], x["x"], reduction="sum") + h.get("beta", 1.0) * kld
 
 
+def zero_carrying(term):
+    """A term of value 0 whose gradient is term's (for an argument torch refuses to differentiate)."""
+    return term - term.detach()
+
+
+def soft_margin(x, h, o):
+    # torch refuses a gradient along the target; the value and x's gradient are torch's, y's is
+    # that of torch's definition log(1 + exp(-y·x)) with x held fixed.
+    y = x["y"]
+    return F.soft_margin_loss(x["x"], y.detach(), reduction=o["reduction"]) + zero_carrying(
+        reduce(torch.log1p(torch.exp(-y * x["x"].detach())), o["reduction"]))
+
+
+def multi_margin(x, h, o):
+    # torch refuses a gradient along weight; the value and x's gradient are torch's, weight's
+    # that of weight[t] times torch's own unweighted per-sample losses (the loss is linear in it).
+    p, margin, t, w = int(h.get("p", 1)), h.get("margin", 1.0), x["t"], x.get("weight")
+    value = F.multi_margin_loss(x["x"], t, p=p, margin=margin, weight=None if w is None else w.detach(), reduction=o["reduction"])
+    if w is None:
+        return value
+    unweighted = F.multi_margin_loss(x["x"].detach(), t, p=p, margin=margin, reduction="none")
+    return value + zero_carrying(reduce(w[t] * unweighted, o["reduction"]))
+
+
+def kl_div(x, h, o):
+    # The stdlib's per-sample loss sums over C: its 'mean' is torch's 'batchmean' ([N, C]
+    # inputs), its 'none' torch's 'none' summed over C.
+    r = o["reduction"]
+    out = F.kl_div(x["input"], x["target"], log_target=bool(h.get("log_target", 0)), reduction="none" if r == "none" else ("batchmean" if r == "mean" else r))
+    return out.sum(-1) if r == "none" else out
+
+
 LOSSES = {
     "mse": lambda x, h, o: F.mse_loss(x["pred"], x["target"], reduction=o["reduction"]),
     "mae": lambda x, h, o: F.l1_loss(x["pred"], x["target"], reduction=o["reduction"]),
@@ -156,6 +188,16 @@ LOSSES = {
     + F.binary_cross_entropy_with_logits(x["fake_out"], torch.zeros_like(x["fake_out"])),
     "gan_generator": lambda x, h, o: F.binary_cross_entropy_with_logits(x["fake_out"], torch.ones_like(x["fake_out"]), reduction=o["reduction"]),
     "vae": vae,
+    "margin_ranking": lambda x, h, o: F.margin_ranking_loss(x["x1"], x["x2"], x["y"], margin=h.get("margin", 0.0), reduction=o["reduction"]),
+    "hinge_embedding": lambda x, h, o: F.hinge_embedding_loss(x["x"], x["y"], margin=h.get("margin", 1.0), reduction=o["reduction"]),
+    "cosine_embedding": lambda x, h, o: F.cosine_embedding_loss(x["x1"], x["x2"], x["y"], margin=h.get("margin", 0.0), reduction=o["reduction"]),
+    "soft_margin": soft_margin,
+    "multilabel_soft_margin": lambda x, h, o: F.multilabel_soft_margin_loss(x["x"], x["y"], weight=x.get("weight"), reduction=o["reduction"]),
+    "multi_margin": multi_margin,
+    "poisson_nll": lambda x, h, o: F.poisson_nll_loss(x["input"], x["target"], log_input=bool(h.get("log_input", 1)), full=bool(h.get("full", 0)),
+                                                      eps=h.get("eps", 1e-8), reduction=o["reduction"]),
+    "gaussian_nll": lambda x, h, o: F.gaussian_nll_loss(x["input"], x["target"], x["var"], full=bool(h.get("full", 0)), eps=h.get("eps", 1e-6), reduction=o["reduction"]),
+    "kl_div": kl_div,
 }
 
 
