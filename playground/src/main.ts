@@ -15,6 +15,7 @@ import { DEFAULT_PLOT, type PlotSpec } from './plot/specs.js';
 import { decodeState, encodeState } from './share.js';
 import { STDLIB } from './stdlib.js';
 import { monaco } from './monaco.js';
+import { fileButtons } from './files.js';
 import { keepPrevious, loadPrevious, loadSaved, save, type Saved } from './autosave.js';
 
 const STARTER = `// Write a loss: problems are marked as you type.
@@ -149,6 +150,35 @@ document.addEventListener('keydown', (e) => {
   }
 });
 
+// The split between the editor and the panes: dragged, or moved with the arrow keys, between
+// 20% and 80% of the width. Below 800 px the panes stack and the splitter is hidden.
+function setSplit(percent: number): void {
+  const p = Math.min(80, Math.max(20, percent));
+  $('section.left').style.flexBasis = `${p}%`;
+  $('section.right').style.flexBasis = `${100 - p}%`;
+  $('#splitter').setAttribute('aria-valuenow', String(Math.round(p)));
+}
+const splitter = $('#splitter');
+splitter.addEventListener('pointerdown', (e) => {
+  splitter.setPointerCapture(e.pointerId);
+  document.body.classList.add('resizing');
+});
+splitter.addEventListener('pointermove', (e) => {
+  if (!splitter.hasPointerCapture(e.pointerId)) return;
+  const box = $('main').getBoundingClientRect();
+  setSplit(((e.clientX - box.left) / box.width) * 100);
+});
+splitter.addEventListener('pointerup', (e) => {
+  splitter.releasePointerCapture(e.pointerId);
+  document.body.classList.remove('resizing');
+});
+splitter.addEventListener('keydown', (e) => {
+  const now = Number(splitter.getAttribute('aria-valuenow') ?? 52);
+  if (e.key === 'ArrowLeft') setSplit(now - 5);
+  if (e.key === 'ArrowRight') setSplit(now + 5);
+});
+setSplit(52);
+
 // --- share links ----------------------------------------------------------------------------
 function snapshot(): Shared {
   return { v: 1, compiler: VERSION, text: model.getValue(), settings: { ...app.settings }, plot: plots.spec() };
@@ -191,6 +221,8 @@ $('#share-button').addEventListener('click', async () => {
     $('#share-note').textContent = 'Copy the link above.';
   }
 });
+// The .loss source itself, beside the share link.
+$('#source-buttons').replaceWith(h('span', { id: 'source-buttons', title: 'the editor\u2019s .loss source' }, '.loss ', fileButtons('source', () => `${app.analysis?.losses[0]?.name ?? 'losses'}.loss`, () => model.getValue())));
 $('#share-close').addEventListener('click', () => ($('#share-box').hidden = true));
 
 function apply(s: Shared): void {

@@ -3,12 +3,16 @@
 import { app, internalProblem } from '../app.js';
 import { clear, debounce, h, problem } from '../dom.js';
 import { monaco, systemTheme } from '../monaco.js';
+import { fileButtons } from '../files.js';
 import type { CompileReply } from '../protocol.js';
 
 export function mountCode(root: HTMLElement, isVisible: () => boolean): { refresh(): void } {
   const status = h('div', { class: 'pane-status', id: 'code-status' }, 'The generated module appears here.');
   const host = h('div', { class: 'code-host', id: 'code-editor' });
-  clear(root, status, host);
+  let code: string | undefined;
+  // The module as shown (undefined until one was generated); named after the editor's first loss.
+  const buttons = fileButtons('code', () => `${app.analysis?.losses[0]?.name ?? 'loss'}.ts`, () => code, 'text/typescript');
+  clear(root, h('div', { class: 'row pane-head' }, status, buttons), host);
   let view: monaco.editor.IStandaloneCodeEditor | undefined;
   let shown = -1;
   let first = true;
@@ -40,6 +44,7 @@ export function mountCode(root: HTMLElement, isVisible: () => boolean): { refres
         minimap: { enabled: false }, fontSize: 13, scrollBeyondLastLine: false, wordWrap: 'on',
       });
       view.setValue(r.code);
+      code = r.code;
       root.classList.remove('stale');
       clear(status, `TypeScript module for @tensorflow/tfjs — ${r.code.split('\n').length} lines, compiled in ${r.ms.toFixed(0)} ms${loaded ? '' : ' (the first compile loads ts-morph)'}.`);
       loaded = true;

@@ -4,6 +4,7 @@ import type { EvaluateResult } from '../../../src/index.js';
 import { REDUCTION_NAMES } from '../../../src/ir/reduction.js';
 import { app, internalProblem } from '../app.js';
 import { clear, debounce, h, problem } from '../dom.js';
+import { fileButtons } from '../files.js';
 import { inputsJson, resolveInputs } from '../inputs-state.js';
 import type { LossSummary } from '../protocol.js';
 import { defaultSizes, dimsOf, flatten, l2 } from '../values.js';
@@ -64,7 +65,8 @@ export function mountRun(root: HTMLElement, onSettings: () => void): RunPane {
     // A reduction is an option of losses that have one; another loss never receives it.
     const reduction = loss.reduction ? app.settings.reduction : '';
     const key = resultKey(loss, reduction, inputsText);
-    const json = h('details', { class: 'json' }, h('summary', {}, 'Inputs as JSON (for lossc eval --inputs)'), h('pre', { id: 'run-inputs-json' }, inputsText));
+    const json = h('details', { class: 'json' }, h('summary', {}, 'Inputs as JSON (for lossc eval --inputs)'),
+      fileButtons('inputs', () => `${loss.name}.inputs.json`, () => inputsText, 'application/json'), h('pre', { id: 'run-inputs-json' }, inputsText));
     const finish = (...children: (HTMLElement | HTMLElement[] | null)[]): void => {
       clear(out, ...children);
       out.dataset.state = 'done';
