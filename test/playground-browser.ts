@@ -18,8 +18,11 @@ const DIST = process.env.PLAYGROUND_DIST ?? join(ROOT, 'playground', 'dist');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 export const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
-/** Waits are for the page to show something, never assertions about speed. */
-export const UI = { timeout: 60_000 };
+/**
+ * Waits are for the page to show something, never assertions about speed. PLAYGROUND_WAIT_MS
+ * shortens them when the tests are run against an older build to see them fail.
+ */
+export const UI = { timeout: Number(process.env.PLAYGROUND_WAIT_MS ?? 60_000) };
 
 export interface PlaygroundBrowser {
   readonly url: () => string;

@@ -39,6 +39,30 @@ describe('playground layout in Chromium', { timeout: 120_000 }, () => {
     await pw.shot(page, '06-phone-examples');
   });
 
+  it('the split between editor and panes moves with a drag and with the arrow keys', async () => {
+    const page = await pw.open();
+    const width = async (): Promise<number> => (await page.locator('section.left').boundingBox())!.width;
+    const before = await width();
+    const bar = (await page.locator('#splitter').boundingBox())!;
+    await page.mouse.move(bar.x + bar.width / 2, bar.y + 200);
+    await page.mouse.down();
+    await page.mouse.move(bar.x - 300, bar.y + 200, { steps: 5 });
+    await page.mouse.up();
+    expect(Math.abs(await width() - (before - 300))).toBeLessThan(20);
+    await page.focus('#splitter');
+    const dragged = await width();
+    await page.keyboard.press('ArrowRight');
+    expect(await width()).toBeGreaterThan(dragged + 40);
+    // Never beyond 80%: the panes stay usable.
+    const moved = (await page.locator('#splitter').boundingBox())!;
+    await page.mouse.move(moved.x + moved.width / 2, moved.y + 200);
+    await page.mouse.down();
+    await page.mouse.move(1430, bar.y + 200, { steps: 5 });
+    await page.mouse.up();
+    expect(await width()).toBeLessThanOrEqual(0.8 * 1440 + 2);
+    await pw.shot(page, '01-split-wide');
+  });
+
   it('follows the system\'s dark setting, editor included', async () => {
     const ctx = await pw.fresh({ width: 1440, height: 900 }, 'dark');
     const page = await pw.open('', ctx);

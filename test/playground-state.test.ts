@@ -2,6 +2,7 @@
 // visibly, a result only beside the loss that made it), work that is kept (autosave, share
 // links that step aside after an edit, the compiler version in links), the Examples menu and
 // Ctrl/Cmd+Enter, in headless Chromium. Screenshots: test/.tmp/playground-state/.
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { decodeState, encodeState } from '../playground/src/share.js';
 import { REDUCTION_NAMES } from '../src/ir/reduction.js';
@@ -141,6 +142,35 @@ describe('playground state and saved work in Chromium', { timeout: 120_000 }, ()
     await other.click('#restore-previous');
     await expect.poll(() => other.evaluate(() => window.__lossc.text), UI).toBe('loss mine(a: [N]) = mean(a^2)');
     expect(await other.evaluate(() => window.location.hash)).toBe('');
+  });
+
+  it('copies and downloads the .loss source, the inputs JSON and the generated TypeScript', async () => {
+    const ctx = await pw.fresh();
+    await ctx.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(pw.url()).origin });
+    const page = await pw.open('', ctx);
+    await result(page, 'huber');
+    const downloaded = async (button: string): Promise<[string, string]> => {
+      const [file] = await Promise.all([page.waitForEvent('download'), page.click(button)]);
+      return [file.suggestedFilename(), readFileSync((await file.path())!, 'utf8')];
+    };
+    const source = await page.evaluate(() => window.__lossc.text);
+    expect(await downloaded('#source-download')).toEqual(['huber.loss', source]);
+    await page.click('#source-copy');
+    await page.locator('#source-copied', { hasText: 'Copied.' }).waitFor(UI);
+    expect(await page.evaluate(() => window.navigator.clipboard.readText())).toBe(source);
+
+    await page.click('#run-output details.json summary');
+    const shown = await page.locator('#run-inputs-json').textContent();
+    const [name, inputs] = await downloaded('#inputs-download');
+    expect(name).toBe('huber.inputs.json');
+    expect(inputs).toBe(shown);
+    expect(Object.keys(JSON.parse(inputs) as object).sort()).toEqual(['pred', 'target']);
+
+    await page.click('#tab-code');
+    await page.locator('#code-status', { hasText: /TypeScript module/ }).waitFor({ timeout: 90_000 });
+    const [tsName, ts] = await downloaded('#code-download');
+    expect(tsName).toBe('huber.ts');
+    expect(ts).toContain('export function huber(');
   });
 
   it('Ctrl/Cmd+Enter runs the selected loss, from the editor and from a field', async () => {

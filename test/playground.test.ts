@@ -30,6 +30,9 @@ async function open(hash = ''): Promise<Page> {
   const page = await context.newPage();
   page.on('pageerror', (e) => pageErrors.push(e.message));
   await page.addInitScript(CHAR_BOX);
+  // Each test starts from the starter text: the work an earlier test left is saved in this
+  // profile's localStorage, and the page would bring it back (test/playground-state covers that).
+  await page.addInitScript('localStorage.clear()');
   await page.goto(site.url + hash);
   await page.locator('body.ready').waitFor(UI);
   await page.locator('#problem-count', { hasText: /problem|error|warning/ }).waitFor(UI);
