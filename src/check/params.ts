@@ -253,8 +253,14 @@ export function lossSignature(ctx: ElabContext, def: Definition, componentDims: 
   // Broadcast inputs come after the required ones (their checks need the sizes), then the optional.
   for (const [group, kind] of [[broadcasting, 'BroadcastDimUnfixed'], [optional, 'DimOnlyInOptional']] as const) {
     for (const { input, span } of group) {
-      for (const axis of input.axes) {
+      for (const [i, axis] of input.axes.entries()) {
         const fixed = axis.name === REST ? hasRest : dimOwners.has(axis.dim) || /^\d+$/.test(axis.dim) || componentDims.has(axis.dim);
+        // A learnable parameter fixes the dims no required input has: it must then be passed.
+        if (!fixed && input.learnable && axis.name !== REST) {
+          dimOwners.add(axis.dim);
+          sig.dims.push({ dim: axis.dim, input: input.name, position: i, fromEnd: false });
+          continue;
+        }
         if (!fixed) {
           report.report(kind, span, { dim: axis.dim, name: input.name });
           ok = false;

@@ -177,7 +177,7 @@ export function checkArguments<V>(I: Interp<V>, fn: IrFunction, inputs: Readonly
         const at = (): V => I.at(I.get(p, 'shape'), hasRest ? I.js('sub', I.get(p, 'rank'), I.num(n - i)) : i);
         const known = dims.get(axis.dim);
         if (known === undefined) {
-          if (input.default !== undefined) throw new Error(`internal: ${loss}: optional input '${input.name}' would fix dimension ${axis.dim}`);
+          if (input.default !== undefined) throw new Error(`internal: ${loss}: optional input '${input.name}' would fix dimension ${axis.dim} inside its checks`);
           // The rank was checked just above, so the position exists.
           dims.set(axis.dim, I.let(axis.dim, at(), { dropIfUnused: true }));
           fixedBy.set(axis.dim, input.name);
@@ -192,6 +192,20 @@ export function checkArguments<V>(I: Interp<V>, fn: IrFunction, inputs: Readonly
         }
       });
     };
+    // A learnable parameter may be the only input with a dim (`param centers: [C, D] = 0`
+    // beside `y: index[N] of C`): read from it when it is a tensor, and it must then be given.
+    if (input.learnable) {
+      namedAxes.forEach((axis, i) => {
+        if (dims.has(axis.dim) || /^\d+$/.test(axis.dim)) return;
+        // Checked just below: the parameter is given (and its checks say when it is no tensor).
+        const size = I.let(axis.dim, I.js('choose', I.js('isTensor', p), I.at(I.get(p, 'shape'), i), I.num(0)));
+        I.throwIf(I.js('eq', p, I.undef()), 'Error', () => [
+          `${loss}: dimension ${axis.dim} is fixed by no required input, only by the learnable parameter '${input.name}': pass it (from ${loss}_parameters({ ${axis.dim}: ... }))`,
+        ]);
+        dims.set(axis.dim, size);
+        fixedBy.set(axis.dim, input.name);
+      });
+    }
     // An optional input (`weight: [C] = 1`) is checked only when given; the required inputs,
     // which come first, have fixed its dims already.
     if (input.default !== undefined) I.when(I.js('ne', p, I.undef()), checks);
