@@ -5,10 +5,10 @@
 // here; refusals with their messages.
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { compile, evaluate } from '../src/api.js';
+import { evaluate } from '../src/api.js';
 import { initBackend } from '../src/eval/setup.js';
-import { importModule } from './fuzz/compare.js';
 import { expectAgreement } from './fuzz/differential.js';
+import { compiledModule, type LossModule } from './helpers/compiled.js';
 import { expectThrowsClean } from './helpers/throws.js';
 
 const SOURCE = [
@@ -16,15 +16,12 @@ const SOURCE = [
   'loss wmse(p: [N, C], t: [N, C], broadcast sw: [N, C]) = mean(sw * (p - t)^2)',
 ].join('\n');
 
-type Fn = (...a: unknown[]) => tf.Scalar;
 
 describe('broadcast inputs', () => {
-  let mod: Record<string, Fn>;
+  let mod: LossModule;
   beforeAll(async () => {
     await initBackend('wasm');
-    const r = await compile(SOURCE, 'bc.loss');
-    expect(r.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
-    mod = await importModule<Record<string, Fn>>(r.code!, 'broadcast');
+    mod = await compiledModule(SOURCE, 'bc.loss', 'broadcast');
   });
 
   it('a mask of shape [1, 1, L] or [L] against [B, H, L]: counted over the full shape', async () => {

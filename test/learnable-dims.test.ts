@@ -4,22 +4,19 @@
 // written out here; the refusal with its message.
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { compile, evaluate } from '../src/api.js';
+import { evaluate } from '../src/api.js';
 import { initBackend } from '../src/eval/setup.js';
-import { importModule } from './fuzz/compare.js';
 import { expectAgreement } from './fuzz/differential.js';
+import { compiledModule, type LossModule } from './helpers/compiled.js';
 import { expectThrowsClean } from './helpers/throws.js';
 
 const SOURCE = 'loss center(x: [N, D], y: index[N] of C, param centers: [C, D] = 0) =\n  mean(sum((x - centers[y])^2, D)) / 2';
-type Fn = (...a: unknown[]) => tf.Scalar;
 
 describe('a learnable parameter that fixes a dim', () => {
-  let mod: Record<string, Fn>;
+  let mod: LossModule;
   beforeAll(async () => {
     await initBackend('cpu');
-    const r = await compile(SOURCE, 'center.loss');
-    expect(r.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
-    mod = await importModule<Record<string, Fn>>(r.code!, 'learnable-dims');
+    mod = await compiledModule(SOURCE, 'center.loss', 'learnable-dims');
   });
 
   it('trains the centers: created by center_parameters({ C, D }), the gradient pulls each toward its rows', () => {

@@ -2,10 +2,10 @@
 // device, a learnable temperature), not as a number in the options as a hyperparameter is.
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { compile, evaluate } from '../src/api.js';
+import { evaluate } from '../src/api.js';
 import { initBackend } from '../src/eval/setup.js';
-import { importModule } from './fuzz/compare.js';
 import { expectAgreement } from './fuzz/differential.js';
+import { compiledModule, type LossModule } from './helpers/compiled.js';
 import { expectThrowsClean } from './helpers/throws.js';
 
 const SOURCE = [
@@ -13,15 +13,12 @@ const SOURCE = [
   'loss tempered(x: [N], param log_t: [] in [-10, 10] = 0) = mean(x * exp(-log_t)) + log_t',
 ].join('\n');
 
-type Fn = (...a: unknown[]) => tf.Scalar;
 
 describe('rank-0 tensor inputs', () => {
-  let mod: Record<string, Fn>;
+  let mod: LossModule;
   beforeAll(async () => {
     await initBackend('cpu');
-    const r = await compile(SOURCE, 'rank0.loss');
-    expect(r.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
-    mod = await importModule<Record<string, Fn>>(r.code!, 'rank0');
+    mod = await compiledModule(SOURCE, 'rank0.loss', 'rank0');
   });
 
   it('evaluate: value and gradient, the scalar given as a number', async () => {
