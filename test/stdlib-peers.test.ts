@@ -169,7 +169,7 @@ describe('options whose weights are per class', () => {
   });
   it('multi_margin with weight: weight[t] scales a sample, the mean still divides by N', () => {
     const x = classScores(41, [6, 4]);
-    for (const hypers of [{}, { p: 2, margin: 1.5 }]) {
+    for (const hypers of [{}, { p: 2, margin: 1.5 }] as Hypers[]) {
       const got = refValue(CLS, 'multi_margin', { ...x, weight: CLASS_WEIGHT }, hypers)[0]!;
       expect(got).toBeCloseTo(P.multi_margin(x.x!, x.t!, { ...hypers, weight: CLASS_WEIGHT }) as number, 12);
     }
