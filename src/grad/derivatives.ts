@@ -83,7 +83,8 @@ export const DERIVATIVES: readonly DerivativeRow[] = [
   ['atan',        0, '',          '(div ?g (add 1 (square ?x)))',                                    'd atan x = dx / (1 + x²)'],
   ['sin',         0, '',          '(mul ?g (cos ?x))',                                               'd sin x = cos x dx'],
   ['cos',         0, '',          '(neg (mul ?g (sin ?x)))',                                         'd cos x = -sin x dx'],
-  ['asinh',       0, '',          '(div ?g (sqrt (add 1 (square ?x))))',                             'd asinh x = dx / √(1 + x²)'],
+  // √(1 + x²) as m·√((1/m)² + (x/m)²) with m = max(|x|, 1): x² overflows float32 above 1.8e19.
+  ['asinh',       0, '',          '(div ?g (mul (maximum (abs ?x) 1) (sqrt (add (square (div 1 (maximum (abs ?x) 1))) (square (div ?x (maximum (abs ?x) 1)))))))', 'd asinh x = dx / √(1 + x²)'],
   ['lgamma',      0, '',          '(mul ?g (digamma ?x))',                                           'd log|Γ(x)| = ψ(x) dx'],
   ['digamma',     0, '',          '(mul ?g (trigamma ?x))',                                          'd ψ(x) = ψ′(x) dx'],
   ['trigamma',    0, '',          `(mul ?g ${TETRAGAMMA})`,                                          "d ψ′(x) = ψ″(x) dx, ψ″ written out in the table's ops (TETRAGAMMA)"],
@@ -108,8 +109,9 @@ export const DERIVATIVES: readonly DerivativeRow[] = [
   // At a = 0 the value is 0 for every b > 0: its derivative along b is 0, not 0 · log 0.
   ['pow',         1, '',          '(select (eq ?a 0) 0 (mul ?g (mul ?y (log ?a))))',                 'd a^b = a^b log(a) db'],
   // At (0, 0) the angle has no derivative (x² + y² = 0): the subgradient 0, as at relu's kink.
-  ['atan2',       0, '',          '(select (eq (add (square ?a) (square ?b)) 0) 0 (div (mul ?g ?b) (add (square ?a) (square ?b))))', 'd atan2(a, b) = (b da - a db) / (a² + b²)'],
-  ['atan2',       1, '',          '(select (eq (add (square ?a) (square ?b)) 0) 0 (neg (div (mul ?g ?a) (add (square ?a) (square ?b)))))', 'd atan2(a, b) = (b da - a db) / (a² + b²)'],
+  // Scaled by m = max(|a|, |b|): a² + b² overflows above 1.8e19 and underflows to 0 below 1e-23.
+  ['atan2',       0, '',          '(select (eq (maximum (abs ?a) (abs ?b)) 0) 0 (div (mul ?g (div ?b (maximum (abs ?a) (abs ?b)))) (mul (maximum (abs ?a) (abs ?b)) (add (square (div ?a (maximum (abs ?a) (abs ?b)))) (square (div ?b (maximum (abs ?a) (abs ?b))))))))', 'd atan2(a, b) = (b da - a db) / (a² + b²)'],
+  ['atan2',       1, '',          '(select (eq (maximum (abs ?a) (abs ?b)) 0) 0 (neg (div (mul ?g (div ?a (maximum (abs ?a) (abs ?b)))) (mul (maximum (abs ?a) (abs ?b)) (add (square (div ?a (maximum (abs ?a) (abs ?b)))) (square (div ?b (maximum (abs ?a) (abs ?b)))))))))', 'd atan2(a, b) = (b da - a db) / (a² + b²)'],
   ['maximum',     0, 'alone',     '(select (gt ?a ?b) ?g 0)',                                        'max(a, c) against a constant: 0 at the kink'],
   ['maximum',     0, '',          '(select (ge ?a ?b) ?g 0)',                                        'the larger operand gets it; a tie goes to the first'],
   ['maximum',     1, 'alone',     '(select (gt ?b ?a) ?g 0)',                                        'max(c, b) against a constant: 0 at the kink'],
