@@ -9,7 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { maxRelErr } from './oracle/fd.js';
 import * as P from './oracle/peers.js';
 import { fromNested, mulberry32, randomInts, randomTensor, type F64Tensor, type Rng } from './oracle/tensor.js';
-import { dataOf, describeExtremes, describeGeneratedModules, describeLossCases, lossFn, refValue, roundInputs, tfjsValueAndGrads, toTf, useWasm, type ExtremeCase, type Hypers, type Inputs, type LossCase, type Reduction } from './helpers/loss-harness.js';
+import { evaluateReference } from '../src/reference/evaluate.js';
+import { dataOf, describeExtremes, describeGeneratedModules, describeLossCases, lossFn, refValue, roundInputs, tfjsValueAndGrads, toRef, toTf, useWasm, type ExtremeCase, type Hypers, type Inputs, type LossCase, type Reduction } from './helpers/loss-harness.js';
 
 const REG = 'stdlib/regression.loss';
 const CLS = 'stdlib/classification.loss';
@@ -177,6 +178,14 @@ describe('options whose weights are per class', () => {
 });
 
 describe('where the peers have a subtlety', () => {
+  it("cosine_similarity gives Keras's documented example: [-0, -0.99999994, 0.99999994] per sample", () => {
+    // keras.losses.cosine_similarity's docstring: y_true = [[0, 1], [1, 1], [1, 1]], y_pred = [[1, 0], [1, 1], [-1, -1]].
+    const fn = lossFn(REG, 'cosine_similarity');
+    const x = { pred: fromNested([[1, 0], [1, 1], [-1, -1]]), target: fromNested([[0, 1], [1, 1], [1, 1]]) };
+    const rows = evaluateReference(fn, toRef(x), {}, { reduction: 'none' });
+    expect(rows.shape).toEqual([3]);
+    expect(maxRelErr(rows.data, [0, -1, 1], 1e-12)).toBeLessThan(1e-12);
+  });
   it("kl_div's 'mean' is torch's 'batchmean' on [N, C]; torch's 'mean' is that over C", () => {
     const x = logInputs(42, [6, 4]);
     const got = refValue(CLS, 'kl_div', x)[0]!;
