@@ -118,12 +118,22 @@ export function tfjsValueAndGrads(fn: IrFunction, x: Inputs, hypers: Hypers = {}
 type ModuleFn = (...args: unknown[]) => tf.Tensor;
 export type GeneratedModule = Record<string, ModuleFn>;
 
+/**
+ * A generated function's arguments: the required inputs positionally, in declaration order,
+ * and an options object with the optional inputs given, the hyperparameters and `extra`.
+ */
+export function moduleArgs(fn: IrFunction, tensors: Readonly<Record<string, tf.Tensor>>, hypers: Hypers, extra: Record<string, unknown> = {}): unknown[] {
+  const positional = fn.order ?? fn.inputs.filter((i) => i.default === undefined).map((i) => i.name);
+  const optional = Object.fromEntries(fn.inputs.filter((i) => i.default !== undefined && tensors[i.name]).map((i) => [i.name, tensors[i.name]!]));
+  return [...positional.map((n) => tensors[n]), { ...optional, ...hypers, ...extra }];
+}
+
 /** Value and gradients through a generated module's function (tf.valueAndGrads around it). */
 export function moduleValueAndGrads(mod: GeneratedModule, fn: IrFunction, x: Inputs, hypers: Hypers = {}, wrt: readonly string[] = realInputs(fn)): Evaluated {
   const inputs = toTf(fn, x);
   const f = (...ts: tf.Tensor[]): tf.Tensor => {
-    const args = fn.inputs.map((i) => (wrt.includes(i.name) ? ts[wrt.indexOf(i.name)]! : inputs[i.name]!));
-    return mod[fn.name]!(...args, hypers) as tf.Scalar;
+    const given = Object.fromEntries(fn.inputs.map((i) => [i.name, wrt.includes(i.name) ? ts[wrt.indexOf(i.name)]! : inputs[i.name]!]));
+    return mod[fn.name]!(...moduleArgs(fn, given, hypers)) as tf.Scalar;
   };
   const { value, grads } = tf.valueAndGrads(f)(wrt.map((n) => inputs[n]!));
   const out: Evaluated = { value: Float64Array.from(value.dataSync()), grads: {} };
@@ -232,11 +242,10 @@ export function describeGeneratedModules(suite: string, files: readonly string[]
       const x = c.inputs(31, c.shapes[0]!);
       const hypers = c.hypers[0] ?? {};
       const inputs = toTf(fn, x);
-      const args = fn.inputs.map((i) => inputs[i.name]!);
       const reductions = c.reductions ?? true ? (['mean', 'sum', 'none'] as const) : [undefined];
       for (const reduction of reductions) {
         const before = tf.memory().numTensors;
-        const got = mod[c.loss]!(...args, { ...hypers, ...(reduction ? { reduction } : {}) });
+        const got = mod[c.loss]!(...moduleArgs(fn, inputs, hypers, reduction ? { reduction } : {}));
         const want = evaluateTfjs(fn, inputs, hypers, reduction ? { reduction } : {});
         expect(got.shape).toEqual(want.shape);
         expect(maxRelErr(Float64Array.from(got.dataSync()), Float64Array.from(want.dataSync()), 1e-6)).toBeLessThan(1e-5);
