@@ -36,6 +36,9 @@ describe('playground layout in Chromium', { timeout: 120_000 }, () => {
     }
     await page.click('#examples-button');
     expect(await overflow()).toBeLessThanOrEqual(0);
+    // The panel opens below the header, which wraps into several rows here.
+    const header = (await page.locator('header').boundingBox())!;
+    expect((await page.locator('#examples').boundingBox())!.y).toBeGreaterThanOrEqual(header.y + header.height);
     await pw.shot(page, '06-phone-examples');
   });
 

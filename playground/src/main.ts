@@ -125,6 +125,8 @@ function closeExamples(): void {
 $('#examples-button').addEventListener('click', () => {
   const panel = $('#examples');
   if (panel.hidden) renderExamples();
+  // Under the header, however many rows it wraps into on a narrow screen.
+  panel.style.top = `${Math.round($('header').getBoundingClientRect().bottom + 4)}px`;
   panel.hidden = !panel.hidden;
   $('#examples-button').setAttribute('aria-expanded', String(!panel.hidden));
 });
