@@ -82,7 +82,9 @@ export const UnterminatedComment = tok('UnterminatedComment', /\/\*[\s\S]*/, 'co
 export const StringLiteral = tok('StringLiteral', /"[^"\r\n]*"/, 'string', { label: 'a string' });
 export const UnterminatedString = tok('UnterminatedString', /"[^"\r\n]*/, 'invalid', { group: INVALID_GROUP });
 const NUMBER = /(?:\d+(?:\.\d+)?|\.\d+)(?:[eE][+-]?\d+)?/;
-const BAD_NUMBER = new RegExp(`${NUMBER.source}[\\p{L}_][\\p{L}\\p{N}_]*`, 'u');
+// For the editor grammars, which match with one regex: the number is taken whole first (a
+// lookahead does not backtrack; `\1` consumes what it saw), so `1e-6` is never cut back to `1e`.
+const BAD_NUMBER = new RegExp(`(?=(${NUMBER.source}))\\1[\\p{L}_][\\p{L}\\p{N}_]*`, 'u');
 // `2x`, `1e`, `1.5f`: a number glued to letters is one bad token, not two confusing ones.
 // Matched in two steps so `1e-6` is never cut back to `1e` by regex backtracking.
 const numberThenLetters = {

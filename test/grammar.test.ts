@@ -318,3 +318,20 @@ describe('reserved words', () => {
     expect(RESERVED_WORDS).toEqual(TOKEN_INFO.filter((t) => t.token.CATEGORIES?.includes(Keyword)).map((t) => t.text).sort());
   });
 });
+
+describe('the Monarch grammar takes a number whole', () => {
+  // Monarch tries its rules in order at each position and takes the first that matches there,
+  // whatever its length: a regex that backtracks `1e-6` to `1e` marks a valid number invalid.
+  const firstRule = (text: string): unknown => {
+    for (const [regex, action] of monarchLanguage.tokenizer.root as [RegExp, unknown][]) {
+      if (!(regex instanceof RegExp)) continue;
+      const anchored = new RegExp(`^(?:${regex.source})`, regex.flags);
+      const m = anchored.exec(text);
+      if (m && m[0].length > 0) return [m[0], action];
+    }
+    return undefined;
+  };
+  it.each([['1e-6', 'number'], ['2.5E+3', 'number'], ['.5', 'number'], ['10', 'number'], ['1e', 'invalid'], ['2x', 'invalid'], ['1e-6x', 'invalid']])('%s is %s', (text, kind) => {
+    expect(firstRule(text)).toEqual([text, kind]);
+  });
+});
