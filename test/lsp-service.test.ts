@@ -233,6 +233,16 @@ describe('hover over an expression', () => {
   });
 });
 
+describe('hover over a builtin', () => {
+  it('shows its notation as plain code (a loss highlighter marks the ? of axes? invalid), source as loss', () => {
+    const text = 'loss f(x: [N]) = sum(x)';
+    const builtin = service.hover(ws, service.parsed(text, 'b.loss'), at(text, 'sum'));
+    expect(builtin?.signature).toBe('sum(x, axes?, where: mask)');
+    expect(builtin?.language).toBe('');
+    expect(service.hover(ws, service.parsed(text, 'b.loss'), at(text, 'f('))?.language).toBe('loss');
+  });
+});
+
 describe('completion in an import list', () => {
   it('offers the definitions of the module imported, even before the line parses', () => {
     files.set('/lib/helpers.loss', '/// Squares.\ndef sq(x) = x^2\nloss l(x: [N]) = mean(x)\n');

@@ -62,7 +62,7 @@ monaco.languages.registerHoverProvider(LANGUAGE_ID, {
     if (!info || model.getVersionId() !== version) return null;
     return {
       range: rangeOf(model, info.range.start, info.range.end),
-      contents: [{ value: '```loss\n' + info.signature + '\n```' }, ...(info.doc ? [{ value: info.doc }] : [])],
+      contents: [{ value: '```' + info.language + '\n' + info.signature + '\n```' }, ...(info.doc ? [{ value: info.doc }] : [])],
     };
   },
 });

@@ -212,7 +212,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
     if (!e) return null;
     const h = service.hover(ws, e.parsed, e.open.doc.offsetAt(p.position));
     if (!h) return null;
-    return { range: range(e.open.doc, h.range.start, h.range.end), contents: { kind: MarkupKind.Markdown, value: `\`\`\`loss\n${h.signature}\n\`\`\`${h.doc ? `\n\n${h.doc}` : ''}` } };
+    return { range: range(e.open.doc, h.range.start, h.range.end), contents: { kind: MarkupKind.Markdown, value: `\`\`\`${h.language}\n${h.signature}\n\`\`\`${h.doc ? `\n\n${h.doc}` : ''}` } };
   }));
 
   const lspEdit = (edit: TextEdit): LspTextEdit | undefined => {

@@ -14,6 +14,12 @@ export interface HoverInfo {
   readonly range: TextRange;
   /** The declaration or signature, shown as code. */
   readonly signature: string;
+  /**
+   * The signature's language for highlighting: `loss` for source as written, none for a
+   * builtin's notation (`sum(x, axes?, …)`: `?` is no token of the language, and a `loss`
+   * highlighter marks it invalid).
+   */
+  readonly language: 'loss' | '';
   /** Markdown: the doc comment, then the value's axes and range. */
   readonly doc?: string;
 }
@@ -52,7 +58,7 @@ export function hover(ws: Workspace, doc: Parsed, offset: number): HoverInfo | u
   const builtin = doc.table.builtins.find((b) => b.span.start.offset <= offset && offset < b.span.end.offset);
   if (builtin) {
     const b = BUILTINS[builtin.name]!;
-    return { range: { start: builtin.span.start.offset, end: builtin.span.end.offset }, signature: b.signature, doc: b.doc };
+    return { range: { start: builtin.span.start.offset, end: builtin.span.end.offset }, signature: b.signature, language: '', doc: b.doc };
   }
   const found = symbolAt(ws, doc, offset);
   if (!found || found.range.end <= offset) return expressionHover(ws, doc, offset);
@@ -62,7 +68,7 @@ export function hover(ws: Workspace, doc: Parsed, offset: number): HoverInfo | u
   const facts = valueFacts(ws, home);
   const docs: string[] = [];
   const signature = signatureOf(home, symbol, facts, docs);
-  return { range, signature, ...(docs.length ? { doc: docs.join('\n\n') } : {}) };
+  return { range, signature, language: 'loss', ...(docs.length ? { doc: docs.join('\n\n') } : {}) };
 }
 
 function readParsed(ws: Workspace, file: string): Parsed | undefined {
@@ -152,7 +158,7 @@ function expressionHover(ws: Workspace, doc: Parsed, offset: number): HoverInfo 
     const lines = valueLines(facts, range);
     if (lines.length === 0) continue;
     const text = oneLine(doc.text.slice(range.start, range.end));
-    return { range, signature: text.length > 120 ? `${text.slice(0, 117)}...` : text, doc: lines.join('\n\n') };
+    return { range, signature: text.length > 120 ? `${text.slice(0, 117)}...` : text, language: 'loss', doc: lines.join('\n\n') };
   }
   return undefined;
 }
