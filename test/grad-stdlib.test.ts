@@ -389,8 +389,11 @@ describe('(d) extreme inputs: the derived gradient is finite on wasm and cpu', (
     // (the tests above require the derived gradient finite everywhere)...
     expect(autodiffNotFinite.filter((s) => s.endsWith('NOT finite'))).toEqual([]);
     expect(derivedNotFinite).toEqual([]);
-    // ...and as written, only the documented NaN of batch_hard_triplet.
-    expect(rawNotFinite.filter((s) => !s.startsWith('batch_hard_triplet,'))).toEqual([]);
+    // ...and as written, only the documented NaNs: batch_hard_triplet's, and poisson_nll's
+    // where its rate floor (1e-44) is active or its unused branch holds it: d log/d max there is
+    // -target/1e-44, beyond float32, times max's 0 (the optimized loss and the derived
+    // gradient are finite there; see its doc comment).
+    expect(rawNotFinite.filter((s) => !s.startsWith('batch_hard_triplet,') && !s.startsWith('poisson_nll,'))).toEqual([]);
   });
 });
 
