@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { maxRelErr } from './oracle/fd.js';
+import { softmaxLastAxis } from './oracle/math.js';
 import * as P from './oracle/peers.js';
 import { fromNested, mulberry32, randomInts, randomTensor, type F64Tensor, type Rng } from './oracle/tensor.js';
 import { evaluateReference } from '../src/reference/evaluate.js';
@@ -18,17 +19,7 @@ const MET = 'stdlib/metric.loss';
 const R = (reduction?: Reduction, weights?: F64Tensor) => ({ ...(reduction ? { reduction } : {}), ...(weights ? { weights } : {}) });
 const U = (shape: number[], rng: Rng, lo: number, hi: number) => randomTensor(shape, rng, { lo, hi });
 const signs = (shape: number[], rng: Rng): F64Tensor => ({ shape: [...shape], data: randomInts(shape, rng, 2).data.map((b) => 2 * b - 1) });
-const softmaxRows = (x: F64Tensor, log: boolean): F64Tensor => {
-  const C = x.shape[x.shape.length - 1]!;
-  const data = new Float64Array(x.data.length);
-  for (let r = 0; r < data.length / C; r++) {
-    const row = x.data.subarray(r * C, (r + 1) * C);
-    const m = Math.max(...row);
-    const lse = m + Math.log(row.reduce((s, v) => s + Math.exp(v - m), 0));
-    row.forEach((v, c) => (data[r * C + c] = log ? v - lse : Math.exp(v - lse)));
-  }
-  return { shape: [...x.shape], data };
-};
+const softmaxRows = softmaxLastAxis;
 const oneHotRows = (shape: number[], rng: Rng): F64Tensor => {
   const C = shape[shape.length - 1]!;
   const data = new Float64Array(shape.reduce((a, b) => a * b, 1));

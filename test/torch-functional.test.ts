@@ -19,6 +19,7 @@ import type { IrFunction } from '../src/ir/types.js';
 import { EXTREME_INPUTS, STDLIB_GRAD_CASES, type Hypers, type Inputs } from './helpers/grad-stdlib-cases.js';
 import { lossFn, roundInputs, toRef, toTf } from './helpers/loss-harness.js';
 import { TORCH_OF, TorchDriver, torchMissing, unwire, wire, type WireTensor } from './helpers/torch.js';
+import { softmaxLastAxis } from './oracle/math.js';
 import { maxRelErr } from './oracle/fd.js';
 import { fromNested, mulberry32, randomInts, randomTensor, roundF32, type F64Tensor } from './oracle/tensor.js';
 
@@ -147,15 +148,8 @@ function classWeightCases(): TorchCase[] {
 }
 
 function logSoftmax(x: F64Tensor): F64Tensor {
-  const C = x.shape[x.shape.length - 1]!;
-  const data = new Float64Array(x.data.length);
-  for (let r = 0; r < data.length / C; r++) {
-    const row = x.data.subarray(r * C, (r + 1) * C);
-    const m = Math.max(...row);
-    const lse = m + Math.log(row.reduce((s, v) => s + Math.exp(v - m), 0));
-    row.forEach((v, c) => (data[r * C + c] = Math.fround(v - lse)));
-  }
-  return { shape: [...x.shape], data };
+  const l = softmaxLastAxis(x, true);
+  return { shape: l.shape, data: l.data.map(Math.fround) };
 }
 
 /**

@@ -1,6 +1,7 @@
 // Inputs for the gradient suite of the standard library (test/grad-stdlib.test.ts): seeded
 // typical inputs for every stdlib loss, and the extreme inputs where naive gradients break
 // (the same kinds as the `describeExtremes` cases of the test/stdlib*.test.ts suites).
+import { softmaxLastAxis } from '../oracle/math.js';
 import { fromNested, mulberry32, randomInts, randomTensor, type F64Tensor, type Rng } from '../oracle/tensor.js';
 
 export type Inputs = Record<string, F64Tensor>;
@@ -16,17 +17,7 @@ export interface StdlibGradCase {
 }
 
 const U = (shape: number[], rng: Rng, lo: number, hi: number): F64Tensor => randomTensor(shape, rng, { lo, hi });
-const logSoftmaxRows = (x: F64Tensor): F64Tensor => {
-  const C = x.shape[x.shape.length - 1]!;
-  const data = new Float64Array(x.data.length);
-  for (let r = 0; r < data.length / C; r++) {
-    const row = x.data.subarray(r * C, (r + 1) * C);
-    const m = Math.max(...row);
-    const lse = m + Math.log(row.reduce((s, v) => s + Math.exp(v - m), 0));
-    row.forEach((v, c) => (data[r * C + c] = v - lse));
-  }
-  return { shape: [...x.shape], data };
-};
+const logSoftmaxRows = (x: F64Tensor): F64Tensor => softmaxLastAxis(x, true);
 /** n boxes (x1, y1, x2, y2), x1 < x2 and y1 < y2; `near` puts each within ±2 of its pair. */
 const boxes = (rng: Rng, n: number, near?: F64Tensor): F64Tensor => {
   const data = new Float64Array(4 * n);

@@ -2,7 +2,7 @@
  * Scalar float64 helpers for the oracles, each in its textbook stable form.
  * Written here, not imported from `src/`, so that a bug there cannot hide in both.
  */
-import { el } from './tensor.js';
+import { el, type F64Tensor } from './tensor.js';
 
 /** softplus(x) = log(1 + e^x) = max(x, 0) + log1p(e^-|x|): no overflow for large |x|. */
 export function softplus(x: number): number {
@@ -47,6 +47,17 @@ export function logSoftmax(xs: ArrayLike<number>): Float64Array {
   const out = new Float64Array(xs.length);
   for (let i = 0; i < xs.length; i++) out[i] = el(xs, i) - lse;
   return out;
+}
+
+/** log softmax (or softmax, `log` false) along the last axis of a tensor, row by row. */
+export function softmaxLastAxis(x: F64Tensor, log = true): F64Tensor {
+  const C = x.shape[x.shape.length - 1]!;
+  const data = new Float64Array(x.data.length);
+  for (let r = 0; r < data.length / C; r++) {
+    const row = logSoftmax(x.data.subarray(r * C, (r + 1) * C));
+    row.forEach((v, c) => (data[r * C + c] = log ? v : Math.exp(v)));
+  }
+  return { shape: [...x.shape], data };
 }
 
 export function relu(x: number): number {
