@@ -271,6 +271,19 @@ export class PythonInterp implements Interp<PyCode> {
     this.emit(`for ${k} in range(${this.use(count).text}):`, ...indent(lines.length > 0 ? lines : ['pass']));
   }
 
+  fold(count: PyCode, hint: string, init: PyCode, body: (k: PyCode, acc: PyCode) => PyCode): PyCode {
+    const acc = this.top.scope.claim(hint);
+    this.emit(`${acc} = ${this.use(init).text}`);
+    let k = '';
+    const { lines } = this.nested(() => {
+      k = this.top.scope.claim('k');
+      const next = this.use(body(pyName(k), pyName(acc)));
+      this.emit(`${acc} = ${next.text}`);
+    });
+    this.emit(`for ${k} in range(${this.use(count).text}):`, ...indent(lines));
+    return pyName(acc);
+  }
+
   stmt(value: PyCode): void {
     this.emit(this.use(value).text);
   }

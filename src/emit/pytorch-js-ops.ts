@@ -43,6 +43,8 @@ export const PY_JS_OPS: Readonly<Record<JsOp, PyOpRow>> = {
   isArray: { prec: PY.primary, operands: [PY.lambda + 1], source: ([a]) => `isinstance(${a}, (list, tuple))` },
   asList: call('rt.as_list'),
   includes: { prec: CMP, operands: [CMP + 1], source: ([l, x]) => `${x} in ${l}` },
+  // The value is repeated: the lowering gives a name.
+  indexOf: { prec: PY.conditional, operands: [PY.or + 1], source: ([l, x]) => `${l}.index(${x}) if ${x} in ${l} else -1` },
   join: call('rt.js_join'),
   slice: { prec: PY.primary, operands: [PY.primary, PY.lambda + 1], source: ([l, from, to]) => `${l}[${from ?? ''}:${to ?? ''}]` },
   push: { prec: PY.primary, operands: [PY.primary, PY.lambda + 1], source: ([l, x]) => `${l}.append(${x})` },
@@ -52,8 +54,14 @@ export const PY_JS_OPS: Readonly<Record<JsOp, PyOpRow>> = {
   zeros: { prec: PY.multiplicative, operands: [PY.lambda + 1], source: ([l]) => `[0] * len(${l})` },
   product: call('rt.product'),
   ones: { prec: PY.multiplicative, operands: [PY.multiplicative + 1], source: ([n]) => `[1] * ${n}` },
+  min: call('min'),
+  max: call('max'),
+  floorDiv: { prec: PY.multiplicative, operands: [PY.multiplicative, PY.multiplicative + 1], source: ([a, b]) => `${a} // ${b}` },
+  ceilDiv: { prec: PY.unary, operands: [PY.multiplicative, PY.multiplicative + 1], source: ([a, b]) => `-(-${a} // ${b})` },
   // Lazy in Python: only the branch chosen is made.
   choose: { prec: PY.conditional, operands: [PY.or, PY.or, PY.conditional], source: ([c, a, b]) => `${a} if ${c} else ${b}` },
   dataSync: call('rt.data_sync'),
+  // torch.autograd inside the backward has no shared tape to keep (rt.grads).
+  gradsInBackward: { prec: PY.primary, operands: [PY.lambda + 1], source: ([f, xs]) => `rt.grads(${f})(${xs})` },
   isTensor: { prec: PY.primary, operands: [PY.lambda + 1], source: ([v]) => `isinstance(${v}, torch.Tensor)` },
 };

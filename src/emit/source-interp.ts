@@ -249,6 +249,19 @@ export class SourceInterp implements Interp<Code> {
     this.emit(`for (let ${k} = 0; ${k} < ${this.paren(count, PREC.relational + 1)}; ${k}++) {\n${this.blockText(lines)}\n}`);
   }
 
+  fold(count: Code, hint: string, init: Code, body: (k: Code, acc: Code) => Code, type?: string): Code {
+    const acc = this.top.scope.claim(hint);
+    this.emit(`let ${acc}${type ? `: ${type}` : ''} = ${this.use(init).text};`);
+    let k = '';
+    const { lines } = this.nested(() => {
+      k = this.top.scope.claim('k');
+      const next = this.use(body(atom(k), atom(acc)));
+      this.emit(`${acc} = ${next.text};`);
+    });
+    this.emit(`for (let ${k} = 0; ${k} < ${this.paren(count, PREC.relational + 1)}; ${k}++) {\n${this.blockText(lines)}\n}`);
+    return atom(acc);
+  }
+
   stmt(value: Code): void {
     this.emit(`${this.use(value).text};`);
   }

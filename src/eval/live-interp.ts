@@ -41,6 +41,14 @@ export class LiveInterp implements Interp<unknown> {
   js(op: JsOp, ...args: readonly unknown[]): unknown {
     // The one operation whose meaning needs tfjs itself.
     if (op === 'isTensor') return args[0] instanceof tf.Tensor;
+    if (op === 'gradsInBackward') {
+      const tape = tf.engine().state.activeTape;
+      try {
+        return tf.grads(args[0] as (...xs: tf.Tensor[]) => tf.Tensor)(args[1] as tf.Tensor[]);
+      } finally {
+        tf.engine().state.activeTape = tape;
+      }
+    }
     return (JS_OPS[op].live as Fn)(...args);
   }
 
@@ -103,6 +111,12 @@ export class LiveInterp implements Interp<unknown> {
 
   forRange(count: unknown, _hint: string, body: (k: unknown) => void): void {
     for (let k = 0; k < (count as number); k++) body(k);
+  }
+
+  fold(count: unknown, _hint: string, init: unknown, body: (k: unknown, acc: unknown) => unknown): unknown {
+    let acc = init;
+    for (let k = 0; k < (count as number); k++) acc = body(k, acc);
+    return acc;
   }
 
   stmt(): void {

@@ -3,7 +3,7 @@
 // lowering reads them. Both import this file, and nothing else of each other.
 
 /** Keys every generated loss reads from its options object besides the loss's own. */
-export const LOSSC_OPTION_KEYS: readonly string[] = ['reduction', 'weights', 'checkFinite', 'checkValues'];
+export const LOSSC_OPTION_KEYS: readonly string[] = ['reduction', 'weights', 'checkFinite', 'checkValues', 'blockRows'];
 
 /**
  * Keys no option may have: lossc's own, and those every JavaScript object inherits (an

@@ -97,6 +97,12 @@ export interface Interp<V> {
   when(cond: V, body: () => void): void;
   forOf(list: V, hint: string, body: (item: V) => void): void;
   forRange(count: V, hint: string, body: (k: V) => void): void;
+  /**
+   * A value carried through `count` iterations: `init`, then `body(k, acc)` for k = 0, 1, …,
+   * each result the next `acc` (`let acc = init; for (…) { …; acc = next; }`); the last one.
+   * The body may free the old `acc` once it has made the next.
+   */
+  fold(count: V, hint: string, init: V, body: (k: V, acc: V) => V, type?: string): V;
   /** An expression evaluated for its effect. */
   stmt(value: V): void;
   comment(text: string): void;

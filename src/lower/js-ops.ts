@@ -47,6 +47,8 @@ export const JS_OPS = {
   asList: { prec: PREC.conditional, operands: [PREC.or + 1], source: ([v]) => `Array.isArray(${v}) ? ${v} : [${v}]`, live: (v: unknown) => (Array.isArray(v) ? v : [v]) },
   /** `list.includes(x)` */
   includes: { prec: PREC.member, operands: [PREC.member, ARG], source: ([l, x]) => `${l}.includes(${x})`, live: (l: readonly unknown[], x: unknown) => l.includes(x) },
+  /** `list.indexOf(x)`: the position of `x` in `list`, -1 when it has none. */
+  indexOf: { prec: PREC.member, operands: [PREC.member, ARG], source: ([l, x]) => `${l}.indexOf(${x})`, live: (l: readonly unknown[], x: unknown) => l.indexOf(x) },
   /** `list.join(sep)` */
   join: { prec: PREC.member, operands: [PREC.member, ARG], source: ([l, s]) => `${l}.join(${s})`, live: (l: readonly unknown[], s: string) => l.join(s) },
   /** `list.slice(from)` / `list.slice(from, to)`: a copy of part of a list. */
@@ -75,10 +77,30 @@ export const JS_OPS = {
   product: { prec: PREC.member, operands: [PREC.member], source: ([l]) => `${l}.reduce((a, b) => a * b, 1)`, live: (l: readonly number[]) => l.reduce((a, b) => a * b, 1) },
   /** `n` ones, for a shape padded with size-1 dims. */
   ones: { prec: PREC.member, operands: [ARG], source: ([n]) => `Array<number>(${n}).fill(1)`, live: (n: number) => Array<number>(n).fill(1) },
+  /** The smaller and the larger of two numbers. */
+  min: { prec: PREC.member, operands: [ARG], source: ([a, b]) => `Math.min(${a}, ${b})`, live: (a: number, b: number) => Math.min(a, b) },
+  max: { prec: PREC.member, operands: [ARG], source: ([a, b]) => `Math.max(${a}, ${b})`, live: (a: number, b: number) => Math.max(a, b) },
+  /** `⌊a / b⌋` and `⌈a / b⌉` of whole numbers (block counts and sizes). */
+  floorDiv: { prec: PREC.member, operands: [ARG], source: ([a, b]) => `Math.floor(${a} / ${b})`, live: (a: number, b: number) => Math.floor(a / b) },
+  ceilDiv: { prec: PREC.member, operands: [ARG], source: ([a, b]) => `Math.ceil(${a} / ${b})`, live: (a: number, b: number) => Math.ceil(a / b) },
   /** `c ? a : b`. The live interpreter has made both already: each must be cheap and safe to make. */
   choose: { prec: PREC.conditional, operands: [PREC.or, ARG, ARG], source: ([c, a, b]) => `${c} ? ${a} : ${b}`, live: (c: unknown, a: unknown, b: unknown) => (c ? a : b) },
   /** A tensor's values as a typed array (read back from the backend). */
   dataSync: { prec: PREC.member, operands: [PREC.member], source: ([t]) => `${t}.dataSync()`, live: (t: { dataSync(): unknown }) => t.dataSync() },
+  /**
+   * `tf.grads(f)(xs)` called inside a tf.customGrad's gradFunc (a tiled loss differentiates
+   * each block there). tfjs's engine sets its active tape to null when a gradient computation
+   * ends outside any other; the backward pass running the gradFunc then fails on that tape, so
+   * it is put back. Answered by the live interpreter, which has tfjs.
+   */
+  gradsInBackward: {
+    prec: PREC.member,
+    operands: [ARG],
+    source: ([f, xs]) => `((tape) => {\ntry {\nreturn tf.grads(${f})(${xs});\n} finally {\ntf.engine().state.activeTape = tape;\n}\n})(tf.engine().state.activeTape)`,
+    live: () => {
+      throw new Error('internal: gradsInBackward is answered by the live interpreter');
+    },
+  },
   /** `v instanceof tf.Tensor` */
   isTensor: { prec: PREC.relational, operands: [PREC.relational + 1], source: ([v]) => `${v} instanceof tf.Tensor`, live: () => { throw new Error('internal: isTensor is answered by the live interpreter'); } },
 } as const satisfies Record<string, JsOpRow>;

@@ -13,6 +13,8 @@ import { lowerNodes, TF_DTYPE, type BodyContext } from './body.js';
 import { checkFinite } from './finite.js';
 import { spread, type Interp } from './interp.js';
 import { Layout } from './layout.js';
+import { analyzeTiling } from '../ir/tile.js';
+import { blockRowsOf, rowCount, tiledLoss } from './tile.js';
 import { checkArguments, checkOptions, TF_OF_ELEM, type Signature } from './signature.js';
 
 export interface LossArguments<V> {
@@ -51,6 +53,7 @@ export function optionKeys(fn: IrFunction): string[] {
     ...fn.hypers.map((h) => h.name),
     ...fn.inputs.filter((i) => i.default !== undefined).map((i) => i.name),
     ...(fn.reduction ? ['reduction', 'weights'] : []),
+    ...('plan' in analyzeTiling(fn) ? ['blockRows'] : []),
     'checkValues',
     ...(hasFiniteCheck(fn) ? ['checkFinite'] : []),
   ];
@@ -131,7 +134,19 @@ function lowerChecked<V>(I: Interp<V>, fn: IrFunction, call: LossArguments<V>, o
   I.when(I.js('eq', I.get(call.options, 'checkFinite'), I.bool(true)), () => {
     I.stmt(I.tf('dispose', I.helper('noGrad', I.arrow([], () => I.tf('tidy', I.arrow([], () => I.call(compute, I.bool(true))))))));
   });
-  return I.tf('tidy', I.arrow([], () => result(I.call(compute, I.bool(false))), { block: true }));
+  const tiling = analyzeTiling(fn);
+  if (!('plan' in tiling)) return I.tf('tidy', I.arrow([], () => result(I.call(compute, I.bool(false))), { block: true }));
+  // Tiled over blocks of rows (src/lower/tile.ts) when one block does not cover them all, for
+  // the loss's own reduction unweighted.
+  const { plan } = tiling;
+  const top = context(new Map());
+  const blockRows = blockRowsOf(top, plan, call.options);
+  const plain = sig.reduction ? I.and(I.js('eq', sig.reduction.mode, I.str(fn.reduction!.kind)), () => I.js('eq', sig.reduction!.weights, I.undef())) : I.bool(true);
+  const tiled = I.let('tiled', I.and(plain, () => I.js('lt', blockRows, rowCount(top, plan))));
+  return I.tf(
+    'tidy',
+    I.arrow([], () => result(I.branches([[() => tiled, () => tiledLoss(context(fill()), plan, blockRows, sig.shape)]], () => I.call(compute, I.bool(false)))), { block: true }),
+  );
 }
 
 /** The root a call without options returns: the output, or the per-sample losses it reduces. */

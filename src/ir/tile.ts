@@ -1,0 +1,186 @@
+// Tiling a loss over blocks of rows, so that a pairwise loss at a large batch never holds its
+// whole [N, N] (or [2N, 2N]) values at once. Applies when the output is a mean or sum over a
+// row axis `i` of terms each of which depends on its own row of the `i`-indexed values (and
+// on any number of columns): the loss is then Σ over row blocks of each block's sum, over a
+// count. Found from the IR alone, never from a loss's name.
+//
+// The block form is the same function with every node carrying `i` restricted to one block
+// of rows: its axis `i` gets a dim of its own (`blockDim`). Where `i` enters (a rename of a
+// full operand to `i`, an `iota(i)`, an input indexed by `i`), the block's value is a slice
+// of the full value, which the lowering gives (src/lower/tile.ts). Values that combine rows
+// (a mean over `i` of the embeddings, a softmax along `i`) are computed whole from full
+// copies, which is allowed only when each is no larger than an input (per-row values, not
+// pairwise ones): otherwise the loss is left untiled, with the reason.
+
+import { postorder } from './walk.js';
+import { REST, type Axis, type IrFunction, type IrNode, type NodeId } from './types.js';
+
+/** Where `i` enters the block form: the block of rows of a full value. */
+export interface BlockEntry {
+  /** The node of the block form that holds the block (an `input` there, given by the lowering). */
+  readonly id: NodeId;
+  /** `iota(i)`: the block's positions, offset by its first row. */
+  readonly iota?: true;
+  /** Otherwise the node of the block form computing the full value, sliced along `i`. */
+  readonly full?: NodeId;
+  /** The full value's axes (`i` among them, where it is sliced). */
+  readonly axes: readonly Axis[];
+}
+
+export interface TilePlan {
+  /** The row axis (its name and full dim). */
+  readonly axis: Axis;
+  /** The dim of the row axis inside a block. */
+  readonly blockDim: string;
+  /** The function restricted to a block: its output is the block's numerator (a sum). */
+  readonly block: IrFunction;
+  readonly entries: readonly BlockEntry[];
+  /** The outer reduction: a mean divides the total by the count of its terms. */
+  readonly kind: 'mean' | 'sum';
+  /** The outer reduction's mask, in the block form (its count is the mean's divisor). */
+  readonly mask?: NodeId;
+  /** Axes the outer reduction removes (dims as in the block form). */
+  readonly reduced: readonly Axis[];
+  /** The value where a masked mean selects nothing. */
+  readonly empty: number;
+  /** The block form's largest values per row, as lists of dims (one is the largest at run time). */
+  readonly perRow: readonly (readonly string[])[];
+}
+
+export type TileAnalysis = { readonly plan: TilePlan } | { readonly reason: string };
+
+const carries = (n: IrNode, name: string): boolean => n.type.axes.some((a) => a.name === name);
+
+/** Exponent of each dim in a tensor's element count. */
+function monomial(axes: readonly Axis[]): Map<string, number> {
+  const m = new Map<string, number>();
+  for (const a of axes) m.set(a.dim, (m.get(a.dim) ?? 0) + 1);
+  return m;
+}
+
+const divides = (a: ReadonlyMap<string, number>, b: ReadonlyMap<string, number>): boolean => [...a].every(([d, e]) => (b.get(d) ?? 0) >= e);
+
+/** Whether the loss tiles over one of its outer reduction's axes, and its block form. */
+export function analyzeTiling(fn: IrFunction): TileAnalysis {
+  if ((fn.functions ?? []).length > 0) return { reason: 'it has function parameters' };
+  const out = fn.nodes[fn.output]!;
+  if ((out.op !== 'mean' && out.op !== 'sum') || out.type.axes.length !== 0) return { reason: 'its result is not a mean or sum over all axes' };
+  const operand = fn.nodes[out.args[0]!]!;
+  const order = postorder(fn.nodes, [fn.output]);
+  if (order.some((n) => n.type.axes.some((a) => a.name === REST))) return { reason: "it has '...' axes" };
+  const fixed = new Set(fn.dims.flatMap((d) => ('size' in d ? [d.dim] : [])));
+  const candidates = operand.type.axes.filter((a) => (out.attrs.axes ?? []).includes(a.name) && !fixed.has(a.dim));
+  if (candidates.length === 0) return { reason: 'its outer reduction has no axis of a size the inputs give' };
+  let reason = '';
+  for (const axis of candidates) {
+    const result = planFor(fn, order, axis);
+    if ('plan' in result) return result;
+    reason ||= result.reason;
+  }
+  return { reason };
+}
+
+function planFor(fn: IrFunction, order: readonly IrNode[], axis: Axis): TileAnalysis {
+  const i = axis.name;
+  const out = fn.nodes[fn.output]!;
+  // Sizes in the dims the inputs give (a declared size, like the 2 views of a stack, is a constant factor).
+  const fixed = new Set(fn.dims.flatMap((d) => ('size' in d ? [d.dim] : [])));
+  const free = (axes: readonly Axis[]): Map<string, number> => monomial(axes.filter((a) => !fixed.has(a.dim)));
+  const inputSizes = fn.inputs.map((x) => free(x.axes));
+  const inputSized = (n: IrNode): boolean => inputSizes.some((m) => divides(free(n.type.axes), m));
+  const blocked = (id: NodeId): boolean => id !== fn.output && carries(fn.nodes[id]!, i);
+  // A node with `i` whose value at a row reads other rows: computed whole, then sliced.
+  const mixesRows = (n: IrNode): boolean => n.op !== 'iota' && n.attrs.axis === i;
+  if (order.some((n) => n.op === 'apply')) return { reason: 'it calls a function parameter' };
+
+  // Blocked nodes whose full value something needs: operands of nodes that remove `i` (a
+  // rename away from it, a reduction over it) and of row-mixing ones; then what those read.
+  const needFull = new Set<NodeId>();
+  const wantFull = (id: NodeId): void => {
+    if (needFull.has(id) || !blocked(id)) return;
+    needFull.add(id);
+    for (const a of fn.nodes[id]!.args) wantFull(a);
+  };
+  for (const n of order) {
+    if (n.id === fn.output) continue;
+    if (!blocked(n.id) || mixesRows(n)) n.args.forEach(wantFull);
+  }
+  const large = [...needFull].map((id) => fn.nodes[id]!).find((n) => !inputSized(n));
+  if (large) return { reason: `%${large.id} ${large.op} over ${i} is larger than every input and is combined over ${i} by a later node` };
+  // Worth it only when a per-block value is larger than every input (a pairwise one).
+  const pairwise = order.filter((n) => blocked(n.id) && !inputSized(n));
+  if (pairwise.length === 0) return { reason: `no value over ${i} is larger than an input` };
+
+  const blockDim = `${axis.dim}@${i}`;
+  const inBlock = (axes: readonly Axis[]): Axis[] => axes.map((a) => (a.name === i ? { name: i, dim: blockDim } : a));
+  const nodes: IrNode[] = [...fn.nodes];
+  const fullCopy = new Map<NodeId, NodeId>();
+  const copyOf = (id: NodeId): NodeId => {
+    if (!blocked(id)) return id;
+    const known = fullCopy.get(id);
+    if (known !== undefined) return known;
+    const n = fn.nodes[id]!;
+    const args = n.args.map(copyOf);
+    const copy: IrNode = { ...n, id: nodes.length, args };
+    nodes.push(copy);
+    fullCopy.set(id, copy.id);
+    return copy.id;
+  };
+  const entries: BlockEntry[] = [];
+  for (const n of order) {
+    if (n.id === fn.output) continue;
+    if (!blocked(n.id)) {
+      // Reads full values only (a rename away from `i`, a reduction over it).
+      if (n.args.some(blocked)) nodes[n.id] = { ...n, args: n.args.map(copyOf) };
+      continue;
+    }
+    if (n.args.some(blocked) && !mixesRows(n)) {
+      nodes[n.id] = { ...n, type: { ...n.type, axes: inBlock(n.type.axes) } };
+      continue;
+    }
+    // Where `i` enters: the block is given (a slice of the full value, or offset positions).
+    const entry: BlockEntry = n.op === 'iota' ? { id: n.id, iota: true, axes: n.type.axes } : { id: n.id, full: copyOf(n.id), axes: n.type.axes };
+    entries.push(entry);
+    nodes[n.id] = { id: n.id, op: 'input', args: [], attrs: { name: `rows of %${n.id}` }, type: { ...n.type, axes: inBlock(n.type.axes) }, ...(n.span ? { span: n.span } : {}) };
+  }
+  // The block's numerator: the sum of its terms (masked as the outer reduction is).
+  nodes[fn.output] = { ...out, op: 'sum', attrs: { axes: out.attrs.axes ?? [], empty: 0 } };
+  const operand = fn.nodes[out.args[0]!]!;
+  const reduced = inBlock(operand.type.axes.filter((a) => (out.attrs.axes ?? []).includes(a.name)));
+  const maskId = out.args[1];
+  const block: IrFunction = { ...fn, nodes, gradients: undefined, reduction: undefined, name: `${fn.name} (a block of rows ${i})` };
+  const perRow = largestPerRow(pairwise.map((n) => n.type.axes.filter((a) => a.name !== i).map((a) => a.dim)));
+  const empty = out.op === 'mean' ? (out.attrs.empty ?? (maskId === undefined ? 0 : NaN)) : 0;
+  return {
+    plan: {
+      axis,
+      blockDim,
+      block,
+      entries,
+      kind: out.op as 'mean' | 'sum',
+      ...(maskId !== undefined ? { mask: maskId } : {}),
+      reduced,
+      empty,
+      perRow,
+    },
+  };
+}
+
+/** The dim lists no other one is a multiple of (any of them may be the largest at run time). */
+function largestPerRow(lists: readonly (readonly string[])[]): string[][] {
+  const ms = lists.map((l) => ({ l: [...l], m: monomial(l.map((d) => ({ name: d, dim: d }))) }));
+  const unique = ms.filter((x, k) => ms.findIndex((y) => y.l.slice().sort().join() === x.l.slice().sort().join()) === k);
+  return unique.filter((x) => !unique.some((y) => y !== x && divides(x.m, y.m))).map((x) => x.l);
+}
+
+/** `lossc explain`'s lines for a loss's tiling. */
+export function formatTiling(analysis: TileAnalysis): string[] {
+  if ('reason' in analysis) return [`  untiled: ${analysis.reason}`];
+  const { plan } = analysis;
+  const per = plan.perRow.map((dims) => (dims.length ? dims.join('·') : '1')).join(' or ');
+  return [
+    `  tiles over rows ${plan.axis.name}:${plan.axis.dim}: a ${plan.kind} of per-row terms, computed one block of rows at a time`,
+    `  peak per block: rows × ${per} (largest value per row); rows per block chosen so that stays under 64 MB (option blockRows to force)`,
+    `  where ${plan.axis.name} enters: ${plan.entries.map((e) => `%${e.id}${e.iota ? ' (positions, offset)' : ' (slice)'}`).join(', ')}`,
+  ];
+}
