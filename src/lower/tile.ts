@@ -64,7 +64,7 @@ export function tiledLoss<V>(ctx: BodyContext<V>, plan: TilePlan, blockRows: V, 
     const given = new Map<NodeId, V>();
     for (const e of plan.entries) {
       if (e.iota) {
-        given.set(e.id, I.tf('range', start, I.js('add', start, size), I.num(1), I.str('int32')));
+        given.set(e.id, I.let('rowPositions', I.tf('range', start, I.js('add', start, size), I.num(1), I.str('int32'))));
         continue;
       }
       const at = e.axes.findIndex((a) => a.name === plan.axis.name);

@@ -1,0 +1,220 @@
+// Tiling of pairwise losses over blocks of rows (src/ir/tile.ts, src/lower/tile.ts): with a
+// forced block size that does and does not divide the rows, the tiled loss equals the untiled
+// one and the float64 oracles of test/oracle (values, and gradients by central differences of
+// the oracle), on cpu and wasm, in the evaluator and in the generated module; losses whose
+// terms combine rows are left untiled.
+import * as tf from '@tensorflow/tfjs';
+import { readFileSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { check, compile } from '../src/api.js';
+import { formatDiagnostic } from '../src/diagnostics/diagnostic.js';
+import { initBackend } from '../src/eval/setup.js';
+import { valueAndGradsTfjs } from '../src/eval/evaluate.js';
+import { analyzeTiling } from '../src/ir/tile.js';
+import { optionKeys } from '../src/lower/loss.js';
+import type { IrFunction } from '../src/ir/types.js';
+import { importModule } from './fuzz/compare.js';
+import { lossFn } from './helpers/loss-harness.js';
+import { fdGrad } from './oracle/fd.js';
+import { batch_hard_triplet, info_nce, nt_xent_simple } from './oracle/metric.js';
+import { fromNested, mulberry32, randomTensor, roundF32, type F64Tensor } from './oracle/tensor.js';
+
+const MET = 'stdlib/metric.loss';
+
+// A SupCon-style loss written its own way: each anchor's mean log-probability of its
+// positives against all other samples, averaged over the anchors that have a positive.
+const USER = `
+loss my_supcon(e: [N, D], label: int[N], temperature: real in [1e-4, inf) = 0.5) =
+  mean(l, where: has_pos)
+  where
+    z[i]         = normalize(e, D)
+    s[i, j]      = dot(z[i], z[j], D) / temperature
+    is_pos[i, j] = label[i] == label[j] and i != j
+    has_pos[i]   = any(is_pos[i, j], j)
+    denom[i]     = logsumexp(s[i, k], k, where: k != i)
+    l[i]         = -mean(s[i, j] - denom[i], j, where: is_pos[i, j])
+
+loss both_ways(e: [N, D]) =
+  mean(softmax(s, i) * softmax(s, j))
+  where s[i, j] = dot(e[i], e[j], D)
+
+loss plain_mse(x: [N, D], y: [N, D]) = mean((x - y)^2)
+`;
+
+const userLosses = (): Map<string, IrFunction> => {
+  const r = check(USER, 'user.loss');
+  expect(r.diagnostics.filter((d) => d.severity === 'error').map((d) => formatDiagnostic(d))).toEqual([]);
+  return new Map(r.losses.map((l) => [l.name, l]));
+};
+
+/** The float64 oracle of my_supcon, written from its definition. */
+function mySupcon(e: F64Tensor, label: F64Tensor, temperature = 0.5): number {
+  const [N, D] = e.shape as [number, number];
+  const z = Array.from({ length: N }, (_, i) => {
+    const row = Array.from({ length: D }, (_, d) => e.data[i * D + d]!);
+    const n = Math.max(Math.hypot(...row), 1e-12);
+    return row.map((v) => v / n);
+  });
+  const s = (i: number, j: number): number => z[i]!.reduce((acc, v, d) => acc + v * z[j]![d]!, 0) / temperature;
+  let total = 0;
+  let anchors = 0;
+  for (let i = 0; i < N; i++) {
+    const others = Array.from({ length: N }, (_, k) => k).filter((k) => k !== i);
+    const m = Math.max(...others.map((k) => s(i, k)));
+    const denom = m + Math.log(others.reduce((acc, k) => acc + Math.exp(s(i, k) - m), 0));
+    const pos = others.filter((j) => label.data[j] === label.data[i]);
+    if (pos.length === 0) continue;
+    total += -pos.reduce((acc, j) => acc + s(i, j) - denom, 0) / pos.length;
+    anchors++;
+  }
+  return total / anchors;
+}
+
+interface Case {
+  readonly name: string;
+  readonly fn: () => IrFunction;
+  readonly rows: number;
+  readonly inputs: (seed: number) => Record<string, F64Tensor>;
+  readonly oracle: (x: Record<string, F64Tensor>) => number;
+  readonly wrt: readonly string[];
+}
+
+const N = 7;
+const views = (seed: number): Record<string, F64Tensor> => {
+  const rng = mulberry32(seed);
+  return { zi: roundF32(randomTensor([N, 4], rng)), zj: roundF32(randomTensor([N, 4], rng)) };
+};
+// Labels of 3 classes with every class twice or more, and one sample alone in its class.
+const labelled = (seed: number): Record<string, F64Tensor> => {
+  const rng = mulberry32(seed);
+  return { e: roundF32(randomTensor([N, 4], rng)), label: fromNested([0, 1, 2, 0, 1, 0, 3]) };
+};
+
+const CASES: readonly Case[] = [
+  { name: 'info_nce', fn: () => lossFn(MET, 'info_nce'), rows: N, inputs: views, oracle: (x) => info_nce(x.zi!, x.zj!, { temperature: 0.07 }) as number, wrt: ['zi', 'zj'] },
+  { name: 'nt_xent_simple', fn: () => lossFn(MET, 'nt_xent_simple'), rows: N, inputs: views, oracle: (x) => nt_xent_simple(x.zi!, x.zj!, { temperature: 0.5 }) as number, wrt: ['zi', 'zj'] },
+  { name: 'batch_hard_triplet', fn: () => lossFn(MET, 'batch_hard_triplet'), rows: N, inputs: labelled, oracle: (x) => batch_hard_triplet(x.e!, x.label!, { margin: 1 }), wrt: ['e'] },
+  { name: 'my_supcon', fn: () => userLosses().get('my_supcon')!, rows: N, inputs: labelled, oracle: (x) => mySupcon(x.e!, x.label!), wrt: ['e'] },
+];
+
+const tensors = (fn: IrFunction, x: Record<string, F64Tensor>): Record<string, tf.Tensor> =>
+  Object.fromEntries(Object.entries(x).map(([k, v]) => [k, tf.tensor(Array.from(v.data), v.shape, fn.inputs.find((i) => i.name === k)!.elem === 'real' ? 'float32' : 'int32')]));
+
+function evaluate(fn: IrFunction, x: Record<string, F64Tensor>, wrt: readonly string[], blockRows?: number): { value: number; grads: Float64Array[] } {
+  const before = tf.memory().numTensors;
+  const inputs = tensors(fn, x);
+  const { value, grads } = valueAndGradsTfjs(fn, inputs, {}, wrt, blockRows === undefined ? {} : { blockRows });
+  const out = { value: value.dataSync()[0]!, grads: wrt.map((n) => Float64Array.from(grads[n]!.dataSync())) };
+  tf.dispose([value, ...Object.values(grads), ...Object.values(inputs)]);
+  expect(tf.memory().numTensors).toBe(before);
+  return out;
+}
+
+const close = (a: ArrayLike<number>, b: ArrayLike<number>, tol: number): void => {
+  expect(a.length).toBe(b.length);
+  for (let k = 0; k < a.length; k++) expect(Math.abs(a[k]! - b[k]!), `element ${k}: ${a[k]} against ${b[k]}`).toBeLessThanOrEqual(tol * Math.max(1, Math.abs(b[k]!)));
+};
+
+describe('which losses tile', () => {
+  it.each(CASES)('$name tiles over its rows', (c) => {
+    const a = analyzeTiling(c.fn());
+    expect('plan' in a ? a.plan.axis.dim : a.reason).toBe('N');
+    expect(optionKeys(c.fn())).toContain('blockRows');
+  });
+
+  it('a loss whose terms combine rows both ways (softmax along i and along j) stays untiled, and takes no blockRows', () => {
+    const fn = userLosses().get('both_ways')!;
+    const a = analyzeTiling(fn);
+    expect('reason' in a && a.reason).toMatch(/larger than every input/);
+    expect(optionKeys(fn)).not.toContain('blockRows');
+  });
+
+  it('an elementwise loss stays untiled: no value is larger than an input', () => {
+    const a = analyzeTiling(userLosses().get('plain_mse')!);
+    expect('reason' in a && a.reason).toMatch(/no value over .* is larger than an input/);
+  });
+
+  it("the stdlib's supcon (any over (i, j) of the label pairs) stays untiled", () => {
+    const a = analyzeTiling(lossFn(MET, 'supcon'));
+    expect('reason' in a).toBe(true);
+  });
+});
+
+// One module for both backends: the user's losses and the stdlib's info_nce as written there.
+const INFO_NCE = /\nloss info_nce\([^]*?\n\n/.exec(readFileSync(MET, 'utf8'))![0];
+type Module = Record<string, (...args: unknown[]) => tf.Scalar>;
+let generated: Promise<Module>;
+beforeAll(() => {
+  generated = (async () => {
+    const r = await compile(`${USER}\n${INFO_NCE}`, 'user.loss');
+    expect(r.diagnostics.filter((d) => d.severity === 'error').map((d) => formatDiagnostic(d))).toEqual([]);
+    return importModule<Module>(r.code!, 'tile-user');
+  })();
+});
+
+describe.each(['cpu', 'wasm'] as const)('on %s', (backend) => {
+  beforeAll(async () => {
+    await initBackend(backend);
+  });
+
+  describe.each(CASES)('$name', (c) => {
+    const x = c.inputs(11);
+    const fn = c.fn();
+    const untiled = (): ReturnType<typeof evaluate> => evaluate(fn, x, c.wrt);
+
+    it.each([1, 2, 3, 4, 6])('blockRows %i: value and gradients equal the untiled loss and the float64 oracle', (blockRows) => {
+      const base = untiled();
+      const tiled = evaluate(fn, x, c.wrt, blockRows);
+      close([tiled.value], [base.value], 2e-6);
+      tiled.grads.forEach((g, k) => close(g, base.grads[k]!, 2e-5));
+      close([tiled.value], [c.oracle(x)], 2e-5);
+      const args = c.wrt.map((n) => x[n]!);
+      c.wrt.forEach((name, k) => {
+        const fd = fdGrad((...ts) => c.oracle({ ...x, ...Object.fromEntries(c.wrt.map((n, j) => [n, ts[j]!])) }), args, k);
+        close(tiled.grads[k]!, fd.data, 1e-3);
+      });
+    });
+
+    it('a block of all rows (or more) is the untiled loss itself', () => {
+      const base = untiled();
+      const whole = evaluate(fn, x, c.wrt, c.rows + 5);
+      expect(whole.value).toBe(base.value);
+      whole.grads.forEach((g, k) => expect(Array.from(g)).toEqual(Array.from(base.grads[k]!)));
+    });
+  });
+
+  it('the generated module tiles as the evaluator does (info_nce, my_supcon)', async () => {
+    const mod = await generated;
+    for (const c of [CASES[0]!, CASES[3]!]) {
+      const fn = c.fn();
+      const x = c.inputs(12);
+      const inputs = tensors(fn, x);
+      const positional = fn.inputs.filter((i) => i.default === undefined).map((i) => i.name);
+      const f = (...ts: tf.Tensor[]): tf.Scalar => mod[fn.name]!(...positional.map((n) => (c.wrt.includes(n) ? ts[c.wrt.indexOf(n)] : inputs[n])), { blockRows: 3 });
+      const { value, grads } = tf.valueAndGrads(f)(c.wrt.map((n) => inputs[n]!));
+      const viaEvaluator = evaluate(fn, x, c.wrt, 3);
+      close([value.dataSync()[0]!], [viaEvaluator.value], 1e-6);
+      grads.forEach((g, k) => close(g.dataSync(), viaEvaluator.grads[k]!, 1e-5));
+      tf.dispose([value, ...grads, ...Object.values(inputs)]);
+    }
+  });
+});
+
+describe('blockRows', () => {
+  it('must be a whole number of at least 1', () => {
+    const fn = lossFn(MET, 'info_nce');
+    const x = views(3);
+    for (const bad of [0, 2.5, -1]) {
+      expect(() => evaluate(fn, x, ['zi'], bad)).toThrow(/option blockRows must be a whole number of at least 1, not /);
+    }
+  });
+
+  it('a masked mean that selects nothing is its empty value, tiled or not', () => {
+    const fn = userLosses().get('my_supcon')!;
+    const x = { e: roundF32(randomTensor([5, 3], mulberry32(4))), label: fromNested([0, 1, 2, 3, 4]) };
+    const base = evaluate(fn, x, ['e']);
+    const tiled = evaluate(fn, x, ['e'], 2);
+    expect(Object.is(tiled.value, base.value) || (Number.isNaN(tiled.value) && Number.isNaN(base.value))).toBe(true);
+    expect(Array.from(tiled.grads[0]!)).toEqual(Array.from(base.grads[0]!));
+  });
+});
