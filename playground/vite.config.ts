@@ -3,6 +3,7 @@
 import { defineConfig, type Plugin } from 'vite';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { docPage, type LinkMap } from './docs/markdown.ts';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
 const repo = fileURLToPath(new URL('..', import.meta.url));
@@ -20,6 +21,29 @@ function stubNodeBuiltins(): Plugin {
   };
 }
 
+// The docs the page links to, rendered into the site: the language reference from the header,
+// the diagnostics guide from each diagnostic's code (docs/diagnostics-explained.md, one
+// section per code). Served beside index.html, so they work offline and match this compiler.
+const DOC_PAGES: Record<string, { readonly md: string; readonly title: string }> = {
+  'language.html': { md: 'docs/language.md', title: 'The lossc language' },
+  'diagnostics.html': { md: 'docs/diagnostics-explained.md', title: 'Diagnostics explained' },
+};
+const docLinks: LinkMap = (href) => {
+  const [path, anchor] = href.split('#');
+  const page = Object.keys(DOC_PAGES).find((p) => DOC_PAGES[p]!.md.endsWith(`/${path}`));
+  return page === undefined ? undefined : `./${page}${anchor ? `#${anchor}` : ''}`;
+};
+function docPages(): Plugin {
+  return {
+    name: 'lossc-doc-pages',
+    generateBundle() {
+      for (const [fileName, { md, title }] of Object.entries(DOC_PAGES)) {
+        this.emitFile({ type: 'asset', fileName, source: docPage(title, readFileSync(`${repo}/${md}`, 'utf8'), docLinks) });
+      }
+    },
+  };
+}
+
 // The compiler version, written into share links so a link from another version says so.
 const version = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -27,7 +51,7 @@ export default defineConfig({
   root,
   base: './',
   define: { __LOSSC_VERSION__: JSON.stringify(version) },
-  plugins: [stubNodeBuiltins()],
+  plugins: [stubNodeBuiltins(), docPages()],
   worker: { format: 'es', plugins: () => [stubNodeBuiltins()] },
   server: { fs: { allow: [repo] } },
   build: {

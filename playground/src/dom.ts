@@ -1,4 +1,5 @@
 // A few DOM helpers, so panes read as markup rather than createElement calls.
+import { diagnosticDocsUrl } from './docs-links.js';
 
 type Attrs = Record<string, string | number | boolean | EventListener | undefined>;
 type Child = Node | string | null | undefined | false;
@@ -28,7 +29,7 @@ export function $(selector: string): HTMLElement {
 
 /** A problem as the user sees it: the code, then the message. */
 export function problem(code: string, message: string, where?: string): HTMLElement {
-  return h('div', { class: 'problem error', 'data-code': code }, where ? h('span', { class: 'where' }, where) : null, h('span', { class: 'code' }, code), ' ', message);
+  return h('div', { class: 'problem error', 'data-code': code }, where ? h('span', { class: 'where' }, where) : null, h('a', { class: 'code', href: diagnosticDocsUrl(code), target: '_blank', rel: 'noopener', title: `What ${code} means, with an example and the fix` }, code), ' ', message);
 }
 
 export function debounce<A extends unknown[]>(ms: number, fn: (...args: A) => void): (...args: A) => void {

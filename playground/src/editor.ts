@@ -2,6 +2,7 @@
 // language server uses too (./language-service.ts over src/service). Requests that run the
 // checker (hover with axes and ranges, inlay hints, quick fixes) go to a language worker;
 // the ones that only parse (completion, definition, references, rename) run here.
+import { diagnosticDocsUrl } from './docs-links.js';
 import type { Diagnostic } from '../../src/index.js';
 import {
   completions, definition, format, prepareRename, references, rename, signatureHelp, type HoverInfo, type InlayHint, type ItemKind, type TextEdit,
@@ -131,7 +132,7 @@ monaco.languages.registerCodeActionProvider(LANGUAGE_ID, {
     return {
       actions: actions.map((a) => {
         const at = model.getPositionAt(a.start);
-        const markers = context.markers.filter((m) => m.code === a.code && m.startLineNumber === at.lineNumber && m.startColumn === at.column);
+        const markers = context.markers.filter((m) => markerCode(m) === a.code && m.startLineNumber === at.lineNumber && m.startColumn === at.column);
         return { title: a.title, kind: 'quickfix', isPreferred: a.preferred, diagnostics: markers, edit: { edits: ownEdits(model, a.edits) } };
       }),
       dispose() {},
@@ -184,7 +185,8 @@ function marker(d: Diagnostic): monaco.editor.IMarkerData {
   const empty = s.end.offset <= s.start.offset;
   return {
     severity: SEVERITY[d.severity],
-    code: d.code,
+    // The code links to its section of the diagnostics guide (shown in the hover).
+    code: { value: d.code, target: monaco.Uri.parse(diagnosticDocsUrl(d.code)) },
     message: [d.message, ...(d.notes ?? []).map((n) => `note: ${n}`)].join('\n'),
     source: 'lossc',
     startLineNumber: s.start.line,
@@ -193,3 +195,6 @@ function marker(d: Diagnostic): monaco.editor.IMarkerData {
     endColumn: empty ? s.start.col + 1 : s.end.col,
   };
 }
+
+/** A marker's diagnostic code, whether given as text or as a link. */
+const markerCode = (m: monaco.editor.IMarkerData): string | undefined => (typeof m.code === 'object' ? m.code.value : m.code);

@@ -4,6 +4,7 @@ import type { Diagnostic } from '../../../src/index.js';
 import { app } from '../app.js';
 import { clear, h } from '../dom.js';
 import type { monaco } from '../monaco.js';
+import { diagnosticDocsUrl } from '../docs-links.js';
 import { EDITOR_FILE } from '../stdlib.js';
 
 export function mountProblems(root: HTMLElement, editor: monaco.editor.IStandaloneCodeEditor): void {
@@ -36,6 +37,7 @@ function row(d: Diagnostic, editor: monaco.editor.IStandaloneCodeEditor): HTMLEl
   return h('div', { class: `problem ${d.severity}`, 'data-code': d.code, onclick: jump, title: own ? 'Go to the problem' : '' },
     h('span', { class: 'sev' }, d.severity === 'error' ? '●' : '▲'),
     h('span', { class: 'where' }, where),
-    h('span', { class: 'code' }, d.code),
+    // The code opens its section of the diagnostics guide in a new tab (the work stays put).
+    h('a', { class: 'code', href: diagnosticDocsUrl(d.code), target: '_blank', rel: 'noopener', title: `What ${d.code} means, with an example and the fix`, onclick: (e: Event) => e.stopPropagation() }, d.code),
     h('span', { class: 'msg' }, d.message, ...(d.notes ?? []).map((n) => h('div', { class: 'note' }, `note: ${n}`))));
 }
