@@ -9,6 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { check, compile } from '../src/api.js';
 import { formatDiagnostic } from '../src/diagnostics/diagnostic.js';
 import { initBackend } from '../src/eval/setup.js';
+import { typecheckGenerated } from '../src/emit/typecheck.js';
 import { valueAndGradsTfjs } from '../src/eval/evaluate.js';
 import { analyzeTiling } from '../src/ir/tile.js';
 import { optionKeys } from '../src/lower/loss.js';
@@ -143,13 +144,22 @@ describe('which losses tile', () => {
 // One module for both backends: the user's losses and the stdlib's info_nce as written there.
 const INFO_NCE = /\nloss info_nce\([^]*?\n\n/.exec(readFileSync(MET, 'utf8'))![0];
 type Module = Record<string, (...args: unknown[]) => tf.Scalar>;
+let source: Promise<string>;
 let generated: Promise<Module>;
 beforeAll(() => {
-  generated = (async () => {
+  source = (async () => {
     const r = await compile(`${USER}\n${INFO_NCE}`, 'user.loss');
     expect(r.diagnostics.filter((d) => d.severity === 'error').map((d) => formatDiagnostic(d))).toEqual([]);
-    return importModule<Module>(r.code!, 'tile-user');
+    return r.code!;
   })();
+  generated = source.then((code) => importModule<Module>(code, 'tile-user'));
+});
+
+it('the generated module, tiled losses and all, type-checks under the strictest settings', async () => {
+  const code = await source;
+  expect(code).toContain('tf.customGrad');
+  expect(code).toMatch(/blockRows\?: number/);
+  expect(await typecheckGenerated({ 'tile.ts': code })).toEqual([]);
 });
 
 describe.each(['cpu', 'wasm'] as const)('on %s', (backend) => {

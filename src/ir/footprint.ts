@@ -8,6 +8,7 @@
 import { formatAxes } from './axes.js';
 import { liveNodes } from './live.js';
 import { OPS } from './ops.js';
+import { analyzeTiling, formatTiling, type TileAnalysis } from './tile.js';
 import type { Axis, IrFunction, IrNode } from './types.js';
 
 export interface Contraction {
@@ -35,6 +36,8 @@ export interface Footprint {
   readonly contractions: readonly Contraction[];
   /** The values no other value is larger than, largest degree first. */
   readonly largest: readonly LargestValue[];
+  /** Of the forward pass: whether the loss is computed over blocks of rows (src/ir/tile.ts), or why not. */
+  readonly tiling?: TileAnalysis;
 }
 
 /** Exponent of each dim in a tensor's element count. */
@@ -92,7 +95,7 @@ export function footprint(fn: IrFunction): Footprint {
       const n = s.nodes[0]!;
       return { size: formatSize(s.m), count: s.nodes.length, example: `%${n.id} ${n.op}[${formatAxes(n.type.axes)}]` };
     });
-  return { contractions, largest };
+  return { contractions, largest, ...(fn.gradients ? {} : { tiling: analyzeTiling(fn) }) };
 }
 
 /** Lines for `lossc explain`: one per contraction, one per largest size. */
@@ -103,5 +106,6 @@ export function formatFootprint(f: Footprint): string[] {
       ? ['  no contractions']
       : f.contractions.map((c) => `  %${c.id} contract: batch [${list(c.batch)}], rows [${list(c.free[0])}], columns [${list(c.free[1])}], summed [${list(c.contracted)}] → ${c.size}`)),
     ...f.largest.map((l) => `  largest: ${l.size} (${l.count} value${l.count === 1 ? '' : 's'}, e.g. ${l.example})`),
+    ...(f.tiling ? formatTiling(f.tiling) : []),
   ];
 }

@@ -145,7 +145,7 @@ function lowerChecked<V>(I: Interp<V>, fn: IrFunction, call: LossArguments<V>, o
   const tiled = I.let('tiled', I.and(plain, () => I.js('lt', blockRows, rowCount(top, plan))));
   return I.tf(
     'tidy',
-    I.arrow([], () => result(I.branches([[() => tiled, () => tiledLoss(context(fill()), plan, blockRows, sig.shape)]], () => I.call(compute, I.bool(false)))), { block: true }),
+    I.arrow([], () => I.branches([[() => tiled, () => result(tiledLoss(context(fill()), plan, blockRows, sig.shape))]], () => result(I.call(compute, I.bool(false)))), { block: true }),
   );
 }
 
