@@ -18,7 +18,7 @@ import { evaluateReference } from '../src/reference/evaluate.js';
 import type { IrFunction } from '../src/ir/types.js';
 import { EXTREME_INPUTS, STDLIB_GRAD_CASES, type Hypers, type Inputs } from './helpers/grad-stdlib-cases.js';
 import { lossFn, roundInputs, toRef, toTf } from './helpers/loss-harness.js';
-import { TORCH_OF, TorchDriver, torchMissing, unwire, wire, type WireTensor } from './helpers/torch.js';
+import { TORCH_OF, TorchDriver, torchMissing, unwire, wire, type LossAnswer, type TorchLossCase, type WireTensor } from './helpers/torch.js';
 import { softmaxLastAxis } from './oracle/math.js';
 import { maxRelErr } from './oracle/fd.js';
 import { fromNested, mulberry32, randomInts, randomTensor, roundF32, type F64Tensor } from './oracle/tensor.js';
@@ -31,14 +31,7 @@ const VALUE_TOL = 2e-5;
 const GRAD_TOL = 2e-4;
 
 type Reduction = 'mean' | 'sum' | 'none';
-interface TorchCase {
-  readonly name: string;
-  readonly loss: string;
-  readonly x: Inputs;
-  readonly hypers: Hypers;
-  readonly reduction?: Reduction;
-  /** Per-sample weights given to the module. */
-  readonly weights?: F64Tensor;
+interface TorchCase extends TorchLossCase<Reduction> {
   /** torch's own options: `weights` passed as its `weight`, class weights, ignore_index. */
   readonly torch?: { readonly weights?: F64Tensor; readonly sample_weights?: F64Tensor; readonly class_weight?: F64Tensor; readonly ignore_index?: number };
   /** What this case compares, when it is not plain equality. */
@@ -54,10 +47,7 @@ interface SemanticDifference {
   readonly expected: (torch: F64Tensor, c: TorchCase) => F64Tensor;
 }
 
-interface Answer {
-  readonly value: F64Tensor;
-  readonly grads: Record<string, F64Tensor>;
-}
+type Answer = LossAnswer;
 
 // ---------------------------------------------------------------------------------------
 // The cases

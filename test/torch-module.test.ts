@@ -21,12 +21,12 @@ import { formatDiagnostic } from '../src/diagnostics/diagnostic.js';
 import { emitPytorchModule, TORCH_RUNTIME_FILE } from '../src/emit/pytorch.js';
 import { initBackend } from '../src/eval/setup.js';
 import type { IrFunction } from '../src/ir/types.js';
-import { REDUCTION_NAMES, type ReductionMode } from '../src/ir/reduction.js';
+import { REDUCTION_NAMES } from '../src/ir/reduction.js';
 import { TORCH_RUNTIME_SOURCE } from '../src/runtime/python/source.js';
 import { EXTREME_INPUTS, STDLIB_GRAD_CASES, type Hypers, type Inputs } from './helpers/grad-stdlib-cases.js';
 import { roundInputs, toRef, toTf } from './helpers/loss-harness.js';
 import { evaluateReference } from '../src/reference/evaluate.js';
-import { TORCH_OF, TorchDriver, torchMissing, unwire, wire, type WireTensor } from './helpers/torch.js';
+import { TORCH_OF, TorchDriver, torchMissing, unwire, wire, type LossAnswer, type TorchLossCase, type WireTensor } from './helpers/torch.js';
 import { maxRelErr } from './oracle/fd.js';
 import { mulberry32, randomTensor, roundF32, type F64Tensor } from './oracle/tensor.js';
 
@@ -41,20 +41,8 @@ const DIR = resolve('test/.tmp/torch-module');
 const realInputs = (fn: IrFunction): string[] => fn.inputs.filter((i) => i.elem === 'real').map((i) => i.name);
 const positionalOf = (fn: IrFunction): readonly string[] => fn.order ?? fn.inputs.filter((i) => i.default === undefined).map((i) => i.name);
 
-type Reduction = ReductionMode;
-interface ModuleCase {
-  readonly name: string;
-  readonly loss: string;
-  readonly x: Inputs;
-  readonly hypers: Hypers;
-  readonly reduction?: Reduction;
-  readonly weights?: F64Tensor;
-}
-
-interface Answer {
-  readonly value: F64Tensor;
-  readonly grads: Record<string, F64Tensor>;
-}
+type ModuleCase = TorchLossCase;
+type Answer = LossAnswer;
 
 const DIFFERENTIABLE = LOSSES.filter((l) => l.fn.name !== 'perceptual' && STDLIB_GRAD_CASES[l.fn.name]);
 

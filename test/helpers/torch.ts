@@ -6,7 +6,9 @@
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { resolve } from 'node:path';
+import type { ReductionMode } from '../../src/ir/reduction.js';
 import type { F64Tensor } from '../oracle/tensor.js';
+import type { Hypers, Inputs } from './grad-stdlib-cases.js';
 
 export const PYTHON = '/usr/bin/python3';
 
@@ -51,6 +53,26 @@ export function torchMissing(): string | undefined {
   probed = r.status === 0 ? undefined : `PyTorch cannot be imported by ${PYTHON} (${(r.stderr || String(r.error ?? '')).trim().split('\n').pop()}); .ci/run installs python3-torch and liblapack3`;
   if (probed) console.warn(`skipping the PyTorch tests: ${probed}`);
   return probed;
+}
+
+/**
+ * One comparison with torch (test/torch-functional, test/torch-module): a stdlib loss on
+ * inputs, with its hyperparameters, a reduction where it has one, and per-sample weights.
+ */
+export interface TorchLossCase<Reduction extends ReductionMode = ReductionMode> {
+  readonly name: string;
+  readonly loss: string;
+  readonly x: Inputs;
+  readonly hypers: Hypers;
+  readonly reduction?: Reduction;
+  /** Per-sample weights given to the module. */
+  readonly weights?: F64Tensor;
+}
+
+/** A loss's value and its gradient along each real input, by name. */
+export interface LossAnswer {
+  readonly value: F64Tensor;
+  readonly grads: Record<string, F64Tensor>;
 }
 
 /** A tensor on the wire: data with NaN and ±Infinity as strings. */
