@@ -92,6 +92,8 @@ export type TypeExpr =
       readonly kind: 'IndexType';
       readonly shape: readonly DimExpr[];
       readonly of: Identifier;
+      /** `ignore h`: the hyperparameter whose value marks an ignored position (torch's ignore_index). */
+      readonly ignore?: Identifier;
       readonly span: Span;
     }
   /** `fn([N, D]) -> [N, F]`: a function-valued argument. */

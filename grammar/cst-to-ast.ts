@@ -119,7 +119,8 @@ export class AstBuilder {
         this.ctx.diagnostics.push(diagnostic('BadShapeEntry', this.span(classes), { text: classes.image }));
       }
       const of = this.ident(classes);
-      return { kind: 'IndexType', shape: need(shape).dims, of, span: this.span(c.Index[0], of.span) };
+      const ignore = c.ignoreValue?.[0] ? this.ident(c.ignoreValue[0]) : undefined;
+      return { kind: 'IndexType', shape: need(shape).dims, of, ...(ignore ? { ignore } : {}), span: this.span(c.Index[0], ignore?.span ?? of.span) };
     }
     const element = c.ElementType?.[0];
     return {

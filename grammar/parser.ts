@@ -120,6 +120,15 @@ export class LossParser extends CstParser {
               { ALT: () => this.CONSUME(T.Identifier, { LABEL: 'classes' }) },
               { ALT: () => this.CONSUME2(T.NumberLiteral, { LABEL: 'classes' }) },
             ]);
+            // `ignore h`: indices equal to hyperparameter h are admitted and ignored (torch's
+            // ignore_index). `ignore` is a word only here, so names elsewhere may still be it.
+            this.OPTION2({
+              GATE: () => this.LA(1).image === 'ignore' && this.LA(1).tokenType === T.Identifier,
+              DEF: () => {
+                this.CONSUME2(T.Identifier, { LABEL: 'ignoreWord' });
+                this.CONSUME3(T.Identifier, { LABEL: 'ignoreValue' });
+              },
+            });
           },
         },
         {

@@ -144,6 +144,11 @@ const CASES: Record<DiagnosticKind, Case> = {
   BroadcastDimUnfixed: { source: 'loss f(x: [N], broadcast m: [N, K]) = mean(x * sum(m, K))', expect: "case.loss:1:26: error E5011: dimension K of broadcast input 'm' must also be in the shape of an input that does not broadcast, which fixes its size" },
   BroadcastWithRest: { source: 'loss f(x: [..., N], broadcast m: [..., N]) = mean(x * m)', expect: "case.loss:1:31: error E5012: broadcast input 'm' cannot have '...' dims: write its dims out" },
   DimOnlyInOptional: { source: 'loss f(x: [N], w: [M] = 1) = mean(x) + sum(w)', expect: "case.loss:1:16: error E5009: dimension M of 'w' must also be in the shape of a required input, which fixes its size" },
+  IgnoreNotHyper: { source: 'loss f(x: [N, C], t: index[N] of C ignore h) = mean(x)', expect: "case.loss:1:43: error E5013: 'ignore h' of 't' must name an int hyperparameter of the loss (e.g. 'h: int = -100'), but the loss has no parameter of that name" },
+  IgnoreMismatch: {
+    source: 'def g(x, t: index[...] of C ignore h, h: int) = mean(-x[t], where: t != h)\nloss f(x: [N, C], t: index[N] of C ignore ii, ii: int = -100) = g(x, t, 0)',
+    expect: "case.loss:2:65: error E5014: the class indices given for 't' of 'g' ignore a value of their own, and 't' ignores 'h': pass that value as 'h' so both ignore the same positions",
+  },
   LearnableWithoutInit: { source: 'loss f(x: [N], param s: [N]) = mean(x * s)', expect: "case.loss:1:22: error E5010: learnable parameter 's' needs an initial value, e.g. 'param s: [T] = 0'" },
   RequiredAfterDefault: { source: 'def lerp(a, w = 0.5, b) = a + w * (b - a)\nloss f(x: [N], y: [N]) = mean(lerp(x, 0.1, y))', expect: "case.loss:1:22: error E5008: parameter 'b' has no default but follows 'w', which has one, so no call could give it by position: move it before 'w'" },
 
@@ -162,6 +167,7 @@ const CASES: Record<DiagnosticKind, Case> = {
   GuardedGradient: { stability: 'loss f(p: [N] in [0, 1], h: fn([N]) -> [N]) = mean(if p > 0 then log(p) else 0) + mean(h(p))' },
   InfTimesZero: { stability: 'loss f(x: [N], y: [N] in {0, 1}) = mean(y * exp(x))' },
   GammaPole: { stability: 'loss f(n: [N] in [0, inf)) = mean(lgamma(n))' },
+  IgnoredReachesLoss: { stability: 'loss f(x: [N, C], t: index[N] of C ignore ii, ii: int = -100) = mean(-x[t])' },
   SampledNonFinite: { run: 'sample' },
   RepairedNaiveForm: { optimized: 'loss f(x: [N, C], t: index[N] of C) = -mean(log(exp(x)[t] / sum(exp(x), C)))', expect: ['case.loss:1:45: info I6030: log(exp(x)[t] / sum(exp(x), C)) is computed as log_softmax(x, C)[t], its stable form: written so, it stays stable under --no-opt too (softmax-gather, log-gather-softmax)\n  note: e^x[t] / Σ e^x = softmax(x)[t], computed from x - max x'] },
 

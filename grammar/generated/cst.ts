@@ -92,6 +92,8 @@ export type TypeExprCstChildren = {
   Index?: IToken[];
   Of?: IToken[];
   classes?: (IToken)[];
+  ignoreWord?: IToken[];
+  ignoreValue?: IToken[];
   Fn?: IToken[];
   LParen?: IToken[];
   paramType?: TypeExprCstNode[];

@@ -5,7 +5,7 @@ import type { Argument, Call, Expr } from '../../grammar/ast.js';
 import { formatAxes, unionAxes } from '../ir/axes.js';
 import { OPS } from '../ir/ops.js';
 import { formatNumber } from '../ir/print.js';
-import { REST, type Axis, type IrFunctionParam } from '../ir/types.js';
+import { REST, type Axis, type IrFunctionParam, type NodeId } from '../ir/types.js';
 import { BUILTINS, type Builtin } from './builtins.js';
 import { constantValue } from './constants.js';
 import type { ElabContext } from './context.js';
@@ -15,6 +15,7 @@ import { arityText, inlineDef } from './inline.js';
 import { findEntry, findDimVar, hasDim, type Scope } from './scope.js';
 import { describeType, hint, type Elem, type FnVal, type TensorVal, type Val } from './values.js';
 import { reachable } from '../ir/walk.js';
+import { readIgnoring } from './ignore.js';
 import { declare, inheritedOrder, orderOf } from './order.js';
 
 export function elabCall(ctx: ElabContext, scope: Scope, call: Call): Val | null {
@@ -270,7 +271,10 @@ function elabMacro(ctx: ElabContext, scope: Scope, call: Call, name: string, arg
         return null;
       }
       // The class axis comes last, after the indices' own axes.
-      const hot = fromNode(ctx, b.op('to_real', [b.op('eq', [x.id, b.iota(axis, span)], {}, span)], {}, span), 'real');
+      const row = (indices: NodeId): NodeId => b.op('to_real', [b.op('eq', [indices, b.iota(axis, span)], {}, span)], {}, span);
+      // An ignored position's row is NaN, not zeros (ignore.ts).
+      const ignore = x.elem.ignore;
+      const hot = fromNode(ctx, ignore === undefined ? row(x.id) : readIgnoring(ctx, x.id, ignore, span, row), 'real');
       return declare(ctx, hot, x.positional ? [...x.positional, axis.name] : undefined);
     }
   }

@@ -23,7 +23,8 @@ import {
 import { lookupFunction } from './functions.js';
 import { declare, inheritedOrder, orderOf } from './order.js';
 import { reportGuessedOrder } from './params.js';
-import { describeType, hint, isNumeric, type Elem, type TensorVal, type Val } from './values.js';
+import { readIgnoring } from './ignore.js';
+import { describeElem, describeType, hint, isNumeric, type Elem, type TensorVal, type Val } from './values.js';
 
 export function elabExpr(ctx: ElabContext, scope: Scope, e: Expr): Val | null {
   switch (e.kind) {
@@ -546,6 +547,15 @@ function elabGather(ctx: ElabContext, scope: Scope, target: TensorVal, ix: Expr,
   }
   const rest = { ...target, axes: target.axes.filter((a) => a !== axis) };
   if (!checkAlignable(ctx, [rest, idx], 'a gather', span)) return null;
+  const ignore = idx.elem.ignore;
+  if (ignore !== undefined) {
+    if (target.elem !== 'real') {
+      ctx.diagnostics.report('UnsupportedConstruct', span, { what: `gathering ${describeElem(target.elem)} values by class indices that ignore a value (an ignored position reads NaN, which only real values hold: gather from real(...))` });
+      return null;
+    }
+    const id = readIgnoring(ctx, idx.id, ignore, span, (safe) => ctx.b.op('gather', [target.id, safe], { axis: axis.name }, span));
+    return { ...fromNode(ctx, id, 'real', [target, idx]), ...(target.domain ? { domain: target.domain } : {}) };
+  }
   return { ...fromNode(ctx, ctx.b.op('gather', [target.id, idx.id], { axis: axis.name }, span), target.elem, [target, idx]), ...(target.domain ? { domain: target.domain } : {}) };
 }
 

@@ -13,7 +13,7 @@ import { REST, type Axis } from '../ir/types.js';
 import { bindAll, elabExpr, finishBindings, renameAxes, tensor } from './expr.js';
 import { formatAxes } from '../ir/axes.js';
 import { declare, matchDeclared } from './order.js';
-import { matchParam, shapeText } from './params.js';
+import { bindIgnores, matchParam, shapeText } from './params.js';
 import type { Scope } from './scope.js';
 import { hint, type FnVal, type TensorVal, type Val } from './values.js';
 
@@ -91,6 +91,7 @@ export function inlineDef(ctx: ElabContext, caller: Scope, fn: Extract<FnVal, { 
     const val = filledInput(ctx, scope, def.params[k]!, value, call.span);
     if (!val || !matchParam(ctx, scope, def, k, val, call.span, value)) ok = false;
   }
+  if (ok && !bindIgnores(ctx, scope, def, call.span)) ok = false;
   if (!ok) return null;
   ctx.instantiated.add(key);
   ctx.callStack.push(key);

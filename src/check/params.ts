@@ -65,6 +65,37 @@ export function matchParam(ctx: ElabContext, scope: Scope, def: Definition, k: n
 }
 
 /**
+ * After a call's arguments are bound: each class-index parameter declared `ignore h` takes h's
+ * value (bound in the callee's scope) as its ignore value. Indices that already ignore a value
+ * must ignore the same one (the caller passes its own hyperparameter as h).
+ */
+export function bindIgnores(ctx: ElabContext, scope: Scope, def: Definition, call: Span): boolean {
+  let ok = true;
+  for (const param of def.params) {
+    const type = param.type;
+    if (type?.kind !== 'IndexType' || !type.ignore) continue;
+    const entry = scope.entries.get(param.name.name);
+    const hyper = scope.entries.get(type.ignore.name);
+    if (entry?.kind !== 'val' || entry.val.kind !== 'tensor' || typeof entry.val.elem === 'string') continue;
+    const h = hyper?.kind === 'val' ? hyper.val : undefined;
+    if (!h || h.kind !== 'tensor' || h.axes.length > 0 || h.elem !== 'int') {
+      const actual = !h ? `'${def.name.name}' has no parameter of that name` : h.kind !== 'tensor' ? `'${type.ignore.name}' is a function` : `'${type.ignore.name}' is ${describeType(h)}`;
+      ctx.diagnostics.report('IgnoreNotHyper', type.ignore.span, { name: type.ignore.name, input: param.name.name, actual });
+      ok = false;
+      continue;
+    }
+    const given = entry.val.elem.ignore;
+    if (given !== undefined && given !== h.id) {
+      ctx.diagnostics.report('IgnoreMismatch', call, { input: param.name.name, name: def.name.name, hyper: type.ignore.name });
+      ok = false;
+      continue;
+    }
+    scope.entries.set(param.name.name, { ...entry, val: { ...entry.val, elem: { ...entry.val.elem, ignore: h.id } } });
+  }
+  return ok;
+}
+
+/**
  * A number written in the source (`f(x, 3)`, or a default) is real; given for an int
  * parameter it is that whole number, and a fractional one is an error, not truncated.
  */
@@ -170,6 +201,8 @@ export function lossSignature(ctx: ElabContext, def: Definition, componentDims: 
   const functionParams: { name: string; type: Extract<TypeExpr, { kind: 'FunctionType' }>; span: Span }[] = [];
   const optional: { input: IrInput; span: Span }[] = [];
   const broadcasting: { input: IrInput; span: Span }[] = [];
+  const ignores = ignoreHypers(ctx, def);
+  if (!ignores) ok = false;
   for (const param of def.params) {
     const name = param.name.name;
     if (seen.has(name)) {
@@ -220,6 +253,7 @@ export function lossSignature(ctx: ElabContext, def: Definition, componentDims: 
       name,
       elem: irElem,
       ...(type.kind === 'IndexType' ? { indexOf: type.of.name } : {}),
+      ...(ignores?.has(name) ? { ignore: ignores.get(name)! } : {}),
       axes,
       ...(domain ? { domain } : {}),
       node,
@@ -279,6 +313,12 @@ export function lossSignature(ctx: ElabContext, def: Definition, componentDims: 
     for (const a of [...fp.param, ...fp.result]) if (!ctx.dimOrder.includes(a.dim)) ctx.dimOrder.push(a.dim);
     sig.values.set(f.name, { kind: 'param', param: fp });
   }
+  // An ignoring index remembers its hyperparameter's node, for the gathers and onehots of it.
+  for (const [input, hyper] of ignores ?? []) {
+    const val = sig.values.get(input);
+    const node = sig.hypers.find((h) => h.name === hyper)?.node;
+    if (val?.kind === 'tensor' && typeof val.elem !== 'string' && node !== undefined) sig.values.set(input, { ...val, elem: { ...val.elem, ignore: node } });
+  }
   sig.order.push(...def.params.filter((p) => sig.inputs.some((i) => i.name === p.name.name && i.default === undefined) || sig.functions.some((f) => f.name === p.name.name)).map((p) => p.name.name));
   for (const param of def.params) {
     if (param.type?.kind === 'IndexType' && !dimOwners.has(param.type.of.name)) {
@@ -302,6 +342,36 @@ export function lossSignature(ctx: ElabContext, def: Definition, componentDims: 
     }
   }
   return ok ? sig : null;
+}
+
+/**
+ * `t: index[N] of C ignore h`: for each such input, h, which must be a scalar int
+ * hyperparameter of the same loss (declared anywhere in its parameters); null after an error.
+ */
+function ignoreHypers(ctx: ElabContext, def: Definition): Map<string, string> | null {
+  const out = new Map<string, string>();
+  let ok = true;
+  for (const param of def.params) {
+    const type = param.type;
+    if (type?.kind !== 'IndexType' || !type.ignore) continue;
+    const name = type.ignore.name;
+    const hyper = def.params.find((p) => p.name.name === name);
+    const t = hyper?.type;
+    const actual = !hyper
+      ? 'the loss has no parameter of that name'
+      : hyper.learnable || t?.kind !== 'TensorType' || t.shape !== undefined
+        ? `'${name}' is ${t ? typeText(t) : 'untyped'}${hyper.learnable ? ', learnable' : ''}, not a scalar hyperparameter`
+        : t.element !== 'int'
+          ? `'${name}' is ${t.element}`
+          : undefined;
+    if (actual !== undefined) {
+      ctx.diagnostics.report('IgnoreNotHyper', type.ignore.span, { name, input: param.name.name, actual });
+      ok = false;
+      continue;
+    }
+    out.set(param.name.name, name);
+  }
+  return ok ? out : null;
 }
 
 function shapeAxes(ctx: ElabContext, shape: readonly DimExpr[]): Axis[] | null {

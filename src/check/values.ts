@@ -4,8 +4,11 @@ import type { DType } from '../ir/ops.js';
 import type { Axis, DomainInfo, NodeId } from '../ir/types.js';
 import type { ModuleInfo } from './program.js';
 
-/** Element type of a checked value: class indices remember the dimension they index. */
-export type Elem = 'real' | 'int' | 'bool' | { readonly index: string };
+/**
+ * Element type of a checked value: class indices remember the dimension they index, and the
+ * node of the hyperparameter whose value marks an ignored position (`ignore h`), when declared.
+ */
+export type Elem = 'real' | 'int' | 'bool' | { readonly index: string; readonly ignore?: NodeId };
 
 /** A checked tensor value: an IR node plus what the IR does not carry. */
 export interface TensorVal {

@@ -93,6 +93,8 @@ export const DIAGNOSTICS = {
   ArgumentOutsideDomain: { code: 'W5007', severity: 'warning', message: "argument for '{param}' of '{name}' may lie outside its domain {domain}: {why}" },
   ProbabilityAsLogits: { code: 'W5011', severity: 'warning', message: "argument for '{param}' of '{name}' is a probability (it ranges over {range}), but '{name}' takes logits there: it applies {op} to it" },
   BroadcastDimUnfixed: { code: 'E5011', severity: 'error', message: "dimension {dim} of broadcast input '{name}' must also be in the shape of an input that does not broadcast, which fixes its size" },
+  IgnoreNotHyper: { code: 'E5013', severity: 'error', message: "'ignore {name}' of '{input}' must name an int hyperparameter of the loss (e.g. '{name}: int = -100'), but {actual}" },
+  IgnoreMismatch: { code: 'E5014', severity: 'error', message: "the class indices given for '{input}' of '{name}' ignore a value of their own, and '{input}' ignores '{hyper}': pass that value as '{hyper}' so both ignore the same positions" },
   BroadcastWithRest: { code: 'E5012', severity: 'error', message: "broadcast input '{name}' cannot have '...' dims: write its dims out" },
   DimOnlyInOptional: { code: 'E5009', severity: 'error', message: "dimension {dim} of '{name}' must also be in the shape of a required input, which fixes its size" },
   LearnableWithoutInit: { code: 'E5010', severity: 'error', message: "learnable parameter '{name}' needs an initial value, e.g. 'param {name}: [T] = 0'" },
@@ -111,6 +113,7 @@ export const DIAGNOSTICS = {
   PowGradientAtZero: { code: 'W6011', severity: 'warning', message: '{expr}: the gradient of a power below 1 is infinite where the base is 0: {trigger}' },
   GuardedGradient: { code: 'W6012', severity: 'warning', message: '{expr}: the condition guards the value but not the gradient: {trigger}' },
   InfTimesZero: { code: 'W6013', severity: 'warning', message: '{expr}: a product of 0 and an infinity is NaN: {trigger}' },
+  IgnoredReachesLoss: { code: 'W6015', severity: 'warning', message: "class indices '{input}' may hold their ignore value {hyper}, and the NaN read there reaches the loss: no mask excludes those positions" },
   GammaPole: { code: 'W6014', severity: 'warning', message: '{expr}: {op} has a pole at 0 and the negative whole numbers, and its argument can be one: {trigger}' },
   SampledNonFinite: { code: 'W6020', severity: 'warning', message: "loss '{name}' gave a non-finite {what} in float32 at {count} of {samples} sampled inputs from its declared domains, e.g. {input}" },
   // A note (info), not a warning: the optimizer computes the stable form; --no-opt would not.

@@ -79,6 +79,11 @@ export interface IrInput {
   /** `index` = whole numbers in [0, size of `indexOf`). */
   readonly elem: 'real' | 'int' | 'bool' | 'index';
   readonly indexOf?: string;
+  /**
+   * `t: index[N] of C ignore h`: the int hyperparameter whose value also passes the range
+   * check; a gather or onehot at such a position is NaN unless a mask excludes it.
+   */
+  readonly ignore?: string;
   readonly axes: readonly Axis[];
   readonly domain?: DomainInfo;
   readonly node: NodeId;

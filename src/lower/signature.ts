@@ -250,7 +250,15 @@ export function checkArguments<V>(I: Interp<V>, fn: IrFunction, inputs: Readonly
       ]);
     I.when(checkValues, () => (input.default === undefined ? single() : I.when(I.js('ne', p, I.undef()), single)));
   }
-  const indexBounds = (size: V): V => I.obj([['lo', I.num(0)], ['hi', size], ['hiOpen', I.bool(true)]]);
+  // An ignoring input (`ignore h`) also admits h's value.
+  const ignoreOf = (input: IrInput): V | undefined => {
+    const node = input.ignore === undefined ? undefined : fn.hypers.find((h) => h.name === input.ignore)?.node;
+    return node === undefined ? undefined : hypers.get(node)?.value;
+  };
+  const indexBounds = (size: V, input: IrInput): V => {
+    const except = ignoreOf(input);
+    return I.obj([['lo', I.num(0)], ['hi', size], ['hiOpen', I.bool(true)], ...(except !== undefined ? [['except', except] as const] : [])]);
+  };
 
   const hypers = new Map<NodeId, { value: V; elem: DType }>();
   for (const h of fn.hypers) {
@@ -335,7 +343,7 @@ export function checkArguments<V>(I: Interp<V>, fn: IrFunction, inputs: Readonly
   if (scanned.length + indexScans.length > 0) {
     I.when(checkValues, () => {
       const entries = [
-        ...indexScans.map(({ value, size }) => I.list([value, indexBounds(size)])),
+        ...indexScans.map(({ input, value, size }) => I.list([value, indexBounds(size, input)])),
         ...scanned.map(({ value, domain, elem }) => {
           const bounds = domain ? domainBounds(I, domain, elem) : undefined;
           return I.list(bounds ? [value, bounds] : [value]);
@@ -344,13 +352,14 @@ export function checkArguments<V>(I: Interp<V>, fn: IrFunction, inputs: Readonly
       I.when(I.helper('mayBeOutside', I.list(entries)), () => {
         for (const { input, value: p, size } of indexScans) {
           const scan = (): void => {
-            const bad = I.let(`outside_${input.name}`, I.helper('outsideAt', p, indexBounds(size)));
+            const bad = I.let(`outside_${input.name}`, I.helper('outsideAt', p, indexBounds(size, input)));
+            const except = ignoreOf(input);
             I.throwIf(I.js('ne', bad, I.undef()), 'RangeError', () => [
               `${loss}: input '${input.name}' holds `,
               I.get(bad, 'value'),
               `, which is not a class index of ${input.indexOf} in [0, `,
               size,
-              ')',
+              ...(except !== undefined ? [`) nor its ignore value ${input.ignore} = `, except] : [')']),
             ]);
           };
           if (input.default === undefined) scan();

@@ -60,6 +60,8 @@ export class RangeAnalysis {
   constructor(
     readonly fn: IrFunction,
     private readonly nodes: readonly IrNode[] = fn.nodes,
+    /** 'constants': NaN comes only from NaN constants (where does a NaN written in flow?). */
+    private readonly nanSources: 'all' | 'constants' = 'all',
   ) {
     for (const d of fn.dims) if ('size' in d) this.fixedSizes.set(d.dim, d.size);
   }
@@ -183,6 +185,7 @@ export class RangeAnalysis {
   private nan(node: IrNode, ctx: Context): boolean {
     const nan = (i: number, c: Context = ctx): boolean => this.mayBeNaN(node.args[i]!, c);
     const arg = (i: number): Range => this.range(node.args[i]!, ctx);
+    if (this.nanSources === 'constants' && node.op !== 'const') return node.args.some((_, i) => nan(i)) && this.carried(node, ctx);
     switch (OPS[node.op].kind) {
       case 'leaf': // inputs are never NaN; a folded constant may be (log of a negative one)
         return node.op === 'const' && Number.isNaN(node.attrs.value);
@@ -228,6 +231,31 @@ export class RangeAnalysis {
     }
   }
 
+  /** With NaN only from constants: whether the op passes an operand's NaN on (a mask or an unchosen branch may not). */
+  private carried(node: IrNode, ctx: Context): boolean {
+    const nan = (i: number, c: Context = ctx): boolean => this.mayBeNaN(node.args[i]!, c);
+    switch (OPS[node.op].kind) {
+      case 'binary':
+        // A comparison of NaN is 0 or 1.
+        return !COMPARISONS.has(node.op as BinaryOp);
+      case 'select': {
+        const c = node.args[0]!;
+        if (nan(0)) return true;
+        const branch = (i: number, truth: boolean): boolean => this.possible(c, truth, ctx) && this.guarded(c, truth, ctx, (inner) => nan(i, inner), node.args[i]!);
+        return branch(1, true) || branch(2, false);
+      }
+      case 'reduce': {
+        if (node.args.length === 1) return true;
+        const mask = node.args[1]!;
+        return nan(1) || (this.possible(mask, true, ctx) && this.guarded(mask, true, ctx, (inner) => nan(0, inner), node.args[0]!));
+      }
+      case 'apply':
+        return true;
+      default:
+        return true;
+    }
+  }
+
   /**
    * `test` where `cond` is `truth`, for operand `arg`. Refining by the condition is sound when
    * no NaN reaches what it bounds; otherwise `arg` is judged unrefined, and flagged when its
@@ -257,7 +285,10 @@ export class RangeAnalysis {
         if (input) {
           if (input.elem !== 'index') return domainRange(input.domain, input.elem);
           const n = input.indexOf === undefined ? undefined : this.fixedSizes.get(input.indexOf);
-          return R.interval(0, n === undefined ? Infinity : n - 1);
+          const classes = R.interval(0, n === undefined ? Infinity : n - 1);
+          // `ignore h`: h's value too (a gather there is NaN, unless masked: src/check/ignore.ts).
+          const h = input.ignore === undefined ? undefined : this.fn.hypers.find((x) => x.name === input.ignore);
+          return h ? R.union(classes, domainRange(h.domain, h.elem)) : classes;
         }
         const hyper = this.fn.hypers.find((h) => h.name === name);
         return domainRange(hyper?.domain, hyper?.elem ?? node.type.dtype);

@@ -454,8 +454,10 @@ class RefEvaluator {
       }
       if (decl.elem === 'index' && decl.indexOf !== undefined) {
         const n = this.dims.sizes.get(decl.indexOf);
-        const bad = n === undefined ? -1 : t.data.findIndex((v) => v < 0 || v >= n);
-        if (bad >= 0) throw new EvalError(`${this.fn.name}: input '${name}' holds class index ${t.data[bad]}, outside [0, ${n}) of ${decl.indexOf}`);
+        // `ignore h`: h's value is admitted too.
+        const h = decl.ignore === undefined ? undefined : this.hypers[decl.ignore] ?? this.fn.hypers.find((x) => x.name === decl.ignore)?.default;
+        const bad = n === undefined ? -1 : t.data.findIndex((v) => (v < 0 || v >= n) && v !== h);
+        if (bad >= 0) throw new EvalError(`${this.fn.name}: input '${name}' holds class index ${t.data[bad]}, outside [0, ${n}) of ${decl.indexOf}${decl.ignore !== undefined ? ` and not its ignore value ${decl.ignore} = ${h}` : ''}`);
       }
       return this.make(node, Float64Array.from(t.data));
     }

@@ -436,11 +436,12 @@ export function freeVariablePrefix(base: string, names: readonly string[]): stri
  * `hiOpen`; `values`: the only values allowed), with its position as `[i, j]` and in the
  * flat data, or undefined. One reduction and one flag read back, NaN and domain together,
  * unless there is an element to find; NaN fails every comparison, so a bounded domain
- * catches it, and an open infinite bound (`[0, inf)`) catches that infinity.
+ * catches it, and an open infinite bound (`[0, inf)`) catches that infinity. `except`: one
+ * more value allowed (class indices' ignore value).
  */
 export function outsideAt(
   x: tf.Tensor,
-  domain: { readonly lo?: number; readonly hi?: number; readonly loOpen?: boolean; readonly hiOpen?: boolean; readonly values?: readonly number[] } = {},
+  domain: { readonly lo?: number; readonly hi?: number; readonly loOpen?: boolean; readonly hiOpen?: boolean; readonly values?: readonly number[]; readonly except?: number } = {},
 ): { readonly value: number; readonly at: string; readonly flat: number } | undefined {
   const bounded = domain.lo !== undefined || domain.hi !== undefined || domain.values !== undefined;
   // tfjs-wasm reduces an empty tensor to uninitialised memory: nothing to find there anyway.
@@ -448,8 +449,9 @@ export function outsideAt(
   const { lo, hi, loOpen = false, hiOpen = false, values } = domain;
   const FLOAT32_MAX = 3.4028234663852886e38;
   const openFinite = (lo !== undefined && loOpen && Number.isFinite(lo)) || (hi !== undefined && hiOpen && Number.isFinite(hi));
-  /** A bool tensor, true where the element is NaN or outside the domain. */
-  const outside = (): tf.Tensor => {
+  /** A bool tensor, true where the element is NaN or outside the domain (and not `except`). */
+  const outside = (): tf.Tensor => (domain.except === undefined ? outsideOrNaN() : tf.logicalAnd(outsideOrNaN(), tf.notEqual(x, tf.scalar(domain.except, x.dtype))));
+  const outsideOrNaN = (): tf.Tensor => {
     if (values !== undefined) return tf.logicalNot(values.map((v) => tf.equal(x, tf.scalar(v, x.dtype))).reduce((a, b) => tf.logicalOr(a, b)));
     if (!bounded) return tf.isNaN(x);
     if (x.dtype === 'float32' && !openFinite) {
@@ -492,7 +494,7 @@ export function outsideAt(
  * is not: the bounds are compared as float32 (whole for int32), as `outsideAt` compares them.
  */
 export function mayBeOutside(
-  checks: readonly (readonly [tf.Tensor | undefined, { readonly lo?: number; readonly hi?: number; readonly loOpen?: boolean; readonly hiOpen?: boolean; readonly values?: readonly number[] }?])[],
+  checks: readonly (readonly [tf.Tensor | undefined, { readonly lo?: number; readonly hi?: number; readonly loOpen?: boolean; readonly hiOpen?: boolean; readonly values?: readonly number[]; readonly except?: number }?])[],
 ): boolean {
   // What outsideAt skips: tfjs-wasm reduces an empty tensor to uninitialised memory.
   const scanned = checks.filter(([x, d = {}]) => x !== undefined && x.size > 0 && x.dtype !== 'bool' && x.dtype !== 'string' && (x.dtype === 'float32' || d.lo !== undefined || d.hi !== undefined || d.values !== undefined));
@@ -509,6 +511,15 @@ export function mayBeOutside(
     for (const [t, domain = {}] of scanned) {
       const x = t!;
       const { lo, hi, loOpen = false, hiOpen = false, values } = domain;
+      if (domain.except !== undefined) {
+        // A value allowed beyond the bounds (an ignore value): min and max cannot tell.
+        const inside: tf.Tensor[] = [tf.equal(x, tf.scalar(domain.except, x.dtype))];
+        if (lo !== undefined) inside.push(loOpen ? tf.greater(x, tf.scalar(lo, x.dtype)) : tf.greaterEqual(x, tf.scalar(lo, x.dtype)));
+        if (hi !== undefined) inside.push(hiOpen ? tf.less(x, tf.scalar(hi, x.dtype)) : tf.lessEqual(x, tf.scalar(hi, x.dtype)));
+        const ok = inside.length === 1 ? inside[0]! : tf.logicalOr(inside[0]!, inside.slice(2).reduce((a, b) => tf.logicalAnd(a, b), inside[1]!));
+        add(tf.any(tf.logicalNot(ok)), (v) => v !== 0);
+        continue;
+      }
       if (values !== undefined) {
         const outside = tf.logicalNot(values.map((v) => tf.equal(x, tf.scalar(v, x.dtype))).reduce((a, b) => tf.logicalOr(a, b)));
         add(tf.any(outside), (v) => v !== 0);

@@ -10,6 +10,7 @@ import { diagnostic, type Diagnostic } from '../diagnostics/diagnostic.js';
 import type { IrFunction, NodeId } from '../ir/types.js';
 import { FORWARD_RULES } from './forward-rules.js';
 import { GRADIENT_RULES } from './gradient-rules.js';
+import { ignoredReachingLoss } from './ignored.js';
 import { naiveFormAround } from './naive-forms.js';
 import { BASE, RangeAnalysis, type Guard } from '../ranges/analysis.js';
 import { quoter, render, type SourceText } from './render.js';
@@ -54,7 +55,7 @@ function analyze(fn: IrFunction, options: StabilityOptions): Diagnostic[] {
   }
   // Nodes lowered from one call share its span (norm's sqrt, sum and square): one finding each.
   const seen = new Set<string>();
-  return [...found.values()].filter((d) => {
+  return [...found.values(), ...ignoredReachingLoss(fn)].filter((d) => {
     const key = `${d.code}@${d.span?.start.offset}-${d.span?.end.offset}`;
     return !seen.has(key) && seen.add(key);
   });

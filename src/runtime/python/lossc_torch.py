@@ -505,6 +505,9 @@ def _outside(x, domain):
         ok = ok & ((x > lo) if domain.get("loOpen") else (x >= lo))
     if hi is not None:
         ok = ok & ((x < hi) if domain.get("hiOpen") else (x <= hi))
+    if domain.get("except") is not None:
+        # One more value allowed (class indices' ignore value).
+        ok = ok | (x == domain["except"])
     return ~ok
 
 
