@@ -96,6 +96,12 @@ export type TypeExpr =
       readonly ignore?: Identifier;
       readonly span: Span;
     }
+  /** `"sigmoid" | "softmax" | "none"`: a hyperparameter that is one of these strings (an enum). */
+  | {
+      readonly kind: 'EnumType';
+      readonly values: readonly StringLit[];
+      readonly span: Span;
+    }
   /** `fn([N, D]) -> [N, F]`: a function-valued argument. */
   | {
       readonly kind: 'FunctionType';
@@ -136,6 +142,7 @@ export type UnaryOperator = '-' | '+' | 'not';
 
 export type Expr =
   | NumberLit
+  | StringLit
   | NameRef
   | Unary
   | Binary
@@ -152,6 +159,13 @@ export interface NumberLit {
   readonly value: number;
   /** The literal as written (`1.0`, `1e-6`, `inf`): integer-ness of `1` vs `1.0` matters for int defaults. */
   readonly text: string;
+  readonly span: Span;
+}
+/** `"softmax"` or `'softmax'`: a value of an enum hyperparameter (compared, or passed to a def). */
+export interface StringLit {
+  readonly kind: 'String';
+  /** Without the quotes. */
+  readonly value: string;
   readonly span: Span;
 }
 export interface NameRef {

@@ -48,7 +48,7 @@ export class AstBuilder {
     return {
       kind: 'Import',
       names: (c.Identifier ?? []).map((t) => this.ident(t)),
-      from: from.image.replace(/^"|"$/g, ''),
+      from: from.image.slice(1, -1),
       fromSpan: this.span(from),
       span: this.span(c.Import?.[0], from),
     };
@@ -110,6 +110,10 @@ export class AstBuilder {
       const params = (c.paramType ?? []).map((p) => this.typeExpr(p));
       const result = this.typeExpr(c.resultType?.[0]);
       return { kind: 'FunctionType', params, result, span: this.span(c.Fn[0], result.span) };
+    }
+    if (c.choice) {
+      const values = c.choice.map((t) => this.string(t));
+      return { kind: 'EnumType', values, span: this.span(values[0]!.span, values.at(-1)!.span) };
     }
     const shape = c.shape?.[0] ? this.shape(c.shape[0]) : undefined;
     if (c.Index) {
@@ -286,6 +290,7 @@ export class AstBuilder {
     const num = c.NumberLiteral?.[0];
     if (num) return { kind: 'Number', value: Number(num.image), text: num.image, span: this.span(num) };
     if (c.Inf) return { kind: 'Number', value: Infinity, text: c.Inf[0]!.image, span: this.span(c.Inf[0]) };
+    if (c.StringLiteral) return this.string(c.StringLiteral[0]!);
     if (c.parenthesized) return this.parenthesized(need(c.parenthesized[0]));
     const k = need(c.nameOrCall?.[0]).children;
     const callee = need(k.callee?.[0]);
@@ -298,6 +303,10 @@ export class AstBuilder {
       args,
       span: this.span(callee, call.RParen?.[0], args.at(-1)?.span),
     };
+  }
+
+  private string(t: IToken): A.StringLit {
+    return { kind: 'String', value: t.image.slice(1, -1), span: this.span(t) };
   }
 
   private argument(n: C.ArgumentCstNode): A.Argument {

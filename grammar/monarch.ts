@@ -67,6 +67,7 @@ export const lossLanguageConfiguration = {
     ...(block?.close ? { blockComment: [block.open, block.close] as const } : {}),
   },
   brackets: pairs,
-  autoClosingPairs: [...pairs.map(([open, close]) => ({ open, close })), { open: '"', close: '"', notIn: ['string'] }],
-  surroundingPairs: [...pairs.map(([open, close]) => ({ open, close })), { open: '"', close: '"' }],
+  // Both quotes: strings are the values of hyperparameters of strings (`'softmax'`) and import paths.
+  autoClosingPairs: [...pairs.map(([open, close]) => ({ open, close })), { open: '"', close: '"', notIn: ['string'] }, { open: "'", close: "'", notIn: ['string'] }],
+  surroundingPairs: [...pairs.map(([open, close]) => ({ open, close })), { open: '"', close: '"' }, { open: "'", close: "'" }],
 };

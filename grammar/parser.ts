@@ -131,6 +131,15 @@ export class LossParser extends CstParser {
             });
           },
         },
+        // `"sigmoid" | "softmax" | "none"`: a hyperparameter that is one of these strings.
+        {
+          ALT: () => {
+            this.AT_LEAST_ONE_SEP2({
+              SEP: T.Pipe, DEF: () => this.CONSUME(T.StringLiteral, { LABEL: 'choice' }),
+              ERR_MSG: 'a string',
+            });
+          },
+        },
         {
           ALT: () => {
             this.CONSUME(T.Fn);
@@ -145,7 +154,7 @@ export class LossParser extends CstParser {
           },
         },
       ],
-      ERR_MSG: "a type (real, int, bool, a shape like [N, D], index[N] of C or fn(...) -> ...)",
+      ERR_MSG: "a type (real, int, bool, a shape like [N, D], index[N] of C, strings like \"a\" | \"b\" or fn(...) -> ...)",
     });
   });
 
@@ -383,6 +392,7 @@ export class LossParser extends CstParser {
       DEF: [
         { ALT: () => this.CONSUME(T.NumberLiteral) },
         { ALT: () => this.CONSUME(T.Inf) },
+        { ALT: () => this.CONSUME(T.StringLiteral) },
         { ALT: () => this.SUBRULE(this.nameOrCall) },
         { ALT: () => this.SUBRULE(this.parenthesized) },
       ],

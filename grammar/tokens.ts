@@ -79,8 +79,9 @@ export const UnterminatedComment = tok('UnterminatedComment', /\/\*[\s\S]*/, 'co
 });
 
 // --- literals ----------------------------------------------------------------------------------
-export const StringLiteral = tok('StringLiteral', /"[^"\r\n]*"/, 'string', { label: 'a string' });
-export const UnterminatedString = tok('UnterminatedString', /"[^"\r\n]*/, 'invalid', { group: INVALID_GROUP });
+// Either quote: `"softmax"` or `'softmax'` (the spelling Python and TypeScript users bring).
+export const StringLiteral = tok('StringLiteral', /"[^"\r\n]*"|'[^'\r\n]*'/, 'string', { label: 'a string' });
+export const UnterminatedString = tok('UnterminatedString', /"[^"\r\n]*|'[^'\r\n]*/, 'invalid', { group: INVALID_GROUP });
 const NUMBER = /(?:\d+(?:\.\d+)?|\.\d+)(?:[eE][+-]?\d+)?/;
 // For the editor grammars, which match with one regex: the number is taken whole first (a
 // lookahead does not backtrack; `\1` consumes what it saw), so `1e-6` is never cut back to `1e`.
@@ -164,6 +165,8 @@ export const Minus = tok('Minus', '-', 'operator', { categories: AdditionOperato
 export const Star = tok('Star', '*', 'operator', { categories: MultiplicationOperator });
 export const Slash = tok('Slash', '/', 'operator', { categories: MultiplicationOperator });
 export const Caret = tok('Caret', '^', 'operator');
+/** Between the strings of an enum type: `"sigmoid" | "softmax"`. */
+export const Pipe = tok('Pipe', '|', 'operator');
 export const LParen = tok('LParen', '(', 'delimiter.bracket');
 export const RParen = tok('RParen', ')', 'delimiter.bracket');
 export const LBracket = tok('LBracket', '[', 'delimiter.bracket');

@@ -88,7 +88,7 @@ export interface EvaluateOptions extends PipelineOptions {
   /** Tensor inputs (nested arrays or `{shape, data}`) and, optionally, hyperparameters. */
   readonly inputs: Readonly<Record<string, unknown>>;
   /** Hyperparameter values, winning over `inputs` (`--set NAME=VALUE`). */
-  readonly set?: Readonly<Record<string, number>>;
+  readonly set?: Readonly<Record<string, number | string>>;
   /** Also return d loss / d input for every real input (a non-scalar loss is summed first). */
   readonly grad?: boolean;
   /** Gradients by TensorFlow.js's autodiff instead of the compiler's derived backward pass. */

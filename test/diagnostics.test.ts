@@ -76,6 +76,7 @@ const CASES: Record<DiagnosticKind, Case> = {
   NotAFunction: { source: 'loss f(x: [N]) = mean(x(1))', expect: "case.loss:1:23: error E2012: 'x' is a value, not a function" },
   FunctionAsValue: { source: 'def g(x) = x\nloss f(x: [N]) = mean(x) + g', expect: "case.loss:2:28: error E2013: 'g' is a function; call it with arguments" },
   UnusedBinding: { source: 'loss f(x: [N]) = mean(x)\n  where unused = 2 * x', expect: "case.loss:2:9: warning W2014: 'unused' is bound but never used" },
+  DuplicateEnumValue: { source: "loss f(x: [N], act: 'a' | 'b' | 'a' = 'a') = mean(x)", expect: "case.loss:1:33: error E2016: 'a' is listed twice among the strings of 'act'" },
   ReservedName: { source: 'loss f(x: [N], reduction: real = 1) = mean(x)', expect: "case.loss:1:16: error E2015: 'reduction' is reserved in generated code and cannot name a hyperparameter or optional input: the options of every generated loss have that key" },
 
   // --- types and calls
@@ -93,6 +94,9 @@ const CASES: Record<DiagnosticKind, Case> = {
   BadTuple: { source: 'loss f(x: [N]) = mean((x, x))', expect: 'case.loss:1:23: error E3012: a tuple can only list axes of a reduction or be compared with another tuple of the same length' },
   MissingType: { source: 'loss f(x) = mean(x)', expect: "case.loss:1:8: error E3013: parameter 'x' of loss 'f' needs a type, e.g. 'x: [N]' or 'x: real = 1'" },
   NotNumeric: { source: 'loss f(x: [N]) = mean((x > 0) + 1)', expect: "case.loss:1:23: error E3014: the left operand of '+' must be a number, but it is bool[N]" },
+  UnknownEnumValue: { source: "loss f(x: [N], act: 'sigmoid' | 'softmax' = 'softmax') = mean(if act == 'softmaxx' then x else -x)", expect: "case.loss:1:73: error E3015: 'softmaxx' is not one of the strings of 'act': 'sigmoid' | 'softmax'; did you mean 'softmax'?" },
+  EnumMisuse: { source: "loss f(x: [N], act: 'sigmoid' | 'softmax' = 'softmax') = mean(x * act)", expect: "case.loss:1:67: error E3016: 'act' is one of the strings 'sigmoid' | 'softmax': compare it with == or != to one of them, or pass it to a parameter of the same strings" },
+  StringMisuse: { source: "loss f(x: [N]) = mean(x) * 'none'", expect: "case.loss:1:28: error E3017: the string 'none' can only be compared with == or != to a hyperparameter of strings (act: 'sigmoid' | 'softmax'), or passed to a parameter of strings" },
 
   // --- shapes and axes
   AxisSizeMismatch: { source: 'loss f(x: [N], y: [M]) = mean(a + b)\n  where a[i] = x[i]\n        b[i] = y[i]', expect: "case.loss:1:33: error E4001: the operands of '+': dimension i (N) and dimension i (M) would have to be the same size, but they are different dimensions" },

@@ -13,6 +13,7 @@ const FIXTURES = join(import.meta.dirname, 'fixtures', 'syntax');
 function sx(e: Expr): string {
   switch (e.kind) {
     case 'Number': return e.text;
+    case 'String': return JSON.stringify(e.value);
     case 'Name': return e.name;
     case 'Unary': return `(${e.op} ${sx(e.operand)})`;
     case 'Binary': return `(${e.op} ${sx(e.lhs)} ${sx(e.rhs)})`;

@@ -104,6 +104,8 @@ describe('the TextMate grammar', () => {
     ['exponents are one number, numbers glued to letters one bad token', 'loss f(x: [N]) = mean(x * 1e-6 + 2.5E+3 + .5) + 2x + 1e'],
     ['unicode names', 'loss f(αβ: [N], x_é: [N]) = mean(αβ - x_é)'],
     ['an unterminated string', 'import { a } from "./m'],
+    ['the strings of a hyperparameter of strings, either quote, and a comparison with one', `loss f(x: [N], act: 'a' | "b" = 'a') = if act == 'b' then mean(x) else 0`],
+    ['an unterminated single-quoted string', "loss f(x: [N], act: 'a' | 'b) = mean(x)"],
     ['every operator and delimiter', 'def f(g: fn([..., D]) -> [..., D], b: bool[N]) = if not b or b and 1 <= 2 then g(x) else -x^2 / 3 * 4 == 5 != 6 < 7 > 8 >= 9'],
   ])('%s', (_, text) => expect(disagreements(text)).toEqual([]));
 

@@ -94,6 +94,8 @@ export type TypeExprCstChildren = {
   classes?: (IToken)[];
   ignoreWord?: IToken[];
   ignoreValue?: IToken[];
+  choice?: IToken[];
+  Pipe?: IToken[];
   Fn?: IToken[];
   LParen?: IToken[];
   paramType?: TypeExprCstNode[];
@@ -337,6 +339,7 @@ export interface PrimaryCstNode extends CstNode {
 export type PrimaryCstChildren = {
   NumberLiteral?: IToken[];
   Inf?: IToken[];
+  StringLiteral?: IToken[];
   nameOrCall?: NameOrCallCstNode[];
   parenthesized?: ParenthesizedCstNode[];
 };

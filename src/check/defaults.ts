@@ -7,11 +7,12 @@ import type { Definition, Param } from '../../grammar/ast.js';
 import type { DomainInfo } from '../ir/types.js';
 import { constantValue, domainInfo, domainIsEmpty, inDomain } from './constants.js';
 import type { DiagnosticSink } from './context.js';
+import { enumDefault, enumValues } from './enums.js';
 
 /** The element type a parameter declares, when it declares one. */
 export function paramElement(param: Param): 'real' | 'int' | 'bool' | 'index' | undefined {
   const type = param.type;
-  if (!type || type.kind === 'FunctionType') return undefined;
+  if (!type || type.kind === 'FunctionType' || type.kind === 'EnumType') return undefined;
   return type.kind === 'IndexType' ? 'index' : type.element;
 }
 
@@ -37,6 +38,10 @@ export function paramDomain(report: DiagnosticSink, param: Param): DomainInfo | 
 export function paramDefault(report: DiagnosticSink, param: Param, domain: DomainInfo | undefined): number | undefined | null {
   const dflt = param.default;
   if (!dflt) return undefined;
+  if (param.type?.kind === 'EnumType') {
+    const values = enumValues(report, param.type, param.name.name);
+    return values && enumDefault(report, param, values);
+  }
   const name = param.name.name;
   const value = constantValue(dflt);
   const tensor = param.type?.kind === 'IndexType' || (param.type?.kind === 'TensorType' && (param.type.shape !== undefined || param.learnable));

@@ -21,6 +21,7 @@ import {
   type Scope,
 } from './scope.js';
 import { lookupFunction } from './functions.js';
+import { elabEnumComparison, refuseEnum, stringValue } from './enums.js';
 import { declare, inheritedOrder, orderOf } from './order.js';
 import { reportGuessedOrder } from './params.js';
 import { readIgnoring } from './ignore.js';
@@ -30,6 +31,8 @@ export function elabExpr(ctx: ElabContext, scope: Scope, e: Expr): Val | null {
   switch (e.kind) {
     case 'Number':
       return tensor(ctx.b.constant(e.value, 'real', e.span), 'real', []);
+    case 'String':
+      return stringValue(ctx, e);
     case 'Name':
       return elabName(ctx, scope, e.name, e.span);
     case 'Unary': {
@@ -57,7 +60,7 @@ export function elabExpr(ctx: ElabContext, scope: Scope, e: Expr): Val | null {
       const b = elabTensor(ctx, scope, e.else);
       if (!c || !a || !b) return null;
       if (!expectBool(ctx, c, 'the condition of if', e.cond.span)) return null;
-      return select(ctx, c, a, b, e.span);
+      return constantBranch(ctx, c, a, b) ?? select(ctx, c, a, b, e.span);
     }
     case 'Let': {
       const inner = childScope(scope);
@@ -80,7 +83,22 @@ export function elabTensor(ctx: ElabContext, scope: Scope, e: Expr): TensorVal |
     ctx.diagnostics.report('FunctionAsValue', e.span, { name: e.kind === 'Name' ? e.name : v.kind === 'def' ? v.def.name.name : v.kind === 'param' ? v.param.name : v.name });
     return null;
   }
-  return v;
+  return refuseEnum(ctx, v, e.span) ? v : null;
+}
+
+/**
+ * `if kind == 'softmax' then … else …` where the condition is known at compile time (a def
+ * given a string): the branch taken, when it has every axis the select would have (else the
+ * select stays, so that a broadcast branch keeps its size).
+ */
+function constantBranch(ctx: ElabContext, c: TensorVal, a: TensorVal, b: TensorVal): TensorVal | undefined {
+  const cond = ctx.b.node(c.id);
+  if (cond.op !== 'const' || c.axes.length > 0) return undefined;
+  const taken = cond.attrs.value !== 0 ? a : b;
+  const other = taken === a ? b : a;
+  if (!other.axes.every((x) => taken.axes.some((y) => y.name === x.name))) return undefined;
+  if ((a.elem === 'bool') !== (b.elem === 'bool')) return undefined; // select reports it
+  return taken;
 }
 
 export function tensor(id: NodeId, elem: Elem, axes: readonly Axis[]): TensorVal {
@@ -187,6 +205,8 @@ const COMPARE: Partial<Record<Binary['op'], BinaryOp>> = { '==': 'eq', '!=': 'ne
 
 function elabBinary(ctx: ElabContext, scope: Scope, e: Binary): Val | null {
   if (e.lhs.kind === 'Tuple' || e.rhs.kind === 'Tuple') return elabTupleCompare(ctx, scope, e);
+  const strings = elabEnumComparison(ctx, scope, e);
+  if (strings !== undefined) return strings;
   // An index variable takes its size from the tensor first indexed with it: the operand that
   // indexes with it goes first, so `i * x[i]` checks as `x[i] * i` does.
   const rhsFirst = sizesFor(scope, e.rhs, e.lhs);

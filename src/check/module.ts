@@ -18,6 +18,7 @@ import type { Scope } from './scope.js';
 import { describeType, type Elem, type TensorVal } from './values.js';
 import { boundaryOrder, matchDeclared, perSampleOrder } from './order.js';
 import { shapeText } from './params.js';
+import { enumText } from '../ir/enum-text.js';
 
 export interface CheckResult {
   readonly module: Module;
@@ -199,8 +200,9 @@ function elaborateLoss(info: ModuleInfo, loader: ModuleLoader, sink: DiagnosticS
   finishBindings(ctx, scope);
   ctx.callStack.pop();
   if (!result || sink.errorCount() > errorsBefore) return undefined;
-  if (result.kind !== 'tensor' || result.elem === 'bool') {
-    sink.report('TypeMismatch', def.body.span, { what: `the value of loss '${def.name.name}'`, expected: 'a number', actual: result.kind === 'tensor' ? describeType(result) : 'a function' });
+  if (result.kind !== 'tensor' || result.elem === 'bool' || result.enumOf) {
+    const actual = result.kind !== 'tensor' ? 'a function' : result.enumOf ? `one of the strings ${enumText(result.enumOf.values)}` : describeType(result);
+    sink.report('TypeMismatch', def.body.span, { what: `the value of loss '${def.name.name}'`, expected: 'a number', actual });
     return undefined;
   }
   // A declared result (`-> [B, C]`) is checked, and is the order callers see.
@@ -246,6 +248,12 @@ function checkDefAlone(info: ModuleInfo, loader: ModuleLoader, sink: DiagnosticS
   for (const param of def.params) {
     const type = param.type;
     if (!type || type.kind === 'FunctionType') return;
+    if (type.kind === 'EnumType') {
+      const values = type.values.map((v) => v.value);
+      const val: TensorVal = { kind: 'tensor', id: ctx.b.input(param.name.name, { dtype: 'int', axes: [] }), elem: 'int', axes: [], enumOf: { what: `'${param.name.name}'`, values } };
+      scope.entries.set(param.name.name, { kind: 'val', val });
+      continue;
+    }
     const shape = type.shape ?? [];
     const axes: Axis[] = shape.map((d) => (d.kind === 'RestDim' ? REST_AXIS : d.kind === 'NamedDim' ? { name: d.name, dim: d.name } : { name: String(d.size), dim: String(d.size) }));
     const elem: Elem = type.kind === 'IndexType' ? { index: type.of.name } : type.element;

@@ -11,6 +11,7 @@ import { LOSSC_OPTION_KEYS, OPTION_KEYS } from '../ir/option-keys.js';
 import type { Scope } from './scope.js';
 import { declare, namesOf, orderOf } from './order.js';
 import { describeType, type Elem, type FnVal, type TensorVal, type Val } from './values.js';
+import { enumArgument, enumDefault, enumText, enumValues } from './enums.js';
 
 export function shapeText(dims: readonly DimExpr[]): string {
   return `[${dims.map((d) => (d.kind === 'RestDim' ? '...' : d.kind === 'SizeDim' ? String(d.size) : d.name)).join(', ')}]`;
@@ -19,6 +20,7 @@ export function shapeText(dims: readonly DimExpr[]): string {
 function typeText(t: TypeExpr): string {
   if (t.kind === 'IndexType') return `index${shapeText(t.shape)} of ${t.of.name}`;
   if (t.kind === 'FunctionType') return 'a function';
+  if (t.kind === 'EnumType') return `one of the strings ${enumText(t.values.map((v) => v.value))}`;
   return `${t.element}${t.shape ? shapeText(t.shape) : ''}`;
 }
 
@@ -31,6 +33,16 @@ export function matchParam(ctx: ElabContext, scope: Scope, def: Definition, k: n
   const param = def.params[k]!;
   const name = param.name.name;
   const type = param.type;
+  if (type?.kind === 'EnumType') {
+    const e = enumArgument(ctx, val, type, name, span);
+    if (!e) return false;
+    scope.entries.set(name, { kind: 'val', val: e, span: param.span });
+    return true;
+  }
+  if (val.kind === 'tensor' && val.enumOf && type) {
+    ctx.diagnostics.report('TypeMismatch', span, { what: `argument ${k + 1} of '${def.name.name}'`, expected: typeText(type), actual: `one of the strings ${enumText(val.enumOf.values)}` });
+    return false;
+  }
   if (val.kind !== 'tensor') {
     if (type && type.kind !== 'FunctionType') {
       ctx.diagnostics.report('TypeMismatch', span, { what: `argument ${k + 1} of '${def.name.name}'`, expected: typeText(type), actual: 'a function' });
@@ -219,6 +231,23 @@ export function lossSignature(ctx: ElabContext, def: Definition, componentDims: 
     }
     if (type.kind === 'FunctionType') {
       functionParams.push({ name, type, span: param.name.span });
+      continue;
+    }
+    if (type.kind === 'EnumType') {
+      // A hyperparameter of strings: an int in the IR, the position of its string.
+      const values = enumValues(report, type, name);
+      const where = param.learnable ? 'param' : param.broadcasts ? 'broadcast' : param.domain ? 'in' : undefined;
+      if (where) report.report('UnsupportedConstruct', param.name.span, { what: `'${where}' on a hyperparameter of strings ('${name}')` });
+      const dflt = values ? enumDefault(report, param, values) : null;
+      if (!values || dflt === null || where) {
+        ok = false;
+        continue;
+      }
+      const node = b.input(name, { dtype: 'int', axes: [] }, param.span);
+      // Its domain, the positions, bounds the range analysis (and its witnesses) to them.
+      const domain = { kind: 'set' as const, values: values.map((_, k) => k), text: enumText(values) };
+      sig.hypers.push({ name, elem: 'int', values, ...(dflt !== undefined ? { default: dflt } : {}), domain, node });
+      sig.values.set(name, { kind: 'tensor', id: node, elem: 'int', axes: [], enumOf: { what: `'${name}'`, values } });
       continue;
     }
     const domain = paramDomain(report, param);

@@ -20,6 +20,8 @@ export interface TensorVal {
   readonly domain?: DomainInfo;
   /** The order positional indexing uses, when a binding's left side gave one (`q[j, i] = ...`). */
   readonly positional?: readonly string[];
+  /** A string, or a hyperparameter of strings: an int position in a list of strings (enums.ts). */
+  readonly enumOf?: import('./enums.js').EnumOf;
 }
 
 /** A function: a builtin, or a `def`/`loss` (inlined at each call). */

@@ -372,13 +372,15 @@ export function diagnosticJson(d: Diagnostic): Record<string, unknown> {
   };
 }
 
-function parseSets(sets: readonly string[]): Record<string, number> {
-  const out: Record<string, number> = {};
+function parseSets(sets: readonly string[]): Record<string, number | string> {
+  const out: Record<string, number | string> = {};
   for (const s of sets) {
     const m = /^([^=]+)=(.+)$/.exec(s);
-    const value = m ? (m[2] === 'true' ? 1 : m[2] === 'false' ? 0 : m[2] === 'inf' ? Infinity : Number(m[2])) : NaN;
-    if (!m || Number.isNaN(value)) throw new UsageError(`--set expects NAME=NUMBER, got '${s}'`);
-    out[m[1]!.trim()] = value;
+    if (!m) throw new UsageError(`--set expects NAME=VALUE (a number, true, false or a string), got '${s}'`);
+    const text = m[2]!;
+    const value = text === 'true' ? 1 : text === 'false' ? 0 : text === 'inf' ? Infinity : Number(text);
+    // Anything else is a string, for a hyperparameter of strings (--set act=softmax); quotes are optional.
+    out[m[1]!.trim()] = Number.isNaN(value) || text.trim() === '' ? text.replace(/^(['"])(.*)\1$/, '$2') : value;
   }
   return out;
 }

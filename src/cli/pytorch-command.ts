@@ -108,7 +108,7 @@ export interface TorchEvalFlags {
   readonly file: string;
   readonly loss: string;
   readonly inputs: string;
-  readonly set: Readonly<Record<string, number>>;
+  readonly set: Readonly<Record<string, number | string>>;
   readonly grad: boolean;
   readonly autodiff: boolean;
   readonly json: boolean;
@@ -229,7 +229,11 @@ export function evalTorch(flags: TorchEvalFlags, io: Io): number {
     writeFileSync(join(dir, 'lossc_eval_module.py'), emitPytorchModule({ file: flags.file, losses: [fn], autodiff: flags.autodiff }));
     writeFileSync(join(dir, TORCH_RUNTIME_FILE), RUNTIME_TEXT);
     const options: Record<string, unknown> = Object.fromEntries(
-      Object.entries(prepared.hypers).map(([k, v]) => [k, fn.hypers.find((h) => h.name === k)?.elem === 'bool' ? v !== 0 : v]),
+      Object.entries(prepared.hypers).map(([k, v]) => {
+        const h = fn.hypers.find((x) => x.name === k);
+        // An enum hyperparameter is held as its position; the loss takes the string.
+        return [k, h?.values ? h.values[v] : h?.elem === 'bool' ? v !== 0 : v];
+      }),
     );
     if (flags.reduction) options.reduction = flags.reduction;
     if ((fn.functions ?? []).length === 0) options.checkFinite = !flags.allowNonfinite;

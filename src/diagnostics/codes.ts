@@ -46,6 +46,7 @@ export const DIAGNOSTICS = {
   FunctionAsValue: { code: 'E2013', severity: 'error', message: "'{name}' is a function; call it with arguments" },
   UnusedBinding: { code: 'W2014', severity: 'warning', message: "'{name}' is bound but never used" },
   ReservedName: { code: 'E2015', severity: 'error', message: "'{name}' is reserved in generated code and cannot name a {what}" },
+  DuplicateEnumValue: { code: 'E2016', severity: 'error', message: "{value} is listed twice among the strings of '{name}'" },
 
   // --- types and calls -------------------------------------------------------------------------
   WrongArity: { code: 'E3001', severity: 'error', message: "'{name}' takes {expected} but was given {given}" },
@@ -61,6 +62,9 @@ export const DIAGNOSTICS = {
   LossNotScalar: { code: 'W3011', severity: 'warning', message: "loss '{name}' returns a tensor with axes [{axes}], not a single number: reduce it with mean or sum if a scalar is meant" },
   MissingType: { code: 'E3013', severity: 'error', message: "parameter '{name}' of loss '{loss}' needs a type, e.g. '{name}: [N]' or '{name}: real = 1'" },
   NotNumeric: { code: 'E3014', severity: 'error', message: '{what} must be a number, but it is {actual}' },
+  UnknownEnumValue: { code: 'E3015', severity: 'error', message: '{value} is not one of the strings of {what}: {values}{hint}' },
+  EnumMisuse: { code: 'E3016', severity: 'error', message: '{what} is one of the strings {values}: compare it with == or != to one of them, or pass it to a parameter of the same strings' },
+  StringMisuse: { code: 'E3017', severity: 'error', message: 'the string {value} can only be compared with == or != to a hyperparameter of strings (act: \'sigmoid\' | \'softmax\'), or passed to a parameter of strings' },
   BadTuple: { code: 'E3012', severity: 'error', message: 'a tuple can only list axes of a reduction or be compared with another tuple of the same length' },
 
   // --- shapes and axes -------------------------------------------------------------------------

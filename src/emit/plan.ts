@@ -3,6 +3,7 @@
 // the one lowering (src/lower) read by the source interpreter.
 
 import { REDUCTION_NAMES } from '../ir/reduction.js';
+import { enumText, quoted } from '../ir/enum-text.js';
 import { boundaryAxes } from '../ir/axes.js';
 import { REST, type Axis, type IrFunction, type IrInput } from '../ir/types.js';
 import { hasFiniteCheck, lowerLoss, optionKeys, returnsScalar } from '../lower/loss.js';
@@ -132,6 +133,10 @@ export function planLoss(fn: IrFunction, names: ModuleNames, options: PlanOption
   const scalar = returnsScalar(fn);
 
   const optionsProps: PlannedProperty[] = fn.hypers.map((h) => {
+    if (h.values) {
+      const dflt = h.default === undefined ? 'required' : `default ${quoted(h.values[h.default]!)}`;
+      return { key: propertyKey(h.name), type: enumText(h.values), optional: h.default !== undefined, doc: commentText(`Hyperparameter \`${h.name}\` (one of ${enumText(h.values)}), ${dflt}.`) };
+    }
     const dflt = h.default === undefined ? 'required' : `default ${h.elem === 'bool' ? String(h.default !== 0) : numberLiteral(h.default)}`;
     const domain = h.domain ? `; must lie in ${h.domain.text}` : '';
     return {

@@ -11,6 +11,7 @@
 import { differentiate } from '../grad/index.js';
 import { boundaryAxes } from '../ir/axes.js';
 import { REDUCTION_LIST } from '../ir/reduction.js';
+import { enumText } from '../ir/enum-text.js';
 import { REST, type Axis, type IrFunction, type IrInput } from '../ir/types.js';
 import { lowerLoss, optionKeys } from '../lower/loss.js';
 import { describeElem } from '../lower/signature.js';
@@ -68,6 +69,12 @@ interface KeywordArg {
 function keywordArgs(fn: IrFunction, scope: Scope): KeywordArg[] {
   const args: KeywordArg[] = [];
   for (const h of fn.hypers) {
+    if (h.values) {
+      // A str, one of the declared strings (checked by the lowering's option checks).
+      const dflt = h.default === undefined ? 'None' : pyString(h.values[h.default]!);
+      args.push({ key: h.name, name: scope.claim(h.name), hint: h.default === undefined ? 'Optional[str]' : 'str', dflt, doc: `hyperparameter, one of ${enumText(h.values)}, ${h.default === undefined ? 'required' : `default ${dflt}`}` });
+      continue;
+    }
     const hint = h.elem === 'bool' ? 'bool' : h.elem === 'int' ? 'int' : 'float';
     const dflt = h.default === undefined ? 'None' : h.elem === 'bool' ? (h.default !== 0 ? 'True' : 'False') : pyNumber(h.default);
     const domain = h.domain ? `; must lie in ${h.domain.text}` : '';

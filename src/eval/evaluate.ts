@@ -74,7 +74,8 @@ function call(fn: IrFunction, inputs: Readonly<Record<string, tf.Tensor>>, hyper
     const v = hypers[h.name] ?? h.default;
     if (v === undefined) throw new EvalError(`${fn.name}: hyperparameter '${h.name}' has no value and no default`);
     // A JavaScript caller may pass true/false as well as 1/0 (false !== 0 would read as true).
-    opts[h.name] = h.elem === 'bool' ? (v as unknown) !== false && v !== 0 : v;
+    // An enum hyperparameter is held as its position; the loss takes the string.
+    opts[h.name] = h.values ? h.values[v] ?? v : h.elem === 'bool' ? (v as unknown) !== false && v !== 0 : v;
   }
   for (const key of ['reduction', 'weights', 'checkValues', 'checkFinite'] as const) if (options[key] !== undefined) opts[key] = options[key];
   if (!loss.reduction && (options.reduction !== undefined || options.weights !== undefined)) {

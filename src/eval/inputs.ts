@@ -5,6 +5,7 @@
 import { diagnostic, type Diagnostic } from '../diagnostics/diagnostic.js';
 import type { DomainInfo, IrFunction, IrInput } from '../ir/types.js';
 import { hint } from '../check/values.js';
+import { enumText } from '../ir/enum-text.js';
 
 export type NestedArray = number | boolean | NestedArray[];
 
@@ -81,7 +82,7 @@ function expectedText(input: IrInput): string {
  * Matches given values to the loss's inputs and hyperparameters. Scalars for hyperparameters
  * may come in `values` too; `overrides` (`--set`) win over both.
  */
-export function prepareInputs(fn: IrFunction, values: Readonly<Record<string, unknown>>, overrides: Readonly<Record<string, number>> = {}): PreparedInputs {
+export function prepareInputs(fn: IrFunction, values: Readonly<Record<string, unknown>>, overrides: Readonly<Record<string, number | string>> = {}): PreparedInputs {
   const diagnostics: Diagnostic[] = [];
   const tensors: Record<string, DenseValue> = {};
   const hypers: Record<string, number> = {};
@@ -119,6 +120,15 @@ export function prepareInputs(fn: IrFunction, values: Readonly<Record<string, un
     if (raw === undefined) {
       if (hyper.default === undefined) diagnostics.push(diagnostic('MissingInput', undefined, { name: hyper.name, loss: fn.name, expected: `a ${hyper.elem} number` }));
       else hypers[hyper.name] = hyper.default;
+      continue;
+    }
+    if (hyper.values) {
+      // A string of the list, held as its position (what the IR and the reference read).
+      const k = typeof raw === 'string' ? hyper.values.indexOf(raw) : -1;
+      if (k < 0) {
+        const span = fn.nodes[hyper.node]?.span;
+        diagnostics.push(diagnostic('OptionOutsideDomain', span, { value: JSON.stringify(raw), name: hyper.name, loss: fn.name, domain: enumText(hyper.values) }));
+      } else hypers[hyper.name] = k;
       continue;
     }
     const n = typeof raw === 'number' ? raw : typeof raw === 'boolean' ? Number(raw) : NaN;

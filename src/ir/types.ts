@@ -104,6 +104,11 @@ export interface IrInput {
 export interface IrHyper {
   readonly name: string;
   readonly elem: 'real' | 'int' | 'bool';
+  /**
+   * `act: "sigmoid" | "softmax" = "softmax"`: the option is one of these strings. Inside the
+   * IR the hyperparameter is an int, the string's position in this list (`default` too).
+   */
+  readonly values?: readonly string[];
   readonly default?: number;
   readonly domain?: DomainInfo;
   readonly node: NodeId;

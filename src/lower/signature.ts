@@ -6,6 +6,7 @@
 
 import { REDUCTION_LIST, REDUCTION_NAMES } from '../ir/reduction.js';
 import { boundaryAxes } from '../ir/axes.js';
+import { enumText } from '../ir/enum-text.js';
 import type { DType } from '../ir/ops.js';
 import { REST, type DomainInfo, type IrFunction, type IrInput, type NodeId } from '../ir/types.js';
 import type { Interp } from './interp.js';
@@ -119,6 +120,20 @@ function checkBroadcast<V>(I: Interp<V>, loss: string, input: IrInput, p: V, n: 
       ` (shape ${expected}, broadcast)`,
     ]);
   });
+}
+
+/**
+ * An option that is one of a list of strings (`act: 'sigmoid' | 'softmax'`): a string of the
+ * list, its default when left out; the body reads its position in the list.
+ */
+function checkEnumOption<V>(I: Interp<V>, loss: string, name: string, values: readonly string[], dflt: number | undefined, access: V): V {
+  const listed = enumText(values);
+  const value = I.let(name, dflt === undefined ? access : I.js('orElse', access, I.str(values[dflt]!)));
+  if (dflt === undefined) I.throwIf(I.js('eq', value, I.undef()), 'TypeError', () => [`${loss}: option '${name}' is required (it has no default): one of ${listed}`]);
+  I.throwIf(I.js('ne', I.js('typeOf', value), I.str('string')), 'TypeError', () => [`${loss}: option '${name}' must be a string, one of ${listed}, but is `, I.js('string', value)]);
+  const position = I.let(`${name}_position`, I.js('indexOf', I.list(values.map((v) => I.str(v))), value));
+  I.throwIf(I.js('lt', position, I.num(0)), 'RangeError', () => [`${loss}: option '${name}' must be one of ${listed}, but is '`, value, "'"]);
+  return position;
 }
 
 /**
@@ -262,6 +277,10 @@ export function checkArguments<V>(I: Interp<V>, fn: IrFunction, inputs: Readonly
 
   const hypers = new Map<NodeId, { value: V; elem: DType }>();
   for (const h of fn.hypers) {
+    if (h.values) {
+      hypers.set(h.node, { value: checkEnumOption(I, loss, h.name, h.values, h.default, I.get(options, h.name)), elem: 'int' });
+      continue;
+    }
     const access = I.get(options, h.name);
     const dflt = h.default === undefined ? undefined : h.elem === 'bool' ? I.bool(h.default !== 0) : I.num(h.default);
     const value = I.let(h.name, dflt === undefined ? access : I.js('orElse', access, dflt));

@@ -125,7 +125,7 @@ class Resolver {
       else if (t.kind === 'IndexType') {
         shape(t.shape, full);
         dimUse(t.of.name, t.of.span, full);
-      } else {
+      } else if (t.kind === 'FunctionType') {
         t.params.forEach((p) => type(p, full));
         type(t.result, full);
       }

@@ -8,6 +8,7 @@ import { contains, formatValue } from '../ranges/interval.js';
 import { cone, PointModel } from './point.js';
 import { render } from './render.js';
 import { domainRange, type Guard } from '../ranges/analysis.js';
+import { quoted } from '../ir/enum-text.js';
 
 /** Values at the point: float32 as the loss computes them, and exact (float64) from the same inputs. */
 export interface PointView {
@@ -133,7 +134,9 @@ export class WitnessFinder {
       const held = shared.filter((x) => at(new Map([...values, ...matters.map((v): [NodeId, number] => [v.node, Math.fround(x)])])));
       if (held.length >= 2) return matters.map((v) => v.name).join(' = ');
     }
-    const parts = matters.map((v) => `${v.name} = ${v.elem === 'bool' ? (values.get(v.node) ? 'true' : 'false') : formatValue(values.get(v.node)!)}`);
+    // A hyperparameter of strings is held as its position: shown as the string.
+    const strings = (v: Var): readonly string[] | undefined => this.fn.hypers.find((h) => h.node === v.node)?.values;
+    const parts = matters.map((v) => `${v.name} = ${v.elem === 'bool' ? (values.get(v.node) ? 'true' : 'false') : strings(v) ? quoted(strings(v)![values.get(v.node)!] ?? '?') : formatValue(values.get(v.node)!)}`);
     return parts.length === 1 ? parts[0]! : `${parts.slice(0, -1).join(', ')} and ${parts[parts.length - 1]}`;
   }
 }
