@@ -3,9 +3,15 @@ import { h } from '../dom.js';
 import type { PlotSpec, Resolved } from '../plot/specs.js';
 import type { LossSummary } from '../protocol.js';
 import { firstReal, realInputs } from '../plot/specs.js';
+import { slidable, sliderRange } from '../plot/sliders.js';
+import { formatValue } from '../format.js';
+import { app } from '../app.js';
+import { resolveInputs } from '../inputs-state.js';
 
 interface Hooks {
   changed(): void;
+  /** A slider moved: redraw soon (debounced by the caller). */
+  live(): void;
   redraw(): void;
   draw(): void;
   clearPreset(): void;
@@ -30,16 +36,50 @@ function select(options: readonly string[], value: string, set: (v: string) => v
 }
 
 /** What a sweep preset holds fixed, so that every value behind its curves is on screen. */
-function presetHeld(r: Resolved, loss: LossSummary | undefined): string {
+function presetHeld(r: Resolved, loss: LossSummary | undefined, set: Readonly<Record<string, number>> = {}): string {
   const p = r.preset;
   if (!p || p.kind !== 'sweep' || !loss) return '';
   const swept = p.input || firstReal(loss);
   const held = [
-    ...Object.entries(p.fixed ?? {}).filter(([k]) => loss.hypers.some((x) => x.name === k)).map(([k, v]) => `${k} = ${v}`),
+    ...Object.entries({ ...p.fixed, ...set }).filter(([k]) => loss.hypers.some((x) => x.name === k)).map(([k, v]) => `${k} = ${v}`),
     ...Object.entries(p.values).filter(([k]) => k !== swept).map(([k, v]) => `${k} = ${v.join(', ')}`),
     ...(p.input === '' ? loss.inputs.filter((i) => i.name !== swept && !i.optional).map((i) => `${i.name} = 1`) : []),
   ];
   return held.length ? `Sweeps ${swept}; held: ${held.join(', ')}` : `Sweeps ${swept}`;
+}
+
+/** The value a hyperparameter has now for a plot: a slider's, else the Run pane's, else its default. */
+function current(spec: PlotSpec, loss: LossSummary, name: string): number | undefined {
+  const own = spec.set?.[name];
+  if (own !== undefined) return own;
+  if (loss.name === app.settings.loss) {
+    const v = resolveInputs(loss, app.settings).hypers[name];
+    if (v !== undefined) return v;
+  }
+  return loss.hypers.find((x) => x.name === name)?.default;
+}
+
+/** A slider per real or int hyperparameter of the chosen losses (not the one a sweep varies). */
+function sliders(spec: PlotSpec, chosen: readonly LossSummary[], hooks: Hooks, fixed?: Readonly<Record<string, number>>): HTMLElement | null {
+  const seen = new Set<string>();
+  const rows: HTMLElement[] = [];
+  for (const loss of chosen) for (const hp of slidable(loss.hypers)) {
+    if (seen.has(hp.name) || (spec.kind === 'sweep' && spec.vary.hyper === hp.name)) continue;
+    seen.add(hp.name);
+    const range = sliderRange(hp);
+    const value = spec.set?.[hp.name] ?? fixed?.[hp.name] ?? current(spec, loss, hp.name) ?? range.min;
+    const shown = h('output', { class: 'num', 'data-slider-value': hp.name }, formatValue(value));
+    rows.push(h('label', { class: 'slider' }, h('span', {}, hp.name),
+      h('input', { type: 'range', min: range.min, max: range.max, step: range.step, value, 'data-slider': hp.name, 'aria-label': `${hp.name} (redraws as it moves)`,
+        oninput: (e: Event) => {
+          const v = Number((e.target as HTMLInputElement).value);
+          spec.set = { ...spec.set, [hp.name]: v };
+          shown.textContent = formatValue(v);
+          hooks.changed();
+          hooks.live();
+        } }), shown));
+  }
+  return rows.length ? h('div', { class: 'row sliders', id: 'plot-sliders' }, rows) : null;
 }
 
 export function controls(spec: PlotSpec, r: Resolved, hooks: Hooks): HTMLElement[] {
@@ -48,7 +88,7 @@ export function controls(spec: PlotSpec, r: Resolved, hooks: Hooks): HTMLElement
   const reals = realInputs(chosen);
   const head = spec.preset
     ? h('div', { class: 'row' }, h('span', { class: 'chip' }, `Preset: ${r.preset?.title ?? spec.preset} (${r.source.file})`), h('button', { class: 'link', onclick: hooks.clearPreset }, 'use the editor\u2019s losses instead'),
-      presetHeld(r, chosen[0]) ? h('span', { class: 'muted', id: 'preset-held' }, presetHeld(r, chosen[0])) : null)
+      presetHeld(r, chosen[0], spec.set) ? h('span', { class: 'muted', id: 'preset-held' }, presetHeld(r, chosen[0], spec.set)) : null)
     : null;
   const pick = spec.kind === 'landscape'
     ? h('div', { class: 'row' }, field('Loss', select(names, spec.losses[0] ?? '', (v) => (spec.losses = [v]), hooks, 'plot-loss', true)))
@@ -71,12 +111,13 @@ export function controls(spec: PlotSpec, r: Resolved, hooks: Hooks): HTMLElement
       field('values', h('input', { type: 'text', size: 10, value: spec.vary.values, placeholder: '0, 1, 2, 5', oninput: (e: Event) => ((spec.vary.values = (e.target as HTMLInputElement).value), hooks.changed()) })),
       h('label', { class: 'check' }, h('input', { type: 'checkbox', checked: spec.sigmoidX, onchange: (e: Event) => ((spec.sigmoidX = (e.target as HTMLInputElement).checked), hooks.changed()) }), 'x as sigmoid'),
       drawButton),
+    sliders(spec, chosen, hooks, r.preset?.kind === 'sweep' ? r.preset.fixed : undefined) ?? h('div'),
     h('p', { class: 'hint' }, 'Every element of the swept input is set to the same value (element "all"), or one element with the others kept; the other inputs keep their Run-pane values. The gradient is the derivative of the plotted curve. On logits over classes, sweep one element: all equal logits give a flat curve.')];
   }
   if (spec.kind === 'train') {
     return [head ?? h('div'), pick, h('div', { class: 'row' },
       field('Model output', select(['', ...reals], spec.input, (v) => (spec.input = v), hooks, 'plot-input')),
-      field('steps', num(spec.steps, (v) => (spec.steps = Math.max(1, Math.min(2000, Math.round(v)))), hooks)),
+      field('steps', num(spec.steps, (v) => (spec.steps = Math.max(1, Math.min(2000, Math.round(v)))), hooks, { id: 'plot-steps' })),
       field('learning rate', num(spec.lr, (v) => (spec.lr = v), hooks)),
       field('optimizer', select(['sgd', 'adam'], spec.optimizer, (v) => (spec.optimizer = v as PlotSpec['optimizer']), hooks)),
       field('outliers', num(spec.outliers, (v) => (spec.outliers = Math.max(0, Math.min(1, v))), hooks)),
@@ -95,8 +136,9 @@ export function controls(spec: PlotSpec, r: Resolved, hooks: Hooks): HTMLElement
   // One input on both axes: its first two elements, so the two coordinates differ.
   if (spec.x.input && spec.x.input === spec.y.input && spec.x.element === 'all' && spec.y.element === 'all') [spec.x.element, spec.y.element] = ['0', '1'];
   return [head ?? h('div'), pick, axis(spec.x, 'x'), axis(spec.y, 'y'), h('div', { class: 'row' },
-    field('grid', num(spec.grid, (v) => (spec.grid = Math.max(5, Math.min(61, Math.round(v)))), hooks)),
+    field('grid', num(spec.grid, (v) => (spec.grid = Math.max(5, Math.min(101, Math.round(v)))), hooks, { id: 'plot-grid' })),
     h('label', { class: 'check' }, h('input', { type: 'checkbox', checked: spec.logY, onchange: (e: Event) => ((spec.logY = (e.target as HTMLInputElement).checked), hooks.changed()) }), 'log colour scale'),
     drawButton),
+  sliders(spec, chosen, hooks, r.preset?.kind === 'sweep' ? r.preset.fixed : undefined) ?? h('div'),
   h('p', { class: 'hint' }, 'Two coordinates (an input, or one element of it) set across a grid; every other value is held at its Run-pane value.')];
 }

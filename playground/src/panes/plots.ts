@@ -1,12 +1,13 @@
 // Plots: sweeps of a loss and its gradient, training curves of a small model trained with the
 // loss, and 2-D landscapes, for the losses in the editor or for one of the tutorial's presets.
 import { app, internalProblem } from '../app.js';
-import { clear, h, problem } from '../dom.js';
+import { clear, debounce, h, problem } from '../dom.js';
 import type { LandscapeGrid } from '../jobs/landscape.js';
 import type { SweepCurve } from '../jobs/sweep.js';
 import type { TrainCurve } from '../jobs/train.js';
 import { lineChart, PALETTE, type Line } from '../plot/chart.js';
 import { contourPlot } from '../plot/contour.js';
+import { formatValue } from '../format.js';
 import { presets } from '../plot/presets.js';
 import { buildSeries, DEFAULT_PLOT, firstReal, realInputs, resolveSource, specOf, type PlotSpec, type Resolved } from '../plot/specs.js';
 import { controls } from './plot-controls.js';
@@ -22,6 +23,8 @@ export function mountPlots(root: HTMLElement, onSettings: () => void): { draw():
     Object.entries(presets()).map(([name, p]) => h('button', { id: `preset-${name}`, onclick: () => load(specOf(name, p), true) }, p.title)));
   clear(root, presetRow, kinds, form, status, h('div', { class: 'canvases' }, c1, c2));
   let job = 0;
+  // A slider redraws once it rests for a moment; a newer draw cancels an older one anyway.
+  const liveDraw = debounce(150, () => void draw());
 
   function load(s: PlotSpec, drawNow = false): void {
     spec = s;
@@ -45,7 +48,7 @@ export function mountPlots(root: HTMLElement, onSettings: () => void): { draw():
         const selected = r.losses.find((l) => l.name === app.settings.loss) ?? r.losses[0];
         spec.losses = [selected.name];
       }
-      clear(form, controls(spec, r, { changed: () => onSettings(), redraw: () => renderForm(), draw: () => void draw(), clearPreset: () => load({ ...DEFAULT_PLOT, kind: spec.kind }) }));
+      clear(form, controls(spec, r, { changed: () => onSettings(), live: liveDraw, redraw: () => renderForm(), draw: () => void draw(), clearPreset: () => load({ ...DEFAULT_PLOT, kind: spec.kind }) }));
     });
   }
 
@@ -108,13 +111,13 @@ export function mountPlots(root: HTMLElement, onSettings: () => void): { draw():
     const params = { series: series.map((s) => ({ ...s, train: input })), steps: spec.steps, lr: spec.lr, optimizer: spec.optimizer, seed: app.settings.seed, outliers: spec.outliers, kinds };
     const curves = await app.runner.call<TrainCurve[]>('train', params, (p) => id === job && paint(p as TrainCurve[]));
     if (id !== job) return;
-    finish(paint(curves), curves.map((c) => `${c.label}: ${c.loss.at(-1)?.toPrecision(4) ?? '—'} after ${c.loss.length} steps`).join('; '));
+    finish(paint(curves), curves.map((c) => `${c.label}: ${c.loss.at(-1) !== undefined ? formatValue(c.loss.at(-1)!) : '—'} after ${c.loss.length} steps`).join('; '));
   }
 
   async function landscape(id: number, series: ReturnType<typeof buildSeries>): Promise<void> {
     const coord = (c: PlotSpec['x']) => ({ input: c.input, lo: c.lo, hi: c.hi, ...(c.element === 'all' ? {} : { element: Number(c.element) }) });
     const label = (c: PlotSpec['x']): string => (c.element === 'all' ? c.input : `${c.input}[${c.element}]`);
-    const paint = (g: LandscapeGrid): boolean => contourPlot(c1, g.xs, g.ys, g.values, { title: `${series[0]!.label} landscape`, xLabel: label(spec.x), yLabel: label(spec.y), log: spec.logY });
+    const paint = (g: LandscapeGrid): boolean => contourPlot(c1, g.xs, g.ys, g.values, { title: `${series[0]!.label} landscape, arrows along -∇`, xLabel: label(spec.x), yLabel: label(spec.y), log: spec.logY }, g);
     const grid = await app.runner.call<LandscapeGrid>('landscape', { series: series[0], x: coord(spec.x), y: coord(spec.y), n: spec.grid }, (p) => id === job && paint(p as LandscapeGrid));
     if (id !== job) return;
     finish(paint(grid), `${grid.xs.length} × ${grid.ys.length} evaluations`);

@@ -7,7 +7,11 @@ import { clear, debounce, h, problem } from '../dom.js';
 import { fileButtons } from '../files.js';
 import { inputsJson, resolveInputs } from '../inputs-state.js';
 import type { LossSummary } from '../protocol.js';
-import { defaultSizes, dimsOf, flatten, l2 } from '../values.js';
+import { formatNested, formatValue, unravel } from '../format.js';
+import { defaultSizes, dimsOf, flatten, l2, type Dense } from '../values.js';
+
+/** Above this many elements (all inputs together) the Run pane lists no per-element gradients. */
+const ELEMENT_ROWS = 64;
 
 export function selectedLoss(): LossSummary | undefined {
   const losses = app.analysis?.losses ?? [];
@@ -101,13 +105,13 @@ export function mountRun(root: HTMLElement, onSettings: () => void): RunPane {
   function show(loss: LossSummary, reduction: string, res: EvaluateResult, json: HTMLElement): (HTMLElement | null)[] {
     const errors = res.diagnostics.filter((d) => d.severity === 'error');
     if (errors.length || res.loss === undefined) return [...errors.map((d) => problem(d.code, d.message)), json];
-    const value = typeof res.loss === 'number' ? String(res.loss) : JSON.stringify(res.loss);
+    const value = formatNested(res.loss);
     const rows = Object.entries(res.grads ?? {}).map(([name, g]) => {
       const flat = flatten(g);
       const norm = l2(flat);
       const bad = flat.filter((x) => !Number.isFinite(x)).length;
-      return h('tr', { class: bad ? 'bad' : '' }, h('td', {}, name), h('td', { class: 'num', 'data-grad': name }, Number.isFinite(norm) ? norm.toPrecision(6) : String(norm)),
-        h('td', { class: 'num' }, flat.length ? Math.max(...flat.map(Math.abs)).toPrecision(4) : '—'), h('td', {}, bad ? `${bad} not finite` : 'finite'));
+      return h('tr', { class: bad ? 'bad' : '' }, h('td', {}, name), h('td', { class: 'num', 'data-grad': name }, formatValue(norm)),
+        h('td', { class: 'num' }, flat.length ? formatValue(Math.max(...flat.map(Math.abs))) : '—'), h('td', {}, bad ? `${bad} not finite` : 'finite'));
     });
     const hyperText = Object.entries(resolveInputs(loss, app.settings).hypers).map(([k, v]) => `${k} = ${v}`);
     const used = [reduction ? `reduction '${reduction}'` : loss.reduction ? `reduction '${loss.reduction}' (default)` : '', ...hyperText].filter(Boolean).join(', ');
@@ -115,7 +119,22 @@ export function mountRun(root: HTMLElement, onSettings: () => void): RunPane {
       h('div', { class: 'value-line' }, h('span', { class: 'label', id: 'run-label' }, `${loss.name} =`), h('span', { class: 'value', id: 'run-value' }, value)),
       h('div', { class: 'muted', id: 'run-used' }, `on ${res.backend ?? '?'} (float32)${used ? `, ${used}` : ''}`),
       rows.length ? h('table', { class: 'grads', id: 'run-grads' }, h('tr', {}, h('th', {}, 'input'), h('th', {}, '‖∇‖₂'), h('th', {}, 'max |∇|'), h('th', {}, '')), rows) : null,
+      perElement(res, resolveInputs(loss, app.settings).dense ?? {}),
       json];
+  }
+
+  /** d loss / d input for every element, beside its value, when the inputs are small. */
+  function perElement(res: EvaluateResult, values: Readonly<Record<string, Dense>>): HTMLElement | null {
+    const grads = Object.entries(res.grads ?? {}).map(([name, g]) => ({ name, flat: flatten(g), shape: values[name]?.shape ?? [] }));
+    if (grads.length === 0) return null;
+    const total = grads.reduce((n, g) => n + g.flat.length, 0);
+    if (total > ELEMENT_ROWS) return h('p', { class: 'hint', id: 'run-elements-note' }, `Per-element gradients are listed for inputs of up to ${ELEMENT_ROWS} elements in all (these have ${total}); the norms above cover every element.`);
+    const rows = grads.flatMap(({ name, flat, shape }) => flat.map((g, i) => h('tr', { class: Number.isFinite(g) ? '' : 'bad', 'data-input': name, 'data-index': i },
+      h('td', {}, `${name}[${unravel(i, shape).join(', ')}]`),
+      h('td', { class: 'num' }, values[name] ? formatValue(values[name].data[i]!) : ''),
+      h('td', { class: 'num', 'data-grad-element': `${name}:${i}` }, formatValue(g)))));
+    return h('details', { class: 'elements', id: 'run-elements', open: true }, h('summary', {}, 'd loss / d input, per element'),
+      h('table', { class: 'grads' }, h('tr', {}, h('th', {}, 'element'), h('th', {}, 'value'), h('th', {}, 'd loss / d element')), rows));
   }
 
   /** Per-loss settings do not travel to another loss silently: reset, with a note saying so. */

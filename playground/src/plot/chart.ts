@@ -1,5 +1,6 @@
 // Line charts on a plain 2-D canvas: axes with round ticks, a legend, gaps where a value is not
 // finite, optional log scale. Small on purpose: no chart library for four kinds of plot.
+import { formatValue } from '../format.js';
 
 export interface Line {
   readonly label: string;
@@ -119,7 +120,47 @@ export function lineChart(canvas: HTMLCanvasElement, lines: readonly Line[], o: 
   });
   ctx.restore();
   legend(ctx, w, lines);
+  // The value of every curve at the x nearest the cursor.
+  const xs = lines[0]?.x ?? [];
+  setReadout(canvas, (px, py) => {
+    if (xs.length === 0 || px < PAD.left || px > w - PAD.right || py < top || py > h - PAD.bottom) return undefined;
+    let j = 0;
+    for (let k = 1; k < xs.length; k++) if (Math.abs(X(xs[k]!) - px) < Math.abs(X(xs[j]!) - px)) j = k;
+    return [`${o.xLabel} = ${formatValue(xs[j]!)}`, ...lines.map((l) => `${l.label}: ${formatValue(l.y[j] ?? NaN)}`)];
+  });
   return drawn;
+}
+
+type Readout = (px: number, py: number) => readonly string[] | undefined;
+const readouts = new WeakMap<HTMLCanvasElement, Readout>();
+
+/**
+ * What the plot shows at the cursor (CSS pixels from the canvas's corner), in a box beside it.
+ * The box is the canvas's next sibling in a positioned container; its lines carry data-line.
+ */
+export function setReadout(canvas: HTMLCanvasElement, readout: Readout): void {
+  if (!readouts.has(canvas)) {
+    const box = document.createElement('div');
+    box.className = 'plot-readout';
+    box.id = `${canvas.id}-readout`;
+    box.hidden = true;
+    canvas.after(box);
+    canvas.addEventListener('mousemove', (e) => {
+      const r = canvas.getBoundingClientRect();
+      const px = e.clientX - r.left;
+      const py = e.clientY - r.top;
+      const text = readouts.get(canvas)?.(px, py);
+      box.hidden = !text;
+      if (!text) return;
+      box.replaceChildren(...text.map((t, i) => Object.assign(document.createElement('div'), { textContent: t, className: i === 0 ? 'at' : '' })));
+      // Beside the cursor, flipped to its left near the right edge so it stays inside the plot.
+      const left = canvas.offsetLeft + px + (px > r.width - 220 ? -box.offsetWidth - 12 : 12);
+      box.style.left = `${Math.max(0, left)}px`;
+      box.style.top = `${canvas.offsetTop + py + 12}px`;
+    });
+    canvas.addEventListener('mouseleave', () => (box.hidden = true));
+  }
+  readouts.set(canvas, readout);
 }
 
 function grid(ctx: CanvasRenderingContext2D, x0: number, y0: number, x1: number, y1: number): void {

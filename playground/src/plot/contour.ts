@@ -1,7 +1,8 @@
 // Filled contours of a grid: each cell coloured by its level band, iso-lines by marching
 // squares, a colour bar. Levels are spaced in log(value - min) when asked, which is how the
 // Rosenbrock valley becomes visible.
-import { axes, fmt, PAD, prepare, ticks } from './chart.js';
+import { formatValue } from '../format.js';
+import { axes, fmt, PAD, prepare, setReadout, ticks } from './chart.js';
 
 export interface ContourOptions {
   readonly title: string;
@@ -19,7 +20,16 @@ function colour(t: number): string {
   return STOPS[Math.min(STOPS.length - 1, Math.max(0, Math.floor(t * STOPS.length)))]!;
 }
 
-export function contourPlot(canvas: HTMLCanvasElement, xs: number[], ys: number[], values: number[][], o: ContourOptions): boolean {
+/** d loss / d x and d loss / d y at each grid point, for arrows pointing downhill. */
+export interface GradientGrid {
+  readonly gx: number[][];
+  readonly gy: number[][];
+}
+
+/** About this many arrows along each axis, whatever the grid's resolution. */
+const ARROWS_PER_AXIS = 11;
+
+export function contourPlot(canvas: HTMLCanvasElement, xs: number[], ys: number[], values: number[][], o: ContourOptions, grads?: GradientGrid): boolean {
   const { ctx, w, h } = prepare(canvas);
   const finite = values.flat().filter(Number.isFinite);
   axes(ctx, w - 50, h, o);
@@ -71,7 +81,59 @@ export function contourPlot(canvas: HTMLCanvasElement, xs: number[], ys: number[
   ctx.textAlign = 'right';
   for (const tick of ticks(ys[0]!, yTop)) ctx.fillText(fmt(tick), PAD.left - 6, Y(tick) + 4);
   colourBar(ctx, w, h, min, max, colour, o.log);
+  const arrows = grads ? downhill(ctx, xs, ys, grads, rows, X, Y) : 0;
+  canvas.dataset.arrows = String(arrows);
+  // The grid point nearest the cursor: its coordinates, the loss and its gradient there.
+  setReadout(canvas, (px, py) => {
+    if (px < PAD.left || px > PAD.left + pw || py < Y(ys[rows - 1]!) || py > h - PAD.bottom) return undefined;
+    const c = nearest(xs.map(X), px);
+    const r = nearest(ys.slice(0, rows).map(Y), py);
+    const g = grads ? [`∇ = (${formatValue(grads.gx[r]?.[c] ?? NaN)}, ${formatValue(grads.gy[r]?.[c] ?? NaN)})`] : [];
+    return [`${o.xLabel} = ${formatValue(xs[c]!)}, ${o.yLabel} = ${formatValue(ys[r]!)}`, `loss: ${formatValue(values[r]![c]!)}`, ...g];
+  });
   return true;
+}
+
+const nearest = (at: readonly number[], p: number): number => at.reduce((best, v, i) => (Math.abs(v - p) < Math.abs(at[best]! - p) ? i : best), 0);
+
+/**
+ * Arrows along -∇ (the way gradient descent steps) at a subset of the grid, as drawn on screen
+ * (each axis's own scale), their lengths proportional to |∇| up to a cell; returns how many.
+ */
+function downhill(ctx: CanvasRenderingContext2D, xs: number[], ys: number[], g: GradientGrid, rows: number, X: (v: number) => number, Y: (v: number) => number): number {
+  const every = Math.max(1, Math.round(xs.length / ARROWS_PER_AXIS));
+  const sx = (X(xs[1]!) - X(xs[0]!)) / (xs[1]! - xs[0]!);
+  const sy = (Y(ys[1]!) - Y(ys[0]!)) / (ys[1]! - ys[0]!);
+  const at: [number, number, number, number][] = [];
+  for (let r = Math.floor(every / 2); r < rows; r += every) {
+    for (let c = Math.floor(every / 2); c < xs.length; c += every) {
+      const dx = -(g.gx[r]?.[c] ?? NaN) * sx;
+      const dy = -(g.gy[r]?.[c] ?? NaN) * sy;
+      if (Number.isFinite(dx) && Number.isFinite(dy) && (dx !== 0 || dy !== 0)) at.push([X(xs[c]!), Y(ys[r]!), dx, dy]);
+    }
+  }
+  const longest = Math.max(...at.map(([, , dx, dy]) => Math.hypot(dx, dy)));
+  const cell = Math.abs(X(xs[Math.min(xs.length - 1, every)]!) - X(xs[0]!)) * 0.9;
+  ctx.strokeStyle = ctx.fillStyle = 'rgba(20, 20, 20, 0.8)';
+  ctx.lineWidth = 1.3;
+  ctx.setLineDash([]);
+  for (const [x, y, dx, dy] of at) {
+    const len = Math.hypot(dx, dy);
+    const k = (Math.max(len / longest, 0.25) * cell) / len;
+    const [ex, ey] = [x + dx * k, y + dy * k];
+    const a = Math.atan2(ey - y, ex - x);
+    ctx.beginPath();
+    ctx.moveTo(x, y);
+    ctx.lineTo(ex, ey);
+    ctx.stroke();
+    ctx.beginPath();
+    ctx.moveTo(ex, ey);
+    ctx.lineTo(ex - 5 * Math.cos(a - 0.45), ey - 5 * Math.sin(a - 0.45));
+    ctx.lineTo(ex - 5 * Math.cos(a + 0.45), ey - 5 * Math.sin(a + 0.45));
+    ctx.closePath();
+    ctx.fill();
+  }
+  return at.length;
 }
 
 /** Marching squares on f(value) = 0, with the crossing interpolated along each cell edge. */

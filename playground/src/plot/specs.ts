@@ -27,12 +27,14 @@ export interface PlotSpec {
   x: { input: string; element: string; lo: number; hi: number };
   y: { input: string; element: string; lo: number; hi: number };
   grid: number;
+  /** Hyperparameter values set by the sliders, over the Run pane's values and the defaults. */
+  set?: Record<string, number>;
 }
 
 export const DEFAULT_PLOT: PlotSpec = {
   kind: 'sweep', losses: [], input: '', lo: -3, hi: 3, vary: { hyper: '', values: '' }, sigmoidX: false,
   steps: 100, lr: 0.05, optimizer: 'sgd', outliers: 0.1, logY: true,
-  x: { input: '', element: 'all', lo: -2, hi: 2 }, y: { input: '', element: 'all', lo: -2, hi: 2 }, grid: 25,
+  x: { input: '', element: 'all', lo: -2, hi: 2 }, y: { input: '', element: 'all', lo: -2, hi: 2 }, grid: 41,
 };
 
 /** The spec a preset stands for. */
@@ -105,6 +107,7 @@ export function buildSeries(spec: PlotSpec, r: Resolved, problems: string[]): Se
       // Hyperparameter fields belong to the Run pane's loss; other losses keep their defaults.
       if (name === app.settings.loss) hypers = res.hypers;
     }
+    for (const [k, v] of Object.entries(spec.set ?? {})) if (loss.hypers.some((h) => h.name === k)) hypers = { ...hypers, [k]: v };
     const ref = { text: r.source.text, file: r.source.file, loss: name };
     if (varied.length && loss.hypers.some((h) => h.name === spec.vary.hyper)) {
       for (const v of varied) out.push({ label: `${name}, ${spec.vary.hyper} = ${v}`, ref, hypers: { ...hypers, [spec.vary.hyper]: v }, inputs });
