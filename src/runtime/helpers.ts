@@ -146,18 +146,9 @@ export function digamma(x: tf.Tensor): tf.Tensor {
     const t = input as tf.Tensor;
     (save as (tensors: tf.Tensor[]) => void)([t]);
     const c = (v: number): tf.Scalar => tf.scalar(v);
-    const reflect = tf.less(t, c(0));
-    const xp = tf.where(reflect, tf.sub(c(1), t), t);
-    const small = tf.less(xp, c(6));
-    let sum = tf.reciprocal(xp);
-    for (let k = 1; k < 6; k++) sum = tf.add(sum, tf.reciprocal(tf.add(xp, c(k))));
-    const z = tf.where(small, tf.add(xp, c(6)), xp);
-    const r = tf.reciprocal(tf.square(z));
-    let series = c(1 / 132);
-    for (const k of [1 / 240, 1 / 252, 1 / 120]) series = tf.sub(c(k), tf.mul(r, series));
-    series = tf.mul(r, tf.sub(c(1 / 12), tf.mul(r, series)));
-    const asymptotic = tf.sub(tf.sub(tf.log(z), tf.div(c(0.5), z)), series);
-    const positive = tf.sub(asymptotic, tf.where(small, sum, tf.zerosLike(sum)));
+    const { reflect, z, r, series, shift } = polygammaParts(t, (v) => tf.reciprocal(v), [1 / 12, 1 / 120, 1 / 252, 1 / 240, 1 / 132]);
+    const asymptotic = tf.sub(tf.sub(tf.log(z), tf.div(c(0.5), z)), tf.mul(r, series));
+    const positive = tf.sub(asymptotic, shift);
     // π cot πx with x reduced to r in [-1/2, 1/2], cos πr as sin π(1/2 - |r|) (0 at r = ±1/2).
     const reduced = tf.sub(t, tf.round(t));
     const cosPi = sin(tf.mul(tf.sub(c(0.5), tf.abs(reduced)), c(Math.PI)));
@@ -179,18 +170,9 @@ export function trigamma(x: tf.Tensor): tf.Tensor {
     const t = input as tf.Tensor;
     (save as (tensors: tf.Tensor[]) => void)([t]);
     const c = (v: number): tf.Scalar => tf.scalar(v);
-    const reflect = tf.less(t, c(0));
-    const xp = tf.where(reflect, tf.sub(c(1), t), t);
-    const small = tf.less(xp, c(6));
-    let sum = tf.reciprocal(tf.square(xp));
-    for (let k = 1; k < 6; k++) sum = tf.add(sum, tf.reciprocal(tf.square(tf.add(xp, c(k)))));
-    const z = tf.where(small, tf.add(xp, c(6)), xp);
-    const r = tf.reciprocal(tf.square(z));
-    let series = c(1 / 30);
-    for (const k of [1 / 42, 1 / 30]) series = tf.sub(c(k), tf.mul(r, series));
-    series = tf.div(tf.mul(r, tf.sub(c(1 / 6), tf.mul(r, series))), z);
-    const asymptotic = tf.add(tf.add(tf.reciprocal(z), tf.mul(r, c(0.5))), series);
-    const positive = tf.add(asymptotic, tf.where(small, sum, tf.zerosLike(sum)));
+    const { reflect, z, r, series, shift } = polygammaParts(t, (v) => tf.reciprocal(tf.square(v)), [1 / 6, 1 / 30, 1 / 42, 1 / 30]);
+    const asymptotic = tf.add(tf.add(tf.reciprocal(z), tf.mul(r, c(0.5))), tf.div(tf.mul(r, series), z));
+    const positive = tf.add(asymptotic, shift);
     const sinPi = sin(tf.mul(tf.sub(t, tf.round(t)), c(Math.PI)));
     const reflected = tf.sub(tf.div(c(Math.PI * Math.PI), tf.square(sinPi)), positive);
     const value = tf.where(reflect, reflected, positive);
@@ -206,24 +188,40 @@ export function trigamma(x: tf.Tensor): tf.Tensor {
 export function tetragamma(x: tf.Tensor): tf.Tensor {
   return tf.tidy(() => {
     const c = (v: number): tf.Scalar => tf.scalar(v);
-    const reflect = tf.less(x, c(0));
-    const xp = tf.where(reflect, tf.sub(c(1), x), x);
-    const small = tf.less(xp, c(6));
     const cube = (v: tf.Tensor): tf.Tensor => tf.mul(tf.square(v), v);
-    let sum = tf.reciprocal(cube(xp));
-    for (let k = 1; k < 6; k++) sum = tf.add(sum, tf.reciprocal(cube(tf.add(xp, c(k)))));
-    const z = tf.where(small, tf.add(xp, c(6)), xp);
-    const r = tf.reciprocal(tf.square(z));
-    let series = c(3 / 10);
-    for (const k of [1 / 6, 1 / 6]) series = tf.sub(c(k), tf.mul(r, series));
-    series = tf.mul(tf.square(r), tf.sub(c(1 / 2), tf.mul(r, series)));
-    const asymptotic = tf.neg(tf.add(tf.add(r, tf.div(r, z)), series));
-    const positive = tf.sub(asymptotic, tf.where(small, tf.mul(sum, c(2)), tf.zerosLike(sum)));
+    const { reflect, z, r, series, shift } = polygammaParts(x, (v) => tf.reciprocal(cube(v)), [1 / 2, 1 / 6, 1 / 6, 3 / 10]);
+    const asymptotic = tf.neg(tf.add(tf.add(r, tf.div(r, z)), tf.mul(tf.square(r), series)));
+    // 2 Σ: doubling is exact, so twice the shift is the sum doubled.
+    const positive = tf.sub(asymptotic, tf.mul(shift, c(2)));
     const reduced = tf.sub(x, tf.round(x));
     const cosPi = sin(tf.mul(tf.sub(c(0.5), tf.abs(reduced)), c(Math.PI)));
     const reflected = tf.sub(positive, tf.div(tf.mul(cosPi, c(2 * Math.PI ** 3)), cube(sin(tf.mul(reduced, c(Math.PI))))));
     return tf.where(reflect, reflected, positive);
   });
+}
+
+/**
+ * What digamma, trigamma and tetragamma share: x reflected to 1 - x below 0 (`reflect`), then
+ * below 6 shifted to z = x + 6 with the recurrence's sum Σ_{k<6} term(x + k) as `shift` (0 from
+ * 6 on, where z = x), and at z the alternating polynomial c₀ - r(c₁ - r(c₂ - …)) in r = 1/z²
+ * of the asymptotic series (Horner's rule), which each caller scales and completes.
+ */
+function polygammaParts(
+  x: tf.Tensor,
+  term: (v: tf.Tensor) => tf.Tensor,
+  coefficients: readonly number[],
+): { reflect: tf.Tensor; z: tf.Tensor; r: tf.Tensor; series: tf.Tensor; shift: tf.Tensor } {
+  const c = (v: number): tf.Scalar => tf.scalar(v);
+  const reflect = tf.less(x, c(0));
+  const xp = tf.where(reflect, tf.sub(c(1), x), x);
+  const small = tf.less(xp, c(6));
+  let sum = term(xp);
+  for (let k = 1; k < 6; k++) sum = tf.add(sum, term(tf.add(xp, c(k))));
+  const z = tf.where(small, tf.add(xp, c(6)), xp);
+  const r = tf.reciprocal(tf.square(z));
+  let series = c(coefficients[coefficients.length - 1]!);
+  for (let k = coefficients.length - 2; k >= 0; k--) series = tf.sub(c(coefficients[k]!), tf.mul(r, series));
+  return { reflect, z, r, series, shift: tf.where(small, sum, tf.zerosLike(sum)) };
 }
 
 /**
