@@ -13,6 +13,7 @@ import { formatSource } from '../src/fmt/index.js';
 import { compiledModule, type LossModule } from './helpers/compiled.js';
 import { parseModule } from '../grammar/index.js';
 import { monarchLanguage } from '../grammar/monarch.js';
+import * as service from '../src/service/index.js';
 
 export const ACT_SOURCE = `/// Cross-entropy against soft targets after the activation \`act\` (MONAI's other_act).
 loss act_ce(x: [N, C], t: [N, C] in [0, 1], act: 'sigmoid' | 'softmax' | 'none' = 'softmax') =
@@ -204,5 +205,26 @@ describe('the syntax', () => {
     expect(firstRule('"softmax"')).toEqual(['"softmax"', 'string']);
     expect(firstRule("| 'none'")).toEqual(['|', 'operator']);
     expect(firstRule("'open")).toEqual(["'open", 'invalid']);
+  });
+});
+
+describe('the language service', () => {
+  const host: service.ServiceHost = { readFile: () => undefined, stdlib: () => [] };
+  const ws: service.Workspace = { host, openFiles: () => [] };
+  const text = "loss f(x: [N], act: 'sigmoid' | 'softmax' = 'softmax') = mean(if act == 'so' then x else -x)\n";
+
+  it('completes the strings of the hyperparameter compared with', () => {
+    const items = service.completions(service.parsed(text, 'c.loss'), text.indexOf("so'") + 2, host);
+    expect(items.map((i) => [i.label, i.detail])).toEqual([
+      ['sigmoid', 'one of the strings of act: sigmoid | softmax'],
+      ['softmax', 'one of the strings of act: sigmoid | softmax'],
+    ]);
+  });
+
+  it('hovers a hyperparameter of strings with its strings, not the int that holds it', () => {
+    const good = text.replace("'so'", "'softmax'");
+    const h = service.hover(ws, service.parsed(good, 'h.loss'), good.indexOf('act =='));
+    expect(h?.signature).toBe("(parameter of f) act: 'sigmoid' | 'softmax' = 'softmax'");
+    expect(h?.doc).toContain("Value: `one of 'sigmoid' | 'softmax'`");
   });
 });

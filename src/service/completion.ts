@@ -66,6 +66,8 @@ export function completions(doc: Parsed, offset: number, host: ServiceHost): Com
   }
   const imported = importListAt(doc, offset, host);
   if (imported) return imported;
+  const strings = stringsAt(doc, offset);
+  if (strings) return strings;
   const items = new Map<string, CompletionItem>();
   const add = (item: CompletionItem): void => void (items.has(item.label) || items.set(item.label, item));
   const text = doc.text;
@@ -90,6 +92,21 @@ export function completions(doc: Parsed, offset: number, host: ServiceHost): Com
   }
   for (const k of KEYWORDS) add({ label: k, kind: 'keyword', detail: 'keyword' });
   return [...items.values()];
+}
+
+/**
+ * Inside a string compared with a hyperparameter of strings (`act == 'so|`): its strings,
+ * or undefined when the cursor is elsewhere.
+ */
+function stringsAt(doc: Parsed, offset: number): CompletionItem[] | undefined {
+  const before = doc.text.slice(doc.text.lastIndexOf('\n', offset - 1) + 1, offset);
+  const m = /([\p{L}_][\p{L}\p{N}_]*)\s*[!=]=\s*['"][^'"]*$/u.exec(before);
+  if (!m) return undefined;
+  const def = doc.module.definitions.find((d) => d.span.start.offset <= offset && offset <= d.span.end.offset + 1);
+  const type = def?.params.find((p) => p.name.name === m[1])?.type;
+  if (type?.kind !== 'EnumType') return [];
+  const all = type.values.map((v) => v.value);
+  return all.map((v) => ({ label: v, kind: 'variable', detail: `one of the strings of ${m[1]}: ${all.join(' | ')}` }));
 }
 
 /**

@@ -8,7 +8,7 @@ import { parsed, quickCheck, type Parsed } from './analysis.js';
 import { symbolAt, type Workspace } from './navigation.js';
 import type { LossSymbol } from './symbols.js';
 import type { TextRange } from './types.js';
-import { describeAxes, describeRange, ValueFacts, type ValueFact } from './values.js';
+import { describeAxes, describeRange, describeValue, ValueFacts, type ValueFact } from './values.js';
 
 export interface HoverInfo {
   readonly range: TextRange;
@@ -48,6 +48,7 @@ export function valueLines(facts: ValueFacts, range: TextRange): string[] {
 }
 
 function describeFact(f: ValueFact): string {
+  if (f.strings) return describeValue(f, false);
   const range = f.dtype === 'bool' ? '' : describeRange(f.range);
   const shape = f.axes.length === 0 ? f.dtype : `${f.dtype}${describeAxes(f.axes, true)}`;
   return `${shape}${range ? ` ${range}` : ''}${range && f.mayBeNaN ? ' (when not NaN)' : ''}`;
@@ -146,7 +147,7 @@ function expressionHover(ws: Workspace, doc: Parsed, offset: number): HoverInfo 
   const visit = (x: unknown): void => {
     if (!x || typeof x !== 'object') return;
     const e = x as Expr;
-    if (typeof e.kind === 'string' && e.span && e.kind !== 'Name' && e.kind !== 'Number' && e.span.start.offset <= offset && offset < e.span.end.offset) around.push(e);
+    if (typeof e.kind === 'string' && e.span && e.kind !== 'Name' && e.kind !== 'Number' && e.kind !== 'String' && e.span.start.offset <= offset && offset < e.span.end.offset) around.push(e);
     for (const v of Object.values(x)) if (v && typeof v === 'object') visit(v);
   };
   visit(def.body);

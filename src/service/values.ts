@@ -7,6 +7,7 @@ import { REST, type Axis, type IrFunction } from '../ir/types.js';
 import { RangeAnalysis } from '../ranges/analysis.js';
 import { formatValue, isEmpty, type Range } from '../ranges/interval.js';
 import type { TextRange } from './types.js';
+import { enumText } from '../ir/enum-text.js';
 
 export interface ValueFact {
   readonly dtype: 'real' | 'int' | 'bool';
@@ -17,6 +18,8 @@ export interface ValueFact {
   readonly mayBeNaN: boolean;
   /** The loss it was seen in. */
   readonly loss: string;
+  /** A hyperparameter of strings (held as an int, the position of its string): its strings. */
+  readonly strings?: readonly string[];
 }
 
 const key = (r: TextRange): string => `${r.start}:${r.end}`;
@@ -40,7 +43,8 @@ export class ValueFacts {
         } catch {
           range = undefined; // an op the analysis does not know: say nothing rather than guess
         }
-        const fact: ValueFact = { dtype: node.type.dtype, axes: node.type.axes, ...(range ? { range } : {}), mayBeNaN, loss: fn.name };
+        const strings = fn.hypers.find((h) => h.node === id)?.values;
+        const fact: ValueFact = { dtype: node.type.dtype, axes: node.type.axes, ...(range ? { range } : {}), mayBeNaN, loss: fn.name, ...(strings ? { strings } : {}) };
         const list = this.byPlace.get(place);
         if (list) list.push(fact);
         else this.byPlace.set(place, [fact]);
@@ -85,6 +89,7 @@ export function describeRange(r: Range | undefined): string {
  * are not NaN (NaN is no number below 0): `withNaN` says so where NaN can reach the value.
  */
 export function describeValue(f: ValueFact, withNaN: boolean): string {
+  if (f.strings) return `one of ${enumText(f.strings)}`;
   const shape = f.axes.length === 0 ? f.dtype : `${f.dtype === 'real' ? '' : f.dtype}${describeAxes(f.axes, false)}`;
   const range = f.dtype === 'bool' ? '' : describeRange(f.range);
   if (!range) return shape;
