@@ -160,7 +160,7 @@ it('the generated module, tiled losses and all, type-checks under the strictest 
   expect(code).toContain('tf.customGrad');
   expect(code).toMatch(/blockRows\?: number/);
   expect(await typecheckGenerated({ 'tile.ts': code })).toEqual([]);
-});
+}, 180_000);
 
 describe.each(['cpu', 'wasm'] as const)('on %s', (backend) => {
   beforeAll(async () => {

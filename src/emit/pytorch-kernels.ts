@@ -22,6 +22,7 @@ export const TORCH_KERNELS: Readonly<Partial<Record<Kernel, TorchKernel>>> = {
   fill: rt('fill'),
   zeros: rt('zeros'),
   onesLike: torch('ones_like'),
+  zerosLike: torch('zeros_like'),
   range: rt('range_'),
   cast: rt('cast'),
   clone: torch('clone'),
