@@ -179,6 +179,14 @@ export function planLoss(fn: IrFunction, names: ModuleNames, options: PlanOption
     );
   }
 
+  if (optionKeys(fn).includes('blockRows')) {
+    optionsProps.push({
+      key: 'blockRows',
+      type: 'number',
+      optional: true,
+      doc: 'Rows per block of the tiled computation (docs/language.md, Tiling): a whole number of at least 1. Left out, as many rows as keep a block\'s largest value under 64 MB; when one block covers every row, the loss is not tiled.',
+    });
+  }
   optionsProps.push(...validationOptions(hasFiniteCheck(fn)));
   // The interface lists exactly the keys the function accepts (it throws on any other).
   if (optionsProps.map((p) => p.key).join() !== optionKeys(fn).map(propertyKey).join()) {
@@ -261,7 +269,8 @@ function forLayersStatement(fn: IrFunction, functionName: string, optionsName: s
   const leadsWithBatch = (axes: readonly Axis[]): boolean => batch !== undefined && axes[0]?.name === batch.name;
   let none = false;
   let perExample: 'mean' | 'sum' | 'whole';
-  if (fn.reduction) {
+  // A masked outer mean does not split into per-example means tfjs-layers could average.
+  if (fn.reduction && fn.reduction.mask === undefined) {
     none = leadsWithBatch(boundaryAxes(fn, fn.reduction.perSample));
     perExample = none ? fn.reduction.kind : 'whole';
   } else {

@@ -91,6 +91,9 @@ function keywordArgs(fn: IrFunction, scope: Scope): KeywordArg[] {
       { key: 'weights', name: scope.claim('weights'), hint: 'Optional[TensorLike]', dflt: 'None', doc: `per-sample weights, shape ${shapeText(ps)} or a leading part of it; 'mean' then divides by the sum of the broadcast weights` },
     );
   }
+  if (optionKeys(fn).includes('blockRows')) {
+    args.push({ key: 'blockRows', name: scope.claim('blockRows'), hint: 'Optional[int]', dflt: 'None', doc: 'rows per block of the tiled computation (docs/language.md, Tiling); None: as many as keep a block under 64 MB' });
+  }
   args.push({ key: 'checkValues', name: scope.claim('checkValues'), hint: 'bool', dflt: 'True', doc: 'scan the inputs for NaN, values outside their domains and class indices out of range' });
   if ((fn.functions ?? []).length === 0) {
     args.push({ key: 'checkFinite', name: scope.claim('checkFinite'), hint: 'bool', dflt: 'False', doc: 'raise when the loss holds NaN or an infinity, saying where it first appears (reads every intermediate: for debugging)' });

@@ -23,6 +23,8 @@ export interface TfjsEvalOptions {
   checkValues?: boolean;
   /** Throw when the loss holds NaN or an infinity, naming what led there. */
   checkFinite?: boolean;
+  /** Rows per block of a tiled loss (docs/language.md, Tiling). */
+  blockRows?: number;
   /** The loss's function parameters (e.g. a feature extractor, a tf.LayersModel's apply), by name. */
   functions?: Record<string, (x: tf.Tensor) => tf.Tensor | tf.Tensor[]>;
   /**
@@ -77,7 +79,7 @@ function call(fn: IrFunction, inputs: Readonly<Record<string, tf.Tensor>>, hyper
     // An enum hyperparameter is held as its position; the loss takes the string.
     opts[h.name] = h.values ? h.values[v] ?? v : h.elem === 'bool' ? (v as unknown) !== false && v !== 0 : v;
   }
-  for (const key of ['reduction', 'weights', 'checkValues', 'checkFinite'] as const) if (options[key] !== undefined) opts[key] = options[key];
+  for (const key of ['reduction', 'weights', 'checkValues', 'checkFinite', 'blockRows'] as const) if (options[key] !== undefined) opts[key] = options[key];
   if (!loss.reduction && (options.reduction !== undefined || options.weights !== undefined)) {
     throw new EvalError(`${fn.name}: takes no 'reduction' or 'weights' option: ${noReductionReason(fn.nodes, fn.output)}`);
   }
