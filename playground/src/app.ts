@@ -20,7 +20,8 @@ export interface Settings {
   json: string;
   hypers: Record<string, string>;
   reduction: '' | ReductionMode;
-  backend: 'auto' | 'wasm' | 'cpu';
+  /** The Run pane's backend; 'auto' is wasm, or cpu where wasm cannot start. */
+  backend: 'auto' | 'wasm' | 'cpu' | 'webgl';
   plot: 'sweep' | 'train' | 'landscape';
 }
 

@@ -279,7 +279,7 @@ selectTab('run');
 void restore().finally(() => document.body.classList.add('ready'));
 
 // The backend the run worker started, for the status bar.
-void app.runner.call<{ using: string }>('backend', { choice: 'auto' }).then(
+void app.runner.call<{ using: string }>('backend', { choice: app.settings.backend }).then(
   (b) => ($('#backend').textContent = `TensorFlow.js: ${b.using}`),
   (err) => showBanner(internalProblem('starting TensorFlow.js', err)),
 );

@@ -8,6 +8,7 @@ import { fileButtons } from '../files.js';
 import { inputsJson, resolveInputs } from '../inputs-state.js';
 import type { LossSummary } from '../protocol.js';
 import { formatNested, formatValue, unravel } from '../format.js';
+import type { BackendValue } from '../jobs/backends.js';
 import { defaultSizes, dimsOf, flatten, l2, type Dense } from '../values.js';
 
 /** Above this many elements (all inputs together) the Run pane lists no per-element gradients. */
@@ -68,7 +69,8 @@ export function mountRun(root: HTMLElement, onSettings: () => void): RunPane {
     const inputsText = inputsJson(r);
     // A reduction is an option of losses that have one; another loss never receives it.
     const reduction = loss.reduction ? app.settings.reduction : '';
-    const key = resultKey(loss, reduction, inputsText);
+    // The backend is part of what made a result: another backend's value is out of date.
+    const key = resultKey(loss, reduction, `${inputsText}|${app.settings.backend}`);
     const json = h('details', { class: 'json' }, h('summary', {}, 'Inputs as JSON (for lossc eval --inputs)'),
       fileButtons('inputs', () => `${loss.name}.inputs.json`, () => inputsText, 'application/json'), h('pre', { id: 'run-inputs-json' }, inputsText));
     const finish = (...children: (HTMLElement | HTMLElement[] | null)[]): void => {
@@ -101,6 +103,40 @@ export function mountRun(root: HTMLElement, onSettings: () => void): RunPane {
     }
   };
   const schedule = debounce(200, () => void run());
+
+  async function chooseBackend(choice: typeof app.settings.backend): Promise<void> {
+    app.settings.backend = choice;
+    const b = await app.runner.call<{ using: string }>('backend', { choice });
+    const status = document.getElementById('backend');
+    if (status) status.textContent = `TensorFlow.js: ${b.using}`;
+    changed();
+    void run();
+  }
+
+  /** The Run pane's loss and inputs on every backend of the browser, in one line under the value. */
+  async function compare(): Promise<void> {
+    const loss = selectedLoss();
+    if (!loss) return;
+    const r = resolveInputs(loss, app.settings);
+    const reduction = loss.reduction ? app.settings.reduction : '';
+    const line = h('div', { id: 'run-backends', class: 'backends', 'data-state': 'running' }, h('span', { class: 'spinner' }), ' Evaluating on cpu, wasm and webgl…');
+    out.querySelector('#run-backends')?.remove();
+    out.querySelector('#run-used')?.after(line);
+    if (!line.isConnected) out.append(line);
+    const values = await app.runner.call<BackendValue[]>('compare', {
+      req: { ref: { text: app.text, file: app.file, loss: loss.name }, inputs: r.raw, hypers: r.hypers, grad: false },
+      ...(reduction ? { reduction } : {}),
+    });
+    const numbers = values.filter((v) => v.loss !== undefined).map((v) => flatten(v.loss));
+    const spread = numbers.length > 1 ? Math.max(...numbers[0]!.map((_, i) => {
+      const at = numbers.map((n) => n[i]!);
+      return (Math.max(...at) - Math.min(...at)) / Math.max(Math.abs(at[0]!), 1e-30);
+    })) : NaN;
+    clear(line, values.map((v, i) => h('span', { class: v.error ? 'backend bad' : 'backend', 'data-backend': v.backend, title: v.error ?? '' },
+      i ? ' · ' : '', h('b', {}, v.backend), ' ', v.error ? `failed (${v.error})` : formatNested(v.loss))),
+      Number.isFinite(spread) ? h('span', { class: 'muted' }, ` — largest difference ${formatValue(spread, 2)} of the value`) : null);
+    line.dataset.state = 'done';
+  }
 
   function show(loss: LossSummary, reduction: string, res: EvaluateResult, json: HTMLElement): (HTMLElement | null)[] {
     const errors = res.diagnostics.filter((d) => d.severity === 'error');
@@ -190,7 +226,10 @@ export function mountRun(root: HTMLElement, onSettings: () => void): RunPane {
           losses.map((l) => h('option', { value: l.name, selected: l.name === loss.name }, l.name)))),
         loss.reduction ? field('Reduction', h('select', { id: 'run-reduction', onchange: (e: Event) => ((s.reduction = (e.target as HTMLSelectElement).value as typeof s.reduction), changed()) },
           ['', ...REDUCTION_NAMES].map((r) => h('option', { value: r, selected: s.reduction === r }, r || `default (${loss.reduction})`)))) : null,
-        h('button', { id: 'run-button', class: 'primary', onclick: () => void run() }, '▶ Run')),
+        field('Backend', h('select', { id: 'run-backend', title: 'The TensorFlow.js backend the Run pane evaluates on', onchange: (e: Event) => void chooseBackend((e.target as HTMLSelectElement).value as typeof s.backend) },
+          (['auto', 'wasm', 'webgl', 'cpu'] as const).map((b) => h('option', { value: b, selected: s.backend === b }, b === 'auto' ? 'auto (wasm)' : b)))),
+        h('button', { id: 'run-button', class: 'primary', onclick: () => void run() }, '▶ Run'),
+        h('button', { id: 'run-compare', title: 'The value on cpu, wasm and webgl, one after the other', onclick: () => void compare() }, 'Compare backends')),
       loss.doc ? h('p', { class: 'doc' }, loss.doc) : null,
       h('div', { class: 'signature' }, loss.inputs.map((i) => h('code', {}, `${i.name}: ${i.elem === 'index' ? `index[${i.dims.join(', ')}] of ${i.indexOf}` : `${i.elem}[${i.dims.join(', ')}]`}${i.domain ? ` in ${i.domain.text}` : ''}${i.optional ? ' (optional)' : ''}`))),
       h('div', { class: 'row' }, mode('random', 'Random values'), mode('json', 'JSON')),
