@@ -36,6 +36,16 @@ const docLinks: LinkMap = (href) => {
 function docPages(): Plugin {
   return {
     name: 'lossc-doc-pages',
+    // The dev server renders them on each request, so an edit to a doc shows on reload.
+    configureServer(server) {
+      server.middlewares.use((req, res, next) => {
+        const name = (req.url ?? '').split(/[?#]/)[0]!.replace(/^.*\//, '');
+        const page = DOC_PAGES[name];
+        if (!page) return next();
+        res.setHeader('content-type', 'text/html; charset=utf-8');
+        res.end(docPage(page.title, readFileSync(`${repo}/${page.md}`, 'utf8'), docLinks));
+      });
+    },
     generateBundle() {
       for (const [fileName, { md, title }] of Object.entries(DOC_PAGES)) {
         this.emitFile({ type: 'asset', fileName, source: docPage(title, readFileSync(`${repo}/${md}`, 'utf8'), docLinks) });
