@@ -6,7 +6,7 @@ import { sortDiagnostics, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { formatAxes } from '../ir/axes.js';
 import { IrBuilder } from '../ir/graph.js';
 import { findReduction } from '../ir/reduction.js';
-import { REST, REST_AXIS, type Axis, type IrFunction } from '../ir/types.js';
+import { REST, REST_AXIS, type Axis, type IrFunction, type NodeId } from '../ir/types.js';
 import { isBuiltin } from './builtins.js';
 import { defKey, DiagnosticSink, type ElabContext } from './context.js';
 import { bindAll, elabExpr, finishBindings } from './expr.js';
@@ -217,7 +217,7 @@ function elaborateLoss(info: ModuleInfo, loader: ModuleLoader, sink: DiagnosticS
   const start = def.body.span.start.offset;
   const formula = info.text.slice(start, end).replace(/\s+$/, '');
   // With a function returning several tensors the loss is a mean over them: no per-sample view.
-  const reduction = sig.functions.length > 0 ? undefined : findReduction(ctx.b.nodes, output);
+  const reduction = sig.functions.length > 0 ? undefined : findReduction(ctx.b.nodes, output, (l, m) => maskedPerSample(ctx, l, m));
   const fn: IrFunction = {
     name: def.name.name,
     ...(def.doc ? { doc: def.doc } : {}),
@@ -239,6 +239,21 @@ function elaborateLoss(info: ModuleInfo, loader: ModuleLoader, sink: DiagnosticS
   };
   checkArgumentDomains(ctx, fn);
   return fn;
+}
+
+/**
+ * The per-sample losses of a masked outer reduction, select(m, l, 0), and m broadcast to l's
+ * axes (where it lacks some, and with iota (position >= 0) for each: true everywhere along it).
+ */
+function maskedPerSample(ctx: ElabContext, l: NodeId, m: NodeId): { perSample: NodeId; mask: NodeId } | undefined {
+  const b = ctx.b;
+  const axes = b.type(l).axes;
+  const have = b.type(m).axes;
+  const missing = axes.filter((a) => !have.some((h) => h.name === a.name));
+  if (missing.some((a) => a.name === REST)) return undefined;
+  const zero = b.constant(0, 'int');
+  const mask = missing.reduce((acc, a) => b.op('and', [acc, b.op('ge', [b.iota(a), zero], {})], {}), m);
+  return { perSample: b.op('select', [mask, l, b.constant(0)], {}), mask };
 }
 
 /** A def no loss uses is still checked: with its declared types when all are given. */

@@ -1,16 +1,24 @@
 import type { IrNode, NodeId, ReductionInfo } from './types.js';
 
 /**
- * A loss whose last operation is an unmasked mean or sum over every axis of its operand gets
- * PyTorch's `reduction` option: the operand is the per-sample loss that 'none' returns.
+ * A loss whose last operation is a mean or sum over every axis of its operand gets PyTorch's
+ * `reduction` option: the operand is the per-sample loss that 'none' returns. For a masked
+ * one (`mean(l, where: m)`) the per-sample losses are select(m, l, 0) and the mask weighs
+ * them: `masked` builds both nodes (m broadcast to l's axes, and the select).
  */
-export function findReduction(nodes: readonly IrNode[], output: NodeId): ReductionInfo | undefined {
+export function findReduction(
+  nodes: readonly IrNode[],
+  output: NodeId,
+  masked?: (operand: NodeId, mask: NodeId) => { readonly perSample: NodeId; readonly mask: NodeId } | undefined,
+): ReductionInfo | undefined {
   const out = nodes[output];
-  if (!out || (out.op !== 'mean' && out.op !== 'sum') || out.args.length !== 1) return undefined;
+  if (!out || (out.op !== 'mean' && out.op !== 'sum') || out.args.length > 2) return undefined;
   const operand = nodes[out.args[0]!]!;
   const removed = out.attrs.axes ?? [];
   if (operand.type.axes.length === 0 || removed.length !== operand.type.axes.length) return undefined;
-  return { kind: out.op, perSample: operand.id };
+  if (out.args.length === 1) return { kind: out.op, perSample: operand.id };
+  const built = masked?.(operand.id, out.args[1]!);
+  return built ? { kind: out.op, ...built } : undefined;
 }
 
 /**
@@ -22,7 +30,7 @@ export const REDUCTION_MODES = {
   sum: 'Σ w·l',
   none: 'w·l, one per sample',
   sum_by_nonzero_weights: 'Σ w·l / the number of nonzero weights after broadcasting (tf.losses SUM_BY_NONZERO_WEIGHTS); unweighted, the mean',
-  sum_over_batch_size: 'Σ w·l / the number of per-sample losses (Keras, its default); unweighted, the mean',
+  sum_over_batch_size: 'Σ w·l / the number of per-sample losses (Keras, its default); unweighted, the mean; under a mask, the number it selects (Keras 3)',
 } as const;
 
 export type ReductionMode = keyof typeof REDUCTION_MODES;
@@ -36,6 +44,5 @@ export const REDUCTION_LIST = REDUCTION_NAMES.map((m, i) => (i === REDUCTION_NAM
 export function noReductionReason(nodes: readonly IrNode[], output: NodeId): string {
   const out = nodes[output];
   if (!out || (out.op !== 'mean' && out.op !== 'sum')) return `it ends in ${out?.op ?? 'nothing'}, not in a mean or sum over every axis`;
-  if (out.args.length > 1) return `its outer ${out.op} is masked ('where:'): write weights into the loss instead (sum(w * l, where: m) / sum(w, where: m) for a weighted mean)`;
   return `its outer ${out.op} keeps axes, so there is no per-sample loss to weight`;
 }

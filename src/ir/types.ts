@@ -136,6 +136,11 @@ export interface IrFunctionParam {
 export interface ReductionInfo {
   readonly kind: 'mean' | 'sum';
   readonly perSample: NodeId;
+  /**
+   * A masked outer reduction (`mean(l, where: m)`): m broadcast to the per-sample shape (bool).
+   * `perSample` is then select(m, l, 0), and the other modes weigh each loss by w·m.
+   */
+  readonly mask?: NodeId;
 }
 
 /** One loss, lowered: the unit every backend consumes. */

@@ -69,7 +69,9 @@ export function lowerLoss<V>(I: Interp<V>, fn: IrFunction, call: LossArguments<V
   const reduction = fn.reduction;
   if (reduction) {
     const out = fn.nodes[fn.output];
-    if (!out || out.op !== reduction.kind || out.args.length !== 1 || out.args[0] !== reduction.perSample) {
+    // A masked one (`mean(l, where: m)`) reduces l under m; its per-sample node is select(m, l, 0).
+    const plainOf = reduction.mask === undefined ? out?.args.length === 1 && out.args[0] === reduction.perSample : out?.args.length === 2;
+    if (!out || out.op !== reduction.kind || !plainOf) {
       throw new Error(`internal: ${fn.name}: the output is not the ${reduction.kind} of the per-sample node %${reduction.perSample}`);
     }
   }
@@ -164,13 +166,21 @@ function atBoundary<V>(ctx: BodyContext<V>, id: NodeId, v: V): V {
 function autodiff<V>(ctx: BodyContext<V>, sig: Signature<V>, check: V): V {
   const { I, fn } = ctx;
   const root = rootOf(fn);
-  const nodes = lowerNodes({ ...ctx, names: new Map([[root, fn.reduction ? 'perSample' : 'loss']]) }, [root]);
+  const masked = fn.reduction?.mask !== undefined;
+  // Masked, the output (the loss's own reduction, with its empty value) is not computed from the per-sample node.
+  const nodes = lowerNodes({ ...ctx, names: new Map([[root, fn.reduction ? 'perSample' : 'loss'], ...(masked ? [[fn.output, 'loss'] as const] : [])]) }, masked ? [root, fn.output] : [root]);
   checkFinite(I, fn, nodes, root, ctx.inputs, ctx.hypers, check);
   const out = nodes.val(root);
   // Returning an input from tf.tidy would hand the caller's own tensor back as "the result".
   const value = (): V => atBoundary(ctx, root, out.isInput ? I.tf('clone', out.read()) : out.read());
   if (!fn.reduction) return value();
-  return reduce(I, sig, I.once('perSample', atBoundary(ctx, root, out.read())), out.dtype, value);
+  const mask = masked ? { value: (): V => maskAtBoundary(ctx, fn.reduction!.perSample, fn.reduction!.mask!, nodes.val(fn.reduction!.mask!).read()), own: (): V => nodes.val(fn.output).read(), kind: fn.reduction.kind } : undefined;
+  return reduce(I, sig, I.once('perSample', atBoundary(ctx, root, out.read())), out.dtype, value, mask);
+}
+
+/** The mask of a masked outer reduction (node `mask`, value `v`) in the per-sample losses' boundary layout. */
+function maskAtBoundary<V>(ctx: BodyContext<V>, perSample: NodeId, mask: NodeId, v: V): V {
+  return ctx.layout.align(v, ctx.fn.nodes[mask]!.type.axes, boundaryAxes(ctx.fn, perSample)).v;
 }
 
 /**
@@ -189,15 +199,25 @@ function taped<V>(ctx: BodyContext<V>, gradients: IrGradients, sig: Signature<V>
   const { mode, weights } = sig.reduction!;
   // The loss's own reduction, unweighted, is its output: the backward pass of the whole.
   const plain = (): V => I.and(I.js('eq', mode, I.str(reduction.kind)), () => I.js('eq', weights, I.undef()));
-  const whole = (): V => customGradPass({ ...ctx, names: new Map([[fn.output, 'loss'], [reduction.perSample, 'perSample']]) }, gradients.output, options);
+  // A masked outer reduction's per-sample node select(m, l, 0) is not on the output's path: check the output there.
+  const wholeOptions = reduction.mask === undefined ? options : { ...options, check: { root: fn.output, flag: check } };
+  const whole = (): V => customGradPass({ ...ctx, names: new Map([[fn.output, 'loss'], [reduction.perSample, 'perSample']]) }, gradients.output, wholeOptions);
   return I.branches([[plain, whole]], () => {
     const perSample = I.let('perSample', atBoundary(ctx, reduction.perSample, customGradPass({ ...ctx, names: new Map([[reduction.perSample, 'perSample']]) }, perSamplePass, options)));
-    return reduce(I, sig, perSample, fn.nodes[reduction.perSample]!.type.dtype, () => perSample);
+    // The mask, recomputed outside the backward pass (comparisons: no gradient).
+    const mask = reduction.mask === undefined ? undefined : { value: (): V => maskAtBoundary(ctx, reduction.perSample, reduction.mask!, lowerNodes({ ...ctx, names: new Map([[reduction.mask!, 'selected']]) }, [reduction.mask!]).val(reduction.mask!).read()) };
+    return reduce(I, sig, perSample, fn.nodes[reduction.perSample]!.type.dtype, () => perSample, mask);
   });
 }
 
-/** The per-sample losses `perSample` reduced as the options say, with weights; `none` when unreduced. */
-function reduce<V>(I: Interp<V>, sig: Signature<V>, perSample: V, dtype: DType, none: () => V): V {
+/**
+ * The per-sample losses `perSample` reduced as the options say, with weights; `none` when
+ * unreduced. Under the mask of a masked outer reduction (`mask`, bool in the per-sample
+ * layout) each loss weighs w·m: 'mean' is Σ w·m·l / Σ w·m, 'sum_by_nonzero_weights' counts the
+ * nonzero w·m, and 'sum_over_batch_size' divides by the number of selected losses, as Keras 3
+ * applies a mask; unweighted, w is 1.
+ */
+function reduce<V>(I: Interp<V>, sig: Signature<V>, perSample: V, dtype: DType, none: () => V, mask?: { readonly value: () => V; readonly own?: () => V; readonly kind?: string }): V {
   const { mode, weights } = sig.reduction!;
   const losses = (): V => (dtype === 'real' ? perSample : I.tf('cast', perSample, I.str('float32')));
   const is = (m: string) => (): V => I.js('eq', mode, I.str(m));
@@ -206,16 +226,46 @@ function reduce<V>(I: Interp<V>, sig: Signature<V>, perSample: V, dtype: DType, 
   // with one 0 appended keeps the result on the tape of the losses.
   const empty = (): V => I.and(I.js('eq', I.get(perSample, 'size'), I.num(0)), () => I.js('ne', mode, I.str('none')));
   const zero = (): V => I.tf('sum', I.tf('concat', I.list([I.tf('reshape', losses(), I.list([I.num(-1)])), I.tf('zeros', I.list([I.num(1)]))])));
+  const given = (): V => {
+    I.comment('Weights of a leading part of the per-sample shape broadcast over the rest.');
+    const padding = I.js('ones', I.js('sub', I.get(perSample, 'rank'), I.get(weights, 'rank')));
+    return I.tf('reshape', I.tf('cast', weights, I.str('float32')), I.list([spread(I.get(weights, 'shape')), spread(padding)]));
+  };
+  const selected = (): V => I.let('selected', I.tf('cast', mask!.value(), I.str('float32')));
+  if (mask) {
+    const own = mask.own;
+    return I.branches(
+      [
+        // The loss's own reduction unweighted: its output (with the `empty:` value it gives).
+        ...(own ? [[() => I.and(is(mask.kind!)(), () => I.js('eq', weights, I.undef())), own] as const] : []),
+        [empty, zero],
+        [
+          () => I.js('eq', weights, I.undef()),
+          () => {
+            const s = selected();
+            return weighed(s, s);
+          },
+        ],
+      ],
+      () => {
+        const s = selected();
+        return weighed(I.tf('mul', given(), s), s);
+      },
+    );
+  }
   return I.branches(
     [
       [empty, zero],
       // Unweighted, every mode but 'sum' and 'none' is the mean.
       [() => I.js('eq', weights, I.undef()), () => I.branches([[is('none'), none], [is('sum'), () => I.tf('sum', losses())]], () => I.tf('mean', losses()))],
     ],
-    () => {
-      I.comment('Weights of a leading part of the per-sample shape broadcast over the rest.');
-      const padding = I.js('ones', I.js('sub', I.get(perSample, 'rank'), I.get(weights, 'rank')));
-      const w = I.let('w', I.tf('reshape', I.tf('cast', weights, I.str('float32')), I.list([spread(I.get(weights, 'shape')), spread(padding)])));
+    () => weighed(given()),
+  );
+
+  /** The losses weighed by `weightsFull` (their shape), reduced as the mode says; under a mask, `selectedV` is it as 0/1. */
+  function weighed(weightsFull: V, selectedV?: V): V {
+    {
+      const w = I.let('w', weightsFull);
       const weighted = I.let('weighted', I.tf('mul', losses(), w));
       // Σ w·l over a count that is 0 only when every weight is: NaN there, with gradient 0.
       const over = (count: V): V => {
@@ -228,8 +278,8 @@ function reduce<V>(I: Interp<V>, sig: Signature<V>, perSample: V, dtype: DType, 
         const nonzero = I.helper('noGrad', I.arrow([], () => I.tf('sum', I.tf('cast', I.tf('notEqual', w, I.tf('scalar', I.num(0))), I.str('float32')))));
         return over(I.let('nonzero', I.tf('mul', nonzero, I.tf('div', I.tf('scalar', I.get(perSample, 'size')), I.tf('scalar', I.get(w, 'size'))))));
       };
-      // Keras: over the number of per-sample losses, whatever the weights.
-      const overBatch = (): V => I.tf('div', I.tf('sum', weighted), I.tf('scalar', I.get(perSample, 'size')));
+      // Keras: over the number of per-sample losses, whatever the weights (under a mask, those it selects).
+      const overBatch = (): V => (selectedV !== undefined ? over(I.let('selectedCount', I.tf('sum', selectedV))) : I.tf('div', I.tf('sum', weighted), I.tf('scalar', I.get(perSample, 'size'))));
       return I.branches([[is('none'), () => weighted], [is('sum'), () => I.tf('sum', weighted)], [is('sum_by_nonzero_weights'), byNonzero], [is('sum_over_batch_size'), overBatch]], () => {
         I.comment('Mean over the weights (tf.losses Reduction.MEAN): sum(w * l) / sum(w broadcast to l).');
         I.comment('Weights that sum to 0 (every sample ignored) give NaN, as tf.losses and torch do, with gradient 0 as');
@@ -240,8 +290,8 @@ function reduce<V>(I: Interp<V>, sig: Signature<V>, perSample: V, dtype: DType, 
         const mean = I.tf('div', I.tf('sum', weighted), I.tf('where', unweighted, I.tf('onesLike', total), total));
         return I.tf('where', unweighted, I.tf('fill', I.list([]), I.num(NaN)), mean);
       });
-    },
-  );
+    }
+  }
 }
 
 /**

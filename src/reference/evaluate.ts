@@ -63,7 +63,8 @@ export function evaluateReference(
   }
   const perSample = ev.atBoundary(ev.value(fn.reduction.perSample), fn.reduction.perSample);
   const kind = options.reduction ?? fn.reduction.kind;
-  const w = options.weights ? expandWeights(fn.name, options.weights, perSample.shape) : undefined;
+  const m = maskOf(fn, ev);
+  const w = maskedWeights(options.weights ? expandWeights(fn.name, options.weights, perSample.shape) : undefined, m);
   const l = perSample.data;
   if (kind === 'none') return { shape: [...perSample.shape], data: w ? l.map((v, i) => w[i]! * v) : l };
   let num = 0;
@@ -76,7 +77,9 @@ export function evaluateReference(
   });
   // 'sum' = Σ w·l; 'mean' = Σ w·l / Σ w over the weights broadcast to the per-sample shape;
   // 'sum_by_nonzero_weights' over how many of those are not 0; 'sum_over_batch_size' over l's size.
-  const by: Record<string, number> = { sum: num, mean: num / den, sum_by_nonzero_weights: num / nonzero, sum_over_batch_size: num / l.length };
+  // Under a mask (w·m, Keras 3's apply_mask) the batch is the selected losses.
+  const batch = m ? m.reduce((a, v) => a + v, 0) : l.length;
+  const by: Record<string, number> = { sum: num, mean: num / den, sum_by_nonzero_weights: num / nonzero, sum_over_batch_size: num / batch };
   return { shape: [], data: Float64Array.of(l.length === 0 ? 0 : by[kind]!) };
 }
 
@@ -116,9 +119,10 @@ export function gradientsReference(
   const seen = ev.atBoundary(root, pass.root);
   let seed = new Float64Array(root.data.length).fill(1);
   if (!plain) {
-    const w = options.weights ? expandWeights(fn.name, options.weights, seen.shape) : undefined;
+    const m = maskOf(fn, ev);
+    const w = maskedWeights(options.weights ? expandWeights(fn.name, options.weights, seen.shape) : undefined, m);
     const kind = options.reduction ?? fn.reduction!.kind;
-    const n = root.data.length;
+    const n = m ? m.reduce((a, v) => a + v, 0) : root.data.length;
     const weightOf = (i: number): number => (w ? w[i]! : 1);
     // d/dl_i of each reduction: w_i over what it divides by (unweighted, all but 'sum' are the mean).
     const by: Record<string, number> = {
@@ -128,6 +132,8 @@ export function gradientsReference(
       sum_by_nonzero_weights: w ? w.filter((v) => v !== 0).length : n,
       sum_over_batch_size: n,
     };
+    // Nothing to divide by (no weight, nothing selected): NaN, with gradient 0.
+    if (kind !== 'sum' && kind !== 'none' && by[kind] === 0) by[kind] = Infinity;
     seed = seed.map((_, i) => weightOf(i) / by[kind]!);
   }
   ev.preset(pass.seed, { shape: root.shape, data: ev.expandTo({ axes: seen.axes, shape: seen.shape, data: seed }, root.axes) });
@@ -198,6 +204,18 @@ function out(v: Val): RefTensor {
 }
 
 /** Weights broadcast to `shape`: aligned from the left (a per-sample prefix), dims may be 1. */
+/** The mask of a masked outer reduction as 0/1, in the per-sample losses' boundary layout. */
+function maskOf(fn: IrFunction, ev: RefEvaluator): Float64Array | undefined {
+  const r = fn.reduction;
+  return r?.mask === undefined ? undefined : ev.expandTo(ev.value(r.mask), boundaryAxes(fn, r.perSample)).map((v) => (v !== 0 ? 1 : 0));
+}
+
+/** Weights under a mask: w·m (the mask alone when unweighted). */
+function maskedWeights(w: Float64Array | undefined, m: Float64Array | undefined): Float64Array | undefined {
+  if (!m) return w;
+  return w ? w.map((v, i) => v * m[i]!) : m;
+}
+
 function expandWeights(loss: string, w: RefTensor, shape: readonly number[]): Float64Array {
   const ok = w.shape.length <= shape.length && w.shape.every((s, i) => s === shape[i] || s === 1);
   if (!ok || w.data.length !== prod(w.shape)) {
