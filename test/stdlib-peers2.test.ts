@@ -119,34 +119,34 @@ const CASES: readonly LossCase[] = [
   { file: MET, loss: 'nt_xent', oracle: (x, h) => P.nt_xent(x.e!, x.label!, h.temperature ?? 0.07), inputs: labelled, shapes: [[6, 3], [8, 4]], hypers: [{ temperature: 0.5 }], wrt: ['e'], reductions: false },
   { file: MET, loss: 'supcon', oracle: (x, h) => P.supcon(x.e!, x.label!, h.temperature ?? 0.1).value, inputs: labelled, shapes: [[6, 3], [8, 4]], hypers: [{ temperature: 0.3 }], wrt: ['e'], reductions: false },
   {
-    file: SEG, loss: 'monai_dice', oracle: (x, h) => P.monai_dice(x.x!, x.y!, monai(h)), inputs: segmentation, shapes: [[2, 3, 6], [3, 4, 5]], reductions: false, wrt: ['x'],
-    hypers: [{ activation: 1 }, { activation: 2, include_background: 0 }, { squared_pred: 1, jaccard: 1 }, { batch: 1, activation: 2 }, { soft_label: 1, smooth_nr: 0.5, smooth_dr: 0.25 }, { jaccard: 1, soft_label: 1, activation: 1 }],
+    file: SEG, loss: 'monai_dice', oracle: (x, h) => P.monai_dice(x.x!, x.y!, monai(h)), inputs: segmentation, shapes: [[2, 3, 4], [2, 3, 5]], reductions: false, wrt: ['x'],
+    hypers: [{ activation: 2, include_background: 0 }, { squared_pred: 1, jaccard: 1, activation: 1 }, { batch: 1, activation: 2 }, { jaccard: 1, soft_label: 1, smooth_nr: 0.5, smooth_dr: 0.25 }],
   },
   {
     file: SEG, loss: 'monai_tversky', oracle: (x, h) => P.monai_tversky(x.x!, x.y!, { ...monai(h), ...(h.alpha !== undefined ? { alpha: h.alpha } : {}), ...(h.beta !== undefined ? { beta: h.beta } : {}) }),
-    inputs: segmentation, shapes: [[2, 3, 6], [3, 4, 5]], reductions: false, wrt: ['x'],
+    inputs: segmentation, shapes: [[2, 3, 5]], reductions: false, wrt: ['x'],
     hypers: [{ alpha: 0.3, beta: 0.7 }, { soft_label: 1, activation: 1 }, { batch: 1, include_background: 0, activation: 2 }],
   },
   {
     file: SEG, loss: 'monai_generalized_dice', oracle: (x, h) => P.monai_generalized_dice(x.x!, x.y!, { ...monai(h), w_type: W_TYPE[h.w_type ?? 0]! }),
-    inputs: segmentation, shapes: [[2, 3, 6], [3, 4, 5]], reductions: false, wrt: ['x'],
-    hypers: [{ w_type: 1 }, { w_type: 2, activation: 2 }, { batch: 1, activation: 1 }, { include_background: 0, soft_label: 1 }],
+    inputs: segmentation, shapes: [[2, 3, 5]], reductions: false, wrt: ['x'],
+    hypers: [{ w_type: 1 }, { w_type: 2, activation: 2 }, { batch: 1, activation: 1, include_background: 0, soft_label: 1 }],
   },
   {
     file: SEG, loss: 'monai_focal', oracle: (x, h) => P.monai_focal(x.x!, x.y!, { include_background: flag(h.include_background, true), gamma: h.gamma ?? 2, use_softmax: flag(h.use_softmax), ...alphaOf(h) }),
-    inputs: segmentation, shapes: [[2, 3, 6], [3, 4, 5]], reductions: false, wrt: ['x'],
-    hypers: [{ use_softmax: 1 }, { use_alpha: 1, alpha: 0.3 }, { use_softmax: 1, use_alpha: 1, alpha: 0.3 }, { include_background: 0, use_softmax: 1, use_alpha: 1 }, { gamma: 0.5, include_background: 0 }],
+    inputs: segmentation, shapes: [[2, 3, 5]], reductions: false, wrt: ['x'],
+    hypers: [{ use_alpha: 1, alpha: 0.3 }, { use_softmax: 1, use_alpha: 1, alpha: 0.3 }, { include_background: 0, use_softmax: 1, use_alpha: 1 }, { gamma: 0.5, include_background: 0 }],
   },
   {
     file: SEG, loss: 'monai_dice_ce',
     oracle: (x, h) => P.monai_dice_ce(x.x!, x.y!, { ...monai(h), ...(h.lambda_dice !== undefined ? { lambda_dice: h.lambda_dice } : {}), ...(h.lambda_ce !== undefined ? { lambda_ce: h.lambda_ce } : {}), ...(h.label_smoothing !== undefined ? { label_smoothing: h.label_smoothing } : {}) }),
-    inputs: segmentation, shapes: [[2, 3, 6], [3, 4, 5], [2, 1, 6]], reductions: false, wrt: ['x'],
+    inputs: segmentation, shapes: [[2, 3, 4], [2, 1, 4]], reductions: false, wrt: ['x'],
     hypers: [{ activation: 2, label_smoothing: 0.1 }, { lambda_ce: 0.3, lambda_dice: 2, jaccard: 1, include_background: 0 }],
   },
   {
     file: SEG, loss: 'monai_dice_focal',
     oracle: (x, h) => P.monai_dice_focal(x.x!, x.y!, { ...monai(h), gamma: h.gamma ?? 2, ...alphaOf(h), ...(h.lambda_dice !== undefined ? { lambda_dice: h.lambda_dice } : {}), ...(h.lambda_focal !== undefined ? { lambda_focal: h.lambda_focal } : {}) }),
-    inputs: segmentation, shapes: [[2, 3, 6], [3, 4, 5]], reductions: false, wrt: ['x'],
+    inputs: segmentation, shapes: [[2, 3, 5]], reductions: false, wrt: ['x'],
     hypers: [{ activation: 1, use_alpha: 1, alpha: 0.25 }, { include_background: 0, gamma: 1, activation: 2, lambda_focal: 0.5 }],
   },
 ];
