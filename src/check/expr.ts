@@ -97,7 +97,8 @@ function constantBranch(ctx: ElabContext, c: TensorVal, a: TensorVal, b: TensorV
   const taken = cond.attrs.value !== 0 ? a : b;
   const other = taken === a ? b : a;
   if (!other.axes.every((x) => taken.axes.some((y) => y.name === x.name))) return undefined;
-  if ((a.elem === 'bool') !== (b.elem === 'bool')) return undefined; // select reports it
+  // Another element type (int and real) would type the result otherwise than select does.
+  if (JSON.stringify(a.elem) !== JSON.stringify(b.elem)) return undefined;
   return taken;
 }
 
