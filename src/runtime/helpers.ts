@@ -206,7 +206,7 @@ export function tetragamma(x: tf.Tensor): tf.Tensor {
  * 6 on, where z = x), and at z the alternating polynomial c₀ - r(c₁ - r(c₂ - …)) in r = 1/z²
  * of the asymptotic series (Horner's rule), which each caller scales and completes.
  */
-function polygammaParts(
+export function polygammaParts(
   x: tf.Tensor,
   term: (v: tf.Tensor) => tf.Tensor,
   coefficients: readonly number[],
