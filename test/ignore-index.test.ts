@@ -7,10 +7,11 @@
 // torch 2.x's definition, and against central differences; the refusals by their messages.
 import * as tf from '@tensorflow/tfjs';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { check, compile, evaluate } from '../src/api.js';
+import { fsHost } from '../src/cli/files.js';
 import { formatDiagnostic } from '../src/diagnostics/diagnostic.js';
 import { emitPytorchModule, TORCH_RUNTIME_FILE } from '../src/emit/pytorch.js';
 import { initBackend } from '../src/eval/setup.js';
@@ -245,6 +246,36 @@ describe('ignore_index: refusals', () => {
     const src = 'loss f(x: [N, C],  t: index[N] of C   ignore  ii, ii: int = -100) = mean(-log_softmax(x, C)[t], where: t != ii)\n';
     const out = formatSource(src, 'f.loss');
     expect('text' in out && out.text).toContain('t: index[N] of C ignore ii, ii: int = -100');
+  });
+});
+
+describe('the stdlib: cross_entropy and nll take ignore_index', () => {
+  it('equal the oracle from torch definition (class weights as weights w[t]; label smoothing unweighted), all-ignored NaN with gradient 0', async () => {
+    const cls = await compiledModule(readFileSync('stdlib/classification.loss', 'utf8'), 'stdlib/classification.loss', 'ignore-stdlib', { host: fsHost });
+    for (const c of [...CASES, ALL_IGNORED]) {
+      const variants = c.w && c.eps > 0 ? [{ ...c, w: undefined }] : [c];
+      for (const v of variants) {
+        const x = tf.tensor2d(v.x);
+        const t = tf.tensor1d(v.t, 'int32');
+        // torch's class weight w is the per-sample weight w[t] (any value where ignored).
+        const weights = v.w ? tf.tensor1d(v.t.map((k) => (k === v.ignore ? 7 : v.w![k]!))) : undefined;
+        const options = { ignore_index: v.ignore, ...(weights ? { weights } : {}) };
+        const { value, grad } = tf.valueAndGrad((a: tf.Tensor) => cls.cross_entropy!(a, t, { ...options, label_smoothing: v.eps }))(x);
+        const expected = oracle(v, 'mean');
+        if (Number.isNaN(expected)) {
+          expect(value.dataSync()[0], v.name).toBeNaN();
+          expect(Array.from(grad.dataSync(), (g) => g + 0), v.name).toEqual(Array<number>(grad.size).fill(0));
+        } else {
+          expect(Math.abs(value.dataSync()[0]! - expected), v.name).toBeLessThan(2e-6 * Math.max(1, expected));
+        }
+        const lp = tf.logSoftmax(x);
+        const nll = cls.nll!(lp, t, options).dataSync()[0]!;
+        const nllExpected = oracle({ ...v, eps: 0 }, 'mean');
+        if (Number.isNaN(nllExpected)) expect(nll, `${v.name} nll`).toBeNaN();
+        else expect(Math.abs(nll - nllExpected), `${v.name} nll`).toBeLessThan(2e-6 * Math.max(1, nllExpected));
+        tf.dispose([x, t, value, grad, lp, ...(weights ? [weights] : [])]);
+      }
+    }
   });
 });
 

@@ -269,8 +269,10 @@ function forLayersStatement(fn: IrFunction, functionName: string, optionsName: s
   const leadsWithBatch = (axes: readonly Axis[]): boolean => batch !== undefined && axes[0]?.name === batch.name;
   let none = false;
   let perExample: 'mean' | 'sum' | 'whole';
-  // A masked outer mean does not split into per-example means tfjs-layers could average.
-  if (fn.reduction && fn.reduction.mask === undefined) {
+  // A masked outer mean over more than the batch axis does not split into per-example means
+  // tfjs-layers could average; over the batch alone, an example the mask leaves out is a loss of
+  // 0 in tfjs-layers' batch mean (as Keras 2 counts an example of sample weight 0).
+  if (fn.reduction && (fn.reduction.mask === undefined || boundaryAxes(fn, fn.reduction.perSample).length === 1)) {
     none = leadsWithBatch(boundaryAxes(fn, fn.reduction.perSample));
     perExample = none ? fn.reduction.kind : 'whole';
   } else {
