@@ -10,10 +10,13 @@ declare const document: any;
 declare const window: any;
 
 const pw = usePlayground('playground-plots');
+// 21 points per sweep instead of 61 (the page's ?sweep-points option): the same curves, a third
+// of the evaluations; the focal preset's four curves took 97 s on a loaded machine.
+const QUICK = '?sweep-points=21';
 
 describe('playground plots in Chromium', { timeout: 120_000 }, () => {
   it('bug 1: the plot of an opened example draws its own loss, not the starter\'s', async () => {
-    const page = await pw.open();
+    const page = await pw.open(QUICK);
     await openExample(page, 'classification.loss#binary_focal');
     await result(page, 'binary_focal');
     await page.click('#tab-plots');
@@ -28,7 +31,7 @@ describe('playground plots in Chromium', { timeout: 120_000 }, () => {
   });
 
   it('bugs 3 and 8: leaving a preset for the editor\'s losses leaves its γ values too', async () => {
-    const page = await pw.open();
+    const page = await pw.open(QUICK);
     await openExample(page, 'classification.loss#binary_focal');
     await result(page, 'binary_focal');
     await page.click('#tab-plots');
@@ -54,7 +57,7 @@ describe('playground plots in Chromium', { timeout: 120_000 }, () => {
   });
 
   it('bug 11: a multi-class sweep of one element (the true class\'s logit) is not flat', async () => {
-    const page = await pw.open();
+    const page = await pw.open(QUICK);
     await openExample(page, 'classification.loss#cross_entropy');
     await result(page, 'cross_entropy');
     await page.click('#tab-plots');
@@ -78,7 +81,7 @@ describe('playground plots in Chromium', { timeout: 120_000 }, () => {
 
   it('a shared link of a preset draws its plot', async () => {
     const hash = await encodeState({ v: 1, compiler: VERSION, text: 'loss l(a: [N]) = mean(a^2)', settings: { tab: 'plots', plot: 'sweep' }, plot: { preset: 'regression', kind: 'sweep', losses: ['mse', 'mae'], input: 'pred', lo: -3, hi: 3 } });
-    const page = await pw.open(hash);
+    const page = await pw.open(QUICK + hash);
     await page.locator('#plot-canvas[data-drawn="true"]').waitFor(UI);
     expect(await page.locator('#tab-plots').getAttribute('class')).toContain('active');
   });

@@ -12,6 +12,15 @@ import { presets } from '../plot/presets.js';
 import { buildSeries, DEFAULT_PLOT, firstReal, realInputs, resolveSource, specOf, type PlotSpec, type Resolved } from '../plot/specs.js';
 import { controls } from './plot-controls.js';
 
+/**
+ * Points along a sweep: 61, or `?sweep-points=N` in the page's URL (5 to 201), which the
+ * browser tests use to draw the same curves with fewer evaluations on a loaded machine.
+ */
+export function sweepPoints(search: string): number {
+  const asked = Number(new URLSearchParams(search).get('sweep-points'));
+  return Number.isInteger(asked) && asked >= 5 && asked <= 201 ? asked : 61;
+}
+
 export function mountPlots(root: HTMLElement, onSettings: () => void): { draw(): void; spec(): PlotSpec; load(s: PlotSpec, drawNow?: boolean): void } {
   let spec: PlotSpec = { ...DEFAULT_PLOT };
   const status = h('div', { class: 'pane-status', id: 'plot-status' });
@@ -89,7 +98,7 @@ export function mountPlots(root: HTMLElement, onSettings: () => void): { draw():
       lineChart(c2, curves.map((c, i): Line => ({ label: `d/d${element === undefined ? input : `${input}[${element}]`} ${c.label}`, x: tx(c), y: c.grad, dashed: true, color: PALETTE[i % PALETTE.length]! })), { title: 'Gradient', xLabel, yLabel: `d loss / d ${input}` });
       return a;
     };
-    const curves = await app.runner.call<SweepCurve[]>('sweep', { series, input, lo: spec.lo, hi: spec.hi, points: 61, ...(element !== undefined ? { element } : {}) }, (p) => id === job && paint(p as SweepCurve[]));
+    const curves = await app.runner.call<SweepCurve[]>('sweep', { series, input, lo: spec.lo, hi: spec.hi, points: sweepPoints(location.search), ...(element !== undefined ? { element } : {}) }, (p) => id === job && paint(p as SweepCurve[]));
     if (id !== job) return;
     const gaps = curves.filter((c) => c.loss.some((v) => !Number.isFinite(v))).map((c) => `${c.label} is not finite at ${c.loss.filter((v) => !Number.isFinite(v)).length} points (gaps)`);
     // The drawn range, for the browser tests: a flat curve is visible in the page's data too.
