@@ -210,6 +210,20 @@ describe.each(['cpu', 'wasm'] as const)('on %s', (backend) => {
   });
 });
 
+describe('ties', () => {
+  it("a max or min tied between elements splits its gradient equally, tiled as untiled (the derived gradient's convention)", () => {
+    const fn = lossFn(MET, 'batch_hard_triplet');
+    // Anchor 0's two positives at the same distance, and its two nearest negatives.
+    const x = { e: fromNested([[0, 0], [1, 0], [-1, 0], [0, 2], [0, -2], [1, 1]]), label: fromNested([0, 0, 0, 1, 1, 1]) };
+    const base = evaluate(fn, x, ['e']);
+    for (const blockRows of [1, 4]) {
+      const tiled = evaluate(fn, x, ['e'], blockRows);
+      close([tiled.value], [base.value], 1e-6);
+      close(tiled.grads[0]!, base.grads[0]!, 1e-5);
+    }
+  });
+});
+
 describe('blockRows', () => {
   it('must be a whole number of at least 1', () => {
     const fn = lossFn(MET, 'info_nce');

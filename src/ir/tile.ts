@@ -12,6 +12,7 @@
 // copies, which is allowed only when each is no larger than an input (per-row values, not
 // pairwise ones): otherwise the loss is left untiled, with the reason.
 
+import { unionAxes, withoutAxes } from './axes.js';
 import { postorder } from './walk.js';
 import { REST, type Axis, type IrFunction, type IrNode, type NodeId } from './types.js';
 
@@ -145,6 +146,7 @@ function planFor(fn: IrFunction, order: readonly IrNode[], axis: Axis): TileAnal
   }
   // The block's numerator: the sum of its terms (masked as the outer reduction is).
   nodes[fn.output] = { ...out, op: 'sum', attrs: { axes: out.attrs.axes ?? [], empty: 0 } };
+  splitTies(nodes, fn.output);
   const operand = fn.nodes[out.args[0]!]!;
   const reduced = inBlock(operand.type.axes.filter((a) => (out.attrs.axes ?? []).includes(a.name)));
   const maskId = out.args[1];
@@ -164,6 +166,48 @@ function planFor(fn: IrFunction, order: readonly IrNode[], axis: Axis): TileAnal
       perRow,
     },
   };
+}
+
+/**
+ * The block is differentiated by tfjs, whose gradient of a max or min reduction gives the whole
+ * of dy to every element tied for it (k ties, k times the gradient); the compiler's derived
+ * gradient splits it equally among them (derivatives.ts), as the untiled loss does. Each max
+ * and min reduction becomes that split, in ops tfjs differentiates as the compiler does:
+ * m = detach(max x); tie = (x == m) [and the mask]; Σ select(tie, x, 0) · tie / #ties, or m
+ * where nothing is tied (an empty selection: its value, gradient 0).
+ */
+function splitTies(nodes: IrNode[], output: NodeId): void {
+  const add = (node: Omit<IrNode, 'id'>): NodeId => {
+    nodes.push({ ...node, id: nodes.length });
+    return nodes.length - 1;
+  };
+  for (const n of postorder(nodes, [output])) {
+    if (n.op !== 'max' && n.op !== 'min') continue;
+    const axes = n.attrs.axes ?? [];
+    const x = nodes[n.args[0]!]!;
+    if (x.type.dtype !== 'real') continue;
+    const mask = n.args[1] === undefined ? undefined : nodes[n.args[1]]!;
+    const span = n.span ? { span: n.span } : {};
+    const real = (ax: readonly Axis[]) => ({ dtype: 'real' as const, axes: ax });
+    const bool = (ax: readonly Axis[]) => ({ dtype: 'bool' as const, axes: ax });
+    const whole = add({ op: n.op, args: n.args, attrs: n.attrs, type: n.type, ...span });
+    const m = add({ op: 'detach', args: [whole], attrs: {}, type: n.type, ...span });
+    const eq = add({ op: 'eq', args: [x.id, m], attrs: {}, type: bool(x.type.axes), ...span });
+    const tAxes = mask ? unionAxes(x.type.axes, mask.type.axes) : x.type.axes;
+    const tie = mask ? add({ op: 'and', args: [eq, mask.id], attrs: {}, type: bool(tAxes), ...span }) : eq;
+    const ties = add({ op: 'to_real', args: [tie], attrs: {}, type: real(tAxes), ...span });
+    const kept = withoutAxes(tAxes, axes);
+    const count = add({ op: 'sum', args: [ties], attrs: { axes }, type: real(kept), ...span });
+    const one = add({ op: 'const', args: [], attrs: { value: 1 }, type: real([]), ...span });
+    const zero = add({ op: 'const', args: [], attrs: { value: 0 }, type: real([]), ...span });
+    const atLeastOne = add({ op: 'maximum', args: [count, one], attrs: {}, type: real(kept), ...span });
+    const share = add({ op: 'div', args: [ties, atLeastOne], attrs: {}, type: real(tAxes), ...span });
+    const picked = add({ op: 'select', args: [tie, x.id, zero], attrs: {}, type: real(tAxes), ...span });
+    const weighted = add({ op: 'mul', args: [picked, share], attrs: {}, type: real(tAxes), ...span });
+    const split = add({ op: 'sum', args: [weighted], attrs: { axes }, type: real(kept), ...span });
+    const any = add({ op: 'any', args: [tie], attrs: { axes }, type: bool(kept), ...span });
+    nodes[n.id] = { id: n.id, op: 'select', args: [any, split, m], attrs: {}, type: n.type, ...span };
+  }
 }
 
 /** The dim lists no other one is a multiple of (any of them may be the largest at run time). */
