@@ -184,7 +184,7 @@ export function planLoss(fn: IrFunction, names: ModuleNames, options: PlanOption
       key: 'blockRows',
       type: 'number',
       optional: true,
-      doc: 'Rows per block of the tiled computation (docs/language.md, Tiling): a whole number of at least 1. Left out, as many rows as keep a block\'s largest value under 64 MB; when one block covers every row, the loss is not tiled.',
+      doc: 'Rows per block of the tiled computation (docs/language.md, Tiling): a whole number of at least 1. Left out, as many rows as keep a block\'s largest value under 16 MB; when one block covers every row, the loss is not tiled.',
     });
   }
   optionsProps.push(...validationOptions(hasFiniteCheck(fn)));

@@ -92,7 +92,7 @@ function keywordArgs(fn: IrFunction, scope: Scope): KeywordArg[] {
     );
   }
   if (optionKeys(fn).includes('blockRows')) {
-    args.push({ key: 'blockRows', name: scope.claim('blockRows'), hint: 'Optional[int]', dflt: 'None', doc: 'rows per block of the tiled computation (docs/language.md, Tiling); None: as many as keep a block under 64 MB' });
+    args.push({ key: 'blockRows', name: scope.claim('blockRows'), hint: 'Optional[int]', dflt: 'None', doc: 'rows per block of the tiled computation (docs/language.md, Tiling); None: as many as keep a block under 16 MB' });
   }
   args.push({ key: 'checkValues', name: scope.claim('checkValues'), hint: 'bool', dflt: 'True', doc: 'scan the inputs for NaN, values outside their domains and class indices out of range' });
   if ((fn.functions ?? []).length === 0) {

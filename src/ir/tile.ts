@@ -224,7 +224,7 @@ export function formatTiling(analysis: TileAnalysis): string[] {
   const per = plan.perRow.map((dims) => (dims.length ? dims.join('·') : '1')).join(' or ');
   return [
     `  tiles over rows ${plan.axis.name}:${plan.axis.dim}: a ${plan.kind} of per-row terms, computed one block of rows at a time`,
-    `  peak per block: rows × ${per} (largest value per row); rows per block chosen so that stays under 64 MB (option blockRows to force)`,
+    `  peak per block: rows × ${per} (largest value per row); rows per block chosen so that stays under 16 MB (option blockRows to force)`,
     `  where ${plan.axis.name} enters: ${plan.entries.map((e) => `%${e.id}${e.iota ? ' (positions, offset)' : ' (slice)'}`).join(', ')}`,
   ];
 }

@@ -13,8 +13,12 @@ import { lowerNodes, type BodyContext } from './body.js';
 import type { Interp } from './interp.js';
 import { Layout } from './layout.js';
 
-/** Elements of one block's largest value: 64 MB of float32. */
-export const BLOCK_BUDGET_ELEMENTS = 16 * 1024 * 1024;
+/**
+ * Elements of one block's largest value: 16 MB of float32. A block's tf.tidy holds all its
+ * values until it ends, and its backward the values tfjs saves (a dozen or more of the
+ * largest size for info_nce), so peak memory is some tens of times this.
+ */
+export const BLOCK_BUDGET_ELEMENTS = 4 * 1024 * 1024;
 
 /** The full size of the row axis. */
 export function rowCount<V>(ctx: BodyContext<V>, plan: TilePlan): V {
