@@ -104,7 +104,7 @@ export function docPage(title: string, md: string, links: LinkMap): string {
 :root { color-scheme: light dark; --fg: #1f2328; --muted: #59636e; --bg: #fff; --code: #f3f4f6; --line: #d1d9e0; --link: #0969da; --target: #fff8c5; }
 @media (prefers-color-scheme: dark) { :root { --fg: #e6edf3; --muted: #9198a1; --bg: #0d1117; --code: #161b22; --line: #3d444d; --link: #4493f8; --target: #3a3200; } }
 body { margin: 0; background: var(--bg); color: var(--fg); font: 15px/1.55 system-ui, -apple-system, 'Segoe UI', sans-serif; }
-nav.top { position: sticky; top: 0; background: var(--bg); border-bottom: 1px solid var(--line); padding: 8px 16px; display: flex; gap: 16px; flex-wrap: wrap; }
+nav.top { position: sticky; top: 0; background: var(--bg); border-bottom: 1px solid var(--line); padding: 8px 16px; display: flex; gap: 16px; white-space: nowrap; overflow-x: auto; font-size: 14px; }
 main { max-width: 860px; margin: 0 auto; padding: 8px 16px 64px; overflow-wrap: anywhere; }
 a { color: var(--link); }
 code { font: 13px/1.4 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; background: var(--code); padding: 1px 4px; border-radius: 4px; }
@@ -113,8 +113,9 @@ pre code { padding: 0; background: none; }
 pre .file { color: var(--muted); font: 12px ui-monospace, monospace; margin-bottom: 4px; }
 table { border-collapse: collapse; display: block; overflow-x: auto; }
 th, td { border: 1px solid var(--line); padding: 4px 8px; text-align: left; vertical-align: top; }
-h2 { border-top: 1px solid var(--line); padding-top: 16px; margin-top: 32px; scroll-margin-top: 48px; }
-h1, h3 { scroll-margin-top: 48px; }
+h2 { border-top: 1px solid var(--line); padding-top: 16px; margin-top: 32px; scroll-margin-top: 56px; }
+h1, h3 { scroll-margin-top: 56px; }
+td code { white-space: nowrap; }
 h2:target { background: var(--target); }
 blockquote { margin: 0; padding-left: 12px; border-left: 3px solid var(--line); color: var(--muted); }
 </style>
