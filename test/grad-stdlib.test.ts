@@ -7,7 +7,8 @@
 //  (d) at extreme inputs: finite on wasm and cpu, and where autodiff is not finite;
 //  (e) no tensor leaks over 10,000 training steps.
 // `perceptual` takes a function parameter: the compiler gives a reason instead of gradients.
-// `gradnorm` detaches its target, so its finite differences hold the target fixed.
+// `gradnorm` detaches its target, so its finite differences hold the target fixed; so do
+// complete_box_iou_loss (α) and circle (its weights), through their float64 oracles.
 import * as tf from '@tensorflow/tfjs';
 import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -23,7 +24,9 @@ import { derivative } from '../src/sample/finite-diff.js';
 import { drawSamples } from '../src/sample/sample-draw.js';
 import { refTotal, show, withElement, type Tensors } from './helpers/grad-fd.js';
 import { EXTREME_INPUTS, STDLIB_GRAD_CASES, type Hypers, type Inputs } from './helpers/grad-stdlib-cases.js';
-import { mulberry32, randomTensor } from './oracle/tensor.js';
+import * as peers2 from './oracle/peers2.js';
+import type { ReduceOpts } from './oracle/reduce.js';
+import { mulberry32, randomTensor, type F64Tensor } from './oracle/tensor.js';
 
 // ---------------------------------------------------------------------------------------
 // The losses
@@ -103,6 +106,25 @@ function gradnormTarget(x: Tensors, alpha: number): RefTensor {
 
 /** The value finite differences take, with the inputs at `base` around which they move. */
 function fdValue(l: Loss, base: Tensors, hypers: Hypers, options: RefOptions): (x: Tensors) => number {
+  // CIoU's α (torchvision's torch.no_grad()) and Circle's weights (detached in
+  // pytorch-metric-learning) held at the base point, through the float64 oracles of test/oracle/peers2.ts.
+  if (l.name === 'complete_box_iou_loss') {
+    const total = (v: number | F64Tensor): number => (typeof v === 'number' ? v : v.data.reduce((a, b) => a + b, 0));
+    const frozen: [F64Tensor, F64Tensor] = [base.p! as F64Tensor, base.t! as F64Tensor];
+    return (x) => total(peers2.complete_box_iou_loss(x.p! as F64Tensor, x.t! as F64Tensor, hypers.eps ?? 1e-7, options as ReduceOpts, frozen));
+  }
+  if (l.name === 'circle') {
+    // The mean over the anchors with a positive loss; with a reduction or weights, Σ w·l over
+    // them ('sum', and 'none' summed) or Σ w·l / Σ w ('mean').
+    const frozen = peers2.cosineSimilarities(base.e! as F64Tensor);
+    return (x) => {
+      const r = peers2.circle(x.e! as F64Tensor, x.label! as F64Tensor, hypers.m ?? 0.4, hypers.gamma ?? 80, frozen);
+      if (options.reduction === undefined && options.weights === undefined) return r.value;
+      const kept = r.perAnchor.map((v, i) => [v, options.weights ? options.weights.data[i]! : 1] as const).filter(([v]) => v > 0);
+      const sum = kept.reduce((s, [v, w]) => s + w * v, 0);
+      return (options.reduction ?? 'mean') === 'mean' ? (kept.length === 0 ? 0 : sum / kept.reduce((s, [, w]) => s + w, 0)) : sum;
+    };
+  }
   if (l.name === 'gradnorm') {
     const target = gradnormTarget(base, hypers.alpha ?? 1.5);
     return (x) => refTotal(GRADNORM_FROZEN, { grad_norms: x.grad_norms!, task_weights: x.task_weights!, target }, {}, options);

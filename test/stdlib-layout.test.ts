@@ -23,6 +23,7 @@ import { wgan_generator as wganOracle } from './oracle/generative.js';
 import { classIndex, logSoftmax } from './oracle/math.js';
 import { contrastive, info_nce, nt_xent_simple, triplet, triplet_margin } from './oracle/metric.js';
 import * as peers from './oracle/peers.js';
+import * as peers2 from './oracle/peers2.js';
 import { expandWeights } from './oracle/reduce.js';
 import { asymmetric_mse, huber, log_cosh, mae, mse, smooth_l1 } from './oracle/regression.js';
 import { giou_loss, iou_loss } from './oracle/segmentation.js';
@@ -201,6 +202,41 @@ function peerLayouts(): Record<string, Layout> {
   };
 }
 
+/** The layouts of test/oracle/peers2.ts's losses that take a reduction. */
+function peer2Layouts(): Record<string, Layout> {
+  const none = { reduction: 'none' as const };
+  const keras = (what: string): string => `keras.losses.${what}(reduction=None): one loss per sample, the last axis reduced`;
+  const focalInputs = (rng: Rng): Inputs => ({ y_pred: randomTensor(S3, rng, { lo: 0.05, hi: 0.95 }), y_true: randomTensor(S3, rng, { lo: 0, hi: 1 }) });
+  const boxPair = (rng: Rng): Inputs => ({ p: boxes(rng), t: boxes(rng) });
+  const perBox = (loss: 'distance_box_iou_loss' | 'complete_box_iou_loss', what: string): Layout => ({
+    file: DET, shape: 'p: [N, Box] → [N]', doc: '[N]', source: `torchvision.ops.${what}(reduction='none'): one loss per box pair`, kind: 'mean',
+    inputs: boxPair, expected: (x) => [x.p!.shape[0]!], perSample: (x) => peers2[loss](x.p!, x.t!, 1e-7, none) as F64Tensor,
+  });
+  return {
+    categorical_focal_crossentropy: {
+      file: CLS, shape: 'y_pred: [..., C] → [...]', doc: '[...]', source: keras('CategoricalFocalCrossentropy'), kind: 'mean', inputs: focalInputs, hypers: { gamma: 1.5, from_logits: true },
+      expected: (x) => dropLast(x.y_pred!.shape), perSample: (x, h) => peers2.categorical_focal_crossentropy(x.y_pred!, x.y_true!, { gamma: num(h, 'gamma', 2), from_logits: h.from_logits === true, ...none }) as F64Tensor,
+    },
+    binary_focal_crossentropy: {
+      file: CLS, shape: 'y_pred: [..., C] → [...]', doc: '[...]', source: keras('BinaryFocalCrossentropy'), kind: 'mean', inputs: focalInputs, hypers: { apply_class_balancing: true },
+      expected: (x) => dropLast(x.y_pred!.shape), perSample: (x, h) => peers2.binary_focal_crossentropy(x.y_pred!, x.y_true!, { apply_class_balancing: h.apply_class_balancing === true, ...none }) as F64Tensor,
+    },
+    distance_box_iou_loss: perBox('distance_box_iou_loss', 'distance_box_iou_loss'),
+    complete_box_iou_loss: perBox('complete_box_iou_loss', 'complete_box_iou_loss'),
+    multi_similarity: {
+      file: MET, shape: 'e: [N, D] → [N]', doc: '[N]', source: "pytorch_metric_learning's MultiSimilarityLoss: one 'element' loss per anchor (MeanReducer)", kind: 'mean',
+      inputs: (rng) => ({ e: emb(rng), label: fromArray([0, 1, 0], [3]) }), expected: (x) => [x.e!.shape[0]!],
+      perSample: (x) => peers2.multi_similarity(x.e!, x.label!, 2, 50, 0.5, none) as F64Tensor,
+    },
+    monai_generalized_dice: {
+      file: SEG, shape: 'x: [B, C, S] → [B]', doc: '[B]', source: "monai.losses.GeneralizedDiceLoss(reduction='none'): one loss per sample, (B, 1, 1...)", kind: 'mean',
+      inputs: (rng) => ({ x: randomTensor([3, 4, 5], rng, { lo: 0.05, hi: 0.95 }), y: randomTensor([3, 4, 5], rng, { lo: 0, hi: 1 }) }), expected: (x) => [x.x!.shape[0]!],
+      perSample: (x) => fromArray([0, 1, 2].map((b) => peers2.monai_generalized_dice(
+        { shape: [1, 4, 5], data: x.x!.data.slice(b * 20, (b + 1) * 20) }, { shape: [1, 4, 5], data: x.y!.data.slice(b * 20, (b + 1) * 20) })), [3]),
+    },
+  };
+}
+
 const LAYOUTS: Record<string, Layout> = {
   mse: elementwise(REG, "torch.nn.MSELoss(reduction='none'): same shape as the input", (p, t) => mse(p, t, { reduction: 'none' })),
   mae: elementwise(REG, "torch.nn.L1Loss(reduction='none'): same shape as the input", (p, t) => mae(p, t, { reduction: 'none' })),
@@ -369,6 +405,7 @@ const LAYOUTS: Record<string, Layout> = {
   },
   // The peers' losses (test/stdlib-peers.test.ts): Keras's per sample over the last axis, torch's elementwise or per row.
   ...peerLayouts(),
+  ...peer2Layouts(),
 };
 
 /** Stdlib losses with no `reduction` option: their result is not a mean or sum of per-sample losses. */
@@ -381,6 +418,15 @@ const NO_REDUCTION: Record<string, string> = {
   vae: 'a sum plus β times another sum',
   perceptual: 'a mean over the feature maps of a function argument',
   batch_hard_triplet: 'a masked mean over the anchors that have a positive and a negative',
+  nt_xent: 'a masked mean over the positive pairs',
+  supcon: 'a masked mean over the anchors with a positive loss',
+  circle: 'a masked mean over the anchors with a positive loss',
+  barlow_twins: 'a sum plus λ times another sum',
+  monai_dice: 'a masked mean over the kept channels',
+  monai_tversky: 'a masked mean over the kept channels',
+  monai_focal: 'a masked mean over the kept channels',
+  monai_dice_ce: 'a weighted sum of two losses',
+  monai_dice_focal: 'a weighted sum of two losses',
 };
 
 // ---------------------------------------------------------------------------------------

@@ -55,6 +55,17 @@ const embeddings = (names: string[], shape = [3, 4]) => (seed: number): Inputs =
   return Object.fromEntries(names.map((n) => [n, U(shape, rng, -1, 1)]));
 };
 
+/** Embeddings [6, 3] and labels with every class at least twice. */
+const labelledEmbeddings = (seed: number): Inputs => {
+  const rng = mulberry32(seed);
+  return { e: U([6, 3], rng, -1, 1), label: fromNested([0, 1, 2, 0, 1, 2]) };
+};
+/** MONAI's [B, C, S]: x in (0.05, 0.95) (probabilities or logits), soft targets away from 0 and 1, every class present. */
+const monaiSegmentation = (seed: number): Inputs => {
+  const rng = mulberry32(seed);
+  return { x: U([2, 3, 4], rng, 0.05, 0.95), y: U([2, 3, 4], rng, 0.05, 0.95) };
+};
+
 export const STDLIB_GRAD_CASES: Readonly<Record<string, StdlibGradCase>> = {
   // regression
   mse: { inputs: pairs(-3, 3), hypers: [] },
@@ -131,6 +142,22 @@ export const STDLIB_GRAD_CASES: Readonly<Record<string, StdlibGradCase>> = {
   poisson_nll: { inputs: (seed) => { const rng = mulberry32(seed); return { input: U([2, 3], rng, 0.1, 2), target: U([2, 3], rng, 0, 5) }; }, hypers: [{ log_input: 0 }, { full: 1 }, { log_input: 0, full: 1, eps: 0.1 }] },
   gaussian_nll: { inputs: (seed) => { const rng = mulberry32(seed); return { input: U([2, 3], rng, -2, 2), target: U([2, 3], rng, -2, 2), var: U([2, 3], rng, 0.1, 2) }; }, hypers: [{ full: 1 }] },
   kl_div: { inputs: (seed) => { const rng = mulberry32(seed); return { input: logSoftmaxRows(U([3, 4], rng, -2, 2)), target: U([3, 4], rng, 0.01, 1) }; }, hypers: [{ log_target: 1 }] },
+  // the peers' losses of test/stdlib-peers2.test.ts
+  categorical_focal_crossentropy: { inputs: (seed) => { const rng = mulberry32(seed); return { y_pred: U([3, 4], rng, 0.05, 0.95), y_true: U([3, 4], rng, 0, 1) }; }, hypers: [{ from_logits: 1, label_smoothing: 0.1 }, { gamma: 0.5 }] },
+  binary_focal_crossentropy: { inputs: (seed) => { const rng = mulberry32(seed); return { y_pred: U([3, 4], rng, 0.05, 0.95), y_true: U([3, 4], rng, 0, 1) }; }, hypers: [{ from_logits: 1, apply_class_balancing: 1 }, { label_smoothing: 0.2, gamma: 0.5 }] },
+  distance_box_iou_loss: { inputs: (seed) => { const rng = mulberry32(seed); const p = boxes(rng, 4); return { p, t: boxes(rng, 4, p) }; }, hypers: [{ eps: 1e-3 }] },
+  complete_box_iou_loss: { inputs: (seed) => { const rng = mulberry32(seed); const p = boxes(rng, 4); return { p, t: boxes(rng, 4, p) }; }, hypers: [{ eps: 1e-3 }] },
+  nt_xent: { inputs: labelledEmbeddings, hypers: [{ temperature: 0.5 }] },
+  supcon: { inputs: labelledEmbeddings, hypers: [{ temperature: 0.5 }] },
+  multi_similarity: { inputs: labelledEmbeddings, hypers: [{ alpha: 1, beta: 10, base: 0.3 }] },
+  circle: { inputs: labelledEmbeddings, hypers: [{ m: 0.25, gamma: 32 }] },
+  barlow_twins: { inputs: embeddings(['za', 'zb'], [5, 3]), hypers: [{ lambda: 0.1 }] },
+  monai_dice: { inputs: monaiSegmentation, hypers: [{ activation: 2, include_background: 0 }, { squared_pred: 1, jaccard: 1, batch: 1, activation: 1 }, { soft_label: 1 }] },
+  monai_dice_ce: { inputs: monaiSegmentation, hypers: [{ activation: 2, label_smoothing: 0.1 }] },
+  monai_focal: { inputs: monaiSegmentation, hypers: [{ use_softmax: 1, include_background: 0 }, { use_alpha: 1, alpha: 0.3, gamma: 0.5 }] },
+  monai_dice_focal: { inputs: monaiSegmentation, hypers: [{ activation: 1, use_alpha: 1 }] },
+  monai_tversky: { inputs: monaiSegmentation, hypers: [{ alpha: 0.3, beta: 0.7, activation: 2 }, { soft_label: 1, batch: 1 }] },
+  monai_generalized_dice: { inputs: monaiSegmentation, hypers: [{ w_type: 1, activation: 2 }, { w_type: 2, batch: 1, include_background: 0 }] },
 };
 
 export interface ExtremeInput {
