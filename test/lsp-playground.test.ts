@@ -2,25 +2,14 @@
 // (npm run build:playground) in headless Chromium, a loss typed into Monaco, then the inlay
 // hints of its bindings' axes, a hover showing a value's axes and range, a quick fix applied
 // from the lightbulb menu, and a rename: the same code `lossc lsp` runs (src/service).
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { serveStatic, type StaticSite } from '../playground/serve.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { UI, usePlayground } from './playground-browser.js';
 
 declare const window: { __lossc: { text: string } };
 
-const ROOT = join(import.meta.dirname, '..');
-const DIST = join(ROOT, 'playground', 'dist');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const UI = { timeout: 60_000 };
-
-let site: StaticSite;
-let context: BrowserContext;
-let profile: string;
-const pageErrors: string[] = [];
+const browser = usePlayground('lsp-playground');
+const { pageErrors } = browser;
 
 const SOURCE = [
   'loss pairs(e: [N, D], margin: real in [0, inf) = 1.0) =',
@@ -28,12 +17,9 @@ const SOURCE = [
   'where dist[i, j] = norm(e[i] - e[j], D)',
 ].join('\n');
 
+/** A page in a browser context of its own: empty localStorage, so no earlier test's saved work. */
 async function open(): Promise<Page> {
-  const page = await context.newPage();
-  page.on('pageerror', (e) => pageErrors.push(e.message));
-  await page.goto(site.url);
-  await page.locator('body.ready').waitFor(UI);
-  return page;
+  return browser.open('', await browser.fresh({ width: 1400, height: 900 }));
 }
 
 /** Replaces the editor's text with `text` (typed, with Monaco's auto-closing and indentation off the path). */
@@ -48,20 +34,6 @@ async function setSource(page: Page, text: string): Promise<void> {
 const editorText = (page: Page): Promise<string> => page.evaluate(() => window.__lossc.text);
 /** Lines without their indentation: Monaco's auto-indent adds some to typed lines. */
 const unindented = (text: string): string => text.replace(/^[ \t]+/gm, '');
-
-beforeAll(async () => {
-  if (!existsSync(join(DIST, 'index.html'))) throw new Error('playground/dist is missing: run `npm run build:playground` first (npm test does)');
-  if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: apt-get install chromium (.ci/run does)`);
-  site = await serveStatic(DIST);
-  profile = mkdtempSync(join(tmpdir(), 'lossc-chromium-'));
-  context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, args: ARGS, headless: true, viewport: { width: 1400, height: 900 } });
-}, 60_000);
-
-afterAll(async () => {
-  await context?.close();
-  await site?.close();
-  if (profile) rmSync(profile, { recursive: true, force: true });
-});
 
 describe('the language service in the playground', { timeout: 120_000 }, () => {
   it('shows each binding\'s axes and range as an inlay hint, and a value\'s on hover', async () => {
