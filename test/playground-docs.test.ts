@@ -49,6 +49,9 @@ describe('playground docs links in Chromium', { timeout: 120_000 }, () => {
     const hoverLink = page.locator('.monaco-hover a', { hasText: 'E2001' });
     await hoverLink.waitFor(UI);
     expect(await hoverLink.getAttribute('href')).toBe(href);
+    // No loss checks, so the Run pane shows no value: not even the starter's, whose run was
+    // still in flight when the text was replaced (it used to appear here, undimmed).
+    expect(await page.locator('#run-value').count()).toBe(0);
     await pw.shot(page, '01-problem-links');
   });
 

@@ -201,7 +201,9 @@ export function mountRun(root: HTMLElement, onSettings: () => void): RunPane {
     const losses = app.analysis?.losses ?? [];
     if (!loss) {
       clear(form, h('div', { class: 'empty' }, 'No loss in the file checks yet. Fix the problems under the editor to run one.'));
-      clear(out);
+      // A run still in flight belongs to a loss that is gone: its value must not appear here.
+      runId++;
+      clearResult();
       return;
     }
     resetPerLoss(loss);
