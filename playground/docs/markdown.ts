@@ -121,7 +121,7 @@ blockquote { margin: 0; padding-left: 12px; border-left: 3px solid var(--line); 
 </style>
 </head>
 <body>
-<nav class="top"><a href="./index.html">← lossc playground</a><a href="./language.html">Language reference</a><a href="./diagnostics.html">Diagnostics</a></nav>
+<nav class="top"><a href="./index.html">← Playground</a><a href="./language.html">Language</a><a href="./diagnostics.html">Diagnostics</a></nav>
 <main>
 ${renderMarkdown(md, links)}
 </main>
