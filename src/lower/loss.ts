@@ -264,33 +264,31 @@ function reduce<V>(I: Interp<V>, sig: Signature<V>, perSample: V, dtype: DType, 
 
   /** The losses weighed by `weightsFull` (their shape), reduced as the mode says; under a mask, `selectedV` is it as 0/1. */
   function weighed(weightsFull: V, selectedV?: V): V {
-    {
-      const w = I.let('w', weightsFull);
-      const weighted = I.let('weighted', I.tf('mul', losses(), w));
-      // Σ w·l over a count that is 0 only when every weight is: NaN there, with gradient 0.
-      const over = (count: V): V => {
-        const none0 = I.let('noWeight', I.tf('equal', count, I.tf('scalar', I.num(0))));
-        return I.tf('where', none0, I.tf('fill', I.list([]), I.num(NaN)), I.tf('div', I.tf('sum', weighted), I.tf('where', none0, I.tf('onesLike', count), count)));
-      };
-      const byNonzero = (): V => {
-        I.comment('tf.losses SUM_BY_NONZERO_WEIGHTS: over the number of nonzero weights broadcast to the losses');
-        I.comment('(each weight stands for size(l) / size(w) of them); a count, off the tape (no gradient for notEqual).');
-        const nonzero = I.helper('noGrad', I.arrow([], () => I.tf('sum', I.tf('cast', I.tf('notEqual', w, I.tf('scalar', I.num(0))), I.str('float32')))));
-        return over(I.let('nonzero', I.tf('mul', nonzero, I.tf('div', I.tf('scalar', I.get(perSample, 'size')), I.tf('scalar', I.get(w, 'size'))))));
-      };
-      // Keras: over the number of per-sample losses, whatever the weights (under a mask, those it selects).
-      const overBatch = (): V => (selectedV !== undefined ? over(I.let('selectedCount', I.tf('sum', selectedV))) : I.tf('div', I.tf('sum', weighted), I.tf('scalar', I.get(perSample, 'size'))));
-      return I.branches([[is('none'), () => weighted], [is('sum'), () => I.tf('sum', weighted)], [is('sum_by_nonzero_weights'), byNonzero], [is('sum_over_batch_size'), overBatch]], () => {
-        I.comment('Mean over the weights (tf.losses Reduction.MEAN): sum(w * l) / sum(w broadcast to l).');
-        I.comment('Weights that sum to 0 (every sample ignored) give NaN, as tf.losses and torch do, with gradient 0 as');
-        I.comment("torch's: the NaN is a constant chosen by a where, and the division is by 1 there, not 0 / 0.");
-        const total = I.let('totalWeight', I.tf('sum', I.tf('mul', w, I.tf('onesLike', losses()))));
-        // Of the weights alone (k · Σw, k > 0, is 0 where Σw is): tfjs has no gradient for equal.
-        const unweighted = I.let('unweighted', I.tf('equal', I.tf('sum', w), I.tf('scalar', I.num(0))));
-        const mean = I.tf('div', I.tf('sum', weighted), I.tf('where', unweighted, I.tf('onesLike', total), total));
-        return I.tf('where', unweighted, I.tf('fill', I.list([]), I.num(NaN)), mean);
-      });
-    }
+    const w = I.let('w', weightsFull);
+    const weighted = I.let('weighted', I.tf('mul', losses(), w));
+    // Σ w·l over a count that is 0 only when every weight is: NaN there, with gradient 0.
+    const over = (count: V): V => {
+      const none0 = I.let('noWeight', I.tf('equal', count, I.tf('scalar', I.num(0))));
+      return I.tf('where', none0, I.tf('fill', I.list([]), I.num(NaN)), I.tf('div', I.tf('sum', weighted), I.tf('where', none0, I.tf('onesLike', count), count)));
+    };
+    const byNonzero = (): V => {
+      I.comment('tf.losses SUM_BY_NONZERO_WEIGHTS: over the number of nonzero weights broadcast to the losses');
+      I.comment('(each weight stands for size(l) / size(w) of them); a count, off the tape (no gradient for notEqual).');
+      const nonzero = I.helper('noGrad', I.arrow([], () => I.tf('sum', I.tf('cast', I.tf('notEqual', w, I.tf('scalar', I.num(0))), I.str('float32')))));
+      return over(I.let('nonzero', I.tf('mul', nonzero, I.tf('div', I.tf('scalar', I.get(perSample, 'size')), I.tf('scalar', I.get(w, 'size'))))));
+    };
+    // Keras: over the number of per-sample losses, whatever the weights (under a mask, those it selects).
+    const overBatch = (): V => (selectedV !== undefined ? over(I.let('selectedCount', I.tf('sum', selectedV))) : I.tf('div', I.tf('sum', weighted), I.tf('scalar', I.get(perSample, 'size'))));
+    return I.branches([[is('none'), () => weighted], [is('sum'), () => I.tf('sum', weighted)], [is('sum_by_nonzero_weights'), byNonzero], [is('sum_over_batch_size'), overBatch]], () => {
+      I.comment('Mean over the weights (tf.losses Reduction.MEAN): sum(w * l) / sum(w broadcast to l).');
+      I.comment('Weights that sum to 0 (every sample ignored) give NaN, as tf.losses and torch do, with gradient 0 as');
+      I.comment("torch's: the NaN is a constant chosen by a where, and the division is by 1 there, not 0 / 0.");
+      const total = I.let('totalWeight', I.tf('sum', I.tf('mul', w, I.tf('onesLike', losses()))));
+      // Of the weights alone (k · Σw, k > 0, is 0 where Σw is): tfjs has no gradient for equal.
+      const unweighted = I.let('unweighted', I.tf('equal', I.tf('sum', w), I.tf('scalar', I.num(0))));
+      const mean = I.tf('div', I.tf('sum', weighted), I.tf('where', unweighted, I.tf('onesLike', total), total));
+      return I.tf('where', unweighted, I.tf('fill', I.list([]), I.num(NaN)), mean);
+    });
   }
 }
 
