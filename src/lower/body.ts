@@ -53,6 +53,11 @@ export interface BodyContext<V> {
    * is taped, so comparisons need no `noGrad` cut and broadcasts no widening.
    */
   readonly untaped?: boolean;
+  /**
+   * Dispose each value after its last use (a backward pass: its tf.tidy would hold every
+   * intermediate to the end, and they, not the saved values, made the call's peak memory).
+   */
+  readonly disposeDead?: boolean;
 }
 
 export interface LoweredNodes<V> {
@@ -114,6 +119,35 @@ function oneHotMasks(fn: IrFunction, order: readonly IrNode[]): Map<NodeId, { in
   return masks;
 }
 
+/** The node whose tensor `id` shares: renames and reals read as reals are their operand's tensor. */
+function tensorOwner(fn: IrFunction, id: NodeId): NodeId {
+  const node = fn.nodes[id]!;
+  if (node.op === 'rename' || (node.op === 'to_real' && fn.nodes[node.args[0]!]!.type.dtype === 'real')) return tensorOwner(fn, node.args[0]!);
+  return id;
+}
+
+/**
+ * For each node of `lowered` (in order), the tensors no later node reads: their owners
+ * (tensorOwner), which the lowering disposes right after it. Never the roots, the given
+ * tensors, inputs, or numbers (constants, sizes, hyperparameters).
+ */
+function deadAfter(fn: IrFunction, lowered: readonly IrNode[], uses: (n: IrNode) => readonly NodeId[], roots: readonly NodeId[], given: ReadonlyMap<NodeId, unknown>): Map<NodeId, NodeId[]> {
+  const pinned = new Set(roots.map((r) => tensorOwner(fn, r)));
+  const last = new Map<NodeId, NodeId>();
+  for (const n of lowered) for (const a of uses(n)) last.set(tensorOwner(fn, a), n.id);
+  const made = new Set(lowered.map((n) => n.id));
+  const isTensor = (id: NodeId): boolean => {
+    const op = fn.nodes[id]!.op;
+    return op !== 'input' && op !== 'const' && op !== 'size' && !given.has(id) && made.has(id);
+  };
+  const dead = new Map<NodeId, NodeId[]>();
+  for (const [owner, at] of last) {
+    if (pinned.has(owner) || !isTensor(owner)) continue;
+    dead.set(at, [...(dead.get(at) ?? []), owner]);
+  }
+  return dead;
+}
+
 export function lowerNodes<V>(ctx: BodyContext<V>, roots: readonly NodeId[]): LoweredNodes<V> {
   return new NodeLowering(ctx).run(roots);
 }
@@ -148,6 +182,11 @@ class NodeLowering<V> {
       for (const a of mask ? [mask.index] : node.args) need(a);
     };
     roots.forEach(need);
+    const uses = (node: IrNode): readonly NodeId[] => {
+      const mask = node.op === 'to_real' ? oneHots.get(node.args[0]!) : undefined;
+      return mask ? [mask.index] : node.args;
+    };
+    const dead = this.ctx.disposeDead ? deadAfter(fn, order.filter((n) => needed.has(n.id) && !given.has(n.id)), uses, roots, given) : new Map<NodeId, NodeId[]>();
     for (const node of order) {
       if (!needed.has(node.id)) continue; // a mask, computed by its to_real as a one-hot, or what only it used
       if (given.has(node.id)) {
@@ -162,6 +201,7 @@ class NodeLowering<V> {
         continue;
       }
       this.lower(node);
+      for (const id of dead.get(node.id) ?? []) if (!this.val(id).scalar) this.I.stmt(this.I.tf('dispose', this.val(id).read()));
     }
     return { val: (id) => this.val(id), expand: (id, to) => this.expand(id, to) };
   }

@@ -1,0 +1,93 @@
+// The derived backward pass disposes each value after its last use (src/lower/body.ts,
+// `disposeDead`): inside its tf.tidy every intermediate lived to the end, and those, not the
+// saved values, made a pairwise loss's peak memory. Checked by tf.profile's peakBytes
+// (deterministic) against tfjs's own autodiff of the same loss (--autodiff), which frees
+// values as it goes, and by the values and gradients staying those of the autodiff module
+// with no tensor left behind.
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { compile } from '../src/api.js';
+import { initBackend } from '../src/eval/setup.js';
+import { expectClose, importModule } from './fuzz/compare.js';
+import { mulberry32 } from './oracle/tensor.js';
+
+const SOURCE = `
+loss views(zi: [N, D], zj: [N, D], temperature: real = 0.1) =
+  mean(logsumexp(s[v, a, w, b], (w, b), where: (w, b) != (v, a)) - pos[v, a], (v, a))
+  where
+    z[v, a]       = normalize(stack(zi, zj, V), D)
+    s[v, a, w, b] = dot(z[v, a], z[w, b], D) / temperature
+    pos[v, a]     = sum(s[v, a, w, a], w, where: w != v)
+
+loss hardest(e: [N, D], label: int[N]) =
+  mean(relu(hp[i] - hn[i] + 1), i, where: any(is_pos[i, j], j) and any(label[i] != label[j], j))
+  where
+    dist[i, j]   = norm(e[i] - e[j], D)
+    is_pos[i, j] = label[i] == label[j] and i != j
+    hp[i]        = max(dist[i, j], j, where: is_pos[i, j])
+    hn[i]        = min(dist[i, j], j, where: label[i] != label[j])
+
+loss supcon(z: [N, D], label: int[N], temperature: real = 0.1) =
+  mean(mean(lse[i] - s[i, j], j, where: pos[i, j]), i, where: any(pos[i, j], j))
+  where
+    u         = normalize(z, D)
+    s[i, j]   = dot(u[i], u[j], D) / temperature
+    pos[i, j] = label[i] == label[j] and i != j
+    lse[i]    = logsumexp(s[i, j], j, where: i != j)
+`;
+
+const [N, D] = [96, 16];
+type LossFunction = (...args: unknown[]) => tf.Scalar;
+
+function normal(seed: number, shape: [number, number]): tf.Tensor {
+  const rng = mulberry32(seed);
+  return tf.tensor2d(Float32Array.from({ length: shape[0] * shape[1] }, () => rng.next() * 2 - 1), shape);
+}
+
+const CASES: Record<string, { readonly args: () => tf.Tensor[]; readonly wrt: readonly number[] }> = {
+  views: { args: () => [normal(1, [N, D]), normal(2, [N, D])], wrt: [0, 1] },
+  hardest: { args: () => [normal(3, [N, D]), tf.tensor1d(Array.from({ length: N }, (_, i) => (i * 7) % 5), 'int32')], wrt: [0] },
+  supcon: { args: () => [normal(4, [N, D]), tf.tensor1d(Array.from({ length: N }, (_, i) => (i * 3) % 7), 'int32')], wrt: [0] },
+};
+
+/** Forward and backward of `f` at `args`: the value, the gradients, and the profile's peak bytes. */
+async function step(f: LossFunction, args: tf.Tensor[], wrt: readonly number[]): Promise<{ value: number; grads: Float32Array[]; peak: number; leaked: number }> {
+  const g = (...reals: tf.Tensor[]): tf.Scalar => f(...args.map((t, i) => (wrt.includes(i) ? reals[wrt.indexOf(i)]! : t)));
+  let value = 0;
+  let grads: Float32Array[] = [];
+  const before = tf.memory().numTensors;
+  const profile = await tf.profile(() => {
+    const r = tf.valueAndGrads(g)(wrt.map((i) => args[i]!));
+    value = r.value.dataSync()[0]!;
+    grads = r.grads.map((t) => t.dataSync() as Float32Array);
+    tf.dispose([r.value, ...r.grads]);
+  });
+  return { value, grads, peak: profile.peakBytes, leaked: tf.memory().numTensors - before };
+}
+
+describe.each(['wasm', 'cpu'] as const)('memory of the derived backward pass (%s)', (backend) => {
+  const modules: Record<string, Record<string, LossFunction>> = {};
+
+  beforeAll(async () => {
+    await initBackend(backend);
+    for (const autodiff of [false, true]) {
+      const r = await compile(SOURCE, 'memory.loss', { autodiff });
+      expect(r.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+      modules[autodiff ? 'autodiff' : 'derived'] = await importModule<Record<string, LossFunction>>(r.code!, `memory-${autodiff}`);
+    }
+  });
+
+  it.each(Object.keys(CASES))('%s: peak memory at most autodiff\'s, same value and gradients, nothing left behind', async (loss) => {
+    const args = CASES[loss]!.args();
+    try {
+      const derived = await step(modules.derived![loss]!, args, CASES[loss]!.wrt);
+      const autodiff = await step(modules.autodiff![loss]!, args, CASES[loss]!.wrt);
+      expect(derived.leaked).toBe(0);
+      expect(Math.abs(derived.value - autodiff.value)).toBeLessThanOrEqual(1e-5 * (1 + Math.abs(autodiff.value)));
+      derived.grads.forEach((g, k) => expectClose(g, autodiff.grads[k]!, 1e-4, `${loss}: gradient ${k}`));
+      expect(derived.peak, `${loss}: derived ${derived.peak} bytes, autodiff ${autodiff.peak}`).toBeLessThanOrEqual(autodiff.peak);
+    } finally {
+      tf.dispose(args);
+    }
+  });
+});
