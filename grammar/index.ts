@@ -48,7 +48,7 @@ export function tokenize(text: string, file = '<input>'): TokenizeResult {
     if (tokenMatcher(t, T.UnterminatedComment)) {
       diagnostics.push(diagnostic('UnterminatedComment', offsetSpan(file, text, t.startOffset, t.startOffset + 2)));
     } else if (tokenMatcher(t, T.UnterminatedString)) {
-      diagnostics.push(diagnostic('UnterminatedString', span));
+      diagnostics.push(diagnostic('UnterminatedString', span, { quote: t.image[0]! }));
       tokens.push(standIn(t, T.StringLiteral));
     } else {
       diagnostics.push(diagnostic('BadNumber', span, { text: t.image }));

@@ -18,7 +18,7 @@ export interface DiagnosticDef {
 export const DIAGNOSTICS = {
   // --- syntax -------------------------------------------------------------------------------
   UnexpectedCharacter: { code: 'E1001', severity: 'error', message: "unexpected character '{char}'" },
-  UnterminatedString: { code: 'E1002', severity: 'error', message: 'unterminated string: a closing " is missing on this line' },
+  UnterminatedString: { code: 'E1002', severity: 'error', message: 'unterminated string: a closing {quote} is missing on this line' },
   UnterminatedComment: { code: 'E1003', severity: 'error', message: "unterminated block comment: '*/' is missing" },
   UnexpectedToken: { code: 'E1010', severity: 'error', message: 'expected {expected} but found {found}' },
   UnexpectedEnd: { code: 'E1011', severity: 'error', message: 'expected {expected} but the file ended' },
