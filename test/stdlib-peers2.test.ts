@@ -197,8 +197,8 @@ describe('generated modules with boolean options', () => {
 
 describe('complete_box_iou_loss and circle: values (their gradients: below)', () => {
   const settings = [
-    ...[[5, 4], [9, 4]].flatMap((shape, i) => [{}, { eps: 1e-3 }].map((h) => ({ file: DET, loss: 'complete_box_iou_loss', x: boxPairs(100 + i, shape), h, want: (x: Inputs, h: Hypers) => P.complete_box_iou_loss(x.p!, x.t!, h.eps ?? 1e-7) as number }))),
-    ...[[6, 3], [8, 4]].flatMap((shape, i) => [{}, { m: 0.25, gamma: 32 }].map((h) => ({ file: MET, loss: 'circle', x: labelled(100 + i, shape), h, want: (x: Inputs, h: Hypers) => P.circle(x.e!, x.label!, h.m ?? 0.4, h.gamma ?? 80).value }))),
+    ...[[5, 4], [9, 4]].flatMap((shape, i) => ([{}, { eps: 1e-3 }] as Hypers[]).map((h) => ({ file: DET, loss: 'complete_box_iou_loss', x: boxPairs(100 + i, shape), h, want: (x: Inputs, h: Hypers) => P.complete_box_iou_loss(x.p!, x.t!, h.eps ?? 1e-7) as number }))),
+    ...[[6, 3], [8, 4]].flatMap((shape, i) => ([{}, { m: 0.25, gamma: 32 }] as Hypers[]).map((h) => ({ file: MET, loss: 'circle', x: labelled(100 + i, shape), h, want: (x: Inputs, h: Hypers) => P.circle(x.e!, x.label!, h.m ?? 0.4, h.gamma ?? 80).value }))),
   ];
   it.each(settings.map((s) => ({ ...s, title: `${s.loss} ${JSON.stringify(s.x.p?.shape ?? s.x.e!.shape)} ${JSON.stringify(s.h)}` })))('$title: float64 as written and optimized, float32 (wasm)', ({ file, loss, x, h, want }) => {
     const w = want(x, h);

@@ -86,8 +86,12 @@ const CASES: readonly ModuleCase[] = torchMissing() ? [] : cases();
 type ModuleFn = (...args: unknown[]) => tf.Tensor;
 const tsModules = new Map<string, Record<string, ModuleFn>>();
 
-const optionsOf = (fn: IrFunction, hypers: Hypers): Record<string, number | boolean> =>
-  Object.fromEntries(Object.entries(hypers).map(([k, v]) => [k, fn.hypers.find((h) => h.name === k)?.elem === 'bool' ? v !== 0 : v]));
+/** The cases' hyperparameters as the generated functions take them: booleans, and a string option's string (the cases hold its position). */
+const optionsOf = (fn: IrFunction, hypers: Hypers): Record<string, number | boolean | string> =>
+  Object.fromEntries(Object.entries(hypers).map(([k, v]) => {
+    const h = fn.hypers.find((x) => x.name === k);
+    return [k, h?.values ? h.values[v] ?? v : h?.elem === 'bool' ? v !== 0 : v];
+  }));
 
 function cotangentOf(shape: readonly number[]): F64Tensor {
   return roundF32(randomTensor(shape, mulberry32(shape.reduce((a, b) => a * 7 + b, 5)), { lo: 0.5, hi: 1.5 }));
@@ -317,11 +321,16 @@ describe.skipIf(torchMissing() !== undefined)('the PyTorch target (real PyTorch)
     expect(['TypeError', 'ValueError']).toContain(answer!.type);
   });
 
-  // gradcheck's finite differences move what a loss holds constant with detach: only gradnorm's
-  // detached target does that to its value (bce's and vae's detach only rewrites a gradient
-  // into torch's form, the value's own derivative). Its backward pass is checked by (a) here,
-  // and by test/grad-stdlib.test.ts against finite differences that hold the target fixed.
-  const NO_GRADCHECK: Readonly<Record<string, string>> = { gradnorm: 'not applicable: its target is detached, which finite differences cannot hold fixed' };
+  // gradcheck's finite differences move what a loss holds constant with detach: gradnorm's
+  // detached target, complete_box_iou_loss's α (torchvision's no_grad) and circle's weights
+  // (PML's detach) do that to their values (bce's and vae's detach only rewrites a gradient
+  // into torch's form, the value's own derivative). Their backward passes are checked by (a)
+  // here, and by test/grad-stdlib.test.ts against finite differences that hold them fixed.
+  const NO_GRADCHECK: Readonly<Record<string, string>> = {
+    gradnorm: 'not applicable: its target is detached, which finite differences cannot hold fixed',
+    complete_box_iou_loss: 'not applicable: its α is detached (torchvision computes it under no_grad), which finite differences cannot hold fixed',
+    circle: 'not applicable: its weights are detached (as in pytorch-metric-learning), which finite differences cannot hold fixed',
+  };
   it.each(DIFFERENTIABLE.filter((l) => !(l.fn.name in NO_GRADCHECK)).map((l) => ({ loss: l.fn.name })))('$loss: torch.autograd.gradcheck in float64', async ({ loss }) => {
     const source = STDLIB_GRAD_CASES[loss]!;
     const { fn } = lossOf(loss);
