@@ -44,6 +44,8 @@ export function mountRun(root: HTMLElement, onSettings: () => void): RunPane {
   clear(root, form, note, out);
   let shape = '';
   let runId = 0;
+  /** The last per-backend line and the loss and inputs it is for. */
+  let comparison: { key: string; line: HTMLElement } | undefined;
   /** The loss the form was last built for: its per-loss settings are reset when it changes. */
   let formLoss: string | undefined;
 
@@ -71,10 +73,13 @@ export function mountRun(root: HTMLElement, onSettings: () => void): RunPane {
     const reduction = loss.reduction ? app.settings.reduction : '';
     // The backend is part of what made a result: another backend's value is out of date.
     const key = resultKey(loss, reduction, `${inputsText}|${app.settings.backend}`);
+    const sameInputs = resultKey(loss, reduction, inputsText);
     const json = h('details', { class: 'json' }, h('summary', {}, 'Inputs as JSON (for lossc eval --inputs)'),
       fileButtons('inputs', () => `${loss.name}.inputs.json`, () => inputsText, 'application/json'), h('pre', { id: 'run-inputs-json' }, inputsText));
     const finish = (...children: (HTMLElement | HTMLElement[] | null)[]): void => {
       clear(out, ...children);
+      // The per-backend line outlives a rerun of the same loss and inputs (on another backend).
+      if (comparison?.key === sameInputs) (out.querySelector('#run-used') ?? out).after(comparison.line);
       out.dataset.state = 'done';
       out.dataset.loss = loss.name;
       out.dataset.key = key;
@@ -120,6 +125,7 @@ export function mountRun(root: HTMLElement, onSettings: () => void): RunPane {
     const r = resolveInputs(loss, app.settings);
     const reduction = loss.reduction ? app.settings.reduction : '';
     const line = h('div', { id: 'run-backends', class: 'backends', 'data-state': 'running' }, h('span', { class: 'spinner' }), ' Evaluating on cpu, wasm and webgl…');
+    comparison = { key: resultKey(loss, reduction, inputsJson(r)), line };
     out.querySelector('#run-backends')?.remove();
     out.querySelector('#run-used')?.after(line);
     if (!line.isConnected) out.append(line);
