@@ -44,7 +44,7 @@ export async function emitModule(unit: EmitUnit): Promise<string> {
   const autodiff = unit.autodiff === true;
   const ready = (fn: IrFunction): IrFunction => (autodiff ? fn : (differentiate(fn, unit.target ? { target: unit.target } : {}).fn ?? fn));
   const plans = unit.losses.map((fn) => planLoss(ready(fn), names, { autodiff }));
-  const { Project, IndentationText, QuoteKind } = await loadTsMorph();
+  const { Project, IndentationText, QuoteKind, StructureKind } = await loadTsMorph();
   const project = new Project({
     useInMemoryFileSystem: true,
     manipulationSettings: { indentationText: IndentationText.TwoSpaces, quoteKind: QuoteKind.Single },
@@ -56,18 +56,23 @@ export async function emitModule(unit: EmitUnit): Promise<string> {
   // The one import a generated module has.
   const source = project.createSourceFile('/module.ts', `${header.join('\n')}\n\nimport * as tf from '@tensorflow/tfjs';\n`);
 
-  for (const plan of plans) addLoss(source, plan);
+  // Every statement is collected first and added in one call: ts-morph reparses the whole
+  // file on each addition, which made emitting a module quadratic in its size.
+  // (A blank line after the import, which ts-morph puts between the statements it adds.)
+  const statements: Statement[] = [(w) => w.blankLine()];
+  for (const plan of plans) addLoss(statements, plan, StructureKind);
   const aliases = plans.filter((p) => p.exportAlias !== undefined);
   if (aliases.length > 0) {
-    source.addExportDeclaration({ namedExports: aliases.map((p) => ({ name: p.functionName, alias: p.exportAlias! })) });
+    statements.push({ kind: StructureKind.ExportDeclaration, namedExports: aliases.map((p) => ({ name: p.functionName, alias: p.exportAlias! })) });
   }
   // The helpers the losses call, and those these call in turn.
   const used = new Set(plans.flatMap((p) => [...p.helpers]));
   // A Set's iteration visits what is added during it: the closure.
   for (const name of used) for (const u of HELPER_USES[name]) used.add(u);
   for (const name of HELPER_NAMES) {
-    if (used.has(name)) source.addStatements((w) => w.blankLineIfLastNot().write(HELPER_SOURCES[name]));
+    if (used.has(name)) statements.push((w) => w.blankLineIfLastNot().write(HELPER_SOURCES[name]));
   }
+  source.addStatements(statements);
 
   source.formatText({ indentSize: 2, convertTabsToSpaces: true, ensureNewLineAtEndOfFile: true });
   // No string literal of the generated code spans lines, so this only touches blank lines.
@@ -78,15 +83,19 @@ function oneLine(text: string): string {
   return text.split(LINE_BREAK).join(' ');
 }
 
-function addLoss(source: import('ts-morph').SourceFile, plan: LossPlan): void {
-  addLossFunction(source, plan);
-  if (plan.forLayers) source.addStatements((w) => w.blankLineIfLastNot().write(plan.forLayers!));
+type Statement = string | import('ts-morph').WriterFunction | import('ts-morph').StatementStructures;
+type Kinds = TsMorph['StructureKind'];
+
+function addLoss(statements: Statement[], plan: LossPlan, kinds: Kinds): void {
+  addLossFunction(statements, plan, kinds);
+  if (plan.forLayers) statements.push((w) => w.blankLineIfLastNot().write(plan.forLayers!));
 }
 
-function addLossFunction(source: import('ts-morph').SourceFile, plan: LossPlan): void {
+function addLossFunction(statements: Statement[], plan: LossPlan, kinds: Kinds): void {
   if (plan.parameters) {
     const f = plan.parameters;
-    source.addFunction({
+    statements.push({
+      kind: kinds.Function,
       name: f.name,
       isExported: true,
       docs: [f.doc],
@@ -95,7 +104,8 @@ function addLossFunction(source: import('ts-morph').SourceFile, plan: LossPlan):
       statements: f.body,
     });
   }
-  source.addInterface({
+  statements.push({
+    kind: kinds.Interface,
     name: plan.optionsName,
     isExported: true,
     docs: [`Options of {@link ${plan.functionName}}.`],
@@ -114,7 +124,8 @@ function addLossFunction(source: import('ts-morph').SourceFile, plan: LossPlan):
   });
 
   if (!plan.hasReduction) {
-    source.addFunction({
+    statements.push({
+      kind: kinds.Function,
       name: plan.functionName,
       isExported: true,
       docs: [{ description: plan.description, tags: [...paramTags, { tagName: 'returns', text: plan.returnsDoc }] }],
@@ -129,7 +140,8 @@ function addLossFunction(source: import('ts-morph').SourceFile, plan: LossPlan):
   }
   // Overloads: a scalar unless `reduction: 'none'` is asked for, so the result can go straight
   // to `optimizer.minimize`, which wants a tf.Scalar.
-  source.addFunction({
+  statements.push({
+    kind: kinds.Function,
     name: plan.functionName,
     isExported: true,
     overloads: [
