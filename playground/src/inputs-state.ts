@@ -10,11 +10,11 @@ export interface ResolvedInputs {
   readonly raw: Record<string, unknown>;
   /** The same as flat arrays, when every value could be read. */
   readonly dense?: Record<string, Dense>;
-  readonly hypers: Record<string, number>;
+  readonly hypers: Record<string, number | string>;
   readonly problems: Diagnostic[];
 }
 
-function problem(kind: 'BadInputsFile' | 'InputShape', args: Record<string, string>): Diagnostic {
+function problem(kind: 'BadInputsFile' | 'InputShape' | 'OptionOutsideDomain', args: Record<string, string>): Diagnostic {
   const def = DIAGNOSTICS[kind];
   return { code: def.code, kind, severity: 'error', message: def.message.replace(/\{(\w+)\}/g, (_, k: string) => args[k] ?? '') };
 }
@@ -33,10 +33,18 @@ function toDense(v: unknown): Dense | undefined {
 
 export function resolveInputs(loss: LossSummary, s: Settings): ResolvedInputs {
   const problems: Diagnostic[] = [];
-  const hypers: Record<string, number> = {};
+  const hypers: Record<string, number | string> = {};
   for (const hp of loss.hypers) {
     const text = (s.hypers[hp.name] ?? '').trim();
     if (text === '') continue;
+    if (hp.values) {
+      // One of its strings, quoted or not (the evaluator takes the string).
+      const word = /^(['"])(.*)\1$/.exec(text)?.[2] ?? text;
+      if (hp.values.includes(word)) hypers[hp.name] = word;
+      // As `lossc eval --set` says it (E7015).
+      else problems.push(problem('OptionOutsideDomain', { value: JSON.stringify(word), name: hp.name, loss: loss.name, domain: hp.values.map((v) => `'${v}'`).join(' | ') }));
+      continue;
+    }
     const n = text === 'true' ? 1 : text === 'false' ? 0 : text === 'inf' ? Infinity : Number(text);
     if (Number.isNaN(n)) problems.push(problem('InputShape', { name: hp.name, loss: loss.name, problem: `expected a number, got '${text}'` }));
     else hypers[hp.name] = n;

@@ -29,7 +29,7 @@ function summarize(fn: IrFunction): LossSummary {
     ...(fn.doc ? { doc: fn.doc } : {}),
     formula: fn.formula,
     inputs,
-    hypers: fn.hypers.map((h) => ({ name: h.name, elem: h.elem, ...(h.default !== undefined ? { default: h.default } : {}), ...(h.domain ? { domain: h.domain } : {}) })),
+    hypers: fn.hypers.map((h) => ({ name: h.name, elem: h.elem, ...(h.default !== undefined ? { default: h.default } : {}), ...(h.domain ? { domain: h.domain } : {}), ...(h.values ? { values: h.values } : {}) })),
     fixedDims,
     ...(fn.reduction ? { reduction: fn.reduction.kind } : {}),
   };

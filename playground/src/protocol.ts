@@ -17,6 +17,8 @@ export interface HyperSummary {
   readonly elem: 'real' | 'int' | 'bool';
   readonly default?: number;
   readonly domain?: InputSummary['domain'];
+  /** A hyperparameter of strings: its strings (`default` is the position of one). */
+  readonly values?: readonly string[];
 }
 
 export interface LossSummary {

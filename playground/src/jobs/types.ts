@@ -7,7 +7,7 @@ import type { Dense } from '../values.js';
 export interface EvalRequest {
   readonly ref: LossRef;
   readonly inputs: Readonly<Record<string, Dense>>;
-  readonly hypers: Readonly<Record<string, number>>;
+  readonly hypers: Readonly<Record<string, number | string>>;
   readonly grad: boolean;
 }
 
@@ -32,7 +32,7 @@ export interface JobControl {
 export interface SeriesSpec {
   readonly label: string;
   readonly ref: LossRef;
-  readonly hypers: Readonly<Record<string, number>>;
+  readonly hypers: Readonly<Record<string, number | string>>;
   /** Values of every input; the swept / trained one is overwritten. */
   readonly inputs: Readonly<Record<string, Dense>>;
 }

@@ -54,7 +54,7 @@ function current(spec: PlotSpec, loss: LossSummary, name: string): number | unde
   if (own !== undefined) return own;
   if (loss.name === app.settings.loss) {
     const v = resolveInputs(loss, app.settings).hypers[name];
-    if (v !== undefined) return v;
+    if (typeof v === 'number') return v;
   }
   return loss.hypers.find((x) => x.name === name)?.default;
 }
@@ -100,7 +100,8 @@ export function controls(spec: PlotSpec, r: Resolved, hooks: Hooks): HTMLElement
       } }), n)));
   const drawButton = h('button', { class: 'primary', id: 'plot-draw', onclick: hooks.draw }, '▶ Draw');
   if (spec.kind === 'sweep') {
-    const hypers = [...new Set(chosen.flatMap((l) => l.hypers.map((x) => x.name)))];
+    // A sweep varies numbers: hyperparameters of strings are set in the Run pane.
+    const hypers = [...new Set(chosen.flatMap((l) => l.hypers.filter((x) => !x.values).map((x) => x.name)))];
     return [head ?? h('div'), pick, h('div', { class: 'row' },
       field('Sweep input', select(['', ...reals], spec.input, (v) => (spec.input = v), hooks, 'plot-input', false, chosen[0] ? `${firstReal(chosen[0])} (first real input)` : '—')),
       spec.preset ? null : field('element', h('input', { type: 'text', size: 4, id: 'plot-element', value: spec.element ?? 'all', title: '"all", or the flat index of the one element to sweep (the others keep their values)',

@@ -220,8 +220,8 @@ export function mountRun(root: HTMLElement, onSettings: () => void): RunPane {
       type: 'text', value: s.sizes[d] ?? '', size: 4, 'data-dim': d, disabled: loss.fixedDims[d] !== undefined,
       oninput: (e: Event) => ((s.sizes[d] = (e.target as HTMLInputElement).value), changed()),
     })));
-    const hypers = loss.hypers.map((hp) => field(`${hp.name}${hp.domain ? ` ∈ ${hp.domain.text}` : ''}`, h('input', {
-      type: 'text', value: s.hypers[hp.name] ?? '', placeholder: hp.default !== undefined ? String(hp.default) : 'required', size: 6, 'data-hyper': hp.name,
+    const hypers = loss.hypers.map((hp) => field(`${hp.name}${hp.values ? ` ∈ ${hp.values.map((v) => `'${v}'`).join(' | ')}` : hp.domain ? ` ∈ ${hp.domain.text}` : ''}`, h('input', {
+      type: 'text', value: s.hypers[hp.name] ?? '', placeholder: hp.default === undefined ? 'required' : hp.values ? (hp.values[hp.default] ?? String(hp.default)) : String(hp.default), size: 6, 'data-hyper': hp.name,
       oninput: (e: Event) => ((s.hypers[hp.name] = (e.target as HTMLInputElement).value), changed()),
     })));
     const mode = (m: 'random' | 'json', label: string): HTMLElement => h('label', { class: 'radio' }, h('input', {

@@ -25,7 +25,7 @@ export function sliderRange(hp: HyperSummary): SliderRange {
   return { min: lo, max: hi, step };
 }
 
-/** The hyperparameters a slider can move: real and int scalars (a bool is a checkbox's job). */
+/** The hyperparameters a slider can move: real and int scalars (a bool is a checkbox's job, strings a field's). */
 export function slidable(hypers: readonly HyperSummary[]): HyperSummary[] {
-  return hypers.filter((hp) => hp.elem === 'real' || hp.elem === 'int');
+  return hypers.filter((hp) => (hp.elem === 'real' || hp.elem === 'int') && !hp.values);
 }

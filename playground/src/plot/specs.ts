@@ -83,7 +83,7 @@ export function buildSeries(spec: PlotSpec, r: Resolved, problems: string[]): Se
       continue;
     }
     let inputs: Record<string, Dense>;
-    let hypers: Record<string, number> = {};
+    let hypers: Record<string, number | string> = {};
     if (r.preset) {
       const n = r.preset.kind === 'train' ? r.preset.n : 1;
       const gen = generateInputs(loss, presetSizes(loss, n), app.settings.seed);
