@@ -7,7 +7,7 @@
 
 import type { Binary, Expr, Param, Span, StringLit, TypeExpr } from '../../grammar/ast.js';
 import type { DiagnosticSink, ElabContext } from './context.js';
-import type { Scope } from './scope.js';
+import { findEntry, type Scope } from './scope.js';
 import { elabExpr } from './expr.js';
 import { hint, type TensorVal, type Val } from './values.js';
 import { enumText, quoted } from '../ir/enum-text.js';
@@ -76,7 +76,10 @@ export function refuseEnum(ctx: ElabContext, v: TensorVal, span: Span): boolean 
 }
 
 /** May this operand be a string or an enum value? Only names and strings can. */
-const mayBeEnum = (e: Expr): boolean => e.kind === 'String' || e.kind === 'Name';
+// A string, or a name bound to a value (index variables, dims and functions never hold
+// strings: elaborating them here, before the comparison's own order, would report an index
+// variable as unknown before the operand that sizes it, as in `square(x[i]) * i`).
+const mayBeEnum = (scope: Scope, e: Expr): boolean => e.kind === 'String' || (e.kind === 'Name' && findEntry(scope, e.name) !== undefined);
 
 /**
  * `act == 'softmax'`, `'none' != act`: the comparison of an enum value with a string (or
@@ -84,8 +87,8 @@ const mayBeEnum = (e: Expr): boolean => e.kind === 'String' || e.kind === 'Name'
  * enum value (an ordinary comparison, checked by the caller).
  */
 export function elabEnumComparison(ctx: ElabContext, scope: Scope, e: Binary): Val | null | undefined {
-  if (!mayBeEnum(e.lhs) && !mayBeEnum(e.rhs)) return undefined;
-  const side = (x: Expr): Val | null | undefined => (mayBeEnum(x) ? elabExpr(ctx, scope, x) : undefined);
+  if (!mayBeEnum(scope, e.lhs) && !mayBeEnum(scope, e.rhs)) return undefined;
+  const side = (x: Expr): Val | null | undefined => (mayBeEnum(scope, x) ? elabExpr(ctx, scope, x) : undefined);
   const a = side(e.lhs);
   const b = side(e.rhs);
   const isEnum = (v: Val | null | undefined): v is TensorVal & { enumOf: EnumOf } => v?.kind === 'tensor' && v.enumOf !== undefined;
