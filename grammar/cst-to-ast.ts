@@ -48,7 +48,7 @@ export class AstBuilder {
     return {
       kind: 'Import',
       names: (c.Identifier ?? []).map((t) => this.ident(t)),
-      from: from.image.slice(1, -1),
+      from: unquote(from.image),
       fromSpan: this.span(from),
       span: this.span(c.Import?.[0], from),
     };
@@ -306,7 +306,7 @@ export class AstBuilder {
   }
 
   private string(t: IToken): A.StringLit {
-    return { kind: 'String', value: t.image.slice(1, -1), span: this.span(t) };
+    return { kind: 'String', value: unquote(t.image), span: this.span(t) };
   }
 
   private argument(n: C.ArgumentCstNode): A.Argument {
@@ -325,4 +325,10 @@ export class AstBuilder {
     if (items.length === 0) throw new Missing('empty parentheses');
     return { kind: 'Tuple', items, span };
   }
+}
+
+/** A string token's text without its quotes; an unterminated one (E1002, already said) has no closing quote to drop. */
+function unquote(image: string): string {
+  const closed = image.length >= 2 && image.endsWith(image[0]!);
+  return image.slice(1, closed ? -1 : undefined);
 }
