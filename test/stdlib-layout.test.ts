@@ -417,16 +417,35 @@ const NO_REDUCTION: Record<string, string> = {
   wgan_discriminator: 'the difference of two means',
   vae: 'a sum plus β times another sum',
   perceptual: 'a mean over the feature maps of a function argument',
-  batch_hard_triplet: 'a masked mean over the anchors that have a positive and a negative',
-  nt_xent: 'a masked mean over the positive pairs',
-  supcon: 'a masked mean over the anchors with a positive loss',
-  circle: 'a masked mean over the anchors with a positive loss',
   barlow_twins: 'a sum plus λ times another sum',
-  monai_dice: 'a masked mean over the kept channels',
-  monai_tversky: 'a masked mean over the kept channels',
-  monai_focal: 'a masked mean over the kept channels',
   monai_dice_ce: 'a weighted sum of two losses',
   monai_dice_focal: 'a weighted sum of two losses',
+};
+
+/**
+ * Stdlib losses whose outer reduction is a masked mean (`mean(l, where: m)`): 'none' gives the
+ * per-sample losses with 0 where the mask leaves a sample out, and every mode weighs w·m
+ * (docs/language.md; the semantics against a float64 oracle: test/reduction-masked.test.ts).
+ * Here: each mode is consistent with the others and with the loss's own value.
+ */
+interface Masked {
+  readonly file: string;
+  readonly mask: string;
+  readonly inputs: (rng: Rng) => Inputs;
+  /** The per-sample shape, from the inputs. */
+  readonly shape: (x: Inputs) => number[];
+}
+
+const labelled = (rng: Rng): Inputs => ({ e: randomTensor([6, 3], rng), label: fromArray([0, 1, 0, 2, 1, 0], [6]) });
+const segmentation = (rng: Rng): Inputs => ({ x: randomTensor([2, 3, 4], rng, { lo: 0.05, hi: 0.95 }), y: randomTensor([2, 3, 4], rng, { lo: 0, hi: 1 }) });
+const MASKED: Record<string, Masked> = {
+  batch_hard_triplet: { file: MET, mask: 'the anchors that have a positive and a negative', inputs: labelled, shape: (x) => [x.e!.shape[0]!] },
+  nt_xent: { file: MET, mask: 'the positive pairs', inputs: labelled, shape: (x) => [x.e!.shape[0]!, x.e!.shape[0]!] },
+  supcon: { file: MET, mask: 'the anchors with a positive loss and a negative', inputs: labelled, shape: (x) => [x.e!.shape[0]!] },
+  circle: { file: MET, mask: 'the anchors with a positive loss', inputs: labelled, shape: (x) => [x.e!.shape[0]!] },
+  monai_dice: { file: SEG, mask: 'the kept channels', inputs: segmentation, shape: (x) => x.x!.shape.slice(0, 2) },
+  monai_tversky: { file: SEG, mask: 'the kept channels', inputs: segmentation, shape: (x) => x.x!.shape.slice(0, 2) },
+  monai_focal: { file: SEG, mask: 'the kept channels', inputs: segmentation, shape: (x) => x.x!.shape },
 };
 
 // ---------------------------------------------------------------------------------------
@@ -510,9 +529,12 @@ const weighted = (l: F64Tensor, w: Float64Array): { none: Float64Array; sum: num
 
 describe('every stdlib loss has an entry', () => {
   it('the losses with a reduction are exactly the table, the others exactly NO_REDUCTION', () => {
-    const reducing = allLosses.filter((fn) => fn.reduction).map((fn) => fn.name).sort();
+    // A masked outer mean is in MASKED (cross_entropy's and nll's mask only drops ignore_index).
+    const masked = (fn: IrFunction): boolean => fn.nodes[fn.output]!.args.length > 1;
+    const reducing = allLosses.filter((fn) => fn.reduction && !(fn.name in MASKED)).map((fn) => fn.name).sort();
     const plain = allLosses.filter((fn) => !fn.reduction).map((fn) => fn.name).sort();
     expect(reducing, 'a stdlib loss with a reduction needs a row in LAYOUTS (its per-sample shape with reduction none)').toEqual(Object.keys(LAYOUTS).sort());
+    expect(Object.keys(MASKED).filter((name) => !allLosses.some((fn) => fn.name === name && fn.reduction && masked(fn))), 'MASKED lists losses with a masked reduction').toEqual([]);
     expect(plain, 'a stdlib loss without a reduction is listed in NO_REDUCTION').toEqual(Object.keys(NO_REDUCTION).sort());
   });
 });
@@ -589,6 +611,39 @@ describe.each(Object.entries(LAYOUTS).map(([loss, layout]) => ({ loss, ...layout
       expect(() => call(c, x, hypers, { reduction: 'none', weights: wt })).toThrow(/weights/);
       wt.dispose();
     }
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe.each(Object.entries(MASKED).map(([loss, m]) => ({ loss, ...m })))('$loss: a masked mean over $mask, with reduction and weights', (e) => {
+  it("'none' has the per-sample shape, and every mode, weighted or not, agrees with it and with the loss", () => {
+    const c = compiled.get(e.loss);
+    if (!c) throw new Error(`no stdlib loss ${e.loss}`);
+    expect(c.fn.file.replace(/\\/g, '/').endsWith(e.file), `${e.loss} is in ${e.file}`).toBe(true);
+    expect(c.fn.reduction?.kind).toBe('mean');
+    const before = tf.memory().numTensors;
+    const x = Object.fromEntries(Object.entries(e.inputs(mulberry32(2000 + e.loss.length))).map(([k, v]) => [k, roundF32(v)]));
+    const shape = e.shape(x);
+    const none = read(call(c, x, {}, { reduction: 'none' }));
+    expect(none.shape).toEqual(shape);
+    const value = read(call(c, x, {})).data[0]!;
+    expect(Number.isFinite(value)).toBe(true);
+    // Σ over the samples the mask keeps; 'sum' unweighted is the sum of 'none'.
+    const total = none.data.reduce((a, v) => a + v, 0);
+    expectClose(read(call(c, x, {}, { reduction: 'sum' })).data, [total], `${e.loss}: 'sum' = Σ 'none'`);
+    // The mean is unchanged by uniform weights of any size.
+    for (const k of [1, 2.5]) {
+      const w = tf.fill(shape, k);
+      expectClose(read(call(c, x, {}, { reduction: 'mean', weights: w })).data, [value], `${e.loss}: 'mean' with weights ${k}`);
+      w.dispose();
+    }
+    // Random weights scale each kept sample's loss: 'none' and 'sum' follow them exactly.
+    const w = randomTensor(shape, mulberry32(9), { lo: 0.1, hi: 2 });
+    const wt = tf.tensor(Array.from(w.data), shape);
+    const want = none.data.map((v, i) => v * Math.fround(w.data[i]!));
+    expectClose(read(call(c, x, {}, { reduction: 'none', weights: wt })).data, want, `${e.loss}: 'none' with weights`);
+    expectClose(read(call(c, x, {}, { reduction: 'sum', weights: wt })).data, [want.reduce((a, v) => a + v, 0)], `${e.loss}: 'sum' with weights`);
+    wt.dispose();
     expect(tf.memory().numTensors).toBe(before);
   });
 });
