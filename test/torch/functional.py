@@ -87,18 +87,31 @@ def contrastive(x, h, o):
 
 
 def batch_hard_triplet(x, h, o):
-    # The tutorial's OnlineTripletLoss (§4.2), as written (a loop over anchors).
+    # The tutorial's OnlineTripletLoss (§4.2), as written (a loop over anchors), its mean over
+    # the anchors with a positive and a negative. The stdlib's other reductions of that masked
+    # mean: 'none' the anchors' losses (0 for the others), 'sum' their sum, and per-anchor
+    # weights w as Σ w·l / Σ w over the anchors kept (the stdlib's masked mean, weighted).
     embeddings, labels, margin = x["e"], x["label"], h.get("margin", 1.0)
     pairwise_dist = torch.cdist(embeddings, embeddings, p=2)
-    triplet_loss, num_triplets = 0, 0
+    terms, kept = [], []
     for i in range(embeddings.size(0)):
         pos_mask = labels == labels[i]
         pos_mask[i] = False
         neg_mask = labels != labels[i]
         if pos_mask.any() and neg_mask.any():
-            triplet_loss += torch.relu(pairwise_dist[i][pos_mask].max() - pairwise_dist[i][neg_mask].min() + margin)
-            num_triplets += 1
-    return triplet_loss / max(num_triplets, 1) + 0 * embeddings.sum()
+            terms.append(torch.relu(pairwise_dist[i][pos_mask].max() - pairwise_dist[i][neg_mask].min() + margin))
+            kept.append(1.0)
+        else:
+            terms.append(0 * embeddings.sum())
+            kept.append(0.0)
+    per_anchor = torch.stack(terms)
+    mask = torch.tensor(kept, dtype=per_anchor.dtype)
+    w = o["sample_weights"] * mask if "sample_weights" in o else mask
+    if o["reduction"] == "none":
+        return per_anchor * w
+    if o["reduction"] == "sum":
+        return (per_anchor * w).sum()
+    return (per_anchor * w).sum() / max(w.sum(), torch.ones((), dtype=w.dtype)) + 0 * embeddings.sum()
 
 
 def info_nce(x, h, o):
@@ -201,6 +214,10 @@ LOSSES = {
 }
 
 
+# Losses whose stdlib form is a masked mean: they take per-sample weights themselves.
+MASKED = {"batch_hard_triplet"}
+
+
 def handle(request):
     loss = LOSSES[request["loss"]]
     out = {}
@@ -215,7 +232,11 @@ def handle(request):
         if request.get("ignore_index") is not None:
             options["ignore_index"] = request["ignore_index"]
         hypers = request.get("hypers", {})
-        if request.get("sample_weights") is not None:
+        if request.get("sample_weights") is not None and request["loss"] in MASKED:
+            # A masked mean weighs its kept samples only: the loss applies the weights itself.
+            options["sample_weights"] = to_tensor(request["sample_weights"], dtype)
+            value = loss(inputs, hypers, options)
+        elif request.get("sample_weights") is not None:
             options["reduction"] = "none"
             value = weighted(loss(inputs, hypers, options), request.get("reduction", "mean"), to_tensor(request["sample_weights"], dtype))
         else:
