@@ -42,6 +42,11 @@ export interface TilePlan {
   readonly mask?: NodeId;
   /** Axes the outer reduction removes (dims as in the block form). */
   readonly reduced: readonly Axis[];
+  /**
+   * Full copies of inputs that carry the row axis (an outer reduction over an input's own
+   * axis, `sum(x, N)`): the copy's id, and the input node whose value it is.
+   */
+  readonly inputCopies: ReadonlyMap<NodeId, NodeId>;
   /** The value where a masked mean selects nothing. */
   readonly empty: number;
   /** The block form's largest values per row, as lists of dims (one is the largest at run time). */
@@ -116,6 +121,7 @@ function planFor(fn: IrFunction, order: readonly IrNode[], axis: Axis): TileAnal
   const inBlock = (axes: readonly Axis[]): Axis[] => axes.map((a) => (a.name === i ? { name: i, dim: blockDim } : a));
   const nodes: IrNode[] = [...fn.nodes];
   const fullCopy = new Map<NodeId, NodeId>();
+  const inputCopies = new Map<NodeId, NodeId>();
   const copyOf = (id: NodeId): NodeId => {
     if (!blocked(id)) return id;
     const known = fullCopy.get(id);
@@ -124,6 +130,8 @@ function planFor(fn: IrFunction, order: readonly IrNode[], axis: Axis): TileAnal
     const args = n.args.map(copyOf);
     const copy: IrNode = { ...n, id: nodes.length, args };
     nodes.push(copy);
+    // The input's node in the block form is its block of rows: the copy is given the whole input.
+    if (n.op === 'input') inputCopies.set(copy.id, id);
     fullCopy.set(id, copy.id);
     return copy.id;
   };
@@ -162,6 +170,7 @@ function planFor(fn: IrFunction, order: readonly IrNode[], axis: Axis): TileAnal
       kind: out.op as 'mean' | 'sum',
       ...(maskId !== undefined ? { mask: maskId } : {}),
       reduced,
+      inputCopies,
       empty,
       perRow,
     },

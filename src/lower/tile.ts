@@ -40,9 +40,15 @@ export function blockRowsOf<V>(ctx: BodyContext<V>, plan: TilePlan, options: V):
   return I.let('blockRows', I.js('orElse', given, auto()));
 }
 
-/** Real inputs the block's numerator reads (the others get zero gradients). */
+/**
+ * Real inputs the block's numerator reads (the others get zero gradients): through the block
+ * form's own nodes, and through the full values its entries slice (an entry is an input node
+ * of the block form: what it is cut from is reached only from the entry's `full`).
+ */
 function realInputsRead(fn: IrFunction, plan: TilePlan): Set<string> {
-  const live = reachable(plan.block.nodes, [plan.block.output]);
+  const fulls = plan.entries.flatMap((e) => (e.full !== undefined ? [e.full] : []));
+  const live = reachable(plan.block.nodes, [plan.block.output, ...fulls]);
+  for (const [copy, input] of plan.inputCopies) if (live.has(copy)) live.add(input);
   return new Set(fn.inputs.filter((i) => i.elem === 'real' && live.has(i.node)).map((i) => i.name));
 }
 
@@ -64,7 +70,8 @@ export function tiledLoss<V>(ctx: BodyContext<V>, plan: TilePlan, blockRows: V, 
     const layout = new Layout(I, { dim: (d) => (d === plan.blockDim ? size : ctx.layout.dim(d)), rest: () => ctx.layout.rest() });
     const bctx: BodyContext<V> = { ...ctx, fn: plan.block, layout, inputs, ...(taped ? {} : { untaped: true }), names: new Map() };
     const fulls = plan.entries.flatMap((e) => (e.full !== undefined ? [e.full] : []));
-    const whole = fulls.length > 0 ? lowerNodes(bctx, fulls) : undefined;
+    const wholeInputs = new Map([...plan.inputCopies].map(([copy, input]) => [copy, inputs.get(input)!] as const));
+    const whole = fulls.length > 0 ? lowerNodes({ ...bctx, given: wholeInputs }, fulls) : undefined;
     const given = new Map<NodeId, V>();
     for (const e of plan.entries) {
       if (e.iota) {
@@ -76,7 +83,7 @@ export function tiledLoss<V>(ctx: BodyContext<V>, plan: TilePlan, blockRows: V, 
       const extent = I.list(e.axes.map((_, p) => (p === at ? size : I.num(-1))));
       given.set(e.id, I.let('rowsOf', I.tf('slice', whole!.val(e.full!).read(), begin, extent)));
     }
-    const nodes = lowerNodes({ ...bctx, given }, [plan.block.output, ...(plan.mask !== undefined && !taped ? [plan.mask] : [])]);
+    const nodes = lowerNodes({ ...bctx, given: new Map([...wholeInputs, ...given]) }, [plan.block.output, ...(plan.mask !== undefined && !taped ? [plan.mask] : [])]);
     const num = nodes.val(plan.block.output).read('real');
     if (plan.mask === undefined || taped) return { num };
     // Terms selected: the mask's ones, times the sizes of the reduced axes it lacks.

@@ -86,7 +86,8 @@ export function sampleInputs(fn: IrFunction, rng: Rng, options: SampleOptions = 
   const hypers: Record<string, number> = {};
   for (const h of fn.hypers) {
     if (h.default !== undefined && !(options.optional ?? rng() < 0.5)) continue;
-    hypers[h.name] = h.elem === 'bool' ? (rng() < 0.5 ? 1 : 0) : h.elem === 'int' ? intIn(rng, h.domain) : realIn(rng, h.domain);
+    // A hyperparameter of strings is held as the position of one (the evaluator's form).
+    hypers[h.name] = h.values ? Math.floor(rng() * h.values.length) : h.elem === 'bool' ? (rng() < 0.5 ? 1 : 0) : h.elem === 'int' ? intIn(rng, h.domain) : realIn(rng, h.domain);
   }
   return { sizes, rest, tensors, hypers };
 }
@@ -115,6 +116,6 @@ export function callModule(
   const positional = fn.inputs.filter((i) => i.default === undefined).map((i) => tensors[i.name]);
   const options: Record<string, unknown> = { ...extra };
   for (const i of fn.inputs) if (i.default !== undefined && tensors[i.name]) options[i.name] = tensors[i.name];
-  for (const h of fn.hypers) if (hypers[h.name] !== undefined) options[h.name] = h.elem === 'bool' ? hypers[h.name] !== 0 : hypers[h.name];
+  for (const h of fn.hypers) if (hypers[h.name] !== undefined) options[h.name] = h.values ? h.values[hypers[h.name]!] : h.elem === 'bool' ? hypers[h.name] !== 0 : hypers[h.name];
   return f(...positional, options);
 }
