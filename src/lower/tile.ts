@@ -141,8 +141,9 @@ export function tiledLoss<V>(ctx: BodyContext<V>, plan: TilePlan, blockRows: V, 
           'tidy',
           I.arrow([], () => {
             const restored = new Map(ctx.inputs);
-            real.forEach((i, k) => restored.set(i.node, I.let(I.nameOf(bound[k]!) ?? i.name, I.at(saved!, k), { shadow: true })));
-            others.forEach((i, k) => restored.set(i.node, I.let(I.nameOf(ctx.inputs.get(i.node)!) ?? i.name, I.at(saved!, real.length + k), { shadow: true })));
+            // Left out of the generated code when no block reads them (a mask only the count used).
+            real.forEach((i, k) => restored.set(i.node, I.let(I.nameOf(bound[k]!) ?? i.name, I.at(saved!, k), { shadow: true, dropIfUnused: true })));
+            others.forEach((i, k) => restored.set(i.node, I.let(I.nameOf(ctx.inputs.get(i.node)!) ?? i.name, I.at(saved!, real.length + k), { shadow: true, dropIfUnused: true })));
             const total = I.let('count', I.at(saved!, real.length + others.length), { shadow: true });
             const wrt = real.filter((i) => read.has(i.name));
             I.comment('Each block again, differentiated by tfjs (tf.grads) with respect to the full inputs, summed.');
