@@ -60,7 +60,7 @@ const CASES: readonly Case[] = [
   { loss: 'strict', inputs: [['s', [0, 0.5], [2], 'float32']], message: /^strict: input 's' holds 0 at \[0\]/ },
   // NaN keeps its own message where there is a domain too.
   { loss: 'bce', inputs: [['p', [0.3, NaN], [2], 'float32'], ['y', [1, 0], [2], 'float32']], message: /^bce: input 'p' holds NaN at \[1\], but must hold numbers/ },
-  { loss: 'cross_entropy', inputs: [['x', [0.3, 1, 0.1, 2], [2, 2], 'float32'], ['t', [0, 2], [2], 'int32']], message: /^cross_entropy: input 't' holds 2, which is not a class index of C in \[0, 2\)$/ },
+  { loss: 'cross_entropy', inputs: [['x', [0.3, 1, 0.1, 2], [2, 2], 'float32'], ['t', [0, 2], [2], 'int32']], message: /^cross_entropy: input 't' holds 2, which is not a class index of C in \[0, 2\) nor its ignore value ignore_index = -100$/ },
   // [N, 1] logits: one class, loss 0 and gradient 0 forever (Keras warns).
   { loss: 'cross_entropy', inputs: [['x', [0.3, 0.1], [2, 1], 'float32'], ['t', [0, 0], [2], 'int32']], message: /^cross_entropy: input 't' indexes classes of C, which has size 1: .*loss is constant and its gradient 0/ },
   { loss: 'focal', inputs: [['x', [0.3, 0.1], [2, 1], 'float32'], ['t', [0, 0], [2], 'int32']], message: /^focal: input 't' indexes classes of C, which has size 1/ },

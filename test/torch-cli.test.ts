@@ -151,7 +151,7 @@ describe.skipIf(torchMissing() !== undefined)('the PyTorch target on the command
         lossc('eval', 'stdlib/regression.loss', '--loss', 'mse', '--inputs', nan, '--backend', 'torch'),
       ]);
       expect(r.status).toBe(1);
-      expect(r.stderr.trim()).toBe("lossc: error E7008: evaluation failed: cross_entropy: input 't' holds 3, which is not a class index of C in [0, 3)");
+      expect(r.stderr.trim()).toBe("lossc: error E7008: evaluation failed: cross_entropy: input 't' holds 3, which is not a class index of C in [0, 3) nor its ignore value ignore_index = -100");
       expect(n.status).toBe(1);
       expect(n.stderr).toContain("mse: input 'pred' holds NaN at [1], but must hold numbers");
     });

@@ -57,7 +57,7 @@ export function bigProgramFile(bytes: number): string {
 
 /** Tokens of a program by a plain regex: words, numbers, comments, strings, punctuation, space. */
 export function splitTokens(text: string): string[] {
-  return text.match(/\/\/[^\n]*|"[^"\n]*"?|[\p{L}_][\p{L}\p{N}_]*|\d+(?:\.\d+)?(?:e-?\d+)?|\.\.\.|->|[=!<>]=|\s+|[^]/gu) ?? [];
+  return text.match(/\/\/[^\n]*|"[^"\n]*"?|'[^'\n]*'?|[\p{L}_][\p{L}\p{N}_]*|\d+(?:\.\d+)?(?:e-?\d+)?|\.\.\.|->|[=!<>]=|\s+|[^]/gu) ?? [];
 }
 
 export type Edit =
