@@ -10,7 +10,7 @@ import { check } from '../src/api.js';
 import { emitPytorchModule, TORCH_RUNTIME_FILE } from '../src/emit/pytorch.js';
 import { TORCH_RUNTIME_SOURCE } from '../src/runtime/python/source.js';
 import { fdGrad } from './oracle/fd.js';
-import { info_nce } from './oracle/metric.js';
+import { info_nce, supconOneView } from './oracle/metric.js';
 import { fromNested, mulberry32, randomTensor, type F64Tensor } from './oracle/tensor.js';
 import { PYTHON, torchMissing } from './helpers/torch.js';
 
@@ -26,28 +26,6 @@ loss my_supcon(e: [N, D], label: int[N], temperature: real in [1e-4, inf) = 0.5)
     l[i]         = -mean(s[i, j] - denom[i], j, where: is_pos[i, j])
 ${/\nloss info_nce\([^]*?\n\n/.exec(readFileSync('stdlib/metric.loss', 'utf8'))![0]}`;
 
-/** my_supcon's float64 oracle, from its definition. */
-function mySupcon(e: F64Tensor, label: F64Tensor, temperature = 0.5): number {
-  const [N, D] = e.shape as [number, number];
-  const z = Array.from({ length: N }, (_, i) => {
-    const row = Array.from({ length: D }, (_, d) => e.data[i * D + d]!);
-    const n = Math.max(Math.hypot(...row), 1e-12);
-    return row.map((v) => v / n);
-  });
-  const s = (i: number, j: number): number => z[i]!.reduce((acc, v, d) => acc + v * z[j]![d]!, 0) / temperature;
-  let total = 0;
-  let anchors = 0;
-  for (let i = 0; i < N; i++) {
-    const others = Array.from({ length: N }, (_, k) => k).filter((k) => k !== i);
-    const m = Math.max(...others.map((k) => s(i, k)));
-    const denom = m + Math.log(others.reduce((acc, k) => acc + Math.exp(s(i, k) - m), 0));
-    const pos = others.filter((j) => label.data[j] === label.data[i]);
-    if (pos.length === 0) continue;
-    total += -pos.reduce((acc, j) => acc + s(i, j) - denom, 0) / pos.length;
-    anchors++;
-  }
-  return total / anchors;
-}
 
 const SCRIPT = `
 import json, sys, torch
@@ -93,7 +71,7 @@ describe.skipIf(torchMissing() !== undefined)('the PyTorch target tiles', () => 
     expect(run.stderr).toBe('');
     const out = JSON.parse(run.stdout) as Record<string, Record<'tiled' | 'untiled', { value: number; grads: number[][] }>>;
     const oracles: Record<string, { f: (...ts: F64Tensor[]) => number; at: F64Tensor[] }> = {
-      my_supcon: { f: (x) => mySupcon(x!, label), at: [e] },
+      my_supcon: { f: (x) => supconOneView(x!, label), at: [e] },
       info_nce: { f: (a, b) => info_nce(a!, b!, { temperature: 0.07 }) as number, at: [zi, zj] },
     };
     for (const [name, { f, at }] of Object.entries(oracles)) {

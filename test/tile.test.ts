@@ -19,7 +19,7 @@ import { generateProgram, mulberry32 as fuzzRng } from './fuzz/gen-program.js';
 import { sampleInputs, toTf } from './fuzz/inputs.js';
 import { lossFn } from './helpers/loss-harness.js';
 import { fdGrad } from './oracle/fd.js';
-import { batch_hard_triplet, info_nce, nt_xent_simple } from './oracle/metric.js';
+import { batch_hard_triplet, info_nce, nt_xent_simple, supconOneView } from './oracle/metric.js';
 import { fromNested, mulberry32, randomTensor, roundF32, type F64Tensor } from './oracle/tensor.js';
 
 const MET = 'stdlib/metric.loss';
@@ -50,28 +50,6 @@ const userLosses = (): Map<string, IrFunction> => {
   return new Map(r.losses.map((l) => [l.name, l]));
 };
 
-/** The float64 oracle of my_supcon, written from its definition. */
-function mySupcon(e: F64Tensor, label: F64Tensor, temperature = 0.5): number {
-  const [N, D] = e.shape as [number, number];
-  const z = Array.from({ length: N }, (_, i) => {
-    const row = Array.from({ length: D }, (_, d) => e.data[i * D + d]!);
-    const n = Math.max(Math.hypot(...row), 1e-12);
-    return row.map((v) => v / n);
-  });
-  const s = (i: number, j: number): number => z[i]!.reduce((acc, v, d) => acc + v * z[j]![d]!, 0) / temperature;
-  let total = 0;
-  let anchors = 0;
-  for (let i = 0; i < N; i++) {
-    const others = Array.from({ length: N }, (_, k) => k).filter((k) => k !== i);
-    const m = Math.max(...others.map((k) => s(i, k)));
-    const denom = m + Math.log(others.reduce((acc, k) => acc + Math.exp(s(i, k) - m), 0));
-    const pos = others.filter((j) => label.data[j] === label.data[i]);
-    if (pos.length === 0) continue;
-    total += -pos.reduce((acc, j) => acc + s(i, j) - denom, 0) / pos.length;
-    anchors++;
-  }
-  return total / anchors;
-}
 
 interface Case {
   readonly name: string;
@@ -97,7 +75,7 @@ const CASES: readonly Case[] = [
   { name: 'info_nce', fn: () => lossFn(MET, 'info_nce'), rows: N, inputs: views, oracle: (x) => info_nce(x.zi!, x.zj!, { temperature: 0.07 }) as number, wrt: ['zi', 'zj'] },
   { name: 'nt_xent_simple', fn: () => lossFn(MET, 'nt_xent_simple'), rows: N, inputs: views, oracle: (x) => nt_xent_simple(x.zi!, x.zj!, { temperature: 0.5 }) as number, wrt: ['zi', 'zj'] },
   { name: 'batch_hard_triplet', fn: () => lossFn(MET, 'batch_hard_triplet'), rows: N, inputs: labelled, oracle: (x) => batch_hard_triplet(x.e!, x.label!, { margin: 1 }), wrt: ['e'] },
-  { name: 'my_supcon', fn: () => userLosses().get('my_supcon')!, rows: N, inputs: labelled, oracle: (x) => mySupcon(x.e!, x.label!), wrt: ['e'] },
+  { name: 'my_supcon', fn: () => userLosses().get('my_supcon')!, rows: N, inputs: labelled, oracle: (x) => supconOneView(x.e!, x.label!), wrt: ['e'] },
 ];
 
 const tensors = (fn: IrFunction, x: Record<string, F64Tensor>): Record<string, tf.Tensor> =>

@@ -226,3 +226,30 @@ export function nt_xent_simple<R extends Reduction = 'mean'>(
   });
   return reduce({ shape: [A.length], data }, opts) as Reduced<R>;
 }
+
+/**
+ * A SupCon-style loss over one view (test/tile*'s user-written my_supcon): each anchor's mean
+ * log-probability of its positives (same label, another sample) against all other samples,
+ * averaged over the anchors that have a positive; rows normalised (norm at least 1e-12).
+ */
+export function supconOneView(e: F64Tensor, label: F64Tensor, temperature = 0.5): number {
+  const [N, D] = e.shape as [number, number];
+  const z = Array.from({ length: N }, (_, i) => {
+    const row = Array.from({ length: D }, (_, d) => e.data[i * D + d]!);
+    const n = Math.max(Math.hypot(...row), 1e-12);
+    return row.map((v) => v / n);
+  });
+  const s = (i: number, j: number): number => z[i]!.reduce((acc, v, d) => acc + v * z[j]![d]!, 0) / temperature;
+  let total = 0;
+  let anchors = 0;
+  for (let i = 0; i < N; i++) {
+    const others = Array.from({ length: N }, (_, k) => k).filter((k) => k !== i);
+    const m = Math.max(...others.map((k) => s(i, k)));
+    const denom = m + Math.log(others.reduce((acc, k) => acc + Math.exp(s(i, k) - m), 0));
+    const pos = others.filter((j) => label.data[j] === label.data[i]);
+    if (pos.length === 0) continue;
+    total += -pos.reduce((acc, j) => acc + s(i, j) - denom, 0) / pos.length;
+    anchors++;
+  }
+  return total / anchors;
+}
