@@ -115,6 +115,10 @@ export interface EvaluateResult {
 /** Runs one loss on TensorFlow.js. Problems come back as diagnostics, never as exceptions. */
 export async function evaluate(text: string, file: string, options: EvaluateOptions): Promise<EvaluateResult> {
   // Equivalent forms are chosen by the measured op costs of the backend that runs them.
+  // A JavaScript caller outside the types ('webgl'): refused, never run on another backend.
+  if (options.backend !== undefined && options.backend !== 'wasm' && options.backend !== 'cpu') {
+    return { diagnostics: [diagnostic('EvaluationFailed', undefined, { reason: unknownBackend(options.backend) })] };
+  }
   const target = options.target ?? options.backend ?? 'wasm';
   const checked = frontEnd(text, file, { ...options, target, gradients: options.autodiff !== true });
   const fn = checked.losses.find((l) => l.name === options.loss);
@@ -257,6 +261,9 @@ export interface SampleCheckResult {
  * drawn from the declared domains, in float32 (tfjs) against float64 (the reference evaluator).
  */
 export async function sampleCheck(text: string, file: string, options: SampleCheckOptions = {}): Promise<SampleCheckResult> {
+  if (options.backend !== undefined && options.backend !== 'wasm' && options.backend !== 'cpu') {
+    return { diagnostics: [diagnostic('EvaluationFailed', undefined, { reason: unknownBackend(options.backend) })], reports: [] };
+  }
   const checked = frontEnd(text, file, options);
   if (hasErrors(checked.diagnostics)) return { diagnostics: checked.diagnostics, reports: [] };
   const { onBackend } = await import('./eval/setup.js');
@@ -267,4 +274,9 @@ export async function sampleCheck(text: string, file: string, options: SampleChe
   const reports = await onBackend(options.backend ?? 'wasm', async () => losses.map((fn) => sampleLoss(fn, settings)));
   const findings = losses.flatMap((fn, i) => sampledFindings(fn, reports[i]!));
   return { diagnostics: sortDiagnostics([...checked.diagnostics, ...findings]), reports };
+}
+
+/** Why `backend` is refused: evaluate and the sampled check start wasm or cpu only. */
+function unknownBackend(backend: unknown): string {
+  return `backend ${JSON.stringify(backend)} is not one lossc starts: 'wasm' or 'cpu' (a browser's webgl runs the generated module, or evaluateTfjs on a backend the page started)`;
 }

@@ -351,3 +351,18 @@ describe.each(['cpu', 'wasm'] as const)('evaluators on %s', (backend) => {
     disposeAll(tce);
   });
 });
+
+describe('a backend lossc does not start', () => {
+  // A JavaScript caller outside the types: refused with the reason, never run on cpu instead.
+  it("is refused by initBackend, evaluate and the sampled check, not run on cpu as 'webgl' was", async () => {
+    await expect(initBackend('webgl' as never)).rejects.toThrow(`TensorFlow.js backend "webgl" is not one lossc starts: 'wasm' or 'cpu'`);
+    const { evaluate, sampleCheck } = await import('../src/api.js');
+    const r = await evaluate('loss f(x: [N]) = mean(x)', 'f.loss', { loss: 'f', inputs: { x: [1, 2] }, backend: 'webgl' as never });
+    expect(r.loss).toBeUndefined();
+    expect(r.diagnostics.map((d) => `${d.code} ${d.message}`)).toEqual([
+      `E7008 evaluation failed: backend "webgl" is not one lossc starts: 'wasm' or 'cpu' (a browser's webgl runs the generated module, or evaluateTfjs on a backend the page started)`,
+    ]);
+    const s = await sampleCheck('loss f(x: [N]) = mean(x)', 'f.loss', { backend: 'webgl' as never });
+    expect(s.diagnostics.map((d) => d.code)).toEqual(['E7008']);
+  });
+});

@@ -31,6 +31,8 @@ function loadWasm(): Promise<boolean> {
  * unless `onFallback` is given.
  */
 export async function initBackend(name: BackendName = 'wasm', options: InitOptions = {}): Promise<BackendName> {
+  // Only a failure of wasm falls back to cpu; a name outside the type is refused, not run on cpu.
+  if (name !== 'wasm' && name !== 'cpu') throw new Error(`TensorFlow.js backend ${JSON.stringify(name)} is not one lossc starts: 'wasm' or 'cpu'`);
   if (name === 'wasm') {
     if (current() === 'wasm') return 'wasm';
     let reason = 'the @tensorflow/tfjs-backend-wasm package could not be loaded';
