@@ -10,21 +10,12 @@ import { check } from '../src/api.js';
 import { emitPytorchModule, TORCH_RUNTIME_FILE } from '../src/emit/pytorch.js';
 import { TORCH_RUNTIME_SOURCE } from '../src/runtime/python/source.js';
 import { fdGrad } from './oracle/fd.js';
-import { info_nce, supconOneView } from './oracle/metric.js';
+import { info_nce, SUPCON_ONE_VIEW_SOURCE, supconOneView } from './oracle/metric.js';
 import { fromNested, mulberry32, randomTensor, type F64Tensor } from './oracle/tensor.js';
 import { PYTHON, torchMissing } from './helpers/torch.js';
 
 const SOURCE = `
-loss my_supcon(e: [N, D], label: int[N], temperature: real in [1e-4, inf) = 0.5) =
-  mean(l, where: has_pos)
-  where
-    z[i]         = normalize(e, D)
-    s[i, j]      = dot(z[i], z[j], D) / temperature
-    is_pos[i, j] = label[i] == label[j] and i != j
-    has_pos[i]   = any(is_pos[i, j], j)
-    denom[i]     = logsumexp(s[i, k], k, where: k != i)
-    l[i]         = -mean(s[i, j] - denom[i], j, where: is_pos[i, j])
-${/\nloss info_nce\([^]*?\n\n/.exec(readFileSync('stdlib/metric.loss', 'utf8'))![0]}`;
+${SUPCON_ONE_VIEW_SOURCE}${/\nloss info_nce\([^]*?\n\n/.exec(readFileSync('stdlib/metric.loss', 'utf8'))![0]}`;
 
 
 const SCRIPT = `

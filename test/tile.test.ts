@@ -19,7 +19,7 @@ import { generateProgram, mulberry32 as fuzzRng } from './fuzz/gen-program.js';
 import { sampleInputs, toTf } from './fuzz/inputs.js';
 import { lossFn } from './helpers/loss-harness.js';
 import { fdGrad } from './oracle/fd.js';
-import { batch_hard_triplet, info_nce, nt_xent_simple, supconOneView } from './oracle/metric.js';
+import { batch_hard_triplet, info_nce, nt_xent_simple, SUPCON_ONE_VIEW_SOURCE, supconOneView } from './oracle/metric.js';
 import { fromNested, mulberry32, randomTensor, roundF32, type F64Tensor } from './oracle/tensor.js';
 
 const MET = 'stdlib/metric.loss';
@@ -27,16 +27,7 @@ const MET = 'stdlib/metric.loss';
 // A SupCon-style loss written its own way: each anchor's mean log-probability of its
 // positives against all other samples, averaged over the anchors that have a positive.
 const USER = `
-loss my_supcon(e: [N, D], label: int[N], temperature: real in [1e-4, inf) = 0.5) =
-  mean(l, where: has_pos)
-  where
-    z[i]         = normalize(e, D)
-    s[i, j]      = dot(z[i], z[j], D) / temperature
-    is_pos[i, j] = label[i] == label[j] and i != j
-    has_pos[i]   = any(is_pos[i, j], j)
-    denom[i]     = logsumexp(s[i, k], k, where: k != i)
-    l[i]         = -mean(s[i, j] - denom[i], j, where: is_pos[i, j])
-
+${SUPCON_ONE_VIEW_SOURCE}
 loss both_ways(e: [N, D]) =
   mean(softmax(s, i) * softmax(s, j))
   where s[i, j] = dot(e[i], e[j], D)

@@ -253,3 +253,15 @@ export function supconOneView(e: F64Tensor, label: F64Tensor, temperature = 0.5)
   }
   return total / anchors;
 }
+
+/** The loss in the language whose definition supconOneView follows (a user's SupCon, written its own way). */
+export const SUPCON_ONE_VIEW_SOURCE = `loss my_supcon(e: [N, D], label: int[N], temperature: real in [1e-4, inf) = 0.5) =
+  mean(l, where: has_pos)
+  where
+    z[i]         = normalize(e, D)
+    s[i, j]      = dot(z[i], z[j], D) / temperature
+    is_pos[i, j] = label[i] == label[j] and i != j
+    has_pos[i]   = any(is_pos[i, j], j)
+    denom[i]     = logsumexp(s[i, k], k, where: k != i)
+    l[i]         = -mean(s[i, j] - denom[i], j, where: is_pos[i, j])
+`;
