@@ -193,6 +193,34 @@ describe('forLayers, called directly', () => {
     tf.dispose([logits, ...forms]);
   });
 
+  it('a masked mean over the batch (ignored class indices): tfjs-layers\' mean of the per-example losses is the mean over the selected examples, and so is its gradient', () => {
+    const z = [[1, 2, 0.5], [0.1, -1, 2], [3, 0, 0], [-0.5, 0.25, 1]];
+    const t = [1, -100, 0, 2];
+    const logits = tf.tensor2d(z);
+    const f = cls.cross_entropy!.forLayers!();
+    // float32 -100 as tfjs-layers passes targets, and sparse [N, 1].
+    const yTrue = tf.tensor2d(t.map((v) => [v]));
+    // Oracle: the mean of log-sum-exp minus the target logit over the 3 kept rows; its gradient
+    // (softmax - onehot) / 3 on those rows, 0 on the ignored one.
+    const kept = t.flatMap((c, i) => (c < 0 ? [] : [i]));
+    const ce = (i: number): number => Math.log(z[i]!.reduce((s, v) => s + Math.exp(v), 0)) - z[i]![t[i]!]!;
+    const expected = kept.reduce((s, i) => s + ce(i), 0) / kept.length;
+    const grad = z.map((row, i) => {
+      if (t[i]! < 0) return row.map(() => 0);
+      const e = row.map(Math.exp);
+      const total = e.reduce((a, b) => a + b, 0);
+      return e.map((v, c) => (v / total - (c === t[i] ? 1 : 0)) / kept.length);
+    });
+    const { value, grads } = tf.valueAndGrads((x: tf.Tensor) => tf.mean(f(yTrue, x)))([logits]);
+    expect(value.dataSync()[0]).toBeCloseTo(expected, 5);
+    Array.from(grads[0]!.dataSync()).forEach((g, k) => expect(g).toBeCloseTo(grad[Math.floor(k / 3)]![k % 3]!, 5));
+    // Nothing ignored: the per-example losses are the plain ones (classWeight weighs them as
+    // tfjs-layers' own losses), up to float32 rounding.
+    const plain = f(tf.tensor1d([1, 2, 0, 2], 'int32'), logits);
+    Array.from(plain.dataSync()).forEach((v, i) => expect(v).toBeCloseTo(Math.log(z[i]!.reduce((s, x) => s + Math.exp(x), 0)) - z[i]![[1, 2, 0, 2][i]!]!, 5));
+    tf.dispose([logits, yTrue, value, ...grads, plain]);
+  });
+
   it('refuses what it would have to guess: soft labels, fractional indices, reduction and weights, unknown options', () => {
     const logits = tf.tensor2d([[1, 2, 0.5], [0.1, -1, 2]]);
     const f = cls.cross_entropy!.forLayers!();

@@ -270,8 +270,9 @@ function forLayersStatement(fn: IrFunction, functionName: string, optionsName: s
   let none = false;
   let perExample: 'mean' | 'sum' | 'whole';
   // A masked outer mean over more than the batch axis does not split into per-example means
-  // tfjs-layers could average; over the batch alone, an example the mask leaves out is a loss of
-  // 0 in tfjs-layers' batch mean (as Keras 2 counts an example of sample weight 0).
+  // tfjs-layers could average; over the batch alone, the per-example losses are shifted so that
+  // tfjs-layers' mean over every example is the loss's mean over the examples the mask selects.
+  const masked = fn.reduction?.mask !== undefined && fn.reduction.kind === 'mean';
   if (fn.reduction && (fn.reduction.mask === undefined || boundaryAxes(fn, fn.reduction.perSample).length === 1)) {
     none = leadsWithBatch(boundaryAxes(fn, fn.reduction.perSample));
     perExample = none ? fn.reduction.kind : 'whole';
@@ -289,7 +290,7 @@ function forLayersStatement(fn: IrFunction, functionName: string, optionsName: s
     if (k >= 0 && others.length === target.axes.length && others.every((a, i) => a.dim === target.axes[i]!.dim)) classAxis = k - pred.axes.length;
   }
   const dtype = TF_OF_ELEM[target.elem];
-  const spec = `{ none: ${none}, perExample: '${perExample}', target: '${dtype}'${classAxis !== undefined ? `, classAxis: ${classAxis}` : ''} }`;
+  const spec = `{ none: ${none}, perExample: '${perExample}', target: '${dtype}'${classAxis !== undefined ? `, classAxis: ${classAxis}` : ''}${masked && none ? ', masked: true' : ''} }`;
   const keys = optionKeys(fn).filter((k) => k !== 'reduction' && k !== 'weights');
   const optionsType = fn.reduction ? `Omit<${optionsName}, 'reduction' | 'weights'>` : optionsName;
   const targetText =
@@ -299,7 +300,7 @@ function forLayersStatement(fn: IrFunction, functionName: string, optionsName: s
   const returns =
     perExample === 'whole'
       ? `the loss of the whole batch, a scalar: it does not split into one loss per example, so \`classWeight\` only scales it by the batch's mean weight`
-      : `one loss per example, shape [${batch!.dim === REST ? 'batch' : batch!.dim}]: the ${perExample} over all but the first axis of the per-sample losses ${shapeText(fn.reduction ? boundaryAxes(fn, fn.reduction.perSample) : boundaryAxes(fn, fn.output))}, which tfjs-layers weighs by \`classWeight\` and averages`;
+      : `one loss per example, shape [${batch!.dim === REST ? 'batch' : batch!.dim}]: the ${perExample} over all but the first axis of the per-sample losses ${shapeText(fn.reduction ? boundaryAxes(fn, fn.reduction.perSample) : boundaryAxes(fn, fn.output))}, which tfjs-layers weighs by \`classWeight\` and averages${masked && none ? `; the mask's mean counts only the examples it selects, so every example is shifted by one constant to make the unweighted average the loss's own value (computing the loss twice)` : ''}`;
   const doc = commentText(
     `{@link ${functionName}} as tfjs-layers calls a loss, target first: \`model.compile({ optimizer, loss: ${functionName}.forLayers() })\`. The function it returns takes \`yTrue\` as \`${target.name}\` (${targetText}) and \`yPred\` as \`${pred.name}\` (shape ${shapeText(pred.axes)}, float32), and returns ${returns}. The options are those of {@link ${functionName}}${fn.reduction ? ' but \`reduction\` and \`weights\`' : ''}.`,
   );

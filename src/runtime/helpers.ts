@@ -331,6 +331,8 @@ export function layersLoss<O extends { checkValues?: boolean }>(
     readonly perExample: 'mean' | 'sum' | 'whole';
     readonly target: 'float32' | 'int32' | 'bool';
     readonly classAxis?: number;
+    /** The loss is a masked mean over the batch: its value is not the mean of its per-example losses. */
+    readonly masked?: boolean;
   },
   call: (yPred: tf.Tensor, yTrue: tf.Tensor, options: O) => tf.Tensor,
 ): (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.Tensor {
@@ -379,9 +381,14 @@ export function layersLoss<O extends { checkValues?: boolean }>(
       if (perSample.rank === 0 || perSample.shape[0] !== yPred.shape[0]) {
         throw new Error(`internal: ${name}: the per-sample losses [${perSample.shape.join(', ')}] do not run along the batch [${yPred.shape[0]}]`);
       }
-      if (perSample.rank === 1) return perSample;
       const rest = perSample.shape.map((_, i) => i).slice(1);
-      return spec.perExample === 'sum' ? tf.sum(perSample, rest) : tf.mean(perSample, rest);
+      const perExample = perSample.rank === 1 ? perSample : spec.perExample === 'sum' ? tf.sum(perSample, rest) : tf.mean(perSample, rest);
+      if (!spec.masked) return perExample;
+      // A masked mean divides by the examples it selects, tfjs-layers' mean by all of them: shift
+      // every example by one constant so that their mean is the loss's own value (and its
+      // gradient the loss's). The shift is 0 up to rounding when the mask selects every example.
+      const own = call(yPred, target, options);
+      return tf.add(perExample, tf.sub(own, tf.mean(perExample)));
     });
 }
 
