@@ -145,7 +145,9 @@ export function syntaxDiagnostics(
       out.push(diagnostic('ExpectedDefinition', span, { found: describeToken(token) }));
     } else {
       // `sum(x, dim)`: say why a familiar word is not accepted where a name is expected.
-      const keyword = tokenMatcher(token, T.Keyword) && /name|expression|dimension/.test(expected);
+      // `loss f(fn: [N])`: a reserved word followed by ':' was meant as a parameter's name.
+      const next = currentTokens[index + 1];
+      const keyword = tokenMatcher(token, T.Keyword) && (/name|expression|dimension/.test(expected) || (next !== undefined && tokenMatcher(next, T.Colon)));
       const found = describeToken(token) + (keyword ? ` (a reserved word, not a name; reserved: ${T.RESERVED_WORDS.join(', ')})` : '');
       out.push(diagnostic('UnexpectedToken', span, { expected, found }));
     }

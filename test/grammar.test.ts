@@ -213,6 +213,7 @@ describe('syntax errors', () => {
     ['fn without arrow', 'loss f(x: fn([N]) [N]) = x', 'E1010', '1:19', "expected '->'"],
     ['index without of', 'loss f(t: index[N]) = t', 'E1010', '1:19', "expected 'of'"],
     ['keyword as name', 'loss f(x) = sum(x, dim)', 'E1010', '1:20', "found 'dim' (a reserved word, not a name; reserved: and, bool, broadcast, def, dim, else, fn, from, if, import, in, index, inf, int, let, loss, not, of, or, param, real, then, where)"],
+    ['keyword as a parameter name', 'loss f(fn: [N]) = mean(fn)', 'E1010', '1:8', "found 'fn' (a reserved word, not a name; reserved: and, bool, broadcast, def, dim, else, fn, from, if, import, in, index, inf, int, let, loss, not, of, or, param, real, then, where)"],
     ['misplaced doc comment', '/// doc\nimport { a } from "./a"', 'W1016', '1:1', "doc comment must stand directly above"],
   ])('%s', (_, text, code, where, message) => {
     const r = parseModule(text, 'bad.loss');
