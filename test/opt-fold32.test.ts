@@ -31,6 +31,19 @@ describe('float32-faithful folding', () => {
     expect(fn.nodes.some((n) => n.op === 'exp')).toBe(true);
   });
 
+  it('keeps the float64 value where float32 differs by rounding alone: 4/π² exact for a float64 run', () => {
+    // float32 rounds π first, so its 4/π² is 1.9e-8 (relative) off the float64 value.
+    const fn = check('loss f(s: [N]) = mean(s * (4 / 3.141592653589793^2))', 'fold.loss').losses[0]!;
+    const folded = constants(fn).find((v) => v > 0.4 && v < 0.41)!;
+    expect(folded).toBe(4 / Math.PI ** 2);
+    expect(Math.abs(Math.fround(folded) - Math.fround(4 / Math.fround(Math.fround(Math.PI) ** 2)))).toBeLessThanOrEqual(2 ** -24);
+  });
+
+  it('keeps float32\'s value where it loses more than rounding: 1 + 1e-8 - 1 is 0 there', () => {
+    const fn = check('loss f(s: [N]) = mean(s + ((1 + 1e-8) - 1))', 'fold.loss').losses[0]!;
+    expect(constants(fn).some((v) => v > 0 && v < 1e-7)).toBe(false);
+  });
+
   it('folds what float32 holds, to the value float32 computes', () => {
     // e^-100 is a subnormal in float32 (27 · 2^-149, 1.5% above e^-100), then times 1e30.
     const subnormal = 27 * 2 ** -149;

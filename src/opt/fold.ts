@@ -36,14 +36,28 @@ export function foldConstant(node: Pick<IrNode, 'op' | 'attrs' | 'type' | 'args'
 
 /**
  * `f` of `xs` as float32 computes it, or undefined when that is non-finite from finite
- * operands. The float64 value is kept when float32 rounds it to the same number: the
- * generated code then prints `0.9999999`, not the float32 digits `0.9999998807907104`.
+ * operands. The float64 value is kept when float32's differs from it by rounding alone (a few
+ * float32 ulps): the generated code then prints `0.9999999`, not the float32 digits
+ * `0.9999998807907104`, and a float64 run (the PyTorch module in float64) gets the constant's
+ * float64 value, not 4/π² to 1e-8. Where float32 loses more (underflow, cancellation), its
+ * value is the one folded: that is what the loss computes unoptimized.
  */
 function float32Faithful(xs: readonly number[], f: (xs: readonly number[]) => number): number | undefined {
   const narrow = f32(f(xs.map(f32)));
   if (!Number.isFinite(narrow) && xs.every((x) => Number.isFinite(f32(x)))) return undefined;
   const wide = f(xs);
-  return Object.is(f32(wide), narrow) ? wide : narrow;
+  if (Object.is(f32(wide), narrow)) return wide;
+  return Number.isFinite(wide) && Math.abs(narrow - wide) <= ROUNDING_ULPS * ulp32(wide) ? wide : narrow;
+}
+
+/** How many float32 ulps of difference count as rounding of the operands and the result. */
+const ROUNDING_ULPS = 4;
+
+/** The spacing of float32 values near `v` (normal numbers: 2^(exponent - 23)). */
+function ulp32(v: number): number {
+  const a = Math.abs(v);
+  if (a < 2 ** -126) return 2 ** -149;
+  return 2 ** (Math.floor(Math.log2(a)) - 23);
 }
 
 function asDType(v: number, dtype: DType): number | undefined {
