@@ -16,6 +16,7 @@ import { findEntry, findDimVar, hasDim, type Scope } from './scope.js';
 import { describeType, hint, type Elem, type FnVal, type TensorVal, type Val } from './values.js';
 import { reachable } from '../ir/walk.js';
 import { readIgnoring } from './ignore.js';
+import { elabFlatten, elabUnflatten } from './flatten.js';
 import { declare, inheritedOrder, orderOf } from './order.js';
 
 export function elabCall(ctx: ElabContext, scope: Scope, call: Call): Val | null {
@@ -117,6 +118,10 @@ function elabBuiltin(ctx: ElabContext, scope: Scope, call: Call, builtin: Builti
     }
     case 'macro':
       if (builtin.name === 'stack') return elabStack(ctx, scope, call, args);
+      if (builtin.name === 'flatten' || builtin.name === 'unflatten') {
+        if (!checkArity(ctx, call, args, 3, 3)) return null;
+        return (builtin.name === 'flatten' ? elabFlatten : elabUnflatten)(ctx, scope, call, args.positional);
+      }
       return elabMacro(ctx, scope, call, builtin.name, args, builtin.arity);
   }
 }

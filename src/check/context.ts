@@ -16,6 +16,10 @@ export interface ElabContext {
   readonly instantiated: Set<string>;
   /** Dimensions made by the loss itself (the new axis of `stack`), with their sizes. */
   readonly madeDims: Map<string, number>;
+  /** Dimensions made by flatten, with the dims whose product is their size. */
+  readonly productDims: Map<string, readonly string[]>;
+  /** Dims unflatten splits, with the product of dims each must equal (checked at run time). */
+  readonly productChecks: { readonly dim: string; readonly product: readonly string[] }[];
   /** Arguments passed for parameters with a domain, checked once the loss is built (domains.ts). */
   readonly domainChecks: DomainCheck[];
   /**

@@ -327,7 +327,7 @@ function elabName(ctx: ElabContext, scope: Scope, name: string, span: Span): Val
   if (name === 'true' || name === 'false') return tensor(ctx.b.constant(name === 'true' ? 1 : 0, 'bool', span), 'bool', []);
   const dimVar = findDimVar(scope, name);
   if (dimVar && dimVar.name !== REST) return tensor(ctx.b.size(dimVar.dim, span), 'int', []);
-  if (hasDim(scope, name)) return tensor(ctx.b.size(name, span), 'int', []);
+  if (hasDim(scope, name) || ctx.productDims.has(name)) return tensor(ctx.b.size(name, span), 'int', []);
   const fn = lookupFunction(ctx, scope, name);
   if (fn !== undefined) return fn;
   ctx.diagnostics.report('UnknownName', span, { name, hint: hint(name, visibleNames(scope)) });

@@ -182,7 +182,7 @@ function visitCalls(exprs: readonly Expr[], onCall: (callee: string) => void): v
 }
 
 function newContext(loader: ModuleLoader, sink: DiagnosticSink, instantiated: Set<string>): ElabContext {
-  return { b: new IrBuilder(), loader, diagnostics: sink, callStack: [], instantiated, madeDims: new Map(), domainChecks: [], dimOrder: [], orders: new Map(), reduced: new Map(), mapped: [] };
+  return { b: new IrBuilder(), loader, diagnostics: sink, callStack: [], instantiated, madeDims: new Map(), productDims: new Map(), productChecks: [], domainChecks: [], dimOrder: [], orders: new Map(), reduced: new Map(), mapped: [] };
 }
 
 function elaborateLoss(info: ModuleInfo, loader: ModuleLoader, sink: DiagnosticSink, instantiated: Set<string>, def: Definition): IrFunction | undefined {
@@ -226,7 +226,7 @@ function elaborateLoss(info: ModuleInfo, loader: ModuleLoader, sink: DiagnosticS
     span: def.span,
     inputs: sig.inputs,
     hypers: sig.hypers,
-    dims: [...sig.dims, ...[...ctx.madeDims].map(([dim, size]) => ({ dim, size }))],
+    dims: [...sig.dims, ...[...ctx.madeDims].map(([dim, size]) => ({ dim, size })), ...[...ctx.productDims].map(([dim, product]) => ({ dim, product })), ...ctx.productChecks],
     ...(sig.functions.length > 0 ? { functions: sig.functions, order: sig.order } : {}),
     nodes: ctx.b.nodes,
     output,

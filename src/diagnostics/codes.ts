@@ -86,6 +86,10 @@ export const DIAGNOSTICS = {
   ResultShapeMismatch: { code: 'E4018', severity: 'error', message: "the value of '{name}' has axes [{actual}], but its declared result is [{declared}]" },
   OptionalInputUnsized: { code: 'E4019', severity: 'error', message: "optional input '{name}' is left out, but no argument given fixes its dimension {dim}: pass '{name}'" },
   DefLocalAxis: { code: 'E4017', severity: 'error', message: "'{name}' would return axis {axis}, a copy of {dim} made inside it: a def's result has the axes of its arguments; reduce {axis}, or make it one of the arguments' axes" },
+  FlattenRepeatedAxis: { code: 'E4030', severity: 'error', message: 'flatten lists axis {axis} twice: each axis is merged once' },
+  FlattenDimClash: { code: 'E4031', severity: 'error', message: "the merged axis {name} would have size {product}, but {name} is already {was}: give the merged axis a name of its own" },
+  FlattenRest: { code: 'E4032', severity: 'error', message: "flatten and unflatten cannot merge or split the '...' axes (the operand's axes are [{axes}]): write the dims in the shape, e.g. [B, C, H, W], and merge them by name" },
+  UnflattenUnsized: { code: 'E4033', severity: 'error', message: "unflatten cannot split {axis} into {name}: the size of {name} is not known here (it must be a dim of the loss's inputs, a literal size, or made by flatten or stack)" },
 
   // --- domains and defaults ------------------------------------------------------------------
   DefaultNotConstant: { code: 'E5001', severity: 'error', message: "the default of '{name}' must be a constant number" },

@@ -12,7 +12,8 @@
 //       ?t a gather's class indices
 //   ?n  the number of elements a mean averages (per result element)
 //   ?i  positions along the axis a gather or pick works on; ?k the position picked
-//   :r  the node's own attributes (reduced axes, softmax axis); :inv a rename undone
+//   :r  the node's own attributes (reduced axes, softmax axis); :inv a rename, flatten or
+//       unflatten undone
 //
 // `when` picks among rows of the same operand; the first that holds is used:
 //   masked / unmasked    the reduction has a mask or not
@@ -158,6 +159,8 @@ export const DERIVATIVES: readonly DerivativeRow[] = [
   ['gather',      0, '',          '(mul ?g (to_real (eq ?i ?t)))',                                   'the picked class of each element gets it'],
   ['rename',      0, '',          '(rename:inv ?g)',                                                 'the same data under the old axis name'],
   ['pick',        0, '',          '(mul ?g (to_real (eq ?i ?k)))',                                   'the picked position gets it (a product with a mask along the axis, as gather)'],
+  ['flatten',     0, '',          '(unflatten:inv ?g)',                                              'the same data with the merged axis split back'],
+  ['unflatten',   0, '',          '(flatten:inv ?g)',                                                'the same data with the split axes merged back'],
 ];
 
 /**

@@ -43,7 +43,7 @@ export function compileDerivatives(table: readonly DerivativeRow[]): DerivativeR
 const FINITE_OPS = new Set<string>([
   'input', 'iota', 'size', 'neg', 'abs', 'sign', 'square', 'sigmoid', 'tanh', 'erf', 'atan', 'sin', 'cos', 'asinh', 'atan2', 'relu', 'floor', 'not', 'to_real',
   'detach', 'add', 'sub', 'mul', 'maximum', 'minimum', 'eq', 'ne', 'lt', 'le', 'gt', 'ge', 'and', 'or', 'select', 'max', 'min',
-  'any', 'all', 'softmax', 'gather', 'rename', 'pick', 'sum', 'mean', 'log_sigmoid', 'softplus',
+  'any', 'all', 'softmax', 'gather', 'rename', 'pick', 'flatten', 'unflatten', 'sum', 'mean', 'log_sigmoid', 'softplus',
 ]);
 
 const ROWS = compileDerivatives(DERIVATIVES);
@@ -177,6 +177,9 @@ function passGuard(b: IrBuilder, node: IrNode, guard: NodeId): NodeId | undefine
       // softmax mixes the positions along its axis: one position reached reaches them all.
       return anyAlong(b, guard, [node.attrs.axis!]);
     case 'reshape':
+      // Where a merged position can be reached, the positions it came from can.
+      if (node.op === 'flatten') return b.op('unflatten', [guard], inverseReshape(node));
+      if (node.op === 'unflatten') return b.op('flatten', [guard], inverseReshape(node));
       if (node.op !== 'rename' || !b.type(guard).axes.some((a) => a.name === node.attrs.to)) return guard;
       return b.op('rename', [guard], { from: node.attrs.to!, to: node.attrs.from! });
     default:
@@ -345,7 +348,14 @@ function bindings(fn: IrFunction, b: IrBuilder, node: IrNode, g: NodeId, used: R
   }
   const attrs: Record<string, IrNode['attrs']> = { r: node.attrs };
   if (node.op === 'rename') attrs.inv = { from: node.attrs.to!, to: node.attrs.from! };
+  if (node.op === 'flatten' || node.op === 'unflatten') attrs.inv = inverseReshape(node);
   return { nodes, attrs };
+}
+
+/** The attributes of the op undoing a flatten or unflatten (each names both sides). */
+function inverseReshape(node: IrNode): IrNode['attrs'] {
+  const { axes, dims, dim } = node.attrs;
+  return node.op === 'flatten' ? { axis: node.attrs.to!, axes: axes!, dims: dims!, dim: dim! } : { axes: axes!, dims: dims!, to: node.attrs.axis!, dim: dim! };
 }
 
 const isReduce = (n: IrNode): boolean => ['sum', 'mean', 'max', 'min', 'prod', 'logsumexp', 'any', 'all'].includes(n.op);

@@ -107,9 +107,25 @@ export class IrBuilder {
             axes: types[0]!.axes.map((a) => (a.name === attrs.from ? { name: attrs.to!, dim: a.dim } : a)),
           };
         }
+        if (op === 'flatten') return { dtype: types[0]!.dtype, axes: flattenedAxes(types[0]!.axes, attrs.axes!, { name: attrs.to!, dim: attrs.dim! }) };
+        if (op === 'unflatten') {
+          const parts = attrs.axes!.map((name, k) => ({ name, dim: attrs.dims![k]! }));
+          return { dtype: types[0]!.dtype, axes: types[0]!.axes.flatMap((a) => (a.name === attrs.axis ? parts : [a])) };
+        }
         return { dtype: types[0]!.dtype, axes: withoutAxes(types[0]!.axes, [attrs.axis!]) };
     }
   }
+}
+
+/**
+ * The axes of `flatten`: `merged` removed, `into` where the first of them was. An operand
+ * lacking some of them is the same along those (a gradient): `into` is still made, last when
+ * it lacks them all.
+ */
+export function flattenedAxes(axes: readonly Axis[], merged: readonly string[], into: Axis): Axis[] {
+  const at = axes.findIndex((a) => merged.includes(a.name));
+  if (at < 0) return [...axes, into];
+  return axes.flatMap((a, k) => (k === at ? [into] : merged.includes(a.name) ? [] : [a]));
 }
 
 function nodeKey(op: OpName, args: readonly NodeId[], attrs: Attrs, type: TensorType): string {

@@ -98,6 +98,16 @@ export const OPS = {
 
   rename: { kind: 'reshape', result: 'same', doc: 'the same data with axis attrs.from called attrs.to' },
   pick: { kind: 'reshape', result: 'same', doc: 'position attrs.index along attrs.axis (the axis goes away)' },
+  flatten: {
+    kind: 'reshape',
+    result: 'same',
+    doc: 'axes attrs.axes merged into one axis attrs.to of dim attrs.dim (the first listed the major one), placed where the first of them was',
+  },
+  unflatten: {
+    kind: 'reshape',
+    result: 'same',
+    doc: 'axis attrs.axis split into axes attrs.axes of dims attrs.dims (the first the major one), placed where it was; the inverse of flatten',
+  },
 
   apply: {
     kind: 'apply',

@@ -50,6 +50,10 @@ function formatAttrs(op: string, attrs: Attrs): string[] {
       return [`${attrs.from} -> ${attrs.to}`];
     case 'pick':
       return [`${attrs.axis}=${attrs.index}`];
+    case 'flatten':
+      return [`(${attrs.axes!.join(', ')}) -> ${attrs.to}`];
+    case 'unflatten':
+      return [`${attrs.axis} -> (${attrs.axes!.join(', ')})`];
     default: {
       const out: string[] = [];
       if (attrs.axes) out.push(`axes=[${attrs.axes.join(', ')}]`);

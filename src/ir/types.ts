@@ -42,6 +42,8 @@ export interface Attrs {
   readonly to?: string;
   /** pick: the position along `axis`. */
   readonly index?: number;
+  /** unflatten: the dims of the axes `axes` that `axis` is split into (flatten: `axes` merged into `to` of dim `dim`). */
+  readonly dims?: readonly string[];
   /** apply: the function parameter called (also `name`). */
 }
 
@@ -60,7 +62,9 @@ export type DimSource =
   /** The size is `shape[position]` of the input, or `shape[rank - position]` when `fromEnd`
    * (the input has a rest axis first, so its named dims are counted from the back; 1 = last). */
   | { readonly dim: string; readonly input: string; readonly position: number; readonly fromEnd: boolean }
-  | { readonly dim: string; readonly size: number };
+  | { readonly dim: string; readonly size: number }
+  /** A dim made by `flatten`: the product of the sizes of these dims, known once they are. */
+  | { readonly dim: string; readonly product: readonly string[] };
 
 export interface DomainInfo {
   /** An interval (bounds may be ±Infinity) or a finite set of values. */

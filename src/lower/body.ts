@@ -357,6 +357,9 @@ class NodeLowering<V> {
       case 'contract':
         return this.contract(node);
       case 'apply':
+      case 'flatten':
+      case 'unflatten':
+        return this.reshape(node);
         throw new Error(`internal: ${this.ctx.fn.name}: function parameter '${node.attrs.name}' must be called before the body`);
     }
   }
@@ -576,6 +579,28 @@ class NodeLowering<V> {
   /**
    * sum(a * b) over the contracted axes K as one (batched) tf.matMul: a laid out as
    * [batch, free of a, K], b as [batch, K, free of b], each flattened to rank 3, so no tensor
+  /**
+   * flatten and unflatten: one tf.reshape of the operand laid out in the order of the result
+   * with the merged axes spelled out (the first listed the major one), so a transpose comes
+   * first only when they are not already adjacent and in that order.
+   */
+  private reshape(node: IrNode): void {
+    const { I, layout } = this;
+    const [x] = this.args(node) as [Val<V>];
+    const operand = this.ctx.fn.nodes[node.args[0]!]!.type.axes;
+    // An operand lacking a merged axis (a gradient the same along it) is broadcast to it first.
+    const merged = (node.attrs.axes ?? []).map((name, k) => ({ name, dim: node.attrs.dims![k]! }));
+    const spelled = node.op === 'flatten' ? node.type.axes.flatMap((a) => (a.name === node.attrs.to ? merged : [a])) : operand;
+    this.define(
+      node,
+      () => {
+        const full = layout.partial(x.axes, spelled) ? this.full(node.args[0]!, x, spelled, x.dtype) : layout.align(x.read(), x.axes, spelled).v;
+        return I.tf('reshape', full, layout.shape(node.type.axes));
+      },
+      x.taped,
+    );
+  }
+
    * with the free axes of both sides and K exists, in the forward pass or in tfjs's gradient.
    * An axis of K only one operand has is summed out of it first. Transposes are explicit: with
    * matMul's transpose flags instead, info_nce and batch_hard_triplet at N = 256 ran 1.15-1.3×

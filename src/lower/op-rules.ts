@@ -36,7 +36,7 @@ export interface ReduceRule {
 
 /** Ops whose lowering is one method of the engine each (leaves, selects, axis ops, …). */
 export interface OwnRule {
-  readonly kind: 'input' | 'const' | 'size' | 'iota' | 'select' | 'softmax' | 'gather' | 'rename' | 'pick' | 'to_real' | 'apply' | 'contract';
+  readonly kind: 'input' | 'const' | 'size' | 'iota' | 'select' | 'softmax' | 'gather' | 'rename' | 'pick' | 'flatten' | 'unflatten' | 'to_real' | 'apply' | 'contract';
 }
 
 export type OpRule = ElementwiseRule | ReduceRule | OwnRule;
@@ -131,6 +131,9 @@ export const OP_RULES: Readonly<Record<OpName, OpRule>> = {
   gather: own('gather'),
   rename: own('rename'),
   pick: own('pick'),
+  // tf.reshape, after a transpose when the merged axes are not adjacent and in order.
+  flatten: own('flatten'),
+  unflatten: own('unflatten'),
   apply: own('apply'),
   // tf.matMul over [batch, free, contracted] reshapes: the product is never formed.
   contract: own('contract'),

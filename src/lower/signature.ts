@@ -297,6 +297,15 @@ export function checkArguments<V>(I: Interp<V>, fn: IrFunction, inputs: Readonly
     if (h.elem === 'bool') {
       I.throwIf(I.js('ne', I.js('typeOf', value), I.str('boolean')), 'TypeError', () => [`${loss}: option '${h.name}' must be true or false, but is `, I.js('string', value)]);
     } else {
+  // Dims made by flatten: the product of the merged ones (a size the inputs give must equal it).
+  for (const source of fn.dims) {
+    if (!('product' in source)) continue;
+    const product = source.product.map((d) => dims.get(d) ?? I.num(Number(d))).reduce((a, b) => I.js('mul', a, b));
+    const known = dims.get(source.dim);
+    if (known === undefined) dims.set(source.dim, I.let(source.dim, product, { dropIfUnused: true }));
+    else I.throwIf(I.js('ne', known, product), 'Error', () => [`${loss}: dimension ${source.dim} is ${source.product.join('·')} = `, product, `, but '${fixedBy.get(source.dim)}' gives `, known]);
+  }
+
       // NaN passes every comparison: without a domain check (which says NaN is outside it), say it here.
       const notNumber = I.js('ne', I.js('typeOf', value), I.str('number'));
       const bad = inside !== undefined ? notNumber : I.or(notNumber, () => I.js('isNaN', value));

@@ -41,6 +41,10 @@ export function describeNode(node: (id: NodeId) => IrNode, id: NodeId, depth = 5
       return `pick(${args[0]}, ${n.attrs.axis}=${n.attrs.index})`;
     case 'rename':
       return `rename(${args[0]}, ${n.attrs.from} -> ${n.attrs.to})`;
+    case 'flatten':
+      return `flatten(${args[0]}, (${n.attrs.axes!.join(', ')}), ${n.attrs.to})`;
+    case 'unflatten':
+      return `unflatten(${args[0]}, ${n.attrs.axis}, (${n.attrs.axes!.join(', ')}))`;
   }
   const extra: string[] = [];
   const axes = n.attrs.axes;

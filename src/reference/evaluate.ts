@@ -470,6 +470,9 @@ class RefEvaluator {
         const bad = t.data.findIndex((v) => !Number.isInteger(v));
         if (bad >= 0) throw new EvalError(`${this.fn.name}: input '${name}' must hold whole numbers, but has ${t.data[bad]} at flat position ${bad}`);
       }
+      case 'flatten':
+      case 'unflatten':
+        return this.regroup(node, x!);
       if (decl.elem === 'index' && decl.indexOf !== undefined) {
         const n = this.dims.sizes.get(decl.indexOf);
         // `ignore h`: h's value is admitted too.
@@ -600,3 +603,51 @@ class RefEvaluator {
     return this.make(node, Float64Array.from(base, (o) => x.data[o + k * step]!));
   }
 }
+  /**
+   * flatten and unflatten, element by element from the definition: the merged position of
+   * (h, w) is h·|W| + w, the first axis listed the major one. An operand lacking an axis is
+   * the same along it.
+   */
+  private regroup(node: IrNode, x: Val): Val {
+    const parts = (node.attrs.axes ?? []).map((name, k) => ({ name, size: this.dimsOf({ name, dim: node.attrs.dims![k]! })[0]! }));
+    const whole = node.op === 'flatten' ? node.attrs.to! : node.attrs.axis!;
+    // How far one step along each dim of x moves in its data (rest dims keyed by position).
+    const step = new Map<string, number>();
+    let stride = 1;
+    for (let i = x.axes.length - 1; i >= 0; i--) {
+      const a = x.axes[i]!;
+      const ds = this.dimsOf(a);
+      for (let j = ds.length - 1; j >= 0; j--) {
+        step.set(a.name === REST ? `${REST}${j}` : a.name, stride);
+        stride *= ds[j]!;
+      }
+    }
+    const keys = node.type.axes.flatMap((a) => (a.name === REST ? this.dims.rest.map((_, j) => `${REST}${j}`) : [a.name]));
+    const shape = this.shapeOf(node.type.axes);
+    const data = new Float64Array(prod(shape));
+    const coord = new Map<string, number>();
+    for (let e = 0; e < data.length; e++) {
+      let rem = e;
+      for (let d = keys.length - 1; d >= 0; d--) {
+        coord.set(keys[d]!, rem % shape[d]!);
+        rem = Math.floor(rem / shape[d]!);
+      }
+      let at = 0;
+      if (node.op === 'flatten') {
+        let s = coord.get(whole)!;
+        for (let m = parts.length - 1; m >= 0; m--) {
+          at += (s % parts[m]!.size) * (step.get(parts[m]!.name) ?? 0);
+          s = Math.floor(s / parts[m]!.size);
+        }
+        for (const k of keys) if (k !== whole) at += coord.get(k)! * (step.get(k) ?? 0);
+      } else {
+        let s = 0;
+        for (const p of parts) s = s * p.size + (coord.get(p.name) ?? 0);
+        if (keys.some((k) => parts.some((p) => p.name === k))) at += s * (step.get(whole) ?? 0);
+        for (const k of keys) if (!parts.some((p) => p.name === k)) at += coord.get(k)! * (step.get(k) ?? 0);
+      }
+      data[e] = x.data[at]!;
+    }
+    return this.make(node, data);
+  }
+

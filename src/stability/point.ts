@@ -80,6 +80,8 @@ export class PointModel {
       case 'gather':
       case 'rename':
       case 'pick':
+      case 'flatten':
+      case 'unflatten':
         return x;
       case 'contract': // Σ over the contracted axes of one product, the same everywhere
         return x * y * this.count(node);

@@ -153,6 +153,8 @@ class Renderer {
       // Renames to the checker's internal axis names (%0) are steps of one e[i]: not shown.
       case 'rename': return node.attrs.to?.startsWith('%') ? this.expr(node.args[0]!, depth) : [`${sub(0, ATOM)}[${node.attrs.to}]`, ATOM];
       case 'pick': return [`${sub(0, ATOM)}[${node.attrs.index}]`, ATOM];
+      case 'flatten': return call('flatten', sub(0), `(${node.attrs.axes!.join(', ')})`, node.attrs.to!);
+      case 'unflatten': return call('unflatten', sub(0), node.attrs.axis!, `(${node.attrs.axes!.join(', ')})`);
       // A contraction is the language's dot: sum(a * b) over its axes.
       case 'contract': return call('dot', sub(0), sub(1), ...this.axesOf(node));
       case 'sum': case 'mean': case 'max': case 'min': case 'prod': case 'logsumexp': case 'any': case 'all': {

@@ -1,0 +1,147 @@
+// flatten and unflatten: axes merged into one new axis, and one axis split into several whose
+// sizes are known. The merged axis is a dim of the loss like any other: its size is the product
+// of the merged ones (a `product` dim source, checked against an input that also has it).
+
+import type { Call, Expr } from '../../grammar/ast.js';
+import { formatAxes } from '../ir/axes.js';
+import { REST, type Axis } from '../ir/types.js';
+import type { ElabContext } from './context.js';
+import { elabTensor, fromNode } from './expr.js';
+import { declare, orderOf } from './order.js';
+import { findDimVar, findEntry, hasDim, type Scope } from './scope.js';
+import type { Val } from './values.js';
+
+/** `flatten(x, (H, W), S)`: the axes H and W of x merged into a new axis S of size |H|·|W|, H the major one. */
+export function elabFlatten(ctx: ElabContext, scope: Scope, call: Call, positional: readonly Expr[]): Val | null {
+  const [first, axesArg, nameArg] = positional as [Expr, Expr, Expr];
+  const x = elabTensor(ctx, scope, first);
+  if (!x) return null;
+  const items = axesArg.kind === 'Tuple' ? axesArg.items : [axesArg];
+  const merged: Axis[] = [];
+  for (const it of items) {
+    if (it.kind === 'Name' && it.name === REST) {
+      ctx.diagnostics.report('FlattenRest', it.span, { axes: formatAxes(x.axes) });
+      return null;
+    }
+    const axis = it.kind === 'Name' || it.kind === 'Number' ? axisOf(scope, it.kind === 'Name' ? it.name : it.text, x.axes) : undefined;
+    if (!axis) {
+      if (it.kind === 'Name' || it.kind === 'Number') ctx.diagnostics.report('AxisNotPresent', it.span, { what: 'flatten', axis: it.kind === 'Name' ? it.name : it.text, axes: formatAxes(x.axes) });
+      else ctx.diagnostics.report('NotAnAxis', it.span, { what: 'the axes flatten merges', axes: formatAxes(x.axes) || 'none' });
+      return null;
+    }
+    if (merged.some((m) => m.name === axis.name)) {
+      ctx.diagnostics.report('FlattenRepeatedAxis', it.span, { axis: axis.name });
+      return null;
+    }
+    merged.push(axis);
+  }
+  const name = newAxisName(ctx, scope, nameArg, 'flatten');
+  if (name === null) return null;
+  if (x.axes.some((a) => a.name === name && !merged.includes(a))) {
+    ctx.diagnostics.report('DuplicateDim', nameArg.span, { name });
+    return null;
+  }
+  const product = merged.map((a) => a.dim);
+  // The same name made twice must be the same product (of the same dims, in any order).
+  const made = ctx.productDims.get(name);
+  const stacked = ctx.madeDims.get(name);
+  if ((made && [...made].sort().join() !== [...product].sort().join()) || stacked !== undefined || sizeClash(name, product)) {
+    const was = made ? `the merged axis of (${made.join(', ')})` : stacked !== undefined ? `the new axis of a stack, of size ${stacked}` : `a dimension of size ${name}`;
+    ctx.diagnostics.report('FlattenDimClash', nameArg.span, { name, product: product.join('·'), was });
+    return null;
+  }
+  if (!made) ctx.productDims.set(name, product);
+  if (!ctx.dimOrder.includes(name)) ctx.dimOrder.push(name);
+  const node = ctx.b.op('flatten', [x.id], { axes: merged.map((a) => a.name), dims: product, to: name, dim: name }, call.span);
+  // Read in x's order, the new axis where the first merged one was.
+  const order = orderOf(ctx, x).names;
+  const at = order.findIndex((n) => merged.some((m) => m.name === n));
+  const result = order.flatMap((n, k) => (k === at ? [name] : merged.some((m) => m.name === n) ? [] : [n]));
+  return declare(ctx, fromNode(ctx, node, x.elem), x.positional ? result : undefined);
+}
+
+/** `unflatten(x, S, (H, W))`: axis S of x split into axes H and W, whose sizes the loss knows, H the major one. */
+export function elabUnflatten(ctx: ElabContext, scope: Scope, call: Call, positional: readonly Expr[]): Val | null {
+  const [first, axisArg, partsArg] = positional as [Expr, Expr, Expr];
+  const x = elabTensor(ctx, scope, first);
+  if (!x) return null;
+  const axis = axisArg.kind === 'Name' || axisArg.kind === 'Number' ? axisOf(scope, axisArg.kind === 'Name' ? axisArg.name : axisArg.text, x.axes) : undefined;
+  if (!axis || axis.name === REST) {
+    if (axisArg.kind === 'Name' && axisArg.name === REST) ctx.diagnostics.report('FlattenRest', axisArg.span, { axes: formatAxes(x.axes) });
+    else if (axisArg.kind === 'Name' || axisArg.kind === 'Number') ctx.diagnostics.report('AxisNotPresent', axisArg.span, { what: 'unflatten', axis: axisArg.kind === 'Name' ? axisArg.name : axisArg.text, axes: formatAxes(x.axes) });
+    else ctx.diagnostics.report('NotAnAxis', axisArg.span, { what: 'the axis unflatten splits', axes: formatAxes(x.axes) || 'none' });
+    return null;
+  }
+  const items = partsArg.kind === 'Tuple' ? partsArg.items : [partsArg];
+  const parts: Axis[] = [];
+  for (const it of items) {
+    if (it.kind === 'Name' && it.name === REST) {
+      ctx.diagnostics.report('FlattenRest', it.span, { axes: formatAxes(x.axes) });
+      return null;
+    }
+    if (it.kind !== 'Name' && it.kind !== 'Number') {
+      ctx.diagnostics.report('NotAnAxis', it.span, { what: 'each axis unflatten makes', axes: 'a dimension of the loss' });
+      return null;
+    }
+    const written = it.kind === 'Name' ? it.name : it.text;
+    const dim = knownDim(ctx, scope, written);
+    if (dim === undefined) {
+      ctx.diagnostics.report('UnflattenUnsized', it.span, { name: written, axis: axis.name });
+      return null;
+    }
+    if (parts.some((p) => p.name === dim) || x.axes.some((a) => a.name === dim && a.name !== axis.name)) {
+      ctx.diagnostics.report('DuplicateDim', it.span, { name: dim });
+      return null;
+    }
+    parts.push({ name: dim, dim });
+  }
+  const product = parts.map((p) => p.dim);
+  // The split axis must hold exactly the product: checked where the sizes become known.
+  const made = ctx.productDims.get(axis.dim);
+  if (!made || [...made].sort().join() !== [...product].sort().join()) {
+    if (sizeClash(axis.dim, product)) {
+      ctx.diagnostics.report('FlattenDimClash', axisArg.span, { name: axis.dim, product: product.join('·'), was: `a dimension of size ${axis.dim}` });
+      return null;
+    }
+    ctx.productChecks.push({ dim: axis.dim, product });
+  }
+  const node = ctx.b.op('unflatten', [x.id], { axis: axis.name, axes: parts.map((p) => p.name), dims: product, dim: axis.dim }, call.span);
+  const order = orderOf(ctx, x).names.flatMap((n) => (n === axis.name ? parts.map((p) => p.name) : [n]));
+  return declare(ctx, fromNode(ctx, node, x.elem), x.positional ? order : undefined);
+}
+
+/** The axis of `axes` a name refers to: its own name, a def's dim variable, or a dim only one axis has. */
+function axisOf(scope: Scope, name: string, axes: readonly Axis[]): Axis | undefined {
+  const own = axes.find((a) => a.name === name);
+  if (own) return own;
+  const mapped = findDimVar(scope, name);
+  if (mapped) return axes.find((a) => a.name === mapped.name);
+  const byDim = axes.filter((a) => a.dim === name);
+  return byDim.length === 1 ? byDim[0] : undefined;
+}
+
+/** A dim whose size the loss knows where unflatten runs: its inputs', a literal, one made by flatten or stack. */
+function knownDim(ctx: ElabContext, scope: Scope, name: string): string | undefined {
+  if (/^\d+$/.test(name)) return name;
+  const mapped = findDimVar(scope, name);
+  if (mapped) return mapped.name === REST ? undefined : mapped.dim;
+  if (hasDim(scope, name) || ctx.productDims.has(name) || ctx.madeDims.has(name)) return name;
+  return undefined;
+}
+
+/** The name of the new axis: a name that is no value here. */
+function newAxisName(ctx: ElabContext, scope: Scope, e: Expr, fname: string): string | null {
+  if (e.kind !== 'Name' || e.name === REST || findEntry(scope, e.name)) {
+    ctx.diagnostics.report('NotAnAxis', e.span, { what: `the last argument of ${fname}, the name of the new axis,`, axes: 'a new name' });
+    return null;
+  }
+  // Inside a def, a dim variable of its parameters names the caller's dim.
+  const mapped = findDimVar(scope, e.name);
+  return mapped && mapped.name !== REST ? mapped.dim : e.name;
+}
+
+/** Whether `name` and every dim of the product are literal sizes, and the two differ. */
+function sizeClash(name: string, product: readonly string[]): boolean {
+  if (!/^\d+$/.test(name) || !product.every((d) => /^\d+$/.test(d))) return false;
+  return product.reduce((p, d) => p * Number(d), 1) !== Number(name);
+}
