@@ -292,6 +292,8 @@ export class AstBuilder {
     if (c.Inf) return { kind: 'Number', value: Infinity, text: c.Inf[0]!.image, span: this.span(c.Inf[0]) };
     if (c.StringLiteral) return this.string(c.StringLiteral[0]!);
     if (c.parenthesized) return this.parenthesized(need(c.parenthesized[0]));
+    // `...` names the rest axis (its IR name): an axis argument, refused as a value by the checker.
+    if (c.Ellipsis) return { kind: 'Name', name: c.Ellipsis[0]!.image, span: this.span(c.Ellipsis[0]) };
     const k = need(c.nameOrCall?.[0]).children;
     const callee = need(k.callee?.[0]);
     const call = k.callArgs?.[0]?.children;

@@ -395,6 +395,8 @@ export class LossParser extends CstParser {
         { ALT: () => this.CONSUME(T.StringLiteral) },
         { ALT: () => this.SUBRULE(this.nameOrCall) },
         { ALT: () => this.SUBRULE(this.parenthesized) },
+        // The rest axis by name, where an axis is an argument: `sum(x, ...)`, `mean(x, (C, ...))`.
+        { ALT: () => this.CONSUME(T.Ellipsis) },
       ],
       ERR_MSG: 'an expression',
     });

@@ -342,6 +342,7 @@ export type PrimaryCstChildren = {
   StringLiteral?: IToken[];
   nameOrCall?: NameOrCallCstNode[];
   parenthesized?: ParenthesizedCstNode[];
+  Ellipsis?: IToken[];
 };
 
 export interface NameOrCallCstNode extends CstNode {

@@ -16,7 +16,7 @@ import { lossSignature } from './params.js';
 import { ModuleLoader, resolveImport, type ModuleInfo, type SourceHost } from './program.js';
 import type { Scope } from './scope.js';
 import { describeType, type Elem, type TensorVal } from './values.js';
-import { boundaryOrder, matchDeclared, perSampleOrder } from './order.js';
+import { boundaryOrder, matchDeclared, perSampleOrder, placeRest } from './order.js';
 import { shapeText } from './params.js';
 import { enumText } from '../ir/enum-text.js';
 
@@ -216,6 +216,9 @@ function elaborateLoss(info: ModuleInfo, loader: ModuleLoader, sink: DiagnosticS
   const end = def.bindings.length > 0 ? def.bindings[def.bindings.length - 1]!.span.end.offset : def.body.span.end.offset;
   const start = def.body.span.start.offset;
   const formula = info.text.slice(start, end).replace(/\s+$/, '');
+  // Where `...` goes in what callers see: as the declared result has it, else as the first input with it.
+  const inputRest = def.params.map((p) => sig.inputs.find((i) => i.name === p.name.name)?.axes).find((axes) => axes?.some((a) => a.name === REST));
+  const declaredRest = def.result?.some((d) => d.kind === 'RestDim') ? def.result.map((d): Axis => (d.kind === 'RestDim' ? REST_AXIS : { name: '', dim: d.kind === 'NamedDim' ? d.name : String(d.size) })) : undefined;
   // With a function returning several tensors the loss is a mean over them: no per-sample view.
   const reduction = sig.functions.length > 0 ? undefined : findReduction(ctx.b.nodes, output, (l, m) => maskedPerSample(ctx, l, m));
   const fn: IrFunction = {
@@ -233,8 +236,8 @@ function elaborateLoss(info: ModuleInfo, loader: ModuleLoader, sink: DiagnosticS
     ...(reduction ? { reduction } : {}),
     // What callers see, whatever the layout inside (order.ts).
     layout: {
-      output: declared ?? result.positional ? [...(result.axes.some((a) => a.name === REST) ? [REST] : []), ...(declared ?? result.positional!)] : boundaryOrder(ctx, result.id),
-      ...(reduction ? { perSample: perSampleOrder(ctx, reduction.perSample, result.id) } : {}),
+      output: declared ?? result.positional ? placeRest(result.axes, declared ?? result.positional!, declaredRest ?? inputRest) : boundaryOrder(ctx, result.id, declaredRest ?? inputRest),
+      ...(reduction ? { perSample: perSampleOrder(ctx, reduction.perSample, result.id, declaredRest ?? inputRest) } : {}),
     },
   };
   checkArgumentDomains(ctx, fn);

@@ -65,7 +65,7 @@ function record(ctx: ElabContext, id: NodeId, order: readonly string[]): void {
 export function matchDeclared(axes: readonly Axis[], declared: readonly DimExpr[], resolve: (name: string) => string | undefined = (n) => n): string[] | undefined {
   const named = axes.filter((a) => a.name !== REST);
   const hasRest = named.length !== axes.length;
-  if (hasRest !== (declared[0]?.kind === 'RestDim')) return undefined;
+  if (hasRest !== declared.some((d) => d.kind === 'RestDim')) return undefined;
   const entries = declared.filter((d) => d.kind !== 'RestDim');
   if (entries.length !== named.length) return undefined;
   const out: string[] = [];
@@ -81,16 +81,29 @@ export function matchDeclared(axes: readonly Axis[], declared: readonly DimExpr[
 
 const single = <T>(xs: readonly T[]): T | undefined => (xs.length === 1 ? xs[0] : undefined);
 
+/**
+ * Where the rest group goes among the named axes callers see: `restShape` is the shape that
+ * decides (a declared result `-> [B, C, ...]`, else the first input with `...`). The group
+ * comes after as many of `names` as that shape has dims before its `...` (matched by dim).
+ */
+export function placeRest(axes: readonly Axis[], names: readonly string[], restShape: readonly Axis[] | undefined): string[] {
+  if (!axes.some((a) => a.name === REST)) return [...names];
+  const at = restShape ? restShape.findIndex((a) => a.name === REST) : -1;
+  const before = new Set((at >= 0 ? restShape!.slice(0, at) : []).map((a) => a.dim));
+  const k = names.filter((n) => before.has(axes.find((a) => a.name === n)?.dim ?? n)).length;
+  return [...names.slice(0, k), REST, ...names.slice(k)];
+}
+
 /** The order callers see the per-sample losses in: that of the operand the loss reduces. */
-export function perSampleOrder(ctx: ElabContext, perSample: NodeId, reduction: NodeId): string[] {
+export function perSampleOrder(ctx: ElabContext, perSample: NodeId, reduction: NodeId, restShape: readonly Axis[] | undefined): string[] {
   const axes = ctx.b.type(perSample).axes;
   const order = ctx.reduced.get(reduction);
-  return order ? [...(axes.some((a) => a.name === REST) ? [REST] : []), ...order] : boundaryOrder(ctx, perSample);
+  return order ? placeRest(axes, order, restShape) : boundaryOrder(ctx, perSample, restShape);
 }
 
 /** The order callers see a loss's result or per-sample losses in: declared, else canonical. */
-export function boundaryOrder(ctx: ElabContext, id: NodeId): string[] {
+export function boundaryOrder(ctx: ElabContext, id: NodeId, restShape: readonly Axis[] | undefined): string[] {
   const declared = ctx.orders.get(id);
   const axes = ctx.b.type(id).axes;
-  return [...(axes.some((a) => a.name === REST) ? [REST] : []), ...(declared ?? namesOf(canonicalAxes(axes, ctx.dimOrder)))];
+  return placeRest(axes, declared ?? namesOf(canonicalAxes(axes, ctx.dimOrder)), restShape);
 }

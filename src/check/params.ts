@@ -144,18 +144,21 @@ function elemAccepts(ctx: ElabContext, scope: Scope, def: Definition, k: number,
  * A shape pattern against the caller's axes. Named axes come first: a pattern dim bound, or
  * named, like one of the argument's axes takes that axis wherever it is (so `x: [..., C]`
  * accepts `[N, C, H, W]` with the class axis second); the other pattern dims take the
- * remaining axes by position, in the argument's order (order.ts), from the right after `...`.
- * Gives the parameter's order (the leading axes `...` took, then the pattern's), and the axes
+ * remaining axes by position, in the argument's order (order.ts): those before `...` from the
+ * left, those after it from the right. Gives the parameter's order (the pattern's, with the
+ * axes `...` took where it stands), and the axes
  * taken by position from an argument whose order is not declared; null when it does not match.
  */
 function matchShape(ctx: ElabContext, scope: Scope, dims: readonly DimExpr[], val: TensorVal): { names: string[]; guessed: string[] } | null {
   const axes = val.axes;
-  const restFirst = dims[0]?.kind === 'RestDim';
+  const restAt = dims.findIndex((d) => d.kind === 'RestDim');
   const pattern = dims.filter((d) => d.kind !== 'RestDim');
+  // Pattern dims before `...` take the argument's axes from the left, those after it from the right.
+  const before = restAt >= 0 ? restAt : pattern.length;
   const { names: argOrder, declared } = orderOf(ctx, val);
   const named = argOrder.map((n) => axes.find((a) => a.name === n)!);
   const hasRest = named.length !== axes.length;
-  if (restFirst ? named.length < pattern.length : hasRest || named.length !== pattern.length) return null;
+  if (restAt >= 0 ? named.length < pattern.length : hasRest || named.length !== pattern.length) return null;
   const taken = new Set<string>();
   const byName = new Map<number, Axis>();
   pattern.forEach((d, i) => {
@@ -169,8 +172,10 @@ function matchShape(ctx: ElabContext, scope: Scope, dims: readonly DimExpr[], va
   });
   const remaining = named.filter((a) => !taken.has(a.name));
   const positional = pattern.map((_, i) => i).filter((i) => !byName.has(i));
-  const tail = remaining.slice(remaining.length - positional.length);
-  positional.forEach((i, k) => byName.set(i, tail[k]!));
+  const front = positional.filter((i) => i < before);
+  const back = positional.filter((i) => i >= before);
+  front.forEach((i, k) => byName.set(i, remaining[k]!));
+  back.forEach((i, k) => byName.set(i, remaining[remaining.length - back.length + k]!));
   for (let i = 0; i < pattern.length; i++) {
     const d = pattern[i]!;
     const axis = byName.get(i)!;
@@ -181,9 +186,9 @@ function matchShape(ctx: ElabContext, scope: Scope, dims: readonly DimExpr[], va
     }
   }
   const matched = pattern.map((_, i) => byName.get(i)!.name);
-  const leading = argOrder.filter((n) => !matched.includes(n));
+  const others = argOrder.filter((n) => !matched.includes(n));
   const guessed = declared ? [] : positional.map((i) => byName.get(i)!.name);
-  return { names: [...leading, ...matched], guessed };
+  return { names: [...matched.slice(0, before), ...others, ...matched.slice(before)], guessed };
 }
 
 /** Axes taken by position from a value whose order no declaration gives (order.ts). */
@@ -301,18 +306,19 @@ export function lossSignature(ctx: ElabContext, def: Definition, componentDims: 
   // Required inputs fix every dimension's size; optional ones (defaults, learnable) may only
   // use dimensions a required input has, so they can be filled when left out.
   for (const { input } of required) {
-    const named = input.axes.filter((a) => a.name !== REST);
-    const fromEnd = input.axes.length !== named.length;
-    named.forEach((axis, i) => {
-      if (dimOwners.has(axis.dim)) return;
+    // Dims before `...` are counted from the front of the given shape, those after it from the back.
+    const restAt = input.axes.findIndex((a) => a.name === REST);
+    input.axes.forEach((axis, i) => {
+      if (axis.name === REST || dimOwners.has(axis.dim)) return;
       dimOwners.add(axis.dim);
       const components = componentDims.get(axis.dim)?.components.length;
       const size = /^\d+$/.test(axis.dim) ? Number(axis.dim) : components;
-      sig.dims.push(size !== undefined ? { dim: axis.dim, size } : { dim: axis.dim, input: input.name, position: fromEnd ? named.length - i : i, fromEnd });
+      const fromEnd = restAt >= 0 && i > restAt;
+      sig.dims.push(size !== undefined ? { dim: axis.dim, size } : { dim: axis.dim, input: input.name, position: fromEnd ? input.axes.length - i : i, fromEnd });
     });
     sig.inputs.push(input);
   }
-  const hasRest = required.some(({ input }) => input.axes[0]?.name === REST);
+  const hasRest = required.some(({ input }) => input.axes.some((a) => a.name === REST));
   // Broadcast inputs come after the required ones (their checks need the sizes), then the optional.
   for (const [group, kind] of [[broadcasting, 'BroadcastDimUnfixed'], [optional, 'DimOnlyInOptional']] as const) {
     for (const { input, span } of group) {
@@ -409,7 +415,8 @@ function shapeAxes(ctx: ElabContext, shape: readonly DimExpr[]): Axis[] | null {
   for (let i = 0; i < shape.length; i++) {
     const d = shape[i]!;
     if (d.kind === 'RestDim') {
-      if (i !== 0) {
+      // One group anywhere (`[B, C, ...]`): two would leave their split ambiguous.
+      if (axes.includes(REST_AXIS)) {
         ctx.diagnostics.report('RestDimPosition', d.span);
         return null;
       }

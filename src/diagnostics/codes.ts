@@ -76,7 +76,7 @@ export const DIAGNOSTICS = {
   UnboundIndexVariable: { code: 'E4006', severity: 'error', message: "index variable '{name}' on the left is not an axis of the right-hand side (its axes are [{axes}])" },
   ExtraAxisInBinding: { code: 'E4007', severity: 'error', message: "the right-hand side has axes [{extra}] that are not listed on the left in '{name}[{vars}]'" },
   GatherAxisMissing: { code: 'E4008', severity: 'error', message: 'cannot gather by a class index of {dim}: the tensor has no axis {dim} (its axes are [{axes}])' },
-  RestDimPosition: { code: 'E4009', severity: 'error', message: "'...' may only come first in a shape, once" },
+  RestDimPosition: { code: 'E4009', severity: 'error', message: "'...' may come only once in a shape: two groups of any number of dims could split the dims either way" },
   IndexVariableWithoutSize: { code: 'E4012', severity: 'error', message: "index variable '{name}' has no size yet: index a tensor with it (e.g. 'x[{name}]') before using it as a value, or declare the dim it ranges over on the binding's left side ('keep[{name}: C] = ...')" },
   DiagonalIndex: { code: 'E4013', severity: 'error', message: "'{name}' indexes two axes of the same tensor (a diagonal)" },
   DuplicateDim: { code: 'E4011', severity: 'error', message: "dimension '{name}' appears twice in one shape; use index variables for a square matrix" },

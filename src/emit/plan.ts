@@ -4,7 +4,7 @@
 
 import { REDUCTION_NAMES } from '../ir/reduction.js';
 import { enumText, quoted } from '../ir/enum-text.js';
-import { boundaryAxes } from '../ir/axes.js';
+import { boundaryAxes, restNote } from '../ir/axes.js';
 import { REST, type Axis, type IrFunction, type IrInput } from '../ir/types.js';
 import { hasFiniteCheck, lowerLoss, optionKeys, returnsScalar } from '../lower/loss.js';
 import { describeElem, TF_OF_ELEM } from '../lower/signature.js';
@@ -90,7 +90,7 @@ function inputPlan(i: IrInput, local: string): PlannedParam {
     name: local,
     type: TENSOR_TYPE,
     doc: commentText(
-      `${i.name === local ? '' : `\`${i.name}\`: `}shape ${shapeText(i.axes)}${i.axes.some((a) => a.name === REST) ? " ('...' = any leading dimensions)" : ''}, ${describeElem(i)}${i.domain ? `, values in ${i.domain.text}` : ''}`,
+      `${i.name === local ? '' : `\`${i.name}\`: `}shape ${shapeText(i.axes)}${restNote(i.axes)}, ${describeElem(i)}${i.domain ? `, values in ${i.domain.text}` : ''}`,
     ),
   };
 }

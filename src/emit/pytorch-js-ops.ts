@@ -49,6 +49,7 @@ export const PY_JS_OPS: Readonly<Record<JsOp, PyOpRow>> = {
   slice: { prec: PY.primary, operands: [PY.primary, PY.lambda + 1], source: ([l, from, to]) => `${l}[${from ?? ''}:${to ?? ''}]` },
   push: { prec: PY.primary, operands: [PY.primary, PY.lambda + 1], source: ([l, x]) => `${l}.append(${x})` },
   indices: { prec: PY.primary, operands: [PY.lambda + 1], source: ([l]) => `list(range(len(${l})))` },
+  indicesFrom: { prec: PY.primary, operands: [PY.lambda + 1], source: ([l, k]) => `list(range(${k}, ${k} + len(${l})))` },
   sameList: { prec: CMP, operands: [PY.lambda + 1], source: ([a, b]) => `list(${a}) == list(${b})` },
   leadingPart: call('rt.leading_part'),
   zeros: { prec: PY.multiplicative, operands: [PY.lambda + 1], source: ([l]) => `[0] * len(${l})` },

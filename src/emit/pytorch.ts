@@ -9,7 +9,7 @@
 // The module imports torch and the runtime written beside it (lossc_torch.py).
 
 import { differentiate } from '../grad/index.js';
-import { boundaryAxes } from '../ir/axes.js';
+import { boundaryAxes, restNote } from '../ir/axes.js';
 import { REDUCTION_LIST } from '../ir/reduction.js';
 import { enumText } from '../ir/enum-text.js';
 import { REST, type Axis, type IrFunction, type IrInput } from '../ir/types.js';
@@ -105,7 +105,7 @@ function keywordArgs(fn: IrFunction, scope: Scope): KeywordArg[] {
 
 function inputDoc(i: IrInput): string {
   const elem = i.elem === 'real' ? 'float32 (or float64)' : describeElem(i).replace('int32', 'int64');
-  return `shape ${shapeText(i.axes)}${i.axes.some((a) => a.name === REST) ? " ('...' = any leading dimensions)" : ''}, ${elem}${i.domain ? `, values in ${i.domain.text}` : ''}`;
+  return `shape ${shapeText(i.axes)}${restNote(i.axes)}, ${elem}${i.domain ? `, values in ${i.domain.text}` : ''}`;
 }
 
 /** One loss: its lowered body, public function and nn.Module, as Python text. */

@@ -110,3 +110,11 @@ export function applyArgumentAxes(fn: IrFunction, id: NodeId): Axis[] {
   if (!param) return [...axes];
   return param.param.map((p) => axes.find((a) => a.dim === p.dim)!);
 }
+
+/** What `...` stands for in a declared shape, for docs: leading dims, or dims where it stands. */
+export function restNote(axes: readonly Axis[]): string {
+  const at = axes.findIndex((a) => a.name === REST);
+  if (at < 0) return '';
+  if (at === 0) return " ('...' = any leading dimensions)";
+  return ` ('...' = any number of dimensions${at === axes.length - 1 ? ' at the end' : ` after ${axes[at - 1]!.dim}`}, the same in every input)`;
+}

@@ -43,7 +43,9 @@ export function checkFinite<V>(
   const deps = inputDependencies(fn, order);
   I.when(flag, () => {
     const strs = (xs: readonly string[]): V => I.list(xs.map((x) => I.str(x)));
-    const inputList = fn.inputs.map((i) => I.list([I.str(i.name), inputs.get(i.node)!, strs(i.axes.map((a) => (a.name === REST ? REST : a.dim)))]));
+    // The inputs as laid out inside: the rest dims first, wherever `...` stands in the declaration.
+    const insideDims = (axes: IrFunction['inputs'][number]['axes']): string[] => [...(axes.some((a) => a.name === REST) ? [REST] : []), ...axes.filter((a) => a.name !== REST).map((a) => a.dim)];
+    const inputList = fn.inputs.map((i) => I.list([I.str(i.name), inputs.get(i.node)!, strs(insideDims(i.axes))]));
     const hyperList = fn.hypers.filter((h) => h.elem === 'real').map((h) => I.list([I.str(h.name), hypers.get(h.node)!.value]));
     const steps = order
       .filter((n) => n.type.dtype === 'real' && !LEAVES.has(n.op))

@@ -57,6 +57,8 @@ export const JS_OPS = {
   push: { prec: PREC.member, operands: [PREC.member, ARG], source: ([l, x]) => `${l}.push(${x})`, live: (l: unknown[], x: unknown) => l.push(x) },
   /** `[0, 1, …, list.length - 1]` */
   indices: { prec: PREC.member, operands: [PREC.member], source: ([l]) => `${l}.map((_, i) => i)`, live: (l: readonly unknown[]) => l.map((_, i) => i) },
+  /** `[k, k + 1, …, k + list.length - 1]`: where a list of dims lands after `k` others. */
+  indicesFrom: { prec: PREC.member, operands: [PREC.member, PREC.additive + 1], source: ([l, k]) => `${l}.map((_, i) => i + ${k})`, live: (l: readonly unknown[], k: number) => l.map((_, i) => i + k) },
   /** Two lists of numbers (shapes) are the same; both operands are repeated, so names or cheap. */
   sameList: {
     prec: PREC.and,

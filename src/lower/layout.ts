@@ -1,5 +1,7 @@
 // Named axes to tensor dims. At run time a node's tensor has the rest dims (`...`, if any)
-// first, then one dim per named axis in the order of `node.type.axes`. Operands are lined up
+// first, then one dim per named axis in the order of `node.type.axes`, wherever `...` stands
+// there: an input declared `[B, C, ...]` is transposed so on the way in, and a result back to
+// the order callers see (`restFirst`, `restInPlace`). Operands are lined up
 // by name: transposed into the result's order, then reshaped with size-1 dims where they lack
 // an axis (leading ones are left to tfjs's right-aligned broadcasting). Permutations are
 // known when lowering; only the rest dims are known at run time.
@@ -51,6 +53,39 @@ export class Layout<V> {
   shape(axes: readonly Axis[]): V {
     const I = this.I;
     return I.list([...(axes.some(isRest) ? [spread(this.rest())] : []), ...named(axes).map((a) => this.dim(a.dim))]);
+  }
+
+  /** The full shape of a tensor laid out as callers see `axes`: the rest dims where `...` stands. */
+  declaredShape(axes: readonly Axis[]): V {
+    const at = axes.findIndex(isRest);
+    if (at <= 0) return this.shape(axes);
+    const dims = named(axes).map((a) => this.dim(a.dim));
+    return this.I.list([...dims.slice(0, at), spread(this.rest()), ...dims.slice(at)]);
+  }
+
+  /**
+   * `x`, laid out as callers see `axes` (the rest dims where `...` stands: `[B, C, ...]`), with
+   * its rest dims moved first, the layout inside: a transpose when `...` is not first.
+   */
+  restFirst(x: V, axes: readonly Axis[]): V {
+    const at = axes.findIndex(isRest);
+    if (at <= 0) return x;
+    const I = this.I;
+    const n = named(axes).length;
+    const k = (): V => I.get(this.rest(), 'length');
+    const after = Array.from({ length: n - at }, (_, j) => I.js('add', k(), I.num(at + j)));
+    return I.tf('transpose', x, I.list([spread(I.js('indicesFrom', this.rest(), I.num(at))), ...Array.from({ length: at }, (_, j) => I.num(j)), ...after]));
+  }
+
+  /** The inverse of `restFirst`: `x`, laid out inside (rest dims first), as callers see `axes`. */
+  restInPlace(x: V, axes: readonly Axis[]): V {
+    const at = axes.findIndex(isRest);
+    if (at <= 0) return x;
+    const I = this.I;
+    const n = named(axes).length;
+    const k = (): V => I.get(this.rest(), 'length');
+    const namedAt = (j: number): V => I.js('add', k(), I.num(j));
+    return I.tf('transpose', x, I.list([...Array.from({ length: at }, (_, j) => namedAt(j)), spread(this.restAxes()), ...Array.from({ length: n - at }, (_, j) => namedAt(at + j))]));
   }
 
   /** Axis argument for a reduction over `removed` of a tensor laid out as `phys`; undefined = all. */

@@ -105,6 +105,10 @@ function lowerChecked<V>(I: Interp<V>, fn: IrFunction, call: LossArguments<V>, o
   const scalar = returnsScalar(fn);
   const result = (v: V): V => (scalar ? I.as(v, 'tf.Scalar') : v);
 
+  const restFirst = (v: V, axes: IrFunction['inputs'][number]['axes']): V => {
+    const moved = sig.layout.restFirst(v, axes);
+    return moved === v ? v : I.let(`${I.nameOf(v) ?? 'input'}Inside`, moved);
+  };
   // Inside tf.tidy: the inputs left out, as their defaults everywhere.
   const fill = (): Map<NodeId, V> =>
     new Map(
@@ -112,9 +116,11 @@ function lowerChecked<V>(I: Interp<V>, fn: IrFunction, call: LossArguments<V>, o
         const v = given.get(i.name)!;
         // Broadcast to its full shape here, outside the backward pass: tfjs sums its gradient back.
         if (i.broadcasts) return [i.node, I.let(`${I.nameOf(v) ?? i.name}Full`, I.tf('broadcastTo', v, sig.shape(i)))] as const;
-        if (i.default === undefined) return [i.node, v] as const;
+        // `[B, C, ...]` is transposed to the layout inside, rest dims first; tfjs differentiates that.
+        if (i.default === undefined) return [i.node, restFirst(v, i.axes)] as const;
         const dtype = TF_DTYPE[i.elem === 'index' ? 'int' : i.elem];
-        return [i.node, I.let(`${I.nameOf(v) ?? i.name}Value`, I.js('orElse', v, I.tf('fill', sig.shape(i), I.num(i.default), I.str(dtype))))] as const;
+        const filled = I.js('orElse', v, I.tf('fill', sig.layout.declaredShape(i.axes), I.num(i.default), I.str(dtype)));
+        return [i.node, I.let(`${I.nameOf(v) ?? i.name}Value`, restFirst(filled, i.axes))] as const;
       }),
     );
   const context = (inputs: ReadonlyMap<NodeId, V>): BodyContext<V> => ({ I, fn, layout: sig.layout, inputs, hypers: sig.hypers });
@@ -156,7 +162,8 @@ const rootOf = (fn: IrFunction): NodeId => fn.reduction?.perSample ?? fn.output;
 
 /** `v`, the value of node `id`, in the layout callers see (axes.ts `boundaryAxes`). */
 function atBoundary<V>(ctx: BodyContext<V>, id: NodeId, v: V): V {
-  return ctx.layout.align(v, ctx.fn.nodes[id]!.type.axes, boundaryAxes(ctx.fn, id)).v;
+  const axes = boundaryAxes(ctx.fn, id);
+  return ctx.layout.restInPlace(ctx.layout.align(v, ctx.fn.nodes[id]!.type.axes, axes).v, axes);
 }
 
 /**
@@ -180,7 +187,8 @@ function autodiff<V>(ctx: BodyContext<V>, sig: Signature<V>, check: V): V {
 
 /** The mask of a masked outer reduction (node `mask`, value `v`) in the per-sample losses' boundary layout. */
 function maskAtBoundary<V>(ctx: BodyContext<V>, perSample: NodeId, mask: NodeId, v: V): V {
-  return ctx.layout.align(v, ctx.fn.nodes[mask]!.type.axes, boundaryAxes(ctx.fn, perSample)).v;
+  const axes = boundaryAxes(ctx.fn, perSample);
+  return ctx.layout.restInPlace(ctx.layout.align(v, ctx.fn.nodes[mask]!.type.axes, axes).v, axes);
 }
 
 /**

@@ -149,9 +149,12 @@ export function checkArguments<V>(I: Interp<V>, fn: IrFunction, inputs: Readonly
 
   for (const input of fn.inputs) {
     const p = inputs.get(input.name)!;
-    const hasRest = input.axes[0]?.name === REST;
+    // `[B, C, ...]`: the dims before `...` are counted from the front, those after it from the back.
+    const restAt = input.axes.findIndex((a) => a.name === REST);
+    const hasRest = restAt >= 0;
     const namedAxes = input.axes.filter((a) => a.name !== REST);
     const n = namedAxes.length;
+    const before = hasRest ? restAt : n;
     const expected = shapeText(input.axes);
     const checks = (): void => {
       I.throwIf(I.js('not', I.js('isTensor', p)), 'TypeError', () => [`${loss}: input '${input.name}' must be a tf.Tensor or TensorLike of shape ${expected}, but is `, I.helper('valueKind', p)]);
@@ -171,7 +174,8 @@ export function checkArguments<V>(I: Interp<V>, fn: IrFunction, inputs: Readonly
       const dtype = TF_OF_ELEM[input.elem];
       I.throwIf(I.js('ne', I.get(p, 'dtype'), I.str(dtype)), 'TypeError', () => [`${loss}: input '${input.name}' must be ${describeElem(input)}, but has dtype `, I.get(p, 'dtype')]);
       if (hasRest) {
-        const lead = (): V => (n === 0 ? I.js('slice', I.get(p, 'shape')) : I.js('slice', I.get(p, 'shape'), I.num(0), I.js('sub', I.get(p, 'rank'), I.num(n))));
+        const lead = (): V =>
+          n === 0 ? I.js('slice', I.get(p, 'shape')) : I.js('slice', I.get(p, 'shape'), I.num(before), I.js('sub', I.get(p, 'rank'), I.num(n - before)));
         if (rest === undefined) {
           if (input.default !== undefined) throw new Error(`internal: ${loss}: optional input '${input.name}' would fix the '...' dims`);
           rest = I.let('rest', lead(), { dropIfUnused: true });
@@ -180,7 +184,7 @@ export function checkArguments<V>(I: Interp<V>, fn: IrFunction, inputs: Readonly
           const r = rest;
           const mine = I.once('lead', lead());
           I.throwIf(I.js('not', I.js('sameList', mine, r)), 'Error', () => [
-            `${loss}: the leading '...' dimensions of '${input.name}' are [`,
+            `${loss}: the '...' dimensions of '${input.name}' are [`,
             I.js('join', mine, I.str(', ')),
             `] but those of '${restFrom}' are [`,
             I.js('join', r, I.str(', ')),
@@ -189,7 +193,7 @@ export function checkArguments<V>(I: Interp<V>, fn: IrFunction, inputs: Readonly
         }
       }
       namedAxes.forEach((axis, i) => {
-        const at = (): V => I.at(I.get(p, 'shape'), hasRest ? I.js('sub', I.get(p, 'rank'), I.num(n - i)) : i);
+        const at = (): V => I.at(I.get(p, 'shape'), i >= before ? I.js('sub', I.get(p, 'rank'), I.num(n - i)) : i);
         const known = dims.get(axis.dim);
         if (known === undefined) {
           if (input.default !== undefined) throw new Error(`internal: ${loss}: optional input '${input.name}' would fix dimension ${axis.dim} inside its checks`);
@@ -293,10 +297,6 @@ export function checkArguments<V>(I: Interp<V>, fn: IrFunction, inputs: Readonly
       I.throwIf(I.js('not', I.js('isInteger', value)), 'RangeError', () => [`${loss}: option '${h.name}' must be a whole number, but is `, value]);
     }
     const domain = h.domain && h.elem !== 'bool' ? h.domain : undefined;
-    const inside = domain ? inDomain(I, value, domain) : undefined;
-    if (h.elem === 'bool') {
-      I.throwIf(I.js('ne', I.js('typeOf', value), I.str('boolean')), 'TypeError', () => [`${loss}: option '${h.name}' must be true or false, but is `, I.js('string', value)]);
-    } else {
   // Dims made by flatten: the product of the merged ones (a size the inputs give must equal it).
   for (const source of fn.dims) {
     if (!('product' in source)) continue;
@@ -306,6 +306,10 @@ export function checkArguments<V>(I: Interp<V>, fn: IrFunction, inputs: Readonly
     else I.throwIf(I.js('ne', known, product), 'Error', () => [`${loss}: dimension ${source.dim} is ${source.product.join('·')} = `, product, `, but '${fixedBy.get(source.dim)}' gives `, known]);
   }
 
+    const inside = domain ? inDomain(I, value, domain) : undefined;
+    if (h.elem === 'bool') {
+      I.throwIf(I.js('ne', I.js('typeOf', value), I.str('boolean')), 'TypeError', () => [`${loss}: option '${h.name}' must be true or false, but is `, I.js('string', value)]);
+    } else {
       // NaN passes every comparison: without a domain check (which says NaN is outside it), say it here.
       const notNumber = I.js('ne', I.js('typeOf', value), I.str('number'));
       const bad = inside !== undefined ? notNumber : I.or(notNumber, () => I.js('isNaN', value));
@@ -345,7 +349,7 @@ export function checkArguments<V>(I: Interp<V>, fn: IrFunction, inputs: Readonly
         `${loss}: option 'weights' must be a tf.Tensor or TensorLike of the per-sample shape ${shapeText(axes)}, but is `,
         I.helper('valueKind', weights),
       ]);
-      const expected = I.let('perSampleShape', layout.shape(axes));
+      const expected = I.let('perSampleShape', layout.declaredShape(axes));
       I.throwIf(I.js('not', I.js('leadingPart', I.get(weights, 'shape'), expected)), 'Error', () => [
         `${loss}: option 'weights' has shape [`,
         I.js('join', I.get(weights, 'shape'), I.str(', ')),

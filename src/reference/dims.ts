@@ -23,28 +23,31 @@ export function resolveDims(fn: IrFunction, shapes: Readonly<Record<string, read
     const shape = shapes[input.name];
     if (!shape && input.default !== undefined) continue; // filled from the dims of the others
     if (!shape) throw new ShapeError(`${fn.name}: input '${input.name}' is missing`);
-    const hasRest = input.axes[0]?.name === REST;
+    // `[B, C, ...]`: the dims before `...` are the first ones of the shape, those after it the last.
+    const restAt = input.axes.findIndex((a) => a.name === REST);
+    const hasRest = restAt >= 0;
     const named = input.axes.filter((a) => a.name !== REST);
+    const before = hasRest ? restAt : named.length;
     const expected = `[${input.axes.map((a) => a.dim).join(', ')}]`;
     if (hasRest ? shape.length < named.length : shape.length !== named.length) {
       throw new ShapeError(
         `${fn.name}: input '${input.name}' should have ${hasRest ? 'at least ' : ''}${named.length} dimension${named.length === 1 ? '' : 's'} ${expected}, but has shape [${shape.join(', ')}]`,
       );
     }
-    const offset = shape.length - named.length;
+    const restCount = shape.length - named.length;
     if (hasRest) {
-      const mine = shape.slice(0, offset);
+      const mine = shape.slice(before, before + restCount);
       if (rest === undefined) {
         rest = mine;
         restFrom = input.name;
       } else if (mine.length !== rest.length || mine.some((s, i) => s !== rest![i])) {
         throw new ShapeError(
-          `${fn.name}: the leading '...' dimensions of '${input.name}' are [${mine.join(', ')}] but those of '${restFrom}' are [${rest.join(', ')}]`,
+          `${fn.name}: the '...' dimensions of '${input.name}' are [${mine.join(', ')}] but those of '${restFrom}' are [${rest.join(', ')}]`,
         );
       }
     }
     named.forEach((axis, i) => {
-      const size = shape[offset + i]!;
+      const size = shape[i < before ? i : restCount + i]!;
       const known = sizes.get(axis.dim);
       if (known === undefined) {
         sizes.set(axis.dim, size);

@@ -466,13 +466,13 @@ class RefEvaluator {
       if (t.data.length !== prod(t.shape)) {
         throw new ShapeError(`${this.fn.name}: input '${name}' has shape [${t.shape.join(', ')}] but ${t.data.length} values`);
       }
+      case 'flatten':
+      case 'unflatten':
+        return this.regroup(node, x!);
       if (decl.elem === 'int' || decl.elem === 'index') {
         const bad = t.data.findIndex((v) => !Number.isInteger(v));
         if (bad >= 0) throw new EvalError(`${this.fn.name}: input '${name}' must hold whole numbers, but has ${t.data[bad]} at flat position ${bad}`);
       }
-      case 'flatten':
-      case 'unflatten':
-        return this.regroup(node, x!);
       if (decl.elem === 'index' && decl.indexOf !== undefined) {
         const n = this.dims.sizes.get(decl.indexOf);
         // `ignore h`: h's value is admitted too.
