@@ -85,17 +85,14 @@ export type TypeExpr =
       readonly element: ElementTypeName;
       /** Absent for a scalar (`real`, `int`). */
       readonly shape?: readonly DimExpr[];
+      /**
+       * `index[N] of C | [N, C]`: a union input. The type is the real `[N, C]` (what the body
+       * sees); class indices of this index type are accepted too, made one-hot at the boundary.
+       */
+      readonly orIndices?: IndexTypeExpr;
       readonly span: Span;
     }
-  /** `index[N] of C`: whole numbers in [0, size of C), one per element of the shape. */
-  | {
-      readonly kind: 'IndexType';
-      readonly shape: readonly DimExpr[];
-      readonly of: Identifier;
-      /** `ignore h`: the hyperparameter whose value marks an ignored position (torch's ignore_index). */
-      readonly ignore?: Identifier;
-      readonly span: Span;
-    }
+  | IndexTypeExpr
   /** `"sigmoid" | "softmax" | "none"`: a hyperparameter that is one of these strings (an enum). */
   | {
       readonly kind: 'EnumType';
@@ -109,6 +106,16 @@ export type TypeExpr =
       readonly result: TypeExpr;
       readonly span: Span;
     };
+
+/** `index[N] of C`: whole numbers in [0, size of C), one per element of the shape. */
+export interface IndexTypeExpr {
+  readonly kind: 'IndexType';
+  readonly shape: readonly DimExpr[];
+  readonly of: Identifier;
+  /** `ignore h`: the hyperparameter whose value marks an ignored position (torch's ignore_index). */
+  readonly ignore?: Identifier;
+  readonly span: Span;
+}
 
 /** `in [0, 1]`, `in (0, inf)`, `in [0, inf)`, `in {0, 1}`. */
 export type Domain =

@@ -124,7 +124,11 @@ export class AstBuilder {
       }
       const of = this.ident(classes);
       const ignore = c.ignoreValue?.[0] ? this.ident(c.ignoreValue[0]) : undefined;
-      return { kind: 'IndexType', shape: need(shape).dims, of, ...(ignore ? { ignore } : {}), span: this.span(c.Index[0], ignore?.span ?? of.span) };
+      const indices: A.IndexTypeExpr = { kind: 'IndexType', shape: need(shape).dims, of, ...(ignore ? { ignore } : {}), span: this.span(c.Index[0], ignore?.span ?? of.span) };
+      const probs = c.probsShape?.[0] ? this.shape(c.probsShape[0]) : undefined;
+      // A union is the real tensor the body sees, with the indices it also accepts.
+      if (probs) return { kind: 'TensorType', element: 'real', shape: probs.dims, orIndices: indices, span: this.span(c.Index[0], probs.span) };
+      return indices;
     }
     const element = c.ElementType?.[0];
     return {

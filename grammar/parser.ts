@@ -129,6 +129,11 @@ export class LossParser extends CstParser {
                 this.CONSUME3(T.Identifier, { LABEL: 'ignoreValue' });
               },
             });
+            // `index[N] of C | [N, C]`: class indices or probabilities, told apart at run time.
+            this.OPTION3(() => {
+              this.CONSUME(T.Pipe, { LABEL: 'orPipe' });
+              this.SUBRULE4(this.shape, { LABEL: 'probsShape' });
+            });
           },
         },
         // `"sigmoid" | "softmax" | "none"`: a hyperparameter that is one of these strings.

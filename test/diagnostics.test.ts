@@ -153,6 +153,9 @@ const CASES: Record<DiagnosticKind, Case> = {
     source: 'def g(x, t: index[...] of C ignore h, h: int) = mean(-x[t], where: t != h)\nloss f(x: [N, C], t: index[N] of C ignore ii, ii: int = -100) = g(x, t, 0)',
     expect: "case.loss:2:65: error E5014: the class indices given for 't' of 'g' ignore a value of their own, and 't' ignores 'h': pass that value as 'h' so both ignore the same positions",
   },
+  UnionShapes: { source: 'loss f(x: [N, C], y: index[N] of C | [N, D]) = mean(x) + mean(y)', expect: "case.loss:1:19: error E5020: the two forms of 'y' do not fit: its probabilities [N, D] must be the shape of its class indices [N] with one axis of C added" },
+  UnionUnsupported: { source: 'loss f(x: [N, C], y: index[N] of C | [N, C] = 0) = mean(x) + mean(y)', expect: "case.loss:1:19: error E5021: 'y' cannot be class indices or probabilities here: a union input is required and given whole (not optional with a default)" },
+  UnionDimUnfixed: { source: 'loss f(x: [C], y: index[N] of C | [N, C]) = mean(x) + mean(y)', expect: "case.loss:1:16: error E5022: dimension N of 'y' must also be in the shape of an input of one type, which fixes its size ('y' comes as class indices or as probabilities, of two shapes)" },
   LearnableWithoutInit: { source: 'loss f(x: [N], param s: [N]) = mean(x * s)', expect: "case.loss:1:22: error E5010: learnable parameter 's' needs an initial value, e.g. 'param s: [T] = 0'" },
   RequiredAfterDefault: { source: 'def lerp(a, w = 0.5, b) = a + w * (b - a)\nloss f(x: [N], y: [N]) = mean(lerp(x, 0.1, y))', expect: "case.loss:1:22: error E5008: parameter 'b' has no default but follows 'w', which has one, so no call could give it by position: move it before 'w'" },
 

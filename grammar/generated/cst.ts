@@ -94,6 +94,8 @@ export type TypeExprCstChildren = {
   classes?: (IToken)[];
   ignoreWord?: IToken[];
   ignoreValue?: IToken[];
+  orPipe?: IToken[];
+  probsShape?: ShapeCstNode[];
   choice?: IToken[];
   Pipe?: IToken[];
   Fn?: IToken[];

@@ -1,7 +1,7 @@
 // Parameters: binding a call's arguments to a definition's parameters (shape patterns are
 // matched against the caller's axes), and turning a loss's own parameters into IR inputs.
 
-import type { Definition, DimDecl, DimExpr, Span, TypeExpr } from '../../grammar/ast.js';
+import type { Definition, DimDecl, DimExpr, IndexTypeExpr, Param, Span, TypeExpr } from '../../grammar/ast.js';
 import { formatAxes } from '../ir/axes.js';
 import { formatNumber } from '../ir/print.js';
 import { REST, REST_AXIS, type Axis, type DimSource, type IrFunctionParam, type IrHyper, type IrInput } from '../ir/types.js';
@@ -53,6 +53,10 @@ export function matchParam(ctx: ElabContext, scope: Scope, def: Definition, k: n
   }
   if (type?.kind === 'FunctionType') {
     ctx.diagnostics.report('TypeMismatch', span, { what: `argument ${k + 1} of '${def.name.name}'`, expected: 'a function', actual: describeType(val) });
+    return false;
+  }
+  if (type?.kind === 'TensorType' && type.orIndices) {
+    ctx.diagnostics.report('UnionUnsupported', param.name.span, { name, why: `a def's parameter has one type (only a loss's input is told apart at run time): declare '${name}' as probabilities and pass onehot(t) for class indices` });
     return false;
   }
   if (type?.kind === 'TensorType' && type.element === 'int') {
@@ -191,6 +195,35 @@ function matchShape(ctx: ElabContext, scope: Scope, dims: readonly DimExpr[], va
   return { names: [...matched.slice(0, before), ...others, ...matched.slice(before)], guessed };
 }
 
+/**
+ * The class-index form of a union input (`y: index[N] of C | [N, C]`), whose real form has
+ * `axes`: the real form is the indices' shape with one axis of the classes added, anywhere. A
+ * union is a required loss input of named dims, with no ignore value (null: reported).
+ */
+function unionIndices(ctx: ElabContext, param: Param, indices: IndexTypeExpr, axes: readonly Axis[]): IrInput['orIndices'] | null {
+  const name = param.name.name;
+  const refuse = (why: string): null => {
+    ctx.diagnostics.report('UnionUnsupported', param.name.span, { name, why });
+    return null;
+  };
+  if (param.learnable || param.broadcasts || param.default) {
+    return refuse(`a union input is required and given whole (not ${param.learnable ? "'param'" : param.broadcasts ? "'broadcast'" : 'optional with a default'})`);
+  }
+  // Which index is ignored has no one-hot row: torch's one_hot and MONAI's to_onehot_y refuse it too.
+  if (indices.ignore) return refuse(`class indices with an ignore value have no one-hot form (an ignored sample has no row of probabilities); declare 'index[...] of ${indices.of.name} ignore ${indices.ignore.name}' alone and mask it`);
+  if (axes.some((a) => a.name === REST) || indices.shape.some((d) => d.kind === 'RestDim')) return refuse("its dims must be written out (no '...')");
+  const indexAxes = shapeAxes(ctx, indices.shape);
+  if (!indexAxes) return null;
+  const of = indices.of.name;
+  const extra = axes.filter((a) => !indexAxes.some((b) => b.dim === a.dim));
+  const fits = extra.length === 1 && extra[0]!.dim === of && axes.length === indexAxes.length + 1 && indexAxes.every((a, k) => a.dim === axes.filter((b) => b !== extra[0])[k]?.dim);
+  if (!fits) {
+    ctx.diagnostics.report('UnionShapes', param.name.span, { name, probs: shapeText(axes.map((a) => ({ kind: 'NamedDim' as const, name: a.dim, span: param.span }))), indices: shapeText(indices.shape), of });
+    return null;
+  }
+  return { axes: indexAxes, of };
+}
+
 /** Axes taken by position from a value whose order no declaration gives (order.ts). */
 export function reportGuessedOrder(ctx: ElabContext, names: readonly string[], axes: readonly Axis[], span: Span): void {
   ctx.diagnostics.report('OrderNotDeclared', span, { axes: formatAxes(axes), names: names.join(', ') });
@@ -218,6 +251,7 @@ export function lossSignature(ctx: ElabContext, def: Definition, componentDims: 
   const functionParams: { name: string; type: Extract<TypeExpr, { kind: 'FunctionType' }>; span: Span }[] = [];
   const optional: { input: IrInput; span: Span }[] = [];
   const broadcasting: { input: IrInput; span: Span }[] = [];
+  const unions: { input: IrInput; span: Span }[] = [];
   const ignores = ignoreHypers(ctx, def);
   if (!ignores) ok = false;
   for (const param of def.params) {
@@ -299,6 +333,16 @@ export function lossSignature(ctx: ElabContext, def: Definition, componentDims: 
       report.report('BroadcastWithRest', param.name.span, { name });
       ok = false;
     }
+    if (type.kind === 'TensorType' && type.orIndices) {
+      const orIndices = unionIndices(ctx, param, type.orIndices, axes);
+      if (!orIndices) {
+        ok = false;
+        continue;
+      }
+      unions.push({ input: { ...input, orIndices }, span: param.name.span });
+      sig.values.set(name, declare(ctx, { kind: 'tensor', id: node, elem, axes, ...(domain ? { domain } : {}) }, namesOf(axes)));
+      continue;
+    }
     (param.broadcasts ? broadcasting : !param.default && !param.learnable ? required : optional).push({ input, span: param.name.span });
     // An input's axes are in the order its shape declares.
     sig.values.set(name, declare(ctx, { kind: 'tensor', id: node, elem, axes, ...(domain ? { domain } : {}) }, namesOf(axes)));
@@ -320,7 +364,7 @@ export function lossSignature(ctx: ElabContext, def: Definition, componentDims: 
   }
   const hasRest = required.some(({ input }) => input.axes.some((a) => a.name === REST));
   // Broadcast inputs come after the required ones (their checks need the sizes), then the optional.
-  for (const [group, kind] of [[broadcasting, 'BroadcastDimUnfixed'], [optional, 'DimOnlyInOptional']] as const) {
+  for (const [group, kind] of [[broadcasting, 'BroadcastDimUnfixed'], [unions, 'UnionDimUnfixed'], [optional, 'DimOnlyInOptional']] as const) {
     for (const { input, span } of group) {
       for (const [i, axis] of input.axes.entries()) {
         const fixed = axis.name === REST ? hasRest : dimOwners.has(axis.dim) || /^\d+$/.test(axis.dim) || componentDims.has(axis.dim);

@@ -8,6 +8,7 @@ import { boundaryAxes, restNote } from '../ir/axes.js';
 import { REST, type Axis, type IrFunction, type IrInput } from '../ir/types.js';
 import { hasFiniteCheck, lowerLoss, optionKeys, returnsScalar } from '../lower/loss.js';
 import { describeElem, TF_OF_ELEM } from '../lower/signature.js';
+import { unionNote } from '../lower/union.js';
 import { HELPER_NAMES, type HelperName } from '../runtime/helper-sources.js';
 import { commentText, isIdentifierName, numberLiteral, pascalCase, propertyAccess, propertyKey, RESERVED, Scope } from './names.js';
 import { codeOf, SourceInterp } from './source-interp.js';
@@ -90,7 +91,7 @@ function inputPlan(i: IrInput, local: string): PlannedParam {
     name: local,
     type: TENSOR_TYPE,
     doc: commentText(
-      `${i.name === local ? '' : `\`${i.name}\`: `}shape ${shapeText(i.axes)}${restNote(i.axes)}, ${describeElem(i)}${i.domain ? `, values in ${i.domain.text}` : ''}`,
+      `${i.name === local ? '' : `\`${i.name}\`: `}shape ${shapeText(i.axes)}${restNote(i.axes)}, ${describeElem(i)}${i.domain ? `, values in ${i.domain.text}` : ''}${unionNote(i)}`,
     ),
   };
 }

@@ -14,6 +14,7 @@ import { REDUCTION_LIST } from '../ir/reduction.js';
 import { enumText } from '../ir/enum-text.js';
 import { REST, type Axis, type IrFunction, type IrInput } from '../ir/types.js';
 import { lowerLoss, optionKeys } from '../lower/loss.js';
+import { unionNote } from '../lower/union.js';
 import { describeElem } from '../lower/signature.js';
 import type { CostBackend } from '../opt/op-costs.js';
 import { pascalCase, Scope } from './names.js';
@@ -105,7 +106,7 @@ function keywordArgs(fn: IrFunction, scope: Scope): KeywordArg[] {
 
 function inputDoc(i: IrInput): string {
   const elem = i.elem === 'real' ? 'float32 (or float64)' : describeElem(i).replace('int32', 'int64');
-  return `shape ${shapeText(i.axes)}${restNote(i.axes)}, ${elem}${i.domain ? `, values in ${i.domain.text}` : ''}`;
+  return `shape ${shapeText(i.axes)}${restNote(i.axes)}, ${elem}${i.domain ? `, values in ${i.domain.text}` : ''}${unionNote(i, 'int64')}`;
 }
 
 /** One loss: its lowered body, public function and nn.Module, as Python text. */

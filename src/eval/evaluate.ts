@@ -54,7 +54,9 @@ function prepared(fn: IrFunction, autodiff: boolean): IrFunction {
 /** An int or class-index input given as float32 whole numbers (as JSON gives them) in int32. */
 function boundary(fn: IrFunction, name: string, t: tf.Tensor): tf.Tensor {
   const decl = fn.inputs.find((i) => i.name === name);
-  if (!decl || t.dtype !== 'float32' || decl.elem === 'real') return t;
+  // A union input of the rank of its class indices is them (JSON has no int32).
+  const indices = decl?.orIndices !== undefined && t.rank === decl.orIndices.axes.length;
+  if (!decl || t.dtype !== 'float32' || (decl.elem === 'real' && !indices)) return t;
   if (decl.elem === 'bool') return tf.notEqual(t, 0);
   const values = t.dataSync();
   const frac = values.findIndex((v) => !Number.isInteger(v));
@@ -114,6 +116,9 @@ export function valueAndGradsTfjs(
     if (!decl) throw new EvalError(`${fn.name}: cannot differentiate with respect to '${name}': it is not a tensor input of the loss`);
     if (decl.elem !== 'real') throw new EvalError(`${fn.name}: cannot differentiate with respect to '${name}': it is ${decl.elem}, not real`);
     if (!inputs[name]) throw new EvalError(`${fn.name}: cannot differentiate with respect to '${name}': no value is given for it`);
+    if (decl.orIndices && inputs[name]!.rank === decl.orIndices.axes.length) {
+      throw new EvalError(`${fn.name}: cannot differentiate with respect to '${name}': it is given as class indices (its probabilities form [${decl.axes.map((a) => a.dim).join(', ')}] has a gradient)`);
+    }
   }
   return tf.tidy(() => {
     const xs = wrt.map((n) => inputs[n]!);

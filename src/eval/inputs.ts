@@ -75,6 +75,7 @@ export function insideDomain(v: number, d: DomainInfo): boolean {
 
 function expectedText(input: IrInput): string {
   const dims = input.axes.map((a) => a.dim).join(', ');
+  if (input.orIndices) return `index[${input.orIndices.axes.map((a) => a.dim).join(', ')}] of ${input.orIndices.of} | real[${dims}]`;
   return input.elem === 'index' ? `index[${dims}] of ${input.indexOf}` : `${input.elem}[${dims}]`;
 }
 

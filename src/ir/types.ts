@@ -103,6 +103,12 @@ export interface IrInput {
    * to the full shape. Its dims are fixed by other inputs, which it comes after.
    */
   readonly broadcasts?: true;
+  /**
+   * `y: index[N] of C | [N, C] in [0, 1]`: the input (real, these `axes`) may also be given as
+   * class indices with `axes` (int32), made one-hot along its axis of dim `of` at the boundary
+   * (src/lower/loss.ts). Its dims are fixed by other inputs, which it comes after.
+   */
+  readonly orIndices?: { readonly axes: readonly Axis[]; readonly of: string };
 }
 
 export interface IrHyper {

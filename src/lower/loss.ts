@@ -16,6 +16,7 @@ import { Layout } from './layout.js';
 import { analyzeTiling } from '../ir/tile.js';
 import { blockRowsOf, rowCount, tiledLoss } from './tile.js';
 import { checkArguments, checkOptions, TF_OF_ELEM, type Signature } from './signature.js';
+import { unionValue } from './union.js';
 
 export interface LossArguments<V> {
   /** The positional arguments (required tensor inputs and function parameters), by name. */
@@ -83,7 +84,11 @@ export function lowerLoss<V>(I: Interp<V>, fn: IrFunction, call: LossArguments<V
   const likes = [...tensorArgs.map((name) => call.args.get(name)!), ...tensorOptions.map(([name]) => I.get(call.options, name))];
   const anyTensorLike = (): V => likes.slice(1).reduce((acc, v) => I.or(acc, () => I.helper('isTensorLike', v)), I.helper('isTensorLike', likes[0]!));
   const converted = (): V => {
-    const dtypeOf = (name: string): V => I.str(TF_OF_ELEM[fn.inputs.find((i) => i.name === name)!.elem]);
+    const dtypeOf = (name: string): V => {
+      const input = fn.inputs.find((i) => i.name === name)!;
+      // A union input: whole numbers of its indices' rank are class indices (withTensors).
+      return input.orIndices ? I.num(input.orIndices.axes.length) : I.str(TF_OF_ELEM[input.elem]);
+    };
     const again = I.arrow(
       [{ name: 'options' }, { name: 'tensors', rest: true }],
       ([options, tensors]) => I.call(call.self, ...positional.map((name) => (tensorArgs.includes(name) ? I.at(tensors!, tensorArgs.indexOf(name)) : call.args.get(name)!)), options!),
@@ -116,6 +121,8 @@ function lowerChecked<V>(I: Interp<V>, fn: IrFunction, call: LossArguments<V>, o
         const v = given.get(i.name)!;
         // Broadcast to its full shape here, outside the backward pass: tfjs sums its gradient back.
         if (i.broadcasts) return [i.node, I.let(`${I.nameOf(v) ?? i.name}Full`, I.tf('broadcastTo', v, sig.shape(i)))] as const;
+        // Class indices given for a union input become its one-hot probabilities here.
+        if (i.orIndices) return [i.node, unionValue(I, sig, i, v)] as const;
         // `[B, C, ...]` is transposed to the layout inside, rest dims first; tfjs differentiates that.
         if (i.default === undefined) return [i.node, restFirst(v, i.axes)] as const;
         const dtype = TF_DTYPE[i.elem === 'index' ? 'int' : i.elem];

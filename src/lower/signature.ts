@@ -21,6 +21,8 @@ export interface Signature<V> {
   readonly reduction?: { readonly mode: V; readonly weights: V };
   /** The full shape of an input, from the dims the inputs fixed. */
   readonly shape: (input: IrInput) => V;
+  /** Union inputs (`index[N] of C | [N, C]`) by name: whether this call gave class indices. */
+  readonly givenAsIndices: ReadonlyMap<string, V>;
 }
 
 export function describeElem(input: IrInput): string {
@@ -75,6 +77,54 @@ function domainHint(d: DomainInfo): string {
   if (d.kind === 'interval' && d.lo === 0 && d.hi === 1) return ' (probabilities or soft labels: logits need sigmoid(x) or softmax(x) first, or the loss\'s logits form)';
   if (d.kind === 'set' && d.values?.length === 2 && d.values[0] === 0 && d.values[1] === 1) return ' (labels must be 0 or 1)';
   return '';
+}
+
+/**
+ * A union input (`y: index[N] of C | [N, C]`): int32 of the indices' rank is class indices,
+ * float32 of one more dim probabilities; every dim as the inputs before it fixed. Gives whether
+ * it came as class indices. A message that refuses it names both forms.
+ */
+function checkUnion<V>(
+  I: Interp<V>,
+  loss: string,
+  input: IrInput,
+  indices: NonNullable<IrInput['orIndices']>,
+  p: V,
+  size: (dim: string) => V | undefined,
+  fixedBy: (dim: string) => string | undefined,
+): V {
+  const both = `class indices (int32 of shape ${shapeText(indices.axes)}, in [0, ${indices.of})) or probabilities (float32 of shape ${shapeText(input.axes)})`;
+  I.throwIf(I.js('not', I.js('isTensor', p)), 'TypeError', () => [`${loss}: input '${input.name}' must be a tf.Tensor or TensorLike of ${both}, but is `, I.helper('valueKind', p)]);
+  const dtype = I.get(p, 'dtype');
+  const asIndices = I.let(`${input.name}IsIndices`, I.js('eq', dtype, I.str('int32')));
+  I.throwIf(I.and(I.js('not', asIndices), () => I.js('ne', dtype, I.str('float32'))), 'TypeError', () => [`${loss}: input '${input.name}' must be ${both}, but has dtype `, dtype]);
+  const rank = I.get(p, 'rank');
+  const form = (axes: readonly { readonly dim: string }[], isIt: V): void => {
+    I.throwIf(I.and(isIt, () => I.js('ne', rank, I.num(axes.length))), 'Error', () => [
+      `${loss}: input '${input.name}' must be ${both}, but is `,
+      dtype,
+      ' of shape [',
+      I.js('join', I.get(p, 'shape'), I.str(', ')),
+      ']',
+    ]);
+    axes.forEach((axis, k) => {
+      const known = size(axis.dim);
+      if (known === undefined) throw new Error(`internal: ${loss}: union input '${input.name}' would fix dimension ${axis.dim}`);
+      const at = (): V => I.at(I.get(p, 'shape'), k);
+      I.throwIf(I.and(isIt, () => I.js('ne', at(), known)), 'Error', () => [
+        `${loss}: dimension ${axis.dim} of input '${input.name}' is `,
+        at(),
+        ', but it is ',
+        known,
+        ` in '${fixedBy(axis.dim) ?? axis.dim}' (${input.name} given as `,
+        dtype,
+        `: ${both})`,
+      ]);
+    });
+  };
+  form(indices.axes, asIndices);
+  form(input.axes, I.js('not', asIndices));
+  return asIndices;
 }
 
 /**
@@ -147,8 +197,14 @@ export function checkArguments<V>(I: Interp<V>, fn: IrFunction, inputs: Readonly
   let rest: V | undefined;
   let restFrom = '';
 
+  const givenAsIndices = new Map<string, V>();
   for (const input of fn.inputs) {
     const p = inputs.get(input.name)!;
+    if (input.orIndices) {
+      // Its dims are fixed by inputs of one type, which come before it.
+      givenAsIndices.set(input.name, checkUnion(I, loss, input, input.orIndices, p, (d) => dims.get(d), (d) => fixedBy.get(d)));
+      continue;
+    }
     // `[B, C, ...]`: the dims before `...` are counted from the front, those after it from the back.
     const restAt = input.axes.findIndex((a) => a.name === REST);
     const hasRest = restAt >= 0;
@@ -255,7 +311,7 @@ export function checkArguments<V>(I: Interp<V>, fn: IrFunction, inputs: Readonly
   // Class indices: whole by dtype; the range needs the values, scanned with the other inputs
   // at the end (one read back for all).
   const checkValues = I.let('checkValues', I.js('ne', I.get(options, 'checkValues'), I.bool(false)), { dropIfUnused: true });
-  const indexScans: { input: IrInput; value: V; size: V }[] = [];
+  const indexScans: { input: IrInput; value: V; size: V; guard?: () => V }[] = [];
   for (const input of fn.inputs) {
     if (input.elem !== 'index' || !input.indexOf) continue;
     const p = inputs.get(input.name)!;
@@ -278,6 +334,12 @@ export function checkArguments<V>(I: Interp<V>, fn: IrFunction, inputs: Readonly
     const except = ignoreOf(input);
     return I.obj([['lo', I.num(0)], ['hi', size], ['hiOpen', I.bool(true)], ...(except !== undefined ? [['except', except] as const] : [])]);
   };
+  // A union input given as class indices is scanned as them, given as probabilities as a real input.
+  for (const input of fn.inputs) {
+    const guard = givenAsIndices.get(input.name);
+    if (!input.orIndices || guard === undefined) continue;
+    indexScans.push({ input: { ...input, elem: 'index', indexOf: input.orIndices.of, axes: input.orIndices.axes }, value: inputs.get(input.name)!, size: dim(input.orIndices.of), guard: () => guard });
+  }
 
   const hypers = new Map<NodeId, { value: V; elem: DType }>();
   for (const h of fn.hypers) {
@@ -368,21 +430,26 @@ export function checkArguments<V>(I: Interp<V>, fn: IrFunction, inputs: Readonly
   // (`mayBeOutside`); only when that finds something does each input get its own scan, in
   // order, for the message. `checkValues: false` skips both in a hot loop once the inputs are
   // known to be clean.
-  const scanned: { what: string; value: V; optional: boolean; domain?: DomainInfo; elem: IrInput['elem'] }[] = fn.inputs
+  const scanned: { what: string; value: V; optional: boolean; domain?: DomainInfo; elem: IrInput['elem']; guard?: () => V }[] = fn.inputs
     .filter((i) => i.elem === 'real' || (i.elem === 'int' && i.domain !== undefined))
-    .map((i) => ({ what: `input '${i.name}'`, value: inputs.get(i.name)!, optional: i.default !== undefined, elem: i.elem, ...(i.domain ? { domain: i.domain } : {}) }));
+    .map((i) => {
+      const asIndices = givenAsIndices.get(i.name);
+      return { what: `input '${i.name}'`, value: inputs.get(i.name)!, optional: i.default !== undefined, elem: i.elem, ...(i.domain ? { domain: i.domain } : {}), ...(asIndices !== undefined ? { guard: () => I.js('not', asIndices) } : {}) };
+    });
   if (reduction) scanned.push({ what: "option 'weights'", value: reduction.weights, optional: true, elem: 'real' });
+  // An entry scanned only when `guard` holds (a union input's form): else one that scans nothing.
+  const guarded = (guard: (() => V) | undefined, entry: V): V => (guard === undefined ? entry : I.js('choose', guard(), entry, I.list([I.undef()])));
   if (scanned.length + indexScans.length > 0) {
     I.when(checkValues, () => {
       const entries = [
-        ...indexScans.map(({ input, value, size }) => I.list([value, indexBounds(size, input)])),
-        ...scanned.map(({ value, domain, elem }) => {
+        ...indexScans.map(({ input, value, size, guard }) => guarded(guard, I.list([value, indexBounds(size, input)]))),
+        ...scanned.map(({ value, domain, elem, guard }) => {
           const bounds = domain ? domainBounds(I, domain, elem) : undefined;
-          return I.list(bounds ? [value, bounds] : [value]);
+          return guarded(guard, I.list(bounds ? [value, bounds] : [value]));
         }),
       ];
       I.when(I.helper('mayBeOutside', I.list(entries)), () => {
-        for (const { input, value: p, size } of indexScans) {
+        for (const { input, value: p, size, guard } of indexScans) {
           const scan = (): void => {
             const bad = I.let(`outside_${input.name}`, I.helper('outsideAt', p, indexBounds(size, input)));
             const except = ignoreOf(input);
@@ -394,10 +461,11 @@ export function checkArguments<V>(I: Interp<V>, fn: IrFunction, inputs: Readonly
               ...(except !== undefined ? [`) nor its ignore value ${input.ignore} = `, except] : [')']),
             ]);
           };
-          if (input.default === undefined) scan();
+          if (guard !== undefined) I.when(guard(), scan);
+          else if (input.default === undefined) scan();
           else I.when(I.js('ne', p, I.undef()), scan);
         }
-        for (const { what, value, optional, domain, elem } of scanned) {
+        for (const { what, value, optional, domain, elem, guard } of scanned) {
           const scan = (): void => {
             const bounds = domain ? domainBounds(I, domain, elem) : undefined;
             const base = I.nameOf(value) ?? 'value';
@@ -420,7 +488,8 @@ export function checkArguments<V>(I: Interp<V>, fn: IrFunction, inputs: Readonly
               ]);
             }
           };
-          if (optional) I.when(I.js('ne', value, I.undef()), scan);
+          if (guard !== undefined) I.when(guard(), scan);
+          else if (optional) I.when(I.js('ne', value, I.undef()), scan);
           else scan();
         }
       });
@@ -428,5 +497,5 @@ export function checkArguments<V>(I: Interp<V>, fn: IrFunction, inputs: Readonly
   }
 
   const shape = (input: IrInput): V => layout.shape(input.axes);
-  return { layout, hypers, shape, ...(reduction ? { reduction } : {}) };
+  return { layout, hypers, shape, givenAsIndices, ...(reduction ? { reduction } : {}) };
 }

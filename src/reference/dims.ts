@@ -23,6 +23,8 @@ export function resolveDims(fn: IrFunction, shapes: Readonly<Record<string, read
     const shape = shapes[input.name];
     if (!shape && input.default !== undefined) continue; // filled from the dims of the others
     if (!shape) throw new ShapeError(`${fn.name}: input '${input.name}' is missing`);
+    // A union input given as class indices fixes no dim (others do): evaluate.ts checks it.
+    if (input.orIndices && shape.length === input.orIndices.axes.length) continue;
     // `[B, C, ...]`: the dims before `...` are the first ones of the shape, those after it the last.
     const restAt = input.axes.findIndex((a) => a.name === REST);
     const hasRest = restAt >= 0;

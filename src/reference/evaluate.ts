@@ -139,6 +139,8 @@ export function gradientsReference(
   ev.preset(pass.seed, { shape: root.shape, data: ev.expandTo({ axes: seen.axes, shape: seen.shape, data: seed }, root.axes) });
   const grads: Record<string, RefTensor> = {};
   for (const input of fn.inputs.filter((i) => i.elem === 'real')) {
+    // A union input given as class indices has no gradient.
+    if (input.orIndices && inputs[input.name]?.shape.length === input.orIndices.axes.length) continue;
     const shape = inputs[input.name]?.shape ?? declaredShape(fn, input, dims);
     const share = pass.grads.find((x) => x.input === input.name);
     if (!share) {
@@ -149,6 +151,29 @@ export function gradientsReference(
     grads[input.name] = { shape, data: ev.expandTo(ev.value(share.node), input.axes) };
   }
   return { value, grads };
+}
+
+/**
+ * Class indices `t` given for a union input (`y: index[N] of C | [N, C]`): its one-hot
+ * probabilities, row-major in the input's declared axes (the class axis anywhere among them).
+ */
+function unionOneHot(fn: IrFunction, decl: IrFunction['inputs'][number], t: RefTensor, sizes: ReadonlyMap<string, number>): Float64Array {
+  const { axes, of } = decl.orIndices!;
+  const depth = sizes.get(of);
+  if (depth === undefined) throw new Error(`internal: ${fn.name}: no size for ${of}`);
+  axes.forEach((axis, k) => {
+    const size = sizes.get(axis.dim);
+    if (t.shape[k] !== size) throw new EvalError(`${fn.name}: dimension ${axis.dim} of input '${decl.name}' (class indices) is ${t.shape[k]}, but it is ${size}`);
+  });
+  const bad = t.data.findIndex((v) => !Number.isInteger(v) || v < 0 || v >= depth);
+  if (bad >= 0) throw new EvalError(`${fn.name}: input '${decl.name}' holds class index ${t.data[bad]}, outside [0, ${depth}) of ${of}`);
+  const at = decl.axes.findIndex((a) => a.dim === of && !axes.some((b) => b.dim === a.dim));
+  const outer = prod(t.shape.slice(0, at));
+  const inner = prod(t.shape.slice(at));
+  const out = new Float64Array(outer * depth * inner);
+  // Index element (o, i) of t sits at (o, t[o, i], i) of the result.
+  for (let o = 0; o < outer; o++) for (let i = 0; i < inner; i++) out[(o * depth + t.data[o * inner + i]!) * inner + i] = 1;
+  return out;
 }
 
 /** A left-out optional input: its default everywhere, in the shape the dims give it. */
@@ -469,6 +494,8 @@ class RefEvaluator {
       case 'flatten':
       case 'unflatten':
         return this.regroup(node, x!);
+      // A union input of its class indices' rank is them: one-hot here, in float64.
+      if (decl.orIndices && t.shape.length === decl.orIndices.axes.length) return this.make(node, unionOneHot(this.fn, decl, t, this.dims.sizes));
       if (decl.elem === 'int' || decl.elem === 'index') {
         const bad = t.data.findIndex((v) => !Number.isInteger(v));
         if (bad >= 0) throw new EvalError(`${this.fn.name}: input '${name}' must hold whole numbers, but has ${t.data[bad]} at flat position ${bad}`);

@@ -268,7 +268,7 @@ export function withTensors<O extends object, T>(
   loss: string,
   names: readonly string[],
   args: readonly unknown[],
-  dtypes: readonly ('float32' | 'int32' | 'bool')[],
+  dtypes: readonly ('float32' | 'int32' | 'bool' | number)[],
   options: O,
   optionDtypes: Readonly<Record<string, 'float32' | 'int32' | 'bool'>>,
   f: (options: O, ...tensors: tf.Tensor[]) => T,
@@ -287,13 +287,15 @@ export function withTensors<O extends object, T>(
     }
     return undefined;
   };
-  const tensor = (v: unknown, dtype: 'float32' | 'int32' | 'bool', what: string): unknown => {
+  const tensor = (v: unknown, asked: 'float32' | 'int32' | 'bool' | number, what: string): unknown => {
     if (!isTensorLike(v)) return v;
     const ragged = raggedAt(v, what.replace(/^\w+ '(.*)'$/, '$1'));
     if (ragged !== undefined) throw new Error(`${loss}: ${what} is a ragged array: ${ragged}`);
     // Its own dtype first (numbers float32, booleans bool, typed arrays theirs), then the one asked for.
     const t = tf.tensor(v as tf.TensorLike);
     made.push(t);
+    // A number r: a union input, class indices at rank r, probabilities at rank r + 1.
+    const dtype = typeof asked === 'number' ? (t.rank === asked ? 'int32' : 'float32') : asked;
     const wanted = dtype === 'float32' ? t.dtype !== 'float32' && t.dtype !== 'string' : dtype === 'int32' && t.dtype === 'float32' && t.dataSync().every((x) => Number.isInteger(x));
     if (!wanted) return t;
     const cast = tf.cast(t, dtype);

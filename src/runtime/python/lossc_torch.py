@@ -450,6 +450,9 @@ def withTensors(loss, names, args, dtypes, options, option_dtypes, f):
         if ragged is not None:
             raise ValueError(loss + ": " + what + " is a ragged array: " + ragged)
         t = torch.as_tensor(v, device=device)
+        # A number r: a union input, class indices at rank r, probabilities at rank r + 1.
+        if not isinstance(dtype_name, str):
+            dtype_name = "int32" if t.dim() == dtype_name else "float32"
         if dtype_name == "float32" and not t.is_floating_point():
             return t.to(_dtype())
         if dtype_name == "float32" and t.dtype not in (torch.float32, torch.float64):
