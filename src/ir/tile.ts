@@ -10,9 +10,9 @@
 // of the full value, which the lowering gives (src/lower/tile.ts). Values that combine rows
 // (a mean over `i` of the embeddings, a softmax along `i`) are computed whole from full
 // copies, which is allowed only when each is no larger than an input (per-row values, not
-// pairwise ones): otherwise the loss is left untiled, with the reason.
+// pairwise ones): otherwise the loss is left untiled, with the reason. What the blocks read
+// that does not depend on the block is computed once before them (`once`), never per block.
 
-import { unionAxes, withoutAxes } from './axes.js';
 import { postorder } from './walk.js';
 import { REST, type Axis, type IrFunction, type IrNode, type NodeId } from './types.js';
 
@@ -33,8 +33,23 @@ export interface TilePlan {
   readonly axis: Axis;
   /** The dim of the row axis inside a block. */
   readonly blockDim: string;
-  /** The function restricted to a block: its output is the block's numerator (a sum). */
+  /**
+   * The function restricted to a block: its output is the block's numerator (a sum). The
+   * values computed once (`once`) are `input` nodes here, given to every block.
+   */
   readonly block: IrFunction;
+  /**
+   * What the blocks read that does not depend on the block, computed once per call before
+   * them (the normalised embeddings, column-side norms, the full values entries slice):
+   * `nodes` is the block form before those became inputs (same ids), `values` the ids.
+   */
+  readonly once: {
+    readonly nodes: readonly IrNode[];
+    /** Their ids in the block form (the inputs there), and the full copies entries slice. */
+    readonly values: readonly NodeId[];
+    /** Where each value is computed in `nodes` (the same position as in `values`). */
+    readonly at: readonly NodeId[];
+  };
   readonly entries: readonly BlockEntry[];
   /** The outer reduction: a mean divides the total by the count of its terms. */
   readonly kind: 'mean' | 'sum';
@@ -154,11 +169,14 @@ function planFor(fn: IrFunction, order: readonly IrNode[], axis: Axis): TileAnal
   }
   // The block's numerator: the sum of its terms (masked as the outer reduction is).
   nodes[fn.output] = { ...out, op: 'sum', attrs: { axes: out.attrs.axes ?? [], empty: 0 } };
-  splitTies(nodes, fn.output);
+  const once = computedOnce(fn, nodes, entries, inputCopies, inputSized);
+  const onceForm = inOrder(nodes, once);
+  for (const id of once) nodes[id] = { ...nodes[id]!, op: 'input', args: [], attrs: { name: `once %${id}` } };
   const operand = fn.nodes[out.args[0]!]!;
   const reduced = inBlock(operand.type.axes.filter((a) => (out.attrs.axes ?? []).includes(a.name)));
-  const maskId = out.args[1];
-  const block: IrFunction = { ...fn, nodes, gradients: undefined, reduction: undefined, name: `${fn.name} (a block of rows ${i})` };
+  const blockForm = inOrder(nodes, [fn.output, ...out.args.slice(1)]);
+  const maskId = out.args[1] === undefined ? undefined : blockForm.at(out.args[1]);
+  const block: IrFunction = { ...fn, nodes: blockForm.nodes, output: blockForm.at(fn.output), gradients: undefined, reduction: undefined, name: `${fn.name} (a block of rows ${i})` };
   const perRow = largestPerRow(pairwise.map((n) => n.type.axes.filter((a) => a.name !== i).map((a) => a.dim)));
   const empty = out.op === 'mean' ? (out.attrs.empty ?? (maskId === undefined ? 0 : NaN)) : 0;
   return {
@@ -166,6 +184,7 @@ function planFor(fn: IrFunction, order: readonly IrNode[], axis: Axis): TileAnal
       axis,
       blockDim,
       block,
+      once: { nodes: onceForm.nodes, values: once, at: once.map(onceForm.at) },
       entries,
       kind: out.op as 'mean' | 'sum',
       ...(maskId !== undefined ? { mask: maskId } : {}),
@@ -178,45 +197,59 @@ function planFor(fn: IrFunction, order: readonly IrNode[], axis: Axis): TileAnal
 }
 
 /**
- * The block is differentiated by tfjs, whose gradient of a max or min reduction gives the whole
- * of dy to every element tied for it (k ties, k times the gradient); the compiler's derived
- * gradient splits it equally among them (derivatives.ts), as the untiled loss does. Each max
- * and min reduction becomes that split, in ops tfjs differentiates as the compiler does:
- * m = detach(max x); tie = (x == m) [and the mask]; Σ select(tie, x, 0) · tie / #ties, or m
- * where nothing is tied (an empty selection: its value, gradient 0).
+ * The values the blocks read that are the same for every block, to compute once: the full
+ * values the entries slice, and each real value no larger than an input that depends on a
+ * real input and not on the block (an entry), read by the block's own computation. Larger
+ * invariant values (a pairwise one without `i`) stay in the block, computed from these.
  */
-function splitTies(nodes: IrNode[], output: NodeId): void {
-  const add = (node: Omit<IrNode, 'id'>): NodeId => {
-    nodes.push({ ...node, id: nodes.length });
-    return nodes.length - 1;
-  };
-  for (const n of postorder(nodes, [output])) {
-    if (n.op !== 'max' && n.op !== 'min') continue;
-    const axes = n.attrs.axes ?? [];
-    const x = nodes[n.args[0]!]!;
-    if (x.type.dtype !== 'real') continue;
-    const mask = n.args[1] === undefined ? undefined : nodes[n.args[1]]!;
-    const span = n.span ? { span: n.span } : {};
-    const real = (ax: readonly Axis[]) => ({ dtype: 'real' as const, axes: ax });
-    const bool = (ax: readonly Axis[]) => ({ dtype: 'bool' as const, axes: ax });
-    const whole = add({ op: n.op, args: n.args, attrs: n.attrs, type: n.type, ...span });
-    const m = add({ op: 'detach', args: [whole], attrs: {}, type: n.type, ...span });
-    const eq = add({ op: 'eq', args: [x.id, m], attrs: {}, type: bool(x.type.axes), ...span });
-    const tAxes = mask ? unionAxes(x.type.axes, mask.type.axes) : x.type.axes;
-    const tie = mask ? add({ op: 'and', args: [eq, mask.id], attrs: {}, type: bool(tAxes), ...span }) : eq;
-    const ties = add({ op: 'to_real', args: [tie], attrs: {}, type: real(tAxes), ...span });
-    const kept = withoutAxes(tAxes, axes);
-    const count = add({ op: 'sum', args: [ties], attrs: { axes }, type: real(kept), ...span });
-    const one = add({ op: 'const', args: [], attrs: { value: 1 }, type: real([]), ...span });
-    const zero = add({ op: 'const', args: [], attrs: { value: 0 }, type: real([]), ...span });
-    const atLeastOne = add({ op: 'maximum', args: [count, one], attrs: {}, type: real(kept), ...span });
-    const share = add({ op: 'div', args: [ties, atLeastOne], attrs: {}, type: real(tAxes), ...span });
-    const picked = add({ op: 'select', args: [tie, x.id, zero], attrs: {}, type: real(tAxes), ...span });
-    const weighted = add({ op: 'mul', args: [picked, share], attrs: {}, type: real(tAxes), ...span });
-    const split = add({ op: 'sum', args: [weighted], attrs: { axes }, type: real(kept), ...span });
-    const any = add({ op: 'any', args: [tie], attrs: { axes }, type: bool(kept), ...span });
-    nodes[n.id] = { id: n.id, op: 'select', args: [any, split, m], attrs: {}, type: n.type, ...span };
+function computedOnce(fn: IrFunction, nodes: readonly IrNode[], entries: readonly BlockEntry[], inputCopies: ReadonlyMap<NodeId, NodeId>, inputSized: (n: IrNode) => boolean): NodeId[] {
+  const entryIds = new Set(entries.map((e) => e.id));
+  const order = postorder(nodes, [fn.output], entryIds);
+  const dependsOnBlock = new Set<NodeId>();
+  const real = new Set(fn.inputs.filter((x) => x.elem === 'real').map((x) => x.node));
+  const readsInput = new Set<NodeId>([...real, ...[...inputCopies].filter(([, input]) => real.has(input)).map(([copy]) => copy)]);
+  for (const n of order) {
+    if (entryIds.has(n.id) || n.args.some((a) => dependsOnBlock.has(a))) dependsOnBlock.add(n.id);
+    if (n.args.some((a) => readsInput.has(a))) readsInput.add(n.id);
   }
+  const once: NodeId[] = [];
+  const seen = new Set<NodeId>();
+  const visit = (id: NodeId): void => {
+    if (seen.has(id)) return;
+    seen.add(id);
+    const n = nodes[id]!;
+    // A rename costs nothing: what it renames is the value worth computing once.
+    if (!dependsOnBlock.has(id) && n.op !== 'input' && n.op !== 'rename' && n.type.dtype === 'real' && readsInput.has(id) && inputSized(n)) {
+      once.push(id);
+      return;
+    }
+    if (!entryIds.has(id)) n.args.forEach(visit);
+  };
+  visit(fn.output);
+  for (const e of entries) if (e.full !== undefined && !once.includes(e.full)) once.push(e.full);
+  return once;
+}
+
+/**
+ * `nodes` with each node reachable from `roots` after its operands (same ids where that holds
+ * already): the block form points nodes at full copies made after them, and the derivation
+ * of its backward pass (src/grad) walks ids in order. A node whose operands come later moves
+ * to the end; `at` says where a node is now.
+ */
+function inOrder(nodes: readonly IrNode[], roots: readonly NodeId[]): { nodes: IrNode[]; at: (id: NodeId) => NodeId } {
+  const out = [...nodes];
+  const moved = new Map<NodeId, NodeId>();
+  const at = (id: NodeId): NodeId => moved.get(id) ?? id;
+  for (const n of postorder(nodes, roots)) {
+    const args = n.args.map(at);
+    if (args.every((a) => a < n.id)) {
+      if (args.some((a, k) => a !== n.args[k])) out[n.id] = { ...n, args };
+      continue;
+    }
+    moved.set(n.id, out.length);
+    out.push({ ...n, id: out.length, args });
+  }
+  return { nodes: out, at };
 }
 
 /** The dim lists no other one is a multiple of (any of them may be the largest at run time). */

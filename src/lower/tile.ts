@@ -1,17 +1,19 @@
 // A tiled loss (src/ir/tile.ts): the outer mean or sum computed one block of rows at a time,
 // inside one tf.customGrad, so that peak memory is one block's values rather than the whole
-// pairwise computation's. The forward sums each block's terms inside tf.tidy and keeps
-// nothing else. The backward loops again: it recomputes each block and takes its gradient
-// with respect to the full inputs by tfjs's autodiff of the block (tf.grads), accumulated
-// and scaled by dy / count. Slices (tf.slice) carry the gradient back to the full inputs;
-// every other op is the ordinary lowering of the block form (body.ts).
+// pairwise computation's. What the blocks read that does not depend on their rows (the
+// normalised embeddings, column-side norms, the full values entries slice) is computed once
+// per pass, before the blocks. The forward sums each block's terms inside tf.tidy and keeps
+// nothing else. The backward loops again: each block's gradient with respect to what it is
+// given comes from the compiler's derived backward pass of the block (tile-grad.ts, with the
+// untiled loss's conventions at guarded points), summed over the blocks (a slice's gradient
+// placed at its rows), then carried back through the values computed once to the inputs, and
+// scaled by dy / count. Every other op is the ordinary lowering of the programs (body.ts).
 
-import type { IrFunction, NodeId } from '../ir/types.js';
+import type { Axis, IrFunction, NodeId } from '../ir/types.js';
 import type { TilePlan } from '../ir/tile.js';
-import { reachable } from '../ir/walk.js';
 import { lowerNodes, type BodyContext } from './body.js';
-import type { Interp } from './interp.js';
 import { Layout } from './layout.js';
+import { tileBackward, type BlockWrt } from './tile-grad.js';
 
 /**
  * Elements of one block's largest value: 16 MB of float32. A block's tf.tidy holds all its
@@ -40,52 +42,49 @@ export function blockRowsOf<V>(ctx: BodyContext<V>, plan: TilePlan, options: V):
   return I.let('blockRows', I.js('orElse', given, auto()));
 }
 
-/**
- * Real inputs the block's numerator reads (the others get zero gradients): through the block
- * form's own nodes, and through the full values its entries slice (an entry is an input node
- * of the block form: what it is cut from is reached only from the entry's `full`).
- */
-function realInputsRead(fn: IrFunction, plan: TilePlan): Set<string> {
-  const fulls = plan.entries.flatMap((e) => (e.full !== undefined ? [e.full] : []));
-  const live = reachable(plan.block.nodes, [plan.block.output, ...fulls]);
-  for (const [copy, input] of plan.inputCopies) if (live.has(copy)) live.add(input);
-  return new Set(fn.inputs.filter((i) => i.elem === 'real' && live.has(i.node)).map((i) => i.name));
-}
-
 /** The tiled loss: a scalar tensor, differentiable with respect to the real inputs. */
 export function tiledLoss<V>(ctx: BodyContext<V>, plan: TilePlan, blockRows: V, shape: (input: IrFunction['inputs'][number]) => V): V {
   const { I, fn } = ctx;
   const real = fn.inputs.filter((i) => i.elem === 'real');
   const others = fn.inputs.filter((i) => i.elem !== 'real');
-  const read = realInputsRead(fn, plan);
+  const backward = tileBackward(fn, plan);
   const rows = I.once('rows', rowCount(ctx, plan));
   const blocks = I.let('blocks', I.js('ceilDiv', rows, blockRows));
+  const at = (axes: readonly Axis[]): number => axes.findIndex((a) => a.name === plan.axis.name);
   // A mean without a mask divides by the count of its terms, known from the sizes.
   const fullCount = (): V => plan.reduced.reduce<V>((acc, a) => I.js('mul', acc, ctx.layout.dim(a.dim === plan.blockDim ? plan.axis.dim : a.dim)), I.num(1));
+  const wholeInputs = (inputs: ReadonlyMap<NodeId, V>): Map<NodeId, V> => new Map([...plan.inputCopies].map(([copy, input]) => [copy, inputs.get(input)!] as const));
 
-  /** One block's numerator (and its count of selected terms, when masked), from `inputs`. */
-  const block = (inputs: ReadonlyMap<NodeId, V>, k: V, taped: boolean): { num: V; count?: V } => {
+  /** The values computed once, from `inputs` (full copies of cut inputs given whole). */
+  const computeOnce = (inputs: ReadonlyMap<NodeId, V>): Map<NodeId, V> => {
+    const once = lowerNodes({ ...ctx, fn: { ...plan.block, nodes: [...plan.once.nodes] }, inputs, untaped: true, names: new Map(), given: wholeInputs(inputs) }, plan.once.at);
+    return new Map(plan.once.values.map((id, k) => [id, once.val(plan.once.at[k]!).read()] as const));
+  };
+
+  /** Block k's row range, layout, and given values: the values computed once, the entries' rows. */
+  const blockScope = (once: ReadonlyMap<NodeId, V>, k: V): { start: V; size: V; layout: Layout<V>; given: Map<NodeId, V> } => {
     const start = I.let('start', I.js('mul', k, blockRows));
     const size = I.let('blockSize', I.js('min', blockRows, I.js('sub', rows, start)));
     const layout = new Layout(I, { dim: (d) => (d === plan.blockDim ? size : ctx.layout.dim(d)), rest: () => ctx.layout.rest() });
-    const bctx: BodyContext<V> = { ...ctx, fn: plan.block, layout, inputs, ...(taped ? {} : { untaped: true }), names: new Map() };
-    const fulls = plan.entries.flatMap((e) => (e.full !== undefined ? [e.full] : []));
-    const wholeInputs = new Map([...plan.inputCopies].map(([copy, input]) => [copy, inputs.get(input)!] as const));
-    const whole = fulls.length > 0 ? lowerNodes({ ...bctx, given: wholeInputs }, fulls) : undefined;
-    const given = new Map<NodeId, V>();
+    const given = new Map(once);
     for (const e of plan.entries) {
       if (e.iota) {
         given.set(e.id, I.let('rowPositions', I.tf('range', start, I.js('add', start, size), I.num(1), I.str('int32'))));
         continue;
       }
-      const at = e.axes.findIndex((a) => a.name === plan.axis.name);
-      const begin = I.list(e.axes.map((_, p) => (p === at ? start : I.num(0))));
-      const extent = I.list(e.axes.map((_, p) => (p === at ? size : I.num(-1))));
-      given.set(e.id, I.let('rowsOf', I.tf('slice', whole!.val(e.full!).read(), begin, extent)));
+      const begin = I.list(e.axes.map((_, p) => (p === at(e.axes) ? start : I.num(0))));
+      const extent = I.list(e.axes.map((_, p) => (p === at(e.axes) ? size : I.num(-1))));
+      given.set(e.id, I.let('rowsOf', I.tf('slice', once.get(e.full!)!, begin, extent)));
     }
-    const nodes = lowerNodes({ ...bctx, given: new Map([...wholeInputs, ...given]) }, [plan.block.output, ...(plan.mask !== undefined && !taped ? [plan.mask] : [])]);
+    return { start, size, layout, given };
+  };
+
+  /** One block's numerator (and its count of selected terms, when masked). */
+  const block = (inputs: ReadonlyMap<NodeId, V>, once: ReadonlyMap<NodeId, V>, k: V): { num: V; count?: V } => {
+    const { layout, given } = blockScope(once, k);
+    const nodes = lowerNodes({ ...ctx, fn: plan.block, layout, inputs, untaped: true, names: new Map(), given }, [plan.block.output, ...(plan.mask !== undefined ? [plan.mask] : [])]);
     const num = nodes.val(plan.block.output).read('real');
-    if (plan.mask === undefined || taped) return { num };
+    if (plan.mask === undefined) return { num };
     // Terms selected: the mask's ones, times the sizes of the reduced axes it lacks.
     const mask = nodes.val(plan.mask);
     const missing = plan.reduced.filter((a) => !mask.axes.some((m) => m.name === a.name));
@@ -97,6 +96,8 @@ export function tiledLoss<V>(ctx: BodyContext<V>, plan: TilePlan, blockRows: V, 
     const bound = I.destructure(args!, [...real.map((i) => I.nameOf(ctx.inputs.get(i.node)!) ?? i.name), 'save'], [...real.map(() => 'tf.Tensor'), 'tf.GradSaveFunc']);
     const inputs = new Map(ctx.inputs);
     real.forEach((i, k) => inputs.set(i.node, bound[k]!));
+    I.comment('What every block reads that does not depend on its rows, computed once.');
+    const once = computeOnce(inputs);
     I.comment(`Σ over blocks of rows ${plan.axis.name} of the block's terms; nothing of a block is kept.`);
     const totals = I.fold(
       blocks,
@@ -110,7 +111,7 @@ export function tiledLoss<V>(ctx: BodyContext<V>, plan: TilePlan, blockRows: V, 
             I.arrow(
               [],
               () => {
-                const { num, count } = block(inputs, k, false);
+                const { num, count } = block(inputs, once, k);
                 return I.list([I.tf('add', I.at(acc, 0), num), count !== undefined ? I.tf('add', I.at(acc, 1), count) : I.tf('clone', I.at(acc, 1))]);
               },
               { returnType: 'tf.Tensor[]' },
@@ -141,16 +142,26 @@ export function tiledLoss<V>(ctx: BodyContext<V>, plan: TilePlan, blockRows: V, 
           'tidy',
           I.arrow([], () => {
             const restored = new Map(ctx.inputs);
-            // Left out of the generated code when no block reads them (a mask only the count used).
+            // Left out of the generated code when nothing reads them (a mask only the count used).
             real.forEach((i, k) => restored.set(i.node, I.let(I.nameOf(bound[k]!) ?? i.name, I.at(saved!, k), { shadow: true, dropIfUnused: true })));
             others.forEach((i, k) => restored.set(i.node, I.let(I.nameOf(ctx.inputs.get(i.node)!) ?? i.name, I.at(saved!, real.length + k), { shadow: true, dropIfUnused: true })));
             const total = I.let('count', I.at(saved!, real.length + others.length), { shadow: true });
-            const wrt = real.filter((i) => read.has(i.name));
-            I.comment('Each block again, differentiated by tfjs (tf.grads) with respect to the full inputs, summed.');
+            const once = computeOnce(restored);
+            // One sum per value the blocks are differentiated with respect to (the rows of a
+            // value computed once add into that value's).
+            const shared = backward.wrt.filter((w) => backward.blockPass.grads.some((g) => g.input === w.name));
+            const slots: BlockWrt[] = [];
+            for (const w of shared) {
+              const own = w.kind === 'entry' ? { ...w, kind: 'once' as const, node: w.full!, axes: plan.once.nodes[w.full!]!.type.axes } : w;
+              if (!slots.some((s) => s.kind === own.kind && s.node === own.node)) slots.push(own);
+            }
+            const slotOf = (w: BlockWrt): number => slots.findIndex((s) => (w.kind === 'input' ? s.kind === 'input' && s.node === w.node : s.kind === 'once' && s.node === (w.kind === 'entry' ? w.full : w.node)));
+            const zerosOf = (w: BlockWrt): V => I.tf('zerosLike', w.kind === 'input' ? restored.get(w.node)! : once.get(w.node)!);
+            I.comment("Each block again, and its backward pass (the compiler's), summed over the blocks.");
             const sums = I.fold(
               blocks,
               'gradSums',
-              I.list(wrt.map((i) => I.tf('zerosLike', restored.get(i.node)!))),
+              I.list(slots.map(zerosOf)),
               (k, acc) => {
                 const next = I.let(
                   'next',
@@ -159,17 +170,34 @@ export function tiledLoss<V>(ctx: BodyContext<V>, plan: TilePlan, blockRows: V, 
                     I.arrow(
                       [],
                       () => {
-                        const f = I.arrow(
-                          wrt.map((i) => ({ name: i.name, type: 'tf.Tensor' })),
-                          (xs) => {
-                            const inputs = new Map(restored);
-                            wrt.forEach((i, j) => inputs.set(i.node, xs[j]!));
-                            return block(inputs, k, true).num;
-                          },
-                          { returnType: 'tf.Tensor' },
-                        );
-                        const g = I.let('blockGrads', I.js('gradsInBackward', f, I.list(wrt.map((i) => restored.get(i.node)!))));
-                        return I.list(wrt.map((_, j) => I.tf('add', I.at(acc, j), I.at(g, j))));
+                        const { start, size, layout, given: blockGiven } = blockScope(once, k);
+                        // The optimized block program numbers its nodes its own way: its inputs by name.
+                        const program = backward.block;
+                        const idOf = (name: string): NodeId => program.inputs.find((x) => x.name === name)!.node;
+                        const given = new Map<NodeId, V>([[backward.blockPass.seed, I.let('seed', I.tf('scalar', I.num(1)))]]);
+                        const inputs = new Map<NodeId, V>();
+                        for (const x of fn.inputs) if (program.inputs.some((p) => p.name === x.name)) inputs.set(idOf(x.name), restored.get(x.node)!);
+                        for (const id of plan.once.values) if (program.inputs.some((p) => p.name === `%once${id}`)) given.set(idOf(`%once${id}`), blockGiven.get(id)!);
+                        for (const e of plan.entries) given.set(idOf(`%rows${e.id}`), blockGiven.get(e.id)!);
+                        const hypers = new Map(program.hypers.map((h, j) => [h.node, ctx.hypers.get(fn.hypers[j]!.node)!] as const));
+                        const nodes = lowerNodes({ ...ctx, fn: program, layout, inputs, hypers, untaped: true, names: new Map(), given, disposeDead: true }, backward.blockPass.grads.map((g) => g.node));
+                        const added = slots.map((_, j) => I.at(acc, j) as V);
+                        for (const share of backward.blockPass.grads) {
+                          const w = backward.wrt.find((x) => x.name === share.input)!;
+                          const g = nodes.expand(share.node, w.axes);
+                          const j = slotOf(w);
+                          if (w.kind !== 'entry') {
+                            added[j] = I.tf('add', added[j]!, g);
+                            continue;
+                          }
+                          // The rows' gradient in place in the full value's: zeros above and below.
+                          const full = plan.once.nodes[w.full!]!.type.axes;
+                          const p = at(full);
+                          const zeros = (extent: V): V => I.tf('zeros', I.list(full.map((a, q) => (q === p ? extent : ctx.layout.dim(a.dim)))));
+                          const placed = I.tf('concat', I.list([zeros(start), g, zeros(I.js('sub', rows, I.js('add', start, size)))]), I.num(p));
+                          added[j] = I.tf('add', added[j]!, placed);
+                        }
+                        return I.list(added);
                       },
                       { returnType: 'tf.Tensor[]' },
                     ),
@@ -180,9 +208,32 @@ export function tiledLoss<V>(ctx: BodyContext<V>, plan: TilePlan, blockRows: V, 
               },
               'tf.Tensor[]',
             );
+            // Through the values computed once, back to the loss's inputs.
+            const grads = new Map<string, V>();
+            slots.forEach((w, j) => {
+              if (w.kind === 'input') grads.set(w.name, I.at(sums, j));
+            });
+            const onceBackward = backward.once;
+            if (onceBackward) {
+              const given = new Map([...wholeInputs(restored), ...plan.once.values.map((id, j) => [plan.once.at[j]!, once.get(id)!] as const), [onceBackward.pass.seed, I.let('seed', I.tf('scalar', I.num(1)))] as const]);
+              for (const [id, seed] of onceBackward.seeds) {
+                const j = slots.findIndex((s) => s.kind !== 'input' && s.node === id);
+                given.set(seed, j < 0 ? I.tf('zerosLike', once.get(id)!) : I.at(sums, j));
+              }
+              const nodes = lowerNodes({ ...ctx, fn: onceBackward.fn, inputs: restored, untaped: true, names: new Map(), given }, onceBackward.pass.grads.map((g) => g.node));
+              for (const share of onceBackward.pass.grads) {
+                const input = real.find((i) => i.name === share.input)!;
+                const g = nodes.expand(share.node, input.axes);
+                const before = grads.get(input.name);
+                grads.set(input.name, before === undefined ? g : I.tf('add', before, g));
+              }
+            }
             const noTerms = I.let('noTerms', I.tf('equal', total, I.tf('scalar', I.num(0))));
             const scale = I.let('scale', I.tf('where', noTerms, I.tf('zerosLike', total), I.tf('div', dy!, I.tf('where', noTerms, I.tf('onesLike', total), total))));
-            return I.list(real.map((i) => (read.has(i.name) ? I.tf('mul', I.at(sums, wrt.indexOf(i)), scale) : I.tf('fill', shape(i), I.num(0)))));
+            return I.list(real.map((i) => {
+              const g = grads.get(i.name);
+              return g === undefined ? I.tf('fill', shape(i), I.num(0)) : I.tf('mul', g, scale);
+            }));
           }),
         ),
       { returnType: 'tf.Tensor[]' },
