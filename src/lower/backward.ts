@@ -12,7 +12,6 @@
 import { savedForBackward } from '../grad/saved.js';
 import type { IrBackward, IrFunction, NodeId } from '../ir/types.js';
 import { lowerNodes, type BodyContext } from './body.js';
-import { checkFinite } from './finite.js';
 
 /** Forward nodes lowered to a number rather than a tensor: rebuilt, never saved. */
 function isNumber(fn: IrFunction, id: NodeId): boolean {
@@ -24,8 +23,6 @@ function isNumber(fn: IrFunction, id: NodeId): boolean {
 }
 
 export interface PassOptions<V> {
-  /** With a flag: the forward runs the checkFinite test of `root` when the flag holds. */
-  readonly check?: { readonly root: NodeId; readonly flag: V };
   /** The full shape of a real input, for the zeros of one the root does not depend on. */
   readonly shape: (input: IrFunction['inputs'][number]) => V;
 }
@@ -43,10 +40,11 @@ export function customGradPass<V>(ctx: BodyContext<V>, pass: IrBackward, options
     const bound = savedIds.length > 0 ? I.destructure(args!, [...real.map((i, k) => I.nameOf(passed[k]!) ?? i.name), 'save'], [...types, 'tf.GradSaveFunc']) : real.length > 0 ? I.destructure(args!, real.map((i, k) => I.nameOf(passed[k]!) ?? i.name), types) : [];
     const inputs = new Map(ctx.inputs);
     real.forEach((i, k) => inputs.set(i.node, bound[k]!));
-    const nodes = lowerNodes({ ...ctx, inputs, untaped: true }, [pass.root]);
+    // Each value freed after its last use but the saved ones: the memory plan (src/grad/saved.ts)
+    // saved few so that the forward's large values die early.
+    const nodes = lowerNodes({ ...ctx, inputs, untaped: true, disposeDead: true }, [pass.root, ...savedIds]);
     const root = nodes.val(pass.root);
     const value = root.isInput ? I.tf('clone', root.read()) : root.read();
-    if (options.check) checkFinite(I, fn, nodes, options.check.root, inputs, ctx.hypers, options.check.flag);
     // Each saved tensor once (a renamed node shares its operand's tensor).
     const saved: V[] = [];
     const slots = savedIds.map((id) => {

@@ -7,7 +7,7 @@
 import type { DType } from '../ir/ops.js';
 import { REST, type IrFunction, type IrNode, type NodeId } from '../ir/types.js';
 import { postorder } from '../ir/walk.js';
-import type { LoweredNodes } from './body.js';
+import { lowerNodes, type BodyContext, type LoweredNodes } from './body.js';
 import type { Interp } from './interp.js';
 
 const LEAVES = new Set(['input', 'const', 'size', 'iota']);
@@ -29,7 +29,7 @@ export function nodeLabel(node: { op: string; span?: { file: string; start: { li
   return node.span ? `${node.op} (${node.span.file}:${node.span.start.line}:${node.span.start.col})` : node.op;
 }
 
-/** When `flag` holds, checks the value of `root` (lowered in `nodes`). */
+/** When `flag` holds (always without one), checks the value of `root` (lowered in `nodes`). */
 export function checkFinite<V>(
   I: Interp<V>,
   fn: IrFunction,
@@ -37,11 +37,11 @@ export function checkFinite<V>(
   root: NodeId,
   inputs: ReadonlyMap<NodeId, V>,
   hypers: ReadonlyMap<NodeId, { readonly value: V; readonly elem: DType }>,
-  flag: V,
+  flag?: V,
 ): void {
   const order = postorder(fn.nodes, [root]);
   const deps = inputDependencies(fn, order);
-  I.when(flag, () => {
+  const check = (): void => {
     const strs = (xs: readonly string[]): V => I.list(xs.map((x) => I.str(x)));
     // The inputs as laid out inside: the rest dims first, wherever `...` stands in the declaration.
     const insideDims = (axes: IrFunction['inputs'][number]['axes']): string[] => [...(axes.some((a) => a.name === REST) ? [REST] : []), ...axes.filter((a) => a.name !== REST).map((a) => a.dim)];
@@ -54,5 +54,49 @@ export function checkFinite<V>(
         return I.list([I.str(nodeLabel(n)), nodes.val(n.id).read(), I.list(axes), I.list((deps.get(n.id) ?? []).map((d) => I.num(d)))]);
       });
     I.stmt(I.helper('nonFinite', I.str(fn.name), nodes.val(root).read(), I.list(inputList), I.list(hyperList), I.list(steps)));
-  });
+  };
+  if (flag === undefined) check();
+  else I.when(flag, check);
+}
+
+/** The forward pass to `root` alone, off the tape, checked: the value of `root` (a copy when it is an input). */
+export function checkedForward<V>(ctx: BodyContext<V>, root: NodeId): V {
+  const nodes = lowerNodes({ ...ctx, untaped: true }, [root]);
+  checkFinite(ctx.I, ctx.fn, nodes, root, ctx.inputs, ctx.hypers);
+  const v = nodes.val(root);
+  return v.isInput ? ctx.I.tf('clone', v.read()) : v.read();
+}
+
+/**
+ * The `checkFinite: true` run, before the loss is computed for the caller: off the gradient
+ * tape, nothing kept. `diagnose` computes the loss untiled with each step's tensor at hand and
+ * throws naming where a non-finite value first appears (checkFinite above). A tiled loss
+ * (`tiled`, when its condition holds at run time) is computed tiled first, one block of rows
+ * at a time: only a non-finite value runs the diagnosis, so a finite loss never holds its
+ * whole pairwise values.
+ */
+export function finiteRun<V>(I: Interp<V>, diagnose: () => V, tiled?: { readonly when: V; readonly value: () => V }): void {
+  const offTape = (body: () => V): V => I.helper('noGrad', I.arrow([], () => I.tf('tidy', I.arrow([], body))));
+  if (!tiled) {
+    I.stmt(I.tf('dispose', offTape(diagnose)));
+    return;
+  }
+  const finite = I.let(
+    'finite',
+    I.branches(
+      [
+        [
+          () => tiled.when,
+          () => {
+            const flag = I.let('finiteFlag', offTape(() => I.tf('isFinite', tiled.value())));
+            const ok = I.let('tiledFinite', I.js('eq', I.at(I.js('dataSync', flag), 0), I.num(1)));
+            I.stmt(I.tf('dispose', flag));
+            return ok;
+          },
+        ],
+      ],
+      () => I.bool(false),
+    ),
+  );
+  I.when(I.js('not', finite), () => I.stmt(I.tf('dispose', offTape(diagnose))));
 }
