@@ -10,7 +10,7 @@ import type { IrFunction, IrGradients, NodeId } from '../ir/types.js';
 import { postorder } from '../ir/walk.js';
 import { customGradPass } from './backward.js';
 import { lowerNodes, TF_DTYPE, type BodyContext } from './body.js';
-import { checkFinite } from './finite.js';
+import { checkedForward, checkFinite, finiteRun } from './finite.js';
 import { spread, type Interp } from './interp.js';
 import { Layout } from './layout.js';
 import { analyzeTiling } from '../ir/tile.js';
@@ -139,29 +139,31 @@ function lowerChecked<V>(I: Interp<V>, fn: IrFunction, call: LossArguments<V>, o
   const compute = I.let(
     'compute',
     I.arrow(
-      [{ name: 'check', type: 'boolean' }],
-      ([check]) => (derived ? taped(context(fill()), derived, sig, check!) : autodiff(context(fill()), sig, check!)),
+      derived ? [] : [{ name: 'check', type: 'boolean' }],
+      ([check]) => (derived ? taped(context(fill()), derived, sig) : autodiff(context(fill()), sig, check!)),
       { returnType: 'tf.Tensor' },
     ),
   );
-  // checkFinite runs the loss once off the gradient tape: an error thrown inside tf.grads
-  // would leave the tape's saved tensors behind, one thrown there leaves nothing.
-  I.when(I.js('eq', I.get(call.options, 'checkFinite'), I.bool(true)), () => {
-    I.stmt(I.tf('dispose', I.helper('noGrad', I.arrow([], () => I.tf('tidy', I.arrow([], () => I.call(compute, I.bool(true))))))));
-  });
+  const computed = (): V => (derived ? I.call(compute) : I.call(compute, I.bool(false)));
   const tiling = analyzeTiling(fn);
-  if (!('plan' in tiling)) return I.tf('tidy', I.arrow([], () => result(I.call(compute, I.bool(false))), { block: true }));
+  const plan = 'plan' in tiling ? tiling.plan : undefined;
   // Tiled over blocks of rows (src/lower/tile.ts) when one block does not cover them all, for
   // the loss's own reduction unweighted.
-  const { plan } = tiling;
   const top = context(new Map());
-  const blockRows = blockRowsOf(top, plan, call.options);
-  const plain = sig.reduction ? I.and(I.js('eq', sig.reduction.mode, I.str(fn.reduction!.kind)), () => I.js('eq', sig.reduction!.weights, I.undef())) : I.bool(true);
-  const tiled = I.let('tiled', I.and(plain, () => I.js('lt', blockRows, rowCount(top, plan))));
-  return I.tf(
-    'tidy',
-    I.arrow([], () => I.branches([[() => tiled, () => result(tiledLoss(context(fill()), plan, blockRows, sig.shape))]], () => result(I.call(compute, I.bool(false)))), { block: true }),
-  );
+  const blockRows = plan && blockRowsOf(top, plan, call.options);
+  const ownReduction = (): V => (sig.reduction ? I.and(I.js('eq', sig.reduction.mode, I.str(fn.reduction!.kind)), () => I.js('eq', sig.reduction!.weights, I.undef())) : I.bool(true));
+  const tiled = plan && blockRows !== undefined ? I.let('tiled', I.and(ownReduction(), () => I.js('lt', blockRows, rowCount(top, plan)))) : undefined;
+  // checkFinite runs the loss once off the gradient tape: an error thrown inside tf.grads
+  // would leave the tape's saved tensors behind, one thrown there leaves nothing. The derived
+  // backward pass is left out of it (its forward frees values the diagnosis reads); a masked
+  // outer reduction of the loss's own is checked at the output, as the whole pass computes it.
+  const diagnose = (root: NodeId) => (): V => checkedForward(context(fill()), root);
+  const diagnosis = !derived ? (): V => I.call(compute, I.bool(true)) : fn.reduction?.mask !== undefined ? (): V => I.branches([[ownReduction, diagnose(fn.output)]], diagnose(rootOf(fn))) : diagnose(rootOf(fn));
+  I.when(I.js('eq', I.get(call.options, 'checkFinite'), I.bool(true)), () => {
+    finiteRun(I, diagnosis, plan && tiled !== undefined && blockRows !== undefined ? { when: tiled, value: () => tiledLoss(context(fill()), plan, blockRows, sig.shape) } : undefined);
+  });
+  if (!plan || tiled === undefined || blockRows === undefined) return I.tf('tidy', I.arrow([], () => result(computed()), { block: true }));
+  return I.tf('tidy', I.arrow([], () => I.branches([[() => tiled, () => result(tiledLoss(context(fill()), plan, blockRows, sig.shape))]], () => result(computed())), { block: true }));
 }
 
 /** The root a call without options returns: the output, or the per-sample losses it reduces. */
@@ -203,9 +205,9 @@ function maskAtBoundary<V>(ctx: BodyContext<V>, perSample: NodeId, mask: NodeId,
  * options the whole loss is one tf.customGrad; with them the per-sample losses are, and the
  * reduction after it is left to tfjs's autodiff (sum, mean and mul have gradients everywhere).
  */
-function taped<V>(ctx: BodyContext<V>, gradients: IrGradients, sig: Signature<V>, check: V): V {
+function taped<V>(ctx: BodyContext<V>, gradients: IrGradients, sig: Signature<V>): V {
   const { I, fn } = ctx;
-  const options = { check: { root: rootOf(fn), flag: check }, shape: sig.shape };
+  const options = { shape: sig.shape };
   const reduction = fn.reduction;
   // The result is turned to the callers' layout after the customGrad: tfjs differentiates that.
   if (!reduction) return atBoundary(ctx, fn.output, customGradPass({ ...ctx, names: new Map([[fn.output, 'loss']]) }, gradients.output, options));
@@ -214,9 +216,7 @@ function taped<V>(ctx: BodyContext<V>, gradients: IrGradients, sig: Signature<V>
   const { mode, weights } = sig.reduction!;
   // The loss's own reduction, unweighted, is its output: the backward pass of the whole.
   const plain = (): V => I.and(I.js('eq', mode, I.str(reduction.kind)), () => I.js('eq', weights, I.undef()));
-  // A masked outer reduction's per-sample node select(m, l, 0) is not on the output's path: check the output there.
-  const wholeOptions = reduction.mask === undefined ? options : { ...options, check: { root: fn.output, flag: check } };
-  const whole = (): V => customGradPass({ ...ctx, names: new Map([[fn.output, 'loss'], [reduction.perSample, 'perSample']]) }, gradients.output, wholeOptions);
+  const whole = (): V => customGradPass({ ...ctx, names: new Map([[fn.output, 'loss'], [reduction.perSample, 'perSample']]) }, gradients.output, options);
   return I.branches([[plain, whole]], () => {
     const perSample = I.let('perSample', atBoundary(ctx, reduction.perSample, customGradPass({ ...ctx, names: new Map([[reduction.perSample, 'perSample']]) }, perSamplePass, options)));
     // The mask, recomputed outside the backward pass (comparisons: no gradient).
