@@ -50,7 +50,7 @@ const BAD: readonly BadCase[] = [
   { name: 'too many indices', src: 'loss f(x: [N]) = mean(x[i, j])', code: 'E4004', at: '1:23' },
   { name: 'index variable over two dims', src: 'loss f(x: [N], y: [M]) = mean(s)\n  where s[i] = x[i] * y[i]', code: 'E4005', at: '2:25' },
   { name: 'left index variable not on the right', src: 'loss f(x: [N]) = mean(s)\n  where s[i, k] = x[i]', code: 'E4006', at: '2:14' },
-  { name: 'rest dim not first', src: 'loss f(x: [N, ...]) = mean(x)', code: 'E4009', at: '1:15' },
+  { name: 'two rest groups in one shape', src: 'loss f(x: [..., N, ...]) = mean(x)', code: 'E4009', at: '1:20' },
   { name: 'same dim twice in one shape', src: 'loss f(x: [N, N]) = mean(x)', code: 'E4011', at: '1:15' },
   { name: 'default not constant', src: 'loss f(x: [N], m: real = x) = mean(x + m)', code: 'E5001', at: '1:26' },
   { name: 'default outside its domain', src: 'loss f(x: [N], m: real in (0, inf) = 0) = mean(x + m)', code: 'E5002', at: '1:38' },

@@ -107,7 +107,7 @@ const CASES: Record<DiagnosticKind, Case> = {
   UnboundIndexVariable: { source: 'loss f(x: [N]) = mean(s)\n  where s[i, k] = x[i]', expect: "case.loss:2:14: error E4006: index variable 'k' on the left is not an axis of the right-hand side (its axes are [i:N])" },
   ExtraAxisInBinding: { source: 'loss f(x: [N]) = mean(s)\n  where s[i] = x[i] * x[j]', expect: "case.loss:2:16: error E4007: the right-hand side has axes [j] that are not listed on the left in 's[i]'" },
   GatherAxisMissing: { source: 'loss f(x: [N, D], t: index[N] of C, y: [N, C]) = mean(x[t])', expect: 'case.loss:1:57: error E4008: cannot gather by a class index of C: the tensor has no axis C (its axes are [N, D])' },
-  RestDimPosition: { source: 'loss f(x: [N, ...]) = mean(x)', expect: "case.loss:1:15: error E4009: '...' may only come first in a shape, once" },
+  RestDimPosition: { source: 'loss f(x: [..., N, ...]) = mean(x)', expect: "case.loss:1:20: error E4009: '...' may come only once in a shape: two groups of any number of dims could split the dims either way" },
   IndexVariableWithoutSize: { source: 'loss f(x: [N]) = mean(x) + sum(s)\n  where s[i] = real(i)', expect: "case.loss:2:21: error E4012: index variable 'i' has no size yet: index a tensor with it (e.g. 'x[i]') before using it as a value, or declare the dim it ranges over on the binding's left side ('keep[i: C] = ...')" },
   DiagonalIndex: { source: 'loss f(t: index[C] of C) = sum(onehot(t))', expect: "case.loss:1:32: error E4013: 'C' indexes two axes of the same tensor (a diagonal)" },
   DuplicateDim: { source: 'loss f(x: [N, N]) = mean(x)', expect: "case.loss:1:15: error E4011: dimension 'N' appears twice in one shape; use index variables for a square matrix" },
