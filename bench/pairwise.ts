@@ -16,54 +16,19 @@
 //   npx tsx bench/pairwise.ts             the full table (bench/README.md says how long it takes)
 //   npx tsx bench/pairwise.ts --quick     a smoke run
 //   npx tsx bench/pairwise.ts --help      the options
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, resolve } from 'node:path';
-import { compile } from '../src/api.js';
-import { fsHost } from '../src/cli/files.js';
-import { formatDiagnostic } from '../src/diagnostics/diagnostic.js';
+import { compileFresh } from './compile-fresh.js';
 import { disagreement } from './pairwise/agreement.js';
-import { CASES, D, MODULE_SOURCES, type PairwiseCase } from './pairwise/cases.js';
+import { CASES, D, MODULE_SOURCES } from './pairwise/cases.js';
 import { runGroup } from './pairwise/driver.js';
 import { parseOptions, USAGE, UsageError, type PairwiseOptions } from './pairwise/options.js';
 import type { WorkerSpec } from './pairwise/protocol.js';
 import { formatRow, header, type Row } from './pairwise/table.js';
 
 const BUILD = 'build/pairwise-bench';
-
-/**
- * Compiles the .loss files the chosen losses are in, with this checkout's compiler: its source
- * (src/, so a change shows without a build) or dist/ through the lossc command. Exits on errors.
- */
-async function compileModules(losses: readonly string[], compiler: PairwiseOptions['compiler']): Promise<void> {
-  mkdirSync(BUILD, { recursive: true });
-  const needed = new Set<PairwiseCase['module']>(losses.map((l) => CASES[l]!.module));
-  for (const m of needed) {
-    const source = MODULE_SOURCES[m];
-    let code: string | undefined;
-    let problem = '';
-    if (compiler === 'dist') {
-      const r = spawnSync(process.execPath, ['bin/lossc.js', 'compile', source], { encoding: 'utf8', maxBuffer: 1 << 26 });
-      if (r.status === 0) code = r.stdout;
-      else problem = r.stderr || `exit code ${r.status} (npm run build first?)`;
-    } else {
-      try {
-        const r = await compile(readFileSync(source, 'utf8'), source, { host: fsHost });
-        code = r.code;
-        problem = r.diagnostics.map((d) => formatDiagnostic(d)).join('\n');
-      } catch (e) {
-        // An internal error of the compiler as it stands in src/ (e.g. someone's edit in progress).
-        problem = `internal error: ${(e as Error).message}\n(--compiler dist compiles with the last npm run build instead)`;
-      }
-    }
-    if (code === undefined) {
-      console.error(`bench/pairwise.ts: lossc (${compiler}) could not compile ${source}:\n${problem}`);
-      process.exit(1);
-    }
-    writeFileSync(resolve(BUILD, `${m}.ts`), code);
-  }
-}
 
 function git(args: string[]): string {
   try {
@@ -98,7 +63,15 @@ function machine(): Machine {
 }
 
 async function main(o: PairwiseOptions): Promise<void> {
-  if (o.modules.length === 0) await compileModules(o.losses, o.compiler);
+  if (o.modules.length === 0) {
+    const needed = [...new Set(o.losses.map((l) => CASES[l]!.module))];
+    try {
+      await compileFresh(needed.map((m) => [MODULE_SOURCES[m], m] as const), BUILD, o.compiler);
+    } catch (e) {
+      console.error(`bench/pairwise.ts: ${(e as Error).message}`);
+      process.exit(1);
+    }
+  }
   const builds = o.modules.length === 0 ? ([['lossc', BUILD]] as const) : o.modules;
   const names = builds.map(([b]) => b);
   const groups = o.backends.flatMap((backend) => o.losses.flatMap((loss) => o.sizes[backend].map((n) => ({ loss, n, backend }))));
