@@ -50,6 +50,10 @@ loss roundtrip(x: [B, C, H, W]) = unflatten(flatten(x, (H, B), Q), Q, (H, B))
 
 /// unflatten of an input: a [B, C, H·W] tensor as [B, C, H, W], H and W given by another input.
 loss split(x: [B, C, S], g: [H, W]) = sum(unflatten(x, S, (H, W)) * g)
+
+/// A gradient the same along merged axes (v has only W), and one that a select cuts.
+loss partial(x: [B, S], v: [W], h: [H]) = sum(v * unflatten(x, S, (H, W))) + sum(if z > 0 then z^2 else 0)
+  where z = flatten(unflatten(x, S, (H, W)) * h, (W, H), T)
 `;
 
 const checked = check(SOURCE, 'flatten.loss', { gradients: true });
@@ -189,6 +193,7 @@ const CASES: readonly Case[] = [
     wrt: ['x', 'w'],
   },
   { loss: 'split', inputs: { x: real(6, [2, 3, 20]), g: real(7, [4, 5]) }, wrt: ['x', 'g'] },
+  { loss: 'partial', inputs: { x: real(9, [2, 12]), v: real(10, [4]), h: real(11, [3]) }, wrt: ['x', 'v', 'h'] },
 ];
 
 describe('flatten and unflatten in float64 (the reference) against oracles from their definitions', () => {

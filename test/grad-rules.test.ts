@@ -374,6 +374,18 @@ const CASES: readonly RuleCase[] = [
     inputs: (rng) => ({ x: U([3, 2], -2, 2)(rng), y: U([3, 2], -2, 2)(rng), w: U(N, -2, 2)(rng) }),
   },
   {
+    name: 'flatten: axes not adjacent nor in order merged, against weights of the merged axis',
+    rows: [['flatten', 0, '']],
+    source: 'loss f(x: [N, D, K], w: [S]) = sum(w * square(flatten(x, (K, N), S)))',
+    inputs: (rng) => ({ x: U([3, 2, 4], -2, 2)(rng), w: U([12], -2, 2)(rng) }),
+  },
+  {
+    name: 'unflatten: an axis split into two (D sized by u), weighted along K',
+    rows: [['unflatten', 0, '']],
+    source: 'loss f(x: [N, S], v: [K], u: [D]) = sum(v * square(unflatten(x, S, (D, K))))',
+    inputs: (rng) => ({ x: U([3, 8], -2, 2)(rng), v: U([4], -2, 2)(rng), u: U([2], -2, 2)(rng) }),
+  },
+  {
     name: 'pick: a named component b.y',
     rows: [['pick', 0, '']],
     source: 'dim B = {u, v, y}\nloss f(b: [N, B], w: [N]) = sum(w * square(b.y - b.u))',
