@@ -15,7 +15,9 @@ import { formatDiagnostic } from '../src/diagnostics/diagnostic.js';
 import { emitPytorchModule, TORCH_RUNTIME_FILE } from '../src/emit/pytorch.js';
 import { initBackend } from '../src/eval/setup.js';
 import type { IrFunction } from '../src/ir/types.js';
+import { formatSource } from '../src/fmt/index.js';
 import { evaluateReference, gradientsReference } from '../src/reference/evaluate.js';
+import * as service from '../src/service/index.js';
 import { TORCH_RUNTIME_SOURCE } from '../src/runtime/python/source.js';
 import { importModule } from './fuzz/compare.js';
 import { TorchDriver, torchMissing, unwire, wire, type WireTensor } from './helpers/torch.js';
@@ -246,6 +248,21 @@ loss b(x: [..., B, C]) = mean(per_class(x))
     // b's x is [...] = [2], B = 3, C = 4: per_class binds B, C by name and sums the leading 2.
     const b = await evaluate(src, 'r.loss', { loss: 'b', backend: 'cpu', inputs: { x: { shape: x.shape, data: Array.from(x.data) } } });
     expect(Math.abs((b.loss as number) - total / 12)).toBeLessThan(1e-5);
+  });
+});
+
+describe("'...' anywhere: the formatter and the language service", () => {
+  it('lossc fmt keeps the group where it stands, and `...` as an axis argument', () => {
+    const messy = 'loss   d(x: [B,C,...], y:[B, ...,C]) = mean(sum(x*y, (C,...)))\n';
+    expect(formatSource(messy, 'f.loss').text).toBe('loss d(x: [B, C, ...], y: [B, ..., C]) = mean(sum(x * y, (C, ...)))\n');
+  });
+
+  it('hover on `...` in a reduction says it is the rest dims', () => {
+    const text = 'loss f(x: [B, C, ...]) = mean(sum(x, ...))';
+    const ws: service.Workspace = { host: { readFile: () => undefined, stdlib: () => [] }, openFiles: () => [] };
+    const h = service.hover(ws, service.parsed(text, 'h.loss'), text.lastIndexOf('...'));
+    expect(h?.signature).toBe('(rest dims of f) ...');
+    expect(h?.doc).toContain('the same in every input of the loss');
   });
 });
 

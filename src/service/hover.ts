@@ -7,6 +7,7 @@ import { BUILTINS } from '../check/builtins.js';
 import { parsed, quickCheck, type Parsed } from './analysis.js';
 import { symbolAt, type Workspace } from './navigation.js';
 import type { LossSymbol } from './symbols.js';
+import { REST } from '../ir/types.js';
 import type { TextRange } from './types.js';
 import { describeAxes, describeRange, describeValue, ValueFacts, type ValueFact } from './values.js';
 
@@ -102,6 +103,10 @@ function signatureOf(home: Parsed, symbol: LossSymbol, facts: ValueFacts, docs: 
       return `(${symbol.kind === 'binding' ? 'where' : 'let'}) ${text.length > 120 ? `${text.slice(0, 117)}...` : text}`;
     }
     case 'index': {
+      if (symbol.name === REST) {
+        docs.push("The rest dims: any number of dims, the same in every input of the loss, wherever each input's shape puts them. As an axis (`sum(x, ...)`) it is all of them; as a value, the number of elements they hold.");
+        return `(rest dims of ${symbol.container}) ...`;
+      }
       const at = facts.at({ start: symbol.span.start.offset, end: symbol.span.end.offset });
       const dims = [...new Set(at.flatMap((f) => f.axes.filter((a) => a.name === symbol.name).map((a) => a.dim)))];
       return `(axis of ${symbol.container}) ${symbol.name}${dims.length === 1 && dims[0] !== symbol.name ? `: ${dims[0]}` : ''}`;
