@@ -24,6 +24,7 @@ import { classIndex, logSoftmax } from './oracle/math.js';
 import { contrastive, info_nce, nt_xent_simple, triplet, triplet_margin } from './oracle/metric.js';
 import * as peers from './oracle/peers.js';
 import * as peers2 from './oracle/peers2.js';
+import * as peers3 from './oracle/peers3.js';
 import { expandWeights } from './oracle/reduce.js';
 import { asymmetric_mse, huber, log_cosh, mae, mse, smooth_l1 } from './oracle/regression.js';
 import { giou_loss, iou_loss } from './oracle/segmentation.js';
@@ -237,6 +238,44 @@ function peer2Layouts(): Record<string, Layout> {
   };
 }
 
+/** The layouts of test/oracle/peers3.ts's losses that take a reduction. */
+function peer3Layouts(): Record<string, Layout> {
+  const none = { reduction: 'none' as const };
+  const keras = (what: string): string => `keras.losses.${what}(reduction=None): one loss per sample, the last axis reduced`;
+  const lastAxis = (file: string, a: string, source: string, inputs: (rng: Rng) => Inputs, perSample: (x: Inputs, h: Hypers) => F64Tensor, hypers?: Hypers): Layout => ({
+    file, shape: `${a}: [..., C] → [...]`, doc: '[...]', source, kind: 'mean', inputs, ...(hypers ? { hypers } : {}), expected: (x) => dropLast(x[a]!.shape), perSample,
+  });
+  const probs = (rng: Rng): Inputs => ({ y_pred: randomTensor(S3, rng, { lo: 0.05, hi: 0.95 }), y_true: randomTensor(S3, rng, { lo: 0, hi: 1 }) });
+  return {
+    generalized_box_iou_loss: {
+      file: DET, shape: 'p: [N, Box] → [N]', doc: '[N]', source: "torchvision.ops.generalized_box_iou_loss(reduction='none'): one loss per box pair", kind: 'mean',
+      inputs: (rng) => ({ p: boxes(rng), t: boxes(rng) }), expected: (x) => [x.p!.shape[0]!], perSample: (x) => peers3.generalized_box_iou_loss(x.p!, x.t!, 1e-7, none) as F64Tensor,
+    },
+    keras_hinge: lastAxis(CLS, 'x', keras('Hinge'), (rng) => ({ x: randomTensor(S3, rng, { lo: -2, hi: 2 }), y: randomInts(S3, rng, 2) }), (x) => peers3.keras_hinge(x.x!, x.y!, none) as F64Tensor),
+    binary_crossentropy: lastAxis(CLS, 'y_pred', keras('BinaryCrossentropy'), probs, (x, h) => peers3.binary_crossentropy(x.y_pred!, x.y_true!, { label_smoothing: num(h, 'label_smoothing', 0), ...none }) as F64Tensor, { label_smoothing: 0.1 }),
+    categorical_crossentropy: lastAxis(CLS, 'y_pred', keras('CategoricalCrossentropy'), probs, (x, h) => peers3.categorical_crossentropy(x.y_pred!, x.y_true!, { from_logits: h.from_logits === true, ...none }) as F64Tensor, { from_logits: true }),
+    sparse_categorical_crossentropy: lastAxis(CLS, 'y_pred', keras('SparseCategoricalCrossentropy'),
+      (rng) => ({ y_pred: randomTensor(S3, rng, { lo: 0.05, hi: 0.95 }), t: randomInts(S3.slice(0, -1), rng, S3[S3.length - 1]!) }), (x) => peers3.sparse_categorical_crossentropy(x.y_pred!, x.t!, none) as F64Tensor),
+    log_loss: {
+      file: CLS, shape: 'same as p', doc: '[...]', source: 'tf.losses.logLoss(Reduction.NONE): same shape as the predictions', kind: 'mean',
+      inputs: (rng) => ({ p: randomTensor(S3, rng, { lo: 0.05, hi: 0.95 }), labels: randomTensor(S3, rng, { lo: 0, hi: 1 }) }), expected: (x) => x.p!.shape,
+      perSample: (x) => peers3.log_loss(x.p!, x.labels!, 1e-7, none) as F64Tensor,
+    },
+    softmax_cross_entropy: lastAxis(CLS, 'logits', 'tf.losses.softmaxCrossEntropy(Reduction.NONE): one loss per row, the last axis reduced',
+      (rng) => ({ logits: randomTensor(S3, rng, { lo: -3, hi: 3 }), labels: randomTensor(S3, rng, { lo: 0, hi: 1 }) }), (x, h) => peers3.softmax_cross_entropy(x.logits!, x.labels!, num(h, 'label_smoothing', 0), none) as F64Tensor, { label_smoothing: 0.2 }),
+    smp_soft_bce: {
+      file: SEG, shape: 'same as x', doc: '[...]', source: "smp.losses.SoftBCEWithLogitsLoss(reduction='none'): same shape as the input", kind: 'mean',
+      inputs: (rng) => ({ x: randomTensor(S3, rng, { lo: -3, hi: 3 }), y: randomTensor(S3, rng, { lo: 0, hi: 1 }) }), hypers: { smooth_factor: 0.1 }, expected: (x) => x.x!.shape,
+      perSample: (x, h) => peers3.smp_soft_bce_terms(x.x!, x.y!, num(h, 'smooth_factor', 0)),
+    },
+    smp_focal_multiclass: {
+      file: SEG, shape: 'x: [B, C, S] → [C]', doc: '[C]', source: "smp.losses.FocalLoss(mode='multiclass'): the sum over classes of one focal loss per class", kind: 'sum',
+      inputs: (rng) => ({ x: randomTensor(S3, rng, { lo: -2, hi: 2 }), t: randomInts([S3[0]!, S3[2]!], rng, S3[1]!) }), expected: (x) => [x.x!.shape[1]!],
+      perSample: (x) => peers3.smp_focal_per_class(x.x!, x.t!),
+    },
+  };
+}
+
 const LAYOUTS: Record<string, Layout> = {
   mse: elementwise(REG, "torch.nn.MSELoss(reduction='none'): same shape as the input", (p, t) => mse(p, t, { reduction: 'none' })),
   mae: elementwise(REG, "torch.nn.L1Loss(reduction='none'): same shape as the input", (p, t) => mae(p, t, { reduction: 'none' })),
@@ -406,6 +445,7 @@ const LAYOUTS: Record<string, Layout> = {
   // The peers' losses (test/stdlib-peers.test.ts): Keras's per sample over the last axis, torch's elementwise or per row.
   ...peerLayouts(),
   ...peer2Layouts(),
+  ...peer3Layouts(),
 };
 
 /** Stdlib losses with no `reduction` option: their result is not a mean or sum of per-sample losses. */
@@ -420,6 +460,13 @@ const NO_REDUCTION: Record<string, string> = {
   barlow_twins: 'a sum plus λ times another sum',
   monai_dice_ce: 'a weighted sum of two losses',
   monai_dice_focal: 'a weighted sum of two losses',
+  box_iou: 'an [N, M] matrix, not a loss per sample',
+  generalized_box_iou: 'an [N, M] matrix, not a loss per sample',
+  smp_dice: 'the mean over classes of ratios over every element, to the power gamma for tversky',
+  smp_dice_multiclass: 'the mean over classes of ratios over every element, to the power gamma for tversky',
+  smp_focal: 'a mean, divided by a sum with normalized',
+  smp_soft_ce: 'a masked sum divided by every position',
+  smp_mcc: 'one ratio over every element',
 };
 
 /**

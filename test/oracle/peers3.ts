@@ -308,10 +308,13 @@ function focalLossWithLogits(xs: number[], ys: number[], o: SmpFocalOpts): numbe
 /** smp FocalLoss, mode 'binary'/'multilabel': every element at once. */
 export const smp_focal = (x: F64Tensor, y: F64Tensor, o: SmpFocalOpts = {}): number => focalLossWithLogits(Array.from(x.data), Array.from(y.data), o);
 /** smp FocalLoss, mode 'multiclass': Σ over classes c of the focal loss of x[:, c] against t == c at the non-ignored positions. */
-export function smp_focal_multiclass(x: F64Tensor, t: F64Tensor, o: SmpFocalOpts & { ignore_index?: number } = {}): number {
+export const smp_focal_multiclass = (x: F64Tensor, t: F64Tensor, o: SmpFocalOpts & { ignore_index?: number } = {}): number =>
+  sumOf(Array.from(smp_focal_per_class(x, t, o).data));
+/** The per-class terms of smp_focal_multiclass, [C]. */
+export function smp_focal_per_class(x: F64Tensor, t: F64Tensor, o: SmpFocalOpts & { ignore_index?: number } = {}): F64Tensor {
   const { ignore_index = -100 } = o;
   const [B, C, S] = x.shape as [number, number, number];
-  let loss = 0;
+  const out = new Float64Array(C);
   for (let c = 0; c < C; c++) {
     const xs: number[] = [];
     const ys: number[] = [];
@@ -323,15 +326,17 @@ export function smp_focal_multiclass(x: F64Tensor, t: F64Tensor, o: SmpFocalOpts
         ys.push(tv === c ? 1 : 0);
       }
     }
-    loss += focalLossWithLogits(xs, ys, o);
+    out[c] = focalLossWithLogits(xs, ys, o);
   }
-  return loss;
+  return { shape: [C], data: out };
 }
 
 /** smp SoftBCEWithLogitsLoss: soft targets (1 − y)·ε + y·(1 − ε), F.binary_cross_entropy_with_logits(pos_weight), mean. */
-export function smp_soft_bce(x: F64Tensor, y: F64Tensor, smoothFactor = 0, posWeight = 1): number {
-  return sumOf(Array.from(x.data, (v, k) => bceLogits(v, (1 - y.data[k]!) * smoothFactor + y.data[k]! * (1 - smoothFactor), posWeight))) / x.data.length;
-}
+export const smp_soft_bce = (x: F64Tensor, y: F64Tensor, smoothFactor = 0, posWeight = 1): number =>
+  sumOf(Array.from(smp_soft_bce_terms(x, y, smoothFactor, posWeight).data)) / x.data.length;
+/** The per-element terms of smp_soft_bce (its reduction='none'). */
+export const smp_soft_bce_terms = (x: F64Tensor, y: F64Tensor, smoothFactor = 0, posWeight = 1): F64Tensor =>
+  ({ shape: [...x.shape], data: x.data.map((v, k) => bceLogits(v, (1 - y.data[k]!) * smoothFactor + y.data[k]! * (1 - smoothFactor), posWeight)) });
 
 /** smp SoftCrossEntropyLoss: label_smoothed_nll_loss, ignored positions 0 in both terms, means over every position. */
 export function smp_soft_ce(x: F64Tensor, t: F64Tensor, smoothFactor = 0, ignoreIndex = -100): number {
