@@ -16,7 +16,8 @@ import { Layout } from './layout.js';
 import { analyzeTiling } from '../ir/tile.js';
 import { blockRowsOf, rowCount, tiledLoss } from './tile.js';
 import { checkArguments, checkOptions, TF_OF_ELEM, type Signature } from './signature.js';
-import { unionValue } from './union.js';
+import { trailingOne } from '../ir/class-indices.js';
+import { unionValue, withoutTrailingOne } from './union.js';
 
 export interface LossArguments<V> {
   /** The positional arguments (required tensor inputs and function parameters), by name. */
@@ -123,6 +124,8 @@ function lowerChecked<V>(I: Interp<V>, fn: IrFunction, call: LossArguments<V>, o
         if (i.broadcasts) return [i.node, I.let(`${I.nameOf(v) ?? i.name}Full`, I.tf('broadcastTo', v, sig.shape(i)))] as const;
         // Class indices given for a union input become its one-hot probabilities here.
         if (i.orIndices) return [i.node, unionValue(I, sig, i, v)] as const;
+        // Class indices given as [N, 1] (Keras) lose that axis here.
+        if (trailingOne(i)) return [i.node, withoutTrailingOne(I, sig, i, v)] as const;
         // `[B, C, ...]` is transposed to the layout inside, rest dims first; tfjs differentiates that.
         if (i.default === undefined) return [i.node, restFirst(v, i.axes)] as const;
         const dtype = TF_DTYPE[i.elem === 'index' ? 'int' : i.elem];

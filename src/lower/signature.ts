@@ -6,6 +6,7 @@
 
 import { REDUCTION_LIST, REDUCTION_NAMES } from '../ir/reduction.js';
 import { boundaryAxes } from '../ir/axes.js';
+import { trailingOne } from '../ir/class-indices.js';
 import { enumText } from '../ir/enum-text.js';
 import type { DType } from '../ir/ops.js';
 import { REST, type DomainInfo, type IrFunction, type IrInput, type NodeId } from '../ir/types.js';
@@ -221,8 +222,12 @@ export function checkArguments<V>(I: Interp<V>, fn: IrFunction, inputs: Readonly
       // `[...]` alone takes any rank.
       if (!hasRest || n > 0) {
         const rank = I.get(p, 'rank');
-        I.throwIf(I.js(hasRest ? 'lt' : 'ne', rank, I.num(n)), 'Error', () => [
-          `${loss}: input '${input.name}' should have ${hasRest ? 'at least ' : ''}${n} dimension${n === 1 ? '' : 's'} ${expected}, but has shape [`,
+        // Class indices may come with a trailing size-1 axis (Keras's sparse labels, [N, 1]).
+        const one = trailingOne(input);
+        const wrongRank = I.js(hasRest ? 'lt' : 'ne', rank, I.num(n));
+        const bad = one ? I.and(wrongRank, () => I.or(I.js('ne', rank, I.num(n + 1)), () => I.js('ne', I.at(I.get(p, 'shape'), n), I.num(1)))) : wrongRank;
+        I.throwIf(bad, 'Error', () => [
+          `${loss}: input '${input.name}' should have ${hasRest ? 'at least ' : ''}${n} dimension${n === 1 ? '' : 's'} ${expected}${one ? ` (or ${shapeText([...input.axes, { dim: '1' }])}: a trailing axis of size 1)` : ''}, but has shape [`,
           I.js('join', I.get(p, 'shape'), I.str(', ')),
           ']',
         ]);

@@ -1,6 +1,8 @@
-// A union input (`y: index[N] of C | [N, C] in [0, 1]`, MONAI's `to_onehot_y`) as the body
-// reads it: the probabilities given, or the class indices given made one-hot along the axis of
-// C. The one place this happens, so the module, the evaluator and the PyTorch module agree.
+// Inputs given in another form than the body reads them, turned into it at the boundary, in
+// one place so that the module, the evaluator and the PyTorch module agree: a union input
+// (`y: index[N] of C | [N, C] in [0, 1]`, MONAI's `to_onehot_y`) given as class indices is
+// made one-hot along the axis of C; class indices given with a trailing size-1 axis ([N, 1],
+// Keras's sparse labels) lose it.
 
 import type { IrInput } from '../ir/types.js';
 import type { Interp } from './interp.js';
@@ -29,4 +31,11 @@ export function unionNote(i: IrInput, int = 'int32'): string {
   if (!i.orIndices) return '';
   const { axes, of } = i.orIndices;
   return `; or class indices: shape [${axes.map((a) => a.dim).join(', ')}], ${int} in [0, ${of}), made one-hot along ${of}`;
+}
+
+/** Class indices `given` as declared, or with a trailing size-1 axis (checked), without it. */
+export function withoutTrailingOne<V>(I: Interp<V>, sig: Signature<V>, input: IrInput, given: V): V {
+  const n = input.axes.length;
+  const name = I.nameOf(given) ?? input.name;
+  return I.let(`${name}Flat`, I.call(I.arrow([], () => I.branches([[() => I.js('eq', I.get(given, 'rank'), I.num(n + 1)), () => I.tf('reshape', given, sig.shape(input))]], () => given))));
 }

@@ -8,6 +8,7 @@ import { applyArgumentAxes, boundaryAxes, unionAxes } from '../ir/axes.js';
 import { OPS, type BinaryOp, type DType, type UnaryOp } from '../ir/ops.js';
 import { REST, type Axis, type IrFunction, type IrNode, type NodeId } from '../ir/types.js';
 import { liveNodes } from '../ir/live.js';
+import { trailingOne } from '../ir/class-indices.js';
 import { evaluateInOrder } from '../ir/walk.js';
 import { declaredShape, layerDims, resolveDims, ShapeError, type ResolvedDims } from './dims.js';
 import { digammaRef, lgammaRef, trigammaRef } from './gamma.js';
@@ -51,6 +52,7 @@ export function evaluateReference(
   hypers: Record<string, number>,
   options: RefOptions = {},
 ): RefTensor {
+  inputs = classIndicesFlat(fn, inputs);
   const shapes: Record<string, number[]> = {};
   for (const [k, v] of Object.entries(inputs)) shapes[k] = v.shape;
   const dims = resolveDims(fn, shapes);
@@ -104,6 +106,7 @@ export function gradientsReference(
 ): RefGradients {
   const g = fn.gradients;
   if (!g) throw new Error(`internal: ${fn.name} has no derived gradients (differentiate first: src/grad)`);
+  inputs = classIndicesFlat(fn, inputs);
   const shapes: Record<string, number[]> = {};
   for (const [k, v] of Object.entries(inputs)) shapes[k] = v.shape;
   const dims = resolveDims(fn, shapes);
@@ -151,6 +154,16 @@ export function gradientsReference(
     grads[input.name] = { shape, data: ev.expandTo(ev.value(share.node), input.axes) };
   }
   return { value, grads };
+}
+
+/** Class indices of written-out dims given with a trailing size-1 axis ([N, 1], Keras), without it. */
+function classIndicesFlat(fn: IrFunction, inputs: Record<string, RefTensor>): Record<string, RefTensor> {
+  const out = { ...inputs };
+  for (const i of fn.inputs) {
+    const t = inputs[i.name];
+    if (t && trailingOne(i) && t.shape.length === i.axes.length + 1 && t.shape.at(-1) === 1) out[i.name] = { shape: t.shape.slice(0, -1), data: t.data };
+  }
+  return out;
 }
 
 /**
