@@ -5,8 +5,9 @@ import type { DType, OpName } from './ops.js';
  * One axis of a tensor. `name` is its identity for alignment (binary ops line operands up by
  * name, reductions remove axes by name); `dim` is the dimension that gives its size at run
  * time. A parameter's `[N, D]` gives axes {N,N} and {D,D}; an index variable `e[i]` renames
- * axis N to {i, N}. The rest axis `...` stands for any number of leading dimensions, always
- * first, the same for every input of one loss.
+ * axis N to {i, N}. The rest axis `...` stands for any number of dimensions, the same for
+ * every input of one loss; a declared shape may put it anywhere (`[B, C, ...]`), and inside
+ * it is laid out first (src/lower/layout.ts).
  */
 export interface Axis {
   readonly name: string;
@@ -60,7 +61,7 @@ export interface IrNode {
 /** Where the size of a dimension is read at run time. */
 export type DimSource =
   /** The size is `shape[position]` of the input, or `shape[rank - position]` when `fromEnd`
-   * (the input has a rest axis first, so its named dims are counted from the back; 1 = last). */
+   * (a dim after the input's rest axis is counted from the back; 1 = last). */
   | { readonly dim: string; readonly input: string; readonly position: number; readonly fromEnd: boolean }
   | { readonly dim: string; readonly size: number }
   /** A dim made by `flatten`: the product of the sizes of these dims, known once they are. */
