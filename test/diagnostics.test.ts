@@ -135,6 +135,19 @@ const CASES: Record<DiagnosticKind, Case> = {
     source: 'def pd(e: [N, D]) = norm(e[i] - e[j], D)\nloss f(e: [N, D]) = mean(pd(e))',
     expect: "case.loss:2:26: error E4017: 'pd' would return axis j, a copy of N made inside it: a def's result has the axes of its arguments; reduce j, or make it one of the arguments' axes",
   },
+  FlattenRepeatedAxis: { source: 'loss f(x: [B, H, W]) = mean(flatten(x, (H, H), S))', expect: 'case.loss:1:44: error E4030: flatten lists axis H twice: each axis is merged once' },
+  FlattenDimClash: {
+    source: 'loss f(x: [B, H, W]) = mean(flatten(x, (H, W), S)) + mean(flatten(x, (B, H), S))',
+    expect: 'case.loss:1:78: error E4031: the merged axis S would have size B·H, but S is already the merged axis of (H, W): give the merged axis a name of its own',
+  },
+  FlattenRest: {
+    source: 'loss f(x: [B, C, ...]) = mean(flatten(x, ..., S))',
+    expect: "case.loss:1:42: error E4032: flatten and unflatten cannot merge or split the '...' axes (the operand's axes are [B, C, ...]): write the dims in the shape, e.g. [B, C, H, W], and merge them by name",
+  },
+  UnflattenUnsized: {
+    source: 'loss f(x: [B, S]) = mean(unflatten(x, S, (H, W)))',
+    expect: "case.loss:1:43: error E4033: unflatten cannot split S into H: the size of H is not known here (it must be a dim of the loss's inputs, a literal size, or made by flatten or stack)",
+  },
 
   // --- domains and defaults
   DefaultNotConstant: { source: 'loss f(x: [N], m: real = x) = mean(x + m)', expect: "case.loss:1:26: error E5001: the default of 'm' must be a constant number" },
