@@ -268,5 +268,6 @@ export function formatTiling(analysis: TileAnalysis): string[] {
     `  tiles over rows ${plan.axis.name}:${plan.axis.dim}: a ${plan.kind} of per-row terms, computed one block of rows at a time`,
     `  peak per block: rows × ${per} (largest value per row); rows per block chosen so that stays under 16 MB (option blockRows to force)`,
     `  where ${plan.axis.name} enters: ${plan.entries.map((e) => `%${e.id}${e.iota ? ' (positions, offset)' : ' (slice)'}`).join(', ')}`,
+    `  computed once per pass, before the blocks: ${plan.once.values.map((id, k) => `%${id} ${plan.once.nodes[plan.once.at[k]!]!.op}`).join(', ') || 'nothing'}`,
   ];
 }
