@@ -17,6 +17,7 @@ import { initBackend } from '../src/eval/setup.js';
 import type { IrFunction } from '../src/ir/types.js';
 import { evaluateReference, gradientsReference, type RefTensor } from '../src/reference/evaluate.js';
 import { TORCH_RUNTIME_SOURCE } from '../src/runtime/python/source.js';
+import * as service from '../src/service/index.js';
 import { importModule } from './fuzz/compare.js';
 import type { LossFunction } from './fuzz/inputs.js';
 import { PYTHON, torchMissing } from './helpers/torch.js';
@@ -338,6 +339,26 @@ describe('the merged dim is a dim of the loss', () => {
     const mean = x.data.reduce((a, v) => a + v, 0) / 120;
     expect(evaluateReference(c.losses[0]!, { x }, {}).data[0]).toBeCloseTo(mean + 20, 12);
     expect(evaluateReference(c.losses[1]!, { x }, {}).data[0]).toBeCloseTo(0, 20);
+  });
+});
+
+describe('the editor: hover and completion', () => {
+  const ws: service.Workspace = { host: { readFile: () => undefined, stdlib: () => [] }, openFiles: () => [] };
+  const text = 'loss f(x: [B, C, H, W]) = mean(relu(flatten(x, (W, C), S)))';
+  const doc = service.parsed(text, 'h.loss');
+
+  it('hover on flatten shows its signature and doc; on the call, its value with the merged axis', () => {
+    const builtin = service.hover(ws, doc, text.indexOf('flatten'));
+    expect(builtin?.signature).toBe('flatten(x, (H, W), S)');
+    expect(builtin?.doc).toContain('merged into one new axis S of size H·W, H the major one');
+    const value = service.hover(ws, doc, text.indexOf('(flatten'));
+    expect(value?.signature).toBe('relu(flatten(x, (W, C), S))');
+    expect(value?.doc).toContain('real[B, S, H] ≥ 0');
+  });
+
+  it('completion offers both', () => {
+    const labels = service.completions(service.parsed('loss f(x: [N]) = fl', 'c.loss'), 19, { readFile: () => undefined, stdlib: () => [] }).map((c) => c.label);
+    expect(labels).toEqual(expect.arrayContaining(['flatten', 'unflatten']));
   });
 });
 
