@@ -302,6 +302,15 @@ export function checkArguments<V>(I: Interp<V>, fn: IrFunction, inputs: Readonly
     }
   }
 
+  // Dims made by flatten: the product of the merged ones (a size the inputs give must equal it).
+  for (const source of fn.dims) {
+    if (!('product' in source)) continue;
+    const product = source.product.map((d) => dims.get(d) ?? I.num(Number(d))).reduce((a, b) => I.js('mul', a, b));
+    const known = dims.get(source.dim);
+    if (known === undefined) dims.set(source.dim, I.let(source.dim, product, { dropIfUnused: true }));
+    else I.throwIf(I.js('ne', known, product), 'Error', () => [`${loss}: dimension ${source.dim} is ${source.product.join('·')} = `, product, `, but '${fixedBy.get(source.dim)}' gives `, known]);
+  }
+
   const dim = (d: string): V => {
     const v = dims.get(d);
     if (v === undefined) throw new Error(`${loss}: no input or declaration gives the size of dimension ${d}`);
@@ -330,6 +339,12 @@ export function checkArguments<V>(I: Interp<V>, fn: IrFunction, inputs: Readonly
       ]);
     I.when(checkValues, () => (input.default === undefined ? single() : I.when(I.js('ne', p, I.undef()), single)));
   }
+  // A union input given as class indices is scanned as them, given as probabilities as a real input.
+  for (const input of fn.inputs) {
+    const guard = givenAsIndices.get(input.name);
+    if (!input.orIndices || guard === undefined) continue;
+    indexScans.push({ input: { ...input, elem: 'index', indexOf: input.orIndices.of, axes: input.orIndices.axes }, value: inputs.get(input.name)!, size: dim(input.orIndices.of), guard: () => guard });
+  }
   // An ignoring input (`ignore h`) also admits h's value.
   const ignoreOf = (input: IrInput): V | undefined => {
     const node = input.ignore === undefined ? undefined : fn.hypers.find((h) => h.name === input.ignore)?.node;
@@ -339,12 +354,6 @@ export function checkArguments<V>(I: Interp<V>, fn: IrFunction, inputs: Readonly
     const except = ignoreOf(input);
     return I.obj([['lo', I.num(0)], ['hi', size], ['hiOpen', I.bool(true)], ...(except !== undefined ? [['except', except] as const] : [])]);
   };
-  // A union input given as class indices is scanned as them, given as probabilities as a real input.
-  for (const input of fn.inputs) {
-    const guard = givenAsIndices.get(input.name);
-    if (!input.orIndices || guard === undefined) continue;
-    indexScans.push({ input: { ...input, elem: 'index', indexOf: input.orIndices.of, axes: input.orIndices.axes }, value: inputs.get(input.name)!, size: dim(input.orIndices.of), guard: () => guard });
-  }
 
   const hypers = new Map<NodeId, { value: V; elem: DType }>();
   for (const h of fn.hypers) {
@@ -364,15 +373,6 @@ export function checkArguments<V>(I: Interp<V>, fn: IrFunction, inputs: Readonly
       I.throwIf(I.js('not', I.js('isInteger', value)), 'RangeError', () => [`${loss}: option '${h.name}' must be a whole number, but is `, value]);
     }
     const domain = h.domain && h.elem !== 'bool' ? h.domain : undefined;
-  // Dims made by flatten: the product of the merged ones (a size the inputs give must equal it).
-  for (const source of fn.dims) {
-    if (!('product' in source)) continue;
-    const product = source.product.map((d) => dims.get(d) ?? I.num(Number(d))).reduce((a, b) => I.js('mul', a, b));
-    const known = dims.get(source.dim);
-    if (known === undefined) dims.set(source.dim, I.let(source.dim, product, { dropIfUnused: true }));
-    else I.throwIf(I.js('ne', known, product), 'Error', () => [`${loss}: dimension ${source.dim} is ${source.product.join('·')} = `, product, `, but '${fixedBy.get(source.dim)}' gives `, known]);
-  }
-
     const inside = domain ? inDomain(I, value, domain) : undefined;
     if (h.elem === 'bool') {
       I.throwIf(I.js('ne', I.js('typeOf', value), I.str('boolean')), 'TypeError', () => [`${loss}: option '${h.name}' must be true or false, but is `, I.js('string', value)]);

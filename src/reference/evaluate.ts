@@ -483,6 +483,9 @@ class RefEvaluator {
         return { axes: layout, shape: x!.shape, data: x!.data };
       case 'pick':
         return this.pick(node, x!);
+      case 'flatten':
+      case 'unflatten':
+        return this.regroup(node, x!);
       case 'contract':
         return this.contract(node, x!, y!);
       default: {
@@ -504,9 +507,6 @@ class RefEvaluator {
       if (t.data.length !== prod(t.shape)) {
         throw new ShapeError(`${this.fn.name}: input '${name}' has shape [${t.shape.join(', ')}] but ${t.data.length} values`);
       }
-      case 'flatten':
-      case 'unflatten':
-        return this.regroup(node, x!);
       // A union input of its class indices' rank is them: one-hot here, in float64.
       if (decl.orIndices && t.shape.length === decl.orIndices.axes.length) return this.make(node, unionOneHot(this.fn, decl, t, this.dims.sizes));
       if (decl.elem === 'int' || decl.elem === 'index') {
@@ -630,19 +630,6 @@ class RefEvaluator {
   }
 
   /** One position along an axis; a negative index counts from the end. */
-  private pick(node: IrNode, x: Val): Val {
-    const axis = x.axes.find((a) => a.name === node.attrs.axis);
-    if (!axis) throw new Error(`internal: pick along ${node.attrs.axis}, which its operand lacks`);
-    const size = this.dimsOf(axis)[0]!;
-    const k = node.attrs.index! < 0 ? node.attrs.index! + size : node.attrs.index!;
-    if (!Number.isInteger(k) || k < 0 || k >= size) {
-      throw new EvalError(`${this.fn.name}: position ${node.attrs.index} is outside ${axis.dim} = ${size}`);
-    }
-    const step = this.stridesIn(x.axes, [axis])[0]!;
-    const base = offsets(this.shapeOf(node.type.axes), this.stridesIn(x.axes, node.type.axes));
-    return this.make(node, Float64Array.from(base, (o) => x.data[o + k * step]!));
-  }
-}
   /**
    * flatten and unflatten, element by element from the definition: the merged position of
    * (h, w) is h·|W| + w, the first axis listed the major one. An operand lacking an axis is
@@ -691,3 +678,16 @@ class RefEvaluator {
     return this.make(node, data);
   }
 
+  private pick(node: IrNode, x: Val): Val {
+    const axis = x.axes.find((a) => a.name === node.attrs.axis);
+    if (!axis) throw new Error(`internal: pick along ${node.attrs.axis}, which its operand lacks`);
+    const size = this.dimsOf(axis)[0]!;
+    const k = node.attrs.index! < 0 ? node.attrs.index! + size : node.attrs.index!;
+    if (!Number.isInteger(k) || k < 0 || k >= size) {
+      throw new EvalError(`${this.fn.name}: position ${node.attrs.index} is outside ${axis.dim} = ${size}`);
+    }
+    const step = this.stridesIn(x.axes, [axis])[0]!;
+    const base = offsets(this.shapeOf(node.type.axes), this.stridesIn(x.axes, node.type.axes));
+    return this.make(node, Float64Array.from(base, (o) => x.data[o + k * step]!));
+  }
+}
