@@ -1,13 +1,14 @@
-// Inputs of one of two types (issue 17, item 3: class indices or probabilities, MONAI's
-// to_onehot_y) are not in the language yet. What docs/language.md offers instead, two losses
-// over one def, is checked here: both give the float64 oracle's Dice loss, and the same value
-// for a target given as indices or as its one-hot encoding.
+// A target that is class indices or probabilities (issue 17, item 3: MONAI's to_onehot_y) is a
+// union input (`y: index[N] of C | [N, C]`, test/union-types.test.ts). The idiom before it, two
+// losses over one def, still works: both give the float64 oracle's Dice loss, and the union
+// loss gives each of them, whichever form it is called with.
 import { describe, expect, it } from 'vitest';
 import { evaluate } from '../src/api.js';
 
 const SOURCE = `def dice_core(p: [N, C], y: [N, C]) = 1 - mean(2 * sum(p * y, C) / (sum(p, C) + sum(y, C) + 1e-6))
 loss dice_probs(x: [N, C], y: [N, C] in [0, 1]) = dice_core(softmax(x, C), y)
 loss dice_indices(x: [N, C], t: index[N] of C) = dice_core(softmax(x, C), onehot(t))
+loss dice_either(x: [N, C], y: index[N] of C | [N, C] in [0, 1]) = dice_core(softmax(x, C), y)
 `;
 const X = [[0.3, -0.2, 1.1], [2, 0.5, -1], [0, 0, 0.4]];
 const T = [2, 0, 1];
@@ -31,6 +32,10 @@ describe('a target of either type: two losses over one def', () => {
     const want = oracle(ONEHOT);
     expect(Math.abs((byIndex.loss as number) - want)).toBeLessThan(1e-6);
     expect(Math.abs((byProbs.loss as number) - (byIndex.loss as number))).toBeLessThan(1e-7);
+    const eitherByIndex = await evaluate(SOURCE, 'u.loss', { loss: 'dice_either', inputs: { x: X, y: T }, backend: 'cpu' });
+    const eitherByProbs = await evaluate(SOURCE, 'u.loss', { loss: 'dice_either', inputs: { x: X, y: ONEHOT }, backend: 'cpu' });
+    expect(eitherByIndex.loss).toBe(byIndex.loss);
+    expect(eitherByProbs.loss).toBe(byProbs.loss);
   });
 
   it('soft labels go to the probabilities entry point', async () => {

@@ -45,6 +45,11 @@ export function paramDefault(report: DiagnosticSink, param: Param, domain: Domai
   const name = param.name.name;
   const value = constantValue(dflt);
   const tensor = param.type?.kind === 'IndexType' || (param.type?.kind === 'TensorType' && (param.type.shape !== undefined || param.learnable));
+  if (value === undefined && tensor && dflt.kind === 'Name') {
+    // `y_hat: [N] = x`: another parameter, not a value to fill with.
+    report.report('DefaultIsParameter', dflt.span, { name, other: dflt.name });
+    return null;
+  }
   if (value === undefined) {
     report.report(tensor ? 'DefaultOnTensor' : 'DefaultNotConstant', dflt.span, { name });
     return null;

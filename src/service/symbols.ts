@@ -121,8 +121,11 @@ class Resolver {
     };
     const type = (t: TypeExpr | undefined, full: Span): void => {
       if (!t) return;
-      if (t.kind === 'TensorType') shape(t.shape, full);
-      else if (t.kind === 'IndexType') {
+      if (t.kind === 'TensorType') {
+        // `index[N] of C | [N, C]`: the index form first, as written.
+        if (t.orIndices) type(t.orIndices, full);
+        shape(t.shape, full);
+      } else if (t.kind === 'IndexType') {
         shape(t.shape, full);
         dimUse(t.of.name, t.of.span, full);
       } else if (t.kind === 'FunctionType') {
