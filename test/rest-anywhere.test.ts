@@ -7,12 +7,14 @@
 // gradients against central differences of the oracle; the PyTorch module on real torch; and
 // the exact messages for shapes that do not fit.
 import * as tf from '@tensorflow/tfjs';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { check, compile, evaluate } from '../src/api.js';
+import { fsHost } from '../src/cli/files.js';
 import { formatDiagnostic } from '../src/diagnostics/diagnostic.js';
 import { emitPytorchModule, TORCH_RUNTIME_FILE } from '../src/emit/pytorch.js';
+import { evaluateTfjs } from '../src/eval/evaluate.js';
 import { initBackend } from '../src/eval/setup.js';
 import type { IrFunction } from '../src/ir/types.js';
 import { formatSource } from '../src/fmt/index.js';
@@ -23,6 +25,7 @@ import { importModule } from './fuzz/compare.js';
 import { TorchDriver, torchMissing, unwire, wire, type WireTensor } from './helpers/torch.js';
 import { fdGrad, maxRelErr } from './oracle/fd.js';
 import { maskedMeanChannels, monaiSigmoidDice, squaredDistanceChannels, squaredDistanceLast } from './oracle/rest.js';
+import * as peers2 from './oracle/peers2.js';
 import { mulberry32, randomTensor, roundF32, type F64Tensor } from './oracle/tensor.js';
 
 const SOURCE = `
@@ -248,6 +251,54 @@ loss b(x: [..., B, C]) = mean(per_class(x))
     // b's x is [...] = [2], B = 3, C = 4: per_class binds B, C by name and sums the leading 2.
     const b = await evaluate(src, 'r.loss', { loss: 'b', backend: 'cpu', inputs: { x: { shape: x.shape, data: Array.from(x.data) } } });
     expect(Math.abs((b.loss as number) - total / 12)).toBeLessThan(1e-5);
+  });
+});
+
+// The stdlib's MONAI losses take [B, C, S] (spatial dims flattened by the caller). Written over
+// [B, C, ...] (the shapes, the reductions over S, and the index variables over s, which the rest
+// dims do not need), they take MONAI's own [B, C, H, W] and [B, C, D, H, W]: checked against the
+// float64 oracles of their peer tests on the same data flattened to [B, C, S].
+describe("'...' anywhere: the stdlib's MONAI losses over [B, C, ...]", () => {
+  const file = 'stdlib/segmentation.loss';
+  const text = readFileSync(file, 'utf8');
+  const start = text.indexOf("// MONAI's segmentation losses");
+  const end = text.indexOf('segmentation_models_pytorch', start);
+  const over = (part: string): string =>
+    part.replaceAll('[B, C, S]', '[B, C, ...]').replaceAll('(B, S)', '(B, ...)').replaceAll('sum(v, S)', 'sum(v, ...)').replaceAll('[b, c, s]', '[b, c]').replaceAll('[b, k, s]', '[b, k]').replaceAll('(b, c, s)', '(b, c, ...)');
+  const source = start < 0 || end < 0 ? text : text.slice(0, start) + over(text.slice(start, end)) + text.slice(end);
+  type Oracle = (x: F64Tensor, y: F64Tensor, o: Record<string, unknown>) => number;
+  const LOSSES: readonly [string, Oracle, Record<string, string | number>, Record<string, unknown>][] = [
+    ['monai_dice', peers2.monai_dice as Oracle, { activation: 'sigmoid' }, { sigmoid: true }],
+    ['monai_dice', peers2.monai_dice as Oracle, { activation: 'softmax', batch: 1, squared_pred: 1 }, { softmax: true, batch: true, squared_pred: true }],
+    ['monai_tversky', peers2.monai_tversky as Oracle, { activation: 'sigmoid', alpha: 0.3, beta: 0.7 }, { sigmoid: true, alpha: 0.3, beta: 0.7 }],
+    ['monai_generalized_dice', peers2.monai_generalized_dice as Oracle, { activation: 'softmax' }, { softmax: true }],
+    ['monai_focal', peers2.monai_focal as Oracle, { use_softmax: 1 }, { use_softmax: true }],
+    ['monai_dice_ce', peers2.monai_dice_ce as Oracle, { activation: 'softmax' }, { softmax: true }],
+    ['monai_dice_focal', peers2.monai_dice_focal as Oracle, { activation: 'sigmoid' }, { sigmoid: true }],
+  ];
+
+  it('the rewritten file checks cleanly, with no [B, C, S] left in the MONAI part', () => {
+    expect(start).toBeGreaterThanOrEqual(0);
+    expect(source.slice(start, source.indexOf('segmentation_models_pytorch', start))).not.toContain('S]');
+    const r = check(source, file, { host: fsHost });
+    expect(r.diagnostics.map((d) => formatDiagnostic(d))).toEqual([]);
+    losses = r.losses;
+  });
+
+  let losses: IrFunction[] | undefined;
+  const checked = (): IrFunction[] => (losses ??= check(source, file, { host: fsHost }).losses);
+
+  it.each(LOSSES.flatMap((l) => [[2, 3, 4, 5], [2, 3, 3, 4, 5]].map((shape) => ({ l, shape, title: `${l[0]} ${JSON.stringify(l[2])} on [${shape.join(', ')}]` }))))('$title = its peer oracle on [B, C, S]', async ({ l: [loss, oracle, set, options], shape }) => {
+    const rng = mulberry32(shape.length * 31 + loss.length);
+    const x = roundF32(randomTensor(shape, rng, { lo: -2, hi: 2 }));
+    const y = roundF32(randomTensor(shape, rng, { lo: 0, hi: 1 }));
+    const flat = (t: F64Tensor): F64Tensor => ({ shape: [shape[0]!, shape[1]!, shape.slice(2).reduce((a, b) => a * b, 1)], data: t.data });
+    const fn = checked().find((f) => f.name === loss)!;
+    // Options as the IR takes them: a string option is its position in the list.
+    const hypers = Object.fromEntries(Object.entries(set).map(([k, v]) => [k, typeof v === 'string' ? fn.hypers.find((h) => h.name === k)!.values!.indexOf(v) : v]));
+    const got = scoped(() => evaluateTfjs(fn, { x: tf.tensor(Array.from(x.data), shape), y: tf.tensor(Array.from(y.data), shape) }, hypers).dataSync()[0]!);
+    const want = oracle(flat(x), flat(y), options);
+    expect(Math.abs(got - want) / Math.max(1, Math.abs(want))).toBeLessThan(VALUE_TOL);
   });
 });
 
