@@ -58,11 +58,12 @@ function only(nodes: readonly IrNode[], roots: readonly NodeId[]): IrNode[] {
   return nodes.map((n) => (live.has(n.id) ? n : { id: n.id, op: 'input', args: [], attrs: { name: `%unused${n.id}` }, type: n.type }));
 }
 
-const cache = new WeakMap<TilePlan, TileBackward>();
+// By loss: its plan is a function of it (src/ir/tile.ts), and the evaluator lowers a loss on every call.
+const cache = new WeakMap<IrFunction, TileBackward>();
 
-/** The backward programs of a tiled loss `fn` planned as `plan`. */
+/** The backward programs of a tiled loss `fn` planned as `plan` (`analyzeTiling(fn)`'s). */
 export function tileBackward(fn: IrFunction, plan: TilePlan): TileBackward {
-  const known = cache.get(plan);
+  const known = cache.get(fn);
   if (known) return known;
   const { block } = plan;
   const onceIds = new Set(plan.once.values);
@@ -92,7 +93,7 @@ export function tileBackward(fn: IrFunction, plan: TilePlan): TileBackward {
   const output = deriveBackward(blockFn, b, block.output, '%dblock');
   const optimized = optimizeFunction({ ...blockFn, nodes: [...b.nodes], gradients: { output } }).fn;
   const result: TileBackward = { block: optimized, blockPass: optimized.gradients!.output, wrt, ...onceBackward(fn, plan) };
-  cache.set(plan, result);
+  cache.set(fn, result);
   return result;
 }
 

@@ -193,7 +193,8 @@ export function tiledLoss<V>(ctx: BodyContext<V>, plan: TilePlan, blockRows: V, 
                           // The rows' gradient in place in the full value's: zeros above and below.
                           const full = plan.once.nodes[w.full!]!.type.axes;
                           const p = at(full);
-                          const zeros = (extent: V): V => I.tf('zeros', I.list(full.map((a, q) => (q === p ? extent : ctx.layout.dim(a.dim)))));
+                          // tf.fill, a kernel: tf.zeros fills in JavaScript and uploads.
+                          const zeros = (extent: V): V => I.tf('fill', I.list(full.map((a, q) => (q === p ? extent : ctx.layout.dim(a.dim)))), I.num(0));
                           const placed = I.tf('concat', I.list([zeros(start), g, zeros(I.js('sub', rows, I.js('add', start, size)))]), I.num(p));
                           added[j] = I.tf('add', added[j]!, placed);
                         }
