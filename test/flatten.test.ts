@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { check, compile } from '../src/api.js';
+import { check, compile, sampleCheck } from '../src/api.js';
 import { formatDiagnostic } from '../src/diagnostics/diagnostic.js';
 import { emitPytorchModule, TORCH_RUNTIME_FILE } from '../src/emit/pytorch.js';
 import { evaluateTfjs, valueAndGradsTfjs } from '../src/eval/evaluate.js';
@@ -339,6 +339,18 @@ describe('the merged dim is a dim of the loss', () => {
     const mean = x.data.reduce((a, v) => a + v, 0) / 120;
     expect(evaluateReference(c.losses[0]!, { x }, {}).data[0]).toBeCloseTo(mean + 20, 12);
     expect(evaluateReference(c.losses[1]!, { x }, {}).data[0]).toBeCloseTo(0, 20);
+  });
+});
+
+describe('the sampled check (lossc check --sample)', () => {
+  it('draws a merged dim an input also has as the product of the merged ones, and sizes that unflatten can split', async () => {
+    const source = SOURCE.split('\n').filter((l) => l.startsWith('loss weighted') || l.startsWith('loss split')).join('\n');
+    const result = await sampleCheck(source, 'sample.loss', {});
+    expect(result.diagnostics).toEqual([]);
+    expect(result.reports.map((r) => [r.loss, r.samples, r.failures, r.failure])).toEqual([
+      ['weighted', 100, 0, undefined],
+      ['split', 100, 0, undefined],
+    ]);
   });
 });
 
