@@ -4,7 +4,7 @@
 import type { Definition, DimDecl, DimExpr, IndexTypeExpr, Param, Span, TypeExpr } from '../../grammar/ast.js';
 import { formatAxes } from '../ir/axes.js';
 import { formatNumber } from '../ir/print.js';
-import { REST, REST_AXIS, type Axis, type DimSource, type IrFunctionParam, type IrHyper, type IrInput } from '../ir/types.js';
+import { REST, REST_AXIS, type Axis, type DimSource, type DomainInfo, type IrFunctionParam, type IrHyper, type IrInput } from '../ir/types.js';
 import { paramDefault, paramDomain } from './defaults.js';
 import type { ElabContext } from './context.js';
 import { LOSSC_OPTION_KEYS, OPTION_KEYS } from '../ir/option-keys.js';
@@ -200,7 +200,7 @@ function matchShape(ctx: ElabContext, scope: Scope, dims: readonly DimExpr[], va
  * `axes`: the real form is the indices' shape with one axis of the classes added, anywhere. A
  * union is a required loss input of named dims, with no ignore value (null: reported).
  */
-function unionIndices(ctx: ElabContext, param: Param, indices: IndexTypeExpr, axes: readonly Axis[]): IrInput['orIndices'] | null {
+function unionIndices(ctx: ElabContext, param: Param, indices: IndexTypeExpr, axes: readonly Axis[], domain: DomainInfo | undefined): IrInput['orIndices'] | null {
   const name = param.name.name;
   const refuse = (why: string): null => {
     ctx.diagnostics.report('UnionUnsupported', param.name.span, { name, why });
@@ -212,6 +212,10 @@ function unionIndices(ctx: ElabContext, param: Param, indices: IndexTypeExpr, ax
   // Which index is ignored has no one-hot row: torch's one_hot and MONAI's to_onehot_y refuse it too.
   if (indices.ignore) return refuse(`class indices with an ignore value have no one-hot form (an ignored sample has no row of probabilities); declare 'index[...] of ${indices.of.name} ignore ${indices.ignore.name}' alone and mask it`);
   if (axes.some((a) => a.name === REST) || indices.shape.some((d) => d.kind === 'RestDim')) return refuse("its dims must be written out (no '...')");
+  // One-hot rows hold 0 and 1: a domain without them would be a false promise to the range analysis.
+  const holds = (v: number): boolean =>
+    !domain || (domain.kind === 'set' ? (domain.values ?? []).includes(v) : (domain.lo === undefined || (domain.loClosed ? domain.lo <= v : domain.lo < v)) && (domain.hi === undefined || (domain.hiClosed ? v <= domain.hi : v < domain.hi)));
+  if (!holds(0) || !holds(1)) return refuse(`its domain ${domain!.text} must hold 0 and 1, which the one-hot rows of class indices hold (write 'in [0, 1]')`);
   const indexAxes = shapeAxes(ctx, indices.shape);
   if (!indexAxes) return null;
   const of = indices.of.name;
@@ -334,7 +338,7 @@ export function lossSignature(ctx: ElabContext, def: Definition, componentDims: 
       ok = false;
     }
     if (type.kind === 'TensorType' && type.orIndices) {
-      const orIndices = unionIndices(ctx, param, type.orIndices, axes);
+      const orIndices = unionIndices(ctx, param, type.orIndices, axes, domain ?? undefined);
       if (!orIndices) {
         ok = false;
         continue;
