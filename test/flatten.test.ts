@@ -342,6 +342,27 @@ describe('the merged dim is a dim of the loss', () => {
   });
 });
 
+// Issue 17 item 10 said a literal size-1 dim could not be reduced over: it can, written as its
+// size, in a loss, a def, a mapped binding, and merged by flatten (here through the evaluator).
+describe('a literal size-1 dim reduced over and merged (issue 17 item 10)', () => {
+  it.each([
+    ['in a loss', 'loss f(x: [N, 1]) = mean(sum(x, 1))', 1.5],
+    ['in a def', 'def g(z: [N, 1]) = sum(z, 1)\nloss f(x: [N, 1]) = mean(g(x))', 1.5],
+    ['in a mapped binding', 'loss f(x: [N, 1]) = mean(l)\n  where l[n] = sum(x[n], 1)', 1.5],
+    ['logsumexp over it', 'loss f(x: [N, 1]) = mean(logsumexp(x, 1))', 1.5],
+    ['merged by flatten', 'loss f(x: [N, 1]) = sum(flatten(x, (N, 1), S) * S)', 6],
+  ])('%s', async (_, source, want) => {
+    await initBackend('cpu');
+    const c = check(source, 'one.loss');
+    expect(c.diagnostics.map((d) => formatDiagnostic(d))).toEqual([]);
+    const x = tf.tensor([[1], [2]]);
+    const got = evaluateTfjs(c.losses[0]!, { x }, {});
+    expect(got.dataSync()[0]).toBe(want);
+    expect(evaluateReference(c.losses[0]!, { x: { shape: [2, 1], data: Float64Array.of(1, 2) } }, {}).data[0]).toBe(want);
+    tf.dispose([x, got]);
+  });
+});
+
 describe('the sampled check (lossc check --sample)', () => {
   it('draws a merged dim an input also has as the product of the merged ones, and sizes that unflatten can split', async () => {
     const source = SOURCE.split('\n').filter((l) => l.startsWith('loss weighted') || l.startsWith('loss split')).join('\n');
