@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { maxRelErr } from './oracle/fd.js';
 import * as P from './oracle/peers3.js';
-import { fromNested, mulberry32, randomInts } from './oracle/tensor.js';
+import { fromNested, mulberry32, randomInts, type F64Tensor } from './oracle/tensor.js';
 import { describeExtremes, describeGeneratedModules, describeLossCases, lossFn, moduleArgs, refValue, roundInputs, toTf, useWasm, type ExtremeCase, type Inputs, type LossCase } from './helpers/loss-harness.js';
 import { PYTHON, torchMissing } from './helpers/torch.js';
 import { evaluateTfjs } from '../src/eval/evaluate.js';
@@ -191,6 +191,56 @@ for c in json.load(sys.stdin):
     out.append([ls.item(), focal.item()])
 print(json.dumps({'version': torch.__version__, 'out': out}))
 `;
+// torchvision is not installed beside torch here: its box functions as torchvision 0.15
+// writes them (ops/boxes.py _box_inter_union, box_iou, generalized_box_iou; ops/giou_loss.py
+// with _utils._loss_inter_union), run in real torch, float64.
+const TORCHVISION_DRIVER = `
+import json, sys, torch
+def box_area(b): return (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
+def inter_union(b1, b2):
+    lt = torch.max(b1[:, None, :2], b2[:, :2]); rb = torch.min(b1[:, None, 2:], b2[:, 2:])
+    wh = (rb - lt).clamp(min=0); inter = wh[:, :, 0] * wh[:, :, 1]
+    return inter, box_area(b1)[:, None] + box_area(b2) - inter
+def box_iou(b1, b2):
+    inter, union = inter_union(b1, b2); return inter / union
+def generalized_box_iou(b1, b2):
+    inter, union = inter_union(b1, b2); iou = inter / union
+    lti = torch.min(b1[:, None, :2], b2[:, :2]); rbi = torch.max(b1[:, None, 2:], b2[:, 2:])
+    whi = (rbi - lti).clamp(min=0); areai = whi[:, :, 0] * whi[:, :, 1]
+    return iou - (areai - union) / areai
+def generalized_box_iou_loss(boxes1, boxes2, eps):
+    x1, y1, x2, y2 = boxes1.unbind(dim=-1); x1g, y1g, x2g, y2g = boxes2.unbind(dim=-1)
+    xkis1 = torch.max(x1, x1g); ykis1 = torch.max(y1, y1g); xkis2 = torch.min(x2, x2g); ykis2 = torch.min(y2, y2g)
+    intsctk = torch.zeros_like(x1); mask = (ykis2 > ykis1) & (xkis2 > xkis1)
+    intsctk[mask] = (xkis2[mask] - xkis1[mask]) * (ykis2[mask] - ykis1[mask])
+    unionk = (x2 - x1) * (y2 - y1) + (x2g - x1g) * (y2g - y1g) - intsctk
+    iouk = intsctk / (unionk + eps)
+    area_c = (torch.max(x2, x2g) - torch.min(x1, x1g)) * (torch.max(y2, y2g) - torch.min(y1, y1g))
+    return 1 - (iouk - ((area_c - unionk) / (area_c + eps)))
+c = json.load(sys.stdin)
+b1 = torch.tensor(c['b1'], dtype=torch.float64); b2 = torch.tensor(c['b2'], dtype=torch.float64)
+print(json.dumps({'iou': box_iou(b1, b2).flatten().tolist(), 'giou': generalized_box_iou(b1, b2).flatten().tolist(),
+  'loss': [generalized_box_iou_loss(b1, b2, eps).mean().item() for eps in (1e-7, 1e-3)]}))
+`;
+describe.skipIf(!!torchMissing())('torchvision 0.15 box functions, written in torch', () => {
+  it('box_iou, generalized_box_iou ([N, M]) and generalized_box_iou_loss in float64, pairs overlapping and apart', () => {
+    const rng = mulberry32(77);
+    const b1 = boxes(rng, 6);
+    const b2 = boxes(rng, 6, b1);
+    b2.data.set([20, 20, 21, 23], 0); // a pair apart
+    const rows = (b: F64Tensor) => Array.from({ length: b.shape[0]! }, (_, i) => Array.from(b.data.subarray(4 * i, 4 * i + 4)));
+    const run = spawnSync(PYTHON, ['-c', TORCHVISION_DRIVER], { input: JSON.stringify({ b1: rows(b1), b2: rows(b2) }), encoding: 'utf8', timeout: 60_000 });
+    expect(run.stderr).toBe('');
+    const want = JSON.parse(run.stdout) as { iou: number[]; giou: number[]; loss: number[] };
+    expect(maxRelErr(refValue(DET, 'box_iou', { b1, b2 }, {}, false), Float64Array.from(want.iou), 1e-12)).toBeLessThan(1e-12);
+    expect(maxRelErr(refValue(DET, 'generalized_box_iou', { b1, b2 }, {}, false), Float64Array.from(want.giou), 1e-12)).toBeLessThan(1e-12);
+    expect(want.iou.some((v) => v === 0) && want.iou.some((v) => v > 0)).toBe(true);
+    [1e-7, 1e-3].forEach((eps, k) => {
+      expect(Math.abs(refValue(DET, 'generalized_box_iou_loss', { p: b1, t: b2 }, { eps }, false)[0]! - want.loss[k]!)).toBeLessThan(1e-12);
+    });
+  }, 60_000);
+});
+
 describe.skipIf(!!torchMissing())('label_smoothing_ce and focal with ignore_index against real F.cross_entropy', () => {
   it('float64 values, the ignored value -100 and a class, several ε, α, γ', () => {
     const cases = [

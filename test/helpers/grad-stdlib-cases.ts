@@ -158,6 +158,23 @@ export const STDLIB_GRAD_CASES: Readonly<Record<string, StdlibGradCase>> = {
   monai_dice_focal: { inputs: monaiSegmentation, hypers: [{ activation: 1, use_alpha: 1 }] },
   monai_tversky: { inputs: monaiSegmentation, hypers: [{ alpha: 0.3, beta: 0.7, activation: 2 }, { soft_label: 1, batch: 1 }] },
   monai_generalized_dice: { inputs: monaiSegmentation, hypers: [{ w_type: 1, activation: 2 }, { w_type: 2, batch: 1, include_background: 0 }] },
+  // the peers' losses of test/stdlib-peers3*.test.ts
+  generalized_box_iou_loss: { inputs: (seed) => { const rng = mulberry32(seed); const p = boxes(rng, 4); return { p, t: boxes(rng, 4, p) }; }, hypers: [{ eps: 1e-3 }] },
+  box_iou: { inputs: (seed) => { const rng = mulberry32(seed); const b1 = boxes(rng, 3); return { b1, b2: boxes(rng, 3, b1) }; }, hypers: [] },
+  generalized_box_iou: { inputs: (seed) => { const rng = mulberry32(seed); const b1 = boxes(rng, 3); return { b1, b2: boxes(rng, 3, b1) }; }, hypers: [] },
+  keras_hinge: { inputs: (seed) => { const rng = mulberry32(seed); return { x: U([3, 4], rng, -2, 2), y: randomInts([3, 4], rng, 2) }; }, hypers: [] },
+  binary_crossentropy: { inputs: (seed) => { const rng = mulberry32(seed); return { y_pred: U([3, 4], rng, 0.05, 0.95), y_true: U([3, 4], rng, 0, 1) }; }, hypers: [{ from_logits: 1, label_smoothing: 0.1 }, { label_smoothing: 0.2 }] },
+  categorical_crossentropy: { inputs: (seed) => { const rng = mulberry32(seed); return { y_pred: U([3, 4], rng, 0.05, 0.95), y_true: U([3, 4], rng, 0, 1) }; }, hypers: [{ from_logits: 1, label_smoothing: 0.1 }, { label_smoothing: 0.2 }] },
+  sparse_categorical_crossentropy: { inputs: (seed) => { const rng = mulberry32(seed); return { y_pred: U([3, 4], rng, 0.05, 0.95), t: randomInts([3], rng, 4) }; }, hypers: [{ from_logits: 1 }] },
+  log_loss: { inputs: (seed) => { const rng = mulberry32(seed); return { p: U([2, 3], rng, 0.02, 0.98), labels: U([2, 3], rng, 0, 1) }; }, hypers: [{ epsilon: 1e-3 }] },
+  softmax_cross_entropy: { inputs: (seed) => { const rng = mulberry32(seed); return { logits: U([3, 4], rng, -3, 3), labels: U([3, 4], rng, 0, 1) }; }, hypers: [{ label_smoothing: 0.1 }] },
+  smp_dice: { inputs: monaiSegmentation, hypers: [{ score: 1, log_loss: 1 }, { score: 2, gamma: 1.5, from_logits: 0, smooth: 1 }] },
+  smp_dice_multiclass: { inputs: (seed) => { const rng = mulberry32(seed); return { x: U([2, 3, 4], rng, -2, 2), t: randomInts([2, 4], rng, 3) }; }, hypers: [{ score: 1 }, { score: 2, alpha: 0.7, beta: 0.3 }] },
+  smp_focal: { inputs: monaiSegmentation, hypers: [{ normalized: 1 }, { use_alpha: 1, gamma: 0.5 }] },
+  smp_focal_multiclass: { inputs: (seed) => { const rng = mulberry32(seed); return { x: U([2, 3, 4], rng, -2, 2), t: randomInts([2, 4], rng, 3) }; }, hypers: [{ normalized: 1, use_alpha: 1 }] },
+  smp_soft_bce: { inputs: logitsAndProbs, hypers: [{ smooth_factor: 0.1, pos_weight: 2 }] },
+  smp_soft_ce: { inputs: classes, hypers: [{ smooth_factor: 0.1 }] },
+  smp_mcc: { inputs: (seed) => { const rng = mulberry32(seed); return { p: U([2, 3], rng, 0.02, 0.98), y: U([2, 3], rng, 0, 1) }; }, hypers: [{ eps: 1e-2 }] },
 };
 
 export interface ExtremeInput {
