@@ -81,22 +81,26 @@ export function finiteRun<V>(I: Interp<V>, diagnose: () => V, tiled?: { readonly
     I.stmt(I.tf('dispose', offTape(diagnose)));
     return;
   }
-  const finite = I.let(
-    'finite',
-    I.branches(
-      [
+  // An arrow called at once: branches return from the function they are in.
+  const check = I.arrow(
+    [],
+    () =>
+      I.branches(
         [
-          () => tiled.when,
-          () => {
-            const flag = I.let('finiteFlag', offTape(() => I.tf('isFinite', tiled.value())));
-            const ok = I.let('tiledFinite', I.js('eq', I.at(I.js('dataSync', flag), 0), I.num(1)));
-            I.stmt(I.tf('dispose', flag));
-            return ok;
-          },
+          [
+            () => tiled.when,
+            () => {
+              const flag = I.let('finiteFlag', offTape(() => I.tf('isFinite', tiled.value())));
+              const ok = I.let('tiledFinite', I.js('eq', I.at(I.js('dataSync', flag), 0), I.num(1)));
+              I.stmt(I.tf('dispose', flag));
+              return ok;
+            },
+          ],
         ],
-      ],
-      () => I.bool(false),
-    ),
+        () => I.bool(false),
+      ),
+    { returnType: 'boolean', block: true },
   );
+  const finite = I.let('finite', I.call(check));
   I.when(I.js('not', finite), () => I.stmt(I.tf('dispose', offTape(diagnose))));
 }
