@@ -14,6 +14,7 @@ import { diagnostic, hasErrors, sortDiagnostics, type Diagnostic } from './diagn
 import type { IrFunction } from './ir/types.js';
 import { prepareInputs, toDense, type NestedArray } from './eval/inputs.js';
 import { differentiate } from './grad/index.js';
+import { memoryReport, type PassMemory } from './grad/memory-report.js';
 import { frontEnd, type PipelineOptions } from './pipeline.js';
 import type { SampleReport } from './sample/sample.js';
 import { footprint, type Footprint } from './ir/footprint.js';
@@ -207,6 +208,8 @@ export interface ExplainResult {
   readonly footprint?: Footprint;
   /** The same for a training step, forward and the derived backward pass (when derivable). */
   readonly trainingFootprint?: Footprint;
+  /** What each derived backward pass has the forward save, and what it recomputes instead (when derivable). */
+  readonly memory?: readonly PassMemory[];
 }
 
 export interface ExplainOptions extends PipelineOptions {
@@ -236,7 +239,7 @@ export function explain(text: string, file: string, loss: string, options: Expla
     ...(after ? { after: printIr(after), stats: { before: countOps(fn), after: countOps(after) } } : {}),
     ...(!options.grad ? {} : derived.fn ? { gradients: printIr(derived.fn) } : { noGradients: derived.reason }),
     footprint: footprint(after ?? fn),
-    ...(derived.fn ? { trainingFootprint: footprint(derived.fn) } : {}),
+    ...(derived.fn ? { trainingFootprint: footprint(derived.fn), memory: memoryReport(derived.fn) } : {}),
   };
 }
 

@@ -10,6 +10,7 @@ import type { SampleReport } from '../sample/sample.js';
 import { reportLine } from '../sample/sample-findings.js';
 import { diagnostic, hasErrors, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { formatFootprint } from '../ir/footprint.js';
+import { formatMemoryReport } from '../grad/memory-report.js';
 import { REDUCTION_NAMES, type ReductionMode } from '../ir/reduction.js';
 import { countOps, formatCountChanges } from '../opt/stats.js';
 import { frontEnd } from '../pipeline.js';
@@ -489,6 +490,7 @@ async function explainCommand(args: readonly string[], io: Io): Promise<number> 
     io.out(`\n${heading('contractions and largest values, forward')}\n${formatFootprint(r.footprint).join('\n')}`);
     if (r.trainingFootprint) io.out(`\n${heading('contractions and largest values, forward and backward')}\n${formatFootprint(r.trainingFootprint).join('\n')}`);
   }
+  if (r.memory && r.memory.length > 0) io.out(`\n${heading('memory of the backward pass: what the forward saves for it, what it recomputes')}\n${formatMemoryReport(r.memory).join('\n')}`);
   if (values.stats && r.stats) {
     const changes = formatCountChanges(r.stats.before, r.stats.after);
     io.out(`\n${heading(`${r.stats.before.ops} ops as written, ${r.stats.after.ops} after optimization${changes ? ` (${changes})` : ''}`)}`);

@@ -1,0 +1,56 @@
+// `lossc explain` shows each loss's memory plan (src/grad/saved.ts, memory-report.ts): per
+// backward pass, what the forward saves for it and what it recomputes, with shapes in dims and
+// bytes as polynomials of the dims. Run as a process (bin/lossc.js runs dist/: npm run build).
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { run } from './helpers/process.js';
+
+const dir = mkdtempSync(path.join(tmpdir(), 'lossc-explain-memory-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const lossc = (...args: string[]) => run('node', ['bin/lossc.js', ...args]);
+
+/** The lines of the memory section of an explain output. */
+function memorySection(out: string): string[] {
+  const lines = out.split('\n');
+  const start = lines.findIndex((l) => l.includes('memory of the backward pass'));
+  expect(start, 'a memory section').toBeGreaterThanOrEqual(0);
+  const end = lines.findIndex((l, k) => k > start && l.startsWith('=='));
+  return lines.slice(start + 1, end < 0 ? undefined : end).filter((l) => l.trim() !== '');
+}
+
+describe('lossc explain: the memory plan', () => {
+  it('batch_hard_triplet: saves the [N, N] distance and its mask, recomputes the selects and label masks, with sizes', async () => {
+    const r = await lossc('explain', 'stdlib/metric.loss', '--loss', 'batch_hard_triplet');
+    expect(r.status, r.stderr).toBe(0);
+    const section = memorySection(r.stdout);
+    // Saved: the inputs (no copy), the [N, N] mask and square root, per-row values.
+    expect(section).toContain('    saves e (input): [N, D] float32');
+    expect(section).toContain('    saves label (input): [N] int32');
+    expect(section.some((l) => /^ {4}saves %\d+ le: \[N, N\] bool, N² bytes$/.test(l))).toBe(true);
+    expect(section.some((l) => /^ {4}saves %\d+ sqrt: \[N, N\] float32, 4·N² bytes$/.test(l))).toBe(true);
+    // Recomputed: the clamped distance (a select of the saved ones) and the label masks.
+    expect(section.some((l) => /^ {4}recomputes %\d+ select: \[N, N\] float32$/.test(l))).toBe(true);
+    expect(section.some((l) => /^ {4}recomputes %\d+ eq: \[N, N\] bool$/.test(l))).toBe(true);
+    // Nothing [N, N] is saved but those two.
+    expect(section.filter((l) => l.includes('saves') && l.includes('[N, N]'))).toHaveLength(2);
+    expect(section).toContain('    saved in all: 5·N² + 4·D + 9·N bytes (saving every value the backward reads: 8·D·N + 11·N² + 13·N bytes)');
+    expect(section).toContain('  backward of the per-sample losses (with a reduction or weights option): as above');
+    // Beside the contractions and largest values already shown.
+    expect(r.stdout).toContain('contractions and largest values, forward and backward');
+  });
+
+  it('a loss of the user with nothing to recompute: every value read is saved, and the totals agree', async () => {
+    const file = path.join(dir, 'plain.loss');
+    writeFileSync(file, 'loss softplus_mean(x: [N]) = mean(softplus(x), N)\n');
+    const r = await lossc('explain', file, '--loss', 'softplus_mean');
+    expect(r.status, r.stderr).toBe(0);
+    const section = memorySection(r.stdout);
+    expect(section.filter((l) => l.includes('recomputes'))).toEqual([]);
+    const total = section.find((l) => l.includes('saved in all'))!;
+    const [, saved, read] = /saved in all: (.*) \(saving every value the backward reads: (.*)\)/.exec(total)!;
+    expect(saved).toBe(read);
+  });
+});
