@@ -152,7 +152,7 @@ const CASES: Record<DiagnosticKind, Case> = {
   // --- domains and defaults
   DefaultNotConstant: { source: 'loss f(x: [N], m: real = x) = mean(x + m)', expect: "case.loss:1:26: error E5001: the default of 'm' must be a constant number" },
   DefaultOutsideDomain: { source: 'loss f(x: [N], m: real in (0, inf) = 0) = mean(x + m)', expect: "case.loss:1:38: error E5002: the default 0 of 'm' is outside its domain (0, inf)" },
-  DefaultOnTensor: { source: 'loss f(x: [N], y: [N] = x) = mean(x + y)', expect: "case.loss:1:25: error E5003: the default of tensor parameter 'y' must be a constant number, which fills it" },
+  DefaultOnTensor: { source: 'loss f(x: [N], y: [N] = 2 * x) = mean(x + y)', expect: "case.loss:1:25: error E5003: the default of tensor parameter 'y' must be a constant number, which fills it" },
   DefaultWrongType: { source: 'loss f(x: [N], w: int[N] = 0.5) = mean(x * w)', expect: "case.loss:1:28: error E5004: the default 0.5 of 'w' is not a whole number" },
   EmptyDomain: { source: 'loss f(x: [N], m: real in (1, 0) = 1) = mean(x + m)', expect: 'case.loss:1:27: error E5005: the domain (1, 0) is empty' },
   DomainNotConstant: { source: 'loss f(x: [N], m: real in (0, x) = 1) = mean(x + m)', expect: 'case.loss:1:27: error E5006: the bounds of a domain must be constant numbers' },
