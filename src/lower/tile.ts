@@ -57,7 +57,8 @@ export function tiledLoss<V>(ctx: BodyContext<V>, plan: TilePlan, blockRows: V, 
 
   /** The values computed once, from `inputs` (full copies of cut inputs given whole). */
   const computeOnce = (inputs: ReadonlyMap<NodeId, V>): Map<NodeId, V> => {
-    const once = lowerNodes({ ...ctx, fn: { ...plan.block, nodes: [...plan.once.nodes] }, inputs, untaped: true, names: new Map(), given: wholeInputs(inputs) }, plan.once.at);
+    // Each intermediate freed after its last use: a pass holds these values to its end.
+    const once = lowerNodes({ ...ctx, fn: { ...plan.block, nodes: [...plan.once.nodes] }, inputs, untaped: true, names: new Map(), given: wholeInputs(inputs), disposeDead: true }, plan.once.at);
     return new Map(plan.once.values.map((id, k) => [id, once.val(plan.once.at[k]!).read()] as const));
   };
 
@@ -221,7 +222,7 @@ export function tiledLoss<V>(ctx: BodyContext<V>, plan: TilePlan, blockRows: V, 
                 const j = slots.findIndex((s) => s.kind !== 'input' && s.node === id);
                 given.set(seed, j < 0 ? I.tf('zerosLike', once.get(id)!) : I.at(sums, j));
               }
-              const nodes = lowerNodes({ ...ctx, fn: onceBackward.fn, inputs: restored, untaped: true, names: new Map(), given }, onceBackward.pass.grads.map((g) => g.node));
+              const nodes = lowerNodes({ ...ctx, fn: onceBackward.fn, inputs: restored, untaped: true, names: new Map(), given, disposeDead: true }, onceBackward.pass.grads.map((g) => g.node));
               for (const share of onceBackward.pass.grads) {
                 const input = real.find((i) => i.name === share.input)!;
                 const g = nodes.expand(share.node, input.axes);
