@@ -335,6 +335,27 @@ describe('refusals, with the exact message', () => {
 });
 
 describe('the merged dim is a dim of the loss', () => {
+  it('its size as a number wherever the flatten that makes it is in the loss, before or after, and inside a def', async () => {
+    await initBackend('cpu');
+    const x = real(12, [2, 3, 4, 5]);
+    const xt = tf.tensor(Array.from(x.data), x.shape);
+    const sum = x.data.reduce((a, v) => a + v, 0);
+    for (const source of [
+      'loss f(x: [B, C, H, W]) = S * 1000 + sum(flatten(x, (H, W), S))',
+      'loss f(x: [B, C, H, W]) = sum(flatten(x, (H, W), S)) + S * 1000',
+      'loss f(x: [B, C, H, W]) = S * 1000 + sum(z)\n  where z = flatten(x, (H, W), S)',
+      'def g(y: [B, C, H, W]) = T * 1000 + sum(flatten(y, (H, W), T))\nloss f(x: [B, C, H, W]) = g(x)',
+    ]) {
+      const c = check(source, 'f.loss');
+      expect(c.diagnostics.map((d) => formatDiagnostic(d)), source).toEqual([]);
+      expect(evaluateReference(c.losses[0]!, { x }, {}).data[0], source).toBeCloseTo(20 * 1000 + sum, 9);
+      const got = evaluateTfjs(c.losses[0]!, { x: xt }, {});
+      expect(Math.abs(got.dataSync()[0]! - (20 * 1000 + sum)), source).toBeLessThan(1e-2);
+      got.dispose();
+    }
+    xt.dispose();
+  });
+
   it('usable as a number, in a reduction, and by a def taking it in its shape', () => {
     const source = [
       'def per_pixel(z: [B, K, P]) = sum(z, P) / P',

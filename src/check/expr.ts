@@ -7,6 +7,7 @@ import { axisNames, formatAxes } from '../ir/axes.js';
 import type { BinaryOp } from '../ir/ops.js';
 import { REST, type Axis, type NodeId } from '../ir/types.js';
 import { isBuiltin } from './builtins.js';
+import { flattensInto } from './flatten.js';
 import { elabCall } from './calls.js';
 import type { ElabContext } from './context.js';
 import {
@@ -327,7 +328,7 @@ function elabName(ctx: ElabContext, scope: Scope, name: string, span: Span): Val
   if (name === 'true' || name === 'false') return tensor(ctx.b.constant(name === 'true' ? 1 : 0, 'bool', span), 'bool', []);
   const dimVar = findDimVar(scope, name);
   if (dimVar && dimVar.name !== REST) return tensor(ctx.b.size(dimVar.dim, span), 'int', []);
-  if (hasDim(scope, name) || ctx.productDims.has(name)) return tensor(ctx.b.size(name, span), 'int', []);
+  if (hasDim(scope, name) || ctx.productDims.has(name) || flattensInto(ctx, scope, name)) return tensor(ctx.b.size(name, span), 'int', []);
   const fn = lookupFunction(ctx, scope, name);
   if (fn !== undefined) return fn;
   ctx.diagnostics.report('UnknownName', span, { name, hint: hint(name, visibleNames(scope)) });

@@ -110,6 +110,29 @@ export function elabUnflatten(ctx: ElabContext, scope: Scope, call: Call, positi
   return declare(ctx, fromNode(ctx, node, x.elem), x.positional ? order : undefined);
 }
 
+/**
+ * Whether the definition being checked merges axes into a new axis `name` (a flatten whose last
+ * argument is that name): `name` is then its size as a value even where it is read before the
+ * flatten is checked (`S * mean(...)` with the flatten inside the mean).
+ */
+export function flattensInto(ctx: ElabContext, scope: Scope, name: string): boolean {
+  const key = ctx.callStack.at(-1);
+  const def = key === undefined ? undefined : scope.module.definitions.get(key.slice(key.lastIndexOf('#') + 1));
+  return def !== undefined && containsFlattenInto([def.bindings, def.body], name);
+}
+
+function containsFlattenInto(node: unknown, name: string): boolean {
+  if (Array.isArray(node)) return node.some((n) => containsFlattenInto(n, name));
+  if (!node || typeof node !== 'object') return false;
+  const n = node as { kind?: string };
+  if (n.kind === 'Call') {
+    const call = node as Call;
+    const last = call.args[2]?.value;
+    if (call.callee.name === 'flatten' && call.args.length === 3 && last?.kind === 'Name' && last.name === name) return true;
+  }
+  return Object.entries(node).some(([k, v]) => k !== 'span' && containsFlattenInto(v, name));
+}
+
 /** The axis of `axes` a name refers to: its own name, a def's dim variable, or a dim only one axis has. */
 function axisOf(scope: Scope, name: string, axes: readonly Axis[]): Axis | undefined {
   const own = axes.find((a) => a.name === name);
