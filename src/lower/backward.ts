@@ -7,7 +7,8 @@
 //
 // tfjs may dispose the inputs and the forward's intermediates before the backward runs, so
 // the gradFunc reads only what was saved (clones tfjs keeps until the backward is done) and
-// what it rebuilds: constants, positions, sizes and hyperparameters (plain numbers).
+// what it rebuilds: constants, positions, sizes and hyperparameters (plain numbers), and the
+// cheap values the memory plan (src/grad/saved.ts) recomputes from the saved ones.
 
 import { savedForBackward } from '../grad/saved.js';
 import type { IrBackward, IrFunction, NodeId } from '../ir/types.js';
