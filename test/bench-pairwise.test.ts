@@ -83,43 +83,52 @@ describe('the agreement check', () => {
 });
 
 describe('one process per implementation (real worker processes, cpu, N = 16)', () => {
-  it('a build whose process is killed in round 1 is recorded with what it printed; the expert is still timed', async () => {
-    // A stand-in for a build of lossc's modules whose process dies in its first timed call,
-    // as a wasm heap abort does: two good calls (the check and the profiled one), then it
-    // prints what emscripten prints and is killed.
-    const dir = resolve('test/.tmp/bench-pairwise/dies');
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(
-      resolve(dir, 'user.ts'),
-      `import * as tf from '@tensorflow/tfjs';
+  it('a build whose process is killed, or whose wasm traps, in round 1 is recorded with what it said; the expert is still timed', async () => {
+    // Stand-ins for builds of lossc's modules whose first timed call fails as running out of the
+    // wasm heap does: after two good calls (the check and the profiled one), one prints what
+    // emscripten prints and is killed, the other throws a WebAssembly trap (a RuntimeError).
+    const build = (name: string, failure: string): string => {
+      const dir = resolve(`test/.tmp/bench-pairwise/${name}`);
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(
+        resolve(dir, 'user.ts'),
+        `import * as tf from '@tensorflow/tfjs';
 let calls = 0;
 export function center(x: tf.Tensor, _y: tf.Tensor, centers: tf.Tensor): tf.Scalar {
   if (++calls === 3) {
-    process.stderr.write('Aborted(OOM)\\nRuntimeError: memory access out of bounds\\n');
-    process.kill(process.pid, 'SIGKILL');
+    ${failure}
   }
   return tf.add(tf.mean(tf.square(x)), tf.mean(centers)) as tf.Scalar;
 }
 `,
-    );
+      );
+      return dir;
+    };
+    const dies = build('dies', `process.stderr.write('Aborted(OOM)\\nRuntimeError: memory access out of bounds\\n');
+    process.kill(process.pid, 'SIGKILL');`);
+    const traps = build('traps', `const e = new Error('table index is out of bounds');
+    e.name = 'RuntimeError';
+    throw e;`);
     const g = { loss: 'center', n: 16, backend: 'cpu' as const };
-    const results = await runGroup([{ ...g, impl: 'dies', dir }, { ...g, impl: 'expert' }], { rounds: 3, timeoutMs: 60_000 });
-    const [dies, expert] = results;
-    expect(dies).toMatchObject({ impl: 'dies', ok: false, phase: 'round 1', failure: 'aborts: RuntimeError: memory access out of bounds (signal SIGKILL)' });
-    expect(dies!.samples).toEqual([]);
+    const results = await runGroup([{ ...g, impl: 'dies', dir: dies }, { ...g, impl: 'traps', dir: traps }, { ...g, impl: 'expert' }], { rounds: 3, timeoutMs: 60_000 });
+    const [died, trapped, expert] = results;
+    expect(died).toMatchObject({ impl: 'dies', ok: false, phase: 'round 1', failure: 'aborts: RuntimeError: memory access out of bounds (signal SIGKILL)' });
+    expect(trapped).toMatchObject({ impl: 'traps', ok: false, phase: 'round 1', failure: 'aborts: RuntimeError: table index is out of bounds' });
+    expect(died!.samples).toEqual([]);
     expect(expert!.ok).toBe(true);
     if (!expert!.ok) return;
     expect(expert!.samples).toHaveLength(3);
     expect(expert!.samples.every((ms) => ms > 0)).toBe(true);
+    expect(expert!.cpuSamples).toHaveLength(3);
     expect(expert!.check.value).toBeGreaterThan(0);
     expect(expert!.check.gradNorms).toHaveLength(2);
     expect(expert!.peakMB).toBeGreaterThan(0);
     expect(expert!.leakedTensors).toBe(0);
     // The row says so, and gives the expert's time.
-    const line = formatRow({ ...g, results, disagreements: { dies: '' }, seconds: 1 }, ['dies']);
-    expect(header(['dies']).split('\n')[0]!.split('|')).toHaveLength(line.split('|').length);
-    expect(line).toContain('| aborts: RuntimeError: memory access out of bounds (signal SIGKILL) |');
-    expect(line).toContain('| no: it fails |');
+    const line = formatRow({ ...g, results, disagreements: { dies: '', traps: '' }, seconds: 1 }, ['dies', 'traps']);
+    expect(header(['dies', 'traps']).split('\n')[0]!.split('|')).toHaveLength(line.split('|').length);
+    expect(line).toContain('| aborts: RuntimeError: memory access out of bounds (signal SIGKILL) | aborts: RuntimeError: table index is out of bounds |');
+    expect(line).toContain('| no: it fails | no: it fails |');
   }, 120_000);
 
   it('a case that does not exist fails in setup with the worker\'s message', async () => {

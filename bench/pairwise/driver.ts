@@ -18,12 +18,15 @@ export type ImplResult =
       /** Median of the rounds, ms. */
       readonly ms: number;
       readonly samples: readonly number[];
+      /** CPU time of each timed call, ms: what a quiet machine's wall time would be near. */
+      readonly cpuSamples: readonly number[];
       readonly peakMB: number;
       readonly kernels: number;
       readonly leakedTensors: number;
       readonly maxRssMB?: number;
       readonly check: Check;
       readonly setupMs: number;
+      readonly setupCpuMs: number;
     }
   | {
       readonly impl: string;
@@ -151,7 +154,8 @@ export interface RunOptions {
 
 /** What a failed answer means for the table. */
 function failureOf(w: Worker, a: Answer, phase: string, timeoutMs: number): { failure: string; phase: string } {
-  if (a.kind === 'error') return { failure: `fails: ${a.message}`, phase: a.phase };
+  // The worker names the setup's steps; the driver knows which round.
+  if (a.kind === 'error') return { failure: `${a.aborted ? 'aborts' : 'fails'}: ${a.message}`, phase: a.phase === 'round' ? phase : a.phase };
   if (a.kind === 'timeout') return { failure: `timed out: no answer in ${Math.round(timeoutMs / 1000)} s`, phase };
   if (a.kind === 'exit') return { failure: `aborts: ${w.reason(a.code, a.signal)}`, phase };
   return { failure: `fails: unexpected message '${a.kind}'`, phase };
@@ -165,13 +169,14 @@ export async function runGroup(specs: readonly WorkerSpec[], o: RunOptions): Pro
     readonly w: Worker;
     ready?: Extract<Message, { kind: 'ready' }>;
     samples: number[];
+    cpuSamples: number[];
     failed?: { failure: string; phase: string };
   }
   const slots: Slot[] = [];
   for (const spec of specs) {
     const w = new Worker(spec);
     live.add(w);
-    const slot: Slot = { w, samples: [] };
+    const slot: Slot = { w, samples: [], cpuSamples: [] };
     slots.push(slot);
     const a = await w.next(3 * o.timeoutMs);
     if (a.kind === 'ready') {
@@ -195,6 +200,7 @@ export async function runGroup(specs: readonly WorkerSpec[], o: RunOptions): Pro
       const a = await s.w.next(o.timeoutMs);
       if (a.kind === 'time') {
         s.samples.push(a.ms);
+        s.cpuSamples.push(a.cpuMs);
       } else {
         s.failed = failureOf(s.w, a, `round ${r + 1}`, o.timeoutMs);
         say(`${s.w.spec.impl}: ${s.failed.failure}`);
@@ -221,8 +227,8 @@ export async function runGroup(specs: readonly WorkerSpec[], o: RunOptions): Pro
       const f = s.failed ?? { failure: 'fails: never ready', phase: 'setup' };
       results.push({ impl, ok: false, ...f, samples: s.samples, ...(s.ready ? { check: s.ready.check, peakMB: s.ready.peakMB } : {}) });
     } else {
-      const { check, peakMB, kernels, leakedTensors, setupMs } = s.ready;
-      results.push({ impl, ok: true, ms: median(s.samples), samples: s.samples, peakMB, kernels, leakedTensors, check, setupMs, ...(maxRssMB !== undefined ? { maxRssMB } : {}) });
+      const { check, peakMB, kernels, leakedTensors, setupMs, setupCpuMs } = s.ready;
+      results.push({ impl, ok: true, ms: median(s.samples), samples: s.samples, cpuSamples: s.cpuSamples, peakMB, kernels, leakedTensors, check, setupMs, setupCpuMs, ...(maxRssMB !== undefined ? { maxRssMB } : {}) });
     }
   }
   return results;

@@ -36,8 +36,11 @@ export type Message =
       readonly leakedTensors: number;
       /** Wall time of starting the backend, loading the module, making inputs and the two untimed calls. */
       readonly setupMs: number;
+      readonly setupCpuMs: number;
     }
-  | { readonly kind: 'time'; readonly ms: number }
+  /** Wall time of one call, and the CPU time the process spent in it (on a loaded machine, near a quiet machine's wall time). */
+  | { readonly kind: 'time'; readonly ms: number; readonly cpuMs: number }
   /** The process's peak resident memory (the wasm heap never shrinks, so this is its high-water mark). */
   | { readonly kind: 'done'; readonly maxRssMB: number }
-  | { readonly kind: 'error'; readonly phase: string; readonly message: string };
+  /** `aborted`: a WebAssembly trap or an emscripten abort (the wasm heap), after which the backend is unusable. */
+  | { readonly kind: 'error'; readonly phase: string; readonly message: string; readonly aborted: boolean };

@@ -20,7 +20,9 @@ function send(m: Message): void {
 /** Reports the failure and ends the process: after a wasm abort the backend is not usable again. */
 function fail(phase: string, e: unknown): never {
   const message = e instanceof Error ? `${e.name === 'Error' ? '' : `${e.name}: `}${e.message}` : String(e);
-  send({ kind: 'error', phase, message: message.split('\n')[0]! });
+  // A WebAssembly trap is a RuntimeError (WebAssembly.RuntimeError).
+  const aborted = (e instanceof Error && e.name === 'RuntimeError') || /\bAborted\(/.test(message);
+  send({ kind: 'error', phase, message: message.split('\n')[0]!, aborted });
   process.exit(1);
 }
 
@@ -76,13 +78,15 @@ async function main(spec: WorkerSpec): Promise<void> {
   } catch (e) {
     fail('profile', e);
   }
-  send({ kind: 'ready', check: checked, peakMB: profile.peakBytes / 2 ** 20, kernels: profile.kernels.length, leakedTensors, setupMs: performance.now() - t0 });
+  send({ kind: 'ready', check: checked, peakMB: profile.peakBytes / 2 ** 20, kernels: profile.kernels.length, leakedTensors, setupMs: performance.now() - t0, setupCpuMs: (process.cpuUsage().user + process.cpuUsage().system) / 1000 });
   for await (const line of createInterface({ input: process.stdin })) {
     if (line === 'round') {
       try {
         const start = performance.now();
+        const cpu = process.cpuUsage();
         step(c, impl, x);
-        send({ kind: 'time', ms: performance.now() - start });
+        const used = process.cpuUsage(cpu);
+        send({ kind: 'time', ms: performance.now() - start, cpuMs: (used.user + used.system) / 1000 });
       } catch (e) {
         fail('round', e);
       }
