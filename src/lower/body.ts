@@ -653,7 +653,12 @@ class NodeLowering<V> {
         define(() => this.logsumexp(xv, pos, node.type.axes, `${camel(node.op)}${node.id}`));
         return;
       }
-      define(() => along(rule.kernel, x.read(operandType), pos()));
+      // Over `...` with named axes kept: the rest dims merged into one first (layout.ts).
+      define(() => {
+        const xv = x.read(operandType);
+        const merged = layout.restMerged(xv, physOf(x.axes), removed, named(x.axes).map((a) => a.dim));
+        return merged ? along(rule.kernel, merged.v, merged.positions) : along(rule.kernel, xv, pos());
+      });
       return;
     }
     const base = `${camel(node.op)}${node.id}`;

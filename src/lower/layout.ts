@@ -65,27 +65,47 @@ export class Layout<V> {
 
   /**
    * `x`, laid out as callers see `axes` (the rest dims where `...` stands: `[B, C, ...]`), with
-   * its rest dims moved first, the layout inside: a transpose when `...` is not first.
+   * its rest dims moved first, the layout inside: when `...` is not first, a reshape to three
+   * dims [before, rest, after], a transpose of those, and a reshape back (tfjs transposes a
+   * rank-3 tensor several times faster than a rank-5 one; the reshapes are free).
    */
   restFirst(x: V, axes: readonly Axis[]): V {
     const at = axes.findIndex(isRest);
     if (at <= 0) return x;
-    const I = this.I;
-    const n = named(axes).length;
-    const k = (): V => I.get(this.rest(), 'length');
-    const after = Array.from({ length: n - at }, (_, j) => I.js('add', k(), I.num(at + j)));
-    return I.tf('transpose', x, I.list([spread(I.js('indicesFrom', this.rest(), I.num(at))), ...Array.from({ length: at }, (_, j) => I.num(j)), ...after]));
+    return this.I.tf('reshape', this.swapGroups(x, this.product(named(axes).slice(0, at)), this.restSize(), named(axes).slice(at)), this.shape(axes));
   }
 
   /** The inverse of `restFirst`: `x`, laid out inside (rest dims first), as callers see `axes`. */
   restInPlace(x: V, axes: readonly Axis[]): V {
     const at = axes.findIndex(isRest);
     if (at <= 0) return x;
+    return this.I.tf('reshape', this.swapGroups(x, this.restSize(), this.product(named(axes).slice(0, at)), named(axes).slice(at)), this.declaredShape(axes));
+  }
+
+  /** `x` seen as [first, second, the dims of `after`], with its first two groups swapped. */
+  private swapGroups(x: V, first: V, second: V, after: readonly Axis[]): V {
     const I = this.I;
-    const n = named(axes).length;
-    const k = (): V => I.get(this.rest(), 'length');
-    const namedAt = (j: number): V => I.js('add', k(), I.num(j));
-    return I.tf('transpose', x, I.list([...Array.from({ length: at }, (_, j) => namedAt(j)), spread(this.restAxes()), ...Array.from({ length: n - at }, (_, j) => namedAt(at + j))]));
+    const three = I.tf('reshape', x, I.list([first, second, this.product(after)]));
+    return I.tf('transpose', three, I.list([I.num(1), I.num(0), I.num(2)]));
+  }
+
+  /** How many elements the dims of `axes` (named ones) hold. */
+  private product(axes: readonly Axis[]): V {
+    const dims = axes.map((a) => this.dim(a.dim));
+    return dims.length === 0 ? this.I.num(1) : dims.reduce((acc, d) => this.I.js('mul', acc, d));
+  }
+
+  /**
+   * `x` (laid out as `phys`) with its rest dims merged into one, when a reduction removes them
+   * and keeps some named axis, and the axis argument for that: tfjs reduces over leading axes
+   * by transposing them last, several times faster at rank 3 than at rank 5. Undefined otherwise.
+   */
+  restMerged(x: V, phys: Phys, removed: readonly string[], dims: readonly string[]): { v: V; positions: V } | undefined {
+    if (!phys.rest || !removed.includes(REST) || phys.names.every((n) => removed.includes(n))) return undefined;
+    const I = this.I;
+    const merged = I.tf('reshape', x, I.list([this.restSize(), ...dims.map((d) => this.dim(d))]));
+    const hit = phys.names.flatMap((name, k) => (removed.includes(name) ? [k + 1] : []));
+    return { v: merged, positions: I.list([I.num(0), ...hit.map((k) => I.num(k))]) };
   }
 
   /** Axis argument for a reduction over `removed` of a tensor laid out as `phys`; undefined = all. */
