@@ -5,6 +5,7 @@
 // gradients are the untiled ones and a float64 oracle's, where tfjs's autodiff of a block
 // gave NaN.
 import * as tf from '@tensorflow/tfjs';
+import { spawnSync } from 'node:child_process';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { check } from '../src/api.js';
 import { formatDiagnostic } from '../src/diagnostics/diagnostic.js';
@@ -161,5 +162,16 @@ describe('work that does not depend on the rows runs once per pass', () => {
     expect(many.get('Sqrt')).toBeLessThanOrEqual(3);
     // Each block's similarities and their gradients are matMuls: per block, forward and backward.
     expect(many.get('BatchMatMul')! - few.get('BatchMatMul')!).toBeGreaterThanOrEqual(5 * 3);
+  });
+});
+
+describe('lossc explain (the CLI, as a process; `npm run build` first)', () => {
+  it("names what a tiled loss computes once per pass: info_nce's normalised embeddings", () => {
+    const run = spawnSync(process.execPath, ['bin/lossc.js', 'explain', MET, '--loss', 'info_nce'], { encoding: 'utf8', timeout: 60_000 });
+    expect(run.status, run.stderr).toBe(0);
+    const line = run.stdout.split('\n').find((l) => l.includes('computed once per pass'));
+    // normalize(stack(zi, zj), D) is a div by the rows' norms: the value the entries slice.
+    expect(line).toMatch(/computed once per pass, before the blocks: %\d+ \w+/);
+    expect(run.stdout).toMatch(/tiles over rows a:N/);
   });
 });
