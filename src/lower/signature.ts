@@ -245,7 +245,7 @@ export function checkArguments<V>(I: Interp<V>, fn: IrFunction, inputs: Readonly
           const r = rest;
           const mine = I.once('lead', lead());
           I.throwIf(I.js('not', I.js('sameList', mine, r)), 'Error', () => [
-            `${loss}: the '...' dimensions of '${input.name}' are [`,
+            `${loss}: the ${restAt === 0 ? 'leading ' : ''}'...' dimensions of '${input.name}' are [`,
             I.js('join', mine, I.str(', ')),
             `] but those of '${restFrom}' are [`,
             I.js('join', r, I.str(', ')),

@@ -44,7 +44,7 @@ export function resolveDims(fn: IrFunction, shapes: Readonly<Record<string, read
         restFrom = input.name;
       } else if (mine.length !== rest.length || mine.some((s, i) => s !== rest![i])) {
         throw new ShapeError(
-          `${fn.name}: the '...' dimensions of '${input.name}' are [${mine.join(', ')}] but those of '${restFrom}' are [${rest.join(', ')}]`,
+          `${fn.name}: the ${restAt === 0 ? 'leading ' : ''}'...' dimensions of '${input.name}' are [${mine.join(', ')}] but those of '${restFrom}' are [${rest.join(', ')}]`,
         );
       }
     }
