@@ -139,6 +139,29 @@ describe('a union input: class indices or probabilities', () => {
     }
   });
 
+  it('int32 indices with a size-1 axis where the classes stand (MONAI\'s [B, 1, P]) are indices too', () => {
+    for (const c of CASES) {
+      const x = tf.tensor3d(c.x);
+      const t = tf.tensor3d(c.t.map((row) => [row]), undefined, 'int32');
+      const { value, grad } = tf.valueAndGrad((a: tf.Tensor) => mod.dice!(a, t))(x);
+      expect(Math.abs(value.dataSync()[0]! - monaiSoftmaxDice(c.x, c.t))).toBeLessThan(2e-6);
+      expect(maxAbs(grad.dataSync(), oracleGrad(c, c.t))).toBeLessThan(2e-6);
+      tf.dispose([x, t, value, grad]);
+      // The float64 reference reads [B, 1, P] (no dtype there) as indices too.
+      const fn = differentiate(fnOf('dice')).fn!;
+      const inputs = { x: ref(c.x.flat(2), shape3(c.x)), y: ref(c.t.flat(), [c.t.length, 1, c.t[0]!.length]) };
+      expect(Math.abs(evaluateReference(fn, inputs, {}).data[0]! - monaiSoftmaxDice(c.x, c.t))).toBeLessThan(1e-12);
+      expect(maxAbs(gradientsReference(fn, inputs, {}).grads.x!.data, oracleGrad(c, c.t))).toBeLessThan(1e-7);
+    }
+    const c = CASES[0]!;
+    const x = tf.tensor3d(c.x);
+    const two = tf.tensor3d(c.t.map((row) => [row, row]), undefined, 'int32');
+    expectThrowsClean(() => mod.dice!(x, two), /^dice: input 'y' must be class indices \(int32 of shape \[B, P\], in \[0, C\)\) or probabilities \(float32 of shape \[B, C, P\]\), but is int32 of shape \[2, 2, 5\]$/, '[B, 2, P]');
+    const shortP = tf.tensor3d(c.t.map((row) => [row.slice(1)]), undefined, 'int32');
+    expectThrowsClean(() => mod.dice!(x, shortP), /^dice: dimension P of input 'y' is 4, but it is 5 in 'x'/, '[B, 1, P - 1]');
+    tf.dispose([x, two, shortP]);
+  });
+
   it('TensorLike arrays: whole numbers of the indices\' rank are indices, one more dim probabilities', () => {
     const c = CASES[0]!;
     const want = monaiSoftmaxDice(c.x, c.t);
@@ -250,10 +273,12 @@ spec.loader.exec_module(mod)
 out = []
 for c in json.load(sys.stdin):
     res = {}
-    for form in ("indices", "onehot", "soft", "list"):
+    for form in ("indices", "onehot", "soft", "list", "column"):
         x = torch.tensor(c["x"], dtype=torch.float64, requires_grad=True)
         if form == "indices":
             y = torch.tensor(c["t"], dtype=torch.int64)
+        elif form == "column":
+            y = torch.tensor(c["t"], dtype=torch.int64).unsqueeze(1)
         elif form == "list":
             y = c["t"]
         else:
@@ -283,7 +308,7 @@ describe('a union input in the PyTorch module', () => {
     const answers = JSON.parse(run.stdout) as Record<string, { value: number; grad: number[] } | string>[];
     CASES.forEach((c, k) => {
       const a = answers[k]!;
-      for (const form of ['indices', 'onehot', 'list', 'soft'] as const) {
+      for (const form of ['indices', 'onehot', 'list', 'soft', 'column'] as const) {
         const got = a[form] as { value: number; grad: number[] };
         const target = form === 'soft' ? c.soft : c.t;
         expect(Math.abs(got.value - monaiSoftmaxDice(c.x, target)), form).toBeLessThan(1e-12);

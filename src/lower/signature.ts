@@ -91,7 +91,7 @@ function checkUnion<V>(
   input: IrInput,
   indices: NonNullable<IrInput['orIndices']>,
   p: V,
-  size: (dim: string) => V | undefined,
+  sizeOf: (dim: string) => V | undefined,
   fixedBy: (dim: string) => string | undefined,
 ): V {
   const both = `class indices (int32 of shape ${shapeText(indices.axes)}, in [0, ${indices.of})) or probabilities (float32 of shape ${shapeText(input.axes)})`;
@@ -100,8 +100,13 @@ function checkUnion<V>(
   const asIndices = I.let(`${input.name}IsIndices`, I.js('eq', dtype, I.str('int32')));
   I.throwIf(I.and(I.js('not', asIndices), () => I.js('ne', dtype, I.str('float32'))), 'TypeError', () => [`${loss}: input '${input.name}' must be ${both}, but has dtype `, dtype]);
   const rank = I.get(p, 'rank');
-  const form = (axes: readonly { readonly dim: string }[], isIt: V): void => {
-    I.throwIf(I.and(isIt, () => I.js('ne', rank, I.num(axes.length))), 'Error', () => [
+  // Indices may also have a size-1 axis where the classes stand (MONAI's [B, 1, H, W]).
+  const at = input.axes.findIndex((a) => a.dim === indices.of && !indices.axes.some((b) => b.dim === a.dim));
+  const r = indices.axes.length;
+  const form = (axes: readonly { readonly dim: string }[], isIt: V, withOne: boolean): void => {
+    const wrongRank = I.js('ne', rank, I.num(axes.length));
+    const bad = withOne ? I.and(wrongRank, () => I.or(I.js('ne', rank, I.num(r + 1)), () => I.js('ne', I.at(I.get(p, 'shape'), at), I.num(1)))) : wrongRank;
+    I.throwIf(I.and(isIt, () => bad), 'Error', () => [
       `${loss}: input '${input.name}' must be ${both}, but is `,
       dtype,
       ' of shape [',
@@ -109,12 +114,14 @@ function checkUnion<V>(
       ']',
     ]);
     axes.forEach((axis, k) => {
-      const known = size(axis.dim);
+      const known = sizeOf(axis.dim);
       if (known === undefined) throw new Error(`internal: ${loss}: union input '${input.name}' would fix dimension ${axis.dim}`);
-      const at = (): V => I.at(I.get(p, 'shape'), k);
-      I.throwIf(I.and(isIt, () => I.js('ne', at(), known)), 'Error', () => [
+      // After the size-1 class axis, if given, one further.
+      const position = withOne && k >= at ? I.js('add', I.num(k), I.js('sub', rank, I.num(r))) : I.num(k);
+      const given = (): V => I.at(I.get(p, 'shape'), position);
+      I.throwIf(I.and(isIt, () => I.js('ne', given(), known)), 'Error', () => [
         `${loss}: dimension ${axis.dim} of input '${input.name}' is `,
-        at(),
+        given(),
         ', but it is ',
         known,
         ` in '${fixedBy(axis.dim) ?? axis.dim}' (${input.name} given as `,
@@ -123,8 +130,8 @@ function checkUnion<V>(
       ]);
     });
   };
-  form(indices.axes, asIndices);
-  form(input.axes, I.js('not', asIndices));
+  form(indices.axes, asIndices, true);
+  form(input.axes, I.js('not', asIndices), false);
   return asIndices;
 }
 

@@ -17,7 +17,9 @@ export function unionValue<V>(I: Interp<V>, sig: Signature<V>, input: IrInput, g
   const at = input.axes.findIndex((a) => a.dim === indices.of && !indices.axes.some((b) => b.dim === a.dim));
   const r = indices.axes.length;
   const oneHot = (): V => {
-    const hot = I.helper('oneHotReal', given, sig.layout.dim(indices.of));
+    // Given with a size-1 axis where the classes stand ([B, 1, H, W]): without it.
+    const flat = I.tf('reshape', given, sig.layout.shape(indices.axes));
+    const hot = I.helper('oneHotReal', flat, sig.layout.dim(indices.of));
     if (at === r) return hot;
     const perm = [...Array(r + 1).keys()].map((k) => (k < at ? k : k === at ? r : k - 1));
     return I.tf('transpose', hot, I.list(perm.map((k) => I.num(k))));

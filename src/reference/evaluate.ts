@@ -8,7 +8,7 @@ import { applyArgumentAxes, boundaryAxes, unionAxes } from '../ir/axes.js';
 import { OPS, type BinaryOp, type DType, type UnaryOp } from '../ir/ops.js';
 import { REST, type Axis, type IrFunction, type IrNode, type NodeId } from '../ir/types.js';
 import { liveNodes } from '../ir/live.js';
-import { trailingOne } from '../ir/class-indices.js';
+import { trailingOne, unionShapeIsIndices } from '../ir/class-indices.js';
 import { evaluateInOrder } from '../ir/walk.js';
 import { declaredShape, layerDims, resolveDims, ShapeError, type ResolvedDims } from './dims.js';
 import { digammaRef, lgammaRef, trigammaRef } from './gamma.js';
@@ -143,7 +143,7 @@ export function gradientsReference(
   const grads: Record<string, RefTensor> = {};
   for (const input of fn.inputs.filter((i) => i.elem === 'real')) {
     // A union input given as class indices has no gradient.
-    if (input.orIndices && inputs[input.name]?.shape.length === input.orIndices.axes.length) continue;
+    if (inputs[input.name] && unionShapeIsIndices(input, inputs[input.name]!.shape)) continue;
     const shape = inputs[input.name]?.shape ?? declaredShape(fn, input, dims);
     const share = pass.grads.find((x) => x.input === input.name);
     if (!share) {
@@ -174,6 +174,8 @@ function unionOneHot(fn: IrFunction, decl: IrFunction['inputs'][number], t: RefT
   const { axes, of } = decl.orIndices!;
   const depth = sizes.get(of);
   if (depth === undefined) throw new Error(`internal: ${fn.name}: no size for ${of}`);
+  // [B, 1, P] as [B, P]: the same data.
+  t = t.shape.length === axes.length ? t : { shape: t.shape.filter((_, k) => k !== decl.axes.findIndex((a) => a.dim === of && !axes.some((b) => b.dim === a.dim))), data: t.data };
   axes.forEach((axis, k) => {
     const size = sizes.get(axis.dim);
     if (t.shape[k] !== size) throw new EvalError(`${fn.name}: dimension ${axis.dim} of input '${decl.name}' (class indices) is ${t.shape[k]}, but it is ${size}`);
@@ -508,7 +510,7 @@ class RefEvaluator {
         throw new ShapeError(`${this.fn.name}: input '${name}' has shape [${t.shape.join(', ')}] but ${t.data.length} values`);
       }
       // A union input of its class indices' rank is them: one-hot here, in float64.
-      if (decl.orIndices && t.shape.length === decl.orIndices.axes.length) return this.make(node, unionOneHot(this.fn, decl, t, this.dims.sizes));
+      if (unionShapeIsIndices(decl, t.shape)) return this.make(node, unionOneHot(this.fn, decl, t, this.dims.sizes));
       if (decl.elem === 'int' || decl.elem === 'index') {
         const bad = t.data.findIndex((v) => !Number.isInteger(v));
         if (bad >= 0) throw new EvalError(`${this.fn.name}: input '${name}' must hold whole numbers, but has ${t.data[bad]} at flat position ${bad}`);
