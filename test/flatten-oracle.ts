@@ -56,4 +56,3 @@ export function smpBinary(x: RefTensor, y: RefTensor, smooth: number, eps: numbe
   const asBC = (v: RefTensor, f: (z: number) => number): number[][][] => Array.from({ length: B }, (_, b) => [Array.from({ length: H * W }, (_, s) => f(v.data[b * H * W + s]!))]);
   return smpDice(asBC(x, (z) => 1 / (1 + Math.exp(-z))), asBC(y, (z) => z), smooth, eps);
 }
-
