@@ -1,6 +1,7 @@
 // The pairwise bench's markdown table: one row per (loss, N, backend), a time cell per build of
 // lossc (with its ratio to the expert) and one for the expert, peak memory, whether the issue's
 // targets are met, and whether the implementations agree.
+import { median } from '../stats.js';
 import type { ImplResult } from './driver.js';
 
 /** Issue 15's targets against the expert: time and peak memory. */
@@ -20,13 +21,14 @@ export interface Row {
 const cellText = (s: string): string => s.replace(/\|/g, '\\|');
 
 export function header(builds: readonly string[]): string {
-  const cols = ['loss', 'N', 'backend', ...builds.map((b) => `${b} ms (× expert)`), 'expert ms', `peak MB (${[...builds, 'expert'].join(' / ')})`, ...builds.map((b) => `${b}: ≤ ${TIME_TARGET}× time, ≤ ${MEMORY_TARGET}× memory`), 'values'];
+  const cols = ['loss', 'N', 'backend', ...builds.map((b) => `${b} ms (× expert; CPU time × expert's)`), 'expert ms', `peak MB (${[...builds, 'expert'].join(' / ')})`, ...builds.map((b) => `${b}: ≤ ${TIME_TARGET}× time, ≤ ${MEMORY_TARGET}× memory`), 'values'];
   return `| ${cols.join(' | ')} |\n|${cols.map(() => '---|').join('')}`;
 }
 
 function timeCell(r: ImplResult, expert: ImplResult | undefined): string {
   if (!r.ok) return cellText(r.failure);
-  const ratio = r.impl !== 'expert' && expert?.ok ? ` (${(r.ms / expert.ms).toFixed(2)}×)` : '';
+  // The CPU-time ratio as well: on a loaded machine it moves less than the wall-time one.
+  const ratio = r.impl !== 'expert' && expert?.ok ? ` (${(r.ms / expert.ms).toFixed(2)}×; CPU ${(median(r.cpuSamples) / median(expert.cpuSamples)).toFixed(2)}×)` : '';
   return `${r.ms.toFixed(r.ms < 10 ? 2 : 1)}${ratio}`;
 }
 
