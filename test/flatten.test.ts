@@ -17,6 +17,7 @@ import { evaluateTfjs, valueAndGradsTfjs } from '../src/eval/evaluate.js';
 import { initBackend } from '../src/eval/setup.js';
 import type { IrFunction } from '../src/ir/types.js';
 import { evaluateReference, gradientsReference, type RefTensor } from '../src/reference/evaluate.js';
+import { RangeAnalysis } from '../src/ranges/analysis.js';
 import { TORCH_RUNTIME_SOURCE } from '../src/runtime/python/source.js';
 import * as service from '../src/service/index.js';
 import { importModule } from './fuzz/compare.js';
@@ -337,6 +338,19 @@ describe('a literal size-1 dim reduced over and merged (issue 17 item 10)', () =
     expect(got.dataSync()[0]).toBe(want);
     expect(evaluateReference(c.losses[0]!, { x: { shape: [2, 1], data: Float64Array.of(1, 2) } }, {}).data[0]).toBe(want);
     tf.dispose([x, got]);
+  });
+});
+
+describe('range analysis', () => {
+  it('values pass through flatten and unflatten; a merged dim of fixed dims is a fixed size', () => {
+    const c = check('loss f(x: [N, 2, 3] in [0, 1]) = sum(unflatten(flatten(x, (2, 3), S), S, (2, 3))) / S', 'r.loss', { optimize: false });
+    expect(c.diagnostics.map((d) => formatDiagnostic(d))).toEqual([]);
+    const fn = c.losses[0]!;
+    const ranges = new RangeAnalysis(fn);
+    const at = (op: string): { lo: number; hi: number } => ranges.range(fn.nodes.find((n) => n.op === op)!.id) as unknown as { lo: number; hi: number };
+    expect([at('flatten').lo, at('flatten').hi]).toEqual([0, 1]);
+    expect([at('unflatten').lo, at('unflatten').hi]).toEqual([0, 1]);
+    expect([at('size').lo, at('size').hi]).toEqual([6, 6]);
   });
 });
 

@@ -64,6 +64,12 @@ export class RangeAnalysis {
     private readonly nanSources: 'all' | 'constants' = 'all',
   ) {
     for (const d of fn.dims) if ('size' in d) this.fixedSizes.set(d.dim, d.size);
+    // A dim made by flatten of fixed dims is fixed too (literal dims are their own sizes).
+    for (const d of fn.dims) {
+      if (!('product' in d)) continue;
+      const parts = d.product.map((p) => this.fixedSizes.get(p) ?? (/^\d+$/.test(p) ? Number(p) : undefined));
+      if (parts.every((p) => p !== undefined)) this.fixedSizes.set(d.dim, parts.reduce((a, b) => a! * b!, 1)!);
+    }
   }
 
   node(id: NodeId): IrNode {
