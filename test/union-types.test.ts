@@ -19,6 +19,7 @@ import { evaluateReference, gradientsReference } from '../src/reference/evaluate
 import { TORCH_RUNTIME_SOURCE } from '../src/runtime/python/source.js';
 import { compiledModule, type LossModule } from './helpers/compiled.js';
 import { expectThrowsClean } from './helpers/throws.js';
+import { lossc } from './helpers/process.js';
 import { PYTHON, torchMissing } from './helpers/torch.js';
 import { monaiSoftmaxDice } from './oracle/onehot-dice.js';
 import { mulberry32 } from './oracle/tensor.js';
@@ -258,6 +259,31 @@ describe('a union input: declarations refused', () => {
   it('the union reads in the generated TypeScript documentation of the input', async () => {
     const r = await compile(SOURCE, 'union.loss');
     expect(r.code).toContain('@param y - shape [B, C, P], float32, values in [0, 1]; or class indices: shape [B, P], int32 in [0, C), made one-hot along C');
+  });
+});
+
+describe('a union input through lossc eval (a process; npm run build first)', () => {
+  it('indices, indices with a size-1 class axis and one-hot rows print one value, the oracle\'s; a wrong size is E7008 naming both forms', async () => {
+    const dir = resolve('test/.tmp/union-types-cli');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(resolve(dir, 'dice.loss'), SOURCE);
+    const c = CASES[0]!;
+    const forms: Record<string, unknown> = { indices: c.t, column: c.t.map((row) => [row]), onehot: c.onehot, bad: c.t.map((row) => [row, row]) };
+    const runs = await Promise.all(
+      Object.entries(forms).map(([name, y]) => {
+        writeFileSync(resolve(dir, `${name}.json`), JSON.stringify({ x: c.x, y }));
+        return lossc(['eval', resolve(dir, 'dice.loss'), '--loss', 'dice', '--inputs', resolve(dir, `${name}.json`)]);
+      }),
+    );
+    const [indices, column, onehot, bad] = runs;
+    for (const r of [indices!, column!, onehot!]) {
+      expect(r.status, r.stderr).toBe(0);
+      expect(Math.abs(Number(/^dice = (\S+)$/m.exec(r.stdout)![1]) - monaiSoftmaxDice(c.x, c.t))).toBeLessThan(2e-6);
+    }
+    expect(column!.stdout).toBe(indices!.stdout);
+    expect(bad!.status).toBe(1);
+    // [B, 2, P] is of the probabilities' rank, its class axis the wrong size.
+    expect(bad!.stderr).toContain("lossc: error E7008: evaluation failed: dice: dimension C of input 'y' is 2, but it is 3 in 'x' (y given as float32: class indices (int32 of shape [B, P], in [0, C)) or probabilities (float32 of shape [B, C, P]))");
   });
 });
 

@@ -8,6 +8,7 @@ import { noReductionReason, type ReductionMode } from '../ir/reduction.js';
 import * as tf from '@tensorflow/tfjs';
 import { differentiate } from '../grad/index.js';
 import type { IrFunction } from '../ir/types.js';
+import { unionShapeIsIndices } from '../ir/class-indices.js';
 import { lowerLoss } from '../lower/loss.js';
 import { LiveInterp } from './live-interp.js';
 
@@ -55,7 +56,7 @@ function prepared(fn: IrFunction, autodiff: boolean): IrFunction {
 function boundary(fn: IrFunction, name: string, t: tf.Tensor): tf.Tensor {
   const decl = fn.inputs.find((i) => i.name === name);
   // A union input of the rank of its class indices is them (JSON has no int32).
-  const indices = decl?.orIndices !== undefined && t.rank === decl.orIndices.axes.length;
+  const indices = decl !== undefined && unionShapeIsIndices(decl, t.shape);
   if (!decl || t.dtype !== 'float32' || (decl.elem === 'real' && !indices)) return t;
   if (decl.elem === 'bool') return tf.notEqual(t, 0);
   const values = t.dataSync();
@@ -116,7 +117,7 @@ export function valueAndGradsTfjs(
     if (!decl) throw new EvalError(`${fn.name}: cannot differentiate with respect to '${name}': it is not a tensor input of the loss`);
     if (decl.elem !== 'real') throw new EvalError(`${fn.name}: cannot differentiate with respect to '${name}': it is ${decl.elem}, not real`);
     if (!inputs[name]) throw new EvalError(`${fn.name}: cannot differentiate with respect to '${name}': no value is given for it`);
-    if (decl.orIndices && inputs[name]!.rank === decl.orIndices.axes.length) {
+    if (decl.orIndices && (inputs[name]!.dtype === 'int32' || unionShapeIsIndices(decl, inputs[name]!.shape))) {
       throw new EvalError(`${fn.name}: cannot differentiate with respect to '${name}': it is given as class indices (its probabilities form [${decl.axes.map((a) => a.dim).join(', ')}] has a gradient)`);
     }
   }
