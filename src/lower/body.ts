@@ -354,12 +354,12 @@ class NodeLowering<V> {
         return this.gather(node);
       case 'pick':
         return this.pick(node);
-      case 'contract':
-        return this.contract(node);
-      case 'apply':
       case 'flatten':
       case 'unflatten':
         return this.reshape(node);
+      case 'contract':
+        return this.contract(node);
+      case 'apply':
         throw new Error(`internal: ${this.ctx.fn.name}: function parameter '${node.attrs.name}' must be called before the body`);
     }
   }
@@ -577,9 +577,6 @@ class NodeLowering<V> {
   }
 
   /**
-   * sum(a * b) over the contracted axes K as one (batched) tf.matMul: a laid out as
-   * [batch, free of a, K], b as [batch, K, free of b], each flattened to rank 3, so no tensor
-  /**
    * flatten and unflatten: one tf.reshape of the operand laid out in the order of the result
    * with the merged axes spelled out (the first listed the major one), so a transpose comes
    * first only when they are not already adjacent and in that order.
@@ -601,6 +598,9 @@ class NodeLowering<V> {
     );
   }
 
+  /**
+   * sum(a * b) over the contracted axes K as one (batched) tf.matMul: a laid out as
+   * [batch, free of a, K], b as [batch, K, free of b], each flattened to rank 3, so no tensor
    * with the free axes of both sides and K exists, in the forward pass or in tfjs's gradient.
    * An axis of K only one operand has is summed out of it first. Transposes are explicit: with
    * matMul's transpose flags instead, info_nce and batch_hard_triplet at N = 256 ran 1.15-1.3×
