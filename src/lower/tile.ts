@@ -70,12 +70,13 @@ export function tiledLoss<V>(ctx: BodyContext<V>, plan: TilePlan, blockRows: V, 
     const given = new Map(once);
     for (const e of plan.entries) {
       if (e.iota) {
-        given.set(e.id, I.let('rowPositions', I.tf('range', start, I.js('add', start, size), I.num(1), I.str('int32'))));
+        given.set(e.id, I.let('rowPositions', I.tf('range', start, I.js('add', start, size), I.num(1), I.str('int32')), { dropIfUnused: true }));
         continue;
       }
       const begin = I.list(e.axes.map((_, p) => (p === at(e.axes) ? start : I.num(0))));
       const extent = I.list(e.axes.map((_, p) => (p === at(e.axes) ? size : I.num(-1))));
-      given.set(e.id, I.let('rowsOf', I.tf('slice', once.get(e.full!)!, begin, extent)));
+      // Left out of the generated code when the program lowered here does not read these rows.
+      given.set(e.id, I.let('rowsOf', I.tf('slice', once.get(e.full!)!, begin, extent), { dropIfUnused: true }));
     }
     return { start, size, layout, given };
   };
