@@ -176,6 +176,33 @@ describe("'...' anywhere: values against the float64 oracle", () => {
   });
 });
 
+describe("'...' anywhere: an optional input with the group at its own position", () => {
+  const src = 'loss f(x: [B, C, ...], w: [B, ...] = 2) = mean(sum(x, C) * w)';
+  const x = inputsOf({ x: [2, 3, 4, 5] }, 12).x!;
+  const w = inputsOf({ w: [2, 4, 5] }, 13).w!;
+  // mean over (b, rest) of w[b, rest] · Σ_c x[b, c, rest], written out.
+  const oracle = (weight: (b: number, r: number) => number): number => {
+    let total = 0;
+    for (let b = 0; b < 2; b++) for (let r = 0; r < 20; r++) for (let c = 0; c < 3; c++) total += x.data[(b * 3 + c) * 20 + r]! * weight(b, r);
+    return total / 40;
+  };
+  const nested = (t: F64Tensor) => ({ shape: t.shape, data: Array.from(t.data) });
+
+  it('left out, it is its default everywhere; given as [B, ...], it weighs each position', async () => {
+    const left = await evaluate(src, 'o.loss', { loss: 'f', backend: 'cpu', inputs: { x: nested(x) } });
+    expect(left.diagnostics).toEqual([]);
+    expect(Math.abs((left.loss as number) - oracle(() => 2)) / Math.abs(oracle(() => 2))).toBeLessThan(VALUE_TOL);
+    const given = await evaluate(src, 'o.loss', { loss: 'f', backend: 'cpu', grad: true, inputs: { x: nested(x), w: nested(w) } });
+    expect(given.diagnostics).toEqual([]);
+    const want = oracle((b, r) => w.data[b * 20 + r]!);
+    expect(Math.abs((given.loss as number) - want) / Math.max(1, Math.abs(want))).toBeLessThan(VALUE_TOL);
+    // d/dw[b, rest] = Σ_c x[b, c, rest] / 40, in w's own shape [B, ...].
+    const dw = Float64Array.from([given.grads!.w!].flat(Infinity as 1) as number[]);
+    const wantDw = Float64Array.from({ length: 40 }, (_, k) => [0, 1, 2].reduce((a, c) => a + x.data[(Math.floor(k / 20) * 3 + c) * 20 + (k % 20)]!, 0) / 40);
+    expect(maxRelErr(dw, wantDw, 1e-2)).toBeLessThan(VALUE_TOL);
+  });
+});
+
 describe("'...' anywhere: shapes that do not fit", () => {
   const message = (loss: string, shapes: Record<string, number[]>): string => {
     const fn = fnOf(loss);
