@@ -249,3 +249,39 @@ describe.each(['cpu', 'wasm'] as const)('the Gram expansion far from the origin 
     }
   });
 });
+
+// Equal rows (not only the diagonal) are at distance 0 as written; the expansion left them a
+// rounding residue of about 1e-7·(‖a′‖² + ‖b′‖²), and a guard on d > 0 took the log of it: on
+// cpu this loss came out 0.0278 against 0.4706. Below the expansion's rounding it is 0.
+describe.each(['cpu', 'wasm'] as const)('a guard on a Gram-expanded distance at equal rows (%s)', (backend) => {
+  const GUARDED = `loss guard(e: [N, D]) = mean(if sum((e[i] - e[j])^2, D) > 0 then log(sum((e[i] - e[j])^2, D)) else 0)`;
+  beforeAll(async () => {
+    await initBackend(backend);
+  });
+
+  it.each([5, 6, 7])('seed %i: the value of the formula as written, finite gradients', (seed) => {
+    const r = frontEnd(GUARDED, 'guard.loss', { optimize: true, gradients: true });
+    expect(r.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    expect((r.rewrites.get('guard') ?? []).map((w) => w.rule)).toContain('sqdist-gram');
+    const rng = mulberry32(seed);
+    const [n, d] = [6, 3];
+    const rows = Array.from({ length: n }, () => Array.from({ length: d }, () => Math.fround(2 * rng.next() - 1)));
+    rows[1] = [...rows[0]!];
+    rows[4] = [...rows[2]!];
+    let want = 0;
+    for (const u of rows) for (const v of rows) {
+      const s = u.reduce((t, x, k) => t + (x - v[k]!) ** 2, 0);
+      want += s > 0 ? Math.log(s) : 0;
+    }
+    want /= n * n;
+    const e = tf.tensor2d(rows);
+    try {
+      const { value, grads } = valueAndGradsTfjs(r.losses[0]!, { e }, {}, ['e']);
+      expect(Math.abs(value.dataSync()[0]! - want)).toBeLessThanOrEqual(1e-4 * Math.abs(want));
+      expect(Array.from(grads.e!.dataSync()).every(Number.isFinite)).toBe(true);
+      tf.dispose([value, ...Object.values(grads)]);
+    } finally {
+      e.dispose();
+    }
+  });
+});

@@ -62,8 +62,11 @@ const TABLE: readonly RuleRow[] = [
   // (distances do not change). In float32 the difference of ‖a‖² + ‖b‖² and 2a·b cancels: its
   // absolute error is about 1e-7·(‖a‖² + ‖b‖²), so rows far from the origin (unnormalized
   // embeddings that share an offset) would lose every distance below 3e-4·‖a‖; centered, the
-  // error scales with the rows' spread instead. A value made slightly negative is clamped at 0.
-  ['sqdist-gram',          '(sum:r (square (sub ?a ?b)))',                '(relu (sub (add (sum:r (square (sub ?a (mean:?a-?b ?a)))) (sum:r (square (sub ?b (mean:?a-?b ?a))))) (mul 2 (contract:r (sub ?a (mean:?a-?b ?a)) (sub ?b (mean:?a-?b ?a))))))', 'cost', 'pairwise ?a ?b r', 'Σ_K (a - b)² = Σ_K ((a - c) - (b - c))² = Σ a′² + Σ b′² - 2 Σ a′·b′ with c the mean of a over its free axes; the [i, j, K] difference is never formed'],
+  // error scales with the rows' spread instead. What is left, about √D·2^-24·(‖a′‖² + ‖b′‖²),
+  // would make equal rows (not only the diagonal) a tiny positive distance, and a guard the user
+  // wrote (`if d > 0 then log(d) else 0`) would take the wrong branch: values within 2^-17 of
+  // ‖a′‖² + ‖b′‖² (D·2^-24 at D = 128, the worst case of the rounding) are 0, negatives too.
+  ['sqdist-gram',          '(sum:r (square (sub ?a ?b)))',                '(relu (select (le (sub (add (sum:r (square (sub ?a (mean:?a-?b ?a)))) (sum:r (square (sub ?b (mean:?a-?b ?a))))) (mul 2 (contract:r (sub ?a (mean:?a-?b ?a)) (sub ?b (mean:?a-?b ?a))))) (mul 0.00000762939453125 (add (sum:r (square (sub ?a (mean:?a-?b ?a)))) (sum:r (square (sub ?b (mean:?a-?b ?a))))))) 0 (sub (add (sum:r (square (sub ?a (mean:?a-?b ?a)))) (sum:r (square (sub ?b (mean:?a-?b ?a))))) (mul 2 (contract:r (sub ?a (mean:?a-?b ?a)) (sub ?b (mean:?a-?b ?a)))))))', 'cost', 'pairwise ?a ?b r', 'Σ_K (a - b)² = Σ_K ((a - c) - (b - c))² = Σ a′² + Σ b′² - 2 Σ a′·b′ with c the mean of a over its free axes; the [i, j, K] difference is never formed; below the expansion\'s rounding (2^-17 of Σ a′² + Σ b′²) the distance is 0, as it is exactly for equal rows'],
   // The safe-norm convention for a clamped value (a Gram-expanded squared distance under a
   // norm): √ of max(x, 0) has an infinite derivative at 0 (0·∞ = NaN); value 0 and gradient 0 there.
   ['safe-sqrt-relu',       '(sqrt (relu ?x))',                            '(select (le ?x 0) 0 (sqrt (select (le ?x 0) 1 ?x)))', 'stability', '', '√max(x, 0) is 0 for x <= 0; √ of 1 there and the value 0: the same value, gradient 0 (a subgradient) at and below 0'],
