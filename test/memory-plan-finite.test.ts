@@ -89,7 +89,7 @@ describe.each(['wasm', 'cpu'] as const)('checkFinite on a tiled loss (%s)', (bac
     // Row 7 of w is -100: log of a negative sum, NaN, first in the log at j = 7.
     const [e, w] = [embeddings(3), tf.tensor1d(Array.from({ length: N }, (_, j) => (j === 7 ? -100 : 100)))];
     try {
-      expect(same((o) => m.log_affinity!(e, w, o))).toMatch(/^log_affinity: the loss is NaN at \[0\] \(checkFinite\): it first appears as NaN in log \(finite\.loss:10:13\) at \[i=0, j=7\] from finite operands, where e\[:, :\] = /);
+      expect(same((o) => m.log_affinity!(e, w, o))).toMatch(/^log_affinity: the loss is NaN at \[0\] \(checkFinite\): it first appears as NaN in log \(finite\.loss:11:13\) at \[i=0, j=7\] from finite operands, where e\[:, :\] = /);
     } finally {
       tf.dispose([e, w]);
     }
