@@ -253,9 +253,13 @@ function maskedPerSample(ctx: ElabContext, l: NodeId, m: NodeId): { perSample: N
   const axes = b.type(l).axes;
   const have = b.type(m).axes;
   const missing = axes.filter((a) => !have.some((h) => h.name === a.name));
-  if (missing.some((a) => a.name === REST)) return undefined;
   const zero = b.constant(0, 'int');
-  const mask = missing.reduce((acc, a) => b.op('and', [acc, b.op('ge', [b.iota(a), zero], {})], {}), m);
+  // Each missing axis joins the mask as an always-true comparison along it: an index is at
+  // least 0; the rest dims have no index, so there every value of l, NaN included, is <= inf or
+  // not equal to itself (the mask `keep[c]` of a mean over [B, C, ...]).
+  const everywhere = (a: Axis): NodeId =>
+    a.name === REST ? b.op('or', [b.op('le', [l, b.constant(Infinity)], {}), b.op('ne', [l, l], {})], {}) : b.op('ge', [b.iota(a), zero], {});
+  const mask = missing.reduce((acc, a) => b.op('and', [acc, everywhere(a)], {}), m);
   return { perSample: b.op('select', [mask, l, b.constant(0)], {}), mask };
 }
 
