@@ -418,9 +418,11 @@ describe('(d) extreme inputs: the derived gradient is finite on wasm and cpu', (
     // The peers' losses written as their libraries compute them, whose guards tfjs's autodiff
     // differentiates through as written: a power (1 - p)^γ or (-expm1(l))^γ at 0, CIoU's aspect
     // term and distance of degenerate boxes, GeneralizedDice's 1/Σy² class weight of an
-    // absent class. Each is 0 · ∞ in a branch that does not count; the optimized loss's
-    // autodiff and the derived gradient are finite there (checked above).
-    const documented = ['batch_hard_triplet', 'poisson_nll', 'categorical_focal_crossentropy', 'binary_focal_crossentropy', 'complete_box_iou_loss', 'monai_focal', 'monai_generalized_dice'];
+    // absent class, Keras's renormalisation p / Σp and its log of a clipped 0 (the plain
+    // categorical crossentropy as its focal form), smp's multiclass score at the low ends of its
+    // hyperparameters (eps and smooth near 0), through its `if` on classes with no pixel. Each is 0 · ∞ in a branch that does not
+    // count; the optimized loss's autodiff and the derived gradient are finite there (checked above).
+    const documented = ['batch_hard_triplet', 'poisson_nll', 'categorical_focal_crossentropy', 'categorical_crossentropy', 'binary_focal_crossentropy', 'complete_box_iou_loss', 'monai_focal', 'monai_generalized_dice', 'smp_dice_multiclass'];
     expect(rawNotFinite.filter((s) => !documented.some((loss) => s.startsWith(`${loss},`)))).toEqual([]);
   });
 });
