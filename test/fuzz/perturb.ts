@@ -61,9 +61,12 @@ export function perturb(fn: IrFunction, sample: Sample, kind: Kind, rng: Rng): P
       const choice = pick(rng, options);
       if (!choice) return undefined;
       const t = sample.tensors[choice.input.name]!;
-      const named = choice.input.axes.filter((a) => a.name !== REST).length;
+      // The k-th named axis, counted from the front before '...' and from the back after it.
+      const axes = choice.input.axes;
+      const at = axes.indexOf(axes.filter((a) => a.name !== REST)[choice.k]!);
+      const restAt = axes.findIndex((a) => a.name === REST);
       const shape = [...t.shape];
-      shape[shape.length - named + choice.k]! += 1;
+      shape[restAt >= 0 && at > restAt ? shape.length - (axes.length - at) : at]! += 1;
       return { kind, name: choice.input.name, tensors: { [choice.input.name]: filled(shape, t.dtype, 0) }, expect: /dimension .* (is \d+, but it is \d+ in|must be \d+, but)/, evaluator: true };
     }
     case 'dtype': {
@@ -104,7 +107,7 @@ export function perturb(fn: IrFunction, sample: Sample, kind: Kind, rng: Rng): P
       if (!h) return undefined;
       // null reads as 'not given' (the default), so it is not among the wrong values.
       const value = h.elem === 'bool' ? pick(rng, [1, 'yes']) : pick(rng, ['1', NaN, true]);
-      const expect = h.elem === 'bool' ? /must be true or false, but is/ : /must (be a number|be a whole number|lie in .*), but is/;
+      const expect = h.elem === 'bool' ? /must be true or false, but is/ : h.values ? /must be (a string, )?one of .*, but is/ : /must (be a number|be a whole number|lie in .*), but is/;
       return { kind, name: h.name, tensors: {}, options: { [h.name]: value }, expect, evaluator: false };
     }
     case 'unknownOption': {
