@@ -208,15 +208,15 @@ export class SourceInterp implements Interp<Code> {
     // are rebound to them.
     const names = hints.map((h) => this.top.scope.claimShadowing(h));
     const locals = names.map((n) => this.name(n));
-    const source = this.paren(list, PREC.relational + 1);
     const block = this.top;
     block.lines.push(DROPPED);
     const at = block.lines.length - 1;
-    // Written once the uses are known: an element nothing reads is a hole.
+    // Written once the uses are known: an element nothing reads is a hole, and with none read
+    // the list is not read either (a customGrad's `...args` of a loss that reads no input).
     block.finishers.push(() => {
       const bound = names.map((n, i) => (locals[i]!.use.used ? n : ''));
       while (bound.length > 0 && bound[bound.length - 1] === '') bound.pop();
-      if (bound.length > 0) block.lines[at] = `const [${bound.join(', ')}] = ${source} as [${types.join(', ')}];`;
+      if (bound.length > 0) block.lines[at] = `const [${bound.join(', ')}] = ${this.paren(list, PREC.relational + 1)} as [${types.join(', ')}];`;
     });
     return locals.map((l) => l.code);
   }

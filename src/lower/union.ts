@@ -25,7 +25,7 @@ export function unionValue<V>(I: Interp<V>, sig: Signature<V>, input: IrInput, g
     return I.tf('transpose', hot, I.list(perm.map((k) => I.num(k))));
   };
   const name = I.nameOf(given) ?? input.name;
-  return I.let(`${name}Probs`, I.call(I.arrow([], () => I.branches([[() => asIndices, oneHot]], () => given))));
+  return I.let(`${name}Probs`, I.call(I.arrow([], () => I.branches([[() => asIndices, oneHot]], () => given))), { dropIfUnused: true });
 }
 
 /** A union input's other form, for its documentation: '' for any other input. */
@@ -39,5 +39,5 @@ export function unionNote(i: IrInput, int = 'int32'): string {
 export function withoutTrailingOne<V>(I: Interp<V>, sig: Signature<V>, input: IrInput, given: V): V {
   const n = input.axes.length;
   const name = I.nameOf(given) ?? input.name;
-  return I.let(`${name}Flat`, I.call(I.arrow([], () => I.branches([[() => I.js('eq', I.get(given, 'rank'), I.num(n + 1)), () => I.tf('reshape', given, sig.shape(input))]], () => given))));
+  return I.let(`${name}Flat`, I.call(I.arrow([], () => I.branches([[() => I.js('eq', I.get(given, 'rank'), I.num(n + 1)), () => I.tf('reshape', given, sig.shape(input))]], () => given))), { dropIfUnused: true });
 }
