@@ -45,3 +45,14 @@ describe('an untyped def reduces over its caller\'s axis of the name it writes',
     expect(await value('def f(x: [..., Last]) = sum(x, Last)\nloss g(y: [N, D]) = mean(f(y))')).toBe(10.5);
   });
 });
+
+describe('gradients with an optional input left out', () => {
+  it("evaluate's grad: true differentiates the inputs given, not the one its default fills", async () => {
+    // d/dx mean(x · w) with w = 2 filled: 2/N each; no gradient for w, which is not given.
+    const r = await evaluate('loss f(x: [N], w: [N] = 2) = mean(x * w)', 'o.loss', { loss: 'f', inputs: { x: [1, -1, 3, 0.5] }, grad: true, backend: 'cpu' });
+    expect(r.diagnostics?.filter((d) => d.severity === 'error') ?? []).toEqual([]);
+    expect(r.loss).toBeCloseTo(3.5 * 2 / 4, 6);
+    expect(Object.keys(r.grads ?? {})).toEqual(['x']);
+    expect(r.grads!.x).toEqual([0.5, 0.5, 0.5, 0.5]);
+  });
+});
