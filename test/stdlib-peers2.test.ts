@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { fdGrad, maxRelErr } from './oracle/fd.js';
 import * as P from './oracle/peers2.js';
 import { fromNested, mulberry32, randomInts, randomTensor, type F64Tensor, type Rng } from './oracle/tensor.js';
-import { describeExtremes, describeGeneratedModules, describeLossCases, lossFn, moduleArgs, refValue, roundInputs, tfjsValueAndGrads, toTf, useWasm, type ExtremeCase, type Hypers, type Inputs, type LossCase, type Reduction } from './helpers/loss-harness.js';
+import { describeExtremes, describeGeneratedModules, describeLossCases, lossFn, optionForms, refValue, roundInputs, tfjsValueAndGrads, toTf, useWasm, type ExtremeCase, type Hypers, type Inputs, type LossCase, type Reduction } from './helpers/loss-harness.js';
 import { evaluateTfjs } from '../src/eval/evaluate.js';
 
 const CLS = 'stdlib/classification.loss';
@@ -164,32 +164,12 @@ describeLossCases(CASES);
 
 // The generated functions take booleans (not 0/1) and strings (not the positions the
 // evaluators take for them): the harness's module check gets the settings without them, and
-// the loop below each setting with them, as booleans and strings.
+// describeOptionModules each setting with them, as booleans and strings.
 const BOOL_NAMES = ['from_logits', 'apply_class_balancing', 'include_background', 'squared_pred', 'jaccard', 'batch', 'soft_label', 'use_alpha', 'use_softmax'];
 const STRINGS: Record<string, readonly string[]> = { activation: ['none', 'sigmoid', 'softmax'], w_type: W_TYPE };
-const BOOLS = new Set([...BOOL_NAMES, ...Object.keys(STRINGS)]);
-const asOptions = (h: Hypers): Record<string, number | boolean | string> =>
-  Object.fromEntries(Object.entries(h).map(([k, v]) => [k, STRINGS[k] ? STRINGS[k]![v]! : BOOL_NAMES.includes(k) ? v !== 0 : v]));
-const moduleOf = describeGeneratedModules(
-  'stdlib-peers2',
-  [CLS, DET, MET, SEG],
-  [...CASES, ...MODULE_ONLY].map((c) => ({ ...c, hypers: c.hypers.filter((h) => Object.keys(h).every((k) => !BOOLS.has(k))) })),
-);
-
-describe('generated modules with boolean options', () => {
-  const settings = CASES.flatMap((c) => c.hypers.filter((h) => Object.keys(h).some((k) => BOOLS.has(k))).map((h) => ({ c, h, title: `${c.loss} ${JSON.stringify(h)}` })));
-  it.each(settings)('$title: module = oracle', ({ c, h }) => {
-    const fn = lossFn(c.file, c.loss);
-    const x = roundInputs(c.inputs(51, c.shapes[0]!));
-    const inputs = toTf(fn, x);
-    const before = tf.memory().numTensors;
-    const got = moduleOf(c.file)[c.loss]!(...moduleArgs(fn, inputs, asOptions(h) as unknown as Hypers));
-    expect(maxRelErr(Float64Array.from(got.dataSync()), Float64Array.of(c.oracle(x, h) as number), 1e-6)).toBeLessThan(2e-6);
-    got.dispose();
-    expect(tf.memory().numTensors).toBe(before);
-    tf.dispose(Object.values(inputs));
-  });
-});
+const { asOptions, numericSettings, describeOptionModules } = optionForms(BOOL_NAMES, STRINGS);
+const moduleOf = describeGeneratedModules('stdlib-peers2', [CLS, DET, MET, SEG], numericSettings([...CASES, ...MODULE_ONLY]));
+describeOptionModules(CASES, moduleOf);
 
 // ---------------------------------------------------------------------------------------
 // Gradients where the peer detaches part of the loss: finite differences of the oracle with

@@ -55,8 +55,6 @@ describeOptionModules(CASES, moduleOf);
 
 const EXTREMES: Record<string, readonly ExtremeCase[]> = (() => {
   const n = fromNested;
-  const fd = (loss: string, what: string, x: Inputs, oracle: (v: Inputs) => number, wrt: string[], hypers?: Record<string, number>): ExtremeCase =>
-    ({ loss, what, x, want: oracle(x), grads: 'fd', oracle, wrt, ...(hypers ? { hypers: asBools(hypers) } : {}) });
   const value = (loss: string, what: string, x: Inputs, want: number, hypers?: Record<string, number>): ExtremeCase => ({ loss, what, x, want, ...(hypers ? { hypers: asBools(hypers) } : {}) });
   const seg = segmentation(21, [2, 3, 4]);
   const big = { x: { ...seg.x!, data: seg.x!.data.map((v, i) => (i % 2 === 0 ? 1e4 : -1e4) * Math.sign(v)) }, y: seg.y! };

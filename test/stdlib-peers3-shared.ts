@@ -1,12 +1,9 @@
 // Inputs and option helpers shared by test/stdlib-peers3.test.ts and
 // test/stdlib-peers3-seg.test.ts (the remaining peers' losses, split in two files to keep
 // each fast).
-import * as tf from '@tensorflow/tfjs';
-import { describe, expect, it } from 'vitest';
-import { maxRelErr } from './oracle/fd.js';
 import * as P from './oracle/peers3.js';
 import { mulberry32, randomInts, randomTensor, type F64Tensor, type Rng } from './oracle/tensor.js';
-import { lossFn, moduleArgs, roundInputs, toTf, type GeneratedModule, type Hypers, type Inputs, type LossCase, type Reduction } from './helpers/loss-harness.js';
+import { optionForms, type Hypers, type Inputs, type LossCase, type Reduction } from './helpers/loss-harness.js';
 
 export const CLS = 'stdlib/classification.loss';
 export const DET = 'stdlib/detection.loss';
@@ -114,27 +111,5 @@ export const ignoringClasses = (c: LossCase, hypers: Hypers[]): LossCase => ({ .
 // the loop below each setting with them.
 export const BOOL_NAMES = ['from_logits', 'log_loss', 'use_alpha', 'normalized'];
 export const STRINGS: Record<string, readonly string[]> = { score: SCORE };
-export const BOOLS = new Set([...BOOL_NAMES, ...Object.keys(STRINGS)]);
-export const asOptions = (h: Hypers): Record<string, number | boolean | string> =>
-  Object.fromEntries(Object.entries(h).map(([k, v]) => [k, STRINGS[k] ? STRINGS[k]![v]! : BOOL_NAMES.includes(k) ? v !== 0 : v]));
-/** The settings the harness's module check can take (no boolean or string option). */
-export const numericSettings = (cases: readonly LossCase[]): LossCase[] => cases.map((c) => ({ ...c, hypers: c.hypers.filter((h) => Object.keys(h).every((k) => !BOOLS.has(k))) }));
+export const { asOptions, numericSettings, describeOptionModules } = optionForms(BOOL_NAMES, STRINGS);
 export const asBools = (h: Hypers): Hypers => asOptions(h) as unknown as Hypers;
-
-/** Each setting with a boolean or string option: the generated module against the oracle. */
-export function describeOptionModules(cases: readonly LossCase[], moduleOf: (file: string) => GeneratedModule): void {
-  describe('generated modules with boolean and string options', () => {
-    const settings = cases.flatMap((c) => c.hypers.filter((h) => Object.keys(h).some((k) => BOOLS.has(k))).map((h) => ({ c, h, title: `${c.loss} ${JSON.stringify(h)}` })));
-    it.each(settings)('$title: module = oracle', ({ c, h }) => {
-      const fn = lossFn(c.file, c.loss);
-      const x = roundInputs(c.inputs(51, c.shapes[0]!));
-      const inputs = toTf(fn, x);
-      const before = tf.memory().numTensors;
-      const got = moduleOf(c.file)[c.loss]!(...moduleArgs(fn, inputs, asOptions(h) as unknown as Hypers));
-      expect(maxRelErr(Float64Array.from(got.dataSync()), Float64Array.of(c.oracle(x, h) as number), 1e-6)).toBeLessThan(2e-6);
-      got.dispose();
-      expect(tf.memory().numTensors).toBe(before);
-      tf.dispose(Object.values(inputs));
-    });
-  });
-}

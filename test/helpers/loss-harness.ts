@@ -306,3 +306,33 @@ export function describeExtremes(file: string, cases: readonly ExtremeCase[], mo
     });
   });
 }
+
+/**
+ * The generated functions take booleans (not 0/1) and strings (not the list positions the
+ * evaluators take for them): `numericSettings` gives the harness's module check the settings
+ * without such options, `describeOptionModules` checks each setting with them against its
+ * oracle in the generated module, `asOptions` turns a setting into the module's options.
+ */
+export function optionForms(boolNames: readonly string[], strings: Readonly<Record<string, readonly string[]>>) {
+  const named = new Set([...boolNames, ...Object.keys(strings)]);
+  const asOptions = (h: Hypers): Record<string, number | boolean | string> =>
+    Object.fromEntries(Object.entries(h).map(([k, v]) => [k, strings[k] ? strings[k]![v]! : boolNames.includes(k) ? v !== 0 : v]));
+  const numericSettings = (cases: readonly LossCase[]): LossCase[] => cases.map((c) => ({ ...c, hypers: c.hypers.filter((h) => Object.keys(h).every((k) => !named.has(k))) }));
+  const describeOptionModules = (cases: readonly LossCase[], moduleOf: (file: string) => GeneratedModule): void => {
+    describe('generated modules with boolean and string options', () => {
+      const settings = cases.flatMap((c) => c.hypers.filter((h) => Object.keys(h).some((k) => named.has(k))).map((h) => ({ c, h, title: `${c.loss} ${JSON.stringify(h)}` })));
+      it.each(settings)('$title: module = oracle', ({ c, h }) => {
+        const fn = lossFn(c.file, c.loss);
+        const x = roundInputs(c.inputs(51, c.shapes[0]!));
+        const inputs = toTf(fn, x);
+        const before = tf.memory().numTensors;
+        const got = moduleOf(c.file)[c.loss]!(...moduleArgs(fn, inputs, asOptions(h) as unknown as Hypers));
+        expect(maxRelErr(Float64Array.from(got.dataSync()), Float64Array.of(c.oracle(x, h) as number), 1e-6)).toBeLessThan(2e-6);
+        got.dispose();
+        expect(tf.memory().numTensors).toBe(before);
+        tf.dispose(Object.values(inputs));
+      });
+    });
+  };
+  return { asOptions, numericSettings, describeOptionModules };
+}
