@@ -30,7 +30,7 @@ const lse = (xs: number[]): number => {
 };
 
 /** Rows of the last axis of each tensor given, f of them per row, shape [...]. */
-function perRow(ts: F64Tensor[], f: (rows: Float64Array[]) => number): F64Tensor {
+export function perRow(ts: F64Tensor[], f: (rows: Float64Array[]) => number): F64Tensor {
   const C = ts[0]!.shape[ts[0]!.shape.length - 1]!;
   const n = ts[0]!.data.length / C;
   const out = new Float64Array(n);

@@ -16,6 +16,7 @@
  * Each returns the per-sample losses reduced by reduce.ts's convention where the loss takes a
  * reduction, else the number the peer returns.
  */
+import { perRow } from './peers2.js';
 import { reduce, type ReduceOpts } from './reduce.js';
 import type { F64Tensor } from './tensor.js';
 
@@ -34,14 +35,6 @@ const logSoftmax = (row: ArrayLike<number>): number[] => {
 };
 const sumOf = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
 
-/** Rows of the last axis of each tensor given, f of them per row, shape [...]. */
-function perRow(ts: F64Tensor[], f: (rows: Float64Array[]) => number): F64Tensor {
-  const C = ts[0]!.shape[ts[0]!.shape.length - 1]!;
-  const n = ts[0]!.data.length / C;
-  const out = new Float64Array(n);
-  for (let r = 0; r < n; r++) out[r] = f(ts.map((t) => t.data.subarray(r * C, (r + 1) * C)));
-  return { shape: ts[0]!.shape.slice(0, -1), data: out };
-}
 /** Row r of the last axis of `t` paired with entry r of `idx` (class indices of shape [...]). */
 function perIndexedRow(x: F64Tensor, t: F64Tensor, f: (row: Float64Array, t: number) => number): F64Tensor {
   const C = x.shape[x.shape.length - 1]!;
