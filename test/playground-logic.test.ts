@@ -88,7 +88,7 @@ describe('playground logic', () => {
 
   it('trains a linear model with the loss: the loss falls, the same for every run', async () => {
     const inputs = { pred: { shape: [32], data: new Array<number>(32).fill(0) }, target: { shape: [32], data: new Array<number>(32).fill(0) } };
-    const params = { series: [{ label: 'mse', ref, hypers: {}, inputs, train: 'pred' }], steps: 60, lr: 0.1, optimizer: 'sgd' as const, seed: 3, outliers: 0, kinds: { target: { elem: 'real' } } };
+    const params = { series: [{ label: 'mse', ref, hypers: {}, inputs, train: 'pred', kinds: { target: { elem: 'real' } } }], steps: 60, lr: 0.1, optimizer: 'sgd' as const, seed: 3, outliers: 0 };
     const [curve] = await train(params, mse, ctl);
     expect(curve!.loss).toHaveLength(60);
     expect(curve!.loss.at(-1)!).toBeLessThan(0.1 * curve!.loss[0]!);

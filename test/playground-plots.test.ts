@@ -30,7 +30,7 @@ describe('playground plots in Chromium', { timeout: 120_000 }, () => {
     await pw.shot(page, '02-plot-example');
   });
 
-  it('bugs 3 and 8: leaving a preset for the editor\'s losses leaves its γ values too', { timeout: 240_000 }, async () => {
+  it('bugs 3 and 8: leaving a preset for the editor\'s losses leaves its γ values too', async () => {
     const page = await pw.open(QUICK);
     await openExample(page, 'classification.loss#binary_focal');
     await result(page, 'binary_focal');
@@ -48,9 +48,7 @@ describe('playground plots in Chromium', { timeout: 120_000 }, () => {
     // tenth of the time (the draw took 28–35 s of this file under load).
     await page.fill('#plot-steps', '10');
     await page.click('#plot-draw');
-    // A training draw evaluates the loss and its gradient per step in the page's worker: beside
-    // another browser test on 2 cores it took over 60 s twice (14 s alone).
-    await page.locator('#plot-canvas[data-drawn="true"]').waitFor({ timeout: 2 * UI.timeout });
+    await page.locator('#plot-canvas[data-drawn="true"]').waitFor(UI);
     const status = await page.locator('#plot-status').innerText();
     // One series, binary_focal's, with no hidden γ values.
     expect(status).not.toMatch(/gamma =/);

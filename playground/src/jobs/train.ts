@@ -7,16 +7,19 @@ import type { Dense } from '../values.js';
 import { failOn, type Evaluator, type JobControl, type SeriesSpec } from './types.js';
 
 export interface TrainParams {
-  readonly series: readonly (SeriesSpec & { readonly train: string })[];
+  /** Each series with the input it trains and the kinds of its loss's inputs, by name (two
+   * losses of a file may give one name different domains). */
+  readonly series: readonly (SeriesSpec & { readonly train: string; readonly kinds: InputKinds })[];
   readonly steps: number;
   readonly lr: number;
   readonly optimizer: 'sgd' | 'adam';
   readonly seed: number;
   /** Fraction of regression targets replaced by outliers (the robustness comparison). */
   readonly outliers: number;
-  /** Kinds of the other inputs, to build targets: by input name. */
-  readonly kinds: Readonly<Record<string, { elem: string; indexOf?: string; lo?: number; hi?: number; set?: readonly number[] }>>;
 }
+
+/** Kinds of a loss's inputs, to build targets: by input name. */
+export type InputKinds = Readonly<Record<string, { elem: string; indexOf?: string; lo?: number; hi?: number; set?: readonly number[] }>>;
 
 export interface TrainCurve {
   readonly label: string;
@@ -38,13 +41,13 @@ function matmul(x: number[], w: number[], n: number, f: number, k: number, b: nu
 }
 
 /** Targets a teacher's outputs Z* imply for each other input, when its kind says how. */
-function teacherInputs(base: Readonly<Record<string, Dense>>, trained: string, zStar: number[], p: TrainParams, next: () => number): Record<string, Dense> {
+function teacherInputs(base: Readonly<Record<string, Dense>>, trained: string, zStar: number[], p: TrainParams, kinds: InputKinds, next: () => number): Record<string, Dense> {
   const out: Record<string, Dense> = { ...base };
   const shape = base[trained]!.shape;
   const same = (s: readonly number[]): boolean => s.length === shape.length && s.every((d, i) => d === shape[i]);
   const gauss = normal(next);
   for (const [name, v] of Object.entries(base)) {
-    const kind = p.kinds[name];
+    const kind = kinds[name];
     if (name === trained || !kind) continue;
     if (kind.elem === 'index' && shape.length === 2 && v.shape.length === 1 && v.shape[0] === shape[0]) {
       const c = shape[1]!;
@@ -79,7 +82,7 @@ export async function train(p: TrainParams, evaluate: Evaluator, ctl: JobControl
     const x = Array.from({ length: n * FEATURES }, gauss);
     const wStar = Array.from({ length: FEATURES * k }, gauss);
     const bStar = Array.from({ length: k }, () => 0.5 * gauss());
-    const inputs = teacherInputs(s.inputs, s.train, matmul(x, wStar, n, FEATURES, k, bStar), p, next);
+    const inputs = teacherInputs(s.inputs, s.train, matmul(x, wStar, n, FEATURES, k, bStar), p, s.kinds, next);
     const w = Array.from({ length: FEATURES * k }, () => 0.1 * gauss());
     const b = new Array<number>(k).fill(0);
     const adam = { m: new Array<number>(w.length + k).fill(0), v: new Array<number>(w.length + k).fill(0) };

@@ -4,7 +4,7 @@ import { app, internalProblem } from '../app.js';
 import { clear, debounce, h, problem } from '../dom.js';
 import type { LandscapeGrid } from '../jobs/landscape.js';
 import type { SweepCurve } from '../jobs/sweep.js';
-import type { TrainCurve } from '../jobs/train.js';
+import type { InputKinds, TrainCurve } from '../jobs/train.js';
 import { lineChart, PALETTE, type Line } from '../plot/chart.js';
 import { contourPlot } from '../plot/contour.js';
 import { formatValue } from '../format.js';
@@ -110,14 +110,19 @@ export function mountPlots(root: HTMLElement, onSettings: () => void): { draw():
   async function train(id: number, r: Resolved, series: ReturnType<typeof buildSeries>): Promise<void> {
     const loss = r.losses.find((l) => l.name === series[0]!.ref.loss)!;
     const input = spec.input || firstReal(loss);
-    const kinds: Record<string, { elem: string; indexOf?: string; lo?: number; hi?: number; set?: readonly number[] }> = {};
-    for (const l of r.losses) for (const i of l.inputs) {
-      kinds[i.name] = { elem: i.elem, ...(i.indexOf ? { indexOf: i.indexOf } : {}), ...(i.domain?.kind === 'interval' && Number.isFinite(i.domain.lo) ? { lo: i.domain.lo } : {}),
-        ...(i.domain?.kind === 'interval' && Number.isFinite(i.domain.hi) ? { hi: i.domain.hi } : {}), ...(i.domain?.values ? { set: i.domain.values } : {}) };
-    }
+    // By the series' own loss: two losses of a file may give one input name different domains
+    // (binary_focal's y in [0, 1], another loss's y unbounded).
+    const kindsOf = (name: string): InputKinds => {
+      const kinds: Record<string, InputKinds[string]> = {};
+      for (const i of r.losses.find((l) => l.name === name)?.inputs ?? []) {
+        kinds[i.name] = { elem: i.elem, ...(i.indexOf ? { indexOf: i.indexOf } : {}), ...(i.domain?.kind === 'interval' && Number.isFinite(i.domain.lo) ? { lo: i.domain.lo } : {}),
+          ...(i.domain?.kind === 'interval' && Number.isFinite(i.domain.hi) ? { hi: i.domain.hi } : {}), ...(i.domain?.values ? { set: i.domain.values } : {}) };
+      }
+      return kinds;
+    };
     const paint = (curves: TrainCurve[]): boolean => lineChart(c1, curves.map((c) => ({ label: c.label + (c.diverged !== undefined ? ` (not finite at step ${c.diverged})` : ''), x: c.loss.map((_, i) => i + 1), y: c.loss })),
       { title: r.preset?.title ?? `Training a linear model with ${series.map((s) => s.label).join(', ')}`, xLabel: 'step', yLabel: 'training loss', logY: spec.logY });
-    const params = { series: series.map((s) => ({ ...s, train: input })), steps: spec.steps, lr: spec.lr, optimizer: spec.optimizer, seed: app.settings.seed, outliers: spec.outliers, kinds };
+    const params = { series: series.map((s) => ({ ...s, train: input, kinds: kindsOf(s.ref.loss) })), steps: spec.steps, lr: spec.lr, optimizer: spec.optimizer, seed: app.settings.seed, outliers: spec.outliers };
     const curves = await app.runner.call<TrainCurve[]>('train', params, (p) => id === job && paint(p as TrainCurve[]));
     if (id !== job) return;
     finish(paint(curves), curves.map((c) => `${c.label}: ${c.loss.at(-1) !== undefined ? formatValue(c.loss.at(-1)!) : '—'} after ${c.loss.length} steps`).join('; '));
