@@ -152,7 +152,7 @@ const CASES: Record<DiagnosticKind, Case> = {
   // --- domains and defaults
   DefaultNotConstant: { source: 'loss f(x: [N], m: real = x) = mean(x + m)', expect: "case.loss:1:26: error E5001: the default of 'm' must be a constant number" },
   DefaultOutsideDomain: { source: 'loss f(x: [N], m: real in (0, inf) = 0) = mean(x + m)', expect: "case.loss:1:38: error E5002: the default 0 of 'm' is outside its domain (0, inf)" },
-  DefaultOnTensor: { source: 'loss f(x: [N], y: [N] = 2 * x) = mean(x + y)', expect: "case.loss:1:25: error E5003: the default of tensor parameter 'y' must be a constant number, which fills it" },
+  DefaultOnTensor: { source: 'loss f(x: [N], y: [N] = 2 * x) = mean(x + y)', expect: "case.loss:1:25: error E5003: the default of tensor parameter 'y' must be a constant number, which fills it, or an input declared before it" },
   DefaultWrongType: { source: 'loss f(x: [N], w: int[N] = 0.5) = mean(x * w)', expect: "case.loss:1:28: error E5004: the default 0.5 of 'w' is not a whole number" },
   EmptyDomain: { source: 'loss f(x: [N], m: real in (1, 0) = 1) = mean(x + m)', expect: 'case.loss:1:27: error E5005: the domain (1, 0) is empty' },
   DomainNotConstant: { source: 'loss f(x: [N], m: real in (0, x) = 1) = mean(x + m)', expect: 'case.loss:1:27: error E5006: the bounds of a domain must be constant numbers' },
@@ -168,7 +168,8 @@ const CASES: Record<DiagnosticKind, Case> = {
   },
   UnionShapes: { source: 'loss f(x: [N, C], y: index[N] of C | [N, D]) = mean(x) + mean(y)', expect: "case.loss:1:19: error E5020: the two forms of 'y' do not fit: its probabilities [N, D] must be the shape of its class indices [N] with one axis of C added" },
   UnionUnsupported: { source: 'loss f(x: [N, C], y: index[N] of C | [N, C] = 0) = mean(x) + mean(y)', expect: "case.loss:1:19: error E5021: 'y' cannot be class indices or probabilities here: a union input is required and given whole (not optional with a default)" },
-  DefaultIsParameter: { source: 'loss f(x: [N], y_hat: [N] = x) = mean((x - y_hat)^2)', expect: "case.loss:1:29: error E5023: optional input 'y_hat' cannot default to 'x': its default is a constant number that fills it; pass 'x' for 'y_hat' too (the caller may pass one tensor twice)" },
+  DefaultInputUnfit: { source: 'loss f(x: [N], y: [N] in [0, 1] = x) = mean(x * y)', expect: "case.loss:1:34: error E5023: optional input 'y' cannot default to 'x': 'x' has no domain, and 'y' takes values in [0, 1] only: declare 'x' in [0, 1] (or a domain inside it), or pass 'y'" },
+  DefaultInputOrder: { source: 'loss f(x: [N], y: [N] = z, z: [N] = y) = mean(x * y * z)', expect: "case.loss:1:25: error E5024: optional input 'y' cannot default to 'z': the defaults form a cycle (y = z, z = y); a default may name only an input declared before it" },
   UnionDimUnfixed: { source: 'loss f(x: [C], y: index[N] of C | [N, C]) = mean(x) + mean(y)', expect: "case.loss:1:16: error E5022: dimension N of 'y' must also be in the shape of an input of one type, which fixes its size ('y' comes as class indices or as probabilities, of two shapes)" },
   LearnableWithoutInit: { source: 'loss f(x: [N], param s: [N]) = mean(x * s)', expect: "case.loss:1:22: error E5010: learnable parameter 's' needs an initial value, e.g. 'param s: [T] = 0'" },
   RequiredAfterDefault: { source: 'def lerp(a, w = 0.5, b) = a + w * (b - a)\nloss f(x: [N], y: [N]) = mean(lerp(x, 0.1, y))', expect: "case.loss:1:22: error E5008: parameter 'b' has no default but follows 'w', which has one, so no call could give it by position: move it before 'w'" },

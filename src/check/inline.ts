@@ -1,7 +1,8 @@
 // Calls of user definitions (`def`s, and losses called from other losses): each call inlines
 // the body with the parameters bound to the arguments, shape variables to the caller's axes.
-// Defaults fill the arguments left out; an argument for a parameter with a domain is checked
-// against it once the loss is built (domains.ts).
+// Defaults fill the arguments left out (a constant everywhere, or the value bound to an earlier
+// parameter); an argument for a parameter with a domain is checked against it once the loss is
+// built (domains.ts).
 
 import type { Call, Param, Span } from '../../grammar/ast.js';
 import type { SplitArgs } from './calls.js';
@@ -48,8 +49,10 @@ export function inlineDef(ctx: ElabContext, caller: Scope, fn: Extract<FnVal, { 
   }
   const scope: Scope = { module: fn.module, entries: new Map(), dimVars: new Map(), indexVars: new Map() };
   let ok = true;
-  // Optional tensor inputs left out, filled once every argument given has bound the dims.
+  // Optional tensor inputs left out, filled once every argument given has bound the dims;
+  // then those that default to an earlier input, which is then bound.
   const filled: { k: number; value: number }[] = [];
+  const aliased: { k: number; input: string }[] = [];
   for (let k = 0; k < def.params.length; k++) {
     const param = def.params[k]!;
     const argExpr = args.positional[k] ?? args.named.get(param.name.name)?.value;
@@ -65,7 +68,11 @@ export function inlineDef(ctx: ElabContext, caller: Scope, fn: Extract<FnVal, { 
     } else if (param.default) {
       // Checked here too, not only with the def's own module: a def may be imported.
       const domain = paramDomain(ctx.diagnostics, param);
-      const value = domain === null ? null : paramDefault(ctx.diagnostics, param, domain);
+      const value = domain === null ? null : paramDefault(ctx.diagnostics, param, domain, def.params);
+      if (value !== null && typeof value === 'object') {
+        aliased.push({ k, input: value.input });
+        continue;
+      }
       literal = value ?? undefined;
       if (literal !== undefined && param.type?.kind === 'TensorType' && param.type.shape && param.type.shape.length > 0 && !param.learnable) {
         filled.push({ k, value: literal });
@@ -90,6 +97,11 @@ export function inlineDef(ctx: ElabContext, caller: Scope, fn: Extract<FnVal, { 
   for (const { k, value } of filled) {
     const val = filledInput(ctx, scope, def.params[k]!, value, call.span);
     if (!val || !matchParam(ctx, scope, def, k, val, call.span, value)) ok = false;
+  }
+  // `y: [N] = x` left out: the value bound to x (checked against x's domain, inside y's).
+  for (const { k, input } of aliased) {
+    const entry = scope.entries.get(input);
+    if (!entry || entry.kind !== 'val' || !matchParam(ctx, scope, def, k, entry.val, call.span)) ok = false;
   }
   if (ok && !bindIgnores(ctx, scope, def, call.span)) ok = false;
   if (!ok) return null;

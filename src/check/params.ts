@@ -295,7 +295,7 @@ export function lossSignature(ctx: ElabContext, def: Definition, componentDims: 
     }
     const domain = paramDomain(report, param);
     if (domain === null) ok = false;
-    const dflt = paramDefault(report, param, domain ?? undefined);
+    const dflt = paramDefault(report, param, domain ?? undefined, def.params);
     if (dflt === null) ok = false;
     const shape = type.kind === 'IndexType' ? type.shape : param.learnable ? type.shape ?? [] : type.shape;
     if (!shape) {
@@ -329,7 +329,7 @@ export function lossSignature(ctx: ElabContext, def: Definition, componentDims: 
       axes,
       ...(domain ? { domain } : {}),
       node,
-      ...(typeof dflt === 'number' ? { default: dflt } : {}),
+      ...(dflt !== undefined && dflt !== null ? { default: dflt } : {}),
       ...(param.learnable ? { learnable: true } : {}),
       ...(param.broadcasts ? { broadcasts: true as const } : {}),
     };

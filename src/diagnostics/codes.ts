@@ -94,7 +94,7 @@ export const DIAGNOSTICS = {
   // --- domains and defaults ------------------------------------------------------------------
   DefaultNotConstant: { code: 'E5001', severity: 'error', message: "the default of '{name}' must be a constant number" },
   DefaultOutsideDomain: { code: 'E5002', severity: 'error', message: "the default {value} of '{name}' is outside its domain {domain}" },
-  DefaultOnTensor: { code: 'E5003', severity: 'error', message: "the default of tensor parameter '{name}' must be a constant number, which fills it" },
+  DefaultOnTensor: { code: 'E5003', severity: 'error', message: "the default of tensor parameter '{name}' must be a constant number, which fills it, or an input declared before it" },
   DefaultWrongType: { code: 'E5004', severity: 'error', message: "the default {value} of '{name}' is not {expected}" },
   EmptyDomain: { code: 'E5005', severity: 'error', message: 'the domain {domain} is empty' },
   DomainNotConstant: { code: 'E5006', severity: 'error', message: 'the bounds of a domain must be constant numbers' },
@@ -105,7 +105,8 @@ export const DIAGNOSTICS = {
   IgnoreMismatch: { code: 'E5014', severity: 'error', message: "the class indices given for '{input}' of '{name}' ignore a value of their own, and '{input}' ignores '{hyper}': pass that value as '{hyper}' so both ignore the same positions" },
   UnionShapes: { code: 'E5020', severity: 'error', message: "the two forms of '{name}' do not fit: its probabilities {probs} must be the shape of its class indices {indices} with one axis of {of} added" },
   UnionUnsupported: { code: 'E5021', severity: 'error', message: "'{name}' cannot be class indices or probabilities here: {why}" },
-  DefaultIsParameter: { code: 'E5023', severity: 'error', message: "optional input '{name}' cannot default to '{other}': its default is a constant number that fills it; pass '{other}' for '{name}' too (the caller may pass one tensor twice)" },
+  DefaultInputUnfit: { code: 'E5023', severity: 'error', message: "optional input '{name}' cannot default to '{other}': {why}" },
+  DefaultInputOrder: { code: 'E5024', severity: 'error', message: "optional input '{name}' cannot default to '{other}': {why}; a default may name only an input declared before it" },
   UnionDimUnfixed: { code: 'E5022', severity: 'error', message: "dimension {dim} of '{name}' must also be in the shape of an input of one type, which fixes its size ('{name}' comes as class indices or as probabilities, of two shapes)" },
   BroadcastWithRest: { code: 'E5012', severity: 'error', message: "broadcast input '{name}' cannot have '...' dims: write its dims out" },
   DimOnlyInOptional: { code: 'E5009', severity: 'error', message: "dimension {dim} of '{name}' must also be in the shape of a required input, which fixes its size" },

@@ -149,8 +149,10 @@ export function planLoss(fn: IrFunction, names: ModuleNames, options: PlanOption
   });
   for (const i of optionalInputs) {
     const what = i.learnable
-      ? `Learnable parameter \`${i.name}\`: pass the variable from \`${functionName}_parameters\` to train it; left out, it is ${numberLiteral(i.default!)} everywhere (its initial value).`
-      : `Optional input \`${i.name}\`; left out, it is ${numberLiteral(i.default!)} everywhere.`;
+      ? `Learnable parameter \`${i.name}\`: pass the variable from \`${functionName}_parameters\` to train it; left out, it is ${numberLiteral(i.default as number)} everywhere (its initial value).`
+      : typeof i.default === 'number'
+        ? `Optional input \`${i.name}\`; left out, it is ${numberLiteral(i.default)} everywhere.`
+        : `Optional input \`${i.name}\`; left out, it is \`${i.default!.input}\` (the same tensor, so a gradient with respect to \`${i.default!.input}\` counts both uses).`;
     optionsProps.push({
       key: propertyKey(i.name),
       type: TENSOR_TYPE,
@@ -324,7 +326,7 @@ function parametersFactory(fn: IrFunction, functionName: string, names: ModuleNa
   const literal = (d: string): string => (/^\d+$/.test(d) ? d : `dims${propertyAccess('', d)}`);
   const entries = learnable.map((i) => {
     const dtype = i.elem === 'real' ? 'float32' : 'int32';
-    return `${propertyKey(i.name)}: tf.variable(tf.fill([${i.axes.map((a) => literal(a.dim)).join(', ')}], ${numberLiteral(i.default!)}, '${dtype}'), true, \`\${prefix}/${i.name.replace(/[`\\$]/g, '\\$&')}\`)`;
+    return `${propertyKey(i.name)}: tf.variable(tf.fill([${i.axes.map((a) => literal(a.dim)).join(', ')}], ${numberLiteral(i.default as number)}, '${dtype}'), true, \`\${prefix}/${i.name.replace(/[`\\$]/g, '\\$&')}\`)`;
   });
   const variableNames = `[${learnable.map((i) => JSON.stringify(i.name)).join(', ')}]`;
   return {
@@ -334,7 +336,7 @@ function parametersFactory(fn: IrFunction, functionName: string, names: ModuleNa
     defaultName: fn.name,
     body: [`const prefix = freeVariablePrefix(name, ${variableNames});`, `return { ${entries.join(', ')} };`].join('\n'),
     doc: commentText(
-      `Creates the learnable parameters of {@link ${functionName}} (${learnable.map((i) => `\`${i.name}\` ${shapeText(i.axes)} = ${numberLiteral(i.default!)}`).join(', ')}) as trainable tf.Variables, named \`<name>/<parameter>\` (\`name\` defaults to \`${fn.name}\`; \`_1\`, \`_2\`… is added to it while those names are taken, so calling this again makes a second, independent set).`,
+      `Creates the learnable parameters of {@link ${functionName}} (${learnable.map((i) => `\`${i.name}\` ${shapeText(i.axes)} = ${numberLiteral(i.default as number)}`).join(', ')}) as trainable tf.Variables, named \`<name>/<parameter>\` (\`name\` defaults to \`${fn.name}\`; \`_1\`, \`_2\`… is added to it while those names are taken, so calling this again makes a second, independent set).`,
     ),
   };
 }

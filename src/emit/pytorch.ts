@@ -83,7 +83,7 @@ function keywordArgs(fn: IrFunction, scope: Scope): KeywordArg[] {
   }
   for (const i of fn.inputs.filter((x) => x.default !== undefined)) {
     const what = i.learnable ? 'learnable parameter (the nn.Module holds it as an nn.Parameter)' : 'optional input';
-    args.push({ key: i.name, name: scope.claim(i.name), hint: 'Optional[TensorLike]', dflt: 'None', doc: `${what}, shape ${shapeText(i.axes)}, ${describeElem(i)}; left out, ${pyNumber(i.default!)} everywhere` });
+    args.push({ key: i.name, name: scope.claim(i.name), hint: 'Optional[TensorLike]', dflt: 'None', doc: `${what}, shape ${shapeText(i.axes)}, ${describeElem(i)}; left out, ${typeof i.default === 'number' ? `${pyNumber(i.default)} everywhere` : `${i.default!.input} (the same tensor: a gradient with respect to ${i.default!.input} counts both uses)`}` });
   }
   if (fn.reduction) {
     const ps = boundaryAxes(fn, fn.reduction.perSample);
@@ -186,7 +186,7 @@ function emitLoss(fn: IrFunction, moduleScope: Scope, autodiff: boolean): { text
   ];
   const initParams = ['self', ...(dims.length + heldNames.length > 0 ? ['*'] : []), ...dims.map((d) => `${dimNames.get(d)}: int`), ...heldNames.map((k) => `${k.name}: ${k.hint} = ${k.dflt}`)];
   const classDoc = [
-    `${publicName} as a torch.nn.Module: the options fixed when it is made${learnable.length > 0 ? `, the learnable parameters (${learnable.map((i) => `${i.name} ${shapeText(i.axes)} = ${pyNumber(i.default!)}`).join(', ')}) held as nn.Parameters, so an optimizer of the module's parameters trains them` : ''}; forward takes the tensor inputs${fn.reduction ? ' and optional per-sample weights' : ''}.`,
+    `${publicName} as a torch.nn.Module: the options fixed when it is made${learnable.length > 0 ? `, the learnable parameters (${learnable.map((i) => `${i.name} ${shapeText(i.axes)} = ${pyNumber(i.default as number)}`).join(', ')}) held as nn.Parameters, so an optimizer of the module's parameters trains them` : ''}; forward takes the tensor inputs${fn.reduction ? ' and optional per-sample weights' : ''}.`,
     ...(dims.length > 0 ? ['', `Dimensions of the parameters: ${dims.join(', ')}.`] : []),
   ];
   const cls = [
@@ -196,7 +196,7 @@ function emitLoss(fn: IrFunction, moduleScope: Scope, autodiff: boolean): { text
     `    def __init__(${initParams.join(', ')}):`,
     '        super().__init__()',
     ...heldNames.map((k) => `        self.${k.attr} = ${k.name}`),
-    ...learnable.map((i) => `        self.${keywords.find((k) => k.key === i.name)!.name} = torch.nn.Parameter(torch.full([${i.axes.map((a) => (/^\d+$/.test(a.dim) ? a.dim : dimNames.get(a.dim))).join(', ')}], ${pyNumber(i.default!)}, dtype=torch.get_default_dtype()))`),
+    ...learnable.map((i) => `        self.${keywords.find((k) => k.key === i.name)!.name} = torch.nn.Parameter(torch.full([${i.axes.map((a) => (/^\d+$/.test(a.dim) ? a.dim : dimNames.get(a.dim))).join(', ')}], ${pyNumber(i.default as number)}, dtype=torch.get_default_dtype()))`),
     '',
     `    def forward(${['self', ...forwardParams].join(', ')}) -> torch.Tensor:`,
     `        return ${publicName}(${callArgs.join(', ')})`,

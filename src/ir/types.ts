@@ -94,9 +94,11 @@ export interface IrInput {
   readonly node: NodeId;
   /**
    * `weight: [C] = 1`: the input may be left out, and is then this constant everywhere.
+   * `y_hat: [N] = x` (an `InputDefault`): left out, it is the tensor given for the earlier
+   * input `x` (or what fills `x`), of the same shape, element type and a domain inside its own.
    * Optional inputs come after the required ones, whose shapes fix all their dims.
    */
-  readonly default?: number;
+  readonly default?: number | InputDefault;
   /** `param s: [T] = 0`: learned with the model; `default` is its initial value. */
   readonly learnable?: boolean;
   /**
@@ -110,6 +112,11 @@ export interface IrInput {
    * (src/lower/loss.ts). Its dims are fixed by other inputs, which it comes after.
    */
   readonly orIndices?: { readonly axes: readonly Axis[]; readonly of: string };
+}
+
+/** The default of an optional input that is another input's tensor: `input` is declared before it. */
+export interface InputDefault {
+  readonly input: string;
 }
 
 export interface IrHyper {

@@ -101,7 +101,7 @@ export function lowerLoss<V>(I: Interp<V>, fn: IrFunction, call: LossArguments<V
 
 /** The loss once its tensor arguments are tensors (or not TensorLike at all: the checks say). */
 function lowerChecked<V>(I: Interp<V>, fn: IrFunction, call: LossArguments<V>, options: LowerOptions): V {
-  // Optional inputs (constant defaults, learnable parameters) come in the options object.
+  // Optional inputs (defaults, learnable parameters) come in the options object.
   const given = new Map(fn.inputs.map((i) => [i.name, i.default !== undefined ? I.let(i.name, I.get(call.options, i.name)) : call.args.get(i.name)!] as const));
   const functions = new Map((fn.functions ?? []).map((f) => [f.name, call.args.get(f.name)!] as const));
   for (const [name, f] of functions) {
@@ -115,9 +115,12 @@ function lowerChecked<V>(I: Interp<V>, fn: IrFunction, call: LossArguments<V>, o
     const moved = sig.layout.restFirst(v, axes);
     return moved === v ? v : I.let(`${I.nameOf(v) ?? 'input'}Inside`, moved);
   };
-  // Inside tf.tidy: the inputs left out, as their defaults everywhere.
-  const fill = (): Map<NodeId, V> =>
-    new Map(
+  // Inside tf.tidy: the inputs left out, as their defaults everywhere, or (`y: [N] = x`) as the
+  // value of the input they name, declared before them: the same tensor, so that tfjs's tape
+  // adds both uses into the gradient of the one given.
+  const fill = (): Map<NodeId, V> => {
+    const declared = new Map<string, V>();
+    return new Map(
       fn.inputs.map((i) => {
         const v = given.get(i.name)!;
         // Broadcast to its full shape here, outside the backward pass: tfjs sums its gradient back.
@@ -125,14 +128,26 @@ function lowerChecked<V>(I: Interp<V>, fn: IrFunction, call: LossArguments<V>, o
         // Class indices given for a union input become its one-hot probabilities here.
         if (i.orIndices) return [i.node, unionValue(I, sig, i, v)] as const;
         // Class indices given as [N, 1] (Keras) lose that axis here.
-        if (trailingOne(i)) return [i.node, withoutTrailingOne(I, sig, i, v)] as const;
+        if (trailingOne(i)) {
+          const flat = withoutTrailingOne(I, sig, i, v);
+          declared.set(i.name, flat);
+          return [i.node, flat] as const;
+        }
         // `[B, C, ...]` is transposed to the layout inside, rest dims first; tfjs differentiates that.
-        if (i.default === undefined) return [i.node, restFirst(v, i.axes)] as const;
+        if (i.default === undefined) {
+          declared.set(i.name, v);
+          return [i.node, restFirst(v, i.axes)] as const;
+        }
         const dtype = TF_DTYPE[i.elem === 'index' ? 'int' : i.elem];
-        const filled = I.js('orElse', v, I.tf('fill', sig.layout.declaredShape(i.axes), I.num(i.default), I.str(dtype)));
-        return [i.node, I.let(`${I.nameOf(v) ?? i.name}Value`, restFirst(filled, i.axes))] as const;
+        const other = typeof i.default === 'number' ? undefined : declared.get(i.default.input);
+        if (typeof i.default !== 'number' && other === undefined) throw new Error(`internal: ${fn.name}: '${i.name}' defaults to '${i.default.input}', which is not an earlier input`);
+        const dflt = other ?? I.tf('fill', sig.layout.declaredShape(i.axes), I.num(i.default as number), I.str(dtype));
+        const filled = I.let(`${I.nameOf(v) ?? i.name}Value`, I.js('orElse', v, dflt));
+        declared.set(i.name, filled);
+        return [i.node, restFirst(filled, i.axes)] as const;
       }),
     );
+  };
   const context = (inputs: ReadonlyMap<NodeId, V>): BodyContext<V> => ({ I, fn, layout: sig.layout, inputs, hypers: sig.hypers });
 
   if (functions.size > 0) {

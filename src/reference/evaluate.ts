@@ -52,7 +52,7 @@ export function evaluateReference(
   hypers: Record<string, number>,
   options: RefOptions = {},
 ): RefTensor {
-  inputs = classIndicesFlat(fn, inputs);
+  inputs = withDefaultInputs(fn, classIndicesFlat(fn, inputs));
   const shapes: Record<string, number[]> = {};
   for (const [k, v] of Object.entries(inputs)) shapes[k] = v.shape;
   const dims = resolveDims(fn, shapes);
@@ -106,7 +106,9 @@ export function gradientsReference(
 ): RefGradients {
   const g = fn.gradients;
   if (!g) throw new Error(`internal: ${fn.name} has no derived gradients (differentiate first: src/grad)`);
-  inputs = classIndicesFlat(fn, inputs);
+  // Left out, `y: [N] = x` is x itself: its gradient is added into x's below, and it has none.
+  const aliases = fn.inputs.filter((i) => typeof i.default === 'object' && inputs[i.name] === undefined);
+  inputs = withDefaultInputs(fn, classIndicesFlat(fn, inputs));
   const shapes: Record<string, number[]> = {};
   for (const [k, v] of Object.entries(inputs)) shapes[k] = v.shape;
   const dims = resolveDims(fn, shapes);
@@ -153,7 +155,27 @@ export function gradientsReference(
     // The gradient node may lack axes of the input (it is the same along them): broadcast.
     grads[input.name] = { shape, data: ev.expandTo(ev.value(share.node), input.axes) };
   }
+  // Last first, so that a chain (z = y = x, both left out) adds z's into y's before y's into x's.
+  for (const alias of [...aliases].reverse()) {
+    const into = (alias.default as { input: string }).input;
+    const g = grads[alias.name];
+    if (g && grads[into]) grads[into] = { shape: grads[into].shape, data: grads[into].data.map((v, k) => v + g.data[k]!) };
+    delete grads[alias.name];
+  }
   return { value, grads };
+}
+
+/**
+ * The inputs with each one left out that defaults to another input (`y: [N] = x`) given as that
+ * input's tensor, in declaration order (so a chain z = y = x ends at x). One whose input is
+ * left out too, and filled with a constant, stays out: fillInput follows the chain.
+ */
+function withDefaultInputs(fn: IrFunction, inputs: Record<string, RefTensor>): Record<string, RefTensor> {
+  const out = { ...inputs };
+  for (const i of fn.inputs) {
+    if (out[i.name] === undefined && typeof i.default === 'object' && out[i.default.input] !== undefined) out[i.name] = out[i.default.input]!;
+  }
+  return out;
 }
 
 /** Class indices of written-out dims given with a trailing size-1 axis ([N, 1], Keras), without it. */
@@ -194,6 +216,13 @@ function unionOneHot(fn: IrFunction, decl: IrFunction['inputs'][number], t: RefT
 /** A left-out optional input: its default everywhere, in the shape the dims give it. */
 function fillInput(fn: IrFunction, decl: IrFunction['inputs'][number], dims: ResolvedDims): RefTensor {
   if (decl.default === undefined) throw new EvalError(`${fn.name}: input '${decl.name}' is missing`);
+  if (typeof decl.default === 'object') {
+    // Its input is left out too: what fills that one (the same shape).
+    const name = decl.default.input;
+    const other = fn.inputs.find((i) => i.name === name);
+    if (!other) throw new Error(`internal: ${fn.name}: '${decl.name}' defaults to '${name}', which is not an input`);
+    return fillInput(fn, other, dims);
+  }
   const shape = declaredShape(fn, decl, dims);
   return { shape, data: new Float64Array(prod(shape)).fill(decl.default) };
 }
