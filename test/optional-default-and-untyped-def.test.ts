@@ -1,6 +1,6 @@
 // Issue 17, item 10, two of the smaller refusals. An optional input defaulting to another input
-// (`y_hat: [N] = x`) is not in the language: E5023 says so at the default, instead of E5003's
-// "must be a constant number". An untyped def's body names dims of its caller: the documented
+// (`y_hat: [N] = x`) is that input's tensor when left out; one that cannot be (another shape,
+// a later input) is refused at the default (E5023, E5024). An untyped def's body names dims of its caller: the documented
 // rule (docs/language.md, Helper definitions) is that a name means the caller's axis of that
 // name, wherever it is, and a caller without one is refused (E4003), never another axis.
 import { describe, expect, it } from 'vitest';
@@ -18,17 +18,26 @@ const value = async (source: string): Promise<number> => {
 };
 
 describe('an optional input defaulting to another input', () => {
-  it('is refused at the default with E5023, naming both inputs', () => {
-    expect(errors('loss f(x: [N], y_hat: [N] = x) = mean((x - y_hat)^2)')).toEqual([
-      "o.loss:1:29: error E5023: optional input 'y_hat' cannot default to 'x': its default is a constant number that fills it; pass 'x' for 'y_hat' too (the caller may pass one tensor twice)",
+  // Every reader of such a default is tested in test/optional-input-default.test.ts.
+  it('is the tensor given for that input when left out', async () => {
+    const r = await evaluate('loss g(y: [A, B], y_hat: [A, B] = y) = mean((y - y_hat)^2) + mean(y_hat)', 'o.loss', { loss: 'g', inputs: { y: Y }, backend: 'cpu' });
+    expect(r.diagnostics?.filter((d) => d.severity === 'error') ?? []).toEqual([]);
+    expect(r.loss).toBe(3.5);
+  });
+  it('of another shape or element type, or a later input, is refused at the default', () => {
+    expect(errors('loss f(x: [N], c: [C], y_hat: [C] = x) = mean(x) + mean(c * y_hat)')).toEqual([
+      "o.loss:1:37: error E5023: optional input 'y_hat' cannot default to 'x': 'x' has shape [N], and 'y_hat' [C]: they must be the same dims",
     ]);
     expect(errors('loss f(x: [N, C], t: index[N] of C = x) = mean(x)')).toEqual([
-      "o.loss:1:38: error E5023: optional input 't' cannot default to 'x': its default is a constant number that fills it; pass 'x' for 't' too (the caller may pass one tensor twice)",
+      "o.loss:1:38: error E5023: optional input 't' cannot default to 'x': 'x' has shape [N, C], and 't' [N]: they must be the same dims",
+    ]);
+    expect(errors('loss f(x: [N], y: [N] = z, z: [N] = x) = mean(x * y * z)')).toEqual([
+      "o.loss:1:25: error E5024: optional input 'y' cannot default to 'z': 'z' is declared after it; a default may name only an input declared before it",
     ]);
   });
   it('a constant default and a hyperparameter default by name keep their own messages', () => {
     expect(errors('loss f(x: [N], w: [N] = 1) = mean(w * x)')).toEqual([]);
-    expect(errors('loss f(x: [N], w: [N] = 1 + x) = mean(w * x)')).toEqual(["o.loss:1:25: error E5003: the default of tensor parameter 'w' must be a constant number, which fills it"]);
+    expect(errors('loss f(x: [N], w: [N] = 1 + x) = mean(w * x)')).toEqual(["o.loss:1:25: error E5003: the default of tensor parameter 'w' must be a constant number, which fills it, or an input declared before it"]);
   });
 });
 

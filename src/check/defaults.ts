@@ -111,6 +111,8 @@ function inputDefault(report: DiagnosticSink, param: Param, dflt: Extract<Expr, 
     return null;
   };
   const target = params[k]!;
+  // A union input with a default is refused by its own check (E5021).
+  if (param.type?.kind === 'TensorType' && param.type.orIndices) return null;
   if (param.learnable) return refuse(`the initial value of learnable parameter '${name}' is a number`);
   if (param.broadcasts) return refuse(`'${name}' broadcasts (its dims may be 1), and a default is the other input's tensor, of its full shape: declare '${name}' without 'broadcast'`);
   const kind = inputKind(target);
