@@ -35,6 +35,13 @@ loss wchain(x: [N], w: [N] in [0, inf) = 2, v: [N] in [0, inf) = w) = sum(v * x^
 /// Class indices: s left out is t.
 loss ce2(x: [N, C], t: index[N] of C, s: index[N] of C = t) = mean(-lp[t] - 0.5 * lp[s])
   where lp = log_softmax(x, C)
+/// A pairwise loss, which tiles: b left out is a.
+loss pairs(a: [N, D], b: [N, D] = a) = mean(logsumexp(s[i, j], j) - pos[i], i)
+  where
+    s[i, j] = dot(a[i], b[j], D)
+    pos[i] = dot(a[i], b[i], D)
+/// Dims after '...': y left out is x, laid out as x is.
+loss rest(x: [B, C, ...], y: [B, C, ...] = x) = mean(sum(x * y^2, C))
 def dtied(p: [N, D], t: [N, D] = p) = sum(softplus(p - 2 * t) + 0.5 * t^2, D)
 loss via_call(a: [N, D]) = tied(a)
 loss via_call_u(a: [N, D], b: [N, D]) = tied(a, u: b)
@@ -193,6 +200,82 @@ describe('the generated tfjs module', () => {
   });
 });
 
+/** pairs(a, b) = mean over i of log Σ_j exp(a_i·b_j) − a_i·b_i, in float64. */
+function pairsOracle(a: F64Tensor, b: F64Tensor): number {
+  const n = a.shape[0]!;
+  const d = a.shape[1]!;
+  const dot = (i: number, j: number): number => {
+    let s = 0;
+    for (let k = 0; k < d; k++) s += a.data[i * d + k]! * b.data[j * d + k]!;
+    return s;
+  };
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    const row = Array.from({ length: n }, (_, j) => dot(i, j));
+    const m = Math.max(...row);
+    total += m + Math.log(row.reduce((acc, v) => acc + Math.exp(v - m), 0)) - dot(i, i);
+  }
+  return total / n;
+}
+const PA = [0.3, -0.5, 1.2, 0.8, -0.7, 0.1, 0.4, 0.9, -1.1, 0.2, 0.6, -0.3, 1.5, -0.2, 0.05];
+
+describe('the generated module: tiling, rest dims, [N, 1] indices, weights', () => {
+  it('a tiled pairwise loss, blocks of 1 and 2 rows and untiled: the oracle\'s value and total gradient', () => {
+    const a = f64(PA, [5, 3]);
+    const want = pairsOracle(a, a);
+    const grad = fdGrad((x: F64Tensor) => pairsOracle(x, x), [a], 0).data;
+    const at = tf.tensor2d(PA, [5, 3]);
+    for (const blockRows of [1, 2, 1000]) {
+      const { value, grads } = tf.valueAndGrads((x: tf.Tensor) => mod.pairs!(x, { blockRows }))([at]);
+      close(value.dataSync(), [want], 2e-6, `blockRows ${blockRows} value`);
+      close(grads[0]!.dataSync(), grad, 2e-5, `blockRows ${blockRows} d/da`);
+      tf.dispose([value, ...grads]);
+    }
+    // Given, b is its own input: the partial derivatives.
+    const b = f64(PA.map((v) => -v), [5, 3]);
+    const bt = tf.tensor2d([...b.data], [5, 3]);
+    const { value, grads } = tf.valueAndGrads((x: tf.Tensor, y: tf.Tensor) => mod.pairs!(x, { b: y, blockRows: 2 }))([at, bt]);
+    close(value.dataSync(), [pairsOracle(a, b)], 2e-6, 'pairs(a, { b })');
+    close(grads[1]!.dataSync(), fdGrad((x: F64Tensor, y: F64Tensor) => pairsOracle(x, y), [a, b], 1).data, 2e-5, 'd/db');
+    tf.dispose([at, bt, value, ...grads]);
+  });
+  it('rest dims: y left out is x in its declared layout', () => {
+    // x: [B = 2, C = 3, 2]; mean over (B, ...) of Σ_C x·y².
+    const X = Array.from({ length: 12 }, (_, k) => Math.sin(k + 1));
+    const oracle = (x: F64Tensor, y: F64Tensor): number => {
+      let total = 0;
+      for (let k = 0; k < 12; k++) total += x.data[k]! * y.data[k]! ** 2;
+      return total / 4;
+    };
+    const x = f64(X, [2, 3, 2]);
+    const xt = tf.tensor3d(X, [2, 3, 2]);
+    const { value, grads } = tf.valueAndGrads((v: tf.Tensor) => mod.rest!(v))([xt]);
+    close(value.dataSync(), [oracle(x, x)], 2e-6, 'rest(x)');
+    close(grads[0]!.dataSync(), fdGrad((v: F64Tensor) => oracle(v, v), [x], 0).data, 2e-5, 'd/dx');
+    tf.dispose([xt, value, ...grads]);
+  });
+  it('class indices given as [N, 1]: s left out is t without that axis', () => {
+    const x = tf.tensor2d(CX);
+    const t = tf.tensor2d(CT.map((v) => [v]), undefined, 'int32');
+    close(mod.ce2!(x, t).dataSync(), [(1.5 * nllRows(CX, CT).reduce((a, b) => a + b, 0)) / 4], 2e-6, 'ce2(x, t [N, 1])');
+    tf.dispose([x, t]);
+  });
+  it('weights and reduction: the per-sample pass also adds both uses', () => {
+    const w = [0.5, 2, 1];
+    const rows = (p: F64Tensor): number[] =>
+      [0, 1, 2].map((n) => [0, 1].reduce((s, d) => s + softplus(p.data[n * D + d]! - 2 * p.data[n * D + d]!) * p.data[n * D + d]! + 0.5 * p.data[n * D + d]! ** 2, 0));
+    const p = f64(P, [N, D]);
+    for (const reduction of ['sum', 'mean'] as const) {
+      const oracle = (q: F64Tensor): number => rows(q).reduce((s, l, n) => s + w[n]! * l, 0) / (reduction === 'sum' ? 1 : 3.5);
+      const pt = tf.tensor2d(P, [N, D]);
+      const { value, grads } = tf.valueAndGrads((x: tf.Tensor) => mod.tied!(x, { weights: tf.tensor1d(w), reduction }))([pt]);
+      close(value.dataSync(), [oracle(p)], 2e-6, `${reduction} value`);
+      close(grads[0]!.dataSync(), fdGrad(oracle, [p], 0).data, 2e-5, `${reduction} d/dp`);
+      tf.dispose([pt, value, ...grads]);
+    }
+  });
+});
+
 describe('the evaluator and the float64 reference', () => {
   it.each(TIED_CASES)('evaluate with $given given: grads of the inputs given only, the total derivative', async (c) => {
     const want = tiedExpected(c);
@@ -272,6 +355,10 @@ v.backward()
 out["entropy"] = {"value": v.item(), "grad": p.grad.tolist()}
 x = torch.tensor(c["cx"], dtype=torch.float64)
 out["ce2"] = mod.ce2(x, torch.tensor(c["ct"])).item()
+a = torch.tensor(c["pa"], dtype=torch.float64, requires_grad=True)
+v = mod.pairs(a, blockRows=2)
+v.backward()
+out["pairs"] = {"value": v.item(), "grad": a.grad.flatten().tolist()}
 print(json.dumps(out))
 `;
 
@@ -283,7 +370,7 @@ describe('the PyTorch module, under real torch', () => {
     const r = await compile(SOURCE, 'defaults.loss');
     writeFileSync(resolve(dir, 'defaults.py'), emitPytorchModule({ file: 'defaults.loss', losses: r.losses }));
     writeFileSync(resolve(dir, TORCH_RUNTIME_FILE), TORCH_RUNTIME_SOURCE);
-    const run = spawnSync(PYTHON, ['-c', PY_DRIVER, dir], { input: JSON.stringify({ p: [P.slice(0, 2), P.slice(2, 4), P.slice(4, 6)], t: [T.slice(0, 2), T.slice(2, 4), T.slice(4, 6)], u: [U.slice(0, 2), U.slice(2, 4), U.slice(4, 6)], bp: BP, cx: CX, ct: CT }), encoding: 'utf8', timeout: 120_000 });
+    const run = spawnSync(PYTHON, ['-c', PY_DRIVER, dir], { input: JSON.stringify({ p: [P.slice(0, 2), P.slice(2, 4), P.slice(4, 6)], t: [T.slice(0, 2), T.slice(2, 4), T.slice(4, 6)], u: [U.slice(0, 2), U.slice(2, 4), U.slice(4, 6)], bp: BP, cx: CX, ct: CT, pa: [0, 3, 6, 9, 12].map((k) => PA.slice(k, k + 3)) }), encoding: 'utf8', timeout: 120_000 });
     expect(run.stderr).toBe('');
     const a = JSON.parse(run.stdout) as Record<string, unknown>;
     for (const c of TIED_CASES) {
@@ -297,6 +384,10 @@ describe('the PyTorch module, under real torch', () => {
     close([e.value], [bceOracle(f64(BP, [3]), f64(BP, [3]))], 1e-15, 'torch entropy');
     close(e.grad, entropyGrad, 1e-14, 'torch entropy d/dp');
     close([a.ce2 as number], [(1.5 * nllRows(CX, CT).reduce((x, y) => x + y, 0)) / 4], 1e-14, 'torch ce2(x, t)');
+    const pa = f64(PA, [5, 3]);
+    const pairs = a.pairs as { value: number; grad: number[] };
+    close([pairs.value], [pairsOracle(pa, pa)], 1e-14, 'torch pairs(a), tiled');
+    close(pairs.grad, fdGrad((x: F64Tensor) => pairsOracle(x, x), [pa], 0).data, 1e-8, 'torch pairs d/da, tiled');
   });
 });
 
