@@ -166,7 +166,8 @@ export async function evaluate(text: string, file: string, options: EvaluateOpti
       };
       if (options.grad) {
         // Every real input given, but a union given as class indices (no gradient); an
-        // optional input left out is filled by its default, a constant.
+        // optional input left out is no input: a constant fills it, or the tensor of the
+        // input it defaults to, whose gradient then counts both uses.
         const given = (i: (typeof fn.inputs)[number]): boolean =>
           tensors[i.name] !== undefined && !(i.orIndices && (tensors[i.name]!.dtype === 'int32' || unionShapeIsIndices(i, tensors[i.name]!.shape)));
         const wrt = fn.inputs.filter((i) => i.elem === 'real' && given(i)).map((i) => i.name);
