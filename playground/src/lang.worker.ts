@@ -20,8 +20,9 @@ function summarize(fn: IrFunction): LossSummary {
     ...(i.indexOf ? { indexOf: i.indexOf } : {}),
     dims: i.axes.map((a) => a.dim),
     ...(i.domain ? { domain: i.domain } : {}),
-    // Optional tensor inputs (`weight: [C] = 1`) carry a default.
-    optional: (i as { default?: number }).default !== undefined,
+    // Optional tensor inputs (`weight: [C] = 1`, `y_hat: [N] = x`) carry a default.
+    optional: i.default !== undefined,
+    ...(typeof i.default === 'object' ? { defaultsTo: i.default.input } : {}),
   }));
   return {
     name: fn.name,

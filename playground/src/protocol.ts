@@ -10,6 +10,8 @@ export interface InputSummary {
   readonly domain?: { readonly kind: 'interval' | 'set'; readonly lo?: number; readonly hi?: number; readonly loClosed?: boolean; readonly hiClosed?: boolean; readonly values?: readonly number[]; readonly text: string };
   /** An input that may be left out (it has a default). */
   readonly optional: boolean;
+  /** `y: [N] = x`: left out, it is the tensor of this input. */
+  readonly defaultsTo?: string;
 }
 
 export interface HyperSummary {

@@ -239,7 +239,7 @@ export function mountRun(root: HTMLElement, onSettings: () => void): RunPane {
         h('button', { id: 'run-button', class: 'primary', onclick: () => void run() }, '▶ Run'),
         h('button', { id: 'run-compare', title: 'The value on cpu, wasm and webgl, one after the other', onclick: () => void compare() }, 'Compare backends')),
       loss.doc ? h('p', { class: 'doc' }, loss.doc) : null,
-      h('div', { class: 'signature' }, loss.inputs.map((i) => h('code', {}, `${i.name}: ${i.elem === 'index' ? `index[${i.dims.join(', ')}] of ${i.indexOf}` : `${i.elem}[${i.dims.join(', ')}]`}${i.domain ? ` in ${i.domain.text}` : ''}${i.optional ? ' (optional)' : ''}`))),
+      h('div', { class: 'signature' }, loss.inputs.map((i) => h('code', {}, `${i.name}: ${i.elem === 'index' ? `index[${i.dims.join(', ')}] of ${i.indexOf}` : `${i.elem}[${i.dims.join(', ')}]`}${i.domain ? ` in ${i.domain.text}` : ''}${i.defaultsTo !== undefined ? ` (optional: ${i.defaultsTo} when left out)` : i.optional ? ' (optional)' : ''}`))),
       h('div', { class: 'row' }, mode('random', 'Random values'), mode('json', 'JSON')),
       s.mode === 'random'
         ? h('div', { class: 'row' }, sizes, field('seed', h('input', { type: 'number', id: 'run-seed', value: s.seed, oninput: (e: Event) => ((s.seed = Number((e.target as HTMLInputElement).value) || 0), changed()) })))
