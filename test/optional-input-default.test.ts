@@ -47,6 +47,7 @@ loss via_call(a: [N, D]) = tied(a)
 loss via_call_u(a: [N, D], b: [N, D]) = tied(a, u: b)
 loss via_def(a: [N, D]) = mean(dtied(a))
 loss entropy(a: [N] in (0, 1)) = bce(a)
+loss via_wchain(a: [N]) = wchain(a)
 `;
 
 // --- the float64 oracle, from the formulas ---------------------------------------------------
@@ -327,6 +328,12 @@ describe('called from another loss or a def', () => {
     const r = await evaluate(SOURCE, 'defaults.loss', { loss, inputs, backend: 'cpu' });
     expect(r.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
     close([r.loss as number], [want], 2e-6, loss);
+  });
+  it('a chain to a constant left out by the call: v is w is 2 everywhere, wchain(a) = mean(a²)', async () => {
+    const r = await evaluate(SOURCE, 'defaults.loss', { loss: 'via_wchain', inputs: { a: [1, -2, 0.5] }, grad: true, backend: 'cpu' });
+    expect(r.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    close([r.loss as number], [(1 + 4 + 0.25) / 3], 2e-6, 'value');
+    close(r.grads!.a as number[], [2 / 3, -4 / 3, 1 / 3], 2e-6, 'd/da');
   });
   it('entropy(a) = bce(a): value and total gradient in float64', () => {
     const fn = differentiate(fnOf('entropy')).fn!;
