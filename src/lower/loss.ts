@@ -139,9 +139,8 @@ function lowerChecked<V>(I: Interp<V>, fn: IrFunction, call: LossArguments<V>, o
           return [i.node, restFirst(v, i.axes)] as const;
         }
         const dtype = TF_DTYPE[i.elem === 'index' ? 'int' : i.elem];
-        const other = typeof i.default === 'number' ? undefined : declared.get(i.default.input);
-        if (typeof i.default !== 'number' && other === undefined) throw new Error(`internal: ${fn.name}: '${i.name}' defaults to '${i.default.input}', which is not an earlier input`);
-        const dflt = other ?? I.tf('fill', sig.layout.declaredShape(i.axes), I.num(i.default as number), I.str(dtype));
+        const dflt = typeof i.default === 'number' ? I.tf('fill', sig.layout.declaredShape(i.axes), I.num(i.default), I.str(dtype)) : declared.get(i.default.input);
+        if (dflt === undefined) throw new Error(`internal: ${fn.name}: '${i.name}' defaults to an input not declared before it`);
         const filled = I.let(`${I.nameOf(v) ?? i.name}Value`, I.js('orElse', v, dflt));
         declared.set(i.name, filled);
         return [i.node, restFirst(filled, i.axes)] as const;
