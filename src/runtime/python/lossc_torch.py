@@ -344,19 +344,6 @@ def custom_grad(f):
     return lambda *inputs: _CustomGrad.apply(f, _FLOAT.get(), _DEVICE.get(), *inputs)
 
 
-def grads(f):
-    """tf.grads: a function of a list of tensors giving the gradients of the scalar f(*xs)
-    (a tiled loss's block, differentiated inside its custom backward)."""
-
-    def of(xs):
-        with torch.enable_grad():
-            leaves = [x.detach().requires_grad_(True) for x in xs]
-            gs = torch.autograd.grad(f(*leaves), leaves, allow_unused=True)
-        return [torch.zeros_like(x) if g is None else g for x, g in zip(xs, gs)]
-
-    return of
-
-
 # --- the module helpers (src/runtime/helpers.ts) --------------------------------------------
 
 def noGrad(f):
