@@ -26,6 +26,11 @@ function isNumber(fn: IrFunction, id: NodeId): boolean {
 export interface PassOptions<V> {
   /** The full shape of a real input, for the zeros of one the root does not depend on. */
   readonly shape: (input: IrFunction['inputs'][number]) => V;
+  /**
+   * Statements on the pass's value once it is computed, before anything is saved: the input
+   * scan folded into the value (a throw there leaves nothing on the gradient tape).
+   */
+  readonly checkValue?: (value: V) => void;
 }
 
 /** `pass` as a tf.customGrad applied to the real tensor inputs: the value of its root. */
@@ -46,6 +51,7 @@ export function customGradPass<V>(ctx: BodyContext<V>, pass: IrBackward, options
     const nodes = lowerNodes({ ...ctx, inputs, untaped: true, disposeDead: true }, [pass.root, ...savedIds]);
     const root = nodes.val(pass.root);
     const value = root.isInput ? I.tf('clone', root.read()) : root.read();
+    options.checkValue?.(value);
     // Each saved tensor once (a renamed node shares its operand's tensor).
     const saved: V[] = [];
     const slots = savedIds.map((id) => {
