@@ -48,7 +48,7 @@ export function customGradPass<V>(ctx: BodyContext<V>, pass: IrBackward, options
     real.forEach((i, k) => inputs.set(i.node, bound[k]!));
     // Each value freed after its last use but the saved ones: the memory plan (src/grad/saved.ts)
     // saved few so that the forward's large values die early.
-    const nodes = lowerNodes({ ...ctx, inputs, untaped: true, disposeDead: true }, [pass.root, ...savedIds]);
+    const nodes = lowerNodes({ ...ctx, inputs, untaped: true, disposeDead: true, tidyEach: true }, [pass.root, ...savedIds]);
     const root = nodes.val(pass.root);
     const value = root.isInput ? I.tf('clone', root.read()) : root.read();
     options.checkValue?.(value);
@@ -75,7 +75,7 @@ export function customGradPass<V>(ctx: BodyContext<V>, pass: IrBackward, options
                   // forward local can be reached.
                   const locals = saved.map((v, k) => I.let(I.nameOf(v) ?? 'saved', I.at(kept!, k), { shadow: true }));
                   savedIds.forEach((id, k) => given.set(id, locals[slots[k]!]!));
-                  const nodes = lowerNodes({ ...ctx, inputs: new Map(), names: new Map(), given, untaped: true, disposeDead: true }, pass.grads.map((s) => s.node));
+                  const nodes = lowerNodes({ ...ctx, inputs: new Map(), names: new Map(), given, untaped: true, disposeDead: true, tidyEach: true }, pass.grads.map((s) => s.node));
                   // One gradient per argument, of its exact shape; a fresh tensor each (tfjs
                   // disposes the saved ones after the backward, and two arguments may be one tensor).
                   const returned: V[] = [];
