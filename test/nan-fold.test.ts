@@ -6,8 +6,15 @@
 // reduction), the ops left out of the table (selects, max, masked means, pow) still refuse
 // NaN through the scan before the loss, and a NaN value from clean inputs is returned as it is.
 import * as tf from '@tensorflow/tfjs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { compile } from '../src/api.js';
+import { emitPytorchModule, TORCH_RUNTIME_FILE } from '../src/emit/pytorch.js';
+import { TORCH_RUNTIME_SOURCE } from '../src/runtime/python/source.js';
+import { PYTHON, torchMissing } from './helpers/torch.js';
 import { evaluateTfjs } from '../src/eval/evaluate.js';
 import { initBackend } from '../src/eval/setup.js';
 import { NAN_STRICT, nanReachingInputs } from '../src/ir/nan-reach.js';
@@ -204,4 +211,37 @@ describe.each(['wasm', 'cpu'] as const)('on %s', (backend) => {
     expectThrowsClean(() => callModule(f, { x: clean, z }, { weights }), /^op_mul: option 'weights' holds NaN at \[3\], but must hold numbers/, 'weights');
     tf.dispose([x, z, clean, weights]);
   });
+});
+
+describe('the PyTorch module', () => {
+  it.skipIf(torchMissing() !== undefined)('refuses a NaN input folded into the value, and one behind a select, by every reduction; a NaN value from clean inputs is returned', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lossc-nan-fold-'));
+    try {
+      writeFileSync(join(dir, 'strict.py'), emitPytorchModule({ file: 'strict.loss', losses: fns }));
+      writeFileSync(join(dir, TORCH_RUNTIME_FILE), TORCH_RUNTIME_SOURCE);
+      const script = [
+        'import torch, strict',
+        "x = torch.tensor([1.0, 2.0, float('nan'), 0.5, 1.5], requires_grad=True)",
+        'z = torch.ones(5)',
+        'out = []',
+        "for name, args in [('op_mul', (x, z)), ('op_softplus', (x,)), ('chosen', (x,))]:",
+        "    for kw in [{}, {'reduction': 'none'}, {'reduction': 'sum'}]:",
+        '        try:',
+        '            v = getattr(strict, name)(*args, **kw)',
+        '            v.sum().backward()',
+        "            out.append(name + ' no error')",
+        '        except ValueError as e:',
+        '            out.append(str(e))',
+        "out.append(str(float(strict.op_log(torch.tensor([1.0, -1.0, 2.0, 3.0, 4.0])))))",
+        "print('\\n'.join(out))",
+      ].join('\n');
+      const r = spawnSync(PYTHON, ['-c', script], { cwd: dir, encoding: 'utf8' });
+      expect(r.stderr).toBe('');
+      const lines = r.stdout.trim().split('\n');
+      const expected = (name: string): string => `${name}: input 'x' holds NaN at [2], but must hold numbers (float32 values that are not NaN)`;
+      expect(lines).toEqual([...Array(3).fill(expected('op_mul')), ...Array(3).fill(expected('op_softplus')), ...Array(3).fill(expected('chosen')), 'nan']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
