@@ -4,7 +4,11 @@
 //   - mse with default options (the input scan on) against `checkValues: false`: target ≤ 1.3×;
 //   - bce_with_logits (default options) against tf.losses.sigmoidCrossEntropy: target ≤ 1.0×;
 //   - each against one fused JavaScript loop over the data computing value and gradient in a
-//     single pass (the bound no tensor program beats): the remaining distance to one fused pass.
+//     single pass (the bound no tensor program beats): the remaining distance to one fused pass;
+//   - the same targets for a training step that only applies the gradient and reads nothing
+//     (optimizer.minimize without returnCost, an asynchronous loop): the loss's own read (its
+//     input scan) is then a sync the caller did not ask for.
+// Wall time and the process's CPU time per call, both medians of the same rounds.
 // Every implementation's value and gradient are checked against the fused loop's (float64) first:
 // a ratio between different computations would mean nothing.
 //
@@ -123,6 +127,24 @@ function tensorImpl(f: (x: tf.Tensor) => tf.Tensor, x: tf.Tensor): Impl {
 }
 
 /**
+ * A training step that only applies the gradient, as `optimizer.minimize(f)` without
+ * `returnCost` does in an asynchronous training loop: nothing is read back by the caller, so a
+ * read the loss makes itself (its input scan) is a sync the caller would not have made. SGD at
+ * learning rate 0 keeps the variable as it was, so every call computes the same thing.
+ */
+function gradientsOnlyImpl(f: (x: tf.Tensor) => tf.Tensor, x: tf.Tensor, check: Impl): Impl {
+  const v = tf.variable(x.clone());
+  const sgd = tf.train.sgd(0);
+  return {
+    call: () => {
+      const cost = sgd.minimize(() => f(v) as tf.Scalar, false);
+      if (cost) cost.dispose();
+    },
+    result: check.result,
+  };
+}
+
+/**
  * A loss's value and gradient in one JavaScript loop over data already in JavaScript arrays: the
  * bound of one fused pass (reading the tensors back and making the gradient a tensor excluded).
  * `pass(x, y, g)` fills g with the gradient and returns the value; written out per loss, with no
@@ -175,21 +197,29 @@ function bcePass(x: Float32Array, y: Float32Array, g: Float32Array): number {
   return s / n;
 }
 
-/** Median and fastest call of each, in interleaved rounds (a loaded machine slows all alike). */
-function timeInterleaved(impls: Record<string, Impl>, rounds: number): Record<string, { median: number; min: number; samples: number[] }> {
+/**
+ * Median and fastest call of each, in interleaved rounds (a loaded machine slows all alike), and
+ * the median CPU time of the process per call (user + system: what other work on the machine
+ * moves less).
+ */
+function timeInterleaved(impls: Record<string, Impl>, rounds: number): Record<string, { median: number; min: number; cpu: number; samples: number[]; cpuSamples: number[] }> {
   const names = Object.keys(impls);
   for (let w = 0; w < 3; w++) for (const k of names) impls[k]!.call();
   const samples: Record<string, number[]> = Object.fromEntries(names.map((k) => [k, []]));
+  const cpuSamples: Record<string, number[]> = Object.fromEntries(names.map((k) => [k, []]));
   for (let r = 0; r < rounds; r++) {
     // Rotate who goes first, so none always runs right after another.
     for (let j = 0; j < names.length; j++) {
       const k = names[(j + r) % names.length]!;
+      const c0 = process.cpuUsage();
       const t0 = performance.now();
       impls[k]!.call();
       samples[k]!.push(performance.now() - t0);
+      const c = process.cpuUsage(c0);
+      cpuSamples[k]!.push((c.user + c.system) / 1000);
     }
   }
-  return Object.fromEntries(names.map((k) => [k, { median: median(samples[k]!), min: Math.min(...samples[k]!), samples: samples[k]! }]));
+  return Object.fromEntries(names.map((k) => [k, { median: median(samples[k]!), min: Math.min(...samples[k]!), cpu: median(cpuSamples[k]!), samples: samples[k]!, cpuSamples: cpuSamples[k]! }]));
 }
 
 /** '' when `got` computes what `want` does, else what differs. */
@@ -225,18 +255,37 @@ async function main(o: Options): Promise<void> {
     const target = tf.tensor1d(Float32Array.from({ length: o.size }, normal));
     const logits = tf.tensor1d(Float32Array.from({ length: o.size }, () => 3 * normal()));
     const labels = tf.tensor1d(Float32Array.from({ length: o.size }, () => (rand() < 0.5 ? 0 : 1)));
+    const mseDefault = tensorImpl((p) => after.mse(p, target), pred);
+    const mseUnchecked = tensorImpl((p) => after.mse(p, target, { checkValues: false }), pred);
     const mse: Record<string, Impl> = {
-      'mse default': tensorImpl((p) => after.mse(p, target), pred),
-      'mse checkValues: false': tensorImpl((p) => after.mse(p, target, { checkValues: false }), pred),
+      'mse default': mseDefault,
+      'mse checkValues: false': mseUnchecked,
+      'mse default, gradients only': gradientsOnlyImpl((p) => after.mse(p, target), pred, mseDefault),
+      'mse checkValues: false, gradients only': gradientsOnlyImpl((p) => after.mse(p, target, { checkValues: false }), pred, mseUnchecked),
       'mse one fused JS loop': fusedImpl('mse', pred, target, msePass),
-      ...(before ? { 'mse default (before)': tensorImpl((p) => before.mse(p, target), pred), 'mse checkValues: false (before)': tensorImpl((p) => before.mse(p, target, { checkValues: false }), pred) } : {}),
+      ...(before
+        ? {
+            'mse default (before)': tensorImpl((p) => before.mse(p, target), pred),
+            'mse checkValues: false (before)': tensorImpl((p) => before.mse(p, target, { checkValues: false }), pred),
+            'mse default, gradients only (before)': gradientsOnlyImpl((p) => before.mse(p, target), pred, mseDefault),
+          }
+        : {}),
     };
+    const bceDefault = tensorImpl((x) => after.bce_with_logits(x, labels), logits);
+    const tfLosses = tensorImpl((x) => tf.losses.sigmoidCrossEntropy(labels, x), logits);
     const bce: Record<string, Impl> = {
-      'bce_with_logits default': tensorImpl((x) => after.bce_with_logits(x, labels), logits),
+      'bce_with_logits default': bceDefault,
       'bce_with_logits checkValues: false': tensorImpl((x) => after.bce_with_logits(x, labels, { checkValues: false }), logits),
-      'tf.losses.sigmoidCrossEntropy': tensorImpl((x) => tf.losses.sigmoidCrossEntropy(labels, x), logits),
+      'tf.losses.sigmoidCrossEntropy': tfLosses,
+      'bce_with_logits default, gradients only': gradientsOnlyImpl((x) => after.bce_with_logits(x, labels), logits, bceDefault),
+      'tf.losses, gradients only': gradientsOnlyImpl((x) => tf.losses.sigmoidCrossEntropy(labels, x), logits, tfLosses),
       'bce one fused JS loop': fusedImpl('bce', logits, labels, bcePass),
-      ...(before ? { 'bce_with_logits default (before)': tensorImpl((x) => before.bce_with_logits(x, labels), logits) } : {}),
+      ...(before
+        ? {
+            'bce_with_logits default (before)': tensorImpl((x) => before.bce_with_logits(x, labels), logits),
+            'bce_with_logits default, gradients only (before)': gradientsOnlyImpl((x) => before.bce_with_logits(x, labels), logits, bceDefault),
+          }
+        : {}),
     };
     const checks: Record<string, string> = {};
     for (const [group, bound] of [
@@ -247,16 +296,18 @@ async function main(o: Options): Promise<void> {
       for (const [name, impl] of Object.entries(group)) if (name !== bound) checks[name] = differs(impl.result(), want);
     }
     const rows = { ...timeInterleaved(mse, o.rounds), ...timeInterleaved(bce, o.rounds) };
-    console.log(`\n${backend}, ${o.size} elements, forward+backward, ${o.rounds} interleaved rounds (ms): median, fastest; ${cpus().length} cores, load average ${loadavg()[0]!.toFixed(1)}`);
-    for (const [name, ms] of Object.entries(rows)) console.log(`  ${name.padEnd(36)} ${ms.median.toFixed(2).padStart(8)} ${ms.min.toFixed(2).padStart(8)}${checks[name] ? `   DIFFERS from the fused loop: ${checks[name]}` : ''}`);
+    console.log(`\n${backend}, ${o.size} elements, forward+backward, ${o.rounds} interleaved rounds (ms): median wall, fastest wall, median CPU; ${cpus().length} cores, load average ${loadavg()[0]!.toFixed(1)}`);
+    for (const [name, ms] of Object.entries(rows)) console.log(`  ${name.padEnd(50)} ${ms.median.toFixed(2).padStart(8)} ${ms.min.toFixed(2).padStart(8)} ${ms.cpu.toFixed(2).padStart(8)}${checks[name] ? `   DIFFERS from the fused loop: ${checks[name]}` : ''}`);
     const ratio = (a: string, b: string): number => rows[a]!.median / rows[b]!.median;
     const line = (label: string, a: string, b: string, target?: number): string => {
       const r = ratio(a, b);
       const verdict = target === undefined ? '' : r <= target ? `  meets ≤ ${target.toFixed(1)}×` : `  misses ≤ ${target.toFixed(1)}×`;
-      return `  ${label.padEnd(44)} ${r.toFixed(2)} (fastest: ${(rows[a]!.min / rows[b]!.min).toFixed(2)})${verdict}`;
+      return `  ${label.padEnd(50)} ${r.toFixed(2)} (fastest: ${(rows[a]!.min / rows[b]!.min).toFixed(2)}, CPU: ${(rows[a]!.cpu / rows[b]!.cpu).toFixed(2)})${verdict}`;
     };
     console.log(line('mse default / checkValues: false', 'mse default', 'mse checkValues: false', MSE_TARGET));
     console.log(line('bce_with_logits / tf.losses', 'bce_with_logits default', 'tf.losses.sigmoidCrossEntropy', BCE_TARGET));
+    console.log(line('gradients only: mse default / unchecked', 'mse default, gradients only', 'mse checkValues: false, gradients only', MSE_TARGET));
+    console.log(line('gradients only: bce_with_logits / tf.losses', 'bce_with_logits default, gradients only', 'tf.losses, gradients only', BCE_TARGET));
     console.log('  distance to one fused pass (× the JS loop):');
     for (const [name, bound] of [
       ['mse default', 'mse one fused JS loop'],
@@ -269,6 +320,8 @@ async function main(o: Options): Promise<void> {
     if (before) {
       console.log(line('mse default, before / after', 'mse default (before)', 'mse default'));
       console.log(line('bce_with_logits, before / after', 'bce_with_logits default (before)', 'bce_with_logits default'));
+      console.log(line('mse default, gradients only, before / after', 'mse default, gradients only (before)', 'mse default, gradients only'));
+      console.log(line('bce_with_logits, gradients only, before / after', 'bce_with_logits default, gradients only (before)', 'bce_with_logits default, gradients only'));
     }
     if (Object.values(checks).some(Boolean)) mismatch = true;
     report.push({
@@ -281,6 +334,8 @@ async function main(o: Options): Promise<void> {
       ratios: {
         mseDefaultOverNoCheck: ratio('mse default', 'mse checkValues: false'),
         bceOverTfLosses: ratio('bce_with_logits default', 'tf.losses.sigmoidCrossEntropy'),
+        mseDefaultOverNoCheckGradientsOnly: ratio('mse default, gradients only', 'mse checkValues: false, gradients only'),
+        bceOverTfLossesGradientsOnly: ratio('bce_with_logits default, gradients only', 'tf.losses, gradients only'),
         mseDefaultOverFusedLoop: ratio('mse default', 'mse one fused JS loop'),
         bceDefaultOverFusedLoop: ratio('bce_with_logits default', 'bce one fused JS loop'),
       },

@@ -111,6 +111,19 @@ describe.each(['wasm', 'cpu'] as const)('mayBeOutside on %s', (backend) => {
     tf.dispose(cases.map(([x]) => x));
   });
 
+  it("with a third element true leaves a tensor's NaN to the loss's value (holdsNaN) and still scans its bounds", async () => {
+    await initBackend(backend);
+    const nan = tf.tensor1d([0.5, NaN]);
+    const outside = tf.tensor1d([0.5, 2]);
+    const clean = tf.tensor1d([0.5, 1]);
+    expect(mayBeOutside([[nan, undefined, true]])).toBe(false);
+    expect(mayBeOutside([[nan, { lo: 0, hi: 1 }, true], [clean]])).toBe(false);
+    expect(mayBeOutside([[outside, { lo: 0, hi: 1 }, true]])).toBe(true);
+    expect(mayBeOutside([[clean, undefined, true], [nan, undefined, false]])).toBe(true);
+    expect(mayBeOutside([[nan, undefined, false]])).toBe(true);
+    tf.dispose([nan, outside, clean]);
+  });
+
   it('is off the gradient tape: under tf.grad the loss still differentiates, and nothing is kept', async () => {
     await initBackend(backend);
     const x = tf.tensor1d([1, 2, 3]);

@@ -62,7 +62,5 @@ export const PY_JS_OPS: Readonly<Record<JsOp, PyOpRow>> = {
   // Lazy in Python: only the branch chosen is made.
   choose: { prec: PY.conditional, operands: [PY.or, PY.or, PY.conditional], source: ([c, a, b]) => `${a} if ${c} else ${b}` },
   dataSync: call('rt.data_sync'),
-  // torch.autograd inside the backward has no shared tape to keep (rt.grads).
-  gradsInBackward: { prec: PY.primary, operands: [PY.lambda + 1], source: ([f, xs]) => `rt.grads(${f})(${xs})` },
   isTensor: { prec: PY.primary, operands: [PY.lambda + 1], source: ([v]) => `isinstance(${v}, torch.Tensor)` },
 };

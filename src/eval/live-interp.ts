@@ -41,14 +41,6 @@ export class LiveInterp implements Interp<unknown> {
   js(op: JsOp, ...args: readonly unknown[]): unknown {
     // The one operation whose meaning needs tfjs itself.
     if (op === 'isTensor') return args[0] instanceof tf.Tensor;
-    if (op === 'gradsInBackward') {
-      const tape = tf.engine().state.activeTape;
-      try {
-        return tf.grads(args[0] as (...xs: tf.Tensor[]) => tf.Tensor)(args[1] as tf.Tensor[]);
-      } finally {
-        tf.engine().state.activeTape = tape;
-      }
-    }
     return (JS_OPS[op].live as Fn)(...args);
   }
 

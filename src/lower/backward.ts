@@ -26,6 +26,11 @@ function isNumber(fn: IrFunction, id: NodeId): boolean {
 export interface PassOptions<V> {
   /** The full shape of a real input, for the zeros of one the root does not depend on. */
   readonly shape: (input: IrFunction['inputs'][number]) => V;
+  /**
+   * Statements on the pass's value once it is computed, before anything is saved: the input
+   * scan folded into the value (a throw there leaves nothing on the gradient tape).
+   */
+  readonly checkValue?: (value: V) => void;
 }
 
 /** `pass` as a tf.customGrad applied to the real tensor inputs: the value of its root. */
@@ -43,9 +48,10 @@ export function customGradPass<V>(ctx: BodyContext<V>, pass: IrBackward, options
     real.forEach((i, k) => inputs.set(i.node, bound[k]!));
     // Each value freed after its last use but the saved ones: the memory plan (src/grad/saved.ts)
     // saved few so that the forward's large values die early.
-    const nodes = lowerNodes({ ...ctx, inputs, untaped: true, disposeDead: true }, [pass.root, ...savedIds]);
+    const nodes = lowerNodes({ ...ctx, inputs, untaped: true, disposeDead: true, tidyEach: true }, [pass.root, ...savedIds]);
     const root = nodes.val(pass.root);
     const value = root.isInput ? I.tf('clone', root.read()) : root.read();
+    options.checkValue?.(value);
     // Each saved tensor once (a renamed node shares its operand's tensor).
     const saved: V[] = [];
     const slots = savedIds.map((id) => {
@@ -69,7 +75,7 @@ export function customGradPass<V>(ctx: BodyContext<V>, pass: IrBackward, options
                   // forward local can be reached.
                   const locals = saved.map((v, k) => I.let(I.nameOf(v) ?? 'saved', I.at(kept!, k), { shadow: true }));
                   savedIds.forEach((id, k) => given.set(id, locals[slots[k]!]!));
-                  const nodes = lowerNodes({ ...ctx, inputs: new Map(), names: new Map(), given, untaped: true, disposeDead: true }, pass.grads.map((s) => s.node));
+                  const nodes = lowerNodes({ ...ctx, inputs: new Map(), names: new Map(), given, untaped: true, disposeDead: true, tidyEach: true }, pass.grads.map((s) => s.node));
                   // One gradient per argument, of its exact shape; a fresh tensor each (tfjs
                   // disposes the saved ones after the backward, and two arguments may be one tensor).
                   const returned: V[] = [];

@@ -58,6 +58,12 @@ export interface BodyContext<V> {
    * intermediate to the end, and they, not the saved values, made the call's peak memory).
    */
   readonly disposeDead?: boolean;
+  /**
+   * Each value computed in its own tf.tidy, so that the temporaries inside it (a select's
+   * full-size zeros, a broadcast's fill) die with it rather than at the enclosing tidy's end.
+   * Only where every value a node reads is a local (not so inside a tiled block's fold).
+   */
+  readonly tidyEach?: boolean;
 }
 
 export interface LoweredNodes<V> {
@@ -227,7 +233,7 @@ class NodeLowering<V> {
     // tfjs has no gradient for comparisons and logic: a bool or int result computed from a
     // differentiable tensor is evaluated off the tape (it has zero derivative anyway).
     const cut = (node.type.dtype !== 'real' || node.op === 'detach') && taped;
-    const value = cut ? I.helper('noGrad', I.arrow([], make)) : make();
+    const value = cut ? I.helper('noGrad', I.arrow([], make)) : this.ctx.tidyEach && !taped ? I.tf('tidy', I.arrow([], make)) : make();
     const name = this.ctx.names?.get(node.id) ?? base ?? `${camel(node.op)}${node.id}`;
     const v = I.let(name, value, node.op === 'iota' ? { type: 'tf.Tensor' } : {});
     this.vals.set(node.id, tensorVal(I, v, node.type.axes, node.type.dtype, taped && !cut));

@@ -89,20 +89,6 @@ export const JS_OPS = {
   choose: { prec: PREC.conditional, operands: [PREC.or, ARG, ARG], source: ([c, a, b]) => `${c} ? ${a} : ${b}`, live: (c: unknown, a: unknown, b: unknown) => (c ? a : b) },
   /** A tensor's values as a typed array (read back from the backend). */
   dataSync: { prec: PREC.member, operands: [PREC.member], source: ([t]) => `${t}.dataSync()`, live: (t: { dataSync(): unknown }) => t.dataSync() },
-  /**
-   * `tf.grads(f)(xs)` called inside a tf.customGrad's gradFunc (a tiled loss differentiates
-   * each block there). tfjs's engine sets its active tape to null when a gradient computation
-   * ends outside any other; the backward pass running the gradFunc then fails on that tape, so
-   * it is put back. Answered by the live interpreter, which has tfjs.
-   */
-  gradsInBackward: {
-    prec: PREC.member,
-    operands: [ARG],
-    source: ([f, xs]) => `((tape) => {\ntry {\nreturn tf.grads(${f})(${xs});\n} finally {\ntf.engine().state.activeTape = tape;\n}\n})(tf.engine().state.activeTape)`,
-    live: () => {
-      throw new Error('internal: gradsInBackward is answered by the live interpreter');
-    },
-  },
   /** `v instanceof tf.Tensor` */
   isTensor: { prec: PREC.relational, operands: [PREC.relational + 1], source: ([v]) => `${v} instanceof tf.Tensor`, live: () => { throw new Error('internal: isTensor is answered by the live interpreter'); } },
 } as const satisfies Record<string, JsOpRow>;

@@ -14,6 +14,7 @@ import { checkedForward, checkFinite, finiteRun } from './finite.js';
 import { spread, type Interp } from './interp.js';
 import { Layout } from './layout.js';
 import { analyzeTiling } from '../ir/tile.js';
+import { nanReachingInputs } from '../ir/nan-reach.js';
 import { blockRowsOf, rowCount, tiledLoss } from './tile.js';
 import { checkArguments, checkOptions, TF_OF_ELEM, type Signature } from './signature.js';
 import { trailingOne } from '../ir/class-indices.js';
@@ -107,7 +108,11 @@ function lowerChecked<V>(I: Interp<V>, fn: IrFunction, call: LossArguments<V>, o
   for (const [name, f] of functions) {
     I.throwIf(I.js('ne', I.js('typeOf', f), I.str('function')), 'TypeError', () => [`${fn.name}: argument '${name}' must be a function (a tensor to a tensor or to a list of tensors)`]);
   }
-  const sig = checkArguments(I, fn, given, call.options);
+  const derived = options.autodiff !== true ? fn.gradients : undefined;
+  // The input scan's NaN test folded into the value of the compiler's backward pass (taped),
+  // for the inputs every root it may return carries NaN from; not when tiled or layered.
+  const folded = derived && functions.size === 0 && !('plan' in analyzeTiling(fn)) ? foldableInputs(fn) : new Set<string>();
+  const sig = checkArguments(I, fn, given, call.options, folded);
   const scalar = returnsScalar(fn);
   const result = (v: V): V => (scalar ? I.as(v, 'tf.Scalar') : v);
 
@@ -152,7 +157,6 @@ function lowerChecked<V>(I: Interp<V>, fn: IrFunction, call: LossArguments<V>, o
   if (functions.size > 0) {
     return result(I.tf('tidy', I.arrow([], () => layered(context(fill()), functions), { block: true })));
   }
-  const derived = options.autodiff !== true ? fn.gradients : undefined;
   const compute = I.let(
     'compute',
     I.arrow(
@@ -181,6 +185,17 @@ function lowerChecked<V>(I: Interp<V>, fn: IrFunction, call: LossArguments<V>, o
   });
   if (!plan || tiled === undefined || blockRows === undefined) return I.tf('tidy', I.arrow([], () => result(computed()), { block: true }));
   return I.tf('tidy', I.arrow([], () => I.branches([[() => tiled, () => result(tiledLoss(context(fill()), plan, blockRows, sig.shape))]], () => result(computed())), { block: true }));
+}
+
+/**
+ * The real inputs whose NaN both roots of the backward pass (the output, the per-sample losses)
+ * carry: a per-sample pass runs with the `reduction` and `weights` options.
+ */
+function foldableInputs(fn: IrFunction): ReadonlySet<string> {
+  const whole = nanReachingInputs(fn, fn.output);
+  if (!fn.reduction) return whole;
+  const perSample = nanReachingInputs(fn, fn.reduction.perSample);
+  return new Set([...whole].filter((name) => perSample.has(name)));
 }
 
 /** The root a call without options returns: the output, or the per-sample losses it reduces. */
@@ -224,7 +239,10 @@ function maskAtBoundary<V>(ctx: BodyContext<V>, perSample: NodeId, mask: NodeId,
  */
 function taped<V>(ctx: BodyContext<V>, gradients: IrGradients, sig: Signature<V>): V {
   const { I, fn } = ctx;
-  const options = { shape: sig.shape };
+  const folded = sig.foldedScan;
+  // NaN in the value with the scan folded into it: the full scan names the input and position.
+  const checkValue = folded ? (value: V): void => I.when(I.and(folded.when, () => I.helper('holdsNaN', value)), folded.scan) : undefined;
+  const options = { shape: sig.shape, ...(checkValue ? { checkValue } : {}) };
   const reduction = fn.reduction;
   // The result is turned to the callers' layout after the customGrad: tfjs differentiates that.
   if (!reduction) return atBoundary(ctx, fn.output, customGradPass({ ...ctx, names: new Map([[fn.output, 'loss']]) }, gradients.output, options));

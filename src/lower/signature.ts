@@ -24,6 +24,12 @@ export interface Signature<V> {
   readonly shape: (input: IrInput) => V;
   /** Union inputs (`index[N] of C | [N, C]`) by name: whether this call gave class indices. */
   readonly givenAsIndices: ReadonlyMap<string, V>;
+  /**
+   * With inputs whose NaN test is folded into the loss's value (`folded` of checkArguments):
+   * whether this call folds it (`when`), and the scan of every input in order that names the
+   * first bad value (`scan`), for the loss to run when its value holds NaN.
+   */
+  readonly foldedScan?: { readonly when: V; readonly scan: () => void };
 }
 
 export function describeElem(input: IrInput): string {
@@ -196,9 +202,11 @@ function checkEnumOption<V>(I: Interp<V>, loss: string, name: string, values: re
 
 /**
  * Checks the inputs (`inputs`: what holds each, undefined for an optional one left out),
- * hyperparameters and options of `fn`, and reads the sizes of its dims.
+ * hyperparameters and options of `fn`, and reads the sizes of its dims. `folded`: required real
+ * inputs whose NaN the loss's value is sure to show (src/ir/nan-reach.ts), left out of the NaN
+ * test of the scan here when the call allows it (`foldedScan`).
  */
-export function checkArguments<V>(I: Interp<V>, fn: IrFunction, inputs: ReadonlyMap<string, V>, options: V): Signature<V> {
+export function checkArguments<V>(I: Interp<V>, fn: IrFunction, inputs: ReadonlyMap<string, V>, options: V, folded: ReadonlySet<string> = new Set()): Signature<V> {
   const loss = fn.name;
   const dims = new Map<string, V>();
   const fixedBy = new Map<string, string>();
@@ -442,72 +450,94 @@ export function checkArguments<V>(I: Interp<V>, fn: IrFunction, inputs: Readonly
   // (`mayBeOutside`); only when that finds something does each input get its own scan, in
   // order, for the message. `checkValues: false` skips both in a hot loop once the inputs are
   // known to be clean.
-  const scanned: { what: string; value: V; optional: boolean; domain?: DomainInfo; elem: IrInput['elem']; guard?: () => V }[] = fn.inputs
+  // NaN in an input the loss's value carries NaN from (`folded`) is found by reading that value
+  // (the loss does, `foldedScan`), not by reducing the input again here: without checkFinite
+  // (whose own diagnosis runs first), on a backend whose arithmetic keeps NaN, and when no input
+  // is empty (a broadcast against an empty axis drops elements).
+  const foldable = fn.inputs.filter((i) => folded.has(i.name) && i.elem === 'real' && i.default === undefined && !i.orIndices);
+  const foldWhen =
+    foldable.length > 0
+      ? I.let(
+          'foldScan',
+          I.and(checkValues, () => I.and(I.js('ne', I.get(options, 'checkFinite'), I.bool(true)), () => I.helper('foldsNaNScan', I.list(foldable.map((i) => inputs.get(i.name)!))))),
+        )
+      : undefined;
+  const scanned: { what: string; value: V; optional: boolean; domain?: DomainInfo; elem: IrInput['elem']; guard?: () => V; nanFolded?: boolean }[] = fn.inputs
     .filter((i) => i.elem === 'real' || (i.elem === 'int' && i.domain !== undefined))
     .map((i) => {
       const asIndices = givenAsIndices.get(i.name);
-      return { what: `input '${i.name}'`, value: inputs.get(i.name)!, optional: i.default !== undefined, elem: i.elem, ...(i.domain ? { domain: i.domain } : {}), ...(asIndices !== undefined ? { guard: () => I.js('not', asIndices) } : {}) };
+      return {
+        what: `input '${i.name}'`,
+        value: inputs.get(i.name)!,
+        optional: i.default !== undefined,
+        elem: i.elem,
+        ...(i.domain ? { domain: i.domain } : {}),
+        ...(asIndices !== undefined ? { guard: () => I.js('not', asIndices) } : {}),
+        ...(foldable.includes(i) ? { nanFolded: true } : {}),
+      };
     });
   if (reduction) scanned.push({ what: "option 'weights'", value: reduction.weights, optional: true, elem: 'real' });
   // An entry scanned only when `guard` holds (a union input's form): else one that scans nothing.
   const guarded = (guard: (() => V) | undefined, entry: V): V => (guard === undefined ? entry : I.js('choose', guard(), entry, I.list([I.undef()])));
+  const scanEach = (): void => {
+    for (const { input, value: p, size, guard } of indexScans) {
+      const scan = (): void => {
+        const bad = I.let(`outside_${input.name}`, I.helper('outsideAt', p, indexBounds(size, input)));
+        const except = ignoreOf(input);
+        I.throwIf(I.js('ne', bad, I.undef()), 'RangeError', () => [
+          `${loss}: input '${input.name}' holds `,
+          I.get(bad, 'value'),
+          `, which is not a class index of ${input.indexOf} in [0, `,
+          size,
+          ...(except !== undefined ? [`) nor its ignore value ${input.ignore} = `, except] : [')']),
+        ]);
+      };
+      if (guard !== undefined) I.when(guard(), scan);
+      else if (input.default === undefined) scan();
+      else I.when(I.js('ne', p, I.undef()), scan);
+    }
+    for (const { what, value, optional, domain, elem, guard } of scanned) {
+      const scan = (): void => {
+        const bounds = domain ? domainBounds(I, domain, elem) : undefined;
+        const base = I.nameOf(value) ?? 'value';
+        const bad = I.let(`outside_${base}`, bounds ? I.helper('outsideAt', value, bounds) : I.helper('outsideAt', value));
+        const found = I.js('ne', bad, I.undef());
+        I.throwIf(bounds ? I.and(found, () => I.js('isNaN', I.get(bad, 'value'))) : found, 'RangeError', () => [
+          `${loss}: ${what} holds NaN at `,
+          I.get(bad, 'at'),
+          ', but must hold numbers (float32 values that are not NaN)',
+        ]);
+        if (bounds) {
+          I.throwIf(found, 'RangeError', () => [
+            `${loss}: ${what} holds `,
+            I.get(bad, 'value'),
+            ' at ',
+            I.get(bad, 'at'),
+            ' (flat position ',
+            I.get(bad, 'flat'),
+            `), outside its declared domain ${domain!.text}${domainHint(domain!)}`,
+          ]);
+        }
+      };
+      if (guard !== undefined) I.when(guard(), scan);
+      else if (optional) I.when(I.js('ne', value, I.undef()), scan);
+      else scan();
+    }
+  };
   if (scanned.length + indexScans.length > 0) {
     I.when(checkValues, () => {
       const entries = [
         ...indexScans.map(({ input, value, size, guard }) => guarded(guard, I.list([value, indexBounds(size, input)]))),
-        ...scanned.map(({ value, domain, elem, guard }) => {
+        ...scanned.map(({ value, domain, elem, guard, nanFolded }) => {
           const bounds = domain ? domainBounds(I, domain, elem) : undefined;
+          if (nanFolded) return I.list([value, bounds ?? I.undef(), foldWhen!]);
           return guarded(guard, I.list(bounds ? [value, bounds] : [value]));
         }),
       ];
-      I.when(I.helper('mayBeOutside', I.list(entries)), () => {
-        for (const { input, value: p, size, guard } of indexScans) {
-          const scan = (): void => {
-            const bad = I.let(`outside_${input.name}`, I.helper('outsideAt', p, indexBounds(size, input)));
-            const except = ignoreOf(input);
-            I.throwIf(I.js('ne', bad, I.undef()), 'RangeError', () => [
-              `${loss}: input '${input.name}' holds `,
-              I.get(bad, 'value'),
-              `, which is not a class index of ${input.indexOf} in [0, `,
-              size,
-              ...(except !== undefined ? [`) nor its ignore value ${input.ignore} = `, except] : [')']),
-            ]);
-          };
-          if (guard !== undefined) I.when(guard(), scan);
-          else if (input.default === undefined) scan();
-          else I.when(I.js('ne', p, I.undef()), scan);
-        }
-        for (const { what, value, optional, domain, elem, guard } of scanned) {
-          const scan = (): void => {
-            const bounds = domain ? domainBounds(I, domain, elem) : undefined;
-            const base = I.nameOf(value) ?? 'value';
-            const bad = I.let(`outside_${base}`, bounds ? I.helper('outsideAt', value, bounds) : I.helper('outsideAt', value));
-            const found = I.js('ne', bad, I.undef());
-            I.throwIf(bounds ? I.and(found, () => I.js('isNaN', I.get(bad, 'value'))) : found, 'RangeError', () => [
-              `${loss}: ${what} holds NaN at `,
-              I.get(bad, 'at'),
-              ', but must hold numbers (float32 values that are not NaN)',
-            ]);
-            if (bounds) {
-              I.throwIf(found, 'RangeError', () => [
-                `${loss}: ${what} holds `,
-                I.get(bad, 'value'),
-                ' at ',
-                I.get(bad, 'at'),
-                ' (flat position ',
-                I.get(bad, 'flat'),
-                `), outside its declared domain ${domain!.text}${domainHint(domain!)}`,
-              ]);
-            }
-          };
-          if (guard !== undefined) I.when(guard(), scan);
-          else if (optional) I.when(I.js('ne', value, I.undef()), scan);
-          else scan();
-        }
-      });
+      I.when(I.helper('mayBeOutside', I.list(entries)), scanEach);
     });
   }
 
   const shape = (input: IrInput): V => layout.shape(input.axes);
-  return { layout, hypers, shape, givenAsIndices, ...(reduction ? { reduction } : {}) };
+  return { layout, hypers, shape, givenAsIndices, ...(reduction ? { reduction } : {}), ...(foldWhen !== undefined ? { foldedScan: { when: foldWhen, scan: scanEach } } : {}) };
 }

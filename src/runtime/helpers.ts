@@ -501,10 +501,13 @@ export function outsideAt(
  * is not: the bounds are compared as float32 (whole for int32), as `outsideAt` compares them.
  */
 export function mayBeOutside(
-  checks: readonly (readonly [tf.Tensor | undefined, { readonly lo?: number; readonly hi?: number; readonly loOpen?: boolean; readonly hiOpen?: boolean; readonly values?: readonly number[]; readonly except?: number }?])[],
+  checks: readonly (readonly [tf.Tensor | undefined, ({ readonly lo?: number; readonly hi?: number; readonly loOpen?: boolean; readonly hiOpen?: boolean; readonly values?: readonly number[]; readonly except?: number } | undefined)?, boolean?])[],
 ): boolean {
+  // A third element true: the tensor's NaN is found elsewhere (the loss's value, `holdsNaN`), only its bounds here.
+  const nanFolded = new Set(checks.filter((c) => c[2] === true).map((c) => c[0]));
+  const bounded = (d: { readonly lo?: number; readonly hi?: number; readonly values?: readonly number[] }): boolean => d.lo !== undefined || d.hi !== undefined || d.values !== undefined;
   // What outsideAt skips: tfjs-wasm reduces an empty tensor to uninitialised memory.
-  const scanned = checks.filter(([x, d = {}]) => x !== undefined && x.size > 0 && x.dtype !== 'bool' && x.dtype !== 'string' && (x.dtype === 'float32' || d.lo !== undefined || d.hi !== undefined || d.values !== undefined));
+  const scanned = checks.filter(([x, d = {}]) => x !== undefined && x.size > 0 && x.dtype !== 'bool' && x.dtype !== 'string' && ((x.dtype === 'float32' && !nanFolded.has(x)) || bounded(d)));
   if (scanned.length === 0) return false;
   const tests: ((v: number) => boolean)[] = [];
   const reduce = (): tf.Tensor => {
@@ -515,8 +518,9 @@ export function mayBeOutside(
     };
     const ieee = ['cpu', 'wasm', 'tensorflow'].includes(tf.engine().backendName);
     const floatsBySize = new Map<number, tf.Tensor[]>();
-    for (const [t, domain = {}] of scanned) {
+    for (const [t, given] of scanned) {
       const x = t!;
+      const domain = given ?? {};
       const { lo, hi, loOpen = false, hiOpen = false, values } = domain;
       if (domain.except !== undefined) {
         // A value allowed beyond the bounds (an ignore value): min and max cannot tell.
@@ -532,7 +536,9 @@ export function mayBeOutside(
         add(tf.any(outside), (v) => v !== 0);
         continue;
       }
-      if (x.dtype === 'float32' && ieee) floatsBySize.set(x.size, [...(floatsBySize.get(x.size) ?? []), tf.reshape(x, [x.size])]);
+      if (nanFolded.has(x)) {
+        // Its bounds alone, below.
+      } else if (x.dtype === 'float32' && ieee) floatsBySize.set(x.size, [...(floatsBySize.get(x.size) ?? []), tf.reshape(x, [x.size])]);
       else if (x.dtype === 'float32') add(tf.any(tf.isNaN(x)), (v) => v !== 0);
       // The bound as the device holds it (1e-7 is no float32); an int32 tensor's bound is whole.
       const bound = (b: number): number => (x.dtype === 'float32' ? Math.fround(b) : b);
@@ -545,6 +551,26 @@ export function mayBeOutside(
   // Off the gradient tape, as in outsideAt.
   const found = tf.tidy(() => noGrad(reduce).dataSync());
   return tests.some((test, k) => test(found[k]!));
+}
+
+/**
+ * Whether the NaN test of the input scan may read the loss's value instead of reducing the
+ * `inputs` (each one whose NaN the value is sure to carry, src/ir/nan-reach.ts): on a backend
+ * whose arithmetic is IEEE's (a GPU shader need not keep NaN), and when every one of them has
+ * elements (a broadcast against an empty axis would drop the others').
+ */
+export function foldsNaNScan(inputs: readonly unknown[]): boolean {
+  return ['cpu', 'wasm', 'tensorflow'].includes(tf.engine().backendName) && inputs.every((x) => x instanceof tf.Tensor && x.size > 0);
+}
+
+/**
+ * Whether `value` (the loss, or its per-sample losses) holds NaN: one number read back, the sum
+ * of its elements (a false alarm, +Infinity and -Infinity summed, only costs the full scan).
+ */
+export function holdsNaN(value: tf.Tensor): boolean {
+  if (value.size === 0) return false;
+  if (value.size === 1) return Number.isNaN(value.dataSync()[0]);
+  return tf.tidy(() => Number.isNaN(noGrad(() => tf.sum(value)).dataSync()[0]));
 }
 
 /**

@@ -344,19 +344,6 @@ def custom_grad(f):
     return lambda *inputs: _CustomGrad.apply(f, _FLOAT.get(), _DEVICE.get(), *inputs)
 
 
-def grads(f):
-    """tf.grads: a function of a list of tensors giving the gradients of the scalar f(*xs)
-    (a tiled loss's block, differentiated inside its custom backward)."""
-
-    def of(xs):
-        with torch.enable_grad():
-            leaves = [x.detach().requires_grad_(True) for x in xs]
-            gs = torch.autograd.grad(f(*leaves), leaves, allow_unused=True)
-        return [torch.zeros_like(x) if g is None else g for x, g in zip(xs, gs)]
-
-    return of
-
-
 # --- the module helpers (src/runtime/helpers.ts) --------------------------------------------
 
 def noGrad(f):
@@ -551,10 +538,32 @@ def outsideAt(x, domain=None):
 
 
 def mayBeOutside(checks):
-    """Whether some tensor of checks ([tensor or None, domain?]) holds NaN or a value outside its domain."""
+    """Whether some tensor of checks ([tensor or None, domain?, NaN found elsewhere?]) holds NaN or
+    a value outside its domain; with the third element true, only its domain is looked at."""
+
+    def domain(c):
+        return (c[1] if len(c) > 1 else None) or {}
+
+    def looked_at(c):
+        folded = len(c) > 2 and c[2] is True
+        return _scanned(c[0], domain(c)) and not (folded and not any(domain(c).get(k) is not None for k in ("lo", "hi", "values")))
+
     with torch.no_grad():
-        found = [_outside(c[0].detach(), c[1] if len(c) > 1 else {}).any() for c in checks if _scanned(c[0], c[1] if len(c) > 1 else {})]
+        found = [_outside(c[0].detach(), domain(c)).any() for c in checks if looked_at(c)]
         return bool(torch.stack(found).any()) if found else False
+
+
+def foldsNaNScan(inputs):
+    """Whether the input scan's NaN test may read the loss's value (torch keeps NaN): every input has elements."""
+    return all(isinstance(x, torch.Tensor) and x.numel() > 0 for x in inputs)
+
+
+def holdsNaN(value):
+    """Whether the loss (or its per-sample losses) holds NaN, as one number read back."""
+    if value.numel() == 0:
+        return False
+    with torch.no_grad():
+        return bool(torch.isnan(value.detach().sum()))
 
 
 def nonFinite(loss, value, inputs, hypers, steps):
