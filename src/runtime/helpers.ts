@@ -236,8 +236,8 @@ export function polygammaParts(
  */
 export function oneHotReal(t: tf.Tensor, depth: number, axis = t.rank): tf.Tensor {
   if (axis === t.rank) {
-    if (depth < 2) return tf.cast(tf.expandDims(tf.equal(t, tf.scalar(0, 'int32')), -1), 'float32');
-    return tf.cast(tf.oneHot(t, depth, 1, 0, 'int32'), 'float32');
+    if (depth < 2) return tf.tidy(() => tf.cast(tf.expandDims(tf.equal(t, tf.scalar(0, 'int32')), -1), 'float32'));
+    return tf.tidy(() => tf.cast(tf.oneHot(t, depth, 1, 0, 'int32'), 'float32'));
   }
   const shape = [...t.shape.slice(0, axis), depth, ...t.shape.slice(axis)];
   const [before, after] = [t.shape.slice(0, axis), t.shape.slice(axis)].map((dims) => dims.reduce((p, d) => p * d, 1)) as [number, number];
