@@ -522,11 +522,10 @@ class NodeLowering<V> {
     const { I, layout } = this;
     const [c, a, b] = this.args(node) as [Val<V>, Val<V>, Val<V>];
     const { dtype, axes } = node.type;
-    this.define(
-      node,
-      () => I.tf('where', this.fullMask(c, axes), this.full(node.args[1]!, a, axes, dtype), this.full(node.args[2]!, b, axes, dtype)),
-      [c, a, b].some((v) => v.taped),
-    );
+    const select = (): V => I.tf('where', this.fullMask(c, axes), this.full(node.args[1]!, a, axes, dtype), this.full(node.args[2]!, b, axes, dtype));
+    // Its full-shape branches and mask die with it where values are freed after their last use
+    // (a backward pass's tf.tidy would hold them to its end: three [N, N] tensors per select).
+    this.define(node, () => (this.ctx.disposeDead ? I.tf('tidy', I.arrow([], select)) : select()), [c, a, b].some((v) => v.taped));
   }
 
   private softmax(node: IrNode): void {
