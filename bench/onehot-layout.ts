@@ -10,6 +10,7 @@
 // then matMul with transposeA) in the same rounds, and the peak bytes of one call.
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
+import { oneHotReal } from '../src/runtime/helpers.js';
 import { median } from './stats.js';
 
 const backend = process.argv[2] === 'cpu' ? 'cpu' : 'wasm';
@@ -21,6 +22,7 @@ type Form = (t: tf.Tensor1D, g: tf.Tensor2D, C: number) => tf.Tensor;
 
 /** The [C, N] float32 one-hot of `t`, built by each method. */
 const ONE_HOT_CN: Record<string, (t: tf.Tensor1D, C: number) => tf.Tensor> = {
+  'oneHotReal(t, C, 0): one scatterND (what lossc emits)': (t, C) => oneHotReal(t, C, 0),
   'oneHot, cast, transpose': (t, C) => tf.transpose(tf.cast(tf.oneHot(t, C, 1, 0, 'int32'), 'float32')),
   'Equal of range(C) against t, cast': (t, C) => tf.cast(tf.equal(tf.reshape(tf.range(0, C, 1, 'int32'), [C, 1]), tf.reshape(t, [1, -1])), 'float32'),
   'Equal, each operand tiled first, cast': (t, C) => {
