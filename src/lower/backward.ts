@@ -75,7 +75,9 @@ export function customGradPass<V>(ctx: BodyContext<V>, pass: IrBackward, options
                   // forward local can be reached.
                   const locals = saved.map((v, k) => I.let(I.nameOf(v) ?? 'saved', I.at(kept!, k), { shadow: true }));
                   savedIds.forEach((id, k) => given.set(id, locals[slots[k]!]!));
-                  const nodes = lowerNodes({ ...ctx, inputs: new Map(), names: new Map(), given, untaped: true, disposeDead: true, tidyEach: true }, pass.grads.map((s) => s.node));
+                  // Each gradient computed in its input's layout where it can be (a contraction's operands swapped).
+                  const rootLayouts = new Map(pass.grads.map((s) => [s.node, real.find((i) => i.name === s.input)?.axes ?? []] as const));
+                  const nodes = lowerNodes({ ...ctx, inputs: new Map(), names: new Map(), given, untaped: true, disposeDead: true, tidyEach: true, rootLayouts }, pass.grads.map((s) => s.node));
                   // One gradient per argument, of its exact shape; a fresh tensor each (tfjs
                   // disposes the saved ones after the backward, and two arguments may be one tensor).
                   const returned: V[] = [];

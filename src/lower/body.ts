@@ -10,6 +10,7 @@ import { emptyValue, type DType } from '../ir/ops.js';
 import { REST, type Axis, type IrFunction, type IrNode, type NodeId } from '../ir/types.js';
 import { postorder } from '../ir/walk.js';
 import { spread, type Interp, type Kernel } from './interp.js';
+import { needsTranspose, planContraction } from './contract-plan.js';
 import { isRest, named, physOf, type Layout } from './layout.js';
 import { OP_RULES, type ElementwiseRule, type ReduceRule } from './op-rules.js';
 
@@ -53,6 +54,11 @@ export interface BodyContext<V> {
    * is taped, so comparisons need no `noGrad` cut and broadcasts no widening.
    */
   readonly untaped?: boolean;
+  /**
+   * The layout a reader outside wants a root in (a gradient: its input's axes), a permutation
+   * of the node's axes: a contraction computes it so directly (see contract).
+   */
+  readonly rootLayouts?: ReadonlyMap<NodeId, readonly Axis[]>;
   /**
    * Dispose each value after its last use (a backward pass: its tf.tidy would hold every
    * intermediate to the end, and they, not the saved values, made the call's peak memory).
@@ -174,8 +180,8 @@ class NodeLowering<V> {
     const { fn } = this.ctx;
     const given = this.ctx.given ?? new Map<NodeId, V>();
     const order = postorder(fn.nodes, roots, new Set(given.keys()));
-    // Masks `positions == class index` used only as numbers become tf.oneHot (0.3 ms per 1M
-    // elements on wasm, against 5 for a broadcast comparison).
+    // Masks `positions == class index` used only as numbers become one-hots (oneHotReal: 0.3-1
+    // ms per 1M elements on wasm, against 5-70 for a broadcast comparison).
     const oneHots = oneHotMasks(fn, order);
     // What the roots need once the masks are one-hots: a mask's `iota` often nothing else.
     const needed = new Set<NodeId>();
@@ -201,15 +207,70 @@ class NodeLowering<V> {
       }
       const mask = node.op === 'to_real' ? oneHots.get(node.args[0]!) : undefined;
       if (mask) {
-        const t = this.val(mask.index);
-        const hot = (): V => this.I.helper('oneHotReal', t.read('int'), this.layout.dim(mask.axis.dim));
-        this.define(node, () => this.layout.align(hot(), [...t.axes, mask.axis], node.type.axes).v, false);
+        this.oneHot(node, mask, order.filter((u) => needed.has(u.id) && u.args.includes(node.id)));
         continue;
       }
       this.lower(node);
       for (const id of dead.get(node.id) ?? []) if (!this.val(id).scalar) this.I.stmt(this.I.tf('dispose', this.val(id).read()));
     }
-    return { val: (id) => this.val(id), expand: (id, to) => this.expand(id, to) };
+    return { val: (id) => this.inOwnLayout(id), expand: (id, to) => this.expand(id, to) };
+  }
+
+  /**
+   * A mask `positions == t` (axis A) read as numbers: the one-hot of t, made in the layout its
+   * consumers read without a transpose where some layout does (oneHotLayout), the classes
+   * first for a gather's backward (onehot[C, N] · G[N, D]).
+   */
+  private oneHot(node: IrNode, mask: { index: NodeId; axis: Axis }, users: readonly IrNode[]): void {
+    const { I, layout } = this;
+    const t = this.val(mask.index);
+    const others = node.type.axes.filter((a) => a.name !== mask.axis.name);
+    const depth = layout.dim(mask.axis.dim);
+    // With rest dims (first, whatever their number) the classes are put last, then aligned.
+    if (node.type.axes.some(isRest)) {
+      this.define(node, () => layout.align(I.helper('oneHotReal', layout.align(t.read('int'), t.axes, others).v, depth), [...others, mask.axis], node.type.axes).v, false);
+      return;
+    }
+    const axes = this.oneHotLayout(node, others, mask.axis, users);
+    const at = axes.findIndex((a) => a.name === mask.axis.name);
+    const index = layout.align(t.read('int'), t.axes, others).v;
+    this.define(node, () => (at === others.length ? I.helper('oneHotReal', index, depth) : I.helper('oneHotReal', index, depth, I.num(at))), false, undefined, axes);
+  }
+
+  /**
+   * Where a one-hot over `others` and `axis` puts the classes: at the position that costs its
+   * consumers the fewest transposes (a contraction as contract-plan.ts lays it out, an
+   * elementwise op or select aligning it to its result), the node's own order on a tie.
+   */
+  private oneHotLayout(node: IrNode, others: readonly Axis[], axis: Axis, users: readonly IrNode[]): readonly Axis[] {
+    const { fn } = this.ctx;
+    const axesOf = (id: NodeId): readonly Axis[] => this.vals.get(id)?.axes ?? fn.nodes[id]!.type.axes;
+    const costFor = (user: IrNode, axes: readonly Axis[]): number => {
+      const kind = OP_RULES[user.op].kind;
+      if (kind === 'elementwise' || kind === 'select') return Number(needsTranspose(axes, user.type.axes));
+      if (kind !== 'contract') return 0;
+      const K = user.attrs.axes ?? [];
+      const [a, b] = user.args.map((id) => (id === node.id ? axes : axesOf(id))) as [readonly Axis[], readonly Axis[]];
+      // As contract lowers them: an axis of K only one side has is summed out of it first.
+      const kept = (v: readonly Axis[], w: readonly Axis[]): Axis[] => v.filter((q) => !K.includes(q.name) || w.some((r) => r.name === q.name));
+      const wanted = this.ctx.rootLayouts?.get(user.id);
+      return planContraction(kept(a, b), kept(b, a), K, wanted && wanted.length === user.type.axes.length ? wanted : user.type.axes).transposes;
+    };
+    const cost = (axes: readonly Axis[]): number => users.reduce((sum, u) => sum + costFor(u, axes), 0);
+    let best = node.type.axes;
+    for (let at = 0; at <= others.length; at++) {
+      const axes = [...others.slice(0, at), axis, ...others.slice(at)];
+      if (cost(axes) < cost(best)) best = axes;
+    }
+    return best;
+  }
+
+  /** Node `id`'s value laid out as its node's axes, for a reader outside (a saved value, a root). */
+  private inOwnLayout(id: NodeId): Val<V> {
+    const v = this.val(id);
+    const axes = this.ctx.fn.nodes[id]!.type.axes;
+    if (!needsTranspose(v.axes, axes)) return v;
+    return { ...v, axes, read: (as) => this.layout.align(v.read(as), v.axes, axes).v };
   }
 
   private val(id: NodeId): Val<V> {
@@ -227,8 +288,11 @@ class NodeLowering<V> {
     return v.axes.length === to.length ? aligned : I.tf('add', aligned, I.tf('fill', layout.shape(to), I.num(0)));
   }
 
-  /** Binds the node's value to a local; bool and int results of taped operands are made off the tape. */
-  private define(node: IrNode, make: () => V, taped: boolean, base?: string): void {
+  /**
+   * Binds the node's value, laid out as `axes` (the node's by default), to a local; bool and int
+   * results of taped operands are made off the tape.
+   */
+  private define(node: IrNode, make: () => V, taped: boolean, base?: string, axes: readonly Axis[] = node.type.axes): void {
     const { I } = this;
     // tfjs has no gradient for comparisons and logic: a bool or int result computed from a
     // differentiable tensor is evaluated off the tape (it has zero derivative anyway).
@@ -236,7 +300,7 @@ class NodeLowering<V> {
     const value = cut ? I.helper('noGrad', I.arrow([], make)) : this.ctx.tidyEach && !taped ? I.tf('tidy', I.arrow([], make)) : make();
     const name = this.ctx.names?.get(node.id) ?? base ?? `${camel(node.op)}${node.id}`;
     const v = I.let(name, value, node.op === 'iota' ? { type: 'tf.Tensor' } : {});
-    this.vals.set(node.id, tensorVal(I, v, node.type.axes, node.type.dtype, taped && !cut));
+    this.vals.set(node.id, tensorVal(I, v, axes, node.type.dtype, taped && !cut));
   }
 
   /** A taped operand lacking axes of the result, broadcast to it by adding zeros (see below). */
@@ -348,7 +412,7 @@ class NodeLowering<V> {
         return;
       }
       case 'rename':
-        this.vals.set(node.id, { ...this.val(node.args[0]!), axes: node.type.axes });
+        this.vals.set(node.id, this.relabelled(node));
         return;
       case 'to_real':
         return this.toReal(node);
@@ -368,6 +432,17 @@ class NodeLowering<V> {
       case 'apply':
         throw new Error(`internal: ${this.ctx.fn.name}: function parameter '${node.attrs.name}' must be called before the body`);
     }
+  }
+
+  /**
+   * The operand's tensor under the node's axes, which name the operand's axes position by
+   * position (a rename, a real read as real): the tensor's own order may differ from the
+   * operand node's (a contraction laid out for its consumer).
+   */
+  private relabelled(node: IrNode): Val<V> {
+    const x = this.val(node.args[0]!);
+    const from = this.ctx.fn.nodes[node.args[0]!]!.type.axes;
+    return { ...x, axes: x.axes.map((q) => node.type.axes[from.findIndex((f) => f.name === q.name)]!) };
   }
 
   private args(node: IrNode): Val<V>[] {
@@ -406,7 +481,7 @@ class NodeLowering<V> {
       return;
     }
     if (x.dtype === 'real') {
-      this.vals.set(node.id, { ...x, axes: node.type.axes });
+      this.vals.set(node.id, this.relabelled(node));
       return;
     }
     this.define(node, () => x.read('real'), x.taped);
@@ -453,11 +528,10 @@ class NodeLowering<V> {
     const { I, layout } = this;
     const [c, a, b] = this.args(node) as [Val<V>, Val<V>, Val<V>];
     const { dtype, axes } = node.type;
-    this.define(
-      node,
-      () => I.tf('where', this.fullMask(c, axes), this.full(node.args[1]!, a, axes, dtype), this.full(node.args[2]!, b, axes, dtype)),
-      [c, a, b].some((v) => v.taped),
-    );
+    const select = (): V => I.tf('where', this.fullMask(c, axes), this.full(node.args[1]!, a, axes, dtype), this.full(node.args[2]!, b, axes, dtype));
+    // Its full-shape branches and mask die with it where values are freed after their last use
+    // (a backward pass's tf.tidy would hold them to its end: three [N, N] tensors per select).
+    this.define(node, () => (this.ctx.disposeDead ? I.tf('tidy', I.arrow([], select)) : select()), [c, a, b].some((v) => v.taped));
   }
 
   private softmax(node: IrNode): void {
@@ -605,12 +679,15 @@ class NodeLowering<V> {
   }
 
   /**
-   * sum(a * b) over the contracted axes K as one (batched) tf.matMul: a laid out as
-   * [batch, free of a, K], b as [batch, K, free of b], each flattened to rank 3, so no tensor
-   * with the free axes of both sides and K exists, in the forward pass or in tfjs's gradient.
-   * An axis of K only one operand has is summed out of it first. Transposes are explicit: with
-   * matMul's transpose flags instead, info_nce and batch_hard_triplet at N = 256 ran 1.15-1.3×
-   * slower on wasm (tfjs 4.22, bench/pairwise.ts).
+   * sum(a * b) over the contracted axes K as one tf.matMul: the operands laid out as
+   * [batch, rows, K] and [batch, K, columns], rank 2 without batch axes, reshaped only where a
+   * group is not one axis, so no tensor with the free axes of both sides and K exists, in the
+   * forward pass or in tfjs's gradient. An axis of K only one operand has is summed out of it
+   * first. Which operand goes left and the order of batch and contracted axes are chosen for
+   * the fewest transposes (contract-plan.ts); the result is laid out as its consumer reads it
+   * when the context says (a gradient in its input's axes). Transposes are explicit: with
+   * matMul's transpose flags instead, info_nce and batch_hard_triplet at N = 256 ran
+   * 1.15-1.3× slower on wasm (tfjs 4.22, bench/pairwise.ts).
    */
   private contract(node: IrNode): void {
     const { I, layout } = this;
@@ -623,21 +700,30 @@ class NodeLowering<V> {
       names.length === 0 ? { v: v.read('real'), axes: v.axes } : { v: I.tf('sum', v.read('real'), layout.positions(physOf(v.axes), names)!), axes: v.axes.filter((x) => !names.includes(x.name)) };
     const x = summedOut(a, only(a, b));
     const y = summedOut(b, only(b, a));
-    const inY = (n: string): boolean => y.axes.some((q) => q.name === n);
-    const inX = (n: string): boolean => x.axes.some((q) => q.name === n);
-    const contracted = x.axes.filter((q) => K.includes(q.name) && inY(q.name));
-    const batch = x.axes.filter((q) => !K.includes(q.name) && inY(q.name));
-    const freeX = x.axes.filter((q) => !inY(q.name));
-    const freeY = y.axes.filter((q) => !inX(q.name));
+    const wanted = this.ctx.rootLayouts?.get(node.id)?.filter((q) => node.type.axes.some((r) => r.name === q.name));
+    const result = wanted && wanted.length === node.type.axes.length ? wanted : node.type.axes;
+    const plan = planContraction(x.axes, y.axes, K, result);
+    const [left, right] = plan.swap ? [y, x] : [x, y];
+    const { batch, contracted, rows, columns } = plan;
     const count = (axes: readonly Axis[]): V => this.count(axes);
-    const flat = (v: V, from: readonly Axis[], order: readonly Axis[], groups: readonly (readonly Axis[])[]): V =>
-      I.tf('reshape', layout.align(v, from, order).v, I.list(groups.map(count)));
-    this.define(node, () => {
-      const left = flat(x.v, x.axes, [...batch, ...freeX, ...contracted], [batch, freeX, contracted]);
-      const right = flat(y.v, y.axes, [...batch, ...contracted, ...freeY], [batch, contracted, freeY]);
-      const product = I.tf('reshape', I.tf('matMul', left, right), layout.shape([...batch, ...freeX, ...freeY]));
-      return layout.align(product, [...batch, ...freeX, ...freeY], node.type.axes).v;
-    }, a.taped || b.taped);
+    const groups = (list: readonly (readonly Axis[])[]): readonly (readonly Axis[])[] => (batch.length === 0 ? list.slice(1) : list);
+    // One axis per group is the tensor's own shape: a reshape would only add a tensor (tf.profile counts it).
+    const flat = (v: V, from: readonly Axis[], order: readonly (readonly Axis[])[]): V => {
+      const aligned = layout.align(v, from, order.flat()).v;
+      return groups(order).every((g) => g.length === 1) ? aligned : I.tf('reshape', aligned, I.list(groups(order).map(count)));
+    };
+    this.define(
+      node,
+      () => {
+        const product = I.tf('matMul', flat(left.v, left.axes, [batch, rows, contracted]), flat(right.v, right.axes, [batch, contracted, columns]));
+        const order = [...batch, ...rows, ...columns];
+        const shaped = groups([batch, rows, columns]).every((g) => g.length === 1) ? product : I.tf('reshape', product, layout.shape(order));
+        return layout.align(shaped, order, result).v;
+      },
+      a.taped || b.taped,
+      undefined,
+      result,
+    );
   }
 
   private reduce(node: IrNode, rule: ReduceRule): void {

@@ -225,12 +225,36 @@ export function polygammaParts(
 }
 
 /**
- * The float32 one-hot rows of class indices `t` (int32), of shape [...t.shape, depth]. tf.oneHot
- * in int32, then cast: its float32 form yields denormals on wasm, and it rejects depth 1.
+ * The float32 one-hot of class indices `t` (int32): shape [...t.shape, depth], or with the
+ * classes at position `axis` of the result ([depth, N] for `axis` 0 and t of shape [N]). An
+ * index outside [0, depth) gives zeros. Classes last: tf.oneHot in int32, then cast (its
+ * float32 form yields denormals on wasm, and it rejects depth 1). Elsewhere: one tf.scatterND
+ * of ones at (…, t, …), the only tensor of the one-hot's size it makes (tf.oneHot, cast and
+ * transpose made three, and a broadcast comparison with the positions is 60× slower on wasm,
+ * bench/onehot-layout.ts); indices outside are clamped, their ones made 0 (a scatter outside
+ * writes out of bounds on wasm).
  */
-export function oneHotReal(t: tf.Tensor, depth: number): tf.Tensor {
-  if (depth < 2) return tf.cast(tf.expandDims(tf.equal(t, tf.scalar(0, 'int32')), -1), 'float32');
-  return tf.cast(tf.oneHot(t, depth, 1, 0, 'int32'), 'float32');
+export function oneHotReal(t: tf.Tensor, depth: number, axis = t.rank): tf.Tensor {
+  if (axis === t.rank) {
+    if (depth < 2) return tf.tidy(() => tf.cast(tf.expandDims(tf.equal(t, tf.scalar(0, 'int32')), -1), 'float32'));
+    return tf.tidy(() => tf.cast(tf.oneHot(t, depth, 1, 0, 'int32'), 'float32'));
+  }
+  const shape = [...t.shape.slice(0, axis), depth, ...t.shape.slice(axis)];
+  const [before, after] = [t.shape.slice(0, axis), t.shape.slice(axis)].map((dims) => dims.reduce((p, d) => p * d, 1)) as [number, number];
+  if (before * after * depth === 0) return tf.zeros(shape);
+  return tf.tidy(() => {
+    // The one-hot as [before, depth, after] ([depth, after] when nothing is before): one at
+    // (row, t, column) for each index t, at row and column of its own position.
+    const lead = axis > 0;
+    const grid = lead ? [before, after] : [after];
+    const at = tf.reshape(t, [...grid, 1]);
+    const inside = tf.logicalAnd(tf.greaterEqual(at, tf.scalar(0, 'int32')), tf.less(at, tf.scalar(depth, 'int32')));
+    const clamped = tf.minimum(tf.maximum(at, tf.scalar(0, 'int32')), tf.scalar(depth - 1, 'int32'));
+    const columns = tf.reshape(tf.range(0, after, 1, 'int32'), lead ? [1, after, 1] : [after, 1]);
+    const parts = lead ? [tf.broadcastTo(tf.reshape(tf.range(0, before, 1, 'int32'), [before, 1, 1]), [before, after, 1]), clamped, tf.broadcastTo(columns, [before, after, 1])] : [clamped, columns];
+    const hot = tf.scatterND(tf.concat(parts, -1), tf.reshape(tf.cast(inside, 'float32'), grid), lead ? [before, depth, after] : [depth, after]);
+    return hot.rank === shape.length ? hot : tf.reshape(hot, shape);
+  });
 }
 
 /**

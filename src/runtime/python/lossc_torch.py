@@ -386,9 +386,11 @@ def tetragamma(x):
     return torch.polygamma(2, x)
 
 
-def oneHotReal(t, depth):
+def oneHotReal(t, depth, axis=None):
     # A comparison with the positions, not F.one_hot: the same on every device (meta included).
-    return (t.unsqueeze(-1) == torch.arange(depth, device=t.device)).to(_dtype())
+    # The classes last, or at position `axis` of the result; an index outside [0, depth) gives zeros.
+    hot = (t.unsqueeze(-1) == torch.arange(depth, device=t.device)).to(_dtype())
+    return hot if axis is None else torch.movedim(hot, -1, int(axis))
 
 
 def takeAlongLast(x, t, shape_, depth):
