@@ -6,7 +6,7 @@
 // below an unchecked untiled one.
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { compile } from '../src/api.js';
+import { compile } from './helpers/compile-cache.js';
 import { initBackend } from '../src/eval/setup.js';
 import { importModule } from './fuzz/compare.js';
 import { mulberry32 } from './oracle/tensor.js';
