@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { compile } from '../src/api.js';
+import { compile } from './helpers/compile-cache.js';
 import { initBackend } from '../src/eval/setup.js';
 import { importModule } from './fuzz/compare.js';
 import type { LossFunction } from './fuzz/inputs.js';

@@ -10,7 +10,7 @@ import * as base from '../bench/baselines/metric.js';
 import { CASES } from '../bench/cases/index.js';
 import { mulberry32 } from '../bench/cases/random.js';
 import type { BenchCase, GeneratedModule, Inputs, LossFn } from '../bench/cases/types.js';
-import { compile } from '../src/api.js';
+import { compile } from './helpers/compile-cache.js';
 import { initBackend } from '../src/eval/setup.js';
 import { fsHost } from '../src/cli/files.js';
 import { formatDiagnostic } from '../src/diagnostics/diagnostic.js';

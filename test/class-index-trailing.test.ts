@@ -3,21 +3,16 @@
 // one place of the lowering (src/lower/union.ts) read by the module, the evaluator and the
 // PyTorch module, and by the float64 reference. [N, 2] and '...' indices are refused.
 import * as tf from '@tensorflow/tfjs';
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { check, compile } from '../src/api.js';
-import { emitPytorchModule, TORCH_RUNTIME_FILE } from '../src/emit/pytorch.js';
+import { check } from '../src/api.js';
 import { evaluateTfjs, valueAndGradsTfjs } from '../src/eval/evaluate.js';
 import { initBackend } from '../src/eval/setup.js';
 import { differentiate } from '../src/grad/index.js';
 import type { IrFunction } from '../src/ir/types.js';
 import { evaluateReference, gradientsReference } from '../src/reference/evaluate.js';
-import { TORCH_RUNTIME_SOURCE } from '../src/runtime/python/source.js';
 import { compiledModule, type LossModule } from './helpers/compiled.js';
 import { expectThrowsClean } from './helpers/throws.js';
-import { PYTHON, torchMissing } from './helpers/torch.js';
+import { runTorchDriver, torchMissing } from './helpers/torch.js';
 
 const SOURCE = `
 /// Keras's sparse_categorical_crossentropy from logits.
@@ -112,12 +107,6 @@ describe('class indices with a trailing size-1 axis', () => {
 });
 
 const PY_DRIVER = String.raw`
-import json, sys, importlib.util
-import torch
-spec = importlib.util.spec_from_file_location("trailing_module", sys.argv[1] + "/trailing.py")
-sys.path.insert(0, sys.argv[1])
-mod = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(mod)
 c = json.load(sys.stdin)
 out = {}
 for form in ("flat", "column"):
@@ -139,14 +128,7 @@ print(json.dumps(out))
 describe('class indices [N, 1] in the PyTorch module', () => {
   const missing = torchMissing();
   it.skipIf(missing !== undefined)('int64 [N, 1] gives the oracle\'s value and gradient in float64; [N, 2] is refused', async () => {
-    const dir = resolve('test/.tmp/class-index-trailing-py');
-    mkdirSync(dir, { recursive: true });
-    const r = await compile(SOURCE, 'trailing.loss');
-    writeFileSync(resolve(dir, 'trailing.py'), emitPytorchModule({ file: 'trailing.loss', losses: r.losses }));
-    writeFileSync(resolve(dir, TORCH_RUNTIME_FILE), TORCH_RUNTIME_SOURCE);
-    const run = spawnSync(PYTHON, ['-c', PY_DRIVER, dir], { input: JSON.stringify({ x: X, t: T }), encoding: 'utf8', timeout: 60_000 });
-    expect(run.stderr).toBe('');
-    const a = JSON.parse(run.stdout) as Record<string, { value: number; grad: number[][] } | string>;
+    const a = await runTorchDriver<Record<string, { value: number; grad: number[][] } | string>>('class-index-trailing-py', 'trailing.loss', SOURCE, PY_DRIVER, { x: X, t: T });
     const { value, grad } = oracle(X, T);
     for (const form of ['flat', 'column']) {
       const got = a[form] as { value: number; grad: number[][] };

@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { compile } from '../src/api.js';
+import { compile } from './helpers/compile-cache.js';
 import { evaluateTfjs, valueAndGradsTfjs } from '../src/eval/evaluate.js';
 import { initBackend } from '../src/eval/setup.js';
 import type { IrFunction } from '../src/ir/types.js';

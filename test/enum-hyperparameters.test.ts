@@ -5,7 +5,8 @@
 // and each new diagnostic with its exact text.
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { check, compile, evaluate } from '../src/api.js';
+import { check, evaluate } from '../src/api.js';
+import { compile } from './helpers/compile-cache.js';
 import { formatDiagnostic } from '../src/diagnostics/diagnostic.js';
 import { initBackend } from '../src/eval/setup.js';
 import { reachable } from '../src/ir/walk.js';

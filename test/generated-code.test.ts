@@ -6,7 +6,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { compile } from '../src/api.js';
+import { compile } from './helpers/compile-cache.js';
 import { fsHost } from '../src/cli/files.js';
 import { formatDiagnostic } from '../src/diagnostics/diagnostic.js';
 import { typecheckGenerated } from '../src/emit/typecheck.js';

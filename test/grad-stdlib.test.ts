@@ -43,8 +43,9 @@ interface Loss {
 const FILES = readdirSync('stdlib').filter((f) => f.endsWith('.loss')).sort().map((f) => `stdlib/${f}`);
 const LOSSES: readonly Loss[] = FILES.flatMap((file) => {
   const text = readFileSync(file, 'utf8');
+  // Errors only: the stability warnings (most of a check's time) are test/stdlib*'s business.
   const raw = check(text, file, { host: fsHost, optimize: false, stability: false });
-  const opt = check(text, file, { host: fsHost });
+  const opt = check(text, file, { host: fsHost, stability: false });
   const errors = [...raw.diagnostics, ...opt.diagnostics].filter((d) => d.severity === 'error');
   if (errors.length > 0) throw new Error(errors.map((d) => formatDiagnostic(d)).join('\n'));
   return raw.losses.map((fn) => ({ file, name: fn.name, raw: fn, opt: opt.losses.find((l) => l.name === fn.name)! }));
@@ -52,7 +53,12 @@ const LOSSES: readonly Loss[] = FILES.flatMap((file) => {
 const DIFFERENTIABLE = LOSSES.filter((l) => l.name !== 'perceptual');
 
 /** The derived backward passes checked: as users get them (optimized), and as the table gives them. */
-function derivedVariants(l: Loss): { name: string; fn: IrFunction }[] {
+const variants = new Map<Loss, readonly { name: string; fn: IrFunction }[]>();
+function derivedVariants(l: Loss): readonly { name: string; fn: IrFunction }[] {
+  if (!variants.has(l)) variants.set(l, deriveVariants(l));
+  return variants.get(l)!;
+}
+function deriveVariants(l: Loss): { name: string; fn: IrFunction }[] {
   const of = (fn: IrFunction, optimize: boolean): IrFunction => {
     const d = differentiate(fn, { optimize });
     if (!d.fn) throw new Error(`${l.name}: no derived gradients: ${d.reason}`);

@@ -6,23 +6,20 @@
 // gradients; the generated PyTorch module too), against a float64 oracle written here from
 // torch 2.x's definition, and against central differences; the refusals by their messages.
 import * as tf from '@tensorflow/tfjs';
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { check, compile, evaluate } from '../src/api.js';
+import { check, evaluate } from '../src/api.js';
+import { compile } from './helpers/compile-cache.js';
 import { fsHost } from '../src/cli/files.js';
 import { formatDiagnostic } from '../src/diagnostics/diagnostic.js';
-import { emitPytorchModule, TORCH_RUNTIME_FILE } from '../src/emit/pytorch.js';
 import { initBackend } from '../src/eval/setup.js';
 import { formatSource } from '../src/fmt/index.js';
 import type { IrFunction } from '../src/ir/types.js';
 import { differentiate } from '../src/grad/index.js';
 import { evaluateReference, gradientsReference } from '../src/reference/evaluate.js';
-import { TORCH_RUNTIME_SOURCE } from '../src/runtime/python/source.js';
 import { compiledModule, type LossModule } from './helpers/compiled.js';
 import { expectThrowsClean } from './helpers/throws.js';
-import { PYTHON, torchMissing } from './helpers/torch.js';
+import { runTorchDriver, torchMissing } from './helpers/torch.js';
 import { fdGrad, maxAbsErr, maxRelErr } from './oracle/fd.js';
 import { mulberry32 } from './oracle/tensor.js';
 
@@ -282,13 +279,7 @@ describe('the stdlib: cross_entropy and nll take ignore_index', () => {
 // ---- real PyTorch: F.cross_entropy / F.nll_loss, and the generated PyTorch module ---------------
 
 const PY_DRIVER = String.raw`
-import json, sys, importlib.util
-import torch
 import torch.nn.functional as F
-sys.path.insert(0, sys.argv[1])
-spec = importlib.util.spec_from_file_location("ignore_module", sys.argv[1] + "/ignore.py")
-mod = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(mod)
 out = []
 for c in json.load(sys.stdin):
     res = {}
@@ -321,15 +312,9 @@ print(json.dumps(out))
 describe('ignore_index against real PyTorch', () => {
   const missing = torchMissing();
   it.skipIf(missing !== undefined)('F.cross_entropy and F.nll_loss (weight, label_smoothing, ignore_index) = the generated PyTorch module = the oracle, float64', async () => {
-    const dir = resolve('test/.tmp/ignore-index-py');
-    mkdirSync(dir, { recursive: true });
-    const r = await compile(SOURCE, 'ignore.loss');
-    writeFileSync(resolve(dir, 'ignore.py'), emitPytorchModule({ file: 'ignore.loss', losses: r.losses }));
-    writeFileSync(resolve(dir, TORCH_RUNTIME_FILE), TORCH_RUNTIME_SOURCE);
     const cases = [...CASES, ALL_IGNORED].flatMap((c) => (['mean', 'sum'] as const).map((reduction) => ({ ...c, reduction })));
-    const run = spawnSync(PYTHON, ['-c', PY_DRIVER, dir], { input: JSON.stringify(cases.map((c) => ({ x: c.x, t: c.t, w: c.w ?? null, ignore: c.ignore, eps: c.eps, reduction: c.reduction }))), encoding: 'utf8', timeout: 60_000 });
-    expect(run.stderr).toBe('');
-    const answers = JSON.parse(run.stdout) as Record<string, { value: number | 'NaN'; grad: (number | 'NaN')[] }>[];
+    const input = cases.map((c) => ({ x: c.x, t: c.t, w: c.w ?? null, ignore: c.ignore, eps: c.eps, reduction: c.reduction }));
+    const answers = await runTorchDriver<Record<string, { value: number | 'NaN'; grad: (number | 'NaN')[] }>[]>('ignore-index-py', 'ignore.loss', SOURCE, PY_DRIVER, input);
     const num = (v: number | 'NaN'): number => (v === 'NaN' ? NaN : v);
     cases.forEach((c, k) => {
       const a = answers[k]!;

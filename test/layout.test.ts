@@ -3,7 +3,8 @@
 // value or a diagnostic; and what callers see is laid out by the declarations.
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { check, compile } from '../src/api.js';
+import { check } from '../src/api.js';
+import { compile } from './helpers/compile-cache.js';
 import type { SourceHost } from '../src/check/program.js';
 import { formatDiagnostic } from '../src/diagnostics/diagnostic.js';
 import { evaluateTfjs } from '../src/eval/evaluate.js';

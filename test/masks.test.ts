@@ -7,7 +7,7 @@
 // on operands of one shape); and module, evaluator and reference agreeing on random inputs.
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { compile } from '../src/api.js';
+import { compile } from './helpers/compile-cache.js';
 import { initBackend } from '../src/eval/setup.js';
 import { valueAndGradsTfjs } from '../src/eval/evaluate.js';
 import { frontEnd } from '../src/pipeline.js';

@@ -6,20 +6,13 @@
 // below an unchecked untiled one.
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { compile } from '../src/api.js';
+import { compile } from './helpers/compile-cache.js';
 import { initBackend } from '../src/eval/setup.js';
 import { importModule } from './fuzz/compare.js';
+import { HARDEST } from './helpers/memory-plan-sources.js';
 import { mulberry32 } from './oracle/tensor.js';
 
-const SOURCE = `
-loss hardest(e: [N, D], label: int[N]) =
-  mean(relu(hp[i] - hn[i] + 1), i, where: any(is_pos[i, j], j) and any(label[i] != label[j], j))
-  where
-    dist[i, j]   = norm(e[i] - e[j], D)
-    is_pos[i, j] = label[i] == label[j] and i != j
-    hp[i]        = max(dist[i, j], j, where: is_pos[i, j])
-    hn[i]        = min(dist[i, j], j, where: label[i] != label[j])
-
+const SOURCE = `${HARDEST}
 loss log_affinity(e: [N, D], w: [N]) =
   mean(mean(log(sum(e[i] * e[j], D) + w[j]), j), i)
 `;

@@ -16,6 +16,7 @@ import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { compile } from '../src/api.js';
 import { initBackend } from '../src/eval/setup.js';
 import { expectClose, importModule } from './fuzz/compare.js';
+import { HARDEST } from './helpers/memory-plan-sources.js';
 import { fdGrad } from './oracle/fd.js';
 import { batch_hard_triplet, supconOneView } from './oracle/metric.js';
 import { fromArray, mulberry32 } from './oracle/tensor.js';
@@ -33,15 +34,7 @@ loss views(zi: [N, D], zj: [N, D], temperature: real = 0.1) =
     z[v, a]       = normalize(stack(zi, zj, V), D)
     s[v, a, w, b] = dot(z[v, a], z[w, b], D) / temperature
     pos[v, a]     = sum(s[v, a, w, a], w, where: w != v)
-
-loss hardest(e: [N, D], label: int[N]) =
-  mean(relu(hp[i] - hn[i] + 1), i, where: any(is_pos[i, j], j) and any(label[i] != label[j], j))
-  where
-    dist[i, j]   = norm(e[i] - e[j], D)
-    is_pos[i, j] = label[i] == label[j] and i != j
-    hp[i]        = max(dist[i, j], j, where: is_pos[i, j])
-    hn[i]        = min(dist[i, j], j, where: label[i] != label[j])
-
+${HARDEST}
 loss supcon(z: [N, D], label: int[N], temperature: real = 0.1) =
   mean(mean(lse[i] - s[i, j], j, where: pos[i, j]), i, where: any(pos[i, j], j))
   where

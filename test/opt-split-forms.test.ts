@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { importModule } from './fuzz/compare.js';
-import { compile } from '../src/api.js';
+import { compile } from './helpers/compile-cache.js';
 import { frontEnd } from '../src/pipeline.js';
 import { initBackend } from '../src/eval/setup.js';
 import type { IrFunction } from '../src/ir/types.js';

@@ -6,18 +6,13 @@
 // written here, the generated module (the compiler's backward pass and tfjs's autodiff), the
 // evaluator, the float64 reference and the PyTorch module; gradients by central differences.
 import * as tf from '@tensorflow/tfjs';
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { check, compile, evaluate } from '../src/api.js';
-import { emitPytorchModule, TORCH_RUNTIME_FILE } from '../src/emit/pytorch.js';
+import { check, evaluate } from '../src/api.js';
 import { initBackend } from '../src/eval/setup.js';
 import { REDUCTION_NAMES, type ReductionMode } from '../src/ir/reduction.js';
 import { evaluateReference } from '../src/reference/evaluate.js';
-import { TORCH_RUNTIME_SOURCE } from '../src/runtime/python/source.js';
 import { compiledModule, type LossModule } from './helpers/compiled.js';
-import { PYTHON, torchMissing } from './helpers/torch.js';
+import { runTorchDriver, torchMissing } from './helpers/torch.js';
 import { fdGrad, maxAbsErr } from './oracle/fd.js';
 
 // A token-level loss over [N, T] with a mask of the same shape, and one whose mask lacks T
@@ -153,11 +148,6 @@ describe('reduction and weights of a masked outer mean', () => {
 });
 
 const PY = String.raw`
-import json, sys, importlib.util, torch
-sys.path.insert(0, sys.argv[1])
-spec = importlib.util.spec_from_file_location("masked_module", sys.argv[1] + "/masked.py")
-mod = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(mod)
 out = []
 for c in json.load(sys.stdin):
     x = torch.tensor(c["x"], dtype=torch.float64)
@@ -172,15 +162,8 @@ print(json.dumps(out))
 describe('the PyTorch target', () => {
   const missing = torchMissing();
   it.skipIf(missing !== undefined)('runs every mode of a masked loss, float64, as the oracle', async () => {
-    const dir = resolve('test/.tmp/reduction-masked-py');
-    mkdirSync(dir, { recursive: true });
-    const r = await compile(SOURCE, 'masked.loss');
-    writeFileSync(resolve(dir, 'masked.py'), emitPytorchModule({ file: 'masked.loss', losses: r.losses }));
-    writeFileSync(resolve(dir, TORCH_RUNTIME_FILE), TORCH_RUNTIME_SOURCE);
     const cases = [undefined, W_FULL, W_ROWS].flatMap((w) => REDUCTION_NAMES.map((reduction) => ({ x: X, y: Y, m: M, w: w ?? null, reduction })));
-    const run = spawnSync(PYTHON, ['-c', PY, dir], { input: JSON.stringify(cases), encoding: 'utf8', timeout: 60_000 });
-    expect(run.stderr).toBe('');
-    const answers = JSON.parse(run.stdout) as number[][];
+    const answers = await runTorchDriver<number[][]>('reduction-masked-py', 'masked.loss', SOURCE, PY, cases);
     cases.forEach((c, k) => {
       const expected = reduceOracle(tokensL(X), tokensS, c.w ?? undefined, c.reduction);
       const flat = typeof expected === 'number' ? [expected] : expected.flat();

@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { expectThrowsClean } from './helpers/throws.js';
-import { compile } from '../src/api.js';
+import { compile } from './helpers/compile-cache.js';
 import { evaluateTfjs, valueAndGradsTfjs } from '../src/eval/evaluate.js';
 import { initBackend } from '../src/eval/setup.js';
 import { check, FUZZING, runs, timeout } from './fuzz/config.js';

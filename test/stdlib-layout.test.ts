@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { readFileSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { compile } from '../src/api.js';
+import { compile } from './helpers/compile-cache.js';
 import { fsHost } from '../src/cli/files.js';
 import { formatDiagnostic } from '../src/diagnostics/diagnostic.js';
 import { initBackend } from '../src/eval/setup.js';

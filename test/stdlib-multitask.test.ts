@@ -3,7 +3,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { compile } from '../src/api.js';
+import { compile } from './helpers/compile-cache.js';
 import { evaluateReference, type RefTensor } from '../src/reference/evaluate.js';
 import { valueAndGradsTfjs } from '../src/eval/evaluate.js';
 import { initBackend } from '../src/eval/setup.js';

@@ -7,7 +7,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { spawnSync } from 'node:child_process';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { check, compile } from '../src/api.js';
+import { check } from '../src/api.js';
+import { compile } from './helpers/compile-cache.js';
 import { typecheckGenerated } from '../src/emit/typecheck.js';
 import { formatDiagnostic } from '../src/diagnostics/diagnostic.js';
 import { valueAndGradsTfjs } from '../src/eval/evaluate.js';

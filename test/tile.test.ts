@@ -6,7 +6,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { check, compile } from '../src/api.js';
+import { check } from '../src/api.js';
+import { compile } from './helpers/compile-cache.js';
 import { formatDiagnostic } from '../src/diagnostics/diagnostic.js';
 import { initBackend } from '../src/eval/setup.js';
 import { typecheckGenerated } from '../src/emit/typecheck.js';

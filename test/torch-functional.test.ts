@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compile } from '../src/api.js';
+import { compile } from './helpers/compile-cache.js';
 import { fsHost } from '../src/cli/files.js';
 import { formatDiagnostic } from '../src/diagnostics/diagnostic.js';
 import { initBackend } from '../src/eval/setup.js';

@@ -4,23 +4,21 @@
 // generated module, the evaluator and the PyTorch module; the float64 reference does it itself.
 // All against MONAI's DiceLoss written from its definition (test/oracle/onehot-dice.ts).
 import * as tf from '@tensorflow/tfjs';
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { check, compile } from '../src/api.js';
+import { check } from '../src/api.js';
+import { compile } from './helpers/compile-cache.js';
 import { formatDiagnostic } from '../src/diagnostics/diagnostic.js';
-import { emitPytorchModule, TORCH_RUNTIME_FILE } from '../src/emit/pytorch.js';
 import { evaluateTfjs, valueAndGradsTfjs } from '../src/eval/evaluate.js';
 import { initBackend } from '../src/eval/setup.js';
 import { differentiate } from '../src/grad/index.js';
 import type { IrFunction } from '../src/ir/types.js';
 import { evaluateReference, gradientsReference } from '../src/reference/evaluate.js';
-import { TORCH_RUNTIME_SOURCE } from '../src/runtime/python/source.js';
 import { compiledModule, type LossModule } from './helpers/compiled.js';
 import { expectThrowsClean } from './helpers/throws.js';
 import { lossc } from './helpers/process.js';
-import { PYTHON, torchMissing } from './helpers/torch.js';
+import { runTorchDriver, torchMissing } from './helpers/torch.js';
 import { monaiSoftmaxDice } from './oracle/onehot-dice.js';
 import { mulberry32 } from './oracle/tensor.js';
 
@@ -290,12 +288,6 @@ describe('a union input through lossc eval (a process; npm run build first)', ()
 // ---- the generated PyTorch module on real torch --------------------------------------------
 
 const PY_DRIVER = String.raw`
-import json, sys, importlib.util
-import torch
-sys.path.insert(0, sys.argv[1])
-spec = importlib.util.spec_from_file_location("union_module", sys.argv[1] + "/union.py")
-mod = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(mod)
 out = []
 for c in json.load(sys.stdin):
     res = {}
@@ -324,14 +316,7 @@ print(json.dumps(out))
 describe('a union input in the PyTorch module', () => {
   const missing = torchMissing();
   it.skipIf(missing !== undefined)('indices (int64 or a list) and probabilities give the oracle\'s value and gradient in float64', async () => {
-    const dir = resolve('test/.tmp/union-types-py');
-    mkdirSync(dir, { recursive: true });
-    const r = await compile(SOURCE, 'union.loss');
-    writeFileSync(resolve(dir, 'union.py'), emitPytorchModule({ file: 'union.loss', losses: r.losses }));
-    writeFileSync(resolve(dir, TORCH_RUNTIME_FILE), TORCH_RUNTIME_SOURCE);
-    const run = spawnSync(PYTHON, ['-c', PY_DRIVER, dir], { input: JSON.stringify(CASES), encoding: 'utf8', timeout: 60_000 });
-    expect(run.stderr).toBe('');
-    const answers = JSON.parse(run.stdout) as Record<string, { value: number; grad: number[] } | string>[];
+    const answers = await runTorchDriver<Record<string, { value: number; grad: number[] } | string>[]>('union-types-py', 'union.loss', SOURCE, PY_DRIVER, CASES);
     CASES.forEach((c, k) => {
       const a = answers[k]!;
       for (const form of ['indices', 'onehot', 'list', 'soft', 'column'] as const) {

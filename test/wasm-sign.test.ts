@@ -3,7 +3,8 @@
 // with no diagnostic. The lowering computes sign from comparisons on every backend.
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { compile, evaluate } from '../src/api.js';
+import { evaluate } from '../src/api.js';
+import { compile } from './helpers/compile-cache.js';
 import { initBackend } from '../src/eval/setup.js';
 import { importModule } from './fuzz/compare.js';
 

@@ -4,7 +4,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { expect } from 'vitest';
-import { compile } from '../../src/api.js';
+import { compile } from '../helpers/compile-cache.js';
 import { fsHost } from '../../src/cli/files.js';
 import { formatDiagnostic } from '../../src/diagnostics/diagnostic.js';
 import type { IrFunction } from '../../src/ir/types.js';

@@ -2,7 +2,8 @@
 // errors allowed (warnings are the program's business).
 import type * as tf from '@tensorflow/tfjs';
 import { expect } from 'vitest';
-import { compile, type CompileOptions } from '../../src/api.js';
+import { type CompileOptions } from '../../src/api.js';
+import { compile } from './compile-cache.js';
 import { formatDiagnostic } from '../../src/diagnostics/diagnostic.js';
 import { importModule } from '../fuzz/compare.js';
 

@@ -4,9 +4,14 @@
 // installs python3-torch so that CI never skips. `/usr/bin/python3` explicitly: the python3
 // first on PATH may be another interpreter without torch.
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { resolve } from 'node:path';
+import { expect } from 'vitest';
+import { emitPytorchModule, TORCH_RUNTIME_FILE } from '../../src/emit/pytorch.js';
 import type { ReductionMode } from '../../src/ir/reduction.js';
+import { TORCH_RUNTIME_SOURCE } from '../../src/runtime/python/source.js';
+import { compile } from './compile-cache.js';
 import type { F64Tensor } from '../oracle/tensor.js';
 import type { Hypers, Inputs } from './grad-stdlib-cases.js';
 
@@ -133,4 +138,29 @@ export class TorchDriver {
   close(): void {
     this.child.stdin.end();
   }
+}
+
+/**
+ * `source` compiled to a PyTorch module beside its runtime (test/.tmp/<folder>/<name>.py, as
+ * `file` is <name>.loss), and `driver` run by the Python that imports torch with `input` as
+ * JSON on stdin: the driver finds the module as `mod`, and prints its answer as JSON, which is
+ * returned parsed once nothing was written to stderr.
+ */
+export async function runTorchDriver<T>(folder: string, file: string, source: string, driver: string, input: unknown): Promise<T> {
+  const dir = resolve('test/.tmp', folder);
+  const name = file.replace(/\.loss$/, '');
+  mkdirSync(dir, { recursive: true });
+  const r = await compile(source, file);
+  writeFileSync(resolve(dir, `${name}.py`), emitPytorchModule({ file, losses: r.losses }));
+  writeFileSync(resolve(dir, TORCH_RUNTIME_FILE), TORCH_RUNTIME_SOURCE);
+  const load = [
+    'import json, sys, importlib.util, torch',
+    'sys.path.insert(0, sys.argv[1])',
+    `spec = importlib.util.spec_from_file_location("${name}_module", sys.argv[1] + "/${name}.py")`,
+    'mod = importlib.util.module_from_spec(spec)',
+    'spec.loader.exec_module(mod)',
+  ].join('\n');
+  const run = spawnSync(PYTHON, ['-c', `${load}\n${driver}`, dir], { input: JSON.stringify(input), encoding: 'utf8', timeout: 60_000 });
+  expect(run.stderr).toBe('');
+  return JSON.parse(run.stdout) as T;
 }
