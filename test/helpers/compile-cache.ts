@@ -57,7 +57,7 @@ export const cacheEnabled = (): boolean => process.env.LOSSC_TEST_CACHE !== '0';
 export async function compile(text: string, file = 'input.loss', options: CompileOptions = {}): Promise<CompileResult> {
   if (!cacheEnabled()) return compileNow(text, file, options);
   const { host, ...rest } = options;
-  const key = sha(compiler(), file, text, JSON.stringify(rest, Object.keys(rest).sort()), host ? 'host' : 'no host');
+  const key = sha(compiler(), file, text, JSON.stringify(Object.entries(rest).sort(([a], [b]) => (a < b ? -1 : 1))), host ? 'host' : 'no host');
   const path = join(DIR, `${key}.bin`);
   const hit = read(path);
   if (hit && host && hit.reads.every(([f, t]) => host.readFile(f) === t)) return hit.result;
