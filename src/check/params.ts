@@ -197,8 +197,9 @@ function matchShape(ctx: ElabContext, scope: Scope, dims: readonly DimExpr[], va
 
 /**
  * The class-index form of a union input (`y: index[N] of C | [N, C]`), whose real form has
- * `axes`: the real form is the indices' shape with one axis of the classes added, anywhere. A
- * union is a required loss input of named dims, with no ignore value (null: reported).
+ * `axes`: the real form is the indices' shape with one axis of the classes added, anywhere
+ * (`index[B, ...] of C | [B, C, ...]`: `...` where the indices have it). A union is a
+ * required loss input with no ignore value (null: reported).
  */
 function unionIndices(ctx: ElabContext, param: Param, indices: IndexTypeExpr, axes: readonly Axis[], domain: DomainInfo | undefined): IrInput['orIndices'] | null {
   const name = param.name.name;
@@ -211,7 +212,6 @@ function unionIndices(ctx: ElabContext, param: Param, indices: IndexTypeExpr, ax
   }
   // Which index is ignored has no one-hot row: torch's one_hot and MONAI's to_onehot_y refuse it too.
   if (indices.ignore) return refuse(`class indices with an ignore value have no one-hot form (an ignored sample has no row of probabilities); declare 'index[...] of ${indices.of.name} ignore ${indices.ignore.name}' alone and mask it`);
-  if (axes.some((a) => a.name === REST) || indices.shape.some((d) => d.kind === 'RestDim')) return refuse("its dims must be written out (no '...')");
   // One-hot rows hold 0 and 1: a domain without them would be a false promise to the range analysis.
   const holds = (v: number): boolean =>
     !domain || (domain.kind === 'set' ? (domain.values ?? []).includes(v) : (domain.lo === undefined || (domain.loClosed ? domain.lo <= v : domain.lo < v)) && (domain.hi === undefined || (domain.hiClosed ? v <= domain.hi : v < domain.hi)));
