@@ -56,8 +56,16 @@ export function matchParam(ctx: ElabContext, scope: Scope, def: Definition, k: n
     return false;
   }
   if (type?.kind === 'TensorType' && type.orIndices) {
-    ctx.diagnostics.report('UnionUnsupported', param.name.span, { name, why: `a def's parameter has one type (only a loss's input is told apart at run time): declare '${name}' as probabilities and pass onehot(t) for class indices` });
-    return false;
+    if (def.defKind !== 'loss') {
+      ctx.diagnostics.report('UnionUnsupported', param.name.span, { name, why: `a def's parameter has one type (only a loss's input is told apart at run time): declare '${name}' as probabilities and pass onehot(t) for class indices` });
+      return false;
+    }
+    // A loss called from another takes the probabilities form (the caller's own union input
+    // was made so at its boundary).
+    if (typeof val.elem !== 'string') {
+      ctx.diagnostics.report('UnionUnsupported', span, { name, why: `called from another loss, '${def.name.name}' takes '${name}' as probabilities ${shapeText(type.shape ?? [])}: pass onehot(t) for class indices` });
+      return false;
+    }
   }
   if (type?.kind === 'TensorType' && type.element === 'int') {
     const whole = literal === undefined || val.elem !== 'real' ? val : wholeLiteral(ctx, def, k, literal, span);

@@ -384,7 +384,13 @@ export function checkArguments<V>(I: Interp<V>, fn: IrFunction, inputs: Readonly
   for (const input of fn.inputs) {
     const guard = givenAsIndices.get(input.name);
     if (!input.orIndices || guard === undefined) continue;
-    indexScans.push({ input: { ...input, elem: 'index', indexOf: input.orIndices.of, axes: input.orIndices.axes }, value: inputs.get(input.name)!, size: dim(input.orIndices.of), guard: () => guard });
+    const size = dim(input.orIndices.of);
+    indexScans.push({ input: { ...input, elem: 'index', indexOf: input.orIndices.of, axes: input.orIndices.axes }, value: inputs.get(input.name)!, size, guard: () => guard });
+    // With one class every index is 0 and its one-hot all 1, whatever the labels meant: MONAI
+    // ignores to_onehot_y then and reads [B, 1, ...] labels as the probabilities.
+    I.throwIf(I.and(guard, () => I.js('eq', size, I.num(1))), 'RangeError', () => [
+      `${loss}: input '${input.name}' is given as class indices of ${input.orIndices!.of}, which has size 1: with a single class every index is 0 and its one-hot row all 1, so the labels would be lost; give '${input.name}' as probabilities (float32 of shape ${shapeText(input.axes)}, e.g. 0/1 labels)`,
+    ]);
   }
   // An ignoring input (`ignore h`) also admits h's value.
   const ignoreOf = (input: IrInput): V | undefined => {

@@ -183,6 +183,7 @@ function unionOneHot(fn: IrFunction, decl: IrFunction['inputs'][number], t: RefT
   if (shape.length !== want.length || shape.some((s, k) => s !== want[k])) {
     throw new EvalError(`${fn.name}: input '${decl.name}' (class indices) has shape [${t.shape.join(', ')}], but [${axes.map((a) => a.dim).join(', ')}] is [${want.join(', ')}]`);
   }
+  if (depth === 1) throw new EvalError(`${fn.name}: input '${decl.name}' is given as class indices of ${of}, which has size 1: with a single class every index is 0 and its one-hot row all 1, so the labels would be lost; give '${decl.name}' as probabilities`);
   const bad = t.data.findIndex((v) => !Number.isInteger(v) || v < 0 || v >= depth);
   if (bad >= 0) throw new EvalError(`${fn.name}: input '${decl.name}' holds class index ${t.data[bad]}, outside [0, ${depth}) of ${of}`);
   const outer = prod(shape.slice(0, at));
