@@ -18,7 +18,7 @@ import { memoryReport, type PassMemory } from './grad/memory-report.js';
 import { frontEnd, type PipelineOptions } from './pipeline.js';
 import type { SampleReport } from './sample/sample.js';
 import { footprint, type Footprint } from './ir/footprint.js';
-import { restLength, unionShapeIsIndices } from './ir/class-indices.js';
+import { unionShapeIsIndices } from './ir/class-indices.js';
 import { printIr } from './ir/print.js';
 import type { AppliedRewrite } from './opt/index.js';
 import { countOps, type OpCounts } from './opt/stats.js';
@@ -167,9 +167,9 @@ export async function evaluate(text: string, file: string, options: EvaluateOpti
       if (options.grad) {
         // Every real input given, but a union given as class indices (no gradient); an
         // optional input left out is filled by its default, a constant.
-        const rest = restLength(fn, Object.fromEntries(Object.entries(tensors).map(([k, t]) => [k, t.shape])));
+        const shapes = Object.fromEntries(Object.entries(tensors).map(([k, t]) => [k, t.shape]));
         const given = (i: (typeof fn.inputs)[number]): boolean =>
-          tensors[i.name] !== undefined && !(i.orIndices && (tensors[i.name]!.dtype === 'int32' || unionShapeIsIndices(i, tensors[i.name]!.shape, rest)));
+          tensors[i.name] !== undefined && !(i.orIndices && (tensors[i.name]!.dtype === 'int32' || unionShapeIsIndices(fn, i, shapes)));
         const wrt = fn.inputs.filter((i) => i.elem === 'real' && given(i)).map((i) => i.name);
         const { value, grads } = valueAndGradsTfjs(fn, tensors, prepared.hypers, wrt, evalOptions);
         const out: Record<string, NestedArray> = {};

@@ -247,7 +247,6 @@ describe('a union input: declarations refused', () => {
     ['loss f(x: [N, C], y: index[N] of C | [N, C] in {0, 1}) = mean(x) + mean(y)', undefined],
     ['loss f(x: [N, C], y: index[N] of C | [N, C]) = mean(x) + mean(y)', undefined],
     ['loss f(x: [N, C], y: index[N] of C | [N, C] = 0) = mean(x) + mean(y)', "u.loss:1:19: error E5021: 'y' cannot be class indices or probabilities here: a union input is required and given whole (not optional with a default)"],
-    ['loss f(x: [..., C], y: index[...] of C | [..., C]) = mean(x) + mean(y)', "u.loss:1:21: error E5021: 'y' cannot be class indices or probabilities here: its dims must be written out (no '...')"],
     ['loss f(x: [C], y: index[N] of C | [N, C]) = mean(x) + mean(y)', "u.loss:1:16: error E5022: dimension N of 'y' must also be in the shape of an input of one type, which fixes its size ('y' comes as class indices or as probabilities, of two shapes)"],
     ['def g(y: index[N] of C | [N, C]) = mean(y)\nloss f(x: [N, C]) = g(x)', "u.loss:1:7: error E5021: 'y' cannot be class indices or probabilities here: a def's parameter has one type (only a loss's input is told apart at run time): declare 'y' as probabilities and pass onehot(t) for class indices"],
   ])('%s', (source, message) => {

@@ -26,31 +26,51 @@ export function givenPosition(axes: readonly { readonly name: string }[], k: num
   return restAt >= 0 && k > restAt ? k + rest - 1 : k;
 }
 
+type Shapes = Readonly<Record<string, readonly number[] | undefined>>;
+
+/** The first required input of one type that has a `...` or dim `dim` and is given, with its shape. */
+function fixer(fn: IrFunction, shapes: Shapes, has: (input: IrInput) => boolean): { input: IrInput; shape: readonly number[] } | undefined {
+  for (const input of fn.inputs) {
+    const shape = shapes[input.name];
+    if (!input.orIndices && input.default === undefined && shape && has(input)) return { input, shape };
+  }
+  return undefined;
+}
+
 /**
  * How many dims the `...` of `fn` stands for, read from the first input of one type that has it
  * and is given (the one that fixes them, as the checks do); 0 when none has it.
  */
-export function restLength(fn: IrFunction, shapes: Readonly<Record<string, readonly number[] | undefined>>): number {
-  for (const input of fn.inputs) {
-    const shape = shapes[input.name];
-    if (input.orIndices || input.default !== undefined || !shape || !input.axes.some((a) => a.name === REST)) continue;
-    return Math.max(0, shape.length - (input.axes.length - 1));
-  }
-  return 0;
+export function restLength(fn: IrFunction, shapes: Shapes): number {
+  const found = fixer(fn, shapes, (i) => i.axes.some((a) => a.name === REST));
+  return found ? Math.max(0, found.shape.length - (found.input.axes.length - 1)) : 0;
+}
+
+/** The size of dim `dim` as the first input of one type that has it gives it; undefined if none. */
+function sizeOf(fn: IrFunction, dim: string, shapes: Shapes): number | undefined {
+  const found = fixer(fn, shapes, (i) => i.axes.some((a) => a.dim === dim));
+  if (!found) return /^\d+$/.test(dim) ? Number(dim) : undefined;
+  const { input, shape } = found;
+  const k = input.axes.findIndex((a) => a.dim === dim);
+  const restAt = input.axes.findIndex((a) => a.name === REST);
+  return shape[restAt >= 0 && k > restAt ? shape.length - (input.axes.length - k) : k];
 }
 
 /**
- * Whether a value of `shape` given for a union input (`y: index[B, P] of C | [B, C, P]`) is its
- * class indices, where no dtype tells (the float64 reference, JSON): of the indices' rank, or
- * with a size-1 axis where the classes stand (MONAI's [B, 1, P]; with one class that is also the
- * probabilities' shape, and read as indices). `rest`: how many dims `...` stands for
- * (`restLength`), when the union has it (`index[B, ...] of C | [B, C, ...]`).
+ * Whether the value given for a union input (`y: index[B, P] of C | [B, C, P]`) in `shapes` is
+ * its class indices, where no dtype tells (the float64 reference, JSON): of the indices' rank,
+ * or with a size-1 axis where the classes stand (MONAI's [B, 1, P]). With one class that is
+ * also the probabilities' shape, and read as them, as MONAI reads a one-channel target
+ * whatever to_onehot_y says (class indices of one class would all be 0). With `...`
+ * (`index[B, ...] of C | [B, C, ...]`) the ranks follow the input that fixes the rest dims.
  */
-export function unionShapeIsIndices(input: IrInput, shape: readonly number[], rest = 0): boolean {
+export function unionShapeIsIndices(fn: IrFunction, input: IrInput, shapes: Shapes): boolean {
   const indices = input.orIndices;
-  if (!indices) return false;
+  const shape = shapes[input.name];
+  if (!indices || !shape) return false;
   const hasRest = input.axes.some((a) => a.name === REST);
+  const rest = hasRest ? restLength(fn, shapes) : 0;
   const rank = indices.axes.length + (hasRest ? rest - 1 : 0);
   const at = givenPosition(input.axes, unionClassAt(input), rest);
-  return shape.length === rank || (shape.length === rank + 1 && shape[at] === 1);
+  return shape.length === rank || (shape.length === rank + 1 && shape[at] === 1 && sizeOf(fn, indices.of, shapes) !== 1);
 }

@@ -25,7 +25,7 @@ export function resolveDims(fn: IrFunction, shapes: Readonly<Record<string, read
     if (!shape && input.default !== undefined) continue; // filled from the dims of the others
     if (!shape) throw new ShapeError(`${fn.name}: input '${input.name}' is missing`);
     // A union input given as class indices fixes no dim (others do): evaluate.ts checks it.
-    if (unionShapeIsIndices(input, shape, rest?.length ?? 0)) continue;
+    if (unionShapeIsIndices(fn, input, shapes)) continue;
     // `[B, C, ...]`: the dims before `...` are the first ones of the shape, those after it the last.
     const restAt = input.axes.findIndex((a) => a.name === REST);
     const hasRest = restAt >= 0;

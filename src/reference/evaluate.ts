@@ -143,7 +143,7 @@ export function gradientsReference(
   const grads: Record<string, RefTensor> = {};
   for (const input of fn.inputs.filter((i) => i.elem === 'real')) {
     // A union input given as class indices has no gradient.
-    if (inputs[input.name] && unionShapeIsIndices(input, inputs[input.name]!.shape, dims.rest.length)) continue;
+    if (inputs[input.name] && unionShapeIsIndices(fn, input, shapes)) continue;
     const shape = inputs[input.name]?.shape ?? declaredShape(fn, input, dims);
     const share = pass.grads.find((x) => x.input === input.name);
     if (!share) {
@@ -513,7 +513,7 @@ class RefEvaluator {
         throw new ShapeError(`${this.fn.name}: input '${name}' has shape [${t.shape.join(', ')}] but ${t.data.length} values`);
       }
       // A union input of its class indices' rank is them: one-hot here, in float64.
-      if (unionShapeIsIndices(decl, t.shape, this.dims.rest.length)) return this.make(node, unionOneHot(this.fn, decl, t, this.dims.sizes, this.dims.rest));
+      if (unionShapeIsIndices(this.fn, decl, { ...Object.fromEntries(Object.entries(this.inputs).map(([k, v]) => [k, v.shape])), [name]: t.shape })) return this.make(node, unionOneHot(this.fn, decl, t, this.dims.sizes, this.dims.rest));
       if (decl.elem === 'int' || decl.elem === 'index') {
         const bad = t.data.findIndex((v) => !Number.isInteger(v));
         if (bad >= 0) throw new EvalError(`${this.fn.name}: input '${name}' must hold whole numbers, but has ${t.data[bad]} at flat position ${bad}`);
