@@ -194,7 +194,7 @@ function autodiff<V>(ctx: BodyContext<V>, sig: Signature<V>, check: V): V {
   const masked = fn.reduction?.mask !== undefined;
   // Masked, the output (the loss's own reduction, with its empty value) is not computed from the per-sample node.
   const nodes = lowerNodes({ ...ctx, names: new Map([[root, fn.reduction ? 'perSample' : 'loss'], ...(masked ? [[fn.output, 'loss'] as const] : [])]) }, masked ? [root, fn.output] : [root]);
-  checkFinite(I, fn, nodes, root, ctx.inputs, ctx.hypers, check);
+  checkFinite(I, fn, nodes, root, ctx.inputs, ctx.hypers, ctx.layout, check);
   const out = nodes.val(root);
   // Returning an input from tf.tidy would hand the caller's own tensor back as "the result".
   const value = (): V => atBoundary(ctx, root, out.isInput ? I.tf('clone', out.read()) : out.read());
