@@ -218,8 +218,9 @@ function unionIndices(ctx: ElabContext, param: Param, indices: IndexTypeExpr, ax
   if (param.learnable || param.broadcasts || param.default) {
     return refuse(`a union input is required and given whole (not ${param.learnable ? "'param'" : param.broadcasts ? "'broadcast'" : 'optional with a default'})`);
   }
-  // Which index is ignored has no one-hot row: torch's one_hot and MONAI's to_onehot_y refuse it too.
-  if (indices.ignore) return refuse(`class indices with an ignore value have no one-hot form (an ignored sample has no row of probabilities); declare 'index[...] of ${indices.of.name} ignore ${indices.ignore.name}' alone and mask it`);
+  // An ignored index has no one-hot row (torch's one_hot and MONAI's to_onehot_y refuse it), and
+  // smp's DiceLoss, which takes one, zeroes the prediction there too: not the target's to say.
+  if (indices.ignore) return refuse(`class indices with an ignore value have no one-hot form: an ignored position has no row of probabilities, and the peers that ignore one leave it out of the prediction as well (smp's DiceLoss zeroes both there), which a target alone cannot say; declare 'index[...] of ${indices.of.name} ignore ${indices.ignore.name}' alone and mask the prediction and onehot(t) with t != ${indices.ignore.name}`);
   // One-hot rows hold 0 and 1: a domain without them would be a false promise to the range analysis.
   const holds = (v: number): boolean =>
     !domain || (domain.kind === 'set' ? (domain.values ?? []).includes(v) : (domain.lo === undefined || (domain.loClosed ? domain.lo <= v : domain.lo < v)) && (domain.hi === undefined || (domain.hiClosed ? v <= domain.hi : v < domain.hi)));

@@ -346,7 +346,9 @@ export function checkArguments<V>(I: Interp<V>, fn: IrFunction, inputs: Readonly
   // Dims made by flatten: the product of the merged ones (a size the inputs give must equal it).
   for (const source of fn.dims) {
     if (!('product' in source)) continue;
-    const product = source.product.map((d) => dims.get(d) ?? I.num(Number(d))).reduce((a, b) => I.js('mul', a, b));
+    // `flatten(x, ..., S)`: S holds the rest dims.
+    const factor = (d: string): V => (d === REST ? I.js('product', rest ?? I.list([])) : dims.get(d) ?? I.num(Number(d)));
+    const product = source.product.map(factor).reduce((a, b) => I.js('mul', a, b));
     const known = dims.get(source.dim);
     if (known === undefined) dims.set(source.dim, I.let(source.dim, product, { dropIfUnused: true }));
     else I.throwIf(I.js('ne', known, product), 'Error', () => [`${loss}: dimension ${source.dim} is ${source.product.join('·')} = `, product, `, but '${fixedBy.get(source.dim)}' gives `, known]);

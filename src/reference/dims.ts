@@ -73,7 +73,7 @@ export function resolveDims(fn: IrFunction, shapes: Readonly<Record<string, read
   }
   for (const source of fn.dims) {
     if (!('product' in source)) continue;
-    const product = source.product.reduce((p, d) => p * (sizes.get(d) ?? Number(d)), 1);
+    const product = source.product.reduce((p, d) => p * (d === REST ? (rest ?? []).reduce((a, b) => a * b, 1) : sizes.get(d) ?? Number(d)), 1);
     const known = sizes.get(source.dim);
     if (known !== undefined && known !== product) throw new ShapeError(`${fn.name}: dimension ${source.dim} is ${source.product.join('·')} = ${product}, but '${fixedBy.get(source.dim)}' gives ${known}`);
     sizes.set(source.dim, product);

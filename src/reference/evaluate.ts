@@ -641,7 +641,8 @@ class RefEvaluator {
    * the same along it.
    */
   private regroup(node: IrNode, x: Val): Val {
-    const parts = (node.attrs.axes ?? []).map((name, k) => ({ name, size: this.dimsOf({ name, dim: node.attrs.dims![k]! })[0]! }));
+    // The rest dims (`flatten(x, ..., S)`) are parts each, keyed by position as below.
+    const parts = (node.attrs.axes ?? []).flatMap((name, k) => (name === REST ? this.dims.rest.map((size, j) => ({ name: `${REST}${j}`, size })) : [{ name, size: this.dimsOf({ name, dim: node.attrs.dims![k]! })[0]! }]));
     const whole = node.op === 'flatten' ? node.attrs.to! : node.attrs.axis!;
     // How far one step along each dim of x moves in its data (rest dims keyed by position).
     const step = new Map<string, number>();
