@@ -168,8 +168,9 @@ export async function evaluate(text: string, file: string, options: EvaluateOpti
         // Every real input given, but a union given as class indices (no gradient); an
         // optional input left out is no input: a constant fills it, or the tensor of the
         // input it defaults to, whose gradient then counts both uses.
+        const shapes = Object.fromEntries(Object.entries(tensors).map(([k, t]) => [k, t.shape]));
         const given = (i: (typeof fn.inputs)[number]): boolean =>
-          tensors[i.name] !== undefined && !(i.orIndices && (tensors[i.name]!.dtype === 'int32' || unionShapeIsIndices(i, tensors[i.name]!.shape)));
+          tensors[i.name] !== undefined && !(i.orIndices && (tensors[i.name]!.dtype === 'int32' || unionShapeIsIndices(fn, i, shapes)));
         const wrt = fn.inputs.filter((i) => i.elem === 'real' && given(i)).map((i) => i.name);
         const { value, grads } = valueAndGradsTfjs(fn, tensors, prepared.hypers, wrt, evalOptions);
         const out: Record<string, NestedArray> = {};

@@ -141,8 +141,8 @@ const CASES: Record<DiagnosticKind, Case> = {
     expect: 'case.loss:1:78: error E4031: the merged axis S would have size B·H, but S is already the merged axis of (H, W): give the merged axis a name of its own',
   },
   FlattenRest: {
-    source: 'loss f(x: [B, C, ...]) = mean(flatten(x, ..., S))',
-    expect: "case.loss:1:42: error E4032: flatten and unflatten cannot merge or split the '...' axes (the operand's axes are [B, C, ...]): write the dims in the shape, e.g. [B, C, H, W], and merge them by name",
+    source: 'loss f(x: [B, C, ...]) = mean(flatten(x, (C, ...), S))',
+    expect: "case.loss:1:46: error E4032: flatten merges the '...' axes only alone, as flatten(x, ..., S) of an operand that has them, and unflatten(x, S, ...) splits only an S made so (the operand's axes are [B, C, ...]): to merge them with named axes, write the dims in the shape, e.g. [B, C, H, W], and merge them by name",
   },
   UnflattenUnsized: {
     source: 'loss f(x: [B, S]) = mean(unflatten(x, S, (H, W)))',

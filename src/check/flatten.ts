@@ -4,21 +4,27 @@
 
 import type { Call, Expr } from '../../grammar/ast.js';
 import { formatAxes } from '../ir/axes.js';
-import { REST, type Axis } from '../ir/types.js';
+import { REST, REST_AXIS, type Axis } from '../ir/types.js';
 import type { ElabContext } from './context.js';
 import { elabTensor, fromNode } from './expr.js';
 import { declare, orderOf } from './order.js';
 import { findDimVar, findEntry, hasDim, type Scope } from './scope.js';
 import type { Val } from './values.js';
 
-/** `flatten(x, (H, W), S)`: the axes H and W of x merged into a new axis S of size |H|·|W|, H the major one. */
+/**
+ * `flatten(x, (H, W), S)`: the axes H and W of x merged into a new axis S of size |H|·|W|, H the
+ * major one. `flatten(x, ..., S)`: the rest dims merged, row-major in the order callers give them.
+ */
 export function elabFlatten(ctx: ElabContext, scope: Scope, call: Call, positional: readonly Expr[]): Val | null {
   const [first, axesArg, nameArg] = positional as [Expr, Expr, Expr];
   const x = elabTensor(ctx, scope, first);
   if (!x) return null;
   const items = axesArg.kind === 'Tuple' ? axesArg.items : [axesArg];
   const merged: Axis[] = [];
-  for (const it of items) {
+  // `flatten(x, ..., S)`: the rest dims merged, alone (smp's view(B, C, -1)).
+  const restAlone = items.length === 1 && items[0]!.kind === 'Name' && items[0]!.name === REST && x.axes.some((a) => a.name === REST);
+  if (restAlone) merged.push(REST_AXIS);
+  for (const it of restAlone ? [] : items) {
     if (it.kind === 'Name' && it.name === REST) {
       ctx.diagnostics.report('FlattenRest', it.span, { axes: formatAxes(x.axes) });
       return null;
@@ -53,14 +59,18 @@ export function elabFlatten(ctx: ElabContext, scope: Scope, call: Call, position
   if (!made) ctx.productDims.set(name, product);
   if (!ctx.dimOrder.includes(name)) ctx.dimOrder.push(name);
   const node = ctx.b.op('flatten', [x.id], { axes: merged.map((a) => a.name), dims: product, to: name, dim: name }, call.span);
-  // Read in x's order, the new axis where the first merged one was.
+  // Read in x's order, the new axis where the first merged one was (where `...` stands in x's axes).
   const order = orderOf(ctx, x).names;
-  const at = order.findIndex((n) => merged.some((m) => m.name === n));
-  const result = order.flatMap((n, k) => (k === at ? [name] : merged.some((m) => m.name === n) ? [] : [n]));
+  const restBefore = restAlone ? x.axes.slice(0, x.axes.findIndex((a) => a.name === REST)).map((a) => a.name) : [];
+  const at = restAlone ? order.filter((n) => restBefore.includes(n)).length : order.findIndex((n) => merged.some((m) => m.name === n));
+  const result = restAlone ? [...order.slice(0, at), name, ...order.slice(at)] : order.flatMap((n, k) => (k === at ? [name] : merged.some((m) => m.name === n) ? [] : [n]));
   return declare(ctx, fromNode(ctx, node, x.elem), x.positional ? result : undefined);
 }
 
-/** `unflatten(x, S, (H, W))`: axis S of x split into axes H and W, whose sizes the loss knows, H the major one. */
+/**
+ * `unflatten(x, S, (H, W))`: axis S of x split into axes H and W, whose sizes the loss knows, H
+ * the major one. `unflatten(x, S, ...)`: S made by `flatten(y, ..., S)` split back into the rest dims.
+ */
 export function elabUnflatten(ctx: ElabContext, scope: Scope, call: Call, positional: readonly Expr[]): Val | null {
   const [first, axisArg, partsArg] = positional as [Expr, Expr, Expr];
   const x = elabTensor(ctx, scope, first);
@@ -74,6 +84,13 @@ export function elabUnflatten(ctx: ElabContext, scope: Scope, call: Call, positi
   }
   const items = partsArg.kind === 'Tuple' ? partsArg.items : [partsArg];
   const parts: Axis[] = [];
+  // `unflatten(x, S, ...)`: S back into the rest dims, where flatten(y, ..., S) made S (their sizes known).
+  const made = ctx.productDims.get(axis.dim);
+  if (items.length === 1 && items[0]!.kind === 'Name' && items[0]!.name === REST && made?.length === 1 && made[0] === REST && !x.axes.some((a) => a.name === REST)) {
+    const node = ctx.b.op('unflatten', [x.id], { axis: axis.name, axes: [REST], dims: [REST], dim: axis.dim }, call.span);
+    const order = orderOf(ctx, x).names.filter((n) => n !== axis.name);
+    return declare(ctx, fromNode(ctx, node, x.elem), x.positional ? order : undefined);
+  }
   for (const it of items) {
     if (it.kind === 'Name' && it.name === REST) {
       ctx.diagnostics.report('FlattenRest', it.span, { axes: formatAxes(x.axes) });
@@ -97,7 +114,6 @@ export function elabUnflatten(ctx: ElabContext, scope: Scope, call: Call, positi
   }
   const product = parts.map((p) => p.dim);
   // The split axis must hold exactly the product: checked where the sizes become known.
-  const made = ctx.productDims.get(axis.dim);
   if (!made || [...made].sort().join() !== [...product].sort().join()) {
     if (sizeClash(axis.dim, product)) {
       ctx.diagnostics.report('FlattenDimClash', axisArg.span, { name: axis.dim, product: product.join('·'), was: `a dimension of size ${axis.dim}` });

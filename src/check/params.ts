@@ -56,8 +56,16 @@ export function matchParam(ctx: ElabContext, scope: Scope, def: Definition, k: n
     return false;
   }
   if (type?.kind === 'TensorType' && type.orIndices) {
-    ctx.diagnostics.report('UnionUnsupported', param.name.span, { name, why: `a def's parameter has one type (only a loss's input is told apart at run time): declare '${name}' as probabilities and pass onehot(t) for class indices` });
-    return false;
+    if (def.defKind !== 'loss') {
+      ctx.diagnostics.report('UnionUnsupported', param.name.span, { name, why: `a def's parameter has one type (only a loss's input is told apart at run time): declare '${name}' as probabilities and pass onehot(t) for class indices` });
+      return false;
+    }
+    // A loss called from another takes the probabilities form (the caller's own union input
+    // was made so at its boundary).
+    if (typeof val.elem !== 'string') {
+      ctx.diagnostics.report('UnionUnsupported', span, { name, why: `called from another loss, '${def.name.name}' takes '${name}' as probabilities ${shapeText(type.shape ?? [])}: pass onehot(t) for class indices` });
+      return false;
+    }
   }
   if (type?.kind === 'TensorType' && type.element === 'int') {
     const whole = literal === undefined || val.elem !== 'real' ? val : wholeLiteral(ctx, def, k, literal, span);
@@ -197,8 +205,9 @@ function matchShape(ctx: ElabContext, scope: Scope, dims: readonly DimExpr[], va
 
 /**
  * The class-index form of a union input (`y: index[N] of C | [N, C]`), whose real form has
- * `axes`: the real form is the indices' shape with one axis of the classes added, anywhere. A
- * union is a required loss input of named dims, with no ignore value (null: reported).
+ * `axes`: the real form is the indices' shape with one axis of the classes added, anywhere
+ * (`index[B, ...] of C | [B, C, ...]`: `...` where the indices have it). A union is a
+ * required loss input with no ignore value (null: reported).
  */
 function unionIndices(ctx: ElabContext, param: Param, indices: IndexTypeExpr, axes: readonly Axis[], domain: DomainInfo | undefined): IrInput['orIndices'] | null {
   const name = param.name.name;
@@ -209,9 +218,9 @@ function unionIndices(ctx: ElabContext, param: Param, indices: IndexTypeExpr, ax
   if (param.learnable || param.broadcasts || param.default) {
     return refuse(`a union input is required and given whole (not ${param.learnable ? "'param'" : param.broadcasts ? "'broadcast'" : 'optional with a default'})`);
   }
-  // Which index is ignored has no one-hot row: torch's one_hot and MONAI's to_onehot_y refuse it too.
-  if (indices.ignore) return refuse(`class indices with an ignore value have no one-hot form (an ignored sample has no row of probabilities); declare 'index[...] of ${indices.of.name} ignore ${indices.ignore.name}' alone and mask it`);
-  if (axes.some((a) => a.name === REST) || indices.shape.some((d) => d.kind === 'RestDim')) return refuse("its dims must be written out (no '...')");
+  // An ignored index has no one-hot row (torch's one_hot and MONAI's to_onehot_y refuse it), and
+  // smp's DiceLoss, which takes one, zeroes the prediction there too: not the target's to say.
+  if (indices.ignore) return refuse(`class indices with an ignore value have no one-hot form: an ignored position has no row of probabilities, and the peers that ignore one leave it out of the prediction as well (smp's DiceLoss zeroes both there), which a target alone cannot say; declare 'index[...] of ${indices.of.name} ignore ${indices.ignore.name}' alone and mask the prediction and onehot(t) with t != ${indices.ignore.name}`);
   // One-hot rows hold 0 and 1: a domain without them would be a false promise to the range analysis.
   const holds = (v: number): boolean =>
     !domain || (domain.kind === 'set' ? (domain.values ?? []).includes(v) : (domain.lo === undefined || (domain.loClosed ? domain.lo <= v : domain.lo < v)) && (domain.hi === undefined || (domain.hiClosed ? v <= domain.hi : v < domain.hi)));

@@ -88,7 +88,7 @@ export const DIAGNOSTICS = {
   DefLocalAxis: { code: 'E4017', severity: 'error', message: "'{name}' would return axis {axis}, a copy of {dim} made inside it: a def's result has the axes of its arguments; reduce {axis}, or make it one of the arguments' axes" },
   FlattenRepeatedAxis: { code: 'E4030', severity: 'error', message: 'flatten lists axis {axis} twice: each axis is merged once' },
   FlattenDimClash: { code: 'E4031', severity: 'error', message: "the merged axis {name} would have size {product}, but {name} is already {was}: give the merged axis a name of its own" },
-  FlattenRest: { code: 'E4032', severity: 'error', message: "flatten and unflatten cannot merge or split the '...' axes (the operand's axes are [{axes}]): write the dims in the shape, e.g. [B, C, H, W], and merge them by name" },
+  FlattenRest: { code: 'E4032', severity: 'error', message: "flatten merges the '...' axes only alone, as flatten(x, ..., S) of an operand that has them, and unflatten(x, S, ...) splits only an S made so (the operand's axes are [{axes}]): to merge them with named axes, write the dims in the shape, e.g. [B, C, H, W], and merge them by name" },
   UnflattenUnsized: { code: 'E4033', severity: 'error', message: "unflatten cannot split {axis} into {name}: the size of {name} is not known here (it must be a dim of the loss's inputs, a literal size, or made by flatten or stack)" },
 
   // --- domains and defaults ------------------------------------------------------------------

@@ -53,10 +53,10 @@ function prepared(fn: IrFunction, autodiff: boolean): IrFunction {
 }
 
 /** An int or class-index input given as float32 whole numbers (as JSON gives them) in int32. */
-function boundary(fn: IrFunction, name: string, t: tf.Tensor): tf.Tensor {
+function boundary(fn: IrFunction, name: string, t: tf.Tensor, shapes: Readonly<Record<string, readonly number[]>>): tf.Tensor {
   const decl = fn.inputs.find((i) => i.name === name);
   // A union input of the rank of its class indices is them (JSON has no int32).
-  const indices = decl !== undefined && unionShapeIsIndices(decl, t.shape);
+  const indices = decl !== undefined && unionShapeIsIndices(fn, decl, shapes);
   if (!decl || t.dtype !== 'float32' || (decl.elem === 'real' && !indices)) return t;
   if (decl.elem === 'bool') return tf.notEqual(t, 0);
   const values = t.dataSync();
@@ -68,7 +68,8 @@ function boundary(fn: IrFunction, name: string, t: tf.Tensor): tf.Tensor {
 /** The loss called as its generated function would be: positional arguments and an options object. */
 function call(fn: IrFunction, inputs: Readonly<Record<string, tf.Tensor>>, hypers: Readonly<Record<string, number>>, options: TfjsEvalOptions): tf.Tensor {
   const loss = prepared(fn, options.autodiff === true);
-  const given = Object.fromEntries(Object.entries(inputs).map(([name, t]) => [name, boundary(fn, name, t)]));
+  const shapes = Object.fromEntries(Object.entries(inputs).map(([name, t]) => [name, t.shape]));
+  const given = Object.fromEntries(Object.entries(inputs).map(([name, t]) => [name, boundary(fn, name, t, shapes)]));
   const args = new Map<string, unknown>();
   for (const name of loss.order ?? loss.inputs.filter((i) => i.default === undefined).map((i) => i.name)) {
     args.set(name, loss.functions?.some((f) => f.name === name) ? options.functions?.[name] : given[name]);
@@ -117,7 +118,8 @@ export function valueAndGradsTfjs(
     if (!decl) throw new EvalError(`${fn.name}: cannot differentiate with respect to '${name}': it is not a tensor input of the loss`);
     if (decl.elem !== 'real') throw new EvalError(`${fn.name}: cannot differentiate with respect to '${name}': it is ${decl.elem}, not real`);
     if (!inputs[name]) throw new EvalError(`${fn.name}: cannot differentiate with respect to '${name}': no value is given for it`);
-    if (decl.orIndices && (inputs[name]!.dtype === 'int32' || unionShapeIsIndices(decl, inputs[name]!.shape))) {
+    const shapes = Object.fromEntries(Object.entries(inputs).map(([k, t]) => [k, t.shape]));
+    if (decl.orIndices && (inputs[name]!.dtype === 'int32' || unionShapeIsIndices(fn, decl, shapes))) {
       throw new EvalError(`${fn.name}: cannot differentiate with respect to '${name}': it is given as class indices (its probabilities form [${decl.axes.map((a) => a.dim).join(', ')}] has a gradient)`);
     }
   }

@@ -668,11 +668,25 @@ class NodeLowering<V> {
     // An operand lacking a merged axis (a gradient the same along it) is broadcast to it first.
     const merged = (node.attrs.axes ?? []).map((name, k) => ({ name, dim: node.attrs.dims![k]! }));
     const spelled = node.op === 'flatten' ? node.type.axes.flatMap((a) => (a.name === node.attrs.to ? merged : [a])) : operand;
+    // The rest dims (`flatten(x, ..., S)`) stand first inside: merged into one, moved to where S is.
+    const restPart = node.attrs.axes?.includes(REST) === true;
+    const whole = node.op === 'flatten' ? node.attrs.to! : node.attrs.axis!;
+    const wholeAxes = named(node.op === 'flatten' ? node.type.axes : operand);
+    const at = wholeAxes.findIndex((a) => a.name === whole);
+    const others = wholeAxes.filter((a) => a.name !== whole).map((a) => layout.dim(a.dim));
     this.define(
       node,
       () => {
         const full = layout.partial(x.axes, spelled) ? this.full(node.args[0]!, x, spelled, x.dtype) : layout.align(x.read(), x.axes, spelled).v;
-        return I.tf('reshape', full, layout.shape(node.type.axes));
+        if (!restPart || at === 0) return I.tf('reshape', full, layout.shape(node.type.axes));
+        const n = wholeAxes.length;
+        if (node.op === 'flatten') {
+          const first = I.tf('reshape', full, I.list([layout.restSize(), ...others]));
+          const perm = [...Array(n).keys()].map((k) => (k < at ? k + 1 : k === at ? 0 : k));
+          return I.tf('transpose', first, I.list(perm.map((k) => I.num(k))));
+        }
+        const perm = [at, ...[...Array(n).keys()].filter((k) => k !== at)];
+        return I.tf('reshape', I.tf('transpose', full, I.list(perm.map((k) => I.num(k)))), layout.shape(node.type.axes));
       },
       x.taped,
     );

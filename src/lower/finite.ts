@@ -4,11 +4,13 @@
 // or the first operation that made a non-finite value from finite operands, with the input
 // values at that position.
 
+import { boundaryAxes } from '../ir/axes.js';
 import type { DType } from '../ir/ops.js';
 import { REST, type IrFunction, type IrNode, type NodeId } from '../ir/types.js';
 import { postorder } from '../ir/walk.js';
 import { lowerNodes, type BodyContext, type LoweredNodes } from './body.js';
 import type { Interp } from './interp.js';
+import type { Layout } from './layout.js';
 
 const LEAVES = new Set(['input', 'const', 'size', 'iota']);
 
@@ -37,15 +39,16 @@ export function checkFinite<V>(
   root: NodeId,
   inputs: ReadonlyMap<NodeId, V>,
   hypers: ReadonlyMap<NodeId, { readonly value: V; readonly elem: DType }>,
+  layout: Layout<V>,
   flag?: V,
 ): void {
   const order = postorder(fn.nodes, [root]);
   const deps = inputDependencies(fn, order);
   const check = (): void => {
     const strs = (xs: readonly string[]): V => I.list(xs.map((x) => I.str(x)));
-    // The inputs as laid out inside: the rest dims first, wherever `...` stands in the declaration.
-    const insideDims = (axes: IrFunction['inputs'][number]['axes']): string[] => [...(axes.some((a) => a.name === REST) ? [REST] : []), ...axes.filter((a) => a.name !== REST).map((a) => a.dim)];
-    const inputList = fn.inputs.map((i) => I.list([I.str(i.name), inputs.get(i.node)!, strs(insideDims(i.axes))]));
+    // The inputs as callers laid them out (the rest dims where `...` stands), so that a position
+    // in one is the caller's: inside, the rest dims come first (layout.ts).
+    const inputList = fn.inputs.map((i) => I.list([I.str(i.name), layout.restInPlace(inputs.get(i.node)!, i.axes), strs(i.axes.map((a) => (a.name === REST ? REST : a.dim)))]));
     const hyperList = fn.hypers.filter((h) => h.elem === 'real').map((h) => I.list([I.str(h.name), hypers.get(h.node)!.value]));
     const steps = order
       .filter((n) => n.type.dtype === 'real' && !LEAVES.has(n.op))
@@ -53,7 +56,10 @@ export function checkFinite<V>(
         const axes = n.type.axes.filter((a) => a.name !== REST).map((a) => strs([a.name, a.dim]));
         return I.list([I.str(nodeLabel(n)), nodes.val(n.id).read(), I.list(axes), I.list((deps.get(n.id) ?? []).map((d) => I.num(d)))]);
       });
-    I.stmt(I.helper('nonFinite', I.str(fn.name), nodes.val(root).read(), I.list(inputList), I.list(hyperList), I.list(steps)));
+    // The loss (or the per-sample losses) as callers get it, so that its position is theirs too.
+    const axes = boundaryAxes(fn, root);
+    const value = layout.restInPlace(layout.align(nodes.val(root).read(), fn.nodes[root]!.type.axes, axes).v, axes);
+    I.stmt(I.helper('nonFinite', I.str(fn.name), value, I.list(inputList), I.list(hyperList), I.list(steps)));
   };
   if (flag === undefined) check();
   else I.when(flag, check);
@@ -62,7 +68,7 @@ export function checkFinite<V>(
 /** The forward pass to `root` alone, off the tape, checked: the value of `root` (a copy when it is an input). */
 export function checkedForward<V>(ctx: BodyContext<V>, root: NodeId): V {
   const nodes = lowerNodes({ ...ctx, untaped: true }, [root]);
-  checkFinite(ctx.I, ctx.fn, nodes, root, ctx.inputs, ctx.hypers);
+  checkFinite(ctx.I, ctx.fn, nodes, root, ctx.inputs, ctx.hypers, ctx.layout);
   const v = nodes.val(root);
   return v.isInput ? ctx.I.tf('clone', v.read()) : v.read();
 }

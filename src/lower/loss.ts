@@ -6,7 +6,7 @@
 
 import type { DType } from '../ir/ops.js';
 import { applyArgumentAxes, boundaryAxes } from '../ir/axes.js';
-import type { IrFunction, IrGradients, NodeId } from '../ir/types.js';
+import { REST, type IrFunction, type IrGradients, type NodeId } from '../ir/types.js';
 import { postorder } from '../ir/walk.js';
 import { customGradPass } from './backward.js';
 import { lowerNodes, TF_DTYPE, type BodyContext } from './body.js';
@@ -88,8 +88,14 @@ export function lowerLoss<V>(I: Interp<V>, fn: IrFunction, call: LossArguments<V
   const converted = (): V => {
     const dtypeOf = (name: string): V => {
       const input = fn.inputs.find((i) => i.name === name)!;
-      // A union input: whole numbers of its indices' rank are class indices (withTensors).
-      return input.orIndices ? I.num(input.orIndices.axes.length) : I.str(TF_OF_ELEM[input.elem]);
+      // A union input: whole numbers of its indices' rank are class indices (withTensors);
+      // with '...', that rank follows the input that fixes the rest dims.
+      if (!input.orIndices) return I.str(TF_OF_ELEM[input.elem]);
+      if (!input.axes.some((a) => a.name === REST)) return I.num(input.orIndices.axes.length);
+      const fixer = fn.inputs.find((i) => !i.orIndices && i.default === undefined && i.axes.some((a) => a.name === REST));
+      const k = fixer ? tensorArgs.indexOf(fixer.name) : -1;
+      if (!fixer || k < 0) throw new Error(`internal: ${fn.name}: no input fixes the '...' dims of union input '${name}'`);
+      return I.list([I.num(k), I.num(input.orIndices.axes.length - fixer.axes.length)]);
     };
     const again = I.arrow(
       [{ name: 'options' }, { name: 'tensors', rest: true }],
@@ -217,7 +223,7 @@ function autodiff<V>(ctx: BodyContext<V>, sig: Signature<V>, check: V): V {
   const masked = fn.reduction?.mask !== undefined;
   // Masked, the output (the loss's own reduction, with its empty value) is not computed from the per-sample node.
   const nodes = lowerNodes({ ...ctx, names: new Map([[root, fn.reduction ? 'perSample' : 'loss'], ...(masked ? [[fn.output, 'loss'] as const] : [])]) }, masked ? [root, fn.output] : [root]);
-  checkFinite(I, fn, nodes, root, ctx.inputs, ctx.hypers, check);
+  checkFinite(I, fn, nodes, root, ctx.inputs, ctx.hypers, ctx.layout, check);
   const out = nodes.val(root);
   // Returning an input from tf.tidy would hand the caller's own tensor back as "the result".
   const value = (): V => atBoundary(ctx, root, out.isInput ? I.tf('clone', out.read()) : out.read());

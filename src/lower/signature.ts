@@ -6,7 +6,7 @@
 
 import { REDUCTION_LIST, REDUCTION_NAMES } from '../ir/reduction.js';
 import { boundaryAxes } from '../ir/axes.js';
-import { trailingOne } from '../ir/class-indices.js';
+import { trailingOne, unionClassAt } from '../ir/class-indices.js';
 import { enumText } from '../ir/enum-text.js';
 import type { DType } from '../ir/ops.js';
 import { REST, type DomainInfo, type IrFunction, type IrInput, type NodeId } from '../ir/types.js';
@@ -88,8 +88,9 @@ function domainHint(d: DomainInfo): string {
 
 /**
  * A union input (`y: index[N] of C | [N, C]`): int32 of the indices' rank is class indices,
- * float32 of one more dim probabilities; every dim as the inputs before it fixed. Gives whether
- * it came as class indices. A message that refuses it names both forms.
+ * float32 of one more dim probabilities; every dim as the inputs before it fixed, and with
+ * `...` (`index[B, ...] of C | [B, C, ...]`) the rest dims as the input that fixed them.
+ * Gives whether it came as class indices. A message that refuses it names both forms.
  */
 function checkUnion<V>(
   I: Interp<V>,
@@ -99,6 +100,7 @@ function checkUnion<V>(
   p: V,
   sizeOf: (dim: string) => V | undefined,
   fixedBy: (dim: string) => string | undefined,
+  restOf: () => { readonly rest: V; readonly from: string } | undefined,
 ): V {
   const both = `class indices (int32 of shape ${shapeText(indices.axes)}, in [0, ${indices.of})) or probabilities (float32 of shape ${shapeText(input.axes)})`;
   I.throwIf(I.js('not', I.js('isTensor', p)), 'TypeError', () => [`${loss}: input '${input.name}' must be a tf.Tensor or TensorLike of ${both}, but is `, I.helper('valueKind', p)]);
@@ -106,12 +108,32 @@ function checkUnion<V>(
   const asIndices = I.let(`${input.name}IsIndices`, I.js('eq', dtype, I.str('int32')));
   I.throwIf(I.and(I.js('not', asIndices), () => I.js('ne', dtype, I.str('float32'))), 'TypeError', () => [`${loss}: input '${input.name}' must be ${both}, but has dtype `, dtype]);
   const rank = I.get(p, 'rank');
+  const hasRest = input.axes.some((a) => a.name === REST);
+  const restGiven = hasRest ? restOf() : undefined;
+  if (hasRest && !restGiven) throw new Error(`internal: ${loss}: union input '${input.name}' would fix the '...' dims`);
+  // Ranks and positions with `...` standing for the rest dims, which an input before fixed.
+  const rankOf = (axes: readonly { readonly name: string }[]): V =>
+    restGiven ? I.js('add', I.num(axes.length - 1), I.get(restGiven.rest, 'length')) : I.num(axes.length);
+  type Pos = { readonly fromEnd: boolean; readonly n: number };
+  const posIn = (axes: readonly { readonly name: string }[], k: number): Pos => {
+    const restAt = axes.findIndex((a) => a.name === REST);
+    return restAt >= 0 && k > restAt ? { fromEnd: true, n: axes.length - k } : { fromEnd: false, n: k };
+  };
+  const posV = (q: Pos): V => (q.fromEnd ? I.js('sub', rank, I.num(q.n)) : I.num(q.n));
   // Indices may also have a size-1 axis where the classes stand (MONAI's [B, 1, H, W]).
-  const at = input.axes.findIndex((a) => a.dim === indices.of && !indices.axes.some((b) => b.dim === a.dim));
-  const r = indices.axes.length;
-  const form = (axes: readonly { readonly dim: string }[], isIt: V, withOne: boolean): void => {
-    const wrongRank = I.js('ne', rank, I.num(axes.length));
-    const bad = withOne ? I.and(wrongRank, () => I.or(I.js('ne', rank, I.num(r + 1)), () => I.js('ne', I.at(I.get(p, 'shape'), at), I.num(1)))) : wrongRank;
+  const at = unionClassAt(input);
+  const withOne = input.axes.map((a, k) => (k === at ? { name: '1', dim: '1' } : a));
+  const isWithOne = (): V => I.js('eq', rank, rankOf(withOne));
+  // The position of axis `k` of `axes` in the given tensor; for the indices, in either of their forms.
+  const position = (axes: readonly { readonly name: string }[], k: number, indicesForm: boolean): V => {
+    const plain = posIn(axes, k);
+    if (!indicesForm) return posV(plain);
+    const one = posIn(withOne, withOne.findIndex((a) => a.name === axes[k]!.name));
+    return plain.fromEnd === one.fromEnd && plain.n === one.n ? posV(plain) : I.js('choose', isWithOne(), posV(one), posV(plain));
+  };
+  const form = (axes: readonly { readonly name: string; readonly dim: string }[], isIt: V, indicesForm: boolean): void => {
+    const wrongRank = I.js('ne', rank, rankOf(axes));
+    const bad = indicesForm ? I.and(wrongRank, () => I.or(I.js('not', isWithOne()), () => I.js('ne', I.at(I.get(p, 'shape'), posV(posIn(withOne, at))), I.num(1)))) : wrongRank;
     I.throwIf(I.and(isIt, () => bad), 'Error', () => [
       `${loss}: input '${input.name}' must be ${both}, but is `,
       dtype,
@@ -120,11 +142,23 @@ function checkUnion<V>(
       ']',
     ]);
     axes.forEach((axis, k) => {
+      if (axis.name === REST) {
+        const { rest, from } = restGiven!;
+        const mine = (): V => I.js('slice', I.get(p, 'shape'), position(axes, k, indicesForm), I.js('add', position(axes, k, indicesForm), I.get(rest, 'length')));
+        I.throwIf(I.and(isIt, () => I.js('not', I.js('sameList', mine(), rest))), 'Error', () => [
+          `${loss}: the '...' dimensions of '${input.name}' are [`,
+          I.js('join', mine(), I.str(', ')),
+          `] but those of '${from}' are [`,
+          I.js('join', rest, I.str(', ')),
+          `] (${input.name} given as `,
+          dtype,
+          `: ${both})`,
+        ]);
+        return;
+      }
       const known = sizeOf(axis.dim);
       if (known === undefined) throw new Error(`internal: ${loss}: union input '${input.name}' would fix dimension ${axis.dim}`);
-      // After the size-1 class axis, if given, one further.
-      const position = withOne && k >= at ? I.js('add', I.num(k), I.js('sub', rank, I.num(r))) : I.num(k);
-      const given = (): V => I.at(I.get(p, 'shape'), position);
+      const given = (): V => I.at(I.get(p, 'shape'), position(axes, k, indicesForm));
       I.throwIf(I.and(isIt, () => I.js('ne', given(), known)), 'Error', () => [
         `${loss}: dimension ${axis.dim} of input '${input.name}' is `,
         given(),
@@ -218,7 +252,7 @@ export function checkArguments<V>(I: Interp<V>, fn: IrFunction, inputs: Readonly
     const p = inputs.get(input.name)!;
     if (input.orIndices) {
       // Its dims are fixed by inputs of one type, which come before it.
-      givenAsIndices.set(input.name, checkUnion(I, loss, input, input.orIndices, p, (d) => dims.get(d), (d) => fixedBy.get(d)));
+      givenAsIndices.set(input.name, checkUnion(I, loss, input, input.orIndices, p, (d) => dims.get(d), (d) => fixedBy.get(d), () => (rest === undefined ? undefined : { rest, from: restFrom })));
       continue;
     }
     // `[B, C, ...]`: the dims before `...` are counted from the front, those after it from the back.
@@ -320,7 +354,9 @@ export function checkArguments<V>(I: Interp<V>, fn: IrFunction, inputs: Readonly
   // Dims made by flatten: the product of the merged ones (a size the inputs give must equal it).
   for (const source of fn.dims) {
     if (!('product' in source)) continue;
-    const product = source.product.map((d) => dims.get(d) ?? I.num(Number(d))).reduce((a, b) => I.js('mul', a, b));
+    // `flatten(x, ..., S)`: S holds the rest dims.
+    const factor = (d: string): V => (d === REST ? I.js('product', rest ?? I.list([])) : dims.get(d) ?? I.num(Number(d)));
+    const product = source.product.map(factor).reduce((a, b) => I.js('mul', a, b));
     const known = dims.get(source.dim);
     if (known === undefined) dims.set(source.dim, I.let(source.dim, product, { dropIfUnused: true }));
     else I.throwIf(I.js('ne', known, product), 'Error', () => [`${loss}: dimension ${source.dim} is ${source.product.join('·')} = `, product, `, but '${fixedBy.get(source.dim)}' gives `, known]);
@@ -358,7 +394,13 @@ export function checkArguments<V>(I: Interp<V>, fn: IrFunction, inputs: Readonly
   for (const input of fn.inputs) {
     const guard = givenAsIndices.get(input.name);
     if (!input.orIndices || guard === undefined) continue;
-    indexScans.push({ input: { ...input, elem: 'index', indexOf: input.orIndices.of, axes: input.orIndices.axes }, value: inputs.get(input.name)!, size: dim(input.orIndices.of), guard: () => guard });
+    const size = dim(input.orIndices.of);
+    indexScans.push({ input: { ...input, elem: 'index', indexOf: input.orIndices.of, axes: input.orIndices.axes }, value: inputs.get(input.name)!, size, guard: () => guard });
+    // With one class every index is 0 and its one-hot all 1, whatever the labels meant: MONAI
+    // ignores to_onehot_y then and reads [B, 1, ...] labels as the probabilities.
+    I.throwIf(I.and(guard, () => I.js('eq', size, I.num(1))), 'RangeError', () => [
+      `${loss}: input '${input.name}' is given as class indices of ${input.orIndices!.of}, which has size 1: with a single class every index is 0 and its one-hot row all 1, so the labels would be lost; give '${input.name}' as probabilities (float32 of shape ${shapeText(input.axes)}, e.g. 0/1 labels)`,
+    ]);
   }
   // An ignoring input (`ignore h`) also admits h's value.
   const ignoreOf = (input: IrInput): V | undefined => {

@@ -25,7 +25,7 @@ export function resolveDims(fn: IrFunction, shapes: Readonly<Record<string, read
     if (!shape && input.default !== undefined) continue; // filled from the dims of the others
     if (!shape) throw new ShapeError(`${fn.name}: input '${input.name}' is missing`);
     // A union input given as class indices fixes no dim (others do): evaluate.ts checks it.
-    if (unionShapeIsIndices(input, shape)) continue;
+    if (unionShapeIsIndices(fn, input, shapes)) continue;
     // `[B, C, ...]`: the dims before `...` are the first ones of the shape, those after it the last.
     const restAt = input.axes.findIndex((a) => a.name === REST);
     const hasRest = restAt >= 0;
@@ -73,7 +73,7 @@ export function resolveDims(fn: IrFunction, shapes: Readonly<Record<string, read
   }
   for (const source of fn.dims) {
     if (!('product' in source)) continue;
-    const product = source.product.reduce((p, d) => p * (sizes.get(d) ?? Number(d)), 1);
+    const product = source.product.reduce((p, d) => p * (d === REST ? (rest ?? []).reduce((a, b) => a * b, 1) : sizes.get(d) ?? Number(d)), 1);
     const known = sizes.get(source.dim);
     if (known !== undefined && known !== product) throw new ShapeError(`${fn.name}: dimension ${source.dim} is ${source.product.join('·')} = ${product}, but '${fixedBy.get(source.dim)}' gives ${known}`);
     sizes.set(source.dim, product);

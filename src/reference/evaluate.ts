@@ -8,7 +8,7 @@ import { applyArgumentAxes, boundaryAxes, unionAxes } from '../ir/axes.js';
 import { OPS, type BinaryOp, type DType, type UnaryOp } from '../ir/ops.js';
 import { REST, type Axis, type IrFunction, type IrNode, type NodeId } from '../ir/types.js';
 import { liveNodes } from '../ir/live.js';
-import { trailingOne, unionShapeIsIndices } from '../ir/class-indices.js';
+import { givenPosition, trailingOne, unionClassAt, unionShapeIsIndices } from '../ir/class-indices.js';
 import { evaluateInOrder } from '../ir/walk.js';
 import { declaredShape, layerDims, resolveDims, ShapeError, type ResolvedDims } from './dims.js';
 import { digammaRef, lgammaRef, trigammaRef } from './gamma.js';
@@ -145,7 +145,7 @@ export function gradientsReference(
   const grads: Record<string, RefTensor> = {};
   for (const input of fn.inputs.filter((i) => i.elem === 'real')) {
     // A union input given as class indices has no gradient.
-    if (inputs[input.name] && unionShapeIsIndices(input, inputs[input.name]!.shape)) continue;
+    if (inputs[input.name] && unionShapeIsIndices(fn, input, shapes)) continue;
     const shape = inputs[input.name]?.shape ?? declaredShape(fn, input, dims);
     const share = pass.grads.find((x) => x.input === input.name);
     if (!share) {
@@ -190,23 +190,26 @@ function classIndicesFlat(fn: IrFunction, inputs: Record<string, RefTensor>): Re
 
 /**
  * Class indices `t` given for a union input (`y: index[N] of C | [N, C]`): its one-hot
- * probabilities, row-major in the input's declared axes (the class axis anywhere among them).
+ * probabilities, row-major in the input's declared axes (the class axis anywhere among them,
+ * `...` standing for the rest dims `rest`).
  */
-function unionOneHot(fn: IrFunction, decl: IrFunction['inputs'][number], t: RefTensor, sizes: ReadonlyMap<string, number>): Float64Array {
+function unionOneHot(fn: IrFunction, decl: IrFunction['inputs'][number], t: RefTensor, sizes: ReadonlyMap<string, number>, rest: readonly number[]): Float64Array {
   const { axes, of } = decl.orIndices!;
   const depth = sizes.get(of);
   if (depth === undefined) throw new Error(`internal: ${fn.name}: no size for ${of}`);
+  const expand = (list: readonly { readonly name: string; readonly dim: string }[]): number[] => list.flatMap((a) => (a.name === REST ? rest : [sizes.get(a.dim)!]));
+  const want = expand(axes);
+  const at = givenPosition(decl.axes, unionClassAt(decl), rest.length);
   // [B, 1, P] as [B, P]: the same data.
-  t = t.shape.length === axes.length ? t : { shape: t.shape.filter((_, k) => k !== decl.axes.findIndex((a) => a.dim === of && !axes.some((b) => b.dim === a.dim))), data: t.data };
-  axes.forEach((axis, k) => {
-    const size = sizes.get(axis.dim);
-    if (t.shape[k] !== size) throw new EvalError(`${fn.name}: dimension ${axis.dim} of input '${decl.name}' (class indices) is ${t.shape[k]}, but it is ${size}`);
-  });
+  const shape = t.shape.length === want.length ? t.shape : t.shape.filter((_, k) => k !== at);
+  if (shape.length !== want.length || shape.some((s, k) => s !== want[k])) {
+    throw new EvalError(`${fn.name}: input '${decl.name}' (class indices) has shape [${t.shape.join(', ')}], but [${axes.map((a) => a.dim).join(', ')}] is [${want.join(', ')}]`);
+  }
+  if (depth === 1) throw new EvalError(`${fn.name}: input '${decl.name}' is given as class indices of ${of}, which has size 1: with a single class every index is 0 and its one-hot row all 1, so the labels would be lost; give '${decl.name}' as probabilities`);
   const bad = t.data.findIndex((v) => !Number.isInteger(v) || v < 0 || v >= depth);
   if (bad >= 0) throw new EvalError(`${fn.name}: input '${decl.name}' holds class index ${t.data[bad]}, outside [0, ${depth}) of ${of}`);
-  const at = decl.axes.findIndex((a) => a.dim === of && !axes.some((b) => b.dim === a.dim));
-  const outer = prod(t.shape.slice(0, at));
-  const inner = prod(t.shape.slice(at));
+  const outer = prod(shape.slice(0, at));
+  const inner = prod(shape.slice(at));
   const out = new Float64Array(outer * depth * inner);
   // Index element (o, i) of t sits at (o, t[o, i], i) of the result.
   for (let o = 0; o < outer; o++) for (let i = 0; i < inner; i++) out[(o * depth + t.data[o * inner + i]!) * inner + i] = 1;
@@ -539,7 +542,7 @@ class RefEvaluator {
         throw new ShapeError(`${this.fn.name}: input '${name}' has shape [${t.shape.join(', ')}] but ${t.data.length} values`);
       }
       // A union input of its class indices' rank is them: one-hot here, in float64.
-      if (unionShapeIsIndices(decl, t.shape)) return this.make(node, unionOneHot(this.fn, decl, t, this.dims.sizes));
+      if (unionShapeIsIndices(this.fn, decl, { ...Object.fromEntries(Object.entries(this.inputs).map(([k, v]) => [k, v.shape])), [name]: t.shape })) return this.make(node, unionOneHot(this.fn, decl, t, this.dims.sizes, this.dims.rest));
       if (decl.elem === 'int' || decl.elem === 'index') {
         const bad = t.data.findIndex((v) => !Number.isInteger(v));
         if (bad >= 0) throw new EvalError(`${this.fn.name}: input '${name}' must hold whole numbers, but has ${t.data[bad]} at flat position ${bad}`);
@@ -667,7 +670,8 @@ class RefEvaluator {
    * the same along it.
    */
   private regroup(node: IrNode, x: Val): Val {
-    const parts = (node.attrs.axes ?? []).map((name, k) => ({ name, size: this.dimsOf({ name, dim: node.attrs.dims![k]! })[0]! }));
+    // The rest dims (`flatten(x, ..., S)`) are parts each, keyed by position as below.
+    const parts = (node.attrs.axes ?? []).flatMap((name, k) => (name === REST ? this.dims.rest.map((size, j) => ({ name: `${REST}${j}`, size })) : [{ name, size: this.dimsOf({ name, dim: node.attrs.dims![k]! })[0]! }]));
     const whole = node.op === 'flatten' ? node.attrs.to! : node.attrs.axis!;
     // How far one step along each dim of x moves in its data (rest dims keyed by position).
     const step = new Map<string, number>();

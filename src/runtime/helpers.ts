@@ -287,12 +287,14 @@ export function isTensorLike(v: unknown): boolean {
  * disposed after (the gradient tape keeps its own copies of what it saves). JavaScript numbers
  * asked for as int32 become int32 when they are whole; otherwise they stay float32 and the
  * loss's dtype check says so. A ragged array is refused (tf.tensor would read it wrongly).
+ * A union input's dtype is a rank r (class indices at rank r, probabilities at r + 1), or
+ * `[k, d]` when its rank follows the '...' dims: r is the rank of `args[k]` (made first) plus d.
  */
 export function withTensors<O extends object, T>(
   loss: string,
   names: readonly string[],
   args: readonly unknown[],
-  dtypes: readonly ('float32' | 'int32' | 'bool' | number)[],
+  dtypes: readonly ('float32' | 'int32' | 'bool' | number | readonly [number, number])[],
   options: O,
   optionDtypes: Readonly<Record<string, 'float32' | 'int32' | 'bool'>>,
   f: (options: O, ...tensors: tf.Tensor[]) => T,
@@ -330,7 +332,16 @@ export function withTensors<O extends object, T>(
     const given = options as Record<string, unknown>;
     const opts = { ...options };
     for (const [key, dtype] of Object.entries(optionDtypes)) (opts as Record<string, unknown>)[key] = tensor(given[key], dtype, `option '${key}'`);
-    return f(opts, ...args.map((a, i) => tensor(a, dtypes[i]!, `input '${names[i]}'`) as tf.Tensor));
+    const tensors: unknown[] = [];
+    // Those whose dtype reads another's rank after the others.
+    const later = (i: number): number => (Array.isArray(dtypes[i]) ? 1 : 0);
+    for (const i of args.map((_, k) => k).sort((a, b) => later(a) - later(b))) {
+      const asked = dtypes[i]!;
+      const from = Array.isArray(asked) ? tensors[asked[0]] : undefined;
+      const dtype = Array.isArray(asked) ? (from instanceof tf.Tensor ? from.rank + asked[1] : -1) : (asked as 'float32' | 'int32' | 'bool' | number);
+      tensors[i] = tensor(args[i], dtype, `input '${names[i]}'`);
+    }
+    return f(opts, ...(tensors as tf.Tensor[]));
   } finally {
     tf.dispose(made);
   }

@@ -455,7 +455,14 @@ def withTensors(loss, names, args, dtypes, options, option_dtypes, f):
     opts = dict(options)
     for key, dtype_name in option_dtypes.items():
         opts[key] = tensor(options.get(key), dtype_name, "option '" + key + "'")
-    tensors = [tensor(a, dtypes[i], "input '" + names[i] + "'") for i, a in enumerate(args)]
+    # A union input's dtype [k, d]: class indices at the rank of args[k] (made first) plus d.
+    tensors = [None] * len(args)
+    for i in sorted(range(len(args)), key=lambda k: isinstance(dtypes[k], (list, tuple))):
+        asked = dtypes[i]
+        if isinstance(asked, (list, tuple)):
+            ref = tensors[asked[0]]
+            asked = ref.dim() + asked[1] if isinstance(ref, torch.Tensor) else -1
+        tensors[i] = tensor(args[i], asked, "input '" + names[i] + "'")
     with floats_of(*tensors, *[v for v in opts.values() if isinstance(v, torch.Tensor)]):
         return f(opts, *tensors)
 
