@@ -71,7 +71,9 @@ function call(fn: IrFunction, inputs: Readonly<Record<string, tf.Tensor>>, hyper
   const given = Object.fromEntries(Object.entries(inputs).map(([name, t]) => [name, boundary(fn, name, t)]));
   const args = new Map<string, unknown>();
   for (const name of loss.order ?? loss.inputs.filter((i) => i.default === undefined).map((i) => i.name)) {
-    args.set(name, loss.functions?.some((f) => f.name === name) ? options.functions?.[name] : given[name]);
+    // A list input, given stacked, is passed as its elements (the loss stacks them again).
+    const list = loss.inputs.some((i) => i.name === name && i.list) && given[name] !== undefined;
+    args.set(name, loss.functions?.some((f) => f.name === name) ? options.functions?.[name] : list ? tf.unstack(given[name]!) : given[name]);
   }
   const opts: Record<string, unknown> = {};
   for (const i of loss.inputs) if (i.default !== undefined && given[i.name] !== undefined) opts[i.name] = given[i.name];
