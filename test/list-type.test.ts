@@ -53,6 +53,12 @@ describe('list types: what the checker says', () => {
     expect(errors('loss f(list: [N]) = mean(list)\nloss g(x: [N]) = mean(list)\n  where list = x')).toEqual([]);
   });
 
+  it('prints a list input as written in the IR header (lossc explain)', async () => {
+    const { printIr } = await import('../src/ir/print.js');
+    const fn = check('loss f(p: list[K] of [N, C], t: index[N] of C) = mean(-log_softmax(p, C)[t])', 'a.loss').losses[0]!;
+    expect(printIr(fn).split('\n')[0]).toBe('loss f(p: list[K] of real[N, C], t: index of C[N])');
+  });
+
   it('reads the list as the stacked tensor in the body: K is a dim, preds[k] an element, and a def maps over k', () => {
     const source = `def sq(x: [N], y: [N]) = mean((x - y)^2)
 loss per_head(p: list[K] of [N], y: [N], w: [K]) = sum(w * l) + K
