@@ -84,6 +84,16 @@ describe('list inputs: values and gradients through evaluate', () => {
     })));
   });
 
+  it('differentiates a list of one element', async () => {
+    const one = [PREDS[0]!];
+    const r = await evaluate(DEEP, 'deep.loss', { loss: 'deep_ce', inputs: { preds: one, t: T }, grad: true, backend: 'cpu' });
+    expect(r.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    expect(Math.abs((r.loss as number) - deepOracle(one, [1]))).toBeLessThan(1e-6);
+    const h = 1e-6;
+    const at = (d: number) => [one[0]!.map((row, n) => row.map((v, c) => (n === 1 && c === 2 ? v + d : v)))];
+    expect(Math.abs((r.grads!.preds as number[][][])[0]![1]![2]! - (deepOracle(at(h), [1]) - deepOracle(at(-h), [1])) / (2 * h))).toBeLessThan(1e-6);
+  });
+
   it('takes elements as {shape, data} too, and names the element whose shape differs', async () => {
     const asDense = PREDS.map((head) => ({ shape: [2, 3], data: head.flat() }));
     const r = await evaluate(DEEP, 'deep.loss', { loss: 'deep_ce', inputs: { preds: asDense, t: T }, backend: 'cpu' });
