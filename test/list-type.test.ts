@@ -172,6 +172,23 @@ describe('list inputs in the generated module', () => {
   });
 });
 
+describe('the generated signature under tsc --strict', () => {
+  it('takes an array and a tuple of 3 (and refuses a tuple of 2 at compile time)', async () => {
+    const { compile } = await import('../src/api.js');
+    const { typecheckGenerated } = await import('../src/emit/typecheck.js');
+    const code = (await compile(DEEP, 'deep.loss')).code!;
+    const use = (tuple: string): string => `import * as tf from '@tensorflow/tfjs';
+import { deep_ce, three } from './deep.js';
+const a = tf.zeros([2, 3]);
+export const v1: tf.Scalar = deep_ce([a, a], tf.tensor1d([0, 1], 'int32'));
+export const v2 = three(${tuple}, tf.zeros([2]));
+`;
+    expect(await typecheckGenerated({ 'deep.ts': code, 'use.ts': use('[tf.zeros([2]), tf.zeros([2]), [1, 2]] as const') })).toEqual([]);
+    const refused = await typecheckGenerated({ 'deep.ts': code, 'use.ts': use('[tf.zeros([2]), tf.zeros([2])]') });
+    expect(refused.join('\n')).toContain('Source has 2 element(s) but target requires 3.');
+  });
+});
+
 describe('lossc eval as a process', () => {
   it('takes a list as an array of nested arrays and prints one gradient per element', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'lossc-list-'));

@@ -21,8 +21,8 @@ export function listTypeText(input: IrInput): string {
   return `list[${length?.dim ?? ''}] of ${inner}`;
 }
 
-/** `body` with the list inputs of `call` stacked (the other arguments as given). */
-export function withStackedLists<V>(I: Interp<V>, fn: IrFunction, call: LossArguments<V>, body: (call: LossArguments<V>) => V): V {
+/** `body` with the list inputs of `call` stacked (the other arguments as given); it returns `returnType`. */
+export function withStackedLists<V>(I: Interp<V>, fn: IrFunction, call: LossArguments<V>, body: (call: LossArguments<V>) => V, returnType: string): V {
   const lists = listInputs(fn);
   const specs = lists.map((input) => {
     const element = input.axes.slice(1);
@@ -43,7 +43,7 @@ export function withStackedLists<V>(I: Interp<V>, fn: IrFunction, call: LossArgu
   const stacked = I.arrow(
     lists.map((i) => ({ name: `${i.name}Stacked`, type: 'tf.Tensor' })),
     (tensors) => body({ ...call, args: new Map([...call.args, ...lists.map((i, k) => [i.name, tensors[k]!] as const)]) }),
-    { block: true, returnType: 'tf.Tensor' },
+    { block: true, returnType },
   );
   return I.helper('withLists', I.str(fn.name), I.list(specs), stacked);
 }

@@ -98,7 +98,7 @@ export function lowerLoss<V>(I: Interp<V>, fn: IrFunction, call: LossArguments<V
     );
     return I.helper('withTensors', I.str(fn.name), I.list(tensorArgs.map((name) => I.str(name))), I.list(tensorArgs.map((name) => call.args.get(name)!)), I.list(tensorArgs.map(dtypeOf)), call.options, I.obj(tensorOptions.map(([name, elem]) => [name, I.str(TF_OF_ELEM[elem])])), again);
   };
-  const checked = (): V => (listInputs(fn).length === 0 ? lowerChecked(I, fn, call, options) : withStackedLists(I, fn, call, (stacked) => lowerChecked(I, fn, stacked, options)));
+  const checked = (): V => (listInputs(fn).length === 0 ? lowerChecked(I, fn, call, options) : withStackedLists(I, fn, call, (stacked) => lowerChecked(I, fn, stacked, options), returnsScalar(fn) ? 'tf.Scalar' : 'tf.Tensor'));
   return likes.length === 0 ? checked() : I.branches([[anyTensorLike, converted]], checked);
 }
 
