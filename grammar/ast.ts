@@ -90,6 +90,8 @@ export type TypeExpr =
        * sees); class indices of this index type are accepted too, made one-hot at the boundary.
        */
       readonly orIndices?: IndexTypeExpr;
+      /** Written `list[K] of ...`: `shape` starts with the list's length (ListMark). */
+      readonly list?: ListMark;
       readonly span: Span;
     }
   | IndexTypeExpr
@@ -114,6 +116,20 @@ export interface IndexTypeExpr {
   readonly of: Identifier;
   /** `ignore h`: the hyperparameter whose value marks an ignored position (torch's ignore_index). */
   readonly ignore?: Identifier;
+  /** Written `list[K] of index[...] of C`: `shape` starts with the list's length (ListMark). */
+  readonly list?: ListMark;
+  readonly span: Span;
+}
+
+/**
+ * `list[K] of [N, C]`: K tensors of one shape, given as an array and stacked at the boundary.
+ * The type is the stacked tensor's, `[K, N, C]` (what the body sees); the mark says the
+ * caller passes its K elements one by one.
+ */
+export interface ListMark {
+  /** The list's length: a named dim or a whole number. */
+  readonly length: DimExpr;
+  /** `list[K] of`, as written. */
   readonly span: Span;
 }
 

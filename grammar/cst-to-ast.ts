@@ -115,6 +115,7 @@ export class AstBuilder {
       const values = c.choice.map((t) => this.string(t));
       return { kind: 'EnumType', values, span: this.span(values[0]!.span, values.at(-1)!.span) };
     }
+    if (c.listWord) return this.listType(c);
     const shape = c.shape?.[0] ? this.shape(c.shape[0]) : undefined;
     if (c.Index) {
       // `of 10` names the literal dim 10, as `[N, 10]` does; a fraction means nothing.
@@ -137,6 +138,31 @@ export class AstBuilder {
       ...(shape ? { shape: shape.dims } : {}),
       span: this.span(element, shape?.span),
     };
+  }
+
+  /**
+   * `list[K] of [N, C]`: the element type with the list's length put first in its shape
+   * (what the body sees is the stacked tensor) and the list marked. An element that has no
+   * shape (a hyperparameter, a function, strings) or is a list itself cannot be listed.
+   */
+  private listType(c: C.TypeExprCstChildren): A.TypeExpr {
+    const word = c.listWord![0]!;
+    const length = c.listLength?.[0] ? this.shape(c.listLength[0]) : undefined;
+    const element = this.typeExpr(c.listElement?.[0]);
+    const markSpan = this.span(word, c.listOf?.[0], length?.span);
+    const dim = length?.dims[0];
+    if (!length || length.dims.length !== 1 || dim?.kind === 'RestDim') {
+      this.ctx.diagnostics.push(diagnostic('ListLength', length?.span ?? markSpan, { given: length ? `[${length.dims.map((d) => (d.kind === 'RestDim' ? '...' : d.kind === 'SizeDim' ? String(d.size) : d.name)).join(', ')}]` : 'nothing' }));
+      return element;
+    }
+    const listable = (element.kind === 'TensorType' && element.shape !== undefined && !element.orIndices) || element.kind === 'IndexType';
+    if (!listable || element.list) {
+      const what = element.kind === 'FunctionType' ? 'a function' : element.kind === 'EnumType' ? 'a string' : element.list ? 'a list (lists do not nest)' : element.kind === 'TensorType' && element.orIndices ? 'class indices or probabilities (a union)' : `a scalar ${element.kind === 'TensorType' ? element.element : ''} (write list[K] of [] for rank-0 tensors)`;
+      this.ctx.diagnostics.push(diagnostic('ListElement', element.span, { what }));
+      return element;
+    }
+    const list: A.ListMark = { length: dim!, span: markSpan };
+    return { ...element, shape: [dim!, ...element.shape!], list, span: this.span(word, element.span) };
   }
 
   private shape(n: C.ShapeCstNode): { dims: A.DimExpr[]; span: A.Span } {

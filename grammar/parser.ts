@@ -103,6 +103,17 @@ export class LossParser extends CstParser {
   public typeExpr = this.RULE('typeExpr', () => {
     this.OR({
       DEF: [
+        // `list[K] of [N, C]`: K tensors of one shape. `list` is a word only here (followed
+        // by `[` in a type), so names elsewhere may still be it.
+        {
+          GATE: () => this.LA(1).image === 'list' && tokenMatcher(this.LA(2), T.LBracket),
+          ALT: () => {
+            this.CONSUME4(T.Identifier, { LABEL: 'listWord' });
+            this.SUBRULE5(this.shape, { LABEL: 'listLength' });
+            this.CONSUME2(T.Of, { LABEL: 'listOf' });
+            this.SUBRULE3(this.typeExpr, { LABEL: 'listElement' });
+          },
+        },
         {
           ALT: () => {
             this.CONSUME(T.ElementType);

@@ -59,6 +59,8 @@ const CASES: Record<DiagnosticKind, Case> = {
   BadNumber: { source: 'loss f(x: [N]) = mean(x) * 2x', expect: "case.loss:1:28: error E1015: '2x' is not a number" },
   MisplacedDocComment: { source: 'loss f(x: [N]) = mean(x)\n/// dangling', expect: "case.loss:2:1: warning W1016: a '///' doc comment must stand directly above a 'loss', 'def' or 'dim'" },
   BadShapeEntry: { source: 'loss f(b: [N, 2.5]) = mean(b)', expect: "case.loss:1:15: error E1017: '2.5' cannot be a dimension: a shape entry is a name, '...' or a whole number" },
+  ListLength: { source: 'loss f(p: list[K, J] of [N]) = mean(p)', expect: "case.loss:1:15: error E1019: a list's length is one dimension, a name or a whole number (list[K] of [N, C]), not [K, J]" },
+  ListElement: { source: 'loss f(p: list[K] of real) = mean(p)', expect: "case.loss:1:22: error E1020: a list's elements are tensors of one shape ([N, C], int[N], bool[N], index[N] of C), not a scalar real (write list[K] of [] for rank-0 tensors)" },
   TooDeeplyNested: { source: `loss f(x: [N]) = mean(${'('.repeat(20_000)}x${')'.repeat(20_000)})`, expect: 'case.loss:1:20022: error E1018: this expression nests too deeply to parse; split it with where-bindings' },
 
   // --- names and definitions
@@ -89,6 +91,7 @@ const CASES: Record<DiagnosticKind, Case> = {
   PositionalAfterNamed: { source: 'loss f(x: [N], m: bool[N]) = mean(x, where: m, N)', expect: 'case.loss:1:48: error E3007: a positional argument cannot follow a named one' },
   NotBoolean: { source: 'loss f(x: [N]) = mean(if x then 1 else 0)', expect: 'case.loss:1:26: error E3008: the condition of if must be a condition (bool), but it is real[N]' },
   IntegerExpected: { source: 'def top(x: [N], k: int) = mean(x * k)\nloss f(x: [N]) = top(x, 2.5)', expect: "case.loss:2:25: error E3009: argument 2 of 'top' (an int) must be a whole number, but it is 2.5" },
+  ListUnsupported: { source: 'loss f(x: [N], p: list[K] of [N] = 0) = mean(x)', expect: "case.loss:1:19: error E3018: 'p' cannot be a list: a list is a required input (it has no default); give it, or write two losses over one def" },
   UnsupportedConstruct: { source: 'loss f(x: [N], features: fn([N], [N]) -> [N]) = mean(x)', expect: 'case.loss:1:26: error E3010: a function parameter taking other than one tensor is not supported yet' },
   LossNotScalar: { source: 'loss f(x: [N]) = x', expect: "case.loss:1:18: warning W3011: loss 'f' returns a tensor with axes [N], not a single number: reduce it with mean or sum if a scalar is meant" },
   BadTuple: { source: 'loss f(x: [N]) = mean((x, x))', expect: 'case.loss:1:23: error E3012: a tuple can only list axes of a reduction or be compared with another tuple of the same length' },

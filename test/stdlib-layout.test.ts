@@ -235,6 +235,11 @@ function peer2Layouts(): Record<string, Layout> {
       perSample: (x) => fromArray([0, 1, 2].map((b) => peers2.monai_generalized_dice(
         { shape: [1, 4, 5], data: x.x!.data.slice(b * 20, (b + 1) * 20) }, { shape: [1, 4, 5], data: x.y!.data.slice(b * 20, (b + 1) * 20) })), [3]),
     },
+    monai_deep_supervision: {
+      file: SEG, shape: 'preds: list[K] of [B, C, S] → [K]', doc: '[K]', source: "monai.losses.DeepSupervisionLoss around DiceCELoss: one weighted DiceCE per head (weight_mode 'exp': 1, 0.5, ...)", kind: 'sum',
+      inputs: (rng) => ({ preds: randomTensor([2, 3, 4, 5], rng, { lo: 0.05, hi: 0.95 }), y: randomTensor([3, 4, 5], rng, { lo: 0, hi: 1 }) }), expected: (x) => [x.preds!.shape[0]!],
+      perSample: (x) => fromArray([0, 1].map((k) => 0.5 ** k * peers2.monai_dice_ce({ shape: [3, 4, 5], data: x.preds!.data.slice(k * 60, (k + 1) * 60) }, x.y!)), [2]),
+    },
   };
 }
 
@@ -542,9 +547,11 @@ function call(c: Compiled, x: Inputs, hypers: Hypers, options: Record<string, un
   const positional = fn.order ?? fn.inputs.filter((i) => i.default === undefined).map((i) => i.name);
   const args = positional.map((n) => tensor(n, x[n]!));
   const opts = Object.fromEntries(Object.entries(hypers).map(([k, v]) => [k, typeof v === 'object' ? tensor(k, v) : v]));
-  const made = [...args, ...Object.values(opts).filter((v): v is tf.Tensor => v instanceof tf.Tensor)];
+  // A list input is given as its elements.
+  const lists = positional.map((n, k) => (fn.inputs.some((i) => i.name === n && i.list) ? tf.unstack(args[k]!) : undefined));
+  const made = [...args, ...lists.flatMap((l) => l ?? []), ...Object.values(opts).filter((v): v is tf.Tensor => v instanceof tf.Tensor)];
   try {
-    return c.f(...args, { ...opts, ...options });
+    return c.f(...args.map((a, k) => lists[k] ?? a), { ...opts, ...options });
   } finally {
     tf.dispose(made);
   }

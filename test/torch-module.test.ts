@@ -111,7 +111,9 @@ function tfjsAnswer(c: ModuleCase): Answer & { cotangent?: F64Tensor } {
     ...(weights ? { weights } : {}),
     ...Object.fromEntries(Object.keys(optional).map((n) => [n, wrt.includes(n) ? ts[wrt.indexOf(n)]! : inputs[n]!])),
   });
-  const callWith = (ts: tf.Tensor[]): tf.Tensor => f(...positionalOf(fn).map((n) => (wrt.includes(n) ? ts[wrt.indexOf(n)]! : inputs[n]!)), options(ts));
+  // A list input is passed as its elements (split on the tape).
+  const asArg = (n: string, t: tf.Tensor): unknown => (fn.inputs.some((i) => i.name === n && i.list) ? tf.unstack(t) : t);
+  const callWith = (ts: tf.Tensor[]): tf.Tensor => f(...positionalOf(fn).map((n) => asArg(n, wrt.includes(n) ? ts[wrt.indexOf(n)]! : inputs[n]!)), options(ts));
   const plain = tf.tidy(() => callWith(wrt.map((n) => inputs[n]!)));
   const cotangent = plain.shape.length > 0 ? cotangentOf(plain.shape) : undefined;
   const cot = cotangent ? tf.tensor(Array.from(cotangent.data), cotangent.shape) : undefined;
@@ -138,6 +140,7 @@ function request(c: ModuleCase, extra: Record<string, unknown>): Record<string, 
     module,
     loss: c.loss,
     positional: positionalOf(fn),
+    lists: fn.inputs.filter((i) => i.list).map((i) => i.name),
     inputs: Object.fromEntries(Object.entries(c.x).map(([k, v]) => [k, wire(v, kind(k))])),
     options: { ...optionsOf(fn, c.hypers), ...(c.reduction ? { reduction: c.reduction } : {}) },
     optional,

@@ -87,6 +87,10 @@ export interface TypeExprCstNode extends CstNode {
 }
 
 export type TypeExprCstChildren = {
+  listWord?: IToken[];
+  listLength?: ShapeCstNode[];
+  listOf?: IToken[];
+  listElement?: TypeExprCstNode[];
   ElementType?: IToken[];
   shape?: (ShapeCstNode)[];
   Index?: IToken[];

@@ -12,6 +12,7 @@ import { elabCall } from './calls.js';
 import type { ElabContext } from './context.js';
 import {
   childScope,
+  inheritedMapped,
   findDimVar,
   findEntry,
   findIndexVar,
@@ -344,8 +345,9 @@ export function forceEntry(ctx: ElabContext, entry: Entry, name: string, span: S
     return null;
   }
   entry.state = 'busy';
-  // Another binding forced from inside this one maps over its own variables only.
-  ctx.mapped.push([]);
+  // Another binding forced from inside this one maps over its own variables only (and, in a
+  // def applied per element, over those of the call: scope.ts `mapped`).
+  ctx.mapped.push([...inheritedMapped(entry.scope)]);
   try {
     entry.val = elabBinding(ctx, entry.scope, entry.binding);
   } finally {
@@ -362,7 +364,7 @@ export function forceEntry(ctx: ElabContext, entry: Entry, name: string, span: S
  * later positional indexing (`name[x, y]`) uses.
  */
 function elabBinding(ctx: ElabContext, scope: Scope, binding: Binding): Val | null {
-  ctx.mapped.push(binding.indexVars.map((iv) => iv.name));
+  ctx.mapped.push([...inheritedMapped(scope), ...binding.indexVars.map((iv) => iv.name)]);
   let v: Val | null;
   try {
     v = elabExpr(ctx, scope, binding.value);

@@ -47,7 +47,9 @@ export function inlineDef(ctx: ElabContext, caller: Scope, fn: Extract<FnVal, { 
     ctx.diagnostics.report('WrongArity', call.span, { name: def.name.name, expected: arityText(required, def.params.length), given: args.positional.length });
     return null;
   }
-  const scope: Scope = { module: fn.module, entries: new Map(), dimVars: new Map(), indexVars: new Map() };
+  // Called from a binding that maps over index variables: the def's own bindings map over them too.
+  const mapped = ctx.mapped.at(-1) ?? [];
+  const scope: Scope = { module: fn.module, entries: new Map(), dimVars: new Map(), indexVars: new Map(), ...(mapped.length > 0 ? { mapped } : {}) };
   let ok = true;
   // Optional tensor inputs left out, filled once every argument given has bound the dims;
   // then those that default to an earlier input, which is then bound.

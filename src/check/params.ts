@@ -12,12 +12,14 @@ import type { Scope } from './scope.js';
 import { declare, namesOf, orderOf } from './order.js';
 import { describeType, type Elem, type FnVal, type TensorVal, type Val } from './values.js';
 import { enumArgument, enumDefault, enumText, enumValues } from './enums.js';
+import { listRefusal, listText } from './lists.js';
 
 export function shapeText(dims: readonly DimExpr[]): string {
   return `[${dims.map((d) => (d.kind === 'RestDim' ? '...' : d.kind === 'SizeDim' ? String(d.size) : d.name)).join(', ')}]`;
 }
 
 function typeText(t: TypeExpr): string {
+  if ((t.kind === 'IndexType' || t.kind === 'TensorType') && t.list) return listText(t);
   if (t.kind === 'IndexType') return `index${shapeText(t.shape)} of ${t.of.name}`;
   if (t.kind === 'FunctionType') return 'a function';
   if (t.kind === 'EnumType') return `one of the strings ${enumText(t.values.map((v) => v.value))}`;
@@ -168,8 +170,13 @@ function matchShape(ctx: ElabContext, scope: Scope, dims: readonly DimExpr[], va
   // Pattern dims before `...` take the argument's axes from the left, those after it from the right.
   const before = restAt >= 0 ? restAt : pattern.length;
   const { names: argOrder, declared } = orderOf(ctx, val);
-  const named = argOrder.map((n) => axes.find((a) => a.name === n)!);
-  const hasRest = named.length !== axes.length;
+  const hasRest = argOrder.length !== axes.length;
+  // `l[k] = g(p[k])`: the axes of the enclosing binding's index variables are mapped over, so
+  // a pattern without `...` takes the argument's other axes (g applied per element of a list).
+  const mappedHere = new Set(ctx.mapped.at(-1) ?? []);
+  const patternNames = new Set(pattern.map((d) => (d.kind === 'NamedDim' ? scope.dimVars.get(d.name)?.name ?? d.name : '')));
+  const mappedOver = restAt < 0 && !hasRest ? argOrder.filter((n) => mappedHere.has(n) && !patternNames.has(n)) : [];
+  const named = argOrder.filter((n) => !mappedOver.includes(n)).map((n) => axes.find((a) => a.name === n)!);
   if (restAt >= 0 ? named.length < pattern.length : hasRest || named.length !== pattern.length) return null;
   const taken = new Set<string>();
   const byName = new Map<number, Axis>();
@@ -353,6 +360,17 @@ export function lossSignature(ctx: ElabContext, def: Definition, componentDims: 
         continue;
       }
       unions.push({ input: { ...input, orIndices }, span: param.name.span });
+      sig.values.set(name, declare(ctx, { kind: 'tensor', id: node, elem, axes, ...(domain ? { domain } : {}) }, namesOf(axes)));
+      continue;
+    }
+    if (type.list) {
+      const why = listRefusal(param);
+      if (why) {
+        report.report('ListUnsupported', type.list.span, { name, why });
+        ok = false;
+        continue;
+      }
+      required.push({ input: { ...input, list: true }, span: param.name.span });
       sig.values.set(name, declare(ctx, { kind: 'tensor', id: node, elem, axes, ...(domain ? { domain } : {}) }, namesOf(axes)));
       continue;
     }

@@ -36,6 +36,17 @@ export interface Scope {
   readonly indexVars?: Map<string, IndexVar>;
   /** Dimension names usable as numbers here (the loss's own dims). */
   readonly dims?: ReadonlySet<string>;
+  /**
+   * A def's scope, inlined where a binding maps over index variables (`l[k] = g(p[k])`):
+   * those variables, which the def's own bindings map over too (context.ts `mapped`).
+   */
+  readonly mapped?: readonly string[];
+}
+
+/** The index variables a binding checked in `scope` maps over before its own (see `mapped`). */
+export function inheritedMapped(scope: Scope): readonly string[] {
+  for (let s: Scope | undefined = scope; s; s = s.parent) if (s.mapped) return s.mapped;
+  return [];
 }
 
 export function childScope(parent: Scope, opts: { indexVars?: boolean } = {}): Scope {

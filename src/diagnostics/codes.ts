@@ -28,6 +28,8 @@ export const DIAGNOSTICS = {
   BadNumber: { code: 'E1015', severity: 'error', message: "'{text}' is not a number" },
   MisplacedDocComment: { code: 'W1016', severity: 'warning', message: "a '///' doc comment must stand directly above a 'loss', 'def' or 'dim'" },
   BadShapeEntry: { code: 'E1017', severity: 'error', message: "'{text}' cannot be a dimension: a shape entry is a name, '...' or a whole number" },
+  ListLength: { code: 'E1019', severity: 'error', message: "a list's length is one dimension, a name or a whole number (list[K] of [N, C]), not {given}" },
+  ListElement: { code: 'E1020', severity: 'error', message: "a list's elements are tensors of one shape ([N, C], int[N], bool[N], index[N] of C), not {what}" },
   TooDeeplyNested: { code: 'E1018', severity: 'error', message: 'this expression nests too deeply to parse; split it with where-bindings' },
 
   // --- names and definitions ------------------------------------------------------------------
@@ -58,6 +60,7 @@ export const DIAGNOSTICS = {
   PositionalAfterNamed: { code: 'E3007', severity: 'error', message: 'a positional argument cannot follow a named one' },
   NotBoolean: { code: 'E3008', severity: 'error', message: '{what} must be a condition (bool), but it is {actual}' },
   IntegerExpected: { code: 'E3009', severity: 'error', message: '{what} must be a whole number, but it is {actual}' },
+  ListUnsupported: { code: 'E3018', severity: 'error', message: "'{name}' cannot be a list: {why}" },
   UnsupportedConstruct: { code: 'E3010', severity: 'error', message: '{what} is not supported yet' },
   LossNotScalar: { code: 'W3011', severity: 'warning', message: "loss '{name}' returns a tensor with axes [{axes}], not a single number: reduce it with mean or sum if a scalar is meant" },
   MissingType: { code: 'E3013', severity: 'error', message: "parameter '{name}' of loss '{loss}' needs a type, e.g. '{name}: [N]' or '{name}: real = 1'" },

@@ -87,6 +87,7 @@ export class ModuleNames {
 const TENSOR_TYPE = 'tf.Tensor | tf.TensorLike';
 
 function inputPlan(i: IrInput, local: string): PlannedParam {
+  if (i.list) return listPlan(i, local);
   return {
     name: local,
     type: TENSOR_TYPE,
@@ -96,8 +97,26 @@ function inputPlan(i: IrInput, local: string): PlannedParam {
   };
 }
 
+/**
+ * A list input (`list[K] of [N, C]`): an array of tensors, a tuple of K of them when K is a
+ * number. Readonly, so that a caller's `as const` tuple is accepted.
+ */
+function listPlan(i: IrInput, local: string): PlannedParam {
+  const length = i.axes[0]!.dim;
+  const type = /^\d+$/.test(length) ? `readonly [${Array.from({ length: Number(length) }, () => TENSOR_TYPE).join(', ')}]` : `readonly (${TENSOR_TYPE})[]`;
+  const element = i.axes.slice(1);
+  return {
+    name: local,
+    type,
+    doc: commentText(
+      `${i.name === local ? '' : `\`${i.name}\`: `}${listTypeText(i)}: ${length} tensors of shape ${shapeText(element)}${restNote(element)}, ${describeElem(i)}${i.domain ? `, values in ${i.domain.text}` : ''}, stacked along ${length} inside (each gets its own gradient)`,
+    ),
+  };
+}
+
 export type { LowerOptions as PlanOptions } from '../lower/loss.js';
 import type { LowerOptions as PlanOptions } from '../lower/loss.js';
+import { listTypeText } from '../lower/lists.js';
 
 /** The options every generated loss takes for its run-time checks. */
 function validationOptions(finite: boolean): PlannedProperty[] {
@@ -262,7 +281,8 @@ function wrap(text: string, width: number): string[] {
  * gets no adapter.
  */
 function forLayersStatement(fn: IrFunction, functionName: string, optionsName: string, optionsRequired: boolean): string | undefined {
-  if ((fn.functions ?? []).length > 0) return undefined;
+  // tfjs-layers passes one yPred tensor: a list input has no adapter.
+  if ((fn.functions ?? []).length > 0 || fn.inputs.some((i) => i.list)) return undefined;
   const positional = fn.order ?? fn.inputs.filter((i) => i.default === undefined).map((i) => i.name);
   const inputs = positional.map((name) => fn.inputs.find((i) => i.name === name));
   if (inputs.length !== 2 || inputs.some((i) => i === undefined)) return undefined;

@@ -8,6 +8,7 @@
 // TypeScript module does inside a tf.customGrad, unless the unit asks for torch's autograd.
 // The module imports torch and the runtime written beside it (lossc_torch.py).
 
+import { listTypeText } from '../lower/lists.js';
 import { differentiate } from '../grad/index.js';
 import { boundaryAxes, restNote } from '../ir/axes.js';
 import { REDUCTION_LIST } from '../ir/reduction.js';
@@ -106,6 +107,7 @@ function keywordArgs(fn: IrFunction, scope: Scope): KeywordArg[] {
 
 function inputDoc(i: IrInput): string {
   const elem = i.elem === 'real' ? 'float32 (or float64)' : describeElem(i).replace('int32', 'int64');
+  if (i.list) return `${listTypeText(i)}: a list of ${i.axes[0]!.dim} tensors of shape ${shapeText(i.axes.slice(1))}${restNote(i.axes.slice(1))}, ${elem}${i.domain ? `, values in ${i.domain.text}` : ''}, stacked along ${i.axes[0]!.dim} (torch.stack)`;
   return `shape ${shapeText(i.axes)}${restNote(i.axes)}, ${elem}${i.domain ? `, values in ${i.domain.text}` : ''}${unionNote(i, 'int64')}`;
 }
 
@@ -128,7 +130,8 @@ function emitLoss(fn: IrFunction, moduleScope: Scope, autodiff: boolean): { text
   const sigScope = new Scope(PY_RESERVED);
   const args = positional.map((name) => ({ name, local: sigScope.claim(name) }));
   const keywords = keywordArgs(fn, sigScope);
-  const hintOf = (name: string): string => (fn.functions?.some((f) => f.name === name) ? 'Callable[[torch.Tensor], Union[torch.Tensor, List[torch.Tensor]]]' : 'TensorLike');
+  const hintOf = (name: string): string =>
+    fn.functions?.some((f) => f.name === name) ? 'Callable[[torch.Tensor], Union[torch.Tensor, List[torch.Tensor]]]' : fn.inputs.some((i) => i.name === name && i.list) ? 'Sequence[TensorLike]' : 'TensorLike';
   const signature = [...args.map((a) => `${a.local}: ${hintOf(a.name)}`), '*', ...keywords.map((k) => `${k.name}: ${k.hint} = ${k.dflt}`), '**unknown'].join(', ');
   const argDocs = [
     ...args.map((a) => {

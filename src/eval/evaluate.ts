@@ -65,6 +65,15 @@ function boundary(fn: IrFunction, name: string, t: tf.Tensor, shapes: Readonly<R
   return tf.cast(t, 'int32');
 }
 
+/**
+ * The elements of a stacked list input, each a slice (tf.unstack's gradient fails for a list of
+ * one: tfjs hands its Unpack gradient one tensor, not a list, and tf.stack refuses it).
+ */
+function elementsOf(t: tf.Tensor): tf.Tensor[] {
+  const inner = t.shape.slice(1);
+  return Array.from({ length: t.shape[0]! }, (_, k) => tf.reshape(tf.slice(t, [k], [1]), inner));
+}
+
 /** The loss called as its generated function would be: positional arguments and an options object. */
 function call(fn: IrFunction, inputs: Readonly<Record<string, tf.Tensor>>, hypers: Readonly<Record<string, number>>, options: TfjsEvalOptions): tf.Tensor {
   const loss = prepared(fn, options.autodiff === true);
@@ -72,7 +81,9 @@ function call(fn: IrFunction, inputs: Readonly<Record<string, tf.Tensor>>, hyper
   const given = Object.fromEntries(Object.entries(inputs).map(([name, t]) => [name, boundary(fn, name, t, shapes)]));
   const args = new Map<string, unknown>();
   for (const name of loss.order ?? loss.inputs.filter((i) => i.default === undefined).map((i) => i.name)) {
-    args.set(name, loss.functions?.some((f) => f.name === name) ? options.functions?.[name] : given[name]);
+    // A list input, given stacked, is passed as its elements (the loss stacks them again).
+    const list = loss.inputs.some((i) => i.name === name && i.list) && given[name] !== undefined;
+    args.set(name, loss.functions?.some((f) => f.name === name) ? options.functions?.[name] : list ? elementsOf(given[name]!) : given[name]);
   }
   const opts: Record<string, unknown> = {};
   for (const i of loss.inputs) if (i.default !== undefined && given[i.name] !== undefined) opts[i.name] = given[i.name];

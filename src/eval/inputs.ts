@@ -6,6 +6,8 @@ import { diagnostic, type Diagnostic } from '../diagnostics/diagnostic.js';
 import type { DomainInfo, IrFunction, IrInput } from '../ir/types.js';
 import { hint } from '../check/values.js';
 import { enumText } from '../ir/enum-text.js';
+import { listToDense } from './list-inputs.js';
+import { listTypeText } from '../lower/lists.js';
 
 export type NestedArray = number | boolean | NestedArray[];
 
@@ -75,6 +77,7 @@ export function insideDomain(v: number, d: DomainInfo): boolean {
 
 function expectedText(input: IrInput): string {
   const dims = input.axes.map((a) => a.dim).join(', ');
+  if (input.list) return listTypeText(input);
   if (input.orIndices) return `index[${input.orIndices.axes.map((a) => a.dim).join(', ')}] of ${input.orIndices.of} | real[${dims}]`;
   return input.elem === 'index' ? `index[${dims}] of ${input.indexOf}` : `${input.elem}[${dims}]`;
 }
@@ -98,7 +101,7 @@ export function prepareInputs(fn: IrFunction, values: Readonly<Record<string, un
       diagnostics.push(diagnostic('MissingInput', undefined, { name: input.name, loss: fn.name, expected: expectedText(input) }));
       continue;
     }
-    const dense = toDense(raw);
+    const dense = input.list ? listToDense(input, raw) : toDense(raw);
     if (typeof dense === 'string') {
       diagnostics.push(diagnostic('InputShape', undefined, { name: input.name, loss: fn.name, problem: dense }));
       continue;

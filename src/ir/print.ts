@@ -9,7 +9,11 @@ import type { Attrs, IrFunction, IrNode } from './types.js';
 export function printIr(fn: IrFunction): string {
   const lines: string[] = [];
   const sig = [
-    ...fn.inputs.map((i) => `${i.name}: ${i.elem === 'index' ? `index of ${i.indexOf}` : i.elem}[${formatAxes(i.axes)}]`),
+    ...fn.inputs.map((i) => {
+      const elem = i.elem === 'index' ? `index of ${i.indexOf}` : i.elem;
+      // A list input (`list[K] of [N, C]`): the body reads it stacked, [K, N, C].
+      return i.list ? `${i.name}: list[${i.axes[0]!.dim}] of ${elem}[${formatAxes(i.axes.slice(1))}]` : `${i.name}: ${elem}[${formatAxes(i.axes)}]`;
+    }),
     ...fn.hypers.map((h) => `${h.name}: ${h.elem}${h.default !== undefined ? ` = ${formatNumber(h.default)}` : ''}`),
   ];
   lines.push(`loss ${fn.name}(${sig.join(', ')})`);

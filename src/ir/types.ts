@@ -112,6 +112,12 @@ export interface IrInput {
    * (src/lower/loss.ts). Its dims are fixed by other inputs, which it comes after.
    */
   readonly orIndices?: { readonly axes: readonly Axis[]; readonly of: string };
+  /**
+   * `preds: list[K] of [N, C]`: given as an array of K tensors of shape [N, C], stacked at the
+   * boundary (outside the backward pass, so each element gets its own gradient) into the
+   * tensor `axes` describes, whose first axis is the list's.
+   */
+  readonly list?: true;
 }
 
 /** The default of an optional input that is another input's tensor: `input` is declared before it. */

@@ -19,6 +19,7 @@ import { blockRowsOf, rowCount, tiledLoss } from './tile.js';
 import { checkArguments, checkOptions, TF_OF_ELEM, type Signature } from './signature.js';
 import { trailingOne } from '../ir/class-indices.js';
 import { unionValue, withoutTrailingOne } from './union.js';
+import { listInputs, withStackedLists } from './lists.js';
 
 export interface LossArguments<V> {
   /** The positional arguments (required tensor inputs and function parameters), by name. */
@@ -81,7 +82,8 @@ export function lowerLoss<V>(I: Interp<V>, fn: IrFunction, call: LossArguments<V
   checkOptions(I, fn, call.options, optionKeys(fn));
   // TensorLike inputs, as tf.losses takes them: converted, and the loss called again.
   const positional = fn.order ?? fn.inputs.filter((i) => i.default === undefined).map((i) => i.name);
-  const tensorArgs = positional.filter((name) => fn.inputs.some((i) => i.name === name));
+  // A list input is checked and stacked by withLists, which converts its TensorLike elements.
+  const tensorArgs = positional.filter((name) => fn.inputs.some((i) => i.name === name && !i.list));
   const tensorOptions = [...fn.inputs.filter((i) => i.default !== undefined).map((i) => [i.name, i.elem] as const), ...(fn.reduction ? [['weights', 'real'] as const] : [])];
   const likes = [...tensorArgs.map((name) => call.args.get(name)!), ...tensorOptions.map(([name]) => I.get(call.options, name))];
   const anyTensorLike = (): V => likes.slice(1).reduce((acc, v) => I.or(acc, () => I.helper('isTensorLike', v)), I.helper('isTensorLike', likes[0]!));
@@ -103,7 +105,8 @@ export function lowerLoss<V>(I: Interp<V>, fn: IrFunction, call: LossArguments<V
     );
     return I.helper('withTensors', I.str(fn.name), I.list(tensorArgs.map((name) => I.str(name))), I.list(tensorArgs.map((name) => call.args.get(name)!)), I.list(tensorArgs.map(dtypeOf)), call.options, I.obj(tensorOptions.map(([name, elem]) => [name, I.str(TF_OF_ELEM[elem])])), again);
   };
-  return I.branches([[anyTensorLike, converted]], () => lowerChecked(I, fn, call, options));
+  const checked = (): V => (listInputs(fn).length === 0 ? lowerChecked(I, fn, call, options) : withStackedLists(I, fn, call, (stacked) => lowerChecked(I, fn, stacked, options), returnsScalar(fn) ? 'tf.Scalar' : 'tf.Tensor'));
+  return likes.length === 0 ? checked() : I.branches([[anyTensorLike, converted]], checked);
 }
 
 /** The loss once its tensor arguments are tensors (or not TensorLike at all: the checks say). */

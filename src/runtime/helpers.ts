@@ -348,6 +348,84 @@ export function withTensors<O extends object, T>(
 }
 
 /**
+ * `f` called with each list input stacked into one tensor along a new first axis (the list's
+ * length), disposed after: the gradient tape keeps its own copies, and tf.stack's gradient
+ * gives each element its own part. A list is a non-empty array of tensors (or TensorLikes,
+ * converted as `withTensors` does) of one shape and dtype; anything else is refused naming the
+ * element. Elements of different shapes (predictions at several resolutions) cannot be stacked.
+ */
+export function withLists<T>(
+  loss: string,
+  lists: readonly {
+    readonly name: string;
+    readonly value: unknown;
+    /** The elements' dtype, and in words for messages (`int32 class indices of C`). */
+    readonly dtype: 'float32' | 'int32' | 'bool';
+    readonly dtypeText: string;
+    /** The elements' rank (at least it, with `...`), and their shape as declared (`[N, C]`). */
+    readonly rank: number;
+    readonly atLeast: boolean;
+    readonly shape: string;
+    /** The list's type as declared (`list[K] of [N, C]`). */
+    readonly type: string;
+    /** `list[3] of ...`: the number of elements. */
+    readonly length?: number;
+  }[],
+  f: (...stacked: tf.Tensor[]) => T,
+): T {
+  type ListSpec = (typeof lists)[number];
+  const made: tf.Tensor[] = [];
+  const shapeOf = (t: tf.Tensor): string => `[${t.shape.join(', ')}]`;
+  const element = (spec: ListSpec, v: unknown, k: number): tf.Tensor => {
+    const what = `element ${spec.name}[${k}]`;
+    if (v instanceof tf.Tensor) return v;
+    if (!isTensorLike(v)) throw new TypeError(`${loss}: ${what} must be a tf.Tensor or TensorLike of shape ${spec.shape}, but is ${valueKind(v)}`);
+    let t: tf.Tensor;
+    try {
+      t = tf.tensor(v as tf.TensorLike);
+    } catch (e) {
+      throw new Error(`${loss}: ${what} is not a tensor of shape ${spec.shape}: ${(e as Error).message}`);
+    }
+    made.push(t);
+    // Its own dtype first (numbers float32), then the one asked for (whole numbers as int32).
+    const wanted = spec.dtype === 'float32' ? t.dtype !== 'float32' && t.dtype !== 'string' : spec.dtype === 'int32' && t.dtype === 'float32' && t.dataSync().every((x) => Number.isInteger(x));
+    if (!wanted) return t;
+    const cast = tf.cast(t, spec.dtype);
+    made.push(cast);
+    return cast;
+  };
+  const stack = (spec: ListSpec): tf.Tensor => {
+    const v = spec.value;
+    if (v instanceof tf.Tensor) {
+      throw new TypeError(`${loss}: input '${spec.name}' must be an array of tensors (${spec.type}), but is one tf.Tensor of shape ${shapeOf(v)}: pass its elements as an array (tf.unstack(x) splits a stacked one)`);
+    }
+    if (!Array.isArray(v)) throw new TypeError(`${loss}: input '${spec.name}' must be an array of tensors (${spec.type}), but is ${valueKind(v)}`);
+    if (v.length === 0) throw new RangeError(`${loss}: input '${spec.name}' is an empty list: ${spec.type} needs at least one tensor`);
+    if (spec.length !== undefined && v.length !== spec.length) throw new RangeError(`${loss}: input '${spec.name}' must be a list of ${spec.length} tensors (${spec.type}), but has ${v.length}`);
+    const tensors = v.map((x, k) => element(spec, x, k));
+    tensors.forEach((t, k) => {
+      const what = `element ${spec.name}[${k}]`;
+      if (spec.atLeast ? t.rank < spec.rank : t.rank !== spec.rank) {
+        throw new Error(`${loss}: ${what} should have ${spec.atLeast ? 'at least ' : ''}${spec.rank} dimension${spec.rank === 1 ? '' : 's'} ${spec.shape}, but has shape ${shapeOf(t)}`);
+      }
+      if (t.dtype !== spec.dtype) throw new TypeError(`${loss}: ${what} must be ${spec.dtypeText}, but has dtype ${t.dtype}`);
+      const first = tensors[0]!;
+      if (k > 0 && (t.rank !== first.rank || t.shape.some((n, d) => n !== first.shape[d]))) {
+        throw new Error(`${loss}: ${what} has shape ${shapeOf(t)}, but ${spec.name}[0] has shape ${shapeOf(first)}: the elements of ${spec.type} must have one shape (resize predictions made at several resolutions to one first)`);
+      }
+    });
+    const stacked = tf.stack(tensors);
+    made.push(stacked);
+    return stacked;
+  };
+  try {
+    return f(...lists.map(stack));
+  } finally {
+    tf.dispose(made);
+  }
+}
+
+/**
  * A loss as tfjs-layers calls one: `(yTrue, yPred)`, target first, returning one loss per
  * example (shape [batch]), which tfjs-layers multiplies by the class weights and averages.
  * `call(yPred, yTrue, options)` runs the loss (with `reduction: 'none'` when `none`): with

@@ -117,5 +117,9 @@ export function callModule(
   const options: Record<string, unknown> = { ...extra };
   for (const i of fn.inputs) if (i.default !== undefined && tensors[i.name]) options[i.name] = tensors[i.name];
   for (const h of fn.hypers) if (hypers[h.name] !== undefined) options[h.name] = h.values ? h.values[hypers[h.name]!] : h.elem === 'bool' ? hypers[h.name] !== 0 : hypers[h.name];
-  return f(...positional, options);
+  // A list input (`list[K] of ...`) is passed as its elements, split off the stacked tensor
+  // inside a tidy that frees them (the tape still sees the split).
+  if (!fn.inputs.some((i) => i.list)) return f(...positional, options);
+  const lists = fn.inputs.filter((i) => i.default === undefined).map((i) => i.list === true);
+  return tf.tidy(() => f(...positional.map((t, k) => (lists[k] && t ? tf.unstack(t) : t)), options));
 }

@@ -157,6 +157,7 @@ export const STDLIB_GRAD_CASES: Readonly<Record<string, StdlibGradCase>> = {
   monai_focal: { inputs: monaiSegmentation, hypers: [{ use_softmax: 1, include_background: 0 }, { use_alpha: 1, alpha: 0.3, gamma: 0.5 }] },
   monai_dice_focal: { inputs: monaiSegmentation, hypers: [{ activation: 1, use_alpha: 1 }] },
   monai_tversky: { inputs: monaiSegmentation, hypers: [{ alpha: 0.3, beta: 0.7, activation: 2 }, { soft_label: 1, batch: 1 }] },
+  monai_deep_supervision: { inputs: (seed) => { const rng = mulberry32(seed); return { preds: U([3, 2, 3, 4], rng, -2, 2), y: U([2, 3, 4], rng, 0.05, 0.95) }; }, hypers: [{ weight_mode: 2, activation: 2 }] },
   monai_generalized_dice: { inputs: monaiSegmentation, hypers: [{ w_type: 1, activation: 2 }, { w_type: 2, batch: 1, include_background: 0 }] },
   // the peers' losses of test/stdlib-peers3*.test.ts
   generalized_box_iou_loss: { inputs: (seed) => { const rng = mulberry32(seed); const p = boxes(rng, 4); return { p, t: boxes(rng, 4, p) }; }, hypers: [{ eps: 1e-3 }] },

@@ -126,7 +126,9 @@ export type GeneratedModule = Record<string, ModuleFn>;
 export function moduleArgs(fn: IrFunction, tensors: Readonly<Record<string, tf.Tensor>>, hypers: Hypers, extra: Record<string, unknown> = {}): unknown[] {
   const positional = fn.order ?? fn.inputs.filter((i) => i.default === undefined).map((i) => i.name);
   const optional = Object.fromEntries(fn.inputs.filter((i) => i.default !== undefined && tensors[i.name]).map((i) => [i.name, tensors[i.name]!]));
-  return [...positional.map((n) => tensors[n]), { ...optional, ...hypers, ...extra }];
+  // A list input (`list[K] of ...`) is passed as its elements, split off the stacked tensor (on the tape).
+  const arg = (n: string): unknown => (fn.inputs.some((i) => i.name === n && i.list) && tensors[n] ? tf.unstack(tensors[n]) : tensors[n]);
+  return [...positional.map(arg), { ...optional, ...hypers, ...extra }];
 }
 
 /** Value and gradients through a generated module's function (tf.valueAndGrads around it). */

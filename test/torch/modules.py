@@ -45,6 +45,14 @@ def call(request, dtype):
     if request.get("weights") is not None:
         options["weights"] = to_tensor(request["weights"], dtype)
     positional = request["positional"]
+    lists = set(request.get("lists", []))
+    if lists:
+        # A list input (list[K] of ...) is passed as its elements, split off the stacked tensor.
+        whole = f
+
+        def f(*args, **kw):
+            return whole(*[list(a.unbind(0)) if k in lists else a for k, a in zip(positional, args)], **kw)
+
     return f, inputs, options, positional
 
 

@@ -36,6 +36,8 @@ def floats_of(*values):
     """The float dtype and device of a call: float64 when a floating tensor among `values` is
     float64; the device of the first tensor (the tensors the loss makes go there too)."""
     dtype, device = torch.float32, None
+    # A list input's elements count as the tensors they are.
+    values = [x for v in values for x in (v if isinstance(v, (list, tuple)) else [v])]
     for v in values:
         if isinstance(v, torch.Tensor):
             device = v.device if device is None else device
@@ -54,6 +56,8 @@ def widened(v):
     run in float32 at least, as torch.autocast runs its own (exp overflows float16 above 11)."""
     if isinstance(v, torch.Tensor) and v.dtype in (torch.float16, torch.bfloat16):
         return v.float()
+    if isinstance(v, (list, tuple)) and any(isinstance(x, torch.Tensor) for x in v):
+        return [widened(x) for x in v]
     return v
 
 
@@ -465,6 +469,54 @@ def withTensors(loss, names, args, dtypes, options, option_dtypes, f):
         tensors[i] = tensor(args[i], asked, "input '" + names[i] + "'")
     with floats_of(*tensors, *[v for v in opts.values() if isinstance(v, torch.Tensor)]):
         return f(opts, *tensors)
+
+
+def withLists(loss, lists, f):
+    """f(*stacked): each list input (a non-empty list of tensors or TensorLikes of one shape and
+    dtype) stacked along a new first axis, as src/runtime/helpers.ts withLists does; anything
+    else is refused naming the element."""
+    def shape_text(t):
+        return "[" + ", ".join(str(n) for n in t.shape) + "]"
+
+    def element(spec, v, k):
+        what = "element " + spec["name"] + "[" + str(k) + "]"
+        if isinstance(v, torch.Tensor):
+            t = v
+        elif isTensorLike(v):
+            ragged = _ragged_at(v, spec["name"] + "[" + str(k) + "]")
+            if ragged is not None:
+                raise ValueError(loss + ": " + what + " is a ragged array: " + ragged)
+            t = torch.as_tensor(v)
+            if spec["dtype"] == "float32" and not t.is_floating_point():
+                t = t.to(_dtype())
+            elif spec["dtype"] == "int32" and t.is_floating_point() and bool(torch.all(t == torch.round(t))):
+                t = t.to(torch.int64)
+        else:
+            raise TypeError(loss + ": " + what + " must be a torch.Tensor or TensorLike of shape " + spec["shape"] + ", but is " + valueKind(v))
+        if (t.dim() < spec["rank"]) if spec["atLeast"] else (t.dim() != spec["rank"]):
+            plural = "" if spec["rank"] == 1 else "s"
+            raise ValueError(loss + ": " + what + " should have " + ("at least " if spec["atLeast"] else "") + str(spec["rank"]) + " dimension" + plural + " " + spec["shape"] + ", but has shape " + shape_text(t))
+        if dtype(t) != spec["dtype"]:
+            raise TypeError(loss + ": " + what + " must be " + spec["dtypeText"] + ", but has dtype " + dtype(t))
+        return t
+
+    def stack(spec):
+        v = spec["value"]
+        if isinstance(v, torch.Tensor):
+            raise TypeError(loss + ": input '" + spec["name"] + "' must be a list of tensors (" + spec["type"] + "), but is one torch.Tensor of shape " + shape_text(v) + ": pass its elements as a list (list(x.unbind(0)) splits a stacked one)")
+        if not isinstance(v, (list, tuple)):
+            raise TypeError(loss + ": input '" + spec["name"] + "' must be a list of tensors (" + spec["type"] + "), but is " + valueKind(v))
+        if len(v) == 0:
+            raise ValueError(loss + ": input '" + spec["name"] + "' is an empty list: " + spec["type"] + " needs at least one tensor")
+        if spec.get("length") is not None and len(v) != spec["length"]:
+            raise ValueError(loss + ": input '" + spec["name"] + "' must be a list of " + str(spec["length"]) + " tensors (" + spec["type"] + "), but has " + str(len(v)))
+        tensors = [element(spec, x, k) for k, x in enumerate(v)]
+        for k, t in enumerate(tensors):
+            if k > 0 and t.shape != tensors[0].shape:
+                raise ValueError(loss + ": element " + spec["name"] + "[" + str(k) + "] has shape " + shape_text(t) + ", but " + spec["name"] + "[0] has shape " + shape_text(tensors[0]) + ": the elements of " + spec["type"] + " must have one shape (resize predictions made at several resolutions to one first)")
+        return torch.stack(tensors)
+
+    return f(*[stack(spec) for spec in lists])
 
 
 def valueKind(v):

@@ -1,0 +1,28 @@
+// List inputs (`preds: list[K] of [N, C]`): the parser gives the stacked tensor's type, `[K, N,
+// C]`, marked as a list; the body reads it as that tensor. Here: what a list may not be, and
+// how a list type is written back in messages.
+
+import type { IndexTypeExpr, Param, TypeExpr } from '../../grammar/ast.js';
+
+type ListType = Extract<TypeExpr, { kind: 'TensorType' }> | IndexTypeExpr;
+
+const dimText = (d: NonNullable<ListType['shape']>[number]): string => (d.kind === 'RestDim' ? '...' : d.kind === 'SizeDim' ? String(d.size) : d.name);
+
+/** `list[K] of [N, C]`, `list[K] of index[N] of C`, as written. */
+export function listText(t: ListType): string {
+  const [length, ...element] = t.shape ?? [];
+  const shape = `[${element.map(dimText).join(', ')}]`;
+  const inner = t.kind === 'IndexType' ? `index${shape} of ${t.of.name}` : `${t.element === 'real' ? '' : t.element}${shape}`;
+  return `list[${length ? dimText(length) : ''}] of ${inner}`;
+}
+
+/**
+ * Why a loss's parameter cannot be a list, or undefined when it can: a list is a required
+ * input, given whole by the caller (not learned, broadcast or filled with a default).
+ */
+export function listRefusal(param: Param): string | undefined {
+  if (param.learnable) return "a learnable parameter ('param') is one tensor the loss owns; declare it [K, ...] instead";
+  if (param.broadcasts) return "a 'broadcast' input is one tensor; give every element of a list its full shape";
+  if (param.default) return 'a list is a required input (it has no default); give it, or write two losses over one def';
+  return undefined;
+}
