@@ -149,6 +149,26 @@ loss passed_on(x: [N, C], t: [N, C] in [0, 1], act: 'softmax' | 'sigmoid' = 'sig
   });
 });
 
+describe('a loss calling another that has a hyperparameter of strings', () => {
+  // act_ce's default is 'softmax'; a def's default of another string in another order too.
+  const SRC = `${ACT_SOURCE}
+def activate(x: [N, C], kind: 'none' | 'sigmoid' = 'sigmoid') = if kind == 'sigmoid' then sigmoid(x) else x
+loss wrapped(x: [N, C], t: [N, C] in [0, 1]) = act_ce(x, t)
+loss wrapped_sigmoid(x: [N, C], t: [N, C] in [0, 1]) = act_ce(x, t, act: 'sigmoid')
+loss through_def(x: [N, C], t: [N, C] in [0, 1]) = mean(-sum(t * log(activate(x)), C))
+`;
+
+  it('left out, the argument is the callee\'s default string; given, the string given', async () => {
+    expect(errors(SRC)).toEqual([]);
+    const cases = [['wrapped', 'softmax'], ['wrapped_sigmoid', 'sigmoid'], ['through_def', 'sigmoid']] as const;
+    for (const [loss, act] of cases) {
+      const r = await evaluate(SRC, 'wrap.loss', { loss, inputs: { x: X, t: T }, backend: 'cpu' });
+      expect(r.diagnostics.filter((d) => d.severity === 'error'), loss).toEqual([]);
+      expect(Math.abs((r.loss as number) - oracle(act, X, T)) / oracle(act, X, T), loss).toBeLessThan(2e-7);
+    }
+  });
+});
+
 describe('diagnostics', () => {
   const head = "loss f(x: [N], act: 'sigmoid' | 'softmax' | 'none' = 'softmax') = ";
   it.each([

@@ -10,6 +10,7 @@ import { constantValue } from './constants.js';
 import { defKey, type ElabContext } from './context.js';
 import { paramDefault, paramDomain } from './defaults.js';
 import { expectInDomain } from './domains.js';
+import { stringValue } from './enums.js';
 import { REST, type Axis } from '../ir/types.js';
 import { bindAll, elabExpr, finishBindings, renameAxes, tensor } from './expr.js';
 import { formatAxes } from '../ir/axes.js';
@@ -76,6 +77,12 @@ export function inlineDef(ctx: ElabContext, caller: Scope, fn: Extract<FnVal, { 
         continue;
       }
       literal = value ?? undefined;
+      // A string parameter left out takes its default string (checked by paramDefault above).
+      if (literal !== undefined && param.type?.kind === 'EnumType' && param.default.kind === 'String') {
+        const val = stringValue(ctx, param.default);
+        if (!matchParam(ctx, scope, def, k, val, call.span)) ok = false;
+        continue;
+      }
       if (literal !== undefined && param.type?.kind === 'TensorType' && param.type.shape && param.type.shape.length > 0 && !param.learnable) {
         filled.push({ k, value: literal });
         continue;
