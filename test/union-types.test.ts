@@ -195,6 +195,18 @@ describe('a union input: class indices or probabilities', () => {
     tf.dispose([x, ...forms.map((f) => f.y)]);
   });
 
+  it('the evaluator: numbers of the indices\' shape that are not whole are not indices; the loss says what y must be, after an input before it', () => {
+    const c = CASES[0]!;
+    const both = 'class indices (int32 of shape [B, P], in [0, C)) or probabilities (float32 of shape [B, C, P])';
+    const half = tf.tensor2d(c.t.map((row) => row.map((v) => v + 0.5)));
+    const x = tf.tensor3d(c.x);
+    expect(() => evaluateTfjs(fnOf('dice'), { x, y: half }, {})).toThrow(`dice: input 'y' must be ${both}, but is float32 of shape [2, 5]`);
+    // x cut to rank 2: its own message, not one about y read against x's wrong shape.
+    const flat = tf.tensor2d(c.x.map((m) => m.flat()));
+    expect(() => evaluateTfjs(fnOf('dice'), { x: flat, y: tf.tensor3d(c.soft) }, {})).toThrow(/^dice: input 'x' should have 3 dimensions/);
+    tf.dispose([half, x, flat]);
+  });
+
   it('the evaluator differentiates the probabilities form, and refuses to differentiate the indices', () => {
     const c = CASES[0]!;
     const x = tf.tensor3d(c.x);

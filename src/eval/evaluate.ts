@@ -61,6 +61,9 @@ function boundary(fn: IrFunction, name: string, t: tf.Tensor, shapes: Readonly<R
   if (decl.elem === 'bool') return tf.notEqual(t, 0);
   const values = t.dataSync();
   const frac = values.findIndex((v) => !Number.isInteger(v));
+  // A union input holding other numbers is not its class indices: given on as float32, the
+  // loss's own check names both forms (and an input before it with a wrong shape comes first).
+  if (frac >= 0 && decl.orIndices) return t;
   if (frac >= 0) throw new EvalError(`${fn.name}: input '${name}' must hold whole numbers, but has ${values[frac]} at flat position ${frac}`);
   return tf.cast(t, 'int32');
 }
