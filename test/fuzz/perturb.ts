@@ -47,7 +47,12 @@ export function perturb(fn: IrFunction, sample: Sample, kind: Kind, rng: Rng): P
       // With '...' only too few dims are wrong; without it, one too many or too few.
       const shape = hasRest ? (named > 0 ? t.shape.slice(t.shape.length - named + 1) : undefined) : rng() < 0.5 || t.shape.length === 0 ? [...t.shape, 2] : t.shape.slice(1);
       if (!shape) return undefined;
-      return { kind, name: input.name, tensors: { [input.name]: filled(shape, t.dtype, 0) }, expect: /should have (at least )?\d+ dimensions? \[.*\], but has shape \[/, evaluator: true };
+      // A union input's message names both of its forms: the shape fits neither, or (one dim
+      // fewer) it is read as the class indices and a dim is then wrong.
+      const expect = input.orIndices ? /class indices \(int32 of shape \[.*\], in \[0, \w+\)\) or probabilities \(float32 of shape \[.*\]\)/ : /should have (at least )?\d+ dimensions? \[.*\]( \(or \[.*\]: a trailing axis of size 1\))?, but has shape \[/;
+      // The evaluator reads whole numbers of the indices' shape as class indices whatever their
+      // dtype (as it reads JSON), so a union cut to that shape is not wrong there.
+      return { kind, name: input.name, tensors: { [input.name]: filled(shape, t.dtype, 0) }, expect, evaluator: !input.orIndices };
     }
     case 'dim': {
       // A named dim of an input that an earlier input (or a declaration) has fixed already.
