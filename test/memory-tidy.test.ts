@@ -5,6 +5,7 @@
 // against the same compiler without it (`tidyEach` taken out of every lowering here), with the
 // same value and gradients bit for bit and nothing left behind.
 import * as tf from '@tensorflow/tfjs';
+import { mulberry32 } from './oracle/tensor.js';
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { compile } from '../src/api.js';
@@ -21,15 +22,10 @@ type LossFunction = (...args: unknown[]) => tf.Scalar;
 const [N, D] = [128, 16];
 
 function normal(seed: number, shape: [number, number]): tf.Tensor {
-  let a = seed >>> 0;
-  const next = (): number => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const { next } = mulberry32(seed);
   return tf.tensor2d(Float32Array.from({ length: shape[0] * shape[1] }, () => next() * 2 - 1), shape);
 }
+
 const labels = (): tf.Tensor => tf.tensor1d(Array.from({ length: N }, (_, i) => (i * 7) % 5), 'int32');
 
 /** Pairwise losses of the stdlib and a user's, and the inputs each is differentiated in. */
