@@ -19,8 +19,8 @@ export type Builtin =
       readonly signature: string;
       readonly doc: string;
     }
-  /** Works along one axis, keeps the shape: (x, axis). */
-  | { readonly kind: 'axis'; readonly op: AxisOp; readonly signature: string; readonly doc: string }
+  /** Works along one axis, keeps the shape: (x, axis), with the named `options` it takes. */
+  | { readonly kind: 'axis'; readonly op: AxisOp; readonly signature: string; readonly doc: string; readonly options?: readonly AxisOption[] }
   /** Composed from core ops by the elaborator (`elabMacro`, and `elabStack` for stack, in calls.ts). */
   | {
       readonly kind: 'macro';
@@ -29,6 +29,9 @@ export type Builtin =
       readonly signature: string;
       readonly doc: string;
     };
+
+/** `by: key` orders by another tensor; the others are flags, true or false when compiled. */
+export type AxisOption = 'by' | 'descending' | 'reverse';
 
 export type MacroName = 'norm' | 'dot' | 'normalize' | 'clamp' | 'select' | 'pow' | 'atan2' | 'onehot' | 'real' | 'count' | 'stack' | 'flatten' | 'unflatten';
 
@@ -71,6 +74,21 @@ export const BUILTINS: Readonly<Record<string, Builtin>> = {
 
   softmax: { kind: 'axis', op: 'softmax', signature: 'softmax(x, axis)', doc: 'exp(x) / sum(exp(x)) along the axis, shifted by the maximum.' },
   log_softmax: { kind: 'axis', op: 'log_softmax', signature: 'log_softmax(x, axis)', doc: 'x - logsumexp(x) along the axis: log of softmax without underflow.' },
+
+  sort: {
+    kind: 'axis',
+    op: 'sort',
+    options: ['by', 'descending'],
+    signature: 'sort(x, axis, by: key, descending: false)',
+    doc: "x along the axis in ascending order (largest first with `descending: true`), as torch.sort's values; with `by: key`, x in the order that sorts key (torch's x[perm] for perm from sorting key). Stable: equal keys keep their order. Its gradient puts each value's back where it came from.",
+  },
+  cumsum: {
+    kind: 'axis',
+    op: 'cumsum',
+    options: ['reverse'],
+    signature: 'cumsum(x, axis, reverse: false)',
+    doc: 'Running sum along the axis, as torch.cumsum: position i holds x[0] + … + x[i] (x[i] + … + x[n-1] with `reverse: true`).',
+  },
 
   norm: { kind: 'macro', name: 'norm', arity: [1, 2], signature: 'norm(x, axes?)', doc: 'Euclidean norm sqrt(sum(x^2)) over the named axes (all when none are named).' },
   dot: { kind: 'macro', name: 'dot', arity: [3, 3], signature: 'dot(a, b, axes)', doc: 'sum(a * b) over the named axes.' },

@@ -105,6 +105,7 @@ function elabBuiltin(ctx: ElabContext, scope: Scope, call: Call, builtin: Builti
     case 'reduce':
       return elabReduce(ctx, scope, call, builtin, args);
     case 'axis': {
+      if (builtin.options) return elabOrdered(ctx, scope, call, builtin, args);
       if (!checkArity(ctx, call, args, 1, 2)) return null;
       const x = elabTensor(ctx, scope, args.positional[0]!);
       if (!x || !expectNumber(ctx, x, `the argument of ${call.callee.name}`, args.positional[0]!.span)) return null;
@@ -124,6 +125,47 @@ function elabBuiltin(ctx: ElabContext, scope: Scope, call: Call, builtin: Builti
       }
       return elabMacro(ctx, scope, call, builtin.name, args, builtin.arity);
   }
+}
+
+/**
+ * sort and cumsum: (x, axis) and their options. The axis is always named (an order along
+ * which axis is never guessed); `by:` must have the axes of x, so that each line along the
+ * axis is ordered by its own key.
+ */
+function elabOrdered(ctx: ElabContext, scope: Scope, call: Call, builtin: Extract<Builtin, { kind: 'axis' }>, args: SplitArgs): Val | null {
+  const fname = call.callee.name;
+  const options = builtin.options ?? [];
+  if (!checkArity(ctx, call, args, 2, 2, options)) return null;
+  const x = elabTensor(ctx, scope, args.positional[0]!);
+  if (!x || !expectNumber(ctx, x, `the argument of ${fname}`, args.positional[0]!.span)) return null;
+  const axis = resolveAxes(ctx, scope, args.positional[1]!, x.axes, fname, true)?.[0];
+  if (!axis) return null;
+  const flags: { descending?: boolean; reverse?: boolean } = {};
+  for (const flag of ['descending', 'reverse'] as const) {
+    const arg = args.named.get(flag);
+    if (!arg) continue;
+    const v = arg.value.kind === 'Name' && (arg.value.name === 'true' || arg.value.name === 'false') ? constantValue(arg.value) : undefined;
+    if (v === undefined) {
+      ctx.diagnostics.report('FlagNotConstant', arg.value.span, { name: `${flag}:`, what: fname });
+      return null;
+    }
+    if (v === 1) flags[flag] = true;
+  }
+  if (builtin.op === 'cumsum') return fromNode(ctx, ctx.b.op('cumsum', [x.id], { axis, ...flags }, call.span), 'real', [x]);
+  let key = x;
+  const byArg = args.named.get('by');
+  if (byArg) {
+    const k = elabTensor(ctx, scope, byArg.value);
+    if (!k || !expectNumber(ctx, k, `the 'by:' key of ${fname}`, byArg.value.span)) return null;
+    const same = k.axes.length === x.axes.length && k.axes.every((a) => x.axes.some((b) => b.name === a.name));
+    if (!same) {
+      ctx.diagnostics.report('SortKeyAxes', byArg.value.span, { what: fname, key: formatAxes(k.axes), axes: formatAxes(x.axes) });
+      return null;
+    }
+    if (!checkAlignable(ctx, [x, k], `the values and the key of ${fname}`, byArg.value.span)) return null;
+    key = k;
+  }
+  return fromNode(ctx, ctx.b.op('sort', [x.id, key.id], { axis, ...flags }, call.span), 'real', key === x ? [x] : [x, key]);
 }
 
 /** Whether an argument names axes of the operand (so `max(x, j)` reduces, `max(x, 0)` doesn't). */

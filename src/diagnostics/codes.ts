@@ -56,6 +56,7 @@ export const DIAGNOSTICS = {
   DuplicateArgument: { code: 'E3003', severity: 'error', message: "argument '{arg}' is given twice" },
   TypeMismatch: { code: 'E3004', severity: 'error', message: '{what} must be {expected}, but it is {actual}' },
   IndexExpected: { code: 'E3005', severity: 'error', message: "'{name}' expects class indices {expected}, but was given a {actual} tensor: pass the class index of each sample (argmax of a one-hot target), not the one-hot encoding" },
+  FlagNotConstant: { code: 'E3019', severity: 'error', message: "'{name}' of {what} must be true or false, written out: the order is fixed when the loss is compiled" },
   NotAnAxis: { code: 'E3006', severity: 'error', message: '{what} must name an axis of the operand (one of {axes})' },
   PositionalAfterNamed: { code: 'E3007', severity: 'error', message: 'a positional argument cannot follow a named one' },
   NotBoolean: { code: 'E3008', severity: 'error', message: '{what} must be a condition (bool), but it is {actual}' },
@@ -73,6 +74,7 @@ export const DIAGNOSTICS = {
   // --- shapes and axes -------------------------------------------------------------------------
   AxisSizeMismatch: { code: 'E4001', severity: 'error', message: '{what}: dimension {a} and dimension {b} would have to be the same size, but they are different dimensions' },
   ArgumentShapeMismatch: { code: 'E4002', severity: 'error', message: "argument {index} of '{name}' has axes [{actual}] but parameter '{param}' expects [{expected}]" },
+  SortKeyAxes: { code: 'E4034', severity: 'error', message: "{what}: the 'by:' key must have the axes of the values ([{axes}]), but has [{key}]" },
   AxisNotPresent: { code: 'E4003', severity: 'error', message: '{what}: the operand has no axis {axis} (its axes are [{axes}])' },
   TooManyIndices: { code: 'E4004', severity: 'error', message: '{indices} for a tensor with {axes}' },
   IndexVariableClash: { code: 'E4005', severity: 'error', message: "index variable '{name}' already ranges over {dim}, not {other}" },

@@ -153,6 +153,15 @@ export const DERIVATIVES: readonly DerivativeRow[] = [
   ['log_softmax', 0, 'full-g',    '(sub ?g (mul (softmax:r ?x) (sum:r ?g)))',                        'd log softmax = dy - softmax(x) Σ dy along the axis'],
   ['log_softmax', 0, 'partial-g', '(sub ?g (mul (softmax:r ?x) (mul ?g ?n)))',                       'as full-g, with Σ dy = n dy for dy the same along the n positions of the axis'],
 
+  // A permutation's gradient is the inverse permutation of g (the same key, the same ties: each
+  // value's share goes back to the position it came from); the key's order is piecewise
+  // constant in it. A running sum's is the running sum of g the other way.
+  ['sort',        0, '',          '(unsort:r ?g ?b)',                                                'd y_j = d x_perm(j): g goes back to where each value came from'],
+  ['sort',        1, '',          '0',                                                               'the order changes only where keys tie: constant between'],
+  ['unsort',      0, '',          '(sort:r ?g ?b)',                                                  'the inverse permutation: g is ordered as the key is'],
+  ['unsort',      1, '',          '0',                                                               'the order changes only where keys tie: constant between'],
+  ['cumsum',      0, '',          '(cumsum:rev ?g)',                                                 'd y_j = Σ_(i≤j) dx_i: x_i reaches every y_j from j = i on'],
+
   // A product with the one-hot mask rather than a select: generated code builds the mask with
   // tf.oneHot and broadcasts g in the multiplication (a select would tile g to full size). It
   // differs only where g is infinite (NaN off the class, not 0): the gradient is lost there.

@@ -44,6 +44,7 @@ const FINITE_OPS = new Set<string>([
   'input', 'iota', 'size', 'neg', 'abs', 'sign', 'square', 'sigmoid', 'tanh', 'erf', 'atan', 'sin', 'cos', 'asinh', 'atan2', 'relu', 'floor', 'not', 'to_real',
   'detach', 'add', 'sub', 'mul', 'maximum', 'minimum', 'eq', 'ne', 'lt', 'le', 'gt', 'ge', 'and', 'or', 'select', 'max', 'min',
   'any', 'all', 'softmax', 'gather', 'rename', 'pick', 'flatten', 'unflatten', 'sum', 'mean', 'log_sigmoid', 'softplus',
+  'sort', 'unsort', 'cumsum',
 ]);
 
 const ROWS = compileDerivatives(DERIVATIVES);
@@ -349,6 +350,7 @@ function bindings(fn: IrFunction, b: IrBuilder, node: IrNode, g: NodeId, used: R
   const attrs: Record<string, IrNode['attrs']> = { r: node.attrs };
   if (node.op === 'rename') attrs.inv = { from: node.attrs.to!, to: node.attrs.from! };
   if (node.op === 'flatten' || node.op === 'unflatten') attrs.inv = inverseReshape(node);
+  if (node.op === 'cumsum') attrs.rev = { axis: node.attrs.axis!, ...(node.attrs.reverse === true ? {} : { reverse: true }) };
   return { nodes, attrs };
 }
 

@@ -94,7 +94,8 @@ export class IrBuilder {
       case 'contract':
         return { dtype: 'real', axes: withoutAxes(unionAxes(...types.map((t) => t.axes)), attrs.axes ?? []) };
       case 'axis':
-        return { dtype: 'real', axes: types[0]!.axes };
+        // unsort's values may be a gradient the same along some of its key's axes.
+        return { dtype: 'real', axes: op === 'unsort' ? unionAxes(types[0]!.axes, types[1]!.axes) : types[0]!.axes };
       case 'gather':
         return {
           dtype: types[0]!.dtype,

@@ -88,6 +88,12 @@ export const OPS = {
   softmax: { kind: 'axis', result: 'real', doc: 'exp(x) / sum(exp(x)) along attrs.axis, max-shifted' },
   log_softmax: { kind: 'axis', result: 'real', doc: 'x - logsumexp(x) along attrs.axis' },
 
+  // Order along one axis. `sort` and `unsort` take the values and the key they are ordered by
+  // (the same node for sort(x, A)); the order is stable: equal keys keep their positions' order.
+  sort: { kind: 'axis', result: 'real', doc: 'operand 0 along attrs.axis in the order that sorts operand 1 (the key), ascending or attrs.descending; stable' },
+  unsort: { kind: 'axis', result: 'real', doc: 'the inverse of sort by the same key: operand 0 put back where the sorted key came from (the gradient of sort)' },
+  cumsum: { kind: 'axis', result: 'real', doc: 'running sum along attrs.axis, from the first position (from the last when attrs.reverse)' },
+
   gather: { kind: 'gather', result: 'same', doc: 'x[idx] along attrs.axis; idx is int, aligned with x by name' },
 
   contract: {

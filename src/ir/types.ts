@@ -36,6 +36,10 @@ export interface Attrs {
   readonly empty?: number;
   /** axis ops, gather, pick: the axis worked along; iota: the axis enumerated. */
   readonly axis?: string;
+  /** sort, unsort: largest key first. */
+  readonly descending?: boolean;
+  /** cumsum: summed from the last position back. */
+  readonly reverse?: boolean;
   /** iota: the dim giving the size of `axis`. */
   readonly dim?: string;
   /** rename: the axis renamed, and its new name. */

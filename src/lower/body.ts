@@ -420,6 +420,10 @@ class NodeLowering<V> {
         return this.select(node);
       case 'softmax':
         return this.softmax(node);
+      case 'order':
+        return this.order(node);
+      case 'cumsum':
+        return this.cumsum(node);
       case 'gather':
         return this.gather(node);
       case 'pick':
@@ -558,6 +562,39 @@ class NodeLowering<V> {
       },
       x.taped,
     );
+  }
+
+  /**
+   * sort and unsort: values and key laid out with the axis last (the values widened to the
+   * key's axes: a gradient may be the same along some), then ordered line by line.
+   */
+  private order(node: IrNode): void {
+    const { I, layout } = this;
+    const [v, key] = this.args(node) as [Val<V>, Val<V>];
+    const along = key.axes.find((a) => a.name === node.attrs.axis);
+    if (!along) throw new Error(`internal: ${node.op} %${node.id} has no axis ${node.attrs.axis}`);
+    const order = [...key.axes.filter((a) => a !== along), along];
+    this.define(
+      node,
+      () => {
+        const k = layout.align(key.read('real'), key.axes, order).v;
+        const aligned = layout.align(v.read('real'), v.axes, order).v;
+        const values = layout.partial(v.axes, order) ? I.tf('add', aligned, I.tf('fill', layout.shape(order), I.num(0))) : aligned;
+        return I.helper('sortAlongLast', values, k, I.bool(node.attrs.descending === true), I.bool(node.op === 'unsort'));
+      },
+      v.taped || key.taped,
+      undefined,
+      order,
+    );
+  }
+
+  private cumsum(node: IrNode): void {
+    const { I } = this;
+    const [x] = this.args(node) as [Val<V>];
+    const phys = physOf(x.axes);
+    const k = phys.names.indexOf(node.attrs.axis ?? '');
+    if (k < 0) throw new Error(`internal: cumsum %${node.id} has no axis ${node.attrs.axis}`);
+    this.define(node, () => I.helper('cumsumAlong', x.read('real'), I.num(phys.names.length - k), I.bool(node.attrs.reverse === true)), x.taped, undefined, x.axes);
   }
 
   private gather(node: IrNode): void {

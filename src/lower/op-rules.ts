@@ -36,7 +36,7 @@ export interface ReduceRule {
 
 /** Ops whose lowering is one method of the engine each (leaves, selects, axis ops, …). */
 export interface OwnRule {
-  readonly kind: 'input' | 'const' | 'size' | 'iota' | 'select' | 'softmax' | 'gather' | 'rename' | 'pick' | 'flatten' | 'unflatten' | 'to_real' | 'apply' | 'contract';
+  readonly kind: 'input' | 'const' | 'size' | 'iota' | 'select' | 'softmax' | 'order' | 'cumsum' | 'gather' | 'rename' | 'pick' | 'flatten' | 'unflatten' | 'to_real' | 'apply' | 'contract';
 }
 
 export type OpRule = ElementwiseRule | ReduceRule | OwnRule;
@@ -128,6 +128,10 @@ export const OP_RULES: Readonly<Record<OpName, OpRule>> = {
 
   softmax: own('softmax'),
   log_softmax: own('softmax'),
+  // tf.topk's order, then a flat gather or scatter (helpers.ts sortAlongLast); tf.cumsum.
+  sort: own('order'),
+  unsort: own('order'),
+  cumsum: own('cumsum'),
   gather: own('gather'),
   rename: own('rename'),
   pick: own('pick'),

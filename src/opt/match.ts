@@ -79,7 +79,8 @@ function replacementAttrs(op: OpName, names: readonly string[], env: Bindings, o
     const rank = (x: string): number => (operandAxes.includes(x) ? operandAxes.indexOf(x) : operandAxes.length);
     return { axes: names.length > 1 ? all.sort((x, y) => rank(x) - rank(y)) : all };
   }
-  if (kind === 'axis') return { axis: axesOf(bound[0]!)[0]! };
+  // sort, unsort and cumsum keep their direction: the attributes bound are theirs whole.
+  if (kind === 'axis') return op === 'softmax' || op === 'log_softmax' ? { axis: axesOf(bound[0]!)[0]! } : bound[0]!;
   return bound[0]!;
 }
 

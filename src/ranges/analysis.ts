@@ -171,6 +171,13 @@ export class RangeAnalysis {
       }
       case 'axis': {
         const x = arg(0);
+        // A permutation keeps the values; a running sum adds 1 to n of them.
+        if (node.op === 'sort' || node.op === 'unsort') return x;
+        if (node.op === 'cumsum') {
+          const axis = this.node(node.args[0]!).type.axes.find((a) => a.name === node.attrs.axis);
+          const n = axis && axis.name !== REST ? this.fixedSizes.get(axis.dim) : undefined;
+          return n !== undefined ? R.mul(x, R.interval(1, n)) : R.interval(x.lo < 0 ? -Infinity : x.lo, x.hi > 0 ? Infinity : x.hi, x.loOpen, x.hiOpen);
+        }
         if (node.op === 'log_softmax') return R.interval(-Infinity, 0);
         // exp of the spread: no element underflows to 0 while the spread stays below ~87.
         return R.interval(0, 1, x.hi - x.lo < 80);
@@ -228,6 +235,9 @@ export class RangeAnalysis {
       case 'contract':
         return nan(0) || nan(1) || BINARY_NAN.mul(arg(0), arg(1)) || REDUCE_NAN.sum(BINARY_RANGE.mul(arg(0), arg(1)));
       case 'axis':
+        // A permutation makes no NaN; a running sum makes one from ∞ - ∞, as a sum does.
+        if (node.op === 'sort' || node.op === 'unsort') return node.args.some((_, i) => nan(i));
+        if (node.op === 'cumsum') return nan(0) || REDUCE_NAN.sum(arg(0));
         return nan(0) || AXIS_NAN(arg(0));
       case 'gather':
       case 'reshape':

@@ -511,6 +511,10 @@ class RefEvaluator {
       case 'softmax':
       case 'log_softmax':
         return this.softmax(node, x!);
+      case 'sort':
+      case 'unsort':
+      case 'cumsum':
+        return this.alongLines(node, x!, y);
       case 'gather':
         return this.gather(node, x!, y!);
       case 'rename':
@@ -639,6 +643,38 @@ class RefEvaluator {
     const lse = s.map((v, k) => Math.log(v) + shift[k]!);
     const logp = x.data.map((v, i) => v - lse[g[i]!]!);
     return this.make(node, node.op === 'softmax' ? logp.map(Math.exp) : logp);
+  }
+
+  /**
+   * sort, unsort, cumsum: each line along the axis (the flat positions of one combination of
+   * the other axes, in order along it) on its own. The order of a line is its key's, ascending
+   * or descending, equal keys in their order along the line (a stable sort).
+   */
+  private alongLines(node: IrNode, x: Val, key: Val | undefined): Val {
+    const layout = node.type.axes;
+    const xs = this.expand(x, layout);
+    const rest = layout.filter((a) => a.name !== node.attrs.axis);
+    const g = this.groups(layout, rest);
+    const lines = new Map<number, number[]>();
+    g.forEach((line, i) => (lines.get(line) ?? lines.set(line, []).get(line)!).push(i));
+    const out = new Float64Array(xs.length);
+    const ks = key ? this.expand(key, layout) : xs;
+    for (const at of lines.values()) {
+      if (node.op === 'cumsum') {
+        const walk = node.attrs.reverse ? [...at].reverse() : at;
+        let s = 0;
+        for (const i of walk) out[i] = s += xs[i]!;
+        continue;
+      }
+      const sign = node.attrs.descending ? -1 : 1;
+      // Array.prototype.sort is stable: ties keep their order along the line.
+      const order = at.map((_, j) => j).sort((p, q) => sign * (ks[at[p]!]! - ks[at[q]!]!) || 0);
+      order.forEach((from, j) => {
+        if (node.op === 'sort') out[at[j]!] = xs[at[from]!]!;
+        else out[at[from]!] = xs[at[j]!]!;
+      });
+    }
+    return this.make(node, out);
   }
 
   /** result[r] = x[r without axis, axis = idx[r]], with r in the result layout. */

@@ -274,6 +274,51 @@ export function takeAlongLast(x: tf.Tensor, t: tf.Tensor, shape: number[], depth
 }
 
 /**
+ * The positions, flat in a tensor of `key`'s shape, that put `key` in order along its last
+ * axis: row r's j-th is r·n + the position of its j-th smallest key (largest, `descending`).
+ * Stable, as torch.sort(stable=True): tf.topk gives equal keys lowest position first, on cpu
+ * and wasm; ascending is the top of -key. int32, off the tape.
+ */
+export function sortPositions(key: tf.Tensor, descending: boolean): tf.Tensor {
+  return tf.tidy(() => {
+    const n = key.shape[key.rank - 1]!;
+    const rows = key.size / n;
+    const lines = tf.reshape(key, [rows, n]);
+    const { indices } = tf.topk(descending ? lines : tf.neg(lines), n);
+    return tf.reshape(tf.add(indices, tf.mul(tf.reshape(tf.range(0, rows, 1, 'int32'), [rows, 1]), tf.scalar(n, 'int32'))), [rows * n]);
+  });
+}
+
+/**
+ * `v` along its last axis in the order that sorts `key` (of v's shape), or with `inverse` put
+ * back where the sorted key came from: a flat tf.gather, or a tf.scatterND (tf.gather with
+ * batchDims crashes on wasm, and neither has a gradient there: each direction's gradient is
+ * the other, as a custom gradient; the key gets none, its order being piecewise constant).
+ */
+export function sortAlongLast(v: tf.Tensor, key: tf.Tensor, descending: boolean, inverse = false): tf.Tensor {
+  if (v.size === 0) return tf.clone(v);
+  return tf.customGrad((values, keys, save) => {
+    const [x, k] = [values as tf.Tensor, keys as tf.Tensor];
+    (save as (tensors: tf.Tensor[]) => void)([k]);
+    const value = tf.tidy(() => {
+      const at = sortPositions(k, descending);
+      const flat = tf.reshape(x, [x.size]);
+      const moved = inverse ? tf.scatterND(tf.reshape(at, [x.size, 1]), flat, [x.size]) : tf.gather(flat, at);
+      return tf.reshape(moved, x.shape);
+    });
+    return {
+      value,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [sortAlongLast(dy, saved[0]!, descending, !inverse), tf.zerosLike(saved[0]!)],
+    };
+  })(v, key);
+}
+
+/** The running sum of `x` along axis rank - `fromEnd` (tf.cumsum takes no negative axis). */
+export function cumsumAlong(x: tf.Tensor, fromEnd: number, reverse: boolean): tf.Tensor {
+  return tf.cumsum(x, x.rank - fromEnd, false, reverse);
+}
+
+/**
  * Whether `v` is a TensorLike that tfjs makes a tensor of (a number, a boolean, a nested array
  * or a typed array) rather than a tensor.
  */

@@ -77,6 +77,15 @@ export class PointModel {
         const logp = x - x - Math.log(n);
         return node.op === 'softmax' ? Math.exp(logp) : logp;
       }
+      // One value standing for all: a permutation of equal values is that value; a running
+      // sum is (i + 1)·x at position i, not one value unless the axis has one position.
+      case 'sort':
+      case 'unsort':
+        return x;
+      case 'cumsum': {
+        const n = this.fixed.get(node.type.axes.find((ax) => ax.name === node.attrs.axis)?.dim ?? '');
+        return n === 1 ? x : NaN;
+      }
       case 'gather':
       case 'rename':
       case 'pick':

@@ -149,6 +149,11 @@ class Renderer {
       case 'maximum': return call('max', sub(0), sub(1));
       case 'apply': return call(node.attrs.name!, sub(0));
       case 'softmax': case 'log_softmax': return call(node.op, sub(0), node.attrs.axis!);
+      case 'sort': case 'unsort': {
+        const by = node.args[0] === node.args[1] ? [] : [`by: ${sub(1)}`];
+        return call(node.op, sub(0), node.attrs.axis!, ...by, ...(node.attrs.descending ? ['descending: true'] : []));
+      }
+      case 'cumsum': return call('cumsum', sub(0), node.attrs.axis!, ...(node.attrs.reverse ? ['reverse: true'] : []));
       case 'gather': return [`${sub(0, ATOM)}[${sub(1)}]`, ATOM];
       // Renames to the checker's internal axis names (%0) are steps of one e[i]: not shown.
       case 'rename': return node.attrs.to?.startsWith('%') ? this.expr(node.args[0]!, depth) : [`${sub(0, ATOM)}[${node.attrs.to}]`, ATOM];
