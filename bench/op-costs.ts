@@ -74,6 +74,8 @@ const OPERANDS: Readonly<Partial<Record<OpName, readonly (keyof Inputs)[]>>> = {
   log: ['pos'], log1p: ['pos'], sqrt: ['pos'], div: ['x', 'pos'], pow: ['pos', 'expo'], prod: ['pos'],
   not: ['m1'], to_real: ['m1'], and: ['m1', 'm2'], or: ['m1', 'm2'], any: ['m1'], all: ['m1'],
   select: ['m1', 'x', 'y'], gather: ['x', 'idx'],
+  // Values ordered by an independent key (sort(x, C) is the same op with the key x).
+  sort: ['x', 'y'], unsort: ['x', 'y'],
 };
 
 /** Kinds of op the model covers: those that compute (leaves, renames and picks are free). */

@@ -129,8 +129,9 @@ function elabBuiltin(ctx: ElabContext, scope: Scope, call: Call, builtin: Builti
 
 /**
  * sort and cumsum: (x, axis) and their options. The axis is always named (an order along
- * which axis is never guessed); `by:` must have the axes of x, so that each line along the
- * axis is ordered by its own key.
+ * which axis is never guessed). x and a `by:` key are broadcast against each other (x the same
+ * along an axis of the key: each line is ordered by its own key); a key without the axis
+ * would order nothing and is refused.
  */
 function elabOrdered(ctx: ElabContext, scope: Scope, call: Call, builtin: Extract<Builtin, { kind: 'axis' }>, args: SplitArgs): Val | null {
   const fname = call.callee.name;
@@ -157,9 +158,8 @@ function elabOrdered(ctx: ElabContext, scope: Scope, call: Call, builtin: Extrac
   if (byArg) {
     const k = elabTensor(ctx, scope, byArg.value);
     if (!k || !expectNumber(ctx, k, `the 'by:' key of ${fname}`, byArg.value.span)) return null;
-    const same = k.axes.length === x.axes.length && k.axes.every((a) => x.axes.some((b) => b.name === a.name));
-    if (!same) {
-      ctx.diagnostics.report('SortKeyAxes', byArg.value.span, { what: fname, key: formatAxes(k.axes), axes: formatAxes(x.axes) });
+    if (!k.axes.some((a) => a.name === axis)) {
+      ctx.diagnostics.report('SortKeyAxes', byArg.value.span, { what: fname, axis, key: formatAxes(k.axes) });
       return null;
     }
     if (!checkAlignable(ctx, [x, k], `the values and the key of ${fname}`, byArg.value.span)) return null;

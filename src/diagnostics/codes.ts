@@ -74,7 +74,7 @@ export const DIAGNOSTICS = {
   // --- shapes and axes -------------------------------------------------------------------------
   AxisSizeMismatch: { code: 'E4001', severity: 'error', message: '{what}: dimension {a} and dimension {b} would have to be the same size, but they are different dimensions' },
   ArgumentShapeMismatch: { code: 'E4002', severity: 'error', message: "argument {index} of '{name}' has axes [{actual}] but parameter '{param}' expects [{expected}]" },
-  SortKeyAxes: { code: 'E4034', severity: 'error', message: "{what}: the 'by:' key must have the axes of the values ([{axes}]), but has [{key}]" },
+  SortKeyAxes: { code: 'E4034', severity: 'error', message: "{what}: the 'by:' key has no axis {axis}, so it would order nothing (its axes are [{key}])" },
   AxisNotPresent: { code: 'E4003', severity: 'error', message: '{what}: the operand has no axis {axis} (its axes are [{axes}])' },
   TooManyIndices: { code: 'E4004', severity: 'error', message: '{indices} for a tensor with {axes}' },
   IndexVariableClash: { code: 'E4005', severity: 'error', message: "index variable '{name}' already ranges over {dim}, not {other}" },

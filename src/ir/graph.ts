@@ -94,8 +94,9 @@ export class IrBuilder {
       case 'contract':
         return { dtype: 'real', axes: withoutAxes(unionAxes(...types.map((t) => t.axes)), attrs.axes ?? []) };
       case 'axis':
-        // unsort's values may be a gradient the same along some of its key's axes.
-        return { dtype: 'real', axes: op === 'unsort' ? unionAxes(types[0]!.axes, types[1]!.axes) : types[0]!.axes };
+        // Values and key of sort and unsort are broadcast against each other (values the same
+        // along an axis of the key: a mask per pixel ordered by each class's errors).
+        return { dtype: 'real', axes: op === 'sort' || op === 'unsort' ? unionAxes(types[0]!.axes, types[1]!.axes) : types[0]!.axes };
       case 'gather':
         return {
           dtype: types[0]!.dtype,

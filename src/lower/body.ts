@@ -565,23 +565,24 @@ class NodeLowering<V> {
   }
 
   /**
-   * sort and unsort: values and key laid out with the axis last (the values widened to the
-   * key's axes: a gradient may be the same along some), then ordered line by line.
+   * sort and unsort: values and key laid out with the axis last, each widened to the other's
+   * axes (a mask the same for every class, a gradient the same along some), then ordered line
+   * by line.
    */
   private order(node: IrNode): void {
     const { I, layout } = this;
     const [v, key] = this.args(node) as [Val<V>, Val<V>];
-    const along = key.axes.find((a) => a.name === node.attrs.axis);
-    if (!along) throw new Error(`internal: ${node.op} %${node.id} has no axis ${node.attrs.axis}`);
-    const order = [...key.axes.filter((a) => a !== along), along];
+    const all = node.type.axes;
+    const along = all.find((a) => a.name === node.attrs.axis);
+    if (!along || !key.axes.some((a) => a.name === along.name)) throw new Error(`internal: ${node.op} %${node.id}: its key has no axis ${node.attrs.axis}`);
+    const order = [...all.filter((a) => a !== along), along];
+    const full = (x: Val<V>): V => {
+      const aligned = layout.align(x.read('real'), x.axes, order).v;
+      return layout.partial(x.axes, order) ? I.tf('add', aligned, I.tf('fill', layout.shape(order), I.num(0))) : aligned;
+    };
     this.define(
       node,
-      () => {
-        const k = layout.align(key.read('real'), key.axes, order).v;
-        const aligned = layout.align(v.read('real'), v.axes, order).v;
-        const values = layout.partial(v.axes, order) ? I.tf('add', aligned, I.tf('fill', layout.shape(order), I.num(0))) : aligned;
-        return I.helper('sortAlongLast', values, k, I.bool(node.attrs.descending === true), I.bool(node.op === 'unsort'));
-      },
+      () => I.helper('sortAlongLast', full(v), full(key), I.bool(node.attrs.descending === true), I.bool(node.op === 'unsort')),
       v.taped || key.taped,
       undefined,
       order,
