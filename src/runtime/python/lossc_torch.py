@@ -403,6 +403,27 @@ def takeAlongLast(x, t, shape_, depth):
     return torch.gather(xs, -1, ts.unsqueeze(-1)).squeeze(-1)
 
 
+def sortPositions(key, descending):
+    # A stable sort is tf.topk's order: equal keys lowest position first.
+    return torch.sort(key.detach(), dim=-1, descending=bool(descending), stable=True).indices
+
+
+def sortAlongLast(v, key, descending, inverse=False):
+    # v in the order that sorts key along the last axis, or put back (inverse); autograd
+    # differentiates gather and scatter, each the other's gradient.
+    at = sortPositions(key, descending)
+    if inverse:
+        return torch.zeros_like(v).scatter(-1, at, v)
+    return torch.gather(v, -1, at)
+
+
+def cumsumAlong(x, from_end, reverse):
+    dim = x.dim() - int(from_end)
+    if reverse:
+        return torch.flip(torch.cumsum(torch.flip(x, [dim]), dim), [dim])
+    return torch.cumsum(x, dim)
+
+
 def isTensorLike(v):
     if isinstance(v, torch.Tensor) or v is None or isinstance(v, str):
         return False
