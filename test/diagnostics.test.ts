@@ -87,6 +87,7 @@ const CASES: Record<DiagnosticKind, Case> = {
   DuplicateArgument: { source: 'def g(x) = x\nloss f(x: [N]) = mean(g(x, x: x))', expect: "case.loss:2:28: error E3003: argument 'x' is given twice" },
   TypeMismatch: { source: 'loss f(x: [N, C], y: [N]) = mean(x[y])', expect: "case.loss:1:36: error E3004: an index into a tensor must be class indices ('index[...] of C') or index variables, but it is real[N]" },
   IndexExpected: { source: 'def nll(lp: [N, C], t: index[N] of C) = -mean(lp[t])\nloss f(x: [N, C], y: [N, C]) = nll(x, y)', expect: "case.loss:2:39: error E3005: 'nll' expects class indices index[N] of C, but was given a real[N, C] tensor: pass the class index of each sample (argmax of a one-hot target), not the one-hot encoding" },
+  FlagNotConstant: { source: 'loss f(x: [N], d: bool = true) = sum(sort(x, N, descending: d) * x)', expect: "case.loss:1:61: error E3019: 'descending:' of sort must be true or false, written out: the order is fixed when the loss is compiled" },
   NotAnAxis: { source: 'loss f(x: [N]) = mean(sum(x, 1))', expect: 'case.loss:1:30: error E3006: the axis argument of sum must name an axis of the operand (one of N)' },
   PositionalAfterNamed: { source: 'loss f(x: [N], m: bool[N]) = mean(x, where: m, N)', expect: 'case.loss:1:48: error E3007: a positional argument cannot follow a named one' },
   NotBoolean: { source: 'loss f(x: [N]) = mean(if x then 1 else 0)', expect: 'case.loss:1:26: error E3008: the condition of if must be a condition (bool), but it is real[N]' },
@@ -104,6 +105,7 @@ const CASES: Record<DiagnosticKind, Case> = {
   // --- shapes and axes
   AxisSizeMismatch: { source: 'loss f(x: [N], y: [M]) = mean(a + b)\n  where a[i] = x[i]\n        b[i] = y[i]', expect: "case.loss:1:33: error E4001: the operands of '+': dimension i (N) and dimension i (M) would have to be the same size, but they are different dimensions" },
   ArgumentShapeMismatch: { source: 'def sq(x: [..., D], y: [..., D]) = sum((x - y)^2, D)\nloss f(a: [N, D], b: [N, E]) = mean(sq(a, b))', expect: "case.loss:2:43: error E4002: argument 2 of 'sq' has axes [N, E] but parameter 'y' expects [..., D]" },
+  SortKeyAxes: { source: 'loss f(x: [N, D], k: [D]) = sum(sort(x, N, by: k))', expect: "case.loss:1:48: error E4034: sort: the 'by:' key has no axis N, so it would order nothing (its axes are [D])" },
   AxisNotPresent: { source: 'loss f(x: [N, D], y: [N]) = mean(sum(y, D))', expect: 'case.loss:1:41: error E4003: sum: the operand has no axis D (its axes are [N])' },
   TooManyIndices: { source: 'loss f(x: [N]) = mean(x[i, j])', expect: 'case.loss:1:23: error E4004: 2 indices for a tensor with 1 axis' },
   IndexVariableClash: { source: 'loss f(x: [N], y: [M]) = mean(s)\n  where s[i] = x[i] * y[i]', expect: "case.loss:2:25: error E4005: index variable 'i' already ranges over N, not M" },

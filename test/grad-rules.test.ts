@@ -327,6 +327,26 @@ const CASES: readonly RuleCase[] = [
     source: 'loss f(x: [N, K], m: bool[N, K], w: [N]) = sum(w * logsumexp(x, K, where: m))',
     inputs: (rng) => ({ x: U(NK, -3, 3)(rng), m: mask(NK, rng), w: U(N, -2, 2)(rng) }),
   },
+  // Orders: random values have no ties, and the finite differences' steps cross none.
+  { name: 'sort(x, K): g back where each value came from', rows: [['sort', 0, ''], ['sort', 1, '']], source: 'loss f(x: [N, K], w: [N, K]) = sum(w * sort(x, K))', inputs: (rng) => ({ x: U(NK, -3, 3)(rng), w: U(NK, -2, 2)(rng) }) },
+  {
+    name: 'sort by a key, descending, the values broadcast along the key\'s N',
+    rows: [['sort', 0, ''], ['sort', 1, '']],
+    source: 'loss f(x: [K], k: [N, K], w: [N, K]) = sum(w * sort(x, K, by: k, descending: true))',
+    inputs: (rng) => ({ x: U([4], -3, 3)(rng), k: U(NK, -3, 3)(rng), w: U(NK, -2, 2)(rng) }),
+  },
+  {
+    name: 'unsort (the gradient of sort, written as IR)',
+    rows: [['unsort', 0, ''], ['unsort', 1, '']],
+    ir: () => buildIr({
+      name: 'unsort',
+      inputs: [{ name: 'x', shape: ['N', 'K'] }, { name: 'k', shape: ['N', 'K'] }, { name: 'w', shape: ['N', 'K'] }],
+      body: (b, v) => b.op('sum', [b.op('mul', [v.w!, b.op('unsort', [v.x!, v.k!], { axis: 'K', descending: true })])], { axes: ['N', 'K'] }),
+    }),
+    inputs: (rng) => ({ x: U(NK, -3, 3)(rng), k: U(NK, -3, 3)(rng), w: U(NK, -2, 2)(rng) }),
+  },
+  { name: 'cumsum(x, K)', rows: [['cumsum', 0, '']], source: 'loss f(x: [N, K], w: [N, K]) = sum(w * cumsum(x, K))', inputs: (rng) => ({ x: U(NK, -3, 3)(rng), w: U(NK, -2, 2)(rng) }) },
+  { name: 'cumsum(x, N, reverse: true) of a sorted x', rows: [['cumsum', 0, '']], source: 'loss f(x: [N, K], w: [N, K]) = sum(w * square(cumsum(sort(x, N), N, reverse: true)))', inputs: (rng) => ({ x: U(NK, -3, 3)(rng), w: U(NK, -2, 2)(rng) }) },
   { name: 'softmax, a gradient along the axis', rows: [['softmax', 0, 'full-g']], source: 'loss f(x: [N, C], w: [N, C]) = sum(w * softmax(x, C))', inputs: (rng) => ({ x: U(NK, -3, 3)(rng), w: U(NK, -2, 2)(rng) }) },
   { name: 'softmax, a gradient constant along the axis', rows: [['softmax', 0, 'partial-g']], source: 'loss f(x: [N, C], v: [N]) = sum(v * softmax(x, C))', inputs: (rng) => ({ x: U(NK, -3, 3)(rng), v: U(N, -2, 2)(rng) }) },
   { name: 'log_softmax, a gradient along the axis', rows: [['log_softmax', 0, 'full-g']], source: 'loss f(x: [N, C], w: [N, C]) = sum(w * log_softmax(x, C))', inputs: (rng) => ({ x: U(NK, -3, 3)(rng), w: U(NK, -2, 2)(rng) }) },

@@ -79,10 +79,11 @@ describe('the oracle is smp\'s', () => {
 // The builtins on cpu too (the harness runs wasm): the loss's value and gradient.
 
 describe('on cpu as on wasm', () => {
-  it.each([
+  const cases: { loss: string; inputs: Inputs; hypers: Hypers; oracle: (x: Inputs, h: Hypers) => number }[] = [
     { loss: 'smp_lovasz', inputs: binary(255)(5, [2, 2, 6]), hypers: { ignore_index: 255, per_image: 1 }, oracle: hinge },
     { loss: 'smp_lovasz_multiclass', inputs: multiclass(6, [2, 3, 7]), hypers: { classes: 1 }, oracle: softmax },
-  ])('$loss: the same value and gradient on both backends, the oracle\'s value', async ({ loss, inputs, hypers, oracle }) => {
+  ];
+  it.each(cases)('$loss: the same value and gradient on both backends, the oracle\'s value', async ({ loss, inputs, hypers, oracle }) => {
     const fn = lossFn(SEG, loss);
     const x = roundInputs(inputs);
     const out: { value: number; grad: Float64Array }[] = [];
