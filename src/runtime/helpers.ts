@@ -313,9 +313,16 @@ export function sortAlongLast(v: tf.Tensor, key: tf.Tensor, descending: boolean,
   })(v, key);
 }
 
-/** The running sum of `x` along axis rank - `fromEnd` (tf.cumsum takes no negative axis). */
+/**
+ * The running sum of `x` along axis rank - `fromEnd` (tf.cumsum takes no negative axis). Its
+ * gradient, the running sum of dy the other way, is given here: tfjs's own fails for an axis
+ * that is not the last ("the gradient of input 'x' has shape '5,3'" for x of [3, 5]).
+ */
 export function cumsumAlong(x: tf.Tensor, fromEnd: number, reverse: boolean): tf.Tensor {
-  return tf.cumsum(x, x.rank - fromEnd, false, reverse);
+  return tf.customGrad((input) => {
+    const t = input as tf.Tensor;
+    return { value: tf.cumsum(t, t.rank - fromEnd, false, reverse), gradFunc: (dy: tf.Tensor) => cumsumAlong(dy, fromEnd, !reverse) };
+  })(x);
 }
 
 /**
