@@ -472,6 +472,8 @@ const NO_REDUCTION: Record<string, string> = {
   smp_focal: 'a mean, divided by a sum with normalized',
   smp_soft_ce: 'a masked sum divided by every position',
   smp_mcc: 'one ratio over every element',
+  smp_lovasz: 'one Lovász extension over every element, or the mean over images of one per image',
+  smp_lovasz_multiclass: 'the mean over classes of one Lovász extension each over the pixels (per image with per_image)',
 };
 
 /**

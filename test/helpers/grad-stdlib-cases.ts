@@ -176,6 +176,9 @@ export const STDLIB_GRAD_CASES: Readonly<Record<string, StdlibGradCase>> = {
   smp_soft_bce: { inputs: logitsAndProbs, hypers: [{ smooth_factor: 0.1, pos_weight: 2 }] },
   smp_soft_ce: { inputs: classes, hypers: [{ smooth_factor: 0.1 }] },
   smp_mcc: { inputs: (seed) => { const rng = mulberry32(seed); return { p: U([2, 3], rng, 0.02, 0.98), y: U([2, 3], rng, 0, 1) }; }, hypers: [{ eps: 1e-2 }] },
+  // Random logits: no ties among the errors a Lovász loss sorts.
+  smp_lovasz: { inputs: (seed) => { const rng = mulberry32(seed); return { x: U([2, 2, 3], rng, -2, 2), y: randomInts([2, 2, 3], rng, 2) }; }, hypers: [{ per_image: 1 }] },
+  smp_lovasz_multiclass: { inputs: (seed) => { const rng = mulberry32(seed); return { x: U([2, 3, 4], rng, -2, 2), t: randomInts([2, 4], rng, 3) }; }, hypers: [{ per_image: 1, classes: 1 }] },
 };
 
 export interface ExtremeInput {
