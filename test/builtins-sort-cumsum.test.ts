@@ -12,7 +12,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { check } from '../src/api.js';
 import { formatDiagnostic } from '../src/diagnostics/diagnostic.js';
 import { emitPytorchModule, TORCH_RUNTIME_FILE } from '../src/emit/pytorch.js';
-import { valueAndGradsTfjs } from '../src/eval/evaluate.js';
+import { evaluateTfjs, valueAndGradsTfjs } from '../src/eval/evaluate.js';
 import { initBackend } from '../src/eval/setup.js';
 import { differentiate } from '../src/grad/index.js';
 import type { IrFunction } from '../src/ir/types.js';
@@ -180,6 +180,23 @@ describe.each(['cpu', 'wasm'] as const)('float32 on %s', (backend) => {
     const { grads } = valueAndGradsTfjs(fn, { x, w }, {}, ['x']);
     expect(Array.from(grads.x!.dataSync())).toEqual([40, 20, 50, 30, 10, 1, 2, 3, 4, 5, 5, 4, 3, 2, 1]);
     tf.dispose([x, w, grads.x!]);
+  });
+
+  it('a key holding NaN orders nothing: its line is NaN, the other lines as without it (tf.topk would misorder the line)', () => {
+    // Inputs holding NaN are refused before anything runs: the NaN is computed (log of -1).
+    const fn = check('loss f(x: [N, K], k: [N, K]) = sort(x, K, by: log(k), descending: true)', 'nan.loss').losses[0]!;
+    const x = [[1, 2, 3, 4], [5, 6, 7, 8]];
+    const k = [[1, -1, 3, 0.5], [0.5, 0.25, 1, 2]];
+    const xs = { x: tf.tensor(x), k: tf.tensor(k) };
+    const out = evaluateTfjs(fn, xs, {});
+    const got = Array.from(out.dataSync());
+    out.dispose();
+    const ref = Array.from(evaluateReference(fn, { x: t([2, 4], x.flat()), k: t([2, 4], k.flat()) }, {}).data);
+    for (const v of [got, ref]) {
+      expect(v.slice(0, 4).every(Number.isNaN)).toBe(true);
+      expect(v.slice(4)).toEqual([8, 7, 5, 6]);
+    }
+    tf.dispose(Object.values(xs));
   });
 
   it('a generated module computes the same as the evaluator', async () => {

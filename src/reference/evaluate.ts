@@ -666,6 +666,11 @@ class RefEvaluator {
         for (const i of walk) out[i] = s += xs[i]!;
         continue;
       }
+      // A key holding NaN has no order: its line is NaN throughout (as the lowering gives it).
+      if (at.some((i) => Number.isNaN(ks[i]!))) {
+        for (const i of at) out[i] = NaN;
+        continue;
+      }
       const sign = node.attrs.descending ? -1 : 1;
       // Array.prototype.sort is stable: ties keep their order along the line.
       const order = at.map((_, j) => j).sort((p, q) => sign * (ks[at[p]!]! - ks[at[q]!]!) || 0);

@@ -294,6 +294,7 @@ export function sortPositions(key: tf.Tensor, descending: boolean): tf.Tensor {
  * back where the sorted key came from: a flat tf.gather, or a tf.scatterND (tf.gather with
  * batchDims crashes on wasm, and neither has a gradient there: each direction's gradient is
  * the other, as a custom gradient; the key gets none, its order being piecewise constant).
+ * A line whose key holds NaN has no order: NaN throughout (the reference's and torch's too).
  */
 export function sortAlongLast(v: tf.Tensor, key: tf.Tensor, descending: boolean, inverse = false): tf.Tensor {
   if (v.size === 0) return tf.clone(v);
@@ -303,8 +304,10 @@ export function sortAlongLast(v: tf.Tensor, key: tf.Tensor, descending: boolean,
     const value = tf.tidy(() => {
       const at = sortPositions(k, descending);
       const flat = tf.reshape(x, [x.size]);
-      const moved = inverse ? tf.scatterND(tf.reshape(at, [x.size, 1]), flat, [x.size]) : tf.gather(flat, at);
-      return tf.reshape(moved, x.shape);
+      const moved = tf.reshape(inverse ? tf.scatterND(tf.reshape(at, [x.size, 1]), flat, [x.size]) : tf.gather(flat, at), x.shape);
+      // tf.topk misorders a line holding NaN (finite keys included): that line is NaN throughout.
+      const nanLine = tf.broadcastTo(tf.any(tf.isNaN(k), -1, true), x.shape);
+      return tf.where(nanLine, tf.fill(x.shape, NaN), moved);
     });
     return {
       value,

@@ -412,9 +412,10 @@ def sortAlongLast(v, key, descending, inverse=False):
     # v in the order that sorts key along the last axis, or put back (inverse); autograd
     # differentiates gather and scatter, each the other's gradient.
     at = sortPositions(key, descending)
-    if inverse:
-        return torch.zeros_like(v).scatter(-1, at, v)
-    return torch.gather(v, -1, at)
+    moved = torch.zeros_like(v).scatter(-1, at, v) if inverse else torch.gather(v, -1, at)
+    # A line whose key holds NaN has no order: NaN throughout, as the tfjs modules give it.
+    nan_line = torch.isnan(key.detach()).any(-1, keepdim=True)
+    return torch.where(nan_line, torch.full_like(moved, float("nan")), moved)
 
 
 def cumsumAlong(x, from_end, reverse):
