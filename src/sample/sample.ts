@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { evaluateReference, type RefTensor } from '../reference/evaluate.js';
 import { valueAndGradsTfjs } from '../eval/evaluate.js';
-import type { NestedArray } from '../eval/inputs.js';
+import { denseDtype, type NestedArray } from '../eval/inputs.js';
 import type { DomainInfo, IrFunction } from '../ir/types.js';
 import { errorBits, MAX_BITS } from './error-bits.js';
 import { derivative, type Derivative } from './finite-diff.js';
@@ -144,9 +144,10 @@ function float32Run(fn: IrFunction, sample: Sample, wrt: readonly string[]): { v
   const tensors: Record<string, tf.Tensor> = {};
   const grads: Record<string, Float32Array> = {};
   try {
+    const shapes = Object.fromEntries(Object.entries(sample.inputs).map(([k, v]) => [k, v.shape]));
     for (const input of fn.inputs) {
       const v = sample.inputs[input.name]!;
-      tensors[input.name] = tf.tensor(v.data, v.shape, input.elem === 'real' ? 'float32' : input.elem === 'bool' ? 'bool' : 'int32');
+      tensors[input.name] = tf.tensor(v.data, v.shape, denseDtype(fn, input, shapes, v.data));
     }
     const r = valueAndGradsTfjs(fn, tensors, sample.hypers, wrt);
     const value = r.value.dataSync() as Float32Array;
