@@ -562,6 +562,7 @@ export function freeVariablePrefix(base: string, names: readonly string[]): stri
 export function outsideAt(
   x: tf.Tensor,
   domain: { readonly lo?: number; readonly hi?: number; readonly loOpen?: boolean; readonly hiOpen?: boolean; readonly values?: readonly number[]; readonly except?: number } = {},
+  list?: string,
 ): { readonly value: number; readonly at: string; readonly flat: number } | undefined {
   const bounded = domain.lo !== undefined || domain.hi !== undefined || domain.values !== undefined;
   // tfjs-wasm reduces an empty tensor to uninitialised memory: nothing to find there anyway.
@@ -599,7 +600,9 @@ export function outsideAt(
     at.unshift(r % size);
     r = Math.floor(r / size);
   }
-  return { value: x.dataSync()[flat]!, at: `[${at.join(', ')}]`, flat };
+  // A list input, stacked: the element, then the position inside it (preds[1] at [0, 2]).
+  const where = list === undefined ? `[${at.join(', ')}]` : `${list}[${at[0]}] at [${at.slice(1).join(', ')}]`;
+  return { value: x.dataSync()[flat]!, at: where, flat };
 }
 
 /**

@@ -580,8 +580,9 @@ def _scanned(x, domain):
     return isinstance(x, torch.Tensor) and x.numel() > 0 and x.dtype != torch.bool and (x.is_floating_point() or bounded)
 
 
-def outsideAt(x, domain=None):
-    """The first element of x that is NaN or outside domain, as {"value", "at", "flat"}, or None."""
+def outsideAt(x, domain=None, list_name=None):
+    """The first element of x that is NaN or outside domain, as {"value", "at", "flat"}, or None.
+    For a list input (stacked, list_name its name): the element, then the position inside it."""
     domain = domain or {}
     if not _scanned(x, domain):
         return None
@@ -595,7 +596,10 @@ def outsideAt(x, domain=None):
             at.insert(0, r % x.shape[k])
             r //= x.shape[k]
         value = x.detach().reshape(-1)[flat].item()
-    return {"value": value, "at": "[" + ", ".join(str(i) for i in at) + "]", "flat": flat}
+    where = "[" + ", ".join(str(i) for i in at) + "]"
+    if list_name is not None:
+        where = list_name + "[" + str(at[0]) + "] at [" + ", ".join(str(i) for i in at[1:]) + "]"
+    return {"value": value, "at": where, "flat": flat}
 
 
 def mayBeOutside(checks):
