@@ -654,10 +654,17 @@ def nonFinite(loss, value, inputs, hypers, steps):
     if at < 0:
         return None
     head = loss + ": the loss is " + show(value, at) + (" at [" + ", ".join(map(str, index(list(value.shape), at))) + "]" if value.dim() > 0 else "") + " (checkFinite)"
-    for name, t, _ in inputs:
+    def is_list(entry):
+        # A list input (stacked): its element, then the position inside it (preds[1] at [0, 2]).
+        return len(entry) > 3 and entry[3] is True
+
+    for entry in inputs:
+        name, t = entry[0], entry[1]
         k = bad(t)
         if k >= 0:
-            raise ValueError(head + ": input '" + name + "' holds " + show(t, k) + " at [" + ", ".join(map(str, index(list(t.shape), k))) + "]")
+            pos = index(list(t.shape), k)
+            where = ("in " + name + "[" + str(pos[0]) + "] at [" + ", ".join(map(str, pos[1:])) + "]") if is_list(entry) else ("at [" + ", ".join(map(str, pos)) + "]")
+            raise ValueError(head + ": input '" + name + "' holds " + show(t, k) + " " + where)
     for name, v in hypers:
         if not math.isfinite(v):
             raise ValueError(head + ": option '" + name + "' is " + js_str(v))
@@ -670,7 +677,7 @@ def nonFinite(loss, value, inputs, hypers, steps):
         where = (["...=[" + ", ".join(map(str, lead)) + "]"] if lead else []) + [axes[i][0] + "=" + str(named[i]) for i in range(len(axes))]
         there = []
         for d in deps:
-            name, x, dims = inputs[d]
+            name, x, dims = inputs[d][0], inputs[d][1], inputs[d][2]
             rest_rank = x.dim() - len(dims) + 1
             fixed = []
             for dim in dims:
@@ -687,6 +694,7 @@ def nonFinite(loss, value, inputs, hypers, steps):
                 if all(p is None or p == q for p, q in zip(fixed, index(list(x.shape), f))):
                     values.append(js_str(data[f]))
             shown = values[:4] + ["..."] if len(values) > 4 else values
-            there.append(name + "[" + ", ".join(":" if p is None else str(p) for p in fixed) + "] = " + ", ".join(shown))
+            at = [":" if p is None else str(p) for p in fixed]
+            there.append((name + "[" + at[0] + "][" + ", ".join(at[1:]) + "]" if is_list(inputs[d]) else name + "[" + ", ".join(at) + "]") + " = " + ", ".join(shown))
         raise ValueError(head + ": it first appears as " + show(t, k) + " in " + label + " at [" + ", ".join(where) + "] from finite operands" + (", where " + "; ".join(there) if there else ""))
     raise ValueError(head)
