@@ -12,13 +12,12 @@ import { errorsLeaveLossIntact } from './check/unaffected.js';
 import { hint } from './check/values.js';
 import { diagnostic, hasErrors, sortDiagnostics, type Diagnostic } from './diagnostics/diagnostic.js';
 import type { IrFunction } from './ir/types.js';
-import { prepareInputs, toDense, type NestedArray } from './eval/inputs.js';
+import { denseDtype, prepareInputs, toDense, type NestedArray } from './eval/inputs.js';
 import { differentiate } from './grad/index.js';
 import { memoryReport, type PassMemory } from './grad/memory-report.js';
 import { frontEnd, type PipelineOptions } from './pipeline.js';
 import type { SampleReport } from './sample/sample.js';
 import { footprint, type Footprint } from './ir/footprint.js';
-import { unionShapeIsIndices } from './ir/class-indices.js';
 import { printIr } from './ir/print.js';
 import type { AppliedRewrite } from './opt/index.js';
 import { countOps, type OpCounts } from './opt/stats.js';
@@ -151,11 +150,11 @@ export async function evaluate(text: string, file: string, options: EvaluateOpti
     const tensors: Record<string, import('@tensorflow/tfjs').Tensor> = {};
     let weightTensor: import('@tensorflow/tfjs').Tensor | undefined;
     try {
+      const denseShapes = Object.fromEntries(Object.entries(prepared.tensors).map(([k, v]) => [k, v.shape]));
       for (const input of fn.inputs) {
         const v = prepared.tensors[input.name];
         if (!v) continue; // an optional input left out: the evaluator fills it
-        const dtype = input.elem === 'real' ? 'float32' : input.elem === 'bool' ? 'bool' : 'int32';
-        tensors[input.name] = tf.tensor(v.data, v.shape, dtype);
+        tensors[input.name] = tf.tensor(v.data, v.shape, denseDtype(fn, input, denseShapes, v.data));
       }
       if (weights) weightTensor = tf.tensor(weights.data, weights.shape, 'float32');
       const evalOptions = {
@@ -168,9 +167,7 @@ export async function evaluate(text: string, file: string, options: EvaluateOpti
         // Every real input given, but a union given as class indices (no gradient); an
         // optional input left out is no input: a constant fills it, or the tensor of the
         // input it defaults to, whose gradient then counts both uses.
-        const shapes = Object.fromEntries(Object.entries(tensors).map(([k, t]) => [k, t.shape]));
-        const given = (i: (typeof fn.inputs)[number]): boolean =>
-          tensors[i.name] !== undefined && !(i.orIndices && (tensors[i.name]!.dtype === 'int32' || unionShapeIsIndices(fn, i, shapes)));
+        const given = (i: (typeof fn.inputs)[number]): boolean => tensors[i.name] !== undefined && !(i.orIndices && tensors[i.name]!.dtype === 'int32');
         const wrt = fn.inputs.filter((i) => i.elem === 'real' && given(i)).map((i) => i.name);
         const { value, grads } = valueAndGradsTfjs(fn, tensors, prepared.hypers, wrt, evalOptions);
         const out: Record<string, NestedArray> = {};

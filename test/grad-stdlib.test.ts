@@ -249,7 +249,8 @@ function tfGrads(fn: IrFunction, x: Tensors, hypers: Hypers, options: TfjsEvalOp
   const inputs = toTf(fn, x);
   const { weightsData, ...rest } = options;
   const weights = weightsData ? tf.tensor(Array.from(weightsData.data), weightsData.shape) : undefined;
-  const { value, grads } = valueAndGradsTfjs(fn, inputs, hypers, realInputs(fn), { ...rest, ...(weights ? { weights } : {}), checkValues: false });
+  // An optional input left out (the sampled check's draws leave some out) has no gradient of its own.
+  const { value, grads } = valueAndGradsTfjs(fn, inputs, hypers, realInputs(fn).filter((n) => x[n] !== undefined), { ...rest, ...(weights ? { weights } : {}), checkValues: false });
   const out: TfGrads = { value: Float64Array.from(value.dataSync()), grads: {} };
   for (const [k, g] of Object.entries(grads)) out.grads[k] = Float64Array.from(g.dataSync());
   tf.dispose([value, ...Object.values(grads), ...Object.values(inputs), ...(weights ? [weights] : [])]);
@@ -365,7 +366,8 @@ interface Extreme {
 /**
  * The hand-written extremes, then the draws of the sampled stability check at magnitudes up
  * to 1e4: the 6 structured ones (all zeros, domain ends, ties, hyperparameters at their ends)
- * and 10 random ones mixing typical values, domain ends, 0, ±1 and magnitudes 1e-30 to 1e4.
+ * and 10 random ones mixing typical values, domain ends, 0, ±1 and magnitudes 1e-30 to 1e4,
+ * some with optional inputs left out.
  */
 const EXTREMES: readonly Extreme[] = [
   ...EXTREME_INPUTS.map((e) => ({ loss: e.loss, what: e.what, x: toRef(e.x), hypers: { ...caseOf(e.loss).base, ...e.hypers } })),

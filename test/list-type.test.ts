@@ -56,7 +56,7 @@ describe('list types: what the checker says', () => {
   it('prints a list input as written in the IR header (lossc explain)', async () => {
     const { printIr } = await import('../src/ir/print.js');
     const fn = check('loss f(p: list[K] of [N, C], t: index[N] of C) = mean(-log_softmax(p, C)[t])', 'a.loss').losses[0]!;
-    expect(printIr(fn).split('\n')[0]).toBe('loss f(p: list[K] of real[N, C], t: index of C[N])');
+    expect(printIr(fn).split('\n')[0]).toBe('loss f(p: list[K] of real[N, C], t: index[N] of C)');
   });
 
   it('reads the list as the stacked tensor in the body: K is a dim, preds[k] an element, and a def maps over k', () => {

@@ -1,7 +1,8 @@
 // `lossc explain` (run in-process) and the `explain` library API: IR before and after, each
 // rewrite with the file:line:col of the expression it changed, op counts with --stats.
-import { readFileSync } from 'node:fs';
-import { relative, resolve } from 'node:path';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { explain } from '../src/api.js';
 import { main, type Io } from '../src/cli/main.js';
@@ -45,6 +46,23 @@ describe('lossc explain', () => {
     expect(after).toMatch(/^== bce_on_sigmoid: after optimization/);
     expect(after).toContain('softplus(%0)');
     expect(after).not.toMatch(/= (log_)?sigmoid\(/);
+  });
+
+  it('prints each input and hyperparameter as written: its kind, other form, domain and default, in declaration order', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lossc-explain-sig-'));
+    const file = join(dir, 'sig.loss');
+    writeFileSync(file, [
+      'loss f(x: [N, C], t: index[N] of C ignore h, u: index[N] of C | [N, C] in [0, 1], y: [N, C] = x, w: [C] in [0, inf) = 1,',
+      '       param s: [C] = 0, broadcast b: [N] = 1, m: real in (0, inf) = 0.5, h: int = -100, act: "sigmoid" | "softmax" = "softmax") =',
+      '  mean(x * y * w * s + m) + mean(b) + mean(u * x) + mean(real(t))',
+    ].join('\n'));
+    const r = await run('explain', file, '--loss', 'f');
+    rmSync(dir, { recursive: true, force: true });
+    expect(r.err).toBe('');
+    const want =
+      "loss f(x: real[N, C], t: index[N] of C ignore h, u: index[N] of C | real[N, C] in [0, 1], y: real[N, C] = x, w: real[C] in [0, inf) = 1, param s: real[C] = 0, broadcast b: real[N] = 1, m: real in (0, inf) = 0.5, h: int = -100, act: 'sigmoid' | 'softmax' = 'softmax')";
+    const signatures = r.out.split('\n').filter((l) => l.startsWith('loss f('));
+    expect(signatures).toEqual([want, want]);
   });
 
   it('--no-opt shows the IR as written only', async () => {

@@ -6,7 +6,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { sampleCheck } from '../src/api.js';
+import { check, sampleCheck } from '../src/api.js';
+import { drawSamples } from '../src/sample/sample-draw.js';
 import { main, type Io } from '../src/cli/main.js';
 import { fsHost } from '../src/cli/files.js';
 import type { NestedArray } from '../src/eval/inputs.js';
@@ -111,6 +112,37 @@ describe('a planted instability', () => {
     expect(r.samples).toBe(24);
     expect(diagnostics.some((m) => m.includes("'edge_excluded'"))).toBe(false);
   });
+});
+
+describe('optional inputs in the sampled check', () => {
+  // w is drawn from [0.5, 2] and never lands on 1.5 exactly: only its default reaches the pole.
+  const src = 'loss pole(x: [N], w: [N] in [0.5, 2] = 1.5) = mean(x / (w - 1.5))\nloss same(x: [N], y: [N] = x) = mean((x - y)^2)\n';
+  const draws = (seed: number) => {
+    const fn = check(src, 'opt.loss').losses.find((l) => l.name === 'pole')!;
+    return drawSamples(fn, 40, seed, { maxMagnitude: 1e4, maxElements: 12 });
+  };
+
+  it('leave an optional input out of some random draws, the same ones for a seed, never out of the structured draws', () => {
+    const given = draws(7).map((s) => s.inputs.w !== undefined);
+    expect(given.slice(0, 6)).toEqual(Array(6).fill(true));
+    expect(given.filter((g) => !g).length).toBeGreaterThan(5);
+    expect(given.filter((g) => g).length).toBeGreaterThan(11);
+    expect(draws(7).map((s) => s.inputs.w !== undefined)).toEqual(given);
+    expect(draws(8).map((s) => s.inputs.w !== undefined)).not.toEqual(given);
+  });
+
+  it('reach the default path: a pole only the default hits is found, with the input left out of the worst sample', async () => {
+    const r = await sampleCheck(src, 'opt.loss', { samples: 24, seed: 3 });
+    const pole = r.reports.find((x) => x.loss === 'pole')!;
+    expect(pole.failures).toBe(0);
+    expect(pole.nonFinite.loss).toBeGreaterThan(0);
+    expect(pole.worst!.inputs.w).toBeUndefined();
+    // y = x left out: the loss is 0 and its gradient in x too (both uses of x counted).
+    const same = r.reports.find((x) => x.loss === 'same')!;
+    expect(same.failures).toBe(0);
+    expect(same.samples).toBe(24);
+    expect(same.nonFinite).toEqual({ loss: 0, grad: 0 });
+  }, 60_000);
 });
 
 describe('error in bits tells a naive formula from its stable form', () => {

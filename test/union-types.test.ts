@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { check } from '../src/api.js';
+import { check, evaluate } from '../src/api.js';
 import { compile } from './helpers/compile-cache.js';
 import { formatDiagnostic } from '../src/diagnostics/diagnostic.js';
 import { evaluateTfjs, valueAndGradsTfjs } from '../src/eval/evaluate.js';
@@ -174,12 +174,10 @@ describe('a union input: class indices or probabilities', () => {
     const x = tf.tensor3d(c.x);
     const forms = [
       { y: tf.tensor2d(c.t, undefined, 'int32'), r: ref(c.t.flat(), [c.t.length, c.t[0]!.length]) },
-      // As JSON gives them: whole numbers in float32, of the indices' rank.
-      { y: tf.tensor2d(c.t), r: ref(c.t.flat(), [c.t.length, c.t[0]!.length]) },
       { y: tf.tensor3d(c.onehot), r: ref(c.onehot.flat(2), shape3(c.onehot)) },
     ];
     for (const f of forms) {
-      const module = mod.dice!(x, f.y.dtype === 'int32' ? f.y : tf.tensor3d(c.onehot)).dataSync()[0]!;
+      const module = mod.dice!(x, f.y).dataSync()[0]!;
       const live = evaluateTfjs(fnOf('dice'), { x, y: f.y }, {}).dataSync()[0]!;
       const reference = evaluateReference(fnOf('dice'), { x: ref(c.x.flat(2), shape3(c.x)), y: f.r }, {}).data[0]!;
       expect(live).toBe(module);
@@ -205,6 +203,30 @@ describe('a union input: class indices or probabilities', () => {
     const flat = tf.tensor2d(c.x.map((m) => m.flat()));
     expect(() => evaluateTfjs(fnOf('dice'), { x: flat, y: tf.tensor3d(c.soft) }, {})).toThrow(/^dice: input 'x' should have 3 dimensions/);
     tf.dispose([half, x, flat]);
+  });
+
+  it('the evaluator reads a tf.Tensor by its dtype, as the module does: float32 whole numbers of the indices\' shape are refused with the module\'s words', async () => {
+    const c = CASES[0]!;
+    const x = tf.tensor3d(c.x);
+    const both = 'class indices (int32 of shape [B, P], in [0, C)) or probabilities (float32 of shape [B, C, P])';
+    const floats = tf.tensor2d(c.t);
+    const message = `dice: input 'y' must be ${both}, but is float32 of shape [2, 5]`;
+    expect(() => mod.dice!(x, floats)).toThrow(message);
+    expect(() => evaluateTfjs(fnOf('dice'), { x, y: floats }, {})).toThrow(message);
+    // With MONAI's size-1 class axis too ([B, 1, P] float32 is neither form when C is 3).
+    const withOne = tf.tensor3d(c.t.map((row) => [row]));
+    expect(() => evaluateTfjs(fnOf('dice'), { x, y: withOne }, {})).toThrow(`dice: dimension C of input 'y' is 1, but it is 3 in 'x' (y given as float32: ${both})`);
+    expect(() => mod.dice!(x, withOne)).toThrow(`dice: dimension C of input 'y' is 1, but it is 3 in 'x' (y given as float32: ${both})`);
+    // Numbers (JSON, the playground's fields) carry no dtype: there the shape decides.
+    const want = monaiSoftmaxDice(c.x, c.t);
+    for (const y of [c.t, { shape: [2, 5], data: c.t.flat() }, c.t.map((row) => [row])]) {
+      const r = await evaluate(SOURCE, 'u.loss', { loss: 'dice', inputs: { x: c.x, y }, backend: 'cpu' });
+      expect(r.diagnostics.filter((d) => d.severity === 'error').map((d) => d.message)).toEqual([]);
+      expect(Math.abs((r.loss as number) - want)).toBeLessThan(2e-6);
+    }
+    const half = await evaluate(SOURCE, 'u.loss', { loss: 'dice', inputs: { x: c.x, y: c.t.map((row) => row.map((v) => v + 0.5)) }, backend: 'cpu' });
+    expect(half.diagnostics.filter((d) => d.severity === 'error').map((d) => d.message)).toEqual([`evaluation failed: ${message}`]);
+    tf.dispose([x, floats, withOne]);
   });
 
   it('the evaluator differentiates the probabilities form, and refuses to differentiate the indices', () => {

@@ -1,6 +1,6 @@
 // The values a loss runs on, from the Run pane's settings: random from sizes and a seed, or
 // pasted JSON in the format of `lossc eval --inputs`; hyperparameters from their fields.
-import { DIAGNOSTICS, type Diagnostic } from '../../src/index.js';
+import { DIAGNOSTICS, type Diagnostic, type NestedArray } from '../../src/index.js';
 import type { Settings } from './app.js';
 import type { LossSummary } from './protocol.js';
 import { generateInputs, nest, type Dense } from './values.js';
@@ -29,6 +29,26 @@ function toDense(v: unknown): Dense | undefined {
   const data = (Array.isArray(v) ? (v as unknown[]).flat(Infinity) : [v]).map(Number);
   // Ragged lists are left to `evaluate`, which says what is wrong with them.
   return data.length === shape.reduce((a, b) => a * b, 1) ? { shape, data } : undefined;
+}
+
+/**
+ * A list input's value (`preds: list[K] of [N, C]`): an array of elements, each a nested array
+ * or `{shape, data}`, stacked into [K, N, C]; undefined when an element cannot be read or the
+ * shapes differ (`evaluate` then says which element).
+ */
+function listToDense(v: unknown): Dense | undefined {
+  if (!Array.isArray(v) || v.length === 0) return undefined;
+  const elements = v.map(toDense);
+  const first = elements[0];
+  if (!first || elements.some((e) => !e || e.shape.length !== first.shape.length || e.shape.some((n, d) => n !== first.shape[d]))) return undefined;
+  return { shape: [elements.length, ...first.shape], data: elements.flatMap((e) => e!.data) };
+}
+
+/** A stacked list value [K, ...] as its K elements, each as nested arrays (as `lossc eval` reads a list). */
+export function listElements(v: Dense): NestedArray[] {
+  const [k = 0, ...inner] = v.shape;
+  const size = inner.reduce((a, b) => a * b, 1);
+  return Array.from({ length: k }, (_, i) => nest({ shape: inner, data: v.data.slice(i * size, (i + 1) * size) }));
 }
 
 export function resolveInputs(loss: LossSummary, s: Settings): ResolvedInputs {
@@ -66,7 +86,7 @@ export function resolveInputs(loss: LossSummary, s: Settings): ResolvedInputs {
     let ok = true;
     for (const input of loss.inputs) {
       if (raw[input.name] === undefined) continue;
-      const d = toDense(raw[input.name]);
+      const d = input.list ? listToDense(raw[input.name]) : toDense(raw[input.name]);
       if (d) dense[input.name] = d;
       else ok = false;
     }
@@ -78,7 +98,8 @@ export function resolveInputs(loss: LossSummary, s: Settings): ResolvedInputs {
     return { raw: {}, hypers, problems };
   }
   const raw: Record<string, unknown> = {};
-  for (const [name, v] of Object.entries(generated)) raw[name] = nest(v);
+  // A list input as its elements, the way a user writes one in JSON.
+  for (const [name, v] of Object.entries(generated)) raw[name] = loss.inputs.find((i) => i.name === name)?.list ? listElements(v) : nest(v);
   return { raw, dense: generated, hypers, problems };
 }
 

@@ -23,6 +23,7 @@ function summarize(fn: IrFunction): LossSummary {
     // Optional tensor inputs (`weight: [C] = 1`, `y_hat: [N] = x`) carry a default.
     optional: i.default !== undefined,
     ...(typeof i.default === 'object' ? { defaultsTo: i.default.input } : {}),
+    ...(i.list ? { list: true as const } : {}),
   }));
   return {
     name: fn.name,

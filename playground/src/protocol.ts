@@ -12,6 +12,8 @@ export interface InputSummary {
   readonly optional: boolean;
   /** `y: [N] = x`: left out, it is the tensor of this input. */
   readonly defaultsTo?: string;
+  /** `preds: list[K] of [N, C]`: given as an array of K tensors; `dims` is the stacked shape [K, N, C]. */
+  readonly list?: true;
 }
 
 export interface HyperSummary {

@@ -241,6 +241,13 @@ function unionIndices(ctx: ElabContext, param: Param, indices: IndexTypeExpr, ax
     ctx.diagnostics.report('UnionShapes', param.name.span, { name, probs: shapeText(axes.map((a) => ({ kind: 'NamedDim' as const, name: a.dim, span: param.span }))), indices: shapeText(indices.shape), of });
     return null;
   }
+  // One class leaves nothing to tell apart: every index is 0, every one-hot row all 1, and the
+  // generated function would refuse indices at run time, after the program checked clean.
+  if (of === '1') {
+    const probs = param.type?.kind === 'TensorType' && param.type.shape ? shapeText(param.type.shape) : shapeText(axes.map((a) => ({ kind: 'NamedDim' as const, name: a.dim, span: param.span })));
+    ctx.diagnostics.report('UnionOneClass', indices.of.span, { name, probs: `${probs}${domain ? ` in ${domain.text}` : ''}` });
+    return null;
+  }
   return { axes: indexAxes, of };
 }
 

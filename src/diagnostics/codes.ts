@@ -112,6 +112,7 @@ export const DIAGNOSTICS = {
   UnionUnsupported: { code: 'E5021', severity: 'error', message: "'{name}' cannot be class indices or probabilities here: {why}" },
   DefaultInputUnfit: { code: 'E5023', severity: 'error', message: "optional input '{name}' cannot default to '{other}': {why}" },
   DefaultInputOrder: { code: 'E5024', severity: 'error', message: "optional input '{name}' cannot default to '{other}': {why}; a default may name only an input declared before it" },
+  UnionOneClass: { code: 'E5025', severity: 'error', message: "'{name}' cannot be class indices of 1: with one class every index is 0 and its one-hot row all 1, so the labels would be lost and only the probabilities form means anything; declare '{name}: {probs}' alone (0/1 labels given as numbers), or labels of two classes as 'of 2' with two channels" },
   UnionDimUnfixed: { code: 'E5022', severity: 'error', message: "dimension {dim} of '{name}' must also be in the shape of an input of one type, which fixes its size ('{name}' comes as class indices or as probabilities, of two shapes)" },
   BroadcastWithRest: { code: 'E5012', severity: 'error', message: "broadcast input '{name}' cannot have '...' dims: write its dims out" },
   DimOnlyInOptional: { code: 'E5009', severity: 'error', message: "dimension {dim} of '{name}' must also be in the shape of a required input, which fixes its size" },

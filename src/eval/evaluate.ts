@@ -1,14 +1,14 @@
 // Runs a loss on TensorFlow.js, forward and with gradients: the one lowering (src/lower) read
 // by the live interpreter, so the evaluator behind `lossc eval` and the playground runs what
 // the generated module does, checks and derived gradients included. This file is only the
-// boundary: it takes inputs by name (as JSON gives them: class indices may come as float32
-// whole numbers) and hyperparameters as a record, and calls the loss as a module's caller would.
+// boundary: it takes inputs by name (int and class-index inputs may come as float32 whole
+// numbers; a union input is read by its dtype, as the module reads it) and hyperparameters as
+// a record, and calls the loss as a module's caller would.
 
 import { noReductionReason, type ReductionMode } from '../ir/reduction.js';
 import * as tf from '@tensorflow/tfjs';
 import { differentiate } from '../grad/index.js';
 import type { IrFunction } from '../ir/types.js';
-import { unionShapeIsIndices } from '../ir/class-indices.js';
 import { lowerLoss } from '../lower/loss.js';
 import { LiveInterp } from './live-interp.js';
 
@@ -52,18 +52,18 @@ function prepared(fn: IrFunction, autodiff: boolean): IrFunction {
   return differentiate(fn, { target: tf.getBackend() === 'cpu' ? 'cpu' : 'wasm' }).fn ?? fn;
 }
 
-/** An int or class-index input given as float32 whole numbers (as JSON gives them) in int32. */
-function boundary(fn: IrFunction, name: string, t: tf.Tensor, shapes: Readonly<Record<string, readonly number[]>>): tf.Tensor {
+/**
+ * An int or class-index input given as float32 whole numbers in int32. A union input keeps its
+ * dtype, as a generated module reads it (int32 indices, float32 probabilities, anything else
+ * refused by the loss's own check with the module's words); values given as numbers get their
+ * dtype from their shape before they become tensors (denseDtype in inputs.ts).
+ */
+function boundary(fn: IrFunction, name: string, t: tf.Tensor): tf.Tensor {
   const decl = fn.inputs.find((i) => i.name === name);
-  // A union input of the rank of its class indices is them (JSON has no int32).
-  const indices = decl !== undefined && unionShapeIsIndices(fn, decl, shapes);
-  if (!decl || t.dtype !== 'float32' || (decl.elem === 'real' && !indices)) return t;
+  if (!decl || t.dtype !== 'float32' || decl.elem === 'real') return t;
   if (decl.elem === 'bool') return tf.notEqual(t, 0);
   const values = t.dataSync();
   const frac = values.findIndex((v) => !Number.isInteger(v));
-  // A union input holding other numbers is not its class indices: given on as float32, the
-  // loss's own check names both forms (and an input before it with a wrong shape comes first).
-  if (frac >= 0 && decl.orIndices) return t;
   if (frac >= 0) throw new EvalError(`${fn.name}: input '${name}' must hold whole numbers, but has ${values[frac]} at flat position ${frac}`);
   return tf.cast(t, 'int32');
 }
@@ -80,8 +80,7 @@ function elementsOf(t: tf.Tensor): tf.Tensor[] {
 /** The loss called as its generated function would be: positional arguments and an options object. */
 function call(fn: IrFunction, inputs: Readonly<Record<string, tf.Tensor>>, hypers: Readonly<Record<string, number>>, options: TfjsEvalOptions): tf.Tensor {
   const loss = prepared(fn, options.autodiff === true);
-  const shapes = Object.fromEntries(Object.entries(inputs).map(([name, t]) => [name, t.shape]));
-  const given = Object.fromEntries(Object.entries(inputs).map(([name, t]) => [name, boundary(fn, name, t, shapes)]));
+  const given = Object.fromEntries(Object.entries(inputs).map(([name, t]) => [name, boundary(fn, name, t)]));
   const args = new Map<string, unknown>();
   for (const name of loss.order ?? loss.inputs.filter((i) => i.default === undefined).map((i) => i.name)) {
     // A list input, given stacked, is passed as its elements (the loss stacks them again).
@@ -132,8 +131,7 @@ export function valueAndGradsTfjs(
     if (!decl) throw new EvalError(`${fn.name}: cannot differentiate with respect to '${name}': it is not a tensor input of the loss`);
     if (decl.elem !== 'real') throw new EvalError(`${fn.name}: cannot differentiate with respect to '${name}': it is ${decl.elem}, not real`);
     if (!inputs[name]) throw new EvalError(`${fn.name}: cannot differentiate with respect to '${name}': no value is given for it`);
-    const shapes = Object.fromEntries(Object.entries(inputs).map(([k, t]) => [k, t.shape]));
-    if (decl.orIndices && (inputs[name]!.dtype === 'int32' || unionShapeIsIndices(fn, decl, shapes))) {
+    if (decl.orIndices && inputs[name]!.dtype === 'int32') {
       throw new EvalError(`${fn.name}: cannot differentiate with respect to '${name}': it is given as class indices (its probabilities form [${decl.axes.map((a) => a.dim).join(', ')}] has a gradient)`);
     }
   }

@@ -8,6 +8,7 @@ import { hint } from '../check/values.js';
 import { enumText } from '../ir/enum-text.js';
 import { listToDense } from './list-inputs.js';
 import { listTypeText } from '../lower/lists.js';
+import { unionShapeIsIndices } from '../ir/class-indices.js';
 
 export type NestedArray = number | boolean | NestedArray[];
 
@@ -73,6 +74,18 @@ export function insideDomain(v: number, d: DomainInfo): boolean {
   const loOk = d.lo === undefined || (d.loClosed ? v >= d.lo : v > d.lo);
   const hiOk = d.hi === undefined || (d.hiClosed ? v <= d.hi : v < d.hi);
   return loOk && hiOk;
+}
+
+/**
+ * The tfjs dtype of a value given as numbers (JSON, the playground's fields, a sample): as
+ * declared, and for a union input by its shape, the one thing numbers carry: whole numbers of
+ * its class indices' shape (or with MONAI's size-1 class axis) are int32 indices, anything else
+ * float32 (probabilities, or refused by the loss's check, whose message names both forms). A
+ * tf.Tensor given to the evaluator keeps its own dtype, as a generated module reads it.
+ */
+export function denseDtype(fn: IrFunction, input: IrInput, shapes: Readonly<Record<string, readonly number[]>>, data: ArrayLike<number>): 'float32' | 'int32' | 'bool' {
+  if (input.orIndices) return unionShapeIsIndices(fn, input, shapes) && Array.prototype.every.call(data, (x: number) => Number.isInteger(x)) ? 'int32' : 'float32';
+  return input.elem === 'real' ? 'float32' : input.elem === 'bool' ? 'bool' : 'int32';
 }
 
 function expectedText(input: IrInput): string {

@@ -1,6 +1,7 @@
 import { formatAxes } from './axes.js';
 import { liveNodes } from './live.js';
-import type { Attrs, IrFunction, IrNode } from './types.js';
+import { enumText } from './enum-text.js';
+import type { Attrs, Axis, IrFunction, IrHyper, IrInput, IrNode } from './types.js';
 
 /**
  * A readable listing of a lowered loss, one node per line:
@@ -8,14 +9,9 @@ import type { Attrs, IrFunction, IrNode } from './types.js';
  */
 export function printIr(fn: IrFunction): string {
   const lines: string[] = [];
-  const sig = [
-    ...fn.inputs.map((i) => {
-      const elem = i.elem === 'index' ? `index of ${i.indexOf}` : i.elem;
-      // A list input (`list[K] of [N, C]`): the body reads it stacked, [K, N, C].
-      return i.list ? `${i.name}: list[${i.axes[0]!.dim}] of ${elem}[${formatAxes(i.axes.slice(1))}]` : `${i.name}: ${elem}[${formatAxes(i.axes)}]`;
-    }),
-    ...fn.hypers.map((h) => `${h.name}: ${h.elem}${h.default !== undefined ? ` = ${formatNumber(h.default)}` : ''}`),
-  ];
+  // In the order written (the IR keeps required inputs first).
+  const at = (node: number): number => fn.nodes[node]?.span?.start.offset ?? 0;
+  const sig = [...fn.inputs, ...fn.hypers].sort((a, b) => at(a.node) - at(b.node)).map((p) => ('axes' in p ? inputText(p) : hyperText(p)));
   lines.push(`loss ${fn.name}(${sig.join(', ')})`);
   const live = liveNodes(fn);
   for (const node of fn.nodes) {
@@ -30,6 +26,25 @@ export function printIr(fn: IrFunction): string {
     lines.push(`  gradient of %${pass.root} given %${pass.seed}: ${grads.length > 0 ? grads.join(', ') : 'none'}`);
   }
   return lines.join('\n');
+}
+
+/** An input as declared: its kind, type, other form, domain and default (`y: real[N] = x`). */
+function inputText(i: IrInput): string {
+  const dims = (axes: readonly Axis[]): string => `[${formatAxes(axes)}]`;
+  const elemType = (axes: readonly Axis[]): string =>
+    i.elem === 'index' ? `index${dims(axes)} of ${i.indexOf}${i.ignore ? ` ignore ${i.ignore}` : ''}` : `${i.elem}${dims(axes)}`;
+  // A list input (`list[K] of [N, C]`): the body reads it stacked, [K, N, C].
+  const type = i.list ? `list[${i.axes[0]!.dim}] of ${elemType(i.axes.slice(1))}` : elemType(i.axes);
+  const union = i.orIndices ? `index${dims(i.orIndices.axes)} of ${i.orIndices.of} | ` : '';
+  const prefix = i.learnable ? 'param ' : i.broadcasts ? 'broadcast ' : '';
+  const dflt = i.default === undefined ? '' : ` = ${typeof i.default === 'number' ? formatNumber(i.default) : i.default.input}`;
+  return `${prefix}${i.name}: ${union}${type}${i.domain ? ` in ${i.domain.text}` : ''}${dflt}`;
+}
+
+/** A hyperparameter as declared: a string option's default is its string, not its position. */
+function hyperText(h: IrHyper): string {
+  if (h.values) return `${h.name}: ${enumText(h.values)}${h.default !== undefined ? ` = ${enumText([h.values[h.default]!])}` : ''}`;
+  return `${h.name}: ${h.elem}${h.domain ? ` in ${h.domain.text}` : ''}${h.default !== undefined ? ` = ${formatNumber(h.default)}` : ''}`;
 }
 
 function formatArgs(node: IrNode): string {

@@ -48,7 +48,8 @@ export function checkFinite<V>(
     const strs = (xs: readonly string[]): V => I.list(xs.map((x) => I.str(x)));
     // The inputs as callers laid them out (the rest dims where `...` stands), so that a position
     // in one is the caller's: inside, the rest dims come first (layout.ts).
-    const inputList = fn.inputs.map((i) => I.list([I.str(i.name), layout.restInPlace(inputs.get(i.node)!, i.axes), strs(i.axes.map((a) => (a.name === REST ? REST : a.dim)))]));
+    // A list input is marked: its positions read as the element, then the position inside it.
+    const inputList = fn.inputs.map((i) => I.list([I.str(i.name), layout.restInPlace(inputs.get(i.node)!, i.axes), strs(i.axes.map((a) => (a.name === REST ? REST : a.dim))), ...(i.list ? [I.bool(true)] : [])]));
     const hyperList = fn.hypers.filter((h) => h.elem === 'real').map((h) => I.list([I.str(h.name), hypers.get(h.node)!.value]));
     const steps = order
       .filter((n) => n.type.dtype === 'real' && !LEAVES.has(n.op))

@@ -504,7 +504,7 @@ export function checkArguments<V>(I: Interp<V>, fn: IrFunction, inputs: Readonly
           I.and(checkValues, () => I.and(I.js('ne', I.get(options, 'checkFinite'), I.bool(true)), () => I.helper('foldsNaNScan', I.list(foldable.map((i) => inputs.get(i.name)!))))),
         )
       : undefined;
-  const scanned: { what: string; value: V; optional: boolean; domain?: DomainInfo; elem: IrInput['elem']; guard?: () => V; nanFolded?: boolean }[] = fn.inputs
+  const scanned: { what: string; value: V; optional: boolean; domain?: DomainInfo; elem: IrInput['elem']; guard?: () => V; nanFolded?: boolean; list?: string }[] = fn.inputs
     .filter((i) => i.elem === 'real' || (i.elem === 'int' && i.domain !== undefined))
     .map((i) => {
       const asIndices = givenAsIndices.get(i.name);
@@ -516,6 +516,7 @@ export function checkArguments<V>(I: Interp<V>, fn: IrFunction, inputs: Readonly
         ...(i.domain ? { domain: i.domain } : {}),
         ...(asIndices !== undefined ? { guard: () => I.js('not', asIndices) } : {}),
         ...(foldable.includes(i) ? { nanFolded: true } : {}),
+        ...(i.list ? { list: i.name } : {}),
       };
     });
   if (reduction) scanned.push({ what: "option 'weights'", value: reduction.weights, optional: true, elem: 'real' });
@@ -538,14 +539,17 @@ export function checkArguments<V>(I: Interp<V>, fn: IrFunction, inputs: Readonly
       else if (input.default === undefined) scan();
       else I.when(I.js('ne', p, I.undef()), scan);
     }
-    for (const { what, value, optional, domain, elem, guard } of scanned) {
+    for (const { what, value, optional, domain, elem, guard, list } of scanned) {
       const scan = (): void => {
         const bounds = domain ? domainBounds(I, domain, elem) : undefined;
         const base = I.nameOf(value) ?? 'value';
-        const bad = I.let(`outside_${base}`, bounds ? I.helper('outsideAt', value, bounds) : I.helper('outsideAt', value));
+        // A list input names the element, then the position inside it: 'in preds[1] at [0, 2]'.
+        const args = list !== undefined ? [bounds ?? I.undef(), I.str(list)] : bounds ? [bounds] : [];
+        const bad = I.let(`outside_${base}`, I.helper('outsideAt', value, ...args));
         const found = I.js('ne', bad, I.undef());
+        const at = list !== undefined ? ' in ' : ' at ';
         I.throwIf(bounds ? I.and(found, () => I.js('isNaN', I.get(bad, 'value'))) : found, 'RangeError', () => [
-          `${loss}: ${what} holds NaN at `,
+          `${loss}: ${what} holds NaN${at}`,
           I.get(bad, 'at'),
           ', but must hold numbers (float32 values that are not NaN)',
         ]);
@@ -553,7 +557,7 @@ export function checkArguments<V>(I: Interp<V>, fn: IrFunction, inputs: Readonly
           I.throwIf(found, 'RangeError', () => [
             `${loss}: ${what} holds `,
             I.get(bad, 'value'),
-            ' at ',
+            at,
             I.get(bad, 'at'),
             ' (flat position ',
             I.get(bad, 'flat'),

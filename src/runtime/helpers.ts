@@ -617,6 +617,7 @@ export function freeVariablePrefix(base: string, names: readonly string[]): stri
 export function outsideAt(
   x: tf.Tensor,
   domain: { readonly lo?: number; readonly hi?: number; readonly loOpen?: boolean; readonly hiOpen?: boolean; readonly values?: readonly number[]; readonly except?: number } = {},
+  list?: string,
 ): { readonly value: number; readonly at: string; readonly flat: number } | undefined {
   const bounded = domain.lo !== undefined || domain.hi !== undefined || domain.values !== undefined;
   // tfjs-wasm reduces an empty tensor to uninitialised memory: nothing to find there anyway.
@@ -654,7 +655,9 @@ export function outsideAt(
     at.unshift(r % size);
     r = Math.floor(r / size);
   }
-  return { value: x.dataSync()[flat]!, at: `[${at.join(', ')}]`, flat };
+  // A list input, stacked: the element, then the position inside it (preds[1] at [0, 2]).
+  const where = list === undefined ? `[${at.join(', ')}]` : `${list}[${at[0]}] at [${at.slice(1).join(', ')}]`;
+  return { value: x.dataSync()[flat]!, at: where, flat };
 }
 
 /**
@@ -744,13 +747,14 @@ export function holdsNaN(value: tf.Tensor): boolean {
 /**
  * With `checkFinite`: throws when `value` holds NaN or an infinity, naming what led there.
  * It reads tensors back from the backend, so it is for finding a problem, not for every step.
- * `inputs`: [name, tensor, dims ('...' for the leading ones)]; `steps`: the computed values
- * in order, as [operation and source, tensor, named axes as [name, dim], inputs used].
+ * `inputs`: [name, tensor, dims ('...' for the leading ones), true for a list input (stacked:
+ * its positions read as the element, then the position inside it)]; `steps`: the computed
+ * values in order, as [operation and source, tensor, named axes as [name, dim], inputs used].
  */
 export function nonFinite(
   loss: string,
   value: tf.Tensor,
-  inputs: readonly (readonly [string, tf.Tensor, readonly string[]])[],
+  inputs: readonly (readonly [string, tf.Tensor, readonly string[], boolean?])[],
   hypers: readonly (readonly [string, number])[],
   steps: readonly (readonly [string, tf.Tensor, readonly (readonly [string, string])[], readonly number[]])[],
 ): void {
@@ -767,9 +771,12 @@ export function nonFinite(
   };
   const show = (t: tf.Tensor, k: number): string => String(t.dataSync()[k]);
   const head = `${loss}: the loss is ${show(value, at)}${value.rank > 0 ? ` at [${index(value.shape, at).join(', ')}]` : ''} (checkFinite)`;
-  for (const [name, t] of inputs) {
+  // A list input's position: its element, then the position inside it (preds[1] at [0, 2]).
+  const within = (name: string, pos: readonly (number | string)[], list: boolean | undefined): string =>
+    list ? `${name}[${pos[0]}] at [${pos.slice(1).join(', ')}]` : `[${pos.join(', ')}]`;
+  for (const [name, t, , list] of inputs) {
     const k = bad(t);
-    if (k >= 0) throw new RangeError(`${head}: input '${name}' holds ${show(t, k)} at [${index(t.shape, k).join(', ')}]`);
+    if (k >= 0) throw new RangeError(`${head}: input '${name}' holds ${show(t, k)} ${list ? 'in' : 'at'} ${within(name, index(t.shape, k), list)}`);
   }
   for (const [name, v] of hypers) if (!Number.isFinite(v)) throw new RangeError(`${head}: option '${name}' is ${v}`);
   for (const [label, t, axes, deps] of steps) {
@@ -780,7 +787,7 @@ export function nonFinite(
     const named = pos.slice(pos.length - axes.length);
     const where = [...(lead.length > 0 ? [`...=[${lead.join(', ')}]`] : []), ...axes.map(([name], i) => `${name}=${named[i]}`)];
     const there = deps.map((d) => {
-      const [name, x, dims] = inputs[d]!;
+      const [name, x, dims, list] = inputs[d]!;
       // Each dim of the input fixed where the step's axes say (a dim they hold once), else all.
       const restRank = x.rank - dims.length + 1;
       const fixed = dims.flatMap((dim): (number | undefined)[] => {
@@ -794,7 +801,8 @@ export function nonFinite(
         if (index(x.shape, f).every((p, i) => fixed[i] === undefined || fixed[i] === p)) values.push(String(data[f]));
       }
       const shown = values.length > 4 ? [...values.slice(0, 4), '...'] : values;
-      return `${name}[${fixed.map((p) => p ?? ':').join(', ')}] = ${shown.join(', ')}`;
+      const at = fixed.map((p) => p ?? ':');
+      return `${list ? `${name}[${at[0]}][${at.slice(1).join(', ')}]` : `${name}[${at.join(', ')}]`} = ${shown.join(', ')}`;
     });
     throw new RangeError(`${head}: it first appears as ${show(t, k)} in ${label} at [${where.join(', ')}] from finite operands${there.length > 0 ? `, where ${there.join('; ')}` : ''}`);
   }

@@ -1,8 +1,9 @@
 // Inputs for the sampled check, drawn from the declared domains. The first draws are the
 // structured ones where naive formulas break (every input at 0, at its lower end, at its
 // upper end, equal inputs, hyperparameters at their ends); the rest mix typical values with
-// edges, special values (0, ±1) and extreme magnitudes, element by element. Every value is
-// a float32, so the float32 and float64 evaluations see the same inputs.
+// edges, special values (0, ±1) and extreme magnitudes, element by element, and leave optional
+// inputs out of about half of them. Every value is a float32, so the float32 and float64
+// evaluations see the same inputs.
 
 import { REST, type DomainInfo, type IrFunction, type IrInput } from '../ir/types.js';
 import { nextFloat32, round32 } from '../ranges/float32.js';
@@ -143,6 +144,9 @@ class Drawer {
     const inputs: Record<string, SampleTensor> = {};
     let tie: number[] | undefined;
     for (const input of this.fn.inputs) {
+      // An optional input is left out of half the random draws, so that its default (a
+      // constant, or the tensor of the input it names) is what the loss runs on there too.
+      if (input.default !== undefined && mode === 'random' && this.random() < 0.5) continue;
       const shape = input.axes.flatMap((a) => (a.name === REST ? rest : [sizes.get(a.dim)!]));
       const n = shape.reduce((a, b) => a * b, 1);
       // One magnitude per tensor, so a batch looks like one tensor of activations.

@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { evaluateReference, type RefTensor } from '../reference/evaluate.js';
 import { valueAndGradsTfjs } from '../eval/evaluate.js';
-import type { NestedArray } from '../eval/inputs.js';
+import { denseDtype, type NestedArray } from '../eval/inputs.js';
 import type { DomainInfo, IrFunction } from '../ir/types.js';
 import { errorBits, MAX_BITS } from './error-bits.js';
 import { derivative, type Derivative } from './finite-diff.js';
@@ -144,9 +144,11 @@ function float32Run(fn: IrFunction, sample: Sample, wrt: readonly string[]): { v
   const tensors: Record<string, tf.Tensor> = {};
   const grads: Record<string, Float32Array> = {};
   try {
+    const shapes = Object.fromEntries(Object.entries(sample.inputs).map(([k, v]) => [k, v.shape]));
     for (const input of fn.inputs) {
-      const v = sample.inputs[input.name]!;
-      tensors[input.name] = tf.tensor(v.data, v.shape, input.elem === 'real' ? 'float32' : input.elem === 'bool' ? 'bool' : 'int32');
+      const v = sample.inputs[input.name];
+      if (!v) continue; // an optional input left out: the loss fills it, as a caller's would
+      tensors[input.name] = tf.tensor(v.data, v.shape, denseDtype(fn, input, shapes, v.data));
     }
     const r = valueAndGradsTfjs(fn, tensors, sample.hypers, wrt);
     const value = r.value.dataSync() as Float32Array;
@@ -169,7 +171,8 @@ function float64Slopes(fn: IrFunction, sample: Sample, ref: Record<string, RefTe
   for (const decl of fn.inputs) {
     // Labels from a set are not differentiated in earnest; their gradients are only counted.
     if (decl.elem !== 'real' || decl.domain?.kind === 'set') continue;
-    const base = ref[decl.name]!;
+    const base = ref[decl.name];
+    if (!base) continue; // left out: its default moves with the input it names, if any
     for (const k of shuffle([...base.data.keys()], random).slice(0, options.fdElements)) {
       const at = (x: number): number => {
         const data = Float64Array.from(base.data);
@@ -187,7 +190,8 @@ function float64Slopes(fn: IrFunction, sample: Sample, ref: Record<string, RefTe
 function measure(fn: IrFunction, sample: Sample, options: SampleOptions, random: () => number): Measured {
   const ref = refInputs(sample);
   const exact = evaluateReference(fn, ref, sample.hypers).data;
-  const wrt = fn.inputs.filter((i) => i.elem === 'real').map((i) => i.name);
+  // The inputs given; one left out that defaults to another adds to that input's gradient.
+  const wrt = fn.inputs.filter((i) => i.elem === 'real' && sample.inputs[i.name] !== undefined).map((i) => i.name);
   const { value, grads } = float32Run(fn, sample, wrt);
   let worst: Worst = { what: 'loss', float32: value[0] ?? NaN, float64: exact[0] ?? NaN, bits: -1 };
   let lossBits = 0;

@@ -4,7 +4,7 @@
 // whichever backend is made active here, with the inputs prepared as `evaluate` prepares them.
 import * as tf from '@tensorflow/tfjs';
 import type { NestedArray } from '../../../src/eval/inputs.js';
-import { prepareInputs } from '../../../src/eval/inputs.js';
+import { denseDtype, prepareInputs } from '../../../src/eval/inputs.js';
 import { evaluateTfjs, valueAndGradsTfjs } from '../../../src/eval/evaluate.js';
 import type { ReductionMode } from '../../../src/ir/reduction.js';
 import { frontEnd } from '../../../src/pipeline.js';
@@ -45,14 +45,16 @@ export async function evaluateOn(backend: BrowserBackend, req: EvalRequest, host
   await activate(backend);
   const tensors: Record<string, tf.Tensor> = {};
   try {
+    const shapes = Object.fromEntries(Object.entries(prepared.tensors).map(([k, v]) => [k, v.shape]));
     for (const input of fn.inputs) {
       const v = prepared.tensors[input.name];
       if (!v) continue;
-      tensors[input.name] = tf.tensor(v.data, v.shape, input.elem === 'real' ? 'float32' : input.elem === 'bool' ? 'bool' : 'int32');
+      tensors[input.name] = tf.tensor(v.data, v.shape, denseDtype(fn, input, shapes, v.data));
     }
     const options = reduction ? { reduction } : {};
     if (req.grad) {
-      const wrt = fn.inputs.filter((i) => i.elem === 'real' && tensors[i.name]).map((i) => i.name);
+      // A union given as class indices has no gradient (its probabilities form has one).
+      const wrt = fn.inputs.filter((i) => i.elem === 'real' && tensors[i.name] && !(i.orIndices && tensors[i.name]!.dtype === 'int32')).map((i) => i.name);
       const { value, grads } = valueAndGradsTfjs(fn, tensors, prepared.hypers, wrt, options);
       const out: Record<string, NestedArray> = {};
       for (const [name, g] of Object.entries(grads)) out[name] = (await g.array()) as NestedArray;

@@ -24,6 +24,13 @@ function resultKey(loss: LossSummary, reduction: string, inputs: string): string
   return JSON.stringify([app.version, loss.name, reduction, inputs]);
 }
 
+/** An input's type as declared: a list input as its elements (`list[K] of real[N, C]`). */
+function typeText(i: LossSummary['inputs'][number]): string {
+  const dims = i.list ? i.dims.slice(1) : i.dims;
+  const elem = i.elem === 'index' ? `index[${dims.join(', ')}] of ${i.indexOf}` : `${i.elem}[${dims.join(', ')}]`;
+  return i.list ? `list[${i.dims[0]}] of ${elem}` : elem;
+}
+
 export interface RunPane {
   /** Rebuilds the form for the selected loss. */
   rerun(): void;
@@ -161,18 +168,20 @@ export function mountRun(root: HTMLElement, onSettings: () => void): RunPane {
       h('div', { class: 'value-line' }, h('span', { class: 'label', id: 'run-label' }, `${loss.name} =`), h('span', { class: 'value', id: 'run-value' }, value)),
       h('div', { class: 'muted', id: 'run-used' }, `on ${res.backend ?? '?'} (float32)${used ? `, ${used}` : ''}`),
       rows.length ? h('table', { class: 'grads', id: 'run-grads' }, h('tr', {}, h('th', {}, 'input'), h('th', {}, '‖∇‖₂'), h('th', {}, 'max |∇|'), h('th', {}, '')), rows) : null,
-      perElement(res, resolveInputs(loss, app.settings).dense ?? {}),
+      perElement(loss, res, resolveInputs(loss, app.settings).dense ?? {}),
       json];
   }
 
   /** d loss / d input for every element, beside its value, when the inputs are small. */
-  function perElement(res: EvaluateResult, values: Readonly<Record<string, Dense>>): HTMLElement | null {
-    const grads = Object.entries(res.grads ?? {}).map(([name, g]) => ({ name, flat: flatten(g), shape: values[name]?.shape ?? [] }));
+  function perElement(loss: LossSummary, res: EvaluateResult, values: Readonly<Record<string, Dense>>): HTMLElement | null {
+    const grads = Object.entries(res.grads ?? {}).map(([name, g]) => ({ name, flat: flatten(g), shape: values[name]?.shape ?? [], list: loss.inputs.some((i) => i.name === name && i.list) }));
     if (grads.length === 0) return null;
     const total = grads.reduce((n, g) => n + g.flat.length, 0);
     if (total > ELEMENT_ROWS) return h('p', { class: 'hint', id: 'run-elements-note' }, `Per-element gradients are listed for inputs of up to ${ELEMENT_ROWS} elements in all (these have ${total}); the norms above cover every element.`);
-    const rows = grads.flatMap(({ name, flat, shape }) => flat.map((g, i) => h('tr', { class: Number.isFinite(g) ? '' : 'bad', 'data-input': name, 'data-index': i },
-      h('td', {}, `${name}[${unravel(i, shape).join(', ')}]`),
+    // A list input's element first, then the position inside it: preds[1][0, 2].
+    const label = (name: string, at: number[], list: boolean): string => (list ? `${name}[${at[0]}][${at.slice(1).join(', ')}]` : `${name}[${at.join(', ')}]`);
+    const rows = grads.flatMap(({ name, flat, shape, list }) => flat.map((g, i) => h('tr', { class: Number.isFinite(g) ? '' : 'bad', 'data-input': name, 'data-index': i },
+      h('td', {}, label(name, unravel(i, shape), list)),
       h('td', { class: 'num' }, values[name] ? formatValue(values[name].data[i]!) : ''),
       h('td', { class: 'num', 'data-grad-element': `${name}:${i}` }, formatValue(g)))));
     return h('details', { class: 'elements', id: 'run-elements', open: true }, h('summary', {}, 'd loss / d input, per element'),
@@ -239,7 +248,7 @@ export function mountRun(root: HTMLElement, onSettings: () => void): RunPane {
         h('button', { id: 'run-button', class: 'primary', onclick: () => void run() }, '▶ Run'),
         h('button', { id: 'run-compare', title: 'The value on cpu, wasm and webgl, one after the other', onclick: () => void compare() }, 'Compare backends')),
       loss.doc ? h('p', { class: 'doc' }, loss.doc) : null,
-      h('div', { class: 'signature' }, loss.inputs.map((i) => h('code', {}, `${i.name}: ${i.elem === 'index' ? `index[${i.dims.join(', ')}] of ${i.indexOf}` : `${i.elem}[${i.dims.join(', ')}]`}${i.domain ? ` in ${i.domain.text}` : ''}${i.defaultsTo !== undefined ? ` (optional: ${i.defaultsTo} when left out)` : i.optional ? ' (optional)' : ''}`))),
+      h('div', { class: 'signature' }, loss.inputs.map((i) => h('code', {}, `${i.name}: ${typeText(i)}${i.domain ? ` in ${i.domain.text}` : ''}${i.defaultsTo !== undefined ? ` (optional: ${i.defaultsTo} when left out)` : i.optional ? ' (optional)' : ''}`))),
       h('div', { class: 'row' }, mode('random', 'Random values'), mode('json', 'JSON')),
       s.mode === 'random'
         ? h('div', { class: 'row' }, sizes, field('seed', h('input', { type: 'number', id: 'run-seed', value: s.seed, oninput: (e: Event) => ((s.seed = Number((e.target as HTMLInputElement).value) || 0), changed()) })))

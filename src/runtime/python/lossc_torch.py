@@ -602,8 +602,9 @@ def _scanned(x, domain):
     return isinstance(x, torch.Tensor) and x.numel() > 0 and x.dtype != torch.bool and (x.is_floating_point() or bounded)
 
 
-def outsideAt(x, domain=None):
-    """The first element of x that is NaN or outside domain, as {"value", "at", "flat"}, or None."""
+def outsideAt(x, domain=None, list_name=None):
+    """The first element of x that is NaN or outside domain, as {"value", "at", "flat"}, or None.
+    For a list input (stacked, list_name its name): the element, then the position inside it."""
     domain = domain or {}
     if not _scanned(x, domain):
         return None
@@ -617,7 +618,10 @@ def outsideAt(x, domain=None):
             at.insert(0, r % x.shape[k])
             r //= x.shape[k]
         value = x.detach().reshape(-1)[flat].item()
-    return {"value": value, "at": "[" + ", ".join(str(i) for i in at) + "]", "flat": flat}
+    where = "[" + ", ".join(str(i) for i in at) + "]"
+    if list_name is not None:
+        where = list_name + "[" + str(at[0]) + "] at [" + ", ".join(str(i) for i in at[1:]) + "]"
+    return {"value": value, "at": where, "flat": flat}
 
 
 def mayBeOutside(checks):
@@ -672,10 +676,17 @@ def nonFinite(loss, value, inputs, hypers, steps):
     if at < 0:
         return None
     head = loss + ": the loss is " + show(value, at) + (" at [" + ", ".join(map(str, index(list(value.shape), at))) + "]" if value.dim() > 0 else "") + " (checkFinite)"
-    for name, t, _ in inputs:
+    def is_list(entry):
+        # A list input (stacked): its element, then the position inside it (preds[1] at [0, 2]).
+        return len(entry) > 3 and entry[3] is True
+
+    for entry in inputs:
+        name, t = entry[0], entry[1]
         k = bad(t)
         if k >= 0:
-            raise ValueError(head + ": input '" + name + "' holds " + show(t, k) + " at [" + ", ".join(map(str, index(list(t.shape), k))) + "]")
+            pos = index(list(t.shape), k)
+            where = ("in " + name + "[" + str(pos[0]) + "] at [" + ", ".join(map(str, pos[1:])) + "]") if is_list(entry) else ("at [" + ", ".join(map(str, pos)) + "]")
+            raise ValueError(head + ": input '" + name + "' holds " + show(t, k) + " " + where)
     for name, v in hypers:
         if not math.isfinite(v):
             raise ValueError(head + ": option '" + name + "' is " + js_str(v))
@@ -688,7 +699,7 @@ def nonFinite(loss, value, inputs, hypers, steps):
         where = (["...=[" + ", ".join(map(str, lead)) + "]"] if lead else []) + [axes[i][0] + "=" + str(named[i]) for i in range(len(axes))]
         there = []
         for d in deps:
-            name, x, dims = inputs[d]
+            name, x, dims = inputs[d][0], inputs[d][1], inputs[d][2]
             rest_rank = x.dim() - len(dims) + 1
             fixed = []
             for dim in dims:
@@ -705,6 +716,7 @@ def nonFinite(loss, value, inputs, hypers, steps):
                 if all(p is None or p == q for p, q in zip(fixed, index(list(x.shape), f))):
                     values.append(js_str(data[f]))
             shown = values[:4] + ["..."] if len(values) > 4 else values
-            there.append(name + "[" + ", ".join(":" if p is None else str(p) for p in fixed) + "] = " + ", ".join(shown))
+            at = [":" if p is None else str(p) for p in fixed]
+            there.append((name + "[" + at[0] + "][" + ", ".join(at[1:]) + "]" if is_list(inputs[d]) else name + "[" + ", ".join(at) + "]") + " = " + ", ".join(shown))
         raise ValueError(head + ": it first appears as " + show(t, k) + " in " + label + " at [" + ", ".join(where) + "] from finite operands" + (", where " + "; ".join(there) if there else ""))
     raise ValueError(head)
