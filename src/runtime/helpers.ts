@@ -263,11 +263,11 @@ export function oneHotReal(t: tf.Tensor, depth: number, axis = t.rank): tf.Tenso
  * size-1 dim computes every element's index (Add of [2, 256, 1, 1] and [2, 256, 2, 256]: 25 ms,
  * a same-shape Add 4 ms, bench/broadcast-forms.ts), so there each run of size-1 dims is filled
  * by one tf.matMul with a column or row of ones (x·1, exact: 1-2 ms). Elsewhere x + 0 (wasm's
- * Add broadcasts natively). Both give +0 for -0; NaN and infinities are kept.
+ * Add broadcasts natively). Both may give +0 for -0; NaN and infinities are kept.
  */
 export function broadcastFull(x: tf.Tensor, shape: number[]): tf.Tensor {
-  if (tf.getBackend() !== 'cpu' || x.dtype !== 'float32' || shape.some((d) => d === 0)) return tf.add(x, tf.fill(shape, 0, x.dtype === 'int32' ? 'int32' : 'float32'));
   return tf.tidy(() => {
+    if (tf.getBackend() !== 'cpu' || x.dtype !== 'float32' || shape.some((d) => d === 0)) return tf.add(x, tf.fill(shape, 0, x.dtype === 'int32' ? 'int32' : 'float32'));
     const dims = [...shape.slice(0, shape.length - x.rank).map(() => 1), ...x.shape];
     const spread = (k: number): boolean => dims[k] === 1 && shape[k] !== 1;
     const product = (ds: readonly number[]): number => ds.reduce((p, d) => p * d, 1);
