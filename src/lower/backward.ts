@@ -73,7 +73,7 @@ export function customGradPass<V>(ctx: BodyContext<V>, pass: IrBackward, options
                   const given = new Map<NodeId, V>([[pass.seed, dy!]]);
                   // Under its forward name: inside gradFunc that name is the saved copy, so no
                   // forward local can be reached.
-                  const locals = saved.map((v, k) => I.let(I.nameOf(v) ?? 'saved', I.at(kept!, k), { shadow: true }));
+                  const locals = saved.map((v, k) => I.let(I.nameOf(v) ?? 'savedValue', I.at(kept!, k), { shadow: true }));
                   savedIds.forEach((id, k) => given.set(id, locals[slots[k]!]!));
                   // Each gradient computed in its input's layout where it can be (a contraction's operands swapped).
                   const rootLayouts = new Map(pass.grads.map((s) => [s.node, real.find((i) => i.name === s.input)?.axes ?? []] as const));

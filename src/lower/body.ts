@@ -211,7 +211,8 @@ class NodeLowering<V> {
       const wanted = this.ctx.rootLayouts?.get(id);
       return fn.nodes[id]!.op === 'contract' && wanted && wanted.length === fn.nodes[id]!.type.axes.length ? wanted : undefined;
     };
-    this.placed = planValueLayouts({ nodes: fn.nodes, order: order.filter((n) => needed.has(n.id) && !given.has(n.id)), fixed: wantedOf });
+    // Roots are read in their node's order (saved, returned): placing one moves its transpose there.
+    this.placed = planValueLayouts({ nodes: fn.nodes, order: order.filter((n) => needed.has(n.id) && !given.has(n.id)), fixed: wantedOf, pinned: new Set(roots) });
     const dead = this.ctx.disposeDead ? deadAfter(fn, order.filter((n) => needed.has(n.id) && !given.has(n.id)), uses, roots, given) : new Map<NodeId, NodeId[]>();
     for (const node of order) {
       if (!needed.has(node.id)) continue; // a mask, computed by its to_real as a one-hot, or what only it used

@@ -22,9 +22,13 @@ export interface ValueLayoutInput {
   readonly order: readonly IrNode[];
   /** Where the lowering fixes a node's layout itself (a contraction's wanted result): that layout. */
   readonly fixed?: (id: NodeId) => readonly Axis[] | undefined;
+  /** Values read outside in their node's order (saved for a backward pass, returned): never placed. */
+  readonly pinned?: ReadonlySet<NodeId>;
 }
 
 const REST = '...';
+/** Lowerings that align their operands by axis name, whatever order their tensors are in. */
+const ALIGNING: ReadonlySet<string> = new Set(['elementwise', 'select', 'reduce', 'contract', 'rename', 'to_real']);
 
 const names = (axes: readonly Axis[]): string => axes.map((a) => a.name).join(',');
 const sameSet = (a: readonly Axis[], b: readonly Axis[]): boolean => a.length === b.length && a.every((x) => b.some((y) => y.name === x.name));
@@ -41,8 +45,8 @@ const misorders = (from: readonly Axis[], to: readonly Axis[]): number => {
   return sub.some((a, k) => a.name !== from[k]?.name) ? 1 : 0;
 };
 
-/** Placeable values: computed by aligning every operand to the layout they are given. */
-function placeable(node: IrNode): boolean {
+/** Values of a kind computed by aligning every operand to the layout they are given. */
+function alignsOperands(node: IrNode): boolean {
   const kind = OP_RULES[node.op].kind;
   return (kind === 'elementwise' || kind === 'select') && node.type.axes.length >= 2 && !node.type.axes.some((a) => a.name === REST);
 }
@@ -53,10 +57,15 @@ function placeable(node: IrNode): boolean {
  */
 export function planValueLayouts(input: ValueLayoutInput): Map<NodeId, readonly Axis[]> {
   const { nodes, order } = input;
+  const placeable = (node: IrNode): boolean => alignsOperands(node) && input.pinned?.has(node.id) !== true;
   const layout = new Map<NodeId, readonly Axis[]>();
   const flexible = new Set<NodeId>();
   const layoutOf = (id: NodeId): readonly Axis[] => layout.get(id) ?? nodes[id]!.type.axes;
   const scalar = (id: NodeId): boolean => nodes[id]!.type.axes.length === 0;
+  const users = new Map<NodeId, IrNode[]>();
+  for (const n of order) for (const a of new Set(n.args)) users.set(a, [...(users.get(a) ?? []), n]);
+  // A value some consumer reads by position (softmax, gather, pick, reshapes) stays in its order.
+  const readInOrder = (id: NodeId): boolean => (users.get(id) ?? []).some((u) => !ALIGNING.has(OP_RULES[u.op].kind));
 
   for (const node of order) {
     const kind = OP_RULES[node.op].kind;
@@ -73,7 +82,7 @@ export function planValueLayouts(input: ValueLayoutInput): Map<NodeId, readonly 
       layout.set(node.id, restricted(union(node.args.map(layoutOf)).filter((a) => !removed.includes(a.name)), node.type.axes));
       continue;
     }
-    if (!placeable(node)) {
+    if (!placeable(node) || readInOrder(node.id)) {
       layout.set(node.id, input.fixed?.(node.id) ?? node.type.axes);
       continue;
     }
@@ -83,8 +92,6 @@ export function planValueLayouts(input: ValueLayoutInput): Map<NodeId, readonly 
     else flexible.add(node.id);
   }
 
-  const users = new Map<NodeId, IrNode[]>();
-  for (const n of order) for (const a of new Set(n.args)) users.set(a, [...(users.get(a) ?? []), n]);
   /** Transposes the users of `node` make to read it laid out as `axes`. */
   const cost = (node: IrNode, axes: readonly Axis[]): number =>
     (users.get(node.id) ?? []).reduce((sum, u) => {
@@ -103,7 +110,7 @@ export function planValueLayouts(input: ValueLayoutInput): Map<NodeId, readonly 
       return sum + misorders(axes, nodes[node.id]!.type.axes);
     }, 0);
   for (const node of [...order].reverse()) {
-    if (!flexible.has(node.id) || !placeable(node)) continue;
+    if (!flexible.has(node.id) || !placeable(node) || readInOrder(node.id)) continue;
     const own = node.type.axes;
     const candidates: (readonly Axis[])[] = [own];
     for (const u of users.get(node.id) ?? []) {
@@ -119,7 +126,7 @@ export function planValueLayouts(input: ValueLayoutInput): Map<NodeId, readonly 
   const out = new Map<NodeId, readonly Axis[]>();
   for (const node of order) {
     const l = layout.get(node.id);
-    if (placeable(node) && l && names(l) !== names(node.type.axes)) out.set(node.id, l);
+    if (placeable(node) && !readInOrder(node.id) && l && names(l) !== names(node.type.axes)) out.set(node.id, l);
   }
   return out;
 }
