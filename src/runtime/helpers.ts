@@ -292,7 +292,7 @@ export function broadcastFull(x: tf.Tensor, shape: number[]): tf.Tensor {
 /**
  * An operand of a binary kernel whose result has shape `shape`: `x` itself, but on the cpu
  * backend, where a size-1 dim of it would be broadcast, `x` broadcast by broadcastFull (a
- * broadcasting binary kernel there costs 6× a same-shape one; missing leading dims cost
+ * broadcasting binary kernel there costs 7-18× a same-shape one; missing leading dims cost
  * nothing). For kernels where reading -0 as +0 changes at most the sign of a zero result.
  */
 export function broadcastOperand(x: tf.Tensor, shape: number[]): tf.Tensor {
