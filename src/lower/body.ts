@@ -11,6 +11,7 @@ import { REST, type Axis, type IrFunction, type IrNode, type NodeId } from '../i
 import { postorder } from '../ir/walk.js';
 import { spread, type Interp, type Kernel } from './interp.js';
 import { needsTranspose, planContraction } from './contract-plan.js';
+import { planValueLayouts } from './value-layout.js';
 import { isRest, named, physOf, type Layout } from './layout.js';
 import { OP_RULES, type ElementwiseRule, type ReduceRule } from './op-rules.js';
 
@@ -20,6 +21,12 @@ import { OP_RULES, type ElementwiseRule, type ReduceRule } from './op-rules.js';
  * batch means the same as an empty selection.
  */
 const LANGUAGE_EMPTY: ReadonlyMap<string, number> = new Map(Object.values(BUILTINS).flatMap((b) => (b.kind === 'reduce' ? [[b.op, b.emptyDefault] as const] : [])));
+
+/**
+ * Binary ops whose result changes at most in the sign of a zero when an operand's -0 is read as
+ * +0 (broadcastOperand's cpu form): not div, pow or atan2, where a -0 divisor gives -inf.
+ */
+const SIGN_OF_ZERO_ONLY: ReadonlySet<string> = new Set(['add', 'sub', 'mul', 'maximum', 'minimum', 'eq', 'ne', 'lt', 'le', 'gt', 'ge', 'and', 'or']);
 
 export const TF_DTYPE = { real: 'float32', int: 'int32', bool: 'bool' } as const satisfies Record<DType, string>;
 
@@ -169,6 +176,8 @@ class NodeLowering<V> {
   private readonly I: Interp<V>;
   private readonly layout: Layout<V>;
   private readonly tape: boolean;
+  /** The layout of each elementwise value and select that is not its node's axis order (value-layout.ts). */
+  private placed: ReadonlyMap<NodeId, readonly Axis[]> = new Map();
 
   constructor(private readonly ctx: BodyContext<V>) {
     this.I = ctx.I;
@@ -198,6 +207,12 @@ class NodeLowering<V> {
       const mask = node.op === 'to_real' ? oneHots.get(node.args[0]!) : undefined;
       return mask ? [mask.index] : node.args;
     };
+    const wantedOf = (id: NodeId): readonly Axis[] | undefined => {
+      const wanted = this.ctx.rootLayouts?.get(id);
+      return fn.nodes[id]!.op === 'contract' && wanted && wanted.length === fn.nodes[id]!.type.axes.length ? wanted : undefined;
+    };
+    // Roots are read in their node's order (saved, returned): placing one moves its transpose there.
+    this.placed = planValueLayouts({ nodes: fn.nodes, order: order.filter((n) => needed.has(n.id) && !given.has(n.id)), fixed: wantedOf, pinned: new Set(roots) });
     const dead = this.ctx.disposeDead ? deadAfter(fn, order.filter((n) => needed.has(n.id) && !given.has(n.id)), uses, roots, given) : new Map<NodeId, NodeId[]>();
     for (const node of order) {
       if (!needed.has(node.id)) continue; // a mask, computed by its to_real as a one-hot, or what only it used
@@ -247,7 +262,7 @@ class NodeLowering<V> {
     const axesOf = (id: NodeId): readonly Axis[] => this.vals.get(id)?.axes ?? fn.nodes[id]!.type.axes;
     const costFor = (user: IrNode, axes: readonly Axis[]): number => {
       const kind = OP_RULES[user.op].kind;
-      if (kind === 'elementwise' || kind === 'select') return Number(needsTranspose(axes, user.type.axes));
+      if (kind === 'elementwise' || kind === 'select') return Number(needsTranspose(axes, this.placed.get(user.id) ?? user.type.axes));
       if (kind !== 'contract') return 0;
       const K = user.attrs.axes ?? [];
       const [a, b] = user.args.map((id) => (id === node.id ? axes : axesOf(id))) as [readonly Axis[], readonly Axis[]];
@@ -284,8 +299,8 @@ class NodeLowering<V> {
     const v = this.val(id);
     const aligned = layout.align(v.read('real'), v.axes, to).v;
     // Axes are a subset of `to` by name: as many axes means the same ones, so the same shape.
-    // Adding a fill broadcasts without tf.broadcastTo's tiling (slow on wasm).
-    return v.axes.length === to.length ? aligned : I.tf('add', aligned, I.tf('fill', layout.shape(to), I.num(0)));
+    // Not tf.broadcastTo: it tiles, slowly on wasm and cpu (broadcastFull).
+    return v.axes.length === to.length ? aligned : I.helper('broadcastFull', aligned, layout.shape(to));
   }
 
   /**
@@ -323,7 +338,7 @@ class NodeLowering<V> {
     const dtype = as === 'int' ? [I.str('int32')] : [];
     const node = this.ctx.fn.nodes[id]!;
     if (node.op === 'const') return I.tf('fill', layout.shape(to), I.num(node.attrs.value!), ...dtype);
-    return I.tf('add', aligned, I.tf('fill', layout.shape(to), I.num(0), ...dtype));
+    return I.helper('broadcastFull', aligned, layout.shape(to));
   }
 
   /**
@@ -340,7 +355,15 @@ class NodeLowering<V> {
   private widenBool(aligned: V, from: readonly Axis[], to: readonly Axis[]): V {
     const { I, layout } = this;
     if (!layout.partial(from, to)) return aligned;
-    return I.tf('cast', I.tf('add', I.tf('cast', aligned, I.str('float32')), I.tf('fill', layout.shape(to), I.num(0))), I.str('bool'));
+    return I.tf('cast', I.helper('broadcastFull', I.tf('cast', aligned, I.str('float32')), layout.shape(to)), I.str('bool'));
+  }
+
+  /**
+   * An operand of a binary kernel over `to`, aligned already: on cpu broadcast in full where
+   * the kernel would broadcast a size-1 dim (broadcastOperand, chosen at run time).
+   */
+  private operand(aligned: V, v: Val<V>, to: readonly Axis[]): V {
+    return v.scalar || !this.layout.partial(v.axes, to) ? aligned : this.I.helper('broadcastOperand', aligned, this.layout.shape(to));
   }
 
   /** `value` as a tensor of the full shape `to` (tf.fill: a kernel, where a scalar branch of tf.where tiles). */
@@ -364,16 +387,18 @@ class NodeLowering<V> {
    * and: a·b, or: a + b - a·b, both 0 or 1; eq, ne: a - b against 0, exact for positions.
    * Otherwise (label masks: int32 values float32 cannot hold) undefined.
    */
-  private broadcastLogic(node: IrNode, args: readonly Val<V>[]): (() => V) | undefined {
+  private broadcastLogic(node: IrNode, args: readonly Val<V>[], axes: readonly Axis[]): (() => V) | undefined {
     const { I, layout } = this;
-    const { op, type } = node;
+    const { op } = node;
     const tensors = args.filter((a) => !a.scalar);
-    if (tensors.length < 2 || !tensors.some((a) => layout.partial(a.axes, type.axes))) return undefined;
+    if (tensors.length < 2 || !tensors.some((a) => layout.partial(a.axes, axes))) return undefined;
     const logic = (op === 'and' || op === 'or') && args.every((a) => a.dtype === 'bool');
     const positions = (op === 'eq' || op === 'ne') && node.args.every((id) => this.isPosition(id));
     if (!logic && !positions) return undefined;
     return () => {
-      const [a, b] = args.map((v) => layout.align(v.read('real'), v.axes, type.axes).v) as [V, V];
+      // Each operand read twice by `or`: bound once (on cpu it may be a broadcast in full).
+      const read = (v: Val<V>): V => this.operand(layout.align(v.read('real'), v.axes, axes).v, v, axes);
+      const [a, b] = args.map((v, k) => (op === 'or' ? I.once(`${camel(op)}${node.id}_${k}`, read(v)) : read(v))) as [V, V];
       const zero = I.tf('scalar', I.num(0));
       switch (op) {
         case 'eq':
@@ -449,8 +474,14 @@ class NodeLowering<V> {
     return { ...x, axes: x.axes.map((q) => node.type.axes[from.findIndex((f) => f.name === q.name)]!) };
   }
 
+  /** The operands as their tensors are laid out (for lowerings that align them by name). */
   private args(node: IrNode): Val<V>[] {
     return node.args.map((a) => this.val(a));
+  }
+
+  /** The operands laid out as their nodes' axes (for lowerings that read dims by position). */
+  private ownArgs(node: IrNode): Val<V>[] {
+    return node.args.map((a) => this.inOwnLayout(a));
   }
 
   private input(node: IrNode): void {
@@ -488,17 +519,18 @@ class NodeLowering<V> {
       this.vals.set(node.id, this.relabelled(node));
       return;
     }
-    this.define(node, () => x.read('real'), x.taped);
+    this.define(node, () => x.read('real'), x.taped, undefined, this.relabelled(node).axes);
   }
 
   private elementwise(node: IrNode, rule: ElementwiseRule): void {
     const { I, layout } = this;
     const args = this.args(node);
-    const { dtype, axes } = node.type;
+    const { dtype } = node.type;
+    const axes = this.placed.get(node.id) ?? node.type.axes;
     // Arithmetic on bools (no tfjs kernel takes them) runs in int32 and casts back.
-    const logic = this.broadcastLogic(node, args);
+    const logic = this.broadcastLogic(node, args, axes);
     if (logic) {
-      this.define(node, logic, args.some((a) => a.taped));
+      this.define(node, logic, args.some((a) => a.taped), undefined, axes);
       return;
     }
     const viaInt = rule.operands === 'result' && dtype === 'bool';
@@ -519,28 +551,32 @@ class NodeLowering<V> {
       () => {
         const operands = args.map((a) => {
           const aligned = layout.align(a.read(operandType(a)), a.axes, axes).v;
-          return rule.widenTaped ? this.widen(a, aligned, axes) : aligned;
+          if (rule.widenTaped && a.taped) return this.widen(a, aligned, axes);
+          return SIGN_OF_ZERO_ONLY.has(node.op) && !a.taped ? this.operand(aligned, a, axes) : aligned;
         });
         const value = rule.lower(I, operands, viaInt ? 'int' : dtype);
         return viaInt ? I.tf('cast', value, I.str('bool')) : value;
       },
       args.some((a) => a.taped),
+      undefined,
+      axes,
     );
   }
 
   private select(node: IrNode): void {
     const { I, layout } = this;
     const [c, a, b] = this.args(node) as [Val<V>, Val<V>, Val<V>];
-    const { dtype, axes } = node.type;
+    const { dtype } = node.type;
+    const axes = this.placed.get(node.id) ?? node.type.axes;
     const select = (): V => I.tf('where', this.fullMask(c, axes), this.full(node.args[1]!, a, axes, dtype), this.full(node.args[2]!, b, axes, dtype));
     // Its full-shape branches and mask die with it where values are freed after their last use
     // (a backward pass's tf.tidy would hold them to its end: three [N, N] tensors per select).
-    this.define(node, () => (this.ctx.disposeDead ? I.tf('tidy', I.arrow([], select)) : select()), [c, a, b].some((v) => v.taped));
+    this.define(node, () => (this.ctx.disposeDead ? I.tf('tidy', I.arrow([], select)) : select()), [c, a, b].some((v) => v.taped), undefined, axes);
   }
 
   private softmax(node: IrNode): void {
     const { I } = this;
-    const [x] = this.args(node) as [Val<V>];
+    const [x] = this.ownArgs(node) as [Val<V>];
     const phys = physOf(x.axes);
     const k = phys.names.indexOf(node.attrs.axis ?? '');
     if (k < 0) throw new Error(`internal: ${node.op} %${node.id} has no axis ${node.attrs.axis}`);
@@ -600,7 +636,7 @@ class NodeLowering<V> {
 
   private gather(node: IrNode): void {
     const { I, layout } = this;
-    const [x, idx] = this.args(node) as [Val<V>, Val<V>];
+    const [x, idx] = this.ownArgs(node) as [Val<V>, Val<V>];
     const g = x.axes.find((a) => a.name === node.attrs.axis);
     if (!g) throw new Error(`internal: gather %${node.id}: operand has no axis ${node.attrs.axis}`);
     const axes = node.type.axes;
@@ -672,7 +708,7 @@ class NodeLowering<V> {
 
   private pick(node: IrNode): void {
     const { I, layout } = this;
-    const [x] = this.args(node) as [Val<V>];
+    const [x] = this.ownArgs(node) as [Val<V>];
     // A slice of size 1 then a squeeze: both have gradients on every backend.
     const phys = physOf(x.axes);
     const xNamed = named(x.axes);
@@ -701,7 +737,7 @@ class NodeLowering<V> {
    */
   private reshape(node: IrNode): void {
     const { I, layout } = this;
-    const [x] = this.args(node) as [Val<V>];
+    const [x] = this.ownArgs(node) as [Val<V>];
     const operand = this.ctx.fn.nodes[node.args[0]!]!.type.axes;
     // An operand lacking a merged axis (a gradient the same along it) is broadcast to it first.
     const merged = (node.attrs.axes ?? []).map((name, k) => ({ name, dim: node.attrs.dims![k]! }));
@@ -767,7 +803,10 @@ class NodeLowering<V> {
     this.define(
       node,
       () => {
-        const product = I.tf('matMul', flat(left.v, left.axes, [batch, rows, contracted]), flat(right.v, right.axes, [batch, contracted, columns]));
+        const { transposeLeft, transposeRight } = plan;
+        const leftFlat = flat(left.v, left.axes, transposeLeft ? [batch, contracted, rows] : [batch, rows, contracted]);
+        const rightFlat = flat(right.v, right.axes, transposeRight ? [batch, columns, contracted] : [batch, contracted, columns]);
+        const product = transposeLeft || transposeRight ? I.helper('matMulT', leftFlat, rightFlat, I.bool(transposeLeft), I.bool(transposeRight)) : I.tf('matMul', leftFlat, rightFlat);
         const order = [...batch, ...rows, ...columns];
         const shaped = groups([batch, rows, columns]).every((g) => g.length === 1) ? product : I.tf('reshape', product, layout.shape(order));
         return layout.align(shaped, order, result).v;
@@ -785,7 +824,11 @@ class NodeLowering<V> {
     const taped = x.taped || mask?.taped === true;
     const operandType: DType = rule.operand === 'same' ? x.dtype : rule.operand;
     const reducedAxes = unionAxes(x.axes, mask?.axes ?? []).filter((a) => removed.includes(a.name));
-    const define = (make: () => V): void => this.define(node, this.emptyGuarded(node, reducedAxes, make), taped);
+    // The result's axes in the order the kernels leave them: the operands' (laid out for
+    // their own consumers, value-layout.ts), not necessarily the node's.
+    const kept = unionAxes(x.axes, mask?.axes ?? []).filter((a) => !removed.includes(a.name));
+    const out = kept.length === node.type.axes.length ? kept.map((a) => node.type.axes.find((o) => o.name === a.name) ?? a) : node.type.axes;
+    const define = (make: () => V): void => this.define(node, this.emptyGuarded(node, reducedAxes, make, out), taped, undefined, out);
     const along = (kernel: Kernel, e: V, pos: V | undefined, keepDims = false): V => {
       if (pos !== undefined) return keepDims ? I.tf(kernel, e, pos, I.bool(true)) : I.tf(kernel, e, pos);
       return keepDims ? I.tf(kernel, e, I.undef(), I.bool(true)) : I.tf(kernel, e);
@@ -794,7 +837,7 @@ class NodeLowering<V> {
       const pos = (): V | undefined => layout.positions(physOf(x.axes), removed);
       if (node.op === 'logsumexp') {
         const xv = I.once(`${camel(node.op)}${node.id}_x`, x.read(operandType));
-        define(() => this.logsumexp(xv, pos, node.type.axes, `${camel(node.op)}${node.id}`));
+        define(() => this.logsumexp(xv, x.axes, pos, out, `${camel(node.op)}${node.id}`));
         return;
       }
       // Over `...` with named axes kept: the rest dims merged into one first (layout.ts).
@@ -812,7 +855,7 @@ class NodeLowering<V> {
     const xa = (): V => {
       const aligned = layout.align(x.read(operandType), x.axes, full).v;
       if (!layout.partial(x.axes, full)) return aligned;
-      return operandType === 'bool' ? this.widenBool(aligned, x.axes, full) : I.tf('add', aligned, this.filled(full, 0, operandType));
+      return operandType === 'bool' ? this.widenBool(aligned, x.axes, full) : I.helper('broadcastFull', aligned, layout.shape(full));
     };
     const m = layout.align(mask.read('bool'), mask.axes, full);
     const mv = I.once(`${base}_mask`, m.v);
@@ -847,7 +890,7 @@ class NodeLowering<V> {
         // finite under autodiff. A row that selects only -inf gives -inf.
         const xv = I.once(`${base}_x`, I.tf('where', mFull(), xa(), fill()));
         const selected = (some = I.once(`${base}_some`, nonEmpty()));
-        make = () => this.logsumexp(xv, pos, node.type.axes, base, selected);
+        make = () => this.logsumexp(xv, full, pos, out, base, selected);
         break;
       }
       default:
@@ -860,7 +903,7 @@ class NodeLowering<V> {
     }
     // Where the mask selects nothing, the empty value.
     const raw = I.once(`${base}_raw`, make());
-    define(() => I.tf('where', some ?? nonEmpty(), raw, this.filled(node.type.axes, empty, node.type.dtype)));
+    define(() => I.tf('where', some ?? nonEmpty(), raw, this.filled(out, empty, node.type.dtype)));
   }
 
   /**
@@ -869,7 +912,7 @@ class NodeLowering<V> {
    * 0 or NaN. Only dims an input fixes can be 0 (a declared size cannot), so a loss over
    * declared sizes pays nothing; otherwise the price is a comparison of sizes in JavaScript.
    */
-  private emptyGuarded(node: IrNode, reduced: readonly Axis[], make: () => V): () => V {
+  private emptyGuarded(node: IrNode, reduced: readonly Axis[], make: () => V, out: readonly Axis[]): () => V {
     const { I, layout } = this;
     const declared = new Set(this.ctx.fn.dims.flatMap((d) => ('size' in d && d.size > 0 ? [d.dim] : [])));
     const mayBeEmpty = reduced.filter((a) => isRest(a) || !declared.has(a.dim));
@@ -880,7 +923,7 @@ class NodeLowering<V> {
     const filler = node.type.dtype === 'real' ? value : node.type.dtype === 'int' ? Math.trunc(value) : value !== 0 ? 1 : 0;
     return () => {
       const empty = mayBeEmpty.slice(1).reduce((acc, a) => I.or(acc, () => isEmpty(a)), isEmpty(mayBeEmpty[0]!));
-      return I.js('choose', empty, I.tf('fill', layout.shape(node.type.axes), I.num(filler), ...dtype), make());
+      return I.js('choose', empty, I.tf('fill', layout.shape(out), I.num(filler), ...dtype), make());
     };
   }
 
@@ -888,7 +931,7 @@ class NodeLowering<V> {
    * log Σ exp(x) along `pos`, shifted by the max (a constant: its derivative cancels), with a
    * shift of 0 where the max is ±inf, so a row of -inf gives -inf (tf.logSumExp gives NaN).
    */
-  private logsumexp(x: V, pos: () => V | undefined, axes: readonly Axis[], base: string, some?: V): V {
+  private logsumexp(x: V, xAxes: readonly Axis[], pos: () => V | undefined, axes: readonly Axis[], base: string, some?: V): V {
     const { I, layout } = this;
     const keep = (k: Kernel, e: V): V => {
       const p = pos();
@@ -899,7 +942,9 @@ class NodeLowering<V> {
       return I.tf('where', I.tf('isFinite', m), m, I.tf('zerosLike', m));
     })));
     const p = pos();
-    const sum = p === undefined ? I.tf('sum', I.tf('exp', I.tf('sub', x, shift))) : I.tf('sum', I.tf('exp', I.tf('sub', x, shift)), p);
+    // The shift keeps the reduced dims as 1s: on cpu broadcast in full first (broadcastOperand).
+    const shifted = I.tf('sub', x, I.helper('broadcastOperand', shift, layout.shape(xAxes)));
+    const sum = p === undefined ? I.tf('sum', I.tf('exp', shifted)) : I.tf('sum', I.tf('exp', shifted), p);
     const once = some === undefined ? sum : I.once(`${base}_sum`, sum);
     const summed = some === undefined ? sum : I.tf('where', some, once, I.tf('onesLike', once));
     return I.tf('add', I.tf('log', summed), I.tf('reshape', shift, layout.shape(axes)));

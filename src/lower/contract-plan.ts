@@ -1,8 +1,9 @@
 // How a contraction is laid out for tf.matMul: which operand goes left, and the order of its
 // batch and contracted axes, chosen so that the fewest operands (and result) need a transpose.
-// matMul computes [batch, m, k] · [batch, k, n] → [batch, m, n]; its transpose flags would
-// spare the copies, but on wasm they are 4-13× slower than an explicit transpose
-// (bench/matmul-transpose.ts), so each transpose is a copy the plan avoids where it can: a
+// matMul computes [batch, m, k] · [batch, k, n] → [batch, m, n]; its transpose flags spare the
+// copies on cpu, but on wasm they are 4-13× slower than an explicit transpose
+// (bench/matmul-transpose.ts), so a flag (matMulT: the flag on cpu, a copy elsewhere) is used
+// only where it replaces a copy, and each transpose is one the plan avoids where it can: a
 // class-index gather's backward Σ_n G[n, d]·onehot[c, n] is onehot · G, with no transpose,
 // where G · onehotᵀ transposes both operands and the result.
 
@@ -16,8 +17,16 @@ export interface ContractionPlan {
   /** The left operand's free axes (the product's rows) and the right one's (its columns). */
   readonly rows: readonly Axis[];
   readonly columns: readonly Axis[];
-  /** How many of left operand, right operand and result need a transpose. */
+  /**
+   * The left operand laid out [batch, contracted, rows] and the right one [batch, columns,
+   * contracted], transposed by matMul itself (matMulT: free on cpu, explicit on wasm).
+   */
+  readonly transposeLeft: boolean;
+  readonly transposeRight: boolean;
+  /** How many of left operand, right operand and result need a transpose, inside matMul or not. */
   readonly transposes: number;
+  /** How many of them are copies before or after matMul (not its flags). */
+  readonly copies: number;
 }
 
 /** Whether a tensor laid out as `from` must be transposed to be laid out as `to` (names of `from` all in `to`). */
@@ -45,11 +54,19 @@ export function planContraction(a: readonly Axis[], b: readonly Axis[], K: reado
     const [rows, columns] = [free(left, right), free(right, left)];
     for (const batch of orders(false)) {
       for (const contracted of orders(true)) {
-        const transposes =
-          Number(needsTranspose(left, [...batch, ...rows, ...contracted])) +
-          Number(needsTranspose(right, [...batch, ...contracted, ...columns])) +
-          Number(needsTranspose([...batch, ...rows, ...columns], result));
-        if (!best || transposes < best.transposes) best = { swap, batch, contracted, rows, columns, transposes };
+        for (const transposeLeft of rows.length > 0 && contracted.length > 0 ? [false, true] : [false]) {
+          for (const transposeRight of columns.length > 0 && contracted.length > 0 ? [false, true] : [false]) {
+            const copies =
+              Number(needsTranspose(left, transposeLeft ? [...batch, ...contracted, ...rows] : [...batch, ...rows, ...contracted])) +
+              Number(needsTranspose(right, transposeRight ? [...batch, ...columns, ...contracted] : [...batch, ...contracted, ...columns])) +
+              Number(needsTranspose([...batch, ...rows, ...columns], result));
+            const transposes = copies + Number(transposeLeft) + Number(transposeRight);
+            // The fewest transposes, then the fewest copies: a flag only where it replaces a copy.
+            if (!best || transposes < best.transposes || (transposes === best.transposes && copies < best.copies)) {
+              best = { swap, batch, contracted, rows, columns, transposeLeft, transposeRight, transposes, copies };
+            }
+          }
+        }
       }
     }
   }

@@ -258,6 +258,62 @@ export function oneHotReal(t: tf.Tensor, depth: number, axis = t.rank): tf.Tenso
 }
 
 /**
+ * `x` (float32 or int32) broadcast to `shape` as tfjs broadcasts (right-aligned), a tensor of
+ * that shape. On the cpu backend a binary kernel that broadcasts a
+ * size-1 dim computes every element's index (Add of [2, 256, 1, 1] and [2, 256, 2, 256]: 25 ms,
+ * a same-shape Add 4 ms, bench/broadcast-forms.ts), so there each run of size-1 dims is filled
+ * by one tf.matMul with a column or row of ones (x·1, exact: 1-2 ms). Elsewhere x + 0 (wasm's
+ * Add broadcasts natively). Both may give +0 for -0; NaN and infinities are kept.
+ */
+export function broadcastFull(x: tf.Tensor, shape: number[]): tf.Tensor {
+  return tf.tidy(() => {
+    if (tf.getBackend() !== 'cpu' || x.dtype !== 'float32' || shape.some((d) => d === 0)) return tf.add(x, tf.fill(shape, 0, x.dtype === 'int32' ? 'int32' : 'float32'));
+    const dims = [...shape.slice(0, shape.length - x.rank).map(() => 1), ...x.shape];
+    const spread = (k: number): boolean => dims[k] === 1 && shape[k] !== 1;
+    const product = (ds: readonly number[]): number => ds.reduce((p, d) => p * d, 1);
+    let t = x;
+    // Innermost run first: [before, 1, after] → [before, b, after], one matMul per run.
+    for (let end = shape.length; end > 0; ) {
+      if (!spread(end - 1)) {
+        end--;
+        continue;
+      }
+      let start = end - 1;
+      while (start > 0 && spread(start - 1)) start--;
+      const [before, b, after] = [product(dims.slice(0, start)), product(shape.slice(start, end)), product(dims.slice(end))];
+      t = after === 1 ? tf.matMul(tf.reshape(t, [before, 1]), tf.ones([1, b])) : tf.matMul(tf.ones([b, 1]), tf.reshape(t, [before, 1, after]));
+      for (let k = start; k < end; k++) dims[k] = shape[k]!;
+      end = start;
+    }
+    return tf.reshape(t, shape);
+  });
+}
+
+/**
+ * An operand of a binary kernel whose result has shape `shape`: `x` itself, but on the cpu
+ * backend, where a size-1 dim of it would be broadcast, `x` broadcast by broadcastFull (a
+ * broadcasting binary kernel there costs 7-18× a same-shape one; missing leading dims cost
+ * nothing). For kernels where reading -0 as +0 changes at most the sign of a zero result.
+ */
+export function broadcastOperand(x: tf.Tensor, shape: number[]): tf.Tensor {
+  if (tf.getBackend() !== 'cpu' || x.dtype !== 'float32') return x;
+  const lead = shape.length - x.rank;
+  return x.shape.some((d, k) => d === 1 && shape[lead + k] !== 1) ? broadcastFull(x, shape) : x;
+}
+
+/**
+ * tf.matMul(a, b, transposeA, transposeB). On cpu with the flags (a 512×512 operand read
+ * transposed costs 5% more, an explicit transpose of it 15%, bench/broadcast-forms.ts);
+ * elsewhere the operands transposed first: on wasm the flags make the product 4-13× slower
+ * than an explicit transpose (bench/matmul-transpose.ts).
+ */
+export function matMulT(a: tf.Tensor, b: tf.Tensor, transposeA: boolean, transposeB: boolean): tf.Tensor {
+  if (tf.getBackend() === 'cpu') return tf.matMul(a, b, transposeA, transposeB);
+  const lastTwo = (x: tf.Tensor): tf.Tensor => tf.transpose(x, [...x.shape.keys()].map((k) => (k < x.rank - 2 ? k : 2 * x.rank - 3 - k)));
+  return tf.tidy(() => tf.matMul(transposeA ? lastTwo(a) : a, transposeB ? lastTwo(b) : b));
+}
+
+/**
  * `x[..., t[...]]` along the last axis: `x` of shape [...shape, depth] (or broadcast to it),
  * `t` class indices of shape `shape` (or broadcast to it). One flat tf.gather: for code off
  * the gradient tape (tf.gather's gradient is missing on wasm; with batchDims it crashes there).

@@ -425,6 +425,21 @@ def cumsumAlong(x, from_end, reverse):
     return torch.cumsum(x, dim)
 
 
+def broadcastFull(x, shape_):
+    # x + 0 at the full shape, as tfjs computes it (the cpu backend's matMul with ones is a
+    # speed form of the same values).
+    return x + torch.zeros(list(shape_), dtype=x.dtype, device=x.device)
+
+
+def broadcastOperand(x, shape_):
+    # torch broadcasts a size-1 dim without a per-element cost: the operand as it is.
+    return x
+
+
+def matMulT(a, b, transposeA, transposeB):
+    return torch.matmul(a.transpose(-1, -2) if transposeA else a, b.transpose(-1, -2) if transposeB else b)
+
+
 def isTensorLike(v):
     if isinstance(v, torch.Tensor) or v is None or isinstance(v, str):
         return False
