@@ -67,7 +67,7 @@ export interface BodyContext<V> {
   /**
    * Each value computed in its own tf.tidy, so that the temporaries inside it (a select's
    * full-size zeros, a broadcast's fill) die with it rather than at the enclosing tidy's end.
-   * Only where every value a node reads is a local (not so inside a tiled block's fold).
+   * A given value that is an expression is bound to a local first (read inside those tidies).
    */
   readonly tidyEach?: boolean;
   /**
@@ -207,7 +207,11 @@ class NodeLowering<V> {
     for (const node of order) {
       if (!needed.has(node.id)) continue; // a mask, computed by its to_real as a one-hot, or what only it used
       if (given.has(node.id)) {
-        this.vals.set(node.id, tensorVal(this.I, given.get(node.id)!, node.type.axes, node.type.dtype, this.tape));
+        // Read inside each value's own tf.tidy, an expression (a list's element, a zerosLike)
+        // must be a local first: generated code would compute it there, the live reading here.
+        const held = given.get(node.id)!;
+        const local = this.ctx.tidyEach && this.I.nameOf(held) === undefined ? this.I.let('given', held, { dropIfUnused: true }) : held;
+        this.vals.set(node.id, tensorVal(this.I, local, node.type.axes, node.type.dtype, this.tape));
         this.ctx.onValue?.(node.id, this.inOwnLayout(node.id));
         continue;
       }

@@ -68,7 +68,7 @@ export function tileScope<V>(ctx: BodyContext<V>, plan: TilePlan, blockRows: V):
 
   const computeOnce = (inputs: ReadonlyMap<NodeId, V>): Map<NodeId, V> => {
     // Each intermediate freed after its last use: a pass holds these values to its end.
-    const once = lowerNodes({ ...ctx, fn: { ...plan.block, nodes: [...plan.once.nodes] }, inputs, untaped: true, names: new Map(), given: wholeInputs(inputs), disposeDead: true }, plan.once.at);
+    const once = lowerNodes({ ...ctx, fn: { ...plan.block, nodes: [...plan.once.nodes] }, inputs, untaped: true, names: new Map(), given: wholeInputs(inputs), disposeDead: true, tidyEach: true }, plan.once.at);
     return new Map(plan.once.values.map((id, k) => [id, once.val(plan.once.at[k]!).read()] as const));
   };
 
@@ -107,7 +107,9 @@ export function tiledLoss<V>(ctx: BodyContext<V>, plan: TilePlan, blockRows: V, 
   /** One block's numerator (and its count of selected terms, when masked). */
   const block = (inputs: ReadonlyMap<NodeId, V>, once: ReadonlyMap<NodeId, V>, k: V): { num: V; count?: V } => {
     const { layout, given } = blockScope(once, k);
-    const nodes = lowerNodes({ ...ctx, fn: plan.block, layout, inputs, untaped: true, names: new Map(), given }, [plan.block.output, ...(plan.mask !== undefined ? [plan.mask] : [])]);
+    // Each value in its own tf.tidy and freed after its last use: the block's tidy would hold
+    // every intermediate (and their temporaries) to its end.
+    const nodes = lowerNodes({ ...ctx, fn: plan.block, layout, inputs, untaped: true, names: new Map(), given, disposeDead: true, tidyEach: true }, [plan.block.output, ...(plan.mask !== undefined ? [plan.mask] : [])]);
     const num = nodes.val(plan.block.output).read('real');
     if (plan.mask === undefined) return { num };
     // Terms selected: the mask's ones, times the sizes of the reduced axes it lacks.
@@ -205,7 +207,7 @@ export function tiledLoss<V>(ctx: BodyContext<V>, plan: TilePlan, blockRows: V, 
                         for (const id of plan.once.values) if (program.inputs.some((p) => p.name === `%once${id}`)) given.set(idOf(`%once${id}`), blockGiven.get(id)!);
                         for (const e of plan.entries) given.set(idOf(`%rows${e.id}`), blockGiven.get(e.id)!);
                         const hypers = new Map(program.hypers.map((h, j) => [h.node, ctx.hypers.get(fn.hypers[j]!.node)!] as const));
-                        const nodes = lowerNodes({ ...ctx, fn: program, layout, inputs, hypers, untaped: true, names: new Map(), given, disposeDead: true }, backward.blockPass.grads.map((g) => g.node));
+                        const nodes = lowerNodes({ ...ctx, fn: program, layout, inputs, hypers, untaped: true, names: new Map(), given, disposeDead: true, tidyEach: true }, backward.blockPass.grads.map((g) => g.node));
                         const added = slots.map((_, j) => I.at(acc, j) as V);
                         for (const share of backward.blockPass.grads) {
                           const w = backward.wrt.find((x) => x.name === share.input)!;
@@ -246,7 +248,7 @@ export function tiledLoss<V>(ctx: BodyContext<V>, plan: TilePlan, blockRows: V, 
                 const j = slots.findIndex((s) => s.kind !== 'input' && s.node === id);
                 given.set(seed, j < 0 ? I.tf('zerosLike', once.get(id)!) : I.at(sums, j));
               }
-              const nodes = lowerNodes({ ...ctx, fn: onceBackward.fn, inputs: restored, untaped: true, names: new Map(), given, disposeDead: true }, onceBackward.pass.grads.map((g) => g.node));
+              const nodes = lowerNodes({ ...ctx, fn: onceBackward.fn, inputs: restored, untaped: true, names: new Map(), given, disposeDead: true, tidyEach: true }, onceBackward.pass.grads.map((g) => g.node));
               for (const share of onceBackward.pass.grads) {
                 const input = real.find((i) => i.name === share.input)!;
                 const g = nodes.expand(share.node, input.axes);
