@@ -3,7 +3,8 @@
 // zeros, a broadcast's fill, a comparison's scalar) died only at the end of the gradFunc's
 // tf.tidy and made the call's peak memory. Checked by tf.profile's peakBytes (deterministic)
 // against the same compiler without it (`tidyEach` taken out of every lowering here), with the
-// same value and gradients bit for bit and nothing left behind.
+// same value and gradients bit for bit and nothing left behind; tiled losses too (each block's
+// forward and backward, src/lower/tile.ts).
 import * as tf from '@tensorflow/tfjs';
 import { mulberry32 } from './oracle/tensor.js';
 import { readFileSync } from 'node:fs';
@@ -28,19 +29,26 @@ function normal(seed: number, shape: [number, number]): tf.Tensor {
 
 const labels = (): tf.Tensor => tf.tensor1d(Array.from({ length: N }, (_, i) => (i * 7) % 5), 'int32');
 
-/** Pairwise losses of the stdlib and a user's, and the inputs each is differentiated in. */
-const CASES: Record<string, { readonly file: 'metric' | 'user'; readonly args: () => tf.Tensor[]; readonly wrt: readonly number[] }> = {
+/**
+ * Pairwise losses of the stdlib and a user's, and the inputs each is differentiated in; tiled
+ * (src/lower/tile.ts) at `blockRows`, where each block's forward and backward values are in
+ * their own tidy too.
+ */
+const CASES: Record<string, { readonly file: 'metric' | 'user'; readonly loss?: string; readonly args: () => tf.Tensor[]; readonly wrt: readonly number[]; readonly blockRows?: number }> = {
   batch_hard_triplet: { file: 'metric', args: () => [normal(1, [N, D]), labels()], wrt: [0] },
   info_nce: { file: 'metric', args: () => [normal(2, [N, D]), normal(3, [N, D])], wrt: [0, 1] },
   contrastive_pairs: { file: 'user', args: () => [normal(4, [N, D]), labels()], wrt: [0] },
   supcon: { file: 'user', args: () => [normal(5, [N, D]), labels()], wrt: [0] },
+  'batch_hard_triplet, tiled': { file: 'metric', loss: 'batch_hard_triplet', args: () => [normal(1, [N, D]), labels()], wrt: [0], blockRows: 24 },
+  'info_nce, tiled': { file: 'metric', loss: 'info_nce', args: () => [normal(2, [N, D]), normal(3, [N, D])], wrt: [0, 1], blockRows: 24 },
+  'supcon, tiled': { file: 'user', loss: 'supcon', args: () => [normal(5, [N, D]), labels()], wrt: [0], blockRows: 24 },
 };
 
-async function step(f: LossFunction, args: tf.Tensor[], wrt: readonly number[]): Promise<{ read: Float32Array[]; peak: number; leaked: number }> {
+async function step(f: LossFunction, args: tf.Tensor[], wrt: readonly number[], options: Record<string, unknown>): Promise<{ read: Float32Array[]; peak: number; leaked: number }> {
   const before = tf.memory().numTensors;
   let read: Float32Array[] = [];
   const profile = await tf.profile(() => {
-    const r = tf.valueAndGrads((...reals: tf.Tensor[]) => f(...args.map((t, i) => (wrt.includes(i) ? reals[wrt.indexOf(i)]! : t))))(wrt.map((i) => args[i]!));
+    const r = tf.valueAndGrads((...reals: tf.Tensor[]) => f(...args.map((t, i) => (wrt.includes(i) ? reals[wrt.indexOf(i)]! : t)), options))(wrt.map((i) => args[i]!));
     read = [r.value, ...r.grads].map((t) => t.dataSync() as Float32Array);
     tf.dispose([r.value, ...r.grads]);
   });
@@ -73,8 +81,9 @@ describe.each(['wasm', 'cpu'] as const)('each value of the backward pass in its 
     const c = CASES[loss]!;
     const args = c.args();
     try {
-      const tidy = await step(modules.tidy![c.file]![loss]!, args, c.wrt);
-      const plain = await step(modules.plain![c.file]![loss]!, args, c.wrt);
+      const options = c.blockRows !== undefined ? { blockRows: c.blockRows } : {};
+      const tidy = await step(modules.tidy![c.file]![c.loss ?? loss]!, args, c.wrt, options);
+      const plain = await step(modules.plain![c.file]![c.loss ?? loss]!, args, c.wrt, options);
       expect(tidy.leaked).toBe(0);
       expect(plain.leaked).toBe(0);
       tidy.read.forEach((t, k) => expect(Array.from(t), `${loss}: ${k === 0 ? 'value' : `gradient ${k}`}`).toEqual(Array.from(plain.read[k]!)));

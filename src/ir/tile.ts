@@ -66,6 +66,11 @@ export interface TilePlan {
   readonly empty: number;
   /** The block form's largest values per row, as lists of dims (one is the largest at run time). */
   readonly perRow: readonly (readonly string[])[];
+  /**
+   * Each node of the function that carries the row axis (but the output), and the node of the
+   * block form holding its block of rows: checkFinite's diagnosis walks the blocks with these.
+   */
+  readonly blockNodes: ReadonlyMap<NodeId, NodeId>;
 }
 
 export type TileAnalysis = { readonly plan: TilePlan } | { readonly reason: string };
@@ -179,6 +184,7 @@ function planFor(fn: IrFunction, order: readonly IrNode[], axis: Axis): TileAnal
   const block: IrFunction = { ...fn, nodes: blockForm.nodes, output: blockForm.at(fn.output), gradients: undefined, reduction: undefined, name: `${fn.name} (a block of rows ${i})` };
   const perRow = largestPerRow(pairwise.map((n) => n.type.axes.filter((a) => a.name !== i).map((a) => a.dim)));
   const empty = out.op === 'mean' ? (out.attrs.empty ?? (maskId === undefined ? 0 : NaN)) : 0;
+  const blockNodes = new Map(order.filter((n) => blocked(n.id)).map((n) => [n.id, blockForm.at(n.id)] as const));
   return {
     plan: {
       axis,
@@ -192,6 +198,7 @@ function planFor(fn: IrFunction, order: readonly IrNode[], axis: Axis): TileAnal
       inputCopies,
       empty,
       perRow,
+      blockNodes,
     },
   };
 }

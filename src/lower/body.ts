@@ -74,9 +74,14 @@ export interface BodyContext<V> {
   /**
    * Each value computed in its own tf.tidy, so that the temporaries inside it (a select's
    * full-size zeros, a broadcast's fill) die with it rather than at the enclosing tidy's end.
-   * Only where every value a node reads is a local (not so inside a tiled block's fold).
+   * A given value that is an expression is bound to a local first (read inside those tidies).
    */
   readonly tidyEach?: boolean;
+  /**
+   * Called with each node's value (in its node's layout) as soon as it is made or given, before
+   * anything is freed: checkFinite's walk over a tiled loss's blocks reads each value there.
+   */
+  readonly onValue?: (id: NodeId, v: Val<V>) => void;
 }
 
 export interface LoweredNodes<V> {
@@ -217,15 +222,22 @@ class NodeLowering<V> {
     for (const node of order) {
       if (!needed.has(node.id)) continue; // a mask, computed by its to_real as a one-hot, or what only it used
       if (given.has(node.id)) {
-        this.vals.set(node.id, tensorVal(this.I, given.get(node.id)!, node.type.axes, node.type.dtype, this.tape));
+        // Read inside each value's own tf.tidy, an expression (a list's element, a zerosLike)
+        // must be a local first: generated code would compute it there, the live reading here.
+        const held = given.get(node.id)!;
+        const local = this.ctx.tidyEach && this.I.nameOf(held) === undefined ? this.I.let('given', held, { dropIfUnused: true }) : held;
+        this.vals.set(node.id, tensorVal(this.I, local, node.type.axes, node.type.dtype, this.tape));
+        this.ctx.onValue?.(node.id, this.inOwnLayout(node.id));
         continue;
       }
       const mask = node.op === 'to_real' ? oneHots.get(node.args[0]!) : undefined;
       if (mask) {
         this.oneHot(node, mask, order.filter((u) => needed.has(u.id) && u.args.includes(node.id)));
+        this.ctx.onValue?.(node.id, this.inOwnLayout(node.id));
         continue;
       }
       this.lower(node);
+      this.ctx.onValue?.(node.id, this.inOwnLayout(node.id));
       for (const id of dead.get(node.id) ?? []) if (!this.val(id).scalar) this.I.stmt(this.I.tf('dispose', this.val(id).read()));
     }
     return { val: (id) => this.inOwnLayout(id), expand: (id, to) => this.expand(id, to) };

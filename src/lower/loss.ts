@@ -10,7 +10,7 @@ import { REST, type IrFunction, type IrGradients, type NodeId } from '../ir/type
 import { postorder } from '../ir/walk.js';
 import { customGradPass } from './backward.js';
 import { lowerNodes, TF_DTYPE, type BodyContext } from './body.js';
-import { checkedForward, checkFinite, finiteRun } from './finite.js';
+import { checkedForward, checkFinite, finiteRun, tiledDiagnosis } from './finite.js';
 import { spread, type Interp } from './interp.js';
 import { Layout } from './layout.js';
 import { analyzeTiling } from '../ir/tile.js';
@@ -190,7 +190,14 @@ function lowerChecked<V>(I: Interp<V>, fn: IrFunction, call: LossArguments<V>, o
   const diagnose = (root: NodeId) => (): V => checkedForward(context(fill()), root);
   const diagnosis = !derived ? (): V => I.call(compute, I.bool(true)) : fn.reduction?.mask !== undefined ? (): V => I.branches([[ownReduction, diagnose(fn.output)]], diagnose(rootOf(fn))) : diagnose(rootOf(fn));
   I.when(I.js('eq', I.get(call.options, 'checkFinite'), I.bool(true)), () => {
-    finiteRun(I, diagnosis, plan && tiled !== undefined && blockRows !== undefined ? { when: tiled, value: () => tiledLoss(context(fill()), plan, blockRows, sig.shape) } : undefined);
+    if (!plan || tiled === undefined || blockRows === undefined) {
+      finiteRun(I, diagnosis);
+      return;
+    }
+    const tiledLossValue = (): V => tiledLoss(context(fill()), plan, blockRows, sig.shape);
+    // What the untiled diagnosis checks: with the derived backward, a masked outer reduction at the output.
+    const tiledRoot = derived && fn.reduction?.mask !== undefined ? fn.output : rootOf(fn);
+    finiteRun(I, diagnosis, { when: tiled, value: tiledLossValue, diagnose: () => tiledDiagnosis(context(fill()), plan, blockRows, tiledRoot, tiledLossValue) });
   });
   if (!plan || tiled === undefined || blockRows === undefined) return I.tf('tidy', I.arrow([], () => result(computed()), { block: true }));
   return I.tf('tidy', I.arrow([], () => I.branches([[() => tiled, () => result(tiledLoss(context(fill()), plan, blockRows, sig.shape))]], () => result(computed())), { block: true }));

@@ -42,27 +42,36 @@ export function blockRowsOf<V>(ctx: BodyContext<V>, plan: TilePlan, options: V):
   return I.let('blockRows', I.js('orElse', given, auto()));
 }
 
-/** The tiled loss: a scalar tensor, differentiable with respect to the real inputs. */
-export function tiledLoss<V>(ctx: BodyContext<V>, plan: TilePlan, blockRows: V, shape: (input: IrFunction['inputs'][number]) => V): V {
-  const { I, fn } = ctx;
-  const real = fn.inputs.filter((i) => i.elem === 'real');
-  const others = fn.inputs.filter((i) => i.elem !== 'real');
-  const backward = tileBackward(fn, plan);
+/** What every walk over the blocks shares: the sizes, the values computed once, each block's scope. */
+export interface TileScope<V> {
+  /** The full size of the row axis. */
+  readonly rows: V;
+  /** The number of blocks. */
+  readonly blocks: V;
+  /** The values computed once, from `inputs` (full copies of cut inputs given whole). */
+  readonly computeOnce: (inputs: ReadonlyMap<NodeId, V>) => Map<NodeId, V>;
+  /** Block k's row range, layout, and given values: the values computed once, the entries' rows. */
+  readonly blockScope: (once: ReadonlyMap<NodeId, V>, k: V) => { start: V; size: V; layout: Layout<V>; given: Map<NodeId, V> };
+}
+
+/** The position of the row axis among `axes` (-1 when they lack it). */
+export function rowAxisIn(plan: TilePlan, axes: readonly Axis[]): number {
+  return axes.findIndex((a) => a.name === plan.axis.name);
+}
+
+export function tileScope<V>(ctx: BodyContext<V>, plan: TilePlan, blockRows: V): TileScope<V> {
+  const { I } = ctx;
   const rows = I.once('rows', rowCount(ctx, plan));
   const blocks = I.let('blocks', I.js('ceilDiv', rows, blockRows));
-  const at = (axes: readonly Axis[]): number => axes.findIndex((a) => a.name === plan.axis.name);
-  // A mean without a mask divides by the count of its terms, known from the sizes.
-  const fullCount = (): V => plan.reduced.reduce<V>((acc, a) => I.js('mul', acc, ctx.layout.dim(a.dim === plan.blockDim ? plan.axis.dim : a.dim)), I.num(1));
+  const at = (axes: readonly Axis[]): number => rowAxisIn(plan, axes);
   const wholeInputs = (inputs: ReadonlyMap<NodeId, V>): Map<NodeId, V> => new Map([...plan.inputCopies].map(([copy, input]) => [copy, inputs.get(input)!] as const));
 
-  /** The values computed once, from `inputs` (full copies of cut inputs given whole). */
   const computeOnce = (inputs: ReadonlyMap<NodeId, V>): Map<NodeId, V> => {
     // Each intermediate freed after its last use: a pass holds these values to its end.
-    const once = lowerNodes({ ...ctx, fn: { ...plan.block, nodes: [...plan.once.nodes] }, inputs, untaped: true, names: new Map(), given: wholeInputs(inputs), disposeDead: true }, plan.once.at);
+    const once = lowerNodes({ ...ctx, fn: { ...plan.block, nodes: [...plan.once.nodes] }, inputs, untaped: true, names: new Map(), given: wholeInputs(inputs), disposeDead: true, tidyEach: true }, plan.once.at);
     return new Map(plan.once.values.map((id, k) => [id, once.val(plan.once.at[k]!).read()] as const));
   };
 
-  /** Block k's row range, layout, and given values: the values computed once, the entries' rows. */
   const blockScope = (once: ReadonlyMap<NodeId, V>, k: V): { start: V; size: V; layout: Layout<V>; given: Map<NodeId, V> } => {
     const start = I.let('start', I.js('mul', k, blockRows));
     const size = I.let('blockSize', I.js('min', blockRows, I.js('sub', rows, start)));
@@ -80,11 +89,27 @@ export function tiledLoss<V>(ctx: BodyContext<V>, plan: TilePlan, blockRows: V, 
     }
     return { start, size, layout, given };
   };
+  return { rows, blocks, computeOnce, blockScope };
+}
+
+/** The tiled loss: a scalar tensor, differentiable with respect to the real inputs. */
+export function tiledLoss<V>(ctx: BodyContext<V>, plan: TilePlan, blockRows: V, shape: (input: IrFunction['inputs'][number]) => V): V {
+  const { I, fn } = ctx;
+  const real = fn.inputs.filter((i) => i.elem === 'real');
+  const others = fn.inputs.filter((i) => i.elem !== 'real');
+  const backward = tileBackward(fn, plan);
+  const { rows, blocks, computeOnce, blockScope } = tileScope(ctx, plan, blockRows);
+  const at = (axes: readonly Axis[]): number => rowAxisIn(plan, axes);
+  // A mean without a mask divides by the count of its terms, known from the sizes.
+  const fullCount = (): V => plan.reduced.reduce<V>((acc, a) => I.js('mul', acc, ctx.layout.dim(a.dim === plan.blockDim ? plan.axis.dim : a.dim)), I.num(1));
+  const wholeInputs = (inputs: ReadonlyMap<NodeId, V>): Map<NodeId, V> => new Map([...plan.inputCopies].map(([copy, input]) => [copy, inputs.get(input)!] as const));
 
   /** One block's numerator (and its count of selected terms, when masked). */
   const block = (inputs: ReadonlyMap<NodeId, V>, once: ReadonlyMap<NodeId, V>, k: V): { num: V; count?: V } => {
     const { layout, given } = blockScope(once, k);
-    const nodes = lowerNodes({ ...ctx, fn: plan.block, layout, inputs, untaped: true, names: new Map(), given }, [plan.block.output, ...(plan.mask !== undefined ? [plan.mask] : [])]);
+    // Each value in its own tf.tidy and freed after its last use: the block's tidy would hold
+    // every intermediate (and their temporaries) to its end.
+    const nodes = lowerNodes({ ...ctx, fn: plan.block, layout, inputs, untaped: true, names: new Map(), given, disposeDead: true, tidyEach: true }, [plan.block.output, ...(plan.mask !== undefined ? [plan.mask] : [])]);
     const num = nodes.val(plan.block.output).read('real');
     if (plan.mask === undefined) return { num };
     // Terms selected: the mask's ones, times the sizes of the reduced axes it lacks.
@@ -182,7 +207,7 @@ export function tiledLoss<V>(ctx: BodyContext<V>, plan: TilePlan, blockRows: V, 
                         for (const id of plan.once.values) if (program.inputs.some((p) => p.name === `%once${id}`)) given.set(idOf(`%once${id}`), blockGiven.get(id)!);
                         for (const e of plan.entries) given.set(idOf(`%rows${e.id}`), blockGiven.get(e.id)!);
                         const hypers = new Map(program.hypers.map((h, j) => [h.node, ctx.hypers.get(fn.hypers[j]!.node)!] as const));
-                        const nodes = lowerNodes({ ...ctx, fn: program, layout, inputs, hypers, untaped: true, names: new Map(), given, disposeDead: true }, backward.blockPass.grads.map((g) => g.node));
+                        const nodes = lowerNodes({ ...ctx, fn: program, layout, inputs, hypers, untaped: true, names: new Map(), given, disposeDead: true, tidyEach: true }, backward.blockPass.grads.map((g) => g.node));
                         const added = slots.map((_, j) => I.at(acc, j) as V);
                         for (const share of backward.blockPass.grads) {
                           const w = backward.wrt.find((x) => x.name === share.input)!;
@@ -223,7 +248,7 @@ export function tiledLoss<V>(ctx: BodyContext<V>, plan: TilePlan, blockRows: V, 
                 const j = slots.findIndex((s) => s.kind !== 'input' && s.node === id);
                 given.set(seed, j < 0 ? I.tf('zerosLike', once.get(id)!) : I.at(sums, j));
               }
-              const nodes = lowerNodes({ ...ctx, fn: onceBackward.fn, inputs: restored, untaped: true, names: new Map(), given, disposeDead: true }, onceBackward.pass.grads.map((g) => g.node));
+              const nodes = lowerNodes({ ...ctx, fn: onceBackward.fn, inputs: restored, untaped: true, names: new Map(), given, disposeDead: true, tidyEach: true }, onceBackward.pass.grads.map((g) => g.node));
               for (const share of onceBackward.pass.grads) {
                 const input = real.find((i) => i.name === share.input)!;
                 const g = nodes.expand(share.node, input.axes);

@@ -801,22 +801,45 @@ export function holdsNaN(value: tf.Tensor): boolean {
 }
 
 /**
+ * With `checkFinite` on a loss computed one block of rows at a time: notes in `found[slot]` the
+ * first non-finite element of a value (its value, and its position in the whole value), of
+ * which `t` is one block, its rows from `start` along `axis` (the whole value when `axis` is
+ * -1), unless the value has one before it. One flag read back, and the block when it holds one.
+ */
+export function firstNonFinite(found: ({ value: number; at: number[] } | undefined)[], slot: number, t: tf.Tensor, axis: number, start: number): void {
+  if (t.dtype !== 'float32' || t.size === 0) return;
+  if (tf.tidy(() => tf.all(tf.isFinite(t)).dataSync()[0]) === 1) return;
+  const data = t.dataSync();
+  const flat = data.findIndex((v) => !Number.isFinite(v));
+  if (flat < 0) return;
+  const at: number[] = [];
+  for (let k = t.rank - 1, r = flat; k >= 0; k--) {
+    at.unshift(r % t.shape[k]!);
+    r = Math.floor(r / t.shape[k]!);
+  }
+  if (axis >= 0) at[axis] = at[axis]! + start;
+  // A later block's element comes first where the row axis is not the value's first.
+  const before = found[slot];
+  const d = before === undefined ? -1 : at.findIndex((p, i) => p !== before.at[i]);
+  if (before === undefined || (d >= 0 && at[d]! < before.at[d]!)) found[slot] = { value: data[flat]!, at };
+}
+
+/**
  * With `checkFinite`: throws when `value` holds NaN or an infinity, naming what led there.
  * It reads tensors back from the backend, so it is for finding a problem, not for every step.
  * `inputs`: [name, tensor, dims ('...' for the leading ones), true for a list input (stacked:
  * its positions read as the element, then the position inside it)]; `steps`: the computed
  * values in order, as [operation and source, tensor, named axes as [name, dim], inputs used].
+ * The value and a step may be given as their first non-finite element found already
+ * (`firstNonFinite`, for a loss computed by blocks of rows), or undefined where there is none.
  */
 export function nonFinite(
   loss: string,
-  value: tf.Tensor,
+  value: tf.Tensor | { readonly value: number; readonly at: readonly number[] } | undefined,
   inputs: readonly (readonly [string, tf.Tensor, readonly string[], boolean?])[],
   hypers: readonly (readonly [string, number])[],
-  steps: readonly (readonly [string, tf.Tensor, readonly (readonly [string, string])[], readonly number[]])[],
+  steps: readonly (readonly [string, tf.Tensor | { readonly value: number; readonly at: readonly number[] } | undefined, readonly (readonly [string, string])[], readonly number[]])[],
 ): void {
-  const bad = (t: tf.Tensor): number => (t.dtype === 'float32' ? Array.from(t.dataSync()).findIndex((v) => !Number.isFinite(v)) : -1);
-  const at = bad(value);
-  if (at < 0) return;
   const index = (shape: readonly number[], flat: number): number[] => {
     const out: number[] = [];
     for (let k = shape.length - 1, r = flat; k >= 0; k--) {
@@ -825,20 +848,29 @@ export function nonFinite(
     }
     return out;
   };
-  const show = (t: tf.Tensor, k: number): string => String(t.dataSync()[k]);
-  const head = `${loss}: the loss is ${show(value, at)}${value.rank > 0 ? ` at [${index(value.shape, at).join(', ')}]` : ''} (checkFinite)`;
+  /** The first non-finite element: its value and position. */
+  const bad = (t: tf.Tensor | { readonly value: number; readonly at: readonly number[] } | undefined): { readonly value: number; readonly at: readonly number[] } | undefined => {
+    if (!(t instanceof tf.Tensor)) return t;
+    if (t.dtype !== 'float32') return undefined;
+    const data = t.dataSync();
+    const k = data.findIndex((v) => !Number.isFinite(v));
+    return k < 0 ? undefined : { value: data[k]!, at: index(t.shape, k) };
+  };
+  const first = bad(value);
+  if (first === undefined) return;
+  const head = `${loss}: the loss is ${first.value}${first.at.length > 0 ? ` at [${first.at.join(', ')}]` : ''} (checkFinite)`;
   // A list input's position: its element, then the position inside it (preds[1] at [0, 2]).
   const within = (name: string, pos: readonly (number | string)[], list: boolean | undefined): string =>
     list ? `${name}[${pos[0]}] at [${pos.slice(1).join(', ')}]` : `[${pos.join(', ')}]`;
   for (const [name, t, , list] of inputs) {
-    const k = bad(t);
-    if (k >= 0) throw new RangeError(`${head}: input '${name}' holds ${show(t, k)} ${list ? 'in' : 'at'} ${within(name, index(t.shape, k), list)}`);
+    const found = bad(t);
+    if (found) throw new RangeError(`${head}: input '${name}' holds ${found.value} ${list ? 'in' : 'at'} ${within(name, found.at, list)}`);
   }
   for (const [name, v] of hypers) if (!Number.isFinite(v)) throw new RangeError(`${head}: option '${name}' is ${v}`);
   for (const [label, t, axes, deps] of steps) {
-    const k = bad(t);
-    if (k < 0) continue;
-    const pos = index(t.shape, k);
+    const found = bad(t);
+    if (!found) continue;
+    const pos = found.at;
     const lead = pos.slice(0, pos.length - axes.length);
     const named = pos.slice(pos.length - axes.length);
     const where = [...(lead.length > 0 ? [`...=[${lead.join(', ')}]`] : []), ...axes.map(([name], i) => `${name}=${named[i]}`)];
@@ -860,7 +892,7 @@ export function nonFinite(
       const at = fixed.map((p) => p ?? ':');
       return `${list ? `${name}[${at[0]}][${at.slice(1).join(', ')}]` : `${name}[${at.join(', ')}]`} = ${shown.join(', ')}`;
     });
-    throw new RangeError(`${head}: it first appears as ${show(t, k)} in ${label} at [${where.join(', ')}] from finite operands${there.length > 0 ? `, where ${there.join('; ')}` : ''}`);
+    throw new RangeError(`${head}: it first appears as ${found.value} in ${label} at [${where.join(', ')}] from finite operands${there.length > 0 ? `, where ${there.join('; ')}` : ''}`);
   }
   throw new RangeError(head);
 }

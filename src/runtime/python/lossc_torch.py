@@ -668,14 +668,38 @@ def holdsNaN(value):
         return bool(torch.isnan(value.detach().sum()))
 
 
-def nonFinite(loss, value, inputs, hypers, steps):
-    """With checkFinite: raises when value holds NaN or an infinity, naming what led there."""
-
-    def bad(t):
-        if not t.is_floating_point():
-            return -1
+def firstNonFinite(found, slot, t, axis, start):
+    """With checkFinite on a loss computed by blocks of rows: notes in found[slot] the first
+    non-finite element of a value ({"value", "at"}: its position in the whole value), of which
+    t is one block, its rows from start along axis (the whole value when axis is -1), unless the
+    value has one before it."""
+    if not isinstance(t, torch.Tensor) or not t.is_floating_point() or t.numel() == 0:
+        return None
+    with torch.no_grad():
         flags = ~torch.isfinite(t.detach().reshape(-1))
-        return int(torch.nonzero(flags)[0]) if bool(flags.any()) else -1
+        if not bool(flags.any()):
+            return None
+        flat = int(torch.nonzero(flags)[0])
+        value = t.detach().reshape(-1)[flat].item()
+    at = []
+    for k in range(t.dim() - 1, -1, -1):
+        at.insert(0, flat % t.shape[k])
+        flat //= t.shape[k]
+    if axis >= 0:
+        at[axis] += int(start)
+    while len(found) <= slot:
+        found.append(None)
+    before = found[slot]
+    # A later block's element comes first where the row axis is not the value's first.
+    if before is None or at < before["at"]:
+        found[slot] = {"value": value, "at": at}
+    return None
+
+
+def nonFinite(loss, value, inputs, hypers, steps):
+    """With checkFinite: raises when value holds NaN or an infinity, naming what led there. The
+    value and a step may be given as their first non-finite element found already
+    (firstNonFinite), or None where there is none."""
 
     def index(shape_, flat):
         out = []
@@ -684,32 +708,41 @@ def nonFinite(loss, value, inputs, hypers, steps):
             flat //= shape_[k]
         return out
 
-    def show(t, k):
-        return js_str(t.detach().reshape(-1)[k].item())
+    def bad(t):
+        if not isinstance(t, torch.Tensor):
+            return t
+        if not t.is_floating_point():
+            return None
+        flags = ~torch.isfinite(t.detach().reshape(-1))
+        if not bool(flags.any()):
+            return None
+        k = int(torch.nonzero(flags)[0])
+        return {"value": t.detach().reshape(-1)[k].item(), "at": index(list(t.shape), k)}
 
-    at = bad(value)
-    if at < 0:
+    first = bad(value)
+    if first is None:
         return None
-    head = loss + ": the loss is " + show(value, at) + (" at [" + ", ".join(map(str, index(list(value.shape), at))) + "]" if value.dim() > 0 else "") + " (checkFinite)"
+    head = loss + ": the loss is " + js_str(first["value"]) + (" at [" + ", ".join(map(str, first["at"])) + "]" if len(first["at"]) > 0 else "") + " (checkFinite)"
+
     def is_list(entry):
         # A list input (stacked): its element, then the position inside it (preds[1] at [0, 2]).
         return len(entry) > 3 and entry[3] is True
 
     for entry in inputs:
         name, t = entry[0], entry[1]
-        k = bad(t)
-        if k >= 0:
-            pos = index(list(t.shape), k)
+        found = bad(t)
+        if found is not None:
+            pos = found["at"]
             where = ("in " + name + "[" + str(pos[0]) + "] at [" + ", ".join(map(str, pos[1:])) + "]") if is_list(entry) else ("at [" + ", ".join(map(str, pos)) + "]")
-            raise ValueError(head + ": input '" + name + "' holds " + show(t, k) + " " + where)
+            raise ValueError(head + ": input '" + name + "' holds " + js_str(found["value"]) + " " + where)
     for name, v in hypers:
         if not math.isfinite(v):
             raise ValueError(head + ": option '" + name + "' is " + js_str(v))
     for label, t, axes, deps in steps:
-        k = bad(t)
-        if k < 0:
+        found = bad(t)
+        if found is None:
             continue
-        pos = index(list(t.shape), k)
+        pos = found["at"]
         lead, named = pos[: len(pos) - len(axes)], pos[len(pos) - len(axes):]
         where = (["...=[" + ", ".join(map(str, lead)) + "]"] if lead else []) + [axes[i][0] + "=" + str(named[i]) for i in range(len(axes))]
         there = []
@@ -733,5 +766,5 @@ def nonFinite(loss, value, inputs, hypers, steps):
             shown = values[:4] + ["..."] if len(values) > 4 else values
             at = [":" if p is None else str(p) for p in fixed]
             there.append((name + "[" + at[0] + "][" + ", ".join(at[1:]) + "]" if is_list(inputs[d]) else name + "[" + ", ".join(at) + "]") + " = " + ", ".join(shown))
-        raise ValueError(head + ": it first appears as " + show(t, k) + " in " + label + " at [" + ", ".join(where) + "] from finite operands" + (", where " + "; ".join(there) if there else ""))
+        raise ValueError(head + ": it first appears as " + js_str(found["value"]) + " in " + label + " at [" + ", ".join(where) + "] from finite operands" + (", where " + "; ".join(there) if there else ""))
     raise ValueError(head)
