@@ -147,6 +147,14 @@ const CASES: Record<DiagnosticKind, Case> = {
     source: 'loss f(x: [B, C, ...]) = mean(flatten(x, (C, ...), S))',
     expect: "case.loss:1:46: error E4032: flatten merges the '...' axes only alone, as flatten(x, ..., S) of an operand that has them, and unflatten(x, S, ...) splits only an S made so (the operand's axes are [B, C, ...]): to merge them with named axes, write the dims in the shape, e.g. [B, C, H, W], and merge them by name",
   },
+  RaggedListUse: {
+    source: 'loss f(p: list[K] of ragged [B, ...]) = mean(p)',
+    expect: 'TODO',
+  },
+  ResizeUse: {
+    source: 'loss f(x: [B, ...], y: [B, ...]) = mean(x - resize(y, like: x))',
+    expect: 'TODO',
+  },
   UnflattenUnsized: {
     source: 'loss f(x: [B, S]) = mean(unflatten(x, S, (H, W)))',
     expect: "case.loss:1:43: error E4033: unflatten cannot split S into H: the size of H is not known here (it must be a dim of the loss's inputs, a literal size, or made by flatten or stack)",

@@ -93,6 +93,9 @@ export class IrBuilder {
       }
       case 'contract':
         return { dtype: 'real', axes: withoutAxes(unionAxes(...types.map((t) => t.axes)), attrs.axes ?? []) };
+      case 'resize':
+        // x resampled to the '...' dims of `like`, and broadcast over the axes of `like` it lacks.
+        return { dtype: types[0]!.dtype, axes: unionAxes(types[0]!.axes, types[1]!.axes) };
       case 'axis':
         return { dtype: 'real', axes: types[0]!.axes };
       case 'gather':

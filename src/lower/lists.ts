@@ -18,7 +18,7 @@ export function listTypeText(input: IrInput): string {
   const [length, ...element] = input.axes;
   const shape = shapeText(element);
   const inner = input.elem === 'index' ? `index${shape} of ${input.indexOf}` : `${input.elem === 'real' ? '' : input.elem}${shape}`;
-  return `list[${length?.dim ?? ''}] of ${inner}`;
+  return `list[${length?.dim ?? ''}] of ${input.ragged ? 'ragged ' : ''}${inner}`;
 }
 
 /** `body` with the list inputs of `call` stacked (the other arguments as given); it returns `returnType`. */
