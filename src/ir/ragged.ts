@@ -79,6 +79,8 @@ export function splitRagged(fn: IrFunction): RaggedSplit | { readonly problems: 
         say(node.id, `its first argument is computed from the ragged list '${name}' itself: resize brings the loss's other tensors (a target at full resolution) to an element's size`);
       } else if (!hasRest(fn.nodes[src]!)) {
         say(node.id, "its first argument has no '...' dims to resize");
+      } else if (likeNode.type.axes.some((a) => a.dim !== listDim && !fn.nodes[src]!.type.axes.some((s) => s.name === a.name))) {
+        say(node.id, `z has axes the resized tensor lacks (z's are [${likeNode.type.axes.map((a) => a.name).join(', ')}]): resize takes only the size of z's '...' dims`);
       }
       perElement.add(node.id);
       continue;

@@ -41,14 +41,16 @@ export function checkFinite<V>(
   hypers: ReadonlyMap<NodeId, { readonly value: V; readonly elem: DType }>,
   layout: Layout<V>,
   flag?: V,
+  given: ReadonlyMap<NodeId, V> = new Map(),
 ): void {
-  const order = postorder(fn.nodes, [root]);
+  // Values given (a ragged list's per-element results) are where the diagnosis starts.
+  const order = postorder(fn.nodes, [root], new Set(given.keys()));
   const deps = inputDependencies(fn, order);
   const check = (): void => {
     const strs = (xs: readonly string[]): V => I.list(xs.map((x) => I.str(x)));
     // The inputs as callers laid them out (the rest dims where `...` stands), so that a position
     // in one is the caller's: inside, the rest dims come first (layout.ts).
-    const inputList = fn.inputs.map((i) => I.list([I.str(i.name), layout.restInPlace(inputs.get(i.node)!, i.axes), strs(i.axes.map((a) => (a.name === REST ? REST : a.dim)))]));
+    const inputList = fn.inputs.filter((i) => !i.ragged).map((i) => I.list([I.str(i.name), layout.restInPlace(inputs.get(i.node)!, i.axes), strs(i.axes.map((a) => (a.name === REST ? REST : a.dim)))]));
     const hyperList = fn.hypers.filter((h) => h.elem === 'real').map((h) => I.list([I.str(h.name), hypers.get(h.node)!.value]));
     const steps = order
       .filter((n) => n.type.dtype === 'real' && !LEAVES.has(n.op))
