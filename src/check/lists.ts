@@ -27,6 +27,9 @@ export function listRefusal(param: Param): string | undefined {
   if (param.learnable) return "a learnable parameter ('param') is one tensor the loss owns; declare it [K, ...] instead";
   if (param.broadcasts) return "a 'broadcast' input is one tensor; give every element of a list its full shape";
   if (param.default) return 'a list is a required input (it has no default); give it, or write two losses over one def';
+  const t = param.type;
+  const shape = t && (t.kind === 'TensorType' || t.kind === 'IndexType') ? t.shape : undefined;
+  if (t && 'list' in t && t.list?.ragged && !shape?.some((d) => d.kind === 'RestDim')) return "the elements of a ragged list differ only in their '...' dims, and these have none: declare them (list[K] of ragged [B, C, ...]), or drop 'ragged'";
   return undefined;
 }
 
