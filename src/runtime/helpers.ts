@@ -377,7 +377,8 @@ export function withLists<T>(
     readonly ragged?: boolean;
     readonly restAt?: number;
   }[],
-  f: (...stacked: (tf.Tensor | tf.Tensor[])[]) => T,
+  // Each argument a stacked tensor, or a ragged list's array of elements: typed by the caller.
+  f: (...stacked: never[]) => T,
 ): T {
   type ListSpec = (typeof lists)[number];
   const made: tf.Tensor[] = [];
@@ -437,7 +438,7 @@ export function withLists<T>(
     return stacked;
   };
   try {
-    return f(...lists.map(stack));
+    return (f as (...stacked: (tf.Tensor | tf.Tensor[])[]) => T)(...lists.map(stack));
   } finally {
     tf.dispose(made);
   }
