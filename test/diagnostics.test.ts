@@ -149,11 +149,11 @@ const CASES: Record<DiagnosticKind, Case> = {
   },
   RaggedListUse: {
     source: 'loss f(p: list[K] of ragged [B, ...]) = mean(p)',
-    expect: 'TODO',
+    expect: "case.loss:1:41: error E4034: this cannot be computed one element of a ragged list at a time: it combines elements of the ragged list 'p' (a reduction over its axis, or an element picked by position), whose '...' dims differ: compute a value per element without those dims first (l[k] = f(p[k], ...)), then combine those",
   },
   ResizeUse: {
     source: 'loss f(x: [B, ...], y: [B, ...]) = mean(x - resize(y, like: x))',
-    expect: 'TODO',
+    expect: "case.loss:1:45: error E4035: resize(x, like: z): resize brings a tensor to the '...' dims of an element of a ragged list (like: preds[k] of preds: list[K] of ragged [B, C, ...]), and this loss has no ragged list; inputs of one loss share their '...' dims",
   },
   UnflattenUnsized: {
     source: 'loss f(x: [B, S]) = mean(unflatten(x, S, (H, W)))',
