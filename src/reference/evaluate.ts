@@ -59,6 +59,13 @@ export function evaluateReference(
   const shapes: Record<string, number[]> = {};
   for (const [k, v] of Object.entries(inputs)) shapes[k] = v.shape;
   const split = raggedSplitOf(fn);
+  // A ragged list given stacked (elements of one shape, as for a list) is its slices.
+  if (split && options.lists?.[split.input.name] === undefined && inputs[split.input.name]) {
+    const { [split.input.name]: stacked, ...rest } = inputs;
+    options = { ...options, lists: { ...options.lists, [split.input.name]: slices(stacked!) } };
+    inputs = rest;
+    delete shapes[split.input.name];
+  }
   const dims = split ? raggedDims(fn, split, shapes, options) : resolveDims(fn, shapes);
   if (fn.functions && fn.functions.length > 0) return evaluateLayers(fn, inputs, hypers, dims, options);
   const ev = new RefEvaluator(fn, inputs, hypers, dims);
@@ -270,6 +277,13 @@ function evaluateLayers(fn: IrFunction, inputs: Record<string, RefTensor>, hyper
     total = total ? total.map((x, i) => x + v.data[i]!) : Float64Array.from(v.data);
   }
   return { shape, data: total!.map((x) => x / layers) };
+}
+
+/** The slices of `t` along its first axis. */
+function slices(t: RefTensor): RefTensor[] {
+  const inner = t.shape.slice(1);
+  const n = prod(inner);
+  return Array.from({ length: t.shape[0]! }, (_, k) => ({ shape: inner, data: t.data.slice(k * n, (k + 1) * n) }));
 }
 
 /**
