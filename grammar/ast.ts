@@ -131,6 +131,11 @@ export interface ListMark {
   readonly length: DimExpr;
   /** `list[K] of`, as written. */
   readonly span: Span;
+  /**
+   * `list[K] of ragged [B, C, ...]`: each element has its own '...' dims (predictions at
+   * several resolutions); the body reads it one element at a time (src/ir/ragged.ts).
+   */
+  readonly ragged?: Span;
 }
 
 /** `in [0, 1]`, `in (0, inf)`, `in [0, inf)`, `in {0, 1}`. */

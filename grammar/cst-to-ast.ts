@@ -161,7 +161,8 @@ export class AstBuilder {
       this.ctx.diagnostics.push(diagnostic('ListElement', element.span, { what }));
       return element;
     }
-    const list: A.ListMark = { length: dim!, span: markSpan };
+    const ragged = c.raggedWord?.[0];
+    const list: A.ListMark = { length: dim!, span: markSpan, ...(ragged ? { ragged: this.span(ragged) } : {}) };
     return { ...element, shape: [dim!, ...element.shape!], list, span: this.span(word, element.span) };
   }
 

@@ -111,6 +111,12 @@ export class LossParser extends CstParser {
             this.CONSUME4(T.Identifier, { LABEL: 'listWord' });
             this.SUBRULE5(this.shape, { LABEL: 'listLength' });
             this.CONSUME2(T.Of, { LABEL: 'listOf' });
+            // `list[K] of ragged [B, C, ...]`: each element has its own '...' dims. A word
+            // only here (followed by `[`), so names elsewhere may still be it.
+            this.OPTION7({
+              GATE: () => this.LA(1).image === 'ragged' && [T.LBracket, T.ElementType, T.Index].some((t) => tokenMatcher(this.LA(2), t)),
+              DEF: () => this.CONSUME5(T.Identifier, { LABEL: 'raggedWord' }),
+            });
             this.SUBRULE3(this.typeExpr, { LABEL: 'listElement' });
           },
         },

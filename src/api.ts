@@ -149,6 +149,7 @@ export async function evaluate(text: string, file: string, options: EvaluateOpti
   return onBackend(options.backend ?? 'wasm', async (backend) => {
     const tensors: Record<string, import('@tensorflow/tfjs').Tensor> = {};
     let weightTensor: import('@tensorflow/tfjs').Tensor | undefined;
+    const lists: Record<string, import('@tensorflow/tfjs').Tensor[]> = {};
     try {
       const denseShapes = Object.fromEntries(Object.entries(prepared.tensors).map(([k, v]) => [k, v.shape]));
       for (const input of fn.inputs) {
@@ -157,7 +158,12 @@ export async function evaluate(text: string, file: string, options: EvaluateOpti
         tensors[input.name] = tf.tensor(v.data, v.shape, denseDtype(fn, input, denseShapes, v.data));
       }
       if (weights) weightTensor = tf.tensor(weights.data, weights.shape, 'float32');
+      for (const [name, elements] of Object.entries(prepared.elements)) {
+        const input = fn.inputs.find((i) => i.name === name)!;
+        lists[name] = elements.map((v) => tf.tensor(v.data, v.shape, input.elem === 'real' ? 'float32' : input.elem === 'bool' ? 'bool' : 'int32'));
+      }
       const evalOptions = {
+        ...(Object.keys(lists).length > 0 ? { lists } : {}),
         ...(weightTensor ? { weights: weightTensor } : {}),
         ...(options.reduction ? { reduction: options.reduction } : {}),
         ...(options.autodiff ? { autodiff: true } : {}),
@@ -168,12 +174,17 @@ export async function evaluate(text: string, file: string, options: EvaluateOpti
         // optional input left out is no input: a constant fills it, or the tensor of the
         // input it defaults to, whose gradient then counts both uses.
         const given = (i: (typeof fn.inputs)[number]): boolean => tensors[i.name] !== undefined && !(i.orIndices && tensors[i.name]!.dtype === 'int32');
-        const wrt = fn.inputs.filter((i) => i.elem === 'real' && given(i)).map((i) => i.name);
-        const { value, grads } = valueAndGradsTfjs(fn, tensors, prepared.hypers, wrt, evalOptions);
+        const wrt = fn.inputs.filter((i) => i.elem === 'real' && (given(i) || lists[i.name] !== undefined)).map((i) => i.name);
+        const { value, grads, listGrads } = valueAndGradsTfjs(fn, tensors, prepared.hypers, wrt, evalOptions);
         const out: Record<string, NestedArray> = {};
         for (const [name, g] of Object.entries(grads)) {
           out[name] = (await g.array()) as NestedArray;
           g.dispose();
+        }
+        // A ragged list: one gradient per element, each of its element's shape.
+        for (const [name, gs] of Object.entries(listGrads)) {
+          out[name] = (await Promise.all(gs.map((g) => g.array()))) as NestedArray;
+          tf.dispose(gs);
         }
         const loss = (await value.array()) as NestedArray;
         value.dispose();
@@ -189,6 +200,7 @@ export async function evaluate(text: string, file: string, options: EvaluateOpti
       return { diagnostics: [...checked.diagnostics, diagnostic('EvaluationFailed', undefined, { reason })] };
     } finally {
       Object.values(tensors).forEach((t) => t.dispose());
+      Object.values(lists).forEach((ts) => tf.dispose(ts));
       weightTensor?.dispose();
     }
   });

@@ -149,6 +149,14 @@ const CASES: Record<DiagnosticKind, Case> = {
     source: 'loss f(x: [B, C, ...]) = mean(flatten(x, (C, ...), S))',
     expect: "case.loss:1:46: error E4032: flatten merges the '...' axes only alone, as flatten(x, ..., S) of an operand that has them, and unflatten(x, S, ...) splits only an S made so (the operand's axes are [B, C, ...]): to merge them with named axes, write the dims in the shape, e.g. [B, C, H, W], and merge them by name",
   },
+  RaggedListUse: {
+    source: 'loss f(p: list[K] of ragged [B, ...]) = mean(p)',
+    expect: "case.loss:1:41: error E4036: this cannot be computed one element of a ragged list at a time: it combines elements of the ragged list 'p' (a reduction over its axis, or an element picked by position), whose '...' dims differ: compute a value per element without those dims first (l[k] = f(p[k], ...)), then combine those",
+  },
+  ResizeUse: {
+    source: 'loss f(x: [B, ...], y: [B, ...]) = mean(x - resize(y, like: x))',
+    expect: "case.loss:1:45: error E4037: resize(x, like: z): resize brings a tensor to the '...' dims of an element of a ragged list (like: preds[k] of preds: list[K] of ragged [B, C, ...]), and this loss has no ragged list; inputs of one loss share their '...' dims",
+  },
   UnflattenUnsized: {
     source: 'loss f(x: [B, S]) = mean(unflatten(x, S, (H, W)))',
     expect: "case.loss:1:43: error E4033: unflatten cannot split S into H: the size of H is not known here (it must be a dim of the loss's inputs, a literal size, or made by flatten or stack)",

@@ -90,6 +90,7 @@ export type TypeExprCstChildren = {
   listWord?: IToken[];
   listLength?: ShapeCstNode[];
   listOf?: IToken[];
+  raggedWord?: IToken[];
   listElement?: TypeExprCstNode[];
   ElementType?: IToken[];
   shape?: (ShapeCstNode)[];

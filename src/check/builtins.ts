@@ -33,7 +33,7 @@ export type Builtin =
 /** `by: key` orders by another tensor; the others are flags, true or false when compiled. */
 export type AxisOption = 'by' | 'descending' | 'reverse';
 
-export type MacroName = 'norm' | 'dot' | 'normalize' | 'clamp' | 'select' | 'pow' | 'atan2' | 'onehot' | 'real' | 'count' | 'stack' | 'flatten' | 'unflatten';
+export type MacroName = 'norm' | 'dot' | 'normalize' | 'clamp' | 'select' | 'pow' | 'atan2' | 'onehot' | 'real' | 'count' | 'stack' | 'flatten' | 'unflatten' | 'resize';
 
 const unary = (op: UnaryOp, signature: string, doc: string): Builtin => ({ kind: 'unary', op, signature, doc });
 
@@ -102,6 +102,7 @@ export const BUILTINS: Readonly<Record<string, Builtin>> = {
   stack: { kind: 'macro', name: 'stack', arity: [2, Infinity], signature: 'stack(a, b, ..., V)', doc: 'The tensors side by side along a new axis V, whose size is their number: stack(zi, zj, V)[v] is zi where v = 0 and zj where v = 1.' },
   flatten: { kind: 'macro', name: 'flatten', arity: [3, 3], signature: 'flatten(x, (H, W), S)', doc: "The axes H and W of x merged into one new axis S of size H·W, H the major one (position h·W + w), as torch's x.view(B, -1) or flatten: S is a dim of the loss from then on. The axes are found by name, wherever they are in x." },
   unflatten: { kind: 'macro', name: 'unflatten', arity: [3, 3], signature: 'unflatten(x, S, (H, W))', doc: 'The inverse of flatten: axis S of x split into axes H and W, H the major one. The sizes of H and W must be known (dims of the inputs); S must be H·W, checked when the loss runs.' },
+  resize: { kind: 'macro', name: 'resize', arity: [1, 1], signature: "resize(y, like: preds[k], mode: 'nearest-exact')", doc: "y with its '...' dims resampled to those of an element of a ragged list (list[K] of ragged [B, C, ...]), as torch's F.interpolate(y, size=preds[k].shape[2:], mode=mode): 'nearest-exact' (the default, MONAI's) reads source position floor((d + 0.5)·in/out), 'nearest' floor(d·in/out), both in float32 as torch. Its gradient adds each output's back to the position it read." },
   count: { kind: 'macro', name: 'count', arity: [1, 2], signature: 'count(c, axes?)', doc: 'How many elements of the condition are true along the axes, as a real number.' },
 };
 

@@ -17,6 +17,7 @@ import { describeType, hint, type Elem, type FnVal, type TensorVal, type Val } f
 import { reachable } from '../ir/walk.js';
 import { readIgnoring } from './ignore.js';
 import { elabFlatten, elabUnflatten } from './flatten.js';
+import { elabResize } from './resize.js';
 import { declare, inheritedOrder, orderOf } from './order.js';
 
 export function elabCall(ctx: ElabContext, scope: Scope, call: Call): Val | null {
@@ -77,7 +78,7 @@ function splitArgs(ctx: ElabContext, args: readonly Argument[]): SplitArgs | nul
   return ok ? { positional, named } : null;
 }
 
-function checkArity(ctx: ElabContext, call: Call, args: SplitArgs, lo: number, hi: number, names: readonly string[] = []): boolean {
+export function checkArity(ctx: ElabContext, call: Call, args: SplitArgs, lo: number, hi: number, names: readonly string[] = []): boolean {
   for (const [key, arg] of args.named) {
     if (!names.includes(key)) {
       ctx.diagnostics.report('UnknownNamedArgument', arg.name!.span, { name: call.callee.name, arg: key, hint: names.length ? ` (it takes ${names.map((n) => `'${n}:'`).join(', ')})` : '' });
@@ -119,6 +120,7 @@ function elabBuiltin(ctx: ElabContext, scope: Scope, call: Call, builtin: Builti
     }
     case 'macro':
       if (builtin.name === 'stack') return elabStack(ctx, scope, call, args);
+      if (builtin.name === 'resize') return elabResize(ctx, scope, call, args);
       if (builtin.name === 'flatten' || builtin.name === 'unflatten') {
         if (!checkArity(ctx, call, args, 3, 3)) return null;
         return (builtin.name === 'flatten' ? elabFlatten : elabUnflatten)(ctx, scope, call, args.positional);

@@ -1,6 +1,7 @@
 // The checker's entry: a module's definitions and imports, then each loss elaborated into an
 // IrFunction. Never throws: an internal failure becomes an E9001 diagnostic for that loss.
 
+import { checkRaggedUse } from './lists.js';
 import type { Definition, Expr, Module, Span } from '../../grammar/ast.js';
 import { sortDiagnostics, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { formatAxes } from '../ir/axes.js';
@@ -241,6 +242,7 @@ function elaborateLoss(info: ModuleInfo, loader: ModuleLoader, sink: DiagnosticS
     },
   };
   checkArgumentDomains(ctx, fn);
+  if (!checkRaggedUse(sink, fn)) return undefined;
   return fn;
 }
 

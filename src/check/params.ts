@@ -377,7 +377,7 @@ export function lossSignature(ctx: ElabContext, def: Definition, componentDims: 
         ok = false;
         continue;
       }
-      required.push({ input: { ...input, list: true }, span: param.name.span });
+      required.push({ input: { ...input, list: true, ...(type.list.ragged ? { ragged: true as const } : {}) }, span: param.name.span });
       sig.values.set(name, declare(ctx, { kind: 'tensor', id: node, elem, axes, ...(domain ? { domain } : {}) }, namesOf(axes)));
       continue;
     }

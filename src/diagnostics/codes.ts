@@ -94,6 +94,8 @@ export const DIAGNOSTICS = {
   FlattenRepeatedAxis: { code: 'E4030', severity: 'error', message: 'flatten lists axis {axis} twice: each axis is merged once' },
   FlattenDimClash: { code: 'E4031', severity: 'error', message: "the merged axis {name} would have size {product}, but {name} is already {was}: give the merged axis a name of its own" },
   FlattenRest: { code: 'E4032', severity: 'error', message: "flatten merges the '...' axes only alone, as flatten(x, ..., S) of an operand that has them, and unflatten(x, S, ...) splits only an S made so (the operand's axes are [{axes}]): to merge them with named axes, write the dims in the shape, e.g. [B, C, H, W], and merge them by name" },
+  RaggedListUse: { code: 'E4036', severity: 'error', message: 'this cannot be computed one element of a ragged list at a time: {why}' },
+  ResizeUse: { code: 'E4037', severity: 'error', message: 'resize(x, like: z{mode}): {why}' },
   UnflattenUnsized: { code: 'E4033', severity: 'error', message: "unflatten cannot split {axis} into {name}: the size of {name} is not known here (it must be a dim of the loss's inputs, a literal size, or made by flatten or stack)" },
 
   // --- domains and defaults ------------------------------------------------------------------

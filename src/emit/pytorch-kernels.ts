@@ -34,6 +34,7 @@ export const TORCH_KERNELS: Readonly<Partial<Record<Kernel, TorchKernel>>> = {
   squeeze: rt('squeeze'),
   slice: rt('slice_'),
   concat: rt('concat'),
+  stack: rt('stack'),
   broadcastTo: rt('broadcast_to'),
   matMul: torch('matmul'),
   gather: rt('gather'),

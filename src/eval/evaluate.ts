@@ -26,6 +26,8 @@ export interface TfjsEvalOptions {
   checkFinite?: boolean;
   /** Rows per block of a tiled loss (docs/language.md, Tiling). */
   blockRows?: number;
+  /** The elements of each ragged list input (`list[K] of ragged [B, C, ...]`), by name. */
+  lists?: Record<string, readonly tf.Tensor[]>;
   /** The loss's function parameters (e.g. a feature extractor, a tf.LayersModel's apply), by name. */
   functions?: Record<string, (x: tf.Tensor) => tf.Tensor | tf.Tensor[]>;
   /**
@@ -85,6 +87,12 @@ function call(fn: IrFunction, inputs: Readonly<Record<string, tf.Tensor>>, hyper
   for (const name of loss.order ?? loss.inputs.filter((i) => i.default === undefined).map((i) => i.name)) {
     // A list input, given stacked, is passed as its elements (the loss stacks them again).
     const list = loss.inputs.some((i) => i.name === name && i.list) && given[name] !== undefined;
+    // A ragged list is given as its elements (int ones as JSON gives them: float32 whole numbers).
+    const ragged = options.lists?.[name];
+    if (ragged) {
+      args.set(name, ragged.map((e) => boundary(fn, name, e)));
+      continue;
+    }
     args.set(name, loss.functions?.some((f) => f.name === name) ? options.functions?.[name] : list ? elementsOf(given[name]!) : given[name]);
   }
   const opts: Record<string, unknown> = {};
@@ -125,8 +133,12 @@ export function valueAndGradsTfjs(
   hypers: Record<string, number>,
   wrt: readonly string[],
   options: TfjsEvalOptions = {},
-): { value: tf.Tensor; grads: Record<string, tf.Tensor> } {
-  for (const name of wrt) {
+): { value: tf.Tensor; grads: Record<string, tf.Tensor>; listGrads: Record<string, tf.Tensor[]> } {
+  // A ragged list's elements each get their own gradient.
+  const ragged = wrt.filter((n) => options.lists?.[n] !== undefined);
+  const tensorsWrt = wrt.filter((n) => !ragged.includes(n));
+  for (const name of ragged) if (fn.inputs.find((i) => i.name === name)?.elem !== 'real') throw new EvalError(`${fn.name}: cannot differentiate with respect to '${name}': it is not real`);
+  for (const name of tensorsWrt) {
     const decl = fn.inputs.find((i) => i.name === name);
     if (!decl) throw new EvalError(`${fn.name}: cannot differentiate with respect to '${name}': it is not a tensor input of the loss`);
     if (decl.elem !== 'real') throw new EvalError(`${fn.name}: cannot differentiate with respect to '${name}': it is ${decl.elem}, not real`);
@@ -136,14 +148,17 @@ export function valueAndGradsTfjs(
     }
   }
   return tf.tidy(() => {
-    const xs = wrt.map((n) => inputs[n]!);
+    const xs = [...tensorsWrt.map((n) => inputs[n]!), ...ragged.flatMap((n) => options.lists![n]!)];
     // As a module's caller would: its checkFinite runs off the tape, so a throw leaks nothing.
     const f = (): tf.Tensor => call(fn, inputs, hypers, options);
     // engine.gradients (what tf.valueAndGrads calls) with allowNoGradients: an input with no
     // path to the loss gets zeros instead of an error.
     const { value, grads } = tf.engine().gradients(f, xs, undefined, true);
     const out: Record<string, tf.Tensor> = {};
-    wrt.forEach((n, i) => (out[n] = grads[i] ?? tf.zerosLike(xs[i]!)));
-    return { value, grads: out };
+    tensorsWrt.forEach((n, i) => (out[n] = grads[i] ?? tf.zerosLike(xs[i]!)));
+    const listGrads: Record<string, tf.Tensor[]> = {};
+    let at = tensorsWrt.length;
+    for (const n of ragged) listGrads[n] = options.lists![n]!.map((e) => grads[at++] ?? tf.zerosLike(e));
+    return { value, grads: out, listGrads };
   });
 }

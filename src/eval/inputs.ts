@@ -6,7 +6,7 @@ import { diagnostic, type Diagnostic } from '../diagnostics/diagnostic.js';
 import type { DomainInfo, IrFunction, IrInput } from '../ir/types.js';
 import { hint } from '../check/values.js';
 import { enumText } from '../ir/enum-text.js';
-import { listToDense } from './list-inputs.js';
+import { listToDense, raggedToDense } from './list-inputs.js';
 import { listTypeText } from '../lower/lists.js';
 import { unionShapeIsIndices } from '../ir/class-indices.js';
 
@@ -19,6 +19,8 @@ export interface DenseValue {
 
 export interface PreparedInputs {
   readonly tensors: Record<string, DenseValue>;
+  /** The elements of each ragged list input (`list[K] of ragged [B, C, ...]`), shapes of their own. */
+  readonly elements: Record<string, DenseValue[]>;
   readonly hypers: Record<string, number>;
   readonly diagnostics: Diagnostic[];
 }
@@ -102,6 +104,7 @@ function expectedText(input: IrInput): string {
 export function prepareInputs(fn: IrFunction, values: Readonly<Record<string, unknown>>, overrides: Readonly<Record<string, number | string>> = {}): PreparedInputs {
   const diagnostics: Diagnostic[] = [];
   const tensors: Record<string, DenseValue> = {};
+  const elements: Record<string, DenseValue[]> = {};
   const hypers: Record<string, number> = {};
   const known = [...fn.inputs.map((i) => i.name), ...fn.hypers.map((h) => h.name)];
   for (const name of [...Object.keys(values), ...Object.keys(overrides)]) {
@@ -112,6 +115,12 @@ export function prepareInputs(fn: IrFunction, values: Readonly<Record<string, un
     if (raw === undefined && input.default !== undefined) continue; // filled with its default
     if (raw === undefined) {
       diagnostics.push(diagnostic('MissingInput', undefined, { name: input.name, loss: fn.name, expected: expectedText(input) }));
+      continue;
+    }
+    if (input.ragged) {
+      const each = raggedToDense(input, raw);
+      if (typeof each === 'string') diagnostics.push(diagnostic('InputShape', undefined, { name: input.name, loss: fn.name, problem: each }));
+      else elements[input.name] = each;
       continue;
     }
     const dense = input.list ? listToDense(input, raw) : toDense(raw);
@@ -161,5 +170,5 @@ export function prepareInputs(fn: IrFunction, values: Readonly<Record<string, un
     }
     hypers[hyper.name] = n;
   }
-  return { tensors, hypers, diagnostics };
+  return { tensors, elements, hypers, diagnostics };
 }

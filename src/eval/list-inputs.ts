@@ -24,3 +24,22 @@ export function listToDense(input: IrInput, value: unknown): DenseValue | string
   }
   return { shape: [elements.length, ...elements[0]!.shape], data: elements.flatMap((e) => e.data) };
 }
+
+/**
+ * The elements of a ragged list input (`list[K] of ragged [B, C, ...]`), each with its own
+ * shape, or the problem in words (the loss itself checks their ranks and named dims).
+ */
+export function raggedToDense(input: IrInput, value: unknown): DenseValue[] | string {
+  const length = input.axes[0]!.dim;
+  const element = `[${input.axes.slice(1).map((a) => a.dim).join(', ')}]`;
+  if (!Array.isArray(value)) return `expected a list of tensors of shape ${element} (an array of nested arrays), but found ${value === null ? 'null' : typeof value}`;
+  if (value.length === 0) return `the list is empty: it needs at least one tensor of shape ${element}`;
+  if (/^\d+$/.test(length) && value.length !== Number(length)) return `expected a list of ${length} tensors, but found ${value.length}`;
+  const elements: DenseValue[] = [];
+  for (const [k, item] of value.entries()) {
+    const dense = toDense(item);
+    if (typeof dense === 'string') return `element ${k}: ${dense}`;
+    elements.push(dense);
+  }
+  return elements;
+}

@@ -110,6 +110,9 @@ interface Share {
 export function deriveBackward(fn: IrFunction, b: IrBuilder, root: NodeId, seedName: string, rows: DerivativeRows = ROWS): IrBackward {
   const call = b.nodes.slice(0, root + 1).find((n) => n.op === 'apply');
   if (call) throw new NotDifferentiable(`${fn.name}: the derivative of function parameter '${call.attrs.name}' is not known to the compiler`);
+  // A ragged list's elements are computed one at a time (src/ir/ragged.ts): tfjs's autodiff differentiates them.
+  const ragged = fn.inputs.find((i) => i.ragged);
+  if (ragged) throw new NotDifferentiable(`${fn.name}: the ragged list '${ragged.name}' is computed one element at a time, differentiated by tfjs's autodiff`);
   const rootNode = b.node(root);
   const seed = b.input(seedName, { dtype: 'real', axes: rootNode.type.axes }, rootNode.span);
   const carries = carriers(fn, b.nodes.slice(0, root + 1), rows);

@@ -93,6 +93,9 @@ export class IrBuilder {
       }
       case 'contract':
         return { dtype: 'real', axes: withoutAxes(unionAxes(...types.map((t) => t.axes)), attrs.axes ?? []) };
+      case 'resize':
+        // x resampled to the '...' dims of `like`, and broadcast over the axes of `like` it lacks.
+        return { dtype: types[0]!.dtype, axes: unionAxes(types[0]!.axes, types[1]!.axes) };
       case 'axis':
         // Values and key of sort and unsort are broadcast against each other (values the same
         // along an axis of the key: a mask per pixel ordered by each class's errors).

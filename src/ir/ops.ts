@@ -14,7 +14,8 @@ export type OpKind =
   | 'gather' // indexes one named axis by an int tensor
   | 'reshape' // rename an axis or pick one position along it
   | 'apply' // a function-valued parameter of the loss, called on its operand
-  | 'contract'; // sum over named axes of a product of two operands (XLA's dot-general)
+  | 'contract' // sum over named axes of a product of two operands (XLA's dot-general)
+  | 'resize'; // its first operand's '...' dims brought to the size of its second's
 
 export interface OpInfo {
   readonly kind: OpKind;
@@ -113,6 +114,12 @@ export const OPS = {
     kind: 'reshape',
     result: 'same',
     doc: 'axis attrs.axis split into axes attrs.axes of dims attrs.dims (the first the major one), placed where it was; the inverse of flatten',
+  },
+
+  resize: {
+    kind: 'resize',
+    result: 'same',
+    doc: "x (first operand) with its '...' dims resampled to those of a ragged list's element (second operand, read for its size only) by torch's nearest-neighbour rule attrs.mode ('nearest-exact' or 'nearest')",
   },
 
   apply: {

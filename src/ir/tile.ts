@@ -118,6 +118,7 @@ function planFor(fn: IrFunction, order: readonly IrNode[], axis: Axis): TileAnal
   // A node with `i` whose value at a row reads other rows: computed whole, then sliced.
   const mixesRows = (n: IrNode): boolean => n.op !== 'iota' && n.attrs.axis === i;
   if (order.some((n) => n.op === 'apply')) return { reason: 'it calls a function parameter' };
+  if (fn.inputs.some((x) => x.ragged)) return { reason: 'it reads a ragged list one element at a time' };
 
   // Blocked nodes whose full value something needs: operands of nodes that remove `i` (a
   // rename away from it, a reduction over it) and of row-mixing ones; then what those read.

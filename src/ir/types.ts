@@ -50,6 +50,8 @@ export interface Attrs {
   /** unflatten: the dims of the axes `axes` that `axis` is split into (flatten: `axes` merged into `to` of dim `dim`). */
   readonly dims?: readonly string[];
   /** apply: the function parameter called (also `name`). */
+  /** resize: torch's nearest-neighbour rule, 'nearest-exact' or 'nearest'. */
+  readonly mode?: string;
 }
 
 export interface IrNode {
@@ -122,6 +124,12 @@ export interface IrInput {
    * tensor `axes` describes, whose first axis is the list's.
    */
   readonly list?: true;
+  /**
+   * `preds: list[K] of ragged [B, C, ...]`: each element has its own '...' dims, so the list
+   * is never stacked: what the body computes per element is computed for each element on its
+   * own, then stacked along the list axis (src/ir/ragged.ts).
+   */
+  readonly ragged?: true;
 }
 
 /** The default of an optional input that is another input's tensor: `input` is declared before it. */

@@ -56,11 +56,16 @@ function diagnosisParts<V>(
   // The inputs as callers laid them out (the rest dims where `...` stands), so that a position
   // in one is the caller's: inside, the rest dims come first (layout.ts).
   // A list input is marked: its positions read as the element, then the position inside it.
-  const inputList = I.list(fn.inputs.map((i) => I.list([I.str(i.name), layout.restInPlace(inputs.get(i.node)!, i.axes), strs(i.axes.map((a) => (a.name === REST ? REST : a.dim))), ...(i.list ? [I.bool(true)] : [])])));
+  // A ragged list is no one tensor: left out (its elements were scanned at the boundary), and
+  // the steps' input numbers count the inputs listed.
+  const listed = fn.inputs.filter((i) => !i.ragged);
+  const listedAt = new Map(listed.map((i, k) => [fn.inputs.indexOf(i), k]));
+  const inputList = I.list(listed.map((i) => I.list([I.str(i.name), layout.restInPlace(inputs.get(i.node)!, i.axes), strs(i.axes.map((a) => (a.name === REST ? REST : a.dim))), ...(i.list ? [I.bool(true)] : [])])));
   const hyperList = I.list(fn.hypers.filter((h) => h.elem === 'real').map((h) => I.list([I.str(h.name), hypers.get(h.node)!.value])));
   const steps = order.filter(isStep).map((n, k) => {
     const axes = n.type.axes.filter((a) => a.name !== REST).map((a) => strs([a.name, a.dim]));
-    return I.list([I.str(nodeLabel(n)), value(n, k), I.list(axes), I.list((deps.get(n.id) ?? []).map((d) => I.num(d)))]);
+    const used = (deps.get(n.id) ?? []).flatMap((d) => (listedAt.has(d) ? [listedAt.get(d)!] : []));
+    return I.list([I.str(nodeLabel(n)), value(n, k), I.list(axes), I.list(used.map((d) => I.num(d)))]);
   });
   return { inputList, hyperList, steps: I.list(steps) };
 }
@@ -75,8 +80,10 @@ export function checkFinite<V>(
   hypers: ReadonlyMap<NodeId, { readonly value: V; readonly elem: DType }>,
   layout: Layout<V>,
   flag?: V,
+  given: ReadonlyMap<NodeId, V> = new Map(),
 ): void {
-  const order = postorder(fn.nodes, [root]);
+  // Values given (a ragged list's per-element results) are where the diagnosis starts.
+  const order = postorder(fn.nodes, [root], new Set(given.keys()));
   const check = (): void => {
     const { inputList, hyperList, steps } = diagnosisParts(I, fn, order, inputs, hypers, layout, (n) => nodes.val(n.id).read());
     // The loss (or the per-sample losses) as callers get it, so that its position is theirs too.

@@ -20,6 +20,8 @@ import { checkArguments, checkOptions, TF_OF_ELEM, type Signature } from './sign
 import { trailingOne } from '../ir/class-indices.js';
 import { unionValue, withoutTrailingOne } from './union.js';
 import { listInputs, withStackedLists } from './lists.js';
+import { raggedSplitOf } from '../ir/ragged.js';
+import { raggedCuts } from './ragged.js';
 
 export interface LossArguments<V> {
   /** The positional arguments (required tensor inputs and function parameters), by name. */
@@ -137,6 +139,8 @@ function lowerChecked<V>(I: Interp<V>, fn: IrFunction, call: LossArguments<V>, o
     return new Map(
       fn.inputs.map((i) => {
         const v = given.get(i.name)!;
+        // A ragged list stays its array of elements (src/lower/ragged.ts reads them one by one).
+        if (i.ragged) return [i.node, v] as const;
         // Broadcast to its full shape here, outside the backward pass: tfjs sums its gradient back.
         if (i.broadcasts) return [i.node, I.let(`${I.nameOf(v) ?? i.name}Full`, I.tf('broadcastTo', v, sig.shape(i)))] as const;
         // Class indices given for a union input become its one-hot probabilities here.
@@ -229,11 +233,14 @@ function atBoundary<V>(ctx: BodyContext<V>, id: NodeId, v: V): V {
  */
 function autodiff<V>(ctx: BodyContext<V>, sig: Signature<V>, check: V): V {
   const { I, fn } = ctx;
+  // A ragged list's per-element part runs first, once per element; the rest reads its results.
+  const split = raggedSplitOf(fn);
+  if (split) ctx = { ...ctx, given: raggedCuts(ctx, split, ctx.inputs.get(split.input.node)!) };
   const root = rootOf(fn);
   const masked = fn.reduction?.mask !== undefined;
   // Masked, the output (the loss's own reduction, with its empty value) is not computed from the per-sample node.
   const nodes = lowerNodes({ ...ctx, names: new Map([[root, fn.reduction ? 'perSample' : 'loss'], ...(masked ? [[fn.output, 'loss'] as const] : [])]) }, masked ? [root, fn.output] : [root]);
-  checkFinite(I, fn, nodes, root, ctx.inputs, ctx.hypers, ctx.layout, check);
+  checkFinite(I, fn, nodes, root, ctx.inputs, ctx.hypers, ctx.layout, check, ctx.given);
   const out = nodes.val(root);
   // Returning an input from tf.tidy would hand the caller's own tensor back as "the result".
   const value = (): V => atBoundary(ctx, root, out.isInput ? I.tf('clone', out.read()) : out.read());

@@ -36,7 +36,7 @@ export interface ReduceRule {
 
 /** Ops whose lowering is one method of the engine each (leaves, selects, axis ops, …). */
 export interface OwnRule {
-  readonly kind: 'input' | 'const' | 'size' | 'iota' | 'select' | 'softmax' | 'order' | 'cumsum' | 'gather' | 'rename' | 'pick' | 'flatten' | 'unflatten' | 'to_real' | 'apply' | 'contract';
+  readonly kind: 'input' | 'const' | 'size' | 'iota' | 'select' | 'softmax' | 'order' | 'cumsum' | 'gather' | 'rename' | 'pick' | 'flatten' | 'unflatten' | 'to_real' | 'apply' | 'contract' | 'resize';
 }
 
 export type OpRule = ElementwiseRule | ReduceRule | OwnRule;
@@ -141,4 +141,5 @@ export const OP_RULES: Readonly<Record<OpName, OpRule>> = {
   apply: own('apply'),
   // tf.matMul over [batch, free, contracted] reshapes: the product is never formed.
   contract: own('contract'),
+  resize: own('resize'),
 };

@@ -10,7 +10,7 @@ import { trailingOne, unionClassAt } from '../ir/class-indices.js';
 import { enumText } from '../ir/enum-text.js';
 import type { DType } from '../ir/ops.js';
 import { REST, type DomainInfo, type IrFunction, type IrInput, type NodeId } from '../ir/types.js';
-import type { Interp } from './interp.js';
+import { spread, type Interp } from './interp.js';
 import { Layout } from './layout.js';
 
 /** What the checks established, for the body: sizes, hyperparameter values, options. */
@@ -235,6 +235,32 @@ function checkEnumOption<V>(I: Interp<V>, loss: string, name: string, values: re
 }
 
 /**
+ * The dims a ragged list (`list[K] of ragged [B, C, ...]`, given as its array of elements,
+ * which withLists checked agree in all but their '...' dims) fixes or must agree with: K its
+ * length, the named dims those of its first element.
+ */
+function checkRaggedDims<V>(I: Interp<V>, loss: string, input: IrInput, elements: V, dims: Map<string, V>, fixedBy: Map<string, string>): void {
+  const element = input.axes.slice(1);
+  const restAt = element.findIndex((a) => a.name === REST);
+  const named = element.filter((a) => a.name !== REST);
+  const n = named.length;
+  const first = I.let(`${input.name}First`, I.at(elements, 0));
+  const sizes: [string, () => V][] = [
+    [input.axes[0]!.dim, () => I.get(elements, 'length')],
+    ...named.map((a, i): [string, () => V] => [a.dim, () => I.at(I.get(first, 'shape'), restAt < 0 || i < restAt ? I.num(i) : I.js('sub', I.get(first, 'rank'), I.num(n - i)))]),
+  ];
+  for (const [dim, at] of sizes) {
+    const known = dims.get(dim);
+    if (known === undefined) {
+      dims.set(dim, I.let(dim, at(), { dropIfUnused: true }));
+      fixedBy.set(dim, input.name);
+      continue;
+    }
+    I.throwIf(I.js('ne', at(), known), 'Error', () => [`${loss}: dimension ${dim} of input '${input.name}' is `, at(), ', but it is ', known, ` in '${fixedBy.get(dim)}' (${input.name}: list[${input.axes[0]!.dim}] of ragged ${shapeText(element)})`]);
+  }
+}
+
+/**
  * Checks the inputs (`inputs`: what holds each, undefined for an optional one left out),
  * hyperparameters and options of `fn`, and reads the sizes of its dims. `folded`: required real
  * inputs whose NaN the loss's value is sure to show (src/ir/nan-reach.ts), left out of the NaN
@@ -253,6 +279,10 @@ export function checkArguments<V>(I: Interp<V>, fn: IrFunction, inputs: Readonly
     if (input.orIndices) {
       // Its dims are fixed by inputs of one type, which come before it.
       givenAsIndices.set(input.name, checkUnion(I, loss, input, input.orIndices, p, (d) => dims.get(d), (d) => fixedBy.get(d), () => (rest === undefined ? undefined : { rest, from: restFrom })));
+      continue;
+    }
+    if (input.ragged) {
+      checkRaggedDims(I, loss, input, p, dims, fixedBy);
       continue;
     }
     // `[B, C, ...]`: the dims before `...` are counted from the front, those after it from the back.
@@ -504,7 +534,7 @@ export function checkArguments<V>(I: Interp<V>, fn: IrFunction, inputs: Readonly
           I.and(checkValues, () => I.and(I.js('ne', I.get(options, 'checkFinite'), I.bool(true)), () => I.helper('foldsNaNScan', I.list(foldable.map((i) => inputs.get(i.name)!))))),
         )
       : undefined;
-  const scanned: { what: string; value: V; optional: boolean; domain?: DomainInfo; elem: IrInput['elem']; guard?: () => V; nanFolded?: boolean; list?: string }[] = fn.inputs
+  const scanned: { what: string; value: V; optional: boolean; domain?: DomainInfo; elem: IrInput['elem']; guard?: () => V; nanFolded?: boolean; list?: string; elements?: true }[] = fn.inputs
     .filter((i) => i.elem === 'real' || (i.elem === 'int' && i.domain !== undefined))
     .map((i) => {
       const asIndices = givenAsIndices.get(i.name);
@@ -517,6 +547,8 @@ export function checkArguments<V>(I: Interp<V>, fn: IrFunction, inputs: Readonly
         ...(asIndices !== undefined ? { guard: () => I.js('not', asIndices) } : {}),
         ...(foldable.includes(i) ? { nanFolded: true } : {}),
         ...(i.list ? { list: i.name } : {}),
+        // A ragged list's elements, scanned one by one (the position names the element first).
+        ...(i.ragged ? { elements: true as const } : {}),
       };
     });
   if (reduction) scanned.push({ what: "option 'weights'", value: reduction.weights, optional: true, elem: 'real' });
@@ -539,13 +571,14 @@ export function checkArguments<V>(I: Interp<V>, fn: IrFunction, inputs: Readonly
       else if (input.default === undefined) scan();
       else I.when(I.js('ne', p, I.undef()), scan);
     }
-    for (const { what, value, optional, domain, elem, guard, list } of scanned) {
+    for (const { what, value, optional, domain, elem, guard, list, elements } of scanned) {
       const scan = (): void => {
         const bounds = domain ? domainBounds(I, domain, elem) : undefined;
         const base = I.nameOf(value) ?? 'value';
-        // A list input names the element, then the position inside it: 'in preds[1] at [0, 2]'.
+        // A list input names the element, then the position inside it: 'in preds[1] at [0, 2]'
+        // (a ragged list's elements are scanned one by one).
         const args = list !== undefined ? [bounds ?? I.undef(), I.str(list)] : bounds ? [bounds] : [];
-        const bad = I.let(`outside_${base}`, I.helper('outsideAt', value, ...args));
+        const bad = I.let(`outside_${base}`, I.helper(elements ? 'outsideAtEach' : 'outsideAt', value, ...args));
         const found = I.js('ne', bad, I.undef());
         const at = list !== undefined ? ' in ' : ' at ';
         I.throwIf(bounds ? I.and(found, () => I.js('isNaN', I.get(bad, 'value'))) : found, 'RangeError', () => [
@@ -574,8 +607,9 @@ export function checkArguments<V>(I: Interp<V>, fn: IrFunction, inputs: Readonly
     I.when(checkValues, () => {
       const entries = [
         ...indexScans.map(({ input, value, size, guard }) => guarded(guard, I.list([value, indexBounds(size, input)]))),
-        ...scanned.map(({ value, domain, elem, guard, nanFolded }) => {
+        ...scanned.map(({ value, domain, elem, guard, nanFolded, elements }) => {
           const bounds = domain ? domainBounds(I, domain, elem) : undefined;
+          if (elements) return spread(bounds ? I.helper('eachElement', value, bounds) : I.helper('eachElement', value));
           if (nanFolded) return I.list([value, bounds ?? I.undef(), foldWhen!]);
           return guarded(guard, I.list(bounds ? [value, bounds] : [value]));
         }),

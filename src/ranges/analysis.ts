@@ -184,6 +184,7 @@ export class RangeAnalysis {
       }
       case 'gather':
       case 'reshape':
+      case 'resize': // some of x's elements, repeated
         return arg(0);
       case 'apply': // a function parameter (a feature extractor): any real values
         return R.REAL;
@@ -242,6 +243,8 @@ export class RangeAnalysis {
       case 'gather':
       case 'reshape':
         return node.args.some((_, i) => nan(i));
+      case 'resize': // the second operand is read for its size only
+        return nan(0);
       case 'apply': // a function parameter: anything
         return true;
     }

@@ -7,6 +7,7 @@ import { noReductionReason } from '../ir/reduction.js';
 import { applyArgumentAxes, boundaryAxes, unionAxes } from '../ir/axes.js';
 import { OPS, type BinaryOp, type DType, type UnaryOp } from '../ir/ops.js';
 import { REST, type Axis, type IrFunction, type IrNode, type NodeId } from '../ir/types.js';
+import { raggedSplitOf, type RaggedSplit } from '../ir/ragged.js';
 import { liveNodes } from '../ir/live.js';
 import { givenPosition, trailingOne, unionClassAt, unionShapeIsIndices } from '../ir/class-indices.js';
 import { evaluateInOrder } from '../ir/walk.js';
@@ -28,6 +29,8 @@ export interface RefOptions {
   weights?: RefTensor;
   /** Evaluate this node instead of the output (for tests). */
   node?: NodeId;
+  /** The elements of a ragged list input (`list[K] of ragged [B, C, ...]`), by name: shapes of their own. */
+  lists?: Record<string, readonly RefTensor[]>;
   /** The loss's function parameters (e.g. a feature extractor), by name. */
   functions?: Record<string, (x: RefTensor) => RefTensor | readonly RefTensor[]>;
 }
@@ -55,9 +58,18 @@ export function evaluateReference(
   inputs = withDefaultInputs(fn, classIndicesFlat(fn, inputs));
   const shapes: Record<string, number[]> = {};
   for (const [k, v] of Object.entries(inputs)) shapes[k] = v.shape;
-  const dims = resolveDims(fn, shapes);
+  const split = raggedSplitOf(fn);
+  // A ragged list given stacked (elements of one shape, as for a list) is its slices.
+  if (split && options.lists?.[split.input.name] === undefined && inputs[split.input.name]) {
+    const { [split.input.name]: stacked, ...rest } = inputs;
+    options = { ...options, lists: { ...options.lists, [split.input.name]: slices(stacked!) } };
+    inputs = rest;
+    delete shapes[split.input.name];
+  }
+  const dims = split ? raggedDims(fn, split, shapes, options) : resolveDims(fn, shapes);
   if (fn.functions && fn.functions.length > 0) return evaluateLayers(fn, inputs, hypers, dims, options);
   const ev = new RefEvaluator(fn, inputs, hypers, dims);
+  if (split) evaluateElements(fn, split, ev, inputs, hypers, dims, options.lists![split.input.name]!);
   if (options.node !== undefined) return out(ev.value(options.node));
   if (options.reduction === undefined && options.weights === undefined) return out(ev.atBoundary(ev.value(fn.output), fn.output));
   if (!fn.reduction) {
@@ -267,6 +279,137 @@ function evaluateLayers(fn: IrFunction, inputs: Record<string, RefTensor>, hyper
   return { shape, data: total!.map((x) => x / layers) };
 }
 
+/** The slices of `t` along its first axis. */
+function slices(t: RefTensor): RefTensor[] {
+  const inner = t.shape.slice(1);
+  const n = prod(inner);
+  return Array.from({ length: t.shape[0]! }, (_, k) => ({ shape: inner, data: t.data.slice(k * n, (k + 1) * n) }));
+}
+
+/**
+ * The dims of a loss with a ragged list: those of its other inputs, K the number of elements,
+ * and the element's named dims, the same in every element (their '...' dims are their own).
+ */
+function raggedDims(fn: IrFunction, split: RaggedSplit, shapes: Record<string, number[]>, options: RefOptions): ResolvedDims {
+  const input = split.input;
+  const elements = options.lists?.[input.name];
+  if (!elements) throw new EvalError(`${fn.name}: no elements given for the ragged list '${input.name}' (options.lists)`);
+  if (elements.length === 0) throw new EvalError(`${fn.name}: the ragged list '${input.name}' is empty`);
+  const base = resolveDims({ ...fn, inputs: fn.inputs.filter((i) => i !== input) }, shapes);
+  const sizes = new Map(base.sizes);
+  const known = (dim: string, size: number, where: string): void => {
+    const was = sizes.get(dim);
+    if (was === undefined) sizes.set(dim, size);
+    else if (was !== size) throw new ShapeError(`${fn.name}: dimension ${dim} of ${where} is ${size}, but it is ${was} elsewhere`);
+  };
+  known(split.listDim, elements.length, `the ragged list '${input.name}'`);
+  const axes = input.axes.slice(1);
+  const restAt = axes.findIndex((a) => a.name === REST);
+  const named = axes.filter((a) => a.name !== REST);
+  elements.forEach((e, k) => {
+    if (e.shape.length < named.length) throw new ShapeError(`${fn.name}: element ${input.name}[${k}] should have at least ${named.length} dimensions, but has shape [${e.shape.join(', ')}]`);
+    const restCount = e.shape.length - named.length;
+    named.forEach((a, i) => known(a.dim, e.shape[restAt < 0 || i < restAt ? i : restCount + i]!, `element ${input.name}[${k}]`));
+  });
+  return { sizes, rest: base.rest };
+}
+
+/**
+ * Computes, for each element of the ragged list, the per-element part of the loss with that
+ * element's '...' dims, and presets the cuts in `outer` to those values stacked along the list axis.
+ */
+function evaluateElements(fn: IrFunction, split: RaggedSplit, outer: RefEvaluator, inputs: Record<string, RefTensor>, hypers: Record<string, number>, dims: ResolvedDims, elements: readonly RefTensor[]): void {
+  const axes = split.input.axes.slice(1);
+  const restAt = axes.findIndex((a) => a.name === REST);
+  const namedCount = axes.filter((a) => a.name !== REST).length;
+  const perCut = new Map<NodeId, Val[]>(split.cuts.map((c) => [c, []]));
+  for (const e of elements) {
+    const restCount = e.shape.length - namedCount;
+    const rest = restAt < 0 ? [] : e.shape.slice(restAt, restAt + restCount);
+    const ev = new RefEvaluator(split.element, { ...inputs, [split.input.name]: e }, hypers, { sizes: dims.sizes, rest });
+    for (const r of split.resizes) {
+      const node = split.element.nodes[r]!;
+      ev.presetVal(r, resizeNearest(outer.value(node.args[0]!), dims, node.type.axes, rest, node.attrs.mode!));
+    }
+    for (const c of split.cuts) perCut.get(c)!.push(ev.value(c));
+  }
+  for (const c of split.cuts) {
+    const node = fn.nodes[c]!;
+    const at = node.type.axes.findIndex((a) => a.dim === split.listDim);
+    const vals = perCut.get(c)!;
+    // Row-major: the elements' values side by side along the list axis at position `at`.
+    const shape = node.type.axes.map((a) => (a.dim === split.listDim ? vals.length : dims.sizes.get(a.dim)!));
+    const inner = prod(shape.slice(at + 1));
+    const outerN = prod(shape.slice(0, at));
+    const data = new Float64Array(prod(shape));
+    vals.forEach((v, k) => {
+      for (let o = 0; o < outerN; o++) for (let i = 0; i < inner; i++) data[(o * vals.length + k) * inner + i] = v.data[o * inner + i]!;
+    });
+    outer.preset(c, { shape, data });
+  }
+}
+
+/**
+ * torch's nearest-neighbour source position (ATen UpSample.h, the output size given): scale =
+ * float32(in / out); 'nearest' floor(float32(d · scale)) (the same position when the sizes
+ * agree, d / 2 when the output is twice the input), 'nearest-exact' floor(float32((d + 0.5) ·
+ * scale)); at most in - 1.
+ */
+function nearestFrom(mode: string, d: number, inSize: number, outSize: number): number {
+  const scale = Math.fround(inSize / outSize);
+  if (mode === 'nearest') {
+    if (inSize === outSize) return d;
+    if (outSize === 2 * inSize) return Math.floor(d / 2);
+    return Math.min(Math.floor(Math.fround(d * scale)), inSize - 1);
+  }
+  return Math.min(Math.floor(Math.fround((d + 0.5) * scale)), inSize - 1);
+}
+
+/** `x` (the loss's '...' dims `dims.rest`) resampled to '...' dims `rest`, laid out as `axes` (with `rest`). */
+function resizeNearest(x: Val, dims: ResolvedDims, axes: readonly Axis[], rest: readonly number[], mode: string): Val {
+  if (rest.length !== dims.rest.length) throw new ShapeError(`resize: the '...' dims [${rest.join(', ')}] of the element and [${dims.rest.join(', ')}] of the resized tensor differ in number`);
+  const sizeOf = (a: Axis, own: readonly number[]): number[] => (a.name === REST ? [...own] : [dims.sizes.get(a.dim)!]);
+  const outShape = axes.flatMap((a) => sizeOf(a, rest));
+  // Strides of x by axis name (the rest dims one by one), 0 where x lacks the axis (broadcast).
+  const stride = new Map<string, number[]>();
+  let s = 1;
+  for (let i = x.axes.length - 1; i >= 0; i--) {
+    const a = x.axes[i]!;
+    const ds = sizeOf(a, dims.rest);
+    const list: number[] = [];
+    for (let j = ds.length - 1; j >= 0; j--) {
+      list.unshift(s);
+      s *= ds[j]!;
+    }
+    stride.set(a.name, list);
+  }
+  const maps = rest.map((out, j) => Array.from({ length: out }, (_, d) => nearestFrom(mode, d, dims.rest[j]!, out)));
+  const data = new Float64Array(prod(outShape));
+  const index = outShape.map(() => 0);
+  for (let flat = 0; flat < data.length; flat++) {
+    let at = 0;
+    let pos = 0;
+    for (const a of axes) {
+      const own = stride.get(a.name);
+      if (a.name === REST) {
+        rest.forEach((_, j) => {
+          at += own![j]! * maps[j]![index[pos + j]!]!;
+        });
+        pos += rest.length;
+      } else {
+        at += (own?.[0] ?? 0) * index[pos]!;
+        pos += 1;
+      }
+    }
+    data[flat] = x.data[at]!;
+    for (let d = index.length - 1; d >= 0; d--) {
+      if (++index[d]! < outShape[d]!) break;
+      index[d] = 0;
+    }
+  }
+  return { axes, shape: outShape, data };
+}
+
 function isTensorList(r: RefTensor | readonly RefTensor[]): r is readonly RefTensor[] {
   return Array.isArray(r);
 }
@@ -422,6 +565,11 @@ class RefEvaluator {
   /** The value of node `id`, computing its live operands first (iteratively: deep graphs are fine). */
   value(id: NodeId): Val {
     return evaluateInOrder(this.fn.nodes, id, this.memo, (node, args) => this.compute(node, args));
+  }
+
+  /** Fixes a node's value, laid out as `v.axes` says. */
+  presetVal(id: NodeId, v: Val): void {
+    this.memo.set(id, v);
   }
 
   /** Fixes a node's value (a function parameter's result, a backward pass's seed). */

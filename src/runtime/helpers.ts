@@ -481,8 +481,15 @@ export function withLists<T>(
     readonly type: string;
     /** `list[3] of ...`: the number of elements. */
     readonly length?: number;
+    /**
+     * `list[K] of ragged [B, C, ...]`: the elements keep shapes of their own (the same named
+     * dims, `restAt` the position of `...` among them) and are passed on as an array.
+     */
+    readonly ragged?: boolean;
+    readonly restAt?: number;
   }[],
-  f: (...stacked: tf.Tensor[]) => T,
+  // Each argument a stacked tensor, or a ragged list's array of elements: typed by the caller.
+  f: (...stacked: never[]) => T,
 ): T {
   type ListSpec = (typeof lists)[number];
   const made: tf.Tensor[] = [];
@@ -505,7 +512,7 @@ export function withLists<T>(
     made.push(cast);
     return cast;
   };
-  const stack = (spec: ListSpec): tf.Tensor => {
+  const stack = (spec: ListSpec): tf.Tensor | tf.Tensor[] => {
     const v = spec.value;
     if (v instanceof tf.Tensor) {
       throw new TypeError(`${loss}: input '${spec.name}' must be an array of tensors (${spec.type}), but is one tf.Tensor of shape ${shapeOf(v)}: pass its elements as an array (tf.unstack(x) splits a stacked one)`);
@@ -521,19 +528,105 @@ export function withLists<T>(
       }
       if (t.dtype !== spec.dtype) throw new TypeError(`${loss}: ${what} must be ${spec.dtypeText}, but has dtype ${t.dtype}`);
       const first = tensors[0]!;
+      if (spec.ragged) {
+        // The named dims, counted from the front before '...' and from the back after it.
+        const at = spec.restAt ?? -1;
+        for (let d = 0; k > 0 && d < spec.rank; d++) {
+          const mine = at < 0 || d < at ? t.shape[d] : t.shape[t.rank - spec.rank + d];
+          const theirs = at < 0 || d < at ? first.shape[d] : first.shape[first.rank - spec.rank + d];
+          if (mine !== theirs) throw new Error(`${loss}: ${what} has shape ${shapeOf(t)}, but ${spec.name}[0] has shape ${shapeOf(first)}: the elements of ${spec.type} differ only in their '...' dims`);
+        }
+        if (k > 0 && t.rank !== first.rank) throw new Error(`${loss}: ${what} has shape ${shapeOf(t)}, but ${spec.name}[0] has shape ${shapeOf(first)}: the elements of ${spec.type} have one rank (their '...' dims may differ in size, not in number)`);
+        return;
+      }
       if (k > 0 && (t.rank !== first.rank || t.shape.some((n, d) => n !== first.shape[d]))) {
         throw new Error(`${loss}: ${what} has shape ${shapeOf(t)}, but ${spec.name}[0] has shape ${shapeOf(first)}: the elements of ${spec.type} must have one shape (resize predictions made at several resolutions to one first)`);
       }
     });
+    if (spec.ragged) return tensors;
     const stacked = tf.stack(tensors);
     made.push(stacked);
     return stacked;
   };
   try {
-    return f(...lists.map(stack));
+    return (f as (...stacked: (tf.Tensor | tf.Tensor[])[]) => T)(...lists.map(stack));
   } finally {
     tf.dispose(made);
   }
+}
+
+/**
+ * torch's nearest-neighbour source position for output position `d` of `outSize` read from
+ * `inSize` (ATen UpSample.h, F.interpolate with the size given): scale = float32(in / out);
+ * 'nearest' floor(float32(d · scale)) (d itself when the sizes agree, d / 2 when the output is
+ * twice the input), 'nearest-exact' floor(float32((d + 0.5) · scale)); at most in - 1.
+ */
+export function nearestSource(mode: string, d: number, inSize: number, outSize: number): number {
+  const scale = Math.fround(inSize / outSize);
+  if (mode === 'nearest') {
+    if (inSize === outSize) return d;
+    if (outSize === 2 * inSize) return d >> 1;
+    return Math.min(Math.floor(Math.fround(d * scale)), inSize - 1);
+  }
+  return Math.min(Math.floor(Math.fround((d + 0.5) * scale)), inSize - 1);
+}
+
+/**
+ * `x` laid out with its `from.length` resampled dims first ([...from, ...other]) resampled to
+ * `to` by torch's nearest rule `mode`: one flat gather of the rows each output position reads.
+ * Its gradient adds each output's back to the row it read (tf.scatterND sums repeated rows;
+ * tf.gather's own gradient is missing on wasm).
+ */
+export function resizeNearest(x: tf.Tensor, from: readonly number[], to: readonly number[], mode: string): tf.Tensor {
+  if (from.length !== to.length) throw new Error(`resize: the '...' dims [${to.join(', ')}] of the element and [${from.join(', ')}] of the resized tensor differ in number`);
+  if (from.every((n, j) => n === to[j])) return x;
+  const other = x.shape.slice(from.length);
+  const inRows = from.reduce((a, b) => a * b, 1);
+  const outRows = to.reduce((a, b) => a * b, 1);
+  const width = other.reduce((a, b) => a * b, 1);
+  const rows = new Int32Array(outRows);
+  const maps = to.map((out, j) => Int32Array.from({ length: out }, (_, d) => nearestSource(mode, d, from[j]!, out)));
+  const index = to.map(() => 0);
+  for (let r = 0; r < outRows; r++) {
+    let at = 0;
+    for (let j = 0; j < to.length; j++) at = at * from[j]! + maps[j]![index[j]!]!;
+    rows[r] = at;
+    for (let j = to.length - 1; j >= 0; j--) {
+      if (++index[j]! < to[j]!) break;
+      index[j] = 0;
+    }
+  }
+  const resized = tf.customGrad((flat, save) => {
+    const at = tf.tensor1d(rows, 'int32');
+    (save as (tensors: tf.Tensor[]) => void)([at]);
+    return {
+      value: tf.gather(flat as tf.Tensor, at),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.scatterND(tf.reshape(saved[0]!, [outRows, 1]), dy, [inRows, width]),
+    };
+  });
+  return tf.reshape(resized(tf.reshape(x, [inRows, width])) as tf.Tensor, [...to, ...other]);
+}
+
+/** The elements of a ragged list as `mayBeOutside` entries, each with the list's domain. */
+export function eachElement(
+  elements: readonly tf.Tensor[],
+  domain?: { readonly lo?: number; readonly hi?: number; readonly loOpen?: boolean; readonly hiOpen?: boolean; readonly values?: readonly number[] },
+): (readonly [tf.Tensor, typeof domain])[] {
+  return elements.map((e) => [e, domain] as const);
+}
+
+/** `outsideAt` over the elements of a ragged list: the position names the element first. */
+export function outsideAtEach(
+  elements: readonly tf.Tensor[],
+  domain?: { readonly lo?: number; readonly hi?: number; readonly loOpen?: boolean; readonly hiOpen?: boolean; readonly values?: readonly number[] },
+  list?: string,
+): { readonly value: number; readonly at: string; readonly flat: number } | undefined {
+  for (let k = 0; k < elements.length; k++) {
+    const bad = outsideAt(elements[k]!, domain);
+    // The element, then the position inside it (preds[1] at [0, 2]), as for a stacked list.
+    if (bad) return { ...bad, at: list === undefined ? `[${k}, ${bad.at.slice(1)}` : `${list}[${k}] at ${bad.at}` };
+  }
+  return undefined;
 }
 
 /**

@@ -225,6 +225,7 @@ function measure(fn: IrFunction, sample: Sample, options: SampleOptions, random:
 export function sampleLoss(fn: IrFunction, options: SampleOptions = DEFAULT_SAMPLE_OPTIONS): SampleReport {
   const empty = { loss: fn.name, samples: 0, nonFinite: { loss: 0, grad: 0 }, referenceNonFinite: 0, lossBits: { max: 0, mean: 0 }, gradBits: { max: 0, mean: 0 }, failures: 0 };
   if (fn.functions && fn.functions.length > 0) return { ...empty, skipped: 'it takes a function argument, which cannot be sampled' };
+  if (fn.inputs.some((i) => i.ragged)) return { ...empty, skipped: 'it takes a ragged list, whose elements are not sampled yet' };
   const samples = drawSamples(fn, options.samples, options.seed, options);
   const pickRandom = rng(options.seed ^ 0x5eed);
   const lossStats = new Stats();

@@ -18,6 +18,7 @@ import contextvars
 import math
 import numbers
 import re
+import struct
 
 import torch
 
@@ -548,6 +549,16 @@ def withLists(loss, lists, f):
         if spec.get("length") is not None and len(v) != spec["length"]:
             raise ValueError(loss + ": input '" + spec["name"] + "' must be a list of " + str(spec["length"]) + " tensors (" + spec["type"] + "), but has " + str(len(v)))
         tensors = [element(spec, x, k) for k, x in enumerate(v)]
+        if spec.get("ragged"):
+            # The named dims agree (before '...' from the front, after it from the back); the rank too.
+            at, n, first = spec["restAt"], spec["rank"], tensors[0]
+            for k, t in enumerate(tensors[1:], 1):
+                same = t.dim() == first.dim() and all(
+                    (t.shape[d] if at < 0 or d < at else t.shape[t.dim() - n + d]) == (first.shape[d] if at < 0 or d < at else first.shape[first.dim() - n + d])
+                    for d in range(n))
+                if not same:
+                    raise ValueError(loss + ": element " + spec["name"] + "[" + str(k) + "] has shape " + shape_text(t) + ", but " + spec["name"] + "[0] has shape " + shape_text(first) + ": the elements of " + spec["type"] + " differ only in the sizes of their '...' dims")
+            return tensors
         for k, t in enumerate(tensors):
             if k > 0 and t.shape != tensors[0].shape:
                 raise ValueError(loss + ": element " + spec["name"] + "[" + str(k) + "] has shape " + shape_text(t) + ", but " + spec["name"] + "[0] has shape " + shape_text(tensors[0]) + ": the elements of " + spec["type"] + " must have one shape (resize predictions made at several resolutions to one first)")
@@ -615,6 +626,58 @@ def _outside(x, domain):
 def _scanned(x, domain):
     bounded = any(domain.get(k) is not None for k in ("lo", "hi", "values"))
     return isinstance(x, torch.Tensor) and x.numel() > 0 and x.dtype != torch.bool and (x.is_floating_point() or bounded)
+
+
+def _f32(v):
+    return struct.unpack("f", struct.pack("f", v))[0]
+
+
+def nearestSource(mode, d, in_size, out_size):
+    """torch's nearest source position (ATen UpSample.h), as src/runtime/helpers.ts computes it."""
+    scale = _f32(in_size / out_size)
+    if mode == "nearest":
+        if in_size == out_size:
+            return d
+        if out_size == 2 * in_size:
+            return d >> 1
+        return min(int(math.floor(_f32(d * scale))), in_size - 1)
+    return min(int(math.floor(_f32((d + 0.5) * scale))), in_size - 1)
+
+
+def resizeNearest(x, from_, to, mode):
+    """x laid out with its resampled dims first, resampled from `from_` to `to` by torch's nearest
+    rule: one index_select of the rows each output reads (its gradient adds each back)."""
+    from_, to = [int(n) for n in from_], [int(n) for n in to]
+    if len(from_) != len(to):
+        raise ValueError("resize: the '...' dims " + str(to) + " of the element and " + str(from_) + " of the resized tensor differ in number")
+    if from_ == to:
+        return x
+    other = list(x.shape[len(from_):])
+    rows = torch.zeros(1, dtype=torch.int64)
+    for j, (i, o) in enumerate(zip(from_, to)):
+        m = torch.tensor([nearestSource(mode, d, i, o) for d in range(o)], dtype=torch.int64)
+        rows = (rows.reshape(-1, 1) * i + m.reshape(1, -1)).reshape(-1)
+    flat = x.reshape([product(from_), product(other)])
+    return flat.index_select(0, rows.to(x.device)).reshape(to + other)
+
+
+def eachElement(elements, domain=None):
+    """The elements of a ragged list as mayBeOutside entries, each with the list's domain."""
+    return [[e, domain] for e in elements]
+
+
+def outsideAtEach(elements, domain=None, list_name=None):
+    """outsideAt over the elements of a ragged list: the position names the element first."""
+    for k, e in enumerate(elements):
+        bad = outsideAt(e, domain)
+        if bad is not None:
+            at = "[" + str(k) + ", " + bad["at"][1:] if list_name is None else list_name + "[" + str(k) + "] at " + bad["at"]
+            return {"value": bad["value"], "at": at, "flat": bad["flat"]}
+    return None
+
+
+def stack(tensors, axis=0):
+    return torch.stack(list(tensors), int(axis))
 
 
 def outsideAt(x, domain=None, list_name=None):

@@ -1,0 +1,287 @@
+// Ragged lists (`preds: list[K] of ragged [B, C, ...]`, docs/language.md "Ragged lists") and
+// resize(y, like: preds[k]): heads at several resolutions, each scored against the target
+// brought to its size as MONAI's DeepSupervisionLoss does. Checked against a float64 oracle
+// written from ATen's and MONAI's definitions (test/oracle/resize.ts), central differences,
+// real torch with F.interpolate, the generated module under tsc --strict, and `lossc eval` as a
+// process; every refusal with its exact message.
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { describe, expect, it } from 'vitest';
+import { check, compile, evaluate } from '../src/api.js';
+import { fsHost } from '../src/cli/files.js';
+import { formatDiagnostic } from '../src/diagnostics/diagnostic.js';
+import type { IrFunction } from '../src/ir/types.js';
+import { evaluateReference, type RefTensor } from '../src/reference/evaluate.js';
+import { emitPytorchModule, TORCH_RUNTIME_FILE } from '../src/emit/pytorch.js';
+import { evaluateTfjs, valueAndGradsTfjs } from '../src/eval/evaluate.js';
+import { TORCH_RUNTIME_SOURCE } from '../src/runtime/python/source.js';
+import { compiledModule } from './helpers/compiled.js';
+import { lossFn } from './helpers/loss-harness.js';
+import { lossc, run } from './helpers/process.js';
+import { PYTHON, torchMissing } from './helpers/torch.js';
+import { deepSupervisionDiceCE, interpolateNearest, torchNearestIndex, type NearestMode } from './oracle/resize.js';
+import { fromArray, sizeOf, type F64Tensor } from './oracle/tensor.js';
+
+const lossFnOf = (source: string): IrFunction => check(source, 'case.loss', { gradients: true }).losses[0]!;
+const errors = (source: string): string[] => check(source, 'case.loss').diagnostics.filter((d) => d.severity === 'error').map((d) => formatDiagnostic(d));
+const SEG = 'stdlib/segmentation.loss';
+
+function lcg(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32) * 2 - 1;
+}
+/** Float32 values in [-scale, scale). */
+const draw = (shape: readonly number[], r: () => number, scale = 2): F64Tensor => fromArray(Float64Array.from({ length: sizeOf(shape) }, () => Math.fround(scale * r())), shape);
+/** A one-hot target [B, C, ...spatial]. */
+function oneHot(shape: readonly number[], r: () => number): F64Tensor {
+  const [B, C, ...sp] = shape as number[];
+  const S = sizeOf(sp);
+  const data = new Float64Array(sizeOf(shape));
+  for (let b = 0; b < B!; b++) for (let s = 0; s < S; s++) data[(b * C! + Math.floor(((r() + 1) / 2) * C!) % C!) * S + s] = 1;
+  return { shape: [...shape], data };
+}
+const dense = (t: F64Tensor): { shape: number[]; data: number[] } => ({ shape: [...t.shape], data: [...t.data] });
+const ref = (t: F64Tensor): RefTensor => ({ shape: [...t.shape], data: Float64Array.from(t.data) });
+
+// Heads below, at and above the target's resolution, with odd ratios (6→3, 5→3, 6→2, 5→7).
+const Y_SHAPE = [2, 3, 6, 5];
+const HEAD_SHAPES = [[2, 3, 6, 5], [2, 3, 3, 3], [2, 3, 2, 2], [2, 3, 7, 7]];
+const rand = lcg(17);
+const HEADS = HEAD_SHAPES.map((s) => draw(s, rand));
+const Y = oneHot(Y_SHAPE, rand);
+
+describe('refusals', () => {
+  it('says why a ragged list cannot be read so, where', () => {
+    expect(errors('loss f(p: list[K] of ragged [B, ...]) = mean(p)')).toEqual([
+      "case.loss:1:41: error E4036: this cannot be computed one element of a ragged list at a time: it combines elements of the ragged list 'p' (a reduction over its axis, or an element picked by position), whose '...' dims differ: compute a value per element without those dims first (l[k] = f(p[k], ...)), then combine those",
+    ]);
+    expect(errors('loss f(p: list[K] of ragged [B, ...], y: [B, ...]) = sum(l)\n  where l[k] = mean(p[k] - y)')).toEqual([
+      "case.loss:2:21: error E4036: this cannot be computed one element of a ragged list at a time: it reads a value with the loss's own '...' dims beside an element of the ragged list 'p', whose '...' dims are its own: bring it to the element's size first, resize(y, like: p[k])",
+    ]);
+    expect(errors('loss f(p: list[K] of ragged [B, ...], w: [K]) = sum(l)\n  where l[k] = mean(w[k] * p[k])')).toEqual([
+      "case.loss:2:21: error E4036: this cannot be computed one element of a ragged list at a time: it reads a value along the list axis K that is not computed from the ragged list 'p': per element, read only values without that axis (weigh the per-element results afterwards)",
+    ]);
+    expect(errors('loss f(p: list[K] of ragged [B, ...]) = sum(l)\n  where l[k] = mean(p[k] - mean(p, (K, B, ...)))')).toEqual([
+      "case.loss:2:28: error E4036: this cannot be computed one element of a ragged list at a time: it combines elements of the ragged list 'p' (a reduction over its axis, or an element picked by position), whose '...' dims differ: compute a value per element without those dims first (l[k] = f(p[k], ...)), then combine those",
+    ]);
+    expect(errors('loss f(p: list[K] of ragged [B, C]) = mean(p)')).toEqual([
+      "case.loss:1:11: error E3018: 'p' cannot be a list: the elements of a ragged list differ only in their '...' dims, and these have none: declare them (list[K] of ragged [B, C, ...]), or drop 'ragged'",
+    ]);
+  });
+
+  it('says what resize needs, where', () => {
+    expect(errors('loss f(x: [B, ...], y: [B, ...]) = mean(x - resize(y, like: x))')).toEqual([
+      "case.loss:1:45: error E4037: resize(x, like: z): resize brings a tensor to the '...' dims of an element of a ragged list (like: preds[k] of preds: list[K] of ragged [B, C, ...]), and this loss has no ragged list; inputs of one loss share their '...' dims",
+    ]);
+    expect(errors("loss f(p: list[K] of ragged [B, ...], y: [B, ...]) = sum(l)\n  where l[k] = mean(resize(y, like: p[k], mode: 'linear'))")).toEqual([
+      "case.loss:2:49: error E4037: resize(x, like: z, mode: 'linear'): the mode is a string, one of 'nearest-exact', 'nearest' (torch's names; linear modes are not supported)",
+    ]);
+    expect(errors('loss f(p: list[K] of ragged [B, ...], y: [B, ...]) = sum(l)\n  where l[k] = mean(p[k] - resize(y))')).toEqual([
+      "case.loss:2:28: error E4037: resize(x, like: z): say whose '...' dims y takes with like: (an element of a ragged list, like: preds[k])",
+    ]);
+    expect(errors('loss f(p: list[K] of ragged [B, ...]) = sum(l)\n  where l[k] = mean(resize(p[k], like: p[k]))')).toEqual([
+      "case.loss:2:21: error E4037: resize(x, like: z): its first argument is computed from the ragged list 'p' itself: resize brings the loss's other tensors (a target at full resolution) to an element's size",
+    ]);
+    expect(errors('loss f(p: list[K] of ragged [B, ...], y: [B]) = sum(l)\n  where l[k] = mean(p[k] - resize(y, like: p[k]))')).toEqual([
+      "case.loss:2:35: error E4037: resize(x, like: z): y has no '...' dims to resample (declare it [B, C, ...])",
+    ]);
+  });
+});
+
+describe('resize: torch\'s nearest rules', () => {
+  // Shrinking and growing, by ratios whose float32 scale is inexact (5/3, 3/5, 7/2).
+  const CASES: [number, number][] = [[6, 3], [5, 3], [3, 5], [7, 2], [2, 7], [4, 8], [5, 5]];
+  const SOURCE = `loss r(p: list[K] of ragged [B, ...], y: [B, ...], nearest: bool = false) = sum(l)
+  where l[k] = sum(p[k] * (if nearest then resize(y, like: p[k], mode: 'nearest') else resize(y, like: p[k]))^2)
+`;
+
+  it('reads the positions ATen reads, in the evaluator and the float64 reference, with the gradient scattered back to them', async () => {
+    const fn = check(SOURCE, 'r.loss', { gradients: true }).losses[0]!;
+    for (const mode of ['nearest-exact', 'nearest'] as NearestMode[]) {
+      for (const [from, to] of CASES) {
+        const r = lcg(from * 31 + to);
+        const y = draw([2, from], r);
+        const heads = [draw([2, to], r), draw([2, from], r)];
+        // Σ_k Σ p_k · resize(y)²: its gradient in y adds 2·p_k·y over the outputs that read each position.
+        const want = heads.reduce((acc, p) => {
+          const ry = interpolateNearest({ shape: [1, ...y.shape], data: y.data }, [p.shape[1]!], mode).data;
+          return acc + p.data.reduce((a, v, i) => a + v * ry[i]! ** 2, 0);
+        }, 0);
+        const hypers = { nearest: mode === 'nearest' ? 1 : 0 };
+        const refValue = evaluateReference(fn, { y: ref(y) }, hypers, { lists: { p: heads.map(ref) } }).data[0]!;
+        expect(Math.abs(refValue - want), `${mode} ${from}→${to}`).toBeLessThan(1e-12 * Math.max(1, Math.abs(want)));
+        const e = await evaluate(SOURCE, 'r.loss', { loss: 'r', inputs: { p: heads.map(dense), y: dense(y), nearest: mode === 'nearest' }, grad: true, backend: 'cpu' });
+        expect(e.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+        expect(Math.abs((e.loss as number) - want)).toBeLessThan(2e-6 * Math.max(1, Math.abs(want)));
+        const gy = (e.grads!.y as number[][]).flat();
+        const gyWant = new Float64Array(y.data.length);
+        for (const p of heads) {
+          const out = p.shape[1]!;
+          for (let b = 0; b < 2; b++) for (let d = 0; d < out; d++) {
+            const s = torchNearestIndex(mode, d, from, out);
+            gyWant[b * from + s] = gyWant[b * from + s]! + 2 * p.data[b * out + d]! * y.data[b * from + s]!;
+          }
+        }
+        gy.forEach((g, i) => expect(Math.abs(g - gyWant[i]!), `${mode} ${from}→${to} d/dy[${i}]`).toBeLessThan(1e-5));
+        // Central differences of the reference agree with that scatter-add.
+        const h = 1e-6;
+        for (let i = 0; i < y.data.length; i += 3) {
+          const at = (dy: number): number => {
+            const y2 = { shape: y.shape, data: Float64Array.from(y.data) };
+            y2.data[i] = y2.data[i]! + dy;
+            return evaluateReference(fn, { y: ref(y2) }, hypers, { lists: { p: heads.map(ref) } }).data[0]!;
+          };
+          expect(Math.abs((at(h) - at(-h)) / (2 * h) - gyWant[i]!)).toBeLessThan(1e-6);
+        }
+      }
+    }
+  });
+});
+
+describe('monai_deep_supervision over heads at several resolutions', () => {
+  const fn = lossFn(SEG, 'monai_deep_supervision');
+  const MODES = ['same', 'exp', 'two'] as const;
+  /** The evaluator (tfjs cpu) with the heads as a ragged list: the value and each head's gradient. */
+  function run32(heads: readonly F64Tensor[], mode: (typeof MODES)[number]): { value: number; grads: Float64Array[] } {
+    const before = tf.memory().numTensors;
+    const ts = heads.map((h) => tf.tensor(Array.from(h.data), h.shape));
+    const y = tf.tensor(Array.from(Y.data), Y.shape);
+    const r = valueAndGradsTfjs(fn, { y }, { activation: 2, weight_mode: MODES.indexOf(mode) }, ['preds'], { lists: { preds: ts } });
+    const out = { value: r.value.dataSync()[0]!, grads: r.listGrads.preds!.map((g) => Float64Array.from(g.dataSync())) };
+    tf.dispose([r.value, ...r.listGrads.preds!, ...Object.values(r.grads), ...ts, y]);
+    expect(tf.memory().numTensors).toBe(before);
+    return out;
+  }
+
+  it('is MONAI\'s DeepSupervisionLoss(DiceCELoss(softmax=True)) in float64 (the reference) and float32 (the evaluator)', async () => {
+    await tf.setBackend('cpu');
+    for (const [m, mode] of MODES.entries()) {
+      const want = deepSupervisionDiceCE(HEADS, Y, mode);
+      const r64 = evaluateReference(fn, { y: ref(Y) }, { activation: 2, weight_mode: m }, { lists: { preds: HEADS.map(ref) } }).data[0]!;
+      expect(Math.abs(r64 - want), `reference, ${mode}`).toBeLessThan(1e-12 * want);
+      expect(Math.abs(run32(HEADS, mode).value - want) / want, `evaluator, ${mode}`).toBeLessThan(2e-6);
+    }
+  });
+
+  it('gives each head its own gradient, equal to central differences of the oracle', async () => {
+    await tf.setBackend('cpu');
+    const { grads } = run32(HEADS, 'exp');
+    expect(grads.map((g) => g.length)).toEqual(HEADS.map((h) => h.data.length));
+    const h = 1e-6;
+    HEADS.forEach((head, k) => {
+      for (let i = 0; i < head.data.length; i += 7) {
+        const at = (d: number): number => deepSupervisionDiceCE(HEADS.map((x, j) => (j === k ? { shape: x.shape, data: x.data.map((v, q) => (q === i ? v + d : v)) } : x)), Y, 'exp');
+        expect(Math.abs(grads[k]![i]! - (at(h) - at(-h)) / (2 * h)), `d/dpreds[${k}][${i}]`).toBeLessThan(2e-6);
+      }
+    });
+  });
+
+  it('refuses heads whose named dims or rank differ, naming the element', async () => {
+    const text = readFileSync(SEG, 'utf8');
+    const inputs = { y: dense(Y), activation: 'softmax' };
+    const bad = await evaluate(text, SEG, { host: fsHost, loss: 'monai_deep_supervision', inputs: { ...inputs, preds: [dense(HEADS[0]!), dense(draw([2, 4, 3, 3], rand))] }, backend: 'cpu' });
+    expect(bad.diagnostics.map((d) => d.message)).toEqual([
+      "evaluation failed: monai_deep_supervision: element preds[1] has shape [2, 4, 3, 3], but preds[0] has shape [2, 3, 6, 5]: the elements of list[K] of ragged [B, C, ...] differ only in their '...' dims",
+    ]);
+    await tf.setBackend('cpu');
+    const ts = [tf.zeros([2, 3, 6, 5]), tf.zeros([2, 3, 6])];
+    const y = tf.tensor(Array.from(Y.data), Y.shape);
+    expect(() => evaluateTfjs(fn, { y }, { activation: 2 }, { lists: { preds: ts } })).toThrow(
+      "monai_deep_supervision: element preds[1] has shape [2, 3, 6], but preds[0] has shape [2, 3, 6, 5]: the elements of list[K] of ragged [B, C, ...] have one rank (their '...' dims may differ in size, not in number)",
+    );
+    tf.dispose([...ts, y]);
+  });
+
+  it.skipIf(torchMissing() !== undefined)('agrees with MONAI\'s formula in torch (F.interpolate, nearest-exact) and in the PyTorch module, values and gradients', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lossc-ragged-torch-'));
+    writeFileSync(join(dir, 'segmentation.py'), emitPytorchModule({ file: SEG, losses: [fn] }));
+    writeFileSync(join(dir, TORCH_RUNTIME_FILE), TORCH_RUNTIME_SOURCE);
+    writeFileSync(join(dir, 'case.json'), JSON.stringify({ heads: HEADS.map(dense), y: dense(Y) }));
+    const script = `
+import json, sys, torch
+import torch.nn.functional as F
+sys.path.insert(0, ${JSON.stringify(dir)})
+import segmentation
+case = json.load(open(${JSON.stringify(join(dir, 'case.json'))}))
+t = lambda v: torch.tensor(v["data"], dtype=torch.float64).reshape(v["shape"])
+y = t(case["y"])
+def heads():
+    return [t(h).requires_grad_() for h in case["heads"]]
+def dice_ce(x, target):
+    # MONAI DiceCELoss(softmax=True), from torch's own functions.
+    p = torch.softmax(x, 1)
+    dims = tuple(range(2, x.dim()))
+    dice = 1 - (2 * (p * target).sum(dims) + 1e-5) / (p.sum(dims) + target.sum(dims) + 1e-5)
+    return dice.mean() + F.cross_entropy(x, target)
+def monai(hs):
+    # monai.losses.DeepSupervisionLoss.forward with weight_mode "exp", its get_loss as written.
+    total = 0
+    for l, h in enumerate(hs):
+        target = y if h.shape[2:] == y.shape[2:] else F.interpolate(y, size=h.shape[2:], mode="nearest-exact")
+        total = total + max(0.5 ** l, 0.0625) * dice_ce(h, target)
+    return total
+a_heads, b_heads = heads(), heads()
+a = segmentation.monai_deep_supervision(a_heads, y, activation="softmax")
+b = monai(b_heads)
+a.backward(); b.backward()
+print(json.dumps({"module": a.item(), "torch": b.item(), "grad": max(float((o.grad - m.grad).abs().max()) for o, m in zip(a_heads, b_heads)), "torch_grads": [h.grad.reshape(-1).tolist() for h in b_heads]}))
+`;
+    const r = await run(PYTHON, ['-c', script]);
+    expect(r.stderr).toBe('');
+    const out = JSON.parse(r.stdout) as { module: number; torch: number; grad: number; torch_grads: number[][] };
+    expect(Math.abs(out.module - out.torch)).toBeLessThan(1e-12);
+    expect(out.grad).toBeLessThan(1e-12);
+    await tf.setBackend('cpu');
+    const ours = run32(HEADS, 'exp');
+    expect(Math.abs(ours.value - out.torch) / out.torch).toBeLessThan(2e-6);
+    out.torch_grads.forEach((g, k) => g.forEach((v, i) => expect(Math.abs(ours.grads[k]![i]! - v), `preds[${k}][${i}]`).toBeLessThan(1e-6)));
+  });
+});
+
+describe('the generated module and lossc eval', () => {
+  const SOURCE = `loss heads(p: list[K] of ragged [B, ...], y: [B, ...]) = sum(l)
+  where l[k] = mean((p[k] - resize(y, like: p[k]))^2)
+`;
+  it('types a ragged list as an array of tensors under tsc --strict', async () => {
+    const { typecheckGenerated } = await import('../src/emit/typecheck.js');
+    const code = (await compile(SOURCE, 'heads.loss')).code!;
+    expect(code).toContain('export function heads(p: readonly (tf.Tensor | tf.TensorLike)[], y: tf.Tensor | tf.TensorLike');
+    const use = `import * as tf from '@tensorflow/tfjs';
+import { heads } from './heads.js';
+export const v: tf.Scalar = heads([tf.zeros([2, 4, 4]), tf.zeros([2, 2, 2])], tf.zeros([2, 4, 4]));
+`;
+    expect(await typecheckGenerated({ 'heads.ts': code, 'use.ts': use })).toEqual([]);
+    // The module runs what the evaluator runs: the same value, and a gradient per element.
+    const mod = await compiledModule(SOURCE, 'heads.loss', 'ragged-list');
+    await tf.setBackend('cpu');
+    const p = [tf.tensor([[1, 2, 3, 4]]), tf.tensor([[0.5, -1]])];
+    const y = tf.tensor([[1, 1, 2, 2]]);
+    const { value, grads } = tf.tidy(() => {
+      const f = tf.valueAndGrads((...xs: tf.Tensor[]) => mod.heads!(xs, y));
+      const out = f(p);
+      return { value: out.value, grads: out.grads };
+    });
+    const viaEval = evaluateTfjs(lossFnOf(SOURCE), { y }, {}, { lists: { p } });
+    expect(value.dataSync()[0]).toBe(viaEval.dataSync()[0]);
+    expect(grads.map((g) => Array.from(g.dataSync()))).toEqual([[0, 0.5, 0.5, 1], [-0.5, -3]]);
+    tf.dispose([value, viaEval, ...grads, ...p, y]);
+  });
+
+  it('lossc eval takes the elements as nested arrays of their own shapes and prints one gradient per element', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lossc-ragged-'));
+    writeFileSync(join(dir, 'heads.loss'), SOURCE);
+    const p = [[[1, 2, 3, 4]], [[0.5, -1]]];
+    const y = [[1, 1, 2, 2]];
+    writeFileSync(join(dir, 'in.json'), JSON.stringify({ p, y }));
+    const r = await lossc(['eval', join(dir, 'heads.loss'), '--loss', 'heads', '--inputs', join(dir, 'in.json'), '--grad', '--json', '--backend', 'cpu']);
+    expect(r.stderr).not.toMatch(/error/);
+    expect(r.status).toBe(0);
+    const out = JSON.parse(r.stdout) as { loss: number; grads: { p: number[][][]; y: number[][] } };
+    // Head 1 reads y at floor((d + 0.5)·2) = 1, 3: mean((0.5 - 1)², (-1 - 2)²) = 4.625; head 0: mean(0, 1, 1, 4) = 1.5.
+    expect(out.loss).toBeCloseTo(6.125, 6);
+    expect(out.grads.p).toEqual([[[0, 0.5, 0.5, 1]], [[-0.5, -3]]]);
+    expect(out.grads.y[0]!.map((v) => Math.round(v * 1e6) / 1e6)).toEqual([0, -0.5 + 0.5, -0.5, -1 + 3]);
+  });
+});
