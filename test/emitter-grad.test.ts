@@ -21,6 +21,7 @@ import type { IrFunction } from '../src/ir/types.js';
 import { lossFn, toRef, useWasm, type Hypers, type Inputs } from './helpers/loss-harness.js';
 import { mulberry32, randomInts, randomTensor, roundF32, type F64Tensor, type Rng } from './oracle/tensor.js';
 import { analyzeTiling } from '../src/ir/tile.js';
+import { full } from './helpers/sampling.js';
 
 useWasm();
 
@@ -329,7 +330,9 @@ describe('generated gradients need no tfjs gradient', () => {
 // Memory and training
 
 describe('training', () => {
-  it('10,000 optimizer steps through a generated loss leave the tensor count unchanged', () => {
+  // A step that leaks leaks every time; the long run (LOSSC_FULL=1) is for leaks that pile up.
+  const STEPS = full(10_000, 1_000);
+  it(`${STEPS} optimizer steps through a generated loss leave the tensor count unchanged`, () => {
     const { mse } = mods.derived.regression!;
     const x = tf.tensor2d([[1, 2], [3, 4], [5, 6]]);
     const y = tf.tensor2d([[2, 4], [6, 8], [10, 12]]);
@@ -338,7 +341,7 @@ describe('training', () => {
     const step = (): void => void optimizer.minimize(() => mse!(tf.mul(x, w), y, { checkValues: false }) as tf.Scalar, false, [w]);
     step();
     const before = tf.memory().numTensors;
-    for (let k = 0; k < 10_000; k++) step();
+    for (let k = 0; k < STEPS; k++) step();
     expect(tf.memory().numTensors).toBe(before);
     expect(w.dataSync()[0]).toBeCloseTo(2, 4);
     tf.dispose([x, y, w]);
