@@ -144,5 +144,5 @@ describe('memory', () => {
       expect(tf.memory().numTensors, `${file}#${fn.name}`).toBe(before);
       tf.dispose(Object.values(inputs));
     }
-  }, FUZZING ? 3_600_000 : 120_000);
+  }, FUZZING ? 3_600_000 : full(600_000, 120_000));
 });
