@@ -7,7 +7,7 @@
 // nothing; a learnable parameter still trains.
 import { REDUCTION_NAMES, type ReductionMode } from '../src/ir/reduction.js';
 import * as tf from '@tensorflow/tfjs';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { check } from '../src/api.js';
@@ -208,7 +208,9 @@ function functionText(text: string, name: string): string {
 // ---------------------------------------------------------------------------------------------
 
 describe('generated code', () => {
-  it('type-checks under strict options', async () => {
+  // The one type-check of every stdlib module as users compile it (test/stdlib.test.ts relies on it).
+  it('type-checks under strict options, every stdlib module', async () => {
+    expect([...FILES].sort()).toEqual(readdirSync('stdlib').filter((f) => f.endsWith('.loss')).map((f) => f.replace(/\.loss$/, '')).sort());
     const files = Object.fromEntries(FILES.map((f) => [`generated/${f}.ts`, code.derived[f]!]));
     expect(await typecheckGenerated(files)).toEqual([]);
   }, 60_000);
