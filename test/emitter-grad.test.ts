@@ -213,7 +213,7 @@ describe('generated code', () => {
     expect([...FILES].sort()).toEqual(readdirSync('stdlib').filter((f) => f.endsWith('.loss')).map((f) => f.replace(/\.loss$/, '')).sort());
     const files = Object.fromEntries(FILES.map((f) => [`generated/${f}.ts`, code.derived[f]!]));
     expect(await typecheckGenerated(files)).toEqual([]);
-  }, 60_000);
+  }, 120_000);
 
   it('wraps each loss in tf.customGrad; with autodiff, or function parameters, none is (but the row-block loop of a loss that tiles)', () => {
     let wrapped = 0;
