@@ -18,6 +18,7 @@ import { mulberry32 } from './fuzz/gen-program.js';
 import { callModule, sampleInputs, toTf, type Dense, type LossFunction } from './fuzz/inputs.js';
 import { KINDS, perturb } from './fuzz/perturb.js';
 import { stdlibLosses, type StdlibLoss } from './fuzz/stdlib-modules.js';
+import { full } from './helpers/sampling.js';
 
 let losses: StdlibLoss[] = [];
 let skipped: string[] = [];
@@ -115,8 +116,9 @@ describe('checkFinite says where a NaN or an infinity came from', () => {
 });
 
 describe('memory', () => {
-  // 10,000 calls per loss under `npm run fuzz`; a few hundred keep `npm test` quick.
-  const calls = FUZZING ? 10_000 : runs(100);
+  // 10,000 calls per loss under `npm run fuzz`, 100 under LOSSC_FULL=1; a call that leaks
+  // leaks every time, and 20 keep `npm test` quick.
+  const calls = FUZZING ? 10_000 : full(runs(100), runs(20));
 
   it(`${calls} calls of each stdlib loss, forward and backward, leave numTensors unchanged`, () => {
     for (const { fn, f, file } of losses) {
@@ -142,5 +144,5 @@ describe('memory', () => {
       expect(tf.memory().numTensors, `${file}#${fn.name}`).toBe(before);
       tf.dispose(Object.values(inputs));
     }
-  }, FUZZING ? 3_600_000 : 120_000);
+  }, FUZZING ? 3_600_000 : full(600_000, 120_000));
 });

@@ -17,6 +17,7 @@ import { formatDiagnostic } from '../../src/diagnostics/diagnostic.js';
 import type { IrFunction } from '../../src/ir/types.js';
 import { fdGrad, maxRelErr } from '../oracle/fd.js';
 import { mulberry32, randomTensor, roundF32, type F64Tensor } from '../oracle/tensor.js';
+import { covering } from './sampling.js';
 
 export type Inputs = Record<string, F64Tensor>;
 export type Hypers = Record<string, number>;
@@ -154,11 +155,15 @@ export function useWasm(): void {
   });
 }
 
-/** The three oracle checks of every loss: float64, float32 with gradients, reductions. */
+/**
+ * The three oracle checks of every loss: float64, float32 with gradients, reductions. Every
+ * shape at every setting under LOSSC_FULL=1; otherwise each shape and each setting at least
+ * once (test/helpers/sampling.ts).
+ */
 export function describeLossCases(cases: readonly LossCase[]): void {
   describe.each(cases)('$loss', (c) => {
     const settings: Hypers[] = [{}, ...c.hypers];
-    const grid = c.shapes.flatMap((shape, i) => settings.map((hypers) => ({ shape, hypers, seed: 100 + i })));
+    const grid = covering(c.shapes, settings).map(([shape, hypers, i]) => ({ shape, hypers, seed: 100 + i }));
 
     it.each(grid)('reference evaluator = oracle in float64, as written and optimized, shape $shape, $hypers', ({ shape, hypers, seed }) => {
       const x = c.inputs(seed, shape);
