@@ -87,7 +87,8 @@ export const OP_RULES: Readonly<Record<OpName, OpRule>> = {
   lgamma: { kind: 'elementwise', operands: 'real', lower: (I, [x]) => I.helper('lgamma', x!) },
   digamma: { kind: 'elementwise', operands: 'real', lower: (I, [x]) => I.helper('digamma', x!) },
   trigamma: { kind: 'elementwise', operands: 'real', lower: (I, [x]) => I.helper('trigamma', x!) },
-  relu: unary('result', 'relu'),
+  // tfjs-wasm's Relu returns 0 for a NaN with its sign bit set (∞ − ∞ on x86): a helper keeps NaN.
+  relu: { kind: 'elementwise', operands: 'result', lower: (I, [x]) => I.helper('relu', x!) },
   // tf.floor rejects int32; whole numbers are their own floor (a copy: the result must never be
   // an input tensor, which the caller of the loss would dispose with it).
   floor: { kind: 'elementwise', operands: 'result', lower: (I, [x], dtype) => (dtype === 'real' ? I.tf('floor', x!) : I.tf('clone', x!)) },

@@ -370,6 +370,11 @@ def sin(x):
     return torch.sin(x)
 
 
+def relu(x):
+    # torch.relu keeps NaN (tfjs-wasm's Relu zeroes a NaN with its sign bit set, hence a helper there).
+    return torch.relu(x)
+
+
 def sign(x):
     # torch.sign is right at tiny x (tfjs-wasm's Sign is 0 for |x| up to 1.2e-7, hence a helper there).
     return torch.sign(x)
