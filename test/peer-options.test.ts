@@ -33,7 +33,7 @@ beforeAll(async () => {
   seg = await compiledModule(SEG, SEG_FILE, 'peer-options-seg', { host: fsHost });
   clsFns = check(CLS, CLS_FILE, { host: fsHost }).losses;
   segFns = check(SEG, SEG_FILE, { host: fsHost }).losses;
-});
+}, 180_000);
 const fnOf = (fns: IrFunction[], name: string): IrFunction => fns.find((f) => f.name === name)!;
 const ref = (data: readonly number[], shape: number[]) => ({ shape, data: Float64Array.from(data) });
 
@@ -108,7 +108,7 @@ describe('sparse_categorical_crossentropy with ignore_class (Keras 3)', () => {
     const bw = kerasSparseCe(big, t, { fromLogits: true, ignoreClass: 255 }) as number;
     expect(Math.abs(v - bw)).toBeLessThan(2e-6 * bw);
     tf.dispose([x, tt, all, value, grad, bx]);
-  });
+  }, 120_000);
 
   it('by default (Keras None) no label is ignored: -1 or 255 is refused, naming the classes', () => {
     const x = tf.tensor2d([[1, 2, 3], [0, 0, 1]]);
@@ -176,7 +176,7 @@ describe("smp's classes (DiceLoss, JaccardLoss, TverskyLoss)", () => {
     const half = tf.tensor1d([1, 0.5, 0, 1]);
     expectThrowsClean(() => seg.smp_dice!(xt, yt, { classes: half }), [/^smp_dice: .*'classes'.*0\.5/], 'classes 0.5');
     tf.dispose([xt, yt, tt, none, half]);
-  });
+  }, 120_000);
 });
 
 describe("smp's reduced_threshold (FocalLoss, reduced focal loss)", () => {
@@ -238,5 +238,5 @@ describe("smp's reduced_threshold (FocalLoss, reduced focal loss)", () => {
     expect(Number.isFinite(bv)).toBe(true);
     expect(Math.abs(bv - want)).toBeLessThan(3e-6 * want);
     tf.dispose([xt, yt, tt, one, zero, bt]);
-  });
+  }, 120_000);
 });
