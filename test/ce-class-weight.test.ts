@@ -156,7 +156,7 @@ describe('cross_entropy and nll with class weights: the float32 module and the e
   }, 120_000);
 
   it("the evaluator (lossc eval, the playground) gives the module's float32 numbers, values and gradients", async () => {
-    for (const c of [CASES[1]!, CASES[5]!]) {
+    for (const c of [CASES[5]!]) {
       for (const reduction of REDUCTIONS) {
         const x = tf.tensor2d(c.x);
         const t = tf.tensor1d(c.t, 'int32');
