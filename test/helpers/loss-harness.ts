@@ -174,7 +174,7 @@ export function describeLossCases(cases: readonly LossCase[]): void {
     it.each(grid)('tfjs (wasm) = oracle within float32, gradients = finite differences, shape $shape, $hypers', ({ shape, hypers, seed }) => {
       const fn = lossFn(c.file, c.loss);
       const x = roundInputs(c.inputs(seed, shape));
-      const names = c.wrt ?? realInputs(fn);
+      const names = c.wrt ?? realInputs(fn, x);
       const got = tfjsValueAndGrads(fn, x, hypers, names);
       const f = (...ts: F64Tensor[]): number => scalarOf(c.oracle({ ...x, ...Object.fromEntries(names.map((n, i) => [n, ts[i]!])) }, hypers));
       const want = f(...names.map((n) => x[n]!));
