@@ -120,6 +120,7 @@ const CASES: Record<DiagnosticKind, Case> = {
     source: 'loss pairs(e: [N, D], labels: int[N]) = mean(l, where: same)\n  where same[i, j] = labels[i] == labels[j] and i != j\n        l[a, p]    = norm(e[a] - e[p], D)',
     expect: "case.loss:1:56: error E4014: the 'where:' mask of mean has axes [i:N, j:N] that its operand [a:N, p:N] does not have: a mask selects among the operand's elements and cannot add axes: index the operand with the mask's variables (i, j) if they are the same positions",
   },
+  DenominatorAddsAxes: { source: 'loss f(x: [N], w: [N, C]) = mean(x, by: w)', expect: "case.loss:1:41: error E4040: the 'by:' denominator of mean has axes [C] that its operand [N] does not have: each element adds its own denominator, so it cannot have more of them" },
   OuterProductOfCopies: {
     source: 'loss f(e: [N, D], label: int[N]) = mean(d * m)\n  where d[i, j] = norm(e[i] - e[j], D)\n        m[a, p] = real(label[a] == label[p])',
     expect: "case.loss:1:43: warning W4015: '*' combines [i, j] with [a, p], copies of N that share no index variable: the result has all of them, an outer product: did you mean to index one with the other's variables (a, p as i, j)?",

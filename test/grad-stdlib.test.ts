@@ -75,7 +75,8 @@ function deriveVariants(l: Loss): { name: string; fn: IrFunction }[] {
   ];
 }
 
-const realInputs = (fn: IrFunction): string[] => fn.inputs.filter((i) => i.elem === 'real').map((i) => i.name);
+/** The real inputs to differentiate: the required ones, and the optional ones given in `x` (one left out is no input of the call). */
+const realInputs = (fn: IrFunction, x?: Tensors): string[] => fn.inputs.filter((i) => i.elem === 'real' && (i.default === undefined || x === undefined || x[i.name] !== undefined)).map((i) => i.name);
 const caseOf = (name: string) => STDLIB_GRAD_CASES[name]!;
 const settingsOf = (name: string): Hypers[] => {
   const c = caseOf(name);
@@ -186,7 +187,7 @@ function checkAgainstFd(l: Loss, x: Tensors, hypers: Hypers, options: RefOptions
   const derived = derivedVariants(l)
     .filter((v) => !(DOCUMENTED_NAN_AS_WRITTEN.has(l.name) && v.name === 'as written'))
     .map((v) => ({ name: v.name, grads: gradientsReference(v.fn, x, hypers, options).grads }));
-  for (const decl of l.raw.inputs.filter((i) => i.elem === 'real')) {
+  for (const decl of l.raw.inputs.filter((i) => i.elem === 'real' && x[i.name] !== undefined)) {
     const name = decl.name;
     const t = x[name]!;
     const fds = Array.from(t.data, (v, k) => derivative((u) => f(withElement(x, name, k, u)), v, inDomain(decl.domain)));
@@ -255,7 +256,7 @@ function tfGrads(fn: IrFunction, x: Tensors, hypers: Hypers, options: TfjsEvalOp
   const { weightsData, ...rest } = options;
   const weights = weightsData ? tf.tensor(Array.from(weightsData.data), weightsData.shape) : undefined;
   // An optional input left out (the sampled check's draws leave some out) has no gradient of its own.
-  const { value, grads } = valueAndGradsTfjs(fn, inputs, hypers, realInputs(fn).filter((n) => x[n] !== undefined), { ...rest, ...(weights ? { weights } : {}), checkValues: false });
+  const { value, grads } = valueAndGradsTfjs(fn, inputs, hypers, realInputs(fn, x), { ...rest, ...(weights ? { weights } : {}), checkValues: false });
   const out: TfGrads = { value: Float64Array.from(value.dataSync()), grads: {} };
   for (const [k, g] of Object.entries(grads)) out.grads[k] = Float64Array.from(g.dataSync());
   tf.dispose([value, ...Object.values(grads), ...Object.values(inputs), ...(weights ? [weights] : [])]);
@@ -341,7 +342,7 @@ describe.each(DIFFERENTIABLE)('$name ($file)', (l) => {
         const derived = tfGrads(l.opt, x, hypers, options);
         const auto = tfGrads(l.opt, x, hypers, { ...options, autodiff: true });
         expect(Math.abs(derived.value[0]! - auto.value[0]!)).toBeLessThanOrEqual(1e-6 * Math.max(1, Math.abs(auto.value[0]!)));
-        for (const name of realInputs(l.opt)) {
+        for (const name of realInputs(l.opt, x)) {
           const a = auto.grads[name]!;
           const d = derived.grads[name]!;
           const scale = Math.max(...Array.from(a).filter(Number.isFinite).map(Math.abs), 0);

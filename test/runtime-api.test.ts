@@ -41,7 +41,7 @@ describe('option keys a loss does not take are refused, with the keys it does ta
     const x = tf.tensor2d([[1, 2, 0.5]]);
     const t = tf.tensor1d([1], 'int32');
     expect(() => cross_entropy!(x, t, { labelSmoothing: 0.1 })).toThrow(
-      new TypeError("cross_entropy: unknown option 'labelSmoothing' (did you mean 'label_smoothing'?); the options are label_smoothing, ignore_index, reduction, weights, checkValues, checkFinite"),
+      new TypeError("cross_entropy: unknown option 'labelSmoothing' (did you mean 'label_smoothing'?); the options are label_smoothing, ignore_index, weight, reduction, weights, checkValues, checkFinite"),
     );
     expect(() => mse!(x, x, { reduction: 'unknown' })).toThrow(new RangeError("mse: option 'reduction' must be 'mean', 'sum', 'none', 'sum_by_nonzero_weights', or 'sum_over_batch_size', but is unknown"));
     const p = tf.tensor1d([0.2, 0.9]);

@@ -276,7 +276,7 @@ describe.skipIf(torchMissing() !== undefined)('stdlib losses against torch.nn.fu
     // ...and torch's weight differs from it (2.2% here): documented, not a bug.
     const gap = maxRelErr(torchWeighted.float64!.value.data, composite.float64!.value.data, 1);
     expect(gap).toBeGreaterThan(1e-3);
-    record('cross_entropy', 0, 0, 0, `class weights with label smoothing: torch also weighs the smoothing term by class (${(gap * 100).toFixed(1)}% apart here); the stdlib's weights are per sample, as documented`);
+    record('cross_entropy', 0, 0, 0, `class weights with label smoothing: torch also weighs the smoothing term by class (${(gap * 100).toFixed(1)}% apart here); per-sample weights cannot say that; the stdlib's \`weight\` option is torch's (test/ce-class-weight.test.ts)`);
   });
 
   it.each(CASES.map((c) => ({ ...c, title: `${c.loss}: ${c.name}` })))('$title', async (c) => {

@@ -19,6 +19,7 @@ import { readIgnoring } from './ignore.js';
 import { elabFlatten, elabUnflatten } from './flatten.js';
 import { elabResize } from './resize.js';
 import { declare, inheritedOrder, orderOf } from './order.js';
+import { fullMask } from './full-mask.js';
 
 export function elabCall(ctx: ElabContext, scope: Scope, call: Call): Val | null {
   const name = call.callee.name;
@@ -210,7 +211,7 @@ function resolveAxes(ctx: ElabContext, scope: Scope, e: Expr, axes: readonly Axi
 
 function elabReduce(ctx: ElabContext, scope: Scope, call: Call, builtin: Extract<Builtin, { kind: 'reduce' }>, args: SplitArgs): Val | null {
   const fname = call.callee.name;
-  if (!checkArity(ctx, call, args, 1, 2, ['where', 'empty'])) return null;
+  if (!checkArity(ctx, call, args, 1, 2, builtin.op === 'mean' ? ['where', 'empty', 'by'] : ['where', 'empty'])) return null;
   const x = elabTensor(ctx, scope, args.positional[0]!);
   if (!x) return null;
   const second = args.positional[1];
@@ -238,6 +239,20 @@ function elabReduce(ctx: ElabContext, scope: Scope, call: Call, builtin: Extract
       const copies = extra.every((m) => x.axes.some((a) => a.dim === m.dim && a.name !== m.name && a.name !== REST));
       const hint = copies ? `: index the operand with the mask's variables (${extra.map((m) => m.name).join(', ')}) if they are the same positions` : '';
       ctx.diagnostics.report('MaskAddsAxes', whereArg.value.span, { what: fname, extra: formatAxes(extra), axes: formatAxes(x.axes), hint });
+      return null;
+    }
+  }
+  const byArg = args.named.get('by');
+  let denominator: TensorVal | null = null;
+  if (byArg) {
+    denominator = elabTensor(ctx, scope, byArg.value);
+    if (!denominator || !expectNumber(ctx, denominator, `the 'by:' denominator of ${fname}`, byArg.value.span)) return null;
+    if (!checkAlignable(ctx, [x, denominator], `the denominator of ${fname}`, byArg.value.span)) return null;
+    // Each element of the operand adds its own denominator: one with an axis the operand lacks
+    // would have several per element.
+    const extra = denominator.axes.filter((d) => !x.axes.some((a) => a.name === d.name));
+    if (extra.length > 0) {
+      ctx.diagnostics.report('DenominatorAddsAxes', byArg.value.span, { what: fname, extra: formatAxes(extra), axes: formatAxes(x.axes) });
       return null;
     }
   }
@@ -269,10 +284,36 @@ function elabReduce(ctx: ElabContext, scope: Scope, call: Call, builtin: Extract
       return null;
     }
   }
+  if (denominator) return fromNode(ctx, dividedMean(ctx, x, mask, denominator, axes, empty ?? builtin.emptyDefault, call.span), 'real', [x]);
   const attrs = mask ? { axes, empty: empty ?? builtin.emptyDefault } : { axes };
   const node = ctx.b.op(builtin.op, mask ? [x.id, mask.id] : [x.id], attrs, call.span);
   if (!mask && axes.length === x.axes.length) ctx.reduced.set(node, orderOf(ctx, x).names);
   return fromNode(ctx, node, elem, [x]);
+}
+
+/**
+ * `mean(l, where: m, by: d)`: Σ m·l / Σ m·d over `axes`, `empty` where Σ m·d is 0 (nothing
+ * selected, or every d selected 0), with gradient 0 there. Written as the masked mean of
+ * l·n / Σ m·d (n the number selected) under m and Σ m·d ≠ 0, so that the empty value is the
+ * masked mean's own (a NaN there is no NaN read at a selected position) and the division is by
+ * 1 where nothing is selected. Over every axis it is the loss's reduction (ctx.dividedMeans):
+ * its per-sample losses select(m, l, 0) and denominators select(m, d, 0), which the
+ * `reduction` and `weights` options reduce.
+ */
+function dividedMean(ctx: ElabContext, x: TensorVal, mask: TensorVal | null, d: TensorVal, axes: readonly string[], empty: number, span: Call['span']): NodeId {
+  const b = ctx.b;
+  const full = fullMask(b, x.id, mask?.id);
+  const zero = b.constant(0);
+  const real = (v: TensorVal): NodeId => (v.elem === 'real' ? v.id : b.op('to_real', [v.id], {}, span));
+  const perSample = b.op('select', [full, real(x), zero], {}, span);
+  const denominator = b.op('select', [full, real(d), zero], {}, span);
+  const total = b.op('sum', [denominator], { axes }, span);
+  const count = b.op('sum', [b.op('select', [full, b.constant(1), zero], {}, span)], { axes }, span);
+  const none = b.op('eq', [total, zero], {}, span);
+  const share = b.op('div', [b.op('mul', [real(x), count], {}, span), b.op('select', [none, b.constant(1), total], {}, span)], {}, span);
+  const value = b.op('mean', [share, b.op('and', [full, b.op('not', [none], {}, span)], {}, span)], { axes, empty }, span);
+  ctx.dividedMeans.set(value, { perSample, mask: full, denominator });
+  return value;
 }
 
 function elabMacro(ctx: ElabContext, scope: Scope, call: Call, name: string, args: SplitArgs, arity: readonly [number, number]): Val | null {

@@ -32,6 +32,11 @@ export interface ElabContext {
   /** The order of the operand of each reduction over all its axes, by the reduction's node: the per-sample losses' layout. */
   readonly reduced: Map<NodeId, readonly string[]>;
   /**
+   * Each `mean(l, where: m, by: d)` by its value's node: its per-sample losses select(m, l, 0),
+   * the mask broadcast to l's axes, and the per-sample denominators select(m, d, 0).
+   */
+  readonly dividedMeans: Map<NodeId, { readonly perSample: NodeId; readonly mask: NodeId; readonly denominator: NodeId }>;
+  /**
    * The left-side index variables of the bindings being checked, innermost last: in
    * `l[i] = mse(x[i], y[i])` a reduction that names no axes (mse's `mean`) keeps axis i, the
    * computation mapped over it.

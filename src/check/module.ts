@@ -7,6 +7,7 @@ import { sortDiagnostics, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { formatAxes } from '../ir/axes.js';
 import { IrBuilder } from '../ir/graph.js';
 import { findReduction } from '../ir/reduction.js';
+import { fullMask } from './full-mask.js';
 import { REST, REST_AXIS, type Axis, type IrFunction, type NodeId } from '../ir/types.js';
 import { isBuiltin } from './builtins.js';
 import { defKey, DiagnosticSink, type ElabContext } from './context.js';
@@ -183,7 +184,7 @@ function visitCalls(exprs: readonly Expr[], onCall: (callee: string) => void): v
 }
 
 function newContext(loader: ModuleLoader, sink: DiagnosticSink, instantiated: Set<string>): ElabContext {
-  return { b: new IrBuilder(), loader, diagnostics: sink, callStack: [], instantiated, madeDims: new Map(), productDims: new Map(), productChecks: [], domainChecks: [], dimOrder: [], orders: new Map(), reduced: new Map(), mapped: [] };
+  return { b: new IrBuilder(), loader, diagnostics: sink, callStack: [], instantiated, madeDims: new Map(), productDims: new Map(), productChecks: [], domainChecks: [], dimOrder: [], orders: new Map(), reduced: new Map(), dividedMeans: new Map(), mapped: [] };
 }
 
 function elaborateLoss(info: ModuleInfo, loader: ModuleLoader, sink: DiagnosticSink, instantiated: Set<string>, def: Definition): IrFunction | undefined {
@@ -221,7 +222,8 @@ function elaborateLoss(info: ModuleInfo, loader: ModuleLoader, sink: DiagnosticS
   const inputRest = def.params.map((p) => sig.inputs.find((i) => i.name === p.name.name)?.axes).find((axes) => axes?.some((a) => a.name === REST));
   const declaredRest = def.result?.some((d) => d.kind === 'RestDim') ? def.result.map((d): Axis => (d.kind === 'RestDim' ? REST_AXIS : { name: '', dim: d.kind === 'NamedDim' ? d.name : String(d.size) })) : undefined;
   // With a function returning several tensors the loss is a mean over them: no per-sample view.
-  const reduction = sig.functions.length > 0 ? undefined : findReduction(ctx.b.nodes, output, (l, m) => maskedPerSample(ctx, l, m));
+  const divided = ctx.dividedMeans.get(output);
+  const reduction = sig.functions.length > 0 ? undefined : divided && ctx.b.type(divided.perSample).axes.length > 0 && ctx.b.type(output).axes.length === 0 ? { kind: 'mean' as const, ...divided } : findReduction(ctx.b.nodes, output, (l, m) => maskedPerSample(ctx, l, m));
   const fn: IrFunction = {
     name: def.name.name,
     ...(def.doc ? { doc: def.doc } : {}),
@@ -252,16 +254,7 @@ function elaborateLoss(info: ModuleInfo, loader: ModuleLoader, sink: DiagnosticS
  */
 function maskedPerSample(ctx: ElabContext, l: NodeId, m: NodeId): { perSample: NodeId; mask: NodeId } | undefined {
   const b = ctx.b;
-  const axes = b.type(l).axes;
-  const have = b.type(m).axes;
-  const missing = axes.filter((a) => !have.some((h) => h.name === a.name));
-  const zero = b.constant(0, 'int');
-  // Each missing axis joins the mask as an always-true comparison along it: an index is at
-  // least 0; the rest dims have no index, so there every value of l, NaN included, is <= inf or
-  // not equal to itself (the mask `keep[c]` of a mean over [B, C, ...]).
-  const everywhere = (a: Axis): NodeId =>
-    a.name === REST ? b.op('or', [b.op('le', [l, b.constant(Infinity)], {}), b.op('ne', [l, l], {})], {}) : b.op('ge', [b.iota(a), zero], {});
-  const mask = missing.reduce((acc, a) => b.op('and', [acc, everywhere(a)], {}), m);
+  const mask = fullMask(b, l, m);
   return { perSample: b.op('select', [mask, l, b.constant(0)], {}), mask };
 }
 

@@ -86,6 +86,7 @@ export const DIAGNOSTICS = {
   DiagonalIndex: { code: 'E4013', severity: 'error', message: "'{name}' indexes two axes of the same tensor (a diagonal)" },
   DuplicateDim: { code: 'E4011', severity: 'error', message: "dimension '{name}' appears twice in one shape; use index variables for a square matrix" },
   MaskAddsAxes: { code: 'E4014', severity: 'error', message: "the 'where:' mask of {what} has axes [{extra}] that its operand [{axes}] does not have: a mask selects among the operand's elements and cannot add axes{hint}" },
+  DenominatorAddsAxes: { code: 'E4040', severity: 'error', message: "the 'by:' denominator of {what} has axes [{extra}] that its operand [{axes}] does not have: each element adds its own denominator, so it cannot have more of them" },
   OuterProductOfCopies: { code: 'W4015', severity: 'warning', message: '{what} combines [{a}] with [{b}], copies of {dim} that share no index variable: the result has all of them, an outer product{hint}' },
   OrderNotDeclared: { code: 'W4016', severity: 'warning', message: 'axes {names} of [{axes}] are taken by position, but no declaration orders them (the value combines several operands): they are taken in the order the loss declares their dims; index the operands themselves instead' },
   ResultShapeMismatch: { code: 'E4018', severity: 'error', message: "the value of '{name}' has axes [{actual}], but its declared result is [{declared}]" },

@@ -195,7 +195,7 @@ export function planLoss(fn: IrFunction, names: ModuleNames, options: PlanOption
         type: TENSOR_TYPE,
         optional: true,
         doc: commentText(
-          `Per-sample weights, of shape ${shapeText(ps)} or a leading part of it (broadcast over the rest; a dimension may also be 1), multiplied into the losses before reducing; 'mean' then divides by the sum of the broadcast weights.`,
+          `Per-sample weights, of shape ${shapeText(ps)} or a leading part of it (broadcast over the rest; a dimension may also be 1), multiplied into the losses before reducing; 'mean' then divides by the sum of the broadcast weights${reduction.denominator !== undefined ? " times each loss's denominator (the loss is a mean divided by the sum of `by:`)" : ''}.`,
         ),
       },
     );
@@ -242,7 +242,7 @@ export function planLoss(fn: IrFunction, names: ModuleNames, options: PlanOption
     description: commentText(`${docText}${fenced(fn.formula)}`),
     returnsDoc: reduction
       ? commentText(
-          `the ${reduction.kind} of the per-sample losses ${shapeText(boundaryAxes(fn, reduction.perSample))} (the ${reduction.kind === 'mean' ? 'sum' : 'mean'} with \`reduction: '${reduction.kind === 'mean' ? 'sum' : 'mean'}'\`; weighted when \`weights\` are given), a scalar`,
+          `the ${reduction.kind} of the per-sample losses ${shapeText(boundaryAxes(fn, reduction.perSample))}${reduction.denominator !== undefined ? ' (their sum divided by the sum of their denominators, `by:`)' : ''} (the ${reduction.kind === 'mean' ? 'sum' : 'mean'} with \`reduction: '${reduction.kind === 'mean' ? 'sum' : 'mean'}'\`; weighted when \`weights\` are given), a scalar`,
         )
       : outAxes.length === 0
         ? 'the loss, a scalar'

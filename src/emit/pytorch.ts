@@ -90,7 +90,7 @@ function keywordArgs(fn: IrFunction, scope: Scope): KeywordArg[] {
     const ps = boundaryAxes(fn, fn.reduction.perSample);
     args.push(
       { key: 'reduction', name: scope.claim('reduction'), hint: 'str', dflt: pyString(fn.reduction.kind), doc: `how the per-sample losses ${shapeText(ps)} are combined: ${REDUCTION_LIST} ('none' returns them; see docs/language.md)` },
-      { key: 'weights', name: scope.claim('weights'), hint: 'Optional[TensorLike]', dflt: 'None', doc: `per-sample weights, shape ${shapeText(ps)} or a leading part of it; 'mean' then divides by the sum of the broadcast weights` },
+      { key: 'weights', name: scope.claim('weights'), hint: 'Optional[TensorLike]', dflt: 'None', doc: `per-sample weights, shape ${shapeText(ps)} or a leading part of it; 'mean' then divides by the sum of the broadcast weights${fn.reduction.denominator !== undefined ? " times each loss's denominator (a mean divided by the sum of 'by:')" : ''}` },
     );
   }
   if (optionKeys(fn).includes('blockRows')) {

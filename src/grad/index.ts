@@ -16,6 +16,7 @@ export { DERIVATIVES, NOT_REAL, type DerivativeRow } from './derivatives.js';
 /** Names of the seed inputs: `%` cannot start a name in the language. */
 export const SEED_OUTPUT = '%dloss';
 export const SEED_PER_SAMPLE = '%dsample';
+export const SEED_DENOMINATOR = '%ddenominator';
 
 export interface GradientOptions {
   /** Simplify the backward pass with the optimizer (default: when the loss was optimized). */
@@ -53,7 +54,8 @@ function derive(fn: IrFunction, optimize: boolean, target: CostBackend): Differe
   try {
     const output = deriveBackward(fn, b, fn.output, SEED_OUTPUT);
     const perSample = fn.reduction ? deriveBackward(fn, b, fn.reduction.perSample, SEED_PER_SAMPLE) : undefined;
-    const derived: IrFunction = { ...fn, nodes: [...b.nodes], gradients: { output, ...(perSample ? { perSample } : {}) } };
+    const denominator = fn.reduction?.denominator !== undefined ? deriveBackward(fn, b, fn.reduction.denominator, SEED_DENOMINATOR) : undefined;
+    const derived: IrFunction = { ...fn, nodes: [...b.nodes], gradients: { output, ...(perSample ? { perSample } : {}), ...(denominator ? { denominator } : {}) } };
     return { fn: optimize ? optimizeFunction(derived, { target }).fn : derived };
   } catch (err) {
     if (err instanceof NotDifferentiable) return { reason: err.message };

@@ -3,7 +3,7 @@ import { reachable } from './walk.js';
 
 /** What a loss computes: its output, the per-sample node of a reduction, and the gradients. */
 export function rootIds(fn: IrFunction): number[] {
-  return [fn.output, ...(fn.reduction ? [fn.reduction.perSample] : []), ...(fn.reduction?.mask !== undefined ? [fn.reduction.mask] : []), ...gradientRoots(fn.gradients)];
+  return [fn.output, ...(fn.reduction ? [fn.reduction.perSample] : []), ...(fn.reduction?.mask !== undefined ? [fn.reduction.mask] : []), ...(fn.reduction?.denominator !== undefined ? [fn.reduction.denominator] : []), ...gradientRoots(fn.gradients)];
 }
 
 /** Nodes reachable from the roots. */

@@ -11,7 +11,7 @@ export function withNodes(fn: IrFunction, nodes: readonly IrNode[], at: (id: Nod
     output: at(fn.output),
     inputs: fn.inputs.map((i) => ({ ...i, node: at(i.node) })),
     hypers: fn.hypers.map((h) => ({ ...h, node: at(h.node) })),
-    ...(fn.reduction ? { reduction: { ...fn.reduction, perSample: at(fn.reduction.perSample), ...(fn.reduction.mask !== undefined ? { mask: at(fn.reduction.mask) } : {}) } } : {}),
+    ...(fn.reduction ? { reduction: { ...fn.reduction, perSample: at(fn.reduction.perSample), ...(fn.reduction.mask !== undefined ? { mask: at(fn.reduction.mask) } : {}), ...(fn.reduction.denominator !== undefined ? { denominator: at(fn.reduction.denominator) } : {}) } } : {}),
     ...(fn.gradients ? { gradients: remapGradients(fn.gradients, at) } : {}),
   };
 }

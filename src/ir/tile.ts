@@ -89,6 +89,8 @@ const divides = (a: ReadonlyMap<string, number>, b: ReadonlyMap<string, number>)
 /** Whether the loss tiles over one of its outer reduction's axes, and its block form. */
 export function analyzeTiling(fn: IrFunction): TileAnalysis {
   if ((fn.functions ?? []).length > 0) return { reason: 'it has function parameters' };
+  // Its value is Σ l / Σ d, not a mean of terms a block could sum on its own.
+  if (fn.reduction?.denominator !== undefined) return { reason: "its outer mean is divided by other values ('by:')" };
   const out = fn.nodes[fn.output]!;
   if ((out.op !== 'mean' && out.op !== 'sum') || out.type.axes.length !== 0) return { reason: 'its result is not a mean or sum over all axes' };
   const operand = fn.nodes[out.args[0]!]!;

@@ -177,6 +177,13 @@ export interface ReductionInfo {
    * `perSample` is then select(m, l, 0), and the other modes weigh each loss by w·m.
    */
   readonly mask?: NodeId;
+  /**
+   * A mean divided by the sum of other values (`mean(l, where: m, by: d)`, torch's class-weighted
+   * mean): select(m, d, 0) in the per-sample shape, what each loss adds to the denominator. The
+   * output is then Σ m·l / Σ m·d (its `empty:` value where that sum is 0), and with weights w
+   * 'mean' is Σ w·m·l / Σ w·m·d and 'sum_by_nonzero_weights' counts the nonzero w·m·d.
+   */
+  readonly denominator?: NodeId;
 }
 
 /** One loss, lowered: the unit every backend consumes. */
@@ -229,16 +236,18 @@ export interface IrGradients {
   readonly output: IrBackward;
   /** Of the per-sample losses, under which the backends reduce with weights themselves. */
   readonly perSample?: IrBackward;
+  /** Of a mean's per-sample denominators (ReductionInfo.denominator), for the same reductions. */
+  readonly denominator?: IrBackward;
 }
 
 /** The same gradients with every node id passed through `at` (after a rebuild or renumbering). */
 export function remapGradients(g: IrGradients, at: (id: NodeId) => NodeId): IrGradients {
   const one = (b: IrBackward): IrBackward => ({ root: at(b.root), seed: at(b.seed), grads: b.grads.map((x) => ({ input: x.input, node: at(x.node) })) });
-  return { output: one(g.output), ...(g.perSample ? { perSample: one(g.perSample) } : {}) };
+  return { output: one(g.output), ...(g.perSample ? { perSample: one(g.perSample) } : {}), ...(g.denominator ? { denominator: one(g.denominator) } : {}) };
 }
 
 /** Every node the backward passes need kept: seeds and gradients. */
 export function gradientRoots(g: IrGradients | undefined): NodeId[] {
   if (!g) return [];
-  return [g.output, ...(g.perSample ? [g.perSample] : [])].flatMap((b) => [b.root, b.seed, ...b.grads.map((x) => x.node)]);
+  return [g.output, ...(g.perSample ? [g.perSample] : []), ...(g.denominator ? [g.denominator] : [])].flatMap((b) => [b.root, b.seed, ...b.grads.map((x) => x.node)]);
 }

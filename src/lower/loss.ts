@@ -77,7 +77,8 @@ export function lowerLoss<V>(I: Interp<V>, fn: IrFunction, call: LossArguments<V
     const out = fn.nodes[fn.output];
     // A masked one (`mean(l, where: m)`) reduces l under m; its per-sample node is select(m, l, 0).
     const plainOf = reduction.mask === undefined ? out?.args.length === 1 && out.args[0] === reduction.perSample : out?.args.length === 2;
-    if (!out || out.op !== reduction.kind || !plainOf) {
+    // A divided mean (`mean(l, by: d)`) is Σ l / Σ d, its output a ratio of the two sums.
+    if (!out || (reduction.denominator === undefined && (out.op !== reduction.kind || !plainOf))) {
       throw new Error(`internal: ${fn.name}: the output is not the ${reduction.kind} of the per-sample node %${reduction.perSample}`);
     }
   }
@@ -238,14 +239,25 @@ function autodiff<V>(ctx: BodyContext<V>, sig: Signature<V>, check: V): V {
   if (split) ctx = { ...ctx, given: raggedCuts(ctx, split, ctx.inputs.get(split.input.node)!) };
   const root = rootOf(fn);
   const masked = fn.reduction?.mask !== undefined;
+  const divided = fn.reduction?.denominator;
   // Masked, the output (the loss's own reduction, with its empty value) is not computed from the per-sample node.
-  const nodes = lowerNodes({ ...ctx, names: new Map([[root, fn.reduction ? 'perSample' : 'loss'], ...(masked ? [[fn.output, 'loss'] as const] : [])]) }, masked ? [root, fn.output] : [root]);
+  const nodes = lowerNodes(
+    { ...ctx, names: new Map([[root, fn.reduction ? 'perSample' : 'loss'], ...(masked ? [[fn.output, 'loss'] as const] : []), ...(divided !== undefined ? [[divided, 'denominators'] as const] : [])]) },
+    [root, ...(masked ? [fn.output] : []), ...(divided !== undefined ? [divided] : [])],
+  );
   checkFinite(I, fn, nodes, root, ctx.inputs, ctx.hypers, ctx.layout, check, ctx.given);
   const out = nodes.val(root);
   // Returning an input from tf.tidy would hand the caller's own tensor back as "the result".
   const value = (): V => atBoundary(ctx, root, out.isInput ? I.tf('clone', out.read()) : out.read());
   if (!fn.reduction) return value();
-  const mask = masked ? { value: (): V => maskAtBoundary(ctx, fn.reduction!.perSample, fn.reduction!.mask!, nodes.val(fn.reduction!.mask!).read()), own: (): V => nodes.val(fn.output).read(), kind: fn.reduction.kind } : undefined;
+  const mask = masked
+    ? {
+        value: (): V => maskAtBoundary(ctx, fn.reduction!.perSample, fn.reduction!.mask!, nodes.val(fn.reduction!.mask!).read()),
+        own: (): V => nodes.val(fn.output).read(),
+        kind: fn.reduction.kind,
+        ...(divided !== undefined ? { denominator: (): V => atBoundary(ctx, divided, nodes.val(divided).read()) } : {}),
+      }
+    : undefined;
   return reduce(I, sig, I.once('perSample', atBoundary(ctx, root, out.read())), out.dtype, value, mask);
 }
 
@@ -278,7 +290,16 @@ function taped<V>(ctx: BodyContext<V>, gradients: IrGradients, sig: Signature<V>
   return I.branches([[plain, whole]], () => {
     const perSample = I.let('perSample', atBoundary(ctx, reduction.perSample, customGradPass({ ...ctx, names: new Map([[reduction.perSample, 'perSample']]) }, perSamplePass, options)));
     // The mask, recomputed outside the backward pass (comparisons: no gradient).
-    const mask = reduction.mask === undefined ? undefined : { value: (): V => maskAtBoundary(ctx, reduction.perSample, reduction.mask!, lowerNodes({ ...ctx, names: new Map([[reduction.mask!, 'selected']]) }, [reduction.mask!]).val(reduction.mask!).read()) };
+    // A divided mean's denominators, under their own backward pass (the class weights they read
+    // are inputs too).
+    const divided = reduction.denominator;
+    const denominatorPass = gradients.denominator;
+    if (divided !== undefined && !denominatorPass) throw new Error(`internal: ${fn.name}: no backward pass of the denominators`);
+    const denominator = divided === undefined ? undefined : (): V => I.let('denominators', atBoundary(ctx, divided, customGradPass({ ...ctx, names: new Map([[divided, 'denominators']]) }, denominatorPass!, { shape: sig.shape })));
+    const mask =
+      reduction.mask === undefined
+        ? undefined
+        : { value: (): V => maskAtBoundary(ctx, reduction.perSample, reduction.mask!, lowerNodes({ ...ctx, names: new Map([[reduction.mask!, 'selected']]) }, [reduction.mask!]).val(reduction.mask!).read()), ...(denominator ? { denominator } : {}) };
     return reduce(I, sig, perSample, fn.nodes[reduction.perSample]!.type.dtype, () => perSample, mask);
   });
 }
@@ -290,7 +311,7 @@ function taped<V>(ctx: BodyContext<V>, gradients: IrGradients, sig: Signature<V>
  * nonzero w·m, and 'sum_over_batch_size' divides by the number of selected losses, as Keras 3
  * applies a mask; unweighted, w is 1.
  */
-function reduce<V>(I: Interp<V>, sig: Signature<V>, perSample: V, dtype: DType, none: () => V, mask?: { readonly value: () => V; readonly own?: () => V; readonly kind?: string }): V {
+function reduce<V>(I: Interp<V>, sig: Signature<V>, perSample: V, dtype: DType, none: () => V, mask?: { readonly value: () => V; readonly own?: () => V; readonly kind?: string; readonly denominator?: () => V }): V {
   const { mode, weights } = sig.reduction!;
   const losses = (): V => (dtype === 'real' ? perSample : I.tf('cast', perSample, I.str('float32')));
   const is = (m: string) => (): V => I.js('eq', mode, I.str(m));
@@ -339,6 +360,9 @@ function reduce<V>(I: Interp<V>, sig: Signature<V>, perSample: V, dtype: DType, 
   function weighed(weightsFull: V, selectedV?: V): V {
     const w = I.let('w', weightsFull);
     const weighted = I.let('weighted', I.tf('mul', losses(), w));
+    // A divided mean: each loss adds w·d to what 'mean' divides by, and counts for
+    // 'sum_by_nonzero_weights' where w·d is not 0 (d: its per-sample denominators, 0 where unselected).
+    const byDenominator = mask?.denominator ? I.let('weightedDenominators', I.tf('mul', mask.denominator(), w)) : undefined;
     // Σ w·l over a count that is 0 only when every weight is: NaN there, with gradient 0.
     const over = (count: V): V => {
       const none0 = I.let('noWeight', I.tf('equal', count, I.tf('scalar', I.num(0))));
@@ -347,8 +371,9 @@ function reduce<V>(I: Interp<V>, sig: Signature<V>, perSample: V, dtype: DType, 
     const byNonzero = (): V => {
       I.comment('tf.losses SUM_BY_NONZERO_WEIGHTS: over the number of nonzero weights broadcast to the losses');
       I.comment('(each weight stands for size(l) / size(w) of them); a count, off the tape (no gradient for notEqual).');
-      const nonzero = I.helper('noGrad', I.arrow([], () => I.tf('sum', I.tf('cast', I.tf('notEqual', w, I.tf('scalar', I.num(0))), I.str('float32')))));
-      return over(I.let('nonzero', I.tf('mul', nonzero, I.tf('div', I.tf('scalar', I.get(perSample, 'size')), I.tf('scalar', I.get(w, 'size'))))));
+      const counted = byDenominator ?? w;
+      const nonzero = I.helper('noGrad', I.arrow([], () => I.tf('sum', I.tf('cast', I.tf('notEqual', counted, I.tf('scalar', I.num(0))), I.str('float32')))));
+      return over(I.let('nonzero', I.tf('mul', nonzero, I.tf('div', I.tf('scalar', I.get(perSample, 'size')), I.tf('scalar', I.get(counted, 'size'))))));
     };
     // Keras: over the number of per-sample losses, whatever the weights (under a mask, those it selects).
     const overBatch = (): V => (selectedV !== undefined ? over(I.let('selectedCount', I.tf('sum', selectedV))) : I.tf('div', I.tf('sum', weighted), I.tf('scalar', I.get(perSample, 'size'))));
@@ -356,6 +381,14 @@ function reduce<V>(I: Interp<V>, sig: Signature<V>, perSample: V, dtype: DType, 
       I.comment('Mean over the weights (tf.losses Reduction.MEAN): sum(w * l) / sum(w broadcast to l).');
       I.comment('Weights that sum to 0 (every sample ignored) give NaN, as tf.losses and torch do, with gradient 0 as');
       I.comment("torch's: the NaN is a constant chosen by a where, and the division is by 1 there, not 0 / 0.");
+      if (byDenominator) {
+        I.comment('A divided mean: sum(w * l) / sum(w * d), NaN where that is 0 (compared off the tape: the denominators');
+        I.comment('read inputs, and tfjs has no gradient for equal), with gradient 0 there.');
+        const totalDenominator = I.let('totalDenominator', I.tf('sum', byDenominator));
+        const noDenominator = I.let('noDenominator', I.helper('noGrad', I.arrow([], () => I.tf('equal', totalDenominator, I.tf('scalar', I.num(0))))));
+        const ratio = I.tf('div', I.tf('sum', weighted), I.tf('where', noDenominator, I.tf('onesLike', totalDenominator), totalDenominator));
+        return I.tf('where', noDenominator, I.tf('fill', I.list([]), I.num(NaN)), ratio);
+      }
       const total = I.let('totalWeight', I.tf('sum', I.tf('mul', w, I.tf('onesLike', losses()))));
       // Of the weights alone (k · Σw, k > 0, is 0 where Σw is): tfjs has no gradient for equal.
       const unweighted = I.let('unweighted', I.tf('equal', I.tf('sum', w), I.tf('scalar', I.num(0))));

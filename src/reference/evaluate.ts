@@ -81,14 +81,18 @@ export function evaluateReference(
   const w = maskedWeights(options.weights ? expandWeights(fn.name, options.weights, perSample.shape) : undefined, m);
   const l = perSample.data;
   if (kind === 'none') return { shape: [...perSample.shape], data: w ? l.map((v, i) => w[i]! * v) : l };
+  // A divided mean (`mean(l, by: d)`): each loss adds w·d, not w, to what 'mean' divides by.
+  const d = denominatorsOf(fn, ev);
   let num = 0;
   let den = 0;
   let nonzero = 0;
   l.forEach((v, i) => {
-    num += (w ? w[i]! : 1) * v;
-    den += w ? w[i]! : 1;
-    nonzero += (w ? w[i]! : 1) !== 0 ? 1 : 0;
+    const wi = w ? w[i]! : 1;
+    num += wi * v;
+    den += d ? wi * d[i]! : wi;
+    nonzero += (d ? wi * d[i]! : wi) !== 0 ? 1 : 0;
   });
+  if (d && den === 0) den = NaN;
   // 'sum' = Σ w·l; 'mean' = Σ w·l / Σ w over the weights broadcast to the per-sample shape;
   // 'sum_by_nonzero_weights' over how many of those are not 0; 'sum_over_batch_size' over l's size.
   // Under a mask (w·m, Keras 3's apply_mask) the batch is the selected losses.
@@ -141,6 +145,8 @@ export function gradientsReference(
     const kind = options.reduction ?? fn.reduction!.kind;
     const n = m ? m.reduce((a, v) => a + v, 0) : root.data.length;
     const weightOf = (i: number): number => (w ? w[i]! : 1);
+    const d = denominatorsOf(fn, ev);
+    if (d) return dividedGradients();
     // d/dl_i of each reduction: w_i over what it divides by (unweighted, all but 'sum' are the mean).
     const by: Record<string, number> = {
       sum: 1,
@@ -153,28 +159,79 @@ export function gradientsReference(
     if (kind !== 'sum' && kind !== 'none' && by[kind] === 0) by[kind] = Infinity;
     seed = seed.map((_, i) => weightOf(i) / by[kind]!);
   }
-  ev.preset(pass.seed, { shape: root.shape, data: ev.expandTo({ axes: seen.axes, shape: seen.shape, data: seed }, root.axes) });
-  const grads: Record<string, RefTensor> = {};
-  for (const input of fn.inputs.filter((i) => i.elem === 'real')) {
-    // A union input given as class indices has no gradient.
-    if (inputs[input.name] && unionShapeIsIndices(fn, input, shapes)) continue;
-    const shape = inputs[input.name]?.shape ?? declaredShape(fn, input, dims);
-    const share = pass.grads.find((x) => x.input === input.name);
-    if (!share) {
-      grads[input.name] = { shape, data: new Float64Array(prod(shape)) };
-      continue;
+  return finish([{ pass, seed }]);
+
+  /**
+   * A divided mean's: 'mean' is S_l / S_d with S_l = Σ w·l and S_d = Σ w·d, so l_i is seeded
+   * w_i / S_d and d_i -w_i·S_l / S_d² (nothing where S_d is 0: NaN with gradient 0); the other
+   * modes do not differentiate the denominators ('sum_by_nonzero_weights' only counts them).
+   */
+  function dividedGradients(): RefGradients {
+    const m = maskOf(fn, ev);
+    const w = maskedWeights(options.weights ? expandWeights(fn.name, options.weights, seen.shape) : undefined, m);
+    const kind = options.reduction ?? fn.reduction!.kind;
+    const d = denominatorsOf(fn, ev)!;
+    const l = ev.atBoundary(root, pass.root).data;
+    const wOf = (i: number): number => (w ? w[i]! : 1);
+    let sl = 0;
+    let sd = 0;
+    let nonzero = 0;
+    l.forEach((v, i) => {
+      sl += wOf(i) * v;
+      sd += wOf(i) * d[i]!;
+      nonzero += wOf(i) * d[i]! !== 0 ? 1 : 0;
+    });
+    const batch = m ? m.reduce((a, v) => a + v, 0) : l.length;
+    const by: Record<string, number> = { sum: 1, none: 1, mean: sd, sum_by_nonzero_weights: nonzero, sum_over_batch_size: batch };
+    const over = by[kind] === 0 ? Infinity : by[kind]!;
+    const seedL = l.map((_, i) => wOf(i) / over);
+    const seedD = l.map((_, i) => (kind === 'mean' && sd !== 0 ? (-wOf(i) * sl) / (sd * sd) : 0));
+    const dPass = g!.denominator!;
+    return finish([
+      { pass, seed: seedL },
+      { pass: dPass, seed: seedD },
+    ]);
+  }
+
+  /** Each pass seeded (in the callers' layout of its root), their gradients added. */
+  function finish(passes: readonly { readonly pass: typeof pass; readonly seed: Float64Array }[]): RefGradients {
+    for (const p of passes) {
+      const r = ev.value(p.pass.root);
+      const at = ev.atBoundary(r, p.pass.root);
+      ev.preset(p.pass.seed, { shape: r.shape, data: ev.expandTo({ axes: at.axes, shape: at.shape, data: p.seed }, r.axes) });
     }
-    // The gradient node may lack axes of the input (it is the same along them): broadcast.
-    grads[input.name] = { shape, data: ev.expandTo(ev.value(share.node), input.axes) };
+    const grads: Record<string, RefTensor> = {};
+    for (const input of fn.inputs.filter((i) => i.elem === 'real')) {
+      // A union input given as class indices has no gradient.
+      if (inputs[input.name] && unionShapeIsIndices(fn, input, shapes)) continue;
+      const shape = inputs[input.name]?.shape ?? declaredShape(fn, input, dims);
+      const data = new Float64Array(prod(shape));
+      for (const p of passes) {
+        const share = p.pass.grads.find((x) => x.input === input.name);
+        // The gradient node may lack axes of the input (it is the same along them): broadcast.
+        if (share) ev.expandTo(ev.value(share.node), input.axes).forEach((v, k) => (data[k] = data[k]! + v));
+      }
+      grads[input.name] = { shape, data };
+    }
+    return withAliases(grads);
   }
-  // Last first, so that a chain (z = y = x, both left out) adds z's into y's before y's into x's.
-  for (const alias of [...aliases].reverse()) {
-    const into = (alias.default as { input: string }).input;
-    const g = grads[alias.name];
-    if (g && grads[into]) grads[into] = { shape: grads[into].shape, data: grads[into].data.map((v, k) => v + g.data[k]!) };
-    delete grads[alias.name];
+
+  function withAliases(grads: Record<string, RefTensor>): RefGradients {
+    // Last first, so that a chain (z = y = x, both left out) adds z's into y's before y's into x's.
+    for (const alias of [...aliases].reverse()) {
+      const into = (alias.default as { input: string }).input;
+      const g = grads[alias.name];
+      if (g && grads[into]) grads[into] = { shape: grads[into].shape, data: grads[into].data.map((v, k) => v + g.data[k]!) };
+      delete grads[alias.name];
+    }
+    return { value, grads };
   }
-  return { value, grads };
+}
+
+/** A divided mean's per-sample denominators (select(m, d, 0)) in the per-sample losses' boundary layout. */
+function denominatorsOf(fn: IrFunction, ev: RefEvaluator): Float64Array | undefined {
+  const r = fn.reduction;
+  return r?.denominator === undefined ? undefined : ev.expandTo(ev.value(r.denominator), boundaryAxes(fn, r.perSample));
 }
 
 /**

@@ -93,7 +93,8 @@ export const toTf = (fn: IrFunction, x: Inputs): Record<string, tf.Tensor> =>
 export const roundInputs = (x: Inputs): Inputs => Object.fromEntries(Object.entries(x).map(([k, v]) => [k, roundF32(v)]));
 export const scalarOf = (v: number | F64Tensor): number => (typeof v === 'number' ? v : v.data[0]!);
 export const dataOf = (v: number | F64Tensor): Float64Array => (typeof v === 'number' ? Float64Array.of(v) : v.data);
-const realInputs = (fn: IrFunction): string[] => fn.inputs.filter((i) => i.elem === 'real').map((i) => i.name);
+/** The real inputs to differentiate: the required ones, and the optional ones given in `x` (one left out is no input of the call). */
+const realInputs = (fn: IrFunction, x?: Inputs): string[] => fn.inputs.filter((i) => i.elem === 'real' && (i.default === undefined || x === undefined || x[i.name] !== undefined)).map((i) => i.name);
 
 /** The float64 reference evaluator's value of the loss as written (or optimized). */
 export function refValue(file: string, loss: string, x: Inputs, hypers: Hypers = {}, raw = true): Float64Array {
@@ -106,7 +107,7 @@ export interface Evaluated {
 }
 
 /** Value and gradients with the tfjs evaluator; checks that no tensor leaks. */
-export function tfjsValueAndGrads(fn: IrFunction, x: Inputs, hypers: Hypers = {}, wrt: readonly string[] = realInputs(fn), options: TfjsEvalOptions = {}): Evaluated {
+export function tfjsValueAndGrads(fn: IrFunction, x: Inputs, hypers: Hypers = {}, wrt: readonly string[] = realInputs(fn, x), options: TfjsEvalOptions = {}): Evaluated {
   const before = tf.memory().numTensors;
   const inputs = toTf(fn, x);
   const { value, grads } = valueAndGradsTfjs(fn, inputs, hypers, wrt, options);
@@ -133,7 +134,7 @@ export function moduleArgs(fn: IrFunction, tensors: Readonly<Record<string, tf.T
 }
 
 /** Value and gradients through a generated module's function (tf.valueAndGrads around it). */
-export function moduleValueAndGrads(mod: GeneratedModule, fn: IrFunction, x: Inputs, hypers: Hypers = {}, wrt: readonly string[] = realInputs(fn)): Evaluated {
+export function moduleValueAndGrads(mod: GeneratedModule, fn: IrFunction, x: Inputs, hypers: Hypers = {}, wrt: readonly string[] = realInputs(fn, x)): Evaluated {
   const inputs = toTf(fn, x);
   const f = (...ts: tf.Tensor[]): tf.Tensor => {
     const given = Object.fromEntries(fn.inputs.map((i) => [i.name, wrt.includes(i.name) ? ts[wrt.indexOf(i.name)]! : inputs[i.name]!]));
@@ -178,7 +179,7 @@ export function describeLossCases(cases: readonly LossCase[]): void {
     it.each(grid)('tfjs (wasm) = oracle within float32, gradients = finite differences, shape $shape, $hypers', ({ shape, hypers, seed }) => {
       const fn = lossFn(c.file, c.loss);
       const x = roundInputs(c.inputs(seed, shape));
-      const names = c.wrt ?? realInputs(fn);
+      const names = c.wrt ?? realInputs(fn, x);
       const got = tfjsValueAndGrads(fn, x, hypers, names);
       const f = (...ts: F64Tensor[]): number => scalarOf(c.oracle({ ...x, ...Object.fromEntries(names.map((n, i) => [n, ts[i]!])) }, hypers));
       const want = f(...names.map((n) => x[n]!));
@@ -296,7 +297,7 @@ export function describeExtremes(file: string, cases: readonly ExtremeCase[], mo
     const fn = (): IrFunction => lossFn(file, c.loss);
     const expected = (): Record<string, ArrayLike<number>> | undefined => {
       if (c.grads !== 'fd') return c.grads;
-      const names = c.wrt ?? realInputs(fn());
+      const names = c.wrt ?? realInputs(fn(), c.x);
       const f = (...ts: F64Tensor[]): number => c.oracle!({ ...c.x, ...Object.fromEntries(names.map((n, i) => [n, ts[i]!])) });
       return Object.fromEntries(names.map((n, k) => [n, fdGrad(f, names.map((m) => c.x[m]!), k, { h: c.fdStep ?? 1e-6 }).data]));
     };
