@@ -24,7 +24,7 @@ import {
 } from './scope.js';
 import { lookupFunction } from './functions.js';
 import { elabEnumComparison, refuseEnum, stringValue } from './enums.js';
-import { declare, inheritedOrder, orderOf } from './order.js';
+import { declare, fullOrder, inheritedOrder, orderOf } from './order.js';
 import { reportGuessedOrder } from './params.js';
 import { readIgnoring } from './ignore.js';
 import { describeElem, describeType, hint, isNumeric, type Elem, type TensorVal, type Val } from './values.js';
@@ -396,7 +396,7 @@ function elabBinding(ctx: ElabContext, scope: Scope, binding: Binding): Val | nu
   }
   const renamed = renames.size > 0 ? renameAxes(ctx, v, renames, binding.value.span) : v;
   if (!renamed) return null;
-  const after = orderOf(ctx, renamed).names;
+  const after = fullOrder(renamed) ?? orderOf(ctx, renamed).names;
   const extra = [...(scope.indexVars?.keys() ?? [])].filter((n) => after.includes(n) && !lhs.includes(n));
   if (extra.length > 0) {
     ctx.diagnostics.report('ExtraAxisInBinding', binding.value.span, { extra: extra.join(', '), name: binding.name.name, vars: lhs.join(', ') });
@@ -526,7 +526,7 @@ function indexByVariables(ctx: ElabContext, v: TensorVal, renames: Map<string, s
       return null;
     }
     const same = ctx.b.op('eq', [ctx.b.iota(a, span), ctx.b.iota(b, span)], {}, span);
-    const order = orderOf(ctx, current).names.filter((n) => n !== from);
+    const order = (fullOrder(current) ?? orderOf(ctx, current).names).filter((n) => n !== from);
     current = declare(ctx, fromNode(ctx, ctx.b.op('sum', [current.id, same], { axes: [from], empty: 0 }, span), current.elem), order);
   }
   return renameAxes(ctx, current, singles, span);
@@ -547,7 +547,7 @@ export function renameAxes(ctx: ElabContext, v: TensorVal, renames: Map<string, 
   moving.forEach(([from], k) => (id = ctx.b.op('rename', [id], { from, to: `%${k}` }, span)));
   moving.forEach(([, to], k) => (id = ctx.b.op('rename', [id], { from: `%${k}`, to }, span)));
   // The renamed value keeps the order it was read in, under the new names.
-  const order = orderOf(ctx, v).names.map((n) => renames.get(n) ?? n);
+  const order = (fullOrder(v) ?? orderOf(ctx, v).names).map((n) => renames.get(n) ?? n);
   return declare(ctx, { ...fromNode(ctx, id, v.elem), ...(v.domain ? { domain: v.domain } : {}) }, order);
 }
 

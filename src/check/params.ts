@@ -9,7 +9,7 @@ import { paramDefault, paramDomain } from './defaults.js';
 import type { ElabContext } from './context.js';
 import { LOSSC_OPTION_KEYS, OPTION_KEYS } from '../ir/option-keys.js';
 import type { Scope } from './scope.js';
-import { declare, namesOf, orderOf } from './order.js';
+import { declare, fullOrder, namesOf, orderOf } from './order.js';
 import { describeType, type Elem, type FnVal, type TensorVal, type Val } from './values.js';
 import { enumArgument, enumDefault, enumText, enumValues } from './enums.js';
 import { listRefusal, listText } from './lists.js';
@@ -205,7 +205,12 @@ function matchShape(ctx: ElabContext, scope: Scope, dims: readonly DimExpr[], va
     }
   }
   const matched = pattern.map((_, i) => byName.get(i)!.name);
-  const others = argOrder.filter((n) => !matched.includes(n));
+  // The axes the pattern's `...` takes, with the argument's own rest group where it stands.
+  // When the argument does not place its group (operands that disagree), the pattern does, if
+  // its `...` takes that group alone.
+  const full = fullOrder(val) ?? argOrder;
+  const others = full.filter((n) => !matched.includes(n));
+  if (hasRest && restAt >= 0 && others.length === 0) others.push(REST);
   const guessed = declared ? [] : positional.map((i) => byName.get(i)!.name);
   return { names: [...matched.slice(0, before), ...others, ...matched.slice(before)], guessed };
 }
@@ -360,7 +365,7 @@ export function lossSignature(ctx: ElabContext, def: Definition, componentDims: 
         continue;
       }
       unions.push({ input: { ...input, orIndices }, span: param.name.span });
-      sig.values.set(name, declare(ctx, { kind: 'tensor', id: node, elem, axes, ...(domain ? { domain } : {}) }, namesOf(axes)));
+      sig.values.set(name, declare(ctx, { kind: 'tensor', id: node, elem, axes, ...(domain ? { domain } : {}) }, axes.map((a) => a.name)));
       continue;
     }
     if (type.list) {
@@ -371,12 +376,12 @@ export function lossSignature(ctx: ElabContext, def: Definition, componentDims: 
         continue;
       }
       required.push({ input: { ...input, list: true }, span: param.name.span });
-      sig.values.set(name, declare(ctx, { kind: 'tensor', id: node, elem, axes, ...(domain ? { domain } : {}) }, namesOf(axes)));
+      sig.values.set(name, declare(ctx, { kind: 'tensor', id: node, elem, axes, ...(domain ? { domain } : {}) }, axes.map((a) => a.name)));
       continue;
     }
     (param.broadcasts ? broadcasting : !param.default && !param.learnable ? required : optional).push({ input, span: param.name.span });
     // An input's axes are in the order its shape declares.
-    sig.values.set(name, declare(ctx, { kind: 'tensor', id: node, elem, axes, ...(domain ? { domain } : {}) }, namesOf(axes)));
+    sig.values.set(name, declare(ctx, { kind: 'tensor', id: node, elem, axes, ...(domain ? { domain } : {}) }, axes.map((a) => a.name)));
   }
   // Required inputs fix every dimension's size; optional ones (defaults, learnable) may only
   // use dimensions a required input has, so they can be filled when left out.

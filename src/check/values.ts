@@ -20,6 +20,11 @@ export interface TensorVal {
   readonly domain?: DomainInfo;
   /** The order positional indexing uses, when a binding's left side gave one (`q[j, i] = ...`). */
   readonly positional?: readonly string[];
+  /**
+   * Where the rest group `...` stands in that order (how many of `positional` come before it),
+   * when the value has it and a declaration or an operand gives its place.
+   */
+  readonly restAt?: number;
   /** A string, or a hyperparameter of strings: an int position in a list of strings (enums.ts). */
   readonly enumOf?: import('./enums.js').EnumOf;
 }
