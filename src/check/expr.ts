@@ -25,7 +25,7 @@ import {
 import { lookupFunction } from './functions.js';
 import { elabEnumComparison, refuseEnum, stringValue } from './enums.js';
 import { declare, fullOrder, inheritedOrder, orderOf } from './order.js';
-import { reportGuessedOrder } from './params.js';
+import { reportGuessedOrder, reportUnplaced } from './params.js';
 import { readIgnoring } from './ignore.js';
 import { describeElem, describeType, hint, isNumeric, type Elem, type TensorVal, type Val } from './values.js';
 
@@ -114,7 +114,10 @@ export function tensor(id: NodeId, elem: Elem, axes: readonly Axis[]): TensorVal
  */
 export function fromNode(ctx: ElabContext, id: NodeId, elem?: Elem, operands: readonly TensorVal[] = []): TensorVal {
   const t = ctx.b.type(id);
-  return declare(ctx, tensor(id, elem ?? t.dtype, t.axes), inheritedOrder(t.axes, operands));
+  const v = declare(ctx, tensor(id, elem ?? t.dtype, t.axes), inheritedOrder(t.axes, operands));
+  // An axis with no place (E4035) has none in what is computed from it either.
+  const unplaced = v.positional ? undefined : operands.find((o) => o.restUnplaced && t.axes.some((a) => a.name === o.restUnplaced))?.restUnplaced;
+  return unplaced ? { ...v, restUnplaced: unplaced } : v;
 }
 
 /** int and index arithmetic gives int; anything with a real gives real. */
@@ -376,6 +379,10 @@ function elabBinding(ctx: ElabContext, scope: Scope, binding: Binding): Val | nu
   const lhs = binding.indexVars.map((i) => i.name);
   const remaining = names.filter((n) => !lhs.includes(n));
   const byPosition = binding.indexVars.filter((iv) => !names.includes(iv.name));
+  if (v.restUnplaced && byPosition.length > 0) {
+    reportUnplaced(ctx, v, binding.value.span);
+    return null;
+  }
   if (!declared && byPosition.length > 0 && names.length > 1) reportGuessedOrder(ctx, remaining.slice(0, byPosition.length), v.axes, binding.value.span);
   const renames = new Map<string, string>();
   for (const iv of binding.indexVars) {
@@ -460,6 +467,10 @@ function elabIndex(ctx: ElabContext, scope: Scope, e: Index): Val | null {
   if (e.indices.length === 1 && !isVariable(e.indices[0]!)) return elabGather(ctx, scope, target, e.indices[0]!, e.span);
   const { names: order, declared } = orderOf(ctx, target);
   const named = order.map((n) => target.axes.find((a) => a.name === n)!);
+  if (target.restUnplaced) {
+    reportUnplaced(ctx, target, e.span);
+    return null;
+  }
   if (!declared && named.length > 1) reportGuessedOrder(ctx, order.slice(0, e.indices.length), target.axes, e.span);
   if (e.indices.length > named.length) {
     ctx.diagnostics.report('TooManyIndices', e.span, {

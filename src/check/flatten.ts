@@ -61,12 +61,10 @@ export function elabFlatten(ctx: ElabContext, scope: Scope, call: Call, position
   const node = ctx.b.op('flatten', [x.id], { axes: merged.map((a) => a.name), dims: product, to: name, dim: name }, call.span);
   // Read in x's order, the new axis where the first merged one was: for `...`, where x's order
   // has the rest group (never where the compiler happens to lay it out). With no known place,
-  // the result has no declared order (a pattern reading it by position is then warned, W4016).
+  // the result has no declared order.
   const order = fullOrder(x);
-  if (restAlone && order && !order.includes(REST)) {
-    ctx.diagnostics.report('RestPlaceUnknown', first.span, { name, order: order.join(', '), pattern: [...order, REST].join(', ') });
-    return null;
-  }
+  // x's operands placed `...` differently: S has no place until something names it (E4035).
+  if (restAlone && order && !order.includes(REST)) return { ...fromNode(ctx, node, x.elem), restUnplaced: name };
   const at = order ? order.findIndex((n) => merged.some((m) => m.name === n)) : -1;
   const result = order && at >= 0 ? order.flatMap((n, k) => (k === at ? [name] : merged.some((m) => m.name === n) ? [] : [n])) : undefined;
   return declare(ctx, fromNode(ctx, node, x.elem), result);

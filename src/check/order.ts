@@ -69,8 +69,9 @@ export function declare(ctx: ElabContext, v: TensorVal, order: readonly string[]
   const positional = order.filter((n) => n !== REST);
   const at = order.indexOf(REST);
   record(ctx, v.id, positional);
-  const { restAt: _unknown, ...rest } = v;
-  return at >= 0 && v.axes.some((a) => a.name === REST) ? { ...rest, positional, restAt: at } : { ...rest, positional };
+  // A new order without `...` says nothing of its place: the old place is dropped with it.
+  const { restAt: _oldPlace, restUnplaced: _noPlace, ...unplaced } = v;
+  return at >= 0 && v.axes.some((a) => a.name === REST) ? { ...unplaced, positional, restAt: at } : { ...unplaced, positional };
 }
 
 /** One node reached with two different declared orders has none. */

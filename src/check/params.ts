@@ -82,6 +82,10 @@ export function matchParam(ctx: ElabContext, scope: Scope, def: Definition, k: n
       ctx.diagnostics.report('ArgumentShapeMismatch', span, { index: k + 1, name: def.name.name, actual: formatAxes(val.axes), param: name, expected: shapeText(dims).slice(1, -1) });
       return false;
     }
+    if (val.restUnplaced && order.guessed.length > 0) {
+      reportUnplaced(ctx, val, span);
+      return false;
+    }
     // Inside the def the parameter's axes are in the order of its pattern.
     val = declare(ctx, val, order.names);
     if (order.guessed.length > 1) reportGuessedOrder(ctx, order.guessed, val.axes, span);
@@ -247,6 +251,11 @@ function unionIndices(ctx: ElabContext, param: Param, indices: IndexTypeExpr, ax
     return null;
   }
   return { axes: indexAxes, of };
+}
+
+/** Axes taken by position from a value with an axis that has no place (flatten.ts). */
+export function reportUnplaced(ctx: ElabContext, v: TensorVal, span: Span): void {
+  ctx.diagnostics.report('RestPlaceUnknown', span, { name: v.restUnplaced!, axes: formatAxes(v.axes) });
 }
 
 /** Axes taken by position from a value whose order no declaration gives (order.ts). */
