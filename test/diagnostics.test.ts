@@ -107,7 +107,7 @@ const CASES: Record<DiagnosticKind, Case> = {
   ArgumentShapeMismatch: { source: 'def sq(x: [..., D], y: [..., D]) = sum((x - y)^2, D)\nloss f(a: [N, D], b: [N, E]) = mean(sq(a, b))', expect: "case.loss:2:43: error E4002: argument 2 of 'sq' has axes [N, E] but parameter 'y' expects [..., D]" },
   RestPlaceUnknown: {
     source: 'def ext(e: [..., L]) = max(e, L)\nloss f(x: [B, ...], y: [..., B]) = sum(ext(flatten(x * y, ..., S)))',
-    expect: "case.loss:2:44: error E4035: S, made by flatten(..., ..., S) of values that have the '...' dims in different places, has no place among the axes [S, B], but they are taken by position here: name them (a binding's left side), or pass the operand of flatten through a def whose pattern places its '...'",
+    expect: "case.loss:2:44: error E4035: S, made by flatten(..., ..., S) of a value whose order does not place the '...' dims (its operands place them differently, or none has all its axes), has no place among the axes [S, B], but they are taken by position here: name them (a binding's left side), or pass the operand of flatten through a def whose pattern places its '...'",
   },
   SortKeyAxes: { source: 'loss f(x: [N, D], k: [D]) = sum(sort(x, N, by: k))', expect: "case.loss:1:48: error E4034: sort: the 'by:' key has no axis N, so it would order nothing (its axes are [D])" },
   AxisNotPresent: { source: 'loss f(x: [N, D], y: [N]) = mean(sum(y, D))', expect: 'case.loss:1:41: error E4003: sum: the operand has no axis D (its axes are [N])' },

@@ -144,12 +144,13 @@ loss c(x: [B, C, ...]) = mean(ext(img(1 - x)))`;
 
 describe("E4035: S of flatten(x, ..., S), x's operands placing '...' differently, has no place", () => {
   const E4035 = (at: string, axes: string): string =>
-    `amb.loss:${at}: error E4035: S, made by flatten(..., ..., S) of values that have the '...' dims in different places, has no place among the axes [${axes}], but they are taken by position here: name them (a binding's left side), or pass the operand of flatten through a def whose pattern places its '...'`;
+    `amb.loss:${at}: error E4035: S, made by flatten(..., ..., S) of a value whose order does not place the '...' dims (its operands place them differently, or none has all its axes), has no place among the axes [${axes}], but they are taken by position here: name them (a binding's left side), or pass the operand of flatten through a def whose pattern places its '...'`;
   const DEFS = 'def ext(e: [..., L]) = max(e, L)\n';
 
   it.each([
     ['a pattern', 'loss f(x: [B, C, ...], y: [..., B, C]) = mean(ext(flatten(x * y, ..., S)))', '2:51'],
     ['a pattern, through an operation', 'loss f(x: [B, C, ...], y: [..., B, C]) = mean(ext(0 + flatten(x * y, ..., S)))', '2:51'],
+    ['a product where no operand has every axis', 'loss f(x: [B, C], m: [B, ...]) = mean(ext(flatten(x * m, ..., S)))', '2:43'],
     ['an index', 'loss f(x: [B, C, ...], y: [..., B, C]) = mean(z[i]) where z = flatten(x * y, ..., S)', '2:47'],
     ['a binding renaming by position', 'loss f(x: [B, C, ...], y: [..., B, C]) = mean(z) where z[i, j, k] = flatten(x * y, ..., S)', '2:69'],
   ])('taking its axes by position is refused: %s', (_, loss, at) => {
