@@ -142,6 +142,20 @@ loss c(x: [B, C, ...]) = mean(ext(img(1 - x)))`;
   });
 });
 
+describe('a loss returning flatten of a computed value', () => {
+  it("comes out in x's order, [B, C, S], as flatten(x, ..., S) does", () => {
+    const src = 'loss a(x: [B, C, ...]) = flatten(x, ..., S)\nloss b(x: [B, C, ...]) = flatten(1 - x, ..., S)';
+    const checked = check(src, 'ret.loss');
+    const inputs = { x: { shape: X_SHAPE, data: Float64Array.from(xd) } };
+    const want = range(B).flatMap((b) => range(C).flatMap((c) => range(R).map((r) => xAt(b, c, r))));
+    const [a, b] = checked.losses.map((f) => evaluateReference(f, inputs, {}));
+    expect(a!.shape).toEqual([B, C, R]);
+    expect(Array.from(a!.data)).toEqual(want);
+    expect(b!.shape).toEqual([B, C, R]);
+    expect(Array.from(b!.data)).toEqual(want.map((v) => 1 - v));
+  });
+});
+
 describe("E4035: S of flatten(x, ..., S), x's operands placing '...' differently, has no place", () => {
   const E4035 = (at: string, axes: string): string =>
     `amb.loss:${at}: error E4035: S, made by flatten(..., ..., S) of a value whose order does not place the '...' dims (its operands place them differently, or none has all its axes), has no place among the axes [${axes}], but they are taken by position here: name them (a binding's left side), or pass the operand of flatten through a def whose pattern places its '...'`;
