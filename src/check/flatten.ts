@@ -7,7 +7,7 @@ import { formatAxes } from '../ir/axes.js';
 import { REST, REST_AXIS, type Axis } from '../ir/types.js';
 import type { ElabContext } from './context.js';
 import { elabTensor, fromNode } from './expr.js';
-import { declare, fullOrder, orderOf } from './order.js';
+import { declare, fullOrder } from './order.js';
 import { findDimVar, findEntry, hasDim, type Scope } from './scope.js';
 import type { Val } from './values.js';
 

@@ -9,7 +9,7 @@ import { paramDefault, paramDomain } from './defaults.js';
 import type { ElabContext } from './context.js';
 import { LOSSC_OPTION_KEYS, OPTION_KEYS } from '../ir/option-keys.js';
 import type { Scope } from './scope.js';
-import { declare, fullOrder, namesOf, orderOf } from './order.js';
+import { declare, fullOrder, orderOf } from './order.js';
 import { describeType, type Elem, type FnVal, type TensorVal, type Val } from './values.js';
 import { enumArgument, enumDefault, enumText, enumValues } from './enums.js';
 import { listRefusal, listText } from './lists.js';
