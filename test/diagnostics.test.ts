@@ -105,6 +105,10 @@ const CASES: Record<DiagnosticKind, Case> = {
   // --- shapes and axes
   AxisSizeMismatch: { source: 'loss f(x: [N], y: [M]) = mean(a + b)\n  where a[i] = x[i]\n        b[i] = y[i]', expect: "case.loss:1:33: error E4001: the operands of '+': dimension i (N) and dimension i (M) would have to be the same size, but they are different dimensions" },
   ArgumentShapeMismatch: { source: 'def sq(x: [..., D], y: [..., D]) = sum((x - y)^2, D)\nloss f(a: [N, D], b: [N, E]) = mean(sq(a, b))', expect: "case.loss:2:43: error E4002: argument 2 of 'sq' has axes [N, E] but parameter 'y' expects [..., D]" },
+  RestPlaceUnknown: {
+    source: 'def ext(e: [..., L]) = max(e, L)\nloss f(x: [B, ...], y: [..., B]) = sum(ext(flatten(x * y, ..., S)))',
+    expect: "case.loss:2:44: error E4035: S, made by flatten(..., ..., S) of a value whose order does not place the '...' dims (its operands place them differently, or none has all its axes), has no place among the axes [S, B], but they are taken by position here: name them (a binding's left side), or pass the operand of flatten through a def whose pattern places its '...'",
+  },
   SortKeyAxes: { source: 'loss f(x: [N, D], k: [D]) = sum(sort(x, N, by: k))', expect: "case.loss:1:48: error E4034: sort: the 'by:' key has no axis N, so it would order nothing (its axes are [D])" },
   AxisNotPresent: { source: 'loss f(x: [N, D], y: [N]) = mean(sum(y, D))', expect: 'case.loss:1:41: error E4003: sum: the operand has no axis D (its axes are [N])' },
   TooManyIndices: { source: 'loss f(x: [N]) = mean(x[i, j])', expect: 'case.loss:1:23: error E4004: 2 indices for a tensor with 1 axis' },

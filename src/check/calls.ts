@@ -18,7 +18,7 @@ import { reachable } from '../ir/walk.js';
 import { readIgnoring } from './ignore.js';
 import { elabFlatten, elabUnflatten } from './flatten.js';
 import { elabResize } from './resize.js';
-import { declare, inheritedOrder, orderOf } from './order.js';
+import { declare, fullOrder, inheritedOrder, orderOf } from './order.js';
 import { fullMask } from './full-mask.js';
 
 export function elabCall(ctx: ElabContext, scope: Scope, call: Call): Val | null {
@@ -365,7 +365,7 @@ function elabMacro(ctx: ElabContext, scope: Scope, call: Call, name: string, arg
       // An ignored position's row is NaN, not zeros (ignore.ts).
       const ignore = x.elem.ignore;
       const hot = fromNode(ctx, ignore === undefined ? row(x.id) : readIgnoring(ctx, x.id, ignore, span, row), 'real');
-      return declare(ctx, hot, x.positional ? [...x.positional, axis.name] : undefined);
+      return declare(ctx, hot, x.positional ? [...fullOrder(x)!, axis.name] : undefined);
     }
   }
   const y = elabTensor(ctx, scope, second!);

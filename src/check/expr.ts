@@ -24,8 +24,8 @@ import {
 } from './scope.js';
 import { lookupFunction } from './functions.js';
 import { elabEnumComparison, refuseEnum, stringValue } from './enums.js';
-import { declare, inheritedOrder, orderOf } from './order.js';
-import { reportGuessedOrder } from './params.js';
+import { declare, fullOrder, inheritedOrder, orderOf } from './order.js';
+import { reportGuessedOrder, reportUnplaced } from './params.js';
 import { readIgnoring } from './ignore.js';
 import { describeElem, describeType, hint, isNumeric, type Elem, type TensorVal, type Val } from './values.js';
 
@@ -114,7 +114,10 @@ export function tensor(id: NodeId, elem: Elem, axes: readonly Axis[]): TensorVal
  */
 export function fromNode(ctx: ElabContext, id: NodeId, elem?: Elem, operands: readonly TensorVal[] = []): TensorVal {
   const t = ctx.b.type(id);
-  return declare(ctx, tensor(id, elem ?? t.dtype, t.axes), inheritedOrder(t.axes, operands));
+  const v = declare(ctx, tensor(id, elem ?? t.dtype, t.axes), inheritedOrder(t.axes, operands));
+  // An axis with no place (E4035) has none in what is computed from it either.
+  const unplaced = v.positional ? undefined : operands.find((o) => o.restUnplaced && t.axes.some((a) => a.name === o.restUnplaced))?.restUnplaced;
+  return unplaced ? { ...v, restUnplaced: unplaced } : v;
 }
 
 /** int and index arithmetic gives int; anything with a real gives real. */
@@ -376,6 +379,10 @@ function elabBinding(ctx: ElabContext, scope: Scope, binding: Binding): Val | nu
   const lhs = binding.indexVars.map((i) => i.name);
   const remaining = names.filter((n) => !lhs.includes(n));
   const byPosition = binding.indexVars.filter((iv) => !names.includes(iv.name));
+  if (v.restUnplaced && byPosition.length > 0) {
+    reportUnplaced(ctx, v, binding.value.span);
+    return null;
+  }
   if (!declared && byPosition.length > 0 && names.length > 1) reportGuessedOrder(ctx, remaining.slice(0, byPosition.length), v.axes, binding.value.span);
   const renames = new Map<string, string>();
   for (const iv of binding.indexVars) {
@@ -396,7 +403,7 @@ function elabBinding(ctx: ElabContext, scope: Scope, binding: Binding): Val | nu
   }
   const renamed = renames.size > 0 ? renameAxes(ctx, v, renames, binding.value.span) : v;
   if (!renamed) return null;
-  const after = orderOf(ctx, renamed).names;
+  const after = fullOrder(renamed) ?? orderOf(ctx, renamed).names;
   const extra = [...(scope.indexVars?.keys() ?? [])].filter((n) => after.includes(n) && !lhs.includes(n));
   if (extra.length > 0) {
     ctx.diagnostics.report('ExtraAxisInBinding', binding.value.span, { extra: extra.join(', '), name: binding.name.name, vars: lhs.join(', ') });
@@ -460,6 +467,10 @@ function elabIndex(ctx: ElabContext, scope: Scope, e: Index): Val | null {
   if (e.indices.length === 1 && !isVariable(e.indices[0]!)) return elabGather(ctx, scope, target, e.indices[0]!, e.span);
   const { names: order, declared } = orderOf(ctx, target);
   const named = order.map((n) => target.axes.find((a) => a.name === n)!);
+  if (target.restUnplaced) {
+    reportUnplaced(ctx, target, e.span);
+    return null;
+  }
   if (!declared && named.length > 1) reportGuessedOrder(ctx, order.slice(0, e.indices.length), target.axes, e.span);
   if (e.indices.length > named.length) {
     ctx.diagnostics.report('TooManyIndices', e.span, {
@@ -526,7 +537,7 @@ function indexByVariables(ctx: ElabContext, v: TensorVal, renames: Map<string, s
       return null;
     }
     const same = ctx.b.op('eq', [ctx.b.iota(a, span), ctx.b.iota(b, span)], {}, span);
-    const order = orderOf(ctx, current).names.filter((n) => n !== from);
+    const order = (fullOrder(current) ?? orderOf(ctx, current).names).filter((n) => n !== from);
     current = declare(ctx, fromNode(ctx, ctx.b.op('sum', [current.id, same], { axes: [from], empty: 0 }, span), current.elem), order);
   }
   return renameAxes(ctx, current, singles, span);
@@ -547,7 +558,7 @@ export function renameAxes(ctx: ElabContext, v: TensorVal, renames: Map<string, 
   moving.forEach(([from], k) => (id = ctx.b.op('rename', [id], { from, to: `%${k}` }, span)));
   moving.forEach(([, to], k) => (id = ctx.b.op('rename', [id], { from: `%${k}`, to }, span)));
   // The renamed value keeps the order it was read in, under the new names.
-  const order = orderOf(ctx, v).names.map((n) => renames.get(n) ?? n);
+  const order = (fullOrder(v) ?? orderOf(ctx, v).names).map((n) => renames.get(n) ?? n);
   return declare(ctx, { ...fromNode(ctx, id, v.elem), ...(v.domain ? { domain: v.domain } : {}) }, order);
 }
 

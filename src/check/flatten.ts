@@ -7,7 +7,7 @@ import { formatAxes } from '../ir/axes.js';
 import { REST, REST_AXIS, type Axis } from '../ir/types.js';
 import type { ElabContext } from './context.js';
 import { elabTensor, fromNode } from './expr.js';
-import { declare, orderOf } from './order.js';
+import { declare, fullOrder } from './order.js';
 import { findDimVar, findEntry, hasDim, type Scope } from './scope.js';
 import type { Val } from './values.js';
 
@@ -59,12 +59,15 @@ export function elabFlatten(ctx: ElabContext, scope: Scope, call: Call, position
   if (!made) ctx.productDims.set(name, product);
   if (!ctx.dimOrder.includes(name)) ctx.dimOrder.push(name);
   const node = ctx.b.op('flatten', [x.id], { axes: merged.map((a) => a.name), dims: product, to: name, dim: name }, call.span);
-  // Read in x's order, the new axis where the first merged one was (where `...` stands in x's axes).
-  const order = orderOf(ctx, x).names;
-  const restBefore = restAlone ? x.axes.slice(0, x.axes.findIndex((a) => a.name === REST)).map((a) => a.name) : [];
-  const at = restAlone ? order.filter((n) => restBefore.includes(n)).length : order.findIndex((n) => merged.some((m) => m.name === n));
-  const result = restAlone ? [...order.slice(0, at), name, ...order.slice(at)] : order.flatMap((n, k) => (k === at ? [name] : merged.some((m) => m.name === n) ? [] : [n]));
-  return declare(ctx, fromNode(ctx, node, x.elem), x.positional ? result : undefined);
+  // Read in x's order, the new axis where the first merged one was: for `...`, where x's order
+  // has the rest group (never where the compiler happens to lay it out). With no known place,
+  // the result has no declared order.
+  const order = fullOrder(x);
+  // x's operands placed `...` differently: S has no place until something names it (E4035).
+  if (restAlone && order && !order.includes(REST)) return { ...fromNode(ctx, node, x.elem), restUnplaced: name };
+  const at = order ? order.findIndex((n) => merged.some((m) => m.name === n)) : -1;
+  const result = order && at >= 0 ? order.flatMap((n, k) => (k === at ? [name] : merged.some((m) => m.name === n) ? [] : [n])) : undefined;
+  return declare(ctx, fromNode(ctx, node, x.elem), result);
 }
 
 /**
@@ -88,8 +91,9 @@ export function elabUnflatten(ctx: ElabContext, scope: Scope, call: Call, positi
   const made = ctx.productDims.get(axis.dim);
   if (items.length === 1 && items[0]!.kind === 'Name' && items[0]!.name === REST && made?.length === 1 && made[0] === REST && !x.axes.some((a) => a.name === REST)) {
     const node = ctx.b.op('unflatten', [x.id], { axis: axis.name, axes: [REST], dims: [REST], dim: axis.dim }, call.span);
-    const order = orderOf(ctx, x).names.filter((n) => n !== axis.name);
-    return declare(ctx, fromNode(ctx, node, x.elem), x.positional ? order : undefined);
+    // The rest group back where S stood.
+    const order = fullOrder(x)?.map((n) => (n === axis.name ? REST : n));
+    return declare(ctx, fromNode(ctx, node, x.elem), order);
   }
   for (const it of items) {
     if (it.kind === 'Name' && it.name === REST) {
@@ -122,8 +126,8 @@ export function elabUnflatten(ctx: ElabContext, scope: Scope, call: Call, positi
     ctx.productChecks.push({ dim: axis.dim, product });
   }
   const node = ctx.b.op('unflatten', [x.id], { axis: axis.name, axes: parts.map((p) => p.name), dims: product, dim: axis.dim }, call.span);
-  const order = orderOf(ctx, x).names.flatMap((n) => (n === axis.name ? parts.map((p) => p.name) : [n]));
-  return declare(ctx, fromNode(ctx, node, x.elem), x.positional ? order : undefined);
+  const order = fullOrder(x)?.flatMap((n) => (n === axis.name ? parts.map((p) => p.name) : [n]));
+  return declare(ctx, fromNode(ctx, node, x.elem), order);
 }
 
 /**

@@ -129,7 +129,9 @@ export function inlineDef(ctx: ElabContext, caller: Scope, fn: Extract<FnVal, { 
       ctx.diagnostics.report('ResultShapeMismatch', def.resultSpan, { name: def.name.name, actual: formatAxes(clean.axes), declared: shapeText(def.result).slice(1, -1) });
       return null;
     }
-    return declare(ctx, clean, order);
+    // `-> [B, ...]`: the rest group where the declared result has it.
+    const restAt = def.result.filter((d) => d.kind !== 'RestDim').length === def.result.length ? -1 : def.result.findIndex((d) => d.kind === 'RestDim');
+    return declare(ctx, clean, restAt >= 0 ? [...order.slice(0, restAt), REST, ...order.slice(restAt)] : order);
   } finally {
     ctx.callStack.pop();
   }

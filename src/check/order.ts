@@ -25,15 +25,33 @@ export function namesOf(axes: readonly Axis[]): string[] {
  */
 export function inheritedOrder(result: readonly Axis[], operands: readonly TensorVal[]): string[] | undefined {
   const want = namesOf(result);
+  const hasRest = want.length !== result.length;
   let found: string[] | undefined;
+  // The rest group's place among them: from the operands that have every axis, `...` too.
+  let rest: string[] | undefined | null;
   for (const op of operands) {
     if (!op.positional) continue;
     if (!want.every((n) => op.positional!.includes(n))) continue;
     const order = op.positional.filter((n) => want.includes(n));
     if (found && found.join() !== order.join()) return undefined;
     found = order;
+    if (!hasRest || !op.axes.some((a) => a.name === REST)) continue;
+    const full = fullOrder(op);
+    const withRest = full?.includes(REST) ? full.filter((n) => n === REST || want.includes(n)) : null;
+    rest = rest === undefined || (rest !== null && withRest?.join() === rest.join()) ? withRest : null;
   }
-  return found && found.length === want.length ? found : undefined;
+  if (!found || found.length !== want.length) return undefined;
+  return rest ? rest : found;
+}
+
+/**
+ * `v`'s order with the rest group in its place (`[B, C, ...]`), when `v` has it and its place
+ * is known; the named axes alone when that place is not known; undefined with no declared order.
+ */
+export function fullOrder(v: TensorVal): string[] | undefined {
+  if (!v.positional) return undefined;
+  if (v.restAt === undefined || !v.axes.some((a) => a.name === REST)) return [...v.positional];
+  return [...v.positional.slice(0, v.restAt), REST, ...v.positional.slice(v.restAt)];
 }
 
 /** `v`'s axes in the order positional indexing reads them, and whether that order was declared. */
@@ -42,11 +60,18 @@ export function orderOf(ctx: ElabContext, v: TensorVal): { readonly names: strin
   return { names: namesOf(canonicalAxes(v.axes, ctx.dimOrder)), declared: false };
 }
 
-/** `v` with a declared order, remembered for its node (the boundary layout reads it). */
-export function declare(ctx: ElabContext, v: TensorVal, positional: readonly string[] | undefined): TensorVal {
-  if (!positional) return v;
+/**
+ * `v` with a declared order, remembered for its node (the boundary layout reads it). The order
+ * may hold `...` where the rest group stands: kept as `restAt`, for `flatten(x, ..., S)`.
+ */
+export function declare(ctx: ElabContext, v: TensorVal, order: readonly string[] | undefined): TensorVal {
+  if (!order) return v;
+  const positional = order.filter((n) => n !== REST);
+  const at = order.indexOf(REST);
   record(ctx, v.id, positional);
-  return { ...v, positional };
+  // A new order without `...` says nothing of its place: the old place is dropped with it.
+  const { restAt: _oldPlace, restUnplaced: _noPlace, ...unplaced } = v;
+  return at >= 0 && v.axes.some((a) => a.name === REST) ? { ...unplaced, positional, restAt: at } : { ...unplaced, positional };
 }
 
 /** One node reached with two different declared orders has none. */

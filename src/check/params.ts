@@ -9,7 +9,7 @@ import { paramDefault, paramDomain } from './defaults.js';
 import type { ElabContext } from './context.js';
 import { LOSSC_OPTION_KEYS, OPTION_KEYS } from '../ir/option-keys.js';
 import type { Scope } from './scope.js';
-import { declare, namesOf, orderOf } from './order.js';
+import { declare, fullOrder, orderOf } from './order.js';
 import { describeType, type Elem, type FnVal, type TensorVal, type Val } from './values.js';
 import { enumArgument, enumDefault, enumText, enumValues } from './enums.js';
 import { listRefusal, listText } from './lists.js';
@@ -80,6 +80,10 @@ export function matchParam(ctx: ElabContext, scope: Scope, def: Definition, k: n
     const order = matchShape(ctx, scope, dims, val);
     if (!order) {
       ctx.diagnostics.report('ArgumentShapeMismatch', span, { index: k + 1, name: def.name.name, actual: formatAxes(val.axes), param: name, expected: shapeText(dims).slice(1, -1) });
+      return false;
+    }
+    if (val.restUnplaced && order.guessed.length > 0) {
+      reportUnplaced(ctx, val, span);
       return false;
     }
     // Inside the def the parameter's axes are in the order of its pattern.
@@ -205,7 +209,12 @@ function matchShape(ctx: ElabContext, scope: Scope, dims: readonly DimExpr[], va
     }
   }
   const matched = pattern.map((_, i) => byName.get(i)!.name);
-  const others = argOrder.filter((n) => !matched.includes(n));
+  // The axes the pattern's `...` takes, with the argument's own rest group where it stands.
+  // When the argument does not place its group (operands that disagree), the pattern does, if
+  // its `...` takes that group alone.
+  const full = fullOrder(val) ?? argOrder;
+  const others = full.filter((n) => !matched.includes(n));
+  if (hasRest && restAt >= 0 && others.length === 0) others.push(REST);
   const guessed = declared ? [] : positional.map((i) => byName.get(i)!.name);
   return { names: [...matched.slice(0, before), ...others, ...matched.slice(before)], guessed };
 }
@@ -249,6 +258,11 @@ function unionIndices(ctx: ElabContext, param: Param, indices: IndexTypeExpr, ax
     return null;
   }
   return { axes: indexAxes, of };
+}
+
+/** Axes taken by position from a value with an axis that has no place (flatten.ts). */
+export function reportUnplaced(ctx: ElabContext, v: TensorVal, span: Span): void {
+  ctx.diagnostics.report('RestPlaceUnknown', span, { name: v.restUnplaced!, axes: formatAxes(v.axes) });
 }
 
 /** Axes taken by position from a value whose order no declaration gives (order.ts). */
@@ -367,7 +381,7 @@ export function lossSignature(ctx: ElabContext, def: Definition, componentDims: 
         continue;
       }
       unions.push({ input: { ...input, orIndices }, span: param.name.span });
-      sig.values.set(name, declare(ctx, { kind: 'tensor', id: node, elem, axes, ...(domain ? { domain } : {}) }, namesOf(axes)));
+      sig.values.set(name, declare(ctx, { kind: 'tensor', id: node, elem, axes, ...(domain ? { domain } : {}) }, axes.map((a) => a.name)));
       continue;
     }
     if (type.list) {
@@ -378,12 +392,12 @@ export function lossSignature(ctx: ElabContext, def: Definition, componentDims: 
         continue;
       }
       required.push({ input: { ...input, list: true, ...(type.list.ragged ? { ragged: true as const } : {}) }, span: param.name.span });
-      sig.values.set(name, declare(ctx, { kind: 'tensor', id: node, elem, axes, ...(domain ? { domain } : {}) }, namesOf(axes)));
+      sig.values.set(name, declare(ctx, { kind: 'tensor', id: node, elem, axes, ...(domain ? { domain } : {}) }, axes.map((a) => a.name)));
       continue;
     }
     (param.broadcasts ? broadcasting : !param.default && !param.learnable ? required : optional).push({ input, span: param.name.span });
     // An input's axes are in the order its shape declares.
-    sig.values.set(name, declare(ctx, { kind: 'tensor', id: node, elem, axes, ...(domain ? { domain } : {}) }, namesOf(axes)));
+    sig.values.set(name, declare(ctx, { kind: 'tensor', id: node, elem, axes, ...(domain ? { domain } : {}) }, axes.map((a) => a.name)));
   }
   // Required inputs fix every dimension's size; optional ones (defaults, learnable) may only
   // use dimensions a required input has, so they can be filled when left out.

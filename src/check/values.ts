@@ -20,6 +20,16 @@ export interface TensorVal {
   readonly domain?: DomainInfo;
   /** The order positional indexing uses, when a binding's left side gave one (`q[j, i] = ...`). */
   readonly positional?: readonly string[];
+  /**
+   * Where the rest group `...` stands in that order (how many of `positional` come before it),
+   * when the value has it and a declaration or an operand gives its place.
+   */
+  readonly restAt?: number;
+  /**
+   * The axis `flatten(x, ..., S)` made where x's operands placed `...` differently: it has no
+   * place in any order, so reading this value's axes by position is refused (E4035).
+   */
+  readonly restUnplaced?: string;
   /** A string, or a hyperparameter of strings: an int position in a list of strings (enums.ts). */
   readonly enumOf?: import('./enums.js').EnumOf;
 }

@@ -74,6 +74,7 @@ export const DIAGNOSTICS = {
   // --- shapes and axes -------------------------------------------------------------------------
   AxisSizeMismatch: { code: 'E4001', severity: 'error', message: '{what}: dimension {a} and dimension {b} would have to be the same size, but they are different dimensions' },
   ArgumentShapeMismatch: { code: 'E4002', severity: 'error', message: "argument {index} of '{name}' has axes [{actual}] but parameter '{param}' expects [{expected}]" },
+  RestPlaceUnknown: { code: 'E4035', severity: 'error', message: "{name}, made by flatten(..., ..., {name}) of a value whose order does not place the '...' dims (its operands place them differently, or none has all its axes), has no place among the axes [{axes}], but they are taken by position here: name them (a binding's left side), or pass the operand of flatten through a def whose pattern places its '...'" },
   SortKeyAxes: { code: 'E4034', severity: 'error', message: "{what}: the 'by:' key has no axis {axis}, so it would order nothing (its axes are [{key}])" },
   AxisNotPresent: { code: 'E4003', severity: 'error', message: '{what}: the operand has no axis {axis} (its axes are [{axes}])' },
   TooManyIndices: { code: 'E4004', severity: 'error', message: '{indices} for a tensor with {axes}' },
