@@ -83,7 +83,7 @@ const CASES: Record<DiagnosticKind, Case> = {
 
   // --- types and calls
   WrongArity: { source: 'def sq(x, y) = (x - y)^2\nloss f(x: [N]) = mean(sq(x))', expect: "case.loss:2:23: error E3001: 'sq' takes 2 arguments but was given 1" },
-  UnknownNamedArgument: { source: 'loss f(x: [N]) = mean(x, when: x > 0)', expect: "case.loss:1:26: error E3002: 'mean' has no argument named 'when' (it takes 'where:', 'empty:')" },
+  UnknownNamedArgument: { source: 'loss f(x: [N]) = mean(x, when: x > 0)', expect: "case.loss:1:26: error E3002: 'mean' has no argument named 'when' (it takes 'where:', 'empty:', 'by:')" },
   DuplicateArgument: { source: 'def g(x) = x\nloss f(x: [N]) = mean(g(x, x: x))', expect: "case.loss:2:28: error E3003: argument 'x' is given twice" },
   TypeMismatch: { source: 'loss f(x: [N, C], y: [N]) = mean(x[y])', expect: "case.loss:1:36: error E3004: an index into a tensor must be class indices ('index[...] of C') or index variables, but it is real[N]" },
   IndexExpected: { source: 'def nll(lp: [N, C], t: index[N] of C) = -mean(lp[t])\nloss f(x: [N, C], y: [N, C]) = nll(x, y)', expect: "case.loss:2:39: error E3005: 'nll' expects class indices index[N] of C, but was given a real[N, C] tensor: pass the class index of each sample (argmax of a one-hot target), not the one-hot encoding" },
