@@ -204,8 +204,14 @@ function lowerChecked<V>(I: Interp<V>, fn: IrFunction, call: LossArguments<V>, o
     const tiledRoot = derived && fn.reduction?.mask !== undefined ? fn.output : rootOf(fn);
     finiteRun(I, diagnosis, { when: tiled, value: tiledLossValue, diagnose: () => tiledDiagnosis(context(fill()), plan, blockRows, tiledRoot, tiledLossValue) });
   });
-  if (!plan || tiled === undefined || blockRows === undefined) return I.tf('tidy', I.arrow([], () => result(computed()), { block: true }));
-  return I.tf('tidy', I.arrow([], () => I.branches([[() => tiled, () => result(tiledLoss(context(fill()), plan, blockRows, sig.shape))]], () => result(computed())), { block: true }));
+  // With checkFinite the per-sample losses were found finite above; their reduction may still
+  // not be (a sum past float32's largest, an infinite weight): the value returned is checked too.
+  const reducedChecked = (v: V): V =>
+    fn.reduction && sig.reduction && hasFiniteCheck(fn)
+      ? I.helper('finiteReduced', I.str(fn.name), v, I.js('eq', I.get(call.options, 'checkFinite'), I.bool(true)), sig.reduction.mode, I.js('ne', sig.reduction.weights, I.undef()))
+      : v;
+  if (!plan || tiled === undefined || blockRows === undefined) return I.tf('tidy', I.arrow([], () => result(reducedChecked(computed())), { block: true }));
+  return I.tf('tidy', I.arrow([], () => I.branches([[() => tiled, () => result(reducedChecked(tiledLoss(context(fill()), plan, blockRows, sig.shape)))]], () => result(reducedChecked(computed()))), { block: true }));
 }
 
 /**

@@ -928,6 +928,20 @@ export function firstNonFinite(found: ({ value: number; at: number[] } | undefin
 }
 
 /**
+ * With `checkFinite` (`check`), after the per-sample losses were found finite: the reduced loss
+ * itself, which may still not be (a sum past float32's largest value, an infinite weight).
+ * Returns `value`; reads it back only when checking.
+ */
+export function finiteReduced(loss: string, value: tf.Tensor, check: boolean, mode: string, weighted: boolean): tf.Tensor {
+  if (!check || value.dtype !== 'float32') return value;
+  const data = value.dataSync();
+  const k = data.findIndex((v) => !Number.isFinite(v));
+  if (k < 0) return value;
+  const cause = `${weighted ? 'a weight is not finite, or ' : ''}their sum passes float32's largest value, 3.4e38`;
+  throw new RangeError(`${loss}: the loss is ${data[k]} (checkFinite): the per-sample losses are finite, but their reduction '${mode}'${weighted ? ' with weights' : ''} is not: ${cause}`);
+}
+
+/**
  * With `checkFinite`: throws when `value` holds NaN or an infinity, naming what led there.
  * It reads tensors back from the backend, so it is for finding a problem, not for every step.
  * `inputs`: [name, tensor, dims ('...' for the leading ones), true for a list input (stacked:

@@ -764,6 +764,20 @@ def firstNonFinite(found, slot, t, axis, start):
     return None
 
 
+def finiteReduced(loss, value, check, mode, weighted):
+    """With checkFinite (check), after the per-sample losses were found finite: the reduced loss
+    itself, which may still not be (a sum past float32's largest value, an infinite weight)."""
+    if not check or not value.is_floating_point():
+        return value
+    with torch.no_grad():
+        flags = ~torch.isfinite(value.detach().reshape(-1))
+        if not bool(flags.any()):
+            return value
+        bad = value.detach().reshape(-1)[int(torch.nonzero(flags)[0])].item()
+    cause = ("a weight is not finite, or " if weighted else "") + "their sum passes float32's largest value, 3.4e38"
+    raise ValueError(loss + ": the loss is " + js_str(bad) + " (checkFinite): the per-sample losses are finite, but their reduction '" + js_str(mode) + "'" + (" with weights" if weighted else "") + " is not: " + cause)
+
+
 def nonFinite(loss, value, inputs, hypers, steps):
     """With checkFinite: raises when value holds NaN or an infinity, naming what led there. The
     value and a step may be given as their first non-finite element found already
