@@ -233,6 +233,8 @@ function spaceBetween(prev: Item, cur: Item, tokenBefore: (t: IToken) => IToken 
   if (is(c, T.RBrace) || is(p, T.LBrace)) return inImport ? ' ' : '';
   if (NO_SPACE_BEFORE.some((t) => is(c, t))) return '';
   if (NO_SPACE_AFTER.some((t) => is(p, t))) return '';
+  // `list[K] of ragged [B, ...]`: the word before a type's shape, not a tensor indexed.
+  if (is(c, T.LBracket) && p.image === 'ragged' && tokenBefore(p)?.image === 'of') return ' ';
   if (is(c, T.LParen, T.LBracket) && CALLABLE.some((t) => is(p, t))) return '';
   // A sign (`-x`, `2 * -x`) takes no space after it; a binary `-` follows an operand.
   if (is(p, T.Minus, T.Plus) && !OPERAND_END.some((t) => is(tokenBefore(p), t))) return '';
