@@ -283,7 +283,8 @@ export function broadcastFull(x: tf.Tensor, shape: number[]): tf.Tensor {
     const product = (ds: readonly number[]): number => ds.reduce((p, d) => p * d, 1);
     let t = x;
     // Innermost run first: [before, 1, after] → [before, b, after], one matMul per run.
-    for (let end = shape.length; end > 0; ) {
+    let end = shape.length;
+    while (end > 0) {
       if (!spread(end - 1)) {
         end--;
         continue;

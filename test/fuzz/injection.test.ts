@@ -109,7 +109,7 @@ function callsOf(code: string): string[] {
   return out;
 }
 
-const ALLOWED_CALLS = /^(tf\.\w+|tf\.customGrad\(\)|\.(join|slice|some|map|flatMap|fill|includes|dataSync|every|findIndex|indexOf|push|unshift|from|floor|isInteger|isNaN|isFinite|isArray|reduce)|noGrad|sign|sin|erf|lgamma|digamma|trigamma|tetragamma|takeAlongLast|oneHotReal|save(_\d+)?|log1p|nanAt|outsideAt|mayBeOutside|nonFinite|valueKind|unknownOption|isTensorLike|withTensors|layersLoss|freeVariablePrefix|compute(_\d+)?|\(\(\) => …\)\(\)|Array|String|new (Error|TypeError|RangeError))$/;
+const ALLOWED_CALLS = /^(tf\.\w+|tf\.customGrad\(\)|\.(join|slice|some|map|flatMap|fill|includes|dataSync|every|findIndex|indexOf|push|unshift|from|floor|isInteger|isNaN|isFinite|isArray|reduce)|noGrad|sign|sin|erf|lgamma|digamma|trigamma|tetragamma|takeAlongLast|oneHotReal|broadcastFull|broadcastOperand|matMulT|relu|finiteReduced|firstNonFinite|sortAlongLast|cumsumAlong|save(_\d+)?|log1p|nanAt|outsideAt|mayBeOutside|nonFinite|valueKind|unknownOption|isTensorLike|withTensors|layersLoss|freeVariablePrefix|compute(_\d+)?|\(\(\) => …\)\(\)|Array|String|new (Error|TypeError|RangeError))$/;
 
 describe('the emitter under hostile names and comments', () => {
   beforeAll(async () => {

@@ -36,7 +36,9 @@ export function perturb(fn: IrFunction, sample: Sample, kind: Kind, rng: Rng): P
       if (!input) return undefined;
       // Not TensorLike either (numbers, arrays and typed arrays are converted).
       const value = pick(rng, [undefined, null, 'x', {}, () => 0]);
-      return { kind, name: input.name, tensors: {}, raw: { input: input.name, value }, expect: /must be a tf\.Tensor or TensorLike of shape .*, but is/, evaluator: false };
+      // A union input names both of its forms.
+      const expect = input.orIndices ? /must be a tf\.Tensor or TensorLike of class indices .* or probabilities .*, but is/ : /must be a tf\.Tensor or TensorLike of shape .*, but is/;
+      return { kind, name: input.name, tensors: {}, raw: { input: input.name, value }, expect, evaluator: false };
     }
     case 'rank': {
       const input = pick(rng, inputs);
@@ -75,7 +77,9 @@ export function perturb(fn: IrFunction, sample: Sample, kind: Kind, rng: Rng): P
       return { kind, name: choice.input.name, tensors: { [choice.input.name]: filled(shape, t.dtype, 0) }, expect: /dimension .* (is \d+, but it is \d+ in|must be \d+, but)/, evaluator: true };
     }
     case 'dtype': {
-      const input = pick(rng, inputs);
+      // A union input takes either dtype (int32 class indices, float32 probabilities): its
+      // messages are test/union-types.test.ts's.
+      const input = pick(rng, inputs.filter((i) => !i.orIndices));
       if (!input) return undefined;
       const t = sample.tensors[input.name]!;
       const dtype = t.dtype === 'float32' ? 'int32' : 'float32';
