@@ -5,13 +5,24 @@
 import type { IrInput } from '../ir/types.js';
 import { toDense, type DenseValue } from './inputs.js';
 
-/** The elements of a list input stacked (shape [K, ...]), or the problem in words. */
-export function listToDense(input: IrInput, value: unknown): DenseValue | string {
+/** The element's shape as written, `[B, C, ...]`. */
+const elementText = (input: IrInput): string => `[${input.axes.slice(1).map((a) => a.dim).join(', ')}]`;
+
+/** What is wrong with a list input's value as a whole (not an array, empty, the wrong length), or undefined. */
+function listProblem(input: IrInput, value: unknown): string | undefined {
   const length = input.axes[0]!.dim;
-  const element = `[${input.axes.slice(1).map((a) => a.dim).join(', ')}]`;
+  const element = elementText(input);
   if (!Array.isArray(value)) return `expected a list of tensors of shape ${element} (an array of nested arrays), but found ${value === null ? 'null' : typeof value}`;
   if (value.length === 0) return `the list is empty: it needs at least one tensor of shape ${element}`;
   if (/^\d+$/.test(length) && value.length !== Number(length)) return `expected a list of ${length} tensors, but found ${value.length}`;
+  return undefined;
+}
+
+/** The elements of a list input stacked (shape [K, ...]), or the problem in words. */
+export function listToDense(input: IrInput, value: unknown): DenseValue | string {
+  const problem = listProblem(input, value);
+  if (problem !== undefined || !Array.isArray(value)) return problem!;
+  const element = elementText(input);
   const elements: DenseValue[] = [];
   for (const [k, item] of value.entries()) {
     const dense = toDense(item);
@@ -30,11 +41,8 @@ export function listToDense(input: IrInput, value: unknown): DenseValue | string
  * shape, or the problem in words (the loss itself checks their ranks and named dims).
  */
 export function raggedToDense(input: IrInput, value: unknown): DenseValue[] | string {
-  const length = input.axes[0]!.dim;
-  const element = `[${input.axes.slice(1).map((a) => a.dim).join(', ')}]`;
-  if (!Array.isArray(value)) return `expected a list of tensors of shape ${element} (an array of nested arrays), but found ${value === null ? 'null' : typeof value}`;
-  if (value.length === 0) return `the list is empty: it needs at least one tensor of shape ${element}`;
-  if (/^\d+$/.test(length) && value.length !== Number(length)) return `expected a list of ${length} tensors, but found ${value.length}`;
+  const problem = listProblem(input, value);
+  if (problem !== undefined || !Array.isArray(value)) return problem!;
   const elements: DenseValue[] = [];
   for (const [k, item] of value.entries()) {
     const dense = toDense(item);
