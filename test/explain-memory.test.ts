@@ -64,4 +64,21 @@ describe('lossc explain: the memory plan', () => {
     const [, saved, read] = /saved in all: (.*) \(saving every value the backward reads: (.*)\)/.exec(total)!;
     expect(saved).toBe(read);
   });
+  it("a divided mean (cross_entropy's class weights): the denominators' backward pass is listed with the others", async () => {
+    const r = await lossc('explain', 'stdlib/classification.loss', '--loss', 'cross_entropy');
+    expect(r.status, r.stderr).toBe(0);
+    const section = memorySection(r.stdout);
+    const titles = section.filter((l) => l.startsWith('  backward of'));
+    expect(titles).toEqual([
+      '  backward of the loss:',
+      '  backward of the per-sample losses (with a reduction or weights option):',
+      "  backward of the mean's denominators (with a reduction or weights option):",
+    ]);
+    // Σ weight[t] over the kept samples reads the class indices only: nothing of the logits'
+    // size is saved for it, and it has its own totals line.
+    const own = section.slice(section.indexOf(titles[2]!) + 1);
+    expect(own).toContain('    saves t (input): [...] int32');
+    expect(own.filter((l) => l.includes('C] float32'))).toEqual([]);
+    expect(own.filter((l) => l.includes('saved in all'))).toHaveLength(1);
+  });
 });

@@ -22,8 +22,12 @@ export interface PlannedValue {
 }
 
 export interface PassMemory {
-  /** `output` (the loss's own), or `perSample` (the per-sample losses, for other reductions and weights). */
-  readonly pass: 'output' | 'perSample';
+  /**
+   * `output` (the loss's own), `perSample` (the per-sample losses, for other reductions and
+   * weights), or `denominator` (a divided mean's denominators, `mean(l, where: m, by: d)`,
+   * under the same options).
+   */
+  readonly pass: 'output' | 'perSample' | 'denominator';
   readonly saved: readonly PlannedValue[];
   readonly recomputed: readonly PlannedValue[];
   /** Bytes of the saved values together. */
@@ -113,12 +117,17 @@ function passMemory(fn: IrFunction, pass: IrBackward, name: PassMemory['pass']):
 export function memoryReport(fn: IrFunction): PassMemory[] {
   const g = fn.gradients;
   if (!g) return [];
-  return [passMemory(fn, g.output, 'output'), ...(g.perSample ? [passMemory(fn, g.perSample, 'perSample')] : [])];
+  return [
+    passMemory(fn, g.output, 'output'),
+    ...(g.perSample ? [passMemory(fn, g.perSample, 'perSample')] : []),
+    ...(g.denominator ? [passMemory(fn, g.denominator, 'denominator')] : []),
+  ];
 }
 
 const PASS_TITLE: Readonly<Record<PassMemory['pass'], string>> = {
   output: 'the loss',
   perSample: 'the per-sample losses (with a reduction or weights option)',
+  denominator: "the mean's denominators (with a reduction or weights option)",
 };
 
 /** Lines for `lossc explain`: per pass, the saved values, the recomputed ones, and the totals. */
