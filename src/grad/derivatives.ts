@@ -12,6 +12,8 @@
 //       ?t a gather's class indices
 //   ?n  the number of elements a mean averages (per result element)
 //   ?i  positions along the axis a gather or pick works on; ?k the position picked
+//   ?s  how many results of a running sum each position reaches: n - i along an axis of n
+//       positions, i + 1 running backwards (reverse: true)
 //   :r  the node's own attributes (reduced axes, softmax axis); :inv a rename, flatten or
 //       unflatten undone
 //
@@ -19,7 +21,7 @@
 //   masked / unmasked    the reduction has a mask or not
 //   alone                the other operand carries no gradient (a constant, a hyperparameter,
 //                        a detached value): used for max(0, x) so that the kink gets 0
-//   full-g / partial-g   ?g has the node's softmax axis or is the same along it
+//   full-g / partial-g   ?g has the node's axis (softmax, running sum) or is the same along it
 // Every real operand of an op with a real result has a row; an op whose derivative is zero
 // says so with the term 0 (sign, floor, detach). Operands that are never real (conditions,
 // masks, class indices) and ops whose result is never real (comparisons, logic) carry no
@@ -160,7 +162,8 @@ export const DERIVATIVES: readonly DerivativeRow[] = [
   ['sort',        1, '',          '0',                                                               'the order changes only where keys tie: constant between'],
   ['unsort',      0, '',          '(sort:r ?g ?b)',                                                  'the inverse permutation: g is ordered as the key is'],
   ['unsort',      1, '',          '0',                                                               'the order changes only where keys tie: constant between'],
-  ['cumsum',      0, '',          '(cumsum:rev ?g)',                                                 'd y_j = Σ_(i≤j) dx_i: x_i reaches every y_j from j = i on'],
+  ['cumsum',      0, 'full-g',    '(cumsum:rev ?g)',                                                 'd y_j = Σ_(i≤j) dx_i: x_i reaches every y_j from j = i on'],
+  ['cumsum',      0, 'partial-g', '(mul ?g ?s)',                                                     'as full-g, with g the same along the axis: x_i reaches s of the results'],
 
   // A product with the one-hot mask rather than a select: generated code builds the mask with
   // tf.oneHot and broadcasts g in the multiplication (a select would tile g to full size). It

@@ -346,6 +346,12 @@ function bindings(fn: IrFunction, b: IrBuilder, node: IrNode, g: NodeId, used: R
     const index = node.attrs.index!;
     nodes.k = index >= 0 ? b.constant(index, 'int') : b.op('add', [b.size(axisOf(node.attrs.axis!).dim), b.constant(index, 'int')]);
   }
+  if (used.has('s')) {
+    const axis = axisOf(node.attrs.axis!);
+    const at = b.iota(axis, node.span);
+    const reached = node.attrs.reverse === true ? b.op('add', [at, b.constant(1, 'int')]) : b.op('sub', [b.size(axis.name === REST ? REST : axis.dim), at]);
+    nodes.s = b.op('to_real', [reached]);
+  }
   if (used.has('n')) nodes.n = count(b, node, node.op === 'log_softmax' ? [node.attrs.axis!] : (node.attrs.axes ?? []));
   if (node.op === 'gather' && b.type(second!).axes.some((a) => a.name === node.attrs.axis)) {
     throw new NotDifferentiable(`${fn.name}: the class indices of a gather have an axis named like the gathered one (${node.attrs.axis})`);
