@@ -183,8 +183,25 @@ describe('copies of one dim that never meet', () => {
     expect(value(weighted('w[i, j]'), 'f', { a, b, w }).data[0]).toBeCloseTo(1 / 4, 12);
     expect(value(weighted('w'), 'f', { a, b, w }).data[0]).toBeCloseTo(1 / 2, 12);
     expect(problems(weighted('w[i, j]'))).toEqual([]);
-    // One plain axis beside its copy (x - x[i] style) and a plain [N, D] beside [i, D] are not warned.
+    // A plain [N, D] beside [i, D] is not warned: D is the same axis in both.
     expect(problems('loss g(e: [N, D]) = mean(e * e[i])')).toEqual([]);
+  });
+
+  it('one plain axis beside a copy of it is warned about too: a position-only binding used unindexed', () => {
+    // w[n: N] names its axis n; `x * w` is then [N, n], the product of the two sums, where the
+    // elementwise product was almost certainly meant.
+    const weighted = (body: string): string => `loss f(x: [N]) = sum(${body}) where w[n: N] = n + 1`;
+    const warnings = problems(weighted('x * w'));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/warning W4015: '\*' combines \[N\] with \[n\], copies of N that share no index variable: the result has all of them, an outer product: did you mean \[N\] indexed \[n\]\?/);
+    const x = ref([3, 1, 2]);
+    // As written: (3 + 1 + 2)·(1 + 2 + 3) = 36; meant: 3·1 + 1·2 + 2·3 = 11.
+    expect(value(weighted('x * w'), 'f', { x }).data[0]).toBe(36);
+    expect(value(weighted('x[n] * w'), 'f', { x }).data[0]).toBe(11);
+    expect(problems(weighted('x[n] * w'))).toEqual([]);
+    // So is the pairwise form with one side left under its dim's name; both copies are not.
+    expect(problems('loss g(s: [N]) = mean(relu(1 - (s - s[j])))')).toHaveLength(1);
+    expect(problems('loss g(s: [N]) = mean(relu(1 - (s[i] - s[j])))')).toEqual([]);
   });
 });
 

@@ -174,12 +174,13 @@ export function checkCopies(ctx: ElabContext, vals: readonly TensorVal[], what: 
     }
   }
   // `w * d[i, j]` with `w: [N, M]` and i, j copies of N and M: w was meant to be indexed
-  // `w[i, j]`; as written, the result is [N, M, i, j].
+  // `w[i, j]`; as written, the result is [N, M, i, j]. One axis too: `x * w` with `x: [N]`
+  // and `w[n: N] = ...` is [N, n], the product of the sums, not the elementwise product.
   for (const x of vals) {
     for (const y of vals) {
       if (x === y) continue;
       const plain = x.axes.filter((a) => a.name === a.dim && a.name !== REST);
-      if (plain.length < 2 || plain.length !== x.axes.length) continue;
+      if (plain.length === 0 || plain.length !== x.axes.length) continue;
       const used = new Set<string>();
       const pairs = plain.map((a) => {
         const copy = y.axes.find((b) => b.dim === a.dim && b.name !== a.name && !used.has(b.name) && !x.axes.some((c) => c.name === b.name));
