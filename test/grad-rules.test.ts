@@ -403,6 +403,18 @@ const CASES: readonly RuleCase[] = [
     inputs: (rng) => ({ x: U([3, 2, 4], -2, 2)(rng), w: U([12], -2, 2)(rng) }),
   },
   {
+    name: 'flatten of the rest axes, its gradient the same along S (a weight per row)',
+    rows: [['flatten', 0, '']],
+    source: 'loss f(x: [N, ...], v: [N]) = sum(v * flatten(x, ..., S)) + sum(square(x))',
+    inputs: (rng) => ({ x: U([3, 2, 4], -2, 2)(rng), v: U(N, -2, 2)(rng) }),
+  },
+  {
+    name: 'flatten of the rest axes reduced over S, then whole',
+    rows: [['flatten', 0, '']],
+    source: 'loss f(x: [N, ...]) = sum(square(sum(flatten(x, ..., S), S))) + sum(flatten(x, ..., P))',
+    inputs: (rng) => ({ x: U([3, 2, 4], -2, 2)(rng) }),
+  },
+  {
     name: 'unflatten: an axis split into two (D sized by u), weighted along K',
     rows: [['unflatten', 0, '']],
     source: 'loss f(x: [N, S], v: [K], u: [D]) = sum(v * square(unflatten(x, S, (D, K))))',

@@ -758,6 +758,13 @@ class NodeLowering<V> {
     const restPart = node.attrs.axes?.includes(REST) === true;
     const whole = node.op === 'flatten' ? node.attrs.to! : node.attrs.axis!;
     const wholeAxes = named(node.op === 'flatten' ? node.type.axes : operand);
+    // A gradient the same along the merged axis (of sum(flatten(x, ..., S))) is the same along
+    // every axis it splits into: nothing to reshape (a clone shares the data, and is freed on
+    // its own).
+    if (node.op === 'unflatten' && !x.axes.some((a) => a.name === whole)) {
+      this.define(node, () => I.tf('clone', x.read()), x.taped, undefined, x.axes);
+      return;
+    }
     const at = wholeAxes.findIndex((a) => a.name === whole);
     const others = wholeAxes.filter((a) => a.name !== whole).map((a) => layout.dim(a.dim));
     this.define(
