@@ -3,7 +3,8 @@
 // ragged list's elements: its value against the float64 reference evaluator on tensors whose
 // every element holds one value (the situation the model stands for), the findings it lets the
 // analysis show (and those it must not), and the witness inputs of those findings re-evaluated
-// by the reference.
+// by the reference. Then W6015 (IgnoredReachesLoss): only a read at an ignored class index
+// counts, not a NaN the loss writes itself.
 import { describe, expect, it } from 'vitest';
 import { check } from '../src/api.js';
 import { formatDiagnostic } from '../src/diagnostics/diagnostic.js';
@@ -124,5 +125,34 @@ describe('findings through these ops', () => {
     expect(warnings(src(20))).toEqual([]);
     // The float64 value at the witness is above float32's largest (3.4028235e38).
     expect(evaluateReference(lossOf(src(30)), { x: filled([1, 3, 2], 30) }, {}).data[0]!).toBeGreaterThan(3.4028235e38);
+  });
+});
+
+describe('W6015 IgnoredReachesLoss: only a read at an ignored class index', () => {
+  const w6015 = (source: string): string[] => check(source, 'w.loss').diagnostics.filter((d) => d.code === 'W6015').map((d) => formatDiagnostic(d).split('\n')[0]!);
+  const HEAD = 'x: [N, C], t: index[N] of C ignore ii, y: [N], ii: int = -100';
+  // A parameter's default 0 / 0 is a NaN constant of the loss: the same constant as the one an
+  // ignored read chooses (constants are shared), but not a read.
+  const DEF = 'def fallback(v: [N], d: real = 0 / 0) = if mean(v) > 0 then mean(v) else d\n';
+
+  it('not for a NaN the loss writes itself when the reads are masked', () => {
+    expect(w6015(`${DEF}loss f(${HEAD}) = mean(-x[t], where: t != ii) + fallback(y)`)).toEqual([]);
+    expect(w6015(`loss f(${HEAD}) = mean(-x[t], where: t != ii, empty: 0 / 0) + mean(y, where: y > 0, empty: 0 / 0)`)).toEqual([]);
+  });
+
+  /** The warning at the read `read` of line `line` of `source`, its column found there. */
+  const at = (source: string, line: number, read: string): string =>
+    `w.loss:${line}:${source.split('\n')[line - 1]!.lastIndexOf(read) + 1}: warning W6015: class indices 't' may hold their ignore value ii, and the NaN read there reaches the loss: no mask excludes those positions`;
+
+  it('still for an unmasked read, with or without a NaN of the loss beside it', () => {
+    const beside = `${DEF}loss f(${HEAD}) = mean(-x[t]) + fallback(y)`;
+    expect(w6015(beside)).toEqual([at(beside, 2, 'x[t]')]);
+    const alone = `loss f(${HEAD}) = mean(-x[t])`;
+    expect(w6015(alone)).toEqual([at(alone, 1, 'x[t]')]);
+  });
+
+  it('for the unmasked one of two reads: the masked one is not named', () => {
+    const two = `loss f(${HEAD}, w: [C] = 1) = mean(-x[t], where: t != ii) + mean(w[t])`;
+    expect(w6015(two)).toEqual([at(two, 1, 'w[t]')]);
   });
 });
