@@ -60,8 +60,11 @@ export class RangeAnalysis {
   constructor(
     readonly fn: IrFunction,
     private readonly nodes: readonly IrNode[] = fn.nodes,
-    /** 'constants': NaN comes only from NaN constants (where does a NaN written in flow?). */
-    private readonly nanSources: 'all' | 'constants' = 'all',
+    /**
+     * A set of selects: NaN comes only from them, where their condition can be false (does the
+     * NaN one of them chooses there reach a node?); nothing else is taken to make NaN.
+     */
+    private readonly nanSources: 'all' | ReadonlySet<NodeId> = 'all',
   ) {
     for (const d of fn.dims) if ('size' in d) this.fixedSizes.set(d.dim, d.size);
     // A dim made by flatten of fixed dims is fixed too (literal dims are their own sizes).
@@ -199,7 +202,10 @@ export class RangeAnalysis {
   private nan(node: IrNode, ctx: Context): boolean {
     const nan = (i: number, c: Context = ctx): boolean => this.mayBeNaN(node.args[i]!, c);
     const arg = (i: number): Range => this.range(node.args[i]!, ctx);
-    if (this.nanSources === 'constants' && node.op !== 'const') return node.args.some((_, i) => nan(i)) && this.carried(node, ctx);
+    if (this.nanSources !== 'all') {
+      if (this.nanSources.has(node.id) && node.op === 'select' && this.possible(node.args[0]!, false, ctx)) return true;
+      return node.args.some((_, i) => nan(i)) && this.carried(node, ctx);
+    }
     switch (OPS[node.op].kind) {
       case 'leaf': // inputs are never NaN; a folded constant may be (log of a negative one)
         return node.op === 'const' && Number.isNaN(node.attrs.value);
@@ -250,7 +256,7 @@ export class RangeAnalysis {
     }
   }
 
-  /** With NaN only from constants: whether the op passes an operand's NaN on (a mask or an unchosen branch may not). */
+  /** With NaN only from chosen sources: whether the op passes an operand's NaN on (a mask or an unchosen branch may not). */
   private carried(node: IrNode, ctx: Context): boolean {
     const nan = (i: number, c: Context = ctx): boolean => this.mayBeNaN(node.args[i]!, c);
     switch (OPS[node.op].kind) {

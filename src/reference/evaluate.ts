@@ -27,7 +27,10 @@ export interface RefOptions {
    * dims; a dim may also be 1). 'none' then returns w·l, 'sum' Σ w·l, 'mean' Σ w·l / Σ w.
    */
   weights?: RefTensor;
-  /** Evaluate this node instead of the output (for tests). */
+  /**
+   * Evaluate this node instead of the output (for tests). A node a ragged list's loss computes
+   * per element: its values in every element, one element's after another, as one flat tensor.
+   */
   node?: NodeId;
   /** The elements of a ragged list input (`list[K] of ragged [B, C, ...]`), by name: shapes of their own. */
   lists?: Record<string, readonly RefTensor[]>;
@@ -69,7 +72,10 @@ export function evaluateReference(
   const dims = split ? raggedDims(fn, split, shapes, options) : resolveDims(fn, shapes);
   if (fn.functions && fn.functions.length > 0) return evaluateLayers(fn, inputs, hypers, dims, options);
   const ev = new RefEvaluator(fn, inputs, hypers, dims);
-  if (split) evaluateElements(fn, split, ev, inputs, hypers, dims, options.lists![split.input.name]!);
+  if (split) {
+    const perElement = evaluateElements(fn, split, ev, inputs, hypers, dims, options.lists![split.input.name]!, options.node);
+    if (perElement) return perElement;
+  }
   if (options.node !== undefined) return out(ev.value(options.node));
   if (options.reduction === undefined && options.weights === undefined) return out(ev.atBoundary(ev.value(fn.output), fn.output));
   if (!fn.reduction) {
@@ -373,13 +379,17 @@ function raggedDims(fn: IrFunction, split: RaggedSplit, shapes: Record<string, n
 
 /**
  * Computes, for each element of the ragged list, the per-element part of the loss with that
- * element's '...' dims, and presets the cuts in `outer` to those values stacked along the list axis.
+ * element's '...' dims, and presets the cuts in `outer` to those values stacked along the list
+ * axis. With `node` one of the per-element nodes (not a cut): its values in every element,
+ * flat, one element's after another (elements' shapes differ, so they stack no other way).
  */
-function evaluateElements(fn: IrFunction, split: RaggedSplit, outer: RefEvaluator, inputs: Record<string, RefTensor>, hypers: Record<string, number>, dims: ResolvedDims, elements: readonly RefTensor[]): void {
+function evaluateElements(fn: IrFunction, split: RaggedSplit, outer: RefEvaluator, inputs: Record<string, RefTensor>, hypers: Record<string, number>, dims: ResolvedDims, elements: readonly RefTensor[], node?: NodeId): RefTensor | undefined {
   const axes = split.input.axes.slice(1);
   const restAt = axes.findIndex((a) => a.name === REST);
   const namedCount = axes.filter((a) => a.name !== REST).length;
   const perCut = new Map<NodeId, Val[]>(split.cuts.map((c) => [c, []]));
+  const wanted = node !== undefined && split.perElement.has(node) && !split.cuts.includes(node) ? node : undefined;
+  const values: number[] = [];
   for (const e of elements) {
     const restCount = e.shape.length - namedCount;
     const rest = restAt < 0 ? [] : e.shape.slice(restAt, restAt + restCount);
@@ -389,7 +399,9 @@ function evaluateElements(fn: IrFunction, split: RaggedSplit, outer: RefEvaluato
       ev.presetVal(r, resizeNearest(outer.value(node.args[0]!), dims, node.type.axes, rest, node.attrs.mode!));
     }
     for (const c of split.cuts) perCut.get(c)!.push(ev.value(c));
+    if (wanted !== undefined) values.push(...ev.value(wanted).data);
   }
+  if (wanted !== undefined) return { shape: [values.length], data: Float64Array.from(values) };
   for (const c of split.cuts) {
     const node = fn.nodes[c]!;
     const at = node.type.axes.findIndex((a) => a.dim === split.listDim);

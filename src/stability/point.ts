@@ -3,6 +3,8 @@
 // cheap concrete model behind the witnesses of findings ("p = 0 gives log(0) = -Infinity"):
 // a batch of one sample is a real input. Positions along a fixed dim of several elements
 // differ, so what depends on them is unknown (NaN, and conditions on it are unknown too).
+// A ragged list input is one value too: each of its K elements is a tensor of the declared
+// element type, and at the point every element holds that value on '...' dims of one element.
 // `round` is Math.fround for float32, or the identity for the exact (float64) value.
 
 import { REST, type IrFunction, type IrNode, type NodeId } from '../ir/types.js';
@@ -14,6 +16,14 @@ const BINARY: Readonly<Record<string, (x: number, y: number) => number>> = SCALA
 
 const LOGICAL = new Set(['eq', 'ne', 'lt', 'le', 'gt', 'ge', 'and', 'or']);
 
+/**
+ * Ops whose every element is one of their first operand's elements: with one value standing
+ * for all, that value. sort and unsort permute along an axis (a permutation of equal values
+ * is those values; the key only orders); gather, pick and resize read some positions (resize
+ * the nearest source position of each target one); rename, flatten and unflatten reshape.
+ */
+const SAME_VALUE: ReadonlySet<string> = new Set(['sort', 'unsort', 'gather', 'pick', 'resize', 'rename', 'flatten', 'unflatten']);
+
 /** The nodes `roots` need, in topological order. */
 export function cone(fn: IrFunction, roots: readonly NodeId[]): NodeId[] {
   return [...reachable(fn.nodes, roots)].sort((a, b) => a - b);
@@ -24,6 +34,23 @@ export class PointModel {
 
   constructor(private readonly fn: IrFunction) {
     for (const d of fn.dims) if ('size' in d) this.fixed.set(d.dim, d.size);
+    // A dim made by flatten has the product of its parts' sizes at the point: a fixed part
+    // keeps its size, a literal dim is its own, any other part (and '...') has one element.
+    // Products come after their parts (flatten of a flattened dim).
+    for (const d of fn.dims) {
+      if ('product' in d) this.fixed.set(d.dim, d.product.reduce((n, p) => n * (this.fixed.get(p) ?? (/^\d+$/.test(p) ? Number(p) : 1)), 1));
+    }
+  }
+
+  /** Positions of a dim at the point: its fixed size, else one. */
+  private size(dim: string | undefined): number {
+    return (dim !== undefined ? this.fixed.get(dim) : undefined) ?? 1;
+  }
+
+  /** Positions along the axis named `name` of `node`'s first operand (one for '...'). */
+  private along(node: IrNode, name: string | undefined): number {
+    const axis = this.fn.nodes[node.args[0]!]!.type.axes.find((a) => a.name === name);
+    return axis && axis.name !== REST ? this.size(axis.dim) : 1;
   }
 
   /** Elements a reduction combines: the product of the fixed sizes it removes. */
@@ -32,7 +59,7 @@ export class PointModel {
     let n = 1;
     for (const name of node.attrs.axes ?? []) {
       const axis = axes.find((a) => a.name === name);
-      if (axis && axis.name !== REST) n *= this.fixed.get(axis.dim) ?? 1;
+      if (axis && axis.name !== REST) n *= this.size(axis.dim);
     }
     return n;
   }
@@ -61,37 +88,24 @@ export class PointModel {
         return inputs.get(node.id) ?? NaN;
       case 'const':
         return node.attrs.value ?? NaN;
-      case 'iota': {
+      case 'iota':
         // Along a fixed dim of several positions one value cannot stand for all: unknown.
-        const n = this.fixed.get(node.attrs.dim ?? '') ?? 1;
-        return n > 1 ? NaN : 0;
-      }
+        return this.size(node.attrs.dim) > 1 ? NaN : 0;
       case 'size':
-        return this.fixed.get(node.attrs.dim!) ?? 1;
+        return this.size(node.attrs.dim);
       case 'select':
         return Number.isNaN(x) ? NaN : x !== 0 ? y : z;
       case 'softmax':
       case 'log_softmax': {
         // n equal elements: each is 1/n (NaN when they are infinite, as in float arithmetic).
-        const n = this.fixed.get(node.type.axes.find((ax) => ax.name === node.attrs.axis)?.dim ?? '') ?? 1;
-        const logp = x - x - Math.log(n);
+        const logp = x - x - Math.log(this.along(node, node.attrs.axis));
         return node.op === 'softmax' ? Math.exp(logp) : logp;
       }
-      // One value standing for all: a permutation of equal values is that value; a running
-      // sum is (i + 1)·x at position i, not one value unless the axis has one position.
-      case 'sort':
-      case 'unsort':
-        return x;
-      case 'cumsum': {
-        const n = this.fixed.get(node.type.axes.find((ax) => ax.name === node.attrs.axis)?.dim ?? '');
-        return n === 1 ? x : NaN;
-      }
-      case 'gather':
-      case 'rename':
-      case 'pick':
-      case 'flatten':
-      case 'unflatten':
-        return x;
+      case 'cumsum':
+        // The running sum is (i + 1)·x at position i: one value where the axis has one position
+        // (every dim not fixed has one at the point) or where every multiple of x is x (0, ±∞,
+        // NaN); else the positions differ: unknown.
+        return this.along(node, node.attrs.axis) === 1 || x === 0 || !Number.isFinite(x) ? x : NaN;
       case 'contract': // Σ over the contracted axes of one product, the same everywhere
         return x * y * this.count(node);
       case 'sum': case 'mean': case 'max': case 'min': case 'prod': case 'logsumexp': case 'any': case 'all': {
@@ -104,6 +118,7 @@ export class PointModel {
         return x;
       }
       default: {
+        if (SAME_VALUE.has(node.op)) return x;
         if (node.op === 'not' && Number.isNaN(x)) return NaN;
         const u = UNARY[node.op];
         if (u) return u(x);
