@@ -3,6 +3,11 @@
 // read back), the median of interleaved rounds in one process per backend:
 //   - mse with default options (the input scan on) against `checkValues: false`: target ≤ 1.3×;
 //   - bce_with_logits (default options) against tf.losses.sigmoidCrossEntropy: target ≤ 1.0×;
+//   - cross_entropy on [N, 10] logits and class indices, without and with torch's class `weight`,
+//     against tf.losses.softmaxCrossEntropy on one-hot labels (made once, outside the timing;
+//     weighted: per-sample weights w[t] with Reduction.MEAN, Σ w[t]·l / Σ w[t], torch's mean),
+//     and without a weight against cross_entropy as written before it took one
+//     (bench/cross-entropy-unweighted.loss): what the weight's path costs when none is given;
 //   - each against one fused JavaScript loop over the data computing value and gradient in a
 //     single pass (the bound no tensor program beats): the remaining distance to one fused pass;
 //   - the same targets for a training step that only applies the gradient and reads nothing
@@ -12,16 +17,17 @@
 // Every implementation's value and gradient are checked against the fused loop's (float64) first:
 // a ratio between different computations would mean nothing.
 //
-//   npx tsx bench/cheap-forms.ts                     compiles stdlib/regression.loss and
-//                                                    classification.loss fresh from src/
+//   npx tsx bench/cheap-forms.ts                     compiles stdlib/regression.loss,
+//                                                    classification.loss and
+//                                                    bench/cross-entropy-unweighted.loss fresh from src/
 //   npx tsx bench/cheap-forms.ts --quick             a smoke run (1e5 elements, 5 rounds)
 //   --backends wasm,cpu  --rounds 21  --size 1000000  --compiler dist (the last npm run build)
 //   --after dir  --before dir   time prebuilt modules (directories holding regression.ts and
-//                               classification.ts, e.g. an older checkout's build/stdlib), both in
-//                               the same rounds
+//                               classification.ts, e.g. an older checkout's build/stdlib, and for
+//                               --after cross-entropy-unweighted.ts), both in the same rounds
 //   --out file.json  (default bench/results/cheap-forms.json; --quick: cheap-forms-quick.json)
 import * as tf from '@tensorflow/tfjs';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -34,7 +40,12 @@ type Loss = (a: tf.Tensor, b: tf.Tensor, options?: Record<string, unknown>) => t
 interface Modules {
   readonly mse: Loss;
   readonly bce_with_logits: Loss;
+  readonly cross_entropy: Loss;
+  /** cross_entropy as written before it took a class weight; only in --after's directory. */
+  readonly ce_unweighted?: Loss;
 }
+/** The classes of the cross_entropy rows. */
+const CE_CLASSES = 10;
 
 /** Issue 15's targets. */
 const MSE_TARGET = 1.3;
@@ -91,7 +102,9 @@ function parseArgs(argv: readonly string[]): Options {
 
 async function modulesIn(dir: string): Promise<Modules> {
   const load = async (file: string): Promise<Record<string, Loss>> => (await import(pathToFileURL(resolve(dir, `${file}.ts`)).href)) as Record<string, Loss>;
-  return { mse: (await load('regression')).mse!, bce_with_logits: (await load('classification')).bce_with_logits! };
+  const cls = await load('classification');
+  const unweighted = existsSync(resolve(dir, 'cross-entropy-unweighted.ts')) ? (await load('cross-entropy-unweighted')).cross_entropy : undefined;
+  return { mse: (await load('regression')).mse!, bce_with_logits: cls.bce_with_logits!, cross_entropy: cls.cross_entropy!, ...(unweighted ? { ce_unweighted: unweighted } : {}) };
 }
 
 /** What one call computes, for the agreement check: the value and Σ|gradient|. */
@@ -198,6 +211,33 @@ function bcePass(x: Float32Array, y: Float32Array, g: Float32Array): number {
 }
 
 /**
+ * torch's cross_entropy of logits x [N, C] (rows) against class indices t (as floats), with
+ * class weights w: Σ w[t]·(lse - x[t]) / Σ w[t], and its gradient w[t]·(softmax - onehot(t)) / Σ w[t].
+ */
+function cePass(w: Float32Array): (x: Float32Array, t: Float32Array, g: Float32Array) => number {
+  return (x, t, g) => {
+    const C = w.length;
+    const n = t.length;
+    let den = 0;
+    for (let i = 0; i < n; i++) den += w[t[i]!]!;
+    let s = 0;
+    for (let i = 0; i < n; i++) {
+      const o = i * C;
+      const ti = t[i]!;
+      let m = -Infinity;
+      for (let c = 0; c < C; c++) m = Math.max(m, x[o + c]!);
+      let z = 0;
+      for (let c = 0; c < C; c++) z += Math.exp(x[o + c]! - m);
+      const wi = w[ti]!;
+      s += wi * (m + Math.log(z) - x[o + ti]!);
+      const k = wi / den;
+      for (let c = 0; c < C; c++) g[o + c] = (k * Math.exp(x[o + c]! - m)) / z - (c === ti ? k : 0);
+    }
+    return s / den;
+  };
+}
+
+/**
  * Median and fastest call of each, in interleaved rounds (a loaded machine slows all alike), and
  * the median CPU time of the process per call (user + system: what other work on the machine
  * moves less).
@@ -237,6 +277,7 @@ async function main(o: Options): Promise<void> {
       [
         ['stdlib/regression.loss', 'regression'],
         ['stdlib/classification.loss', 'classification'],
+        ['bench/cross-entropy-unweighted.loss', 'cross-entropy-unweighted'],
       ],
       afterDir,
       o.compiler,
@@ -287,15 +328,41 @@ async function main(o: Options): Promise<void> {
           }
         : {}),
     };
+    const n = Math.max(1, Math.floor(o.size / CE_CLASSES));
+    const ceLogits = tf.tensor2d(Float32Array.from({ length: n * CE_CLASSES }, () => 3 * normal()), [n, CE_CLASSES]);
+    const ceIndices = Int32Array.from({ length: n }, () => Math.floor(rand() * CE_CLASSES));
+    const classes = tf.tensor1d(ceIndices, 'int32');
+    const classesAsReal = tf.tensor1d(Float32Array.from(ceIndices));
+    const oneHot = tf.tidy(() => tf.cast(tf.oneHot(classes, CE_CLASSES), 'float32'));
+    const w = Float32Array.from({ length: CE_CLASSES }, () => 0.25 + 2 * rand());
+    const classWeight = tf.tensor1d(w);
+    const sampleWeight = tf.tensor1d(Float32Array.from(ceIndices, (k) => w[k]!));
+    const ones = new Float32Array(CE_CLASSES).fill(1);
+    const ceDefault = tensorImpl((x) => after.cross_entropy(x, classes), ceLogits);
+    const ce: Record<string, Impl> = {
+      'cross_entropy default': ceDefault,
+      'cross_entropy checkValues: false': tensorImpl((x) => after.cross_entropy(x, classes, { checkValues: false }), ceLogits),
+      ...(after.ce_unweighted ? { 'cross_entropy as before the class weight': tensorImpl((x) => after.ce_unweighted!(x, classes), ceLogits) } : {}),
+      'tf.losses.softmaxCrossEntropy': tensorImpl((x) => tf.losses.softmaxCrossEntropy(oneHot, x), ceLogits),
+      'ce one fused JS loop': fusedImpl('ce', ceLogits, classesAsReal, cePass(ones)),
+      ...(before ? { 'cross_entropy default (before)': tensorImpl((x) => before.cross_entropy(x, classes), ceLogits) } : {}),
+    };
+    const cew: Record<string, Impl> = {
+      'cross_entropy weight': tensorImpl((x) => after.cross_entropy(x, classes, { weight: classWeight }), ceLogits),
+      'tf.losses.softmaxCrossEntropy weights w[t], MEAN': tensorImpl((x) => tf.losses.softmaxCrossEntropy(oneHot, x, sampleWeight, 0, tf.Reduction.MEAN), ceLogits),
+      'weighted ce one fused JS loop': fusedImpl('weighted ce', ceLogits, classesAsReal, cePass(w)),
+    };
     const checks: Record<string, string> = {};
     for (const [group, bound] of [
       [mse, 'mse one fused JS loop'],
       [bce, 'bce one fused JS loop'],
+      [ce, 'ce one fused JS loop'],
+      [cew, 'weighted ce one fused JS loop'],
     ] as const) {
       const want = group[bound]!.result();
       for (const [name, impl] of Object.entries(group)) if (name !== bound) checks[name] = differs(impl.result(), want);
     }
-    const rows = { ...timeInterleaved(mse, o.rounds), ...timeInterleaved(bce, o.rounds) };
+    const rows = { ...timeInterleaved(mse, o.rounds), ...timeInterleaved(bce, o.rounds), ...timeInterleaved({ ...ce, ...cew }, o.rounds) };
     console.log(`\n${backend}, ${o.size} elements, forward+backward, ${o.rounds} interleaved rounds (ms): median wall, fastest wall, median CPU; ${cpus().length} cores, load average ${loadavg()[0]!.toFixed(1)}`);
     for (const [name, ms] of Object.entries(rows)) console.log(`  ${name.padEnd(50)} ${ms.median.toFixed(2).padStart(8)} ${ms.min.toFixed(2).padStart(8)} ${ms.cpu.toFixed(2).padStart(8)}${checks[name] ? `   DIFFERS from the fused loop: ${checks[name]}` : ''}`);
     const ratio = (a: string, b: string): number => rows[a]!.median / rows[b]!.median;
@@ -308,6 +375,10 @@ async function main(o: Options): Promise<void> {
     console.log(line('bce_with_logits / tf.losses', 'bce_with_logits default', 'tf.losses.sigmoidCrossEntropy', BCE_TARGET));
     console.log(line('gradients only: mse default / unchecked', 'mse default, gradients only', 'mse checkValues: false, gradients only', MSE_TARGET));
     console.log(line('gradients only: bce_with_logits / tf.losses', 'bce_with_logits default, gradients only', 'tf.losses, gradients only', BCE_TARGET));
+    console.log(line(`cross_entropy / tf.losses ([${n}, ${CE_CLASSES}])`, 'cross_entropy default', 'tf.losses.softmaxCrossEntropy'));
+    if (after.ce_unweighted) console.log(line('cross_entropy default / as before the weight', 'cross_entropy default', 'cross_entropy as before the class weight'));
+    console.log(line('cross_entropy weight / tf.losses weighted', 'cross_entropy weight', 'tf.losses.softmaxCrossEntropy weights w[t], MEAN'));
+    console.log(line('cross_entropy weight / default', 'cross_entropy weight', 'cross_entropy default'));
     console.log('  distance to one fused pass (× the JS loop):');
     for (const [name, bound] of [
       ['mse default', 'mse one fused JS loop'],
@@ -315,6 +386,9 @@ async function main(o: Options): Promise<void> {
       ['bce_with_logits default', 'bce one fused JS loop'],
       ['bce_with_logits checkValues: false', 'bce one fused JS loop'],
       ['tf.losses.sigmoidCrossEntropy', 'bce one fused JS loop'],
+      ['cross_entropy default', 'ce one fused JS loop'],
+      ['tf.losses.softmaxCrossEntropy', 'ce one fused JS loop'],
+      ['cross_entropy weight', 'weighted ce one fused JS loop'],
     ] as const)
       console.log(line(`  ${name}`, name, bound));
     if (before) {
@@ -322,6 +396,7 @@ async function main(o: Options): Promise<void> {
       console.log(line('bce_with_logits, before / after', 'bce_with_logits default (before)', 'bce_with_logits default'));
       console.log(line('mse default, gradients only, before / after', 'mse default, gradients only (before)', 'mse default, gradients only'));
       console.log(line('bce_with_logits, gradients only, before / after', 'bce_with_logits default, gradients only (before)', 'bce_with_logits default, gradients only'));
+      console.log(line('cross_entropy, before / after', 'cross_entropy default (before)', 'cross_entropy default'));
     }
     if (Object.values(checks).some(Boolean)) mismatch = true;
     report.push({
@@ -338,9 +413,13 @@ async function main(o: Options): Promise<void> {
         bceOverTfLossesGradientsOnly: ratio('bce_with_logits default, gradients only', 'tf.losses, gradients only'),
         mseDefaultOverFusedLoop: ratio('mse default', 'mse one fused JS loop'),
         bceDefaultOverFusedLoop: ratio('bce_with_logits default', 'bce one fused JS loop'),
+        ceOverTfLosses: ratio('cross_entropy default', 'tf.losses.softmaxCrossEntropy'),
+        ...(after.ce_unweighted ? { ceDefaultOverUnweightedForm: ratio('cross_entropy default', 'cross_entropy as before the class weight') } : {}),
+        ceWeightOverTfLossesWeighted: ratio('cross_entropy weight', 'tf.losses.softmaxCrossEntropy weights w[t], MEAN'),
+        ceWeightOverDefault: ratio('cross_entropy weight', 'cross_entropy default'),
       },
     });
-    tf.dispose([pred, target, logits, labels]);
+    tf.dispose([pred, target, logits, labels, ceLogits, classes, classesAsReal, oneHot, classWeight, sampleWeight]);
   }
   mkdirSync(dirname(o.out), { recursive: true });
   writeFileSync(o.out, JSON.stringify({ date: new Date().toISOString(), modules: { after: afterDir, ...(o.before ? { before: o.before } : {}) }, compiler: o.after === undefined ? o.compiler : 'prebuilt modules', targets: { mseDefaultOverNoCheck: MSE_TARGET, bceOverTfLosses: BCE_TARGET }, backends: report }, null, 2) + '\n');
