@@ -7,7 +7,6 @@ import type { ReductionMode } from './ir/reduction.js';
 import type { Module } from '../grammar/ast.js';
 import { parseModule } from '../grammar/index.js';
 import type { CheckResult } from './check/module.js';
-import type { SourceHost } from './check/program.js';
 import { errorsLeaveLossIntact } from './check/unaffected.js';
 import { hint } from './check/values.js';
 import { diagnostic, hasErrors, sortDiagnostics, type Diagnostic } from './diagnostics/diagnostic.js';

@@ -75,8 +75,8 @@ describe('class indices with a trailing size-1 axis', () => {
   it('evaluator and float64 reference: [N, 1] as [N]', () => {
     const { value, grad } = oracle(X, T);
     const x = tf.tensor2d(X);
-    // As JSON gives them: whole numbers in float32.
-    const t = tf.tensor2d(T.map((v) => [v]));
+    // [N, 1] int32, as the generated function takes them (a float32 tf.Tensor is refused by both).
+    const t = tf.tensor2d(T.map((v) => [v]), undefined, 'int32');
     const live = valueAndGradsTfjs(fnOf('scce'), { x, t }, {}, ['x']);
     expect(Math.abs(live.value.dataSync()[0]! - value)).toBeLessThan(2e-6);
     expect(evaluateTfjs(fnOf('scce'), { x, t }, {}).dataSync()[0]).toBe(mod.scce!(x, tf.tensor1d(T, 'int32')).dataSync()[0]);

@@ -334,8 +334,12 @@ describe.each(['cpu', 'wasm'] as const)('evaluators on %s', (backend) => {
       expect(() => evaluateReference(target, ins, {})).toThrow(message);
       const before = tf.memory().numTensors;
       const tins: Record<string, tf.Tensor> = {};
-      for (const [k, t] of Object.entries(ins)) tins[k] = tf.tensor(Array.from(t.data), t.shape, k === 'target' ? 'float32' : 'float32');
-      expect(() => evaluateTfjs(target, tins, {})).toThrow(message);
+      // Class indices as int32 when whole; a fraction only fits float32, which the tfjs
+      // evaluator refuses for its dtype, as the generated function does.
+      const whole = (t: RefTensor): boolean => t.data.every((v) => Number.isInteger(v));
+      for (const [k, t] of Object.entries(ins)) tins[k] = tf.tensor(Array.from(t.data), t.shape, k === 'target' && whole(t) ? 'int32' : 'float32');
+      const fraction = ins.target !== undefined && !whole(ins.target);
+      expect(() => evaluateTfjs(target, tins, {})).toThrow(fraction ? "cross_entropy: input 'target' must be int32 class indices of C (in [0, C)), but has dtype float32" : message);
       disposeAll(tins);
       expect(tf.memory().numTensors).toBe(before);
     }

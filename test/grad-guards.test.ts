@@ -33,7 +33,6 @@ interface Case {
 }
 
 const mean = (xs: number[]): number => xs.reduce((s, v) => s + v, 0) / xs.length;
-const sqrtGuard = (x: number[]): number => mean(x.map((v) => (v > 0 ? Math.sqrt(v) : 0)));
 const focal = (p: number[], g: number): number => mean(p.map((v) => -((1 - v) ** g) * Math.log(v)));
 /** d/dp of -(1 - p)^g log p: g (1 - p)^(g-1) log p - (1 - p)^g / p, whose limit at p = 1 is 0 for g > 0. */
 const focalGrad = (p: number, g: number, n: number): number => (p === 1 ? 0 : g * (1 - p) ** (g - 1) * Math.log(p) - (1 - p) ** g / p) / n;

@@ -9,7 +9,6 @@ import * as tf from '@tensorflow/tfjs';
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { check, evaluate } from '../src/api.js';
-import { compile } from './helpers/compile-cache.js';
 import { fsHost } from '../src/cli/files.js';
 import { formatDiagnostic } from '../src/diagnostics/diagnostic.js';
 import { initBackend } from '../src/eval/setup.js';

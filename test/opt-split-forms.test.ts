@@ -4,7 +4,6 @@
 // (checked, so the inputs really are hard); with it, the loss and its gradient are finite and
 // equal to float64 oracles written here from the formulas (sharing no code with the compiler)
 // and their central differences: on the tfjs evaluator (cpu, wasm) and in the generated module.
-import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { importModule } from './fuzz/compare.js';
 import { compile } from './helpers/compile-cache.js';

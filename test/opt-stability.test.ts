@@ -3,7 +3,6 @@
 // the inputs really are hard), and with it their loss and gradient are finite and match an
 // independent float64 oracle (test/oracle) and its central differences. Run through the tfjs
 // evaluator on cpu and wasm, and through the generated TypeScript module.
-import * as tf from '@tensorflow/tfjs';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';

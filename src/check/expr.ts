@@ -3,7 +3,7 @@
 // callers pass along silently, so one mistake gives one diagnostic, not a cascade.
 
 import type { Binary, Binding, Expr, Identifier, Index, Member, Span } from '../../grammar/ast.js';
-import { axisNames, formatAxes } from '../ir/axes.js';
+import { formatAxes } from '../ir/axes.js';
 import type { BinaryOp } from '../ir/ops.js';
 import { REST, type Axis, type NodeId } from '../ir/types.js';
 import { isBuiltin } from './builtins.js';

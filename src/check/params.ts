@@ -88,7 +88,9 @@ export function matchParam(ctx: ElabContext, scope: Scope, def: Definition, k: n
     }
     // Inside the def the parameter's axes are in the order of its pattern.
     val = declare(ctx, val, order.names);
-    if (order.guessed.length > 1) reportGuessedOrder(ctx, order.guessed, val.axes, span);
+    // One axis taken by position is a guess too when another could be it (`f: [K, ...]` of
+    // `y * x`: K is N, the first dim declared, where `y * x` reads as [M, N]); the only one left is not.
+    if (order.guessed.length > 0 && order.choices > 1) reportGuessedOrder(ctx, order.guessed, val.axes, span);
   }
   scope.entries.set(name, { kind: 'val', val, span: param.span });
   return true;
@@ -167,7 +169,7 @@ function elemAccepts(ctx: ElabContext, scope: Scope, def: Definition, k: number,
  * axes `...` took where it stands), and the axes
  * taken by position from an argument whose order is not declared; null when it does not match.
  */
-function matchShape(ctx: ElabContext, scope: Scope, dims: readonly DimExpr[], val: TensorVal): { names: string[]; guessed: string[] } | null {
+function matchShape(ctx: ElabContext, scope: Scope, dims: readonly DimExpr[], val: TensorVal): { names: string[]; guessed: string[]; choices: number } | null {
   const axes = val.axes;
   const restAt = dims.findIndex((d) => d.kind === 'RestDim');
   const pattern = dims.filter((d) => d.kind !== 'RestDim');
@@ -216,7 +218,7 @@ function matchShape(ctx: ElabContext, scope: Scope, dims: readonly DimExpr[], va
   const others = full.filter((n) => !matched.includes(n));
   if (hasRest && restAt >= 0 && others.length === 0) others.push(REST);
   const guessed = declared ? [] : positional.map((i) => byName.get(i)!.name);
-  return { names: [...matched.slice(0, before), ...others, ...matched.slice(before)], guessed };
+  return { names: [...matched.slice(0, before), ...others, ...matched.slice(before)], guessed, choices: remaining.length };
 }
 
 /**

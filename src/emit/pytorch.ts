@@ -13,7 +13,7 @@ import { differentiate } from '../grad/index.js';
 import { boundaryAxes, restNote } from '../ir/axes.js';
 import { REDUCTION_LIST } from '../ir/reduction.js';
 import { enumText } from '../ir/enum-text.js';
-import { REST, type Axis, type IrFunction, type IrInput } from '../ir/types.js';
+import type { Axis, IrFunction, IrInput } from '../ir/types.js';
 import { lowerLoss, optionKeys } from '../lower/loss.js';
 import { unionNote } from '../lower/union.js';
 import { describeElem } from '../lower/signature.js';

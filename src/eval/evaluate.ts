@@ -1,9 +1,9 @@
 // Runs a loss on TensorFlow.js, forward and with gradients: the one lowering (src/lower) read
 // by the live interpreter, so the evaluator behind `lossc eval` and the playground runs what
 // the generated module does, checks and derived gradients included. This file is only the
-// boundary: it takes inputs by name (int and class-index inputs may come as float32 whole
-// numbers; a union input is read by its dtype, as the module reads it) and hyperparameters as
-// a record, and calls the loss as a module's caller would.
+// boundary: it takes inputs by name (each read by its dtype, as the module reads it; a bool
+// input may come as float32 0/1) and hyperparameters as a record, and calls the loss as a
+// module's caller would.
 
 import { noReductionReason, type ReductionMode } from '../ir/reduction.js';
 import * as tf from '@tensorflow/tfjs';
@@ -55,19 +55,16 @@ function prepared(fn: IrFunction, autodiff: boolean): IrFunction {
 }
 
 /**
- * An int or class-index input given as float32 whole numbers in int32. A union input keeps its
- * dtype, as a generated module reads it (int32 indices, float32 probabilities, anything else
- * refused by the loss's own check with the module's words); values given as numbers get their
- * dtype from their shape before they become tensors (denseDtype in inputs.ts).
+ * A tf.Tensor keeps its dtype, as a generated module reads it: a float32 one for an int or
+ * class-index input is refused by the loss's own check with the module's words, whole numbers
+ * or not (a module casts only a TensorLike, which carries no dtype; values given as numbers get
+ * theirs before they become tensors, denseDtype in inputs.ts). A bool input given as float32 is
+ * read as its nonzero entries.
  */
 function boundary(fn: IrFunction, name: string, t: tf.Tensor): tf.Tensor {
   const decl = fn.inputs.find((i) => i.name === name);
-  if (!decl || t.dtype !== 'float32' || decl.elem === 'real') return t;
-  if (decl.elem === 'bool') return tf.notEqual(t, 0);
-  const values = t.dataSync();
-  const frac = values.findIndex((v) => !Number.isInteger(v));
-  if (frac >= 0) throw new EvalError(`${fn.name}: input '${name}' must hold whole numbers, but has ${values[frac]} at flat position ${frac}`);
-  return tf.cast(t, 'int32');
+  if (!decl || t.dtype !== 'float32' || decl.elem !== 'bool') return t;
+  return tf.notEqual(t, 0);
 }
 
 /**
@@ -87,7 +84,7 @@ function call(fn: IrFunction, inputs: Readonly<Record<string, tf.Tensor>>, hyper
   for (const name of loss.order ?? loss.inputs.filter((i) => i.default === undefined).map((i) => i.name)) {
     // A list input, given stacked, is passed as its elements (the loss stacks them again).
     const list = loss.inputs.some((i) => i.name === name && i.list) && given[name] !== undefined;
-    // A ragged list is given as its elements (int ones as JSON gives them: float32 whole numbers).
+    // A ragged list is given as its elements.
     const ragged = options.lists?.[name];
     if (ragged) {
       args.set(name, ragged.map((e) => boundary(fn, name, e)));

@@ -576,7 +576,7 @@ class NodeLowering<V> {
   }
 
   private select(node: IrNode): void {
-    const { I, layout } = this;
+    const { I } = this;
     const [c, a, b] = this.args(node) as [Val<V>, Val<V>, Val<V>];
     const { dtype } = node.type;
     const axes = this.placed.get(node.id) ?? node.type.axes;

@@ -251,7 +251,15 @@ function autodiff<V>(ctx: BodyContext<V>, sig: Signature<V>, check: V): V {
     { ...ctx, names: new Map([[root, fn.reduction ? 'perSample' : 'loss'], ...(masked ? [[fn.output, 'loss'] as const] : []), ...(divided !== undefined ? [[divided, 'denominators'] as const] : [])]) },
     [root, ...(masked ? [fn.output] : []), ...(divided !== undefined ? [divided] : [])],
   );
-  checkFinite(I, fn, nodes, root, ctx.inputs, ctx.hypers, ctx.layout, check, ctx.given);
+  if (masked && sig.reduction) {
+    // A masked outer reduction of the loss's own is checked at the output, as the derived
+    // backward pass checks it (lowerChecked's diagnosis), so both say the same; any other
+    // reduction, at the per-sample losses it reduces.
+    const { mode, weights } = sig.reduction;
+    const own = I.let('ownReduction', I.and(I.js('eq', mode, I.str(fn.reduction!.kind)), () => I.js('eq', weights, I.undef())));
+    checkFinite(I, fn, nodes, fn.output, ctx.inputs, ctx.hypers, ctx.layout, I.and(check, () => own), ctx.given);
+    checkFinite(I, fn, nodes, root, ctx.inputs, ctx.hypers, ctx.layout, I.and(check, () => I.js('not', own)), ctx.given);
+  } else checkFinite(I, fn, nodes, root, ctx.inputs, ctx.hypers, ctx.layout, check, ctx.given);
   const out = nodes.val(root);
   // Returning an input from tf.tidy would hand the caller's own tensor back as "the result".
   const value = (): V => atBoundary(ctx, root, out.isInput ? I.tf('clone', out.read()) : out.read());

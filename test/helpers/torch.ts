@@ -146,12 +146,12 @@ export class TorchDriver {
  * JSON on stdin: the driver finds the module as `mod`, and prints its answer as JSON, which is
  * returned parsed once nothing was written to stderr.
  */
-export async function runTorchDriver<T>(folder: string, file: string, source: string, driver: string, input: unknown): Promise<T> {
+export async function runTorchDriver<T>(folder: string, file: string, source: string, driver: string, input: unknown, options: { readonly autodiff?: boolean } = {}): Promise<T> {
   const dir = resolve('test/.tmp', folder);
   const name = file.replace(/\.loss$/, '');
   mkdirSync(dir, { recursive: true });
   const r = await compile(source, file);
-  writeFileSync(resolve(dir, `${name}.py`), emitPytorchModule({ file, losses: r.losses }));
+  writeFileSync(resolve(dir, `${name}.py`), emitPytorchModule({ file, losses: r.losses, ...(options.autodiff ? { autodiff: true } : {}) }));
   writeFileSync(resolve(dir, TORCH_RUNTIME_FILE), TORCH_RUNTIME_SOURCE);
   const load = [
     'import json, sys, importlib.util, torch',

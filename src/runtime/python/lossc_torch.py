@@ -839,7 +839,8 @@ def nonFinite(loss, value, inputs, hypers, steps):
                     hits = [named[i] for i, a in enumerate(axes) if a[1] == dim]
                     fixed.append(hits[0] if len(hits) == 1 else None)
             values = []
-            data = x.detach().reshape(-1).tolist()
+            # A bool input's values as tfjs reads them (1 and 0), so both modules say the same.
+            data = x.detach().reshape(-1).to(torch.uint8 if x.dtype == torch.bool else x.dtype).tolist()
             for f in range(x.numel()):
                 if len(values) > 4:
                     break
