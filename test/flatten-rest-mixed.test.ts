@@ -149,6 +149,32 @@ describe('flatten(x, (C, ...), P): merged in the order written, the rest dims on
     }
   });
 
+  it('P as a number (C times the rest), before its flatten and inside a def, and of operands placing `...` differently', async () => {
+    await initBackend('cpu');
+    const source = `
+loss f(x: [B, C, ...]) = P * 1000 + sum(flatten(x, (C, ...), P))
+def merge(v: [B, C, ...]) = sum(flatten(v, (C, ...), Q) * Q)
+loss g(x: [B, C, ...]) = sum(merge(x))
+loss h(x: [B, C, ...], y: [..., B, C]) -> [B, P] = flatten(x * y, (C, ...), P)
+`;
+    const r = check(source, 'n.loss');
+    expect(r.diagnostics.map((d) => formatDiagnostic(d))).toEqual([]);
+    const x = real(11, [B, C, 2, 4]);
+    const y = real(12, [2, 4, B, C]);
+    const total = x.data.reduce((a, v) => a + v, 0);
+    const fn = (name: string): IrFunction => r.losses.find((l) => l.name === name)!;
+    close(evaluateReference(fn('f'), { x }, {}).data, [C * 8 * 1000 + total], 1e-12, 'f');
+    close(evaluateReference(fn('g'), { x }, {}).data, [C * 8 * total], 1e-12, 'g');
+    // y[r0, r1, b, c] times x[b, c, r0, r1], channel-major per sample.
+    const yAt = permuted(Array.from(y.data.keys()), y.shape, [2, 3, 0, 1]);
+    const xy = Array.from(x.data, (v, k) => v * y.data[yAt[k]!]!);
+    const xt = tf.tensor(Array.from(x.data), x.shape);
+    const yt = tf.tensor(Array.from(y.data), y.shape);
+    close(evaluateReference(fn('h'), { x, y }, {}).data, xy, 1e-12, 'h reference');
+    close(evaluateTfjs(fn('h'), { x: xt, y: yt }, {}).dataSync(), xy, 1e-6, 'h evaluator');
+    tf.dispose([xt, yt]);
+  });
+
   it.each(RESTS.map((r) => [JSON.stringify(r), r] as const))('derived gradients = central differences of plain loops, rest dims %s', (_, rest) => {
     const x = real(3, [B, C, ...rest]);
     const w = real(4, [B, C * size(rest)]);
