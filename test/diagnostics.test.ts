@@ -151,9 +151,10 @@ const CASES: Record<DiagnosticKind, Case> = {
     expect: 'case.loss:1:78: error E4031: the merged axis S would have size B·H, but S is already the merged axis of (H, W): give the merged axis a name of its own',
   },
   FlattenRest: {
-    source: 'loss f(x: [B, C, ...]) = mean(flatten(x, (C, ...), S))',
-    expect: "case.loss:1:46: error E4032: flatten merges the '...' axes only alone, as flatten(x, ..., S) of an operand that has them, and unflatten(x, S, ...) splits only an S made so (the operand's axes are [B, C, ...]): to merge them with named axes, write the dims in the shape, e.g. [B, C, H, W], and merge them by name",
+    source: 'loss f(x: [B, C, H]) = mean(flatten(x, (C, ...), S))',
+    expect: "case.loss:1:44: error E4032: flatten(x, (C, ...), S) merges the '...' axes (alone or beside named axes) only of an operand that has them, and unflatten(x, S, (C, ...)) splits into them only an S merged from them or in a loss whose inputs have '...', never an operand that still has them, and never the '...' group itself (the operand's axes are [B, C, H])",
   },
+  FlattenRestTwice: { source: 'loss f(x: [B, C, ...]) = mean(flatten(x, (..., C, ...), S))', expect: "case.loss:1:51: error E4041: flatten lists '...' twice: it stands for all the rest axes, one block in the merged order, so it is written once" },
   RaggedListUse: {
     source: 'loss f(p: list[K] of ragged [B, ...]) = mean(p)',
     expect: "case.loss:1:41: error E4036: this cannot be computed one element of a ragged list at a time: it combines elements of the ragged list 'p' (a reduction over its axis, or an element picked by position), whose '...' dims differ: compute a value per element without those dims first (l[k] = f(p[k], ...)), then combine those",

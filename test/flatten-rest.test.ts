@@ -107,8 +107,8 @@ describe("flatten(x, ..., S): the rest dims merged, row-major in the caller's or
   });
 
   it.each([
-    ['loss f(x: [B, C, ...]) = sum(flatten(x, (C, ...), S))', "f.loss:1:45: error E4032: flatten merges the '...' axes only alone, as flatten(x, ..., S) of an operand that has them, and unflatten(x, S, ...) splits only an S made so (the operand's axes are [B, C, ...]): to merge them with named axes, write the dims in the shape, e.g. [B, C, H, W], and merge them by name"],
-    ['loss f(x: [B, C, S]) = sum(unflatten(x, S, ...))', "f.loss:1:44: error E4032: flatten merges the '...' axes only alone, as flatten(x, ..., S) of an operand that has them, and unflatten(x, S, ...) splits only an S made so (the operand's axes are [B, C, S]): to merge them with named axes, write the dims in the shape, e.g. [B, C, H, W], and merge them by name"],
+    ['loss f(x: [B, C]) = sum(flatten(x, (C, ...), S))', "f.loss:1:40: error E4032: flatten(x, (C, ...), S) merges the '...' axes (alone or beside named axes) only of an operand that has them, and unflatten(x, S, (C, ...)) splits into them only an S merged from them or in a loss whose inputs have '...', never an operand that still has them, and never the '...' group itself (the operand's axes are [B, C])"],
+    ['loss f(x: [B, C, S]) = sum(unflatten(x, S, ...))', "f.loss:1:44: error E4032: flatten(x, (C, ...), S) merges the '...' axes (alone or beside named axes) only of an operand that has them, and unflatten(x, S, (C, ...)) splits into them only an S merged from them or in a loss whose inputs have '...', never an operand that still has them, and never the '...' group itself (the operand's axes are [B, C, S])"],
   ])('%s', (source, message) => {
     expect(check(source, 'f.loss').diagnostics.map((d) => formatDiagnostic(d).split('\n')[0]!)).toEqual([message]);
   });

@@ -277,9 +277,9 @@ describe('refusals, with the exact message', () => {
     expect(problems(body, params)).toEqual([message]);
   });
 
-  it("the rest axis '...' is merged only alone (flatten(x, ..., S): test/flatten-rest.test.ts)", () => {
-    const got = check('loss f(x: [B, C, ...]) = sum(flatten(x, (..., C), S))', 'f.loss').diagnostics.map((d) => formatDiagnostic(d));
-    expect(got).toEqual(["f.loss:1:42: error E4032: flatten merges the '...' axes only alone, as flatten(x, ..., S) of an operand that has them, and unflatten(x, S, ...) splits only an S made so (the operand's axes are [B, C, ...]): to merge them with named axes, write the dims in the shape, e.g. [B, C, H, W], and merge them by name"]);
+  it("the rest axis '...' is merged only from an operand that has it (test/flatten-rest*.test.ts)", () => {
+    const got = check('loss f(x: [B, C, H]) = sum(flatten(x, (..., C), S))', 'f.loss').diagnostics.map((d) => formatDiagnostic(d));
+    expect(got).toEqual(["f.loss:1:40: error E4032: flatten(x, (C, ...), S) merges the '...' axes (alone or beside named axes) only of an operand that has them, and unflatten(x, S, (C, ...)) splits into them only an S merged from them or in a loss whose inputs have '...', never an operand that still has them, and never the '...' group itself (the operand's axes are [B, C, H])"]);
   });
 });
 

@@ -21,22 +21,22 @@ export function elabFlatten(ctx: ElabContext, scope: Scope, call: Call, position
   if (!x) return null;
   const items = axesArg.kind === 'Tuple' ? axesArg.items : [axesArg];
   const merged: Axis[] = [];
-  // `flatten(x, ..., S)`: the rest dims merged, alone (smp's view(B, C, -1)).
-  const restAlone = items.length === 1 && items[0]!.kind === 'Name' && items[0]!.name === REST && x.axes.some((a) => a.name === REST);
-  if (restAlone) merged.push(REST_AXIS);
-  for (const it of restAlone ? [] : items) {
-    if (it.kind === 'Name' && it.name === REST) {
-      ctx.diagnostics.report('FlattenRest', it.span, { axes: formatAxes(x.axes) });
-      return null;
-    }
-    const axis = it.kind === 'Name' || it.kind === 'Number' ? axisOf(scope, it.kind === 'Name' ? it.name : it.text, x.axes) : undefined;
+  // `...` stands for the rest dims, in their declared order, where it is written (smp's view(B, C, -1)).
+  if (!restOnce(ctx, items, 'flatten')) return null;
+  if (items.some(isRestName) && !x.axes.some((a) => a.name === REST)) {
+    ctx.diagnostics.report('FlattenRest', items.find(isRestName)!.span, { axes: formatAxes(x.axes) });
+    return null;
+  }
+  for (const it of items) {
+    const axis = isRestName(it) ? REST_AXIS : it.kind === 'Name' || it.kind === 'Number' ? axisOf(scope, it.kind === 'Name' ? it.name : it.text, x.axes) : undefined;
     if (!axis) {
       if (it.kind === 'Name' || it.kind === 'Number') ctx.diagnostics.report('AxisNotPresent', it.span, { what: 'flatten', axis: it.kind === 'Name' ? it.name : it.text, axes: formatAxes(x.axes) });
       else ctx.diagnostics.report('NotAnAxis', it.span, { what: 'the axes flatten merges', axes: formatAxes(x.axes) || 'none' });
       return null;
     }
+    // A name of the rest group (a def's pattern dim bound to it) beside `...` is the group twice.
     if (merged.some((m) => m.name === axis.name)) {
-      ctx.diagnostics.report('FlattenRepeatedAxis', it.span, { axis: axis.name });
+      ctx.diagnostics.report('FlattenRepeatedAxis', it.span, { axis: axis.name === REST ? `${it.kind === 'Name' ? it.name : '...'} (the '...' group)` : axis.name });
       return null;
     }
     merged.push(axis);
@@ -64,7 +64,7 @@ export function elabFlatten(ctx: ElabContext, scope: Scope, call: Call, position
   // the result has no declared order.
   const order = fullOrder(x);
   // x's operands placed `...` differently: S has no place until something names it (E4035).
-  if (restAlone && order && !order.includes(REST)) return { ...fromNode(ctx, node, x.elem), restUnplaced: name };
+  if (merged.some((m) => m.name === REST) && order && !order.includes(REST)) return { ...fromNode(ctx, node, x.elem), restUnplaced: name };
   const at = order ? order.findIndex((n) => merged.some((m) => m.name === n)) : -1;
   const result = order && at >= 0 ? order.flatMap((n, k) => (k === at ? [name] : merged.some((m) => m.name === n) ? [] : [n])) : undefined;
   return declare(ctx, fromNode(ctx, node, x.elem), result);
@@ -87,18 +87,19 @@ export function elabUnflatten(ctx: ElabContext, scope: Scope, call: Call, positi
   }
   const items = partsArg.kind === 'Tuple' ? partsArg.items : [partsArg];
   const parts: Axis[] = [];
-  // `unflatten(x, S, ...)`: S back into the rest dims, where flatten(y, ..., S) made S (their sizes known).
   const made = ctx.productDims.get(axis.dim);
-  if (items.length === 1 && items[0]!.kind === 'Name' && items[0]!.name === REST && made?.length === 1 && made[0] === REST && !x.axes.some((a) => a.name === REST)) {
-    const node = ctx.b.op('unflatten', [x.id], { axis: axis.name, axes: [REST], dims: [REST], dim: axis.dim }, call.span);
-    // The rest group back where S stood.
-    const order = fullOrder(x)?.map((n) => (n === axis.name ? REST : n));
-    return declare(ctx, fromNode(ctx, node, x.elem), order);
+  // `unflatten(x, S, (C, ...))`: S split into C and the rest dims, whose sizes the loss knows
+  // when S was merged from them or its inputs have them (never a second rest group).
+  if (!restOnce(ctx, items, 'unflatten')) return null;
+  const restItem = items.find(isRestName);
+  if (restItem && (x.axes.some((a) => a.name === REST) || !(made?.includes(REST) || hasDim(scope, REST)))) {
+    ctx.diagnostics.report('FlattenRest', restItem.span, { axes: formatAxes(x.axes) });
+    return null;
   }
   for (const it of items) {
-    if (it.kind === 'Name' && it.name === REST) {
-      ctx.diagnostics.report('FlattenRest', it.span, { axes: formatAxes(x.axes) });
-      return null;
+    if (isRestName(it)) {
+      parts.push(REST_AXIS);
+      continue;
     }
     if (it.kind !== 'Name' && it.kind !== 'Number') {
       ctx.diagnostics.report('NotAnAxis', it.span, { what: 'each axis unflatten makes', axes: 'a dimension of the loss' });
@@ -187,4 +188,13 @@ function newAxisName(ctx: ElabContext, scope: Scope, e: Expr, fname: string): st
 function sizeClash(name: string, product: readonly string[]): boolean {
   if (!/^\d+$/.test(name) || !product.every((d) => /^\d+$/.test(d))) return false;
   return product.reduce((p, d) => p * Number(d), 1) !== Number(name);
+}
+
+const isRestName = (e: Expr): boolean => e.kind === 'Name' && e.name === REST;
+
+/** `...` written at most once among the axes merged or split: the group is one block of the order. */
+function restOnce(ctx: ElabContext, items: readonly Expr[], fname: string): boolean {
+  const again = items.filter(isRestName)[1];
+  if (again) ctx.diagnostics.report('FlattenRestTwice', again.span, { fname });
+  return again === undefined;
 }

@@ -754,7 +754,9 @@ class NodeLowering<V> {
     // An operand lacking a merged axis (a gradient the same along it) is broadcast to it first.
     const merged = (node.attrs.axes ?? []).map((name, k) => ({ name, dim: node.attrs.dims![k]! }));
     const spelled = node.op === 'flatten' ? node.type.axes.flatMap((a) => (a.name === node.attrs.to ? merged : [a])) : operand;
-    // The rest dims (`flatten(x, ..., S)`) stand first inside: merged into one, moved to where S is.
+    // With the rest dims among the merged ones (`flatten(x, (C, ...), S)`), the tensor is seen
+    // with them as one dim R, first inside, and transposed so the merged ones stand in the
+    // order written: R is one block of that order, as `...` is.
     const restPart = node.attrs.axes?.includes(REST) === true;
     const whole = node.op === 'flatten' ? node.attrs.to! : node.attrs.axis!;
     const wholeAxes = named(node.op === 'flatten' ? node.type.axes : operand);
@@ -765,21 +767,25 @@ class NodeLowering<V> {
       this.define(node, () => I.tf('clone', x.read()), x.taped, undefined, x.axes);
       return;
     }
-    const at = wholeAxes.findIndex((a) => a.name === whole);
-    const others = wholeAxes.filter((a) => a.name !== whole).map((a) => layout.dim(a.dim));
+    const parts = wholeAxes.flatMap((a) => (a.name === whole ? merged : [a]));
+    // Inside: R, then the named axes of the spelled-out side; along it: where each part stands.
+    const inside = [REST, ...parts.filter((a) => a.name !== REST).map((a) => a.name)];
+    const perm = parts.map((a) => inside.indexOf(a.name));
+    const sizes = (names: readonly string[]): V[] => names.map((n) => (n === REST ? layout.restSize() : layout.dim(parts.find((a) => a.name === n)!.dim)));
     this.define(
       node,
       () => {
         const full = layout.partial(x.axes, spelled) ? this.full(node.args[0]!, x, spelled, x.dtype) : layout.align(x.read(), x.axes, spelled).v;
-        if (!restPart || at === 0) return I.tf('reshape', full, layout.shape(node.type.axes));
-        const n = wholeAxes.length;
+        if (!restPart || perm.every((p, k) => p === k)) return I.tf('reshape', full, layout.shape(node.type.axes));
+        const nums = (ks: readonly number[]): V => I.list(ks.map((k) => I.num(k)));
         if (node.op === 'flatten') {
-          const first = I.tf('reshape', full, I.list([layout.restSize(), ...others]));
-          const perm = [...Array(n).keys()].map((k) => (k < at ? k + 1 : k === at ? 0 : k));
-          return I.tf('transpose', first, I.list(perm.map((k) => I.num(k))));
+          const seen = I.tf('reshape', full, I.list(sizes(inside)));
+          return I.tf('reshape', I.tf('transpose', seen, nums(perm)), layout.shape(node.type.axes));
         }
-        const perm = [at, ...[...Array(n).keys()].filter((k) => k !== at)];
-        return I.tf('reshape', I.tf('transpose', full, I.list(perm.map((k) => I.num(k)))), layout.shape(node.type.axes));
+        // unflatten: the parts spelled out in the written order, R moved first, then the rest dims.
+        const spelledOut = I.tf('reshape', full, I.list(sizes(parts.map((a) => a.name))));
+        const back = inside.map((n) => parts.findIndex((a) => a.name === n));
+        return I.tf('reshape', I.tf('transpose', spelledOut, nums(back)), layout.shape(node.type.axes));
       },
       x.taped,
     );

@@ -121,13 +121,15 @@ class Drawer {
         sizes.set(a.dim, fixed.get(a.dim) ?? lo + Math.floor(this.random() * (4 - lo)));
       }
     }
-    // A dim made by flatten (that an input may also have) is the product of the merged ones.
+    let rest = this.pick([[], [2], [3], [2, 2]]);
+    // A dim made by flatten (that an input may also have) is the product of the merged ones,
+    // the rest dims among them (`flatten(x, (C, ...), S)`) as the elements they hold.
     const products = this.fn.dims.flatMap((d) => ('product' in d ? [d] : []));
+    const factor = (p: string): number => (p === REST ? rest.reduce((x, y) => x * y, 1) : sizes.get(p) ?? fixed.get(p) ?? Number(p));
     const derive = (): void => {
-      for (const d of products) sizes.set(d.dim, d.product.reduce((n, p) => n * (sizes.get(p) ?? fixed.get(p) ?? Number(p)), 1));
+      for (const d of products) sizes.set(d.dim, d.product.reduce((n, p) => n * factor(p), 1));
     };
     derive();
-    let rest = this.pick([[], [2], [3], [2, 2]]);
     const count = (i: IrInput): number => i.axes.reduce((n, a) => n * (a.name === REST ? rest.reduce((x, y) => x * y, 1) : sizes.get(a.dim)!), 1);
     for (let guard = 0; guard < 32 && this.fn.inputs.some((i) => count(i) > this.options.maxElements); guard++) {
       const big = [...sizes].filter(([d, n]) => n > (least.get(d) ?? 1) && !fixed.has(d) && !products.some((p) => p.dim === d));
