@@ -285,3 +285,49 @@ export const v: tf.Scalar = heads([tf.zeros([2, 4, 4]), tf.zeros([2, 2, 2])], tf
     expect(out.grads.y[0]!.map((v) => Math.round(v * 1e6) / 1e6)).toEqual([0, -0.5 + 0.5, -0.5, -1 + 3]);
   });
 });
+
+describe("elements whose '...' dims differ in number from the target's", () => {
+  // A 2-D target resized to 3-D heads (and the reverse): refused by the input scan, with the
+  // loss, the element and both shapes, before any resampling, the same words in all three.
+  const SOURCE = `loss heads(p: list[K] of ragged [B, ...], y: [B, ...]) = sum(l)
+  where l[k] = mean((p[k] - resize(y, like: p[k]))^2)
+`;
+  const CASES = [
+    { p: [[[[1, 2], [3, 4]]], [[[1]]]], y: [[1, 2, 3, 4]], message: "heads: the '...' dimensions of p[0] are [2, 2] (shape [1, 2, 2]) but those of 'y' are [4] (shape [1, 4]): resize(…, like: p[k]) brings each '...' dimension of 'y' to an element's, so they must agree in number" },
+    { p: [[[1, 2]], [[0.5]]], y: [[[1, 2], [3, 4]]], message: "heads: the '...' dimensions of p[0] are [2] (shape [1, 2]) but those of 'y' are [2, 2] (shape [1, 2, 2]): resize(…, like: p[k]) brings each '...' dimension of 'y' to an element's, so they must agree in number" },
+  ];
+
+  it('the evaluator and the generated module say which input and shapes', async () => {
+    for (const c of CASES) {
+      const e = await evaluate(SOURCE, 'heads.loss', { loss: 'heads', inputs: { p: c.p, y: c.y }, backend: 'cpu' });
+      expect(e.diagnostics.map((d) => d.message)).toEqual([`evaluation failed: ${c.message}`]);
+    }
+    const mod = await compiledModule(SOURCE, 'heads.loss', 'ragged-list');
+    await tf.setBackend('cpu');
+    for (const c of CASES) expect(() => mod.heads!(c.p, c.y)).toThrow(c.message);
+    // Agreeing in number, the sizes may differ: y = [1, 2] read at floor((d + 0.5)·2/3) = 0, 1, 1
+    // for the head of 3, at floor(0.5·2) = 1 for the head of 1.
+    expect(mod.heads!([[[1, 2, 3]], [[1]]], [[1, 2]]).dataSync()[0]).toBeCloseTo((0 + 0 + 1) / 3 + (1 - 2) ** 2, 6);
+  });
+
+  it.skipIf(torchMissing() !== undefined)('the PyTorch module says the same', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lossc-ragged-rank-'));
+    writeFileSync(join(dir, 'heads.py'), emitPytorchModule({ file: 'heads.loss', losses: [lossFnOf(SOURCE)] }));
+    writeFileSync(join(dir, TORCH_RUNTIME_FILE), TORCH_RUNTIME_SOURCE);
+    writeFileSync(join(dir, 'cases.json'), JSON.stringify(CASES));
+    const script = `
+import json, sys, torch
+sys.path.insert(0, ${JSON.stringify(dir)})
+import heads
+for c in json.load(open(${JSON.stringify(join(dir, 'cases.json'))})):
+    try:
+        heads.heads([torch.tensor(e, dtype=torch.float32) for e in c["p"]], torch.tensor(c["y"], dtype=torch.float32))
+        print("no error")
+    except ValueError as e:
+        print(str(e))
+`;
+    const r = await run(PYTHON, ['-c', script]);
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim().split('\n')).toEqual(CASES.map((c) => c.message));
+  });
+});
