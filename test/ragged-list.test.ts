@@ -331,3 +331,32 @@ for c in json.load(open(${JSON.stringify(join(dir, 'cases.json'))})):
     expect(r.stdout.trim().split('\n')).toEqual(CASES.map((c) => c.message));
   });
 });
+
+describe('resize in the stability check', () => {
+  // A resize copies y's values: it has y's range, and the one-point model of witnesses gives
+  // it y's value (it gave nothing, so a warning about a resized value found no witness).
+  const warnings = (source: string): string[] => check(source, 'case.loss').diagnostics.map((d) => formatDiagnostic(d));
+
+  it('a log of resized probabilities in (0, 1] raises nothing', () => {
+    expect(warnings(`loss f(p: list[K] of ragged [B, ...], y: [B, ...] in (0, 1]) = sum(l)
+  where l[k] = mean(p[k] * log(resize(y, like: p[k])))
+`)).toEqual([]);
+  });
+
+  it('a log of resized values that can be 0 is flagged, with the witness y = 0', () => {
+    expect(warnings(`loss f(p: list[K] of ragged [B, ...] in [0, 1], y: [B, ...] in [0, 1]) = sum(l)
+  where l[k] = mean(-p[k] * log(resize(y, like: p[k], mode: 'nearest')))
+`)).toEqual([
+      "case.loss:2:21: warning W6013: -p[k] * log(resize(y, like: p[k], mode: 'nearest')): a product of 0 and an infinity is NaN: p = 0 and y = 0 gives -p[k] = 0 and log(resize(y, like: p[k], mode: 'nearest')) = -Infinity: 0 · -Infinity = NaN\n  note: fix: keep the log finite where its factor is 0: -p[k] * log(max(resize(y, like: p[k], mode: 'nearest'), 1e-12)) (0 there, the limit of x·log x)",
+      "case.loss:2:29: warning W6001: log(resize(y, like: p[k], mode: 'nearest')): log of a value that can be 0: y = 0 gives log(0) = -Infinity\n  note: fix: keep the argument away from 0 with the epsilon spelled out, e.g. log(max(resize(y, like: p[k], mode: 'nearest'), 1e-7)), or declare a domain that excludes 0 (e.g. 'in (0, 1]')",
+    ]);
+    // The float64 reference agrees with the witness: one head, y = 0 somewhere it reads.
+    const fn = lossFnOf(`loss f(p: list[K] of ragged [B, ...] in [0, 1], y: [B, ...] in [0, 1]) = sum(l)
+  where l[k] = mean(-p[k] * log(resize(y, like: p[k], mode: 'nearest')))
+`);
+    const at = (y: number[]): number => evaluateReference(fn, { y: { shape: [1, y.length], data: Float64Array.from(y) } }, {}, { lists: { p: [{ shape: [1, 2], data: Float64Array.of(0.5, 0.25) }] } }).data[0]!;
+    // 'nearest' from 4 to 2 reads positions 0 and 2: -(0.5·log 0.5 + 0.25·log 0.25) / 2.
+    expect(Math.abs(at([0.5, 0, 0.25, 0]) - -(0.5 * Math.log(0.5) + 0.25 * Math.log(0.25)) / 2)).toBeLessThan(1e-15);
+    expect(at([0, 1, 1, 1])).toBe(Infinity);
+  });
+});

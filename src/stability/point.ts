@@ -86,6 +86,8 @@ export class PointModel {
         const n = this.fixed.get(node.type.axes.find((ax) => ax.name === node.attrs.axis)?.dim ?? '');
         return n === 1 ? x : NaN;
       }
+      // A resize copies some of x's values: of equal values, that value.
+      case 'resize':
       case 'gather':
       case 'rename':
       case 'pick':
