@@ -60,6 +60,11 @@ describe('refusals', () => {
     expect(errors('loss f(p: list[K] of ragged [B, ...], y: [B, ...]) = sum(l)\n  where l[k] = mean(p[k] - y)')).toEqual([
       "case.loss:2:21: error E4036: this cannot be computed one element of a ragged list at a time: it reads a value with the loss's own '...' dims beside an element of the ragged list 'p', whose '...' dims are its own: bring it to the element's size first, resize(y, like: p[k])",
     ]);
+    // A second ragged list is refused, saying how to write it; what it suggests checks.
+    expect(errors('loss f(p: list[K] of ragged [B, ...], m: list[K] of ragged [B, ...]) = sum(l)\n  where l[k] = mean(p[k] * m[k])')).toEqual([
+      "case.loss:1:39: error E4036: this cannot be computed one element of a ragged list at a time: a loss takes one ragged list, and 'p' is one already: take 'm' at the loss's own '...' dims (m: [B, ...]) and bring it to each element's with resize(m, like: p[k]), or make its values part of p's elements (a channel of each)",
+    ]);
+    expect(errors('loss f(p: list[K] of ragged [B, ...], m: [B, ...]) = sum(l)\n  where l[k] = mean(p[k] * resize(m, like: p[k]))')).toEqual([]);
     // A value along K not computed from the list is read per element, its slice at k (below).
     expect(errors('loss f(p: list[K] of ragged [B, ...], w: [K]) = sum(l)\n  where l[k] = mean(w[k] * p[k])')).toEqual([]);
     expect(errors('loss f(p: list[K] of ragged [B, ...]) = sum(l)\n  where l[k] = mean(p[k] - mean(p, (K, B, ...)))')).toEqual([

@@ -57,7 +57,12 @@ export function splitRagged(fn: IrFunction): RaggedSplit | { readonly problems: 
   }
   const problems: RaggedProblem[] = [];
   if (ragged.length > 1) {
-    for (const extra of ragged.slice(1)) problems.push({ node: extra.node, why: `a loss takes one ragged list, and '${ragged[0]!.name}' is one already` });
+    // What to write instead: the second list at the loss's own resolution, resized to each element.
+    const first = ragged[0]!.name;
+    for (const extra of ragged.slice(1)) {
+      const shape = `[${extra.axes.slice(1).map((x) => x.dim).join(', ')}]`;
+      problems.push({ node: extra.node, why: `a loss takes one ragged list, and '${first}' is one already: take '${extra.name}' at the loss's own '...' dims (${extra.name}: ${shape}) and bring it to each element's with resize(${extra.name}, like: ${first}[k]), or make its values part of ${first}'s elements (a channel of each)` });
+    }
     return { problems };
   }
   const input = ragged[0]!;
