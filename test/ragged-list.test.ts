@@ -60,9 +60,13 @@ describe('refusals', () => {
     expect(errors('loss f(p: list[K] of ragged [B, ...], y: [B, ...]) = sum(l)\n  where l[k] = mean(p[k] - y)')).toEqual([
       "case.loss:2:21: error E4036: this cannot be computed one element of a ragged list at a time: it reads a value with the loss's own '...' dims beside an element of the ragged list 'p', whose '...' dims are its own: bring it to the element's size first, resize(y, like: p[k])",
     ]);
-    expect(errors('loss f(p: list[K] of ragged [B, ...], w: [K]) = sum(l)\n  where l[k] = mean(w[k] * p[k])')).toEqual([
-      "case.loss:2:21: error E4036: this cannot be computed one element of a ragged list at a time: it reads a value along the list axis K that is not computed from the ragged list 'p': per element, read only values without that axis (weigh the per-element results afterwards)",
+    // A second ragged list is refused, saying how to write it; what it suggests checks.
+    expect(errors('loss f(p: list[K] of ragged [B, ...], m: list[K] of ragged [B, ...]) = sum(l)\n  where l[k] = mean(p[k] * m[k])')).toEqual([
+      "case.loss:1:39: error E4036: this cannot be computed one element of a ragged list at a time: a loss takes one ragged list, and 'p' is one already: take 'm' at the loss's own '...' dims (m: [B, ...]) and bring it to each element's with resize(m, like: p[k]), or make its values part of p's elements (a channel of each)",
     ]);
+    expect(errors('loss f(p: list[K] of ragged [B, ...], m: [B, ...]) = sum(l)\n  where l[k] = mean(p[k] * resize(m, like: p[k]))')).toEqual([]);
+    // A value along K not computed from the list is read per element, its slice at k (below).
+    expect(errors('loss f(p: list[K] of ragged [B, ...], w: [K]) = sum(l)\n  where l[k] = mean(w[k] * p[k])')).toEqual([]);
     expect(errors('loss f(p: list[K] of ragged [B, ...]) = sum(l)\n  where l[k] = mean(p[k] - mean(p, (K, B, ...)))')).toEqual([
       "case.loss:2:28: error E4036: this cannot be computed one element of a ragged list at a time: it combines elements of the ragged list 'p' (a reduction over its axis, or an element picked by position), whose '...' dims differ: compute a value per element without those dims first (l[k] = f(p[k], ...)), then combine those",
     ]);
@@ -283,5 +287,187 @@ export const v: tf.Scalar = heads([tf.zeros([2, 4, 4]), tf.zeros([2, 2, 2])], tf
     expect(out.loss).toBeCloseTo(6.125, 6);
     expect(out.grads.p).toEqual([[[0, 0.5, 0.5, 1]], [[-0.5, -3]]]);
     expect(out.grads.y[0]!.map((v) => Math.round(v * 1e6) / 1e6)).toEqual([0, -0.5 + 0.5, -0.5, -1 + 3]);
+  });
+});
+
+describe("elements whose '...' dims differ in number from the target's", () => {
+  // A 2-D target resized to 3-D heads (and the reverse): refused by the input scan, with the
+  // loss, the element and both shapes, before any resampling, the same words in all three.
+  const SOURCE = `loss heads(p: list[K] of ragged [B, ...], y: [B, ...]) = sum(l)
+  where l[k] = mean((p[k] - resize(y, like: p[k]))^2)
+`;
+  const CASES = [
+    { p: [[[[1, 2], [3, 4]]], [[[1]]]], y: [[1, 2, 3, 4]], message: "heads: the '...' dimensions of p[0] are [2, 2] (shape [1, 2, 2]) but those of 'y' are [4] (shape [1, 4]): resize(…, like: p[k]) brings each '...' dimension of 'y' to an element's, so they must agree in number" },
+    { p: [[[1, 2]], [[0.5]]], y: [[[1, 2], [3, 4]]], message: "heads: the '...' dimensions of p[0] are [2] (shape [1, 2]) but those of 'y' are [2, 2] (shape [1, 2, 2]): resize(…, like: p[k]) brings each '...' dimension of 'y' to an element's, so they must agree in number" },
+  ];
+
+  it('the evaluator and the generated module say which input and shapes', async () => {
+    for (const c of CASES) {
+      const e = await evaluate(SOURCE, 'heads.loss', { loss: 'heads', inputs: { p: c.p, y: c.y }, backend: 'cpu' });
+      expect(e.diagnostics.map((d) => d.message)).toEqual([`evaluation failed: ${c.message}`]);
+    }
+    const mod = await compiledModule(SOURCE, 'heads.loss', 'ragged-list');
+    await tf.setBackend('cpu');
+    for (const c of CASES) expect(() => mod.heads!(c.p, c.y)).toThrow(c.message);
+    // Agreeing in number, the sizes may differ: y = [1, 2] read at floor((d + 0.5)·2/3) = 0, 1, 1
+    // for the head of 3, at floor(0.5·2) = 1 for the head of 1.
+    expect(mod.heads!([[[1, 2, 3]], [[1]]], [[1, 2]]).dataSync()[0]).toBeCloseTo((0 + 0 + 1) / 3 + (1 - 2) ** 2, 6);
+  });
+
+  it.skipIf(torchMissing() !== undefined)('the PyTorch module says the same', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lossc-ragged-rank-'));
+    writeFileSync(join(dir, 'heads.py'), emitPytorchModule({ file: 'heads.loss', losses: [lossFnOf(SOURCE)] }));
+    writeFileSync(join(dir, TORCH_RUNTIME_FILE), TORCH_RUNTIME_SOURCE);
+    writeFileSync(join(dir, 'cases.json'), JSON.stringify(CASES));
+    const script = `
+import json, sys, torch
+sys.path.insert(0, ${JSON.stringify(dir)})
+import heads
+for c in json.load(open(${JSON.stringify(join(dir, 'cases.json'))})):
+    try:
+        heads.heads([torch.tensor(e, dtype=torch.float32) for e in c["p"]], torch.tensor(c["y"], dtype=torch.float32))
+        print("no error")
+    except ValueError as e:
+        print(str(e))
+`;
+    const r = await run(PYTHON, ['-c', script]);
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim().split('\n')).toEqual(CASES.map((c) => c.message));
+  });
+});
+
+describe('resize in the stability check', () => {
+  // A resize copies y's values: it has y's range, and the one-point model of witnesses gives
+  // it y's value (it gave nothing, so a warning about a resized value found no witness).
+  const warnings = (source: string): string[] => check(source, 'case.loss').diagnostics.map((d) => formatDiagnostic(d));
+
+  it('a log of resized probabilities in (0, 1] raises nothing', () => {
+    expect(warnings(`loss f(p: list[K] of ragged [B, ...], y: [B, ...] in (0, 1]) = sum(l)
+  where l[k] = mean(p[k] * log(resize(y, like: p[k])))
+`)).toEqual([]);
+  });
+
+  it('a log of resized values that can be 0 is flagged, with the witness y = 0', () => {
+    expect(warnings(`loss f(p: list[K] of ragged [B, ...] in [0, 1], y: [B, ...] in [0, 1]) = sum(l)
+  where l[k] = mean(-p[k] * log(resize(y, like: p[k], mode: 'nearest')))
+`)).toEqual([
+      "case.loss:2:21: warning W6013: -p[k] * log(resize(y, like: p[k], mode: 'nearest')): a product of 0 and an infinity is NaN: p = 0 and y = 0 gives -p[k] = 0 and log(resize(y, like: p[k], mode: 'nearest')) = -Infinity: 0 · -Infinity = NaN\n  note: fix: keep the log finite where its factor is 0: -p[k] * log(max(resize(y, like: p[k], mode: 'nearest'), 1e-12)) (0 there, the limit of x·log x)",
+      "case.loss:2:29: warning W6001: log(resize(y, like: p[k], mode: 'nearest')): log of a value that can be 0: y = 0 gives log(0) = -Infinity\n  note: fix: keep the argument away from 0 with the epsilon spelled out, e.g. log(max(resize(y, like: p[k], mode: 'nearest'), 1e-7)), or declare a domain that excludes 0 (e.g. 'in (0, 1]')",
+    ]);
+    // The float64 reference agrees with the witness: one head, y = 0 somewhere it reads.
+    const fn = lossFnOf(`loss f(p: list[K] of ragged [B, ...] in [0, 1], y: [B, ...] in [0, 1]) = sum(l)
+  where l[k] = mean(-p[k] * log(resize(y, like: p[k], mode: 'nearest')))
+`);
+    const at = (y: number[]): number => evaluateReference(fn, { y: { shape: [1, y.length], data: Float64Array.from(y) } }, {}, { lists: { p: [{ shape: [1, 2], data: Float64Array.of(0.5, 0.25) }] } }).data[0]!;
+    // 'nearest' from 4 to 2 reads positions 0 and 2: -(0.5·log 0.5 + 0.25·log 0.25) / 2.
+    expect(Math.abs(at([0.5, 0, 0.25, 0]) - -(0.5 * Math.log(0.5) + 0.25 * Math.log(0.25)) / 2)).toBeLessThan(1e-15);
+    expect(at([0, 1, 1, 1])).toBe(Infinity);
+  });
+});
+
+describe('values along the list axis, read per element', () => {
+  // w: [K] and c: [K, B] are no part of the list: element k reads w[k] and c[k] (their slices
+  // at k), as does 0.5^k; the gradient reaches w and c through those slices.
+  const SOURCE = `loss wheads(p: list[K] of ragged [B, ...], y: [B, ...], w: [K], c: [K, B]) = sum(l)
+  where l[k] = mean(w[k] * (p[k] - resize(y, like: p[k]))^2 + 0.5^k * c[k] * p[k])
+`;
+  const B = 2;
+  const S = 5;
+  const SIZES = [5, 3, 7];
+  const r = lcg(29);
+  const heads0 = SIZES.map((n) => draw([B, n], r));
+  const y0 = draw([B, S], r);
+  const w0 = draw([SIZES.length], r);
+  const c0 = draw([SIZES.length, B], r);
+
+  /** Σ_k mean over b, s of w_k·(p_k[b, s] - y[b, nearest-exact(s)])² + 0.5^k·c[k, b]·p_k[b, s], in float64 loops. */
+  function oracle(heads: readonly F64Tensor[], y: F64Tensor, w: F64Tensor, c: F64Tensor): number {
+    let total = 0;
+    heads.forEach((p, k) => {
+      const n = p.shape[1]!;
+      let s = 0;
+      for (let b = 0; b < B; b++) {
+        for (let d = 0; d < n; d++) {
+          const v = p.data[b * n + d]!;
+          const t = y.data[b * S + torchNearestIndex('nearest-exact', d, S, n)]!;
+          s += w.data[k]! * (v - t) ** 2 + 0.5 ** k * c.data[k * B + b]! * v;
+        }
+      }
+      total += s / (B * n);
+    });
+    return total;
+  }
+  /** Central differences of the oracle at every element of each input. */
+  function slopes(): { heads: number[][]; y: number[]; w: number[]; c: number[] } {
+    const h = 1e-6;
+    const moved = (t: F64Tensor, i: number, d: number): F64Tensor => ({ shape: t.shape, data: t.data.map((v, j) => (j === i ? v + d : v)) });
+    const cd = (f: (d: number) => number): number => (f(h) - f(-h)) / (2 * h);
+    return {
+      heads: heads0.map((p, k) => [...p.data.keys()].map((i) => cd((d) => oracle(heads0.map((q, j) => (j === k ? moved(q, i, d) : q)), y0, w0, c0)))),
+      y: [...y0.data.keys()].map((i) => cd((d) => oracle(heads0, moved(y0, i, d), w0, c0))),
+      w: [...w0.data.keys()].map((i) => cd((d) => oracle(heads0, y0, moved(w0, i, d), c0))),
+      c: [...c0.data.keys()].map((i) => cd((d) => oracle(heads0, y0, w0, moved(c0, i, d)))),
+    };
+  }
+  const close = (got: readonly number[], want: readonly number[], tol: number, what: string): void => got.forEach((g, i) => expect(Math.abs(g - want[i]!), `${what}[${i}]`).toBeLessThan(tol * Math.max(1, Math.abs(want[i]!))));
+
+  it('the float64 reference and the evaluator give the value of float64 loops, and the evaluator gradients equal to central differences', async () => {
+    const want = oracle(heads0, y0, w0, c0);
+    const fn = lossFnOf(SOURCE);
+    const r64 = evaluateReference(fn, { y: ref(y0), w: ref(w0), c: ref(c0) }, {}, { lists: { p: heads0.map(ref) } }).data[0]!;
+    expect(Math.abs(r64 - want)).toBeLessThan(1e-12 * Math.max(1, Math.abs(want)));
+    const e = await evaluate(SOURCE, 'wheads.loss', { loss: 'wheads', inputs: { p: heads0.map(dense), y: dense(y0), w: dense(w0), c: dense(c0) }, grad: true, backend: 'cpu' });
+    expect(e.diagnostics).toEqual([]);
+    expect(Math.abs((e.loss as number) - want)).toBeLessThan(2e-6 * Math.max(1, Math.abs(want)));
+    const d = slopes();
+    const g = e.grads as { p: number[][][]; y: number[][]; w: number[]; c: number[][] };
+    close(g.w, d.w, 2e-5, 'd/dw');
+    close(g.c.flat(), d.c, 2e-5, 'd/dc');
+    close(g.y.flat(), d.y, 2e-5, 'd/dy');
+    g.p.forEach((gp, k) => close(gp.flat(), d.heads[k]!, 2e-5, `d/dp[${k}]`));
+  });
+
+  it('the generated module computes what the evaluator does, values and gradients', async () => {
+    const mod = await compiledModule(SOURCE, 'wheads.loss', 'ragged-list');
+    await tf.setBackend('cpu');
+    const ts = heads0.map((h) => tf.tensor(Array.from(h.data), h.shape));
+    const [y, w, c] = [y0, w0, c0].map((t) => tf.tensor(Array.from(t.data), t.shape)) as [tf.Tensor, tf.Tensor, tf.Tensor];
+    const viaModule = tf.tidy(() => tf.valueAndGrads((wv: tf.Tensor, cv: tf.Tensor, ...ps: tf.Tensor[]) => mod.wheads!(ps, y, wv, cv))([w, c, ...ts]));
+    const viaEval = valueAndGradsTfjs(lossFnOf(SOURCE), { y, w, c }, {}, ['w', 'c', 'p'], { lists: { p: ts } });
+    expect(viaModule.value.dataSync()[0]).toBe(viaEval.value.dataSync()[0]);
+    expect(Array.from(viaModule.grads[0]!.dataSync())).toEqual(Array.from(viaEval.grads.w!.dataSync()));
+    expect(Array.from(viaModule.grads[1]!.dataSync())).toEqual(Array.from(viaEval.grads.c!.dataSync()));
+    viaEval.listGrads.p!.forEach((gp, k) => expect(Array.from(viaModule.grads[2 + k]!.dataSync())).toEqual(Array.from(gp.dataSync())));
+    tf.dispose([viaModule.value, ...viaModule.grads, viaEval.value, ...Object.values(viaEval.grads), ...viaEval.listGrads.p!, ...ts, y, w, c]);
+  });
+
+  it.skipIf(torchMissing() !== undefined)('the PyTorch module in float64: the loops\' value, autograd equal to central differences', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lossc-ragged-along-'));
+    writeFileSync(join(dir, 'wheads.py'), emitPytorchModule({ file: 'wheads.loss', losses: [lossFnOf(SOURCE)] }));
+    writeFileSync(join(dir, TORCH_RUNTIME_FILE), TORCH_RUNTIME_SOURCE);
+    writeFileSync(join(dir, 'case.json'), JSON.stringify({ p: heads0.map(dense), y: dense(y0), w: dense(w0), c: dense(c0) }));
+    const script = `
+import json, sys, torch
+sys.path.insert(0, ${JSON.stringify(dir)})
+import wheads
+case = json.load(open(${JSON.stringify(join(dir, 'case.json'))}))
+t = lambda v: torch.tensor(v["data"], dtype=torch.float64).reshape(v["shape"]).requires_grad_()
+p = [t(h) for h in case["p"]]
+y, w, c = t(case["y"]), t(case["w"]), t(case["c"])
+v = wheads.wheads(p, y, w, c)
+v.backward()
+g = lambda x: x.grad.reshape(-1).tolist()
+print(json.dumps({"value": v.item(), "p": [g(h) for h in p], "y": g(y), "w": g(w), "c": g(c)}))
+`;
+    const out = await run(PYTHON, ['-c', script]);
+    expect(out.stderr).toBe('');
+    const got = JSON.parse(out.stdout) as { value: number; p: number[][]; y: number[]; w: number[]; c: number[] };
+    const want = oracle(heads0, y0, w0, c0);
+    expect(Math.abs(got.value - want)).toBeLessThan(1e-12 * Math.max(1, Math.abs(want)));
+    const d = slopes();
+    close(got.w, d.w, 1e-7, 'd/dw');
+    close(got.c, d.c, 1e-7, 'd/dc');
+    close(got.y, d.y, 1e-7, 'd/dy');
+    got.p.forEach((gp, k) => close(gp, d.heads[k]!, 1e-7, `d/dp[${k}]`));
   });
 });

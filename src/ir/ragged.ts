@@ -5,7 +5,9 @@
 // each element on its own, with the list axis taken out of its type; the rest of the loss reads
 // those per-element values ("cuts", without '...' dims) stacked along the list axis. The loss's
 // own '...' dims (a target at full resolution) reach an element only through
-// `resize(y, like: preds[k])`. Anything else is a problem, named with the node that has it.
+// `resize(y, like: preds[k])`; values along the list axis not computed from the list (a [K]
+// input of weights, a constant per k) reach element k as their slice at k ("sliced"). Anything
+// else is a problem, named with the node that has it.
 
 import { REST, type IrFunction, type IrInput, type IrNode, type NodeId } from './types.js';
 import { postorder } from './walk.js';
@@ -21,6 +23,8 @@ export interface RaggedSplit {
   readonly cuts: readonly NodeId[];
   /** `resize(y, like: preds[k])` nodes: y (their first operand) is computed once, outside. */
   readonly resizes: readonly NodeId[];
+  /** Values along the list axis not computed from the list, read per element: computed once, outside, element k given their slice at k. */
+  readonly sliced: readonly NodeId[];
   /** The loss with the per-element nodes' list axis (and the list input's) taken out of their types. */
   readonly element: IrFunction;
 }
@@ -53,7 +57,12 @@ export function splitRagged(fn: IrFunction): RaggedSplit | { readonly problems: 
   }
   const problems: RaggedProblem[] = [];
   if (ragged.length > 1) {
-    for (const extra of ragged.slice(1)) problems.push({ node: extra.node, why: `a loss takes one ragged list, and '${ragged[0]!.name}' is one already` });
+    // What to write instead: the second list at the loss's own resolution, resized to each element.
+    const first = ragged[0]!.name;
+    for (const extra of ragged.slice(1)) {
+      const shape = `[${extra.axes.slice(1).map((x) => x.dim).join(', ')}]`;
+      problems.push({ node: extra.node, why: `a loss takes one ragged list, and '${first}' is one already: take '${extra.name}' at the loss's own '...' dims (${extra.name}: ${shape}) and bring it to each element's with resize(${extra.name}, like: ${first}[k]), or make its values part of ${first}'s elements (a channel of each)` });
+    }
     return { problems };
   }
   const input = ragged[0]!;
@@ -62,6 +71,7 @@ export function splitRagged(fn: IrFunction): RaggedSplit | { readonly problems: 
   const perElement = new Set<NodeId>();
   // Nodes outside that depend on a per-element one (a value computed from every element).
   const fromAll = new Set<NodeId>();
+  const sliced = new Set<NodeId>();
   const say = (node: NodeId, why: string): void => {
     if (!problems.some((p) => p.node === node)) problems.push({ node, why });
   };
@@ -108,7 +118,8 @@ export function splitRagged(fn: IrFunction): RaggedSplit | { readonly problems: 
       const arg = fn.nodes[a]!;
       if (fromAll.has(a)) say(node.id, `it reads, per element of the ragged list '${name}', a value computed from all of its elements: compute the per-element values first, and combine them after`);
       else if (hasRest(arg) && hasRest(node)) say(node.id, `it reads a value with the loss's own '...' dims beside an element of the ragged list '${name}', whose '...' dims are its own: bring it to the element's size first, resize(y, like: ${name}[k])`);
-      else if (arg.type.axes.some((x) => x.dim === listDim)) say(node.id, `it reads a value along the list axis ${listDim} that is not computed from the ragged list '${name}': per element, read only values without that axis (weigh the per-element results afterwards)`);
+      else if (arg.type.axes.filter((x) => x.dim === listDim).length === 1 && !hasRest(arg)) sliced.add(a);
+      else if (arg.type.axes.some((x) => x.dim === listDim)) say(node.id, `it reads a value along the list axis ${listDim} that is not computed from the ragged list '${name}' and has '...' dims or the list axis twice: per element, read such values only without that axis (weigh the per-element results afterwards)`);
     }
   }
   const roots = new Set(rootsOf(fn));
@@ -126,9 +137,9 @@ export function splitRagged(fn: IrFunction): RaggedSplit | { readonly problems: 
   const element: IrFunction = {
     ...fn,
     inputs: fn.inputs.map((i) => (i === input ? { ...i, axes: i.axes.slice(1) } : i)),
-    nodes: fn.nodes.map((n) => (perElement.has(n.id) ? { ...n, type: { ...n.type, axes: drop(n.type.axes) } } : n)),
+    nodes: fn.nodes.map((n) => (perElement.has(n.id) || sliced.has(n.id) ? { ...n, type: { ...n.type, axes: drop(n.type.axes) } } : n)),
   };
-  return { input, listDim, perElement, cuts, resizes: resizeNodes.map((n) => n.id), element };
+  return { input, listDim, perElement, cuts, resizes: resizeNodes.map((n) => n.id), sliced: [...sliced], element };
 }
 
 /** The split of a loss that has a ragged list; an internal error when it has problems (the checker reports them). */

@@ -1,6 +1,7 @@
 // A loss over a ragged list (`preds: list[K] of ragged [B, C, ...]`, split by src/ir/ragged.ts):
 // the per-element part lowered once, run for each element in a loop with that element's '...'
-// dims, its values the rest of the loss reads ("cuts") stacked along the list axis. Every op
+// dims, its values the rest of the loss reads ("cuts") stacked along the list axis; a value
+// along the list axis not computed from the list is read per element as its slice. Every op
 // is on tfjs's tape, so tf.grads gives each element its own gradient.
 
 import type { DType } from '../ir/ops.js';
@@ -23,8 +24,15 @@ export function raggedCuts<V>(ctx: BodyContext<V>, split: RaggedSplit, elements:
   const name = split.input.name;
   // What resizes read, once, at the loss's own '...' dims (laid out inside: those dims first).
   const sources = [...new Set(split.resizes.map((r) => fn.nodes[r]!.args[0]!))];
-  const outside = lowerNodes(ctx, sources);
+  const outside = lowerNodes(ctx, [...sources, ...split.sliced]);
   const source = new Map(sources.map((id) => [id, I.let('resizeSource', outside.expand(id, fn.nodes[id]!.type.axes))] as const));
+  // Values along the list axis read per element (a [K] input of weights): the list axis first,
+  // element k reads its slice at k.
+  const listFirst = (id: NodeId): Axis[] => {
+    const axes = fn.nodes[id]!.type.axes;
+    return [...axes.filter((a) => a.dim === split.listDim), ...axes.filter((a) => a.dim !== split.listDim)];
+  };
+  const along = new Map(split.sliced.map((id) => [id, I.let(`${name}Along${id}`, outside.expand(id, listFirst(id)))] as const));
   const declared = split.input.axes.slice(1);
   const restAt = declared.findIndex((a) => a.name === '...');
   const namedCount = declared.length - (restAt >= 0 ? 1 : 0);
@@ -40,6 +48,11 @@ export function raggedCuts<V>(ctx: BodyContext<V>, split: RaggedSplit, elements:
       const src = node.args[0]!;
       const resized = I.helper('resizeNearest', source.get(src)!, layout.rest(), rest, I.str(node.attrs.mode ?? 'nearest-exact'));
       given.set(r, fromReal(I, resized, node.type.dtype));
+    }
+    for (const id of split.sliced) {
+      const n = fn.nodes[id]!.type.axes.length;
+      const at = I.tf('slice', along.get(id)!, I.list([k, ...Array.from({ length: n - 1 }, () => I.num(0))]), I.list([I.num(1), ...Array.from({ length: n - 1 }, () => I.num(-1))]));
+      given.set(id, fromReal(I, I.tf('squeeze', at, I.list([I.num(0)])), fn.nodes[id]!.type.dtype));
     }
     const per = lowerNodes({ ...ctx, fn: element, layout: own, given }, split.cuts);
     split.cuts.forEach((c, j) => I.stmt(I.js('push', parts[j]!, per.expand(c, element.nodes[c]!.type.axes))));

@@ -371,6 +371,32 @@ export function checkArguments<V>(I: Interp<V>, fn: IrFunction, inputs: Readonly
     else checks();
   }
 
+  // resize(y, like: p[k]) resamples y's '...' dims one by one to an element's: their number
+  // must agree (the elements agree among themselves, checked by withLists), said here with the
+  // inputs' names rather than by the resampling helper.
+  const raggedList = fn.inputs.find((i) => i.ragged);
+  if (raggedList && rest !== undefined && fn.nodes.some((n) => n.op === 'resize')) {
+    const name = raggedList.name;
+    const element = raggedList.axes.slice(1);
+    const restAt = element.findIndex((a) => a.name === REST);
+    const named = element.length - 1;
+    const first = I.at(inputs.get(name)!, I.num(0));
+    const own = (): V => I.js('slice', I.get(first, 'shape'), I.num(restAt), I.js('sub', I.get(first, 'rank'), I.num(named - restAt)));
+    const r = rest;
+    const from = inputs.get(restFrom)!;
+    I.throwIf(I.js('ne', I.get(own(), 'length'), I.get(r, 'length')), 'Error', () => [
+      `${loss}: the '...' dimensions of ${name}[0] are [`,
+      I.js('join', own(), I.str(', ')),
+      '] (shape [',
+      I.js('join', I.get(first, 'shape'), I.str(', ')),
+      `]) but those of '${restFrom}' are [`,
+      I.js('join', r, I.str(', ')),
+      '] (shape [',
+      I.js('join', I.get(from, 'shape'), I.str(', ')),
+      `]): resize(…, like: ${name}[k]) brings each '...' dimension of '${restFrom}' to an element's, so they must agree in number`,
+    ]);
+  }
+
   for (const source of fn.dims) {
     if (!('size' in source)) continue;
     const known = dims.get(source.dim);

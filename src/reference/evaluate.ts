@@ -377,6 +377,16 @@ function raggedDims(fn: IrFunction, split: RaggedSplit, shapes: Record<string, n
   return { sizes, rest: base.rest };
 }
 
+/** `v` at position k of its axis `at`, without that axis. */
+function sliceAt(v: Val, at: number, k: number): Val {
+  const inner = prod(v.shape.slice(at + 1));
+  const outerN = prod(v.shape.slice(0, at));
+  const n = v.shape[at]!;
+  const data = new Float64Array(outerN * inner);
+  for (let o = 0; o < outerN; o++) for (let i = 0; i < inner; i++) data[o * inner + i] = v.data[(o * n + k) * inner + i]!;
+  return { axes: v.axes.filter((_, j) => j !== at), shape: v.shape.filter((_, j) => j !== at), data };
+}
+
 /**
  * Computes, for each element of the ragged list, the per-element part of the loss with that
  * element's '...' dims, and presets the cuts in `outer` to those values stacked along the list
@@ -390,7 +400,9 @@ function evaluateElements(fn: IrFunction, split: RaggedSplit, outer: RefEvaluato
   const perCut = new Map<NodeId, Val[]>(split.cuts.map((c) => [c, []]));
   const wanted = node !== undefined && split.perElement.has(node) && !split.cuts.includes(node) ? node : undefined;
   const values: number[] = [];
-  for (const e of elements) {
+  // Values along the list axis not computed from the list: element k reads their slice at k.
+  const along = split.sliced.map((id) => ({ id, v: outer.value(id) }));
+  elements.forEach((e, k) => {
     const restCount = e.shape.length - namedCount;
     const rest = restAt < 0 ? [] : e.shape.slice(restAt, restAt + restCount);
     const ev = new RefEvaluator(split.element, { ...inputs, [split.input.name]: e }, hypers, { sizes: dims.sizes, rest });
@@ -398,9 +410,10 @@ function evaluateElements(fn: IrFunction, split: RaggedSplit, outer: RefEvaluato
       const node = split.element.nodes[r]!;
       ev.presetVal(r, resizeNearest(outer.value(node.args[0]!), dims, node.type.axes, rest, node.attrs.mode!));
     }
+    for (const { id, v } of along) ev.presetVal(id, sliceAt(v, v.axes.findIndex((a) => a.dim === split.listDim), k));
     for (const c of split.cuts) perCut.get(c)!.push(ev.value(c));
     if (wanted !== undefined) values.push(...ev.value(wanted).data);
-  }
+  });
   if (wanted !== undefined) return { shape: [values.length], data: Float64Array.from(values) };
   for (const c of split.cuts) {
     const node = fn.nodes[c]!;

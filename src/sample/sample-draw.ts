@@ -16,6 +16,8 @@ export interface SampleTensor {
 export interface Sample {
   readonly inputs: Record<string, SampleTensor>;
   readonly hypers: Record<string, number>;
+  /** The elements of a ragged list input, by name: each with '...' dims of its own sizes. */
+  readonly lists?: Record<string, SampleTensor[]>;
 }
 
 export interface DrawOptions {
@@ -106,7 +108,7 @@ class Drawer {
   /**
    * Sizes of the dims, each 1 to 3, made smaller until every input fits maxElements. A dim that
    * class indices index has at least 2: generated code refuses a single class (the loss would be
-   * constant).
+   * constant); so has a ragged list's length.
    */
   private dims(): { sizes: Map<string, number>; rest: number[] } {
     const sizes = new Map<string, number>();
@@ -114,6 +116,8 @@ class Drawer {
     const least = new Map<string, number>();
     for (const d of this.fn.dims) if ('size' in d) fixed.set(d.dim, d.size);
     for (const input of this.fn.inputs) if (input.indexOf !== undefined) least.set(input.indexOf, 2);
+    // Two elements at least, so that a ragged list's elements can differ.
+    for (const input of this.fn.inputs) if (input.ragged) least.set(input.axes[0]!.dim, 2);
     for (const input of this.fn.inputs) {
       for (const a of input.axes) {
         if (a.name === REST || sizes.has(a.dim)) continue;
@@ -121,7 +125,9 @@ class Drawer {
         sizes.set(a.dim, fixed.get(a.dim) ?? lo + Math.floor(this.random() * (4 - lo)));
       }
     }
-    let rest = this.pick([[], [2], [3], [2, 2]]);
+    // A loss with a ragged list resizes to its elements' '...' dims: give it some to resize.
+    const ragged = this.fn.inputs.some((i) => i.ragged);
+    let rest = this.pick(ragged ? [[2], [3], [2, 2]] : [[], [2], [3], [2, 2]]);
     // A dim made by flatten (that an input may also have) is the product of the merged ones,
     // the rest dims among them (`flatten(x, (C, ...), S)`) as the elements they hold.
     const products = this.fn.dims.flatMap((d) => ('product' in d ? [d] : []));
@@ -133,7 +139,7 @@ class Drawer {
     const count = (i: IrInput): number => i.axes.reduce((n, a) => n * (a.name === REST ? rest.reduce((x, y) => x * y, 1) : sizes.get(a.dim)!), 1);
     for (let guard = 0; guard < 32 && this.fn.inputs.some((i) => count(i) > this.options.maxElements); guard++) {
       const big = [...sizes].filter(([d, n]) => n > (least.get(d) ?? 1) && !fixed.has(d) && !products.some((p) => p.dim === d));
-      if (rest.length > 0) rest = rest.slice(1);
+      if (rest.length > (ragged ? 1 : 0)) rest = rest.slice(1);
       else if (big.length > 0) sizes.set(big[0]![0], big[0]![1] - 1);
       else break;
       derive();
@@ -141,30 +147,60 @@ class Drawer {
     return { sizes, rest };
   }
 
+  /** One tensor of `shape` with values of the input's kind. */
+  private tensor(input: IrInput, shape: number[], sizes: Map<string, number>, mode: Mode): SampleTensor {
+    const n = shape.reduce((a, b) => a * b, 1);
+    // One magnitude per tensor, so a batch looks like one tensor of activations.
+    const scale = 10 ** (-2 + (Math.log10(this.options.maxMagnitude) + 2) * this.random());
+    let data: number[];
+    if (input.elem === 'bool') data = Array.from({ length: n }, () => (mode === 'zero' || mode === 'low' ? 0 : mode === 'high' ? 1 : this.random() < 0.5 ? 1 : 0));
+    else if (input.elem === 'index') data = Array.from({ length: n }, () => (mode === 'zero' || mode === 'low' ? 0 : mode === 'high' ? sizes.get(input.indexOf!)! - 1 : Math.floor(this.random() * sizes.get(input.indexOf!)!)));
+    else if (input.elem === 'int') data = Array.from({ length: n }, () => this.whole(input.domain, mode));
+    else data = Array.from({ length: n }, () => this.real(input.domain, mode, scale));
+    return { shape, data };
+  }
+
+  /**
+   * The elements of a ragged list: K of them, the named dims shared, '...' dims as many as the
+   * loss's own (a resize keeps their number) but each of its own sizes, 1 to 3, made smaller
+   * until the element fits maxElements. The first element has the loss's own sizes, as a
+   * network's full-resolution head does.
+   */
+  private elements(input: IrInput, sizes: Map<string, number>, rest: readonly number[], mode: Mode): SampleTensor[] {
+    const [list, ...axes] = input.axes;
+    const named = axes.filter((a) => a.name !== REST).reduce((n, a) => n * sizes.get(a.dim)!, 1);
+    return Array.from({ length: sizes.get(list!.dim)! }, (_, k) => {
+      const own = k === 0 ? [...rest] : rest.map(() => 1 + Math.floor(this.random() * 3));
+      while (named * own.reduce((a, b) => a * b, 1) > this.options.maxElements && own.some((d) => d > 1)) {
+        const big = own.indexOf(Math.max(...own));
+        own[big] = own[big]! - 1;
+      }
+      return this.tensor(input, axes.flatMap((a) => (a.name === REST ? own : [sizes.get(a.dim)!])), sizes, mode);
+    });
+  }
+
   draw(mode: Mode): Sample {
     const { sizes, rest } = this.dims();
     const inputs: Record<string, SampleTensor> = {};
+    const lists: Record<string, SampleTensor[]> = {};
     let tie: number[] | undefined;
     for (const input of this.fn.inputs) {
       // An optional input is left out of half the random draws, so that its default (a
       // constant, or the tensor of the input it names) is what the loss runs on there too.
       if (input.default !== undefined && mode === 'random' && this.random() < 0.5) continue;
+      if (input.ragged) {
+        lists[input.name] = this.elements(input, sizes, rest, mode);
+        continue;
+      }
       const shape = input.axes.flatMap((a) => (a.name === REST ? rest : [sizes.get(a.dim)!]));
-      const n = shape.reduce((a, b) => a * b, 1);
-      // One magnitude per tensor, so a batch looks like one tensor of activations.
-      const scale = 10 ** (-2 + (Math.log10(this.options.maxMagnitude) + 2) * this.random());
-      let data: number[];
-      if (input.elem === 'bool') data = Array.from({ length: n }, () => (mode === 'zero' || mode === 'low' ? 0 : mode === 'high' ? 1 : this.random() < 0.5 ? 1 : 0));
-      else if (input.elem === 'index') data = Array.from({ length: n }, () => (mode === 'zero' || mode === 'low' ? 0 : mode === 'high' ? sizes.get(input.indexOf!)! - 1 : Math.floor(this.random() * sizes.get(input.indexOf!)!)));
-      else if (input.elem === 'int') data = Array.from({ length: n }, () => this.whole(input.domain, mode));
-      else data = Array.from({ length: n }, () => this.real(input.domain, mode, scale));
+      inputs[input.name] = this.tensor(input, shape, sizes, mode);
       // Ties: real inputs of one shape share their values (pred = target, a = p).
       if (mode === 'ties' && input.elem === 'real' && input.domain?.kind !== 'set') {
+        const data = inputs[input.name]!.data;
         const b = realBounds(input.domain, this.options.maxMagnitude);
-        if (tie && tie.length === n && tie.every((v) => inside(v, b))) data = [...tie];
+        if (tie && tie.length === data.length && tie.every((v) => inside(v, b))) inputs[input.name] = { shape, data: [...tie] };
         else tie = data;
       }
-      inputs[input.name] = { shape, data };
     }
     const hypers: Record<string, number> = {};
     for (const h of this.fn.hypers) {
@@ -174,7 +210,7 @@ class Drawer {
       else if (h.elem === 'int') hypers[h.name] = this.whole(h.domain, edge ?? 'random');
       else hypers[h.name] = this.real(h.domain, edge ?? 'random', 10);
     }
-    return { inputs, hypers };
+    return { inputs, hypers, ...(Object.keys(lists).length > 0 ? { lists } : {}) };
   }
 }
 

@@ -103,6 +103,12 @@ function refInputs(sample: Sample): Record<string, RefTensor> {
   return out;
 }
 
+/** The reference's options for a sample's ragged lists (their elements, by name). */
+function refLists(lists: Sample['lists']): { lists?: Record<string, RefTensor[]> } {
+  if (!lists) return {};
+  return { lists: Object.fromEntries(Object.entries(lists).map(([k, es]) => [k, es.map((e) => ({ shape: [...e.shape], data: Float64Array.from(e.data) }))])) };
+}
+
 /**
  * `fn` with each detach(x) replaced by an input holding x's value at this sample, so that finite
  * differences hold it constant, as the gradient does.
@@ -143,34 +149,67 @@ const nonFinite = (xs: ArrayLike<number>): number | undefined => Array.prototype
 function float32Run(fn: IrFunction, sample: Sample, wrt: readonly string[]): { value: Float32Array; grads: Record<string, Float32Array> } {
   const tensors: Record<string, tf.Tensor> = {};
   const grads: Record<string, Float32Array> = {};
+  const lists: Record<string, tf.Tensor[]> = {};
   try {
+    for (const [name, es] of Object.entries(sample.lists ?? {})) lists[name] = es.map((e) => tf.tensor(e.data, e.shape, 'float32'));
     const shapes = Object.fromEntries(Object.entries(sample.inputs).map(([k, v]) => [k, v.shape]));
     for (const input of fn.inputs) {
       const v = sample.inputs[input.name];
       if (!v) continue; // an optional input left out: the loss fills it, as a caller's would
       tensors[input.name] = tf.tensor(v.data, v.shape, denseDtype(fn, input, shapes, v.data));
     }
-    const r = valueAndGradsTfjs(fn, tensors, sample.hypers, wrt);
+    const r = valueAndGradsTfjs(fn, tensors, sample.hypers, wrt, { lists });
     const value = r.value.dataSync() as Float32Array;
     r.value.dispose();
     for (const [k, g] of Object.entries(r.grads)) {
       grads[k] = g.dataSync() as Float32Array;
       g.dispose();
     }
+    // A ragged list's gradient: its elements' gradients one after the other, as the sample's data.
+    for (const [k, gs] of Object.entries(r.listGrads)) {
+      grads[k] = Float32Array.from(gs.flatMap((g) => Array.from(g.dataSync())));
+      gs.forEach((g) => g.dispose());
+    }
     return { value, grads };
   } finally {
     Object.values(tensors).forEach((t) => t.dispose());
+    Object.values(lists).forEach((es) => es.forEach((t) => t.dispose()));
   }
 }
 
 /** float64 slopes by finite differences at up to `fdElements` elements of each real input. */
 function float64Slopes(fn: IrFunction, sample: Sample, ref: Record<string, RefTensor>, options: SampleOptions, random: () => number): { name: string; k: number; d: Derivative }[] {
+  // A detach inside a ragged list's per-element part has a value per element, which no input
+  // can stand for: such a loss's gradients are only counted, not measured.
+  if (sample.lists && fn.nodes.some((n) => n.op === 'detach')) return [];
   const frozen = freezeDetached(fn, ref, sample.hypers);
-  const total = (inputs: Record<string, RefTensor>): number => evaluateReference(frozen.fn, { ...frozen.inputs, ...inputs }, sample.hypers).data.reduce((a, b) => a + b, 0);
+  const lists = refLists(sample.lists).lists ?? {};
+  const total = (inputs: Record<string, RefTensor>, changed: Record<string, RefTensor[]> = {}): number =>
+    evaluateReference(frozen.fn, { ...frozen.inputs, ...inputs }, sample.hypers, sample.lists ? { lists: { ...lists, ...changed } } : {}).data.reduce((a, b) => a + b, 0);
   const out: { name: string; k: number; d: Derivative }[] = [];
   for (const decl of fn.inputs) {
     // Labels from a set are not differentiated in earnest; their gradients are only counted.
     if (decl.elem !== 'real' || decl.domain?.kind === 'set') continue;
+    const elements = lists[decl.name];
+    if (elements) {
+      // A ragged list: position k of its elements' data one after the other (the gradient's order).
+      const flat = Float64Array.from(elements.flatMap((e) => Array.from(e.data)));
+      for (const k of shuffle([...flat.keys()], random).slice(0, options.fdElements)) {
+        const at = (x: number): number => {
+          let start = 0;
+          const moved = elements.map((e) => {
+            const data = Float64Array.from(e.data);
+            if (k >= start && k < start + data.length) data[k - start] = x;
+            start += data.length;
+            return { shape: e.shape, data };
+          });
+          return total({}, { [decl.name]: moved });
+        };
+        const d = derivative(at, flat[k]!, inDomain(decl.domain));
+        if (d) out.push({ name: decl.name, k, d });
+      }
+      continue;
+    }
     const base = ref[decl.name];
     if (!base) continue; // left out: its default moves with the input it names, if any
     for (const k of shuffle([...base.data.keys()], random).slice(0, options.fdElements)) {
@@ -189,9 +228,9 @@ function float64Slopes(fn: IrFunction, sample: Sample, ref: Record<string, RefTe
 /** One sample: float32 loss and gradients against float64 ones. */
 function measure(fn: IrFunction, sample: Sample, options: SampleOptions, random: () => number): Measured {
   const ref = refInputs(sample);
-  const exact = evaluateReference(fn, ref, sample.hypers).data;
+  const exact = evaluateReference(fn, ref, sample.hypers, refLists(sample.lists)).data;
   // The inputs given; one left out that defaults to another adds to that input's gradient.
-  const wrt = fn.inputs.filter((i) => i.elem === 'real' && sample.inputs[i.name] !== undefined).map((i) => i.name);
+  const wrt = fn.inputs.filter((i) => i.elem === 'real' && (sample.inputs[i.name] !== undefined || sample.lists?.[i.name] !== undefined)).map((i) => i.name);
   const { value, grads } = float32Run(fn, sample, wrt);
   let worst: Worst = { what: 'loss', float32: value[0] ?? NaN, float64: exact[0] ?? NaN, bits: -1 };
   let lossBits = 0;
@@ -225,7 +264,6 @@ function measure(fn: IrFunction, sample: Sample, options: SampleOptions, random:
 export function sampleLoss(fn: IrFunction, options: SampleOptions = DEFAULT_SAMPLE_OPTIONS): SampleReport {
   const empty = { loss: fn.name, samples: 0, nonFinite: { loss: 0, grad: 0 }, referenceNonFinite: 0, lossBits: { max: 0, mean: 0 }, gradBits: { max: 0, mean: 0 }, failures: 0 };
   if (fn.functions && fn.functions.length > 0) return { ...empty, skipped: 'it takes a function argument, which cannot be sampled' };
-  if (fn.inputs.some((i) => i.ragged)) return { ...empty, skipped: 'it takes a ragged list, whose elements are not sampled yet' };
   const samples = drawSamples(fn, options.samples, options.seed, options);
   const pickRandom = rng(options.seed ^ 0x5eed);
   const lossStats = new Stats();
@@ -257,7 +295,12 @@ export function sampleLoss(fn: IrFunction, options: SampleOptions = DEFAULT_SAMP
     if (better) {
       worstNonFinite = broken;
       const inputs: Record<string, NestedArray> = {};
-      for (const [k, v] of Object.entries(sample.inputs)) inputs[k] = nest(v.shape, v.data);
+      for (const input of fn.inputs) {
+        const v = sample.inputs[input.name];
+        const es = sample.lists?.[input.name];
+        if (v) inputs[input.name] = nest(v.shape, v.data);
+        else if (es) inputs[input.name] = es.map((e) => nest(e.shape, e.data));
+      }
       worst = { inputs, hypers: sample.hypers, ...m.worst, bits: broken ? MAX_BITS : round2(m.worst.bits) };
     }
   }
