@@ -5,7 +5,6 @@
 import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { SAVED_KEY } from '../playground/src/autosave.js';
 import { decodeState, encodeState } from '../playground/src/share.js';
 import { REDUCTION_NAMES } from '../src/ir/reduction.js';
 import { openExample, pasteSource, ready, result, UI, usePlayground, VERSION } from './playground-browser.js';
@@ -15,6 +14,8 @@ declare const document: any;
 declare const window: any;
 declare const localStorage: any;
 
+// autosave.ts's SAVED_KEY, written out: that module needs the DOM's types, which tests go without.
+const SAVED_KEY = 'lossc-playground:work';
 /** The work the page has saved in localStorage (null before its first save). */
 const savedWork = (page: Page): Promise<unknown> => page.evaluate((key: string) => JSON.parse(localStorage.getItem(key) ?? 'null'), SAVED_KEY);
 
