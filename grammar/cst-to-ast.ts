@@ -1,7 +1,7 @@
 // CST → AST: the only place where syntax gets meaning (operator folding, tuples, literals).
 // Recovered CST nodes may lack any child; `need` turns a missing piece into `Missing`,
 // which drops the enclosing declaration (its syntax error has already been reported).
-import { tokenMatcher, type IToken } from 'chevrotain';
+import { tokenMatcher, type IToken } from './chevrotain.js';
 import type * as A from './ast.js';
 import type * as C from './generated/cst.js';
 import { diagnostic, type Diagnostic } from '../src/diagnostics/diagnostic.js';

@@ -1,6 +1,6 @@
 // Generates grammar/generated/cst.ts, the TypeScript types of the parser's CST, from the
 // grammar itself (test/grammar.test.ts checks it is current; LOSSC_UPDATE=1 rewrites it).
-import { generateCstDts } from 'chevrotain';
+import { generateCstDts } from './chevrotain.js';
 import { parser } from './parser.js';
 
 export const CST_TYPES_PATH = 'grammar/generated/cst.ts';

@@ -1,6 +1,6 @@
 // `///` doc comments live in their own token group; here they are attached to the `loss`,
 // `def` or `dim` that follows them, keyed by the offset of that keyword.
-import { tokenMatcher, type IToken } from 'chevrotain';
+import { tokenMatcher, type IToken } from './chevrotain.js';
 import { diagnostic, type Diagnostic } from '../src/diagnostics/diagnostic.js';
 import { cover, tokenSpan } from './spans.js';
 import * as T from './tokens.js';

@@ -1,6 +1,6 @@
 // The syntax layer's entry points. They never throw: every problem, including a failure of
 // the parser itself, comes back as a diagnostic beside whatever tree could be built.
-import { tokenMatcher, type IToken, type TokenType } from 'chevrotain';
+import { tokenMatcher, type IToken, type TokenType } from './chevrotain.js';
 import type { Expr, Module } from './ast.js';
 import { AstBuilder, Missing, type BuildContext } from './cst-to-ast.js';
 import { attachDocs } from './docs.js';

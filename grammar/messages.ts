@@ -3,7 +3,7 @@
 import {
   EOF, tokenMatcher,
   type IParserErrorMessageProvider, type IRecognitionException, type IToken, type TokenType,
-} from 'chevrotain';
+} from './chevrotain.js';
 import { diagnostic, type Diagnostic } from '../src/diagnostics/diagnostic.js';
 import { offsetSpan, tokenSpan } from './spans.js';
 import * as T from './tokens.js';

@@ -1,6 +1,6 @@
 // The grammar, as code. Precedence is the order of the expression rule chain, lowest first;
 // operands are labelled lhs/rhs. Nothing here decides meaning: that is cst-to-ast.ts.
-import { CstParser, EOF, tokenMatcher, type IToken, type TokenType } from 'chevrotain';
+import { CstParser, EOF, tokenMatcher, type IToken, type TokenType } from './chevrotain.js';
 import type { ExpressionCstNode, ModuleCstNode } from './generated/cst.js';
 import * as T from './tokens.js';
 import { errorMessageProvider, setMessageTokens } from './messages.js';

@@ -1,6 +1,6 @@
 // The one token table of the language. The lexer, the parser, error messages and the editor
 // highlighter (monarch.ts) are all derived from it; nothing else lists tokens.
-import { createToken, Lexer, type TokenType } from 'chevrotain';
+import { createToken, Lexer, type TokenType } from './chevrotain.js';
 
 /** How an editor colours a token (Monaco token classes). */
 export type MonarchClass =

@@ -21,6 +21,20 @@ function stubNodeBuiltins(): Plugin {
   };
 }
 
+// grammar/chevrotain.ts loads chevrotain's bundled file by its path in node_modules, which a
+// browser has not: the page takes the package's entry point, bundled here like any other.
+const CHEVROTAIN_SHIM = /[\\/]grammar[\\/]chevrotain\.ts$/;
+function chevrotainEntry(): Plugin {
+  return {
+    name: 'lossc-chevrotain-entry',
+    enforce: 'pre',
+    load: {
+      filter: { id: CHEVROTAIN_SHIM },
+      handler: () => "export { createToken, CstParser, EOF, generateCstDts, Lexer, tokenMatcher } from 'chevrotain';",
+    },
+  };
+}
+
 // The docs the page links to, rendered into the site: the language reference from the header,
 // the diagnostics guide from each diagnostic's code (docs/diagnostics-explained.md, one
 // section per code). Served beside index.html, so they work offline and match this compiler.
@@ -61,8 +75,8 @@ export default defineConfig({
   root,
   base: './',
   define: { __LOSSC_VERSION__: JSON.stringify(version) },
-  plugins: [stubNodeBuiltins(), docPages()],
-  worker: { format: 'es', plugins: () => [stubNodeBuiltins()] },
+  plugins: [stubNodeBuiltins(), chevrotainEntry(), docPages()],
+  worker: { format: 'es', plugins: () => [stubNodeBuiltins(), chevrotainEntry()] },
   server: { fs: { allow: [repo] } },
   build: {
     outDir: 'dist',

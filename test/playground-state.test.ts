@@ -3,6 +3,7 @@
 // links that step aside after an edit, the compiler version in links), the Examples menu and
 // Ctrl/Cmd+Enter, in headless Chromium. Screenshots: test/.tmp/playground-state/.
 import { readFileSync } from 'node:fs';
+import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { decodeState, encodeState } from '../playground/src/share.js';
 import { REDUCTION_NAMES } from '../src/ir/reduction.js';
@@ -11,6 +12,12 @@ import { openExample, pasteSource, ready, result, UI, usePlayground, VERSION } f
 // Callbacks given to page.evaluate run in the page; this program has no DOM types of its own.
 declare const document: any;
 declare const window: any;
+declare const localStorage: any;
+
+// autosave.ts's SAVED_KEY, written out: that module needs the DOM's types, which tests go without.
+const SAVED_KEY = 'lossc-playground:work';
+/** The work the page has saved in localStorage (null before its first save). */
+const savedWork = (page: Page): Promise<unknown> => page.evaluate((key: string) => JSON.parse(localStorage.getItem(key) ?? 'null'), SAVED_KEY);
 
 const pw = usePlayground('playground-state');
 
@@ -109,7 +116,8 @@ describe('playground state and saved work in Chromium', { timeout: 120_000 }, ()
 
     await pasteSource(page, 'loss second(a: [N], b: [N]) = mean(abs(a - b))');
     await expect.poll(() => page.evaluate(() => window.location.hash), UI).toBe('');
-    await page.waitForTimeout(500); // the save is debounced by 300 ms
+    // The save is debounced: the reload waits until it has happened.
+    await expect.poll(() => savedWork(page), UI).toMatchObject({ text: 'loss second(a: [N], b: [N]) = mean(abs(a - b))' });
     await page.reload();
     await ready(page);
     await expect.poll(() => page.evaluate(() => window.__lossc.text), UI).toContain('loss second');
@@ -117,7 +125,7 @@ describe('playground state and saved work in Chromium', { timeout: 120_000 }, ()
     // Without any link, a reload keeps the work too, and the settings with it.
     await page.locator('#run-seed').waitFor(UI);
     await page.fill('#run-seed', '21');
-    await page.waitForTimeout(500);
+    await expect.poll(() => savedWork(page), UI).toMatchObject({ settings: { seed: 21 } });
     await page.reload();
     await ready(page);
     expect(await page.evaluate(() => window.__lossc.text)).toContain('loss second');
@@ -128,7 +136,7 @@ describe('playground state and saved work in Chromium', { timeout: 120_000 }, ()
     const ctx = await pw.fresh();
     const page = await pw.open('', ctx);
     await pasteSource(page, 'loss mine(a: [N]) = mean(a^2)');
-    await page.waitForTimeout(500);
+    await expect.poll(() => savedWork(page), UI).toMatchObject({ text: 'loss mine(a: [N]) = mean(a^2)' });
     const hash = await encodeState({ v: 1, compiler: '0.0.1', text: 'loss theirs(a: [N]) = sum(a)', settings: { tab: 'run' } });
     const other = await ctx.newPage();
     other.on('pageerror', (e) => pw.pageErrors.push(e.message));
