@@ -692,10 +692,12 @@ class NodeLowering<V> {
     const Q = idx.axes.filter((a) => !has(others, a.name));
     const R = others.filter((a) => !has(idx.axes, a.name));
     const rowwise = (Q.length > 0 || R.length > 0) && ![...Q, ...R].some(isRest) && (x.dtype === 'real' || (x.dtype === 'int' && this.ctx.untaped));
+    // By rows, in the layout the plan chose for its consumers (value-layout.ts), else its node's order.
+    const made = rowwise ? (this.placed.get(node.id) ?? axes) : axes;
     this.define(
       node,
       () => {
-        if (rowwise) return this.gatherRows(x, idx, g, hot, S, Q, R, axes);
+        if (rowwise) return this.gatherRows(x, idx, g, hot, S, Q, R, made);
         const xa = layout.align(x.read(), x.axes.map((a) => (a === g ? hot : a)), full).v;
         if (this.ctx.untaped && x.dtype !== 'bool') {
           // Off the tape (inside tf.customGrad) no gradient is needed: one flat tf.gather, 15x
@@ -712,6 +714,8 @@ class NodeLowering<V> {
         return x.dtype === 'bool' ? I.tf('any', I.tf('logicalAnd', xa, oh), I.num(-1)) : I.tf('sum', I.tf('mul', xa, oh), I.num(-1));
       },
       x.taped || idx.taped,
+      undefined,
+      made,
     );
   }
 
