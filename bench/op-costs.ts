@@ -12,9 +12,15 @@
 // what remains is the op (and freeing its result), not the transfer. Ops are timed in
 // interleaved rounds (every op once per round, the order rotating), after a warm-up, and the
 // median over the rounds is kept. OPCOSTS_ROUNDS sets the rounds (default 25, at least 15).
+//
+// OPCOSTS_OPS=relu[,op...] (with OPCOSTS_BACKENDS=wasm[,cpu], default both) measures only those
+// ops and `add`, in the same interleaved rounds, and rewrites only their entries of
+// src/opt/op-costs.ts: each as its measured multiple of `add` times the table's `add`, so that
+// one op whose lowering changed (relu became a helper on wasm) is brought up to date without
+// measuring every other op again.
 import * as tf from '@tensorflow/tfjs';
 import { fork } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Scope } from '../src/emit/names.js';
@@ -29,6 +35,7 @@ import type { Interp } from '../src/lower/interp.js';
 import { Layout } from '../src/lower/layout.js';
 import { mulberry32, normal, uniform } from './cases/random.js';
 import { machine } from './report/machine.js';
+import { OP_COSTS } from '../src/opt/op-costs.js';
 import { tsxExecArgv } from './runtime/pool.js';
 import { median } from './stats.js';
 
@@ -40,6 +47,8 @@ const COLS = 1000;
 const ELEMENTS = ROWS * COLS;
 const WARMUP = 3;
 const ROUNDS = Math.max(15, Number(process.env.OPCOSTS_ROUNDS ?? 25));
+/** The ops re-measured alone (OPCOSTS_OPS), `add` with them; undefined: every op. */
+const ONLY: readonly string[] | undefined = process.env.OPCOSTS_OPS ? [...new Set([...process.env.OPCOSTS_OPS.split(','), 'add'])] : undefined;
 
 /** What an op's result is, for the read-back cost subtracted from it. */
 type Out = 'full' | 'full-bool' | 'row' | 'row-bool';
@@ -224,11 +233,12 @@ async function worker(backend: Backend): Promise<WorkerResult> {
   if (got !== backend) throw new Error(`the ${backend} backend is unavailable (got ${got})`);
   const inputs = makeInputs();
   const ready = readyMade(inputs);
+  const measured = CASES.filter((c) => !ONLY || ONLY.includes(c.op));
   type Job = { key: string; f: () => tf.Tensor };
   const jobs: Job[] = [
     ...(Object.keys(ready) as Out[]).map((o) => ({ key: `readback:${o}`, f: () => ready[o] })),
-    ...CASES.map((c) => ({ key: c.op, f: () => c.run(inputs) })),
-    ...EXTRAS.map((e) => ({ key: `extra:${e.name}`, f: () => e.run(inputs) })),
+    ...measured.map((c) => ({ key: c.op, f: () => c.run(inputs) })),
+    ...(ONLY ? [] : EXTRAS).map((e) => ({ key: `extra:${e.name}`, f: () => e.run(inputs) })),
   ];
   const before = tf.memory().numTensors;
   for (const j of jobs) for (let k = 0; k < WARMUP; k++) timeCall(j.f);
@@ -247,12 +257,12 @@ async function worker(backend: Backend): Promise<WorkerResult> {
   const net = (key: string, out: Out): number => Math.max(0.001, rawMs[key]! - readbackMs[out]);
   const ms: Partial<Record<OpName, number>> = {};
   const spread: Partial<Record<OpName, number>> = {};
-  for (const c of CASES) {
+  for (const c of measured) {
     ms[c.op] = net(c.op, c.out);
     const xs = samples.get(c.op)!;
     spread[c.op] = (quantile(xs, 0.75) - quantile(xs, 0.25)) / median(xs);
   }
-  const extrasMs = Object.fromEntries(EXTRAS.map((e) => [e.name, net(`extra:${e.name}`, e.out)]));
+  const extrasMs = Object.fromEntries((ONLY ? [] : EXTRAS).map((e) => [e.name, net(`extra:${e.name}`, e.out)]));
   return { backend, tfjs: tf.version.tfjs, rounds: ROUNDS, rawMs, readbackMs, ms, extrasMs, spread };
 }
 
@@ -344,6 +354,10 @@ async function main(): Promise<void> {
     }
     return;
   }
+  if (ONLY) {
+    await remeasure(ONLY);
+    return;
+  }
   const missing = (Object.keys(OPS) as OpName[]).filter((op) => COVERED_KINDS.has(OPS[op].kind) && !CASES.some((c) => c.op === op));
   if (missing.length) throw new Error(`bench/op-costs.ts does not measure ${missing.join(', ')}: add a case`);
   const m = machine();
@@ -366,6 +380,41 @@ async function main(): Promise<void> {
   writeFileSync(join(ROOT, 'bench', 'results', 'op-costs.json'), `${json}\n`);
   console.log(table(results));
   console.log(`\nwrote src/opt/op-costs.ts and bench/results/op-costs.json (${((performance.now() - t0) / 1000).toFixed(0)} s; load ${m.loadAtStart.toFixed(2)} at start)`);
+}
+
+/**
+ * OPCOSTS_OPS: `ops` measured on the backends of OPCOSTS_BACKENDS, each entry of the data file
+ * rewritten as (its median / add's median in the same rounds) × the table's add, for `ms`, and
+ * that multiple for `ratio`; every other entry kept.
+ */
+async function remeasure(ops: readonly string[]): Promise<void> {
+  const unknown = ops.filter((op) => !CASES.some((c) => c.op === op));
+  if (unknown.length) throw new Error(`OPCOSTS_OPS: not ops the cost model covers: ${unknown.join(', ')}`);
+  const backends = (process.env.OPCOSTS_BACKENDS?.split(',') ?? BACKENDS) as Backend[];
+  const m = machine();
+  const file = join(ROOT, 'src', 'opt', 'op-costs.ts');
+  let text = readFileSync(file, 'utf8');
+  const changed: string[] = [];
+  for (const b of backends) {
+    process.stderr.write(`== ${ops.join(', ')} on ${b} (${ROUNDS} rounds)\n`);
+    const r = await runWorker(b);
+    // The backend's two lines: its ms, then its ratios.
+    const lines = [...text.matchAll(new RegExp(`^    ${b}: \\{.*\\},$`, 'gm'))];
+    if (lines.length !== 2) throw new Error(`src/opt/op-costs.ts: expected two lines for ${b}, found ${lines.length}`);
+    for (const op of ops.filter((o) => o !== 'add')) {
+      const ratio = r.ms[op as OpName]! / r.ms.add!;
+      const ms = OP_COSTS.ms[b].add! * ratio;
+      const set = (line: string, v: number): string => line.replace(new RegExp(`([{ ])${op}: [^,}]+`), `$1${op}: ${sig(v)}`);
+      const [msLine, ratioLine] = lines.map((l) => l[0]) as [string, string];
+      text = text.replace(msLine, set(msLine, ms)).replace(ratioLine, set(ratioLine, ratio));
+      changed.push(`${op} on ${b}: ${r.ms[op as OpName]!.toFixed(3)} ms, add ${r.ms.add!.toFixed(3)} ms in the same rounds: ${ratio.toFixed(2)} × add = ${sig(ms)} ms in the table (was ${OP_COSTS.ms[b][op as OpName]})`);
+      lines.splice(0, 2, ...[...text.matchAll(new RegExp(`^    ${b}: \\{.*\\},$`, 'gm'))]);
+    }
+  }
+  const note = `// Re-measured ${new Date().toISOString().slice(0, 10)} (OPCOSTS_OPS, as multiples of add; load ${m.loadAtStart.toFixed(1)} at start): ${ops.filter((o) => o !== 'add').join(', ')} on ${backends.join(', ')}.\n`;
+  text = text.replace(/(\/\/ Do not edit by hand[^\n]*\n)(\/\/ Re-measured [^\n]*\n)*/, `$1${note}`);
+  writeFileSync(file, text);
+  console.log(changed.join('\n'));
 }
 
 main().catch((e: unknown) => {

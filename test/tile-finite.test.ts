@@ -96,6 +96,18 @@ describe('the losses here tile over the axis the tests assume', () => {
   });
 });
 
+describe('the tiled loss in the generated module', () => {
+  // checkFinite's run, its diagnosis (a masked outer reduction is checked at the output, the
+  // tiled loss itself) and the value returned each need the tiled loss: one local function.
+  it.each(['hardest', 'info_nce'])('%s: written once, whatever calls it', async (name) => {
+    const r = await compile(SOURCE, 'finite.loss');
+    const body = new RegExp(`\\nexport function ${name}\\([^]*?\\n}\\n`).exec(r.code!)![0];
+    // One tf.customGrad per untiled backward pass (the output's, the per-sample losses'), one tiled.
+    expect(body.match(/tf\.customGrad\(/g)).toHaveLength(3);
+    expect(body.match(/const tiledLoss = /g)).toHaveLength(1);
+  });
+});
+
 describe.each(['wasm', 'cpu'] as const)('checkFinite walks the blocks of a tiled loss (%s)', (backend) => {
   let m: Record<string, Loss>;
 

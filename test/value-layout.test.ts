@@ -59,6 +59,8 @@ loss pairs_reversed(e: [N, D], t: real = 0.5) = mean(logsumexp(s[i, j], j, where
     ['j != i read by a reduction over s[i, j]: built as [i, j]', PLAIN, 'pairs_reversed', ['ne [j i] -> [i j]']],
     // The mask (w, b) != (v, a), its parts, and the backward's selects and masks over
     // [w, v, b, a] and [a, b, w, v] between values laid out [v, a, w, b].
+    // centers[y] on centers [C, D] by y [N]: the checker's order [D, N], gathered by rows as [N, D].
+    ['center: the gather as its rows are made, as x - centers[y] reads it', USER, 'center', ['gather [D N] -> [N D]']],
     ['info_nce: the masks and the backward\'s selects as [v, a, w, b]', METRIC, 'info_nce', [
       'ne [w v] -> [v w]',
       'ne [b a] -> [a b]',
@@ -208,6 +210,8 @@ const PAIRWISE: readonly { file: string; source: string; loss: string; inputs: R
   { file: 'metric.loss', source: METRIC, loss: 'batch_hard_triplet', inputs: { e: { shape: [N, D] }, label: { shape: [N], int: true } } },
   { file: 'user.loss', source: USER, loss: 'supcon', inputs: { z: { shape: [N, D] }, label: { shape: [N], int: true } } },
   { file: 'user.loss', source: USER, loss: 'contrastive_pairs', inputs: { e: { shape: [N, D] }, label: { shape: [N], int: true } } },
+  // Labels 0..3 of 5 classes: one center no sample reads (its gradient 0).
+  { file: 'user.loss', source: USER, loss: 'center', inputs: { x: { shape: [N, D] }, y: { shape: [N], int: true }, centers: { shape: [5, D] } } },
 ];
 
 describe.each(['cpu', 'wasm'] as const)('pairwise losses as compiled (%s)', (backend) => {
@@ -263,6 +267,17 @@ describe.each(['cpu', 'wasm'] as const)('pairwise losses as compiled (%s)', (bac
       k.inputShapes.length === 2 && k.inputShapes.some((s) => s.some((d, i) => d === 1 && k.outputShapes[0]![k.outputShapes[0]!.length - s.length + i] !== 1));
     const broadcasting = profile.kernels.filter((k) => k.name !== 'BatchMatMul' && size(k.outputShapes[0] ?? []) >= pairwise && spreads(k));
     if (backend === 'cpu') expect(broadcasting.map((k) => `${k.name} ${k.inputShapes.map((s) => `[${s}]`).join(' ')}`)).toEqual([]);
+    tf.dispose(ts);
+  });
+
+  it('center: the gathered centers[y] made as [N, D], as x - centers[y] reads them: no transpose of that size', async () => {
+    const c = PAIRWISE.find((p) => p.loss === 'center')!;
+    const { ts, reals, f } = call(c, data(c));
+    const profile = await tf.profile(() => {
+      const { value, grads } = tf.valueAndGrads(f)(reals.map((i) => ts[i]!));
+      tf.dispose([value, ...grads]);
+    });
+    expect(profile.kernels.filter((k) => k.name === 'Transpose').map((k) => k.inputShapes)).toEqual([]);
     tf.dispose(ts);
   });
 });

@@ -8,6 +8,7 @@
 import { noReductionReason, type ReductionMode } from '../ir/reduction.js';
 import * as tf from '@tensorflow/tfjs';
 import { differentiate } from '../grad/index.js';
+import { memoized } from '../ir/memo.js';
 import type { IrFunction } from '../ir/types.js';
 import { lowerLoss } from '../lower/loss.js';
 import { LiveInterp } from './live-interp.js';
@@ -51,7 +52,9 @@ const interp = new LiveInterp();
  */
 function prepared(fn: IrFunction, autodiff: boolean): IrFunction {
   if (autodiff || fn.gradients || (fn.functions ?? []).length > 0) return fn;
-  return differentiate(fn, { target: tf.getBackend() === 'cpu' ? 'cpu' : 'wasm' }).fn ?? fn;
+  const target = tf.getBackend() === 'cpu' ? 'cpu' : 'wasm';
+  // Once per loss and target: the lowering's own plans are then kept with the derived IR too.
+  return memoized(fn, `differentiated for ${target}`, () => differentiate(fn, { target }).fn ?? fn);
 }
 
 /**

@@ -9,6 +9,7 @@
 
 import type { OpName } from '../ir/ops.js';
 import type { Axis, IrBackward, IrFunction, NodeId } from '../ir/types.js';
+import { memoized } from '../ir/memo.js';
 import { reachable } from '../ir/walk.js';
 
 /**
@@ -78,6 +79,11 @@ const atMost = (a: Monomial, b: Monomial): boolean => [...a].every(([dim, e]) =>
  * than the one replaced; anything else it needs is saved.
  */
 export function memoryPlan(fn: IrFunction, pass: IrBackward): MemoryPlan {
+  // Kept with the loss (the evaluator lowers it on every call), by pass.
+  return memoized(fn, pass, () => planOf(fn, pass));
+}
+
+function planOf(fn: IrFunction, pass: IrBackward): MemoryPlan {
   const hypers = new Set(fn.hypers.map((h) => h.node));
   const forward = reachable(fn.nodes, [pass.root]);
   const roots = pass.grads.map((s) => s.node);

@@ -13,6 +13,7 @@
 // pairwise ones): otherwise the loss is left untiled, with the reason. What the blocks read
 // that does not depend on the block is computed once before them (`once`), never per block.
 
+import { memoized } from './memo.js';
 import { postorder } from './walk.js';
 import { REST, type Axis, type IrFunction, type IrNode, type NodeId } from './types.js';
 
@@ -86,8 +87,12 @@ function monomial(axes: readonly Axis[]): Map<string, number> {
 
 const divides = (a: ReadonlyMap<string, number>, b: ReadonlyMap<string, number>): boolean => [...a].every(([d, e]) => (b.get(d) ?? 0) >= e);
 
-/** Whether the loss tiles over one of its outer reduction's axes, and its block form. */
+/** Whether the loss tiles over one of its outer reduction's axes, and its block form (made once per loss). */
 export function analyzeTiling(fn: IrFunction): TileAnalysis {
+  return memoized(fn, 'tiling', () => tilingOf(fn));
+}
+
+function tilingOf(fn: IrFunction): TileAnalysis {
   if ((fn.functions ?? []).length > 0) return { reason: 'it has function parameters' };
   // Its value is Σ l / Σ d, not a mean of terms a block could sum on its own.
   if (fn.reduction?.denominator !== undefined) return { reason: "its outer mean is divided by other values ('by:')" };

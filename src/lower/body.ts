@@ -8,6 +8,7 @@ import { BUILTINS } from '../check/builtins.js';
 import { unionAxes } from '../ir/axes.js';
 import { emptyValue, type DType } from '../ir/ops.js';
 import { REST, type Axis, type IrFunction, type IrNode, type NodeId } from '../ir/types.js';
+import { memoized } from '../ir/memo.js';
 import { postorder } from '../ir/walk.js';
 import { spread, type Interp, type Kernel } from './interp.js';
 import { needsTranspose, planContraction } from './contract-plan.js';
@@ -172,6 +173,58 @@ function deadAfter(fn: IrFunction, lowered: readonly IrNode[], uses: (n: IrNode)
   return dead;
 }
 
+/** What lowering `roots` of `fn` does, read from the IR alone: in which order, and how. */
+interface NodePlan {
+  readonly order: readonly IrNode[];
+  /** Masks `positions == class index` used only as numbers, computed as one-hots (oneHotMasks). */
+  readonly oneHots: ReadonlyMap<NodeId, { index: NodeId; axis: Axis }>;
+  /** What the roots need once the masks are one-hots. */
+  readonly needed: ReadonlySet<NodeId>;
+  /** The layout of each elementwise value and select that is not its node's axis order (value-layout.ts). */
+  readonly placed: ReadonlyMap<NodeId, readonly Axis[]>;
+  /** The tensors freed after each node (deadAfter), when values are disposed after their last use. */
+  readonly dead: ReadonlyMap<NodeId, readonly NodeId[]>;
+}
+
+/**
+ * The plan of lowering `roots` with the nodes of `given` held already, made once per loss and
+ * per what it reads besides (the evaluator lowers a loss on every call).
+ */
+function nodePlan(fn: IrFunction, roots: readonly NodeId[], given: ReadonlyMap<NodeId, unknown>, rootLayouts: ReadonlyMap<NodeId, readonly Axis[]> | undefined, disposeDead: boolean): NodePlan {
+  const layouts = [...(rootLayouts ?? [])].map(([id, axes]) => `${id}:${axes.map((a) => `${a.name}/${a.dim}`).join(',')}`);
+  const key = `nodes ${roots.join(',')} | ${[...given.keys()].sort((a, b) => a - b).join(',')} | ${layouts.join(' ')} | ${disposeDead}`;
+  return memoized(fn, key, () => {
+    const order = postorder(fn.nodes, roots, new Set(given.keys()));
+    // Masks `positions == class index` used only as numbers become one-hots (oneHotReal: 0.3-1
+    // ms per 1M elements on wasm, against 5-70 for a broadcast comparison).
+    const oneHots = oneHotMasks(fn, order);
+    // What the roots need once the masks are one-hots: a mask's `iota` often nothing else.
+    const needed = new Set<NodeId>();
+    const need = (id: NodeId): void => {
+      if (needed.has(id)) return;
+      needed.add(id);
+      if (given.has(id)) return;
+      const node = fn.nodes[id]!;
+      const mask = node.op === 'to_real' ? oneHots.get(node.args[0]!) : undefined;
+      for (const a of mask ? [mask.index] : node.args) need(a);
+    };
+    roots.forEach(need);
+    const uses = (node: IrNode): readonly NodeId[] => {
+      const mask = node.op === 'to_real' ? oneHots.get(node.args[0]!) : undefined;
+      return mask ? [mask.index] : node.args;
+    };
+    const wantedOf = (id: NodeId): readonly Axis[] | undefined => {
+      const wanted = rootLayouts?.get(id);
+      return fn.nodes[id]!.op === 'contract' && wanted && wanted.length === fn.nodes[id]!.type.axes.length ? wanted : undefined;
+    };
+    const lowered = order.filter((n) => needed.has(n.id) && !given.has(n.id));
+    // Roots are read in their node's order (saved, returned): placing one moves its transpose there.
+    const placed = planValueLayouts({ nodes: fn.nodes, order: lowered, fixed: wantedOf, pinned: new Set(roots) });
+    const dead = disposeDead ? deadAfter(fn, lowered, uses, roots, given) : new Map<NodeId, NodeId[]>();
+    return { order, oneHots, needed, placed, dead };
+  });
+}
+
 export function lowerNodes<V>(ctx: BodyContext<V>, roots: readonly NodeId[]): LoweredNodes<V> {
   return new NodeLowering(ctx).run(roots);
 }
@@ -193,32 +246,8 @@ class NodeLowering<V> {
   run(roots: readonly NodeId[]): LoweredNodes<V> {
     const { fn } = this.ctx;
     const given = this.ctx.given ?? new Map<NodeId, V>();
-    const order = postorder(fn.nodes, roots, new Set(given.keys()));
-    // Masks `positions == class index` used only as numbers become one-hots (oneHotReal: 0.3-1
-    // ms per 1M elements on wasm, against 5-70 for a broadcast comparison).
-    const oneHots = oneHotMasks(fn, order);
-    // What the roots need once the masks are one-hots: a mask's `iota` often nothing else.
-    const needed = new Set<NodeId>();
-    const need = (id: NodeId): void => {
-      if (needed.has(id)) return;
-      needed.add(id);
-      if (given.has(id)) return;
-      const node = fn.nodes[id]!;
-      const mask = node.op === 'to_real' ? oneHots.get(node.args[0]!) : undefined;
-      for (const a of mask ? [mask.index] : node.args) need(a);
-    };
-    roots.forEach(need);
-    const uses = (node: IrNode): readonly NodeId[] => {
-      const mask = node.op === 'to_real' ? oneHots.get(node.args[0]!) : undefined;
-      return mask ? [mask.index] : node.args;
-    };
-    const wantedOf = (id: NodeId): readonly Axis[] | undefined => {
-      const wanted = this.ctx.rootLayouts?.get(id);
-      return fn.nodes[id]!.op === 'contract' && wanted && wanted.length === fn.nodes[id]!.type.axes.length ? wanted : undefined;
-    };
-    // Roots are read in their node's order (saved, returned): placing one moves its transpose there.
-    this.placed = planValueLayouts({ nodes: fn.nodes, order: order.filter((n) => needed.has(n.id) && !given.has(n.id)), fixed: wantedOf, pinned: new Set(roots) });
-    const dead = this.ctx.disposeDead ? deadAfter(fn, order.filter((n) => needed.has(n.id) && !given.has(n.id)), uses, roots, given) : new Map<NodeId, NodeId[]>();
+    const { order, oneHots, needed, placed, dead } = nodePlan(fn, roots, given, this.ctx.rootLayouts, this.ctx.disposeDead === true);
+    this.placed = placed;
     for (const node of order) {
       if (!needed.has(node.id)) continue; // a mask, computed by its to_real as a one-hot, or what only it used
       if (given.has(node.id)) {
@@ -663,10 +692,12 @@ class NodeLowering<V> {
     const Q = idx.axes.filter((a) => !has(others, a.name));
     const R = others.filter((a) => !has(idx.axes, a.name));
     const rowwise = (Q.length > 0 || R.length > 0) && ![...Q, ...R].some(isRest) && (x.dtype === 'real' || (x.dtype === 'int' && this.ctx.untaped));
+    // By rows, in the layout the plan chose for its consumers (value-layout.ts), else its node's order.
+    const made = rowwise ? (this.placed.get(node.id) ?? axes) : axes;
     this.define(
       node,
       () => {
-        if (rowwise) return this.gatherRows(x, idx, g, hot, S, Q, R, axes);
+        if (rowwise) return this.gatherRows(x, idx, g, hot, S, Q, R, made);
         const xa = layout.align(x.read(), x.axes.map((a) => (a === g ? hot : a)), full).v;
         if (this.ctx.untaped && x.dtype !== 'bool') {
           // Off the tape (inside tf.customGrad) no gradient is needed: one flat tf.gather, 15x
@@ -683,6 +714,8 @@ class NodeLowering<V> {
         return x.dtype === 'bool' ? I.tf('any', I.tf('logicalAnd', xa, oh), I.num(-1)) : I.tf('sum', I.tf('mul', xa, oh), I.num(-1));
       },
       x.taped || idx.taped,
+      undefined,
+      made,
     );
   }
 

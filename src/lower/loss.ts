@@ -188,6 +188,10 @@ function lowerChecked<V>(I: Interp<V>, fn: IrFunction, call: LossArguments<V>, o
   const blockRows = plan && blockRowsOf(top, plan, call.options);
   const ownReduction = (): V => (sig.reduction ? I.and(I.js('eq', sig.reduction.mode, I.str(fn.reduction!.kind)), () => I.js('eq', sig.reduction!.weights, I.undef())) : I.bool(true));
   const tiled = plan && blockRows !== undefined ? I.let('tiled', I.and(ownReduction(), () => I.js('lt', blockRows, rowCount(top, plan)))) : undefined;
+  // The tiled loss written once, as a local function: checkFinite's run, its diagnosis and the
+  // value returned each call it (written out at each, a masked loss carried it three times).
+  const tiledLossFn = plan && blockRows !== undefined ? I.let('tiledLoss', I.arrow([], () => tiledLoss(context(fill()), plan, blockRows, sig.shape), { returnType: 'tf.Tensor' })) : undefined;
+  const tiledLossValue = (): V => I.call(tiledLossFn!);
   // checkFinite runs the loss once off the gradient tape: an error thrown inside tf.grads
   // would leave the tape's saved tensors behind, one thrown there leaves nothing. The derived
   // backward pass is left out of it (its forward frees values the diagnosis reads); a masked
@@ -199,7 +203,6 @@ function lowerChecked<V>(I: Interp<V>, fn: IrFunction, call: LossArguments<V>, o
       finiteRun(I, diagnosis);
       return;
     }
-    const tiledLossValue = (): V => tiledLoss(context(fill()), plan, blockRows, sig.shape);
     // What the untiled diagnosis checks: with the derived backward, a masked outer reduction at the output.
     const tiledRoot = derived && fn.reduction?.mask !== undefined ? fn.output : rootOf(fn);
     finiteRun(I, diagnosis, { when: tiled, value: tiledLossValue, diagnose: () => tiledDiagnosis(context(fill()), plan, blockRows, tiledRoot, tiledLossValue) });
@@ -211,7 +214,7 @@ function lowerChecked<V>(I: Interp<V>, fn: IrFunction, call: LossArguments<V>, o
       ? I.helper('finiteReduced', I.str(fn.name), v, I.js('eq', I.get(call.options, 'checkFinite'), I.bool(true)), sig.reduction.mode, I.js('ne', sig.reduction.weights, I.undef()))
       : v;
   if (!plan || tiled === undefined || blockRows === undefined) return I.tf('tidy', I.arrow([], () => result(reducedChecked(computed())), { block: true }));
-  return I.tf('tidy', I.arrow([], () => I.branches([[() => tiled, () => result(reducedChecked(tiledLoss(context(fill()), plan, blockRows, sig.shape)))]], () => result(reducedChecked(computed()))), { block: true }));
+  return I.tf('tidy', I.arrow([], () => I.branches([[() => tiled, () => result(reducedChecked(tiledLossValue()))]], () => result(reducedChecked(computed()))), { block: true }));
 }
 
 /**

@@ -45,6 +45,25 @@ const misorders = (from: readonly Axis[], to: readonly Axis[]): number => {
   return sub.some((a, k) => a.name !== from[k]?.name) ? 1 : 0;
 };
 
+/**
+ * The layout a gather by rows makes without a transpose (body.ts gatherRows, from the planned
+ * layouts of its operands): the index's axes the table shares, the index's own, then the
+ * table's others; undefined for a gather that is not by rows, or with rest axes.
+ */
+function gatherRowsLayout(node: IrNode, layoutOf: (id: NodeId) => readonly Axis[]): readonly Axis[] | undefined {
+  if (node.op !== 'gather' || node.args.length !== 2) return undefined;
+  const [x, idx] = node.args.map(layoutOf) as [readonly Axis[], readonly Axis[]];
+  const has = (list: readonly Axis[], name: string): boolean => list.some((a) => a.name === name);
+  const others = x.filter((a) => a.name !== node.attrs.axis);
+  const S = idx.filter((a) => has(others, a.name));
+  const Q = idx.filter((a) => !has(others, a.name));
+  const R = others.filter((a) => !has(idx, a.name));
+  const made = [...S, ...Q, ...R];
+  if ((Q.length === 0 && R.length === 0) || made.some((a) => a.name === REST) || node.type.axes.some((a) => a.name === REST)) return undefined;
+  const own = restricted(made, node.type.axes);
+  return own.length === node.type.axes.length && sameSet(own, made) ? own : undefined;
+}
+
 /** Values of a kind computed by aligning every operand to the layout they are given. */
 function alignsOperands(node: IrNode): boolean {
   const kind = OP_RULES[node.op].kind;
@@ -122,12 +141,27 @@ export function planValueLayouts(input: ValueLayoutInput): Map<NodeId, readonly 
     for (const c of candidates) if (cost(node, c) < cost(node, best)) best = c;
     layout.set(node.id, best);
   }
+  // A gather by rows, once its consumers' layouts are known: its own order costs the transpose
+  // that makes it, and what its consumers pay to read it. Not a root (read in its node's order
+  // outside), nor one a rename reads (whose plan followed the node's order).
+  const gathers = new Map<NodeId, readonly Axis[]>();
+  for (const node of order) {
+    const made = gatherRowsLayout(node, layoutOf);
+    if (!made || input.pinned?.has(node.id) || (users.get(node.id) ?? []).some((u) => OP_RULES[u.op].kind === 'rename' || OP_RULES[u.op].kind === 'to_real')) continue;
+    const own = node.type.axes;
+    const total = (axes: readonly Axis[]): number => misorders(made, axes) + cost(node, axes);
+    if (names(made) !== names(own) && total(made) < total(own)) {
+      layout.set(node.id, made);
+      gathers.set(node.id, made);
+    }
+  }
 
   const out = new Map<NodeId, readonly Axis[]>();
   for (const node of order) {
     const l = layout.get(node.id);
     if (placeable(node) && !readInOrder(node.id) && l && names(l) !== names(node.type.axes)) out.set(node.id, l);
   }
+  for (const [id, axes] of gathers) out.set(id, axes);
   return out;
 }
 
