@@ -1,8 +1,7 @@
 /**
- * MONAI 1.5.0's class `weight` in DiceLoss, FocalLoss, DiceCELoss and DiceFocalLoss, in
- * float64, written from MONAI's own code (monai/losses/dice.py, focal_loss.py, utils.py's
- * compute_tp_fp_fn) and torch's CrossEntropyLoss/BCEWithLogitsLoss, sharing nothing with the
- * compiler or with the other oracles. Layout [B, C, S]: MONAI's spatial dims flattened (every
+ * MONAI 1.5.0's class `weight` in DiceLoss, FocalLoss and DiceFocalLoss, in float64,
+ * written from MONAI's own code (monai/losses/dice.py, focal_loss.py, utils.py's
+ * compute_tp_fp_fn), sharing nothing with the compiler or with the other oracles. Layout [B, C, S]: MONAI's spatial dims flattened (every
  * MONAI reduction over them is a sum or a mean over all of them).
  *
  *   the target: probabilities [B, C, S], or class indices [B, S] (MONAI's [B, 1, ...]) made
@@ -13,13 +12,9 @@
  *     y·α + (1 - y)(1 - α) with alpha; softmax: -(1 - e^ls)^γ·ls·y, ls = log_softmax over the
  *     kept channels, times (1 - α, α, α, ...) with alpha (dropped without the background);
  *     then ·w[c] as DiceLoss; 'mean' over every element, 'sum' Σ_{b,c} mean_S.
- *   DiceCELoss: Dice with weight[1:] without the background; torch's CrossEntropyLoss(weight,
- *     label_smoothing) on class indices (mean Σ l / Σ w[t]) or on probabilities (mean Σ l / N),
- *     BCEWithLogitsLoss(pos_weight = weight) with one channel.
  *   DiceFocalLoss: the same weight (kept channels) to both parts.
  *
- * `weight` here is MONAI's: the kept channels' weights (C - 1 of them without the background),
- * except for diceCe, which takes C and drops the first itself.
+ * `weight` here is MONAI's: the kept channels' weights (C - 1 of them without the background).
  */
 import type { F64Tensor } from './tensor.js';
 
@@ -64,7 +59,6 @@ export function targetCube(y: F64Tensor, C: number): Cube {
 
 const sigmoid = (v: number): number => 1 / (1 + Math.exp(-v));
 const logSigmoid = (v: number): number => (v >= 0 ? -Math.log1p(Math.exp(-v)) : v - Math.log1p(Math.exp(v)));
-const softplus = (v: number): number => Math.max(v, 0) + Math.log1p(Math.exp(-Math.abs(v)));
 
 function activate(x: Cube, a: Activation): Cube {
   const C = x[0]!.length;
@@ -194,58 +188,6 @@ export function focalLoss(x: F64Tensor, y: F64Tensor, o: FocalOpts = {}): number
   for (const bc of per) bc.forEach((row, k) => row.forEach((v, s) => (row[s] = classWeight(o.weight, K, k) * v)));
   if ((o.reduction ?? 'mean') === 'sum') return per.flatMap((bc) => bc.map((row) => row.reduce((a, v) => a + v, 0) / S)).reduce((a, v) => a + v, 0);
   return reduce(per.flat(2), 'mean');
-}
-
-/**
- * torch.nn.CrossEntropyLoss(weight, label_smoothing) on logits [B, C, S]: with class indices
- * [B, S] the mean divides by Σ w[t]; with probabilities [B, C, S] by B·S.
- */
-export function torchCe(x: F64Tensor, y: F64Tensor, weight: readonly number[] | undefined, eps: number): number {
-  const xs = cube(x);
-  const C = x.shape[1]!;
-  const w = weight ?? Array<number>(C).fill(1);
-  const indices = y.shape.length === 2;
-  const target = targetCube(y, C);
-  let num = 0;
-  let den = 0;
-  for (let b = 0; b < xs.length; b++) {
-    const S = xs[b]![0]!.length;
-    for (let s = 0; s < S; s++) {
-      const col = xs[b]!.map((row) => row[s]!);
-      const m = Math.max(...col);
-      const lse = m + Math.log(col.reduce((a, v) => a + Math.exp(v - m), 0));
-      const lp = col.map((v) => v - lse);
-      if (indices) {
-        const t = y.data[b * S + s]!;
-        const smooth = lp.reduce((a, v, c) => a + w[c]! * -v, 0);
-        num += (1 - eps) * w[t]! * -lp[t]! + (eps / C) * smooth;
-        den += w[t]!;
-      } else {
-        for (let c = 0; c < C; c++) num += -w[c]! * (target[b]![c]![s]! * (1 - eps) + eps / C) * lp[c]!;
-        den += 1;
-      }
-    }
-  }
-  return num / den;
-}
-
-/** torch.nn.BCEWithLogitsLoss(pos_weight) on x, y [B, 1, S]: the mean of (1 - y)·x + (1 + (pw - 1)·y)·softplus(-x). */
-export function torchBceLogits(x: F64Tensor, y: F64Tensor, posWeight: number): number {
-  let s = 0;
-  for (let i = 0; i < x.data.length; i++) {
-    const [xi, yi] = [x.data[i]!, y.data[i]!];
-    s += (1 - yi) * xi + (1 + (posWeight - 1) * yi) * softplus(-xi);
-  }
-  return s / x.data.length;
-}
-
-/** monai.losses.DiceCELoss(..., weight [C], lambda_dice, lambda_ce, label_smoothing)(x, y). */
-export function diceCeLoss(x: F64Tensor, y: F64Tensor, o: DiceOpts & { lambda_dice?: number; lambda_ce?: number; label_smoothing?: number } = {}): number {
-  const C = x.shape[1]!;
-  const diceWeight = o.weight && o.include_background === false ? o.weight.slice(1) : o.weight;
-  const dice = diceLoss(x, y, { ...o, ...(diceWeight ? { weight: diceWeight } : {}) });
-  const ce = C !== 1 ? torchCe(x, y, o.weight, o.label_smoothing ?? 0) : torchBceLogits(x, y, o.weight?.[0] ?? 1);
-  return (o.lambda_dice ?? 1) * dice + (o.lambda_ce ?? 1) * ce;
 }
 
 /** monai.losses.DiceFocalLoss(..., gamma, weight (kept channels), lambda_dice, lambda_focal, alpha)(x, y). */

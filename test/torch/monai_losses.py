@@ -9,7 +9,7 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 #
-# MONAI 1.5.0's DiceLoss, DiceCELoss, DiceFocalLoss and FocalLoss (monai/losses/dice.py,
+# MONAI 1.5.0's DiceLoss, DiceFocalLoss and FocalLoss (monai/losses/dice.py,
 # focal_loss.py), with compute_tp_fp_fn (monai/losses/utils.py) and one_hot
 # (monai/networks/utils.py) that they call: the code unchanged, docstrings and comments left
 # out (MONAI is not installed here). The enums and look_up_option they import are the few
@@ -26,7 +26,6 @@ from typing import Any, Optional
 
 import torch
 import torch.linalg as LA
-import torch.nn as nn
 import torch.nn.functional as F
 from torch.nn.modules.loss import _Loss
 
@@ -38,11 +37,6 @@ class StrEnum(str, Enum):
 
 class LossReduction(StrEnum):
     NONE = "none"
-    MEAN = "mean"
-    SUM = "sum"
-
-
-class DiceCEReduction(StrEnum):
     MEAN = "mean"
     SUM = "sum"
 
@@ -252,51 +246,6 @@ class DiceLoss(_Loss):
         return f
 
 
-class DiceCELoss(_Loss):
-
-    def __init__(self, include_background: bool=True, to_onehot_y: bool=False, sigmoid: bool=False, softmax: bool=False, other_act: Callable | None=None, squared_pred: bool=False, jaccard: bool=False, reduction: str='mean', smooth_nr: float=1e-05, smooth_dr: float=1e-05, batch: bool=False, weight: torch.Tensor | None=None, lambda_dice: float=1.0, lambda_ce: float=1.0, label_smoothing: float=0.0) -> None:
-        super().__init__()
-        reduction = look_up_option(reduction, DiceCEReduction).value
-        dice_weight: torch.Tensor | None
-        if weight is not None and (not include_background):
-            dice_weight = weight[1:]
-        else:
-            dice_weight = weight
-        self.dice = DiceLoss(include_background=include_background, to_onehot_y=to_onehot_y, sigmoid=sigmoid, softmax=softmax, other_act=other_act, squared_pred=squared_pred, jaccard=jaccard, reduction=reduction, smooth_nr=smooth_nr, smooth_dr=smooth_dr, batch=batch, weight=dice_weight)
-        self.cross_entropy = nn.CrossEntropyLoss(weight=weight, reduction=reduction, label_smoothing=label_smoothing)
-        self.binary_cross_entropy = nn.BCEWithLogitsLoss(pos_weight=weight, reduction=reduction)
-        if lambda_dice < 0.0:
-            raise ValueError('lambda_dice should be no less than 0.0.')
-        if lambda_ce < 0.0:
-            raise ValueError('lambda_ce should be no less than 0.0.')
-        self.lambda_dice = lambda_dice
-        self.lambda_ce = lambda_ce
-
-    def ce(self, input: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-        n_pred_ch, n_target_ch = (input.shape[1], target.shape[1])
-        if n_pred_ch != n_target_ch and n_target_ch == 1:
-            target = torch.squeeze(target, dim=1)
-            target = target.long()
-        elif not torch.is_floating_point(target):
-            target = target.to(dtype=input.dtype)
-        return self.cross_entropy(input, target)
-
-    def bce(self, input: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-        if not torch.is_floating_point(target):
-            target = target.to(dtype=input.dtype)
-        return self.binary_cross_entropy(input, target)
-
-    def forward(self, input: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-        if input.dim() != target.dim():
-            raise ValueError(f'the number of dimensions for input and target should be the same, got shape {input.shape} (nb dims: {len(input.shape)}) and {target.shape} (nb dims: {len(target.shape)}). if target is not one-hot encoded, please provide a tensor with shape B1H[WD].')
-        if target.shape[1] != 1 and target.shape[1] != input.shape[1]:
-            raise ValueError(f'number of channels for target is neither 1 (without one-hot encoding) nor the same as input, got shape {input.shape} and {target.shape}.')
-        dice_loss = self.dice(input, target)
-        ce_loss = self.ce(input, target) if input.shape[1] != 1 else self.bce(input, target)
-        total_loss: torch.Tensor = self.lambda_dice * dice_loss + self.lambda_ce * ce_loss
-        return total_loss
-
-
 class DiceFocalLoss(_Loss):
 
     def __init__(self, include_background: bool=True, to_onehot_y: bool=False, sigmoid: bool=False, softmax: bool=False, other_act: Callable | None=None, squared_pred: bool=False, jaccard: bool=False, reduction: str='mean', smooth_nr: float=1e-05, smooth_dr: float=1e-05, batch: bool=False, gamma: float=2.0, weight: Sequence[float] | float | int | torch.Tensor | None=None, lambda_dice: float=1.0, lambda_focal: float=1.0, alpha: float | None=None) -> None:
@@ -335,16 +284,15 @@ def run(case):
     opts = dict(case["opts"])
     weight = None
     if case.get("weight") is not None:
-        # torch's nll_loss has no gradient with respect to its weight: asked only where it exists.
-        weight = torch.tensor(case["weight"], dtype=torch.float64, requires_grad=case.get("grad_weight", True))
+        weight = torch.tensor(case["weight"], dtype=torch.float64, requires_grad=True)
         opts["weight"] = weight
-    loss = {"dice": DiceLoss, "focal": FocalLoss, "dice_ce": DiceCELoss, "dice_focal": DiceFocalLoss}[case["loss"]](**opts)
+    loss = {"dice": DiceLoss, "focal": FocalLoss, "dice_focal": DiceFocalLoss}[case["loss"]](**opts)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         value = loss(x, y)
     value.backward()
     out = {"value": float(value), "grad_x": x.grad.reshape(-1).tolist()}
-    if weight is not None and weight.requires_grad:
+    if weight is not None:
         out["grad_weight"] = (weight.grad if weight.grad is not None else torch.zeros_like(weight)).reshape(-1).tolist()
     return out
 
