@@ -116,9 +116,11 @@ describe('the range of every node holds its float64 values', () => {
       const ranges = new RangeAnalysis(fn);
       for (const sample of drawSamples(fn, 8, 7, { maxMagnitude: 1e4, maxElements: 8 })) {
         const inputs = toRef(sample.inputs);
+        // A ragged list's elements, each of its own '...' sizes.
+        const lists = sample.lists && Object.fromEntries(Object.entries(sample.lists).map(([k, es]) => [k, es.map((e) => ({ shape: e.shape, data: Float64Array.from(e.data) }))]));
         for (const node of fn.nodes) {
           const r = ranges.range(node.id);
-          const values = evaluateReference(fn, inputs, sample.hypers, { node: node.id }).data;
+          const values = evaluateReference(fn, inputs, sample.hypers, { node: node.id, ...(lists ? { lists } : {}) }).data;
           const bad = values.find((v) => !within(r, v));
           expect(bad, `%${node.id} ${node.op}: ${bad} is outside ${R.formatRange(r)}`).toBeUndefined();
           if (values.some(Number.isNaN)) expect(ranges.mayBeNaN(node.id), `%${node.id} ${node.op} is NaN, not flagged`).toBe(true);
