@@ -183,6 +183,8 @@ const CASES: readonly Case[] = [
   yes('by-one-mask',         'x * mean(z, D, where: z > -2, by: 1)'),
   yes('by-one',              'x * mean(z, D, where: z > -2, by: 1)'),
   no('by-one',               'x * mean(z, D, where: z > -2, by: 2)'),
+  yes('by-one-neg',          'x * mean(-z, where: z > -2, by: 1)'),
+  yes('by-one-neg',          'mean(-z, where: z > -2, by: 1)'),
   // The loss's outer mean (kept by the engine): made a plain masked mean by opt/denominator.ts.
   yes('by-one',              'mean(z, where: z > -2, by: 1)'),
   yes('sum-of-scalar',       'x * sum(k)'),

@@ -128,6 +128,8 @@ const TABLE: readonly RuleRow[] = [
   // l·n / Σ m·1 under m and Σ m·1 ≠ 0, n = Σ m·1 the number selected.
   ['by-one-mask',          '(and ?m (not (eq (sum:q (select ?m 1 0)) 0)))', '?m',                                  'cost',      '',                 'where m holds the count of m is at least 1, so the second condition holds wherever the first does'],
   ['by-one',               '(mean:r (div (mul ?l (sum:q (select ?m 1 0))) (select (eq (sum:q (select ?m 1 0)) 0) 1 (sum:q (select ?m 1 0)))) ?m)', '(mean:r ?l ?m)', 'cost', '', 'Σ m·l·n/n / Σ m = Σ m·l / Σ m where m selects something (n ≥ 1); where it selects nothing both are the empty value'],
+  // The same after mul-neg-scalar moved a negation onto the count (nll's -w[t]·logp[t]).
+  ['by-one-neg',           '(mean:r (div (mul (neg (sum:q (select ?m 1 0))) ?l) (select (eq (sum:q (select ?m 1 0)) 0) 1 (sum:q (select ?m 1 0)))) ?m)', '(mean:r (neg ?l) ?m)', 'cost', '', '(-n)·l/n = -l where m selects something (n ≥ 1); where it selects nothing both are the empty value'],
   ['sum-of-scalar',        '(sum:r ?x)',                                  '?x',                                     'algebra',   'no-axes r',        'a reduction over no axes is its operand (a constant or hyperparameter, say)'],
   ['mean-of-scalar',       '(mean:r ?x)',                                 '?x',                                     'algebra',   'no-axes r',        'the mean of one value is that value'],
   ['max-of-scalar',        '(max:r ?x)',                                  '?x',                                     'algebra',   'no-axes r',        'the max of one value is that value'],
