@@ -1,7 +1,7 @@
 // The loss's outer `mean(l, where: m, by: d)` whose per-sample denominators are select(m, 1, 0)
 // (a class weight left out, read as 1 by the rules gather-uniform and select-uniform-then) is
-// the plain masked mean: rule by-one (or by-one-neg) applied to the output, which the engine leaves alone
-// (reduction.perSample and .mask keep what the `reduction` option returns). The denominator
+// the plain masked mean: rule by-one (or by-one-neg) applied to the output, which the engine
+// leaves alone (reduction.perSample and .mask keep what `reduction` returns). The denominator
 // is dropped too, so the backends neither reduce it nor differentiate it: every reduction
 // option divides by Σ w·m·1 = Σ w·m, what a masked mean without `by:` divides by.
 
@@ -22,9 +22,10 @@ export function plainDenominator(fn: IrFunction, out: AppliedRewrite[] = []): Ir
   const node = (id: number) => b.node(id);
   const unit = matchTerm(UNIT_DENOMINATOR, r.denominator, node, EMPTY_BINDINGS).find((e) => e.nodes['m'] === r.mask);
   if (!unit) return fn;
-  const rule = BY_ONE.find((rule) => matchTerm(rule.pattern, fn.output, node, EMPTY_BINDINGS).some((e) => e.nodes['m'] === r.mask));
-  const env = rule && matchTerm(rule.pattern, fn.output, node, EMPTY_BINDINGS).find((e) => e.nodes['m'] === r.mask);
-  if (!rule || !env) return fn;
+  // The first rule whose pattern matches at the output with the reduction's own mask.
+  const [match] = BY_ONE.flatMap((rule) => matchTerm(rule.pattern, fn.output, node, EMPTY_BINDINGS).filter((e) => e.nodes['m'] === r.mask).map((env) => ({ rule, env })));
+  if (!match) return fn;
+  const { rule, env } = match;
   const output = instantiate(rule.replacement, env, b, b.node(fn.output).span);
   if (JSON.stringify(b.type(output)) !== JSON.stringify(b.type(fn.output))) return fn;
   out.push({ rule: rule.name, category: rule.category, ...(b.node(fn.output).span ? { span: b.node(fn.output).span! } : {}), detail: "the outer mean's denominators are all 1: a masked mean" });
