@@ -165,6 +165,28 @@ const CASES: readonly Case[] = [
   no('sum-scale',            'sum(k * x, D)'),
   yes('mean-scale',          'mean(m * x, D)',                               { x: [0.5, 3] }),
   no('mean-scale',           'mean(x * z, D)'),
+  // A constant spread over axes, as a left-out class weight is filled in.
+  yes('gather-uniform',      'x * (if z > 5 then 2 else 2)[t]'),
+  no('gather-uniform',       'x * (if z > 5 then x else z)[t]'),
+  yes('select-uniform-then', 'if x > 0 then (if z > 5 then 2 else 2) else x'),
+  no('select-uniform-then',  'if x > 0 then (if z > 5 then x else z) else x'),
+  yes('mul-masked-one',      '(if x > 0 then 1 else 0) * (if x > 0 then z else 0)'),
+  // 2·2 is not 2: where the condition fails the product is 4.
+  no('mul-masked-one',       '(if x > 0 then 1 else 2) * (if x > 0 then z else 2)'),
+  yes('mul-masked-one-scaled', '(m * (if x > 0 then 1 else 0)) * (if x > 0 then z else 0)'),
+  no('mul-masked-one-scaled', '(m * (if x > 0 then 1 else 2)) * (if x > 0 then z else 2)'),
+  yes('mul-masked-one-neg',  '(-(if x > 0 then 1 else 0)) * (if x > 0 then z else 0)'),
+  no('mul-masked-one-neg',   '(-(if x > 0 then 1 else 2)) * (if x > 0 then z else 2)'),
+  yes('sum-uniform-scale',   'sum((if z > 5 then 2 else 2) * x, D)',         { x: [0.5, 3] }),
+  // The select has K, which x lacks: the sum over (D, K) counts each x K times.
+  no('sum-uniform-scale',    'sum((if v > 5 then 2 else 2) * x, (D, K))',    { x: [0.5, 3] }),
+  yes('by-one-mask',         'x * mean(z, D, where: z > -2, by: 1)'),
+  yes('by-one',              'x * mean(z, D, where: z > -2, by: 1)'),
+  no('by-one',               'x * mean(z, D, where: z > -2, by: 2)'),
+  yes('by-one-neg',          'x * mean(-z, where: z > -2, by: 1)'),
+  yes('by-one-neg',          'mean(-z, where: z > -2, by: 1)'),
+  // The loss's outer mean (kept by the engine): made a plain masked mean by opt/denominator.ts.
+  yes('by-one',              'mean(z, where: z > -2, by: 1)'),
   yes('sum-of-scalar',       'x * sum(k)'),
   yes('mean-of-scalar',      'x * mean(m)'),
   yes('max-of-scalar',       'x * max(m)'),

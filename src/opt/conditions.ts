@@ -30,6 +30,8 @@ export type Condition =
   | { readonly on: 'attrs'; readonly doc: string; readonly test: (attrs: Attrs) => boolean }
   /** A node and the attributes of the reduction it is the mask of: `picks-one ?m r`. */
   | { readonly on: 'mask'; readonly doc: string; readonly test: (ctx: ConditionContext, id: NodeId, attrs: Attrs) => boolean }
+  /** Two nodes: `covers ?x ?c`. */
+  | { readonly on: 'nodes'; readonly doc: string; readonly test: (ctx: ConditionContext, a: NodeId, b: NodeId) => boolean }
   /** Two nodes and the attributes of the reduction over their product: `pairwise ?a ?b r`. */
   | { readonly on: 'pair'; readonly doc: string; readonly test: (ctx: ConditionContext, a: NodeId, b: NodeId, attrs: Attrs) => boolean };
 
@@ -89,6 +91,21 @@ export const CONDITIONS = {
   'one-axis': { on: 'attrs', doc: 'the reduction removes exactly one named axis (softmax works along one)', test: (a) => a.axes?.length === 1 && a.axes[0] !== REST },
   'default-empty': { on: 'attrs', doc: "a masked product with no 'empty:' of its own (1 when nothing is selected)", test: (a) => a.empty === undefined || a.empty === 1 },
   pairwise: { on: 'pair', doc: 'a sum over r of a product of ?a and ?b, real, which both carry every axis of r and each has an axis the other lacks (no rest axis): a contraction', test: pairwise },
+  // A constant e with e·e = e: a product of two values that are e at the same places is e there.
+  idempotent: {
+    on: 'node',
+    doc: 'a constant e with e·e = e (0, 1, inf or NaN)',
+    test: (ctx, id) => {
+      const n = ctx.node(id);
+      const v = n.op === 'const' ? n.attrs.value : undefined;
+      return v !== undefined && (Object.is(v * v, v) || Number.isNaN(v));
+    },
+  },
+  covers: {
+    on: 'nodes',
+    doc: 'the first node has every axis of the second (a reduction over its axes reduces the first too)',
+    test: (ctx, a, b) => ctx.type(b).axes.every((x) => ctx.type(a).axes.some((y) => y.name === x.name)),
+  },
   'picks-one': { on: 'mask', doc: 'the mask selects exactly one element along the reduced axis (a diagonal: iota(i) == iota(j), reduced over j)', test: picksOne },
 } as const satisfies Record<string, Condition>;
 
@@ -101,7 +118,7 @@ export interface ConditionUse {
   readonly arg: string;
   /** A mask or pair condition's attribute name (`r` of `picks-one ?m r`). */
   readonly attrs?: string;
-  /** A pair condition's second node variable (`b` of `pairwise ?a ?b r`). */
+  /** A pair or two-node condition's second node variable (`b` of `pairwise ?a ?b r`, `?c` of `covers ?x ?c`). */
   readonly other?: string;
 }
 
@@ -113,6 +130,10 @@ export function parseConditions(text: string | undefined): ConditionUse[] {
       return { name: 'pairwise' as ConditionName, arg: words[1]!.slice(1), other: words[2]!.slice(1), attrs: words[3]! };
     }
     const [name, arg, extra, more] = words;
+    if (name !== undefined && Object.prototype.hasOwnProperty.call(CONDITIONS, name) && CONDITIONS[name as ConditionName].on === 'nodes') {
+      if (!arg?.startsWith('?') || !extra?.startsWith('?') || more) throw new Error(`rule condition '${part.trim()}': ${name} takes two ?nodes`);
+      return { name: name as ConditionName, arg: arg.slice(1), other: extra.slice(1) };
+    }
     if (!name || !arg || more || name === 'pairwise' || !Object.prototype.hasOwnProperty.call(CONDITIONS, name)) {
       throw new Error(`rule condition '${part.trim()}' is not 'NAME ?var' with a known NAME`);
     }
@@ -127,6 +148,10 @@ export function parseConditions(text: string | undefined): ConditionUse[] {
 export function conditionsHold(uses: readonly ConditionUse[], env: Bindings, ctx: ConditionContext): boolean {
   return uses.every((c) => {
     const cond: Condition = CONDITIONS[c.name];
+    if (cond.on === 'nodes') {
+      const [a, b] = [env.nodes[c.arg], env.nodes[c.other ?? '']];
+      return a !== undefined && b !== undefined && cond.test(ctx, a, b);
+    }
     if (cond.on === 'pair') {
       const [a, b] = [env.nodes[c.arg], env.nodes[c.other ?? '']];
       const attrs = env.attrs[c.attrs ?? ''];

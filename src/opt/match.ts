@@ -54,7 +54,7 @@ export function matchTerm(term: Term, id: NodeId, node: (id: NodeId) => IrNode, 
 }
 
 /** The attributes a replacement node gets from the bound ones, converted to the op's kind. */
-function replacementAttrs(op: OpName, names: readonly string[], env: Bindings, operandAxes: readonly string[], b: IrBuilder): Attrs {
+function replacementAttrs(op: OpName, names: readonly string[], env: Bindings, operandAxes: readonly string[], b: IrBuilder, masked = false): Attrs {
   if (names.length === 0) return {};
   const axesOfVar = (v: string): readonly string[] => {
     const id = env.nodes[v];
@@ -77,7 +77,9 @@ function replacementAttrs(op: OpName, names: readonly string[], env: Bindings, o
     // Merged reductions list their axes in the operand's order, so equal ones hash-cons.
     const all = [...new Set(bound.flatMap(axesOf))];
     const rank = (x: string): number => (operandAxes.includes(x) ? operandAxes.indexOf(x) : operandAxes.length);
-    return { axes: names.length > 1 ? all.sort((x, y) => rank(x) - rank(y)) : all };
+    // A masked reduction rebuilt from one bound reduction keeps its value where nothing is selected.
+    const empty = masked && op === 'mean' && names.length === 1 && bound[0]!.empty !== undefined ? { empty: bound[0]!.empty } : {};
+    return { axes: names.length > 1 ? all.sort((x, y) => rank(x) - rank(y)) : all, ...empty };
   }
   // sort, unsort and cumsum keep their direction: the attributes bound are theirs whole.
   if (kind === 'axis') return op === 'softmax' || op === 'log_softmax' ? { axis: axesOf(bound[0]!)[0]! } : bound[0]!;
@@ -105,7 +107,7 @@ export function instantiate(term: Term, env: Bindings, b: IrBuilder, span: Span 
       const built0 = term.args.map((t) => instantiate(t, env, b, undefined, swap, fold));
       const args = swap && SYMMETRIC.has(term.op) ? built0.reverse() : built0;
       const operandAxes = args[0] === undefined ? [] : b.type(args[0]).axes.map((a) => a.name);
-      const attrs = replacementAttrs(term.op, term.attrs, env, operandAxes, b);
+      const attrs = replacementAttrs(term.op, term.attrs, env, operandAxes, b, args.length === 2);
       const id = b.op(term.op, args, attrs, span);
       if (!fold) return id;
       const built = b.node(id);

@@ -112,6 +112,24 @@ const TABLE: readonly RuleRow[] = [
   ['select-same',          '(select ?c ?x ?x)',                           '?x',                                     'cost',      '',                 'both branches are the same (kept when the condition adds axes)'],
   ['sum-scale',            '(sum:r (mul ?c ?x))',                         '(mul ?c (sum:r ?x))',                    'cost',      'scalar ?c & finite ?c', 'Σ c·x = c·Σ x: one multiplication instead of one per element'],
   ['mean-scale',           '(mean:r (mul ?c ?x))',                        '(mul ?c (mean:r ?x))',                   'cost',      'scalar ?c & finite ?c', 'mean(c·x) = c·mean(x)'],
+  // A constant spread over axes (`select(i >= 0, k, k)`, what fills a left-out optional input
+  // such as cross_entropy's class weight) read at class indices is k wherever it is read.
+  // Class indices are in range by the checker and the boundary check; an ignored one is
+  // replaced by 0 before the gather.
+  ['gather-uniform',       '(gather:g (select ?c ?k ?k) ?t)',             '(select (eq ?t ?t) ?k ?k)',              'cost',      'scalar ?k',        'every entry of the operand is k, so every entry read is k; the result keeps the axes of the indices (t == t everywhere)'],
+  ['select-uniform-then',  '(select ?m (select ?c ?k ?k) ?e)',            '(select ?m ?k ?e)',                      'cost',      'scalar ?k',        'the inner select is k everywhere (it only adds axes, which the outer condition has)'],
+  // w[t]·lp[t] with both read at ignorable class indices: each is select(m, …, NaN); with w = 1
+  // the product is the second factor.
+  ['mul-masked-one',       '(mul (select ?m 1 ?e) (select ?m ?x ?e))',    '(select ?m ?x ?e)',                      'cost',      'idempotent ?e',    'where m holds 1·x = x; elsewhere e·e = e'],
+  ['mul-masked-one-scaled', '(mul (mul ?s (select ?m 1 ?e)) (select ?m ?x ?e))', '(mul ?s (select ?m ?x ?e))',     'cost',      'idempotent ?e',    'where m holds s·1·x = s·x; elsewhere s·e·e = s·e'],
+  ['mul-masked-one-neg',   '(mul (neg (select ?m 1 ?e)) (select ?m ?x ?e))', '(neg (select ?m ?x ?e))',             'cost',      'idempotent ?e',    'where m holds -1·x = -x; elsewhere -e·e = -e'],
+  ['sum-uniform-scale',    '(sum:r (mul (select ?c ?k ?k) ?x))',          '(mul ?k (sum:r ?x))',                    'cost',      'scalar ?k & finite ?k & covers ?x ?c', 'the select is k everywhere and adds no axis x lacks: Σ k·x = k·Σ x'],
+  // mean(l, where: m, by: 1) as lowered (src/check/calls.ts, dividedMean): the masked mean of
+  // l·n / Σ m·1 under m and Σ m·1 ≠ 0, n = Σ m·1 the number selected.
+  ['by-one-mask',          '(and ?m (not (eq (sum:q (select ?m 1 0)) 0)))', '?m',                                  'cost',      '',                 'where m holds the count of m is at least 1, so the second condition holds wherever the first does'],
+  ['by-one',               '(mean:r (div (mul ?l (sum:q (select ?m 1 0))) (select (eq (sum:q (select ?m 1 0)) 0) 1 (sum:q (select ?m 1 0)))) ?m)', '(mean:r ?l ?m)', 'cost', '', 'Σ m·l·n/n / Σ m = Σ m·l / Σ m where m selects something (n ≥ 1); where it selects nothing both are the empty value'],
+  // The same after mul-neg-scalar moved a negation onto the count (nll's -w[t]·logp[t]).
+  ['by-one-neg',           '(mean:r (div (mul (neg (sum:q (select ?m 1 0))) ?l) (select (eq (sum:q (select ?m 1 0)) 0) 1 (sum:q (select ?m 1 0)))) ?m)', '(mean:r (neg ?l) ?m)', 'cost', '', '(-n)·l/n = -l where m selects something (n ≥ 1); where it selects nothing both are the empty value'],
   ['sum-of-scalar',        '(sum:r ?x)',                                  '?x',                                     'algebra',   'no-axes r',        'a reduction over no axes is its operand (a constant or hyperparameter, say)'],
   ['mean-of-scalar',       '(mean:r ?x)',                                 '?x',                                     'algebra',   'no-axes r',        'the mean of one value is that value'],
   ['max-of-scalar',        '(max:r ?x)',                                  '?x',                                     'algebra',   'no-axes r',        'the max of one value is that value'],
