@@ -12,7 +12,7 @@ import type { ElabContext } from './context.js';
 import { arithElem, checkAlignable, checkCopies, elabTensor, expectBool, expectNumber, forceEntry, fromNode, select } from './expr.js';
 import { callableNames, lookupFunction } from './functions.js';
 import { arityText, inlineDef } from './inline.js';
-import { findEntry, findDimVar, hasDim, type Scope } from './scope.js';
+import { findEntry, findDimVar, findRestAxes, hasDim, type Scope } from './scope.js';
 import { describeType, hint, type Elem, type FnVal, type TensorVal, type Val } from './values.js';
 import { reachable } from '../ir/walk.js';
 import { readIgnoring } from './ignore.js';
@@ -174,7 +174,17 @@ function elabOrdered(ctx: ElabContext, scope: Scope, call: Call, builtin: Extrac
 /** Whether an argument names axes of the operand (so `max(x, j)` reduces, `max(x, 0)` doesn't). */
 function namesAxes(scope: Scope, e: Expr, axes: readonly Axis[]): boolean {
   const items = e.kind === 'Tuple' ? e.items : [e];
-  return items.every((it) => it.kind === 'Name' && !findEntry(scope, it.name) && axisFor(scope, it.name, axes) !== undefined);
+  return items.every((it) => it.kind === 'Name' && !findEntry(scope, it.name) && (axisFor(scope, it.name, axes) !== undefined || boundRest(scope, it.name, axes) !== undefined));
+}
+
+/**
+ * `...` in a def whose pattern's `...` took concrete axes of the arguments: those axes (none,
+ * one or several), when the operand has them all; else undefined (the name is looked up as usual).
+ */
+function boundRest(scope: Scope, name: string, axes: readonly Axis[]): string[] | undefined {
+  if (name !== REST || axes.some((a) => a.name === REST)) return undefined;
+  const rest = findRestAxes(scope);
+  return rest && rest.every((r) => axes.some((a) => a.name === r.name)) ? rest.map((r) => r.name) : undefined;
 }
 
 function axisFor(scope: Scope, name: string, axes: readonly Axis[]): string | undefined {
@@ -198,6 +208,11 @@ function resolveAxes(ctx: ElabContext, scope: Scope, e: Expr, axes: readonly Axi
     if (it.kind !== 'Name') {
       ctx.diagnostics.report('NotAnAxis', it.span, { what: `the axis argument of ${fname}`, axes: formatAxes(axes) || 'none' });
       return null;
+    }
+    const rest = single ? undefined : boundRest(scope, it.name, axes);
+    if (rest) {
+      out.push(...rest);
+      continue;
     }
     const found = axisFor(scope, it.name, axes);
     if (!found) {

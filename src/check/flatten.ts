@@ -8,7 +8,7 @@ import { REST, REST_AXIS, type Axis } from '../ir/types.js';
 import type { ElabContext } from './context.js';
 import { elabTensor, fromNode } from './expr.js';
 import { declare, fullOrder } from './order.js';
-import { findDimVar, findEntry, hasDim, type Scope } from './scope.js';
+import { findDimVar, findEntry, findRestAxes, hasDim, type Scope } from './scope.js';
 import type { Val } from './values.js';
 
 /**
@@ -23,11 +23,23 @@ export function elabFlatten(ctx: ElabContext, scope: Scope, call: Call, position
   const merged: Axis[] = [];
   // `...` stands for the rest dims, in their declared order, where it is written (smp's view(B, C, -1)).
   if (!restOnce(ctx, items, 'flatten')) return null;
-  if (items.some(isRestName) && !x.axes.some((a) => a.name === REST)) {
+  // In a def whose `...` took concrete axes of the arguments, `...` is those axes.
+  const bound = boundRest(scope, x.axes);
+  if (items.some(isRestName) && !x.axes.some((a) => a.name === REST) && !bound) {
     ctx.diagnostics.report('FlattenRest', items.find(isRestName)!.span, { axes: formatAxes(x.axes) });
     return null;
   }
   for (const it of items) {
+    if (isRestName(it) && bound) {
+      for (const axis of bound) {
+        if (merged.some((m) => m.name === axis.name)) {
+          ctx.diagnostics.report('FlattenRepeatedAxis', it.span, { axis: axis.name });
+          return null;
+        }
+        merged.push(axis);
+      }
+      continue;
+    }
     const axis = isRestName(it) ? REST_AXIS : it.kind === 'Name' || it.kind === 'Number' ? axisOf(scope, it.kind === 'Name' ? it.name : it.text, x.axes) : undefined;
     if (!axis) {
       if (it.kind === 'Name' || it.kind === 'Number') ctx.diagnostics.report('AxisNotPresent', it.span, { what: 'flatten', axis: it.kind === 'Name' ? it.name : it.text, axes: formatAxes(x.axes) });
@@ -40,6 +52,11 @@ export function elabFlatten(ctx: ElabContext, scope: Scope, call: Call, position
       return null;
     }
     merged.push(axis);
+  }
+  // `...` that took no axes, alone: nothing to merge (a size-1 axis would be made up).
+  if (merged.length === 0) {
+    ctx.diagnostics.report('FlattenRest', axesArg.span, { axes: formatAxes(x.axes) });
+    return null;
   }
   const name = newAxisName(ctx, scope, nameArg, 'flatten');
   if (name === null) return null;
@@ -92,11 +109,23 @@ export function elabUnflatten(ctx: ElabContext, scope: Scope, call: Call, positi
   // when S was merged from them or its inputs have them (never a second rest group).
   if (!restOnce(ctx, items, 'unflatten')) return null;
   const restItem = items.find(isRestName);
-  if (restItem && (x.axes.some((a) => a.name === REST) || !(made?.includes(REST) || hasDim(scope, REST)))) {
+  const bound = boundRest(scope, null);
+  if (restItem && !bound && (x.axes.some((a) => a.name === REST) || !(made?.includes(REST) || hasDim(scope, REST)))) {
     ctx.diagnostics.report('FlattenRest', restItem.span, { axes: formatAxes(x.axes) });
     return null;
   }
   for (const it of items) {
+    if (isRestName(it) && bound) {
+      // The dims `...` took, each an axis named by its dim, as the caller writing them would make.
+      for (const r of bound) {
+        if (parts.some((p) => p.name === r.dim) || x.axes.some((a) => a.name === r.dim && a.name !== axis.name)) {
+          ctx.diagnostics.report('DuplicateDim', it.span, { name: r.dim });
+          return null;
+        }
+        parts.push({ name: r.dim, dim: r.dim });
+      }
+      continue;
+    }
     if (isRestName(it)) {
       parts.push(REST_AXIS);
       continue;
@@ -188,6 +217,16 @@ function newAxisName(ctx: ElabContext, scope: Scope, e: Expr, fname: string): st
 function sizeClash(name: string, product: readonly string[]): boolean {
   if (!/^\d+$/.test(name) || !product.every((d) => /^\d+$/.test(d))) return false;
   return product.reduce((p, d) => p * Number(d), 1) !== Number(name);
+}
+
+/**
+ * The concrete axes a def's `...` took, when bound (scope.ts `restAxes`) and the operand has
+ * them all, or for unflatten (`need` null) whatever they are; else undefined.
+ */
+function boundRest(scope: Scope, need: readonly Axis[] | null): readonly Axis[] | undefined {
+  const rest = findRestAxes(scope);
+  if (!rest || need?.some((a) => a.name === REST)) return undefined;
+  return !need || rest.every((r) => need.some((a) => a.name === r.name)) ? rest : undefined;
 }
 
 const isRestName = (e: Expr): boolean => e.kind === 'Name' && e.name === REST;

@@ -123,14 +123,17 @@ export function inlineDef(ctx: ElabContext, caller: Scope, fn: Extract<FnVal, { 
     if (!v || v.kind !== 'tensor') return v;
     const clean = hygienic(ctx, def.name.name, v, argumentAxes(scope), call.span);
     if (!clean || !def.result) return clean;
-    // A declared result (`-> [N]`, in the pattern's dims) is checked, and is its order.
-    const order = matchDeclared(clean.axes, def.result, (d) => scope.dimVars.get(d)?.name);
+    // A declared result (`-> [N]`, in the pattern's dims) is checked, and is its order; its
+    // `...`, when the pattern's took concrete axes, is those axes.
+    const bound = scope.restAxes ?? undefined;
+    const result = bound ? def.result.flatMap((d) => (d.kind === 'RestDim' ? bound.map((_, k) => ({ kind: 'NamedDim' as const, name: `${REST}${k}`, span: d.span })) : [d])) : def.result;
+    const order = matchDeclared(clean.axes, result, (d) => (bound && d.startsWith(REST) ? bound[Number(d.slice(REST.length))]?.name : scope.dimVars.get(d)?.name));
     if (!order) {
       ctx.diagnostics.report('ResultShapeMismatch', def.resultSpan, { name: def.name.name, actual: formatAxes(clean.axes), declared: shapeText(def.result).slice(1, -1) });
       return null;
     }
     // `-> [B, ...]`: the rest group where the declared result has it.
-    const restAt = def.result.filter((d) => d.kind !== 'RestDim').length === def.result.length ? -1 : def.result.findIndex((d) => d.kind === 'RestDim');
+    const restAt = result.filter((d) => d.kind !== 'RestDim').length === result.length ? -1 : result.findIndex((d) => d.kind === 'RestDim');
     return declare(ctx, clean, restAt >= 0 ? [...order.slice(0, restAt), REST, ...order.slice(restAt)] : order);
   } finally {
     ctx.callStack.pop();

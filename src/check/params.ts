@@ -217,8 +217,20 @@ function matchShape(ctx: ElabContext, scope: Scope, dims: readonly DimExpr[], va
   const full = fullOrder(val) ?? argOrder;
   const others = full.filter((n) => !matched.includes(n));
   if (hasRest && restAt >= 0 && others.length === 0) others.push(REST);
+  if (restAt >= 0) bindRest(scope, others.includes(REST) || others.some((n) => mappedHere.has(n)) ? null : others.map((n) => axes.find((a) => a.name === n)!));
   const guessed = declared ? [] : positional.map((i) => byName.get(i)!.name);
   return { names: [...matched.slice(0, before), ...others, ...matched.slice(before)], guessed, choices: remaining.length };
+}
+
+/**
+ * The axes a parameter's `...` took, which `...` names in the def's body when every parameter
+ * with `...` took the same concrete axes; else (different ones, or an argument's own rest
+ * group, or axes a binding maps over) it stays unresolved, and naming it is an error there.
+ */
+function bindRest(scope: Scope, took: readonly Axis[] | null): void {
+  const same = (a: readonly Axis[], b: readonly Axis[]): boolean => a.length === b.length && a.every((x, k) => x.name === b[k]!.name);
+  if (scope.restAxes === undefined) scope.restAxes = took;
+  else if (scope.restAxes === null || took === null || !same(scope.restAxes, took)) scope.restAxes = null;
 }
 
 /**

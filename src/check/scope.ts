@@ -41,6 +41,12 @@ export interface Scope {
    * those variables, which the def's own bindings map over too (context.ts `mapped`).
    */
   readonly mapped?: readonly string[];
+  /**
+   * Inside a def whose pattern's `...` took concrete axes of the arguments (`[B, C, ...]` of
+   * [B, C, H, W]): those axes, in order, which `...` then names (null: the parameters' `...`
+   * took different axes, or the argument's own rest group, and it stays unresolved).
+   */
+  restAxes?: readonly Axis[] | null;
 }
 
 /** The index variables a binding checked in `scope` maps over before its own (see `mapped`). */
@@ -86,6 +92,12 @@ export function findDimVar(scope: Scope, name: string): Axis | undefined {
     const a = s.dimVars.get(name);
     if (a) return a;
   }
+  return undefined;
+}
+
+/** The concrete axes a def's `...` stands for here, if its pattern bound them (see `restAxes`). */
+export function findRestAxes(scope: Scope): readonly Axis[] | undefined {
+  for (let s: Scope | undefined = scope; s; s = s.parent) if (s.restAxes !== undefined) return s.restAxes ?? undefined;
   return undefined;
 }
 
