@@ -50,8 +50,12 @@ const interp = new LiveInterp();
  * the backend that runs it.
  */
 function prepared(fn: IrFunction, autodiff: boolean): IrFunction {
-  if (autodiff || fn.gradients || (fn.functions ?? []).length > 0) return fn;
-  return differentiate(fn, { target: tf.getBackend() === 'cpu' ? 'cpu' : 'wasm' }).fn ?? fn;
+  if (autodiff || (fn.functions ?? []).length > 0) return fn;
+  const target = tf.getBackend() === 'cpu' ? 'cpu' : 'wasm';
+  // The body for calls that leave the defaulted inputs out is differentiated as the loss is.
+  const leftOut = fn.leftOut && (differentiate(fn.leftOut, { target }).fn ?? fn.leftOut);
+  const general = fn.gradients ? fn : differentiate(fn, { target }).fn ?? fn;
+  return leftOut === fn.leftOut ? general : { ...general, ...(leftOut ? { leftOut } : {}) };
 }
 
 /**
