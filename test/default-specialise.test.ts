@@ -6,7 +6,8 @@
 // and its central differences, every reduction, the `weights` option, ignore_index and label
 // smoothing, on wasm and cpu; the default call runs as many kernels as the loss written before
 // it took a weight (bench/cross-entropy-unweighted.loss), fewer than the weighted call; the
-// evaluator takes the same body as the module.
+// evaluator takes the same body as the module; the PyTorch module (the same lowering) without
+// `weight` = with weight all ones = real PyTorch's F.cross_entropy and F.nll_loss, in float64.
 import * as tf from '@tensorflow/tfjs';
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -17,6 +18,7 @@ import { withDefaultsLeftOut } from '../src/ir/left-out.js';
 import type { IrFunction } from '../src/ir/types.js';
 import { frontEnd } from '../src/pipeline.js';
 import { compiledModule, type LossModule } from './helpers/compiled.js';
+import { runTorchDriver, torchMissing } from './helpers/torch.js';
 import { torchCrossEntropy, type Reduction } from './oracle/class-weight.js';
 import { fdGrad, maxAbsErr, maxRelErr } from './oracle/fd.js';
 import { mulberry32 } from './oracle/tensor.js';
@@ -214,4 +216,53 @@ describe.each(['wasm', 'cpu'] as BackendName[])('stdlib cross_entropy and nll wi
     expect(gathers(evaluated)).toBe(gathers(evaluatedWeighted) - 1);
     tf.dispose([x, t, weight]);
   });
+});
+
+// The generated PyTorch module left without weight, with weight all ones, and torch itself.
+const PY_DRIVER = String.raw`
+import torch.nn.functional as F
+out = []
+for c in json.load(sys.stdin):
+    res = {}
+    for which in ("torch", "module", "module_ones"):
+        x = torch.tensor(c["x"], dtype=torch.float64, requires_grad=True)
+        t = torch.tensor(c["t"], dtype=torch.int64)
+        ones = {"weight": torch.ones(x.shape[1], dtype=torch.float64)} if which == "module_ones" else {}
+        inp = torch.log_softmax(x, 1) if c["nll"] else x
+        if which == "torch":
+            if c["nll"]:
+                v = F.nll_loss(inp, t, ignore_index=c["ignore"], reduction=c["reduction"])
+            else:
+                v = F.cross_entropy(inp, t, ignore_index=c["ignore"], label_smoothing=c["eps"], reduction=c["reduction"])
+        elif c["nll"]:
+            v = mod.nll(inp, t, ignore_index=c["ignore"], reduction=c["reduction"], **ones)
+        else:
+            v = mod.cross_entropy(inp, t, ignore_index=c["ignore"], label_smoothing=c["eps"], reduction=c["reduction"], **ones)
+        value = v.reshape(-1).tolist()
+        v.sum().backward()
+        res[which] = {"value": ["NaN" if q != q else q for q in value], "grad": ["NaN" if q != q else q for q in x.grad.reshape(-1).tolist()]}
+    out.append(res)
+print(json.dumps(out))
+`;
+
+describe('the PyTorch module without weight', () => {
+  const missing = torchMissing();
+  it.skipIf(missing !== undefined)("= with weight all ones = F.cross_entropy and F.nll_loss, 'mean', 'sum', 'none', float64", async () => {
+    type Answer = Record<'torch' | 'module' | 'module_ones', { value: (number | 'NaN')[]; grad: (number | 'NaN')[] }>;
+    const cases = CASES.filter((c) => c.u === undefined).flatMap((c) =>
+      (['cross_entropy', 'nll'] as const).filter((loss) => loss === 'cross_entropy' || c.eps === 0).flatMap((loss) => (['mean', 'sum', 'none'] as const).map((reduction) => ({ c, loss, reduction }))),
+    );
+    const input = cases.map(({ c, loss, reduction }) => ({ x: c.x, t: c.t, eps: c.eps, ignore: c.ignore, reduction, nll: loss === 'nll' }));
+    const answers = await runTorchDriver<Answer[]>('default-specialise-py', 'classification.loss', CLS, PY_DRIVER, input);
+    const num = (v: number | 'NaN'): number => (v === 'NaN' ? NaN : v);
+    cases.forEach(({ c, loss, reduction }, k) => {
+      const a = answers[k]!;
+      const label = `${loss} ${c.name} ${reduction}`;
+      for (const part of ['value', 'grad'] as const) {
+        const want = a.torch[part].map(num);
+        expect(maxAbsErr(a.module[part].map(num), want), `${label} ${part}: module`).toBeLessThan(1e-12);
+        expect(maxAbsErr(a.module_ones[part].map(num), want), `${label} ${part}: module with weight 1`).toBeLessThan(1e-12);
+      }
+    });
+  }, 120_000);
 });
