@@ -1,5 +1,6 @@
 // The one place that knows the order of the phases:
 //   parse → check (names, types, named axes; lowers to IR) → optimize → differentiate
+//   (each also with its defaulted inputs left out, src/ir/left-out.ts)
 //   → analyze (numeric stability) → lower (src/lower: generated code or the evaluator).
 // One cost target per run: the optimizer's choices and the backward pass's use the same.
 
@@ -7,6 +8,7 @@ import { checkSource, type CheckResult } from './check/module.js';
 import type { SourceHost } from './check/program.js';
 import { sortDiagnostics, type Diagnostic } from './diagnostics/diagnostic.js';
 import type { IrFunction } from './ir/types.js';
+import { withDefaultsLeftOut } from './ir/left-out.js';
 import { differentiate } from './grad/index.js';
 import { optimizeFunction, type AppliedRewrite } from './opt/index.js';
 import { analyzeStability } from './stability/index.js';
@@ -45,6 +47,7 @@ export interface FrontEndResult extends CheckResult {
 export function frontEnd(text: string, file: string, options: PipelineOptions = {}): FrontEndResult {
   const checked = checkSource(text, file, options.host);
   const rewrites = new Map<string, readonly AppliedRewrite[]>();
+  const optimized = (fn: IrFunction): IrFunction => (options.optimize !== false ? optimizeFunction(fn, options.target ? { target: options.target } : {}).fn : fn);
   let losses: IrFunction[] = checked.losses;
   if (options.optimize !== false) {
     losses = checked.losses.map((fn) => {
@@ -55,6 +58,10 @@ export function frontEnd(text: string, file: string, options: PipelineOptions = 
   }
   const forward = losses;
   const notDifferentiable = new Map<string, string>();
+  const differentiated = (fn: IrFunction): IrFunction | undefined => {
+    if (options.gradients !== true) return fn;
+    return differentiate(fn, { optimize: options.optimize !== false, ...(options.target ? { target: options.target } : {}) }).fn;
+  };
   if (options.gradients === true) {
     losses = losses.map((fn) => {
       const d = differentiate(fn, { optimize: options.optimize !== false, ...(options.target ? { target: options.target } : {}) });
@@ -62,6 +69,13 @@ export function frontEnd(text: string, file: string, options: PipelineOptions = 
       return d.fn ?? fn;
     });
   }
+  // Each loss with inputs that default to a constant keeps a body for calls that leave them all
+  // out, those constants folded (src/ir/left-out.ts); only when it is differentiable as the loss is.
+  losses = losses.map((fn, k) => {
+    const leftOut = withDefaultsLeftOut(checked.losses[k]!);
+    const ready = leftOut && differentiated(optimized(leftOut));
+    return ready && (ready.gradients !== undefined) === (fn.gradients !== undefined) ? { ...fn, leftOut: ready } : fn;
+  });
   // The analysis reads the forward pass: its gradient rules know where a backward pass breaks.
   // Messages quote the sources; a def used by several losses is reported once, at the def.
   const source = (f: string): string | undefined => (f === file ? text : options.host?.readFile(f));

@@ -51,10 +51,15 @@ const interp = new LiveInterp();
  * the backend that runs it.
  */
 function prepared(fn: IrFunction, autodiff: boolean): IrFunction {
-  if (autodiff || fn.gradients || (fn.functions ?? []).length > 0) return fn;
+  if (autodiff || (fn.functions ?? []).length > 0) return fn;
   const target = tf.getBackend() === 'cpu' ? 'cpu' : 'wasm';
   // Once per loss and target: the lowering's own plans are then kept with the derived IR too.
-  return memoized(fn, `differentiated for ${target}`, () => differentiate(fn, { target }).fn ?? fn);
+  // The body for calls that leave the defaulted inputs out is differentiated as the loss is.
+  return memoized(fn, `differentiated for ${target}`, () => {
+    const leftOut = fn.leftOut && (differentiate(fn.leftOut, { target }).fn ?? fn.leftOut);
+    const general = fn.gradients ? fn : differentiate(fn, { target }).fn ?? fn;
+    return leftOut === fn.leftOut ? general : { ...general, ...(leftOut ? { leftOut } : {}) };
+  });
 }
 
 /**

@@ -62,6 +62,11 @@ export class IrBuilder {
     return this.intern(op, args, attrs, this.infer(op, args, attrs), span);
   }
 
+  /** `node` over other operands of the same types: its type kept, not inferred again. */
+  copy(node: IrNode, args: readonly NodeId[]): NodeId {
+    return this.intern(node.op, args, node.attrs, node.type, node.span);
+  }
+
   private intern(op: OpName, args: readonly NodeId[], attrs: Attrs, type: TensorType, span?: Span): NodeId {
     const key = nodeKey(op, args, attrs, type);
     const existing = this.byKey.get(key);

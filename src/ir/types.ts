@@ -214,6 +214,12 @@ export interface IrFunction {
   readonly optimized?: boolean;
   /** The backward pass, once derived (src/grad): its nodes live in `nodes` beside the forward ones. */
   readonly gradients?: IrGradients;
+  /**
+   * The body run when every optional input with a constant default is left out
+   * (src/ir/left-out.ts): those inputs are constants in it, and not among its inputs.
+   * Optimized and differentiated as this one is.
+   */
+  readonly leftOut?: IrFunction;
 }
 
 /**

@@ -22,6 +22,7 @@ import { unionValue, withoutTrailingOne } from './union.js';
 import { listInputs, withStackedLists } from './lists.js';
 import { raggedSplitOf } from '../ir/ragged.js';
 import { raggedCuts } from './ragged.js';
+import { leftOutInputs } from '../ir/left-out.js';
 
 export interface LossArguments<V> {
   /** The positional arguments (required tensor inputs and function parameters), by name. */
@@ -120,101 +121,116 @@ function lowerChecked<V>(I: Interp<V>, fn: IrFunction, call: LossArguments<V>, o
   for (const [name, f] of functions) {
     I.throwIf(I.js('ne', I.js('typeOf', f), I.str('function')), 'TypeError', () => [`${fn.name}: argument '${name}' must be a function (a tensor to a tensor or to a list of tensors)`]);
   }
-  const derived = options.autodiff !== true ? fn.gradients : undefined;
+  // The body for calls that leave out every input defaulting to a constant (src/ir/left-out.ts).
+  const leftOut = fn.leftOut && (options.autodiff === true || !fn.gradients || fn.leftOut.gradients) ? fn.leftOut : undefined;
   // The input scan's NaN test folded into the value of the compiler's backward pass (taped),
-  // for the inputs every root it may return carries NaN from; not when tiled or layered.
-  const folded = derived && functions.size === 0 && !('plan' in analyzeTiling(fn)) ? foldableInputs(fn) : new Set<string>();
+  // for the inputs every root it may return carries NaN from, in both bodies; not when tiled or layered.
+  const foldable = (f: IrFunction): ReadonlySet<string> => (options.autodiff !== true && f.gradients && functions.size === 0 && !('plan' in analyzeTiling(f)) ? foldableInputs(f) : new Set<string>());
+  const folded = leftOut ? new Set([...foldable(fn)].filter((name) => foldable(leftOut).has(name))) : foldable(fn);
   const sig = checkArguments(I, fn, given, call.options, folded);
   const scalar = returnsScalar(fn);
   const result = (v: V): V => (scalar ? I.as(v, 'tf.Scalar') : v);
 
-  const restFirst = (v: V, axes: IrFunction['inputs'][number]['axes']): V => {
-    const moved = sig.layout.restFirst(v, axes);
-    return moved === v ? v : I.let(`${I.nameOf(v) ?? 'input'}Inside`, moved);
-  };
-  // Inside tf.tidy: the inputs left out, as their defaults everywhere, or (`y: [N] = x`) as the
-  // value of the input they name, declared before them: the same tensor, so that tfjs's tape
-  // adds both uses into the gradient of the one given.
-  const fill = (): Map<NodeId, V> => {
-    const declared = new Map<string, V>();
-    return new Map(
-      fn.inputs.map((i) => {
-        const v = given.get(i.name)!;
-        // A ragged list stays its array of elements (src/lower/ragged.ts reads them one by one).
-        if (i.ragged) return [i.node, v] as const;
-        // Broadcast to its full shape here, outside the backward pass: tfjs sums its gradient back.
-        if (i.broadcasts) return [i.node, I.let(`${I.nameOf(v) ?? i.name}Full`, I.tf('broadcastTo', v, sig.shape(i)))] as const;
-        // Class indices given for a union input become its one-hot probabilities here.
-        if (i.orIndices) return [i.node, unionValue(I, sig, i, v)] as const;
-        // Class indices given as [N, 1] (Keras) lose that axis here.
-        if (trailingOne(i)) {
-          const flat = withoutTrailingOne(I, sig, i, v);
-          declared.set(i.name, flat);
-          return [i.node, flat] as const;
-        }
-        // `[B, C, ...]` is transposed to the layout inside, rest dims first; tfjs differentiates that.
-        if (i.default === undefined) {
-          declared.set(i.name, v);
-          return [i.node, restFirst(v, i.axes)] as const;
-        }
-        const dtype = TF_DTYPE[i.elem === 'index' ? 'int' : i.elem];
-        const dflt = typeof i.default === 'number' ? I.tf('fill', sig.layout.declaredShape(i.axes), I.num(i.default), I.str(dtype)) : declared.get(i.default.input);
-        if (dflt === undefined) throw new Error(`internal: ${fn.name}: '${i.name}' defaults to an input not declared before it`);
-        const filled = I.let(`${I.nameOf(v) ?? i.name}Value`, I.js('orElse', v, dflt));
-        declared.set(i.name, filled);
-        return [i.node, restFirst(filled, i.axes)] as const;
-      }),
-    );
-  };
-  const context = (inputs: ReadonlyMap<NodeId, V>): BodyContext<V> => ({ I, fn, layout: sig.layout, inputs, hypers: sig.hypers });
+  const general = fn;
+  const body = (fn: IrFunction): V => {
+    // The checks read the general body's hyperparameter nodes; the other body has its own ids.
+    const hyperNode = new Map(general.hypers.map((h) => [h.name, h.node] as const));
+    const hypers = fn === general ? sig.hypers : new Map(fn.hypers.flatMap((h) => {
+      const checked = sig.hypers.get(hyperNode.get(h.name)!);
+      return checked ? [[h.node, checked] as const] : [];
+    }));
+    const derived = options.autodiff !== true ? fn.gradients : undefined;
+    const restFirst = (v: V, axes: IrFunction['inputs'][number]['axes']): V => {
+      const moved = sig.layout.restFirst(v, axes);
+      return moved === v ? v : I.let(`${I.nameOf(v) ?? 'input'}Inside`, moved);
+    };
+    // Inside tf.tidy: the inputs left out, as their defaults everywhere, or (`y: [N] = x`) as the
+    // value of the input they name, declared before them: the same tensor, so that tfjs's tape
+    // adds both uses into the gradient of the one given.
+    const fill = (): Map<NodeId, V> => {
+      const declared = new Map<string, V>();
+      return new Map(
+        fn.inputs.map((i) => {
+          const v = given.get(i.name)!;
+          // A ragged list stays its array of elements (src/lower/ragged.ts reads them one by one).
+          if (i.ragged) return [i.node, v] as const;
+          // Broadcast to its full shape here, outside the backward pass: tfjs sums its gradient back.
+          if (i.broadcasts) return [i.node, I.let(`${I.nameOf(v) ?? i.name}Full`, I.tf('broadcastTo', v, sig.shape(i)))] as const;
+          // Class indices given for a union input become its one-hot probabilities here.
+          if (i.orIndices) return [i.node, unionValue(I, sig, i, v)] as const;
+          // Class indices given as [N, 1] (Keras) lose that axis here.
+          if (trailingOne(i)) {
+            const flat = withoutTrailingOne(I, sig, i, v);
+            declared.set(i.name, flat);
+            return [i.node, flat] as const;
+          }
+          // `[B, C, ...]` is transposed to the layout inside, rest dims first; tfjs differentiates that.
+          if (i.default === undefined) {
+            declared.set(i.name, v);
+            return [i.node, restFirst(v, i.axes)] as const;
+          }
+          const dtype = TF_DTYPE[i.elem === 'index' ? 'int' : i.elem];
+          const dflt = typeof i.default === 'number' ? I.tf('fill', sig.layout.declaredShape(i.axes), I.num(i.default), I.str(dtype)) : declared.get(i.default.input);
+          if (dflt === undefined) throw new Error(`internal: ${fn.name}: '${i.name}' defaults to an input not declared before it`);
+          const filled = I.let(`${I.nameOf(v) ?? i.name}Value`, I.js('orElse', v, dflt));
+          declared.set(i.name, filled);
+          return [i.node, restFirst(filled, i.axes)] as const;
+        }),
+      );
+    };
+    const context = (inputs: ReadonlyMap<NodeId, V>): BodyContext<V> => ({ I, fn, layout: sig.layout, inputs, hypers });
 
-  if (functions.size > 0) {
-    return result(I.tf('tidy', I.arrow([], () => layered(context(fill()), functions), { block: true })));
-  }
-  const compute = I.let(
-    'compute',
-    I.arrow(
-      derived ? [] : [{ name: 'check', type: 'boolean' }],
-      ([check]) => (derived ? taped(context(fill()), derived, sig) : autodiff(context(fill()), sig, check!)),
-      { returnType: 'tf.Tensor' },
-    ),
-  );
-  const computed = (): V => (derived ? I.call(compute) : I.call(compute, I.bool(false)));
-  const tiling = analyzeTiling(fn);
-  const plan = 'plan' in tiling ? tiling.plan : undefined;
-  // Tiled over blocks of rows (src/lower/tile.ts) when one block does not cover them all, for
-  // the loss's own reduction unweighted.
-  const top = context(new Map());
-  const blockRows = plan && blockRowsOf(top, plan, call.options);
-  const ownReduction = (): V => (sig.reduction ? I.and(I.js('eq', sig.reduction.mode, I.str(fn.reduction!.kind)), () => I.js('eq', sig.reduction!.weights, I.undef())) : I.bool(true));
-  const tiled = plan && blockRows !== undefined ? I.let('tiled', I.and(ownReduction(), () => I.js('lt', blockRows, rowCount(top, plan)))) : undefined;
-  // The tiled loss written once, as a local function: checkFinite's run, its diagnosis and the
-  // value returned each call it (written out at each, a masked loss carried it three times).
-  const tiledLossFn = plan && blockRows !== undefined ? I.let('tiledLoss', I.arrow([], () => tiledLoss(context(fill()), plan, blockRows, sig.shape), { returnType: 'tf.Tensor' })) : undefined;
-  const tiledLossValue = (): V => I.call(tiledLossFn!);
-  // checkFinite runs the loss once off the gradient tape: an error thrown inside tf.grads
-  // would leave the tape's saved tensors behind, one thrown there leaves nothing. The derived
-  // backward pass is left out of it (its forward frees values the diagnosis reads); a masked
-  // outer reduction of the loss's own is checked at the output, as the whole pass computes it.
-  const diagnose = (root: NodeId) => (): V => checkedForward(context(fill()), root);
-  const diagnosis = !derived ? (): V => I.call(compute, I.bool(true)) : fn.reduction?.mask !== undefined ? (): V => I.branches([[ownReduction, diagnose(fn.output)]], diagnose(rootOf(fn))) : diagnose(rootOf(fn));
-  I.when(I.js('eq', I.get(call.options, 'checkFinite'), I.bool(true)), () => {
-    if (!plan || tiled === undefined || blockRows === undefined) {
-      finiteRun(I, diagnosis);
-      return;
+    if (functions.size > 0) {
+      return result(I.tf('tidy', I.arrow([], () => layered(context(fill()), functions), { block: true })));
     }
-    // What the untiled diagnosis checks: with the derived backward, a masked outer reduction at the output.
-    const tiledRoot = derived && fn.reduction?.mask !== undefined ? fn.output : rootOf(fn);
-    finiteRun(I, diagnosis, { when: tiled, value: tiledLossValue, diagnose: () => tiledDiagnosis(context(fill()), plan, blockRows, tiledRoot, tiledLossValue) });
-  });
-  // With checkFinite the per-sample losses were found finite above; their reduction may still
-  // not be (a sum past float32's largest, an infinite weight): the value returned is checked too.
-  const reducedChecked = (v: V): V =>
-    fn.reduction && sig.reduction && hasFiniteCheck(fn)
-      ? I.helper('finiteReduced', I.str(fn.name), v, I.js('eq', I.get(call.options, 'checkFinite'), I.bool(true)), sig.reduction.mode, I.js('ne', sig.reduction.weights, I.undef()))
-      : v;
-  if (!plan || tiled === undefined || blockRows === undefined) return I.tf('tidy', I.arrow([], () => result(reducedChecked(computed())), { block: true }));
-  return I.tf('tidy', I.arrow([], () => I.branches([[() => tiled, () => result(reducedChecked(tiledLossValue()))]], () => result(reducedChecked(computed()))), { block: true }));
+    const compute = I.let(
+      'compute',
+      I.arrow(
+        derived ? [] : [{ name: 'check', type: 'boolean' }],
+        ([check]) => (derived ? taped(context(fill()), derived, sig) : autodiff(context(fill()), sig, check!)),
+        { returnType: 'tf.Tensor' },
+      ),
+    );
+    const computed = (): V => (derived ? I.call(compute) : I.call(compute, I.bool(false)));
+    const tiling = analyzeTiling(fn);
+    const plan = 'plan' in tiling ? tiling.plan : undefined;
+    // Tiled over blocks of rows (src/lower/tile.ts) when one block does not cover them all, for
+    // the loss's own reduction unweighted.
+    const top = context(new Map());
+    const blockRows = plan && blockRowsOf(top, plan, call.options);
+    const ownReduction = (): V => (sig.reduction ? I.and(I.js('eq', sig.reduction.mode, I.str(fn.reduction!.kind)), () => I.js('eq', sig.reduction!.weights, I.undef())) : I.bool(true));
+    const tiled = plan && blockRows !== undefined ? I.let('tiled', I.and(ownReduction(), () => I.js('lt', blockRows, rowCount(top, plan)))) : undefined;
+    // The tiled loss written once, as a local function: checkFinite's run, its diagnosis and the
+    // value returned each call it (written out at each, a masked loss carried it three times).
+    const tiledLossFn = plan && blockRows !== undefined ? I.let('tiledLoss', I.arrow([], () => tiledLoss(context(fill()), plan, blockRows, sig.shape), { returnType: 'tf.Tensor' })) : undefined;
+    const tiledLossValue = (): V => I.call(tiledLossFn!);
+    // checkFinite runs the loss once off the gradient tape: an error thrown inside tf.grads
+    // would leave the tape's saved tensors behind, one thrown there leaves nothing. The derived
+    // backward pass is left out of it (its forward frees values the diagnosis reads); a masked
+    // outer reduction of the loss's own is checked at the output, as the whole pass computes it.
+    const diagnose = (root: NodeId) => (): V => checkedForward(context(fill()), root);
+    const diagnosis = !derived ? (): V => I.call(compute, I.bool(true)) : fn.reduction?.mask !== undefined ? (): V => I.branches([[ownReduction, diagnose(fn.output)]], diagnose(rootOf(fn))) : diagnose(rootOf(fn));
+    I.when(I.js('eq', I.get(call.options, 'checkFinite'), I.bool(true)), () => {
+      if (!plan || tiled === undefined || blockRows === undefined) {
+        finiteRun(I, diagnosis);
+        return;
+      }
+      // What the untiled diagnosis checks: with the derived backward, a masked outer reduction at the output.
+      const tiledRoot = derived && fn.reduction?.mask !== undefined ? fn.output : rootOf(fn);
+      finiteRun(I, diagnosis, { when: tiled, value: tiledLossValue, diagnose: () => tiledDiagnosis(context(fill()), plan, blockRows, tiledRoot, tiledLossValue) });
+    });
+    // With checkFinite the per-sample losses were found finite above; their reduction may still
+    // not be (a sum past float32's largest, an infinite weight): the value returned is checked too.
+    const reducedChecked = (v: V): V =>
+      fn.reduction && sig.reduction && hasFiniteCheck(fn)
+        ? I.helper('finiteReduced', I.str(fn.name), v, I.js('eq', I.get(call.options, 'checkFinite'), I.bool(true)), sig.reduction.mode, I.js('ne', sig.reduction.weights, I.undef()))
+        : v;
+    if (!plan || tiled === undefined || blockRows === undefined) return I.tf('tidy', I.arrow([], () => result(reducedChecked(computed())), { block: true }));
+    return I.tf('tidy', I.arrow([], () => I.branches([[() => tiled, () => result(reducedChecked(tiledLossValue()))]], () => result(reducedChecked(computed()))), { block: true }));
+  };
+  if (!leftOut) return body(fn);
+  const allLeftOut = leftOutInputs(fn).map((i) => (): V => I.js('eq', given.get(i.name)!, I.undef()));
+  return I.branches([[() => allLeftOut.slice(1).reduce((acc, v) => I.and(acc, v), allLeftOut[0]!()), () => body(leftOut)]], () => body(fn));
 }
 
 /**

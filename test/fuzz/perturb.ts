@@ -121,9 +121,9 @@ export function perturb(fn: IrFunction, sample: Sample, kind: Kind, rng: Rng): P
     }
     case 'unknownOption': {
       // A key the loss does not take, often a near miss of one it does.
-      // Not one the loss takes: cross_entropy's optional input `weight` is an option.
-      const taken = new Set([...fn.hypers.map((h) => h.name), ...fn.inputs.map((i) => i.name)]);
-      const key = pick(rng, ['reduktion', 'checkvalues', 'labelSmoothing', 'weight', ...fn.hypers.map((h) => `${h.name}_`)].filter((k) => !taken.has(k)))!;
+      // Not one the loss does take (monai_dice and cross_entropy take `weight`).
+      const takes = new Set([...fn.inputs.map((i) => i.name), ...fn.hypers.map((h) => h.name)]);
+      const key = pick(rng, ['reduktion', 'checkvalues', 'labelSmoothing', 'weight', ...fn.hypers.map((h) => `${h.name}_`)].filter((k) => !takes.has(k)))!;
       return { kind, tensors: {}, options: { [key]: 1 }, expect: new RegExp(`unknown option '${key}'`), evaluator: false };
     }
     case 'optionsObject':
