@@ -1,6 +1,6 @@
 // The one place that knows the order of the phases:
 //   parse → check (names, types, named axes; lowers to IR) → optimize → differentiate
-//   (each also with its defaulted inputs left out, src/ir/left-out.ts)
+//   (each also with its defaulted inputs left out and options at their defaults, src/ir/specialise.ts)
 //   → analyze (numeric stability) → lower (src/lower: generated code or the evaluator).
 // One cost target per run: the optimizer's choices and the backward pass's use the same.
 
@@ -8,7 +8,7 @@ import { checkSource, type CheckResult } from './check/module.js';
 import type { SourceHost } from './check/program.js';
 import { sortDiagnostics, type Diagnostic } from './diagnostics/diagnostic.js';
 import type { IrFunction } from './ir/types.js';
-import { withDefaultsLeftOut } from './ir/left-out.js';
+import { specialisations } from './ir/specialise.js';
 import { differentiate } from './grad/index.js';
 import { optimizeFunction, type AppliedRewrite } from './opt/index.js';
 import { analyzeStability } from './stability/index.js';
@@ -69,12 +69,16 @@ export function frontEnd(text: string, file: string, options: PipelineOptions = 
       return d.fn ?? fn;
     });
   }
-  // Each loss with inputs that default to a constant keeps a body for calls that leave them all
-  // out, those constants folded (src/ir/left-out.ts); only when it is differentiable as the loss is.
+  // Each loss with inputs that default to a constant, or options whose defaults fold, keeps
+  // bodies for calls that leave them so, those constants folded (src/ir/specialise.ts); only
+  // bodies differentiable as the loss is.
   losses = losses.map((fn, k) => {
-    const leftOut = withDefaultsLeftOut(checked.losses[k]!);
-    const ready = leftOut && differentiated(optimized(leftOut));
-    return ready && (ready.gradients !== undefined) === (fn.gradients !== undefined) ? { ...fn, leftOut: ready } : fn;
+    const prepare = (body: IrFunction): IrFunction | undefined => {
+      const ready = differentiated(optimized(body));
+      return ready && (ready.gradients !== undefined) === (fn.gradients !== undefined) ? ready : undefined;
+    };
+    const specialised = specialisations(checked.losses[k]!, fn, { optimize: optimized, prepare }, options.target);
+    return specialised.length > 0 ? { ...fn, specialised } : fn;
   });
   // The analysis reads the forward pass: its gradient rules know where a backward pass breaks.
   // Messages quote the sources; a def used by several losses is reported once, at the def.

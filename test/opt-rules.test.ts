@@ -135,6 +135,18 @@ const CASES: readonly Case[] = [
   yes('sub-0',               'x - 0'),
   yes('mul-1',               '1 * x'),
   yes('div-1',               'x / 1'),
+  // p in [0, 1] is finite; q in [0, inf) and x (no domain) may be infinite: 0·∞ is NaN.
+  yes('add-zero-product',    'x + 0 * p'),
+  yes('add-zero-product',    'p * 0 + x'),
+  no('add-zero-product',     'x + 0 * q'),
+  no('add-zero-product',     'p + 0 * x'),
+  no('add-zero-product',     'sum(x, D) + 0 * p'),
+  yes('sub-zero-product',    'x - 0 * p'),
+  no('sub-zero-product',     'x - 0 * q'),
+  yes('mul-zero-product-sum', '(1 + 0 * p) * softplus(x)'),
+  yes('mul-zero-product-sum', 'x * (2 + p * 0)'),
+  no('mul-zero-product-sum', '(1 + 0 * q) * x'),
+  no('mul-zero-product-sum', '(1 + 0 * p) * sum(x, D)'),
   // Positive operands: a sum or difference that cancels has no relative accuracy to compare.
   yes('factor-add',          'x * z + x * q',                                { x: [0.5, 3], z: [0.5, 3] }),
   yes('factor-add',          'z * x + q * x',                                { x: [0.5, 3], z: [0.5, 3] }),

@@ -54,11 +54,11 @@ function prepared(fn: IrFunction, autodiff: boolean): IrFunction {
   if (autodiff || (fn.functions ?? []).length > 0) return fn;
   const target = tf.getBackend() === 'cpu' ? 'cpu' : 'wasm';
   // Once per loss and target: the lowering's own plans are then kept with the derived IR too.
-  // The body for calls that leave the defaulted inputs out is differentiated as the loss is.
+  // The specialised bodies (src/ir/specialise.ts) are differentiated as the loss is.
   return memoized(fn, `differentiated for ${target}`, () => {
-    const leftOut = fn.leftOut && (differentiate(fn.leftOut, { target }).fn ?? fn.leftOut);
     const general = fn.gradients ? fn : differentiate(fn, { target }).fn ?? fn;
-    return leftOut === fn.leftOut ? general : { ...general, ...(leftOut ? { leftOut } : {}) };
+    const specialised = fn.specialised?.map((s) => (s.fn.gradients ? s : { ...s, fn: differentiate(s.fn, { target }).fn ?? s.fn }));
+    return specialised === undefined ? general : { ...general, specialised };
   });
 }
 

@@ -215,11 +215,20 @@ export interface IrFunction {
   /** The backward pass, once derived (src/grad): its nodes live in `nodes` beside the forward ones. */
   readonly gradients?: IrGradients;
   /**
-   * The body run when every optional input with a constant default is left out
-   * (src/ir/left-out.ts): those inputs are constants in it, and not among its inputs.
-   * Optimized and differentiated as this one is.
+   * Bodies for calls that leave out the optional inputs with a constant default, or keep
+   * options at their defaults (src/ir/specialise.ts), most specialised first: the first whose
+   * condition a call meets runs instead of this one.
    */
-  readonly leftOut?: IrFunction;
+  readonly specialised?: readonly IrSpecialisation[];
+}
+
+/** A body of a loss for the calls that meet its condition, optimized and differentiated as the loss is. */
+export interface IrSpecialisation {
+  /** Optional inputs the call leaves out: constants in `fn`, and not among its inputs. */
+  readonly leftOut: readonly string[];
+  /** Hyperparameters the call leaves at their defaults: constants in `fn`, and not among its hypers. */
+  readonly atDefault: readonly string[];
+  readonly fn: IrFunction;
 }
 
 /**

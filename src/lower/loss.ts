@@ -6,7 +6,7 @@
 
 import type { DType } from '../ir/ops.js';
 import { applyArgumentAxes, boundaryAxes } from '../ir/axes.js';
-import { REST, type IrFunction, type IrGradients, type NodeId } from '../ir/types.js';
+import { REST, type IrFunction, type IrGradients, type IrSpecialisation, type NodeId } from '../ir/types.js';
 import { postorder } from '../ir/walk.js';
 import { customGradPass } from './backward.js';
 import { lowerNodes, TF_DTYPE, type BodyContext } from './body.js';
@@ -22,7 +22,6 @@ import { unionValue, withoutTrailingOne } from './union.js';
 import { listInputs, withStackedLists } from './lists.js';
 import { raggedSplitOf } from '../ir/ragged.js';
 import { raggedCuts } from './ragged.js';
-import { leftOutInputs } from '../ir/left-out.js';
 
 export interface LossArguments<V> {
   /** The positional arguments (required tensor inputs and function parameters), by name. */
@@ -121,12 +120,13 @@ function lowerChecked<V>(I: Interp<V>, fn: IrFunction, call: LossArguments<V>, o
   for (const [name, f] of functions) {
     I.throwIf(I.js('ne', I.js('typeOf', f), I.str('function')), 'TypeError', () => [`${fn.name}: argument '${name}' must be a function (a tensor to a tensor or to a list of tensors)`]);
   }
-  // The body for calls that leave out every input defaulting to a constant (src/ir/left-out.ts).
-  const leftOut = fn.leftOut && (options.autodiff === true || !fn.gradients || fn.leftOut.gradients) ? fn.leftOut : undefined;
+  // The bodies for calls that leave out the inputs defaulting to a constant, or keep options at
+  // their defaults (src/ir/specialise.ts).
+  const specialised = (fn.specialised ?? []).filter((s) => options.autodiff === true || !fn.gradients || s.fn.gradients);
   // The input scan's NaN test folded into the value of the compiler's backward pass (taped),
   // for the inputs every root it may return carries NaN from, in both bodies; not when tiled or layered.
   const foldable = (f: IrFunction): ReadonlySet<string> => (options.autodiff !== true && f.gradients && functions.size === 0 && !('plan' in analyzeTiling(f)) ? foldableInputs(f) : new Set<string>());
-  const folded = leftOut ? new Set([...foldable(fn)].filter((name) => foldable(leftOut).has(name))) : foldable(fn);
+  const folded = specialised.reduce((names, s) => new Set([...names].filter((name) => foldable(s.fn).has(name))), foldable(fn));
   const sig = checkArguments(I, fn, given, call.options, folded);
   const scalar = returnsScalar(fn);
   const result = (v: V): V => (scalar ? I.as(v, 'tf.Scalar') : v);
@@ -228,9 +228,21 @@ function lowerChecked<V>(I: Interp<V>, fn: IrFunction, call: LossArguments<V>, o
     if (!plan || tiled === undefined || blockRows === undefined) return I.tf('tidy', I.arrow([], () => result(reducedChecked(computed())), { block: true }));
     return I.tf('tidy', I.arrow([], () => I.branches([[() => tiled, () => result(reducedChecked(tiledLossValue()))]], () => result(reducedChecked(computed()))), { block: true }));
   };
-  if (!leftOut) return body(fn);
-  const allLeftOut = leftOutInputs(fn).map((i) => (): V => I.js('eq', given.get(i.name)!, I.undef()));
-  return I.branches([[() => allLeftOut.slice(1).reduce((acc, v) => I.and(acc, v), allLeftOut[0]!()), () => body(leftOut)]], () => body(fn));
+  if (specialised.length === 0) return body(fn);
+  // A hyperparameter's checked value (a string option's position) against its default.
+  const atDefault = (name: string) => (): V => {
+    const h = fn.hypers.find((x) => x.name === name)!;
+    return I.js('eq', sig.hypers.get(h.node)!.value, h.elem === 'bool' && !h.values ? I.bool(h.default !== 0) : I.num(h.default!));
+  };
+  const leftOut = (name: string) => (): V => I.js('eq', given.get(name)!, I.undef());
+  const conditionOf = (s: IrSpecialisation) => (): V => {
+    const tests = [...s.leftOut.map(leftOut), ...s.atDefault.map(atDefault)];
+    return tests.slice(1).reduce((acc, t) => I.and(acc, t), tests[0]!());
+  };
+  return I.branches(
+    specialised.map((s) => [conditionOf(s), () => body(s.fn)] as const),
+    () => body(fn),
+  );
 }
 
 /**
