@@ -70,13 +70,24 @@ export function sin(x: tf.Tensor): tf.Tensor {
 }
 
 /**
- * relu(x), NaN kept NaN. tfjs-wasm's Relu (and Relu6, ClipByValue) return 0 for a NaN whose sign
- * bit is set, the NaN that ∞ − ∞ and 0·∞ give on x86: a NaN distance or hinge term became a
- * finite 0 loss there. The NaN test and select cost about 1.3× the kernel alone.
+ * relu(x), NaN kept NaN. tfjs-wasm's Relu (and Relu6, ClipByValue) compare the bits as integers
+ * and return 0 for a NaN whose sign bit is set, the NaN that ∞ − ∞ and 0·∞ give on x86: a NaN
+ * distance or hinge term became a finite 0 loss there. On wasm, relu(x) · step(x): Step is 1
+ * above 0, 0 at and below it (also at -∞, where x · step(x) would be NaN) and keeps any NaN, so
+ * the product is exact and NaN wherever x is. Three fast kernels (0.8 ms per 1M elements against
+ * 0.22 for Relu alone and 3.5 for an isNaN test and select; Maximum keeps NaN but takes 15); the
+ * step is saved as the gradient's mask, dy · step(x) as tf.relu's gradient (0 at 0, NaN at NaN),
+ * so forward and backward cost what tf.relu's do. cpu's and webgl's Relu keep NaN.
  */
 export function relu(x: tf.Tensor): tf.Tensor {
   if (x.dtype !== 'float32' || tf.getBackend() !== 'wasm') return tf.relu(x);
-  return tf.tidy(() => tf.where(tf.isNaN(x), x, tf.relu(x)));
+  return tf.customGrad((input, save) => {
+    const t = input as tf.Tensor;
+    const step = tf.step(t);
+    // Saved in place of x, which tf.relu's gradient would save: one tensor either way.
+    (save as (tensors: tf.Tensor[]) => void)([step]);
+    return { value: tf.mul(tf.relu(t), step), gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.mul(dy, saved[0]!) };
+  })(x);
 }
 
 /**
