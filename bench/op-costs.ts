@@ -411,8 +411,9 @@ async function remeasure(ops: readonly string[]): Promise<void> {
       lines.splice(0, 2, ...[...text.matchAll(new RegExp(`^    ${b}: \\{.*\\},$`, 'gm'))]);
     }
   }
-  const note = `// Re-measured ${new Date().toISOString().slice(0, 10)} (OPCOSTS_OPS, as multiples of add; load ${m.loadAtStart.toFixed(1)} at start): ${ops.filter((o) => o !== 'add').join(', ')} on ${backends.join(', ')}.\n`;
-  text = text.replace(/(\/\/ Do not edit by hand[^\n]*\n)(\/\/ Re-measured [^\n]*\n)*/, `$1${note}`);
+  // The measurement itself under the date, so the table's entry says where it came from.
+  const note = `// Re-measured ${new Date().toISOString().slice(0, 10)} (OPCOSTS_OPS, as multiples of add; load ${m.loadAtStart.toFixed(1)} at start): ${ops.filter((o) => o !== 'add').join(', ')} on ${backends.join(', ')}.\n${changed.map((c) => `//   ${c}.\n`).join('')}`;
+  text = text.replace(/(\/\/ Do not edit by hand[^\n]*\n)(\/\/ Re-measured [^\n]*\n(\/\/   [^\n]*\n)*)*/, `$1${note}`);
   writeFileSync(file, text);
   console.log(changed.join('\n'));
 }

@@ -71,12 +71,23 @@ export function sin(x: tf.Tensor): tf.Tensor {
 
 /**
  * relu(x), NaN kept NaN. tfjs-wasm's Relu (and Relu6, ClipByValue) return 0 for a NaN whose sign
- * bit is set, the NaN that ∞ − ∞ and 0·∞ give on x86: a NaN distance or hinge term became a
- * finite 0 loss there. The NaN test and select cost about 1.3× the kernel alone.
+ * bit is set (as an integer max of the bits would), the NaN that ∞ − ∞ and 0·∞ give on x86: a
+ * NaN distance or hinge term became a finite 0 loss there. On wasm, relu(x) · step(x): Step is 1
+ * above 0, 0 at and below it (also at -∞, where x · step(x) would be NaN) and keeps any NaN, so
+ * the product is exact and NaN wherever x is. Three fast kernels: 0.9 ms per 1M elements, against
+ * 0.17 for Relu alone, 3.4 for an isNaN test and select and 11 for Maximum (which keeps NaN). The
+ * step is saved as the gradient's mask, dy · step(x) as tf.relu's gradient (0 at 0, NaN at NaN):
+ * forward and backward cost 1.1× tf.relu's (bench/relu-forms.ts). cpu's and webgl's Relu keep NaN.
  */
 export function relu(x: tf.Tensor): tf.Tensor {
   if (x.dtype !== 'float32' || tf.getBackend() !== 'wasm') return tf.relu(x);
-  return tf.tidy(() => tf.where(tf.isNaN(x), x, tf.relu(x)));
+  return tf.customGrad((input, save) => {
+    const t = input as tf.Tensor;
+    const step = tf.step(t);
+    // Saved in place of x, which tf.relu's gradient would save: one tensor either way.
+    (save as (tensors: tf.Tensor[]) => void)([step]);
+    return { value: tf.mul(tf.relu(t), step), gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.mul(dy, saved[0]!) };
+  })(x);
 }
 
 /**
