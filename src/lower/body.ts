@@ -123,14 +123,16 @@ export function constantOf<V>(I: Interp<V>, value: number, dtype: DType): V {
 }
 
 /**
- * `eq(iota(A), t)` nodes with an int tensor `t` lacking axis A, every user of which is a
- * `to_real` among `order`: by node, the index tensor and the axis.
+ * `eq(iota(A), t)` nodes with an int tensor `t` lacking axis A, by node, the index tensor and
+ * the axis: `asNumbers`, those every user of which is a `to_real` among `order`; `asMasks`,
+ * the others (read as conditions: a gather's backward selects under them).
  */
-function oneHotMasks(fn: IrFunction, order: readonly IrNode[]): Map<NodeId, { index: NodeId; axis: Axis }> {
+function oneHotMasks(fn: IrFunction, order: readonly IrNode[]): { asNumbers: Map<NodeId, { index: NodeId; axis: Axis }>; asMasks: Map<NodeId, { index: NodeId; axis: Axis }> } {
   const inOrder = new Set(order.map((n) => n.id));
   const users = new Map<NodeId, IrNode[]>();
   for (const n of order) for (const a of new Set(n.args)) users.set(a, [...(users.get(a) ?? []), n]);
   const masks = new Map<NodeId, { index: NodeId; axis: Axis }>();
+  const asMasks = new Map<NodeId, { index: NodeId; axis: Axis }>();
   for (const n of order) {
     if (n.op !== 'eq') continue;
     const [a, b] = n.args.map((id) => fn.nodes[id]!);
@@ -140,8 +142,9 @@ function oneHotMasks(fn: IrFunction, order: readonly IrNode[]): Map<NodeId, { in
     if (index.type.axes.some((x) => x.name === axis.name) || !inOrder.has(index.id)) continue;
     const us = users.get(n.id) ?? [];
     if (us.length > 0 && us.every((u) => u.op === 'to_real')) masks.set(n.id, { index: index.id, axis });
+    else asMasks.set(n.id, { index: index.id, axis });
   }
-  return masks;
+  return { asNumbers: masks, asMasks };
 }
 
 /** The node whose tensor `id` shares: renames and reals read as reals are their operand's tensor. */
@@ -178,6 +181,8 @@ interface NodePlan {
   readonly order: readonly IrNode[];
   /** Masks `positions == class index` used only as numbers, computed as one-hots (oneHotMasks). */
   readonly oneHots: ReadonlyMap<NodeId, { index: NodeId; axis: Axis }>;
+  /** The same masks read as conditions: computed as one-hots too, then cast to bool. */
+  readonly oneHotConditions: ReadonlyMap<NodeId, { index: NodeId; axis: Axis }>;
   /** What the roots need once the masks are one-hots. */
   readonly needed: ReadonlySet<NodeId>;
   /** The layout of each elementwise value and select that is not its node's axis order (value-layout.ts). */
@@ -197,7 +202,8 @@ function nodePlan(fn: IrFunction, roots: readonly NodeId[], given: ReadonlyMap<N
     const order = postorder(fn.nodes, roots, new Set(given.keys()));
     // Masks `positions == class index` used only as numbers become one-hots (oneHotReal: 0.3-1
     // ms per 1M elements on wasm, against 5-70 for a broadcast comparison).
-    const oneHots = oneHotMasks(fn, order);
+    const { asNumbers: oneHots, asMasks: oneHotConditions } = oneHotMasks(fn, order);
+    const maskOf = (node: IrNode): { index: NodeId; axis: Axis } | undefined => (node.op === 'to_real' ? oneHots.get(node.args[0]!) : node.op === 'eq' ? oneHotConditions.get(node.id) : undefined);
     // What the roots need once the masks are one-hots: a mask's `iota` often nothing else.
     const needed = new Set<NodeId>();
     const need = (id: NodeId): void => {
@@ -205,12 +211,12 @@ function nodePlan(fn: IrFunction, roots: readonly NodeId[], given: ReadonlyMap<N
       needed.add(id);
       if (given.has(id)) return;
       const node = fn.nodes[id]!;
-      const mask = node.op === 'to_real' ? oneHots.get(node.args[0]!) : undefined;
+      const mask = maskOf(node);
       for (const a of mask ? [mask.index] : node.args) need(a);
     };
     roots.forEach(need);
     const uses = (node: IrNode): readonly NodeId[] => {
-      const mask = node.op === 'to_real' ? oneHots.get(node.args[0]!) : undefined;
+      const mask = maskOf(node);
       return mask ? [mask.index] : node.args;
     };
     const wantedOf = (id: NodeId): readonly Axis[] | undefined => {
@@ -221,7 +227,7 @@ function nodePlan(fn: IrFunction, roots: readonly NodeId[], given: ReadonlyMap<N
     // Roots are read in their node's order (saved, returned): placing one moves its transpose there.
     const placed = planValueLayouts({ nodes: fn.nodes, order: lowered, fixed: wantedOf, pinned: new Set(roots) });
     const dead = disposeDead ? deadAfter(fn, lowered, uses, roots, given) : new Map<NodeId, NodeId[]>();
-    return { order, oneHots, needed, placed, dead };
+    return { order, oneHots, oneHotConditions, needed, placed, dead };
   });
 }
 
@@ -246,7 +252,7 @@ class NodeLowering<V> {
   run(roots: readonly NodeId[]): LoweredNodes<V> {
     const { fn } = this.ctx;
     const given = this.ctx.given ?? new Map<NodeId, V>();
-    const { order, oneHots, needed, placed, dead } = nodePlan(fn, roots, given, this.ctx.rootLayouts, this.ctx.disposeDead === true);
+    const { order, oneHots, oneHotConditions, needed, placed, dead } = nodePlan(fn, roots, given, this.ctx.rootLayouts, this.ctx.disposeDead === true);
     this.placed = placed;
     for (const node of order) {
       if (!needed.has(node.id)) continue; // a mask, computed by its to_real as a one-hot, or what only it used
@@ -259,9 +265,9 @@ class NodeLowering<V> {
         this.ctx.onValue?.(node.id, this.inOwnLayout(node.id));
         continue;
       }
-      const mask = node.op === 'to_real' ? oneHots.get(node.args[0]!) : undefined;
+      const mask = node.op === 'to_real' ? oneHots.get(node.args[0]!) : node.op === 'eq' ? oneHotConditions.get(node.id) : undefined;
       if (mask) {
-        this.oneHot(node, mask, order.filter((u) => needed.has(u.id) && u.args.includes(node.id)));
+        this.oneHot(node, mask, order.filter((u) => needed.has(u.id) && u.args.includes(node.id)), node.op === 'eq' ? 'oneHotMask' : 'oneHotReal');
         this.ctx.onValue?.(node.id, this.inOwnLayout(node.id));
         continue;
       }
@@ -277,20 +283,20 @@ class NodeLowering<V> {
    * consumers read without a transpose where some layout does (oneHotLayout), the classes
    * first for a gather's backward (onehot[C, N] · G[N, D]).
    */
-  private oneHot(node: IrNode, mask: { index: NodeId; axis: Axis }, users: readonly IrNode[]): void {
+  private oneHot(node: IrNode, mask: { index: NodeId; axis: Axis }, users: readonly IrNode[], helper: 'oneHotReal' | 'oneHotMask'): void {
     const { I, layout } = this;
     const t = this.val(mask.index);
     const others = node.type.axes.filter((a) => a.name !== mask.axis.name);
     const depth = layout.dim(mask.axis.dim);
     // With rest dims (first, whatever their number) the classes are put last, then aligned.
     if (node.type.axes.some(isRest)) {
-      this.define(node, () => layout.align(I.helper('oneHotReal', layout.align(t.read('int'), t.axes, others).v, depth), [...others, mask.axis], node.type.axes).v, false);
+      this.define(node, () => layout.align(I.helper(helper, layout.align(t.read('int'), t.axes, others).v, depth), [...others, mask.axis], node.type.axes).v, false);
       return;
     }
     const axes = this.oneHotLayout(node, others, mask.axis, users);
     const at = axes.findIndex((a) => a.name === mask.axis.name);
     const index = layout.align(t.read('int'), t.axes, others).v;
-    this.define(node, () => (at === others.length ? I.helper('oneHotReal', index, depth) : I.helper('oneHotReal', index, depth, I.num(at))), false, undefined, axes);
+    this.define(node, () => (at === others.length ? I.helper(helper, index, depth) : I.helper(helper, index, depth, I.num(at))), false, undefined, axes);
   }
 
   /**

@@ -255,6 +255,15 @@ export function polygammaParts(
  * bench/onehot-layout.ts); indices outside are clamped, their ones made 0 (a scatter outside
  * writes out of bounds on wasm).
  */
+/**
+ * The mask `positions == t` (bool) along a new axis of size `depth` at `axis`: oneHotReal
+ * cast, 2 ms per 1M elements on wasm, where the broadcast comparison of [depth] with t's
+ * [N, 1] takes 50 to 150 (tfjs-wasm's broadcasting comparisons run element by element).
+ */
+export function oneHotMask(t: tf.Tensor, depth: number, axis = t.rank): tf.Tensor {
+  return tf.tidy(() => tf.cast(oneHotReal(t, depth, axis), 'bool'));
+}
+
 export function oneHotReal(t: tf.Tensor, depth: number, axis = t.rank): tf.Tensor {
   if (axis === t.rank) {
     if (depth < 2) return tf.tidy(() => tf.cast(tf.expandDims(tf.equal(t, tf.scalar(0, 'int32')), -1), 'float32'));

@@ -403,6 +403,12 @@ def oneHotReal(t, depth, axis=None):
     return hot if axis is None else torch.movedim(hot, -1, int(axis))
 
 
+def oneHotMask(t, depth, axis=None):
+    # oneHotReal's comparison, kept as booleans.
+    hot = t.unsqueeze(-1) == torch.arange(depth, device=t.device)
+    return hot if axis is None else torch.movedim(hot, -1, int(axis))
+
+
 def takeAlongLast(x, t, shape_, depth):
     xs = torch.broadcast_to(x, list(shape_) + [depth])
     ts = torch.broadcast_to(t.to(torch.int64), list(shape_))
