@@ -15,6 +15,7 @@ import { denseDtype, prepareInputs, toDense, type NestedArray } from './eval/inp
 import { differentiate } from './grad/index.js';
 import { memoryReport, type PassMemory } from './grad/memory-report.js';
 import { frontEnd, type PipelineOptions } from './pipeline.js';
+import { cachedFrontEnd } from './front-end-cache.js';
 import type { SampleReport } from './sample/sample.js';
 import { footprint, type Footprint } from './ir/footprint.js';
 import { printIr } from './ir/print.js';
@@ -120,7 +121,8 @@ export async function evaluate(text: string, file: string, options: EvaluateOpti
     return { diagnostics: [diagnostic('EvaluationFailed', undefined, { reason: unknownBackend(options.backend) })] };
   }
   const target = options.target ?? options.backend ?? 'wasm';
-  const checked = frontEnd(text, file, { ...options, target, gradients: options.autodiff !== true });
+  // Kept between calls: a sweep or a training run evaluates one source at many points.
+  const checked = cachedFrontEnd(text, file, { ...options, target, gradients: options.autodiff !== true });
   const fn = checked.losses.find((l) => l.name === options.loss);
   // Errors in other losses of the file, which this one does not use, do not stop it.
   if (hasErrors(checked.diagnostics) && !(fn && errorsLeaveLossIntact(checked.module, text, checked.diagnostics, options.loss))) return { diagnostics: checked.diagnostics };
