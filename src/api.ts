@@ -68,7 +68,7 @@ function notInstalled(err: unknown, what: string): string | undefined {
 
 /** Source to a TypeScript module for TensorFlow.js. */
 export async function compile(text: string, file = 'input.loss', options: CompileOptions = {}): Promise<CompileResult> {
-  const checked = frontEnd(text, file, { ...options, gradients: options.autodiff !== true });
+  const checked = frontEnd(text, file, { ...options, gradients: options.autodiff !== true, specialise: true });
   if (hasErrors(checked.diagnostics)) return { diagnostics: checked.diagnostics, losses: checked.losses };
   let code: string;
   try {
@@ -122,7 +122,7 @@ export async function evaluate(text: string, file: string, options: EvaluateOpti
   }
   const target = options.target ?? options.backend ?? 'wasm';
   // Kept between calls: a sweep or a training run evaluates one source at many points.
-  const checked = cachedFrontEnd(text, file, { ...options, target, gradients: options.autodiff !== true });
+  const checked = cachedFrontEnd(text, file, { ...options, target, gradients: options.autodiff !== true, specialise: true });
   const fn = checked.losses.find((l) => l.name === options.loss);
   // Errors in other losses of the file, which this one does not use, do not stop it.
   if (hasErrors(checked.diagnostics) && !(fn && errorsLeaveLossIntact(checked.module, text, checked.diagnostics, options.loss))) return { diagnostics: checked.diagnostics };

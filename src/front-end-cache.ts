@@ -24,7 +24,7 @@ export function cachedFrontEnd(text: string, file: string, options: PipelineOpti
   const { host } = options;
   const entries = host ? byHost.get(host) ?? new Map<string, Entry>() : hostless;
   if (host && !byHost.has(host)) byHost.set(host, entries);
-  const key = JSON.stringify([text, file, options.optimize ?? true, options.stability ?? true, options.target ?? 'wasm', options.gradients ?? false, options.notes ?? true]);
+  const key = JSON.stringify([text, file, options.optimize ?? true, options.stability ?? true, options.target ?? 'wasm', options.gradients ?? false, options.specialise ?? options.gradients === true, options.notes ?? true]);
   const kept = entries.get(key);
   if (kept && [...kept.read].every(([path, was]) => host?.readFile(path) === was)) {
     // Most recently used last.

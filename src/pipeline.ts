@@ -30,6 +30,12 @@ export interface PipelineOptions {
    */
   readonly gradients?: boolean;
   /**
+   * Prepare the bodies for calls that leave defaulted inputs out or options at their defaults
+   * (src/ir/specialise.ts), which the generated code and the evaluator run (default: when
+   * `gradients` is on). Checking needs none, and an editor's check then does less.
+   */
+  readonly specialise?: boolean;
+  /**
    * Notes (info, I6030) on the naive forms the optimizer repaired (default true). `explain`
    * leaves them out: it lists every rewrite itself.
    */
@@ -72,7 +78,7 @@ export function frontEnd(text: string, file: string, options: PipelineOptions = 
   // Each loss with inputs that default to a constant, or options whose defaults fold, keeps
   // bodies for calls that leave them so, those constants folded (src/ir/specialise.ts); only
   // bodies differentiable as the loss is.
-  losses = losses.map((fn, k) => {
+  if (options.specialise ?? options.gradients === true) losses = losses.map((fn, k) => {
     const prepare = (body: IrFunction): IrFunction | undefined => {
       const ready = differentiated(optimized(body));
       return ready && (ready.gradients !== undefined) === (fn.gradients !== undefined) ? ready : undefined;

@@ -72,7 +72,7 @@ export function compilePytorch(paths: readonly string[], flags: PytorchCompileFl
       failed = true;
       continue;
     }
-    const checked = check(read.text, file.path, { host: fsHost, optimize: flags.optimize, gradients: !flags.autodiff });
+    const checked = check(read.text, file.path, { host: fsHost, optimize: flags.optimize, gradients: !flags.autodiff, specialise: true });
     report(io, checked.diagnostics);
     if (hasErrors(checked.diagnostics)) {
       failed = true;
@@ -179,7 +179,7 @@ export function evalTorch(flags: TorchEvalFlags, io: Io): number {
     report(io, [diagnostic('FileNotFound', undefined, { path: flags.file, reason: read.reason })]);
     return EXIT.failed;
   }
-  const checked = check(read.text, flags.file, { host: fsHost, optimize: flags.optimize, gradients: !flags.autodiff });
+  const checked = check(read.text, flags.file, { host: fsHost, optimize: flags.optimize, gradients: !flags.autodiff, specialise: true });
   report(io, checked.diagnostics);
   if (hasErrors(checked.diagnostics)) return EXIT.failed;
   const fn = checked.losses.find((l) => l.name === flags.loss);
