@@ -12,6 +12,7 @@ import { memoized } from '../ir/memo.js';
 import type { IrFunction } from '../ir/types.js';
 import { lowerLoss } from '../lower/loss.js';
 import { LiveInterp } from './live-interp.js';
+import { unknownNameMessage } from './names.js';
 
 export interface TfjsEvalOptions {
   /** Reduce the per-sample loss this way instead of returning the output (needs fn.reduction). */
@@ -86,6 +87,9 @@ function elementsOf(t: tf.Tensor): tf.Tensor[] {
 
 /** The loss called as its generated function would be: positional arguments and an options object. */
 function call(fn: IrFunction, inputs: Readonly<Record<string, tf.Tensor>>, hypers: Readonly<Record<string, number>>, options: TfjsEvalOptions): tf.Tensor {
+  // A name the loss does not declare is refused, as the module refuses an unknown option.
+  const unknown = unknownNameMessage(fn, [...Object.keys(inputs), ...Object.keys(options.lists ?? {})], 'input') ?? unknownNameMessage(fn, Object.keys(hypers), 'hyperparameter');
+  if (unknown !== undefined) throw new EvalError(unknown);
   const loss = prepared(fn, options.autodiff === true);
   const given = Object.fromEntries(Object.entries(inputs).map(([name, t]) => [name, boundary(fn, name, t)]));
   const args = new Map<string, unknown>();
