@@ -22,7 +22,8 @@ export function inputDependencies(fn: IrFunction, order: readonly IrNode[]): Map
   for (const node of order) {
     const own = fn.inputs.findIndex((i) => i.node === node.id);
     const all = new Set(own >= 0 ? [own] : []);
-    for (const a of node.args) for (const d of deps.get(a) ?? []) all.add(d);
+    // A guard's condition (autodiff-guards.ts) only keeps a discarded position finite.
+    for (const a of node.attrs.guard ? node.args.slice(1) : node.args) for (const d of deps.get(a) ?? []) all.add(d);
     deps.set(node.id, [...all].sort((x, y) => x - y));
   }
   return deps;
@@ -34,7 +35,7 @@ export function nodeLabel(node: { op: string; span?: { file: string; start: { li
 }
 
 /** Whether node `n` is a step of the diagnosis: a real value an operation computed. */
-const isStep = (n: IrNode): boolean => n.type.dtype === 'real' && !LEAVES.has(n.op);
+const isStep = (n: IrNode): boolean => n.type.dtype === 'real' && !LEAVES.has(n.op) && !n.attrs.guard;
 
 /**
  * What the `nonFinite` helper is given besides the values: the inputs as callers laid them out
