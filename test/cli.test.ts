@@ -110,7 +110,7 @@ describe.concurrent('lossc eval', () => {
       lossc('eval', 'stdlib/regression.loss', '--loss', 'msee', '--inputs', inputs),
     ]);
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/error E7005: loss 'mse' has no input or hyperparameter named 'tgt'; did you mean 'target'\?/);
+    expect(r.stderr).toMatch(/error E7005: loss 'mse' has no input or hyperparameter named 'tgt' \(did you mean 'target'\?\); the inputs are pred, target/);
     expect(r.stderr).toMatch(/error E7002: no value given for input 'target' of loss 'mse'/);
     expect(r2.status).toBe(1);
     expect(r2.stderr).toMatch(/error E7001: no loss named 'msee'.*did you mean 'mse'/);

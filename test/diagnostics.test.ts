@@ -218,7 +218,7 @@ const CASES: Record<DiagnosticKind, Case> = {
   MissingInput: { run: 'wrongInputs', expect: "lossc: error E7002: no value given for input 'target' of loss 'mse' (expected real[N])" },
   InputShape: { run: 'wrongInputs', expect: `lossc: error E7003: input 'pred' of loss 'mse': "two" is not a number` },
   BadInputsFile: { run: 'notAnObject', expect: 'lossc: error E7004: test/fixtures/diagnostics/inputs-not-object.json must hold a JSON object from input name to value' },
-  UnknownInput: { run: 'wrongInputs', expect: "lossc: error E7005: loss 'mse' has no input or hyperparameter named 'targte'; did you mean 'target'?" },
+  UnknownInput: { run: 'wrongInputs', expect: "lossc: error E7005: loss 'mse' has no input or hyperparameter named 'targte' (did you mean 'target'?); the inputs are pred, target" },
   FileNotFound: { run: 'sample', expect: 'lossc: error E7006: cannot read test/fixtures/diagnostics/missing.loss: no such file or directory' },
   OutputConflict: { run: 'foreign', expect: 'lossc: error E7007: $TMP/foreign/mse.ts exists and was not written by lossc; refusing to overwrite it' },
   EvaluationFailed: { run: 'mismatched', expect: "lossc: error E7008: evaluation failed: mse: dimension N of input 'target' is 3, but it is 2 in 'pred' (shape [N])" },

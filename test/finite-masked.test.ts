@@ -69,3 +69,35 @@ describe('checkFinite with a masked outer reduction: derived and autodiff agree'
     }
   });
 });
+
+// A non-finite value the mask discards came first in the diagnosis's order of steps, and was
+// named as where the loss's NaN "first appears": log(0) at the masked-out x[0], where the NaN
+// is sqrt(y - 1) of the kept sample 1, which reads y alone (y[1] = 0.5). The forward pass the
+// diagnosis reads now gives the discarded log a safe operand, as autodiff's does.
+const CAUSE = `loss c(x: [N], y: [N]) = mean(log(x) + sqrt(y - 1), where: x > 0)
+loss s(x: [N], y: [N]) = sum(if x > 0 then log(x) + sqrt(y - 1) else 0)
+`;
+const SQRT_C = "c: the loss is NaN (checkFinite): it first appears as NaN in sqrt (cause.loss:1:40) at [N=1] from finite operands, where y[1] = 0.5";
+const SQRT_S = "s: the loss is NaN at [1] (checkFinite): it first appears as NaN in sqrt (cause.loss:2:53) at [N=1] from finite operands, where y[1] = 0.5";
+
+describe("checkFinite's diagnosis names the step that made the NaN, not one the mask discards", () => {
+  it.each([false, true])('in the generated module (autodiff %s)', async (autodiff) => {
+    const mod = await compiledModule(CAUSE, 'cause.loss', `finite-cause-${autodiff}`, { autodiff });
+    // With x[0] = 0 (log(0) = -Infinity, discarded) and with x[0] = -1 (NaN, discarded) as with x[0] = 3.
+    for (const x0 of [0, -1, 3]) {
+      expect(() => mod.c!([x0, 2], [5, 0.5], { checkFinite: true })).toThrow(SQRT_C);
+      expect(() => mod.s!([x0, 2], [5, 0.5], { checkFinite: true })).toThrow(SQRT_S);
+    }
+    // Only the kept samples: the value is Σ (log x + √(y - 1)) / 1 at x = 2, y = 5.
+    expect(mod.c!([0, 2], [0.5, 5], { checkFinite: true }).dataSync()[0]).toBeCloseTo(Math.log(2) + 2, 5);
+  });
+
+  it('in the evaluator', async () => {
+    for (const autodiff of [false, true]) {
+      for (const [loss, message] of [['c', SQRT_C], ['s', SQRT_S]] as const) {
+        const r = await evaluate(CAUSE, 'cause.loss', { loss, inputs: { x: [0, 2], y: [5, 0.5] }, backend: 'cpu', checkFinite: true, autodiff, grad: autodiff });
+        expect(r.diagnostics.filter((d) => d.severity === 'error').map((d) => d.message)).toEqual([`evaluation failed: ${message}`]);
+      }
+    }
+  });
+});

@@ -174,7 +174,8 @@ describe('monai_dice_ce refuses a class weight', () => {
     const x = [[[0.1, 0.5, 0.2], [0.3, 0.2, 0.9]]];
     const y = [[0, 1, 1]];
     const run = (more: object) => evaluate(text, SEG, { loss: 'monai_dice_ce', inputs: { x, y }, host: fsHost, ...more });
-    const refused = ["lossc: error E7005: loss 'monai_dice_ce' has no input or hyperparameter named 'weight'"];
+    const names = 'the inputs are x, y and the hyperparameters include_background, activation, squared_pred, jaccard, smooth_nr, smooth_dr, batch, lambda_dice, lambda_ce, label_smoothing';
+    const refused = [`lossc: error E7005: loss 'monai_dice_ce' has no input or hyperparameter named 'weight'; ${names}`];
     const asInput = await run({ inputs: { x, y, weight: [1, 2] } });
     expect(asInput.loss).toBeUndefined();
     expect(asInput.diagnostics.map((d) => formatDiagnostic(d))).toEqual(refused);

@@ -148,7 +148,7 @@ export const DIAGNOSTICS = {
   MissingInput: { code: 'E7002', severity: 'error', message: "no value given for input '{name}' of loss '{loss}' (expected {expected})" },
   InputShape: { code: 'E7003', severity: 'error', message: "input '{name}' of loss '{loss}': {problem}" },
   BadInputsFile: { code: 'E7004', severity: 'error', message: '{problem}' },
-  UnknownInput: { code: 'E7005', severity: 'error', message: "loss '{loss}' has no input or hyperparameter named '{name}'{hint}" },
+  UnknownInput: { code: 'E7005', severity: 'error', message: "loss '{loss}' has no input or hyperparameter named '{name}'{hint}; {names}" },
   FileNotFound: { code: 'E7006', severity: 'error', message: 'cannot read {path}: {reason}' },
   OutputConflict: { code: 'E7007', severity: 'error', message: '{path} exists and was not written by lossc; refusing to overwrite it' },
   EvaluationFailed: { code: 'E7008', severity: 'error', message: 'evaluation failed: {reason}' },

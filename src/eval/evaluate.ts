@@ -1,9 +1,8 @@
 // Runs a loss on TensorFlow.js, forward and with gradients: the one lowering (src/lower) read
 // by the live interpreter, so the evaluator behind `lossc eval` and the playground runs what
 // the generated module does, checks and derived gradients included. This file is only the
-// boundary: it takes inputs by name (each read by its dtype, as the module reads it; a bool
-// input may come as float32 0/1) and hyperparameters as a record, and calls the loss as a
-// module's caller would.
+// boundary: it takes inputs by name (each read by its dtype, as the module reads it) and
+// hyperparameters as a record, and calls the loss as a module's caller would.
 
 import { noReductionReason, type ReductionMode } from '../ir/reduction.js';
 import * as tf from '@tensorflow/tfjs';
@@ -12,6 +11,7 @@ import { memoized } from '../ir/memo.js';
 import type { IrFunction } from '../ir/types.js';
 import { lowerLoss } from '../lower/loss.js';
 import { LiveInterp } from './live-interp.js';
+import { unknownNameMessage } from './names.js';
 
 export interface TfjsEvalOptions {
   /** Reduce the per-sample loss this way instead of returning the output (needs fn.reduction). */
@@ -63,19 +63,6 @@ function prepared(fn: IrFunction, autodiff: boolean): IrFunction {
 }
 
 /**
- * A tf.Tensor keeps its dtype, as a generated module reads it: a float32 one for an int or
- * class-index input is refused by the loss's own check with the module's words, whole numbers
- * or not (a module casts only a TensorLike, which carries no dtype; values given as numbers get
- * theirs before they become tensors, denseDtype in inputs.ts). A bool input given as float32 is
- * read as its nonzero entries.
- */
-function boundary(fn: IrFunction, name: string, t: tf.Tensor): tf.Tensor {
-  const decl = fn.inputs.find((i) => i.name === name);
-  if (!decl || t.dtype !== 'float32' || decl.elem !== 'bool') return t;
-  return tf.notEqual(t, 0);
-}
-
-/**
  * The elements of a stacked list input, each a slice (tf.unstack's gradient fails for a list of
  * one: tfjs hands its Unpack gradient one tensor, not a list, and tf.stack refuses it).
  */
@@ -86,8 +73,16 @@ function elementsOf(t: tf.Tensor): tf.Tensor[] {
 
 /** The loss called as its generated function would be: positional arguments and an options object. */
 function call(fn: IrFunction, inputs: Readonly<Record<string, tf.Tensor>>, hypers: Readonly<Record<string, number>>, options: TfjsEvalOptions): tf.Tensor {
+  // A name the loss does not declare is refused, as the module refuses an unknown option.
+  const unknown = unknownNameMessage(fn, [...Object.keys(inputs), ...Object.keys(options.lists ?? {})], 'input') ?? unknownNameMessage(fn, Object.keys(hypers), 'hyperparameter');
+  if (unknown !== undefined) throw new EvalError(unknown);
   const loss = prepared(fn, options.autodiff === true);
-  const given = Object.fromEntries(Object.entries(inputs).map(([name, t]) => [name, boundary(fn, name, t)]));
+  // A tf.Tensor keeps its dtype, as a generated module reads it: a float32 one for a bool, int
+  // or class-index input is refused by the loss's own check with the module's words, whole
+  // numbers or 0/1 or not (a module casts only a TensorLike, which carries no dtype; values
+  // given as numbers get theirs before they become tensors, denseDtype in inputs.ts). Read
+  // as its nonzero entries, a float32 mask of 0.5s would have selected what the module refuses.
+  const given = inputs;
   const args = new Map<string, unknown>();
   for (const name of loss.order ?? loss.inputs.filter((i) => i.default === undefined).map((i) => i.name)) {
     // A list input, given stacked, is passed as its elements (the loss stacks them again).
@@ -95,7 +90,7 @@ function call(fn: IrFunction, inputs: Readonly<Record<string, tf.Tensor>>, hyper
     // A ragged list is given as its elements.
     const ragged = options.lists?.[name];
     if (ragged) {
-      args.set(name, ragged.map((e) => boundary(fn, name, e)));
+      args.set(name, ragged);
       continue;
     }
     args.set(name, loss.functions?.some((f) => f.name === name) ? options.functions?.[name] : list ? elementsOf(given[name]!) : given[name]);

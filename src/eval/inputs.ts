@@ -4,7 +4,7 @@
 
 import { diagnostic, type Diagnostic } from '../diagnostics/diagnostic.js';
 import type { DomainInfo, IrFunction, IrInput } from '../ir/types.js';
-import { hint } from '../check/values.js';
+import { declaredNames, firstUnknown, meantName } from './names.js';
 import { enumText } from '../ir/enum-text.js';
 import { listToDense, raggedToDense } from './list-inputs.js';
 import { listTypeText } from '../lower/lists.js';
@@ -106,9 +106,9 @@ export function prepareInputs(fn: IrFunction, values: Readonly<Record<string, un
   const tensors: Record<string, DenseValue> = {};
   const elements: Record<string, DenseValue[]> = {};
   const hypers: Record<string, number> = {};
-  const known = [...fn.inputs.map((i) => i.name), ...fn.hypers.map((h) => h.name)];
+  const kinds = ['input', 'hyperparameter'] as const;
   for (const name of [...Object.keys(values), ...Object.keys(overrides)]) {
-    if (!known.includes(name)) diagnostics.push(diagnostic('UnknownInput', undefined, { loss: fn.name, name, hint: hint(name, known) }));
+    if (firstUnknown(fn, [name], kinds) !== undefined) diagnostics.push(diagnostic('UnknownInput', undefined, { loss: fn.name, name, hint: meantName(fn, name, kinds), names: declaredNames(fn, kinds) }));
   }
   for (const input of fn.inputs) {
     const raw = values[input.name];

@@ -52,6 +52,11 @@ export interface Attrs {
   /** apply: the function parameter called (also `name`). */
   /** resize: torch's nearest-neighbour rule, 'nearest-exact' or 'nearest'. */
   readonly mode?: string;
+  /**
+   * select: a safe operand fed to an op where a mask or a condition discards its value
+   * (src/ir/autodiff-guards.ts); the condition is no cause of the op's value, nor a step.
+   */
+  readonly guard?: true;
 }
 
 export interface IrNode {

@@ -5,6 +5,7 @@
 // values at that position.
 
 import { boundaryAxes } from '../ir/axes.js';
+import { guardedForDiagnosis } from '../ir/autodiff-guards.js';
 import type { DType } from '../ir/ops.js';
 import { REST, type IrFunction, type IrNode, type NodeId } from '../ir/types.js';
 import { postorder } from '../ir/walk.js';
@@ -22,7 +23,8 @@ export function inputDependencies(fn: IrFunction, order: readonly IrNode[]): Map
   for (const node of order) {
     const own = fn.inputs.findIndex((i) => i.node === node.id);
     const all = new Set(own >= 0 ? [own] : []);
-    for (const a of node.args) for (const d of deps.get(a) ?? []) all.add(d);
+    // A guard's condition (autodiff-guards.ts) only keeps a discarded position finite.
+    for (const a of node.attrs.guard ? node.args.slice(1) : node.args) for (const d of deps.get(a) ?? []) all.add(d);
     deps.set(node.id, [...all].sort((x, y) => x - y));
   }
   return deps;
@@ -34,7 +36,7 @@ export function nodeLabel(node: { op: string; span?: { file: string; start: { li
 }
 
 /** Whether node `n` is a step of the diagnosis: a real value an operation computed. */
-const isStep = (n: IrNode): boolean => n.type.dtype === 'real' && !LEAVES.has(n.op);
+const isStep = (n: IrNode): boolean => n.type.dtype === 'real' && !LEAVES.has(n.op) && !n.attrs.guard;
 
 /**
  * What the `nonFinite` helper is given besides the values: the inputs as callers laid them out
@@ -170,11 +172,18 @@ export function tiledDiagnosis<V>(ctx: BodyContext<V>, plan: TilePlan, blockRows
   return I.tf('scalar', I.num(0));
 }
 
-/** The forward pass to `root` alone, off the tape, checked: the value of `root` (a copy when it is an input). */
+/**
+ * The forward pass to `root` alone, off the tape, checked: the value of `root` (a copy when it
+ * is an input). Computed as autodiff computes it (src/ir/autodiff-guards.ts): the same values
+ * where they are used, but a log(0) that a mask or a select discards is not named as the step
+ * where the loss's NaN first appears when another step made it.
+ */
 export function checkedForward<V>(ctx: BodyContext<V>, root: NodeId): V {
-  const nodes = lowerNodes({ ...ctx, untaped: true }, [root]);
-  checkFinite(ctx.I, ctx.fn, nodes, root, ctx.inputs, ctx.hypers, ctx.layout);
-  const v = nodes.val(root);
+  const guarded = guardedForDiagnosis(ctx.fn);
+  const at = guarded.at(root);
+  const nodes = lowerNodes({ ...ctx, fn: guarded.fn, untaped: true }, [at]);
+  checkFinite(ctx.I, guarded.fn, nodes, at, ctx.inputs, ctx.hypers, ctx.layout, undefined, ctx.given);
+  const v = nodes.val(at);
   return v.isInput ? ctx.I.tf('clone', v.read()) : v.read();
 }
 

@@ -22,6 +22,7 @@ import { unionValue, withoutTrailingOne } from './union.js';
 import { listInputs, withStackedLists } from './lists.js';
 import { raggedSplitOf } from '../ir/ragged.js';
 import { raggedCuts } from './ragged.js';
+import { guardedForAutodiff } from '../ir/autodiff-guards.js';
 
 export interface LossArguments<V> {
   /** The positional arguments (required tensor inputs and function parameters), by name. */
@@ -72,6 +73,10 @@ export function returnsScalar(fn: IrFunction): boolean {
 
 /** The loss's value for the given arguments: the body of its generated function. */
 export function lowerLoss<V>(I: Interp<V>, fn: IrFunction, call: LossArguments<V>, options: LowerOptions = {}): V {
+  // tfjs's autodiff through a select or a mask: a discarded log(0) would make its gradient NaN.
+  // Not yet for losses that use autodiff whatever the option (function parameters, where the
+  // checker's W6012 says so; a ragged list, computed per element by src/ir/ragged.ts).
+  if (options.autodiff === true && (fn.functions ?? []).length === 0 && !fn.inputs.some((i) => i.ragged)) fn = guardedForAutodiff(fn);
   const reduction = fn.reduction;
   if (reduction) {
     const out = fn.nodes[fn.output];

@@ -182,12 +182,21 @@ function checkUnion<V>(
 export function checkOptions<V>(I: Interp<V>, fn: IrFunction, options: V, known: readonly string[]): void {
   const notObject = I.or(I.js('ne', I.js('typeOf', options), I.str('object')), () => I.js('isNull', options));
   I.throwIf(notObject, 'TypeError', () => [`${fn.name}: the options must be an object, but they are `, I.helper('valueKind', options)]);
-  const unknown = I.let('unknownKey', I.helper('unknownOption', options, I.list(known.map((k) => I.str(k)))));
-  I.throwIf(I.js('ne', unknown, I.undef()), 'TypeError', () => [
-    `${fn.name}: unknown option `,
-    unknown,
-    known.length > 0 ? `; the options are ${known.join(', ')}` : '; it takes no options',
+  const options_ = known.length > 0 ? `; the options are ${known.join(', ')}` : '; it takes no options';
+  // A tensor passed one place too far (per-sample weights after the inputs) would otherwise
+  // be read as an object whose keys are a tf.Tensor's own fields: "unknown option 'kept'".
+  const positional = fn.order ?? fn.inputs.filter((i) => i.default === undefined).map((i) => i.name);
+  const after = positional.length > 0 ? `, after the inputs ${positional.join(', ')}` : '';
+  const tensors = known.filter((k) => k === 'weights' || fn.inputs.some((i) => i.name === k));
+  const byName = tensors.length > 0 ? `: tensors go in it by name, ${tensors.map((k) => `{ ${k}: ... }`).join(' or ')}` : '';
+  I.throwIf(I.js('isTensor', options), 'TypeError', () => [
+    `${fn.name}: the options must be a plain object, but a tf.Tensor of shape [`,
+    I.js('join', I.get(options, 'shape'), I.str(', ')),
+    `] was given in their place${after}${byName}${options_}`,
   ]);
+  I.throwIf(I.js('isArray', options), 'TypeError', () => [`${fn.name}: the options must be a plain object, but an array was given in their place${after}${byName}${options_}`]);
+  const unknown = I.let('unknownKey', I.helper('unknownOption', options, I.list(known.map((k) => I.str(k)))));
+  I.throwIf(I.js('ne', unknown, I.undef()), 'TypeError', () => [`${fn.name}: unknown option `, unknown, options_]);
 }
 
 /**

@@ -13,6 +13,7 @@ import { givenPosition, trailingOne, unionClassAt, unionShapeIsIndices } from '.
 import { evaluateInOrder } from '../ir/walk.js';
 import { declaredShape, layerDims, resolveDims, ShapeError, type ResolvedDims } from './dims.js';
 import { digammaRef, lgammaRef, trigammaRef } from './gamma.js';
+import { unknownNameMessage } from '../eval/names.js';
 
 export interface RefTensor {
   shape: number[];
@@ -58,6 +59,9 @@ export function evaluateReference(
   hypers: Record<string, number>,
   options: RefOptions = {},
 ): RefTensor {
+  // A misspelt optional input or hyperparameter would silently run at its default.
+  const unknown = unknownNameMessage(fn, [...Object.keys(inputs), ...Object.keys(options.lists ?? {})], 'input') ?? unknownNameMessage(fn, Object.keys(hypers), 'hyperparameter');
+  if (unknown !== undefined) throw new EvalError(unknown);
   inputs = withDefaultInputs(fn, classIndicesFlat(fn, inputs));
   const shapes: Record<string, number[]> = {};
   for (const [k, v] of Object.entries(inputs)) shapes[k] = v.shape;
@@ -128,6 +132,8 @@ export function gradientsReference(
 ): RefGradients {
   const g = fn.gradients;
   if (!g) throw new Error(`internal: ${fn.name} has no derived gradients (differentiate first: src/grad)`);
+  const unknown = unknownNameMessage(fn, Object.keys(inputs), 'input') ?? unknownNameMessage(fn, Object.keys(hypers), 'hyperparameter');
+  if (unknown !== undefined) throw new EvalError(unknown);
   // Left out, `y: [N] = x` is x itself: its gradient is added into x's below, and it has none.
   const aliases = fn.inputs.filter((i) => typeof i.default === 'object' && inputs[i.name] === undefined);
   inputs = withDefaultInputs(fn, classIndicesFlat(fn, inputs));

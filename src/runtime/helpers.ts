@@ -688,6 +688,11 @@ export function layersLoss<O extends { checkValues?: boolean }>(
 ): (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.Tensor {
   const name = `${loss}.forLayers`;
   if (typeof options !== 'object' || options === null) throw new TypeError(`${name}: the options must be an object, but they are ${valueKind(options)}`);
+  // A tensor's own fields would otherwise be reported as unknown options ('kept').
+  if (options instanceof tf.Tensor || Array.isArray(options)) {
+    const given = options instanceof tf.Tensor ? `a tf.Tensor of shape [${options.shape.join(', ')}]` : 'an array';
+    throw new TypeError(`${name}: the options must be a plain object, but ${given} was given in their place; the options are ${known.join(', ')}`);
+  }
   for (const taken of ['reduction', 'weights']) {
     if (taken in options) throw new TypeError(`${name}: option '${taken}' is not taken: tfjs-layers weighs (classWeight) and averages the per-example losses itself`);
   }

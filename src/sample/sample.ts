@@ -151,7 +151,11 @@ function float32Run(fn: IrFunction, sample: Sample, wrt: readonly string[]): { v
   const grads: Record<string, Float32Array> = {};
   const lists: Record<string, tf.Tensor[]> = {};
   try {
-    for (const [name, es] of Object.entries(sample.lists ?? {})) lists[name] = es.map((e) => tf.tensor(e.data, e.shape, 'float32'));
+    for (const [name, es] of Object.entries(sample.lists ?? {})) {
+      // Each element in its declared dtype: the loss refuses a float32 one for a bool list.
+      const elem = fn.inputs.find((i) => i.name === name)?.elem;
+      lists[name] = es.map((e) => tf.tensor(e.data, e.shape, elem === 'bool' ? 'bool' : elem === 'int' || elem === 'index' ? 'int32' : 'float32'));
+    }
     const shapes = Object.fromEntries(Object.entries(sample.inputs).map(([k, v]) => [k, v.shape]));
     for (const input of fn.inputs) {
       const v = sample.inputs[input.name];
