@@ -1,6 +1,6 @@
 // The one place that knows the order of the phases:
 //   parse → check (names, types, named axes; lowers to IR) → optimize → differentiate
-//   (each also with its defaulted inputs left out and options at their defaults, src/ir/specialise.ts)
+//   (each also with its defaulted inputs left out and options at their defaults, src/opt/specialise.ts)
 //   → analyze (numeric stability) → lower (src/lower: generated code or the evaluator).
 // One cost target per run: the optimizer's choices and the backward pass's use the same.
 
@@ -8,7 +8,7 @@ import { checkSource, type CheckResult } from './check/module.js';
 import type { SourceHost } from './check/program.js';
 import { sortDiagnostics, type Diagnostic } from './diagnostics/diagnostic.js';
 import type { IrFunction } from './ir/types.js';
-import { specialisations } from './ir/specialise.js';
+import { specialisations } from './opt/specialise.js';
 import { differentiate } from './grad/index.js';
 import { optimizeFunction, type AppliedRewrite } from './opt/index.js';
 import { analyzeStability } from './stability/index.js';
@@ -31,7 +31,7 @@ export interface PipelineOptions {
   readonly gradients?: boolean;
   /**
    * Prepare the bodies for calls that leave defaulted inputs out or options at their defaults
-   * (src/ir/specialise.ts), which the generated code and the evaluator run (default: when
+   * (src/opt/specialise.ts), which the generated code and the evaluator run (default: when
    * `gradients` is on). Checking needs none, and an editor's check then does less.
    */
   readonly specialise?: boolean;
@@ -76,7 +76,7 @@ export function frontEnd(text: string, file: string, options: PipelineOptions = 
     });
   }
   // Each loss with inputs that default to a constant, or options whose defaults fold, keeps
-  // bodies for calls that leave them so, those constants folded (src/ir/specialise.ts); only
+  // bodies for calls that leave them so, those constants folded (src/opt/specialise.ts); only
   // bodies differentiable as the loss is.
   if (options.specialise ?? options.gradients === true) losses = losses.map((fn, k) => {
     const prepare = (body: IrFunction): IrFunction | undefined => {

@@ -14,7 +14,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { fsHost } from '../src/cli/files.js';
 import { valueAndGradsTfjs, evaluateTfjs } from '../src/eval/evaluate.js';
 import { initBackend, type BackendName } from '../src/eval/setup.js';
-import { withDefaultsLeftOut } from '../src/ir/specialise.js';
+import { withDefaultsLeftOut } from '../src/opt/specialise.js';
 import type { IrFunction } from '../src/ir/types.js';
 import { frontEnd } from '../src/pipeline.js';
 import { compiledModule, type LossModule } from './helpers/compiled.js';

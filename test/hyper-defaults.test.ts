@@ -1,4 +1,4 @@
-// Options at their defaults get a body of their own (src/ir/specialise.ts): BCE with logits at
+// Options at their defaults get a body of their own (src/opt/specialise.ts): BCE with logits at
 // pos_weight = 1 is softplus(x) - y·x, without the per-element weight (1 + (pos_weight - 1)·y).
 // Checked: which options a loss specialises (those whose default saves work, not those that
 // fold nothing: cross_entropy's ignore_index); the generated module runs the specialised body

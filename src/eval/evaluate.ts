@@ -11,7 +11,7 @@ import { memoized } from '../ir/memo.js';
 import type { IrFunction } from '../ir/types.js';
 import { lowerLoss } from '../lower/loss.js';
 import { LiveInterp } from './live-interp.js';
-import { unknownNameMessage } from './names.js';
+import { unknownNameMessage } from '../check/declared-names.js';
 
 export interface TfjsEvalOptions {
   /** Reduce the per-sample loss this way instead of returning the output (needs fn.reduction). */
@@ -54,7 +54,7 @@ function prepared(fn: IrFunction, autodiff: boolean): IrFunction {
   if (autodiff || (fn.functions ?? []).length > 0) return fn;
   const target = tf.getBackend() === 'cpu' ? 'cpu' : 'wasm';
   // Once per loss and target: the lowering's own plans are then kept with the derived IR too.
-  // The specialised bodies (src/ir/specialise.ts) are differentiated as the loss is.
+  // The specialised bodies (src/opt/specialise.ts) are differentiated as the loss is.
   return memoized(fn, `differentiated for ${target}`, () => {
     const general = fn.gradients ? fn : differentiate(fn, { target }).fn ?? fn;
     const specialised = fn.specialised?.map((s) => (s.fn.gradients ? s : { ...s, fn: differentiate(s.fn, { target }).fn ?? s.fn }));

@@ -4,7 +4,7 @@
 
 import { diagnostic, type Diagnostic } from '../diagnostics/diagnostic.js';
 import type { DomainInfo, IrFunction, IrInput } from '../ir/types.js';
-import { declaredNames, firstUnknown, meantName } from './names.js';
+import { declaredNames, firstUnknown, meantName } from '../check/declared-names.js';
 import { enumText } from '../ir/enum-text.js';
 import { listToDense, raggedToDense } from './list-inputs.js';
 import { listTypeText } from '../lower/lists.js';

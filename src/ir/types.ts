@@ -221,7 +221,7 @@ export interface IrFunction {
   readonly gradients?: IrGradients;
   /**
    * Bodies for calls that leave out the optional inputs with a constant default, or keep
-   * options at their defaults (src/ir/specialise.ts), most specialised first: the first whose
+   * options at their defaults (src/opt/specialise.ts), most specialised first: the first whose
    * condition a call meets runs instead of this one.
    */
   readonly specialised?: readonly IrSpecialisation[];

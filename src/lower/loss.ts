@@ -126,7 +126,7 @@ function lowerChecked<V>(I: Interp<V>, fn: IrFunction, call: LossArguments<V>, o
     I.throwIf(I.js('ne', I.js('typeOf', f), I.str('function')), 'TypeError', () => [`${fn.name}: argument '${name}' must be a function (a tensor to a tensor or to a list of tensors)`]);
   }
   // The bodies for calls that leave out the inputs defaulting to a constant, or keep options at
-  // their defaults (src/ir/specialise.ts).
+  // their defaults (src/opt/specialise.ts).
   const specialised = (fn.specialised ?? []).filter((s) => options.autodiff === true || !fn.gradients || s.fn.gradients);
   // The input scan's NaN test folded into the value of the compiler's backward pass (taped),
   // for the inputs every root it may return carries NaN from, in both bodies; not when tiled or layered.

@@ -96,7 +96,7 @@ const TABLE: readonly RuleRow[] = [
   ['sub-0',                '(sub ?x 0)',                                  '?x',                                     'algebra',   '',                 'x - 0 = x'],
   ['mul-1',                '(mul ?x 1)',                                  '?x',                                     'algebra',   '',                 'x·1 = x'],
   ['div-1',                '(div ?x 1)',                                  '?x',                                     'algebra',   '',                 'x/1 = x'],
-  // A hyperparameter at its default (src/ir/specialise.ts) leaves products with 0: BCE's
+  // A hyperparameter at its default (src/opt/specialise.ts) leaves products with 0: BCE's
   // (1 + (pos_weight - 1)·y)·softplus(x) at pos_weight = 1. 0·y is 0 only where y is finite, and
   // the product may carry axes only y has: folded where another operand already has them.
   ['add-zero-product',     '(add ?a (mul 0 ?y))',                         '?a',                                     'algebra',   'finite ?y & covers ?a ?y', 'a + 0·y = a for finite y, where a has every axis of y'],

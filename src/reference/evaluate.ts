@@ -13,7 +13,7 @@ import { givenPosition, trailingOne, unionClassAt, unionShapeIsIndices } from '.
 import { evaluateInOrder } from '../ir/walk.js';
 import { declaredShape, layerDims, resolveDims, ShapeError, type ResolvedDims } from './dims.js';
 import { digammaRef, lgammaRef, trigammaRef } from './gamma.js';
-import { unknownNameMessage } from '../eval/names.js';
+import { unknownNameMessage } from '../check/declared-names.js';
 
 export interface RefTensor {
   shape: number[];

@@ -6,13 +6,13 @@
 // `label_smoothing = 0` its smoothing term. The generated function runs the first body whose
 // condition the call meets, the general one otherwise (src/lower/loss.ts).
 
-import { IrBuilder } from './graph.js';
-import { rootIds } from './live.js';
-import { reachable } from './walk.js';
-import { withNodes } from './remap.js';
-import { REST, type IrFunction, type IrHyper, type IrInput, type IrNode, type IrSpecialisation, type NodeId } from './types.js';
-import { analyzeTiling } from './tile.js';
-import { OP_COSTS, type CostBackend } from '../opt/op-costs.js';
+import { IrBuilder } from '../ir/graph.js';
+import { rootIds } from '../ir/live.js';
+import { reachable } from '../ir/walk.js';
+import { withNodes } from '../ir/remap.js';
+import { REST, type IrFunction, type IrHyper, type IrInput, type IrNode, type IrSpecialisation, type NodeId } from '../ir/types.js';
+import { analyzeTiling } from '../ir/tile.js';
+import { OP_COSTS, type CostBackend } from './op-costs.js';
 
 /**
  * The optional inputs a left-out call specialises: a numeric default, a fixed shape (no

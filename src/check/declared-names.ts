@@ -4,7 +4,7 @@
 // The words follow the generated module's for an unknown option: `'wieght' (did you mean
 // 'weight'?); the inputs are ...`.
 
-import { closest } from '../check/values.js';
+import { closest } from './values.js';
 import { LOSSC_OPTION_KEYS } from '../ir/option-keys.js';
 import type { IrFunction } from '../ir/types.js';
 
