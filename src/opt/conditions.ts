@@ -68,6 +68,7 @@ function pairwise(ctx: ConditionContext, a: NodeId, b: NodeId, attrs: Attrs): bo
 
 export const CONDITIONS = {
   nonneg: { on: 'node', doc: 'every value is >= 0 (and never NaN)', test: (ctx, id) => (known(ctx, id)?.lo ?? -1) >= 0 },
+  positive: { on: 'node', doc: 'every value is > 0 (and never NaN)', test: (ctx, id) => (known(ctx, id)?.lo ?? -1) > 0 },
   finite: {
     on: 'node',
     doc: 'every value is a finite number in float32 (and never NaN)',

@@ -78,10 +78,13 @@ const TABLE: readonly RuleRow[] = [
   ['square-sqrt',          '(square (sqrt ?x))',                          '?x',                                     'algebra',   'nonneg ?x',        '(√x)² = x for x >= 0; NaN below 0'],
   ['abs-nonneg',           '(abs ?x)',                                    '?x',                                     'algebra',   'nonneg ?x',        '|x| = x for x >= 0'],
   ['relu-nonneg',          '(relu ?x)',                                   '?x',                                     'algebra',   'nonneg ?x',        'max(x, 0) = x for x >= 0'],
-  ['pow-half',             '(pow ?x 0.5)',                                '(sqrt ?x)',                              'cost',      'nonneg ?x',        'x^0.5 = √x for x >= 0 (pow(-inf, 0.5) = inf but √-inf = NaN)'],
+  // Both change the gradient where x = 0: pow's rule gives 0 there for an exponent below 1
+  // (src/grad/derivatives.ts), √x and 1/x give ∞. A base that may be 0 keeps its pow, so that
+  // (1 - p)^0.5 differentiates as (1 - p)^g does at g = 0.5 (a specialised default).
+  ['pow-half',             '(pow ?x 0.5)',                                '(sqrt ?x)',                              'cost',      'positive ?x',      'x^0.5 = √x for x > 0 (pow(-inf, 0.5) = inf but √-inf = NaN; at 0 the gradients differ)'],
   ['pow-2',                '(pow ?x 2)',                                  '(square ?x)',                            'cost',      '',                 'x^2 = x·x; pow also costs a log and an exp'],
   ['pow-1',                '(pow ?x 1)',                                  '?x',                                     'algebra',   '',                 'x^1 = x'],
-  ['pow-minus-1',          '(pow ?x -1)',                                 '(div 1 ?x)',                             'cost',      '',                 'x^-1 = 1/x'],
+  ['pow-minus-1',          '(pow ?x -1)',                                 '(div 1 ?x)',                             'cost',      'positive ?x',      'x^-1 = 1/x for x > 0 (at 0 the gradients differ)'],
   ['mul-self',             '(mul ?x ?x)',                                 '(square ?x)',                            'cost',      '',                 'x·x = x²'],
   ['square-neg',           '(square (neg ?x))',                           '(square ?x)',                            'algebra',   '',                 '(-x)² = x²'],
   ['square-abs',           '(square (abs ?x))',                           '(square ?x)',                            'algebra',   '',                 '|x|² = x²'],
