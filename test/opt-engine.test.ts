@@ -111,7 +111,7 @@ describe('rule notation', () => {
     expect(() => compileRule(['bad', '(log ?x)', '?y', 'algebra', '', ''])).toThrow('?y is not bound');
     expect(() => compileRule(['bad', '(log ?x)', '(sum:r ?x)', 'algebra', '', ''])).toThrow("'r' are not bound");
     expect(() => compileRule(['bad', '(log ?x)', '?x', 'algebra', 'nonneg ?y', ''])).toThrow('unbound');
-    expect(() => compileRule(['bad', '(log ?x)', '?x', 'algebra', 'positive ?x', ''])).toThrow('known NAME');
+    expect(() => compileRule(['bad', '(log ?x)', '?x', 'algebra', 'negative ?x', ''])).toThrow('known NAME');
     expect(() => compileRule(['bad', '(sub ?x ?y)', '(mean:?x-?z ?x)', 'algebra', '', ''])).toThrow('?z is not bound');
   });
 
