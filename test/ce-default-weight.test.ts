@@ -12,8 +12,8 @@ import type { IrFunction } from '../src/ir/types.js';
 import { frontEnd } from '../src/pipeline.js';
 import { compiledModule, type LossModule } from './helpers/compiled.js';
 import { torchCrossEntropy, type Reduction } from './oracle/class-weight.js';
+import { makeCase, type Case } from './oracle/class-weight-cases.js';
 import { fdGrad, maxAbsErr, maxRelErr } from './oracle/fd.js';
-import { mulberry32 } from './oracle/tensor.js';
 
 const FILE = 'test/ce-default-weight.loss';
 const SOURCE = `import { cross_entropy, nll } from "../stdlib/classification"
@@ -60,25 +60,6 @@ describe('a left-out class weight folds away', () => {
     expect(ops(nll)).toEqual({ ne: 1, select: 3, gather: 1, neg: 1, mean: 1 });
   });
 });
-
-interface Case {
-  readonly name: string;
-  readonly x: number[][];
-  readonly t: number[];
-  readonly eps: number;
-  readonly ignore: number;
-  readonly u?: number[];
-}
-
-function makeCase(name: string, seed: number, n: number, c: number, o: { eps?: number; ignore?: number; ignoredEvery?: number; u?: boolean }): Case {
-  const rng = mulberry32(seed);
-  const r = (): number => rng.next();
-  const ignore = o.ignore ?? -100;
-  const x = Array.from({ length: n }, () => Array.from({ length: c }, () => Math.fround(6 * r() - 3)));
-  const t = Array.from({ length: n }, (_, i) => (o.ignoredEvery !== undefined && i % o.ignoredEvery === 1 ? ignore : Math.floor(r() * c)));
-  const u = o.u ? Array.from({ length: n }, (_, i) => (i === 0 ? 0 : Math.fround(0.5 + r()))) : undefined;
-  return { name, x, t, eps: o.eps ?? 0, ignore, ...(u ? { u } : {}) };
-}
 
 const CASES: readonly Case[] = [
   makeCase('some targets ignored', 1, 8, 4, { ignoredEvery: 3 }),

@@ -20,33 +20,14 @@ import { frontEnd } from '../src/pipeline.js';
 import { compiledModule, type LossModule } from './helpers/compiled.js';
 import { runTorchDriver, torchMissing } from './helpers/torch.js';
 import { torchCrossEntropy, type Reduction } from './oracle/class-weight.js';
+import { makeCase, type Case } from './oracle/class-weight-cases.js';
 import { fdGrad, maxAbsErr, maxRelErr } from './oracle/fd.js';
-import { mulberry32 } from './oracle/tensor.js';
 
 const CLS_FILE = 'stdlib/classification.loss';
 const CLS = readFileSync(CLS_FILE, 'utf8');
 const OLD_FILE = 'bench/cross-entropy-unweighted.loss';
 const OLD = readFileSync(OLD_FILE, 'utf8');
 const REDUCTIONS: readonly Reduction[] = ['mean', 'sum', 'none', 'sum_by_nonzero_weights', 'sum_over_batch_size'];
-
-interface Case {
-  readonly name: string;
-  readonly x: number[][];
-  readonly t: number[];
-  readonly eps: number;
-  readonly ignore: number;
-  readonly u?: number[];
-}
-
-function makeCase(name: string, seed: number, n: number, c: number, o: { eps?: number; ignore?: number; ignoredEvery?: number; u?: boolean }): Case {
-  const rng = mulberry32(seed);
-  const r = (): number => rng.next();
-  const ignore = o.ignore ?? -100;
-  const x = Array.from({ length: n }, () => Array.from({ length: c }, () => Math.fround(6 * r() - 3)));
-  const t = Array.from({ length: n }, (_, i) => (o.ignoredEvery !== undefined && i % o.ignoredEvery === 1 ? ignore : Math.floor(r() * c)));
-  const u = o.u ? Array.from({ length: n }, (_, i) => (i === 0 ? 0 : Math.fround(0.5 + r()))) : undefined;
-  return { name, x, t, eps: o.eps ?? 0, ignore, ...(u ? { u } : {}) };
-}
 
 const CASES: readonly Case[] = [
   makeCase('plain', 11, 6, 4, {}),

@@ -7,7 +7,7 @@ import { IrBuilder } from '../ir/graph.js';
 import { liveNodes, rootIds } from '../ir/live.js';
 import type { OpName } from '../ir/ops.js';
 import { withNodes } from '../ir/remap.js';
-import type { IrFunction, NodeId } from '../ir/types.js';
+import type { IrFunction, IrNode, NodeId } from '../ir/types.js';
 import type { AppliedRewrite } from './applied.js';
 import { CHOICES, type Choice } from './choices.js';
 import { describeNode } from './describe.js';
@@ -21,7 +21,11 @@ export type OpCosts = Readonly<Partial<Record<OpName, number>>>;
 
 /** Cost of computing node `id` once, per 1M elements; scalars and leaves are free. */
 export function nodeCost(b: IrBuilder, id: NodeId, costs: OpCosts): number {
-  const n = b.node(id);
+  return opCost(b.node(id), costs);
+}
+
+/** Cost of computing `n` once, per 1M elements; scalars and leaves are free. */
+export function opCost(n: IrNode, costs: OpCosts): number {
   if (n.type.axes.length === 0 || n.op === 'input' || n.op === 'const' || n.op === 'iota' || n.op === 'size') return 0;
   return costs[n.op] ?? costs.add ?? 1;
 }

@@ -12,6 +12,7 @@ import { reachable } from '../ir/walk.js';
 import { withNodes } from '../ir/remap.js';
 import { REST, type IrFunction, type IrHyper, type IrInput, type IrNode, type IrSpecialisation, type NodeId } from '../ir/types.js';
 import { analyzeTiling } from '../ir/tile.js';
+import { opCost } from './choose.js';
 import { OP_COSTS, type CostBackend } from './op-costs.js';
 
 /**
@@ -67,11 +68,7 @@ export function withDefaultsLeftOut(fn: IrFunction): IrFunction | undefined {
  */
 export function tensorWork(fn: IrFunction, target: CostBackend, roots: readonly NodeId[] = rootIds(fn)): number {
   const costs = OP_COSTS.ms[target];
-  return [...reachable(fn.nodes, roots)].reduce((sum, id) => {
-    const n = fn.nodes[id]!;
-    const free = n.type.axes.length === 0 || ['input', 'const', 'iota', 'size'].includes(n.op);
-    return free ? sum : sum + (costs[n.op] ?? costs.add ?? 1);
-  }, 0);
+  return [...reachable(fn.nodes, roots)].reduce((sum, id) => sum + opCost(fn.nodes[id]!, costs), 0);
 }
 
 /** What one option at its default must save of the general forward pass's tensor work to be tried. */
